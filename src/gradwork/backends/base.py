@@ -1,0 +1,92 @@
+"""The protocol every backend implements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class BackendError(ValueError):
+    """An operation has no value in this backend (for example exp in exact mode)."""
+
+
+class Backend:
+    """Elementwise functions over NumPy arrays, plus conversion of user numbers.
+
+    Subclasses override what differs; everything else uses NumPy directly, which
+    is correct for float arrays and for object arrays alike.
+    """
+
+    name: str = "abstract"
+    dtype: str = "object"
+
+    # --- conversion -------------------------------------------------------
+    def asarray(self, value: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def zeros_like(self, array: np.ndarray) -> np.ndarray:
+        return np.zeros_like(array) if array.dtype != object else self.asarray(np.zeros(array.shape))
+
+    def ones_like(self, array: np.ndarray) -> np.ndarray:
+        return np.ones_like(array) if array.dtype != object else self.asarray(np.ones(array.shape))
+
+    def to_float(self, array: np.ndarray) -> np.ndarray:
+        return np.asarray(array, dtype=np.float64)
+
+    # --- elementwise functions -------------------------------------------
+    def exp(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def log(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def sqrt(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def tanh(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def erf(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def sigmoid(self, x: np.ndarray) -> np.ndarray:
+        return 1 / (1 + self.exp(-x))
+
+    def abs(self, x: np.ndarray) -> np.ndarray:
+        return np.abs(x)
+
+    def positive(self, x: np.ndarray, at_zero: Any = 0) -> np.ndarray:
+        """The indicator [x > 0], taking the value ``at_zero`` where x == 0."""
+        raise NotImplementedError
+
+    def where(self, mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``a`` where the 0/1 ``mask`` is 1, else ``b``."""
+        return mask * a + (1 - mask) * b
+
+    def equal(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The 0/1 indicator of a == b, used to route max/min gradients."""
+        return (a == b).astype(self._mask_dtype(a))
+
+    def _mask_dtype(self, a: np.ndarray) -> Any:
+        return a.dtype if a.dtype != object else object
+
+    def maximum(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.maximum(a, b)
+
+    def minimum(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.minimum(a, b)
+
+    def pi(self) -> Any:
+        raise NotImplementedError
+
+    def softmax_shift(self, x: np.ndarray, axis: int) -> Any:
+        """What softmax subtracts before exp for stability (only floats need it)."""
+        return 0
+
+    def simplify(self, array: np.ndarray) -> np.ndarray:
+        """Bring values into canonical form (a no-op except in symbolic mode)."""
+        return array
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"

@@ -1,0 +1,64 @@
+"""Float backend: plain NumPy, float64 unless float32 is asked for."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from gradwork.backends.base import Backend
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+class FloatBackend(Backend):
+    name = "float"
+
+    def __init__(self, dtype: str = "float64") -> None:
+        if dtype not in ("float64", "float32"):
+            raise ValueError(f"unsupported dtype {dtype!r} (expected float64 or float32)")
+        self.dtype = dtype
+        self._np_dtype = np.dtype(dtype)
+
+    def asarray(self, value: Any) -> np.ndarray:
+        return np.asarray(value, dtype=self._np_dtype)
+
+    def exp(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(x)
+
+    def log(self, x: np.ndarray) -> np.ndarray:
+        return np.log(x)
+
+    def sqrt(self, x: np.ndarray) -> np.ndarray:
+        return np.sqrt(x)
+
+    def tanh(self, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    def erf(self, x: np.ndarray) -> np.ndarray:
+        return _erf(x).astype(x.dtype, copy=False)
+
+    def sigmoid(self, x: np.ndarray) -> np.ndarray:
+        # Stable for large |x|: exp only ever sees a non-positive argument.
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def positive(self, x: np.ndarray, at_zero: Any = 0) -> np.ndarray:
+        mask = np.asarray(x > 0, dtype=x.dtype)
+        if at_zero:
+            mask[x == 0] = at_zero
+        return mask
+
+    def where(self, mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # np.where avoids inf * 0 = nan when the unused branch overflowed.
+        return np.where(mask != 0, a, b) if np.all((mask == 0) | (mask == 1)) else mask * a + (1 - mask) * b
+
+    def pi(self) -> Any:
+        return np.pi
+
+    def softmax_shift(self, x: np.ndarray, axis: int) -> Any:
+        return np.max(x, axis=axis, keepdims=True)
+
+    def __repr__(self) -> str:
+        return f"FloatBackend({self.dtype!r})"

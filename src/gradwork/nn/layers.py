@@ -1,0 +1,76 @@
+"""A dense layer in either convention.
+
+* column: z = W x + b, W of shape [out, in] (most textbooks)
+* row:    z = x W + b, W of shape [in, out] (many exam sheets and PyTorch's data layout)
+
+A flat weight vector is the incoming weights of a single unit: z = w . x + b.
+A batch of samples is a matrix with one sample per row in both conventions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from gradwork.nn.activations import Activation, activation
+from gradwork.tensor import Tensor
+
+Convention = Literal["row", "column"]
+
+
+class Dense:
+    """z = x W + b (row) or z = W x + b (column); a = activation(z)."""
+
+    def __init__(
+        self,
+        weights: Any,
+        bias: Any = None,
+        activation_fn: Activation | str = "identity",
+        *,
+        convention: Convention = "column",
+        name: str = "layer",
+        backend: Any = None,
+        dtype: str | None = None,
+    ) -> None:
+        if convention not in ("row", "column"):
+            raise ValueError(f"convention must be 'row' or 'column', not {convention!r}")
+        self.name = name
+        self.convention = convention
+        self.W = weights if isinstance(weights, Tensor) else Tensor(
+            weights, requires_grad=True, name=f"{name}.W", backend=backend, dtype=dtype)
+        self.b = None if bias is None else (bias if isinstance(bias, Tensor) else Tensor(
+            bias, requires_grad=True, name=f"{name}.b", backend=backend, dtype=dtype))
+        self.activation = activation(activation_fn) if isinstance(activation_fn, str) else activation_fn
+        self.z: Tensor | None = None
+        self.a: Tensor | None = None
+
+    @property
+    def fan_in(self) -> int:
+        if self.W.ndim == 1:
+            return self.W.shape[0]
+        return self.W.shape[0] if self.convention == "row" else self.W.shape[1]
+
+    @property
+    def fan_out(self) -> int:
+        if self.W.ndim == 1:
+            return 1
+        return self.W.shape[1] if self.convention == "row" else self.W.shape[0]
+
+    def parameters(self) -> list[Tensor]:
+        return [self.W] if self.b is None else [self.W, self.b]
+
+    def pre_activation(self, x: Tensor) -> Tensor:
+        if self.W.ndim == 1 or self.convention == "row":
+            z = x @ self.W
+        elif x.ndim == 1:
+            z = self.W @ x
+        else:  # a batch in column convention: each row is a sample, z_n = W x_n
+            z = x @ self.W.T
+        return z if self.b is None else z + self.b
+
+    def __call__(self, x: Tensor) -> Tensor:
+        self.z = self.pre_activation(x)
+        self.z.name = f"{self.name}.z"
+        self.a = self.activation(self.z)
+        if self.a is not self.z:  # an identity activation leaves a and z the same node
+            self.a.name = f"{self.name}.a"
+        return self.a

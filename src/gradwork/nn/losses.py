@@ -1,0 +1,49 @@
+"""Losses by the names FORMAT.md fixes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gradwork import functional as F
+from gradwork.tensor import Tensor
+
+LOSSES: dict[str, Callable[..., Tensor]] = {
+    "half_sse": F.half_sse,
+    "sse": F.sse,
+    "mse": F.mse,
+    "l1": F.l1,
+    "bce": F.bce,
+    "cross_entropy": F.cross_entropy,
+}
+
+
+class UnknownLossError(ValueError):
+    pass
+
+
+def one_hot(indices: Any, classes: int) -> np.ndarray:
+    """Class indices (a number or a list) as one-hot rows."""
+    indices = np.asarray(indices, dtype=int)
+    return np.eye(classes)[indices]
+
+
+def loss(name: str, output: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """The loss ``name`` of ``output`` against ``target``.
+
+    For ``cross_entropy``, ``output`` is the logits and ``target`` may be class
+    indices, which are turned into one-hot rows.
+    """
+    if name not in LOSSES:
+        raise UnknownLossError(f"unknown loss {name!r} (expected one of: {', '.join(LOSSES)}, or a formula in y and t)")
+    if name == "cross_entropy":
+        target_data = target.data if isinstance(target, Tensor) else np.asarray(target)
+        if np.ndim(target_data) == output.ndim - 1 and np.issubdtype(np.asarray(target_data).dtype, np.integer):
+            target = Tensor(one_hot(target_data, output.shape[-1]), backend=output.backend)
+    if not isinstance(target, Tensor):
+        target = Tensor(target, backend=output.backend)
+    if target.shape != output.shape and target.size == output.size:
+        target = Tensor(np.reshape(target.data, output.shape), backend=output.backend)
+    return LOSSES[name](output, target, reduction=reduction)

@@ -1,0 +1,128 @@
+"""Arithmetic: add, sub, mul, div, neg, pow, matmul."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradwork.ops.registry import Notation, Op, Partial, register, unbroadcast
+
+# ---------------------------------------------------------------- elementwise
+
+register(Op(
+    name="add",
+    forward=lambda bk, a, b: a + b,
+    partials=(
+        Partial("a", lambda bk, g, out, a, b: g, "1", "1"),
+        Partial("b", lambda bk, g, out, a, b: g, "1", "1"),
+    ),
+    notation=Notation("$a + $b", "$a + $b", 50),
+    definition_latex="a + b",
+    sentence="A sum passes the upstream gradient unchanged to both terms.",
+    elementwise=True,
+))
+
+register(Op(
+    name="sub",
+    forward=lambda bk, a, b: a - b,
+    partials=(
+        Partial("a", lambda bk, g, out, a, b: g, "1", "1"),
+        Partial("b", lambda bk, g, out, a, b: -g, "-1", "-1"),
+    ),
+    notation=Notation("$a - $b", "$a - $b", 50),
+    definition_latex="a - b",
+    sentence="A difference passes the gradient to the first term and its negative to the second.",
+    elementwise=True,
+))
+
+register(Op(
+    name="mul",
+    forward=lambda bk, a, b: a * b,
+    partials=(
+        Partial("a", lambda bk, g, out, a, b: g * b, "$b", "$b"),
+        Partial("b", lambda bk, g, out, a, b: g * a, "$a", "$a"),
+    ),
+    notation=Notation("$a * $b", r"$a \cdot $b", 60),
+    definition_latex=r"a \cdot b",
+    sentence="Product rule: each factor's derivative is the other factor.",
+    elementwise=True,
+))
+
+register(Op(
+    name="div",
+    forward=lambda bk, a, b: a / b,
+    partials=(
+        Partial("a", lambda bk, g, out, a, b: g / b, r"\frac{1}{$b}", "1 / $b"),
+        Partial("b", lambda bk, g, out, a, b: -g * a / (b * b), r"-\frac{$a}{$b^{2}}", "-$a / $b^2"),
+    ),
+    notation=Notation("$a / $b", r"\frac{$a}{$b}", 60),
+    definition_latex=r"\frac{a}{b}",
+    sentence="Quotient rule: d(a/b)/da = 1/b and d(a/b)/db = -a/b^2.",
+    elementwise=True,
+))
+
+register(Op(
+    name="neg",
+    forward=lambda bk, x: -x,
+    partials=(Partial("x", lambda bk, g, out, x: -g, "-1", "-1"),),
+    notation=Notation("-$x", "-$x", 70),
+    definition_latex="-x",
+    sentence="Negation flips the sign of the gradient.",
+    elementwise=True,
+))
+
+
+def _pow_wrt_base(bk, g, out, x, p):
+    return g * p * x ** (p - 1)
+
+
+def _pow_wrt_exponent(bk, g, out, x, p):
+    return g * out * bk.log(x)
+
+
+register(Op(
+    name="pow",
+    forward=lambda bk, x, p: x ** p,
+    partials=(
+        Partial("x", _pow_wrt_base, r"$p \, $x^{$p - 1}", "$p * $x^($p - 1)"),
+        Partial("p", _pow_wrt_exponent, r"$x^{$p} \ln $x", "$x^$p * log($x)"),
+    ),
+    notation=Notation("$x**$p", "{$x}^{$p}", 80),
+    definition_latex="x^{p}",
+    sentence="Power rule: d(x^p)/dx = p x^(p-1); the exponent's derivative is x^p ln x.",
+    elementwise=True,
+))
+
+# ---------------------------------------------------------------- matmul
+
+
+def _matmul_wrt_a(bk, g, out, a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b
+    if a.ndim == 1:  # b: (..., n, k), g: (..., k)
+        return unbroadcast((b @ g[..., None])[..., 0], a.shape)
+    if b.ndim == 1:  # a: (..., m, n), g: (..., m)
+        return unbroadcast(g[..., None] * b, a.shape)
+    return unbroadcast(g @ np.swapaxes(b, -1, -2), a.shape)
+
+
+def _matmul_wrt_b(bk, g, out, a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    if a.ndim == 1:  # b: (..., n, k), g: (..., k)
+        return unbroadcast(a[:, None] * g[..., None, :], b.shape)
+    if b.ndim == 1:  # a: (..., m, n), g: (..., m)
+        return unbroadcast((np.swapaxes(a, -1, -2) @ g[..., None])[..., 0], b.shape)
+    return unbroadcast(np.swapaxes(a, -1, -2) @ g, b.shape)
+
+
+register(Op(
+    name="matmul",
+    forward=lambda bk, a, b: a @ b,
+    partials=(
+        Partial("a", _matmul_wrt_a, r"\bar{g}\, $b^{\top}", "g @ $b.T"),
+        Partial("b", _matmul_wrt_b, r"$a^{\top} \bar{g}", "$a.T @ g"),
+    ),
+    notation=Notation("$a @ $b", "$a $b", 60),
+    definition_latex="a b",
+    sentence="For Y = A B the gradient is dL/dA = dL/dY B^T and dL/dB = A^T dL/dY.",
+))

@@ -1,0 +1,136 @@
+"""Loss functions as primitives, exactly as FORMAT.md defines them.
+
+Each takes outputs ``y`` and targets ``t`` of the same shape. The last axis
+holds one sample's outputs (a scalar or 1-D ``y`` is one sample); leading
+axes are a batch, reduced by ``reduction``: "mean" (the default) or "sum" of
+the per-sample losses. They are primitives so that an explanation can state
+dL/dy in the form students write it, e.g. (y - t) / (y (1 - y)) for BCE.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradwork.ops.registry import Notation, Op, Partial, register
+from gradwork.ops.softmax import _log_softmax_forward, _softmax_forward
+
+
+def _per_sample_size(y):
+    return y.shape[-1] if y.ndim else 1
+
+
+def _batch_divisor(y, reduction):
+    samples = y.size // max(_per_sample_size(y), 1) if y.ndim > 1 else 1
+    return samples if reduction == "mean" else 1
+
+
+def _loss(name, per_element, d_y, d_t, y_latex, y_text, t_latex, t_text, definition, sentence,
+          mean_over_outputs=False, pitfall=None):
+    def scale(y, reduction):
+        divisor = _batch_divisor(y, reduction)
+        if mean_over_outputs:
+            divisor *= _per_sample_size(y)
+        return divisor
+
+    def forward(bk, y, t, reduction="mean"):
+        return np.sum(per_element(bk, y, t)) / scale(y, reduction)
+
+    def vjp_y(bk, g, out, y, t, reduction="mean"):
+        return g * d_y(bk, y, t) / scale(y, reduction)
+
+    def vjp_t(bk, g, out, y, t, reduction="mean"):
+        return g * d_t(bk, y, t) / scale(y, reduction)
+
+    register(Op(
+        name=name,
+        forward=forward,
+        partials=(Partial("y", vjp_y, y_latex, y_text), Partial("t", vjp_t, t_latex, t_text)),
+        notation=Notation(f"{name}($y, $t)", rf"\operatorname{{{name.replace('_', chr(92) + '_')}}}($y, $t)"),
+        definition_latex=definition,
+        sentence=sentence,
+        pitfall=pitfall,
+        params=("reduction",),
+    ))
+
+
+def _sign(bk, x):
+    return bk.positive(x) - bk.positive(-x)
+
+
+_loss("half_sse",
+      lambda bk, y, t: (t - y) * (t - y) / 2,
+      lambda bk, y, t: y - t, lambda bk, y, t: t - y,
+      r"-($t - $y)", "-($t - $y)", r"$t - $y", "$t - $y",
+      r"L = \frac{1}{2}\sum_k (t_k - y_k)^2",
+      "dL/dy = -(t - y): the 1/2 cancels the 2 from the square.",
+      pitfall="The 1/2 in 1/2 (t - y)^2 exists to cancel the 2: don't apply it a second time.")
+
+_loss("sse",
+      lambda bk, y, t: (t - y) * (t - y),
+      lambda bk, y, t: 2 * (y - t), lambda bk, y, t: 2 * (t - y),
+      r"-2($t - $y)", "-2($t - $y)", r"2($t - $y)", "2($t - $y)",
+      r"L = \sum_k (t_k - y_k)^2",
+      "dL/dy = -2(t - y).")
+
+_loss("mse",
+      lambda bk, y, t: (t - y) * (t - y),
+      lambda bk, y, t: 2 * (y - t), lambda bk, y, t: 2 * (t - y),
+      r"-\frac{2}{n}($t - $y)", "-2/n ($t - $y)", r"\frac{2}{n}($t - $y)", "2/n ($t - $y)",
+      r"L = \frac{1}{n}\sum_k (t_k - y_k)^2",
+      "dL/dy = -2(t - y)/n, with n the number of outputs.",
+      mean_over_outputs=True)
+
+_loss("l1",
+      lambda bk, y, t: bk.abs(t - y),
+      lambda bk, y, t: _sign(bk, y - t), lambda bk, y, t: _sign(bk, t - y),
+      r"\operatorname{sign}($y - $t)", "sign($y - $t)", r"\operatorname{sign}($t - $y)", "sign($t - $y)",
+      r"L = \sum_k |t_k - y_k|",
+      "dL/dy = sign(y - t), taken as 0 where y = t.")
+
+_loss("bce",
+      lambda bk, y, t: -(t * bk.log(y) + (1 - t) * bk.log(1 - y)),
+      lambda bk, y, t: (y - t) / (y * (1 - y)),
+      lambda bk, y, t: bk.log(1 - y) - bk.log(y),
+      r"\frac{$y - $t}{$y\,(1 - $y)}", "($y - $t) / ($y (1 - $y))",
+      r"\ln(1 - $y) - \ln $y", "log(1 - $y) - log($y)",
+      r"L = -\frac{1}{n}\sum_k \left(t_k \ln y_k + (1 - t_k)\ln(1 - y_k)\right)",
+      "dL/dy = (y - t) / (y (1 - y)) per output (divided by n outputs); "
+      "after a sigmoid this collapses to dL/dz = y - t.",
+      mean_over_outputs=True,
+      pitfall="Cross-entropy uses the natural log; after a sigmoid, dL/dz collapses to a - y.")
+
+
+def _softmax(bk, z):
+    return _softmax_forward(bk, z, axis=-1)
+
+
+def _log_softmax(bk, z):
+    return _log_softmax_forward(bk, z, axis=-1)
+
+
+def _ce_forward(bk, z, t, reduction="mean"):
+    return -np.sum(t * _log_softmax(bk, z)) / _batch_divisor(z, reduction)
+
+
+def _ce_vjp_z(bk, g, out, z, t, reduction="mean"):
+    # d/dz_i of -sum_k t_k log softmax(z)_k = softmax(z)_i sum_k t_k - t_i  (= p - t for one-hot t)
+    return g * (_softmax(bk, z) * np.sum(t, axis=-1, keepdims=True) - t) / _batch_divisor(z, reduction)
+
+
+def _ce_vjp_t(bk, g, out, z, t, reduction="mean"):
+    return -g * _log_softmax(bk, z) / _batch_divisor(z, reduction)
+
+
+register(Op(
+    name="cross_entropy",
+    forward=_ce_forward,
+    partials=(
+        Partial("y", _ce_vjp_z, r"\operatorname{softmax}($y) - $t", "softmax($y) - $t"),
+        Partial("t", _ce_vjp_t, r"-\log\operatorname{softmax}($y)", "-log softmax($y)"),
+    ),
+    notation=Notation("cross_entropy($y, $t)", r"\operatorname{CE}($y, $t)"),
+    definition_latex=r"L = -\sum_k t_k \ln \operatorname{softmax}(z)_k",
+    sentence="Softmax and cross-entropy together have the gradient dL/dz = softmax(z) - t.",
+    pitfall="Fused with softmax, cross-entropy's gradient is simply softmax(z) - t; no Jacobian needed.",
+    params=("reduction",),
+))

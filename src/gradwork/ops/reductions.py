@@ -1,0 +1,69 @@
+"""Reductions: sum, mean, max, min over all elements or along an axis."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradwork.ops.registry import Notation, Op, Partial, register
+
+
+def _expand(g, x, axis, keepdims):
+    """Broadcast a reduced gradient back over the reduced axes of ``x``."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.array(np.broadcast_to(g, x.shape))
+
+
+def _count(x, axis):
+    if axis is None:
+        return x.size
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return int(np.prod([x.shape[a] for a in axes]))
+
+
+register(Op(
+    name="sum",
+    forward=lambda bk, x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    partials=(Partial("x", lambda bk, g, out, x, axis=None, keepdims=False: _expand(g, x, axis, keepdims),
+                      "1", "1"),),
+    notation=Notation("sum($x)", r"\sum $x"),
+    definition_latex=r"\sum_i x_i",
+    sentence="A sum passes the upstream gradient to every element it added.",
+    params=("axis", "keepdims"),
+))
+
+
+def _mean_vjp(bk, g, out, x, axis=None, keepdims=False):
+    return _expand(g, x, axis, keepdims) / _count(x, axis)
+
+
+register(Op(
+    name="mean",
+    forward=lambda bk, x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims) / _count(x, axis),
+    partials=(Partial("x", _mean_vjp, r"\frac{1}{n}", "1/n"),),
+    notation=Notation("mean($x)", r"\operatorname{mean}($x)"),
+    definition_latex=r"\frac{1}{n}\sum_i x_i",
+    sentence="A mean passes 1/n of the upstream gradient to each of its n elements.",
+    params=("axis", "keepdims"),
+))
+
+
+def _extremum_vjp(bk, g, out, x, axis=None, keepdims=False):
+    # The gradient goes to the elements that attain the extremum, shared equally
+    # between ties (PyTorch's amax/amin convention).
+    kept = out if (axis is None or keepdims) else np.expand_dims(out, axis)
+    mask = bk.equal(x, kept)
+    share = np.sum(mask, axis=axis, keepdims=True)
+    return _expand(g, x, axis, keepdims) * mask / share
+
+
+for _name, _np_fn, _word in (("max", np.max, "maximum"), ("min", np.min, "minimum")):
+    register(Op(
+        name=_name,
+        forward=(lambda fn: lambda bk, x, axis=None, keepdims=False: fn(x, axis=axis, keepdims=keepdims))(_np_fn),
+        partials=(Partial("x", _extremum_vjp, f"[$x = \\{_name} $x]", f"[$x == {_name}($x)]"),),
+        notation=Notation(f"{_name}($x)", f"\\{_name} $x"),
+        definition_latex=f"\\{_name}_i x_i",
+        sentence=f"The {_word} passes the gradient only to the element(s) that attain it (split equally on ties).",
+        params=("axis", "keepdims"),
+    ))

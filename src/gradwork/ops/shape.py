@@ -1,0 +1,73 @@
+"""Shape ops: transpose, reshape, indexing and gather, concatenate."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradwork.ops.registry import Notation, Op, Partial, register
+
+
+def _transpose_vjp(bk, g, out, x, axes=None):
+    if axes is None:
+        return np.transpose(g)
+    return np.transpose(g, np.argsort(axes))
+
+
+register(Op(
+    name="transpose",
+    forward=lambda bk, x, axes=None: np.transpose(x, axes),
+    partials=(Partial("x", _transpose_vjp, r"\bar{g}^{\top}", "g.T"),),
+    notation=Notation("$x.T", "$x^{\\top}", 90),
+    definition_latex="x^{\\top}",
+    sentence="Transposing moves each gradient entry back to where its value came from.",
+    params=("axes",),
+))
+
+register(Op(
+    name="reshape",
+    forward=lambda bk, x, shape: np.reshape(x, shape),
+    partials=(Partial("x", lambda bk, g, out, x, shape: np.reshape(g, x.shape), "1", "1"),),
+    notation=Notation("reshape($x)", r"\operatorname{reshape}($x)"),
+    definition_latex=r"\operatorname{reshape}(x)",
+    sentence="Reshaping keeps every value, so the gradient is reshaped back.",
+    params=("shape",),
+))
+
+
+def _index_vjp(bk, g, out, x, index):
+    grad = bk.zeros_like(x)
+    # add.at accumulates repeated indices (a gather that picks one element twice).
+    np.add.at(grad, index, g)
+    return grad
+
+
+register(Op(
+    name="index",
+    forward=lambda bk, x, index: x[index],
+    partials=(Partial("x", _index_vjp, "[i = j]", "1 at the picked positions, else 0"),),
+    notation=Notation("$x[$index]", "$x_{$index}", 90),
+    definition_latex="x_{i}",
+    sentence="Picking elements routes each gradient back to the position it was taken from; "
+             "positions picked twice add up.",
+    params=("index",),
+))
+
+
+def _concatenate_vjp(bk, g, out, *xs, axis=0, position=0):
+    sizes = [x.shape[axis] for x in xs]
+    start = sum(sizes[:position])
+    slicer = [slice(None)] * g.ndim
+    slicer[axis] = slice(start, start + sizes[position])
+    return g[tuple(slicer)]
+
+
+register(Op(
+    name="concatenate",
+    forward=lambda bk, *xs, axis=0: np.concatenate(xs, axis=axis),
+    partials=(Partial("x", _concatenate_vjp, "1", "1"),),
+    notation=Notation("concatenate($xs)", r"\left[$xs\right]"),
+    definition_latex=r"[x_1, x_2, \dots]",
+    sentence="Concatenation hands each piece its own slice of the gradient.",
+    variadic=True,
+    params=("axis",),
+))

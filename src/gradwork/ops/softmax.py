@@ -1,0 +1,51 @@
+"""Softmax and log-softmax along an axis, with their full Jacobians."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradwork.ops.registry import Notation, Op, Partial, register
+
+
+def _softmax_forward(bk, x, axis=-1):
+    e = bk.exp(x - bk.softmax_shift(x, axis))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _softmax_vjp(bk, g, out, x, axis=-1):
+    # J = diag(s) - s s^T, so g J = s * (g - <g, s>): the off-diagonal terms are the -<g, s>.
+    return out * (g - np.sum(g * out, axis=axis, keepdims=True))
+
+
+register(Op(
+    name="softmax",
+    forward=_softmax_forward,
+    partials=(Partial("x", _softmax_vjp, r"\operatorname{diag}($out) - $out\,$out^{\top}",
+                      "diag($out) - $out $out^T"),),
+    notation=Notation("softmax($x)", r"\operatorname{softmax}($x)"),
+    definition_latex=r"\operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}",
+    sentence="softmax's Jacobian is ds_i/dx_j = s_i([i = j] - s_j): every output depends on every input.",
+    pitfall="Softmax needs its full Jacobian: using only the diagonal s_i(1 - s_i) drops the -s_i s_j terms.",
+    params=("axis",),
+))
+
+
+def _log_softmax_forward(bk, x, axis=-1):
+    shifted = x - bk.softmax_shift(x, axis)
+    return shifted - bk.log(np.sum(bk.exp(shifted), axis=axis, keepdims=True))
+
+
+def _log_softmax_vjp(bk, g, out, x, axis=-1):
+    return g - bk.exp(out) * np.sum(g, axis=axis, keepdims=True)
+
+
+register(Op(
+    name="log_softmax",
+    forward=_log_softmax_forward,
+    partials=(Partial("x", _log_softmax_vjp, r"I - \mathbf{1}\operatorname{softmax}($x)^{\top}",
+                      "I - 1 softmax($x)^T"),),
+    notation=Notation("log_softmax($x)", r"\log\operatorname{softmax}($x)"),
+    definition_latex=r"\log\operatorname{softmax}(x)_i = x_i - \log\sum_j e^{x_j}",
+    sentence="d log softmax(x)_i / dx_j = [i = j] - softmax(x)_j.",
+    params=("axis",),
+))

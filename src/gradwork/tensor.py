@@ -1,0 +1,344 @@
+"""The tensor node and reverse-mode backward.
+
+A :class:`Tensor` wraps a NumPy array (float, or object arrays of fractions or
+SymPy expressions), the backend its numbers live in, and, when it was computed
+by an op while gradients are recorded, the op, its input tensors and the op's
+parameters. That record is the computation graph: backward walks it, and the
+explainers and graph drawings read it.
+
+Semantics (documented in docs/engine.md):
+
+* ``backward()`` adds d(self)/d(node) into ``node.grad`` for every node that
+  requires a gradient, intermediate nodes included (so derivations can show
+  every gradient). Calling it twice adds twice, as in PyTorch; call
+  :func:`zero_grad` (or ``tensor.zero_grad()``) between independent passes.
+* Inside ``with no_grad():`` ops record nothing.
+* Floats are float64 unless a tensor is created with ``dtype="float32"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from gradwork.backends import Backend, combine, get_backend
+from gradwork.ops import get_op
+from gradwork.ops.registry import Op, unbroadcast
+
+_recording: contextvars.ContextVar[bool] = contextvars.ContextVar("gradwork_recording", default=True)
+_DEFAULT_BACKEND = get_backend("float")
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block ops build no graph (for evaluation and parameter updates)."""
+    token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+def is_recording() -> bool:
+    return _recording.get()
+
+
+class Tensor:
+    """An array with an optional gradient and the op that computed it."""
+
+    __slots__ = ("data", "backend", "grad", "requires_grad", "op", "inputs", "params", "name", "__weakref__")
+    __array_priority__ = 1000  # make ndarray + Tensor dispatch to Tensor.__radd__
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        *,
+        name: str | None = None,
+        dtype: str | None = None,
+        backend: Backend | str | None = None,
+    ) -> None:
+        if isinstance(backend, str):
+            backend = get_backend(backend, dtype)
+        elif backend is None:
+            backend = _DEFAULT_BACKEND if dtype in (None, "float64") else get_backend("float", dtype)
+        self.backend: Backend = backend
+        self.data: np.ndarray = data if _is_native(data, backend) else backend.asarray(data)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = requires_grad
+        self.op: Op | None = None
+        self.inputs: tuple[Tensor, ...] = ()
+        self.params: dict[str, Any] = {}
+        self.name = name
+
+    # ------------------------------------------------------------ basics
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def T(self) -> Tensor:
+        return apply("transpose", self)
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> Any:
+        return self.data.item()
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        label = f" name={self.name!r}" if self.name else ""
+        made = f" op={self.op.name}" if self.op else ""
+        return f"Tensor({self.data!r}{label}{made}, requires_grad={self.requires_grad})"
+
+    def detach(self) -> Tensor:
+        return Tensor(self.data, backend=self.backend, name=self.name)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ------------------------------------------------------------ backward
+    def backward(self, grad: Any = None) -> None:
+        """Add d(self)/d(node), weighted by ``grad``, into ``node.grad`` for every node upstream.
+
+        ``grad`` defaults to 1 and must be given for a non-scalar tensor (the
+        upstream gradient of a vector function).
+        """
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError("backward() of a non-scalar tensor needs the upstream gradient `grad`")
+            seed = self.backend.ones_like(self.data)
+        else:
+            seed = self.backend.asarray(grad.data if isinstance(grad, Tensor) else grad)
+            if seed.shape != self.shape:
+                seed = np.broadcast_to(seed, self.shape).copy()
+        order = topological_order(self)
+        grads: dict[int, np.ndarray] = {id(self): seed}
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            node.grad = g if node.grad is None else node.grad + g
+            if node.op is None:
+                continue
+            for position, parent in enumerate(node.inputs):
+                if not parent.requires_grad:
+                    continue
+                contribution = node.pullback(g, position)
+                key = id(parent)
+                grads[key] = contribution if key not in grads else grads[key] + contribution
+
+    def pullback(self, g: np.ndarray, position: int) -> np.ndarray:
+        """The upstream gradient ``g`` of this node, pulled back to its input ``position``."""
+        assert self.op is not None
+        op = self.op
+        arrays = [t.data for t in self.inputs]
+        params = self.params
+        if op.variadic:
+            params = {**params, "position": position}
+        contribution = op.partial(position).vjp(self.backend, g, self.data, *arrays, **params)
+        contribution = np.asarray(contribution)
+        target_shape = self.inputs[position].shape
+        if contribution.shape != target_shape:
+            contribution = unbroadcast(contribution, target_shape)
+        return contribution
+
+    # ------------------------------------------------------------ operators
+    def __add__(self, other: Any) -> Tensor:
+        return apply("add", self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return apply("add", other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return apply("sub", self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return apply("sub", other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return apply("mul", self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return apply("mul", other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return apply("div", self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return apply("div", other, self)
+
+    def __neg__(self) -> Tensor:
+        return apply("neg", self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return apply("pow", self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return apply("pow", other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return apply("matmul", self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return apply("matmul", other, self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return apply("index", self, index=_normalize_index(index))
+
+    # Elementwise functions and reductions as methods, for fluent use.
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return apply("sum", self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return apply("mean", self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return apply("max", self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return apply("min", self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return apply("reshape", self, shape=tuple(shape))
+
+    def transpose(self, axes: Any = None) -> Tensor:
+        return apply("transpose", self, axes=None if axes is None else tuple(axes))
+
+    def exp(self) -> Tensor:
+        return apply("exp", self)
+
+    def log(self) -> Tensor:
+        return apply("log", self)
+
+    def sqrt(self) -> Tensor:
+        return apply("sqrt", self)
+
+    def abs(self) -> Tensor:
+        return apply("abs", self)
+
+    def sigmoid(self) -> Tensor:
+        return apply("sigmoid", self)
+
+    def tanh(self) -> Tensor:
+        return apply("tanh", self)
+
+    def relu(self, at_zero: float = 0) -> Tensor:
+        return apply("relu", self, at_zero=at_zero)
+
+
+def _is_native(data: Any, backend: Backend) -> bool:
+    if not isinstance(data, np.ndarray):
+        return False
+    if backend.name == "float":
+        return data.dtype == np.dtype(backend.dtype)
+    return data.dtype == object and (data.size == 0 or _element_kind_ok(data, backend))
+
+
+def _element_kind_ok(data: np.ndarray, backend: Backend) -> bool:
+    first = data.flat[0]
+    if backend.name == "exact":
+        from fractions import Fraction
+
+        return isinstance(first, Fraction)
+    return hasattr(first, "free_symbols")  # a SymPy expression
+
+
+def _normalize_index(index: Any) -> Any:
+    """Lists in an index mean a gather (NumPy fancy indexing); keep them hashable-free but NumPy-ready."""
+    if isinstance(index, list):
+        return np.asarray(index)
+    if isinstance(index, tuple):
+        return tuple(np.asarray(i) if isinstance(i, list) else i for i in index)
+    return index
+
+
+def as_tensor(value: Any, backend: Backend | None = None) -> Tensor:
+    """``value`` as a Tensor; a plain number or array becomes a constant in ``backend``."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(value, backend=backend or _DEFAULT_BACKEND)
+
+
+def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
+    """Run the op ``op_name`` forward on ``operands`` and, if recording, remember how."""
+    op = get_op(op_name)
+    tensors = [o for o in operands if isinstance(o, Tensor)]
+    backend = combine([t.backend for t in tensors]) if tensors else _DEFAULT_BACKEND
+    inputs = tuple(_in_backend(o, backend) for o in operands)
+    data = op.forward(backend, *(t.data for t in inputs), **params)
+    if not isinstance(data, np.ndarray) or (backend.name == "float" and data.dtype != np.dtype(backend.dtype)):
+        data = backend.asarray(data)
+    elif backend.name != "float" and data.dtype != object:
+        data = backend.asarray(data)
+    out = Tensor(data, backend=backend)
+    if _recording.get() and any(t.requires_grad for t in inputs):
+        out.requires_grad = True
+        out.op = op
+        out.inputs = inputs
+        out.params = params
+    return out
+
+
+def _in_backend(value: Any, backend: Backend) -> Tensor:
+    if not isinstance(value, Tensor):
+        return Tensor(value, backend=backend)
+    if value.backend is backend or value.backend.name == backend.name == "float" and value.backend.dtype == backend.dtype:
+        return value
+    if value.backend.name == backend.name and backend.name != "float":
+        return value
+    # Promote: constants follow the richer backend; recorded tensors are converted
+    # through a view that keeps their gradient path.
+    if value.requires_grad:
+        converted = Tensor(backend.asarray(value.data), backend=backend)
+        converted.requires_grad = True
+        converted.op = get_op("reshape")
+        converted.inputs = (value,)
+        converted.params = {"shape": value.shape}
+        return converted
+    return Tensor(backend.asarray(value.data), backend=backend, name=value.name)
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every node that ``root`` depends on, inputs before the nodes that use them.
+
+    Iterative depth-first search, so a 10,000-op chain does not touch Python's
+    recursion limit.
+    """
+    order: list[Tensor] = []
+    seen: set[int] = {id(root)}
+    stack: list[tuple[Tensor, int]] = [(root, 0)]
+    while stack:
+        node, next_input = stack.pop()
+        if next_input < len(node.inputs):
+            stack.append((node, next_input + 1))
+            child = node.inputs[next_input]
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, 0))
+        else:
+            order.append(node)
+    return order
+
+
+def zero_grad(tensors: Iterable[Tensor]) -> None:
+    """Forget the gradients of ``tensors`` (before an independent backward pass)."""
+    for tensor in tensors:
+        tensor.grad = None
