@@ -1,0 +1,79 @@
+"""What solving a problem produces: the evaluated graph plus JSON-ready numbers.
+
+This is the contract between ``gradwork.problem`` (which builds it) and the
+layers above it (explain, check, viz, generate), which only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gradwork.tensor import Tensor
+
+Mode = Literal["float", "exact", "symbolic"]
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One dense layer of a network-form problem, by the names of its nodes."""
+
+    name: str  # "hidden"
+    activation: str  # "relu", "leaky_relu", "identity", or a formula in x such as "x**2"
+    activation_options: dict[str, Any]  # e.g. {"alpha": 0.01}
+    weight: str  # node name of W, "hidden.W"
+    bias: str | None  # "hidden.b", or None when the layer has no bias
+    z: str  # "hidden.z"
+    a: str  # "hidden.a" (the same tensor as z when the activation is identity)
+    input: str  # the node feeding the layer: "input" or the previous layer's a
+    fan_in: int
+    fan_out: int
+    flat_weights: bool  # weights given as a flat list (one unit's incoming weights)
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    name: str = "sgd"  # sgd | momentum | adam
+    lr: Any = 0.01  # a float, or a Fraction in exact mode
+    steps: int = 1
+    options: dict[str, Any] = field(default_factory=dict)  # momentum, beta1, ...
+
+
+@dataclass
+class Solution:
+    """A solved problem.
+
+    ``nodes`` maps every named node to its tensor *as evaluated for the first
+    optimizer step* (so ``tensor.grad`` is d(loss)/d(node) and ``tensor.op`` /
+    ``tensor.inputs`` is the graph the explainers walk), in forward order:
+    inputs, parameters, then computed nodes, and the loss last (named "loss").
+    Unnamed intermediate tensors (``x @ W`` before ``+ b``) stay reachable
+    through ``op``/``inputs`` but are not in ``nodes``.
+
+    ``values``, ``gradients`` and ``updated`` are the FORMAT.md JSON sections:
+    plain Python numbers/lists (floats; "3/8" strings in exact mode; SymPy
+    strings in symbolic mode) in the shapes the user wrote.
+    """
+
+    title: str
+    mode: Mode
+    form: Literal["network", "graph"]
+    nodes: dict[str, Tensor]
+    parameters: dict[str, Tensor]  # trainable leaves (values before the update)
+    output: Tensor  # network: the last layer's a; graph: the output node
+    loss: Tensor | None  # scalar loss node (None for a vector output with an upstream gradient)
+    values: dict[str, Any]
+    gradients: dict[str, Any]
+    updated: dict[str, Any]
+    loss_value: Any  # JSON-ready loss, or None
+    convention: Literal["row", "column"] | None = None  # network form only
+    layers: list[LayerInfo] = field(default_factory=list)  # network form only
+    loss_name: str | None = None  # "bce", ... or the formula text of a formula loss
+    target: Tensor | None = None
+    optimizer: OptimizerInfo = field(default_factory=OptimizerInfo)
+    frozen: list[str] = field(default_factory=list)
+    relu_grad_at_zero: Any = 0
+    batch_reduction: Literal["mean", "sum"] = "mean"
+    upstream: Tensor | None = None  # the given dL/dOutput for a vector output
+    source: str | None = None  # the problem file's path, for messages
+    formulas: dict[str, str] = field(default_factory=dict)  # graph form: node name -> expression text
