@@ -1,12 +1,11 @@
 """The command line: parse arguments, make one library call, render, exit.
 
-Imports of the heavy modules happen inside the commands so that
+Each command lives in its own module under ``gradwork.cli`` and registers
+itself on ``app``. Heavy imports happen inside the command functions so that
 ``gradwork --help`` stays fast.
 """
 
 from __future__ import annotations
-
-import sys
 
 import typer
 
@@ -34,5 +33,9 @@ def _root(
     """Backpropagation worked out, explained and checked."""
 
 
+# Command modules register themselves on `app` when imported (one line each).
+from gradwork.cli import commands  # noqa: E402,F401
+
+
 def main() -> None:
-    sys.exit(app())  # typer raises SystemExit itself; this keeps the entry point explicit
+    app()

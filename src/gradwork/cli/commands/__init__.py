@@ -1,0 +1,1 @@
+"""One module per command; importing them registers each on ``gradwork.cli.app``."""
