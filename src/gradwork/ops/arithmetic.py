@@ -119,8 +119,8 @@ register(Op(
     name="matmul",
     forward=lambda bk, a, b: a @ b,
     partials=(
-        Partial("a", _matmul_wrt_a, r"\bar{g}\, $b^{\top}", "g @ $b.T"),
-        Partial("b", _matmul_wrt_b, r"$a^{\top} \bar{g}", "$a.T @ g"),
+        Partial("a", _matmul_wrt_a, r"$g\, $b^{\top}", "$g $b^T", includes_upstream=True),
+        Partial("b", _matmul_wrt_b, r"$a^{\top} $g", "$a^T $g", includes_upstream=True),
     ),
     notation=Notation("$a @ $b", "$a $b", 60),
     definition_latex="a b",

@@ -32,6 +32,10 @@ class Partial:
     vjp: VJP
     latex: str  # e.g. r"$out\,(1 - $out)" for sigmoid
     text: str  # e.g. "$out (1 - $out)"
+    # True when the template is the whole pulled-back gradient and mentions the
+    # upstream gradient as $g (matmul: "$a^T $g"); False when it is the local
+    # derivative that multiplies the upstream gradient.
+    includes_upstream: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ class Op:
     variadic: bool = False  # any number of inputs sharing partials[0] (concatenate)
     pitfall: str | None = None  # a one-line classic mistake this op invites
     params: tuple[str, ...] = field(default_factory=tuple)
+    # Losses: one output's term ($y, $t stand for y_k, t_k) and how terms combine over outputs.
+    term: Notation | None = None
+    over_outputs: str | None = None  # "sum" or "mean"
 
     def partial(self, position: int) -> Partial:
         return self.partials[0] if self.variadic else self.partials[position]
