@@ -8,7 +8,7 @@ node type. Op-specific notation comes from the op registry's templates through
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Literal, Union
 
 
@@ -22,8 +22,9 @@ class Symbol:
 
     base: str
     layer: str | None = None
-    index: tuple[int, ...] = ()
+    index: tuple[int | str, ...] = ()  # ints are positions; strings are generic indices ("j", "k")
     one_based: bool = True  # print indices counting from 1 (network form) or as [i] (graph form)
+    updated: bool = False  # the value after the optimizer step, printed with a prime
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,12 @@ class Derivative:
 class OpTemplate:
     """An op's registered notation or local derivative with its placeholders bound.
 
-    ``part`` is "notation", "definition" or "partial" (then ``position`` picks the input).
+    ``part`` is "notation", "definition", "term" (a loss's per-output term) or
+    "partial" (then ``position`` picks the input).
     """
 
     op: str
-    part: Literal["notation", "definition", "partial"]
+    part: Literal["notation", "definition", "partial", "term", "element_diagonal", "element_off_diagonal"]
     bindings: tuple[tuple[str, Expr], ...] = field(default_factory=tuple)
     position: int = 0
 
@@ -146,3 +148,26 @@ def num(value: Any, exact: bool = False) -> Number:
 
 def equation(*sides: Expr, op: Literal["=", "≈", "←", "<", ">", "≤", "≥"] = "=") -> Relation:
     return Relation(tuple(sides), op)
+
+
+def substitute(expr: Expr, mapping: dict) -> Expr:
+    """Replace every sub-expression found in ``mapping`` (symbols by values, usually)."""
+    if not mapping:
+        return expr
+    try:
+        if expr in mapping:
+            return mapping[expr]
+    except TypeError:  # unhashable values inside (never for our frozen nodes, but be safe)
+        pass
+    if isinstance(expr, tuple):
+        return tuple(substitute(e, mapping) for e in expr)
+    if not is_dataclass(expr) or isinstance(expr, (Number, Symbol)):
+        return expr
+    changes = {}
+    for f in fields(expr):
+        value = getattr(expr, f.name)
+        if isinstance(value, tuple) or is_dataclass(value):
+            new = substitute(value, mapping)
+            if new is not value:
+                changes[f.name] = new
+    return replace(expr, **changes) if changes else expr

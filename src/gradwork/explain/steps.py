@@ -64,7 +64,7 @@ class Factor:
 
     label: int
     derivative: Derivative
-    formula: Expr
+    formula: Expr | None  # None when the factor has no closed form worth printing (a formula loss)
     value: Expr
     node: str | None = None
 

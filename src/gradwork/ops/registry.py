@@ -64,6 +64,9 @@ class Op:
     # Losses: one output's term ($y, $t stand for y_k, t_k) and how terms combine over outputs.
     term: Notation | None = None
     over_outputs: str | None = None  # "sum" or "mean"
+    # Non-elementwise ops (softmax): d out_i / d x_j written per element, diagonal
+    # (i = j) and off-diagonal, with $oi, $oj for out_i, out_j.
+    element_partials: tuple[Notation, Notation] | None = None
 
     def partial(self, position: int) -> Partial:
         return self.partials[0] if self.variadic else self.partials[position]
