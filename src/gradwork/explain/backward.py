@@ -439,13 +439,13 @@ def _chain_graph(solution: Solution, graph: NamedGraph) -> list:
             return [[]]
         result = []
         for consumer in _named_consumers(graph, tensor):
+            uppers = paths_from(consumer)  # label from the loss down, as students write the chain
             c_sym, t_sym = graph.symbol(consumer) if consumer is not root else L, graph.symbol(tensor)
             lhs = Derivative(c_sym, t_sym)
             value = graph.jacobian(consumer, tensor).reshape(()).item()
             label, _ = factors.label(("edge", id(consumer), id(tensor)), lhs, graph.edge_formula(consumer, tensor),
                                      value, graph.name(consumer))
-            for upper in paths_from(consumer):
-                result.append(upper + [label])
+            result.extend(upper + [label] for upper in uppers)
         return result
 
     leaves = [name for name, t in solution.nodes.items() if t.op is None and t.grad is not None]
