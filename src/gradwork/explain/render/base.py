@@ -18,6 +18,7 @@ JSON round them the same way.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -448,8 +449,8 @@ class Printer(Dispatcher):
                 return PREC_ATOM
             return number_precedence(self.numeral(expr), self.fraction_is_atom)
         if isinstance(expr, m.Symbol):
-            return PREC_POSTFIX if (expr.layer is not None or expr.updated or
-                                    (expr.index and not expr.one_based)) else PREC_ATOM
+            # A superscript already there (w⁽¹⁾, w′) must be bracketed before another one (a power, ᵀ).
+            return PREC_POSTFIX if expr.layer is not None or expr.updated else PREC_ATOM
         if isinstance(expr, (m.Quotient, m.Derivative)) and self.quotient_is_atom:
             return PREC_ATOM
         if isinstance(expr, m.Product) and len(expr.factors) == 1:
@@ -513,9 +514,11 @@ def as_expr(value: Any) -> Any:
                                          getattr(value.value, "ndim", 0)):
         rows = value.value.tolist() if hasattr(value.value, "tolist") else value.value
         return _nested_array(rows, value.exact)
-    if value is None or isinstance(value, str) or type(value).__module__ == m.__name__:
-        return value
-    return m.Number(value)
+    if type(value).__name__ == "ndarray":
+        return as_expr(m.Number(value)) if value.ndim else m.Number(value.item())
+    if isinstance(value, numbers.Number) and not isinstance(value, bool) or is_sympy(value):
+        return m.Number(value)
+    return value  # formulas, strings, and anything a printer will name as unsupported
 
 
 def _nested_array(rows: Any, exact: bool) -> m.Array:

@@ -37,7 +37,9 @@ class TextPrinter(Printer):
     def _print_Symbol(self, symbol: m.Symbol) -> str:
         text = name_text(symbol.base) + ("′" if symbol.updated else "")
         if symbol.layer is not None:
-            text += superscript(f"({symbol.layer})") or f"^({symbol.layer})"
+            # short layer tags read well raised (⁽¹⁾, ⁽ˡ⁻¹⁾); a layer's name does not
+            raised = superscript(f"({symbol.layer})") if len(symbol.layer) <= 3 else None
+            text += raised or f"^({symbol.layer})"
         labels = index_labels(symbol)
         if labels and not symbol.one_based:
             text += "[" + ",".join(labels) + "]"
@@ -86,8 +88,8 @@ class TextPrinter(Printer):
             return self.PRODUCT_SIGNS[expr.kind].join(texts)
         out = texts[0]
         for text in texts[1:]:
-            if out[-1:].isascii() and out[-1:].isalnum() and text[:1].isascii() and text[:1].isalnum():
-                out += " "
+            if out[-1:].isalnum() and text[:1].isalnum() and not (out[-1:] in "⁾ᵀ" or text[:1].isdigit()):
+                out += " "  # Σₖ δₖ, W x; but W⁽¹⁾x and xᵀW stay together
             out += text
         return out
 
@@ -300,7 +302,7 @@ class TextRenderer(Renderer):
         return self.printer.print(expr, PREC_RELATION + 1)
 
     def _chain(self, sides: list[Any], op: str = "=", lead: list[tuple[str, str]] | None = None,
-               indent: int = STEP_INDENT) -> _Line:
+               indent: int = STEP_INDENT, highlight: bool = True) -> _Line:
         """lhs = … = result, the result highlighted; sides that repeat the previous one are dropped."""
         printed = [self._p(side) for side in sides]
         kept = [printed[i] for i in dedupe(printed)]
@@ -308,12 +310,13 @@ class TextRenderer(Renderer):
         segments = list(lead or [])
         if len(kept) > 1:
             segments.append((sign.join(kept[:-1]) + sign, "plain"))
-        segments.append((kept[-1], "result" if len(kept) > 1 else "plain"))
+        segments.append((kept[-1], "result" if highlight and len(kept) > 1 else "plain"))
         return _Line(segments, indent)
 
-    def _relation(self, relation: Any, indent: int) -> _Line:
+    def _relation(self, relation: Any, indent: int, highlight: bool = False) -> _Line:
+        """A stated relation; ``highlight`` marks its last side as a computed result."""
         if isinstance(relation, m.Relation):
-            return self._chain(list(relation.sides), relation.op, indent=indent)
+            return self._chain(list(relation.sides), relation.op, indent=indent, highlight=highlight)
         return _Line([(self.printer.print(relation), "plain")], indent)
 
     def _wrapped(self, text: str, style: str, indent: int, first: str = "") -> list[_Line]:
@@ -344,7 +347,7 @@ class TextRenderer(Renderer):
 
     def _render_Compute(self, step: s.Compute) -> list[Any]:
         lines = [self._chain(self.compute_sides(step))]
-        lines += [self._relation(part, self.DETAIL_INDENT) for part in step.parts]
+        lines += [self._relation(part, self.DETAIL_INDENT, highlight=True) for part in step.parts]
         return lines + self._note(step.note)
 
     def _render_Factor(self, step: s.Factor) -> list[Any]:
@@ -362,7 +365,7 @@ class TextRenderer(Renderer):
         return [self._chain([step.lhs, contributions, step.total])] + self._note(step.reason)
 
     def _render_Update(self, step: s.Update) -> list[Any]:
-        line = self._relation(step.relation, self.STEP_INDENT)
+        line = self._relation(step.relation, self.STEP_INDENT, highlight=True)
         return [line] + (self._note("Frozen: not updated.") if step.frozen else [])
 
     def _render_Table(self, step: s.Table) -> list[Any]:
