@@ -267,7 +267,10 @@ class LatexPrinter(Printer):
         return rf"\frac{{{self.print(expr.numerator)}}}{{{self.print(expr.denominator)}}}"
 
     def _print_Power(self, expr: m.Power) -> str:
-        return f"{self.print(expr.base, PREC_ATOM)}^{{{self.print(expr.exponent)}}}"
+        base = self.print(expr.base, PREC_ATOM)
+        if base.startswith((r"\frac", r"-\frac")):  # an atom, but a raised fraction reads as raising its denominator
+            base = self.bracket(base)
+        return f"{base}^{{{self.print(expr.exponent)}}}"
 
     def _print_Neg(self, expr: m.Neg) -> str:
         return "-" + self.print(expr.operand, PREC_PRODUCT)

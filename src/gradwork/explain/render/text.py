@@ -370,8 +370,9 @@ class TextRenderer(Renderer):
 
     def _render_Table(self, step: s.Table) -> list[Any]:
         rows = [[cell if isinstance(cell, str) else self._p(cell) for cell in row] for row in step.rows]
-        title = "" if self._same_title(step.title) else step.title
-        return [_BLANK, _TableBlock(title, list(step.columns), rows)]
+        if self._same_title(step.title):  # the section heading already names it
+            return [_TableBlock("", list(step.columns), rows)]
+        return [_BLANK, _TableBlock(step.title, list(step.columns), rows)]
 
     def _render_Pitfall(self, step: s.Pitfall) -> list[Any]:
         return self._wrapped(step.text, "pitfall", self.STEP_INDENT, first="⚠ ")
