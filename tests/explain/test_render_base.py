@@ -216,3 +216,41 @@ def test_template_placeholders_get_the_brackets_their_context_needs(before, afte
 ])
 def test_template_precedence_is_read_from_top_level_operators(template, expected):
     assert template_precedence(template) == expected
+
+
+# ---------------------------------------------------------------- every op's templates
+
+
+def _op_templates():
+    from gradwork.ops import OPS
+
+    for op in OPS.values():
+        parts = [("notation", 0), ("definition", 0)] + [("partial", i) for i in range(len(op.partials))]
+        if op.term is not None:
+            parts.append(("term", 0))
+        if op.element_partials is not None:
+            parts += [("element_diagonal", 0), ("element_off_diagonal", 0)]
+        for part, position in parts:
+            yield op.name, part, position
+
+
+@pytest.mark.parametrize(("op", "part", "position"), list(_op_templates()))
+def test_every_op_template_prints_in_text_and_latex(op, part, position):
+    from gradwork.explain.render.base import template_pieces, template_source
+
+    names = set()
+    for latex in (False, True):
+        template, _ = template_source(m.OpTemplate(op, part, (), position), latex)
+        names |= {name for _, name in template_pieces(template) if name}
+    bindings = tuple((name, m.Sum((m.Symbol("u"), m.Neg(m.Symbol("v"))))) for name in sorted(names))
+    expr = m.OpTemplate(op, part, bindings, position)
+    text, latex = TextPrinter().doprint(expr), LatexPrinter().doprint(expr)
+    assert "$" not in text and "$" not in latex.replace("$\\bigcirc$", "")
+    if names:
+        assert "u − v" in text and "u - v" in latex
+
+
+def test_every_op_states_its_definition_in_text():
+    from gradwork.ops import OPS
+
+    assert [name for name, op in OPS.items() if not op.definition_text] == []

@@ -133,3 +133,8 @@ def test_latex_document_compiles(build, tmp_path):
     result = _compile(tex, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+def test_index_notation_keeps_the_placeholder_apart_from_the_subscript():
+    expr = OpTemplate("index", "notation", (("x", Symbol("h")), ("index", Words("0"))))
+    assert LatexPrinter().doprint(expr) == r"h_{\text{0}}"

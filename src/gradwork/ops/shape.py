@@ -47,7 +47,7 @@ register(Op(
     name="index",
     forward=lambda bk, x, index: x[index],
     partials=(Partial("x", _index_vjp, "[i = j]", "1 at the picked positions, else 0"),),
-    notation=Notation("$x[$index]", "$x_{$index}", 90),
+    notation=Notation("$x[$index]", "${x}_{$index}", 90),
     definition_latex="x_{i}",
     definition_text="x[i]",
     sentence="Picking elements routes each gradient back to the position it was taken from; "

@@ -218,6 +218,7 @@ _TYPOGRAPHY = [
     (re.compile(r"\^2\b"), "²"),
     (re.compile(r"\^T\b|\.T\b"), "ᵀ"),
     (re.compile(r"\bleaky_relu\b"), "LeakyReLU"),
+    (re.compile(r"\blog_softmax\b"), "ln softmax"),
     (re.compile(r"\bsigmoid\b"), "σ"),
     (re.compile(r"\brelu\b"), "ReLU"),
     (re.compile(r"\blog\b"), "ln"),
