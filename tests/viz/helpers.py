@@ -87,3 +87,63 @@ def wide_network(seed: int = 0) -> Solution:
         {"name": "output", "weights": rng.normal(0, 0.3, (16, 10)), "bias": np.zeros(10), "activation": "identity"},
     ]
     return network_solution(specs, rng.random(784), np.eye(10)[3], "cross_entropy", title="784-16-10")
+
+
+def seed_002_by_hand() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Seed 002's values and gradients worked out by hand (math.exp, not gradwork), keyed by node."""
+    import math
+
+    a3 = 1 / (1 + math.exp(0.4))  # sigmoid(z3), z3 = 0 * 0.3 + 0.8 * (-0.5) + 0 = -0.4
+    values = {
+        "input": [1.0, 2.0],
+        "hidden.W": [[0.5, -0.6], [-0.4, 0.8]],
+        "hidden.b": [0.2, -0.2],
+        "matmul#1": [1 * 0.5 + 2 * -0.4, 1 * -0.6 + 2 * 0.8],  # x W = [-0.3, 1.0]
+        "hidden.z": [-0.1, 0.8],
+        "hidden.a": [0.0, 0.8],
+        "output.W": [0.3, -0.5],
+        "matmul#2": -0.4,
+        "output.b": 0.0,
+        "output.z": -0.4,
+        "output.a": a3,
+        "target": 0.0,
+        "loss": -math.log(1 - a3),  # BCE with target 0, natural log
+    }
+    dz3 = a3  # sigmoid + BCE: dL/dz3 = a3 - y
+    dz1 = [0.0, dz3 * -0.5]  # through w6 = -0.5; ReLU'(-0.1) = 0
+    gradients = {
+        "loss": 1.0,
+        "output.a": 1 / (1 - a3),
+        "output.z": dz3,
+        "matmul#2": dz3,
+        "output.b": dz3,
+        "output.W": [0.0, dz3 * 0.8],
+        "hidden.a": [dz3 * 0.3, dz3 * -0.5],
+        "hidden.z": dz1,
+        "matmul#1": dz1,
+        "hidden.b": dz1,
+        "hidden.W": [[1 * dz1[0], 1 * dz1[1]], [2 * dz1[0], 2 * dz1[1]]],
+        "input": [0.5 * dz1[0] - 0.6 * dz1[1], -0.4 * dz1[0] + 0.8 * dz1[1]],
+    }
+    return values, gradients
+
+
+def shown(value: Any, digits: int = 4) -> list[str]:
+    """How a number (or each number of a list) reads at ``digits`` significant figures."""
+    if isinstance(value, list):
+        return [text for item in value for text in shown(item, digits)]
+    text = f"{value:.{digits}g}"
+    return ["0" if text == "-0" else text]
+
+
+def graph_solution(inputs: dict[str, Tensor], output: Tensor, name: str = "L", mode: str = "float") -> Solution:
+    """A graph-form Solution whose scalar output ``name`` is differentiated (as solve() would)."""
+    output.name = name
+    output.backward()
+    nodes = {**inputs, name: output}
+    return Solution(
+        title="graph", mode=mode, form="graph", nodes=nodes, parameters={}, output=output, loss=output,
+        values={k: t.data.tolist() for k, t in nodes.items()},
+        gradients={k: t.grad.tolist() for k, t in nodes.items() if t.grad is not None},
+        updated={}, loss_value=output.data.tolist(),
+    )

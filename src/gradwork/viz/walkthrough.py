@@ -258,23 +258,21 @@ class _Writer:
         partial = op.partial(position)
         upstream = self.gradient_symbol(consumer_key)
         columns = _column_vectors(consumer)
-        symbols = self._operand_symbols(consumer)
-        symbols["out"] = self.symbol(consumer_key)
+        symbols = {**self._operand_symbols(consumer), "out": self.symbol(consumer_key), "g": upstream}
         local = _fill(partial.latex, symbols)
         contribution = tensor.pullback(tensor.grad, position)
         operands = [self.graph[key].tensor.data for key in consumer.inputs]
         small = self.small(tensor.data, tensor.grad, *operands)
 
-        if r"\bar{g}" in partial.latex:  # the template is the whole VJP, with g-bar the upstream gradient
-            symbolic = local.replace(r"\bar{g}", upstream)
+        if partial.includes_upstream:  # the template is the whole pulled-back gradient, upstream as $g
             numeric = None
             if small:
                 values = self._placeholders(consumer, lambda key: self._operand_numbers(consumer, key, columns),
                                             self._param_text)
                 values["out"] = self.numbers(tensor.data, column="out" in columns)
-                numeric = _fill(partial.latex, values).replace(
-                    r"\bar{g}", self.numbers(tensor.grad, column="out" in columns))
-            return symbolic, numeric, op.sentence
+                values["g"] = self.numbers(tensor.grad, column="out" in columns)
+                numeric = _fill(partial.latex, values)
+            return local, numeric, op.sentence
 
         product = r"\cdot" if tensor.size == 1 else r"\odot"
         symbolic = rf"{upstream} {product} {_bracket(local)}"

@@ -18,7 +18,8 @@
     var node = step.getAttribute("data-node");
     if (!node) { return; }
     var phase = step.getAttribute("data-phase");
-    if (phase === "forward" && !(node in valueAt)) { valueAt[node] = i; }
+    // "loss" is the forward pass's last part in gradwork.explain's derivations.
+    if ((phase === "forward" || phase === "loss") && !(node in valueAt)) { valueAt[node] = i; }
     if (phase === "backward" && !(node in gradientAt)) { gradientAt[node] = i; }
   });
   var current = 0;
@@ -43,7 +44,7 @@
       var parts = g.id.split("__");
       if (parts.length !== 3) { return; }
       var forward = parts[2].indexOf("fwd") === 0;
-      var active = forward ? (phase === "forward" && parts[1] === node)
+      var active = forward ? ((phase === "forward" || phase === "loss") && parts[1] === node)
                            : (phase === "backward" && parts[0] === node);
       g.classList.toggle("gw-active", active);
       g.classList.toggle("gw-pending", forward ? later(valueAt, parts[1], current)
