@@ -143,7 +143,7 @@ def graph_solution(inputs: dict[str, Tensor], output: Tensor, name: str = "L", m
     nodes = {**inputs, name: output}
     return Solution(
         title="graph", mode=mode, form="graph", nodes=nodes, parameters={}, output=output, loss=output,
-        values={k: t.data.tolist() for k, t in nodes.items()},
-        gradients={k: t.grad.tolist() for k, t in nodes.items() if t.grad is not None},
-        updated={}, loss_value=output.data.tolist(),
+        values={k: np.asarray(t.data).tolist() for k, t in nodes.items()},
+        gradients={k: np.asarray(t.grad).tolist() for k, t in nodes.items() if t.grad is not None},
+        updated={}, loss_value=np.asarray(output.data).tolist(),
     )

@@ -31,10 +31,11 @@ GRADIENT_COLOR = "#c62828"  # the page hides a node's gradient text (this fill) 
 FORWARD_COLOR = "#263238"
 MUTED_COLOR = "#607d8b"
 FONT = "Helvetica,Arial,sans-serif"
+MAX_LINE = 72  # a long symbolic formula is cut in the drawing (the page shows it whole)
 
 INSTALL_HINT = ("Graphviz's `dot` program is needed for SVG and PNG output and was not found on PATH; "
                 "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; "
-                "see https://graphviz.org/download/), or write a .dot or .html file instead")
+                "see https://graphviz.org/download/), or write a .dot file instead")
 
 _NODE_STYLE: dict[str, dict[str, str]] = {
     "parameter": {"shape": "box", "style": "filled,bold", "fillcolor": "#fff3c4", "color": "#b7791f"},
@@ -208,7 +209,7 @@ def _escape(text: str) -> str:
 
 
 def _escape_lines(lines: list[str]) -> str:
-    return "<BR/>".join(_escape(line) for line in lines)
+    return "<BR/>".join(_escape(line if len(line) <= MAX_LINE else line[:MAX_LINE - 1] + "…") for line in lines)
 
 
 def _graph_label(title: str) -> str:

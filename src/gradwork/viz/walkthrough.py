@@ -216,7 +216,8 @@ class _Writer:
         if node.key == self.graph.root:
             if solution.loss is not None:
                 latex = rf"\frac{{\partial L}}{{\partial L}} = 1"
-                note = f"The backward pass starts at the loss L = {node.key}: its gradient with respect to itself is 1."
+                named = "" if node.key == "L" else f" (node {node.key})"
+                note = f"The backward pass starts at the loss L{named}: its gradient with respect to itself is 1."
             else:
                 latex = f"{gradient} = {self.result(tensor.grad)}"
                 note = "The backward pass starts from the given upstream gradient of the output."
