@@ -108,3 +108,20 @@ def test_a_784_unit_layer_stays_one_node_per_tensor(wide, graphviz_installed):
     assert len(dot) < 16_000
     svg = to_svg(wide)
     assert svg.count('class="node') == 12 and len(svg) < 80_000
+
+
+def test_constants_are_small_grey_boxes_and_exact_values_stay_fractions():
+    from fractions import Fraction
+
+    from gradwork.tensor import Tensor
+    from tests.viz.helpers import graph_solution
+
+    x = Tensor(Fraction(1, 2), requires_grad=True, name="x", backend="exact")
+    solution = graph_solution({"x": x}, x * x * 3, mode="exact")
+    graph = build_graph(solution)
+    assert [node.kind for node in graph] == ["input", "computed", "constant", "loss"]
+    statements = _node_statements(to_dot(solution))
+    constant = statements[graph["const#2"].dom_id]
+    assert 'style="filled,dashed"' in constant and ">3<" in constant and "value" not in constant
+    assert "1/2" in statements[graph["x"].dom_id] and ">3<" in statements[graph["x"].dom_id]  # dL/dx = 6x = 3
+    assert "1/4" in statements[graph["mul#1"].dom_id] and "3/4" in statements[graph["L"].dom_id]

@@ -40,7 +40,8 @@ INSTALL_HINT = ("Graphviz's `dot` program is needed for SVG and PNG output and w
 _NODE_STYLE: dict[str, dict[str, str]] = {
     "parameter": {"shape": "box", "style": "filled,bold", "fillcolor": "#fff3c4", "color": "#b7791f"},
     "input": {"shape": "box", "style": "filled", "fillcolor": "#e3f2fd", "color": "#1565c0"},
-    "constant": {"shape": "box", "style": "filled,dashed", "fillcolor": "#f5f5f5", "color": "#9e9e9e"},
+    "constant": {"shape": "box", "style": "filled,dashed", "fillcolor": "#f5f5f5", "color": "#9e9e9e",
+                 "width": "0.3", "height": "0.3", "margin": "0.04,0.02"},
     "computed": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#37474f"},
     "loss": {"shape": "box", "style": "rounded,filled,bold", "fillcolor": "#e8f5e9", "color": "#2e7d32",
              "peripheries": "2"},

@@ -81,7 +81,8 @@ def format_rows(data: Any, digits: int = DEFAULT_DIGITS) -> list[str]:
     return [("[" if i == 0 else " ") + row + ("]" if i == last else ",") for i, row in enumerate(rows)]
 
 
-def _nested(array: np.ndarray, digits: int) -> str:
+def _nested(array: Any, digits: int) -> str:
+    array = np.asarray(array)  # iterating an object array yields bare Fractions
     if array.ndim == 0:
         return format_number(array.item(), digits)
     return "[" + ", ".join(_nested(part, digits) for part in array) + "]"

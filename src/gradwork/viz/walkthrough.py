@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.problem import Solution
-from gradwork.viz.model import ComputationGraph, GraphNode, build_graph
+from gradwork.viz.model import ComputationGraph, GraphNode, Use, build_graph
 from gradwork.viz.numbers import COLLAPSE_ABOVE, DEFAULT_DIGITS, array_latex, is_negative, is_small, shape_text, summary
 
 FORWARD, BACKWARD = "forward", "backward"
@@ -71,15 +71,19 @@ def walkthrough_steps(
 _PLACEHOLDER = re.compile(r"\$([A-Za-z_]+)")
 _CALL_PRECEDENCE = 100  # a template whose operands sit inside delimiters: never bracket them
 _LONG_INLINE = 60  # an unnamed node whose formula is longer than this gets a short symbol instead
-
-
 _JUXTAPOSED = re.compile(r"(\$[A-Za-z_]+) +(\$[A-Za-z_]+)")
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
     # "$a $b" (a product written by juxtaposition) gets a thin space, or two names would run together.
     template = _JUXTAPOSED.sub(r"\1 \\, \2", template)
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+    def value(match: re.Match[str]) -> str:
+        text = values.get(match.group(1), match.group(0))
+        # Braced before a superscript or subscript: {M^T}^T, not the invalid M^T^T.
+        return "{" + text + "}" if template[match.end():match.end() + 1] in ("^", "_") else text
+
+    return _PLACEHOLDER.sub(value, template)
 
 
 def _text(name: str) -> str:
@@ -304,7 +308,7 @@ def _column_vectors(node: GraphNode) -> set[str]:
     return {"b", "out"} if a.ndim == 2 else {"b"}
 
 
-def _is_column_operand(node: GraphNode, graph: ComputationGraph, uses: list) -> bool:
+def _is_column_operand(node: GraphNode, graph: ComputationGraph, uses: list[Use]) -> bool:
     """Whether the node's gradient reads best as a column (it is the vector b of W b)."""
     for use in uses:
         consumer = graph[use.consumer]
@@ -342,7 +346,11 @@ def _equation(chain: list[str]) -> str:
 def _math(latex: str, *, block: bool = True, css: str = "gw-math") -> str:
     from latex2mathml.converter import convert
 
-    mathml = convert(latex, display="block" if block else "inline")
+    try:
+        mathml = convert(latex, display="block" if block else "inline")
+    except Exception:  # latex2mathml rejects some input: show the LaTeX rather than lose the step
+        mathml = f'<code class="gw-latex">{html.escape(latex, quote=False)}</code>'
+
     return f'<div class="{css}">{mathml}</div>' if block else mathml
 
 
