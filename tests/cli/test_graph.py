@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.viz.conftest import require
+from tests.viz.helpers import require
 
 SEED_002 = """\
 title: Exam 4a - 2-2-1 network, one SGD step

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
-from tests.viz.helpers import seed_002, wide_network
-
-
-def require(command: str, package: str) -> None:
-    """Skip when a Debian tool is missing, except in CI (where `make test` must have installed it)."""
-    if shutil.which(command) is None:
-        message = f"`{command}` not found: apt-get install {package} (make test installs it when root)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+from tests.viz.helpers import require, seed_002, wide_network
 
 
 @pytest.fixture

@@ -5,13 +5,25 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Any
 
 import numpy as np
+import pytest
 
 from gradwork.nn import MLP, loss
 from gradwork.problem import LayerInfo, OptimizerInfo, Solution
 from gradwork.tensor import Tensor
+
+def require(command: str, package: str) -> None:
+    """Skip when a Debian tool is missing, except in CI (where `make test` must have installed it)."""
+    if shutil.which(command) is None:
+        message = f"`{command}` not found: apt-get install {package} (make test installs it when root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
 
 SEED_002_LAYERS = [
     {"name": "hidden", "weights": [[0.5, -0.6], [-0.4, 0.8]], "bias": [0.2, -0.2], "activation": "relu"},

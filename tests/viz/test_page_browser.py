@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from gradwork.viz import build_graph, build_page, walkthrough_steps
-from tests.viz.conftest import require
-from tests.viz.helpers import seed_002_by_hand, shown
+from tests.viz.helpers import require, seed_002_by_hand, shown
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
 
