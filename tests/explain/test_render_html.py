@@ -71,3 +71,13 @@ def test_step_fragments_match_the_page():
     page = render(derivation, "html")
     for _, _, fragment in fragments:
         assert fragment.startswith('<div class="step ') and fragment in page
+
+
+def test_step_titles_name_what_each_step_computes():
+    from gradwork.explain.render import step_titles
+
+    titles = step_titles(seed_004_delta())
+    assert len(titles) == len(step_fragments(seed_004_delta()))
+    assert titles[:5] == ["Setup", "Setup", "Setup: x**2", "Setup: half_sse", "Forward pass: net⁽¹⁾"]
+    assert "Backward pass: ∂L/∂W⁽¹⁾" in titles and "Update: W′⁽¹⁾" in titles
+    assert step_titles(seed_002_chain())[6] == "Backward pass: ③ ∂z₃/∂w₆"

@@ -3,6 +3,7 @@
     render(derivation, "markdown", digits=4)          # -> str
     steps_to_json(derivation, digits=4)                # -> list of JSON-ready dicts
     step_fragments(derivation, digits=4)               # -> [(node, phase, html), ...]
+    step_titles(derivation, digits=4)                  # -> a plain-text heading per step, same order
 
 Each format lives in its own module and is imported only when used.
 """
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 Format = Literal["text", "markdown", "latex", "html", "json"]
 FORMATS: tuple[str, ...] = ("text", "markdown", "latex", "html", "json")
 
-__all__ = ["FORMATS", "Format", "render", "step_fragments", "steps_to_json"]
+__all__ = ["FORMATS", "Format", "render", "step_fragments", "step_titles", "steps_to_json"]
 
 
 def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bool = False) -> str:
@@ -62,3 +63,11 @@ def step_fragments(derivation: Derivation, digits: int = 4) -> list[tuple[str | 
     from gradwork.explain.render.html import step_fragments as fragments
 
     return fragments(derivation, digits=digits)
+
+
+def step_titles(derivation: Derivation, digits: int = 4) -> list[str]:
+    """A short plain-text heading per step ("Forward pass: net⁽¹⁾"), in step_fragments' order."""
+    from gradwork.explain.render.text import step_titles as titles
+
+    return titles(derivation, digits=digits)
+

@@ -308,7 +308,8 @@ def circled(number: int) -> str | None:
 # ---------------------------------------------------------------- op templates
 
 _PLACEHOLDER = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
-_MULTIPLY_AFTER = re.compile(r"^(\*|·|@|\\cdot|\\odot|\\times|\\,|\$|\(|[A-Za-z0-9]|\\(?!right|end|ge|le|ne|approx|quad|text|\\))")
+_MULTIPLY_AFTER = re.compile(  # what, right after a value, multiplies it: an operator, a bracket, a name, a command
+    r"^(\*|·|@|\\cdot|\\odot|\\times|\\,|\$|\(|[A-Za-z0-9]|\\(?!right|end|ge|le|ne|approx|quad|text|\\))")
 _FUNCTION_BEFORE = re.compile(r"(\\(ln|log|exp|sum|max|min|sin|cos|tanh)|\b(ln|log|max|min|sum|exp))$")
 
 
@@ -410,8 +411,7 @@ def template_source(expr: m.OpTemplate, latex: bool) -> tuple[str, int | None]:
     if part == "definition":
         if latex:
             return op.definition_latex, None
-        text = getattr(op, "definition_text", None)
-        return (text if text else op.notation.text), None
+        return (op.definition_text or op.notation.text), None  # an op without one shows its notation
     raise UnsupportedError(f"OpTemplate part {part!r} is not one the printers know")
 
 
@@ -443,7 +443,6 @@ class Printer(Dispatcher):
 
     def precedence(self, expr: Any) -> int:
         expr = as_expr(expr)
-        name = type(expr).__name__
         if isinstance(expr, m.Number):
             if isinstance(expr.value, (list, tuple)) or hasattr(expr.value, "ndim") and expr.value.ndim:
                 return PREC_ATOM
@@ -548,6 +547,16 @@ class Renderer(Dispatcher):
     def render(self, derivation: Any) -> str:
         raise NotImplementedError
 
+    def preface(self, derivation: Any) -> str:
+        """One line under the title: the style, and how numbers are shown."""
+        style = f"{derivation.style.capitalize()} style."
+        if derivation.mode == "exact":
+            return f"{style} Exact arithmetic: numbers are fractions."
+        if derivation.mode == "symbolic":
+            return f"{style} Symbolic: results are formulas."
+        return (f"{style} Numbers are computed at full precision and shown to "
+                f"{self.settings['digits']} significant figures.")
+
     def _same_title(self, title: str) -> bool:
         """A table titled like its section needs no second heading."""
         return self.section is not None and self.section.title == title
@@ -603,11 +612,3 @@ def reused_note(reused: tuple[int, ...], label: Callable[[int], str]) -> str | N
 
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def step_phase(step: Any, section: Any) -> str:
-    return getattr(step, "phase", None) or section.phase
-
-
-def step_node(step: Any) -> str | None:
-    return getattr(step, "node", None)

@@ -358,14 +358,6 @@ class MathDocument(Renderer):
         reused = reused_note(step.reused, lambda n: circled(n) or f"({n})")
         return [note for note in (reused, step.note) if note]
 
-    def preface(self, derivation: s.Derivation) -> str:
-        style = f"{derivation.style.capitalize()} style."
-        if derivation.mode == "exact":
-            return f"{style} Exact arithmetic: numbers are fractions."
-        if derivation.mode == "symbolic":
-            return f"{style} Symbolic: results are formulas."
-        return (f"{style} Numbers are computed at full precision and shown to "
-                f"{self.settings['digits']} significant figures.")
 
 
 class LatexRenderer(MathDocument):

@@ -16,8 +16,8 @@ from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import (
     EXPONENT_CHARS, FLAG, FUNCTIONS, GREEK, IDENTIFIER, MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER,
-    PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION, PREC_SUM, PRIMES, Printer, Renderer, Setting, array_is_matrix, circled, dedupe,
-    index_labels, join_indices, reused_note, subscript, superscript,
+    PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION, PREC_SUM, PRIMES, Printer, Renderer, Setting, array_is_matrix,
+    circled, dedupe, index_labels, join_indices, reused_note, subscript, superscript,
 )
 
 # ---------------------------------------------------------------- formulas
@@ -280,7 +280,7 @@ class TextRenderer(Renderer):
         blocks: list[Any] = [
             _Line([(derivation.title or "Worked solution", "title")]),
             _Line([("=" * max(len(derivation.title or "Worked solution"), 3), "title")]),
-            _Line([(self._preface(derivation), "note")]),
+            _Line([(self.preface(derivation), "note")]),
         ]
         for section in derivation.sections:
             self.section = section
@@ -289,14 +289,6 @@ class TextRenderer(Renderer):
                 blocks.extend(self.dispatch(step))
         return self._rich(blocks) if self.settings["color"] else self._plain(blocks)
 
-    def _preface(self, derivation: s.Derivation) -> str:
-        style = f"{derivation.style.capitalize()} style."
-        if derivation.mode == "exact":
-            return f"{style} Exact arithmetic: numbers are fractions."
-        if derivation.mode == "symbolic":
-            return f"{style} Symbolic: results are formulas."
-        return (f"{style} Numbers are computed at full precision and shown to "
-                f"{self.settings['digits']} significant figures.")
 
     # ---------------------------------------------------------- pieces
     def _p(self, expr: Any) -> str:
@@ -428,3 +420,28 @@ def ascii_table(table: _TableBlock, indent: int) -> list[str]:
     out = ([pad + table.title] if table.title else []) + [rule, line(table.columns), rule]
     out += [line(row) for row in table.rows]
     return out + [rule]
+
+
+def step_title(step: Any, section: s.Section, printer: TextPrinter) -> str:
+    """A short plain-text heading for one step: its section and what it computes ("Forward pass: net⁽¹⁾")."""
+    subject: Any = None
+    if isinstance(step, s.Compute):
+        subject = step.lhs
+    elif isinstance(step, (s.ChainProduct, s.Fork)):
+        subject = step.lhs
+    elif isinstance(step, s.Factor):
+        return f"{section.title}: {printer.print(m.Label(step.label))} {printer.print(step.derivative)}"
+    elif isinstance(step, s.Update) and step.relation.sides:
+        subject = step.relation.sides[0]
+    elif isinstance(step, s.Definition):
+        return f"{section.title}: {step.name}"
+    if subject is None:
+        return section.title
+    return f"{section.title}: {printer.print(subject)}"
+
+
+def step_titles(derivation: s.Derivation, digits: int = 4) -> list[str]:
+    """One heading per step, in the order of :func:`gradwork.explain.render.step_fragments`."""
+    printer = TextPrinter(digits=digits)
+    return [step_title(step, section, printer) for section in derivation.sections for step in section.steps]
+
