@@ -81,3 +81,16 @@ def test_step_titles_name_what_each_step_computes():
     assert titles[:5] == ["Setup", "Setup", "Setup: x**2", "Setup: half_sse", "Forward pass: net⁽¹⁾"]
     assert "Backward pass: ∂L/∂W⁽¹⁾" in titles and "Update: W′⁽¹⁾" in titles
     assert step_titles(seed_002_chain())[6] == "Backward pass: ③ ∂z₃/∂w₆"
+
+
+def test_words_inside_math_stay_valid_html():
+    from gradwork.explain.math import Cases, Number, Words
+    from gradwork.explain.render.html import mathml
+    from gradwork.explain.render.latex import LatexPrinter
+
+    latex = LatexPrinter(unicode_text=True).doprint(
+        Cases(((Number(1, True), Words("if z > 0 & y < 1")), (Number(0, True), Words("otherwise")))))
+    markup = mathml(latex)
+    assert "&lt;" in markup and "&gt;" in markup
+    page = inventory(markup)
+    assert "".join(page.text).replace("\xa0", " ") == "{1if z > 0 & y < 10otherwise"

@@ -138,3 +138,28 @@ def test_latex_document_compiles(build, tmp_path):
 def test_index_notation_keeps_the_placeholder_apart_from_the_subscript():
     expr = OpTemplate("index", "notation", (("x", Symbol("h")), ("index", Words("0"))))
     assert LatexPrinter().doprint(expr) == r"h_{\text{0}}"
+
+
+def test_text_for_math_engines_keeps_latex_specials_outside_text():
+    printer = LatexPrinter(unicode_text=True)
+    assert printer.doprint(Words("a & {b} 50%")) == r"\text{a }\&\text{ }\{\text{b}\}\text{ 50}\%"
+
+
+@needs_pdflatex
+def test_exact_and_symbolic_numbers_compile(tmp_path):
+    import sympy
+
+    from gradwork.explain.steps import Compute, Derivation, Section
+
+    a, b = sympy.symbols("a b")
+    steps = (
+        Compute("z", "forward", Symbol("z"), Product((Symbol("e"), Symbol("f"))), Product((Number(a + b), Number(-b))),
+                Number(-b * (a + b))),
+        Compute("w", "update", Symbol("w", updated=True), None, None, Array((Number(Fraction(-3, 8)), Number(a / 2)))),
+    )
+    derivation = Derivation("Exercise 7.3 (symbolic)", "matrix", "symbolic", (Section("Work", "forward", steps),))
+    tex = render(derivation, "latex")
+    assert r"(a + b) \cdot (- b)" in tex and r"-\frac{3}{8}" in tex  # SymPy prints -b as "- b"
+    assert "(a + b)·(-b) = -b*(a + b)" in render(derivation, "text")  # SymPy's own str
+    result = _compile(tex, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]

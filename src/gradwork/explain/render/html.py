@@ -38,7 +38,17 @@ def mathml(latex: str, display: bool = False) -> str:
     """LaTeX math as a MathML ``<math>`` element (HTML5 needs no namespace attribute)."""
     from latex2mathml.converter import convert
 
-    return _NAMESPACE.sub("", convert(latex, display="block" if display else "inline"))
+    markup = _NAMESPACE.sub("", convert(latex, display="block" if display else "inline"))
+    return _MTEXT.sub(lambda match: match.group(1) + _escape_text(match.group(2)) + match.group(3), markup)
+
+
+_MTEXT = re.compile(r"(<mtext[^>]*>)(.*?)(</mtext>)", re.S)
+_BARE_AMPERSAND = re.compile(r"&(?!#?\w+;)")
+
+
+def _escape_text(text: str) -> str:
+    """latex2mathml copies \\text{} content as it is; "<", ">" and "&" must become entities in HTML."""
+    return _BARE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 class HtmlRenderer(MathDocument):

@@ -36,8 +36,6 @@ _TEXT_ASCII = {
     "_": r"\_", "^": r"\^{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
     "|": r"\textbar{}",
 }
-# What a math engine's \text{} (MathJax, latex2mathml) still needs escaped.
-_TEXT_UNICODE_OK = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#"}
 _TEXT_SYMBOLS = {
     "—": "---", "–": "--", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\dots{}", "⚠": r"\textbf{!}",
     "•": r"\textbullet{}", "\u00a0": "~", "✓": r"\ensuremath{\checkmark}", "°": r"\ensuremath{^\circ}",
@@ -46,9 +44,9 @@ _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303"
 
 
 def latex_text(text: str, unicode_ok: bool = False) -> str:
-    """Plain text escaped for LaTeX text mode; with ``unicode_ok`` False every character is pdflatex-safe."""
+    """Plain text for LaTeX text mode, every character pdflatex-safe; ``unicode_ok`` leaves it as it is."""
     if unicode_ok:
-        return "".join(_TEXT_UNICODE_OK.get(c, c) for c in text)
+        return text
     out: list[str] = []
     i = 0
     while i < len(text):
@@ -141,6 +139,8 @@ def unicode_math(text: str, unicode_ok: bool = False) -> str:
     return "".join(out).strip()
 
 
+_MATH_ESCAPES = {"{": r"\{", "}": r"\}", "\\": r"\backslash ", "$": r"\$", "%": r"\%", "#": r"\#", "&": r"\&"}
+_TEXT_SPECIAL = re.compile(r"([{}\\$%#&])")
 _TALL = re.compile(r"\\(frac|tfrac|begin|sum|left|sqrt)")
 
 
@@ -166,7 +166,15 @@ class LatexPrinter(Printer):
         return rf"\left({text}\right)" if _TALL.search(text) else f"({text})"
 
     def text(self, words: str) -> str:
-        return rf"\text{{{latex_text(words, self.settings['unicode_text'])}}}"
+        if not self.settings["unicode_text"]:
+            return rf"\text{{{latex_text(words)}}}"
+        # Math engines take \text{} literally (no \{ inside), so LaTeX's specials go between text runs.
+        pieces = []
+        for run in _TEXT_SPECIAL.split(words):
+            if not run:
+                continue
+            pieces.append(_MATH_ESCAPES[run] if run in _MATH_ESCAPES else rf"\text{{{run}}}")
+        return "".join(pieces) or r"\text{}"
 
     def relation_op(self, op: str) -> str:
         return self.RELATIONS.get(op, op)
