@@ -386,7 +386,7 @@ class LatexRenderer(MathDocument):
     def render(self, derivation: s.Derivation) -> str:
         self.setup(derivation)
         title = self.text(derivation.title or "Worked solution")
-        out = [self.PREAMBLE, r"\title{" + title + "}", r"\date{}", r"\begin{document}",
+        out = [self.PREAMBLE, r"\begin{document}",
                r"\section*{" + title + "}", r"\textit{" + self.text(self.preface(derivation)) + "}", ""]
         for section in derivation.sections:
             self.section = section
