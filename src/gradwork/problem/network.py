@@ -210,9 +210,9 @@ def _canonical_activation(document: Document, path: DataPath, name: str) -> str:
         return key
     known = _known_activations()
     close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    raise document.error(path, f"unknown activation {name!r}",
-                         f"{hint}one of: {', '.join(known)}, or a formula in x such as \"x**2\"")
+    hint = f", did you mean {close[0]!r}?" if close else ""
+    raise document.error(path, f"unknown activation {name!r}{hint}",
+                         f"one of: {', '.join(known)}, or a formula in x such as \"x**2\"")
 
 
 def _plan_loss(document: Document, spec: NetworkSpec, last: LayerPlan) -> tuple[str | None, Expression | None]:
@@ -226,9 +226,9 @@ def _plan_loss(document: Document, spec: NetworkSpec, last: LayerPlan) -> tuple[
     if name.isidentifier() and name not in ("y", "t"):
         if name not in LOSSES:
             close = difflib.get_close_matches(name, list(LOSSES), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise document.error(("loss",), f"unknown loss {name!r}",
-                                 f"{hint}one of: {', '.join(LOSSES)}, or a formula in y and t")
+            hint = f", did you mean {close[0]!r}?" if close else ""
+            raise document.error(("loss",), f"unknown loss {name!r}{hint}",
+                                 f"one of: {', '.join(LOSSES)}, or a formula in y and t")
         if name == "cross_entropy" and last.activation != "identity":
             raise document.error(("loss",), f"cross_entropy applies softmax itself, but the output layer "
                                  f"{last.name!r} already has the activation {last.activation!r}",

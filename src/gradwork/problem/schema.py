@@ -165,9 +165,8 @@ def _to_problem_error(document: Document, item: dict[str, Any], model: type) -> 
         allowed = _fields_at(model, loc[:-1])
         expected = "one of: " + ", ".join(allowed) if allowed else "a known key"
         close = difflib.get_close_matches(key, allowed, n=1)
-        if close:
-            expected = f"did you mean {close[0]!r}? keys here: {', '.join(allowed)}"
-        return document.error(path, f"unknown key {key!r}", expected, at="key")
+        hint = f", did you mean {close[0]!r}?" if close else ""
+        return document.error(path, f"unknown key {key!r}{hint}", expected, at="key")
     if kind == "missing":
         key = str(loc[-1])
         parent = _describe(path)
@@ -175,7 +174,7 @@ def _to_problem_error(document: Document, item: dict[str, Any], model: type) -> 
         return document.error(path, f"missing key {key!r}{place}", f"`{key}:` to be given",
                               at="value")
     if kind == "literal_error":
-        name = str(path[-1]) if path else "value"
+        name = str(path[-2] if len(path) > 1 and path[-1] == "name" else path[-1]) if path else "value"
         given = item.get("input")
         return document.error(path, f"unknown {name} {given!r}", item.get("ctx", {}).get("expected", ""))
     if kind in ("string_type",):
@@ -189,7 +188,8 @@ def _to_problem_error(document: Document, item: dict[str, Any], model: type) -> 
     if kind in ("too_short",):
         return document.error(path, f"{where} must not be empty", "at least one entry")
     if kind in ("greater_than_equal", "greater_than"):
-        return document.error(path, f"{where} is too small", item["msg"].lower())
+        bound = item.get("ctx", {}).get("ge", item.get("ctx", {}).get("gt"))
+        return document.error(path, f"{where} is {item.get('input')!r}, too small", f"at least {bound}")
     if kind == "value_error":
         message = str(item.get("ctx", {}).get("error", item["msg"]))
         if message == "expected a number":
