@@ -400,6 +400,9 @@ class _Checker:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.refuse(arg, "unpacking (*) is not allowed in a call")
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise self.refuse(keyword.value, "unpacking (**) is not allowed in a call", _signature(function))
         option_names = [option for option, _ in function.options]
         most = function.tensors + len(option_names)
         if len(node.args) < function.tensors or len(node.args) > most:
@@ -414,8 +417,6 @@ class _Checker:
         for option, arg in zip(named, node.args[function.tensors:]):
             self._option(function, option, arg)
         for keyword in node.keywords:
-            if keyword.arg is None:
-                raise self.refuse(keyword.value, "unpacking (**) is not allowed in a call", _signature(function))
             if keyword.arg not in option_names:
                 raise self.refuse(keyword.value, f"{name}() has no option {keyword.arg!r}", _signature(function))
             if keyword.arg in named:
