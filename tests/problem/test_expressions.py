@@ -63,6 +63,7 @@ def refused(text, variables=("x", "y")):
     ("exp + 1", "'exp' is a function and must be called", 0),
     ("x + z", "unknown name 'z'", 4),
     ("x +* 2", "invalid expression syntax", 3),
+    ("x +", "invalid expression syntax", 3),
     ("", "the expression is empty", 0),
 ])
 def test_refused_with_message_and_column(text, fragment, column):

@@ -82,8 +82,8 @@ def test_missing_input_points_at_the_document():
 
 
 def test_wrong_types():
-    error = error_of(NETWORK.replace("layers:\n", "layers: 3\nx:\n"))
-    assert error.message.startswith("unknown key 'x'") or "layers must be a list" in error.message
+    error = error_of("layers: 3\n")
+    assert (error.line, error.column, error.message) == (1, 9, "layers must be a list, not a number")
     error = error_of(NETWORK.replace("optimizer: {name: sgd, lr: 0.01}", "optimizer: sgd"))
     assert (error.line, error.column, error.message) == (15, 12, "optimizer must be a mapping, not text")
     error = error_of(NETWORK.replace("lr: 0.01", "lr: [1]"))

@@ -302,7 +302,8 @@ def parse_expression(text: str, variables: Collection[str] | None = None) -> Exp
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
-        column = max((error.offset or 1) - 1, 0) + offset
+        # Python gives offset 0 when the text ended too early ("a +"): point just past the end.
+        column = (error.offset - 1 if error.offset else len(stripped)) + offset
         raise ExpressionError(f"invalid expression syntax: {error.msg}", "a Python-style formula such as `a * b + c`",
                               error.lineno or 1, column) from None
     except (RecursionError, MemoryError, ValueError) as error:

@@ -122,8 +122,11 @@ def _kind(value: Any) -> str:
 
 
 def _first_error(document: Document, error: ValidationError, model: type) -> ProblemError:
-    problems = [_to_problem_error(document, item, model) for item in error.errors()]
-    return min(problems, key=lambda p: (p.line, p.column))
+    # The first error in the file; a missing key points at its whole mapping, so a wrong value
+    # written inside that mapping is the more precise message and goes first.
+    items = error.errors()
+    problems = [(item["type"] == "missing", _to_problem_error(document, item, model)) for item in items]
+    return min(problems, key=lambda p: (p[0], p[1].line, p[1].column))[1]
 
 
 def _existing(data: Any, loc: tuple[Any, ...]) -> DataPath:
