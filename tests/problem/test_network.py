@@ -176,3 +176,18 @@ def test_identity_layer_a_is_the_same_node_as_z():
     assert solution.nodes["output.a"] is solution.nodes["output.z"]
     assert solution.layers[1].activation == "identity"
     assert solution.values["output.a"] == solution.values["output.z"]
+
+
+def test_errors_in_toml_and_json_files_name_the_file_line_and_column(tmp_path):
+    toml = tmp_path / "net.toml"
+    toml.write_text('input = [1.0, 2.0]\ntarget = 0\nloss = "bce"\n\n[[layers]]\n'
+                    'weights = [[0.5, -0.6], [-0.4, 0.8]]\nactivation = "relu"\n\n'
+                    '[[layers]]\nweights = [0.3, -0.5]\nactivation = "sigmod"\n')
+    error = error_of(str(toml))
+    assert str(error).startswith(f"{toml}:11:14: unknown activation 'sigmod', did you mean 'sigmoid'?")
+    json_file = tmp_path / "net.json"
+    json_file.write_text('{"input": [1.0, 2.0],\n "target": [0, 1, 2],\n "loss": "bce",\n'
+                         ' "layers": [{"weights": [0.3, -0.5], "activation": "sigmoid"}]}\n')
+    error = error_of(str(json_file))
+    assert (error.file, error.line, error.column) == (str(json_file), 2, 12)
+    assert error.message == "the target has shape [3] but the network has 1 output"

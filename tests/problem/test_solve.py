@@ -205,3 +205,14 @@ def test_bad_input_is_always_a_problem_error_never_a_crash():
     for text in texts:
         with pytest.raises(ProblemError):
             solve(load(text + "\n"))
+
+
+def test_symbolic_mode_of_a_sigmoid_network_finishes_and_agrees_with_float():
+    path = "examples/mazur_step_by_step.yaml"
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / path
+    symbolic, floating = solve(load(source), "symbolic"), solve(load(source), "float")
+    assert float(sympy.sympify(symbolic.loss_value)) == pytest.approx(floating.loss_value, rel=1e-12)
+    values = [[float(sympy.sympify(v)) for v in row] for row in symbolic.updated["hidden.W"]]
+    np.testing.assert_allclose(values, floating.updated["hidden.W"], rtol=1e-12)
