@@ -63,3 +63,7 @@ def test_to_array_and_jsonify_round_trip():
     x = sympy.Symbol("x")
     assert jsonify(np.asarray([x * 2 - x, x / x], dtype=object), SYMBOLIC) == ["x", "1"]
     assert isinstance(jsonify(np.float64(2.0), FLOAT), float)
+
+
+def test_exact_keeps_every_written_digit():
+    assert leaf(Decimal("0.12345678901234567890123"), EXACT) == Fraction(12345678901234567890123, 10**23)

@@ -136,3 +136,11 @@ loss: half_sse
         assert solution.values["hidden.z"] == [0.0]
         assert solution.gradients["hidden.b"] == [expected]  # dL/dy = -(1 - 0) = -1, times 2, times ReLU'(0)
         assert solution.relu_grad_at_zero == at_zero
+
+
+def test_a_symbolic_learning_rate_needs_symbolic_mode():
+    text = NET.replace("tanh", "identity").replace("sigmoid", "identity") + "optimizer: {name: sgd, lr: eta}\n"
+    error = error_of(text)
+    assert (error.line, error.column, error.message) == (14, 28, "'eta' is a symbol name, which needs symbolic mode")
+    solution = solve(load(text), "symbolic")
+    assert str(solution.optimizer.lr) == "eta" and "eta" in solution.updated["output.b"][0]

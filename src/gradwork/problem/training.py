@@ -62,20 +62,27 @@ def plan_training(document: Document, spec: NetworkSpec | GraphSpec, parameters:
     return TrainingPlan(optimizer, steps, tuple(spec.frozen), at_zero)
 
 
-def optimizer_info(plan: TrainingPlan, backend: Backend) -> OptimizerInfo:
+def optimizer_info(document: Document, plan: TrainingPlan, backend: Backend) -> OptimizerInfo:
     """The Solution's record of the optimizer (name "none" and 0 steps when there is none)."""
     if plan.optimizer is None:
         return OptimizerInfo(name="none", lr=None, steps=0, options={})
-    return OptimizerInfo(name=plan.optimizer.name, lr=scalar(plan.optimizer.lr, backend), steps=plan.steps,
-                         options=_options(plan.optimizer, backend))
+    return OptimizerInfo(name=plan.optimizer.name, lr=_scalar(document, "lr", plan.optimizer.lr, backend),
+                         steps=plan.steps, options=_options(document, plan.optimizer, backend))
 
 
-def _options(optimizer: OptimizerSpec, backend: Backend) -> dict[str, Any]:
+def _scalar(document: Document, option: str, value: Any, backend: Backend) -> Any:
+    try:
+        return scalar(value, backend)
+    except NumberError as error:
+        raise document.error(("optimizer", option), error.message, error.expected) from None
+
+
+def _options(document: Document, optimizer: OptimizerSpec, backend: Backend) -> dict[str, Any]:
     options = {}
     for option in _OPTIONS[optimizer.name]:
         value = getattr(optimizer, option)
         if value is not None:
-            options[option] = scalar(value, backend)
+            options[option] = _scalar(document, option, value, backend)
     return options
 
 
@@ -97,11 +104,8 @@ def train(
         copy = Tensor(parameter.data.copy(), requires_grad=True, name=name, backend=backend)
         copy.grad = None if parameter.grad is None else parameter.grad.copy()
         working[name] = copy
-    try:
-        lr = scalar(plan.optimizer.lr, backend)
-        options = _options(plan.optimizer, backend)
-    except NumberError as error:
-        raise document.error(("optimizer",), error.message, error.expected) from None
+    lr = _scalar(document, "lr", plan.optimizer.lr, backend)
+    options = _options(document, plan.optimizer, backend)
     optimizer: Optimizer = make_optimizer(list(working.values()), plan.optimizer.name, frozen=plan.frozen,
                                           lr=lr, **options)
     try:
