@@ -421,7 +421,7 @@ def _chain_product(graph, node, lhs, paths, own, seen_labels, value) -> ChainPro
     note = None
     if len(full) > 1:
         note = "Several paths lead from this weight to the loss: their products add up."
-    if float(np.asarray(value, dtype=float)) == 0.0:
+    if _is_zero(value):
         note = "One factor is 0, so the whole product is 0." if note is None else note
     return ChainProduct(node, lhs, full, reused, Number(value), note)
 
@@ -493,6 +493,11 @@ def _at(array: Any, index: tuple) -> Any:
 
 def _sum(terms: list[Expr]) -> Expr:
     return terms[0] if len(terms) == 1 else Sum(tuple(terms))
+
+
+def _is_zero(value: Any) -> bool:
+    """Whether a gradient is exactly 0: a float, a Fraction or a SymPy expression (compared as written)."""
+    return bool(value == 0)
 
 
 substitute_all = substitute
