@@ -1,7 +1,13 @@
 """Symbolic backend: object arrays of SymPy expressions.
 
-Inputs may be numbers (kept exact, as rationals) or symbol names. Every result
-is simplified so that printed formulas stay readable.
+Inputs may be numbers (kept exact, as rationals) or symbol names. While the
+engine computes, SymPy's automatic canonical form is the only simplification
+(sums and products flattened, like terms collected, equal factors cancelled:
+``(a - t)/(a*(1 - a)) * a*(1 - a)`` is ``a - t`` as soon as it is built).
+Results are brought into a readable form by :func:`readable`, whose cost is
+bounded (see docs/modes.md): ``sympy.simplify`` is never called, because it
+can run for minutes (exptrigsimp on nested sigmoids) and rewrites sigmoid
+derivatives as ``1/(4 cosh(z/2)**2)``, which no course writes.
 """
 
 from __future__ import annotations
@@ -46,7 +52,42 @@ _sqrt = _vectorize(sympy.sqrt)
 _tanh = _vectorize(sympy.tanh)
 _erf = _vectorize(sympy.erf)
 _abs = _vectorize(sympy.Abs)
-_simplify = _vectorize(lambda e: sympy.simplify(e) if isinstance(e, sympy.Basic) else e)
+
+READABLE_MAX_OPS = 400  # larger formulas are reported as computed (still exact)
+FACTOR_MAX_OPS = 60  # multivariate factorisation is only tried on small rational functions
+
+
+def readable(expr: Any) -> Any:
+    """A cheap, readable canonical form of one value.
+
+    * constants (no symbols) stay as computed: they are exact already, and
+      polynomial algorithms on constants such as exp(1007/500) can hang;
+    * a rational function of its symbols (7.3's ``2*d0*x0 + d1*x1 + ...``, a
+      linear network's gradients): the shortest of itself, ``cancel`` (one
+      fraction in lowest terms) and ``factor`` (SymPy's own measure of length,
+      ``count_ops``; the original wins ties);
+    * anything else (exp, log, Max, Piecewise): ``factor_terms``, which pulls
+      common factors and signs out of sums without expanding anything
+      (``exp(-b - w*x)`` becomes ``exp(-(b + w*x))``).
+    """
+    if not isinstance(expr, sympy.Basic) or expr.is_Atom or not expr.free_symbols:
+        return expr
+    size = sympy.count_ops(expr)
+    if size > READABLE_MAX_OPS:
+        return expr
+    candidates = [expr]
+    if expr.is_rational_function():
+        cancelled = sympy.cancel(expr)
+        candidates.append(cancelled)
+        if size <= FACTOR_MAX_OPS:
+            candidates.append(sympy.factor(cancelled))
+    else:
+        candidates.append(sympy.factor_terms(expr))
+    lengths = [sympy.count_ops(candidate) for candidate in candidates]
+    return candidates[lengths.index(min(lengths))]
+
+
+_readable = _vectorize(readable)
 
 
 class SymbolicBackend(Backend):
@@ -105,4 +146,5 @@ class SymbolicBackend(Backend):
         return np.frompyfunc(sympy.Min, 2, 1)(a, b)
 
     def simplify(self, array: np.ndarray) -> np.ndarray:
-        return _simplify(array)
+        """Every element in :func:`readable` form (bounded cost, never ``sympy.simplify``)."""
+        return _readable(array)

@@ -132,31 +132,15 @@ def scalar(value: Any, backend: Backend) -> Any:
 
 
 def jsonify(array: Any, backend: Backend) -> Any:
-    """An array as plain JSON data: floats; "3/8" strings in exact mode; SymPy strings in symbolic mode."""
+    """An array as plain JSON data: floats; "3/8" strings in exact mode; SymPy strings in symbolic mode.
+
+    Symbolic values are first put in the backend's readable form (cheap canonical
+    forms with a bounded cost; see docs/modes.md), never through ``sympy.simplify``.
+    """
     data = np.asarray(array)
     if backend.name == "symbolic":
-        data = _simplified(data, backend)
+        data = backend.simplify(np.asarray(data, dtype=object))
     return _lists(data, backend)
-
-
-SIMPLIFY_MAX_OPS = 60
-
-
-def _simplified(data: np.ndarray, backend: Backend) -> np.ndarray:
-    """Formulas in symbols simplified for reading; constants and large formulas left as computed.
-
-    sympy.simplify can run for minutes: on a sigmoid network's exact constants
-    (exp(1007/500) makes its polynomial gcd work with exp(1/500)**1007) and on
-    large formulas. Those stay exact, just not simplified.
-    """
-    import sympy
-
-    out = np.empty(data.shape, dtype=object)
-    for index, value in np.ndenumerate(data):
-        readable = isinstance(value, sympy.Basic) and bool(value.free_symbols) \
-            and sympy.count_ops(value) <= SIMPLIFY_MAX_OPS
-        out[index] = backend.simplify(np.asarray(value, dtype=object).reshape(())).item() if readable else value
-    return out
 
 
 def _lists(data: np.ndarray, backend: Backend) -> Any:
