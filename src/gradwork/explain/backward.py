@@ -18,7 +18,8 @@ import numpy as np
 
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.math import (
-    Call, Derivative, Expr, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, substitute,
+    Call, Derivative, Expr, Label, Neg, Number, OpTemplate, Power, Product, Quotient, Relation, Sum, Symbol,
+    substitute,
 )
 from gradwork.explain.steps import ChainProduct, Compute, Factor, Prose, Section
 from gradwork.problem import LayerInfo, Solution
@@ -390,6 +391,8 @@ def _chain_network(solution: Solution, graph: NamedGraph) -> list:
                 out.append(_chain_product(graph, f"{layer.weight}{list(w_idx)}".replace(" ", ""),
                                           Derivative(L, element(w_sym, w_idx)), paths, own, seen_labels,
                                           W.grad[w_idx]))
+                if solution.mode == "symbolic" and number == len(layers) and j == 0:
+                    out.extend(_collapsed_output(solution, graph, factors, layer, k))
             if layer.bias:
                 b = graph.tensor(layer.bias)
                 b_sym = graph.symbols[layer.bias]
@@ -424,6 +427,101 @@ def _chain_product(graph, node, lhs, paths, own, seen_labels, value) -> ChainPro
     if _is_zero(value):
         note = "One factor is 0, so the whole product is 0." if note is None else note
     return ChainProduct(node, lhs, full, reused, Number(value), note)
+
+
+def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, layer: LayerInfo,
+                      k: int) -> list:
+    """Symbolic mode: the loss rule ① times the activation rule ② of output unit k, multiplied as formulas.
+
+    Both rules are the op registry's own VJPs, run on SymPy symbols standing for
+    the named values (a, t, z); when their product comes out shorter than ①
+    alone, as sigmoid followed by BCE gives a − t (seed 002's hand derivation),
+    the derivation says so. Nothing is said when nothing cancels.
+    """
+    import sympy
+
+    from gradwork.backends import get_backend
+    from gradwork.backends.symbolic import readable
+
+    loss, a, z = solution.loss, graph.tensor(layer.a), graph.tensor(layer.z)
+    if loss is None or loss.op is None or loss.op.term is None or loss.inputs[0] is not a or a is z \
+            or a.op is None or not a.op.elementwise or a.inputs[0] is not z:
+        return []
+    loss_label = factors.labels.get(("loss", k))
+    act_label = factors.labels.get(("act", layer.name, k, k))
+    if loss_label is None or act_label is None:
+        return []
+    backend = get_backend("symbolic")
+    target = loss.inputs[1]
+    a_sym, z_sym = graph.symbols[layer.a], graph.symbols[layer.z]
+    t_sym = graph.symbols.get("target", Symbol("t"))
+    named: dict[Any, Expr] = {}
+    a_values, z_values = np.empty(a.shape, dtype=object), np.empty(a.shape, dtype=object)
+    t_values = np.empty(target.shape, dtype=object)
+    for index in np.ndindex(a.shape):
+        a_values[index], z_values[index] = sympy.Symbol(f"a{index}"), sympy.Symbol(f"z{index}")
+        named[a_values[index]] = element(a_sym, index) if index else a_sym
+    for index in np.ndindex(target.shape):
+        t_values[index] = sympy.Symbol(f"t{index}")
+        named[t_values[index]] = element(t_sym, index) if index else t_sym
+    loss_rule = loss.op.partial(0).vjp(backend, backend.asarray(1), sympy.Symbol("L"), a_values, t_values,
+                                       **loss.params)
+    act_rule = a.op.partial(0).vjp(backend, backend.ones_like(a_values), a_values, z_values, **a.params)
+    index = (k,) if a.ndim else ()
+    first, second = np.asarray(loss_rule)[index], np.asarray(act_rule)[index]
+    product = readable(first * second)
+    if sympy.count_ops(product) >= sympy.count_ops(first):
+        return []
+    formula = _formula_of(product, named)
+    if formula is None:
+        return []
+    rules = {step.label: step.formula for step in factors.steps if isinstance(step, Factor)}
+    sides: list[Expr] = [Product((Label(loss_label), Label(act_label)))]
+    if rules.get(loss_label) is not None and rules.get(act_label) is not None:
+        sides.append(Product((rules[loss_label], rules[act_label])))
+    sides += [formula, Number(_at(z.grad, index))]
+    loss_name = {"bce": "binary cross-entropy"}.get(loss.op.name, loss.op.name)
+    text = (f"Multiplied as formulas, {_circled(loss_label)} and {_circled(act_label)} cancel "
+            f"({a.op.name} followed by {loss_name}): ∂L/∂z at this output is simply")
+    return [Prose(text, Relation(tuple(sides)), layer.z)]
+
+
+def _circled(number: int) -> str:
+    return chr(0x2460 + number - 1) if 1 <= number <= 20 else f"({number})"
+
+
+def _formula_of(expr: Any, named: dict[Any, Expr]) -> Expr | None:
+    """A small SymPy formula (sums, products, quotients, integer powers of named symbols) as a
+    derivation formula; None for anything else."""
+    import sympy
+
+    if expr in named:
+        return named[expr]
+    if expr.is_Integer or expr.is_Rational:
+        return Number(int(expr) if expr.is_Integer else expr, exact=True)
+    if expr.is_Add:
+        terms = []
+        for term in expr.as_ordered_terms():
+            negative = term.could_extract_minus_sign()
+            inner = _formula_of(-term if negative else term, named)
+            if inner is None:
+                return None
+            terms.append(Neg(inner) if negative else inner)
+        return Sum(tuple(terms))
+    if expr.is_Mul:
+        if expr.could_extract_minus_sign():
+            inner = _formula_of(-expr, named)
+            return None if inner is None else Neg(inner)
+        numerator, denominator = sympy.fraction(expr)
+        if denominator != 1:
+            top, bottom = _formula_of(numerator, named), _formula_of(denominator, named)
+            return None if top is None or bottom is None else Quotient(top, bottom)
+        factors = [_formula_of(factor, named) for factor in expr.as_ordered_factors()]
+        return None if any(f is None for f in factors) else Product(tuple(factors))  # type: ignore[arg-type]
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1:
+        base = _formula_of(expr.base, named)
+        return None if base is None else Power(base, Number(int(expr.exp), exact=True))
+    return None
 
 
 def _chain_graph(solution: Solution, graph: NamedGraph) -> list:
