@@ -125,7 +125,8 @@ def _derived_activation(activation: str, relu_at_zero) -> Definition:
     except UnknownActivationError:
         y = parse_expression(activation, {"x"}).evaluate({"x": x}, EvaluationContext(x.backend, relu_at_zero))
     y.backward()
-    value, slope = sympy.simplify(y.data.item()), sympy.simplify(x.grad.item())
+    readable = x.backend.simplify  # bounded cost; sympy.simplify can hang (see docs/modes.md)
+    value, slope = readable(y.data).item(), readable(x.grad).item()
     sigma, variable = "σ", Symbol("x")
     return Definition(
         activation,
@@ -298,10 +299,10 @@ def _updated_value(solution: Solution, name: str, tensor) -> Expr:
     value = solution.updated.get(name)
     if value is None:
         return value_expr(tensor.data)
-    return value_expr(_from_json(value, solution.mode))
+    return value_expr(_from_json(value, solution.mode, _symbol_names(solution) if solution.mode == "symbolic" else ()))
 
 
-def _from_json(value, mode: str) -> np.ndarray:
+def _from_json(value, mode: str, names=()) -> np.ndarray:
     """Solution.updated back to numbers: floats, "3/8" fractions, or SymPy strings gradwork itself wrote."""
     array = np.asarray(value, dtype=object)
     if mode == "exact":
@@ -311,8 +312,18 @@ def _from_json(value, mode: str) -> np.ndarray:
     if mode == "symbolic":
         import sympy
 
-        return np.vectorize(lambda v: sympy.sympify(str(v)), otypes=[object])(array)
+        # The problem's own names stay symbols: sympify alone would read E, I, N, S, O, Q, beta, gamma ...
+        # as SymPy's constants and functions.
+        symbols = {name: sympy.Symbol(name) for name in names}
+        return np.vectorize(lambda v: sympy.sympify(str(v), locals=symbols), otypes=[object])(array)
     return np.asarray(value, dtype=float)
+
+
+def _symbol_names(solution: Solution) -> set[str]:
+    """The names of every symbol the problem's values and learning rate use (symbolic mode)."""
+    values = [v for t in solution.nodes.values() for v in np.asarray(t.data, dtype=object).ravel()]
+    values.append(solution.optimizer.lr)
+    return {str(s) for v in values for s in getattr(v, "free_symbols", ())}
 
 
 # ---------------------------------------------------------------- summary and pitfalls
