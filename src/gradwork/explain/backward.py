@@ -88,8 +88,82 @@ def _matrix(solution: Solution, graph: NamedGraph) -> list:
             users = sorted({graph.name(owner) or "?" for owner, _ in terms})
             note = (f"{name} is used {len(terms)} times (by {', '.join(users)}): its gradient is the sum "
                     "of the gradients along every path.")
-        steps.append(Compute(name, "backward", lhs, formula, substituted, value_expr(tensor.grad), note))
+        parts: tuple[Relation, ...] = ()
+        if solution.mode == "symbolic" and solution.form == "graph" and tensor.ndim == 1 \
+                and 1 < tensor.size <= MAX_ELEMENT_PARTS:
+            paths, parts = _element_paths(graph, tensor, symbol)
+            if len(paths) > 1:
+                substituted = Sum(tuple(value_expr(path) for path in paths))
+        steps.append(Compute(name, "backward", lhs, formula, substituted, value_expr(tensor.grad), note, parts))
     return steps
+
+
+MAX_ELEMENT_PARTS = 8  # a vector this long or shorter gets one line of working per element (symbolic mode)
+
+
+def _element_paths(graph: NamedGraph, tensor: Any, symbol: Symbol) -> tuple[list[np.ndarray], tuple[Relation, ...]]:
+    """Symbolic mode, a vector node of a graph: its gradient element by element, in the named gradients above it.
+
+    Every named node's gradient is replaced by placeholder symbols and pulled
+    back through the ops' own VJPs, so each element reads as the upstream
+    gradients it collects: a gather routes ∂L/∂F[j] back to the index it came
+    from, a product with a fork (x0 * x) shows one term per path. Returns each
+    path's contribution (real values) and one relation per element:
+    ∂L/∂x[i] = placeholders = values = total.
+    """
+    import sympy
+
+    named: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # placeholder -> (named tensor, index)
+    memo: dict[int, np.ndarray] = {}
+    root, loss = graph.root, graph.solution.loss
+
+    def upstream(node: Any) -> np.ndarray:
+        if id(node) in memo:
+            return memo[id(node)]
+        if node is root and loss is not None:
+            grad = node.backend.ones_like(node.data)
+        elif graph.name(node) is not None:
+            grad = np.empty(node.shape, dtype=object)
+            for index in np.ndindex(node.shape):
+                grad[index] = sympy.Dummy(f"g{len(named)}")
+                named[grad[index]] = (node, index)
+        else:
+            grad = node.backend.zeros_like(node.data)
+            for consumer, position in graph.consumers.get(id(node), []):
+                if consumer.requires_grad and consumer.grad is not None:
+                    grad = grad + consumer.pullback(upstream(consumer), position)
+        memo[id(node)] = grad
+        return grad
+
+    uses = [(c, p) for c, p in graph.consumers.get(id(tensor), []) if c.requires_grad and c.grad is not None]
+    in_placeholders = [np.asarray(c.pullback(upstream(c), p), dtype=object) for c, p in uses]
+    in_values = [np.asarray(c.pullback(c.grad, p), dtype=object) for c, p in uses]
+    order = list(named)
+    parts = []
+    for i in range(tensor.size):
+        formula_terms: list[Expr] = []
+        value_terms: list[Expr] = []
+        for path in in_placeholders:
+            for placeholder in order:
+                coefficient = sympy.expand(path[i]).coeff(placeholder)
+                if coefficient == 0:
+                    continue
+                node, index = named[placeholder]
+                gradient = Derivative(graph.loss_symbol, element(graph.symbol(node), index) if index
+                                      else graph.symbol(node))
+                value = Number(_at(node.grad, index))
+                if coefficient == 1:
+                    formula_terms.append(gradient)
+                    value_terms.append(value)
+                else:
+                    formula_terms.append(Product((gradient, Number(coefficient))))
+                    value_terms.append(Product((value, Number(coefficient))))
+        total = Number(tensor.grad[i])
+        sides: list[Expr] = [Derivative(graph.loss_symbol, element(symbol, (i,)))]
+        if formula_terms:
+            sides += [_sum(formula_terms), _sum(value_terms)]
+        parts.append(Relation(tuple(sides) + (total,)))
+    return in_values, tuple(parts)
 
 
 # ---------------------------------------------------------------- delta rule
