@@ -1,0 +1,157 @@
+"""Derivations in symbolic mode: what cancels is said, vector gradients read element by element, LaTeX compiles.
+
+Expected formulas are the seeds' hand derivations (seed 002: ①·② = a3 − y;
+seed 003 7.3: each d_i routed back, the product rule's two terms at x0),
+never read back from the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import sympy
+
+from gradwork.explain.derive import derive
+from gradwork.explain.math import Derivative, Label, Neg, Number, Product, Relation, Sum, Symbol
+from gradwork.explain.render import render
+from gradwork.explain.steps import ChainProduct, Compute, Definition, Prose
+from gradwork.problem import load, solve
+from tests.explain.test_render_latex import _compile, needs_pdflatex
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+SEED_002_SYMBOLS = """\
+title: Exam 4a with symbols
+mode: symbolic
+convention: row
+input: [i1, i2]
+target: y
+layers:
+  - name: hidden
+    weights: [[w1, w3], [w2, w4]]
+    bias: [b1, b2]
+    activation: relu
+  - name: output
+    weights: [w5, w6]
+    bias: 0
+    activation: sigmoid
+loss: bce
+optimizer: {name: sgd, lr: eta}
+"""
+
+
+def derived(source, style="chain", mode=None):
+    return derive(solve(load(source), mode), style)
+
+
+def collapse_steps(derivation):
+    return [s for s in derivation.steps() if isinstance(s, Prose) and isinstance(s.math, Relation)
+            and s.math.sides[0] == Product((Label(1), Label(2)))]
+
+
+A3, T = Symbol("a", "2"), Symbol("t")
+
+
+def test_seed002_symbolic_chain_says_that_factor_1_times_factor_2_is_a3_minus_y():
+    derivation = derived(SEED_002_SYMBOLS)
+    steps = derivation.steps()
+    (collapse,) = collapse_steps(derivation)
+    # Right after the first output-layer product that multiplies ① and ②.
+    before = steps[steps.index(collapse) - 1]
+    assert isinstance(before, ChainProduct) and before.paths[0][:2] == (1, 2)
+    assert Sum((A3, Neg(T))) in collapse.math.sides  # a⁽²⁾ − t, as seed 002 writes a3 − y
+    assert "cancel" in collapse.text and collapse.node == "output.z"
+    value = collapse.math.sides[-1].value  # in the given symbols: a3 − y with a3 = σ(z3)
+    y, w5, w6, z1, z2 = sympy.symbols("y w5 w6 z1 z2")
+    at = {sympy.Symbol(n): v for n, v in dict(i1=1, i2=2, w1=0.5, w2=-0.4, w3=-0.6, w4=0.8, b1=0.2, b2=-0.2,
+                                              w5=0.3, w6=-0.5, y=0).items()}
+    assert float(value.subs(at)) == pytest.approx(1 / (1 + math.exp(0.4)), rel=1e-12)  # seed 002's 0.4013
+    text = render(derivation, "text")
+    assert "①·② = ((a⁽²⁾ − t) / (a⁽²⁾ (1 − a⁽²⁾)))·a⁽²⁾ (1 − a⁽²⁾) = a⁽²⁾ − t = " in text
+
+
+def test_the_numeric_seed002_in_symbolic_mode_says_it_with_the_exact_value():
+    (collapse,) = collapse_steps(derived(EXAMPLES / "seed002_exam4a_row.yaml", mode="symbolic"))
+    value = collapse.math.sides[-1].value
+    assert sympy.simplify(value - 1 / (1 + sympy.exp(sympy.Rational(2, 5)))) == 0
+
+
+def test_nothing_is_said_when_nothing_cancels():
+    # Sigmoid with half_sse: (a − t)·a(1 − a) is no shorter than its factors.
+    source = SEED_002_SYMBOLS.replace("loss: bce", "loss: half_sse")
+    assert collapse_steps(derived(source)) == []
+    # Float mode keeps its derivation as it was (the cancellation is a pitfall note there).
+    assert collapse_steps(derived(EXAMPLES / "seed002_exam4a_row.yaml")) == []
+
+
+def test_formula_activation_derivative_is_derived_by_the_engine():
+    derivation = derived(EXAMPLES / "seed004_hw1.toml", "delta", mode="symbolic")
+    (definition,) = [s for s in derivation.steps() if isinstance(s, Definition) and s.name == "x**2"]
+    x = sympy.Symbol("x")
+    assert definition.formula.sides[1] == Number(x ** 2, exact=True)
+    assert definition.derivative.sides[1] == Number(2 * x, exact=True)
+
+
+# --------------------------------------------------------------------------- seed 003, 7.3
+
+
+def backward_step(derivation, node):
+    (step,) = [s for s in derivation.steps() if isinstance(s, Compute) and s.phase == "backward" and s.node == node]
+    return step
+
+
+def x_element(i):
+    return Symbol("x", index=(i,), one_based=False)
+
+
+def test_73a_routes_each_upstream_gradient_back_to_its_index():
+    step = backward_step(derived(EXAMPLES / "seed003_7_3a_gather.yaml"), "x")
+    d = sympy.symbols("d0:5")
+    # F1 = (x2, x4, x3, x0, x1): x0 sits at F1[3], x1 at F1[4], x2 at F1[0], x3 at F1[2], x4 at F1[1].
+    for i, j in enumerate([3, 4, 0, 2, 1]):
+        lhs, formula, numbers, value = step.parts[i].sides
+        assert lhs == Derivative(Symbol("L"), x_element(i))
+        assert formula == Derivative(Symbol("L"), Symbol("F1", index=(j,), one_based=False))
+        assert numbers == value == Number(d[j])
+
+
+def test_73b_shows_both_terms_of_the_product_rule_at_x0():
+    step = backward_step(derived(EXAMPLES / "seed003_7_3b_scale.yaml"), "x")
+    x, d = sympy.symbols("x0:5"), sympy.symbols("d0:5")
+    # One contribution per path: through the scale x[0] (only x0 gets it) and through x itself.
+    through_scale, through_x = step.substituted.terms
+    assert [e.value for e in through_scale.rows] == [sum(di * xi for di, xi in zip(d, x)), 0, 0, 0, 0]
+    assert [e.value for e in through_x.rows] == [di * x[0] for di in d]
+    lhs, formula, numbers, total = step.parts[0].sides
+    assert len(formula.terms) == 6  # five terms via the scale, and d0·x0 again via x itself
+    assert sympy.expand(total.value - (2 * d[0] * x[0] + sum(di * xi for di, xi in zip(d[1:], x[1:])))) == 0
+    assert "x is used 2 times" in step.note
+    text = render(derived(EXAMPLES / "seed003_7_3b_scale.yaml"), "text")
+    assert "∂L/∂x[0] = ∂L/∂F₂[0]·x0 + ∂L/∂F₂[1]·x1 + ∂L/∂F₂[2]·x2 + ∂L/∂F₂[3]·x3 + ∂L/∂F₂[4]·x4 + ∂L/∂F₂[0]·x0" \
+        in text
+
+
+def test_73c_counts_x0_twice():
+    step = backward_step(derived(EXAMPLES / "seed003_7_3c_scaled_gather.yaml"), "x")
+    x, d = sympy.symbols("x0:5"), sympy.symbols("d0:5")
+    total = step.parts[0].sides[-1].value
+    assert sympy.expand(total - (d[0] * x[2] + d[1] * x[4] + d[2] * x[3] + 2 * d[3] * x[0] + d[4] * x[1])) == 0
+    assert step.parts[1].sides[1] == Derivative(Symbol("L"), Symbol("F1", index=(4,), one_based=False))
+
+
+# --------------------------------------------------------------------------- LaTeX
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("source,style", [
+    (SEED_002_SYMBOLS, "chain"), (SEED_002_SYMBOLS, "delta"),
+    (EXAMPLES / "seed003_7_3c_scaled_gather.yaml", "matrix"),
+    (EXAMPLES / "seed004_hw1.toml", "delta"),
+], ids=["seed002-chain", "seed002-delta", "seed003-7.3c", "seed004-delta"])
+def test_symbolic_latex_compiles(source, style, tmp_path):
+    tex = render(derived(source, style, mode="symbolic"), "latex")
+    assert all(ord(c) < 128 for c in tex)
+    result = _compile(tex, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
