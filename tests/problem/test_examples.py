@@ -230,6 +230,9 @@ def test_seed003_7_3b_scale_symbolic_has_both_paths():
     # F2 = x0 * x: x0 is the scale of every element and the first element itself.
     expected_x0 = sum(d * x for d, x in zip(ds, xs)) + d0 * x0
     _assert_formulas(solution.gradients["x"], [expected_x0, d1 * x0, d2 * x0, d3 * x0, d4 * x0])
+    # The sheet's dL/dx0 = sum_i d_i x_i misses exactly the second path's d0*x0 (2*d0*x0 in all).
+    student = sum(d * x for d, x in zip(ds, xs))
+    assert sympy.expand(sympy.parse_expr(solution.gradients["x"][0]) - student) == d0 * x0
 
 
 def test_seed003_7_3c_scaled_gather_symbolic():
@@ -239,6 +242,9 @@ def test_seed003_7_3c_scaled_gather_symbolic():
     _assert_formulas(solution.values["F3"], [x0 * x2, x0 * x4, x0 * x3, x0 * x0, x0 * x1])
     _assert_formulas(solution.gradients["x"], [
         d0 * x2 + d1 * x4 + d2 * x3 + 2 * d3 * x0 + d4 * x1, d4 * x0, d0 * x0, d2 * x0, d1 * x0])
+    # The sheet has d3*x0 once: x0 is both the scale and F1's fourth element.
+    student = d0 * x2 + d1 * x4 + d2 * x3 + d3 * x0 + d4 * x1
+    assert sympy.expand(sympy.parse_expr(solution.gradients["x"][0]) - student) == d3 * x0
 
 
 # --------------------------------------------------------------------------- seed 004
