@@ -144,8 +144,16 @@ def _element_paths(graph: NamedGraph, tensor: Any, symbol: Symbol) -> tuple[list
         formula_terms: list[Expr] = []
         value_terms: list[Expr] = []
         for path in in_placeholders:
+            contribution = sympy.sympify(path[i])
+            # What reaches the loss without passing a named node (L = sum(h) + max(x)) is a plain value.
+            rest = contribution.subs({placeholder: 0 for placeholder in order})
+            if rest != 0:
+                formula_terms.append(Number(rest))
+                value_terms.append(Number(rest))
             for placeholder in order:
-                coefficient = sympy.expand(path[i]).coeff(placeholder)
+                # VJPs are linear in the upstream gradient, so this is the placeholder's coefficient
+                # (without expanding anything else: exp(a + b) stays one exponential).
+                coefficient = sympy.diff(contribution, placeholder)
                 if coefficient == 0:
                     continue
                 node, index = named[placeholder]
