@@ -155,3 +155,22 @@ def test_symbolic_latex_compiles(source, style, tmp_path):
     assert all(ord(c) < 128 for c in tex)
     result = _compile(tex, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_a_path_straight_into_the_loss_adds_its_value_to_the_element_working():
+    source = """\
+mode: symbolic
+inputs: {x: [1, 2, -3]}
+params: {w: [w1, w2, w3]}
+graph:
+  h: w * x
+  L: sum(h * h) / 2 + max(x)
+"""
+    step = backward_step(derived(source), "x")
+    w2 = sympy.Symbol("w2")
+    lhs, formula, numbers, total = step.parts[1].sides  # x[1] = 2 is the maximum: max adds 1 there
+    loss = Symbol("L", one_based=False)  # the graph's own name for its output
+    assert formula == Sum((Product((Derivative(loss, Symbol("h", index=(1,), one_based=False)),
+                                    Number(w2))), Number(1)))
+    assert total.value == 2 * w2 ** 2 + 1
+    assert Number(1) not in step.parts[0].sides[1:-1]
