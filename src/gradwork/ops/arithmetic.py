@@ -1,4 +1,4 @@
-"""Arithmetic: add, sub, mul, div, neg, pow, matmul."""
+"""Arithmetic: add, sub, mul, div, neg, pow, matmul, and linear (matmul + bias fused)."""
 
 from __future__ import annotations
 
@@ -95,6 +95,11 @@ register(Op(
 # ---------------------------------------------------------------- matmul
 
 
+def _swap_last(a):
+    """``a`` with its last two axes swapped (``a.T`` for a matrix, the common case, at no cost)."""
+    return a.T if a.ndim == 2 else np.swapaxes(a, -1, -2)
+
+
 def _matmul_wrt_a(bk, g, out, a, b):
     if a.ndim == 1 and b.ndim == 1:
         return g * b
@@ -102,7 +107,7 @@ def _matmul_wrt_a(bk, g, out, a, b):
         return unbroadcast((b @ g[..., None])[..., 0], a.shape)
     if b.ndim == 1:  # a: (..., m, n), g: (..., m)
         return unbroadcast(g[..., None] * b, a.shape)
-    return unbroadcast(g @ np.swapaxes(b, -1, -2), a.shape)
+    return unbroadcast(g @ _swap_last(b), a.shape)
 
 
 def _matmul_wrt_b(bk, g, out, a, b):
@@ -111,8 +116,8 @@ def _matmul_wrt_b(bk, g, out, a, b):
     if a.ndim == 1:  # b: (..., n, k), g: (..., k)
         return unbroadcast(a[:, None] * g[..., None, :], b.shape)
     if b.ndim == 1:  # a: (..., m, n), g: (..., m)
-        return unbroadcast((np.swapaxes(a, -1, -2) @ g[..., None])[..., 0], b.shape)
-    return unbroadcast(np.swapaxes(a, -1, -2) @ g, b.shape)
+        return unbroadcast((_swap_last(a) @ g[..., None])[..., 0], b.shape)
+    return unbroadcast(_swap_last(a) @ g, b.shape)
 
 
 register(Op(
@@ -125,4 +130,32 @@ register(Op(
     notation=Notation("$a @ $b", "$a $b", 60),
     definition_latex="a b",
     sentence="For Y = A B the gradient is dL/dA = dL/dY B^T and dL/dB = A^T dL/dY.",
+))
+
+# ---------------------------------------------------------------- linear (fused matmul + bias)
+
+
+def _linear_forward(bk, x, w, b):
+    z = x @ w
+    # Adding the bias into the fresh product in place saves one array per layer; anything
+    # unusual (a scalar product, a bias that widens z, mixed dtypes) takes the plain sum.
+    if type(z) is np.ndarray and type(b) is np.ndarray and z.dtype == b.dtype and z.dtype != object \
+            and b.ndim <= z.ndim and b.shape == z.shape[z.ndim - b.ndim:]:
+        z += b
+        return z
+    return z + b
+
+
+register(Op(
+    name="linear",
+    forward=_linear_forward,
+    partials=(
+        Partial("x", lambda bk, g, out, x, w, b: _matmul_wrt_a(bk, g, out, x, w), r"\bar{g}\, $W^{\top}", "g @ $W.T"),
+        Partial("W", lambda bk, g, out, x, w, b: _matmul_wrt_b(bk, g, out, x, w), r"$x^{\top} \bar{g}", "$x.T @ g"),
+        # The engine sums g over the batch axis back to the bias's shape.
+        Partial("b", lambda bk, g, out, x, w, b: g, "1", "1"),
+    ),
+    notation=Notation("$x @ $W + $b", "$x $W + $b", 50),
+    definition_latex="x W + b",
+    sentence="For z = x W + b: dL/dx = dL/dz W^T, dL/dW = x^T dL/dz, and dL/db is dL/dz summed over the batch.",
 ))

@@ -109,12 +109,13 @@ def _log_softmax(bk, z):
 
 
 def _ce_forward(bk, z, t, reduction="mean"):
-    return -np.sum(t * _log_softmax(bk, z)) / _batch_divisor(z, reduction)
+    return -(t * _log_softmax(bk, z)).sum() / _batch_divisor(z, reduction)
 
 
 def _ce_vjp_z(bk, g, out, z, t, reduction="mean"):
     # d/dz_i of -sum_k t_k log softmax(z)_k = softmax(z)_i sum_k t_k - t_i  (= p - t for one-hot t)
-    return g * (_softmax(bk, z) * np.sum(t, axis=-1, keepdims=True) - t) / _batch_divisor(z, reduction)
+    # The scalar factor g / batch is formed first: one pass over the batch instead of two.
+    return (_softmax(bk, z) * t.sum(axis=-1, keepdims=True) - t) * (g / _batch_divisor(z, reduction))
 
 
 def _ce_vjp_t(bk, g, out, z, t, reduction="mean"):
