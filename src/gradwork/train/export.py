@@ -1,7 +1,7 @@
 """Hand a trained network to ONNX or PyTorch.
 
-* :func:`export_onnx`: an ONNX model (opset 17, IR version 8) built with the
-  ``onnx`` package's helper API: one ``Gemm`` per dense layer and the
+* :func:`export_onnx`: a float32 ONNX model (opset 17, IR version 8) built
+  with the ``onnx`` package's helper API: one ``Gemm`` per dense layer and the
   activation's ONNX op. Input ``input`` [batch, in], output ``output``.
 * :func:`export_torch`: a ``torch.nn.Sequential`` of ``Linear`` layers and
   activation modules, saved with ``torch.save``. It holds only torch's own
@@ -52,12 +52,12 @@ def _activation(layer: Dense) -> tuple[str, dict[str, Any]]:
 
 
 def export_onnx(model: MLP, path: str | Path) -> Path:
-    """Write ``model`` as an ONNX file at ``path``."""
+    """Write ``model`` as a float32 ONNX file at ``path`` (float64 weights are rounded to float32)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    elem_type = {"float32": TensorProto.FLOAT, "float64": TensorProto.DOUBLE}[model.dtype]
-    dtype = np.dtype(model.dtype)
+    # float32 whatever the training dtype: onnxruntime has no float64 kernels for several activations (Elu, Softplus).
+    elem_type, dtype = TensorProto.FLOAT, np.dtype(np.float32)
     nodes, initializers = [], []
     current = "input"
     for number, layer in enumerate(model.layers):
@@ -103,13 +103,14 @@ def _onnx_activation(helper: Any, layer: Dense, z: str, out: str, dtype: np.dtyp
         return [node("Softmax", [z], [out], axis=-1)]
     if name == "square":
         return [node("Mul", [z, z], [out])]
+    p = layer.name
+
+    def constant(label: str, value: float) -> str:
+        initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), f"{p}.{label}"))
+        return f"{p}.{label}"
+
     if name == "gelu":  # x * (1 + erf(x / sqrt 2)) / 2; the Gelu op needs opset 20
-        half, root2 = f"{layer.name}.half", f"{layer.name}.sqrt2"
-        initializers.append(numpy_helper.from_array(np.asarray(0.5, dtype=dtype), half))
-        initializers.append(numpy_helper.from_array(np.asarray(np.sqrt(2.0), dtype=dtype), root2))
-        one = f"{layer.name}.one"
-        initializers.append(numpy_helper.from_array(np.asarray(1.0, dtype=dtype), one))
-        p = layer.name
+        half, root2, one = constant("half", 0.5), constant("sqrt2", np.sqrt(2.0)), constant("one", 1.0)
         return [
             node("Div", [z, root2], [f"{p}.gelu_scaled"]),
             node("Erf", [f"{p}.gelu_scaled"], [f"{p}.gelu_erf"]),

@@ -11,6 +11,7 @@ def plot_history(history: History, path: str | Path, title: str = "") -> Path:
     """Write loss (left) and accuracy (right, classification only) per epoch to the image ``path``."""
     # A bare Figure renders through the Agg canvas: no pyplot, no display, no global backend switch.
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     epochs = [m.epoch for m in history.epochs]
     has_accuracy = any(m.accuracy is not None for m in history.epochs)
@@ -31,6 +32,8 @@ def plot_history(history: History, path: str | Path, title: str = "") -> Path:
         accuracy_axes.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
         accuracy_axes.legend()
         accuracy_axes.grid(alpha=0.3)
+    for ax in axes[0]:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     if title:
         figure.suptitle(title)
     figure.tight_layout()

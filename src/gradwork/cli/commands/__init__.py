@@ -1,1 +1,2 @@
 """One module per command; importing them registers each on ``gradwork.cli.app``."""
+from gradwork.cli.commands import train  # noqa: F401  (train, export)
