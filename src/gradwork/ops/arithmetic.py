@@ -124,8 +124,8 @@ register(Op(
     name="matmul",
     forward=lambda bk, a, b: a @ b,
     partials=(
-        Partial("a", _matmul_wrt_a, r"\bar{g}\, $b^{\top}", "g @ $b.T"),
-        Partial("b", _matmul_wrt_b, r"$a^{\top} \bar{g}", "$a.T @ g"),
+        Partial("a", _matmul_wrt_a, r"$g\, $b^{\top}", "$g $b^T", includes_upstream=True),
+        Partial("b", _matmul_wrt_b, r"$a^{\top} $g", "$a^T $g", includes_upstream=True),
     ),
     notation=Notation("$a @ $b", "$a $b", 60),
     definition_latex="a b",
@@ -150,8 +150,10 @@ register(Op(
     name="linear",
     forward=_linear_forward,
     partials=(
-        Partial("x", lambda bk, g, out, x, w, b: _matmul_wrt_a(bk, g, out, x, w), r"\bar{g}\, $W^{\top}", "g @ $W.T"),
-        Partial("W", lambda bk, g, out, x, w, b: _matmul_wrt_b(bk, g, out, x, w), r"$x^{\top} \bar{g}", "$x.T @ g"),
+        Partial("x", lambda bk, g, out, x, w, b: _matmul_wrt_a(bk, g, out, x, w), r"$g\, $W^{\top}", "$g $W^T",
+                includes_upstream=True),
+        Partial("W", lambda bk, g, out, x, w, b: _matmul_wrt_b(bk, g, out, x, w), r"$x^{\top} $g", "$x^T $g",
+                includes_upstream=True),
         # The engine sums g over the batch axis back to the bias's shape.
         Partial("b", lambda bk, g, out, x, w, b: g, "1", "1"),
     ),

@@ -24,7 +24,7 @@ def _batch_divisor(y, reduction):
     return samples if reduction == "mean" else 1
 
 
-def _loss(name, per_element, d_y, d_t, y_latex, y_text, t_latex, t_text, definition, sentence,
+def _loss(name, per_element, d_y, d_t, y_latex, y_text, t_latex, t_text, definition, sentence, term,
           mean_over_outputs=False, pitfall=None):
     def scale(y, reduction):
         divisor = _batch_divisor(y, reduction)
@@ -50,6 +50,8 @@ def _loss(name, per_element, d_y, d_t, y_latex, y_text, t_latex, t_text, definit
         sentence=sentence,
         pitfall=pitfall,
         params=("reduction",),
+        term=term,
+        over_outputs="mean" if mean_over_outputs else "sum",
     ))
 
 
@@ -63,6 +65,7 @@ _loss("half_sse",
       r"-($t - $y)", "-($t - $y)", r"$t - $y", "$t - $y",
       r"L = \frac{1}{2}\sum_k (t_k - y_k)^2",
       "dL/dy = -(t - y): the 1/2 cancels the 2 from the square.",
+      Notation("1/2 ($t - $y)^2", r"\frac{1}{2}($t - $y)^{2}", 60),
       pitfall="The 1/2 in 1/2 (t - y)^2 exists to cancel the 2: don't apply it a second time.")
 
 _loss("sse",
@@ -70,7 +73,8 @@ _loss("sse",
       lambda bk, y, t: 2 * (y - t), lambda bk, y, t: 2 * (t - y),
       r"-2($t - $y)", "-2($t - $y)", r"2($t - $y)", "2($t - $y)",
       r"L = \sum_k (t_k - y_k)^2",
-      "dL/dy = -2(t - y).")
+      "dL/dy = -2(t - y).",
+      Notation("($t - $y)^2", r"($t - $y)^{2}", 80))
 
 _loss("mse",
       lambda bk, y, t: (t - y) * (t - y),
@@ -78,6 +82,7 @@ _loss("mse",
       r"-\frac{2}{n}($t - $y)", "-2/n ($t - $y)", r"\frac{2}{n}($t - $y)", "2/n ($t - $y)",
       r"L = \frac{1}{n}\sum_k (t_k - y_k)^2",
       "dL/dy = -2(t - y)/n, with n the number of outputs.",
+      Notation("($t - $y)^2", r"($t - $y)^{2}", 80),
       mean_over_outputs=True)
 
 _loss("l1",
@@ -85,7 +90,8 @@ _loss("l1",
       lambda bk, y, t: _sign(bk, y - t), lambda bk, y, t: _sign(bk, t - y),
       r"\operatorname{sign}($y - $t)", "sign($y - $t)", r"\operatorname{sign}($t - $y)", "sign($t - $y)",
       r"L = \sum_k |t_k - y_k|",
-      "dL/dy = sign(y - t), taken as 0 where y = t.")
+      "dL/dy = sign(y - t), taken as 0 where y = t.",
+      Notation("|$t - $y|", r"\left|$t - $y\right|", 100))
 
 _loss("bce",
       lambda bk, y, t: -(t * bk.log(y) + (1 - t) * bk.log(1 - y)),
@@ -96,6 +102,7 @@ _loss("bce",
       r"L = -\frac{1}{n}\sum_k \left(t_k \ln y_k + (1 - t_k)\ln(1 - y_k)\right)",
       "dL/dy = (y - t) / (y (1 - y)) per output (divided by n outputs); "
       "after a sigmoid this collapses to dL/dz = y - t.",
+      Notation("-($t log($y) + (1 - $t) log(1 - $y))", r"-\left($t \ln $y + (1 - $t)\ln(1 - $y)\right)", 70),
       mean_over_outputs=True,
       pitfall="Cross-entropy uses the natural log; after a sigmoid, dL/dz collapses to a - y.")
 
@@ -134,4 +141,6 @@ register(Op(
     sentence="Softmax and cross-entropy together have the gradient dL/dz = softmax(z) - t.",
     pitfall="Fused with softmax, cross-entropy's gradient is simply softmax(z) - t; no Jacobian needed.",
     params=("reduction",),
+    term=Notation("-$t log softmax($y)", r"-$t \ln \operatorname{softmax}($y)", 70),
+    over_outputs="sum",
 ))

@@ -32,6 +32,10 @@ class Partial:
     vjp: VJP
     latex: str  # e.g. r"$out\,(1 - $out)" for sigmoid
     text: str  # e.g. "$out (1 - $out)"
+    # True when the template is the whole pulled-back gradient and mentions the
+    # upstream gradient as $g (matmul: "$a^T $g"); False when it is the local
+    # derivative that multiplies the upstream gradient.
+    includes_upstream: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,12 @@ class Op:
     variadic: bool = False  # any number of inputs sharing partials[0] (concatenate)
     pitfall: str | None = None  # a one-line classic mistake this op invites
     params: tuple[str, ...] = field(default_factory=tuple)
+    # Losses: one output's term ($y, $t stand for y_k, t_k) and how terms combine over outputs.
+    term: Notation | None = None
+    over_outputs: str | None = None  # "sum" or "mean"
+    # Non-elementwise ops (softmax): d out_i / d x_j written per element, diagonal
+    # (i = j) and off-diagonal, with $oi, $oj for out_i, out_j.
+    element_partials: tuple[Notation, Notation] | None = None
 
     def partial(self, position: int) -> Partial:
         return self.partials[0] if self.variadic else self.partials[position]
@@ -97,8 +107,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
-        if grad.shape == tuple(shape):  # the common case (a bias summed over the batch) is done
-            return grad
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)

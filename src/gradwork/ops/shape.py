@@ -16,7 +16,7 @@ def _transpose_vjp(bk, g, out, x, axes=None):
 register(Op(
     name="transpose",
     forward=lambda bk, x, axes=None: np.transpose(x, axes),
-    partials=(Partial("x", _transpose_vjp, r"\bar{g}^{\top}", "g.T"),),
+    partials=(Partial("x", _transpose_vjp, r"$g^{\top}", "$g^T", includes_upstream=True),),
     notation=Notation("$x.T", "$x^{\\top}", 90),
     definition_latex="x^{\\top}",
     sentence="Transposing moves each gradient entry back to where its value came from.",

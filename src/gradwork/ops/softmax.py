@@ -27,6 +27,7 @@ register(Op(
     sentence="softmax's Jacobian is ds_i/dx_j = s_i([i = j] - s_j): every output depends on every input.",
     pitfall="Softmax needs its full Jacobian: using only the diagonal s_i(1 - s_i) drops the -s_i s_j terms.",
     params=("axis",),
+    element_partials=(Notation("$oi (1 - $oi)", r"$oi\,(1 - $oi)", 60), Notation("-$oi $oj", r"-$oi\,$oj", 70)),
 ))
 
 

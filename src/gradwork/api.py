@@ -1,0 +1,148 @@
+"""The public, typed Python API that the CLI and notebooks share.
+
+    >>> import gradwork
+    >>> solved = gradwork.load("examples/seed002_exam4a_row.yaml").solve()
+    >>> solved.loss, solved.gradients["output.W"]
+    >>> print(solved.render("text", style="chain"))
+
+``Solved`` also displays itself in Jupyter (Markdown with LaTeX, HTML, SVG graph).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from gradwork.explain.derive import derive
+from gradwork.explain.steps import Derivation
+from gradwork.problem import Solution
+
+Format = Literal["text", "markdown", "latex", "html", "json"]
+Style = Literal["chain", "delta", "matrix"]
+Mode = Literal["float", "exact", "symbolic"]
+
+
+class Problem:
+    """A loaded problem file, ready to solve."""
+
+    def __init__(self, parsed: Any) -> None:
+        self.parsed = parsed
+
+    @property
+    def title(self) -> str:
+        return getattr(self.parsed, "title", "") or ""
+
+    def solve(self, mode: Mode | None = None) -> Solved:
+        """Forward pass, loss, every gradient and the optimizer step(s)."""
+        from gradwork.problem import solve as solve_problem
+
+        return Solved(solve_problem(self.parsed, mode=mode))
+
+
+def load(source: str | Path) -> Problem:
+    """Read a problem file (YAML, TOML or JSON; ``"-"`` for stdin). Raises ``ProblemError`` on bad input."""
+    from gradwork.problem import load as load_problem
+
+    return Problem(load_problem(source))
+
+
+class Solved:
+    """A solved problem: its numbers, and its derivation in any style and format."""
+
+    def __init__(self, solution: Solution, style: Style = "chain", digits: int = 4) -> None:
+        self.solution = solution
+        self.style = style
+        self.digits = digits
+
+    # The FORMAT.md sections, ready for JSON.
+    @property
+    def title(self) -> str:
+        return self.solution.title
+
+    @property
+    def mode(self) -> str:
+        return self.solution.mode
+
+    @property
+    def loss(self) -> Any:
+        return self.solution.loss_value
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.solution.values
+
+    @property
+    def gradients(self) -> dict[str, Any]:
+        return self.solution.gradients
+
+    @property
+    def updated(self) -> dict[str, Any]:
+        return self.solution.updated
+
+    def derivation(self, style: Style | None = None) -> Derivation:
+        return self._derivations(style or self.style)
+
+    @property
+    def steps(self) -> list:
+        """The derivation's steps (data) in this object's style."""
+        return self.derivation().steps()
+
+    def _derivations(self, style: str) -> Derivation:
+        cache = self.__dict__.setdefault("_derivation_cache", {})
+        if style not in cache:
+            cache[style] = derive(self.solution, style)  # type: ignore[arg-type]
+        return cache[style]
+
+    def to_dict(self, style: Style | None = None, digits: int | None = None) -> dict[str, Any]:
+        """The FORMAT.md JSON object, ``steps`` included."""
+        from gradwork.explain.render import steps_to_json
+
+        return {
+            "title": self.title,
+            "mode": self.mode,
+            "loss": self.loss,
+            "values": self.values,
+            "gradients": self.gradients,
+            "updated": self.updated,
+            "steps": steps_to_json(self.derivation(style), digits=digits or self.digits),
+        }
+
+    def render(self, format: Format = "text", style: Style | None = None, digits: int | None = None,
+               color: bool = False) -> str:
+        """The worked solution as text, Markdown, LaTeX, HTML or JSON."""
+        if format == "json":
+            import json
+
+            return json.dumps(self.to_dict(style, digits), indent=2, ensure_ascii=False) + "\n"
+        from gradwork.explain.render import render
+
+        return render(self.derivation(style), format, digits=digits or self.digits, color=color)
+
+    # Jupyter display
+    def _repr_markdown_(self) -> str:
+        return self.render("markdown")
+
+    def _repr_html_(self) -> str:
+        return self.render("html")
+
+    @cached_property
+    def _svg(self) -> str | None:
+        try:
+            from gradwork.viz.graph import to_svg
+        except ImportError:
+            return None
+        try:
+            return to_svg(self.solution)
+        except Exception:  # Graphviz missing: the notebook still shows the derivation
+            return None
+
+    def _repr_svg_(self) -> str | None:
+        return self._svg
+
+
+def solve(source: str | Path, mode: Mode | None = None, style: Style = "chain") -> Solved:
+    """Load and solve in one call."""
+    solved = load(source).solve(mode)
+    solved.style = style
+    return solved

@@ -1,0 +1,45 @@
+"""`gradwork solve PROBLEM`: the worked solution."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from gradwork.cli import app
+from gradwork.cli.errors import fail
+from gradwork.cli.output import write_output
+
+
+@app.command()
+def solve(
+    problem: str = typer.Argument(..., help="Problem file (YAML, TOML or JSON), or - for stdin."),
+    format: str = typer.Option("text", "--format", "-f", help="text | markdown | latex | html | json"),
+    style: str = typer.Option("chain", "--style", "-s", help="chain | delta | matrix"),
+    mode: Optional[str] = typer.Option(None, "--mode", "-m", help="float | exact | symbolic (default: the file's, else float)"),
+    digits: int = typer.Option(4, "--digits", "-d", min=1, max=17, help="Significant figures shown (computed at full precision)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to FILE instead of standard output."),
+) -> None:
+    """Forward pass, loss, every gradient and the update, explained step by step."""
+    _check_choice("--format", format, ("text", "markdown", "latex", "html", "json"))
+    _check_choice("--style", style, ("chain", "delta", "matrix"))
+    if mode is not None:
+        _check_choice("--mode", mode, ("float", "exact", "symbolic"))
+    from gradwork.api import load
+    from gradwork.problem import ProblemError
+
+    try:
+        solved = load(problem).solve(mode)  # type: ignore[arg-type]
+        solved.style = style  # type: ignore[assignment]
+        color = format == "text" and output is None and sys.stdout.isatty()
+        text = solved.render(format, digits=digits, color=color)  # type: ignore[arg-type]
+    except ProblemError as error:
+        fail(str(error))
+    write_output(text, output)
+
+
+def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        fail(f"{option}: unknown value {value!r} (expected one of: {', '.join(choices)})")

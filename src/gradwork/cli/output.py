@@ -1,0 +1,27 @@
+"""Writing command output without ever losing what the user wrote."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from gradwork.cli.errors import fail
+
+
+def write_output(text: str, path: Path | None) -> None:
+    """Print ``text``, or write it to ``path`` atomically (a failed write leaves the old file intact)."""
+    if path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    target = path.resolve()
+    if target.is_dir():
+        fail(f"{path}: is a directory (expected a file to write)")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except OSError as error:
+        fail(f"{path}: cannot write ({error.strerror})")

@@ -1,0 +1,1 @@
+"""Explanations: derivations as data (steps) and renderers that print them."""

@@ -1,0 +1,334 @@
+"""From a solved problem to its worked derivation (pure data).
+
+``derive(solution, style)`` returns a :class:`~gradwork.explain.steps.Derivation`:
+setup, forward pass, loss, backward pass in the chosen style, update, summary
+and pitfalls, in that order. Every number comes from the engine's values and
+gradients; every formula from the op registry's notation and rule templates.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from gradwork.explain import backward
+from gradwork.explain.graph import NamedGraph, element, value_expr
+from gradwork.explain.math import (
+    Call, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, substitute,
+)
+from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfall, Prose, Section, Table, Update
+from gradwork.explain.symbols import symbol_table, updated
+from gradwork.ops import get_op
+from gradwork.problem import Solution
+
+Style = Literal["chain", "delta", "matrix"]
+STYLES: tuple[str, ...] = ("chain", "delta", "matrix")
+MAX_EXPANDED_UNITS = 8  # beyond this many units (or inputs per unit) a layer is shown in matrix form only
+
+
+def derive(solution: Solution, style: Style = "chain") -> Derivation:
+    if style not in STYLES:
+        raise ValueError(f"unknown style {style!r} (expected chain, delta or matrix)")
+    symbols = symbol_table(solution)
+    graph = NamedGraph(solution, symbols)
+    sections = [
+        _setup(solution, graph),
+        _forward(solution, graph),
+    ]
+    if solution.loss is not None:
+        sections.append(_loss(solution, graph))
+    sections.append(backward.section(solution, graph, style))
+    if solution.parameters:
+        sections.append(_update(solution, graph))
+    sections.append(_summary(solution, graph))
+    pitfalls = _pitfalls(solution, graph)
+    if pitfalls:
+        sections.append(Section("Watch out", "summary", tuple(pitfalls)))
+    return Derivation(solution.title, style, solution.mode, tuple(sections), symbols)
+
+
+# ---------------------------------------------------------------- setup
+
+
+def _setup(solution: Solution, graph: NamedGraph) -> Section:
+    steps: list = []
+    if solution.form == "network":
+        x, W, b, z = Symbol("x"), Symbol("W"), Symbol("b"), Symbol("z")
+        if solution.convention == "row":
+            rule = Relation((z, Sum((Product((x, W), "matmul"), b))))
+            text = ("Row convention: z = x W + b, so W has shape [inputs, units] and "
+                    "w_jk joins input j to unit k. Indices count from 1.")
+        else:
+            rule = Relation((z, Sum((Product((W, x), "matmul"), b))))
+            text = ("Column convention: z = W x + b, so W has shape [units, inputs] and "
+                    "w_kj joins input j to unit k. Indices count from 1.")
+        steps.append(Prose(text, rule))
+    given = []
+    for name, symbol in graph.symbols.items():
+        if name == "loss":
+            continue
+        try:
+            tensor = graph.tensor(name)
+        except KeyError:
+            continue
+        if tensor.op is None:
+            given.append(Relation((symbol, value_expr(tensor.data))))
+    if solution.parameters and solution.optimizer.name:
+        given.append(Relation((Symbol("η"), Number(solution.optimizer.lr, exact=True))))
+    if given:
+        steps.append(Given(tuple(given)))
+    steps.extend(_definitions(solution, graph))
+    return Section("Setup", "setup", tuple(steps))
+
+
+def _definitions(solution: Solution, graph: NamedGraph) -> list[Definition]:
+    """Each activation and the loss stated once, with its derivative rule."""
+    seen: set[str] = set()
+    out: list[Definition] = []
+    ops_used = [node.op for node in graph.order if node.op is not None]
+    interesting = {"relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu", "gelu", "softmax",
+                   "log_softmax", "exp", "log", "half_sse", "sse", "mse", "l1", "bce", "cross_entropy"}
+    for op in ops_used:
+        if op.name in seen or op.name not in interesting:
+            continue
+        seen.add(op.name)
+        variable = Symbol("y") if op.partials[0].wrt == "y" else Symbol("x")
+        bindings = tuple((p.wrt, Symbol(p.wrt)) for p in op.partials)
+        out_expr = OpTemplate(op.name, "notation", bindings)
+        derivative = Relation((
+            Derivative(out_expr if op.term is None else Symbol("L"), variable),
+            OpTemplate(op.name, "partial", bindings + (("out", out_expr),), 0),
+        ))
+        out.append(Definition(op.name, OpTemplate(op.name, "definition"), derivative, op.sentence))
+    for layer in solution.layers:
+        if layer.activation not in ("identity", "linear") and layer.activation not in seen and \
+                layer.activation not in {o.name for o in ops_used}:
+            seen.add(layer.activation)
+            out.append(Definition(layer.activation, Relation((Call("σ", (Symbol("x"),)), Symbol(layer.activation))),
+                                  None, f"The activation σ(x) = {layer.activation} is differentiated by the rules "
+                                        "of the operations it is made of."))
+    return out
+
+
+# ---------------------------------------------------------------- forward
+
+
+def _forward(solution: Solution, graph: NamedGraph) -> Section:
+    steps: list = []
+    layer_of_z = {layer.z: layer for layer in solution.layers}
+    layer_of_a = {layer.a: layer for layer in solution.layers}
+    for name, tensor in solution.nodes.items():
+        if tensor.op is None or name == "loss" or graph.name(tensor) != name:
+            continue
+        symbol = graph.symbols.get(name)
+        if symbol is None:
+            continue
+        formula = graph.formula(tensor)
+        parts: tuple[Relation, ...] = ()
+        if name in layer_of_z:
+            parts = _unit_sums(solution, graph, layer_of_z[name])
+        elif name in layer_of_a:
+            parts = _unit_activations(graph, layer_of_a[name])
+        substituted = substitute(formula, _named_values(graph, tensor))
+        note = None
+        if name in layer_of_z and layer_of_z[name].a == name:
+            note = "The activation is the identity, so a = z."
+        steps.append(Compute(name, "forward", symbol, formula, substituted, value_expr(tensor.data), note, parts))
+    return Section("Forward pass", "forward", tuple(steps))
+
+
+def _named_values(graph: NamedGraph, tensor) -> dict[Expr, Expr]:
+    mapping: dict[Expr, Expr] = {}
+    for child in graph.named_inputs(tensor):
+        symbol = graph.symbol(child)
+        if symbol is not None:
+            mapping[symbol] = value_expr(child.data)
+    return mapping
+
+
+def _unit_sums(solution: Solution, graph: NamedGraph, layer) -> tuple[Relation, ...]:
+    """z_k = sum_j x_j w_jk + b_k with numbers, one line per unit (small single-sample layers)."""
+    W = graph.tensor(layer.weight)
+    x = graph.tensor(layer.input)
+    z = graph.tensor(layer.z)
+    if x.ndim != 1 or layer.fan_in > MAX_EXPANDED_UNITS or layer.fan_out > MAX_EXPANDED_UNITS:
+        return ()
+    b = graph.tensor(layer.bias) if layer.bias else None
+    x_sym, w_sym, z_sym = graph.symbols[layer.input], graph.symbols[layer.weight], graph.symbols[layer.z]
+    b_sym = graph.symbols[layer.bias] if layer.bias else None
+    lines = []
+    for k in range(layer.fan_out):
+        terms, numbers = [], []
+        for j in range(layer.fan_in):
+            w_index = _weight_index(layer, solution.convention, j, k)
+            terms.append(Product((element(x_sym, (j,)), element(w_sym, w_index))))
+            numbers.append(Product((Number(x.data[j]), Number(W.data[w_index]))))
+        if b is not None:
+            b_index = () if b.ndim == 0 else ((k,) if b.size > 1 else (0,))
+            terms.append(element(b_sym, b_index if b.ndim else ()) if b.ndim else b_sym)
+            numbers.append(Number(b.data[b_index] if b.ndim else b.data.item()))
+        z_index = (k,) if z.ndim == 1 else ()
+        z_value = z.data[z_index] if z.ndim else z.data.item()
+        lhs = element(z_sym, z_index) if z_index else z_sym
+        lines.append(Relation((lhs, Sum(tuple(terms)), Sum(tuple(numbers)), Number(z_value))))
+    return tuple(lines)
+
+
+def _weight_index(layer, convention, j: int, k: int) -> tuple[int, ...]:
+    if layer.flat_weights:
+        return (j,)
+    return (j, k) if convention == "row" else (k, j)
+
+
+def _unit_activations(graph: NamedGraph, layer) -> tuple[Relation, ...]:
+    a, z = graph.tensor(layer.a), graph.tensor(layer.z)
+    if a.op is None or not a.op.elementwise or a.ndim > 1 or a.size > MAX_EXPANDED_UNITS or a.size == 1:
+        return ()
+    a_sym, z_sym = graph.symbols[layer.a], graph.symbols[layer.z]
+    formula = graph.formula(a)
+    lines = []
+    for k in range(a.size):
+        at_k = substitute(formula, {z_sym: element(z_sym, (k,))})
+        with_numbers = substitute(formula, {z_sym: Number(z.data[k])})
+        lines.append(Relation((element(a_sym, (k,)), at_k, with_numbers, Number(a.data[k]))))
+    return tuple(lines)
+
+
+# ---------------------------------------------------------------- loss
+
+
+def _loss(solution: Solution, graph: NamedGraph) -> Section:
+    loss = solution.loss
+    assert loss is not None
+    steps: list = []
+    formula = graph.formula(loss)
+    substituted = substitute(formula, _named_values(graph, loss))
+    op = loss.op
+    if op is not None and op.term is not None and solution.output.ndim <= 1 and \
+            all(t is solution.output or t is solution.target or graph.name(t) for t in loss.inputs):
+        formula, substituted = _expanded_loss(graph, loss)
+    note = None
+    if any(node.op is not None and node.op.name in ("log", "bce", "cross_entropy", "log_softmax")
+           for node in graph.order):
+        note = "Logs are natural logs (ln)."
+    steps.append(Compute("loss", "loss", Symbol("L"), formula, substituted, value_expr(loss.data), note))
+    return Section("Loss", "loss", tuple(steps))
+
+
+def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
+    """A named loss written out over its outputs: (1/n) sum_k term(y_k, t_k), with numbers."""
+    op = loss.op
+    y, t = loss.inputs
+    y_sym = graph.symbol(y) or Symbol("y")
+    t_sym = graph.symbol(t) or Symbol("t")
+    terms, numbers = [], []
+    n = max(y.size, 1)
+    for k in range(n):
+        index = (k,) if y.ndim == 1 else ()
+        y_k = element(y_sym, index) if index else y_sym
+        t_k = element(t_sym, index) if index and t.ndim else t_sym
+        terms.append(OpTemplate(op.name, "term", (("y", y_k), ("t", t_k))))
+        y_val = y.data[index] if index else y.data.reshape(()).item()
+        t_val = t.data[index] if index and t.ndim else t.data.reshape(-1)[0] if t.size else t.data
+        numbers.append(OpTemplate(op.name, "term", (("y", Number(y_val)), ("t", Number(t_val, exact=True)))))
+    formula: Expr = terms[0] if n == 1 else Sum(tuple(terms))
+    substituted: Expr = numbers[0] if n == 1 else Sum(tuple(numbers))
+    if op.over_outputs == "mean" and n > 1:
+        formula = Quotient(formula, Number(n, exact=True))
+        substituted = Quotient(substituted, Number(n, exact=True))
+    return formula, substituted
+
+
+# ---------------------------------------------------------------- update
+
+
+def _update(solution: Solution, graph: NamedGraph) -> Section:
+    steps: list = []
+    opt = solution.optimizer
+    eta = Symbol("η")
+    if opt.name != "sgd" or opt.options.get("momentum"):
+        steps.append(Prose(f"Optimizer {opt.name} with {opt.options or 'its defaults'}: each parameter moves "
+                           "by its rule; the values below are after the update."))
+    for name, tensor in solution.parameters.items():
+        symbol = graph.symbols.get(name, Symbol(name, one_based=False))
+        new_value = _updated_value(solution, name, tensor)
+        if name in solution.frozen:
+            steps.append(Update(name, Relation((updated(symbol), symbol, value_expr(tensor.data))), frozen=True))
+            continue
+        if opt.name == "sgd" and not opt.options.get("momentum") and tensor.grad is not None:
+            rule = Sum((symbol, Neg(Product((eta, Derivative(graph.loss_symbol, symbol))))))
+            numbers = Sum((value_expr(tensor.data), Neg(Product((Number(opt.lr, exact=True),
+                                                                  value_expr(tensor.grad))))))
+            relation = Relation((updated(symbol), rule, numbers, new_value))
+        else:
+            relation = Relation((updated(symbol), new_value))
+        steps.append(Update(name, relation))
+    if opt.steps > 1:
+        steps.append(Prose(f"The derivation shows the first of {opt.steps} steps; the updated values are "
+                           f"after all {opt.steps}."))
+    return Section("Update", "update", tuple(steps))
+
+
+def _updated_value(solution: Solution, name: str, tensor) -> Expr:
+    value = solution.updated.get(name)
+    if value is None:
+        return value_expr(tensor.data)
+    return value_expr(_from_json(value, solution.mode))
+
+
+def _from_json(value, mode: str) -> np.ndarray:
+    """Solution.updated back to numbers: floats, "3/8" fractions, or SymPy strings gradwork itself wrote."""
+    array = np.asarray(value, dtype=object)
+    if mode == "exact":
+        from fractions import Fraction
+
+        return np.vectorize(lambda v: Fraction(str(v)), otypes=[object])(array)
+    if mode == "symbolic":
+        import sympy
+
+        return np.vectorize(lambda v: sympy.sympify(str(v)), otypes=[object])(array)
+    return np.asarray(value, dtype=float)
+
+
+# ---------------------------------------------------------------- summary and pitfalls
+
+
+def _summary(solution: Solution, graph: NamedGraph) -> Section:
+    rows = []
+    for name, tensor in solution.nodes.items():
+        if graph.name(tensor) != name:
+            continue
+        symbol = graph.symbols.get(name, Symbol(name, one_based=False))
+        grad = value_expr(tensor.grad) if tensor.grad is not None and name != "loss" else "—"
+        new = _updated_value(solution, name, tensor) if name in solution.parameters else "—"
+        rows.append((symbol, value_expr(tensor.data), grad, new))
+    table = Table("Summary", ("quantity", "value", "∂L/∂·", "updated"), tuple(rows))
+    return Section("Summary", "summary", (table,))
+
+
+def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
+    found: list[Pitfall] = []
+    names = {node.op.name for node in graph.order if node.op is not None}
+    if "relu" in names:
+        for node in graph.order:
+            if node.op is not None and node.op.name == "relu" and np.any(node.inputs[0].data == 0):
+                found.append(Pitfall("relu_at_zero", "A ReLU input is exactly 0, where ReLU has no derivative: "
+                                     f"the convention relu_grad_at_zero = {solution.relu_grad_at_zero} was used.",
+                                     graph.name(node)))
+                break
+    if "sigmoid" in names and "bce" in names:
+        found.append(Pitfall("sigmoid_bce", "Sigmoid followed by cross-entropy: ∂L/∂a · ∂a/∂z collapses to a − t "
+                             "(per output, divided by the number of outputs), so the output δ needs no division."))
+    if "softmax" in names:
+        found.append(Pitfall("softmax_diagonal_jacobian", get_op("softmax").pitfall or ""))
+    if "half_sse" in names:
+        found.append(Pitfall("factor_half", get_op("half_sse").pitfall or ""))
+    if names & {"log", "bce", "cross_entropy", "log_softmax"}:
+        found.append(Pitfall("log_base_10", "Logs are natural: a log base 10 would divide the loss and every "
+                             "gradient by ln 10 ≈ 2.303."))
+    if solution.parameters and any(n.endswith(".b") for n in solution.parameters):
+        found.append(Pitfall("bias_not_updated", "Biases are parameters too: each b moves by −η ∂L/∂b."))
+    return found
+
+

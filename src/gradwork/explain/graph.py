@@ -1,0 +1,259 @@
+"""Reading a solved problem's tensor graph in terms of its *named* nodes.
+
+A layer's ``z = x W + b`` is two engine ops (matmul, then add) with an unnamed
+tensor between them. The explainers talk about named quantities only, so this
+module walks through unnamed intermediates: the formula of a named node in
+terms of other named nodes, the gradient formula of a node as upstream
+gradient times local derivative (from the op registry's templates), and
+numeric Jacobians between named nodes computed by the engine's own VJPs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradwork.explain.math import (
+    Array, Derivative, Expr, Neg, Number, OpTemplate, Product, Sum, Symbol, Words,
+)
+from gradwork.problem import Solution
+from gradwork.tensor import Tensor, topological_order
+
+
+def value_expr(data: Any) -> Expr:
+    """A tensor value as a Number or an Array of Numbers."""
+    array = np.asarray(data, dtype=object) if not isinstance(data, np.ndarray) else data
+    if array.ndim == 0:
+        return Number(array.item())
+    if array.ndim == 1:
+        return Array(tuple(Number(v) for v in array.tolist()))
+    if array.ndim == 2:
+        return Array(tuple(tuple(Number(v) for v in row) for row in array.tolist()))
+    return Words(f"array of shape {array.shape}")
+
+
+def element(symbol: Symbol, index: tuple[int, ...]) -> Symbol:
+    return Symbol(symbol.base, symbol.layer, tuple(index), symbol.one_based, symbol.updated)
+
+
+class NamedGraph:
+    """The graph of a Solution seen through its named nodes."""
+
+    def __init__(self, solution: Solution, symbols: dict[str, Symbol]) -> None:
+        self.solution = solution
+        self.symbols = symbols
+        self.name_of: dict[int, str] = {}
+        for name, tensor in solution.nodes.items():
+            self.name_of.setdefault(id(tensor), name)
+        if solution.target is not None and id(solution.target) not in self.name_of and "target" in symbols:
+            self.name_of[id(solution.target)] = "target"
+        root = solution.loss if solution.loss is not None else solution.output
+        self.root = root
+        self.order = topological_order(root)
+        self.consumers: dict[int, list[tuple[Tensor, int]]] = {}
+        for node in self.order:
+            for position, parent in enumerate(node.inputs):
+                self.consumers.setdefault(id(parent), []).append((node, position))
+        self.loss_symbol = symbols.get("loss", Symbol("L"))
+
+    # ------------------------------------------------------------ naming
+    def name(self, tensor: Tensor) -> str | None:
+        return self.name_of.get(id(tensor))
+
+    def symbol(self, tensor: Tensor) -> Symbol | None:
+        name = self.name(tensor)
+        return self.symbols.get(name) if name else None
+
+    def tensor(self, name: str) -> Tensor:
+        if name == "target" and self.solution.target is not None:
+            return self.solution.target
+        return self.solution.nodes[name]
+
+    # ------------------------------------------------------------ forward formulas
+    def formula(self, tensor: Tensor, *, top: bool = True) -> Expr:
+        """``tensor`` written in terms of the named nodes it is computed from."""
+        symbol = self.symbol(tensor)
+        if symbol is not None and not top:
+            return symbol
+        if tensor.op is None:
+            return symbol if symbol is not None else _constant(tensor)
+        return OpTemplate(tensor.op.name, "notation", self._bindings(tensor), 0)
+
+    def _bindings(self, tensor: Tensor) -> tuple[tuple[str, Expr], ...]:
+        op = tensor.op
+        assert op is not None
+        bindings: list[tuple[str, Expr]] = []
+        if op.variadic:
+            bindings.append(("xs", Words(", ".join("·" for _ in tensor.inputs))))
+        else:
+            for partial, child in zip(op.partials, tensor.inputs):
+                bindings.append((partial.wrt, self.formula(child, top=False)))
+        if "index" in tensor.params:
+            bindings.append(("index", Words(_index_text(tensor.params["index"]))))
+        for key in ("alpha",):
+            if key in tensor.params:
+                bindings.append((key, Number(tensor.params[key], exact=True)))
+        return tuple(bindings)
+
+    def named_inputs(self, tensor: Tensor) -> list[Tensor]:
+        """The named tensors (or constants) ``tensor`` is computed from, through unnamed intermediates."""
+        found: list[Tensor] = []
+        stack = list(tensor.inputs)
+        while stack:
+            child = stack.pop(0)
+            if self.name(child) is not None or child.op is None:
+                if all(child is not f for f in found):
+                    found.append(child)
+            else:
+                stack.extend(child.inputs)
+        return found
+
+    def values_mapping(self) -> dict[Expr, Expr]:
+        """Every named node's symbol -> its value, and d(loss)/d(node) -> its gradient."""
+        mapping: dict[Expr, Expr] = {}
+        for name, symbol in self.symbols.items():
+            try:
+                tensor = self.tensor(name)
+            except KeyError:
+                continue
+            mapping[symbol] = value_expr(tensor.data)
+            if tensor.grad is not None:
+                mapping[Derivative(self.loss_symbol, symbol)] = value_expr(tensor.grad)
+        return mapping
+
+    # ------------------------------------------------------------ backward formulas
+    def gradient_terms(self, tensor: Tensor) -> list[tuple[Tensor, Expr]]:
+        """d(loss)/d(tensor) as one term per use of ``tensor``: (named consumer, upstream x local)."""
+        terms: list[tuple[Tensor, Expr]] = []
+        for consumer, position in self.consumers.get(id(tensor), []):
+            if not consumer.requires_grad:
+                continue
+            named = self.name(consumer) is not None
+            upstream: Expr | None
+            if consumer is self.root and self.solution.loss is not None:
+                upstream = None  # d(loss)/d(loss) = 1: the term is the loss's own local derivative
+                owners = [consumer]
+            elif named:
+                upstream = Derivative(self.loss_symbol, self.symbol(consumer))
+                owners = [consumer]
+            else:
+                inner = self.gradient_terms(consumer)
+                if not inner:
+                    continue
+                upstream = _sum([expr for _, expr in inner])
+                owners = [owner for owner, _ in inner]
+            term = self._pull(consumer, position, upstream)
+            terms.append((owners[0], term))
+        return terms
+
+    def gradient_formula(self, tensor: Tensor) -> Expr:
+        return _sum([expr for _, expr in self.gradient_terms(tensor)])
+
+    def _pull(self, consumer: Tensor, position: int, upstream: Expr | None) -> Expr:
+        op = consumer.op
+        assert op is not None
+        partial = op.partial(position)
+        if partial.includes_upstream:
+            g = upstream if upstream is not None else Number(1, exact=True)
+            return OpTemplate(op.name, "partial", self._local_bindings(consumer) + (("g", g),), position)
+        local = self.local_formula(consumer, position)
+        if upstream is None:
+            return local
+        if partial.text == "1":
+            return upstream
+        if partial.text == "-1":
+            return Neg(upstream)
+        kind = "hadamard" if op.elementwise and consumer.size > 1 else "dot"
+        return Product((upstream, local), kind)
+
+    def _local_bindings(self, consumer: Tensor) -> tuple[tuple[str, Expr], ...]:
+        out = self.formula(consumer, top=False) if consumer is not self.root or self.name(consumer) else self.loss_symbol
+        return self._bindings(consumer) + (("out", out),)
+
+    def local_formula(self, consumer: Tensor, position: int) -> Expr:
+        """The local derivative d consumer / d input[position] from the op's rule template."""
+        op = consumer.op
+        assert op is not None
+        partial = op.partial(position)
+        if partial.text in ("1", "-1"):
+            return Number(int(partial.text), exact=True)
+        return OpTemplate(op.name, "partial", self._local_bindings(consumer), position)
+
+    def edge_formula(self, consumer: Tensor, tensor: Tensor) -> Expr:
+        """d consumer / d tensor for two directly connected named nodes, through unnamed ops between them."""
+        terms: list[Expr] = []
+        for position, child in enumerate(consumer.inputs):
+            if child is tensor:
+                terms.append(self.local_formula(consumer, position))
+            elif self.name(child) is None and child.op is not None and _reaches(child, tensor):
+                inner = self.edge_formula(child, tensor)
+                outer = self.local_formula(consumer, position)
+                factors = tuple(f for f in (outer, inner) if f != Number(1, exact=True))
+                terms.append(factors[0] if len(factors) == 1 else Product(factors) if factors else Number(1, exact=True))
+        return _sum(terms)
+
+    # ------------------------------------------------------------ numbers
+    def jacobian(self, out: Tensor, inp: Tensor) -> np.ndarray:
+        """d out / d inp as an array of shape out.shape + inp.shape, by the engine's VJPs."""
+        inside = _between(out, inp)
+        rows = []
+        for flat in range(max(out.size, 1)):
+            seed = out.backend.zeros_like(out.data).reshape(-1)
+            seed[flat] = 1
+            grads: dict[int, np.ndarray] = {id(out): seed.reshape(out.shape)}
+            for node in reversed(inside):
+                g = grads.pop(id(node), None)
+                if g is None or node is inp or node.op is None:
+                    if node is inp and g is not None:
+                        grads[id(node)] = g
+                    continue
+                for position, parent in enumerate(node.inputs):
+                    if not parent.requires_grad or not any(parent is n for n in inside):
+                        continue
+                    piece = node.pullback(g, position)
+                    grads[id(parent)] = piece if id(parent) not in grads else grads[id(parent)] + piece
+            rows.append(grads.get(id(inp), inp.backend.zeros_like(inp.data)))
+        return np.stack(rows).reshape(out.shape + inp.shape)
+
+    def local_derivative(self, out: Tensor, inp: Tensor) -> np.ndarray:
+        """For an elementwise path, d out_i / d inp_i (the Jacobian's diagonal)."""
+        jac = self.jacobian(out, inp)
+        if out.shape != inp.shape or out.ndim == 0:
+            return jac
+        n = out.size
+        return jac.reshape(n, n)[np.arange(n), np.arange(n)].reshape(out.shape)
+
+
+def _reaches(node: Tensor, target: Tensor) -> bool:
+    return any(n is target for n in topological_order(node))
+
+
+def _between(out: Tensor, inp: Tensor) -> list[Tensor]:
+    """Nodes on paths from ``inp`` to ``out``, in topological order."""
+    order = topological_order(out)
+    reaches: set[int] = {id(inp)}
+    for node in order:
+        if any(id(parent) in reaches for parent in node.inputs):
+            reaches.add(id(node))
+    return [node for node in order if id(node) in reaches]
+
+
+def _sum(terms: list[Expr]) -> Expr:
+    if not terms:
+        return Number(0, exact=True)
+    return terms[0] if len(terms) == 1 else Sum(tuple(terms))
+
+
+def _constant(tensor: Tensor) -> Expr:
+    if tensor.size == 1:
+        return Number(tensor.data.reshape(()).item(), exact=True)
+    return Array(tuple(Number(v, exact=True) for v in np.asarray(tensor.data).ravel().tolist()))
+
+
+def _index_text(index: Any) -> str:
+    if isinstance(index, tuple):
+        return ", ".join(_index_text(i) for i in index)
+    if isinstance(index, np.ndarray):
+        return str(index.tolist())
+    return str(index)

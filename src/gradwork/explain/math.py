@@ -1,0 +1,173 @@
+"""Formulas as data: a small expression tree that every renderer can print.
+
+The derivation never builds LaTeX or HTML strings; it builds these nodes and
+the renderers (text, LaTeX, MathML via LaTeX) print them by dispatching on the
+node type. Op-specific notation comes from the op registry's templates through
+:class:`OpTemplate`, so the way an op is written is defined once, beside its rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any, Literal, Union
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A named quantity: ``base`` with an optional layer superscript and element index.
+
+    ``index`` holds 0-based positions; renderers decide how to print them
+    (1-based subscripts for network symbols such as w^{(1)}_{12}, brackets for graph names).
+    """
+
+    base: str
+    layer: str | None = None
+    index: tuple[int | str, ...] = ()  # ints are positions; strings are generic indices ("j", "k")
+    one_based: bool = True  # print indices counting from 1 (network form) or as [i] (graph form)
+    updated: bool = False  # the value after the optimizer step, printed with a prime
+
+
+@dataclass(frozen=True)
+class Number:
+    """A computed number (float, Fraction or SymPy expression), printed with the renderer's digits."""
+
+    value: Any
+    exact: bool = False  # print as written (integers, user-given constants) rather than rounded
+
+
+@dataclass(frozen=True)
+class Array:
+    """A vector or matrix of expressions (nested tuples)."""
+
+    rows: tuple[Any, ...]  # tuple of Expr (vector) or tuple of tuples of Expr (matrix)
+
+
+@dataclass(frozen=True)
+class Sum:
+    terms: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Product:
+    """Factors multiplied; ``kind`` picks the sign: · (scalar), ⊙ (elementwise) or juxtaposition (matrix)."""
+
+    factors: tuple[Expr, ...]
+    kind: Literal["dot", "hadamard", "matmul"] = "dot"
+
+
+@dataclass(frozen=True)
+class Quotient:
+    numerator: Expr
+    denominator: Expr
+
+
+@dataclass(frozen=True)
+class Power:
+    base: Expr
+    exponent: Expr
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Call:
+    """A named function applied to arguments: ``function`` is a key such as "relu", "sigmoid", "log"."""
+
+    function: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Transpose:
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """d(of)/d(wrt), printed with partial signs."""
+
+    of: Expr
+    wrt: Expr
+
+
+@dataclass(frozen=True)
+class OpTemplate:
+    """An op's registered notation or local derivative with its placeholders bound.
+
+    ``part`` is "notation", "definition", "term" (a loss's per-output term) or
+    "partial" (then ``position`` picks the input).
+    """
+
+    op: str
+    part: Literal["notation", "definition", "partial", "term", "element_diagonal", "element_off_diagonal"]
+    bindings: tuple[tuple[str, Expr], ...] = field(default_factory=tuple)
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Label:
+    """A reference to a numbered chain-rule factor, printed as a circled number."""
+
+    number: int
+
+
+@dataclass(frozen=True)
+class Words:
+    """A few words inside a formula (e.g. "if z > 0")."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Cases:
+    """A piecewise definition: (value, condition) pairs."""
+
+    branches: tuple[tuple[Expr, Expr], ...]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A chain ``sides[0] op sides[1] op ...``, e.g. lhs = formula = numbers = result."""
+
+    sides: tuple[Expr, ...]
+    op: Literal["=", "≈", "←", "<", ">", "≤", "≥"] = "="
+
+
+Expr = Union[
+    Symbol, Number, Array, Sum, Product, Quotient, Power, Neg, Call, Transpose, Derivative,
+    OpTemplate, Label, Words, Cases, Relation,
+]
+
+
+def num(value: Any, exact: bool = False) -> Number:
+    return Number(value, exact)
+
+
+def equation(*sides: Expr, op: Literal["=", "≈", "←", "<", ">", "≤", "≥"] = "=") -> Relation:
+    return Relation(tuple(sides), op)
+
+
+def substitute(expr: Expr, mapping: dict) -> Expr:
+    """Replace every sub-expression found in ``mapping`` (symbols by values, usually)."""
+    if not mapping:
+        return expr
+    try:
+        if expr in mapping:
+            return mapping[expr]
+    except TypeError:  # unhashable values inside (never for our frozen nodes, but be safe)
+        pass
+    if isinstance(expr, tuple):
+        return tuple(substitute(e, mapping) for e in expr)
+    if not is_dataclass(expr) or isinstance(expr, (Number, Symbol)):
+        return expr
+    changes = {}
+    for f in fields(expr):
+        value = getattr(expr, f.name)
+        if isinstance(value, tuple) or is_dataclass(value):
+            new = substitute(value, mapping)
+            if new is not value:
+                changes[f.name] = new
+    return replace(expr, **changes) if changes else expr

@@ -1,0 +1,38 @@
+"""How each named node is written in a derivation.
+
+Network form follows the course notation: x for the input, t for the target,
+z⁽ˡ⁾ and a⁽ˡ⁾ for layer l's pre-activation and activation, W⁽ˡ⁾ and b⁽ˡ⁾ for its
+parameters (w⁽ˡ⁾ for a single unit's flat weight vector), L for the loss;
+layers are numbered from 1 and element indices print 1-based. Graph form uses
+the names the user wrote, with 0-based indices as in the file.
+"""
+
+from __future__ import annotations
+
+from gradwork.explain.math import Symbol
+from gradwork.problem import Solution
+
+
+def symbol_table(solution: Solution) -> dict[str, Symbol]:
+    symbols: dict[str, Symbol] = {"loss": Symbol("L")}
+    if solution.form == "network":
+        symbols["input"] = Symbol("x")
+        symbols["target"] = Symbol("t")
+        for number, layer in enumerate(solution.layers, start=1):
+            tag = str(number)
+            symbols[layer.z] = Symbol("z", tag)
+            symbols[layer.a] = Symbol("a", tag)
+            symbols[layer.weight] = Symbol("w" if layer.flat_weights else "W", tag)
+            if layer.bias:
+                symbols[layer.bias] = Symbol("b", tag)
+        return symbols
+    for name in solution.nodes:
+        if name != "loss":
+            symbols[name] = Symbol(name, one_based=False)
+    if solution.target is not None:
+        symbols.setdefault("target", Symbol("t", one_based=False))
+    return symbols
+
+
+def updated(symbol: Symbol) -> Symbol:
+    return Symbol(symbol.base, symbol.layer, symbol.index, symbol.one_based, True)

@@ -1,0 +1,21 @@
+"""The curated public API: pinned names, lazily importable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import gradwork
+
+
+def test_exported_names_are_pinned():
+    assert sorted(gradwork.__all__) == sorted(
+        ["__version__", "Tensor", "no_grad", "zero_grad", "load", "solve", "Problem", "Solved"])
+    for name in gradwork.__all__:
+        assert getattr(gradwork, name) is not None
+
+
+def test_importing_gradwork_does_not_import_numpy_or_sympy():
+    code = "import sys, gradwork; print('numpy' in sys.modules, 'sympy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
