@@ -35,8 +35,9 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        for p in self.trainable():
-            if p.grad is not None:
+        frozen = self.frozen
+        for p in self.params:  # the trainable() parameters, without building the list every step
+            if p.grad is not None and p.name not in frozen:
                 self._update(p)
 
     def _lr(self, p: Tensor) -> Any:
@@ -73,8 +74,8 @@ class SGD(Optimizer):
         self.velocity: dict[int, np.ndarray] = {}
 
     def _update(self, p: Tensor) -> None:
-        g = self._gradient(p)
-        if p.data.dtype == object:
+        g = self._gradient(p) if self.weight_decay else p.grad
+        if p.data.dtype.kind == "O":  # exact or symbolic numbers: new arrays, exact arithmetic
             if self.momentum:
                 v = self.velocity.get(id(p))
                 g = g if v is None else self._number(p, self.momentum) * v + g
@@ -117,7 +118,7 @@ class Adam(Optimizer):
 
     def _update(self, p: Tensor) -> None:
         g = self._gradient(p)
-        if p.data.dtype != object:
+        if p.data.dtype.kind != "O":
             self._update_in_place(p, g)
             return
         b1, b2 = self.beta1, self.beta2

@@ -24,6 +24,7 @@ shape-generic.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,11 @@ _ndarray = np.ndarray
 
 class TapeError(ValueError):
     pass
+
+
+def _getter(slots: tuple[int, ...]) -> Any:
+    """A function of the value list returning the values at ``slots`` (a tuple when there are several)."""
+    return operator.itemgetter(*slots) if slots else (lambda values: ())
 
 
 class Tape:
@@ -68,25 +74,28 @@ class Tape:
 
         self._parameters = [(slot, node) for slot, node in enumerate(order) if node.op is None and node.requires_grad]
 
-        # Forward plan: (slot, forward, backend, dtype, input slots, params) in topological order.
-        self._forward_plan = [
-            (slot, node.op.forward, node.backend, node.data.dtype, tuple(slot_of[id(i)] for i in node.inputs),
-             node.params)
-            for slot, node in enumerate(order) if node.op is not None
-        ]
+        # Forward plan, in topological order: (slot, forward, backend, dtype, input slots, params). Inputs are
+        # fetched by an itemgetter (a tuple of arrays in one C call) or, for one input, by a plain index.
+        self._forward_plan = []
+        for slot, node in enumerate(order):
+            if node.op is not None:
+                inputs = tuple(slot_of[id(i)] for i in node.inputs)
+                self._forward_plan.append((slot, node.op.forward, node.backend, node.data.dtype, _getter(inputs),
+                                           inputs[0] if len(inputs) == 1 else -1, node.params))
         # Backward plan, in reverse: for each node on a gradient path, the VJPs into the inputs that need one.
         self._backward_plan = []
         for slot, node in reversed(list(enumerate(order))):
             if node.op is None or not node.requires_grad:
                 continue
             input_slots = tuple(slot_of[id(i)] for i in node.inputs)
+            getter = _getter(input_slots) if len(input_slots) > 1 else (lambda values, i=input_slots[0]: (values[i],))
             pulls = []
             for position, parent in enumerate(node.inputs):
                 if not parent.requires_grad:
                     continue
                 params = {**node.params, "position": position} if node.op.variadic else node.params
                 pulls.append((slot_of[id(parent)], node.op.partial(position).vjp, params))
-            self._backward_plan.append((slot, node.backend, input_slots, tuple(pulls)))
+            self._backward_plan.append((slot, node.backend, getter, tuple(pulls)))
 
     # ------------------------------------------------------------------ replay
     def forward(self, *arrays: Any) -> np.ndarray:
@@ -100,8 +109,11 @@ class Tape:
             values[slot] = array
         for slot, node in self._parameters:
             values[slot] = node.data
-        for slot, forward, backend, dtype, inputs, params in self._forward_plan:
-            out = forward(backend, *[values[i] for i in inputs], **params)
+        for slot, forward, backend, dtype, getter, single, params in self._forward_plan:
+            if single >= 0:
+                out = forward(backend, values[single], **params)
+            else:
+                out = forward(backend, *getter(values), **params)
             if type(out) is not _ndarray or out.dtype != dtype:  # as `apply` does: numbers in the backend's type
                 out = backend.asarray(out)
             values[slot] = out
@@ -118,13 +130,13 @@ class Tape:
         else:
             seed = self._output_backend.asarray(grad.data if isinstance(grad, Tensor) else grad)
             grads[self._output] = seed if seed.shape == out.shape else np.broadcast_to(seed, out.shape).copy()
-        for slot, backend, input_slots, pulls in self._backward_plan:
+        for slot, backend, getter, pulls in self._backward_plan:
             g = grads[slot]
             grads[slot] = None
             if g is None:
                 continue
             out = values[slot]
-            inputs = [values[i] for i in input_slots]
+            inputs = getter(values)
             for parent, vjp, params in pulls:
                 contribution = vjp(backend, g, out, *inputs, **params)
                 if type(contribution) is not _ndarray:

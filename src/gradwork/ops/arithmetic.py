@@ -146,6 +146,14 @@ def _linear_forward(bk, x, w, b):
     return z + b
 
 
+def _linear_wrt_b(bk, g, out, x, w, b):
+    # dL/db is g summed over the batch; summed here for the usual [batch, units] case (the engine's
+    # general unbroadcast would reach the same sum with more Python work), else left to the engine.
+    if g.ndim == 2 and b.ndim == 1:
+        return g.sum(axis=0)
+    return g
+
+
 register(Op(
     name="linear",
     forward=_linear_forward,
@@ -154,8 +162,7 @@ register(Op(
                 includes_upstream=True),
         Partial("W", lambda bk, g, out, x, w, b: _matmul_wrt_b(bk, g, out, x, w), r"$x^{\top} $g", "$x^T $g",
                 includes_upstream=True),
-        # The engine sums g over the batch axis back to the bias's shape.
-        Partial("b", lambda bk, g, out, x, w, b: g, "1", "1"),
+        Partial("b", _linear_wrt_b, "1", "1"),
     ),
     notation=Notation("$x @ $W + $b", "$x $W + $b", 50),
     definition_latex="x W + b",

@@ -55,7 +55,7 @@ def _relu_vjp(bk, g, out, x, at_zero=0):
     return g * bk.positive(x, at_zero)
 
 
-_unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zeros_like(x)), _relu_vjp,
+_unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zero(x)), _relu_vjp,
        r"[$x > 0]", "[$x > 0]", "relu($x)", r"\operatorname{ReLU}($x)", r"\operatorname{ReLU}(x) = \max(0, x)",
        "ReLU'(x) is 1 for x > 0 and 0 for x < 0; at exactly 0 it is a convention (relu_grad_at_zero).",
        pitfall="ReLU has no derivative at 0: the value used there is a convention, stated by relu_grad_at_zero.",
@@ -89,7 +89,7 @@ _unary("tanh", lambda bk, x: bk.tanh(x), lambda bk, g, out, x: g * (1 - out * ou
 
 def _softplus_forward(bk, x):
     # max(x, 0) + log(1 + e^-|x|) never overflows and equals log(1 + e^x).
-    return bk.maximum(x, bk.zeros_like(x)) + bk.log(1 + bk.exp(-bk.abs(x)))
+    return bk.maximum(x, bk.zero(x)) + bk.log(1 + bk.exp(-bk.abs(x)))
 
 
 _unary("softplus", _softplus_forward, lambda bk, g, out, x: g * bk.sigmoid(x),
@@ -99,11 +99,11 @@ _unary("softplus", _softplus_forward, lambda bk, g, out, x: g * bk.sigmoid(x),
 
 
 def _elu_forward(bk, x, alpha=1.0):
-    return bk.where(bk.positive(x), x, alpha * (bk.exp(bk.minimum(x, bk.zeros_like(x))) - 1))
+    return bk.where(bk.positive(x), x, alpha * (bk.exp(bk.minimum(x, bk.zero(x))) - 1))
 
 
 def _elu_vjp(bk, g, out, x, alpha=1.0):
-    return g * bk.where(bk.positive(x), bk.ones_like(x), alpha * bk.exp(bk.minimum(x, bk.zeros_like(x))))
+    return g * bk.where(bk.positive(x), bk.ones_like(x), alpha * bk.exp(bk.minimum(x, bk.zero(x))))
 
 
 _unary("elu", _elu_forward, _elu_vjp,
