@@ -78,6 +78,7 @@ def test_problem_file_has_the_format_md_layers_structure(tmp_path):
     np.testing.assert_array_equal(np.array(hidden["weights"], dtype=np.float32), checkpoint.model.layers[0].W.data)
     assert all(len(repr(v)) <= 16 for v in hidden["weights"][0])
     assert "weights: [[" in text and "- name: hidden" in text  # rows flow-style, structure block-style
+    assert "activation: {name: leaky_relu, alpha: 0.1}" in text and "optimizer: {name: sgd, lr: 0.1}" in text
 
 
 def test_problem_file_reproduces_the_networks_loss(tmp_path):

@@ -174,7 +174,7 @@ def problem_from_params(
 
 
 def problem_yaml(problem: dict[str, Any]) -> str:
-    """``problem`` as YAML: block style for the structure, one flow-style line per vector or matrix row."""
+    """``problem`` as YAML: block style for the structure; vectors, matrices and small mappings in flow style."""
     import yaml
 
     class Dumper(yaml.SafeDumper):
@@ -184,7 +184,12 @@ def problem_yaml(problem: dict[str, Any]) -> str:
         numeric = all(isinstance(v, (int, float, list)) for v in value)
         return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=numeric)
 
+    def represent_dict(dumper: yaml.SafeDumper, value: dict[str, Any]) -> Any:
+        scalars = all(isinstance(v, (int, float, str, bool)) for v in value.values())
+        return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=scalars)
+
     Dumper.add_representer(list, represent_list)
+    Dumper.add_representer(dict, represent_dict)
     return yaml.dump(problem, Dumper=Dumper, sort_keys=False, width=100, allow_unicode=True)
 
 
