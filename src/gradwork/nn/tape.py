@@ -41,7 +41,9 @@ class TapeError(ValueError):
 
 
 def _getter(slots: tuple[int, ...]) -> Any:
-    """A function of the value list returning the values at ``slots`` (a tuple when there are several)."""
+    """A function of the value list returning the tuple of values at ``slots`` (one C call for several)."""
+    if len(slots) == 1:
+        return lambda values, slot=slots[0]: (values[slot],)
     return operator.itemgetter(*slots) if slots else (lambda values: ())
 
 
@@ -74,8 +76,8 @@ class Tape:
 
         self._parameters = [(slot, node) for slot, node in enumerate(order) if node.op is None and node.requires_grad]
 
-        # Forward plan, in topological order: (slot, forward, backend, dtype, input slots, params). Inputs are
-        # fetched by an itemgetter (a tuple of arrays in one C call) or, for one input, by a plain index.
+        # Forward plan, in topological order: (slot, forward, backend, dtype, input getter, the input slot of a
+        # one-input op or -1, params). A one-input op's array is fetched by plain indexing, the fastest way.
         self._forward_plan = []
         for slot, node in enumerate(order):
             if node.op is not None:
@@ -88,7 +90,7 @@ class Tape:
             if node.op is None or not node.requires_grad:
                 continue
             input_slots = tuple(slot_of[id(i)] for i in node.inputs)
-            getter = _getter(input_slots) if len(input_slots) > 1 else (lambda values, i=input_slots[0]: (values[i],))
+            getter = _getter(input_slots)
             pulls = []
             for position, parent in enumerate(node.inputs):
                 if not parent.requires_grad:
