@@ -34,7 +34,9 @@ def value_expr(data: Any) -> Expr:
 
 
 def element(symbol: Symbol, index: tuple[int, ...]) -> Symbol:
-    return Symbol(symbol.base, symbol.layer, tuple(index), symbol.one_based, symbol.updated)
+    """One entry of a named array; a matrix W's entries are written w, as courses do."""
+    base = symbol.base.lower() if symbol.one_based and symbol.base == "W" and index else symbol.base
+    return Symbol(base, symbol.layer, tuple(index), symbol.one_based, symbol.updated)
 
 
 class NamedGraph:

@@ -67,6 +67,8 @@ class Op:
     # Non-elementwise ops (softmax): d out_i / d x_j written per element, diagonal
     # (i = j) and off-diagonal, with $oi, $oj for out_i, out_j.
     element_partials: tuple[Notation, Notation] | None = None
+    # The formula of definition_latex in the ASCII style of the text templates ("sigmoid(x) = 1 / (1 + exp(-x))").
+    definition_text: str | None = None
 
     def partial(self, position: int) -> Partial:
         return self.partials[0] if self.variadic else self.partials[position]
