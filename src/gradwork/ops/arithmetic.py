@@ -173,5 +173,6 @@ register(Op(
     ),
     notation=Notation("$x @ $W + $b", "$x $W + $b", 50),
     definition_latex="x W + b",
+    definition_text="x @ W + b",
     sentence="For z = x W + b: dL/dx = dL/dz W^T, dL/dW = x^T dL/dz, and dL/db is dL/dz summed over the batch.",
 ))
