@@ -124,3 +124,22 @@ def test_fit_rejects_mismatched_data():
     model = MLP.init([4, 3], ["identity"])
     with pytest.raises(ValueError, match="the data has 5 features but the network takes 4 inputs"):
         fit(model, np.zeros((2, 5)), np.zeros(2, dtype=int), epochs=1)
+
+
+def test_single_unit_with_flat_weights_trains_like_a_column():
+    # The seed 002 network (flat output weights): fit reshapes the targets to its [batch] output.
+    from gradwork.nn import MLP as Net
+
+    X, y = _blobs(n=24, features=2, classes=2, seed=3)
+    net = Net.from_specs([
+        {"name": "hidden", "weights": [[0.5, -0.6], [-0.4, 0.8]], "bias": [0.2, -0.2], "activation": "tanh"},
+        {"name": "output", "weights": [0.3, -0.5], "bias": 0.0, "activation": "sigmoid"},
+    ], convention="row")
+    history = fit(net, X, y, loss="bce", epochs=30, batch_size=6, optimizer={"name": "adam", "lr": 0.05},
+                  validation=(X, y))
+    out = predict(net, X)
+    assert out.shape == (24,)
+    classes = predict_classes(net, X)
+    np.testing.assert_array_equal(classes, (out > 0.5).astype(int))
+    assert history.last.val_accuracy == pytest.approx(np.mean(classes == y)) and history.last.val_accuracy > 0.9
+    assert predict_classes(net, X[0]) == classes[0]

@@ -114,8 +114,12 @@ def fit(
 
     # Trace one step on placeholders of the data's dtype, then replay it per minibatch.
     x_in = Tensor(X[:batch_size], dtype=str(dtype))
-    t_in = Tensor(T[:batch_size], dtype=str(dtype))
     output = model(x_in, fused=True)
+    if output.shape[1:] != T.shape[1:]:  # a single unit given by a flat weight vector outputs [batch]
+        T = T.reshape(len(T), *output.shape[1:])
+        if validation is not None:
+            T_val = T_val.reshape(len(T_val), *output.shape[1:])
+    t_in = Tensor(T[:batch_size], dtype=str(dtype))
     tape = Tape(loss_of(loss, output, t_in), [x_in, t_in])
 
     rng = np.random.default_rng([seed, SHUFFLE_STREAM])
@@ -173,7 +177,7 @@ def _correct(output: np.ndarray, targets: np.ndarray, loss: str) -> int:
     if loss == "cross_entropy":
         return int(np.count_nonzero(output.argmax(axis=-1) == targets.argmax(axis=-1)))
     right = (output > 0.5) == (targets > 0.5)
-    return int(np.count_nonzero(right.all(axis=-1)))
+    return int(np.count_nonzero(right.all(axis=-1) if right.ndim > 1 else right))
 
 
 # ------------------------------------------------------------------ using a trained model
@@ -193,9 +197,13 @@ def predict(model: MLP, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
 def predict_classes(model: MLP, X: np.ndarray) -> np.ndarray:
     """Class indices: the largest output, or output > 0.5 for a single (sigmoid) output."""
     out = predict(model, X)
-    if out.ndim >= 1 and out.shape[-1] > 1:
-        return out.argmax(axis=-1)
-    return (out.reshape(len(out), -1)[:, 0] > 0.5).astype(np.int64) if out.ndim else np.int64(out > 0.5)
+    single = np.ndim(X) == 1
+    rows = out[None] if single else out
+    if rows.ndim == 2 and rows.shape[1] > 1:
+        classes = rows.argmax(axis=1)
+    else:
+        classes = (rows.reshape(len(rows)) > 0.5).astype(np.int64)
+    return classes[0] if single else classes
 
 
 def evaluate(model: MLP, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> tuple[float, float | None]:
