@@ -447,8 +447,9 @@ def report(sections, rounds, budget) -> str:
         "Written by `benchmarks/train_bench.py` (`make bench`). One step = forward + loss + backward + "
         "optimizer update. Times are the median of interleaved rounds in one process "
         f"({rounds} rounds of about {budget} s per contender per case); ratios are per-step times "
-        "relative to hand-written NumPy (lower is faster), the median of the per-round ratios. `gradwork` is the training fast path (`fit`'s "
-        "Tape replay); `gradwork, graph per step` is the plain engine building a new graph every step.",
+        "relative to hand-written NumPy (lower is faster), the median of the per-round ratios. "
+        "`gradwork` is the training fast path (`fit`'s Tape replay); `gradwork, graph per step` is the "
+        "plain engine building a new graph every step.",
         "",
     ]
     for threads, blas, rows in sections:

@@ -34,7 +34,8 @@ def test_csv_with_named_classes_and_regression_targets(tmp_path):
 
 @pytest.mark.parametrize("text,target,message", [
     ("a,b\n1,2\n", "c", r"bad.csv:1:1: no column named 'c' \(columns: a, b\)"),
-    ("a,b,y\n1,2,0\n1,abc,1\n", "y", r"bad.csv:3:3: 'abc' is not a number \(expected a numeric feature in column 'b'\)"),
+    ("a,b,y\n1,2,0\n1,abc,1\n", "y",
+     r"bad.csv:3:3: 'abc' is not a number \(expected a numeric feature in column 'b'\)"),
     ("a,y\n1,0\n1,2,3\n", "y", r"bad.csv:3:1: 3 cells \(expected 2, as in the header\)"),
     ("a,y\n", "y", r"bad.csv: no data rows"),
     ("", "y", r"bad.csv: empty file"),

@@ -167,7 +167,10 @@ def _torch_activation(nn: Any, layer: Dense) -> Any:
 
 
 def export_torch(model: MLP, path: str | Path) -> Path:
-    """Save ``model`` as a whole ``torch.nn.Module`` at ``path`` (load it with ``torch.load(path, weights_only=False)``)."""
+    """Save ``model`` as a whole ``torch.nn.Module`` at ``path``.
+
+    Load it with ``torch.load(path, weights_only=False)``; it holds only torch's own classes.
+    """
     import torch
 
     path = Path(path)
