@@ -385,7 +385,8 @@ def measure(case: Case, rounds: int, budget: float) -> tuple[dict[str, list[floa
 
 
 def blas_line() -> tuple[str, int]:
-    info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    blas = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    info = [i for i in blas if "numpy" in i.get("filepath", "")] or blas  # not SciPy's copy (scikit-learn)
     if not info:
         return "no BLAS found by threadpoolctl", 1
     first = info[0]
