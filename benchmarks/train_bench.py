@@ -408,7 +408,9 @@ def main(argv: list[str]) -> int:
             torch.set_num_threads(threads)
             blas, _ = blas_line()
             print(f"-- {threads} thread(s): {blas}", flush=True)
-            sections.append(run_cases(threads, blas, rounds, budget))
+            load_before = os.getloadavg()[0]
+            threads_, blas_, rows = run_cases(threads, blas, rounds, budget)
+            sections.append((threads_, blas_, rows, (load_before, os.getloadavg()[0])))
     RESULTS.write_text(report(sections, rounds, budget))
     print(f"wrote {RESULTS}")
     return 0
@@ -453,8 +455,15 @@ def report(sections, rounds, budget) -> str:
         "plain engine building a new graph every step.",
         "",
     ]
-    for threads, blas, rows in sections:
-        lines += [f"## {threads} BLAS / PyTorch thread{'s' if threads > 1 else ''}", "", f"NumPy BLAS: {blas}.", ""]
+    for threads, blas, rows, load in sections:
+        lines += [f"## {threads} BLAS / PyTorch thread{'s' if threads > 1 else ''}", "",
+                  f"NumPy BLAS: {blas}. Load average (1 min) before / after these measurements: "
+                  f"{load[0]:.2f} / {load[1]:.2f} on {os.cpu_count()} cores.", ""]
+        if threads > 1 and max(load) > threads + 0.5:  # more runnable threads than this benchmark has
+            lines += [f"**The machine was loaded when this table was measured:** {threads} BLAS threads then wait "
+                      "for cores other processes hold, which slows the matrix products of every contender by "
+                      "an amount that changes from round to round; read these rows with care and prefer the "
+                      "one-thread table.", ""]
         lines += table(rows)
         if threads == 1:
             lines += ["With one thread, each contender's CPU time is also its work, unaffected by other processes "
