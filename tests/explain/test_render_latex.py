@@ -160,6 +160,6 @@ def test_exact_and_symbolic_numbers_compile(tmp_path):
     derivation = Derivation("Exercise 7.3 (symbolic)", "matrix", "symbolic", (Section("Work", "forward", steps),))
     tex = render(derivation, "latex")
     assert r"(a + b) \cdot (- b)" in tex and r"-\frac{3}{8}" in tex  # SymPy prints -b as "- b"
-    assert "(a + b)·(-b) = -b*(a + b)" in render(derivation, "text")  # SymPy's own str
+    assert "(a + b)·(−b) = −b·(a + b)" in render(derivation, "text")  # SymPy, lightly typeset
     result = _compile(tex, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]

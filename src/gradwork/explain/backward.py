@@ -20,7 +20,7 @@ from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.math import (
     Call, Derivative, Expr, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, substitute,
 )
-from gradwork.explain.steps import ChainProduct, Compute, Factor, Fork, Prose, Section
+from gradwork.explain.steps import ChainProduct, Compute, Factor, Prose, Section
 from gradwork.problem import LayerInfo, Solution
 
 MAX_CHAIN_PATHS = 8  # a scalar weight with more chain-rule paths than this is explained by its delta
@@ -82,19 +82,13 @@ def _matrix(solution: Solution, graph: NamedGraph) -> list:
         lhs = Derivative(graph.loss_symbol, symbol)
         formula = _sum([t for _, t in terms])
         substituted = substitute_all(formula, mapping)
-        steps.append(Compute(name, "backward", lhs, formula, substituted, value_expr(tensor.grad)))
+        note = None
         if len(terms) > 1:
             users = sorted({graph.name(owner) or "?" for owner, _ in terms})
-            steps.append(Fork(name, lhs, tuple(substitute_all(t, mapping) for _, t in terms),
-                              value_expr(tensor.grad),
-                              f"{_display(graph, name)} is used {len(terms)} times "
-                              f"(by {', '.join(_display(graph, u) for u in users)}), so its gradient is the "
-                              "sum of the gradients along every path."))
+            note = (f"{name} is used {len(terms)} times (by {', '.join(users)}): its gradient is the sum "
+                    "of the gradients along every path.")
+        steps.append(Compute(name, "backward", lhs, formula, substituted, value_expr(tensor.grad), note))
     return steps
-
-
-def _display(graph: NamedGraph, name: str) -> str:
-    return name
 
 
 # ---------------------------------------------------------------- delta rule
@@ -235,8 +229,10 @@ def _parameter_gradients(solution: Solution, graph: NamedGraph, layer: LayerInfo
     x_sym = graph.symbols[layer.input]
     z = graph.tensor(layer.z)
     parts = []
-    for j in range(layer.fan_in):
-        for k in range(layer.fan_out):
+    pairs = sorted(((j, k) for j in range(layer.fan_in) for k in range(layer.fan_out)),
+                   key=lambda jk: _weight_index(layer, solution.convention, *jk))  # the matrix's reading order
+    for j, k in pairs:
+        if True:
             w_idx = _weight_index(layer, solution.convention, j, k)
             k_idx = (k,) if z.ndim else ()
             parts.append(Relation((

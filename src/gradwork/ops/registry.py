@@ -108,7 +108,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         return grad
     extra = grad.ndim - len(shape)
     if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
+        # On object arrays (exact, symbolic) a sum down to 0-d returns the bare element: keep it an array.
+        grad = np.asarray(grad.sum(axis=tuple(range(extra))), dtype=grad.dtype)
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)

@@ -52,7 +52,7 @@ class TextPrinter(Printer):
         n = self.numeral(number)
         sign = "−" if n.negative else ""
         if n.kind == "sympy":
-            return str(n.value)
+            return sympy_text(n.value)
         if n.kind == "fraction":
             return f"{sign}{n.digits}/{n.denominator}"
         if n.kind == "scientific":
@@ -445,3 +445,13 @@ def step_titles(derivation: s.Derivation, digits: int = 4) -> list[str]:
     printer = TextPrinter(digits=digits)
     return [step_title(step, section, printer) for section in derivation.sections for step in section.steps]
 
+
+_POWER = re.compile(r"\*\*(\d+)")
+
+
+def sympy_text(value: Any) -> str:
+    """A SymPy expression as a student writes it: x², 2·x, √x (SymPy's own str, lightly typeset)."""
+    text = str(value)
+    text = _POWER.sub(lambda m: superscript(m.group(1)) or "^" + m.group(1), text)
+    text = text.replace("**", "^").replace("*", "·").replace("sqrt", "√").replace("-", "−")
+    return text
