@@ -143,3 +143,13 @@ def test_params_meta_records_the_run(workdir):
     with np.load("net.npz") as archive:
         meta = json.loads(str(archive["gradwork"]))
     assert meta["optimizer"] == {"name": "adam", "lr": 0.05} and meta["loss"] == "cross_entropy"
+
+
+def test_exported_problem_is_solved_by_gradwork_solve(workdir):
+    assert _run("train", "train.yaml", "-o", "net.npz").exit_code == 0
+    assert _run("export", "net.npz", "--to", "problem", "-o", "step.yaml").exit_code == 0
+    result = _run("solve", "step.yaml", "--format", "json")
+    assert result.exit_code == 0, result.output
+    solved = json.loads(result.stdout)
+    assert set(solved["updated"]) == {"hidden.W", "hidden.b", "out.W", "out.b"}
+    assert np.array(solved["updated"]["hidden.W"]).shape == (2, 6)  # row convention: [in, out]

@@ -99,3 +99,27 @@ def test_problem_needs_a_sample():
         problem_from_params(checkpoint)
     explicit = problem_from_params(checkpoint, x=[1.0, 2.0, 3.0], target=0, optimizer={"name": "adam", "lr": 0.5})
     assert explicit["input"] == [1.0, 2.0, 3.0] and explicit["optimizer"] == {"name": "adam", "lr": 0.5}
+
+
+def test_emitted_problem_solves_to_pytorchs_training_step(tmp_path):
+    # The emitted file through the problem loader and solver; the expected step computed in PyTorch float64.
+    import torch
+
+    from gradwork.problem import solve
+
+    checkpoint = _checkpoint()
+    path = tmp_path / "step.yaml"
+    path.write_text(problem_yaml(problem_from_params(checkpoint)))
+    solution = solve(path)
+
+    problem = yaml.safe_load(path.read_text())
+    (W1, b1), (W2, b2) = [(torch.tensor(layer["weights"], dtype=torch.float64, requires_grad=True),
+                           torch.tensor(layer["bias"], dtype=torch.float64, requires_grad=True))
+                          for layer in problem["layers"]]
+    x = torch.tensor(problem["input"], dtype=torch.float64)
+    logits = torch.nn.functional.leaky_relu(x @ W1 + b1, 0.1) @ W2 + b2
+    loss_t = torch.nn.functional.cross_entropy(logits[None], torch.tensor([problem["target"]]))
+    loss_t.backward()
+    assert solution.loss_value == pytest.approx(loss_t.item(), rel=1e-12)
+    for name, tensor in (("hidden.W", W1), ("hidden.b", b1), ("output.W", W2), ("output.b", b2)):
+        np.testing.assert_allclose(solution.updated[name], (tensor - 0.1 * tensor.grad).detach().numpy(), rtol=1e-12)
