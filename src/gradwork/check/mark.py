@@ -96,6 +96,11 @@ class Marker:
         return self._variant_states[key]
 
     # ------------------------------------------------------------ marking
+    def validate(self, answers: Answers) -> None:
+        """Raise :class:`AnswersError` if an answer names something this problem lacks or cannot be read."""
+        for answer in answers.answers:
+            self._resolve(answers, answer)
+
     def mark(self, answers: Answers, tolerance: Tolerance | None = None) -> Report:
         """Mark ``answers``; ``tolerance`` overrides the file's own (default: 3 significant figures)."""
         tol = tolerance or answers.tolerance or DEFAULT
@@ -150,11 +155,11 @@ class Marker:
                 if state is not None:
                     item.carried_value = self._read(state, item)
                     item.carried = self._agree(tol, item, state.read(item.place)) & item.unresolved
-                    if item.carried.any():
+                    if not same_numbers(item.carried_value, self._read(self.clean, item)):
                         item.carried_from = tuple(
                             [other.answer.key for other in items[:position]
                              if other.place in upstream and other.unresolved.any()]
-                            + [f"{v.code} ({v.site})" for v in active if self._touches(v, item)])
+                            + [f"{v.code} mistake at {v.site}" for v in active if self._touches(v, item)])
             if item.unresolved.any():
                 item.findings = self._diagnose(item, tol, state, active, everything, contexts)
                 chosen = self._most_specific(item, items)
@@ -337,7 +342,7 @@ class Marker:
         result = ItemResult(
             key=item.answer.key, given=item.answer.value, expected=to_json(expected), status=status,  # type: ignore[arg-type]
             diagnosis=codes, findings=findings if status == "wrong" else (),
-            carried_from=item.carried_from if status == "carried_forward" else (),
+            carried_from=item.carried_from if status in ("carried_forward", "wrong") else (),
             expected_given_yours=to_json(item.carried_value) if status == "carried_forward" else None,
             elements=statuses.tolist() if statuses.ndim and len(flat) > 1 else None,
             line=item.answer.line,
@@ -347,10 +352,12 @@ class Marker:
 
 # ---------------------------------------------------------------- messages
 def _with_message(result: ItemResult, item: _Item, tol: Tolerance, expected: np.ndarray | None) -> ItemResult:
+    """The item's one-paragraph feedback, in the tone of EXPLAIN.md's check sample."""
     from dataclasses import replace
 
     digits = max(4, tol.places + 1 if tol.kind != "rtol" else 6)
     shown_expected = show(expected, digits)
+    given_yours = ", ".join(item.carried_from)
     if result.status == "correct":
         message = "correct"
         if item.accepted.any() and not item.correct.all():
@@ -358,24 +365,21 @@ def _with_message(result: ItemResult, item: _Item, tol: Tolerance, expected: np.
     elif result.status == "missing":
         message = f"left blank; expected {shown_expected}"
     elif result.status == "carried_forward":
-        message = (f"carried forward: expected {shown_expected}, but right given your "
-                   f"{', '.join(result.carried_from) or 'earlier answers'} "
-                   f"(which give {show(item.carried_value, digits)})")
+        message = (f"right given your {given_yours or 'earlier answers'}, which give "
+                   f"{show(item.carried_value, digits)} (the correct value is {shown_expected})")
     else:
-        precision = "exactly" if item.given.dtype == object and _symbolic(item.given) else tol.short()
-        message = f"you wrote {show(item.answer.value, 12)}, expected {shown_expected} ({precision})."
+        exact = item.given.dtype == object and _symbolic(item.given)
+        message = f"you wrote {show(item.answer.value, 12)}, expected {shown_expected} ({'exactly' if exact else tol.short()})"
+        if given_yours:
+            message += f"; given your {given_yours}"
+        message += "."
         if result.findings:
-            sentences = []
-            for finding in result.findings:
-                sentence = "; ".join(finding.notes)
-                sentences.append(sentence[:1].upper() + sentence[1:] + ".")
-            rules = []
+            notes = ["; ".join(finding.notes) for finding in result.findings]
+            rules: list[str] = []
             for finding in result.findings:
                 rules.extend(rule for rule in finding.rules if rule not in rules)
-            message += " " + " Or: ".join(sentences) + " " + " ".join(rules)
-            message += " [" + ", ".join(result.diagnosis) + "]"
-        if item.carried_from:
-            message += f" (given your {', '.join(item.carried_from)})"
+            message += " " + " Or: ".join(note[:1].upper() + note[1:] + "." for note in notes)
+            message += " " + " ".join(rules) + " [" + ", ".join(result.diagnosis) + "]"
     return replace(result, message=message)
 
 

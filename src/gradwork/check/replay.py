@@ -166,7 +166,8 @@ class Perturbation:
     ``learning_rates``: parameter name -> the learning rate used for it instead
     of the problem's; ``frozen`` leaves more parameters alone;
     ``round_to`` rounds every value and gradient to that many significant
-    figures; ``backward_with_updated`` backpropagates a second time through the
+    figures before it is used further (each result itself is kept: the student
+    writes the last step from rounded inputs); ``backward_with_updated`` backpropagates a second time through the
     already-updated parameters (and updates from that).
     """
 
@@ -298,9 +299,9 @@ def _forward(graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturba
         transform = perturbation.value_transforms.get(i)
         if transform is not None:
             value = transform(bk, value)
-        if perturbation.round_to is not None:
-            value = round_significant(value, perturbation.round_to)
         natural.append(value)
+        if perturbation.round_to is not None:  # what is carried on is rounded; each result itself is not
+            value = round_significant(value, perturbation.round_to)
         values.append(subs.apply(Place("value", i), value))
     return natural, values
 
@@ -320,9 +321,9 @@ def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation
         transform = perturbation.grad_transforms.get(i)
         if transform is not None:
             g = transform(bk, g)
+        natural[i] = g
         if perturbation.round_to is not None:
             g = round_significant(g, perturbation.round_to)
-        natural[i] = g
         g = subs.apply(Place("grad", i), g)
         after[i] = g
         tensor = graph.nodes[i]
