@@ -100,7 +100,7 @@ def parse_answers(document: Located | dict[str, Any], source: str = "<answers>")
         if key == "tolerance":
             tolerance = _tolerance(source, located)
         elif key == "loss":
-            answers.append(Answer("loss", "loss", None, _value(source, located), located.line, located.column))
+            answers.append(Answer("loss", "loss", None, _value(source, located), *root.key_position(key)))
         else:
             if located.value is None:
                 continue
