@@ -30,7 +30,7 @@ def render_text(report: Report, color: bool = False, width: int = 100) -> str:
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
                       highlight=False, emoji=False)
     console.print(Text(_headline(report), style="bold" if color else ""))
-    table = Table(box=box.SIMPLE_HEAD if color else box.ASCII2, show_edge=not color, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD if color else box.ASCII2, show_edge=not color)
     for column in ("item", "you wrote", "expected", "verdict", "diagnosis"):
         table.add_column(column, overflow="fold")
     for item in report.items:
