@@ -113,9 +113,16 @@ class Tolerance:
         decimal = 0.51 * 10.0 ** (-self.places)
         if self.kind == "digits":
             return np.full_like(t, decimal)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            exponent = np.floor(np.log10(np.where(t > ZERO, t, 1.0))) - self.places + 1
-        return np.where(t > ZERO, 0.51 * 10.0 ** exponent, decimal)
+        nonzero = t > ZERO  # NaN and 0 fall back to the decimal rule
+        exponent = np.floor(np.log10(t, where=nonzero, out=np.zeros_like(t)))
+        return np.where(nonzero, 0.51 * 10.0 ** (exponent - self.places + 1), decimal)
+
+    def slack(self, scale: float) -> float:
+        """An upper bound of :meth:`bound` for every |t| <= ``scale``: a cheap first test that rules out a match."""
+        if self.kind == "rtol":
+            return self.atol + self.rtol * scale
+        decimal = 0.51 * 10.0 ** (-self.places)
+        return decimal if self.kind == "digits" else 0.51 * 10.0 ** (1 - self.places) * scale + decimal
 
     def passes(self, given: Any, expected: Any) -> np.ndarray:
         """Elementwise: does ``given`` count as ``expected``? NaN (a blank answer) never passes.
@@ -126,13 +133,12 @@ class Tolerance:
         given_array, expected_array = np.asarray(given), np.asarray(expected)
         if expected_array.dtype == object or given_array.dtype == object:
             return _passes_exactly_or_symbolically(self, given_array, expected_array)
-        s = given_array.astype(np.float64)
-        t = expected_array.astype(np.float64)
-        difference = np.abs(s - t)
+        s = given_array.astype(np.float64, copy=False)
+        t = expected_array.astype(np.float64, copy=False)
+        difference = np.abs(s - t)  # NaN (a blank, or a failed computation) compares False below
         bound = self.bound(t)
-        with np.errstate(invalid="ignore"):
-            ok = difference <= bound if self.kind == "rtol" else difference < bound
-        return ok & np.isfinite(s) | (s == t)  # equal infinities pass too
+        ok = difference <= bound if self.kind == "rtol" else difference < bound
+        return ok | (s == t)  # equal infinities pass too
 
 
 DEFAULT = Tolerance()

@@ -77,6 +77,7 @@ class Marker:
         self.clean = replay(self.graph)
         self._variants: list[Variant] | None = None
         self._variant_states: dict[int, State | None] = {}  # by id(variant)
+        self._changed: dict[tuple[Any, Place], Any] = {}  # does a variant change a place's number? which do?
 
     @property
     def variants(self) -> list[Variant]:
@@ -135,37 +136,66 @@ class Marker:
                 return
 
     def _carry_forward_and_diagnose(self, items: list[_Item], tol: Tolerance) -> None:
+        """Credit answers that follow from earlier wrong ones; diagnose the rest.
+
+        "Follows" is tried three ways, each one replay of the solve with the
+        mistakes diagnosed so far made: with all the student's numbers put in;
+        with only their earlier *wrong* numbers put in (a student who wrote a3
+        rounded but carried on with the full value); with none (right under the
+        mistake already noted, e.g. a matrix read transposed).
+        """
         everything = Substitutions()
         for item in items:
             self._substitute(everything, item, ~item.blank)
         substituted_places = {item.place for item in items if (~item.blank).any()}
         active: list[Variant] = []
-        context: State | None = None
+        roots: list[_Item] = []  # earlier answers that stayed wrong
+        states: dict[str, State | None] = {}  # the three replays, dropped when active or roots change
         contexts: dict[tuple[int, int], State | None] = {}
         for position, item in enumerate(items):
             if not item.unresolved.any():
                 continue
             upstream = self.graph.upstream_places(item.place)
-            relevant = upstream & substituted_places or any(self._touches(v, item) for v in active)
-            state = None
-            if relevant:
-                if context is None:
-                    context = self._replay(sum((v.perturbation for v in active), NOTHING), everything)
-                state = context
-                if state is not None:
-                    item.carried_value = self._read(state, item)
-                    item.carried = self._agree(tol, item, state.read(item.place)) & item.unresolved
-                    if not same_numbers(item.carried_value, self._read(self.clean, item)):
+            touched = [v for v in active if self._touches(v, item)]
+            if not (upstream & substituted_places or touched):
+                item.findings = self._diagnose(item, tol, None, active, everything, contexts)
+            else:
+                for kind in ("all", "roots", "mistakes"):
+                    if (kind == "roots" and not roots) or (kind == "mistakes" and not active):
+                        continue  # the same as the correct solve, or as the next replay
+                    if kind not in states:
+                        states[kind] = self._replay(sum((v.perturbation for v in active), NOTHING),
+                                                    self._context_substitutions(kind, everything, roots))
+                    state = states[kind]
+                    if state is None or same_numbers(self._read(state, item), self._read(self.clean, item)):
+                        continue
+                    carried = self._agree(tol, item, state.read(item.place)) & item.unresolved
+                    if kind == "all" or carried.any():
+                        item.carried_value = self._read(state, item)
                         item.carried_from = tuple(
-                            [other.answer.key for other in items[:position]
-                             if other.place in upstream and other.unresolved.any()]
-                            + [f"{v.code} mistake at {v.site}" for v in active if self._touches(v, item)])
+                            [other.answer.key for other in roots if other.place in upstream]
+                            + [f"{v.code} mistake at {v.site}" for v in touched])
+                    item.carried = item.carried | carried
+                    if not item.unresolved.any():
+                        break
+                if item.unresolved.any():
+                    item.findings = self._diagnose(item, tol, states["all"], active, everything, contexts)
             if item.unresolved.any():
-                item.findings = self._diagnose(item, tol, state, active, everything, contexts)
+                roots.append(item)
+                states.pop("roots", None)
                 chosen = self._most_specific(item, items)
                 if chosen is not None:
                     active.append(chosen)
-                    context = None
+                    states.clear()
+
+    def _context_substitutions(self, kind: str, everything: Substitutions, roots: list[_Item]) -> Substitutions:
+        if kind == "all":
+            return everything
+        chosen = Substitutions()
+        if kind == "roots":
+            for root in roots:
+                self._substitute(chosen, root, ~root.blank)
+        return chosen
 
     # ------------------------------------------------------------ diagnosis
     def _diagnose(self, item: _Item, tol: Tolerance, context: State | None, active: list[Variant],
@@ -182,35 +212,54 @@ class Marker:
         answered = ~item.blank
         clean_value = self.clean.read(item.place)
         use_context = context is not None and not same_numbers(context.read(item.place), clean_value)
-        looks: list[tuple[Variant | None, State]] = [(None, self.clean)]
-        if use_context:
-            looks.append((None, context))  # type: ignore[arg-type]
-        base = sum((v.perturbation for v in active), NOTHING)
-        for k, variant in enumerate(self.variants):
-            if variant.perturbation is None or any(variant is v for v in active):
-                continue
-            state = self.variant_state(variant)
-            if state is None or same_numbers(state.read(item.place), clean_value):
-                continue  # this mistake does not change this item
-            looks.append((variant, state))
-            if use_context:
-                key = (len(active), k)
-                if key not in contexts:
-                    contexts[key] = self._replay(base + variant.perturbation, everything)
-                if contexts[key] is not None:
-                    looks.append((variant, contexts[key]))  # type: ignore[arg-type]
         observers = [v for v in self.variants if v.observe is not None]
         found: dict[frozenset[str], tuple[Variant, ...]] = {}
-        for variant, state in looks:
+
+        def look_at(variant: Variant | None, state: State) -> None:
             if variant is not None and self._matches(tol, item, self._read(state, item), answered):
                 found.setdefault(frozenset({variant.code}), (variant,))
             look = Look(self.graph, state, item.place, item.answer.index, item.given, tol)
-            for observer in observers:
+            for observer in observers if variant is None else [o for o in observers if o.combines]:
                 for written in observer.observe(look):  # type: ignore[misc]
                     if self._matches(tol, item, written, answered):
                         combination = (observer,) if variant is None else (observer, variant)
                         found.setdefault(frozenset(v.code for v in combination), combination)
                         break
+
+        def explained() -> bool:
+            return any(not MISTAKES[code].generic for codes in found for code in codes)
+
+        look_at(None, self.clean)
+        if use_context:
+            look_at(None, context)  # type: ignore[arg-type]
+        relevant = [(k, v) for k, v in self._changing(item.place) if not any(v is a for a in active)]
+        # Specific models first; catch-alls only while nothing specific explains the answer (they would be
+        # dropped anyway), and replays on top of the student's own numbers only then too: each costs a solve,
+        # and a class of hundreds must stay fast.
+        for generic in (False, True):
+            if generic and explained():
+                break
+            for _, variant in relevant:
+                if MISTAKES[variant.code].generic is generic:
+                    look_at(variant, self.variant_state(variant))  # type: ignore[arg-type]
+        if use_context and not explained():
+            base = sum((v.perturbation for v in active), NOTHING)
+            # A mistake made upstream of a number the student gave in full cannot reach this item past it.
+            reach = self.graph.reachable(item.place, everything.whole_places())
+            for generic in (False, True):
+                if generic and explained():
+                    break
+                for k, variant in relevant:
+                    if MISTAKES[variant.code].generic is not generic:
+                        continue
+                    sites = variant.perturbation.places(self.graph)  # type: ignore[union-attr]
+                    if sites is not None and item.place not in sites and not sites & reach:
+                        continue
+                    key = (len(active), k)
+                    if key not in contexts:
+                        contexts[key] = self._replay(base + variant.perturbation, everything)  # type: ignore[operator]
+                    if contexts[key] is not None:
+                        look_at(variant, contexts[key])  # type: ignore[arg-type]
         simplest = {codes: c for codes, c in found.items() if not any(other < codes for other in found)}
         specific = {codes: c for codes, c in simplest.items() if not any(MISTAKES[code].generic for code in codes)}
         return list((specific or simplest).values())
@@ -223,8 +272,23 @@ class Marker:
         return min(candidates, key=lambda v: sum(self._touches(v, other) for other in items))
 
     def _touches(self, variant: Variant, item: _Item) -> bool:
-        state = self.variant_state(variant)
-        return state is not None and not same_numbers(state.read(item.place), self.clean.read(item.place))
+        return self._changes(variant, item.place)
+
+    def _changing(self, place: Place) -> list[tuple[int, Variant]]:
+        """The replayed mistakes that change the number at ``place``, with their positions. Cached per problem."""
+        key = ("changing", place)
+        if key not in self._changed:
+            self._changed[key] = [(k, v) for k, v in enumerate(self.variants)  # type: ignore[assignment]
+                                  if v.perturbation is not None and self._changes(v, place)]
+        return self._changed[key]  # type: ignore[return-value]
+
+    def _changes(self, variant: Variant, place: Place) -> bool:
+        """Does ``variant``'s mistake change the number at ``place`` (in the correct solve)? Cached per problem."""
+        key = (id(variant), place)
+        if key not in self._changed:
+            state = self.variant_state(variant)
+            self._changed[key] = state is not None and not same_numbers(state.read(place), self.clean.read(place))
+        return self._changed[key]
 
     # ------------------------------------------------------------ helpers
     def _replay(self, perturbation: Perturbation, substitutions: Substitutions) -> State | None:
@@ -258,14 +322,19 @@ class Marker:
         of the whole answer: students write a matrix to a fixed number of
         decimals, so -0.00059 beside 0.388545 is -0.0005887 as they rounded it.
         """
-        agree = self._agree_value(tol, item, expected)
-        if not agree[where].all() and expected is not None and np.shape(expected) == item.given.shape \
-                and item.given.dtype != object and np.asarray(expected).dtype != object:
+        if expected is None or np.shape(expected) != item.given.shape:
+            return False
+        numeric = item.given.dtype != object and np.asarray(expected).dtype != object
+        if numeric:  # most candidates are far off: rule them out with one cheap comparison
             t = np.asarray(expected, dtype=np.float64)
             finite = np.abs(t[np.isfinite(t)])
-            scale = finite.max() if finite.size else 0.0
-            with np.errstate(invalid="ignore"):
-                agree = agree | (np.abs(item.given - t) < tol.bound(np.asarray(scale)))
+            scale = float(finite.max()) if finite.size else 0.0
+            difference = np.abs(item.given - t)
+            if not (difference[where] <= tol.slack(scale)).all():
+                return False
+        agree = self._agree_value(tol, item, expected)
+        if not agree[where].all() and numeric:
+            agree = agree | (difference < tol.bound(np.asarray(scale)))
         return bool(agree[where].all())
 
     def _substitute(self, substitutions: Substitutions, item: _Item, mask: np.ndarray) -> None:

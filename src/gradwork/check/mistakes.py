@@ -49,6 +49,7 @@ class Variant:
     note: str  # what the student did here, e.g. "used only the diagonal of softmax's Jacobian at output.a"
     perturbation: Perturbation | None = None
     observe: Observer | None = None
+    combines: bool = False  # an observer also tried on top of each replayed mistake (not only the correct solve)
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,7 @@ def transposed(graph: Graph) -> Iterator[Variant]:
             yield predicted.T
 
     yield Variant("transposed", "layout", "your matrix is the expected one written transposed",
-                  observe=written_transposed)
+                  observe=written_transposed, combines=True)
 
 
 # ---------------------------------------------------------------- models of the update
@@ -384,7 +385,7 @@ def gradient_as_update(graph: Graph) -> Iterator[Variant]:
 
     if graph.params:
         yield Variant("gradient_as_update", "update", "your numbers are the gradient, not the updated parameter",
-                      observe=gradient)
+                      observe=gradient, combines=True)
 
 
 # ---------------------------------------------------------------- models of writing numbers down

@@ -114,13 +114,21 @@ class Graph:
             cache[place] = frozenset(self._collect(place))
         return cache[place]
 
-    def _collect(self, place: Place) -> set[Place]:
+    def reachable(self, place: Place, blocked: frozenset[Place]) -> frozenset[Place]:
+        """The places a change can reach ``place`` from when the ``blocked`` places are replaced by given numbers."""
+        cache = self.__dict__.setdefault("_reachable", {})
+        key = (place, blocked)
+        if key not in cache:
+            cache[key] = frozenset(self._collect(place, blocked))
+        return cache[key]
+
+    def _collect(self, place: Place, blocked: frozenset[Place] = frozenset()) -> set[Place]:
         seen: set[Place] = set()
         stack = [place]
         while stack:
             current = stack.pop()
             for parent in self._direct(current):
-                if parent not in seen:
+                if parent not in seen and parent not in blocked:
                     seen.add(parent)
                     stack.append(parent)
         seen.discard(place)
@@ -180,6 +188,17 @@ class Perturbation:
     round_to: int | None = None
     backward_with_updated: bool = False
 
+    def places(self, graph: Graph) -> frozenset[Place] | None:
+        """The places whose number this change alters directly (None: everywhere)."""
+        if self.round_to is not None or self.backward_with_updated:
+            return None
+        found = {Place("value", i) for i in (*self.forwards, *self.value_transforms)}
+        found |= {Place("grad", i) for i in self.grad_transforms}
+        found |= {Place("grad", graph.inputs[i][position]) for i, position in self.vjps}
+        found |= {Place("updated", graph.params[name]) for name in (*self.learning_rates, *self.frozen)
+                  if name in graph.params}
+        return frozenset(found)
+
     def __add__(self, other: Perturbation) -> Perturbation:
         """Both changes; ``other`` wins where both replace the same thing, transforms compose."""
         return Perturbation(
@@ -235,6 +254,11 @@ class Substitutions:
 
     def __bool__(self) -> bool:
         return bool(self.entries)
+
+    def whole_places(self) -> frozenset[Place]:
+        """The places whose whole array is replaced (nothing computed before them shows through)."""
+        return frozenset(place for place, found in self.entries.items()
+                         if any(selector is None for selector, _ in found))
 
     def __contains__(self, place: Place) -> bool:
         return place in self.entries
