@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/seed002_api_demo.py
+	$(BIN)/gradwork solve examples/seed002_exam4a_row.yaml
 
 # Debian packages some tests need (pdflatex, graphviz, chromium); installed only when root and missing.
 system-deps:

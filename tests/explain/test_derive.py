@@ -50,7 +50,7 @@ def test_delta_style_gives_seed_004_deltas():
     assert [_value(r.sides[-1]) for r in deltas["layer2.z"].parts] == [4.0]
     assert [_value(r.sides[-1]) for r in deltas["layer1.z"].parts] == [-80.0, 56.0]
     grads = {s.node: s for s in backward if isinstance(s, Compute) and s.node.endswith(".W")}
-    assert [_value(r.sides[-1]) for r in grads["layer1.W"].parts] == [-160.0, 112.0, -240.0, 168.0]
+    assert [_value(r.sides[-1]) for r in grads["layer1.W"].parts] == [-160.0, -240.0, 112.0, 168.0]
     assert [_value(r.sides[-1]) for r in grads["layer2.W"].parts] == [100.0, 196.0]
 
 

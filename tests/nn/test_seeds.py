@@ -80,3 +80,10 @@ def test_frozen_parameters_are_not_updated():
     before = net.layers[0].b.data.copy()
     make_optimizer(net.parameters(), "sgd", lr=0.01, frozen=["hidden.b"]).step()
     np.testing.assert_array_equal(net.layers[0].b.data, before)
+
+
+def test_cross_entropy_class_index_given_as_float_tensor_is_one_hot():
+    logits = Tensor([1.0, 2.0, 0.5], requires_grad=True)
+    L = loss("cross_entropy", logits, Tensor(1.0))
+    expected = -np.log(np.exp(2.0) / np.exp([1.0, 2.0, 0.5]).sum())
+    assert L.item() == pytest.approx(expected, rel=1e-12)

@@ -18,9 +18,9 @@ import numpy as np
 
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.math import (
-    Derivative, Expr, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, substitute,
+    Call, Derivative, Expr, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, substitute,
 )
-from gradwork.explain.steps import ChainProduct, Compute, Factor, Fork, Prose, Section
+from gradwork.explain.steps import ChainProduct, Compute, Factor, Prose, Section
 from gradwork.problem import LayerInfo, Solution
 
 MAX_CHAIN_PATHS = 8  # a scalar weight with more chain-rule paths than this is explained by its delta
@@ -82,19 +82,13 @@ def _matrix(solution: Solution, graph: NamedGraph) -> list:
         lhs = Derivative(graph.loss_symbol, symbol)
         formula = _sum([t for _, t in terms])
         substituted = substitute_all(formula, mapping)
-        steps.append(Compute(name, "backward", lhs, formula, substituted, value_expr(tensor.grad)))
+        note = None
         if len(terms) > 1:
             users = sorted({graph.name(owner) or "?" for owner, _ in terms})
-            steps.append(Fork(name, lhs, tuple(substitute_all(t, mapping) for _, t in terms),
-                              value_expr(tensor.grad),
-                              f"{_display(graph, name)} is used {len(terms)} times "
-                              f"(by {', '.join(_display(graph, u) for u in users)}), so its gradient is the "
-                              "sum of the gradients along every path."))
+            note = (f"{name} is used {len(terms)} times (by {', '.join(users)}): its gradient is the sum "
+                    "of the gradients along every path.")
+        steps.append(Compute(name, "backward", lhs, formula, substituted, value_expr(tensor.grad), note))
     return steps
-
-
-def _display(graph: NamedGraph, name: str) -> str:
-    return name
 
 
 # ---------------------------------------------------------------- delta rule
@@ -104,11 +98,11 @@ def _delta(solution: Solution, graph: NamedGraph) -> list:
     steps: list = []
     L = graph.loss_symbol
     delta = lambda layer, index=(): Symbol("δ", layer, index)  # noqa: E731
+    sigma_prime = lambda layer: Call("σ′", (Symbol("z", layer, ("j",)),))  # noqa: E731
     general = (
-        Relation((delta("L", ("j",)), Product((Derivative(L, Symbol("a", "L", ("j",))),
-                                                Symbol("σ′(z_j⁽ᴸ⁾)"))))),
-        Relation((delta("l", ("j",)), Product((Sum((Symbol("Σ_k δ_k⁽ˡ⁺¹⁾ w_jk⁽ˡ⁺¹⁾"),)),
-                                                Symbol("σ′(z_j⁽ˡ⁾)"))))),
+        Relation((delta("L", ("j",)), Product((Derivative(L, Symbol("a", "L", ("j",))), sigma_prime("L"))))),
+        Relation((delta("l", ("j",)), Product((
+            Call("sum", (Product((delta("l+1", ("k",)), Symbol("w", "l+1", ("j", "k")))),)), sigma_prime("l"))))),
         Relation((Derivative(L, Symbol("w", "l", ("j", "k"))), Product((delta("l", ("k",)),
                                                                          Symbol("a", "l-1", ("j",)))))),
         Relation((Derivative(L, Symbol("b", "l", ("k",))), delta("l", ("k",)))),
@@ -116,7 +110,8 @@ def _delta(solution: Solution, graph: NamedGraph) -> list:
     steps.append(Prose("The delta rule: δ_j = ∂L/∂z_j for every unit. At the output layer it is the loss "
                        "gradient times the activation's derivative; in a hidden layer it is the weighted sum "
                        "of the next layer's deltas times the activation's derivative. Each weight's gradient "
-                       "is the delta of the unit it feeds times the value on its input side.",
+                       "is the delta of the unit it feeds times the value on its input side (the sum runs "
+                       "over the units k of layer l+1; w_jk joins unit j to unit k).",
                        general[0]))
     for relation in general[1:]:
         steps.append(Prose("", relation))
@@ -206,8 +201,11 @@ def _times_activation(graph, layer, local, j, upstream, upstream_expr=None, upst
 def _activation_formula(graph: NamedGraph, layer: LayerInfo, j: int) -> Expr:
     a, z = graph.tensor(layer.a), graph.tensor(layer.z)
     z_sym, a_sym = graph.symbols[layer.z], graph.symbols[layer.a]
-    formula = graph.edge_formula(a, z)
     idx = (j,) if z.ndim else ()
+    if not (a.op is not None and a.inputs and a.inputs[0] is z):
+        # A formula activation: its derivative is stated once in the setup; here it is just σ′(z_j).
+        return Call("σ′", (element(z_sym, idx) if idx else z_sym,))
+    formula = graph.edge_formula(a, z)
     if not idx:
         return formula
     return substitute(formula, {z_sym: element(z_sym, idx), a_sym: element(a_sym, idx)})
@@ -231,8 +229,10 @@ def _parameter_gradients(solution: Solution, graph: NamedGraph, layer: LayerInfo
     x_sym = graph.symbols[layer.input]
     z = graph.tensor(layer.z)
     parts = []
-    for j in range(layer.fan_in):
-        for k in range(layer.fan_out):
+    pairs = sorted(((j, k) for j in range(layer.fan_in) for k in range(layer.fan_out)),
+                   key=lambda jk: _weight_index(layer, solution.convention, *jk))  # the matrix's reading order
+    for j, k in pairs:
+        if True:
             w_idx = _weight_index(layer, solution.convention, j, k)
             k_idx = (k,) if z.ndim else ()
             parts.append(Relation((

@@ -39,7 +39,7 @@ def derive(solution: Solution, style: Style = "chain") -> Derivation:
     if solution.loss is not None:
         sections.append(_loss(solution, graph))
     sections.append(backward.section(solution, graph, style))
-    if solution.parameters:
+    if solution.parameters and solution.optimizer.name != "none":
         sections.append(_update(solution, graph))
     sections.append(_summary(solution, graph))
     pitfalls = _pitfalls(solution, graph)
@@ -102,13 +102,37 @@ def _definitions(solution: Solution, graph: NamedGraph) -> list[Definition]:
         ))
         out.append(Definition(op.name, OpTemplate(op.name, "definition"), derivative, op.sentence))
     for layer in solution.layers:
-        if layer.activation not in ("identity", "linear") and layer.activation not in seen and \
-                layer.activation not in {o.name for o in ops_used}:
-            seen.add(layer.activation)
-            out.append(Definition(layer.activation, Relation((Call("σ", (Symbol("x"),)), Symbol(layer.activation))),
-                                  None, f"The activation σ(x) = {layer.activation} is differentiated by the rules "
-                                        "of the operations it is made of."))
+        if layer.activation in ("identity", "linear") or layer.activation in seen or \
+                layer.activation in {o.name for o in ops_used if o.name != "pow"}:
+            continue
+        seen.add(layer.activation)
+        out.append(_derived_activation(layer.activation, solution.relu_grad_at_zero))
     return out
+
+
+def _derived_activation(activation: str, relu_at_zero) -> Definition:
+    """σ and σ′ of an activation made of several ops (a formula such as "x**2"): the engine
+    differentiates it itself, by running it on a symbol x in symbolic mode."""
+    import sympy
+
+    from gradwork.nn.activations import UnknownActivationError, activation as named_activation
+    from gradwork.problem.expressions import EvaluationContext, parse_expression
+    from gradwork.tensor import Tensor
+
+    x = Tensor(np.array(sympy.Symbol("x"), dtype=object), requires_grad=True, backend="symbolic")
+    try:
+        y = named_activation(activation)(x)
+    except UnknownActivationError:
+        y = parse_expression(activation, {"x"}).evaluate({"x": x}, EvaluationContext(x.backend, relu_at_zero))
+    y.backward()
+    value, slope = sympy.simplify(y.data.item()), sympy.simplify(x.grad.item())
+    sigma, variable = "σ", Symbol("x")
+    return Definition(
+        activation,
+        Relation((Call(sigma, (variable,)), Number(value, exact=True))),
+        Relation((Call(sigma + "′", (variable,)), Number(slope, exact=True))),
+        "The engine derived σ′ itself, by running σ on a symbol x in symbolic mode.",
+    )
 
 
 # ---------------------------------------------------------------- forward

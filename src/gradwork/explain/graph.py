@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.explain.math import (
-    Array, Derivative, Expr, Neg, Number, OpTemplate, Product, Sum, Symbol, Words,
+    Array, Derivative, Expr, Neg, Number, OpTemplate, Power, Product, Sum, Symbol, Words,
 )
 from gradwork.problem import Solution
 from gradwork.tensor import Tensor, topological_order
@@ -34,7 +34,9 @@ def value_expr(data: Any) -> Expr:
 
 
 def element(symbol: Symbol, index: tuple[int, ...]) -> Symbol:
-    return Symbol(symbol.base, symbol.layer, tuple(index), symbol.one_based, symbol.updated)
+    """One entry of a named array; a matrix W's entries are written w, as courses do."""
+    base = symbol.base.lower() if symbol.one_based and symbol.base == "W" and index else symbol.base
+    return Symbol(base, symbol.layer, tuple(index), symbol.one_based, symbol.updated)
 
 
 class NamedGraph:
@@ -178,6 +180,16 @@ class NamedGraph:
         partial = op.partial(position)
         if partial.text in ("1", "-1"):
             return Number(int(partial.text), exact=True)
+        constants = {p.wrt: child for p, child in zip(op.partials, consumer.inputs)
+                     if child.op is None and self.name(child) is None and child.size == 1}
+        if op.name == "pow" and position == 0 and "p" in constants:
+            # x^p with a constant p: write p x^(p-1) with the exponent worked out.
+            p = constants["p"].data.reshape(()).item()
+            base = self.formula(consumer.inputs[0], top=False)
+            power = base if p - 1 == 1 else Power(base, Number(p - 1, exact=True))
+            return _fold(Product((Number(p, exact=True), power)))
+        if op.name == "div" and position == 0 and "b" in constants:
+            return Number(1 / _exact(constants["b"].data.reshape(()).item()), exact=True)
         return OpTemplate(op.name, "partial", self._local_bindings(consumer), position)
 
     def edge_formula(self, consumer: Tensor, tensor: Tensor) -> Expr:
@@ -189,8 +201,7 @@ class NamedGraph:
             elif self.name(child) is None and child.op is not None and _reaches(child, tensor):
                 inner = self.edge_formula(child, tensor)
                 outer = self.local_formula(consumer, position)
-                factors = tuple(f for f in (outer, inner) if f != Number(1, exact=True))
-                terms.append(factors[0] if len(factors) == 1 else Product(factors) if factors else Number(1, exact=True))
+                terms.append(_fold(Product((outer, inner))))
         return _sum(terms)
 
     # ------------------------------------------------------------ numbers
@@ -223,6 +234,39 @@ class NamedGraph:
             return jac
         n = out.size
         return jac.reshape(n, n)[np.arange(n), np.arange(n)].reshape(out.shape)
+
+
+def _exact(value: Any) -> Any:
+    from fractions import Fraction
+
+    if isinstance(value, float) and value.is_integer():
+        return Fraction(int(value))
+    return Fraction(value) if isinstance(value, (int, Fraction)) else value
+
+
+def _fold(product: Product) -> Expr:
+    """Flatten nested products and multiply their exact numbers: (1/2)·(2·z) is z."""
+    factors: list[Expr] = []
+    stack = list(product.factors)
+    while stack:
+        factor = stack.pop(0)
+        if isinstance(factor, Product) and factor.kind == product.kind:
+            stack[:0] = list(factor.factors)
+        else:
+            factors.append(factor)
+    coefficient: Any = 1
+    rest = []
+    for factor in factors:
+        if isinstance(factor, Number) and factor.exact:
+            coefficient = coefficient * _exact(factor.value)
+        else:
+            rest.append(factor)
+    if coefficient == 0:
+        return Number(0, exact=True)
+    if coefficient != 1 or not rest:
+        value = int(coefficient) if getattr(coefficient, "denominator", 2) == 1 else coefficient
+        rest.insert(0, Number(value, exact=True))
+    return rest[0] if len(rest) == 1 else Product(tuple(rest), product.kind)
 
 
 def _reaches(node: Tensor, target: Tensor) -> bool:

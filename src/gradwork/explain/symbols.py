@@ -26,9 +26,11 @@ def symbol_table(solution: Solution) -> dict[str, Symbol]:
             if layer.bias:
                 symbols[layer.bias] = Symbol("b", tag)
         return symbols
-    for name in solution.nodes:
+    for name, tensor in solution.nodes.items():
         if name != "loss":
             symbols[name] = Symbol(name, one_based=False)
+        if tensor is solution.loss:
+            symbols["loss"] = Symbol(name, one_based=False)  # the graph's own name for its output
     if solution.target is not None:
         symbols.setdefault("target", Symbol("t", one_based=False))
     return symbols

@@ -40,8 +40,10 @@ def loss(name: str, output: Tensor, target: Any, reduction: str = "mean") -> Ten
         raise UnknownLossError(f"unknown loss {name!r} (expected one of: {', '.join(LOSSES)}, or a formula in y and t)")
     if name == "cross_entropy":
         target_data = target.data if isinstance(target, Tensor) else np.asarray(target)
-        if np.ndim(target_data) == output.ndim - 1 and np.issubdtype(np.asarray(target_data).dtype, np.integer):
-            target = Tensor(one_hot(target_data, output.shape[-1]), backend=output.backend)
+        # One axis fewer than the logits: class indices (however they were stored), not probabilities.
+        if np.ndim(target_data) == output.ndim - 1:
+            indices = np.asarray(target_data, dtype=object if target_data.dtype == object else float)
+            target = Tensor(one_hot(indices.astype(int), output.shape[-1]), backend=output.backend)
     if not isinstance(target, Tensor):
         target = Tensor(target, backend=output.backend)
     if target.shape != output.shape and target.size == output.size:

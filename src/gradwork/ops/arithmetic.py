@@ -17,6 +17,7 @@ register(Op(
     ),
     notation=Notation("$a + $b", "$a + $b", 50),
     definition_latex="a + b",
+    definition_text='a + b',
     sentence="A sum passes the upstream gradient unchanged to both terms.",
     elementwise=True,
 ))
@@ -30,6 +31,7 @@ register(Op(
     ),
     notation=Notation("$a - $b", "$a - $b", 50),
     definition_latex="a - b",
+    definition_text='a - b',
     sentence="A difference passes the gradient to the first term and its negative to the second.",
     elementwise=True,
 ))
@@ -43,6 +45,7 @@ register(Op(
     ),
     notation=Notation("$a * $b", r"$a \cdot $b", 60),
     definition_latex=r"a \cdot b",
+    definition_text='a * b',
     sentence="Product rule: each factor's derivative is the other factor.",
     elementwise=True,
 ))
@@ -56,6 +59,7 @@ register(Op(
     ),
     notation=Notation("$a / $b", r"\frac{$a}{$b}", 60),
     definition_latex=r"\frac{a}{b}",
+    definition_text='a / b',
     sentence="Quotient rule: d(a/b)/da = 1/b and d(a/b)/db = -a/b^2.",
     elementwise=True,
 ))
@@ -66,6 +70,7 @@ register(Op(
     partials=(Partial("x", lambda bk, g, out, x: -g, "-1", "-1"),),
     notation=Notation("-$x", "-$x", 70),
     definition_latex="-x",
+    definition_text='-x',
     sentence="Negation flips the sign of the gradient.",
     elementwise=True,
 ))
@@ -88,6 +93,7 @@ register(Op(
     ),
     notation=Notation("$x**$p", "{$x}^{$p}", 80),
     definition_latex="x^{p}",
+    definition_text='x^p',
     sentence="Power rule: d(x^p)/dx = p x^(p-1); the exponent's derivative is x^p ln x.",
     elementwise=True,
 ))
@@ -124,5 +130,6 @@ register(Op(
     ),
     notation=Notation("$a @ $b", "$a $b", 60),
     definition_latex="a b",
+    definition_text='a @ b',
     sentence="For Y = A B the gradient is dL/dA = dL/dY B^T and dL/dB = A^T dL/dY.",
 ))

@@ -10,7 +10,7 @@ from gradwork.ops.registry import Notation, Op, Partial, register
 
 
 def _unary(name, forward, vjp, d_latex, d_text, notation_text, notation_latex, definition, sentence,
-           pitfall=None, params=()):
+           pitfall=None, params=(), definition_text=None):
     register(Op(
         name=name,
         forward=forward,
@@ -21,6 +21,7 @@ def _unary(name, forward, vjp, d_latex, d_text, notation_text, notation_latex, d
         elementwise=True,
         pitfall=pitfall,
         params=params,
+        definition_text=definition_text,
     ))
 
 
@@ -28,16 +29,17 @@ def _unary(name, forward, vjp, d_latex, d_text, notation_text, notation_latex, d
 
 _unary("exp", lambda bk, x: bk.exp(x), lambda bk, g, out, x: g * out,
        "e^{$x}", "exp($x)", "exp($x)", "e^{$x}", r"e^{x}",
-       "The exponential is its own derivative.")
+       "The exponential is its own derivative.", definition_text="exp(x) = e^x")
 
 _unary("log", lambda bk, x: bk.log(x), lambda bk, g, out, x: g / x,
        r"\frac{1}{$x}", "1 / $x", "log($x)", r"\ln $x", r"\ln x",
        "d(ln x)/dx = 1/x (natural log).",
+       definition_text="log(x)",
        pitfall="Logs are natural logs: log base 10 would scale every gradient by 1/ln 10.")
 
 _unary("sqrt", lambda bk, x: bk.sqrt(x), lambda bk, g, out, x: g / (2 * out),
        r"\frac{1}{2\sqrt{$x}}", "1 / (2 sqrt($x))", "sqrt($x)", r"\sqrt{$x}", r"\sqrt{x}",
-       "d(sqrt x)/dx = 1/(2 sqrt x).")
+       "d(sqrt x)/dx = 1/(2 sqrt x).", definition_text="sqrt(x)")
 
 
 def _sign(bk, x):
@@ -46,7 +48,7 @@ def _sign(bk, x):
 
 _unary("abs", lambda bk, x: bk.abs(x), lambda bk, g, out, x: g * _sign(bk, x),
        r"\operatorname{sign}($x)", "sign($x)", "abs($x)", r"\left|$x\right|", r"|x|",
-       "d|x|/dx = sign(x), taken as 0 at x = 0.")
+       "d|x|/dx = sign(x), taken as 0 at x = 0.", definition_text="|x|")
 
 # ---------------------------------------------------------------- activations
 
@@ -58,6 +60,7 @@ def _relu_vjp(bk, g, out, x, at_zero=0):
 _unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zeros_like(x)), _relu_vjp,
        r"[$x > 0]", "[$x > 0]", "relu($x)", r"\operatorname{ReLU}($x)", r"\operatorname{ReLU}(x) = \max(0, x)",
        "ReLU'(x) is 1 for x > 0 and 0 for x < 0; at exactly 0 it is a convention (relu_grad_at_zero).",
+       definition_text="relu(x) = max(0, x)",
        pitfall="ReLU has no derivative at 0: the value used there is a convention, stated by relu_grad_at_zero.",
        params=("at_zero",))
 
@@ -75,16 +78,19 @@ _unary("leaky_relu", _leaky_forward, _leaky_vjp,
        r"\begin{cases} 1 & $x \ge 0 \\ \alpha & $x < 0 \end{cases}", "1 if $x >= 0 else alpha",
        "leaky_relu($x)", r"\operatorname{LeakyReLU}_{\alpha}($x)",
        r"\operatorname{LeakyReLU}_{\alpha}(x) = \max(\alpha x, x)",
-       "LeakyReLU'(x) is 1 for x >= 0 and alpha for x < 0.", params=("alpha",))
+       "LeakyReLU'(x) is 1 for x >= 0 and alpha for x < 0.", params=("alpha",),
+       definition_text="leaky_relu(x) = max(alpha x, x)")
 
 _unary("sigmoid", lambda bk, x: bk.sigmoid(x), lambda bk, g, out, x: g * out * (1 - out),
        r"$out\,(1 - $out)", "$out (1 - $out)", "sigmoid($x)", r"\sigma($x)",
        r"\sigma(x) = \frac{1}{1 + e^{-x}}",
-       "sigma'(x) = sigma(x)(1 - sigma(x)): the derivative reuses the output.")
+       "sigma'(x) = sigma(x)(1 - sigma(x)): the derivative reuses the output.",
+       definition_text="sigmoid(x) = 1 / (1 + exp(-x))")
 
 _unary("tanh", lambda bk, x: bk.tanh(x), lambda bk, g, out, x: g * (1 - out * out),
        r"1 - $out^{2}", "1 - $out^2", "tanh($x)", r"\tanh($x)", r"\tanh x",
-       "tanh'(x) = 1 - tanh(x)^2: the derivative reuses the output.")
+       "tanh'(x) = 1 - tanh(x)^2: the derivative reuses the output.",
+       definition_text="tanh(x) = (e^x - e^(-x)) / (e^x + e^(-x))")
 
 
 def _softplus_forward(bk, x):
@@ -95,7 +101,7 @@ def _softplus_forward(bk, x):
 _unary("softplus", _softplus_forward, lambda bk, g, out, x: g * bk.sigmoid(x),
        r"\sigma($x)", "sigmoid($x)", "softplus($x)", r"\operatorname{softplus}($x)",
        r"\operatorname{softplus}(x) = \ln(1 + e^{x})",
-       "softplus'(x) = sigma(x).")
+       "softplus'(x) = sigma(x).", definition_text="softplus(x) = log(1 + e^x)")
 
 
 def _elu_forward(bk, x, alpha=1.0):
@@ -110,7 +116,8 @@ _unary("elu", _elu_forward, _elu_vjp,
        r"\begin{cases} 1 & $x > 0 \\ \alpha e^{$x} & $x \le 0 \end{cases}", "1 if $x > 0 else alpha exp($x)",
        "elu($x)", r"\operatorname{ELU}($x)",
        r"\operatorname{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}",
-       "ELU'(x) is 1 for x > 0 and alpha e^x for x <= 0.", params=("alpha",))
+       "ELU'(x) is 1 for x > 0 and alpha e^x for x <= 0.", params=("alpha",),
+       definition_text="elu(x) = x if x > 0 else alpha (e^x - 1)")
 
 
 def _gelu_forward(bk, x):
@@ -126,4 +133,5 @@ def _gelu_vjp(bk, g, out, x):
 _unary("gelu", _gelu_forward, _gelu_vjp,
        r"\Phi($x) + $x\,\varphi($x)", "Phi($x) + $x phi($x)", "gelu($x)", r"\operatorname{GELU}($x)",
        r"\operatorname{GELU}(x) = x\,\Phi(x)",
-       "GELU'(x) = Phi(x) + x phi(x), with Phi and phi the standard normal CDF and density.")
+       "GELU'(x) = Phi(x) + x phi(x), with Phi and phi the standard normal CDF and density.",
+       definition_text="gelu(x) = x Phi(x)")

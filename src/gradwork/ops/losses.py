@@ -25,7 +25,7 @@ def _batch_divisor(y, reduction):
 
 
 def _loss(name, per_element, d_y, d_t, y_latex, y_text, t_latex, t_text, definition, sentence, term,
-          mean_over_outputs=False, pitfall=None):
+          mean_over_outputs=False, pitfall=None, definition_text=None):
     def scale(y, reduction):
         divisor = _batch_divisor(y, reduction)
         if mean_over_outputs:
@@ -52,6 +52,7 @@ def _loss(name, per_element, d_y, d_t, y_latex, y_text, t_latex, t_text, definit
         params=("reduction",),
         term=term,
         over_outputs="mean" if mean_over_outputs else "sum",
+        definition_text=definition_text,
     ))
 
 
@@ -66,7 +67,8 @@ _loss("half_sse",
       r"L = \frac{1}{2}\sum_k (t_k - y_k)^2",
       "dL/dy = -(t - y): the 1/2 cancels the 2 from the square.",
       Notation("1/2 ($t - $y)^2", r"\frac{1}{2}($t - $y)^{2}", 60),
-      pitfall="The 1/2 in 1/2 (t - y)^2 exists to cancel the 2: don't apply it a second time.")
+      pitfall="The 1/2 in 1/2 (t - y)^2 exists to cancel the 2: don't apply it a second time.",
+      definition_text="L = 1/2 sum_k (t_k - y_k)^2")
 
 _loss("sse",
       lambda bk, y, t: (t - y) * (t - y),
@@ -74,7 +76,8 @@ _loss("sse",
       r"-2($t - $y)", "-2($t - $y)", r"2($t - $y)", "2($t - $y)",
       r"L = \sum_k (t_k - y_k)^2",
       "dL/dy = -2(t - y).",
-      Notation("($t - $y)^2", r"($t - $y)^{2}", 80))
+      Notation("($t - $y)^2", r"($t - $y)^{2}", 80),
+      definition_text="L = sum_k (t_k - y_k)^2")
 
 _loss("mse",
       lambda bk, y, t: (t - y) * (t - y),
@@ -83,7 +86,8 @@ _loss("mse",
       r"L = \frac{1}{n}\sum_k (t_k - y_k)^2",
       "dL/dy = -2(t - y)/n, with n the number of outputs.",
       Notation("($t - $y)^2", r"($t - $y)^{2}", 80),
-      mean_over_outputs=True)
+      mean_over_outputs=True,
+      definition_text="L = 1/n sum_k (t_k - y_k)^2")
 
 _loss("l1",
       lambda bk, y, t: bk.abs(t - y),
@@ -91,7 +95,8 @@ _loss("l1",
       r"\operatorname{sign}($y - $t)", "sign($y - $t)", r"\operatorname{sign}($t - $y)", "sign($t - $y)",
       r"L = \sum_k |t_k - y_k|",
       "dL/dy = sign(y - t), taken as 0 where y = t.",
-      Notation("|$t - $y|", r"\left|$t - $y\right|", 100))
+      Notation("|$t - $y|", r"\left|$t - $y\right|", 100),
+      definition_text="L = sum_k |t_k - y_k|")
 
 _loss("bce",
       lambda bk, y, t: -(t * bk.log(y) + (1 - t) * bk.log(1 - y)),
@@ -104,7 +109,8 @@ _loss("bce",
       "after a sigmoid this collapses to dL/dz = y - t.",
       Notation("-($t log($y) + (1 - $t) log(1 - $y))", r"-\left($t \ln $y + (1 - $t)\ln(1 - $y)\right)", 70),
       mean_over_outputs=True,
-      pitfall="Cross-entropy uses the natural log; after a sigmoid, dL/dz collapses to a - y.")
+      pitfall="Cross-entropy uses the natural log; after a sigmoid, dL/dz collapses to a - y.",
+      definition_text="L = -1/n sum_k (t_k log(y_k) + (1 - t_k) log(1 - y_k))")
 
 
 def _softmax(bk, z):
@@ -137,6 +143,7 @@ register(Op(
     ),
     notation=Notation("cross_entropy($y, $t)", r"\operatorname{CE}($y, $t)"),
     definition_latex=r"L = -\sum_k t_k \ln \operatorname{softmax}(z)_k",
+    definition_text="L = -sum_k t_k log(softmax(z)_k)",
     sentence="Softmax and cross-entropy together have the gradient dL/dz = softmax(z) - t.",
     pitfall="Fused with softmax, cross-entropy's gradient is simply softmax(z) - t; no Jacobian needed.",
     params=("reduction",),

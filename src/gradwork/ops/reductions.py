@@ -28,6 +28,7 @@ register(Op(
                       "1", "1"),),
     notation=Notation("sum($x)", r"\sum $x"),
     definition_latex=r"\sum_i x_i",
+    definition_text="sum_i x_i",
     sentence="A sum passes the upstream gradient to every element it added.",
     params=("axis", "keepdims"),
 ))
@@ -43,6 +44,7 @@ register(Op(
     partials=(Partial("x", _mean_vjp, r"\frac{1}{n}", "1/n"),),
     notation=Notation("mean($x)", r"\operatorname{mean}($x)"),
     definition_latex=r"\frac{1}{n}\sum_i x_i",
+    definition_text="1/n sum_i x_i",
     sentence="A mean passes 1/n of the upstream gradient to each of its n elements.",
     params=("axis", "keepdims"),
 ))
@@ -64,6 +66,7 @@ for _name, _np_fn, _word in (("max", np.max, "maximum"), ("min", np.min, "minimu
         partials=(Partial("x", _extremum_vjp, f"[$x = \\{_name} $x]", f"[$x == {_name}($x)]"),),
         notation=Notation(f"{_name}($x)", f"\\{_name} $x"),
         definition_latex=f"\\{_name}_i x_i",
+        definition_text=f"{_name}_i x_i",
         sentence=f"The {_word} passes the gradient only to the element(s) that attain it (split equally on ties).",
         params=("axis", "keepdims"),
     ))

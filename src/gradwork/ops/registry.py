@@ -67,6 +67,8 @@ class Op:
     # Non-elementwise ops (softmax): d out_i / d x_j written per element, diagonal
     # (i = j) and off-diagonal, with $oi, $oj for out_i, out_j.
     element_partials: tuple[Notation, Notation] | None = None
+    # The formula of definition_latex in the ASCII style of the text templates ("sigmoid(x) = 1 / (1 + exp(-x))").
+    definition_text: str | None = None
 
     def partial(self, position: int) -> Partial:
         return self.partials[0] if self.variadic else self.partials[position]
@@ -106,7 +108,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         return grad
     extra = grad.ndim - len(shape)
     if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
+        # On object arrays (exact, symbolic) a sum down to 0-d returns the bare element: keep it an array.
+        grad = np.asarray(grad.sum(axis=tuple(range(extra))), dtype=grad.dtype)
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)

@@ -19,6 +19,7 @@ register(Op(
     partials=(Partial("x", _transpose_vjp, r"$g^{\top}", "$g^T", includes_upstream=True),),
     notation=Notation("$x.T", "$x^{\\top}", 90),
     definition_latex="x^{\\top}",
+    definition_text="x^T",
     sentence="Transposing moves each gradient entry back to where its value came from.",
     params=("axes",),
 ))
@@ -29,6 +30,7 @@ register(Op(
     partials=(Partial("x", lambda bk, g, out, x, shape: np.reshape(g, x.shape), "1", "1"),),
     notation=Notation("reshape($x)", r"\operatorname{reshape}($x)"),
     definition_latex=r"\operatorname{reshape}(x)",
+    definition_text="reshape(x)",
     sentence="Reshaping keeps every value, so the gradient is reshaped back.",
     params=("shape",),
 ))
@@ -45,8 +47,9 @@ register(Op(
     name="index",
     forward=lambda bk, x, index: x[index],
     partials=(Partial("x", _index_vjp, "[i = j]", "1 at the picked positions, else 0"),),
-    notation=Notation("$x[$index]", "$x_{$index}", 90),
+    notation=Notation("$x[$index]", "${x}_{$index}", 90),
     definition_latex="x_{i}",
+    definition_text="x[i]",
     sentence="Picking elements routes each gradient back to the position it was taken from; "
              "positions picked twice add up.",
     params=("index",),
@@ -67,6 +70,7 @@ register(Op(
     partials=(Partial("x", _concatenate_vjp, "1", "1"),),
     notation=Notation("concatenate($xs)", r"\left[$xs\right]"),
     definition_latex=r"[x_1, x_2, \dots]",
+    definition_text="[x_1, x_2, ...]",
     sentence="Concatenation hands each piece its own slice of the gradient.",
     variadic=True,
     params=("axis",),

@@ -24,6 +24,7 @@ register(Op(
                       "diag($out) - $out $out^T"),),
     notation=Notation("softmax($x)", r"\operatorname{softmax}($x)"),
     definition_latex=r"\operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}",
+    definition_text="softmax(x)_i = e^(x_i) / sum_j e^(x_j)",
     sentence="softmax's Jacobian is ds_i/dx_j = s_i([i = j] - s_j): every output depends on every input.",
     pitfall="Softmax needs its full Jacobian: using only the diagonal s_i(1 - s_i) drops the -s_i s_j terms.",
     params=("axis",),
@@ -47,6 +48,7 @@ register(Op(
                       "I - 1 softmax($x)^T"),),
     notation=Notation("log_softmax($x)", r"\log\operatorname{softmax}($x)"),
     definition_latex=r"\log\operatorname{softmax}(x)_i = x_i - \log\sum_j e^{x_j}",
+    definition_text="log softmax(x)_i = x_i - log sum_j e^(x_j)",
     sentence="d log softmax(x)_i / dx_j = [i = j] - softmax(x)_j.",
     params=("axis",),
 ))

@@ -1,5 +1,11 @@
-"""Problem files: schema, loading with FILE:LINE:COL errors, safe expressions, and solving."""
+"""Problem files: schema, loading with FILE:LINE:COL errors, safe expressions, and solving.
 
+    problem = load("examples/seed002_exam4a_row.yaml")   # or "-" for stdin, or the text itself
+    solution = solve(problem, mode="exact")              # float | exact | symbolic
+"""
+
+from gradwork.problem.errors import ProblemError
 from gradwork.problem.solution import LayerInfo, OptimizerInfo, Solution
+from gradwork.problem.solve import Problem, load, solve
 
-__all__ = ["LayerInfo", "OptimizerInfo", "Solution"]
+__all__ = ["LayerInfo", "OptimizerInfo", "Problem", "ProblemError", "Solution", "load", "solve"]

@@ -29,6 +29,7 @@ class LayerInfo:
     fan_in: int
     fan_out: int
     flat_weights: bool  # weights given as a flat list (one unit's incoming weights)
+    weights_transposed: bool = False  # weights given as {T: [[...]]}; W is reported in the convention's shape
 
 
 @dataclass(frozen=True)

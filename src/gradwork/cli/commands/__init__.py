@@ -1,3 +1,3 @@
 """One module per command; importing them registers each on ``gradwork.cli.app``."""
 
-from gradwork.cli.commands import check, solve  # noqa: F401
+from gradwork.cli.commands import check, graph, solve  # noqa: F401

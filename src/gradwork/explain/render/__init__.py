@@ -1,0 +1,73 @@
+"""Renderers: a Derivation as text, Markdown, LaTeX, HTML or JSON.
+
+    render(derivation, "markdown", digits=4)          # -> str
+    steps_to_json(derivation, digits=4)                # -> list of JSON-ready dicts
+    step_fragments(derivation, digits=4)               # -> [(node, phase, html), ...]
+    step_titles(derivation, digits=4)                  # -> a plain-text heading per step, same order
+
+Each format lives in its own module and is imported only when used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from gradwork.explain.steps import Derivation
+
+Format = Literal["text", "markdown", "latex", "html", "json"]
+FORMATS: tuple[str, ...] = ("text", "markdown", "latex", "html", "json")
+
+__all__ = ["FORMATS", "Format", "render", "step_fragments", "step_titles", "steps_to_json"]
+
+
+def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bool = False) -> str:
+    """The derivation as one document in ``format``.
+
+    ``digits``: significant figures shown (numbers are computed at full
+    precision). ``color``: ANSI colour for a terminal (text only).
+    ``"json"`` gives the JSON text of :func:`steps_to_json`.
+    """
+    if format == "text":
+        from gradwork.explain.render.text import TextRenderer
+
+        return TextRenderer(digits=digits, color=color).render(derivation)
+    if format == "markdown":
+        from gradwork.explain.render.markdown import MarkdownRenderer
+
+        return MarkdownRenderer(digits=digits).render(derivation)
+    if format == "latex":
+        from gradwork.explain.render.latex import LatexRenderer
+
+        return LatexRenderer(digits=digits).render(derivation)
+    if format == "html":
+        from gradwork.explain.render.html import HtmlRenderer
+
+        return HtmlRenderer(digits=digits).render(derivation)
+    if format == "json":
+        import json
+
+        return json.dumps(steps_to_json(derivation, digits=digits), indent=2, ensure_ascii=False) + "\n"
+    raise ValueError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
+
+
+def steps_to_json(derivation: Derivation, digits: int = 4) -> list[dict[str, Any]]:
+    """Every step as a JSON-ready dict (see :mod:`gradwork.explain.render.json`)."""
+    from gradwork.explain.render.json import steps_to_json as convert
+
+    return convert(derivation, digits=digits)
+
+
+def step_fragments(derivation: Derivation, digits: int = 4) -> list[tuple[str | None, str, str]]:
+    """Each step as an HTML fragment: (node, phase, html), for interactive pages."""
+    from gradwork.explain.render.html import step_fragments as fragments
+
+    return fragments(derivation, digits=digits)
+
+
+def step_titles(derivation: Derivation, digits: int = 4) -> list[str]:
+    """A short plain-text heading per step ("Forward pass: net⁽¹⁾"), in step_fragments' order."""
+    from gradwork.explain.render.text import step_titles as titles
+
+    return titles(derivation, digits=digits)
+

@@ -1,0 +1,614 @@
+"""What every renderer shares: dispatch by class, declared settings, one precedence table.
+
+Printers turn a formula (:mod:`gradwork.explain.math`) into a string in one
+notation; renderers turn a whole derivation (:mod:`gradwork.explain.steps`)
+into a document. Both follow SymPy's printer design:
+
+* a method ``_print_<Class>`` (printers) or ``_render_<Class>`` (renderers) per
+  type, found by walking the object's MRO, with a fallback that names what is
+  missing instead of printing something wrong;
+* settings declared once per class (default, check, what is expected) and
+  validated when the printer is made;
+* one precedence table (:data:`PRECEDENCE`) decides every bracket.
+
+Numbers are formatted here too (:func:`numeral`), so text, LaTeX, HTML and
+JSON round them the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable, ClassVar, Literal
+
+from gradwork.explain import math as m
+
+# ---------------------------------------------------------------- precedence
+
+# Higher binds tighter. The scale is the op registry's (Notation.precedence), so
+# an op's notation template and a hand-built formula compare directly.
+PREC_RELATION = 0
+PREC_SUM = 50
+PREC_NEG = 55  # a leading minus: fine as a sum's term or a product's first factor, bracketed elsewhere
+PREC_QUOTIENT = 58  # "a / b" in text: bracketed inside a product, so 2·(1 / x) never reads as 2·1 / x
+PREC_PRODUCT = 60
+PREC_POWER = 80
+PREC_POSTFIX = 90  # x[0], W^T, and symbols that already carry a superscript (w^(1))
+PREC_ATOM = 100
+
+PRECEDENCE: dict[str, int] = {
+    "Relation": PREC_RELATION,
+    "Sum": PREC_SUM,
+    "Neg": PREC_NEG,
+    "Product": PREC_PRODUCT,
+    "Quotient": PREC_QUOTIENT,  # "a / b" in text; \frac is an atom in LaTeX (Printer.quotient_is_atom)
+    "Derivative": PREC_PRODUCT,  # "∂L/∂w" in text; \frac in LaTeX
+    "Power": PREC_POWER,
+    "Transpose": PREC_POSTFIX,
+    "Symbol": PREC_ATOM,
+    "Number": PREC_ATOM,
+    "Array": PREC_ATOM,
+    "Call": PREC_ATOM,
+    "Label": PREC_ATOM,
+    "Words": PREC_ATOM,
+    "Cases": PREC_ATOM,
+    "OpTemplate": PREC_ATOM,  # refined per template by Printer.precedence
+}
+
+MINUS_SIGNS = ("-", "−")
+
+
+# ---------------------------------------------------------------- settings and dispatch
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    check: Callable[[Any], bool]
+    expected: str
+
+
+def _is_digits(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 17
+
+
+DIGITS = Setting(4, _is_digits, "an integer number of significant figures from 1 to 17")
+FLAG = Setting(False, lambda v: isinstance(v, bool), "True or False")
+
+
+class UnsupportedError(TypeError):
+    """A printer or renderer met a type it has no method for."""
+
+
+class Dispatcher:
+    """Settings and MRO dispatch, shared by printers and renderers."""
+
+    settings_spec: ClassVar[dict[str, Setting]] = {}
+    method_prefix: ClassVar[str] = "_print_"
+
+    def __init__(self, **settings: Any) -> None:
+        spec = self.all_settings()
+        unknown = sorted(set(settings) - set(spec))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no setting {unknown[0]!r} "
+                            f"(settings: {', '.join(sorted(spec))})")
+        self.settings: dict[str, Any] = {name: s.default for name, s in spec.items()}
+        for name, value in settings.items():
+            if not spec[name].check(value):
+                raise ValueError(f"{type(self).__name__} setting {name}={value!r} (expected {spec[name].expected})")
+            self.settings[name] = value
+
+    @classmethod
+    def all_settings(cls) -> dict[str, Setting]:
+        merged: dict[str, Setting] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(getattr(klass, "settings_spec", {}))
+        return merged
+
+    def dispatch(self, obj: Any, *args: Any) -> Any:
+        for klass in type(obj).__mro__:
+            method = getattr(self, f"{self.method_prefix}{klass.__name__}", None)
+            if method is not None:
+                return method(obj, *args)
+        return self.fallback(obj)
+
+    def fallback(self, obj: Any) -> Any:
+        known = sorted(name[len(self.method_prefix):] for name in dir(self) if name.startswith(self.method_prefix))
+        raise UnsupportedError(f"{type(self).__name__} has no {self.method_prefix}{type(obj).__name__} method "
+                               f"(it handles: {', '.join(known)})")
+
+    def handles(self, cls: type) -> bool:
+        return any(hasattr(self, f"{self.method_prefix}{k.__name__}") for k in cls.__mro__)
+
+
+# ---------------------------------------------------------------- numbers
+
+
+@dataclass(frozen=True)
+class Numeral:
+    """A number ready to typeset: sign, digits, and a fraction or power-of-ten part."""
+
+    negative: bool
+    kind: Literal["decimal", "fraction", "scientific", "infinity", "nan", "sympy"]
+    digits: str = ""  # "1.235", or the numerator of a fraction
+    denominator: str = ""
+    exponent: int = 0  # scientific: digits × 10^exponent
+    value: Any = None  # the SymPy object, for kind "sympy"
+
+
+def is_sympy(value: Any) -> bool:
+    return type(value).__module__.split(".")[0] == "sympy"
+
+
+def numeral(value: Any, digits: int, exact: bool = False) -> Numeral:
+    """How ``value`` is shown with ``digits`` significant figures.
+
+    Rounded numbers keep their trailing zeros (1.670 says "four figures");
+    numbers that are exactly what is shown print minimally (−0.96, 25).
+    Integers, fractions and user-given constants (``exact``) print as written.
+    """
+    if isinstance(value, bool):
+        return Numeral(False, "decimal", str(int(value)))
+    if is_sympy(value):
+        if value.is_Rational:
+            return numeral(Fraction(int(value.p), int(value.q)), digits, exact)
+        if value.is_Float:
+            return numeral(float(value), digits, exact)
+        return Numeral(bool(value.could_extract_minus_sign()), "sympy", value=value)
+    if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
+        number = int(value)
+        return Numeral(number < 0, "decimal", str(abs(number)))
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return Numeral(value < 0, "decimal", str(abs(value.numerator)))
+        return Numeral(value < 0, "fraction", str(abs(value.numerator)), str(value.denominator))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return Numeral(False, "decimal", str(value))
+    if math.isnan(number):
+        return Numeral(False, "nan")
+    if math.isinf(number):
+        return Numeral(number < 0, "infinity")
+    if number == 0:
+        return Numeral(False, "decimal", "0")
+    negative = number < 0
+    size = abs(number)
+    if exact:
+        return _shortest(size, negative)
+    mantissa, exponent = f"{size:.{digits - 1}e}".split("e")
+    power = int(exponent)
+    shown = float(f"{mantissa}e{power}")
+    is_exact = math.isclose(shown, size, rel_tol=1e-12, abs_tol=0.0)
+    if power < -5 or power >= 15:
+        if is_exact:
+            mantissa = _strip_zeros(mantissa)
+        return Numeral(negative, "scientific", mantissa, exponent=power)
+    if is_exact:
+        return _shortest(shown, negative)
+    decimals = max(digits - 1 - power, 0)
+    return Numeral(negative, "decimal", f"{size:.{decimals}f}")
+
+
+def _shortest(size: float, negative: bool) -> Numeral:
+    if size.is_integer() and size < 1e15:
+        return Numeral(negative, "decimal", str(int(size)))
+    text = repr(size)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return Numeral(negative, "scientific", mantissa, exponent=int(exponent))
+    return Numeral(negative, "decimal", text)
+
+
+def _strip_zeros(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def number_precedence(n: Numeral, fraction_is_atom: bool) -> int:
+    if n.kind == "sympy":
+        from sympy.printing.precedence import precedence
+
+        p = precedence(n.value)
+        return PREC_SUM if p <= 40 else PREC_PRODUCT if p <= 50 else PREC_POWER if p <= 60 else PREC_ATOM
+    if n.negative:
+        return PREC_NEG
+    if n.kind == "fraction" and not fraction_is_atom:
+        return PREC_QUOTIENT
+    if n.kind == "scientific":
+        return PREC_PRODUCT
+    return PREC_ATOM
+
+
+# ---------------------------------------------------------------- names
+
+GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ",
+    "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ", "chi": "χ",
+    "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
+    "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "nabla": "∇", "partial": "∂", "ell": "ℓ",
+}
+GREEK_LATEX = {char: "\\" + name for name, char in GREEK.items() if name not in ("varepsilon", "phi")}
+GREEK_LATEX["φ"] = r"\varphi"
+GREEK_LATEX["ϕ"] = r"\phi"
+
+# Function names as students write them: (text, LaTeX).
+FUNCTIONS: dict[str, tuple[str, str]] = {
+    "sigmoid": ("σ", r"\sigma"),
+    "relu": ("ReLU", r"\operatorname{ReLU}"),
+    "leaky_relu": ("LeakyReLU", r"\operatorname{LeakyReLU}"),
+    "elu": ("ELU", r"\operatorname{ELU}"),
+    "gelu": ("GELU", r"\operatorname{GELU}"),
+    "softplus": ("softplus", r"\operatorname{softplus}"),
+    "softmax": ("softmax", r"\operatorname{softmax}"),
+    "log_softmax": ("ln softmax", r"\ln\operatorname{softmax}"),
+    "log": ("ln", r"\ln"),
+    "ln": ("ln", r"\ln"),
+    "exp": ("exp", r"\exp"),
+    "tanh": ("tanh", r"\tanh"),
+    "sin": ("sin", r"\sin"),
+    "cos": ("cos", r"\cos"),
+    "max": ("max", r"\max"),
+    "min": ("min", r"\min"),
+    "sum": ("Σ", r"\sum"),
+    "mean": ("mean", r"\operatorname{mean}"),
+    "sign": ("sign", r"\operatorname{sign}"),
+    "identity": ("id", r"\operatorname{id}"),
+    "linear": ("id", r"\operatorname{id}"),
+    "diag": ("diag", r"\operatorname{diag}"),
+}
+
+PRIMES = ("'", "′")
+
+# Unicode super- and subscripts (for text), and back (for LaTeX).
+SUPERSCRIPTS = dict(zip(
+    "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVW",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ"))
+SUBSCRIPTS = dict(zip("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
+FROM_SUPERSCRIPT = {v: k for k, v in SUPERSCRIPTS.items() if k != "−"}
+FROM_SUBSCRIPT = {v: k for k, v in SUBSCRIPTS.items() if k != "−"}
+EXPONENT_CHARS = set("0123456789+-−=()T")  # what a text exponent may raise; letters read badly
+
+
+def superscript(text: str, allowed: set[str] | None = None) -> str | None:
+    """``text`` in Unicode superscripts, or None where a character has none."""
+    if not text or any(c not in SUPERSCRIPTS or (allowed is not None and c not in allowed) for c in text):
+        return None
+    return "".join(SUPERSCRIPTS[c] for c in text)
+
+
+def subscript(text: str) -> str | None:
+    if not text or any(c not in SUBSCRIPTS for c in text):
+        return None
+    return "".join(SUBSCRIPTS[c] for c in text)
+
+
+def index_labels(symbol: m.Symbol) -> list[str]:
+    """A symbol's indices as printed: 1-based for network symbols, as stored for graph names."""
+    shift = 1 if symbol.one_based else 0
+    return [str(i + shift) if isinstance(i, int) else str(i) for i in symbol.index]
+
+
+def join_indices(labels: list[str]) -> str:
+    """w_12 when every index is one character, w_10,2 otherwise."""
+    return "".join(labels) if all(len(label) == 1 for label in labels) else ",".join(labels)
+
+
+IDENTIFIER = re.compile(r"^([A-Za-z]+|[^\W\d_])(\d*)$")
+
+
+def circled(number: int) -> str | None:
+    """① … ⑳, or None beyond 20."""
+    return chr(0x2460 + number - 1) if 1 <= number <= 20 else None
+
+
+# ---------------------------------------------------------------- op templates
+
+_PLACEHOLDER = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
+_MULTIPLY_AFTER = re.compile(  # what, right after a value, multiplies it: an operator, a bracket, a name, a command
+    r"^(\*|·|@|\\cdot|\\odot|\\times|\\,|\$|\(|[A-Za-z0-9]|\\(?!right|end|ge|le|ne|approx|quad|text|\\))")
+_FUNCTION_BEFORE = re.compile(r"(\\(ln|log|exp|sum|max|min|sin|cos|tanh)|\b(ln|log|max|min|sum|exp))$")
+
+
+def template_pieces(template: str) -> list[tuple[str, str | None]]:
+    """Split a registry template into (literal, None) and ("", placeholder name) pieces."""
+    pieces: list[tuple[str, str | None]] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        if match.start() > position:
+            pieces.append((template[position:match.start()], None))
+        pieces.append(("", match.group(1) or match.group(2)))
+        position = match.end()
+    if position < len(template):
+        pieces.append((template[position:], None))
+    return pieces
+
+
+def required_precedence(before: str, after: str) -> int:
+    """The precedence a value needs to stand between ``before`` and ``after`` in a template unbracketed.
+
+    ``before``/``after`` are the raw template text on either side (other
+    placeholders appear as ``$name``).
+    """
+    b, a = before.rstrip(), after.lstrip()
+    closing_power = a.startswith("}") and a[1:].lstrip().startswith("^") and b.endswith("{")
+    if a.startswith(("^", "**", "[", ".T", "_", "'")) or closing_power or b.endswith(("^", "**")):
+        return PREC_ATOM
+    opened = b == "" or b.endswith(("(", "{", "[", ",", "|", "&"))
+    closed = a == "" or a.startswith((")", "}", "]", ",", "|", "&", "\\right", "\\\\", "\\end"))
+    if opened and closed:
+        return 0
+    if b.endswith("/"):
+        return PREC_POWER
+    if b.endswith(MINUS_SIGNS) or a.startswith("/"):
+        return PREC_PRODUCT
+    if _FUNCTION_BEFORE.search(b):
+        return PREC_POWER
+    juxtaposed_before = bool(b) and (b[-1].isalnum() or b[-1] in ")}*·@" or b.endswith(("\\cdot", "\\odot", "\\,")))
+    if juxtaposed_before and not opened or _MULTIPLY_AFTER.match(a):
+        return PREC_PRODUCT
+    return PREC_SUM
+
+
+def template_precedence(template: str) -> int:
+    """How tightly a whole template binds, read from its top-level operators."""
+    t = template.strip()
+    if _PLACEHOLDER.fullmatch(t):
+        return -1  # the binding's own precedence
+    flat = _PLACEHOLDER.sub("X", t)
+    flat = re.sub(r"\\begin\{(\w+)\}.*?\\end\{\1\}", "X", flat)
+    depth, top = 0, []
+    for char in flat:
+        if char in "({[":
+            depth += 1
+        elif char in ")}]":
+            depth -= 1
+        elif depth == 0:
+            top.append(char)
+    s = "".join(top).replace("\\left", "").replace("\\right", "")
+    if re.search(r"(?<![<>=!])=(?!=)|\\approx|\\leftarrow|≈|←", s):
+        return PREC_RELATION
+    if re.search(r"\S\s*[-+−]\s*\S", s):
+        return PREC_SUM
+    if s.startswith(MINUS_SIGNS):
+        return PREC_NEG
+    if "/" in s:
+        return PREC_QUOTIENT
+    if re.search(r"\*|@|·|\\cdot|\\odot|\\times|\\,|\s", s):
+        return PREC_PRODUCT
+    if "^" in s:
+        return PREC_POWER
+    return PREC_ATOM
+
+
+def get_op(name: str) -> Any:
+    from gradwork.ops import get_op as registry_get_op  # the registry is data the printers read
+
+    return registry_get_op(name)
+
+
+def template_source(expr: m.OpTemplate, latex: bool) -> tuple[str, int | None]:
+    """The registry template an OpTemplate refers to, for LaTeX or text, and its declared precedence."""
+    op = get_op(expr.op)
+    part = expr.part
+    if part == "notation":
+        return (op.notation.latex if latex else op.notation.text), op.notation.precedence
+    if part == "partial":
+        partial = op.partial(expr.position)
+        return (partial.latex if latex else partial.text), None
+    if part == "term":
+        if op.term is None:
+            raise UnsupportedError(f"op {op.name!r} has no per-output term to print")
+        return (op.term.latex if latex else op.term.text), op.term.precedence
+    if part in ("element_diagonal", "element_off_diagonal"):
+        if op.element_partials is None:
+            raise UnsupportedError(f"op {op.name!r} has no per-element derivatives to print")
+        notation = op.element_partials[0 if part == "element_diagonal" else 1]
+        return (notation.latex if latex else notation.text), notation.precedence
+    if part == "definition":
+        if latex:
+            return op.definition_latex, None
+        return (op.definition_text or op.notation.text), None  # an op without one shows its notation
+    raise UnsupportedError(f"OpTemplate part {part!r} is not one the printers know")
+
+
+# ---------------------------------------------------------------- the printer base
+
+
+class Printer(Dispatcher):
+    """Prints a formula as a string; subclasses give the notation (text, LaTeX)."""
+
+    settings_spec: ClassVar[dict[str, Setting]] = {"digits": DIGITS}
+    method_prefix: ClassVar[str] = "_print_"
+    latex: ClassVar[bool] = False
+    fraction_is_atom: ClassVar[bool] = False
+    quotient_is_atom: ClassVar[bool] = False
+
+    def doprint(self, expr: Any) -> str:
+        return self.print(expr)
+
+    def print(self, expr: Any, required: int = 0) -> str:
+        """``expr`` printed, bracketed if it binds less tightly than ``required``."""
+        expr = as_expr(expr)
+        text = self.dispatch(expr)
+        if self.precedence(expr) < required or (required >= PREC_PRODUCT and text.startswith(MINUS_SIGNS)):
+            return self.bracket(text)
+        return text
+
+    def bracket(self, text: str) -> str:
+        return f"({text})"
+
+    def precedence(self, expr: Any) -> int:
+        expr = as_expr(expr)
+        if isinstance(expr, m.Number):
+            if isinstance(expr.value, (list, tuple)) or hasattr(expr.value, "ndim") and expr.value.ndim:
+                return PREC_ATOM
+            return number_precedence(self.numeral(expr), self.fraction_is_atom)
+        if isinstance(expr, m.Symbol):
+            # A superscript already there (w⁽¹⁾, w′) must be bracketed before another one (a power, ᵀ).
+            return PREC_POSTFIX if expr.layer is not None or expr.updated else PREC_ATOM
+        if isinstance(expr, (m.Quotient, m.Derivative)) and self.quotient_is_atom:
+            return PREC_ATOM
+        if isinstance(expr, m.Product) and len(expr.factors) == 1:
+            return self.precedence(expr.factors[0])
+        if isinstance(expr, m.Sum) and len(expr.terms) == 1:
+            return self.precedence(expr.terms[0])
+        if isinstance(expr, m.OpTemplate):
+            return self._template_precedence(expr)
+        for klass in type(expr).__mro__:
+            if klass.__name__ in PRECEDENCE:
+                return PRECEDENCE[klass.__name__]
+        return PREC_ATOM
+
+    def numeral(self, number: m.Number) -> Numeral:
+        return numeral(number.value, self.settings["digits"], number.exact)
+
+    # ---------------------------------------------------------- op templates
+    def _template_precedence(self, expr: m.OpTemplate) -> int:
+        template, declared = template_source(expr, self.latex)
+        inferred = template_precedence(template)
+        if inferred == -1:
+            name = _PLACEHOLDER.fullmatch(template.strip())
+            bound = dict(expr.bindings).get((name.group(1) or name.group(2)) if name else "")
+            return self.precedence(bound) if bound is not None else PREC_ATOM
+        return inferred if declared is None else min(declared, inferred)
+
+    def _print_OpTemplate(self, expr: m.OpTemplate) -> str:
+        template, _ = template_source(expr, self.latex)
+        bindings = dict(expr.bindings)
+        out = []
+        position = 0
+        pieces = template_pieces(template)
+        for i, (literal, name) in enumerate(pieces):
+            if name is None:
+                out.append(self.template_literal(literal))
+                position += len(literal)
+                continue
+            raw = _PLACEHOLDER.match(template, position)
+            assert raw is not None
+            before, after = template[:position], template[raw.end():]
+            value = bindings.get(name, m.Symbol(name))
+            self.place_binding(out, before, self.print(value, required_precedence(before, after)))
+            position = raw.end()
+        return self.finish_template("".join(out))
+
+    def template_literal(self, literal: str) -> str:
+        return literal
+
+    def place_binding(self, out: list[str], before: str, text: str) -> None:
+        out.append(text)
+
+    def finish_template(self, text: str) -> str:
+        return text
+
+
+def as_expr(value: Any) -> Any:
+    """Plain numbers and nested sequences, where a formula is expected, as Number / Array."""
+    if isinstance(value, (list, tuple)):
+        return _nested_array(value, False)
+    if isinstance(value, m.Number) and (isinstance(value.value, (list, tuple)) or
+                                         getattr(value.value, "ndim", 0)):
+        rows = value.value.tolist() if hasattr(value.value, "tolist") else value.value
+        return _nested_array(rows, value.exact)
+    if type(value).__name__ == "ndarray":
+        return as_expr(m.Number(value)) if value.ndim else m.Number(value.item())
+    if isinstance(value, numbers.Number) and not isinstance(value, bool) or is_sympy(value):
+        return m.Number(value)
+    return value  # formulas, strings, and anything a printer will name as unsupported
+
+
+def _nested_array(rows: Any, exact: bool) -> m.Array:
+    def convert(item: Any) -> Any:
+        if isinstance(item, (list, tuple)):
+            return tuple(convert(i) for i in item)
+        return item if type(item).__module__ == m.__name__ else m.Number(item, exact)
+
+    return m.Array(tuple(convert(r) for r in rows))
+
+
+def array_is_matrix(array: m.Array) -> bool:
+    return bool(array.rows) and isinstance(array.rows[0], (tuple, list))
+
+
+# ---------------------------------------------------------------- the document renderer base
+
+
+class Renderer(Dispatcher):
+    """Renders a Derivation; ``_render_<StepClass>`` per step type."""
+
+    settings_spec: ClassVar[dict[str, Setting]] = {"digits": DIGITS}
+    method_prefix: ClassVar[str] = "_render_"
+
+    section: Any = None  # the section being rendered
+
+    def render(self, derivation: Any) -> str:
+        raise NotImplementedError
+
+    def preface(self, derivation: Any) -> str:
+        """One line under the title: the style, and how numbers are shown."""
+        style = f"{derivation.style.capitalize()} style."
+        if derivation.mode == "exact":
+            return f"{style} Exact arithmetic: numbers are fractions."
+        if derivation.mode == "symbolic":
+            return f"{style} Symbolic: results are formulas."
+        return (f"{style} Numbers are computed at full precision and shown to "
+                f"{self.settings['digits']} significant figures.")
+
+    def _same_title(self, title: str) -> bool:
+        """A table titled like its section needs no second heading."""
+        return self.section is not None and self.section.title == title
+
+    @staticmethod
+    def factor_values(derivation: Any) -> dict[int, Any]:
+        """Each numbered chain-rule factor's value, so a product of labels can be shown with numbers."""
+        from gradwork.explain.steps import Factor
+
+        return {step.label: step.value for step in derivation.steps() if isinstance(step, Factor)}
+
+    @staticmethod
+    def chain_sides(step: Any, values: dict[int, Any]) -> list[Any]:
+        """∂L/∂w = ①·② (+ …) = numbers = value, as formula sides."""
+        def product(path: tuple[int, ...], numbers: bool) -> Any:
+            factors = tuple(values[label] if numbers else m.Label(label) for label in path)
+            return factors[0] if len(factors) == 1 else m.Product(factors)
+
+        def total(numbers: bool) -> Any:
+            terms = tuple(product(path, numbers) for path in step.paths)
+            return terms[0] if len(terms) == 1 else m.Sum(terms)
+
+        sides: list[Any] = [step.lhs]
+        if step.paths:
+            sides.append(total(False))
+            if all(label in values for path in step.paths for label in path):
+                sides.append(total(True))
+        sides.append(step.value)
+        return sides
+
+    @staticmethod
+    def compute_sides(step: Any) -> list[Any]:
+        return [s for s in (step.lhs, step.formula, step.substituted, step.result) if s is not None]
+
+
+def dedupe(printed: list[str]) -> list[int]:
+    """Indices of sides to keep: a side printed exactly like the one before it says nothing new."""
+    keep = []
+    for i, text in enumerate(printed):
+        if i and text == printed[keep[-1]]:
+            continue
+        keep.append(i)
+    return keep
+
+
+def reused_note(reused: tuple[int, ...], label: Callable[[int], str]) -> str | None:
+    if not reused:
+        return None
+    names = [label(n) for n in reused]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{listed} {'was' if len(names) == 1 else 'were'} derived above."
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

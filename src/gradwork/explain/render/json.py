@@ -1,0 +1,176 @@
+"""Steps as JSON-ready data: the ``steps`` list of ``gradwork solve --format json``.
+
+Every step is ``{"type": "<step class in snake_case>", "section": ..., "phase": ..., <its fields>}``;
+every formula is a dict with a ``"type"`` key too (``{"type": "symbol", "base": "w", "layer": "1",
+"index": [0, 1], ...}``). Numbers: ``{"type": "number", "value": 0.4013..., "exact": false,
+"display": "0.4013"}`` where ``value`` is the full-precision float (an int where the value is
+an integer, a ``"3/8"`` string for a fraction, a SymPy string for a formula, ``"nan"``/``"inf"``
+where JSON has no number) and ``display`` is the value as the text renderer shows it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields, is_dataclass
+from fractions import Fraction
+from typing import Any
+
+from gradwork.explain import math as m
+from gradwork.explain import steps as s
+from gradwork.explain.render.base import Renderer, as_expr, is_sympy, snake
+
+
+def number_value(value: Any) -> Any:
+    """A number as JSON: int or float, "3/8" for a fraction, a string for SymPy or non-finite values."""
+    if is_sympy(value):
+        if value.is_Integer:
+            return int(value)
+        return float(value) if value.is_Float else str(value)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
+        return int(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return "nan"
+    if math.isinf(number):
+        return "inf" if number > 0 else "-inf"
+    return number
+
+
+class JsonRenderer(Renderer):
+    """Steps and formulas as nested dicts, dispatching on class like the other renderers."""
+
+    def render(self, derivation: s.Derivation) -> str:
+        import json
+
+        return json.dumps(self.steps(derivation), indent=2, ensure_ascii=False)
+
+    def steps(self, derivation: s.Derivation) -> list[dict[str, Any]]:
+        from gradwork.explain.render.text import TextPrinter
+
+        self.text = TextPrinter(digits=self.settings["digits"])
+        out = []
+        for section in derivation.sections:
+            for step in section.steps:
+                data = self.dispatch(step)
+                data.setdefault("phase", section.phase)
+                data["section"] = section.title
+                out.append(data)
+        return out
+
+    def value(self, value: Any) -> Any:
+        """Any field of a step or formula, converted."""
+        if isinstance(value, str) or value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, (tuple, list)):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): self.value(v) for k, v in value.items()}
+        if is_dataclass(value):
+            return self.dispatch(value)
+        if isinstance(value, int):
+            return value
+        return self.dispatch(as_expr(value))
+
+    def fields_of(self, obj: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": snake(type(obj).__name__)}
+        for f in fields(obj):
+            data[f.name] = self.value(getattr(obj, f.name))
+        return data
+
+    # ---------------------------------------------------------- formulas
+    def _render_Number(self, number: m.Number) -> dict[str, Any]:
+        expr = as_expr(number)
+        if isinstance(expr, m.Array):
+            return self.dispatch(expr)
+        return {"type": "number", "value": number_value(number.value), "exact": number.exact,
+                "display": self.text.print(number)}
+
+    def _render_OpTemplate(self, expr: m.OpTemplate) -> dict[str, Any]:
+        return {"type": "op_template", "op": expr.op, "part": expr.part, "position": expr.position,
+                "bindings": {name: self.value(bound) for name, bound in expr.bindings}}
+
+    def _render_Cases(self, expr: m.Cases) -> dict[str, Any]:
+        return {"type": "cases", "branches": [{"value": self.value(v), "condition": self.value(c)}
+                                              for v, c in expr.branches]}
+
+    def _render_Symbol(self, expr: m.Symbol) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Array(self, expr: m.Array) -> dict[str, Any]:
+        return {"type": "array", "rows": self.value(expr.rows)}
+
+    def _render_Sum(self, expr: m.Sum) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Product(self, expr: m.Product) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Quotient(self, expr: m.Quotient) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Power(self, expr: m.Power) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Neg(self, expr: m.Neg) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Call(self, expr: m.Call) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Transpose(self, expr: m.Transpose) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Derivative(self, expr: m.Derivative) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Label(self, expr: m.Label) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Words(self, expr: m.Words) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    def _render_Relation(self, expr: m.Relation) -> dict[str, Any]:
+        return self.fields_of(expr)
+
+    # ---------------------------------------------------------- steps
+    def _render_Prose(self, step: s.Prose) -> dict[str, Any]:
+        return self.fields_of(step)
+
+    def _render_Given(self, step: s.Given) -> dict[str, Any]:
+        return self.fields_of(step)
+
+    def _render_Definition(self, step: s.Definition) -> dict[str, Any]:
+        return self.fields_of(step)
+
+    def _render_Compute(self, step: s.Compute) -> dict[str, Any]:
+        return self.fields_of(step)
+
+    def _render_Factor(self, step: s.Factor) -> dict[str, Any]:
+        return self.fields_of(step)
+
+    def _render_ChainProduct(self, step: s.ChainProduct) -> dict[str, Any]:
+        return self.fields_of(step)
+
+    def _render_Fork(self, step: s.Fork) -> dict[str, Any]:
+        return self.fields_of(step)
+
+    def _render_Update(self, step: s.Update) -> dict[str, Any]:
+        return self.fields_of(step)
+
+    def _render_Table(self, step: s.Table) -> dict[str, Any]:
+        return self.fields_of(step)
+
+    def _render_Pitfall(self, step: s.Pitfall) -> dict[str, Any]:
+        return self.fields_of(step)
+
+
+def steps_to_json(derivation: s.Derivation, digits: int = 4) -> list[dict[str, Any]]:
+    """The derivation's steps as JSON-ready dicts, in order."""
+    return JsonRenderer(digits=digits).steps(derivation)

@@ -1,0 +1,467 @@
+r"""LaTeX: formulas (``w^{(1)}_{12}``, ``\frac{\partial L}{\partial w}``) and a standalone document.
+
+The document needs only article, amsmath, amssymb, geometry and longtable
+(all in Debian's texlive-latex-base) and compiles with
+``pdflatex -halt-on-error``. pdflatex cannot typeset arbitrary Unicode, so
+text is converted to LaTeX (σ -> ``\ensuremath{\sigma}``, ① ->
+``\textcircled{\scriptsize 1}``); Markdown and HTML, whose math engines read
+Unicode, use the same printer with ``unicode_text=True``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, ClassVar
+
+from gradwork.explain import math as m
+from gradwork.explain import steps as s
+from gradwork.explain.render.base import (
+    FLAG, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, MINUS_SIGNS, PREC_ATOM,
+    PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION, PREC_SUM, Printer, Renderer, Setting, array_is_matrix, circled,
+    dedupe, index_labels, join_indices, reused_note,
+)
+from gradwork.explain.render.text import product_factors, split_primes
+
+# ---------------------------------------------------------------- Unicode to LaTeX
+
+UNICODE_MATH: dict[str, str] = {
+    "−": "-", "·": r"\cdot", "⊙": r"\odot", "∂": r"\partial", "×": r"\times", "≈": r"\approx", "≤": r"\le",
+    "≥": r"\ge", "≠": r"\ne", "←": r"\leftarrow", "→": r"\rightarrow", "∞": r"\infty", "∇": r"\nabla",
+    "Σ": r"\sum", "∑": r"\sum", "′": "'", "″": "''", "…": r"\dots", "⊤": r"\top", "½": r"\tfrac{1}{2}",
+    "ℓ": r"\ell", "∈": r"\in", "√": r"\surd", "±": r"\pm", "⋅": r"\cdot", "∘": r"\circ",
+}
+_TEXT_ASCII = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#",
+    "_": r"\_", "^": r"\^{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+_TEXT_SYMBOLS = {
+    "—": "---", "–": "--", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\dots{}", "⚠": r"\textbf{!}",
+    "•": r"\textbullet{}", "\u00a0": "~", "✓": r"\ensuremath{\checkmark}", "°": r"\ensuremath{^\circ}",
+}
+_ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0327": "c", "\u030c": "v"}
+
+
+def latex_text(text: str, unicode_ok: bool = False) -> str:
+    """Plain text for LaTeX text mode, every character pdflatex-safe; ``unicode_ok`` leaves it as it is."""
+    if unicode_ok:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c.isascii():
+            out.append(_TEXT_ASCII.get(c, c))
+        elif c in FROM_SUPERSCRIPT or c in FROM_SUBSCRIPT:
+            table, mark = (FROM_SUPERSCRIPT, "^") if c in FROM_SUPERSCRIPT else (FROM_SUBSCRIPT, "_")
+            j = i
+            while j < len(text) and text[j] in table:
+                j += 1
+            out.append(rf"\ensuremath{{{mark}{{{''.join(table[ch] for ch in text[i:j])}}}}}")
+            i = j
+            continue
+        elif c in _TEXT_SYMBOLS:
+            out.append(_TEXT_SYMBOLS[c])
+        elif circled_number(c):
+            out.append(textcircled(circled_number(c)))
+        elif c in GREEK_LATEX or c in UNICODE_MATH:
+            out.append(rf"\ensuremath{{{GREEK_LATEX.get(c) or UNICODE_MATH[c]}}}")
+        else:
+            out.append(_accented(c))
+        i += 1
+    return "".join(out)
+
+
+def _accented(c: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", c)
+    base, marks = decomposed[:1], decomposed[1:]
+    if base.isascii() and base.isalpha() and all(mark in _ACCENTS for mark in marks):
+        for mark in marks:
+            base = f"\\{_ACCENTS[mark]}{{{base}}}"
+        return base
+    if decomposed.isascii():
+        return "".join(_TEXT_ASCII.get(ch, ch) for ch in decomposed)
+    return "?"
+
+
+def circled_number(c: str) -> int | None:
+    return ord(c) - 0x2460 + 1 if 0x2460 <= ord(c) <= 0x2473 else None
+
+
+def textcircled(number: int) -> str:
+    """A circled number from Computer Modern alone (\\textcircled would need TS1 bitmap fonts)."""
+    size = r"\scriptsize" if number < 10 else r"\tiny"
+    return rf"\ooalign{{\hfil\raise0.07ex\hbox{{{size} {number}}}\hfil\crcr\mbox{{$\bigcirc$}}}}"
+
+
+def unicode_math(text: str, unicode_ok: bool = False) -> str:
+    """Free-form math written in Unicode (``σ′(z_j⁽ᴸ⁾)``, ``x**2``) as LaTeX math."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c in FROM_SUPERSCRIPT or c in FROM_SUBSCRIPT:
+            table, mark = (FROM_SUPERSCRIPT, "^") if c in FROM_SUPERSCRIPT else (FROM_SUBSCRIPT, "_")
+            j = i
+            while j < len(text) and text[j] in table:
+                j += 1
+            out.append(f"{mark}{{{unicode_math(''.join(table[ch] for ch in text[i:j]), unicode_ok)}}}")
+            i = j
+            continue
+        if text.startswith("**", i) or (c in "_^" and i + 1 < len(text) and text[i + 1].isalnum()):
+            mark = "_" if c == "_" else "^"
+            i += 2 if text.startswith("**", i) else 1
+            j = i
+            while j < len(text) and text[j].isalnum():
+                j += 1
+            out.append(f"{mark}{{{text[i:j]}}}")
+            i = j
+            continue
+        if c == "*":
+            out.append(r"\cdot ")
+        elif c in GREEK_LATEX and c != "Σ":
+            out.append(GREEK_LATEX[c] + " ")
+        elif c in UNICODE_MATH:
+            command = UNICODE_MATH[c]
+            out.append(command + (" " if command.startswith("\\") else ""))
+        elif c in "{}$&%#":
+            out.append("\\" + c)
+        elif c == "\\":
+            out.append(r"\backslash ")
+        elif c == "~":
+            out.append(r"\sim ")
+        elif c.isascii():
+            out.append(c)
+        else:
+            out.append(rf"\text{{{latex_text(c, unicode_ok)}}}")
+        i += 1
+    return "".join(out).strip()
+
+
+_MATH_ESCAPES = {"{": r"\{", "}": r"\}", "\\": r"\backslash ", "$": r"\$", "%": r"\%", "#": r"\#", "&": r"\&"}
+_TEXT_SPECIAL = re.compile(r"([{}\\$%#&])")
+_TALL = re.compile(r"\\(frac|tfrac|begin|sum|left|sqrt)")
+
+
+# ---------------------------------------------------------------- formulas
+
+
+class LatexPrinter(Printer):
+    r"""Formulas as LaTeX math: ``z^{(1)} = W^{(1)} x = \begin{pmatrix} 5 \\ 7 \end{pmatrix}``.
+
+    ``unicode_text``: whether ``\text{}`` may hold Unicode (MathJax, MathML)
+    or must be pdflatex-safe ASCII.
+    """
+
+    settings_spec: ClassVar[dict[str, Setting]] = {"unicode_text": FLAG}
+    latex = True
+    fraction_is_atom = True
+    quotient_is_atom = True
+    RELATIONS: ClassVar[dict[str, str]] = {
+        "=": "=", "≈": r"\approx", "←": r"\leftarrow", "<": "<", ">": ">", "≤": r"\le", "≥": r"\ge"}
+    PRODUCT_SIGNS: ClassVar[dict[str, str]] = {"dot": r" \cdot ", "hadamard": r" \odot ", "matmul": " "}
+
+    def bracket(self, text: str) -> str:
+        return rf"\left({text}\right)" if _TALL.search(text) else f"({text})"
+
+    def text(self, words: str) -> str:
+        if not self.settings["unicode_text"]:
+            return rf"\text{{{latex_text(words)}}}"
+        # Math engines take \text{} literally (no \{ inside), so LaTeX's specials go between text runs.
+        pieces = []
+        for run in _TEXT_SPECIAL.split(words):
+            if not run:
+                continue
+            pieces.append(_MATH_ESCAPES[run] if run in _MATH_ESCAPES else rf"\text{{{run}}}")
+        return "".join(pieces) or r"\text{}"
+
+    def relation_op(self, op: str) -> str:
+        return self.RELATIONS.get(op, op)
+
+    # ---------------------------------------------------------- names
+    def name(self, base: str) -> tuple[str, bool]:
+        """A symbol's base as LaTeX, and whether it is simple enough to take scripts directly."""
+        if base in GREEK:
+            return "\\" + base, True
+        if base in GREEK_LATEX:
+            return GREEK_LATEX[base], True
+        match = IDENTIFIER.match(base)
+        if match:
+            letters, digits = match.groups()
+            if letters in GREEK_LATEX:
+                head = GREEK_LATEX[letters]
+            elif not letters.isascii():
+                return "{" + unicode_math(base, self.settings["unicode_text"]) + "}", False
+            else:
+                head = letters if len(letters) == 1 else rf"\mathrm{{{letters}}}"
+            return (head + f"_{{{digits}}}", False) if digits else (head, True)
+        return "{" + unicode_math(base, self.settings["unicode_text"]) + "}", False
+
+    def layer(self, layer: str) -> str:
+        if layer.isalpha() and len(layer) > 1:
+            return rf"\mathrm{{{latex_text(layer)}}}"
+        return unicode_math(layer, self.settings["unicode_text"])
+
+    def function(self, name: str) -> str:
+        if name in FUNCTIONS:
+            return FUNCTIONS[name][1]
+        if name in GREEK:
+            return "\\" + name
+        if name in GREEK_LATEX:
+            return GREEK_LATEX[name]
+        if len(name) == 1 and name.isascii() and name.isalpha():
+            return name
+        if re.fullmatch(r"[A-Za-z_]+", name):
+            escaped = name.replace("_", r"\_")
+            return rf"\operatorname{{{escaped}}}"
+        return "{" + unicode_math(name, self.settings["unicode_text"]) + "}"
+
+    # ---------------------------------------------------------- nodes
+    def _print_Symbol(self, symbol: m.Symbol, extra_sup: str = "") -> str:
+        base, simple = self.name(symbol.base)
+        text = base + ("'" if symbol.updated else "")
+        sup = ("(" + self.layer(symbol.layer) + ")" if symbol.layer is not None else "") + extra_sup
+        if sup:
+            text += f"^{{{sup}}}"
+        labels = index_labels(symbol)
+        if labels:
+            index = ",".join(labels) if not symbol.one_based else join_indices(labels)
+            text += f"_{{{index}}}" if simple or sup else f"[{index}]"
+        return text
+
+    def _print_Number(self, number: m.Number) -> str:
+        n = self.numeral(number)
+        sign = "-" if n.negative else ""
+        if n.kind == "sympy":
+            import sympy
+
+            return sympy.latex(n.value)
+        if n.kind == "fraction":
+            return rf"{sign}\frac{{{n.digits}}}{{{n.denominator}}}"
+        if n.kind == "scientific":
+            return rf"{sign}{n.digits} \times 10^{{{n.exponent}}}"
+        if n.kind == "infinity":
+            return sign + r"\infty"
+        if n.kind == "nan":
+            return r"\text{NaN}"
+        return sign + n.digits
+
+    def _print_Array(self, array: m.Array) -> str:
+        if not array_is_matrix(array):
+            body = r" \\ ".join(self.print(e) for e in array.rows)
+        else:
+            body = r" \\ ".join(" & ".join(self._cell(c) for c in row) for row in array.rows)
+        return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
+
+    def _cell(self, cell: Any) -> str:
+        if isinstance(cell, (tuple, list)):
+            return self._print_Array(m.Array(tuple(cell)))
+        return self.print(cell)
+
+    def _print_Sum(self, expr: m.Sum) -> str:
+        if not expr.terms:
+            return "0"
+        out = self.print(expr.terms[0], PREC_SUM)
+        for term in expr.terms[1:]:
+            text = self.print(term, PREC_SUM)
+            out += f" - {text[1:].lstrip()}" if text.startswith(MINUS_SIGNS) else f" + {text}"
+        return out
+
+    def _print_Product(self, expr: m.Product) -> str:
+        return self.PRODUCT_SIGNS[expr.kind].join(product_factors(self, expr))
+
+    def _print_Quotient(self, expr: m.Quotient) -> str:
+        return rf"\frac{{{self.print(expr.numerator)}}}{{{self.print(expr.denominator)}}}"
+
+    def _print_Power(self, expr: m.Power) -> str:
+        base = self.print(expr.base, PREC_ATOM)
+        if base.startswith((r"\frac", r"-\frac")):  # an atom, but a raised fraction reads as raising its denominator
+            base = self.bracket(base)
+        return f"{base}^{{{self.print(expr.exponent)}}}"
+
+    def _print_Neg(self, expr: m.Neg) -> str:
+        return "-" + self.print(expr.operand, PREC_PRODUCT)
+
+    def _print_Call(self, expr: m.Call) -> str:
+        name, primes = split_primes(expr.function)
+        args = ", ".join(self.print(a) for a in expr.args)
+        if name == "sqrt" and len(expr.args) == 1 and not primes:
+            return rf"\sqrt{{{args}}}"
+        if name == "abs" and len(expr.args) == 1 and not primes:
+            return rf"\left|{args}\right|"
+        return self.function(name) + "'" * primes + self.bracket(args)
+
+    def _print_Transpose(self, expr: m.Transpose) -> str:
+        if isinstance(expr.operand, m.Symbol):
+            return self._print_Symbol(expr.operand, extra_sup=r"\top")
+        return self.print(expr.operand, PREC_ATOM) + r"^{\top}"
+
+    def _print_Derivative(self, expr: m.Derivative) -> str:
+        wrt = self.print(expr.wrt, PREC_POSTFIX)
+        if self.precedence(expr.of) >= PREC_POSTFIX:
+            return rf"\frac{{\partial {self.print(expr.of)}}}{{\partial {wrt}}}"
+        return rf"\frac{{\partial}}{{\partial {wrt}}}\left({self.print(expr.of)}\right)"
+
+    def _print_Label(self, expr: m.Label) -> str:
+        if self.settings["unicode_text"]:
+            return rf"\text{{{circled(expr.number) or f'({expr.number})'}}}"
+        return rf"\text{{{textcircled(expr.number)}}}"
+
+    def _print_Words(self, expr: m.Words) -> str:
+        return self.text(expr.text)
+
+    def _print_Cases(self, expr: m.Cases) -> str:
+        rows = []
+        for value, condition in expr.branches:
+            when = self.print(condition) if isinstance(condition, m.Words) else \
+                rf"\text{{if }} {self.print(condition)}"
+            rows.append(f"{self.print(value)} & {when}")
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+
+    def _print_Relation(self, expr: m.Relation) -> str:
+        sign = f" {self.relation_op(expr.op)} "
+        return sign.join(self.print(side, PREC_RELATION + 1) for side in expr.sides)
+
+
+# ---------------------------------------------------------------- shared by the LaTeX-math documents
+
+
+class MathDocument(Renderer):
+    """Steps as LaTeX formulas plus prose; subclasses decide how text and math are wrapped."""
+
+    unicode_text: ClassVar[bool] = False
+
+    def setup(self, derivation: s.Derivation) -> None:
+        self.printer = LatexPrinter(digits=self.settings["digits"], unicode_text=self.unicode_text)
+        self.values = self.factor_values(derivation)
+
+    def math(self, expr: Any) -> str:
+        return self.printer.print(expr)
+
+    def chain(self, sides: list[Any], op: str = "=") -> str:
+        printed = [self.printer.print(side, PREC_RELATION + 1) for side in sides]
+        return f" {self.printer.relation_op(op)} ".join(printed[i] for i in dedupe(printed))
+
+    def relation(self, expr: Any) -> str:
+        if isinstance(expr, m.Relation):
+            return self.chain(list(expr.sides), expr.op)
+        return self.math(expr)
+
+    def compute_math(self, step: s.Compute) -> str:
+        return self.chain(self.compute_sides(step))
+
+    def factor_math(self, step: s.Factor) -> str:
+        sides = [step.derivative] + ([step.formula] if step.formula is not None else []) + [step.value]
+        return self.math(m.Label(step.label)) + r"\quad " + self.chain(sides)
+
+    def chain_math(self, step: s.ChainProduct) -> str:
+        return self.chain(self.chain_sides(step, self.values))
+
+    def fork_math(self, step: s.Fork) -> str:
+        contributions = m.Sum(step.contributions) if len(step.contributions) > 1 else step.contributions[0]
+        return self.chain([step.lhs, contributions, step.total])
+
+    def chain_notes(self, step: s.ChainProduct) -> list[str]:
+        reused = reused_note(step.reused, lambda n: circled(n) or f"({n})")
+        return [note for note in (reused, step.note) if note]
+
+
+
+class LatexRenderer(MathDocument):
+    """A standalone LaTeX document (``pdflatex -halt-on-error`` compiles it)."""
+
+    PREAMBLE = "\n".join([
+        r"\documentclass[11pt]{article}",
+        r"\usepackage{amsmath}",
+        r"\usepackage{amssymb}",
+        r"\usepackage[margin=2cm]{geometry}",
+        r"\usepackage{longtable}",
+        r"\setcounter{MaxMatrixCols}{100}",
+        r"\setlength{\parindent}{0pt}",
+        r"\setlength{\parskip}{0.5em}",
+        r"\allowdisplaybreaks",
+    ])
+
+    def render(self, derivation: s.Derivation) -> str:
+        self.setup(derivation)
+        title = self.text(derivation.title or "Worked solution")
+        out = [self.PREAMBLE, r"\begin{document}",
+               r"\section*{" + title + "}", r"\textit{" + self.text(self.preface(derivation)) + "}", ""]
+        for section in derivation.sections:
+            self.section = section
+            out.append(r"\subsection*{" + self.text(section.title) + "}")
+            for step in section.steps:
+                out.append(self.dispatch(step))
+            out.append("")
+        out.append(r"\end{document}")
+        return "\n".join(out) + "\n"
+
+    def text(self, words: str) -> str:
+        return latex_text(words)
+
+    @staticmethod
+    def display(math: str) -> str:
+        return r"\[ " + math + r" \]"
+
+    def aligned(self, items: tuple[Any, ...]) -> str:
+        """Relations one per line, aligned at their first sign."""
+        lines = []
+        for item in items:
+            if isinstance(item, m.Relation) and len(item.sides) > 1:
+                first = self.printer.print(item.sides[0], PREC_RELATION + 1)
+                rest = self.chain(list(item.sides[1:]), item.op)
+                lines.append(f"{first} &{self.printer.relation_op(item.op)} {rest}")
+            else:
+                lines.append("&" + self.math(item))
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+    def note(self, text: str | None) -> str:
+        return ("\n" + r"{\small\itshape " + self.text(text) + "}\n") if text else ""
+
+    # ---------------------------------------------------------- steps
+    def _render_Prose(self, step: s.Prose) -> str:
+        out = self.text(step.text) + "\n" if step.text else ""
+        return out + (self.display(self.relation(step.math)) if step.math is not None else "")
+
+    def _render_Given(self, step: s.Given) -> str:
+        return "Given:\n" + self.aligned(step.items)
+
+    def _render_Definition(self, step: s.Definition) -> str:
+        lines = [self.relation(step.formula)]
+        if step.derivative is not None:
+            lines.append(self.relation(step.derivative))
+        return "\\begin{gather*}\n" + " \\\\\n".join(lines) + "\n\\end{gather*}" + self.note(step.sentence)
+
+    def _render_Compute(self, step: s.Compute) -> str:
+        out = self.display(self.compute_math(step))
+        if step.parts:
+            out += "\n" + self.aligned(step.parts)
+        return out + self.note(step.note)
+
+    def _render_Factor(self, step: s.Factor) -> str:
+        return self.display(self.factor_math(step))
+
+    def _render_ChainProduct(self, step: s.ChainProduct) -> str:
+        return self.display(self.chain_math(step)) + "".join(self.note(n) for n in self.chain_notes(step))
+
+    def _render_Fork(self, step: s.Fork) -> str:
+        return self.display(self.fork_math(step)) + self.note(step.reason)
+
+    def _render_Update(self, step: s.Update) -> str:
+        return self.display(self.relation(step.relation)) + (self.note("Frozen: not updated.") if step.frozen else "")
+
+    def _render_Table(self, step: s.Table) -> str:
+        columns = len(step.columns)
+        head = " & ".join(r"\textbf{" + self.text(c) + "}" for c in step.columns)
+        rows = [" & ".join(self.text(c) if isinstance(c, str) else f"${self.math(c)}$" for c in row)
+                for row in step.rows]
+        lines = [r"\begin{longtable}{" + "l" * columns + "}", r"\hline", head + r" \\", r"\hline", r"\endhead"]
+        lines += [row + r" \\" for row in rows]
+        lines += [r"\hline", r"\end{longtable}"]
+        title = "" if self._same_title(step.title) else r"\textbf{" + self.text(step.title) + "}\n"
+        return title + "\n".join(lines)
+
+
+    def _render_Pitfall(self, step: s.Pitfall) -> str:
+        return r"\textbf{!}~" + self.text(step.text) + "\n"

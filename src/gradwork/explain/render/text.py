@@ -1,0 +1,457 @@
+"""Terminal text: formulas in Unicode (w⁽¹⁾₁₂, ∂L/∂w, σ′), plain or coloured with rich.
+
+With ``color=True`` headings are coloured and every result is highlighted
+(rich, ANSI escapes); with ``color=False`` (output piped or written to a
+file) the same lines come out as plain text and tables as ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from gradwork.explain import math as m
+from gradwork.explain import steps as s
+from gradwork.explain.render.base import (
+    EXPONENT_CHARS, FLAG, FUNCTIONS, GREEK, IDENTIFIER, MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER,
+    PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION, PREC_SUM, PRIMES, Printer, Renderer, Setting, array_is_matrix,
+    circled, dedupe, index_labels, join_indices, reused_note, subscript, superscript,
+)
+
+# ---------------------------------------------------------------- formulas
+
+
+class TextPrinter(Printer):
+    """Formulas as one line of Unicode text: ``net⁽¹⁾ = W⁽¹⁾x = (−2·2 + 3·3, 2·2 + 1·3) = (5, 7)``.
+
+    Layer superscripts and 1-based indices use Unicode super/subscripts where
+    every character has one (``w⁽¹⁾₁₂``, ``δ⁽ˡ⁾ⱼ``) and fall back to
+    ``w^(out)_(10,2)`` otherwise; graph-form names keep 0-based brackets (``x[0]``).
+    """
+
+    RELATIONS: ClassVar[dict[str, str]] = {"=": "=", "≈": "≈", "←": "←", "<": "<", ">": ">", "≤": "≤", "≥": "≥"}
+    PRODUCT_SIGNS: ClassVar[dict[str, str]] = {"dot": "·", "hadamard": " ⊙ ", "matmul": ""}
+
+    def _print_Symbol(self, symbol: m.Symbol) -> str:
+        text = name_text(symbol.base) + ("′" if symbol.updated else "")
+        if symbol.layer is not None:
+            # short layer tags read well raised (⁽¹⁾, ⁽ˡ⁻¹⁾); a layer's name does not
+            raised = superscript(f"({symbol.layer})") if len(symbol.layer) <= 3 else None
+            text += raised or f"^({symbol.layer})"
+        labels = index_labels(symbol)
+        if labels and not symbol.one_based:
+            text += "[" + ",".join(labels) + "]"
+        elif labels:
+            joined = join_indices(labels)
+            text += subscript(joined) or f"_({joined})"
+        return text
+
+    def _print_Number(self, number: m.Number) -> str:
+        n = self.numeral(number)
+        sign = "−" if n.negative else ""
+        if n.kind == "sympy":
+            return sympy_text(n.value)
+        if n.kind == "fraction":
+            return f"{sign}{n.digits}/{n.denominator}"
+        if n.kind == "scientific":
+            return f"{sign}{n.digits}×10{superscript(str(n.exponent))}"
+        if n.kind == "infinity":
+            return f"{sign}∞"
+        if n.kind == "nan":
+            return "NaN"
+        return sign + n.digits
+
+    def _print_Array(self, array: m.Array) -> str:
+        if not array_is_matrix(array):
+            return "(" + ", ".join(self.print(e) for e in array.rows) + ")"
+        return self._rows(array.rows)
+
+    def _rows(self, rows: Any) -> str:
+        if isinstance(rows, (tuple, list)):
+            return "[" + ", ".join(self._rows(r) for r in rows) + "]"
+        return self.print(rows)
+
+    def _print_Sum(self, expr: m.Sum) -> str:
+        if not expr.terms:
+            return "0"
+        out = self.print(expr.terms[0], PREC_SUM)
+        for term in expr.terms[1:]:
+            text = self.print(term, PREC_SUM)
+            out += f" − {text[1:].lstrip()}" if text.startswith(MINUS_SIGNS) else f" + {text}"
+        return out
+
+    def _print_Product(self, expr: m.Product) -> str:
+        texts = product_factors(self, expr)
+        if expr.kind != "matmul":
+            return self.PRODUCT_SIGNS[expr.kind].join(texts)
+        out = texts[0]
+        for text in texts[1:]:
+            if out[-1:].isalnum() and text[:1].isalnum() and not (out[-1:] in "⁾ᵀ" or text[:1].isdigit()):
+                out += " "  # Σₖ δₖ, W x; but W⁽¹⁾x and xᵀW stay together
+            out += text
+        return out
+
+    def _print_Quotient(self, expr: m.Quotient) -> str:
+        return f"{self.print(expr.numerator, PREC_NEG)} / {self.print(expr.denominator, PREC_POWER)}"
+
+    def _print_Power(self, expr: m.Power) -> str:
+        base = self.print(expr.base, PREC_ATOM)
+        exponent = self.print(expr.exponent)
+        raised = superscript(exponent, EXPONENT_CHARS)
+        if raised:
+            return base + raised
+        if self.precedence(expr.exponent) < PREC_ATOM or exponent.startswith(MINUS_SIGNS):
+            exponent = self.bracket(exponent)
+        return f"{base}^{exponent}"
+
+    def _print_Neg(self, expr: m.Neg) -> str:
+        return "−" + self.print(expr.operand, PREC_PRODUCT)
+
+    def _print_Call(self, expr: m.Call) -> str:
+        name, primes = split_primes(expr.function)
+        args = [self.print(a) for a in expr.args]
+        if name == "sqrt" and len(args) == 1:
+            inner = args[0] if self.precedence(expr.args[0]) >= PREC_ATOM else self.bracket(args[0])
+            return "√" + inner
+        if name == "abs" and len(args) == 1 and not primes:
+            return f"|{args[0]}|"
+        return f"{function_text(name)}{'′' * primes}({', '.join(args)})"
+
+    def _print_Transpose(self, expr: m.Transpose) -> str:
+        if isinstance(expr.operand, m.Symbol):
+            return self.print(expr.operand) + "ᵀ"
+        return self.print(expr.operand, PREC_ATOM) + "ᵀ"
+
+    def _print_Derivative(self, expr: m.Derivative) -> str:
+        return f"∂{self.print(expr.of, PREC_POSTFIX)}/∂{self.print(expr.wrt, PREC_POSTFIX)}"
+
+    def _print_Label(self, expr: m.Label) -> str:
+        return circled(expr.number) or f"({expr.number})"
+
+    def _print_Words(self, expr: m.Words) -> str:
+        return expr.text
+
+    def _print_Cases(self, expr: m.Cases) -> str:
+        branches = []
+        for value, condition in expr.branches:
+            when = self.print(condition) if isinstance(condition, m.Words) else "if " + self.print(condition)
+            branches.append(f"{self.print(value)} {when}")
+        return "{" + "; ".join(branches) + "}"
+
+    def _print_Relation(self, expr: m.Relation) -> str:
+        sign = f" {self.RELATIONS.get(expr.op, expr.op)} "
+        return sign.join(self.print(side, PREC_RELATION + 1) for side in expr.sides)
+
+    def relation_op(self, op: str) -> str:
+        return self.RELATIONS.get(op, op)
+
+    def template_literal(self, literal: str) -> str:
+        return typeset_template(literal)
+
+    def place_binding(self, out: list[str], before: str, text: str) -> None:
+        raised = superscript(text, EXPONENT_CHARS) if before.endswith(("^", "**")) else None
+        if raised and out and out[-1].endswith("^"):
+            out[-1] = out[-1][:-1]
+            out.append(raised)
+        else:
+            out.append(text)
+
+    def finish_template(self, text: str) -> str:
+        def raise_group(match: re.Match) -> str:
+            return superscript(match.group(1).replace(" ", ""), EXPONENT_CHARS) or match.group(0)
+
+        return _EXPONENT_GROUP.sub(raise_group, text)
+
+
+_EXPONENT_GROUP = re.compile(r"\^\(([^()]*)\)")
+
+
+def product_factors(printer: Printer, expr: m.Product) -> list[str]:
+    """Each factor printed: the first may keep a leading minus; later ones, and nested products, are bracketed."""
+    if not expr.factors:
+        return ["1"]
+    first = expr.factors[0]
+    texts = [printer.print(first, PREC_NEG)]
+    if len(expr.factors) > 1 and printer.precedence(first) == PREC_QUOTIENT:
+        texts[0] = printer.bracket(texts[0])  # (1 / 2)·x, not 1 / 2·x
+    for factor in expr.factors[1:]:
+        text = printer.print(factor, PREC_PRODUCT)
+        if isinstance(factor, m.Product) and len(factor.factors) > 1 and printer.precedence(factor) >= PREC_PRODUCT:
+            text = printer.bracket(text)  # keep the grouping the derivation built: 4·(−2)·(2·5)
+        texts.append(text)
+    return texts
+
+
+def split_primes(name: str) -> tuple[str, int]:
+    stripped = name.rstrip("".join(PRIMES))
+    return stripped, len(name) - len(stripped)
+
+
+def function_text(name: str) -> str:
+    if name in FUNCTIONS:
+        return FUNCTIONS[name][0]
+    return GREEK.get(name, name)
+
+
+def name_text(name: str) -> str:
+    """A symbol's base in Unicode: Greek names as letters, trailing digits as subscripts (w6 -> w₆)."""
+    if name in GREEK:
+        return GREEK[name]
+    match = IDENTIFIER.match(name)
+    if match and match.group(2):
+        return GREEK.get(match.group(1), match.group(1)) + (subscript(match.group(2)) or match.group(2))
+    return name
+
+
+_TYPOGRAPHY = [
+    (re.compile(r"\*\*"), "^"),
+    (re.compile(r"\s*\*\s*"), "·"),
+    (re.compile(r"\s*@\s*"), " "),
+    (re.compile(r">="), "≥"),
+    (re.compile(r"<="), "≤"),
+    (re.compile(r"=="), "="),
+    (re.compile(r"!="), "≠"),
+    (re.compile(r"-"), "−"),
+    (re.compile(r"\b1/2\b"), "½"),
+    (re.compile(r"\^2\b"), "²"),
+    (re.compile(r"\^T\b|\.T\b"), "ᵀ"),
+    (re.compile(r"\bleaky_relu\b"), "LeakyReLU"),
+    (re.compile(r"\blog_softmax\b"), "ln softmax"),
+    (re.compile(r"\bsigmoid\b"), "σ"),
+    (re.compile(r"\brelu\b"), "ReLU"),
+    (re.compile(r"\blog\b"), "ln"),
+    (re.compile(r"\bsqrt\b"), "√"),
+    (re.compile(r"\balpha\b"), "α"),
+    (re.compile(r"\bPhi\b"), "Φ"),
+    (re.compile(r"\bphi\b"), "φ"),
+    (re.compile(r"\bgelu\b"), "GELU"),
+    (re.compile(r"\belu\b"), "ELU"),
+    (re.compile(r"\bsum_(?=[a-z]\b)"), "Σ_"),
+    (re.compile(r"(?<=[A-Za-zΣ)])_([a-z0-9])\b"), lambda match: subscript(match.group(1)) or match.group(0)),
+]
+
+
+def typeset_template(literal: str) -> str:
+    """The registry's ASCII text templates in the notation the text printer uses (·, −, σ, ln, ²)."""
+    for pattern, replacement in _TYPOGRAPHY:
+        literal = pattern.sub(replacement, literal)
+    return literal
+
+
+# ---------------------------------------------------------------- documents
+
+
+@dataclass
+class _Line:
+    segments: list[tuple[str, str]]  # (text, style name)
+    indent: int = 0
+
+
+@dataclass
+class _TableBlock:
+    title: str
+    columns: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+
+
+_BLANK = _Line([])
+
+
+class TextRenderer(Renderer):
+    """A derivation as terminal text."""
+
+    settings_spec: ClassVar[dict[str, Setting]] = {
+        "color": FLAG,
+        "width": Setting(100, lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 40,
+                         "an integer of at least 40 (characters per line)"),
+    }
+    STYLES: ClassVar[dict[str, str]] = {
+        "title": "bold", "heading": "bold cyan", "result": "bold green", "label": "bold magenta",
+        "note": "dim", "pitfall": "yellow", "plain": "",
+    }
+    STEP_INDENT = 2
+    DETAIL_INDENT = 6
+
+    def render(self, derivation: s.Derivation) -> str:
+        self.printer = TextPrinter(digits=self.settings["digits"])
+        self.values = self.factor_values(derivation)
+        blocks: list[Any] = [
+            _Line([(derivation.title or "Worked solution", "title")]),
+            _Line([("=" * max(len(derivation.title or "Worked solution"), 3), "title")]),
+            _Line([(self.preface(derivation), "note")]),
+        ]
+        for section in derivation.sections:
+            self.section = section
+            blocks += [_BLANK, _Line([(section.title, "heading")]), _Line([("-" * len(section.title), "heading")])]
+            for step in section.steps:
+                blocks.extend(self.dispatch(step))
+        return self._rich(blocks) if self.settings["color"] else self._plain(blocks)
+
+
+    # ---------------------------------------------------------- pieces
+    def _p(self, expr: Any) -> str:
+        return self.printer.print(expr, PREC_RELATION + 1)
+
+    def _chain(self, sides: list[Any], op: str = "=", lead: list[tuple[str, str]] | None = None,
+               indent: int = STEP_INDENT, highlight: bool = True) -> _Line:
+        """lhs = … = result, the result highlighted; sides that repeat the previous one are dropped."""
+        printed = [self._p(side) for side in sides]
+        kept = [printed[i] for i in dedupe(printed)]
+        sign = f" {self.printer.relation_op(op)} "
+        segments = list(lead or [])
+        if len(kept) > 1:
+            segments.append((sign.join(kept[:-1]) + sign, "plain"))
+        segments.append((kept[-1], "result" if highlight and len(kept) > 1 else "plain"))
+        return _Line(segments, indent)
+
+    def _relation(self, relation: Any, indent: int, highlight: bool = False) -> _Line:
+        """A stated relation; ``highlight`` marks its last side as a computed result."""
+        if isinstance(relation, m.Relation):
+            return self._chain(list(relation.sides), relation.op, indent=indent, highlight=highlight)
+        return _Line([(self.printer.print(relation), "plain")], indent)
+
+    def _wrapped(self, text: str, style: str, indent: int, first: str = "") -> list[_Line]:
+        width = self.settings["width"] - indent
+        lines = textwrap.wrap(text, width=width, initial_indent=first,
+                              subsequent_indent=" " * len(first)) or [first]
+        return [_Line([(line, style)], indent) for line in lines]
+
+    def _note(self, text: str | None) -> list[_Line]:
+        return self._wrapped(text, "note", self.DETAIL_INDENT) if text else []
+
+    # ---------------------------------------------------------- steps
+    def _render_Prose(self, step: s.Prose) -> list[Any]:
+        lines = self._wrapped(step.text, "plain", self.STEP_INDENT) if step.text else []
+        if step.math is not None:
+            lines.append(self._relation(step.math, self.DETAIL_INDENT))
+        return lines
+
+    def _render_Given(self, step: s.Given) -> list[Any]:
+        return [_Line([("Given:", "plain")], self.STEP_INDENT)] + [
+            self._relation(item, self.DETAIL_INDENT) for item in step.items]
+
+    def _render_Definition(self, step: s.Definition) -> list[Any]:
+        lines = [self._relation(step.formula, self.STEP_INDENT)]
+        if step.derivative is not None:
+            lines.append(self._relation(step.derivative, self.DETAIL_INDENT))
+        return lines + self._note(step.sentence)
+
+    def _render_Compute(self, step: s.Compute) -> list[Any]:
+        lines = [self._chain(self.compute_sides(step))]
+        lines += [self._relation(part, self.DETAIL_INDENT, highlight=True) for part in step.parts]
+        return lines + self._note(step.note)
+
+    def _render_Factor(self, step: s.Factor) -> list[Any]:
+        sides = [step.derivative] + ([step.formula] if step.formula is not None else []) + [step.value]
+        label = self._p(m.Label(step.label))
+        return [self._chain(sides, lead=[(label, "label"), (" ", "plain")])]
+
+    def _render_ChainProduct(self, step: s.ChainProduct) -> list[Any]:
+        lines = [self._chain(self.chain_sides(step, self.values))]
+        lines += self._note(reused_note(step.reused, lambda n: self._p(m.Label(n))))
+        return lines + self._note(step.note)
+
+    def _render_Fork(self, step: s.Fork) -> list[Any]:
+        contributions = m.Sum(step.contributions) if len(step.contributions) > 1 else step.contributions[0]
+        return [self._chain([step.lhs, contributions, step.total])] + self._note(step.reason)
+
+    def _render_Update(self, step: s.Update) -> list[Any]:
+        line = self._relation(step.relation, self.STEP_INDENT, highlight=True)
+        return [line] + (self._note("Frozen: not updated.") if step.frozen else [])
+
+    def _render_Table(self, step: s.Table) -> list[Any]:
+        rows = [[cell if isinstance(cell, str) else self._p(cell) for cell in row] for row in step.rows]
+        if self._same_title(step.title):  # the section heading already names it
+            return [_TableBlock("", list(step.columns), rows)]
+        return [_BLANK, _TableBlock(step.title, list(step.columns), rows)]
+
+    def _render_Pitfall(self, step: s.Pitfall) -> list[Any]:
+        return self._wrapped(step.text, "pitfall", self.STEP_INDENT, first="⚠ ")
+
+    # ---------------------------------------------------------- output
+    def _plain(self, blocks: list[Any]) -> str:
+        out: list[str] = []
+        for block in blocks:
+            if isinstance(block, _TableBlock):
+                out.extend(ascii_table(block, self.STEP_INDENT))
+            else:
+                out.append((" " * block.indent + "".join(text for text, _ in block.segments)).rstrip())
+        return "\n".join(out) + "\n"
+
+    def _rich(self, blocks: list[Any]) -> str:
+        from io import StringIO
+
+        from rich.console import Console
+        from rich.padding import Padding
+        from rich.table import Table
+        from rich.text import Text
+
+        buffer = StringIO()
+        console = Console(file=buffer, force_terminal=True, color_system="standard", width=self.settings["width"],
+                          highlight=False, emoji=False, markup=False)
+        for block in blocks:
+            if isinstance(block, _TableBlock):
+                table = Table(title=block.title or None, title_style=self.STYLES["heading"], title_justify="left")
+                for column in block.columns:
+                    table.add_column(column)
+                for row in block.rows:
+                    table.add_row(*row)
+                console.print(Padding(table, (0, 0, 0, self.STEP_INDENT)))
+                continue
+            text = Text(" " * block.indent)
+            for segment, style in block.segments:
+                text.append(segment, style=self.STYLES[style] or None)
+            console.print(text, soft_wrap=True)
+        return buffer.getvalue()
+
+
+def ascii_table(table: _TableBlock, indent: int) -> list[str]:
+    widths = [len(c) for c in table.columns]
+    for row in table.rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
+    pad = " " * indent
+    rule = pad + "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def line(cells: list[str]) -> str:
+        return pad + "|" + "|".join(f" {c.ljust(w)} " for c, w in zip(cells, widths)) + "|"
+
+    out = ([pad + table.title] if table.title else []) + [rule, line(table.columns), rule]
+    out += [line(row) for row in table.rows]
+    return out + [rule]
+
+
+def step_title(step: Any, section: s.Section, printer: TextPrinter) -> str:
+    """A short plain-text heading for one step: its section and what it computes ("Forward pass: net⁽¹⁾")."""
+    subject: Any = None
+    if isinstance(step, s.Compute):
+        subject = step.lhs
+    elif isinstance(step, (s.ChainProduct, s.Fork)):
+        subject = step.lhs
+    elif isinstance(step, s.Factor):
+        return f"{section.title}: {printer.print(m.Label(step.label))} {printer.print(step.derivative)}"
+    elif isinstance(step, s.Update) and step.relation.sides:
+        subject = step.relation.sides[0]
+    elif isinstance(step, s.Definition):
+        return f"{section.title}: {step.name}"
+    if subject is None:
+        return section.title
+    return f"{section.title}: {printer.print(subject)}"
+
+
+def step_titles(derivation: s.Derivation, digits: int = 4) -> list[str]:
+    """One heading per step, in the order of :func:`gradwork.explain.render.step_fragments`."""
+    printer = TextPrinter(digits=digits)
+    return [step_title(step, section, printer) for section in derivation.sections for step in section.steps]
+
+
+_POWER = re.compile(r"\*\*(\d+)")
+
+
+def sympy_text(value: Any) -> str:
+    """A SymPy expression as a student writes it: x², 2·x, √x (SymPy's own str, lightly typeset)."""
+    text = str(value)
+    text = _POWER.sub(lambda m: superscript(m.group(1)) or "^" + m.group(1), text)
+    text = text.replace("**", "^").replace("*", "·").replace("sqrt", "√").replace("-", "−")
+    return text

@@ -1,0 +1,30 @@
+"""The one error type for bad problem input, carrying where in the file it is."""
+
+from __future__ import annotations
+
+
+class ProblemError(Exception):
+    """Bad input in a problem file.
+
+    ``str(error)`` is the one line that FORMAT.md fixes for the command line:
+    ``FILE:LINE:COL: what is wrong (what was expected)``. Line and column are
+    1-based; ``expected`` may be empty, and then the parenthesis is left out.
+    """
+
+    def __init__(self, file: str, line: int, column: int, message: str, expected: str = "") -> None:
+        self.file = file
+        self.line = max(int(line), 1)
+        self.column = max(int(column), 1)
+        self.message = message
+        self.expected = expected
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.file}:{self.line}:{self.column}: {self.message}"
+        if self.expected:
+            text += f" (expected {self.expected})"
+        # One line always: a newline inside a parser's message would split it.
+        return " ".join(text.split("\n"))
+
+    def __reduce__(self):  # keep the error picklable (multiprocessing, pytest-xdist)
+        return (type(self), (self.file, self.line, self.column, self.message, self.expected))

@@ -1,0 +1,175 @@
+"""User numbers in, JSON numbers out, the same way in float, exact and symbolic mode.
+
+A number in a problem file arrives as an ``int``, a :class:`~decimal.Decimal`
+(anything written with a fraction or an exponent, kept as written), a
+fraction string such as ``"1/3"``, or, in symbolic mode, a symbol name such
+as ``"x0"``. :func:`leaf` turns one into what the backend's ``asarray``
+takes: a float in float mode, an exact :class:`~fractions.Fraction` in exact
+and symbolic mode (``0.01`` is exactly 1/100), a SymPy symbol for a name.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from gradwork.backends import Backend
+
+_FRACTION = re.compile(r"\s*[-+]?\d+\s*/\s*\d+\s*")
+_DECIMAL = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+class NumberError(ValueError):
+    """A value that is not a number (in this mode); ``index`` is where inside a nested list."""
+
+    def __init__(self, message: str, expected: str, index: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.message, self.expected, self.index = message, expected, index
+
+
+NUMBER_EXPECTED = "a number or a list of numbers"
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a number as a problem file writes it (not bool, not a symbol name)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, Decimal, Fraction)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str) and bool(_FRACTION.fullmatch(value) or _DECIMAL.fullmatch(value))
+
+
+def exact(value: Any) -> Fraction:
+    """The exact value of a number as written (never through a binary float)."""
+    if isinstance(value, str):
+        return Fraction(value.replace(" ", "")) if "/" in value else Fraction(Decimal(value.strip()))
+    if isinstance(value, float):
+        return Fraction(Decimal(repr(value)))
+    return Fraction(value)
+
+
+def leaf(value: Any, backend: Backend) -> Any:
+    """One user value as a backend element (see the module docstring); raises :class:`NumberError`."""
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        shown = {True: "true", False: "false", None: "null"}.get(value, type(value).__name__) \
+            if not isinstance(value, (dict, list)) else ("a mapping" if isinstance(value, dict) else "a list")
+        raise NumberError(f"{shown} is not a number", "a number")
+    if isinstance(value, (float, Decimal)) and not (math.isfinite(value) if isinstance(value, float)
+                                                     else value.is_finite()):
+        raise NumberError(f"{value} is not a finite number", "a finite number")
+    if is_number(value):
+        number = exact(value) if not isinstance(value, int) else value
+        if backend.name == "float":
+            return float(number)
+        return number
+    if isinstance(value, str) and value.isidentifier():
+        if backend.name != "symbolic":
+            raise NumberError(f"{value!r} is a symbol name, which needs symbolic mode",
+                              "a number, or `mode: symbolic` (--mode symbolic)")
+        import sympy
+
+        # Symbol() takes the name as it is; sympify would evaluate the text as code.
+        return sympy.Symbol(value)
+    raise NumberError(f"{value!r} is not a number", "a number, a fraction such as 1/3, or a symbol name")
+
+
+def shape_of(value: Any) -> tuple[int, ...]:
+    """The shape of a nested list of user values; raises :class:`NumberError` if it is ragged or empty."""
+    if not isinstance(value, list):
+        if isinstance(value, dict):
+            raise NumberError("a mapping is not a number", NUMBER_EXPECTED)
+        return ()
+    if not value:
+        raise NumberError("an empty list has no numbers", NUMBER_EXPECTED)
+    shapes = []
+    for index, item in enumerate(value):
+        try:
+            shapes.append(shape_of(item))
+        except NumberError as error:
+            raise NumberError(error.message, error.expected, (index, *error.index)) from None
+    for index, item_shape in enumerate(shapes):
+        if item_shape != shapes[0]:
+            raise NumberError(
+                f"ragged list: item {index} has shape {list(item_shape)} but item 0 has shape {list(shapes[0])}",
+                "rows of equal length", (index,))
+    return (len(value), *shapes[0])
+
+
+def to_array(value: Any, backend: Backend) -> np.ndarray:
+    """A (nested list of) user values as an array of ``backend``; raises :class:`NumberError` with the index."""
+    shape_of(value)
+    flat: list[Any] = []
+    _flatten(value, backend, (), flat)
+    array = np.empty(len(flat), dtype=object)
+    array[:] = flat
+    return backend.asarray(array.reshape(np.shape(value)) if isinstance(value, list) else array.reshape(()))
+
+
+def _flatten(value: Any, backend: Backend, index: tuple[int, ...], out: list[Any]) -> None:
+    if isinstance(value, list):
+        for position, item in enumerate(value):
+            _flatten(item, backend, (*index, position), out)
+        return
+    try:
+        out.append(leaf(value, backend))
+    except NumberError as error:
+        raise NumberError(error.message, error.expected, index) from None
+
+
+def scalar(value: Any, backend: Backend) -> Any:
+    """One user number as a backend scalar (a Python float, a Fraction, or a SymPy expression)."""
+    return backend.asarray(leaf(value, backend)).item()
+
+
+# --------------------------------------------------------------------------- JSON out
+
+
+def jsonify(array: Any, backend: Backend) -> Any:
+    """An array as plain JSON data: floats; "3/8" strings in exact mode; SymPy strings in symbolic mode."""
+    data = np.asarray(array)
+    if backend.name == "symbolic":
+        data = _simplified(data, backend)
+    return _lists(data, backend)
+
+
+SIMPLIFY_MAX_OPS = 60
+
+
+def _simplified(data: np.ndarray, backend: Backend) -> np.ndarray:
+    """Formulas in symbols simplified for reading; constants and large formulas left as computed.
+
+    sympy.simplify can run for minutes: on a sigmoid network's exact constants
+    (exp(1007/500) makes its polynomial gcd work with exp(1/500)**1007) and on
+    large formulas. Those stay exact, just not simplified.
+    """
+    import sympy
+
+    out = np.empty(data.shape, dtype=object)
+    for index, value in np.ndenumerate(data):
+        readable = isinstance(value, sympy.Basic) and bool(value.free_symbols) \
+            and sympy.count_ops(value) <= SIMPLIFY_MAX_OPS
+        out[index] = backend.simplify(np.asarray(value, dtype=object).reshape(())).item() if readable else value
+    return out
+
+
+def _lists(data: np.ndarray, backend: Backend) -> Any:
+    if data.shape == ():
+        return _json_leaf(data.item(), backend)
+    if data.ndim == 1:
+        return [_json_leaf(item, backend) for item in data.tolist()]
+    return [_lists(item, backend) for item in data]
+
+
+def _json_leaf(value: Any, backend: Backend) -> Any:
+    if backend.name == "float":
+        return float(value)
+    if backend.name == "exact":
+        return str(Fraction(value))
+    return str(value)

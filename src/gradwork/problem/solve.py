@@ -1,0 +1,236 @@
+"""Loading a problem file and solving it into a :class:`Solution`.
+
+``load`` reads, validates and checks everything that does not depend on the
+number mode, so a bad file fails before any arithmetic. ``solve`` then builds
+the problem in the float, exact or symbolic backend, runs the forward and
+backward pass once (the graph that is explained), applies ``steps`` optimizer
+updates, and fills every field of :class:`Solution`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gradwork.backends import Backend, BackendError, get_backend
+from gradwork.problem.graph import GraphPlan, build_graph, graph_inputs, graph_parameters, plan_graph, upstream_tensor
+from gradwork.problem.network import NetworkPlan, build_network, network_parameters, plan_network
+from gradwork.problem.numbers import NumberError, jsonify, scalar
+from gradwork.problem.schema import GraphSpec, Mode, NetworkSpec, validate
+from gradwork.problem.solution import LayerInfo, Solution
+from gradwork.problem.sources import DataPath, Document, read
+from gradwork.problem.training import TrainingPlan, optimizer_info, plan_training, train
+from gradwork.tensor import Tensor
+
+MODES = ("float", "exact", "symbolic")
+
+
+class Problem:
+    """A checked problem file, ready to be solved in any mode."""
+
+    def __init__(self, document: Document, spec: NetworkSpec | GraphSpec, plan: NetworkPlan | GraphPlan,
+                 training: TrainingPlan) -> None:
+        self.document = document
+        self.spec = spec
+        self.plan = plan
+        self.training = training
+
+    @property
+    def form(self) -> str:
+        return "network" if isinstance(self.spec, NetworkSpec) else "graph"
+
+    @property
+    def title(self) -> str:
+        if self.spec.title:
+            return self.spec.title
+        name = self.document.name
+        return Path(name).stem if not name.startswith("<") else "Problem"
+
+    @property
+    def mode(self) -> Mode | None:
+        """The mode the file asks for (``mode:``), or None."""
+        return self.spec.mode
+
+    @property
+    def source(self) -> str:
+        return self.document.name
+
+    def solve(self, mode: Mode | None = None) -> Solution:
+        return solve(self, mode)
+
+    def __repr__(self) -> str:
+        return f"Problem({self.title!r}, form={self.form!r}, source={self.source!r})"
+
+
+def load(source: str | Path, *, format: str | None = None) -> Problem:  # noqa: A002
+    """Read and check a problem: a path, ``"-"`` for stdin, or the problem text itself.
+
+    Raises :class:`~gradwork.problem.errors.ProblemError` (``FILE:LINE:COL:
+    message (expected ...)``) for anything wrong with the file.
+    """
+    document = read(source, format)
+    spec = validate(document)
+    plan: NetworkPlan | GraphPlan
+    if isinstance(spec, NetworkSpec):
+        plan = plan_network(document, spec)
+        if spec.optimizer is not None and plan.loss is None:
+            raise document.error(("optimizer",), "an optimizer needs a loss to minimise", "`loss:` to be given",
+                                 at="key")
+    else:
+        plan = plan_graph(document, spec)
+    training = plan_training(document, spec, plan.parameter_names)
+    return Problem(document, spec, plan, training)
+
+
+def solve(problem: Problem | str | Path, mode: Mode | None = None) -> Solution:
+    """Solve ``problem`` in ``mode`` (default: the file's ``mode:``, else float).
+
+    The numbers pass through ``get_backend(mode).asarray``: in exact mode a
+    decimal is exact as written (0.01 is 1/100); in symbolic mode a name such
+    as ``x0`` is a SymPy symbol.
+    """
+    if not isinstance(problem, Problem):
+        problem = load(problem)
+    mode = mode or problem.mode or "float"
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} (expected float, exact or symbolic)")
+    backend = get_backend(mode)
+    document, training = problem.document, problem.training
+    try:
+        relu_at_zero = scalar(training.relu_grad_at_zero, backend)
+    except NumberError as error:
+        raise document.error(("relu_grad_at_zero",), error.message, error.expected) from None
+    if isinstance(problem.plan, NetworkPlan):
+        return _solve_network(problem, problem.plan, backend, relu_at_zero)
+    return _solve_graph(problem, problem.plan, backend, relu_at_zero)
+
+
+def _backward(document: Document, path: DataPath, tensor: Tensor, grad: Tensor | None = None) -> None:
+    try:
+        tensor.backward(grad)
+    except BackendError as error:
+        raise document.error(path, f"cannot compute the gradients: {error}") from None
+
+
+def _grad(tensor: Tensor, backend: Backend) -> Any:
+    return tensor.grad if tensor.grad is not None else backend.zeros_like(tensor.data)
+
+
+# --------------------------------------------------------------------------- network form
+
+
+def _solve_network(problem: Problem, plan: NetworkPlan, backend: Backend, relu_at_zero: Any) -> Solution:
+    document, training = problem.document, problem.training
+
+    def forward_backward(parameters: dict[str, Tensor]) -> Any:
+        forward = build_network(document, plan, parameters, backend, relu_at_zero)
+        if forward.loss is not None:
+            _backward(document, ("loss",), forward.loss)
+        return forward
+
+    parameters = network_parameters(document, plan, backend)
+    first = forward_backward(parameters)
+    updated = train(document, training, parameters, backend, forward_backward) if training.steps else {}
+
+    def report(name: str, array: Any) -> Any:
+        if name == "input" and plan.input_shape == ():
+            array = array.reshape(())
+        layer = next((layer for layer in plan.layers if name == f"{layer.name}.W"), None)
+        if layer is not None and layer.weight_form == "scalar":
+            array = array.reshape(())
+        return jsonify(array, backend)
+
+    value_names = ["input"] + [f"{layer.name}.{part}" for layer in plan.layers for part in ("z", "a")]
+    gradient_names = list(parameters) + value_names[1:] + ["input"]
+    values = {name: report(name, first.nodes[name].data) for name in value_names}
+    gradients = {} if first.loss is None else {
+        name: report(name, _grad(first.nodes[name], backend)) for name in gradient_names}
+    layers = [
+        LayerInfo(
+            name=layer.name, activation=layer.activation, activation_options=_options(document, layer, backend),
+            weight=f"{layer.name}.W", bias=f"{layer.name}.b" if layer.bias is not None else None,
+            z=f"{layer.name}.z", a=f"{layer.name}.a",
+            input="input" if layer.index == 0 else f"{plan.layers[layer.index - 1].name}.a",
+            fan_in=layer.fan_in, fan_out=layer.fan_out, flat_weights=layer.weight_form in ("flat", "scalar"),
+            weights_transposed=layer.weight_form == "transposed",
+        )
+        for layer in plan.layers
+    ]
+    spec = plan.spec
+    return Solution(
+        title=problem.title,
+        mode=backend.name,  # type: ignore[arg-type]
+        form="network",
+        nodes=first.nodes,
+        parameters=parameters,
+        output=first.output,
+        loss=first.loss,
+        values=values,
+        gradients=gradients,
+        updated={name: report(name, tensor.data) for name, tensor in updated.items()},
+        loss_value=None if first.loss is None else jsonify(first.loss.data.reshape(()), backend),
+        convention=spec.convention,
+        layers=layers,
+        loss_name=plan.loss,
+        target=first.target,
+        optimizer=optimizer_info(document, training, backend),
+        frozen=list(training.frozen),
+        relu_grad_at_zero=relu_at_zero,
+        batch_reduction=spec.batch_reduction,
+        source=document.name,
+    )
+
+
+def _options(document: Document, layer: Any, backend: Backend) -> dict[str, Any]:
+    options = {}
+    for key, value in layer.activation_options.items():
+        try:
+            options[key] = scalar(value, backend)
+        except NumberError as error:
+            raise document.error(layer.path + ("activation", key), error.message, error.expected) from None
+    return options
+
+
+# --------------------------------------------------------------------------- graph form
+
+
+def _solve_graph(problem: Problem, plan: GraphPlan, backend: Backend, relu_at_zero: Any) -> Solution:
+    document, training = problem.document, problem.training
+    inputs = graph_inputs(document, plan, backend)
+    parameters = graph_parameters(document, plan, backend)
+    upstream: Tensor | None = None
+
+    def forward_backward(current: dict[str, Tensor]) -> Any:
+        nonlocal upstream
+        fresh_inputs = {name: Tensor(t.data, requires_grad=True, name=name, backend=backend)
+                        for name, t in inputs.items()} if current is not parameters else inputs
+        forward = build_graph(document, plan, fresh_inputs, current, backend, relu_at_zero)
+        upstream = upstream_tensor(document, plan, forward.output, backend)
+        _backward(document, ("output",) if upstream is None else ("upstream",), forward.output, upstream)
+        return forward
+
+    first = forward_backward(parameters)
+    first_upstream = upstream
+    updated = train(document, training, parameters, backend, forward_backward) if training.steps else {}
+    names = list(first.nodes)
+    output = first.output
+    loss = output if first_upstream is None else None
+    return Solution(
+        title=problem.title,
+        mode=backend.name,  # type: ignore[arg-type]
+        form="graph",
+        nodes=first.nodes,
+        parameters=parameters,
+        output=output,
+        loss=loss,
+        values={name: jsonify(first.nodes[name].data, backend) for name in names},
+        gradients={name: jsonify(_grad(first.nodes[name], backend), backend) for name in names},
+        updated={name: jsonify(tensor.data, backend) for name, tensor in updated.items()},
+        loss_value=None if loss is None else jsonify(loss.data.reshape(()), backend),
+        optimizer=optimizer_info(document, training, backend),
+        frozen=list(training.frozen),
+        relu_grad_at_zero=relu_at_zero,
+        upstream=first_upstream,
+        source=document.name,
+        formulas={name: expression.text for name, expression in plan.nodes.items()},
+    )

@@ -1,0 +1,88 @@
+"""`gradwork graph PROBLEM -o FILE`: the command shell around gradwork.viz.
+
+The tests that solve a problem file wait for gradwork.problem.load/solve and skip until they land.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.viz.helpers import require
+
+SEED_002 = """\
+title: Exam 4a - 2-2-1 network, one SGD step
+convention: row
+input: [1.0, 2.0]
+target: 0
+layers:
+  - name: hidden
+    weights: [[0.5, -0.6], [-0.4, 0.8]]
+    bias: [0.2, -0.2]
+    activation: relu
+  - name: output
+    weights: [0.3, -0.5]
+    bias: 0
+    activation: sigmoid
+loss: bce
+optimizer: {name: sgd, lr: 0.01}
+"""
+
+
+def gradwork(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    code = "from gradwork.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+
+
+@pytest.fixture
+def problem_file(tmp_path) -> Path:
+    problem = pytest.importorskip("gradwork.problem")
+    if not all(hasattr(problem, name) for name in ("load", "solve", "ProblemError")):
+        pytest.skip("gradwork.problem.load/solve are not merged yet")
+    path = tmp_path / "seed002.yaml"
+    path.write_text(SEED_002, encoding="utf-8")
+    return path
+
+
+def test_an_unknown_suffix_is_a_one_line_error(tmp_path):
+    result = gradwork("graph", "whatever.yaml", "-o", str(tmp_path / "graph.pdf"))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "graph.pdf: cannot tell the output format" in result.stderr and ".svg, .png, .dot, .html" in result.stderr
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".dot", ".html", ".png"])
+def test_writes_each_format(problem_file, tmp_path, suffix):
+    if suffix != ".dot":
+        require("dot", "graphviz")
+    out = tmp_path / f"graph{suffix}"
+    result = gradwork("graph", str(problem_file), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    data = out.read_bytes()
+    if suffix == ".png":
+        assert data.startswith(b"\x89PNG")
+        return
+    text = data.decode()
+    for name in ("hidden.W", "hidden.z", "output.a", "loss"):
+        assert name in text
+    assert "0.4013" in text and "0.321" in text  # a3 and dL/dw6 (seed 002, by hand)
+
+
+def test_a_bad_problem_file_is_one_line_with_exit_2(problem_file, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(SEED_002.replace("activation: relu", "activation: relux"), encoding="utf-8")
+    result = gradwork("graph", str(broken), "-o", str(tmp_path / "g.svg"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert str(broken) in result.stderr and not (tmp_path / "g.svg").exists()
+
+
+def test_without_graphviz_the_message_says_how_to_install_it(problem_file, tmp_path):
+    env = {**os.environ, "PATH": str(tmp_path)}
+    result = gradwork("graph", str(problem_file), "-o", str(tmp_path / "g.svg"), env=env)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "apt-get install graphviz" in result.stderr
+    assert gradwork("graph", str(problem_file), "-o", str(tmp_path / "g.dot"), env=env).returncode == 0
