@@ -1,8 +1,7 @@
 """Solutions of the seed exercises (and small fresh problems) built directly with gradwork.nn.
 
-They stand in for ``gradwork.problem.load/solve`` where a test must not depend
-on problem files; the seed tests also run against the real example files when
-``gradwork.problem`` can load them.
+Unit tests of check use them so that they do not depend on problem files; the
+seed tests use the real example files, and one test checks both agree.
 """
 
 from __future__ import annotations
@@ -157,35 +156,6 @@ def seed_003_71() -> Solution:
          {"name": "output", "weights": [[0.7, 0.2, 0.1], [0.5, 0.3, 0.4]], "bias": [0.1, 0.2],
           "activation": "sigmoid"}],
         _seed_003_loss, "column")
-
-
-def seed_003_72() -> Solution:
-    """Homework 7.2: e = a + b, f = c - d, z = e f, L = z^2 / 2."""
-    def build(a, b, c, d):
-        e = a + b
-        f = c - d
-        z = e * f
-        return {"e": e, "f": f, "z": z, "L": z ** 2 / 2}
-
-    return graph_solution("Homework 7.2", {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0}, build, "L")
-
-
-def seed_003_73(part: str) -> Solution:
-    """Homework 7.3 in symbolic mode: F1 = x[[2, 4, 3, 0, 1]], F2 = x0 x, F3 = x0 F1(x); upstream d."""
-    import sympy
-
-    x = list(sympy.symbols("x0:5"))
-    d = list(sympy.symbols("d0:5"))
-
-    def build(x):
-        x0 = x[0:1]  # a 1-element slice: the engine cannot yet unbroadcast a 0-d object array (reported)
-        if part == "F1":
-            return {"x0": x0, "F": x[[2, 4, 3, 0, 1]]}
-        if part == "F2":
-            return {"x0": x0, "F": x0 * x}
-        return {"x0": x0, "F1": x[[2, 4, 3, 0, 1]], "F": x0 * x[[2, 4, 3, 0, 1]]}
-
-    return graph_solution(f"Homework 7.3 {part}", {"x": x}, build, "F", backend="symbolic", upstream=d)
 
 
 def seed_004() -> Solution:

@@ -1,8 +1,7 @@
 """The seed students' own answers (examples/answers/) flag exactly their real mistakes.
 
-The problems come from tests/check/fixtures.py (built with gradwork.nn); where
-``gradwork.problem`` can load the example problem files, the same assertions
-run against them too. Each mistake was checked by hand first:
+The problems are the example files, loaded and solved by ``gradwork.problem``.
+Each mistake was checked by hand first:
 
 * seed 002: -log10(1 - 0.401) = 0.2226 (the student's 0.2225), and the natural
   log gives 0.5130; the biases are never updated; -0.6 + 0.002005 = -0.597995
@@ -27,18 +26,21 @@ import numpy as np
 import pytest
 
 from gradwork.check import Marker, read_answers
-from tests.check import fixtures
+from gradwork.problem import load, solve
 
-ANSWERS = Path(__file__).resolve().parents[2] / "examples" / "answers"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+ANSWERS = EXAMPLES / "answers"
 
 
-def _verdicts(solution, name):
-    report = Marker(solution).mark(read_answers(ANSWERS / name))
+def _verdicts(problem_file, answers_file):
+    solution = solve(load(EXAMPLES / problem_file))
+    report = Marker(solution).mark(read_answers(ANSWERS / answers_file))
     return report, {item.key: (item.status, item.diagnosis) for item in report.items}
 
 
 def test_seed_002_row_reading_log10_loss_unupdated_biases_and_one_cut_off_number():
-    report, verdicts = _verdicts(fixtures.seed_002("row"), "seed002_exam4a.yaml")
+    report, verdicts = _verdicts("seed002_exam4a_row.yaml", "seed002_exam4a.yaml")
     assert verdicts == {
         "values.hidden.z": ("correct", ()),
         "values.hidden.a": ("correct", ()),
@@ -57,7 +59,7 @@ def test_seed_002_row_reading_log10_loss_unupdated_biases_and_one_cut_off_number
 
 
 def test_seed_002_column_reading_transposed_then_carried_forward():
-    report, verdicts = _verdicts(fixtures.seed_002("column"), "seed002_exam4a.yaml")
+    report, verdicts = _verdicts("seed002_exam4a_column.yaml", "seed002_exam4a.yaml")
     assert verdicts == {
         "values.hidden.z": ("wrong", ("transposed",)),
         "values.hidden.a": ("carried_forward", ()),
@@ -77,7 +79,7 @@ def test_seed_002_column_reading_transposed_then_carried_forward():
 
 
 def test_seed_000_diagonal_softmax_jacobian():
-    report, verdicts = _verdicts(fixtures.seed_000(), "seed000_exercise6_1.yaml")
+    report, verdicts = _verdicts("seed000_exercise6_1.yaml", "seed000_exercise6_1.yaml")
     assert verdicts["updated.output.W"] == ("wrong", ("softmax_diagonal_jacobian", "gradient_as_update"))
     # Their W1 follows from the same diagonal Jacobian, backpropagated through their own W2 numbers.
     assert verdicts["updated.hidden.W"] == ("wrong", ("updated_weights_in_backward", "gradient_as_update"))
@@ -85,7 +87,7 @@ def test_seed_000_diagonal_softmax_jacobian():
 
 
 def test_seed_003_71_delta1_halved_again_and_dw1_carried_forward():
-    report, verdicts = _verdicts(fixtures.seed_003_71(), "seed003_hw7_1.yaml")
+    report, verdicts = _verdicts("seed003_7_1_network.yaml", "seed003_hw7_1.yaml")
     assert verdicts["gradients.hidden.z"] == ("wrong", ("factor_half",))
     assert verdicts["gradients.hidden.W"] == ("carried_forward", ())
     assert verdicts["gradients.hidden.b[1]"] == ("carried_forward", ())
@@ -99,48 +101,35 @@ def test_seed_003_71_delta1_halved_again_and_dw1_carried_forward():
 
 
 def test_seed_003_72_all_correct():
-    report, _ = _verdicts(fixtures.seed_003_72(), "seed003_hw7_2.yaml")
+    report, _ = _verdicts("seed003_7_2_graph.yaml", "seed003_hw7_2.yaml")
     assert report.all_correct and report.total == 9
 
 
-@pytest.mark.parametrize("part", ["F2", "F3"])
-def test_seed_003_73_missed_product_rule_term(part):
-    pytest.importorskip("sympy")
-    report, verdicts = _verdicts(fixtures.seed_003_73(part), f"seed003_hw7_3_{part}.yaml")
+@pytest.mark.parametrize(("problem", "part"), [("seed003_7_3b_scale.yaml", "F2"),
+                                               ("seed003_7_3c_scaled_gather.yaml", "F3")])
+def test_seed_003_73_missed_product_rule_term(problem, part):
+    report, verdicts = _verdicts(problem, f"seed003_hw7_3_{part}.yaml")
     assert verdicts == {"gradients.x": ("wrong", ("missed_path",))}
     assert report.item("gradients.x").elements == ["wrong", "correct", "correct", "correct", "correct"]
 
 
 def test_seed_004_all_correct():
-    report, verdicts = _verdicts(fixtures.seed_004(), "seed004_hw1.yaml")
+    report, verdicts = _verdicts("seed004_hw1.toml", "seed004_hw1.yaml")
     assert report.all_correct
     assert set(verdicts.values()) == {("correct", ())}
     assert (report.correct, report.total) == (11, 11)
 
 
-# ---------------------------------------------------------------- the same with the real problem files
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+def test_the_fixture_built_problems_give_the_same_verdicts():
+    """tests/check/fixtures.py (built with gradwork.nn) agrees with the example files (built by gradwork.problem)."""
+    from tests.check import fixtures
 
-
-def _solve_example(*names):
-    problem = pytest.importorskip("gradwork.problem")
-    if not hasattr(problem, "load"):
-        pytest.skip("gradwork.problem cannot load problem files yet")
-    for name in names:
-        if (EXAMPLES / name).exists():
-            return problem.solve(problem.load(EXAMPLES / name))
-    pytest.skip(f"no example problem file {names[0]}")
-
-
-def test_seed_002_example_file_row_reading():
-    solution = _solve_example("seed002_exam4a_row.yaml")
-    _, verdicts = _verdicts(solution, "seed002_exam4a.yaml")
-    assert verdicts["loss"] == ("wrong", ("log_base_10",))
-    assert verdicts["updated.hidden.b"] == ("wrong", ("bias_not_updated",))
-    assert verdicts["values.output.a"] == ("correct", ())
-
-
-def test_seed_004_example_file_all_correct():
-    solution = _solve_example("seed004_hw1.yaml", "seed004_hw1_delta.yaml")
-    report, _ = _verdicts(solution, "seed004_hw1.yaml")
-    assert report.all_correct
+    for built, problem_file, answers_file in (
+            (fixtures.seed_002("row"), "seed002_exam4a_row.yaml", "seed002_exam4a.yaml"),
+            (fixtures.seed_002("column"), "seed002_exam4a_column.yaml", "seed002_exam4a.yaml"),
+            (fixtures.seed_000(), "seed000_exercise6_1.yaml", "seed000_exercise6_1.yaml"),
+            (fixtures.seed_003_71(), "seed003_7_1_network.yaml", "seed003_hw7_1.yaml"),
+            (fixtures.seed_004(), "seed004_hw1.toml", "seed004_hw1.yaml")):
+        report = Marker(built).mark(read_answers(ANSWERS / answers_file))
+        assert [(i.key, i.status, i.diagnosis) for i in report.items] == \
+            [(i.key, i.status, i.diagnosis) for i in _verdicts(problem_file, answers_file)[0].items]

@@ -241,7 +241,7 @@ def _dropped(registered: Any, position: int, shape: tuple[int, ...], element: tu
          "Backpropagate through the weights of the forward pass; update the parameters only after every "
          "gradient has been computed.")
 def updated_weights_in_backward(graph: Graph) -> Iterator[Variant]:
-    if len(graph.params) > 1:
+    if graph.updates and len(graph.params) > 1:
         yield Variant("updated_weights_in_backward", "backward pass",
                       "your number backpropagates through already-updated weights",
                       Perturbation(backward_with_updated=True))
@@ -351,7 +351,7 @@ def transposed(graph: Graph) -> Iterator[Variant]:
 @mistake("update_sign", "Gradient descent steps against the gradient: theta <- theta - lr * dL/dtheta.")
 def update_sign(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
-    for name in graph.params:
+    for name in graph.params if graph.updates else ():
         yield Variant("update_sign", name, f"your {name} adds lr * dL/d{name} instead of subtracting it",
                       Perturbation(learning_rates={name: -lr}))
 
@@ -360,7 +360,7 @@ def update_sign(graph: Graph) -> Iterator[Variant]:
 def learning_rate(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     one = 1 if graph.backend.name == "float" else graph.backend.asarray(1).item()
-    if lr == 1:
+    if not graph.updates or lr == 1:
         return
     for name in graph.params:
         yield Variant("learning_rate", name, f"your {name} leaves out the learning rate {lr}",
@@ -369,7 +369,7 @@ def learning_rate(graph: Graph) -> Iterator[Variant]:
 
 @mistake("bias_not_updated", "Biases are parameters too: b <- b - lr * dL/db, with dL/db the layer's delta.")
 def bias_not_updated(graph: Graph) -> Iterator[Variant]:
-    for name in _biases(graph):
+    for name in _biases(graph) if graph.updates else ():
         yield Variant("bias_not_updated", name, f"your {name} is left at its initial value",
                       Perturbation(frozen=frozenset({name})))
 
@@ -383,7 +383,7 @@ def gradient_as_update(graph: Graph) -> Iterator[Variant]:
             if found is not None:
                 yield found
 
-    if graph.params:
+    if graph.updates:
         yield Variant("gradient_as_update", "update", "your numbers are the gradient, not the updated parameter",
                       observe=gradient, combines=True)
 

@@ -73,6 +73,7 @@ class Graph:
         for i, inputs in enumerate(self.inputs):
             for position, j in enumerate(inputs):
                 self.consumers[j].append((i, position))
+        self.updates = solution.optimizer.name != "none" and solution.optimizer.steps > 0 and bool(self.params)
         upstream = solution.upstream
         self.seed = None if upstream is None else np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream)
 
@@ -294,6 +295,8 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
         with np.errstate(all="ignore"):
             natural_values, values = _forward(graph, leaves, perturbation, subs)
             natural_grads, grads = _backward(graph, values, perturbation, subs)
+            if not graph.updates:  # no optimizer: nothing is updated
+                return State(natural_values, natural_grads, {})
             updated, stepper = _step(graph, leaves, grads, perturbation, None)
             if perturbation.backward_with_updated:
                 for i, new in updated.items():
