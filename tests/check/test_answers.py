@@ -45,7 +45,7 @@ def test_parse_plain_dict():
 @pytest.mark.parametrize(("text", "where", "words"), [
     ("loss: 0.5\nvalue: {a: 1}\n", "2:1", "unknown key 'value' (expected one of loss, values, gradients"),
     ("gradients:\n  \"W[1,x]\": 2\n", "2:3", "cannot read the element key 'W[1,x]'"),
-    ("loss: [1, 2\n", "2:1", "(expected valid YAML)"),
+    ("loss: [1, 2\n", "2:1", "malformed YAML"),
     ("values: {a: true}\n", "1:13", "True is not a number"),
     ("values: [1, 2]\n", "1:9", "values must be a mapping of names to answers"),
     ("tolerance: {sigfigs: 0}\n", "1:22", "sigfigs must be a whole number from 1 to 17"),
@@ -70,4 +70,5 @@ def test_json_syntax_error_position():
 def test_missing_file():
     with pytest.raises(AnswersError) as error:
         read_answers("/nonexistent/answers.yaml")
-    assert str(error.value) == "/nonexistent/answers.yaml:1:1: no such file (expected an answers file: YAML, TOML or JSON)"
+    assert str(error.value) == ("/nonexistent/answers.yaml:1:1: cannot read the file: No such file or directory "
+                                "(expected a readable YAML, TOML or JSON answers file)")

@@ -7,7 +7,7 @@
 
 from gradwork.check.answers import Answer, Answers, AnswersError, parse_answers, read_answers
 from gradwork.check.compare import DEFAULT, Tolerance, ToleranceError
-from gradwork.check.mark import Marker, mark
+from gradwork.check.marker import Marker, mark
 from gradwork.check.mistakes import MISTAKES, Look, Mistake, Variant, mistake
 from gradwork.check.report import Finding, ItemResult, Report
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from gradwork.check.compare import Tolerance, ToleranceError
-from gradwork.check.source import DocumentError, Located, read_document
+from gradwork.problem.errors import ProblemError
+from gradwork.problem.sources import DataPath, Document, parse, read, sniff_format
 
 Section = Literal["loss", "values", "gradients", "updated"]
 SECTIONS: tuple[Section, ...] = ("values", "gradients", "updated")
@@ -30,14 +32,8 @@ TOP_LEVEL = ("loss", "values", "gradients", "updated", "tolerance")
 _ELEMENT = re.compile(r"^(?P<name>[^\[\]]+?)\s*\[(?P<index>\s*\d+\s*(?:,\s*\d+\s*)*)\]$")
 
 
-class AnswersError(ValueError):
-    """A problem with an answers file, shown as ``FILE:LINE:COL: what is wrong (what was expected)``."""
-
-    def __init__(self, source: str, line: int, column: int, message: str, expected: str | None = None) -> None:
-        text = f"{source}:{line}:{column}: {message}" + (f" (expected {expected})" if expected else "")
-        super().__init__(text)
-        self.source, self.line, self.column = source, line, column
-        self.message, self.expected = message, expected
+class AnswersError(ProblemError):
+    """A problem with an answers file: ``FILE:LINE:COL: what is wrong (what was expected)``, as for problem files."""
 
 
 @dataclass(frozen=True)
@@ -78,90 +74,102 @@ class Answers:
 
 
 def read_answers(source: str | Path, text: str | None = None) -> Answers:
-    """Read an answers file (YAML, TOML or JSON; ``"-"`` for stdin). Raises :class:`AnswersError`."""
+    """Read an answers file (YAML, TOML or JSON; ``"-"`` for stdin). Raises :class:`AnswersError`.
+
+    ``text``, when given, is the file's content and ``source`` only names it.
+    Reading (with the position of every key and value) is ``gradwork.problem``'s.
+    """
     try:
-        name, document = read_document(source, text)
-    except DocumentError as error:
-        raise AnswersError(error.source, error.line, error.column, error.message) from None
-    return parse_answers(document, name)
+        if text is not None:
+            suffix = Path(str(source)).suffix.lower().lstrip(".")
+            form = {"yml": "yaml"}.get(suffix, suffix)
+            document = parse(text, form if form in ("yaml", "toml", "json") else sniff_format(text), str(source))
+        else:
+            document = read("-" if str(source) == "-" else Path(source))
+    except ProblemError as error:
+        raise AnswersError(error.file, error.line, error.column, error.message,
+                           error.expected.replace("problem file", "answers file")) from None
+    return parse_answers(document)
 
 
-def parse_answers(document: Located | dict[str, Any], source: str = "<answers>") -> Answers:
-    """Answers from a parsed document (a :class:`Located` tree, or a plain dict without positions)."""
-    root = document if isinstance(document, Located) else _locate(document)
-    if not isinstance(root.value, dict):
-        raise AnswersError(source, root.line, root.column, "an answers file must be a mapping",
-                           "keys " + ", ".join(TOP_LEVEL))
+def parse_answers(document: Document | dict[str, Any], source: str = "<answers>") -> Answers:
+    """Answers from a parsed document (with positions), or from a plain dict (positions 1:1)."""
+    if not isinstance(document, Document):
+        document = Document(source, "", "yaml", document)
+    source, data = document.name, document.data
+    if not isinstance(data, dict):
+        raise _error(document, (), "an answers file must be a mapping", "keys " + ", ".join(TOP_LEVEL))
     answers: list[Answer] = []
     tolerance: Tolerance | None = None
-    for key, located in root.value.items():
+    for key, value in data.items():
         if key not in TOP_LEVEL:
-            raise AnswersError(source, *root.key_position(key), f"unknown key {key!r}", "one of " + ", ".join(TOP_LEVEL))
+            raise _error(document, (key,), f"unknown key {key!r}", "one of " + ", ".join(TOP_LEVEL), at="key")
         if key == "tolerance":
-            tolerance = _tolerance(source, located)
+            tolerance = _tolerance(document, value)
         elif key == "loss":
-            answers.append(Answer("loss", "loss", None, _value(source, located), *root.key_position(key)))
-        else:
-            if located.value is None:
-                continue
-            if not isinstance(located.value, dict):
-                raise AnswersError(source, located.line, located.column, f"{key} must be a mapping of names to answers",
-                                   f"e.g. {key}: {{hidden.W: [[...]]}}")
-            for name, entry in located.value.items():
-                answers.append(_answer(source, key, name, entry, located.key_position(name)))  # type: ignore[arg-type]
+            answers.append(Answer("loss", "loss", None, _value(document, ("loss",), value),
+                                  *_where(document, ("loss",), "key")))
+        elif value is not None:
+            if not isinstance(value, dict):
+                raise _error(document, (key,), f"{key} must be a mapping of names to answers",
+                             f"e.g. {key}: {{hidden.W: [[...]]}}")
+            for name, entry in value.items():
+                answers.append(_answer(document, key, name, entry))  # type: ignore[arg-type]
     return Answers(source, tuple(answers), tolerance)
 
 
-def _answer(source: str, section: Section, written: str, entry: Located, at: tuple[int, int]) -> Answer:
+def _answer(document: Document, section: Section, written: str, entry: Any) -> Answer:
+    path: DataPath = (section, written)
     name, index = written.strip(), None
     if "[" in written or "]" in written:
         found = _ELEMENT.match(written.strip())
         if not found:
-            raise AnswersError(source, *at, f"cannot read the element key {written!r}",
-                               "a name and 0-based indices such as hidden.W[1,0]")
+            raise _error(document, path, f"cannot read the element key {written!r}",
+                         "a name and 0-based indices such as hidden.W[1,0]", at="key")
         name = found.group("name").strip()
         index = tuple(int(part) for part in found.group("index").split(","))
-    value = _value(source, entry)
+    value = _value(document, path, entry)
     if index is not None and isinstance(value, list):
-        raise AnswersError(source, entry.line, entry.column, f"{written} names one element but holds a list",
-                           "a single number")
-    return Answer(section, name, index, value, *at)
+        raise _error(document, path, f"{written} names one element but holds a list", "a single number")
+    return Answer(section, name, index, value, *_where(document, path, "key"))
 
 
-def _value(source: str, entry: Located) -> Any:
-    """The value as written, positions dropped; {T: M} becomes M's transpose; "" becomes None."""
-    value = entry.value
+def _value(document: Document, path: DataPath, value: Any) -> Any:
+    """The value as written; {T: M} becomes M's transpose; "" becomes None; decimals become floats."""
     if isinstance(value, dict):
-        if set(value) == {"T"} and isinstance(value["T"].value, list):
-            matrix = _value(source, value["T"])
+        if set(value) == {"T"} and isinstance(value["T"], list):
+            matrix = _value(document, path + ("T",), value["T"])
             if not matrix or not all(isinstance(row, list) and len(row) == len(matrix[0]) for row in matrix):
-                raise AnswersError(source, entry.line, entry.column, "{T: ...} needs a rectangular matrix",
-                                   "a list of equally long rows")
+                raise _error(document, path, "{T: ...} needs a rectangular matrix", "a list of equally long rows")
             return [list(column) for column in zip(*matrix)]
-        raise AnswersError(source, entry.line, entry.column, "an answer cannot be a mapping",
-                           "a number, a list of numbers, a string, or {T: [[...]]}")
+        raise _error(document, path, "an answer cannot be a mapping",
+                     "a number, a list of numbers, a string, or {T: [[...]]}")
     if isinstance(value, list):
-        return [_value(source, item) for item in value]
+        return [_value(document, path + (i,), item) for i, item in enumerate(value)]
     if isinstance(value, bool):
-        raise AnswersError(source, entry.line, entry.column, f"{value!r} is not a number",
-                           "a number, a fraction string such as \"3/8\", or a formula")
+        raise _error(document, path, f"{value!r} is not a number",
+                     "a number, a fraction string such as \"3/8\", or a formula")
+    if isinstance(value, Decimal):  # a number written with a point or an exponent; exact mode reads it back exactly
+        return float(value)
     if isinstance(value, str) and not value.strip():
         return None
     return value
 
 
-def _tolerance(source: str, located: Located) -> Tolerance:
-    spec = located.plain()
+def _tolerance(document: Document, spec: Any) -> Tolerance:
+    plain = {k: float(v) if isinstance(v, Decimal) else v for k, v in spec.items()} if isinstance(spec, dict) else spec
     try:
-        return Tolerance.parse(spec)
+        return Tolerance.parse(plain)
     except ToleranceError as error:
-        where = located.value.get(error.key, located) if isinstance(located.value, dict) and error.key else located
-        raise AnswersError(source, where.line, where.column, str(error)) from None
+        path = ("tolerance", error.key) if isinstance(spec, dict) and error.key in spec else ("tolerance",)
+        raise _error(document, path, str(error)) from None
 
 
-def _locate(data: Any) -> Located:
-    if isinstance(data, dict):
-        return Located({str(k): _locate(v) for k, v in data.items()})
-    if isinstance(data, (list, tuple)):
-        return Located([_locate(v) for v in data])
-    return Located(data)
+def _where(document: Document, path: DataPath, at: str = "value") -> tuple[int, int]:
+    span = document.span(path)
+    position = span.key if at == "key" and span.key is not None else span.value
+    return position.line, position.column
+
+
+def _error(document: Document, path: DataPath, message: str, expected: str = "", at: str = "value") -> AnswersError:
+    return AnswersError(document.name, *_where(document, path, at), message, expected)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gradwork.check.answers import Answer, Answers, AnswersError, read_answers
 from gradwork.check.compare import Tolerance
-from gradwork.check.mark import Marker
+from gradwork.check.marker import Marker
 from gradwork.check.report import Report
 from gradwork.problem import Solution
 

@@ -6,7 +6,7 @@ import io
 import json
 from typing import Any
 
-from gradwork.check.mark import show
+from gradwork.check.marker import show
 from gradwork.check.report import ItemResult, Report
 
 MARKS = {"correct": "✓", "carried_forward": "→", "wrong": "✗", "missing": "–"}

@@ -189,6 +189,10 @@ class Perturbation:
     round_to: int | None = None
     backward_with_updated: bool = False
 
+    @property
+    def changes_forward(self) -> bool:
+        return bool(self.forwards or self.value_transforms or self.round_to is not None)
+
     def places(self, graph: Graph) -> frozenset[Place] | None:
         """The places whose number this change alters directly (None: everywhere)."""
         if self.round_to is not None or self.backward_with_updated:
@@ -272,6 +276,7 @@ class State:
     values: list[np.ndarray]
     grads: list[np.ndarray | None]
     updated: dict[int, np.ndarray]
+    carried: list[np.ndarray] | None = None  # the forward values as used further (substitutions applied)
 
     def read(self, place: Place) -> np.ndarray | None:
         if place.kind in ("value", "loss"):
@@ -282,21 +287,27 @@ class State:
 
 
 # ---------------------------------------------------------------- replay
-def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Substitutions | None = None) -> State:
+def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Substitutions | None = None,
+           forward_of: State | None = None, update: bool = True) -> State:
     """Evaluate ``graph`` again with ``perturbation`` and the student's ``substitutions`` put in.
 
-    Raises :class:`ReplayError` when the perturbed computation cannot be
-    evaluated.
+    ``forward_of``: a replay with the same substitutions whose forward pass
+    can be reused (when ``perturbation`` changes only the backward pass and the
+    update). ``update=False`` skips the optimizer step. Raises
+    :class:`ReplayError` when the perturbed computation cannot be evaluated.
     """
     subs = substitutions or Substitutions()
     solution = graph.solution
     leaves = {i: graph.nodes[i].data for i in range(len(graph.nodes)) if graph.nodes[i].op is None}
     try:
         with np.errstate(all="ignore"):
-            natural_values, values = _forward(graph, leaves, perturbation, subs)
+            if forward_of is not None and forward_of.carried is not None and not perturbation.changes_forward:
+                natural_values, values = forward_of.values, list(forward_of.carried)
+            else:
+                natural_values, values = _forward(graph, leaves, perturbation, subs)
             natural_grads, grads = _backward(graph, values, perturbation, subs)
-            if not graph.updates:  # no optimizer: nothing is updated
-                return State(natural_values, natural_grads, {})
+            if not graph.updates or not update:
+                return State(natural_values, natural_grads, {}, values)
             updated, stepper = _step(graph, leaves, grads, perturbation, None)
             if perturbation.backward_with_updated:
                 for i, new in updated.items():
@@ -310,7 +321,7 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
                 updated, stepper = _step(graph, leaves, later_grads, perturbation, stepper)
     except (ValueError, TypeError, ArithmeticError, IndexError) as error:
         raise ReplayError(str(error)) from error
-    return State(natural_values, natural_grads, updated)
+    return State(natural_values, natural_grads, updated, values)
 
 
 def _forward(graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturbation, subs: Substitutions):

@@ -52,7 +52,7 @@ def test_report_to_a_file(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "start"), [
-    (("{seed002}", "{answers}/missing.yaml"), "{answers}/missing.yaml:1:1: no such file"),
+    (("{seed002}", "{answers}/missing.yaml"), "{answers}/missing.yaml:1:1: cannot read the file"),
     (("{seed002}", "{bad}"), "{bad}:2:1: unknown key 'valeus'"),
     (("{bad_problem}", "{answers}/seed004_hw1.yaml"), "{bad_problem}:5:35: unknown activation"),
     (("{seed004}", "{answers}/seed004_hw1.yaml", "--format", "html"), "--format: unknown value 'html'"),

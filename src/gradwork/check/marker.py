@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check.answers import Answer, Answers, AnswersError
+from gradwork.check.answers import Answer, Answers
 from gradwork.check.compare import DEFAULT, Tolerance
 from gradwork.check.mistakes import MISTAKES, Look, Variant, same_numbers, variants_for
 from gradwork.check.replay import NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay
@@ -123,7 +123,7 @@ class Marker:
             self._substitute(substitutions, item, item.correct)
         for _ in range(len(items)):
             state = replay(self.graph, NOTHING, substitutions)
-            grown = False
+            grown: list[Place] = []
             for item in items:
                 if not item.unresolved.any():
                     continue
@@ -131,8 +131,9 @@ class Marker:
                 if newly.any():
                     item.accepted = item.accepted | newly
                     self._substitute(substitutions, item, newly)
-                    grown = True
-            if not grown:
+                    grown.append(item.place)
+            # Again only if a newly accepted number feeds an answer still open.
+            if not any(set(grown) & self.graph.upstream_places(item.place) for item in items if item.unresolved.any()):
                 return
 
     def _carry_forward_and_diagnose(self, items: list[_Item], tol: Tolerance) -> None:
@@ -147,40 +148,47 @@ class Marker:
         everything = Substitutions()
         for item in items:
             self._substitute(everything, item, ~item.blank)
-        substituted_places = {item.place for item in items if (~item.blank).any()}
+        answered = {item.place for item in items if (~item.blank).any()}
         active: list[Variant] = []
         roots: list[_Item] = []  # earlier answers that stayed wrong
+        off: set[Place] = set()  # places of earlier answers not simply correct (wrong or carried forward)
         states: dict[str, State | None] = {}  # the three replays, dropped when active or roots change
-        contexts: dict[tuple[int, int], State | None] = {}
-        for position, item in enumerate(items):
+        contexts: dict[tuple[int, int, bool], State | None] = {}
+        for item in items:
             if not item.unresolved.any():
                 continue
             upstream = self.graph.upstream_places(item.place)
             touched = [v for v in active if self._touches(v, item)]
-            if not (upstream & substituted_places or touched):
-                item.findings = self._diagnose(item, tol, None, active, everything, contexts)
-            else:
-                for kind in ("all", "roots", "mistakes"):
-                    if (kind == "roots" and not roots) or (kind == "mistakes" and not active):
-                        continue  # the same as the correct solve, or as the next replay
-                    if kind not in states:
-                        states[kind] = self._replay(sum((v.perturbation for v in active), NOTHING),
-                                                    self._context_substitutions(kind, everything, roots))
-                    state = states[kind]
-                    if state is None or same_numbers(self._read(state, item), self._read(self.clean, item)):
-                        continue
-                    carried = self._agree(tol, item, state.read(item.place)) & item.unresolved
-                    if kind == "all" or carried.any():
-                        item.carried_value = self._read(state, item)
-                        item.carried_from = tuple(
-                            [other.answer.key for other in roots if other.place in upstream]
-                            + [f"{v.code} mistake at {v.site}" for v in touched])
-                    item.carried = item.carried | carried
-                    if not item.unresolved.any():
-                        break
-                if item.unresolved.any():
-                    item.findings = self._diagnose(item, tol, states["all"], active, everything, contexts)
+            # Each replay only where it can differ from the correct solve for this item.
+            wanted = {"all": bool(upstream & off or touched),
+                      "roots": any(root.place in upstream for root in roots), "mistakes": bool(touched)}
+            for kind in ("all", "roots", "mistakes"):
+                if not wanted[kind]:
+                    continue
+                if kind not in states:
+                    states[kind] = self._replay(sum((v.perturbation for v in active), NOTHING),
+                                                self._context_substitutions(kind, everything, roots))
+                state = states[kind]
+                if state is None or same_numbers(self._read(state, item), self._read(self.clean, item)):
+                    continue
+                carried = self._agree(tol, item, state.read(item.place)) & item.unresolved
+                if kind == "all" or carried.any():
+                    item.carried_value = self._read(state, item)
+                    item.carried_from = tuple([root.answer.key for root in roots if root.place in upstream]
+                                              + [f"{v.code} mistake at {v.site}" for v in touched])
+                item.carried = item.carried | carried
+                if not item.unresolved.any():
+                    break
+            off.add(item.place)
             if item.unresolved.any():
+                # The diagnosis looks on top of all the student's numbers, accepted ones included (δ1 halved
+                # from their own rounded dL/dh is still δ1 halved).
+                context = None
+                if upstream & answered or touched:
+                    if "all" not in states:
+                        states["all"] = self._replay(sum((v.perturbation for v in active), NOTHING), everything)
+                    context = states["all"]
+                item.findings = self._diagnose(item, tol, context, active, everything, contexts)
                 roots.append(item)
                 states.pop("roots", None)
                 chosen = self._most_specific(item, items)
@@ -199,7 +207,8 @@ class Marker:
 
     # ------------------------------------------------------------ diagnosis
     def _diagnose(self, item: _Item, tol: Tolerance, context: State | None, active: list[Variant],
-                  everything: Substitutions, contexts: dict[tuple[int, int], State | None]) -> list[tuple[Variant, ...]]:
+                  everything: Substitutions, contexts: dict[tuple[int, int, bool], State | None]
+                  ) -> list[tuple[Variant, ...]]:
         """Every model, or model written down wrongly, whose numbers reproduce the whole answer.
 
         Each replayed model is tried on the correct solve and, when the
@@ -233,15 +242,17 @@ class Marker:
         if use_context:
             look_at(None, context)  # type: ignore[arg-type]
         relevant = [(k, v) for k, v in self._changing(item.place) if not any(v is a for a in active)]
-        # Specific models first; catch-alls only while nothing specific explains the answer (they would be
-        # dropped anyway), and replays on top of the student's own numbers only then too: each costs a solve,
-        # and a class of hundreds must stay fast.
-        for generic in (False, True):
-            if generic and explained():
-                break
+        candidates = self._candidates(item)
+        if candidates is not None:  # numbers: screen every mistake's prediction at once, then check the few left
+            combinations, stack = candidates
+            for row in self._screen(tol, item, stack):
+                combination = combinations[row]
+                if not any(v is a for v in combination for a in active) \
+                        and self._matches(tol, item, stack[row], answered):
+                    found.setdefault(frozenset(v.code for v in combination), combination)
+        else:
             for _, variant in relevant:
-                if MISTAKES[variant.code].generic is generic:
-                    look_at(variant, self.variant_state(variant))  # type: ignore[arg-type]
+                look_at(variant, self.variant_state(variant))  # type: ignore[arg-type]
         if use_context and not explained():
             base = sum((v.perturbation for v in active), NOTHING)
             # A mistake made upstream of a number the student gave in full cannot reach this item past it.
@@ -249,15 +260,17 @@ class Marker:
             for generic in (False, True):
                 if generic and explained():
                     break
+                update = item.place.kind == "updated"
                 for k, variant in relevant:
                     if MISTAKES[variant.code].generic is not generic:
                         continue
                     sites = variant.perturbation.places(self.graph)  # type: ignore[union-attr]
                     if sites is not None and item.place not in sites and not sites & reach:
                         continue
-                    key = (len(active), k)
+                    key = (len(active), k, update)
                     if key not in contexts:
-                        contexts[key] = self._replay(base + variant.perturbation, everything)  # type: ignore[operator]
+                        contexts[key] = self._replay(base + variant.perturbation, everything,  # type: ignore[operator]
+                                                     forward_of=context, update=update)
                     if contexts[key] is not None:
                         look_at(variant, contexts[key])  # type: ignore[arg-type]
         simplest = {codes: c for codes, c in found.items() if not any(other < codes for other in found)}
@@ -273,6 +286,49 @@ class Marker:
 
     def _touches(self, variant: Variant, item: _Item) -> bool:
         return self._changes(variant, item.place)
+
+    def _candidates(self, item: _Item) -> tuple[list[tuple[Variant, ...]], np.ndarray] | None:
+        """Every replayed mistake's number for the item, alone or written down by a combining observer.
+
+        Stacked into one array (one row per combination); they do not depend on
+        the student, so they are computed once per problem and item key. None
+        for symbolic or exact numbers.
+        """
+        key = ("candidates", item.place, item.answer.index)
+        if key in self._changed:
+            return self._changed[key]  # type: ignore[return-value]
+        combinations: list[tuple[Variant, ...]] = []
+        rows: list[np.ndarray] = []
+        if self.graph.backend.name == "float":
+            observers = [v for v in self.variants if v.observe is not None and v.combines]
+            for _, variant in self._changing(item.place):
+                state = self.variant_state(variant)
+                assert state is not None
+                rows.append(np.asarray(self._read(state, item), dtype=np.float64))
+                combinations.append((variant,))
+                look = Look(self.graph, state, item.place, item.answer.index, item.given, DEFAULT)
+                for observer in observers:
+                    for written in observer.observe(look):  # type: ignore[misc]
+                        rows.append(np.asarray(written, dtype=np.float64))
+                        combinations.append((observer, variant))
+        shape = np.shape(self._read(self.clean, item))
+        kept = [(c, r) for c, r in zip(combinations, rows) if r.shape == shape]
+        result = None if self.graph.backend.name != "float" else (
+            [c for c, _ in kept], np.array([r for _, r in kept], dtype=np.float64).reshape(len(kept), *shape))
+        self._changed[key] = result  # type: ignore[assignment]
+        return result
+
+    @staticmethod
+    def _screen(tol: Tolerance, item: _Item, stack: np.ndarray) -> np.ndarray:
+        """The rows of ``stack`` that can match the answer: within the loosest bound on every answered element."""
+        if not len(stack) or stack.shape[1:] != item.given.shape or item.given.dtype == object:
+            return np.arange(0)
+        rows = stack.reshape(len(stack), -1)
+        answered = ~item.blank.reshape(-1)
+        magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
+        slack = tol.slack(magnitude.max(axis=1) if rows.shape[1] else np.zeros(len(rows)))
+        difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
+        return np.flatnonzero((difference <= slack[:, None]).all(axis=1))
 
     def _changing(self, place: Place) -> list[tuple[int, Variant]]:
         """The replayed mistakes that change the number at ``place``, with their positions. Cached per problem."""
@@ -291,9 +347,10 @@ class Marker:
         return self._changed[key]
 
     # ------------------------------------------------------------ helpers
-    def _replay(self, perturbation: Perturbation, substitutions: Substitutions) -> State | None:
+    def _replay(self, perturbation: Perturbation, substitutions: Substitutions, forward_of: State | None = None,
+                update: bool = True) -> State | None:
         try:
-            return replay(self.graph, perturbation, substitutions)
+            return replay(self.graph, perturbation, substitutions, forward_of, update)
         except ReplayError:
             return None
 
