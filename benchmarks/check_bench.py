@@ -110,18 +110,19 @@ def main(argv: list[str] | None = None) -> dict:
         (folder / f"student{number:04d}.yaml").write_text(yaml.safe_dump(student(kind, rng), sort_keys=False))
     problem = solution()
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     book = mark_folder(problem, folder)
     csv = book.to_csv()
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     if args.keep:
         (folder.parent / f"{folder.name}-gradebook.csv").write_text(csv)
     statuses = Counter(item.status for report in book.reports.values() for item in report.items)
-    result = {"students": args.students, "seconds": round(seconds, 3), "per_student_ms": round(1000 * seconds / args.students, 3),
+    result = {"students": args.students, "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3),
+              "per_student_ms": round(1000 * seconds / args.students, 3),
               "errors": len(book.errors), "statuses": dict(statuses), "kinds": dict(kinds)}
-    print(f"marked {args.students} answers files in {seconds:.2f} s ({result['per_student_ms']:.2f} ms each); "
-          f"verdicts {dict(statuses)}; unreadable {len(book.errors)}")
+    print(f"marked {args.students} answers files in {seconds:.2f} s wall, {cpu:.2f} s CPU "
+          f"({result['per_student_ms']:.2f} ms each); verdicts {dict(statuses)}; unreadable {len(book.errors)}")
     return result
 
 

@@ -257,6 +257,7 @@ class Marker:
             base = sum((v.perturbation for v in active), NOTHING)
             # A mistake made upstream of a number the student gave in full cannot reach this item past it.
             reach = self.graph.reachable(item.place, everything.whole_places())
+            near = self._near(tol, item, context)  # type: ignore[arg-type]
             for generic in (False, True):
                 if generic and explained():
                     break
@@ -266,6 +267,8 @@ class Marker:
                         continue
                     sites = variant.perturbation.places(self.graph)  # type: ignore[union-attr]
                     if sites is not None and item.place not in sites and not sites & reach:
+                        continue
+                    if near is not None and id(variant) not in near:
                         continue
                     key = (len(active), k, update)
                     if key not in contexts:
@@ -317,6 +320,35 @@ class Marker:
             [c for c, _ in kept], np.array([r for _, r in kept], dtype=np.float64).reshape(len(kept), *shape))
         self._changed[key] = result  # type: ignore[assignment]
         return result
+
+    def _near(self, tol: Tolerance, item: _Item, context: State) -> set[int] | None:
+        """The mistakes worth replaying on top of the student's numbers (by id), or None for all of them.
+
+        A speed screen: the student's numbers move this item by some amount d
+        from the correct solve; a mistake whose prediction on the correct solve
+        is further from the answer than 10 (d + the tolerance) is not tried
+        again on top of them (its own effect would have to grow tenfold).
+        """
+        candidates = self._candidates(item)
+        if candidates is None or not len(candidates[1]):
+            return None
+        combinations, stack = candidates
+        places = [item.place] + ([Place("grad", item.place.node)] if item.place.kind == "updated" else [])
+        moved = 0.0
+        for place in places:
+            here, there = context.read(place), self.clean.read(place)
+            if here is not None and there is not None:
+                difference = np.abs(np.asarray(here, dtype=np.float64) - np.asarray(there, dtype=np.float64))
+                moved = max(moved, float(np.max(difference[np.isfinite(difference)], initial=0.0)))
+        rows = stack.reshape(len(stack), -1)
+        answered = ~item.blank.reshape(-1)
+        if rows.shape[1] != answered.size:
+            return None
+        magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
+        allowed = 10 * (moved + tol.slack(magnitude.max(axis=1) if rows.shape[1] else np.zeros(len(rows))))
+        difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
+        close = np.flatnonzero((difference <= allowed[:, None]).all(axis=1))
+        return {id(v) for row in close for v in combinations[row] if v.perturbation is not None}
 
     @staticmethod
     def _screen(tol: Tolerance, item: _Item, stack: np.ndarray) -> np.ndarray:
