@@ -84,3 +84,16 @@ def test_bad_specs_name_the_field(spec, key):
     with pytest.raises(ToleranceError) as error:
         Tolerance.parse(spec)
     assert error.value.key == key
+
+
+@pytest.mark.parametrize("tolerance", [Tolerance.sigfigs(3), Tolerance.sigfigs(1), Tolerance.digits(2),
+                                       Tolerance.relative(1e-3, 1e-8)], ids=str)
+def test_small_and_large_arrays_agree(tolerance):
+    # Up to 4 numbers are compared with plain floats, more with NumPy: the same rule either way.
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=3000) * 10.0 ** rng.integers(-5, 5, size=3000)
+    t[:40] = [0.0, 5e-17, np.nan, np.inf] * 10
+    s = t + rng.normal(size=3000) * np.abs(np.where(np.isfinite(t), t, 1.0)) * 10.0 ** rng.integers(-6, 0, size=3000)
+    s[40:60] = np.nan
+    one_by_one = [bool(tolerance.passes(np.array([a]), np.array([b]))[0]) for a, b in zip(s, t)]
+    assert one_by_one == tolerance.passes(s, t).tolist()
