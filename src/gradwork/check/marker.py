@@ -555,7 +555,9 @@ def show(value: Any, digits: int = 4) -> str:
         number = float(value)
         if number == int(number) and abs(number) < 1e15:
             return str(int(number))
-        return f"{number:.{digits}g}"
+        short = f"{number:.{digits}g}"
+        # A rounded number keeps its trailing zeros (0.5130 to 4 figures); an exact one stays short (0.2).
+        return short if float(short) == number else f"{number:#.{digits}g}"
     return str(value)
 
 
