@@ -142,6 +142,13 @@ class Solved:
         digits = digits or self.digits
         return build_page(self.solution, self.page_steps(style, digits), digits=digits, missing_graphviz="note")
 
+    def check(self, answers: str | Path, tolerance: Any = None) -> Any:
+        """Mark a student's answers file against this solution (a ``gradwork.check.Report``)."""
+        from gradwork.check import Tolerance, mark, read_answers
+
+        spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
+        return mark(self.solution, read_answers(answers), spec)
+
     # Jupyter display
     def _repr_markdown_(self) -> str:
         return self.render("markdown")
