@@ -75,7 +75,7 @@ def _leaky_vjp(bk, g, out, x, alpha=0.01):
 
 
 _unary("leaky_relu", _leaky_forward, _leaky_vjp,
-       r"\begin{cases} 1 & $x \ge 0 \\ \alpha & $x < 0 \end{cases}", "1 if $x >= 0 else alpha",
+       r"\begin{cases} 1 & $x \ge 0 \\ \alpha & $x < 0 \end{cases}", "(1 if $x ≥ 0 else α)",
        "leaky_relu($x)", r"\operatorname{LeakyReLU}_{\alpha}($x)",
        r"\operatorname{LeakyReLU}_{\alpha}(x) = \max(\alpha x, x)",
        "LeakyReLU'(x) is 1 for x >= 0 and alpha for x < 0.", params=("alpha",),
@@ -113,7 +113,7 @@ def _elu_vjp(bk, g, out, x, alpha=1.0):
 
 
 _unary("elu", _elu_forward, _elu_vjp,
-       r"\begin{cases} 1 & $x > 0 \\ \alpha e^{$x} & $x \le 0 \end{cases}", "1 if $x > 0 else alpha exp($x)",
+       r"\begin{cases} 1 & $x > 0 \\ \alpha e^{$x} & $x \le 0 \end{cases}", "(1 if $x > 0 else α exp($x))",
        "elu($x)", r"\operatorname{ELU}($x)",
        r"\operatorname{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}",
        "ELU'(x) is 1 for x > 0 and alpha e^x for x <= 0.", params=("alpha",),
