@@ -19,3 +19,11 @@ def test_importing_gradwork_does_not_import_numpy_or_sympy():
     code = "import sys, gradwork; print('numpy' in sys.modules, 'sympy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_solved_checks_an_answers_file():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    report = gradwork.load(root / "examples/seed004_hw1.toml").solve().check(root / "examples/answers/seed004_hw1.yaml")
+    assert report.all_correct and report.correct == report.total

@@ -110,21 +110,53 @@ class Solved:
 
     def render(self, format: Format = "text", style: Style | None = None, digits: int | None = None,
                color: bool = False) -> str:
-        """The worked solution as text, Markdown, LaTeX, HTML or JSON."""
+        """The worked solution as text, Markdown, LaTeX, HTML (the interactive page) or JSON."""
         if format == "json":
             import json
 
             return json.dumps(self.to_dict(style, digits), indent=2, ensure_ascii=False) + "\n"
+        if format == "html":
+            return self.page(style, digits)
         from gradwork.explain.render import render
 
         return render(self.derivation(style), format, digits=digits or self.digits, color=color)
+
+    def page_steps(self, style: Style | None = None, digits: int | None = None) -> list:
+        """The derivation as the interactive page's stops (viz.PageStep), one per step."""
+        from gradwork.explain.render import step_fragments, step_titles
+        from gradwork.viz import PageStep
+
+        derivation = self.derivation(style)
+        digits = digits or self.digits
+        return [PageStep(node, phase, title, html) for (node, phase, html), title
+                in zip(step_fragments(derivation, digits), step_titles(derivation, digits))]
+
+    def page(self, style: Style | None = None, digits: int | None = None) -> str:
+        """One self-contained HTML page: the graph, and the derivation to step through.
+
+        Without Graphviz the page still holds the whole derivation, with a note where
+        the drawing would be.
+        """
+        from gradwork.viz import build_page
+
+        digits = digits or self.digits
+        return build_page(self.solution, self.page_steps(style, digits), digits=digits, missing_graphviz="note")
+
+    def check(self, answers: str | Path, tolerance: Any = None) -> Any:
+        """Mark a student's answers file against this solution (a ``gradwork.check.Report``)."""
+        from gradwork.check import Tolerance, mark, read_answers
+
+        spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
+        return mark(self.solution, read_answers(answers), spec)
 
     # Jupyter display
     def _repr_markdown_(self) -> str:
         return self.render("markdown")
 
     def _repr_html_(self) -> str:
-        return self.render("html")
+        from gradwork.explain.render import render
+
+        return render(self.derivation(), "html", digits=self.digits)  # static: notebooks run no page scripts
 
     @cached_property
     def _svg(self) -> str | None:

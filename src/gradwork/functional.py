@@ -71,6 +71,11 @@ def matmul(a: Any, b: Any) -> Tensor:
     return apply("matmul", a, b)
 
 
+def linear(x: Any, w: Any, b: Any) -> Tensor:
+    """x @ w + b as one op (the fused dense layer of the training fast path)."""
+    return apply("linear", x, w, b)
+
+
 def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     return apply("transpose", x, axes=None if axes is None else tuple(axes))
 

@@ -87,6 +87,14 @@ def matmul_draw(data):
     return [data.draw(values(shapes[0])), data.draw(values(shapes[1]))], {}
 
 
+def linear_draw(data):
+    kind = data.draw(st.sampled_from(["batch", "sample", "single_unit", "scalar_bias"]))
+    n, k, m = (data.draw(st.integers(1, 4)) for _ in range(3))
+    shapes = {"batch": ((n, k), (k, m), (m,)), "sample": ((k,), (k, m), (m,)),
+              "single_unit": ((n, k), (k,), ()), "scalar_bias": ((n, k), (k, m), ())}[kind]
+    return [data.draw(values(shape)) for shape in shapes], {}
+
+
 def softmax_draw(data):
     shape = data.draw(vector_or_matrix)
     axis = data.draw(st.sampled_from([-1, 0]))
@@ -165,6 +173,7 @@ SPECS = [
     Spec("neg", unary(), lambda x: -x),
     Spec("pow", binary(0.2, 3.0, -2.0, 2.0), lambda x, p: x ** p),
     Spec("matmul", matmul_draw, lambda a, b: a @ b),
+    Spec("linear", linear_draw, lambda x, w, b: x @ w + b),
     Spec("transpose", transpose_draw, lambda x, axes: x.permute(*axes)),
     Spec("reshape", reshape_draw, lambda x, shape: x.reshape(shape)),
     Spec("sum", reduction(), torch_sum),

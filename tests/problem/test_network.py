@@ -5,24 +5,9 @@ from __future__ import annotations
 import pytest
 
 from gradwork.problem import ProblemError, load, solve
+from tests.seed_texts import SEED_002_TEXT
 
-NETWORK = """\
-title: t
-convention: row
-input: [1.0, 2.0]
-target: 0
-layers:
-  - name: hidden
-    weights: [[0.5, -0.6], [-0.4, 0.8]]
-    bias: [0.2, -0.2]
-    activation: relu
-  - name: output
-    weights: [0.3, -0.5]
-    bias: 0
-    activation: sigmoid
-loss: bce
-optimizer: {name: sgd, lr: 0.01}
-"""
+NETWORK = SEED_002_TEXT.replace("title: Exam 4a - 2-2-1 network, one SGD step", "title: t", 1)
 
 
 def error_of(text: str, mode: str | None = None, name: str = "p.yaml") -> ProblemError:

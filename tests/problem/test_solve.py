@@ -13,24 +13,9 @@ import torch
 
 import gradwork.problem as problem_package
 from gradwork.problem import Problem, ProblemError, Solution, load, solve
+from tests.seed_texts import SEED_002_TEXT
 
-SEED002 = """\
-title: Exam 4a
-convention: row
-input: [1.0, 2.0]
-target: 0
-layers:
-  - name: hidden
-    weights: [[0.5, -0.6], [-0.4, 0.8]]
-    bias: [0.2, -0.2]
-    activation: relu
-  - name: output
-    weights: [0.3, -0.5]
-    bias: 0
-    activation: sigmoid
-loss: bce
-optimizer: {name: sgd, lr: 0.01}
-"""
+SEED002 = SEED_002_TEXT.replace("title: Exam 4a - 2-2-1 network, one SGD step", "title: Exam 4a", 1)
 
 
 def test_public_api():

@@ -28,6 +28,10 @@ class Backend:
     def zeros_like(self, array: np.ndarray) -> np.ndarray:
         return np.zeros_like(array) if array.dtype != object else self.asarray(np.zeros(array.shape))
 
+    def zero(self, array: np.ndarray) -> Any:
+        """A zero of ``array``'s number type that broadcasts against it (for max(x, 0) and the like)."""
+        return self.zeros_like(array)
+
     def ones_like(self, array: np.ndarray) -> np.ndarray:
         return np.ones_like(array) if array.dtype != object else self.asarray(np.ones(array.shape))
 

@@ -24,6 +24,9 @@ class FloatBackend(Backend):
     def asarray(self, value: Any) -> np.ndarray:
         return np.asarray(value, dtype=self._np_dtype)
 
+    def zero(self, array: np.ndarray) -> Any:
+        return array.dtype.type(0)  # a scalar: no array of zeros to allocate in every ReLU
+
     def exp(self, x: np.ndarray) -> np.ndarray:
         return np.exp(x)
 
@@ -42,7 +45,7 @@ class FloatBackend(Backend):
     def sigmoid(self, x: np.ndarray) -> np.ndarray:
         # Stable for large |x|: exp only ever sees a non-positive argument.
         e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return np.where(x >= 0, 1.0, e) / (1 + e)  # 1/(1+e) for x >= 0, e/(1+e) below
 
     def positive(self, x: np.ndarray, at_zero: Any = 0) -> np.ndarray:
         mask = np.asarray(x > 0, dtype=x.dtype)
@@ -58,7 +61,7 @@ class FloatBackend(Backend):
         return np.pi
 
     def softmax_shift(self, x: np.ndarray, axis: int) -> Any:
-        return np.max(x, axis=axis, keepdims=True)
+        return x.max(axis=axis, keepdims=True)
 
     def __repr__(self) -> str:
         return f"FloatBackend({self.dtype!r})"

@@ -5,12 +5,17 @@
 
 A flat weight vector is the incoming weights of a single unit: z = w . x + b.
 A batch of samples is a matrix with one sample per row in both conventions.
+
+``layer(x, fused=True)`` computes z with the single op ``linear`` (x W + b) in
+the row convention, for training speed; the default keeps ``x @ W`` and
+``+ b`` as two nodes, which is what derivations show.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from gradwork import functional as F
 from gradwork.nn.activations import Activation, activation
 from gradwork.tensor import Tensor
 
@@ -24,7 +29,7 @@ class Dense:
         self,
         weights: Any,
         bias: Any = None,
-        activation_fn: Activation | str = "identity",
+        activation_fn: Activation | str | dict[str, Any] = "identity",
         *,
         convention: Convention = "column",
         name: str = "layer",
@@ -39,7 +44,16 @@ class Dense:
             weights, requires_grad=True, name=f"{name}.W", backend=backend, dtype=dtype)
         self.b = None if bias is None else (bias if isinstance(bias, Tensor) else Tensor(
             bias, requires_grad=True, name=f"{name}.b", backend=backend, dtype=dtype))
-        self.activation = activation(activation_fn) if isinstance(activation_fn, str) else activation_fn
+        # The activation by name and options ({"name": "leaky_relu", "alpha": 0.01}), kept so that a
+        # trained network can be saved and exported; None for a custom callable.
+        self.activation_spec: dict[str, Any] | None = None
+        if isinstance(activation_fn, str):
+            activation_fn = {"name": activation_fn}
+        if isinstance(activation_fn, dict):
+            self.activation_spec = dict(activation_fn)
+            options = {k: v for k, v in activation_fn.items() if k != "name"}
+            activation_fn = activation(activation_fn["name"], **options)
+        self.activation = activation_fn
         self.z: Tensor | None = None
         self.a: Tensor | None = None
 
@@ -58,7 +72,9 @@ class Dense:
     def parameters(self) -> list[Tensor]:
         return [self.W] if self.b is None else [self.W, self.b]
 
-    def pre_activation(self, x: Tensor) -> Tensor:
+    def pre_activation(self, x: Tensor, fused: bool = False) -> Tensor:
+        if fused and self.b is not None and (self.W.ndim == 1 or self.convention == "row"):
+            return F.linear(x, self.W, self.b)
         if self.W.ndim == 1 or self.convention == "row":
             z = x @ self.W
         elif x.ndim == 1:
@@ -67,8 +83,8 @@ class Dense:
             z = x @ self.W.T
         return z if self.b is None else z + self.b
 
-    def __call__(self, x: Tensor) -> Tensor:
-        self.z = self.pre_activation(x)
+    def __call__(self, x: Tensor, fused: bool = False) -> Tensor:
+        self.z = self.pre_activation(x, fused)
         self.z.name = f"{self.name}.z"
         self.a = self.activation(self.z)
         if self.a is not self.z:  # an identity activation leaves a and z the same node

@@ -2,7 +2,12 @@
 
 Parameters whose names are in ``frozen`` are left alone (FORMAT.md's
 ``frozen: [hidden.b]``). The update arithmetic runs on the parameters' own
-arrays, so it is exact in exact mode.
+arrays, so it is exact in exact mode; float parameters and optimizer state are
+updated in place (the training fast path reads ``p.data`` by reference).
+
+``weight_decay`` lambda adds the L2 term's gradient lambda * theta to each
+gradient before the update, as PyTorch's SGD and Adam do (not AdamW's
+decoupled form).
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from gradwork.tensor import Tensor
 
 
 class Optimizer:
-    def __init__(self, params: Iterable[Tensor], lr: Any, frozen: Iterable[str] = ()) -> None:
+    def __init__(self, params: Iterable[Tensor], lr: Any, frozen: Iterable[str] = (), weight_decay: Any = 0) -> None:
         self.params = list(params)
         self.lr = lr
         self.frozen = set(frozen)
+        self.weight_decay = weight_decay
 
     def trainable(self) -> list[Tensor]:
         return [p for p in self.params if p.name not in self.frozen]
@@ -29,12 +35,24 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        for p in self.trainable():
-            if p.grad is not None:
+        frozen = self.frozen
+        for p in self.params:  # the trainable() parameters, without building the list every step
+            if p.grad is not None and p.name not in frozen:
                 self._update(p)
 
     def _lr(self, p: Tensor) -> Any:
-        return p.backend.asarray(self.lr) if p.backend.name != "float" else self.lr
+        return self._number(p, self.lr)
+
+    @staticmethod
+    def _number(p: Tensor, value: Any) -> Any:
+        """A hyperparameter in the parameter's number system (exact 1/100 for 0.01 in exact mode)."""
+        return p.backend.asarray(value) if p.backend.name != "float" else value
+
+    def _gradient(self, p: Tensor) -> Any:
+        """dL/dtheta, plus the weight decay term lambda * theta when there is one."""
+        if not self.weight_decay:
+            return p.grad
+        return p.grad + self._number(p, self.weight_decay) * p.data
 
     def _update(self, p: Tensor) -> None:
         raise NotImplementedError
@@ -43,23 +61,36 @@ class Optimizer:
 class SGD(Optimizer):
     """theta <- theta - lr * dL/dtheta; with ``momentum`` mu: v <- mu v + g, theta <- theta - lr v (PyTorch's form)."""
 
-    def __init__(self, params: Iterable[Tensor], lr: Any = 0.01, momentum: Any = 0, frozen: Iterable[str] = ()) -> None:
-        super().__init__(params, lr, frozen)
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: Any = 0.01,
+        momentum: Any = 0,
+        frozen: Iterable[str] = (),
+        weight_decay: Any = 0,
+    ) -> None:
+        super().__init__(params, lr, frozen, weight_decay)
         self.momentum = momentum
         self.velocity: dict[int, np.ndarray] = {}
 
     def _update(self, p: Tensor) -> None:
-        g = p.grad
+        g = self._gradient(p) if self.weight_decay else p.grad
+        if p.data.dtype.kind == "O":  # exact or symbolic numbers: new arrays, exact arithmetic
+            if self.momentum:
+                v = self.velocity.get(id(p))
+                g = g if v is None else self._number(p, self.momentum) * v + g
+                self.velocity[id(p)] = g
+            p.data = p.data - self._lr(p) * g
+            return
         if self.momentum:
-            mu = p.backend.asarray(self.momentum) if p.backend.name != "float" else self.momentum
             v = self.velocity.get(id(p))
-            g = g if v is None else mu * v + g
-            self.velocity[id(p)] = g
-        update = self._lr(p) * g
-        if p.data.dtype == object:
-            p.data = p.data - update
-        else:
-            p.data -= update.astype(p.data.dtype, copy=False)
+            if v is None:
+                v = self.velocity[id(p)] = np.array(g, dtype=p.data.dtype)  # PyTorch starts v at the first g
+            else:
+                v *= self.momentum
+                v += g
+            g = v
+        p.data -= self.lr * g  # in place: the array object stays the same (a float64 g is cast)
 
 
 class Adam(Optimizer):
@@ -73,8 +104,9 @@ class Adam(Optimizer):
         beta2: float = 0.999,
         eps: float = 1e-8,
         frozen: Iterable[str] = (),
+        weight_decay: Any = 0,
     ) -> None:
-        super().__init__(params, lr, frozen)
+        super().__init__(params, lr, frozen, weight_decay)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.t = 0
         self.m: dict[int, np.ndarray] = {}
@@ -85,7 +117,10 @@ class Adam(Optimizer):
         super().step()
 
     def _update(self, p: Tensor) -> None:
-        g = p.grad
+        g = self._gradient(p)
+        if p.data.dtype.kind != "O":
+            self._update_in_place(p, g)
+            return
         b1, b2 = self.beta1, self.beta2
         m = b1 * self.m.get(id(p), 0) + (1 - b1) * g
         v = b2 * self.v.get(id(p), 0) + (1 - b2) * g * g
@@ -93,10 +128,25 @@ class Adam(Optimizer):
         m_hat = m / (1 - b1 ** self.t)
         v_hat = v / (1 - b2 ** self.t)
         update = self._lr(p) * m_hat / (p.backend.sqrt(np.asarray(v_hat)) + self.eps)
-        if p.data.dtype == object:
-            p.data = p.data - update
-        else:
-            p.data -= np.asarray(update).astype(p.data.dtype, copy=False)
+        p.data = p.data - update
+
+    def _update_in_place(self, p: Tensor, g: np.ndarray) -> None:
+        # The same arithmetic as above, ordered as PyTorch's Adam: theta -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps).
+        b1, b2 = self.beta1, self.beta2
+        m, v = self.m.get(id(p)), self.v.get(id(p))
+        if m is None:
+            m = self.m[id(p)] = np.zeros_like(p.data)
+            v = self.v[id(p)] = np.zeros_like(p.data)
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * (g * g)
+        denominator = np.sqrt(v)
+        denominator /= np.sqrt(1 - b2 ** self.t)
+        denominator += self.eps
+        step = m / denominator
+        step *= self.lr / (1 - b1 ** self.t)
+        p.data -= step
 
 
 def make_optimizer(params: Iterable[Tensor], name: str = "sgd", frozen: Iterable[str] = (), **options: Any) -> Optimizer:

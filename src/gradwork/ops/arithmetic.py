@@ -1,4 +1,4 @@
-"""Arithmetic: add, sub, mul, div, neg, pow, matmul."""
+"""Arithmetic: add, sub, mul, div, neg, pow, matmul, and linear (matmul + bias fused)."""
 
 from __future__ import annotations
 
@@ -101,6 +101,11 @@ register(Op(
 # ---------------------------------------------------------------- matmul
 
 
+def _swap_last(a):
+    """``a`` with its last two axes swapped (``a.T`` for a matrix, the common case, at no cost)."""
+    return a.T if a.ndim == 2 else np.swapaxes(a, -1, -2)
+
+
 def _matmul_wrt_a(bk, g, out, a, b):
     if a.ndim == 1 and b.ndim == 1:
         return g * b
@@ -108,7 +113,7 @@ def _matmul_wrt_a(bk, g, out, a, b):
         return unbroadcast((b @ g[..., None])[..., 0], a.shape)
     if b.ndim == 1:  # a: (..., m, n), g: (..., m)
         return unbroadcast(g[..., None] * b, a.shape)
-    return unbroadcast(g @ np.swapaxes(b, -1, -2), a.shape)
+    return unbroadcast(g @ _swap_last(b), a.shape)
 
 
 def _matmul_wrt_b(bk, g, out, a, b):
@@ -117,8 +122,8 @@ def _matmul_wrt_b(bk, g, out, a, b):
     if a.ndim == 1:  # b: (..., n, k), g: (..., k)
         return unbroadcast(a[:, None] * g[..., None, :], b.shape)
     if b.ndim == 1:  # a: (..., m, n), g: (..., m)
-        return unbroadcast((np.swapaxes(a, -1, -2) @ g[..., None])[..., 0], b.shape)
-    return unbroadcast(np.swapaxes(a, -1, -2) @ g, b.shape)
+        return unbroadcast((_swap_last(a) @ g[..., None])[..., 0], b.shape)
+    return unbroadcast(_swap_last(a) @ g, b.shape)
 
 
 register(Op(
@@ -132,4 +137,42 @@ register(Op(
     definition_latex="a b",
     definition_text='a @ b',
     sentence="For Y = A B the gradient is dL/dA = dL/dY B^T and dL/dB = A^T dL/dY.",
+))
+
+# ---------------------------------------------------------------- linear (fused matmul + bias)
+
+
+def _linear_forward(bk, x, w, b):
+    z = x @ w
+    # Adding the bias into the fresh product in place saves one array per layer; anything
+    # unusual (a scalar product, a bias that widens z, mixed dtypes) takes the plain sum.
+    if type(z) is np.ndarray and type(b) is np.ndarray and z.dtype == b.dtype and z.dtype != object \
+            and b.ndim <= z.ndim and b.shape == z.shape[z.ndim - b.ndim:]:
+        z += b
+        return z
+    return z + b
+
+
+def _linear_wrt_b(bk, g, out, x, w, b):
+    # dL/db is g summed over the batch; summed here for the usual [batch, units] case (the engine's
+    # general unbroadcast would reach the same sum with more Python work), else left to the engine.
+    if g.ndim == 2 and b.ndim == 1:
+        return g.sum(axis=0)
+    return g
+
+
+register(Op(
+    name="linear",
+    forward=_linear_forward,
+    partials=(
+        Partial("x", lambda bk, g, out, x, w, b: _matmul_wrt_a(bk, g, out, x, w), r"$g\, $W^{\top}", "$g $W^T",
+                includes_upstream=True),
+        Partial("W", lambda bk, g, out, x, w, b: _matmul_wrt_b(bk, g, out, x, w), r"$x^{\top} $g", "$x^T $g",
+                includes_upstream=True),
+        Partial("b", _linear_wrt_b, "1", "1"),
+    ),
+    notation=Notation("$x @ $W + $b", "$x $W + $b", 50),
+    definition_latex="x W + b",
+    definition_text="x @ W + b",
+    sentence="For z = x W + b: dL/dx = dL/dz W^T, dL/dW = x^T dL/dz, and dL/db is dL/dz summed over the batch.",
 ))

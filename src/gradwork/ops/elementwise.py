@@ -57,7 +57,7 @@ def _relu_vjp(bk, g, out, x, at_zero=0):
     return g * bk.positive(x, at_zero)
 
 
-_unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zeros_like(x)), _relu_vjp,
+_unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zero(x)), _relu_vjp,
        r"[$x > 0]", "[$x > 0]", "relu($x)", r"\operatorname{ReLU}($x)", r"\operatorname{ReLU}(x) = \max(0, x)",
        "ReLU'(x) is 1 for x > 0 and 0 for x < 0; at exactly 0 it is a convention (relu_grad_at_zero).",
        definition_text="relu(x) = max(0, x)",
@@ -75,7 +75,7 @@ def _leaky_vjp(bk, g, out, x, alpha=0.01):
 
 
 _unary("leaky_relu", _leaky_forward, _leaky_vjp,
-       r"\begin{cases} 1 & $x \ge 0 \\ \alpha & $x < 0 \end{cases}", "1 if $x >= 0 else alpha",
+       r"\begin{cases} 1 & $x \ge 0 \\ \alpha & $x < 0 \end{cases}", "(1 if $x ≥ 0 else α)",
        "leaky_relu($x)", r"\operatorname{LeakyReLU}_{\alpha}($x)",
        r"\operatorname{LeakyReLU}_{\alpha}(x) = \max(\alpha x, x)",
        "LeakyReLU'(x) is 1 for x >= 0 and alpha for x < 0.", params=("alpha",),
@@ -95,7 +95,7 @@ _unary("tanh", lambda bk, x: bk.tanh(x), lambda bk, g, out, x: g * (1 - out * ou
 
 def _softplus_forward(bk, x):
     # max(x, 0) + log(1 + e^-|x|) never overflows and equals log(1 + e^x).
-    return bk.maximum(x, bk.zeros_like(x)) + bk.log(1 + bk.exp(-bk.abs(x)))
+    return bk.maximum(x, bk.zero(x)) + bk.log(1 + bk.exp(-bk.abs(x)))
 
 
 _unary("softplus", _softplus_forward, lambda bk, g, out, x: g * bk.sigmoid(x),
@@ -105,15 +105,15 @@ _unary("softplus", _softplus_forward, lambda bk, g, out, x: g * bk.sigmoid(x),
 
 
 def _elu_forward(bk, x, alpha=1.0):
-    return bk.where(bk.positive(x), x, alpha * (bk.exp(bk.minimum(x, bk.zeros_like(x))) - 1))
+    return bk.where(bk.positive(x), x, alpha * (bk.exp(bk.minimum(x, bk.zero(x))) - 1))
 
 
 def _elu_vjp(bk, g, out, x, alpha=1.0):
-    return g * bk.where(bk.positive(x), bk.ones_like(x), alpha * bk.exp(bk.minimum(x, bk.zeros_like(x))))
+    return g * bk.where(bk.positive(x), bk.ones_like(x), alpha * bk.exp(bk.minimum(x, bk.zero(x))))
 
 
 _unary("elu", _elu_forward, _elu_vjp,
-       r"\begin{cases} 1 & $x > 0 \\ \alpha e^{$x} & $x \le 0 \end{cases}", "1 if $x > 0 else alpha exp($x)",
+       r"\begin{cases} 1 & $x > 0 \\ \alpha e^{$x} & $x \le 0 \end{cases}", "(1 if $x > 0 else α exp($x))",
        "elu($x)", r"\operatorname{ELU}($x)",
        r"\operatorname{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}",
        "ELU'(x) is 1 for x > 0 and alpha e^x for x <= 0.", params=("alpha",),

@@ -37,11 +37,12 @@ def graph(
     from gradwork.viz import GraphvizNotFoundError, save
 
     try:
-        solution = load(problem).solve(mode).solution  # type: ignore[arg-type]
+        solved = load(problem).solve(mode)  # type: ignore[arg-type]
     except ProblemError as error:
         fail(str(error))
     try:
-        save(solution, output, digits=digits)
+        steps = solved.page_steps(digits=digits) if suffix == ".html" else None
+        save(solved.solution, output, digits=digits, steps=steps)
     except GraphvizNotFoundError as error:
         fail(str(error))
     except OSError as error:

@@ -123,23 +123,8 @@ class HtmlRenderer(MathDocument):
             out += self.display(self.relation(step.derivative))
         return out + self.note(step.sentence, "sentence")
 
-    def _render_Compute(self, step: s.Compute) -> str:
-        out = self.display(self.compute_math(step))
-        if step.parts:
-            out += self.items(step.parts)
-        return out + self.note(step.note)
-
-    def _render_Factor(self, step: s.Factor) -> str:
-        return self.display(self.factor_math(step))
-
-    def _render_ChainProduct(self, step: s.ChainProduct) -> str:
-        return self.display(self.chain_math(step)) + "".join(self.note(n) for n in self.chain_notes(step))
-
-    def _render_Fork(self, step: s.Fork) -> str:
-        return self.display(self.fork_math(step)) + self.note(step.reason)
-
-    def _render_Update(self, step: s.Update) -> str:
-        return self.display(self.relation(step.relation)) + (self.note("Frozen: not updated.") if step.frozen else "")
+    def parts_block(self, parts: tuple[Any, ...]) -> str:
+        return self.items(parts)
 
     def _render_Table(self, step: s.Table) -> str:
         def cell(value: Any) -> str:

@@ -366,6 +366,27 @@ class MathDocument(Renderer):
         reused = reused_note(step.reused, lambda n: circled(n) or f"({n})")
         return [note for note in (reused, step.note) if note]
 
+    # Steps whose layout is the same in every math document: a displayed formula plus notes.
+    def parts_block(self, parts: tuple[Any, ...]) -> str:
+        raise NotImplementedError
+
+    def _render_Compute(self, step: s.Compute) -> str:
+        out = self.display(self.compute_math(step))
+        if step.parts:
+            out += self.parts_block(step.parts)
+        return out + self.note(step.note)
+
+    def _render_Factor(self, step: s.Factor) -> str:
+        return self.display(self.factor_math(step))
+
+    def _render_ChainProduct(self, step: s.ChainProduct) -> str:
+        return self.display(self.chain_math(step)) + "".join(self.note(n) for n in self.chain_notes(step))
+
+    def _render_Fork(self, step: s.Fork) -> str:
+        return self.display(self.fork_math(step)) + self.note(step.reason)
+
+    def _render_Update(self, step: s.Update) -> str:
+        return self.display(self.relation(step.relation)) + (self.note("Frozen: not updated.") if step.frozen else "")
 
 
 class LatexRenderer(MathDocument):
@@ -433,23 +454,8 @@ class LatexRenderer(MathDocument):
             lines.append(self.relation(step.derivative))
         return "\\begin{gather*}\n" + " \\\\\n".join(lines) + "\n\\end{gather*}" + self.note(step.sentence)
 
-    def _render_Compute(self, step: s.Compute) -> str:
-        out = self.display(self.compute_math(step))
-        if step.parts:
-            out += "\n" + self.aligned(step.parts)
-        return out + self.note(step.note)
-
-    def _render_Factor(self, step: s.Factor) -> str:
-        return self.display(self.factor_math(step))
-
-    def _render_ChainProduct(self, step: s.ChainProduct) -> str:
-        return self.display(self.chain_math(step)) + "".join(self.note(n) for n in self.chain_notes(step))
-
-    def _render_Fork(self, step: s.Fork) -> str:
-        return self.display(self.fork_math(step)) + self.note(step.reason)
-
-    def _render_Update(self, step: s.Update) -> str:
-        return self.display(self.relation(step.relation)) + (self.note("Frozen: not updated.") if step.frozen else "")
+    def parts_block(self, parts: tuple[Any, ...]) -> str:
+        return "\n" + self.aligned(parts)
 
     def _render_Table(self, step: s.Table) -> str:
         columns = len(step.columns)

@@ -1,0 +1,555 @@
+"""Training-step speed: gradwork vs hand-written NumPy vs PyTorch eager, in one process.
+
+Four cases (one step = forward + loss + backward + optimizer update):
+
+* seed 002: the 2-2-1 relu/sigmoid network, BCE, float64, one sample, SGD lr 0.01
+* seed 000: the 4-3-2 leaky_relu(0.01)/softmax network without biases, BCE summed
+  over the two outputs, float64, one sample, SGD lr 0.1
+* digits: 64-128-64-10 relu, cross-entropy, float32, batches of 32 real digits, SGD lr 0.01
+* big: 784-512-512-10 relu, cross-entropy, float32, batches of 256 (random data), SGD lr 0.01
+
+Contenders: ``numpy`` (a hand-written forward/backward, the practical limit for a
+NumPy engine), ``gradwork`` (the training fast path: a Tape replaying the
+traced graph, fused linear and cross-entropy ops, in-place updates),
+``gradwork-graph`` (the plain engine, building a new graph every step) and
+``torch`` (PyTorch eager on the CPU, as many threads as NumPy's BLAS).
+Before timing, each contender's first step is checked against the NumPy one.
+Rounds of each contender are interleaved and the median round is reported, so
+that all contenders see the same machine conditions.
+
+Run: ``python benchmarks/train_bench.py [--quick] [--threads 1,2]``; writes
+benchmarks/RESULTS.md with one table per thread count (default: 1 and NumPy's
+own BLAS thread count). NumPy's BLAS is limited with threadpoolctl and PyTorch
+gets the same count with ``torch.set_num_threads``.
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE slow NumPy's kernels; the script restarts
+itself without them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_SLOWING = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+if any(name in os.environ for name in _SLOWING):  # before NumPy loads OpenBLAS
+    cleared = {k: v for k, v in os.environ.items() if k not in _SLOWING}
+    cleared["GRADWORK_BENCH_CLEARED"] = ",".join(n for n in _SLOWING if n in os.environ)
+    os.execve(sys.executable, [sys.executable, *sys.argv], cleared)
+
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import threadpoolctl  # noqa: E402
+import torch  # noqa: E402
+
+from gradwork import functional as F  # noqa: E402
+from gradwork.nn import MLP, SGD, loss  # noqa: E402
+from gradwork.nn.tape import Tape  # noqa: E402
+from gradwork.tensor import Tensor  # noqa: E402
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+Step = Callable[[], None]
+Params = Callable[[], list[np.ndarray]]  # parameters in the row layout: W [in, out], b [out]
+
+
+@dataclass
+class Case:
+    name: str
+    description: str
+    samples: int  # per step
+    target: float  # the gradwork / numpy time ratio aimed at
+    target_text: str
+    contenders: dict[str, Callable[[], tuple[Step, Params]]] = field(default_factory=dict)
+    rtol: float = 1e-10
+
+
+# ---------------------------------------------------------------------- contenders
+
+
+def gradwork_tape(layers, convention, dtype, lr, x_batches, t_batches, make_loss):
+    """The fast path as fit() runs it: trace once, replay per step, SGD in place."""
+    def make():
+        net = MLP.from_specs(layers(), convention=convention, dtype=dtype)
+        x, t = Tensor(x_batches[0], dtype=dtype), Tensor(t_batches[0], dtype=dtype)
+        tape = Tape(make_loss(net(x, fused=True), t), [x, t])
+        opt = SGD(net.parameters(), lr=lr)
+        batches = _cycle(list(zip(x_batches, t_batches)))
+
+        def step():
+            xb, tb = next(batches)
+            tape.forward(xb, tb)
+            opt.zero_grad()
+            tape.backward()
+            opt.step()
+        return step, lambda: _row_params(net)
+    return make
+
+
+def gradwork_graph(layers, convention, dtype, lr, x_batches, t_batches, make_loss):
+    """The plain engine: a new graph of Tensors per step, Tensor.backward, SGD."""
+    def make():
+        net = MLP.from_specs(layers(), convention=convention, dtype=dtype)
+        opt = SGD(net.parameters(), lr=lr)
+        batches = _cycle(list(zip(x_batches, t_batches)))
+
+        def step():
+            xb, tb = next(batches)
+            L = make_loss(net(Tensor(xb, dtype=dtype)), Tensor(tb, dtype=dtype))
+            opt.zero_grad()
+            L.backward()
+            opt.step()
+        return step, lambda: _row_params(net)
+    return make
+
+
+def _row_params(net: MLP) -> list[np.ndarray]:
+    out = []
+    for layer in net.layers:
+        W = layer.W.data
+        out.append(W if layer.convention == "row" or W.ndim == 1 else W.T)
+        if layer.b is not None:
+            out.append(layer.b.data)
+    return [np.array(p, dtype=np.float64) for p in out]
+
+
+def _cycle(items):
+    while True:
+        yield from items
+
+
+def torch_eager(modules, loss_fn, lr, x_batches, t_batches):
+    def make():
+        model = modules()
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+        batches = _cycle([(torch.from_numpy(x), torch.from_numpy(t)) for x, t in zip(x_batches, t_batches)])
+
+        def step():
+            xb, tb = next(batches)
+            opt.zero_grad()
+            loss_fn(model(xb), tb).backward()
+            opt.step()
+
+        def params():
+            out = []
+            for module in model:
+                if isinstance(module, torch.nn.Linear):
+                    out.append(module.weight.detach().numpy().T.astype(np.float64))
+                    if module.bias is not None:
+                        out.append(module.bias.detach().numpy().astype(np.float64))
+            return out
+        return step, params
+    return make
+
+
+def _linear(W, b, dtype):
+    W = np.asarray(W, dtype=dtype)
+    W = W[:, None] if W.ndim == 1 else W
+    layer = torch.nn.Linear(*W.shape, bias=b is not None, dtype=getattr(torch, dtype))
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(W.T.copy()))
+        if b is not None:
+            layer.bias.copy_(torch.from_numpy(np.atleast_1d(np.asarray(b, dtype=dtype))))
+    return layer
+
+
+# ---------------------------------------------------------------------- case 1: seed 002
+
+SEED_002 = lambda: [  # noqa: E731
+    {"name": "hidden", "weights": [[0.5, -0.6], [-0.4, 0.8]], "bias": [0.2, -0.2], "activation": "relu"},
+    {"name": "output", "weights": [0.3, -0.5], "bias": 0.0, "activation": "sigmoid"},
+]
+
+
+def seed_002_case() -> Case:
+    x, t = np.array([1.0, 2.0]), np.array(0.0)
+    case = Case("seed 002 step", "2-2-1 relu/sigmoid, BCE, float64, 1 sample, SGD", 1, 2.0, "<= 2x NumPy")
+
+    def numpy_make():
+        W1, b1 = np.array([[0.5, -0.6], [-0.4, 0.8]]), np.array([0.2, -0.2])
+        w2, b2 = np.array([0.3, -0.5]), np.array(0.0)
+        lr = 0.01
+
+        def step():
+            nonlocal W1, b1, w2, b2
+            z1 = x @ W1 + b1
+            a1 = np.maximum(z1, 0.0)
+            z2 = a1 @ w2 + b2
+            y = 1.0 / (1.0 + np.exp(-z2))
+            L = -(t * np.log(y) + (1 - t) * np.log(1 - y))  # noqa: F841  (computed as every contender does)
+            dz2 = y - t  # BCE after a sigmoid
+            dw2 = a1 * dz2
+            dz1 = w2 * dz2 * (z1 > 0)
+            dW1 = np.outer(x, dz1)
+            W1 -= lr * dW1
+            b1 -= lr * dz1
+            w2 -= lr * dw2
+            b2 = b2 - lr * dz2
+        return step, lambda: [W1.copy(), b1.copy(), w2.copy(), np.atleast_1d(b2).astype(np.float64)]
+
+    def bce(y, t_):
+        return loss("bce", y, t_)
+
+    case.contenders["numpy"] = numpy_make
+    case.contenders["gradwork"] = gradwork_tape(SEED_002, "row", "float64", 0.01, [x], [t], bce)
+    case.contenders["gradwork-graph"] = gradwork_graph(SEED_002, "row", "float64", 0.01, [x], [t], bce)
+
+    def modules():
+        return torch.nn.Sequential(_linear([[0.5, -0.6], [-0.4, 0.8]], [0.2, -0.2], "float64"), torch.nn.ReLU(),
+                                   _linear([0.3, -0.5], [0.0], "float64"), torch.nn.Sigmoid())
+    case.contenders["torch"] = torch_eager(modules, torch.nn.functional.binary_cross_entropy, 0.01,
+                                           [x], [np.array([0.0])])
+    return case
+
+
+# ---------------------------------------------------------------------- case 2: seed 000 (softmax)
+
+SEED_000_W1 = np.array([[-0.2, -0.1, 0.2, 0.2], [0.9, 0.3, 0.5, -0.5], [0.4, 0.4, -0.7, 0.5]]).T  # [4, 3]
+SEED_000_W2 = np.array([[0.6, -0.1, -0.5], [-0.2, 0.8, -0.3]]).T  # [3, 2]
+SEED_000 = lambda: [  # noqa: E731
+    {"name": "hidden", "weights": SEED_000_W1.copy(), "activation": {"name": "leaky_relu", "alpha": 0.01}},
+    {"name": "output", "weights": SEED_000_W2.copy(), "activation": "softmax"},
+]
+
+
+def seed_000_case() -> Case:
+    x, t = np.array([3.0, 1.0, -1.0, 2.0]), np.array([1.0, 0.0])
+    case = Case("seed 000 softmax step", "4-3-2 leaky_relu/softmax, BCE summed over outputs, float64, 1 sample, SGD",
+                1, 2.0, "<= 2x NumPy")
+
+    def numpy_make():
+        W1, W2, lr = SEED_000_W1.copy(), SEED_000_W2.copy(), 0.1
+
+        def step():
+            nonlocal W1, W2
+            z1 = x @ W1
+            h = np.where(z1 > 0, z1, 0.01 * z1)
+            z2 = h @ W2
+            e = np.exp(z2 - z2.max())
+            o = e / e.sum()
+            L = -np.sum(t * np.log(o) + (1 - t) * np.log(1 - o))  # noqa: F841
+            do = (o - t) / (o * (1 - o))
+            dz2 = o * (do - np.dot(do, o))  # the full softmax Jacobian
+            dW2 = np.outer(h, dz2)
+            dz1 = (W2 @ dz2) * np.where(z1 >= 0, 1.0, 0.01)
+            dW1 = np.outer(x, dz1)
+            W1 -= lr * dW1
+            W2 -= lr * dW2
+        return step, lambda: [W1.copy(), W2.copy()]
+
+    def bce_summed(y, t_):
+        return loss("bce", y, t_) * 2.0  # FORMAT.md's bce is the mean over outputs; the exercise sums
+
+    case.contenders["numpy"] = numpy_make
+    case.contenders["gradwork"] = gradwork_tape(SEED_000, "row", "float64", 0.1, [x], [t], bce_summed)
+    case.contenders["gradwork-graph"] = gradwork_graph(SEED_000, "row", "float64", 0.1, [x], [t], bce_summed)
+
+    def modules():
+        return torch.nn.Sequential(_linear(SEED_000_W1, None, "float64"), torch.nn.LeakyReLU(0.01),
+                                   _linear(SEED_000_W2, None, "float64"), torch.nn.Softmax(dim=-1))
+
+    def torch_bce_summed(o, t_):
+        return torch.nn.functional.binary_cross_entropy(o, t_, reduction="sum")
+    case.contenders["torch"] = torch_eager(modules, torch_bce_summed, 0.1, [x], [t])
+    return case
+
+
+# ---------------------------------------------------------------------- cases 3 and 4: MLPs
+
+
+def mlp_case(name, description, sizes, batch, batches, data, target, target_text, samples_note) -> Case:
+    rng = np.random.default_rng(0)
+    init = MLP.init(sizes, ["relu"] * (len(sizes) - 2) + ["identity"], seed=0, dtype="float32")
+    weights = [layer.W.data.copy() for layer in init.layers]
+    X, labels = data(rng, batch * batches)
+    x_batches = [np.ascontiguousarray(X[i * batch:(i + 1) * batch]) for i in range(batches)]
+    label_batches = [labels[i * batch:(i + 1) * batch] for i in range(batches)]
+    t_batches = [np.eye(sizes[-1], dtype=np.float32)[y] for y in label_batches]
+    lr = 0.01
+    case = Case(name, description, batch, target, target_text, rtol=2e-4)
+
+    def specs():
+        return [{"name": f"layer{i}", "weights": W.copy(), "bias": np.zeros(W.shape[1], np.float32),
+                 "activation": "relu" if i < len(weights) - 1 else "identity"} for i, W in enumerate(weights)]
+
+    def numpy_make():
+        Ws = [W.copy() for W in weights]
+        bs = [np.zeros(W.shape[1], np.float32) for W in weights]
+        batches_ = _cycle(list(zip(x_batches, t_batches)))
+
+        def step():
+            xb, tb = next(batches_)
+            activations, pre = [xb], []
+            for W, b in zip(Ws[:-1], bs[:-1]):
+                z = activations[-1] @ W + b
+                pre.append(z)
+                activations.append(np.maximum(z, 0))
+            logits = activations[-1] @ Ws[-1] + bs[-1]
+            shifted = logits - logits.max(axis=1, keepdims=True)
+            e = np.exp(shifted)
+            total = e.sum(axis=1, keepdims=True)
+            L = -(tb * (shifted - np.log(total))).sum() / len(xb)  # noqa: F841
+            d = (e / total - tb) / len(xb)
+            grads = []
+            for i in range(len(Ws) - 1, -1, -1):
+                grads.append((activations[i].T @ d, d.sum(axis=0)))
+                if i:
+                    d = (d @ Ws[i].T) * (pre[i - 1] > 0)
+            for (gW, gb), W, b in zip(reversed(grads), Ws, bs):
+                W -= lr * gW
+                b -= lr * gb
+        return step, lambda: [p.astype(np.float64) for pair in zip(Ws, bs) for p in pair]
+
+    def cross_entropy(z, t):
+        return F.cross_entropy(z, t)
+
+    case.contenders["numpy"] = numpy_make
+    case.contenders["gradwork"] = gradwork_tape(specs, "row", "float32", lr, x_batches, t_batches, cross_entropy)
+    case.contenders["gradwork-graph"] = gradwork_graph(specs, "row", "float32", lr, x_batches, t_batches,
+                                                       cross_entropy)
+
+    def modules():
+        layers = []
+        for i, W in enumerate(weights):
+            layers.append(_linear(W, np.zeros(W.shape[1]), "float32"))
+            layers.append(torch.nn.ReLU() if i < len(weights) - 1 else torch.nn.Identity())
+        return torch.nn.Sequential(*layers)
+    case.contenders["torch"] = torch_eager(modules, torch.nn.functional.cross_entropy, lr, x_batches,
+                                           [y.astype(np.int64) for y in label_batches])
+    case.description += samples_note
+    return case
+
+
+def digits_data(rng, n):
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    order = rng.permutation(len(digits.target))[:n]
+    return (digits.data[order] / 16.0).astype(np.float32), digits.target[order]
+
+
+def random_mnist_shaped(rng, n):
+    return rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n)
+
+
+# ---------------------------------------------------------------------- measuring
+
+
+def check_first_step(case: Case) -> None:
+    """Every contender's parameters after one step equal hand-written NumPy's."""
+    reference = None
+    for name, make in case.contenders.items():
+        step, params = make()
+        step()
+        got = params()
+        if reference is None:
+            reference = got
+            continue
+        for index, (a, b) in enumerate(zip(got, reference)):
+            np.testing.assert_allclose(a.reshape(b.shape), b, rtol=case.rtol, atol=case.rtol * 1e-2,
+                                       err_msg=f"{case.name}: {name} parameter {index} after one step")
+
+
+def measure(case: Case, rounds: int, budget: float) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Seconds per step of each contender, wall clock and this thread's CPU time.
+
+    ``rounds`` interleaved rounds of about ``budget`` seconds each. The CPU time
+    leaves out the time other processes held the core (this machine is shared);
+    it equals the work done only when BLAS runs on this one thread.
+    """
+    steppers = {name: make()[0] for name, make in case.contenders.items()}
+    per_round = {}
+    for name, step in steppers.items():  # warm up and size the rounds
+        for _ in range(20):
+            step()
+        started, count = time.perf_counter(), 0
+        while time.perf_counter() - started < budget / 2:
+            step()
+            count += 1
+        per_round[name] = max(5, int(count * budget / (time.perf_counter() - started)))
+    times: dict[str, list[float]] = {name: [] for name in steppers}
+    cpu: dict[str, list[float]] = {name: [] for name in steppers}
+    for _ in range(rounds):
+        for name, step in steppers.items():
+            n = per_round[name]
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            for _ in range(n):
+                step()
+            cpu[name].append((time.thread_time() - started_cpu) / n)
+            times[name].append((time.perf_counter() - started) / n)
+    return times, cpu
+
+
+def blas_line() -> tuple[str, int]:
+    blas = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    info = [i for i in blas if "numpy" in i.get("filepath", "")] or blas  # not SciPy's copy (scikit-learn)
+    if not info:
+        return "no BLAS found by threadpoolctl", 1
+    first = info[0]
+    text = (f"{first.get('internal_api')} {first.get('version')} ({first.get('prefix')}), kernel "
+            f"{first.get('architecture')}, {first.get('num_threads')} threads, {first.get('threading_layer')}")
+    return text, int(first.get("num_threads") or 1)
+
+
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    rounds, budget = (5, 0.05) if quick else (11, 0.2)
+    _, default_threads = blas_line()
+    counts = sorted({1, default_threads})
+    if "--threads" in argv:
+        counts = [int(n) for n in argv[argv.index("--threads") + 1].split(",")]
+    sections = []
+    for threads in counts:
+        with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
+            torch.set_num_threads(threads)
+            blas, _ = blas_line()
+            print(f"-- {threads} thread(s): {blas}", flush=True)
+            load_before = os.getloadavg()[0]
+            threads_, blas_, rows = run_cases(threads, blas, rounds, budget)
+            sections.append((threads_, blas_, rows, (load_before, os.getloadavg()[0])))
+    RESULTS.write_text(report(sections, rounds, budget))
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+def run_cases(threads: int, blas: str, rounds: int, budget: float) -> tuple[int, str, list]:
+    cases = [
+        seed_002_case(),
+        seed_000_case(),
+        mlp_case("digits MLP", "64-128-64-10 relu, cross-entropy, float32, SGD", [64, 128, 64, 10], 32, 45,
+                 digits_data, 1 / 0.9, ">= 0.9x NumPy throughput", ", batch 32 of real digits"),
+        mlp_case("big MLP", "784-512-512-10 relu, cross-entropy, float32, SGD", [784, 512, 512, 10], 256, 8,
+                 random_mnist_shaped, 1.05, "within 1.05x NumPy", ", batch 256 of random data"),
+    ]
+    rows = []
+    for case in cases:
+        check_first_step(case)
+        times, cpu = measure(case, rounds, budget)
+        medians = {name: statistics.median(values) for name, values in times.items()}
+        cpu_medians = {name: statistics.median(values) for name, values in cpu.items()}
+        spread = {name: (min(values), max(values)) for name, values in times.items()}
+        ratios = {  # per round, so that each ratio compares measurements taken moments apart
+            "gradwork/numpy": _median_ratio(times["gradwork"], times["numpy"]),
+            "torch/gradwork": _median_ratio(times["torch"], times["gradwork"]),
+            "cpu gradwork/numpy": _median_ratio(cpu["gradwork"], cpu["numpy"]) if threads == 1 else None,
+        }
+        rows.append((case, medians, spread, ratios))
+        print(f"{case.name}: " + ", ".join(f"{n} {m * 1e6:.1f} us" for n, m in medians.items()), flush=True)
+    return threads, blas, rows
+
+
+def report(sections, rounds, budget) -> str:
+    cleared = os.environ.get("GRADWORK_BENCH_CLEARED")
+    lines = [
+        "# Training-step benchmark",
+        "",
+        "Written by `benchmarks/train_bench.py` (`make bench`). One step = forward + loss + backward + "
+        "optimizer update. Times are the median of interleaved rounds in one process "
+        f"({rounds} rounds of about {budget} s per contender per case); ratios are per-step times "
+        "relative to hand-written NumPy (lower is faster), the median of the per-round ratios. "
+        "`gradwork` is the training fast path (`fit`'s Tape replay); `gradwork, graph per step` is the "
+        "plain engine building a new graph every step.",
+        "",
+    ]
+    for threads, blas, rows, load in sections:
+        lines += [f"## {threads} BLAS / PyTorch thread{'s' if threads > 1 else ''}", "",
+                  f"NumPy BLAS: {blas}. Load average (1 min) before / after these measurements: "
+                  f"{load[0]:.2f} / {load[1]:.2f} on {os.cpu_count()} cores.", ""]
+        if threads > 1 and max(load) > threads + 0.5:  # more runnable threads than this benchmark has
+            lines += [f"**The machine was loaded when this table was measured:** {threads} BLAS threads then wait "
+                      "for cores other processes hold, which slows the matrix products of every contender by "
+                      "an amount that changes from round to round; read these rows with care and prefer the "
+                      "one-thread table.", ""]
+        lines += table(rows)
+        if threads == 1:
+            lines += ["With one thread, each contender's CPU time is also its work, unaffected by other processes "
+                      "holding the core; the CPU-time ratio is the steadier figure on this shared machine.", ""]
+    lines += conditions(cleared)
+    return "\n".join(lines)
+
+
+def table(rows) -> list[str]:
+    lines = [
+        "| case | NumPy (hand) | gradwork | gradwork / NumPy | (CPU time) | target | met | "
+        "gradwork, graph per step | PyTorch eager | PyTorch / gradwork |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for case, medians, _, ratios in rows:
+        ratio, cpu_ratio = ratios["gradwork/numpy"], ratios["cpu gradwork/numpy"]
+        met = ratio <= case.target if cpu_ratio is None else (ratio <= case.target, cpu_ratio <= case.target)
+        met_text = ("yes" if met else "no") if isinstance(met, bool) else \
+            {(True, True): "yes", (False, False): "no"}.get(met, "wall no, CPU yes" if met[1] else "wall yes, CPU no")
+        lines.append(
+            f"| {case.name} | {_fmt(medians['numpy'], case)} | {_fmt(medians['gradwork'], case)} | "
+            f"{ratio:.2f}x | {f'{cpu_ratio:.2f}x' if cpu_ratio else '-'} | {case.target_text} | {met_text} | "
+            f"{_fmt(medians['gradwork-graph'], case)} | {_fmt(medians['torch'], case)} | "
+            f"{ratios['torch/gradwork']:.2f}x |")
+    lines += ["", "Per-step time ranges over the rounds (min - max):", ""]
+    for case, medians, spread, _ in rows:
+        ranges = ", ".join(f"{name} {lo * 1e6:.0f}-{hi * 1e6:.0f} us" for name, (lo, hi) in spread.items())
+        lines.append(f"- {case.name} ({case.description}): {ranges}")
+    lines.append("")
+    return lines
+
+
+READING = """\
+## Reading the numbers
+
+- The small steps (seed 002, seed 000) are a few dozen NumPy calls on arrays of 1 to 12 numbers, where
+  each call costs about as much as its arithmetic is worth. Hand-written NumPy uses what a person derives
+  for this one network (dL/dz = a - t after sigmoid + BCE, a 4-call sigmoid). gradwork runs the
+  registered ops, which are general: the numerically stable sigmoid, BCE's dL/dy = (y - t) / (y (1 - y))
+  followed by the sigmoid's VJP, reductions over any batch shape; and it pays about half a microsecond of
+  Python per node for the replay. That is where the remaining factor comes from.
+- digits: the cross-entropy op's VJP recomputes the softmax that its forward pass already computed (an
+  op's VJP sees its inputs and output, and the output is the loss), and the replay adds its per-node cost
+  to a step of about 25 NumPy calls.
+- big MLP: the matrix products dominate and both run the same BLAS calls; the fused linear op (bias added
+  into the product in place) can put gradwork slightly ahead of the straightforward NumPy code.
+- `gradwork, graph per step` shows what replaying the tape saves over building the graph every step.
+"""
+
+
+def conditions(cleared) -> list[str]:
+    return [READING, 
+        "## Conditions",
+        "",
+        f"- Machine: {platform.machine()} {_cpu_name()}, {os.cpu_count()} cores, **shared with other developers "
+        "running tests at the same time**: absolute times are noisy, ratios from interleaved rounds less so.",
+        f"- Python {platform.python_version()}, NumPy {np.__version__}, PyTorch {torch.__version__} "
+        "(CPU; `torch.set_num_threads(n)` with n the thread count NumPy's BLAS is limited to, by threadpoolctl).",
+        "- OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: "
+        + (f"were set ({cleared}); the benchmark restarted itself without them." if cleared else "not set."),
+        "- Each contender's parameters after its first step were checked against the hand-written NumPy step "
+        "(rtol 1e-10 in float64, 2e-4 in float32) before timing.",
+        "",
+    ]
+
+
+def _median_ratio(numerators: list[float], denominators: list[float]) -> float:
+    return statistics.median(a / b for a, b in zip(numerators, denominators))
+
+
+def _fmt(seconds: float, case: Case) -> str:
+    text = f"{seconds * 1e6:.1f} us" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
+    if case.samples > 1:
+        text += f" ({1 / seconds:,.0f} steps/s)"
+    return text
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,457 @@
+"""The catalog of mistake models: each a small, named change to the correct solve.
+
+A model is one function, registered with :func:`mistake`, that looks at the
+solved graph and yields the :class:`Variant` s it can produce there, one per
+place it could happen (a softmax node, a weight matrix, a bias, ...). A
+variant is either
+
+* a :class:`~gradwork.check.replay.Perturbation`: the solve is replayed with
+  that change, so the wrong number it predicts is *computed* (a VJP swapped for
+  a wrong one, a factor on one gradient, log base 10, a learning rate
+  dropped ...); or
+* an ``observe`` function: a wrong way of *writing down* a number the solve
+  produced (the gradient written where the update was asked, two entries
+  swapped, a matrix written transposed, a value rounded too soon). It gets a
+  :class:`Look` at one answered item and yields the numbers the student would
+  then have written.
+
+The checker tries every variant on every wrong answer and reports each model
+whose prediction matches the student's number within the tolerance, with
+``rule``: one sentence stating the correct rule.
+
+Adding a model: write one function here, decorated with
+``@mistake("code", "the correct rule in one sentence")``, that yields
+variants. ``generic=True`` marks catch-all models (a factor, a sign,
+rounding) that are reported only when no specific model explains the number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradwork.check.compare import Tolerance
+from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
+from gradwork.ops.registry import unbroadcast
+
+Observer = Callable[["Look"], Iterable[np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way a model's mistake can happen in this problem."""
+
+    code: str
+    site: str  # where, in the problem's names: "output.a", "hidden.W", "hidden.b"
+    note: str  # what the student did here, e.g. "used only the diagonal of softmax's Jacobian at output.a"
+    perturbation: Perturbation | None = None
+    observe: Observer | None = None
+    combines: bool = False  # an observer also tried on top of each replayed mistake (not only the correct solve)
+
+
+@dataclass(frozen=True)
+class Look:
+    """What an ``observe`` function sees: one answered item and a solve's number for it."""
+
+    graph: Graph
+    state: State
+    place: Place
+    index: tuple[int, ...] | None
+    given: np.ndarray
+    tolerance: Tolerance
+
+    @property
+    def predicted(self) -> np.ndarray | None:
+        return self.read(self.place)
+
+    def read(self, place: Place) -> np.ndarray | None:
+        full = self.state.read(place)
+        if full is None or self.index is None:
+            return full
+        return np.asarray(full[self.index])
+
+
+@dataclass(frozen=True)
+class Mistake:
+    code: str
+    rule: str
+    variants: Callable[[Graph], Iterable[Variant]]
+    generic: bool = False
+
+
+MISTAKES: dict[str, Mistake] = {}
+
+
+def mistake(code: str, rule: str, generic: bool = False) -> Callable[[Callable[[Graph], Iterable[Variant]]], Callable]:
+    """Register a mistake model under its FORMAT.md diagnosis ``code``."""
+    def register(function: Callable[[Graph], Iterable[Variant]]) -> Callable[[Graph], Iterable[Variant]]:
+        if code in MISTAKES:
+            raise ValueError(f"mistake {code!r} is registered twice")
+        MISTAKES[code] = Mistake(code, rule, function, generic)
+        return function
+    return register
+
+
+def variants_for(graph: Graph) -> list[Variant]:
+    """Every variant of every registered model that fits this problem, in registry order."""
+    return [variant for model in MISTAKES.values() for variant in model.variants(graph)]
+
+
+# ---------------------------------------------------------------- helpers for the models
+def _made_by(graph: Graph, *op_names: str) -> list[int]:
+    return [i for i in range(len(graph.nodes)) if graph.op_name(i) in op_names]
+
+
+def _named_with_grad(graph: Graph) -> list[int]:
+    return [i for i in graph.name_of if graph.requires_grad(i)]
+
+
+def _scaled(factor: float) -> Callable[[Any, np.ndarray], np.ndarray]:
+    return lambda bk, x: x * factor if bk.name == "float" else x * bk.asarray(factor)
+
+
+def _half(bk: Any, x: np.ndarray) -> np.ndarray:
+    return x / 2
+
+
+def _biases(graph: Graph) -> list[str]:
+    named = {layer.bias for layer in graph.solution.layers if layer.bias}
+    if named:
+        return [name for name in graph.params if name in named]
+    return [name for name in graph.params if name == "b" or name.endswith(".b")]
+
+
+# ---------------------------------------------------------------- models that change the backward pass
+@mistake("softmax_diagonal_jacobian",
+         "Softmax's Jacobian is ds_i/dz_j = s_i([i = j] - s_j): every output depends on every input, "
+         "so dL/dz = s * (g - <g, s>), not just the diagonal s_i(1 - s_i) g_i.")
+def softmax_diagonal_jacobian(graph: Graph) -> Iterator[Variant]:
+    def diagonal(bk, g, out, x, axis=-1):
+        return g * out * (1 - out)
+
+    for i in _made_by(graph, "softmax"):
+        yield Variant("softmax_diagonal_jacobian", graph.label(i),
+                      f"your number uses only the diagonal s_i(1 - s_i) of softmax's Jacobian at {graph.label(i)}",
+                      Perturbation(vjps={(i, 0): diagonal}))
+
+
+@mistake("relu_at_zero",
+         "ReLU has no derivative at exactly 0; the problem fixes the value used there (relu_grad_at_zero), "
+         "and it applies wherever an input to ReLU is exactly 0.")
+def relu_at_zero(graph: Graph) -> Iterator[Variant]:
+    for i in _made_by(graph, "relu"):
+        x = graph.nodes[graph.inputs[i][0]].data
+        if x.dtype != object and not np.any(x == 0):
+            continue
+        own = graph.nodes[i].params.get("at_zero", 0)
+        vjp = graph.nodes[i].op.partial(0).vjp  # type: ignore[union-attr]
+        for value in (0, 0.5, 1):
+            if value == own:
+                continue
+            yield Variant("relu_at_zero", graph.label(i),
+                          f"your number takes ReLU'(0) = {value} at {graph.label(i)} (the problem uses {own})",
+                          Perturbation(vjps={(i, 0): lambda bk, g, out, x, value=value, vjp=vjp, **p:
+                                             vjp(bk, g, out, x, **{**p, "at_zero": value})}))
+
+
+_ACTIVATION_OPS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu")
+
+
+@mistake("activation_derivative",
+         "Each activation has its own derivative, evaluated where the rule says: sigma'(z) = a(1 - a) and "
+         "tanh'(z) = 1 - a^2 use the output a, x^2 and ReLU use the input z.")
+def activation_derivative(graph: Graph) -> Iterator[Variant]:
+    activations = {graph.names[layer.a] for layer in graph.solution.layers
+                   if layer.a != layer.z and layer.a in graph.names}
+    activations |= set(_made_by(graph, *_ACTIVATION_OPS))
+    for i in sorted(activations):
+        op = graph.nodes[i].op
+        if op is None or not op.elementwise:
+            continue
+        trainable = [p for p, j in enumerate(graph.inputs[i]) if graph.requires_grad(j)]
+        if len(trainable) != 1:
+            continue
+        position = trainable[0]
+        vjp = op.partial(position).vjp
+        where = graph.label(i)
+
+        def at_output(bk, g, out, *args, vjp=vjp, position=position, **p):
+            args = list(args)
+            args[position] = out
+            return vjp(bk, g, out, *args, **p)
+
+        def at_input(bk, g, out, *args, vjp=vjp, position=position, **p):
+            return vjp(bk, g, args[position], *args, **p)
+
+        def left_out(bk, g, out, *args, **p):
+            return g
+
+        yield Variant("activation_derivative", where,
+                      f"your number leaves out the derivative of {op.name} at {where}",
+                      Perturbation(vjps={(i, position): left_out}))
+        yield Variant("activation_derivative", where,
+                      f"your number evaluates {op.name}'s derivative at its output instead of its input at {where}",
+                      Perturbation(vjps={(i, position): at_output}))
+        yield Variant("activation_derivative", where,
+                      f"your number evaluates {op.name}'s derivative at its input instead of its output at {where}",
+                      Perturbation(vjps={(i, position): at_input}))
+
+
+@mistake("missed_path",
+         "A value used in several places gets the sum of the gradients along every path: a skip connection "
+         "adds its own term, and x*x (or x0 times a vector holding x0) has two product-rule terms.")
+def missed_path(graph: Graph) -> Iterator[Variant]:
+    # Paths inside the loss formula (log y and log(1 - y) in BCE) are the loss's own derivative, not a
+    # skip connection or a product rule of the network: the loss models (log_base_10, sign, ...) cover them.
+    inside_loss = graph.inside_loss()
+    for j in range(len(graph.nodes)):
+        if not graph.requires_grad(j) or len(graph.consumers[j]) < 2:
+            continue
+        shape = graph.nodes[j].shape
+        for consumer, position in graph.consumers[j]:
+            if not graph.requires_grad(consumer) or consumer in inside_loss:
+                continue
+            registered = graph.nodes[consumer].op.partial(position).vjp  # type: ignore[union-attr]
+            path = f"the path from {graph.label(j)} through {graph.label(consumer)}"
+            yield Variant("missed_path", graph.label(j), f"your number leaves out {path}",
+                          Perturbation(vjps={(consumer, position): _dropped(registered, position, shape, None)}))
+            if 1 < int(np.prod(shape)) <= 16:  # one term of it: the product-rule term of a single element
+                for element in np.ndindex(*shape):
+                    at = f"{graph.label(j)}[{','.join(map(str, element))}]"
+                    yield Variant("missed_path", at, f"your number leaves out the term that {path} adds to {at}",
+                                  Perturbation(vjps={(consumer, position):
+                                                     _dropped(registered, position, shape, element)}))
+
+
+def _dropped(registered: Any, position: int, shape: tuple[int, ...], element: tuple[int, ...] | None) -> Any:
+    """The edge's VJP with nothing passed back (or nothing to one element of the input)."""
+    def vjp(bk, g, out, *args, **params):
+        if element is None:
+            return bk.zeros_like(np.asarray(args[position]))
+        contribution = unbroadcast(np.asarray(registered(bk, g, out, *args, **params)), shape).copy()
+        contribution[element] = 0 * contribution[element]
+        return contribution
+    return vjp
+
+
+@mistake("updated_weights_in_backward",
+         "Backpropagate through the weights of the forward pass; update the parameters only after every "
+         "gradient has been computed.")
+def updated_weights_in_backward(graph: Graph) -> Iterator[Variant]:
+    if graph.updates and len(graph.params) > 1:
+        yield Variant("updated_weights_in_backward", "backward pass",
+                      "your number backpropagates through already-updated weights",
+                      Perturbation(backward_with_updated=True))
+
+
+# ---------------------------------------------------------------- models that change a number along the way
+@mistake("factor_half",
+         "The 1/2 in 1/2 (t - y)^2 is there to cancel the 2 of the square's derivative: it is used once, "
+         "and no other factor 1/2 enters the chain rule.", generic=True)
+def factor_half(graph: Graph) -> Iterator[Variant]:
+    yield from _scalings(graph, "factor_half", _half, "halves")
+
+
+@mistake("factor_2",
+         "d/dy 1/2 (t - y)^2 = -(t - y): the 1/2 cancels the 2 of the square's derivative, so no factor 2 "
+         "remains (and a factor 2 belongs only where a term really appears twice).", generic=True)
+def factor_2(graph: Graph) -> Iterator[Variant]:
+    yield from _scalings(graph, "factor_2", _scaled(2), "doubles")
+
+
+@mistake("sign",
+         "Carry every minus sign through the chain: d(t - y)/dy = -1, and dL/dy of 1/2 (t - y)^2 is y - t.",
+         generic=True)
+def sign(graph: Graph) -> Iterator[Variant]:
+    yield from _scalings(graph, "sign", lambda bk, x: -x, "flips the sign of", values=True)
+
+
+def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool = False) -> Iterator[Variant]:
+    """One variant per named gradient (and, for ``values``, per named computed value; always the loss)."""
+    for i in _named_with_grad(graph):
+        yield Variant(code, f"dL/d{graph.label(i)}", f"your number {verb} dL/d{graph.label(i)}",
+                      Perturbation(grad_transforms={i: transform}))
+    value_sites = [i for i in graph.name_of if graph.nodes[i].op is not None] if values else []
+    if graph.loss is not None and graph.loss not in value_sites:
+        value_sites.append(graph.loss)
+    for i in value_sites:
+        yield Variant(code, graph.label(i), f"your number {verb} {graph.label(i)}",
+                      Perturbation(value_transforms={i: transform}))
+
+
+class _Log10:
+    """A backend whose log is base 10: an op's own forward run with it computes the log10 variant."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+    def log(self, x: np.ndarray) -> np.ndarray:
+        return self._backend.log(x) / self._backend.log(self._backend.asarray(10))
+
+
+@mistake("log_base_10",
+         "Logs in losses are natural logs: cross-entropy is -(t ln y + (1 - t) ln(1 - y)), not log10.")
+def log_base_10(graph: Graph) -> Iterator[Variant]:
+    bk = graph.backend
+    base10 = _Log10(bk)
+    for i in range(len(graph.nodes)):
+        tensor = graph.nodes[i]
+        if tensor.op is None:
+            continue
+        arguments = [graph.nodes[j].data for j in graph.inputs[i]]
+        try:
+            with np.errstate(all="ignore"):
+                changed = tensor.op.forward(base10, *arguments, **tensor.params)
+        except (ValueError, TypeError, ArithmeticError):
+            continue
+        if _same(np.asarray(changed), tensor.data):
+            continue
+        op = tensor.op
+        forward = (lambda bk, *args, op=op, **p: op.forward(_Log10(bk), *args, **p))
+        yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.label(i)}",
+                      Perturbation(forwards={i: forward}))
+        vjps = {(i, position): (lambda bk, g, out, *args, vjp=op.partial(position).vjp, **p:
+                                vjp(_Log10(bk), g, out, *args, **p))
+                for position in range(len(arguments))}
+        yield Variant("log_base_10", graph.label(i), f"your numbers use log10 in {graph.label(i)} and its derivative",
+                      Perturbation(forwards={i: forward}, vjps=vjps))
+
+
+@mistake("transposed",
+         "Read a weight matrix in the problem's convention: row means z = x W + b with W of shape [in, out], "
+         "column means z = W x + b with W of shape [out, in].")
+def transposed(graph: Graph) -> Iterator[Variant]:
+    convention = graph.solution.convention
+    other = {"row": "column (z = W x + b)", "column": "row (z = x W + b)"}.get(convention or "", "other")
+
+    def swap(bk, x):
+        return x.T
+
+    for name, i in graph.params.items():
+        if graph.nodes[i].ndim == 2:
+            yield Variant("transposed", name, f"your number reads {name} in the {other} convention",
+                          Perturbation(value_transforms={i: swap}, grad_transforms={i: swap}))
+
+    def written_transposed(look: Look) -> Iterator[np.ndarray]:
+        predicted = look.predicted
+        if predicted is not None and predicted.ndim == 2 and predicted.shape[0] != 1 != predicted.shape[1]:
+            yield predicted.T
+
+    yield Variant("transposed", "layout", "your matrix is the expected one written transposed",
+                  observe=written_transposed, combines=True)
+
+
+# ---------------------------------------------------------------- models of the update
+@mistake("update_sign", "Gradient descent steps against the gradient: theta <- theta - lr * dL/dtheta.")
+def update_sign(graph: Graph) -> Iterator[Variant]:
+    lr = graph.solution.optimizer.lr
+    for name in graph.params if graph.updates else ():
+        yield Variant("update_sign", name, f"your {name} adds lr * dL/d{name} instead of subtracting it",
+                      Perturbation(learning_rates={name: -lr}))
+
+
+@mistake("learning_rate", "The step is the gradient scaled by the learning rate: theta <- theta - lr * dL/dtheta.")
+def learning_rate(graph: Graph) -> Iterator[Variant]:
+    lr = graph.solution.optimizer.lr
+    one = 1 if graph.backend.name == "float" else graph.backend.asarray(1).item()
+    if not graph.updates or lr == 1:
+        return
+    for name in graph.params:
+        yield Variant("learning_rate", name, f"your {name} leaves out the learning rate {lr}",
+                      Perturbation(learning_rates={name: one}))
+
+
+@mistake("bias_not_updated", "Biases are parameters too: b <- b - lr * dL/db, with dL/db the layer's delta.")
+def bias_not_updated(graph: Graph) -> Iterator[Variant]:
+    for name in _biases(graph) if graph.updates else ():
+        yield Variant("bias_not_updated", name, f"your {name} is left at its initial value",
+                      Perturbation(frozen=frozenset({name})))
+
+
+@mistake("gradient_as_update",
+         "The update asks for the new parameter theta - lr * dL/dtheta, not the gradient dL/dtheta itself.")
+def gradient_as_update(graph: Graph) -> Iterator[Variant]:
+    def gradient(look: Look) -> Iterator[np.ndarray]:
+        if look.place.kind == "updated":
+            found = look.read(Place("grad", look.place.node))
+            if found is not None:
+                yield found
+
+    if graph.updates:
+        yield Variant("gradient_as_update", "update", "your numbers are the gradient, not the updated parameter",
+                      observe=gradient, combines=True)
+
+
+# ---------------------------------------------------------------- models of writing numbers down
+@mistake("swapped_entries", "Each entry has its own place: check which index is the row and which the column.")
+def swapped_entries(graph: Graph) -> Iterator[Variant]:
+    def swap_two(look: Look) -> Iterator[np.ndarray]:
+        predicted = look.predicted
+        if predicted is None or predicted.size < 2 or predicted.shape != look.given.shape:
+            return
+        wrong = np.flatnonzero(~look.tolerance.passes(look.given, predicted))
+        if len(wrong) == 2:
+            swapped = predicted.copy().reshape(-1)
+            a, b = wrong
+            swapped[a], swapped[b] = swapped[b], swapped[a]
+            yield swapped.reshape(predicted.shape)
+
+    yield Variant("swapped_entries", "entries", "your array is the expected one with two entries swapped",
+                  observe=swap_two)
+
+
+@mistake("rounding",
+         "Keep full precision in intermediate steps and round only the final answer, to the nearest digit "
+         "(not truncated).", generic=True)
+def rounding(graph: Graph) -> Iterator[Variant]:
+    if graph.backend.name != "float":
+        return
+
+    def rounded_at_the_end(look: Look) -> Iterator[np.ndarray]:
+        predicted = look.predicted
+        if predicted is None or predicted.dtype == object:
+            return
+        places = look.tolerance.places if look.tolerance.kind != "rtol" else 6
+        # Only worth trying if the answer is near the prediction at all (one digit of the coarsest rounding).
+        reach = float(np.max(np.abs(predicted), initial=0.0))  # no rounding moves a number further than this
+        reach = max(reach, 1.0) if look.tolerance.kind == "digits" else max(reach, 1e-12)
+        if np.shape(look.given) == predicted.shape and not np.all(
+                np.abs(look.given - predicted)[np.isfinite(look.given)] <= reach):
+            return
+        for mode in ("round", "truncate"):
+            if look.tolerance.kind == "digits":
+                for decimals in range(places + 1):
+                    yield round_decimals(predicted, decimals, mode)
+            else:
+                for figures in range(1, places + 1):
+                    yield round_significant(predicted, figures, mode)
+
+    yield Variant("rounding", "final answer", "your number is the right result rounded or cut off too early",
+                  observe=rounded_at_the_end)
+    for figures in (2, 3):
+        yield Variant("rounding", "intermediate values",
+                      f"your number follows from intermediate values rounded to {figures} significant figures",
+                      Perturbation(round_to=figures))
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape != b.shape:
+        return False
+    if a.dtype == object or b.dtype == object:
+        return bool(np.all(a == b))
+    with np.errstate(invalid="ignore"):
+        return bool(np.allclose(a, b, rtol=1e-12, atol=0, equal_nan=True))
+
+
+def same_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Are two solves' numbers for a place the same (up to floating-point noise)?"""
+    if a is None or b is None:
+        return a is b
+    return _same(np.asarray(a), np.asarray(b))
+

@@ -1,0 +1,436 @@
+"""Re-running a solved computation with the student's numbers or a mistake put in.
+
+A :class:`Graph` is the solved problem's computation, read once from
+``Solution.nodes`` (each tensor's ``op``, ``inputs`` and ``params``).
+:func:`replay` evaluates it again: forward with each op's registered forward,
+backward as one reversed walk calling each op's registered VJP, then the
+problem's optimizer step (``gradwork.nn.make_optimizer``). Two things can be
+put in along the way:
+
+* :class:`Substitutions`: the student's own numbers for some values,
+  gradients or updated parameters. Everything computed *after* a substituted
+  place uses the student's number, which is what "right given your earlier
+  answer" (carried forward) means.
+* a :class:`Perturbation`: a mistake model's change to the computation (a
+  different VJP for one node, a factor on one gradient, a log in base 10, a
+  weight read transposed, a different learning rate ...).
+
+Every place records its *natural* result, computed from what came before and
+before its own substitution. So one replay with all of a student's numbers in
+gives, for each answered item, what that item should be given everything the
+student wrote before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from gradwork.nn import make_optimizer
+from gradwork.ops.registry import unbroadcast
+from gradwork.problem import Solution
+from gradwork.tensor import Tensor, topological_order
+
+PlaceKind = Literal["value", "grad", "updated", "loss"]
+Transform = Callable[[Any, np.ndarray], np.ndarray]  # (backend, array) -> array
+Forward = Callable[..., np.ndarray]
+VJP = Callable[..., np.ndarray]
+
+
+class ReplayError(ValueError):
+    """A perturbed computation that cannot be evaluated (for example a non-square weight read transposed)."""
+
+
+@dataclass(frozen=True)
+class Place:
+    """One quantity of the solve: a node's value or gradient, a parameter after the update, or the loss."""
+
+    kind: PlaceKind
+    node: int  # index into Graph.nodes (the parameter's leaf for "updated", the loss node for "loss")
+
+
+# ---------------------------------------------------------------- the graph
+class Graph:
+    """The solved computation as flat lists, in forward (topological) order."""
+
+    def __init__(self, solution: Solution) -> None:
+        self.solution = solution
+        root = solution.loss if solution.loss is not None else solution.output
+        self.nodes: list[Tensor] = _merged_order([root, *solution.nodes.values()])
+        self.position = {id(t): i for i, t in enumerate(self.nodes)}
+        self.inputs = [tuple(self.position[id(p)] for p in t.inputs) for t in self.nodes]
+        self.root = self.position[id(root)]
+        self.backend = root.backend
+        self.names = {name: self.position[id(t)] for name, t in solution.nodes.items()}
+        self.name_of = {i: name for name, i in self.names.items()}
+        self.params = {name: self.position[id(t)] for name, t in solution.parameters.items() if id(t) in self.position}
+        self.param_of = {i: name for name, i in self.params.items()}
+        self.loss = self.position[id(solution.loss)] if solution.loss is not None else None
+        self.consumers: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
+        for i, inputs in enumerate(self.inputs):
+            for position, j in enumerate(inputs):
+                self.consumers[j].append((i, position))
+        self.updates = solution.optimizer.name != "none" and solution.optimizer.steps > 0 and bool(self.params)
+        upstream = solution.upstream
+        self.seed = None if upstream is None else np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream)
+
+    def op_name(self, i: int) -> str | None:
+        op = self.nodes[i].op
+        return op.name if op is not None else None
+
+    def label(self, i: int) -> str:
+        """A node's name, or "op(input names)" for an unnamed intermediate."""
+        if i in self.name_of:
+            return self.name_of[i]
+        op = self.op_name(i) or "constant"
+        return f"{op}({', '.join(self.label(j) for j in self.inputs[i])})"
+
+    def requires_grad(self, i: int) -> bool:
+        return self.nodes[i].requires_grad
+
+    def inside_loss(self) -> frozenset[int]:
+        """The nodes of the loss formula: after the network output, up to and including the loss."""
+        if self.loss is None or self.solution.output is self.solution.loss:
+            return frozenset()
+        output = self.position.get(id(self.solution.output))
+        if output is None:
+            return frozenset()
+        after_output = {output}
+        for i in range(output + 1, len(self.nodes)):
+            if any(j in after_output for j in self.inputs[i]):
+                after_output.add(i)
+        return frozenset(after_output - {output})
+
+    def depends(self, later: Place, earlier: Place) -> bool:
+        """Does ``later`` use ``earlier`` (through the graph)?"""
+        return earlier in self.upstream_places(later)
+
+    def upstream_places(self, place: Place) -> frozenset[Place]:
+        """Every place whose number ``place`` is computed from (not including itself)."""
+        cache = self.__dict__.setdefault("_upstream", {})
+        if place not in cache:
+            cache[place] = frozenset(self._collect(place))
+        return cache[place]
+
+    def reachable(self, place: Place, blocked: frozenset[Place]) -> frozenset[Place]:
+        """The places a change can reach ``place`` from when the ``blocked`` places are replaced by given numbers."""
+        cache = self.__dict__.setdefault("_reachable", {})
+        key = (place, blocked)
+        if key not in cache:
+            cache[key] = frozenset(self._collect(place, blocked))
+        return cache[key]
+
+    def _collect(self, place: Place, blocked: frozenset[Place] = frozenset()) -> set[Place]:
+        seen: set[Place] = set()
+        stack = [place]
+        while stack:
+            current = stack.pop()
+            for parent in self._direct(current):
+                if parent not in seen and parent not in blocked:
+                    seen.add(parent)
+                    stack.append(parent)
+        seen.discard(place)
+        return seen
+
+    def _direct(self, place: Place) -> list[Place]:
+        i = place.node
+        if place.kind in ("value", "loss"):
+            return [Place("value", j) for j in self.inputs[i]] + ([Place("value", i)] if place.kind == "loss" else [])
+        if place.kind == "updated":
+            return [Place("grad", i), Place("value", i)]
+        direct: list[Place] = []
+        for consumer, _ in self.consumers[i]:
+            if self.requires_grad(consumer):
+                direct.append(Place("grad", consumer))
+                direct.append(Place("value", consumer))
+                direct.extend(Place("value", j) for j in self.inputs[consumer])
+        return direct
+
+
+def _merged_order(roots: Iterable[Tensor]) -> list[Tensor]:
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        for tensor in topological_order(root):
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                order.append(tensor)
+    return order
+
+
+# ---------------------------------------------------------------- what can be put in
+@dataclass(frozen=True)
+class Perturbation:
+    """A change to the computation: what a mistake model does to the solve.
+
+    ``forwards``: node -> a different forward; ``value_transforms``: node ->
+    f(backend, value) applied to its value; ``vjps``: (node, input position) ->
+    a different VJP; ``grad_transforms``: node -> f(backend, gradient) applied to
+    the gradient accumulated at the node (before it is passed further back);
+    ``learning_rates``: parameter name -> the learning rate used for it instead
+    of the problem's; ``frozen`` leaves more parameters alone;
+    ``round_to`` rounds every value and gradient to that many significant
+    figures before it is used further (each result itself is kept: the student
+    writes the last step from rounded inputs); ``backward_with_updated`` backpropagates a second time through the
+    already-updated parameters (and updates from that).
+    """
+
+    forwards: Mapping[int, Forward] = field(default_factory=dict)
+    value_transforms: Mapping[int, Transform] = field(default_factory=dict)
+    vjps: Mapping[tuple[int, int], VJP] = field(default_factory=dict)
+    grad_transforms: Mapping[int, Transform] = field(default_factory=dict)
+    learning_rates: Mapping[str, Any] = field(default_factory=dict)
+    frozen: frozenset[str] = frozenset()
+    round_to: int | None = None
+    backward_with_updated: bool = False
+
+    @property
+    def changes_forward(self) -> bool:
+        return bool(self.forwards or self.value_transforms or self.round_to is not None)
+
+    def places(self, graph: Graph) -> frozenset[Place] | None:
+        """The places whose number this change alters directly (None: everywhere)."""
+        if self.round_to is not None or self.backward_with_updated:
+            return None
+        found = {Place("value", i) for i in (*self.forwards, *self.value_transforms)}
+        found |= {Place("grad", i) for i in self.grad_transforms}
+        found |= {Place("grad", graph.inputs[i][position]) for i, position in self.vjps}
+        found |= {Place("updated", graph.params[name]) for name in (*self.learning_rates, *self.frozen)
+                  if name in graph.params}
+        return frozenset(found)
+
+    def __add__(self, other: Perturbation) -> Perturbation:
+        """Both changes; ``other`` wins where both replace the same thing, transforms compose."""
+        return Perturbation(
+            forwards={**self.forwards, **other.forwards},
+            value_transforms=_compose(self.value_transforms, other.value_transforms),
+            vjps={**self.vjps, **other.vjps},
+            grad_transforms=_compose(self.grad_transforms, other.grad_transforms),
+            learning_rates={**self.learning_rates, **other.learning_rates},
+            frozen=self.frozen | other.frozen,
+            round_to=other.round_to if other.round_to is not None else self.round_to,
+            backward_with_updated=self.backward_with_updated or other.backward_with_updated,
+        )
+
+
+NOTHING = Perturbation()
+
+
+def _compose(first: Mapping[int, Transform], second: Mapping[int, Transform]) -> dict[int, Transform]:
+    merged = dict(first)
+    for key, f in second.items():
+        g = merged.get(key)
+        merged[key] = f if g is None else (lambda bk, x, f=f, g=g: f(bk, g(bk, x)))
+    return merged
+
+
+@dataclass
+class Substitutions:
+    """The student's numbers, by place.
+
+    Each entry is (selector, value): selector ``None`` replaces the whole array,
+    a tuple index one element, a boolean mask the elements it selects (``value``
+    then has the array's shape).
+    """
+
+    entries: dict[Place, list[tuple[Any, np.ndarray]]] = field(default_factory=dict)
+
+    def add(self, place: Place, selector: Any, value: np.ndarray) -> None:
+        self.entries.setdefault(place, []).append((selector, value))
+
+    def apply(self, place: Place, natural: np.ndarray) -> np.ndarray:
+        found = self.entries.get(place)
+        if not found:
+            return natural
+        result = natural.copy()
+        for selector, value in found:
+            if selector is None:
+                result = np.reshape(value, natural.shape).astype(natural.dtype, copy=True)
+            elif isinstance(selector, np.ndarray):
+                result = np.where(selector, np.reshape(value, natural.shape), result).astype(natural.dtype, copy=False)
+            else:
+                result[selector] = value
+        return result
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def whole_places(self) -> frozenset[Place]:
+        """The places whose whole array is replaced (nothing computed before them shows through)."""
+        return frozenset(place for place, found in self.entries.items()
+                         if any(selector is None for selector, _ in found))
+
+    def __contains__(self, place: Place) -> bool:
+        return place in self.entries
+
+
+@dataclass
+class State:
+    """The natural number of every place after a replay."""
+
+    values: list[np.ndarray]
+    grads: list[np.ndarray | None]
+    updated: dict[int, np.ndarray]
+    carried: list[np.ndarray] | None = None  # the forward values as used further (substitutions applied)
+
+    def read(self, place: Place) -> np.ndarray | None:
+        if place.kind in ("value", "loss"):
+            return self.values[place.node]
+        if place.kind == "grad":
+            return self.grads[place.node]
+        return self.updated.get(place.node)
+
+
+# ---------------------------------------------------------------- replay
+def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Substitutions | None = None,
+           forward_of: State | None = None, update: bool = True) -> State:
+    """Evaluate ``graph`` again with ``perturbation`` and the student's ``substitutions`` put in.
+
+    ``forward_of``: a replay with the same substitutions whose forward pass
+    can be reused (when ``perturbation`` changes only the backward pass and the
+    update). ``update=False`` skips the optimizer step. Raises
+    :class:`ReplayError` when the perturbed computation cannot be evaluated.
+    """
+    subs = substitutions or Substitutions()
+    solution = graph.solution
+    leaves = {i: graph.nodes[i].data for i in range(len(graph.nodes)) if graph.nodes[i].op is None}
+    try:
+        with np.errstate(all="ignore"):
+            if forward_of is not None and forward_of.carried is not None and not perturbation.changes_forward:
+                natural_values, values = forward_of.values, list(forward_of.carried)
+            else:
+                natural_values, values = _forward(graph, leaves, perturbation, subs)
+            natural_grads, grads = _backward(graph, values, perturbation, subs)
+            if not graph.updates or not update:
+                return State(natural_values, natural_grads, {}, values)
+            updated, stepper = _step(graph, leaves, grads, perturbation, None)
+            if perturbation.backward_with_updated:
+                for i, new in updated.items():
+                    values[i] = subs.apply(Place("updated", i), new)
+                natural_grads, grads = _backward(graph, values, perturbation, subs)
+                updated, stepper = _step(graph, leaves, grads, perturbation, None)
+            for _ in range(1, max(solution.optimizer.steps, 1)):  # later steps: no student numbers apply
+                leaves = {**leaves, **updated}
+                _, later_values = _forward(graph, leaves, perturbation, Substitutions())
+                _, later_grads = _backward(graph, later_values, perturbation, Substitutions())
+                updated, stepper = _step(graph, leaves, later_grads, perturbation, stepper)
+    except (ValueError, TypeError, ArithmeticError, IndexError) as error:
+        raise ReplayError(str(error)) from error
+    return State(natural_values, natural_grads, updated, values)
+
+
+def _forward(graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturbation, subs: Substitutions):
+    bk = graph.backend
+    natural: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for i, tensor in enumerate(graph.nodes):
+        if tensor.op is None:
+            value = leaves[i]
+        else:
+            forward = perturbation.forwards.get(i, tensor.op.forward)
+            value = _native(bk, forward(bk, *(values[j] for j in graph.inputs[i]), **tensor.params))
+        transform = perturbation.value_transforms.get(i)
+        if transform is not None:
+            value = transform(bk, value)
+        natural.append(value)
+        if perturbation.round_to is not None:  # what is carried on is rounded; each result itself is not
+            value = round_significant(value, perturbation.round_to)
+        values.append(subs.apply(Place("value", i), value))
+    return natural, values
+
+
+def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation, subs: Substitutions):
+    bk = graph.backend
+    n = len(graph.nodes)
+    natural: list[np.ndarray | None] = [None] * n
+    after: list[np.ndarray | None] = [None] * n
+    root_value = values[graph.root]
+    seed = bk.ones_like(root_value) if graph.seed is None else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy()
+    pending: dict[int, np.ndarray] = {graph.root: seed}
+    for i in range(n - 1, -1, -1):
+        g = pending.pop(i, None)
+        if g is None:
+            continue
+        transform = perturbation.grad_transforms.get(i)
+        if transform is not None:
+            g = transform(bk, g)
+        natural[i] = g
+        if perturbation.round_to is not None:
+            g = round_significant(g, perturbation.round_to)
+        g = subs.apply(Place("grad", i), g)
+        after[i] = g
+        tensor = graph.nodes[i]
+        if tensor.op is None:
+            continue
+        arguments = [values[j] for j in graph.inputs[i]]
+        for position, j in enumerate(graph.inputs[i]):
+            if not graph.nodes[j].requires_grad:
+                continue
+            vjp = perturbation.vjps.get((i, position)) or tensor.op.partial(position).vjp
+            params = {**tensor.params, "position": position} if tensor.op.variadic else tensor.params
+            contribution = np.asarray(vjp(bk, g, values[i], *arguments, **params))
+            if contribution.shape != arguments[position].shape:
+                contribution = unbroadcast(contribution, arguments[position].shape)
+            pending[j] = contribution if j not in pending else pending[j] + contribution
+    return natural, after
+
+
+def _step(graph, leaves, grads, perturbation, stepper):
+    """One optimizer step on copies of the parameters: the new values (natural) and the stepper for later steps."""
+    if stepper is None:  # one optimizer per learning rate (a mistake may change one parameter's)
+        info = graph.solution.optimizer
+        frozen = set(graph.solution.frozen) | set(perturbation.frozen)
+        groups: dict[str, tuple[Any, dict[int, Tensor]]] = {}
+        for name, i in graph.params.items():
+            lr = perturbation.learning_rates.get(name, info.lr)
+            groups.setdefault(repr(lr), (lr, {}))[1][i] = Tensor(leaves[i].copy(), backend=graph.backend, name=name)
+        stepper = [(make_optimizer(list(tensors.values()), info.name, frozen=frozen, lr=lr, **info.options), tensors)
+                   for lr, tensors in groups.values()]
+    updated: dict[int, np.ndarray] = {}
+    for optimizer, tensors in stepper:
+        for i, tensor in tensors.items():
+            tensor.data = leaves[i].copy()
+            tensor.grad = None if grads[i] is None else np.asarray(grads[i])
+        optimizer.step()
+        updated.update({i: t.data for i, t in tensors.items()})
+    return updated, stepper
+
+
+def _native(bk: Any, data: Any) -> np.ndarray:
+    """The array as ``apply`` would store it in this backend."""
+    if not isinstance(data, np.ndarray):
+        return bk.asarray(data)
+    if bk.name == "float" and data.dtype != np.dtype(bk.dtype):
+        return bk.asarray(data)
+    if bk.name != "float" and data.dtype != object:
+        return bk.asarray(data)
+    return data
+
+
+def round_significant(array: np.ndarray, figures: int, mode: Literal["round", "truncate"] = "round") -> np.ndarray:
+    """``array`` rounded (or truncated toward zero) to ``figures`` significant figures; exact/symbolic arrays unchanged."""
+    if not isinstance(array, np.ndarray) or array.dtype == object:
+        return array
+    a = np.asarray(array, dtype=np.float64)
+    magnitude = np.abs(a)
+    safe = np.where(magnitude > 0, magnitude, 1.0)
+    scale = 10.0 ** (figures - 1 - np.floor(np.log10(safe)))
+    cut = np.round(a * scale) if mode == "round" else np.trunc(a * scale)
+    result = np.where(magnitude > 0, cut / scale, 0.0)
+    return result.astype(array.dtype, copy=False)
+
+
+def round_decimals(array: np.ndarray, places: int, mode: Literal["round", "truncate"] = "round") -> np.ndarray:
+    """``array`` rounded (or truncated toward zero) to ``places`` decimal places."""
+    if not isinstance(array, np.ndarray) or array.dtype == object:
+        return array
+    scale = 10.0 ** places
+    a = np.asarray(array, dtype=np.float64)
+    cut = np.round(a * scale) if mode == "round" else np.trunc(a * scale)
+    return (cut / scale).astype(array.dtype, copy=False)
+

@@ -1,0 +1,232 @@
+"""Training configs: the ``layers:`` form of FORMAT.md with ``units`` instead of listed weights.
+
+::
+
+    title: Digits, 64-128-64-10
+    data: digits                 # or {csv: FILE, target: COLUMN} or {npz: FILE}
+    validation: 0.2              # the held-out fraction
+    convention: row
+    init: he                     # he | xavier (and he_uniform, xavier_normal)
+    seed: 0
+    layers:
+      - {name: hidden1, units: 128, activation: relu}
+      - {name: hidden2, units: 64, activation: relu}
+      - {name: output, units: 10, activation: identity}
+    loss: cross_entropy
+    optimizer: {name: adam, lr: 0.001}
+    weight_decay: 0
+    epochs: 20
+    batch_size: 32
+
+Errors point into the file: ``train.yaml:7:16: layers[0].units: Input should
+be greater than 0``. See docs/train.md for every key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gradwork.nn.activations import UnknownActivationError, activation
+from gradwork.nn.init import INITIALIZERS
+
+LOSS_NAMES = ("cross_entropy", "bce", "mse", "half_sse", "sse", "l1")
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message starts with FILE:LINE:COL or FILE."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataSpec(_Strict):
+    name: str | None = None
+    csv: str | None = None
+    target: str | None = None
+    npz: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSpec:
+        given = [key for key in ("name", "csv", "npz") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of name (digits), csv or npz")
+        if self.name is not None and self.name != "digits":
+            raise ValueError(f"unknown data set {self.name!r} (expected digits, {{csv: FILE, target: COLUMN}} "
+                             "or {npz: FILE})")
+        if self.csv is not None and not self.target:
+            raise ValueError("a csv data set needs `target`, the name of the column to predict")
+        return self
+
+
+class LayerSpec(_Strict):
+    name: str | None = None
+    units: int = Field(gt=0)
+    activation: str | dict[str, Any] = "identity"
+    init: str | None = None
+    bias: bool = True
+
+    @field_validator("activation")
+    @classmethod
+    def _known_activation(cls, value: str | dict[str, Any]) -> str | dict[str, Any]:
+        spec = {"name": value} if isinstance(value, str) else dict(value)
+        if "name" not in spec:
+            raise ValueError("an activation given as a mapping needs `name`, e.g. {name: leaky_relu, alpha: 0.01}")
+        try:
+            activation(spec.pop("name"), **spec)
+        except UnknownActivationError as error:
+            raise ValueError(str(error).replace(", or a formula in x", "")) from None
+        return value
+
+    @field_validator("init")
+    @classmethod
+    def _known_init(cls, value: str | None) -> str | None:
+        return _check_init(value)
+
+
+class OptimizerSpec(_Strict):
+    name: Literal["sgd", "momentum", "adam"] = "adam"
+    lr: float = Field(default=0.001, gt=0)
+    momentum: float | None = Field(default=None, ge=0, lt=1)
+    beta1: float | None = Field(default=None, ge=0, lt=1)
+    beta2: float | None = Field(default=None, ge=0, lt=1)
+    eps: float | None = Field(default=None, gt=0)
+
+    def options(self) -> dict[str, Any]:
+        """The spec as ``make_optimizer`` keywords, with name."""
+        return {key: value for key, value in self.model_dump().items() if value is not None}
+
+
+class TrainConfig(_Strict):
+    title: str = ""
+    data: DataSpec
+    validation: float = Field(default=0.2, ge=0, lt=1)
+    convention: Literal["row", "column"] = "row"
+    init: str = "he"
+    seed: int = 0
+    dtype: Literal["float32", "float64"] = "float32"
+    layers: list[LayerSpec] = Field(min_length=1)
+    loss: Literal[LOSS_NAMES] = "cross_entropy"  # type: ignore[valid-type]
+    optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
+    weight_decay: float = Field(default=0.0, ge=0)
+    epochs: int = Field(default=10, ge=0)
+    batch_size: int = Field(default=32, ge=1)
+    shuffle: bool = True
+    save: str | None = None
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_name(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("optimizer", mode="before")
+    @classmethod
+    def _optimizer_name(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("init")
+    @classmethod
+    def _known_init(cls, value: str) -> str:
+        return _check_init(value)
+
+    def layer_names(self) -> list[str]:
+        return [layer.name or f"layer{i}" for i, layer in enumerate(self.layers, start=1)]
+
+
+def _check_init(value: str | None) -> str | None:
+    if value is not None and value not in INITIALIZERS:
+        raise ValueError(f"unknown initializer {value!r} (expected one of: {', '.join(sorted(INITIALIZERS))})")
+    return value
+
+
+# ------------------------------------------------------------------ loading with positions
+
+
+@dataclass
+class LoadedConfig:
+    """A validated config, where it came from, and where each of its values sits in the file."""
+
+    config: TrainConfig
+    path: Path
+    marks: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)  # path -> (line, column), 1-based
+
+    @property
+    def base(self) -> Path:
+        """The folder that relative paths in the config are read from."""
+        return self.path.parent
+
+    def error(self, where: tuple[Any, ...], message: str) -> ConfigError:
+        """A ConfigError pointing at the value at ``where`` (or its nearest enclosing value)."""
+        return ConfigError(f"{_locate(self.path, self.marks, where)}: {message}")
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read and validate a training config (YAML, or JSON, which is YAML too)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read ({error.strerror or error})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: {error.problem or error.context} (expected valid YAML)") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1:1: the config must be a mapping of keys such as data, layers, epochs")
+    marks: dict[tuple[Any, ...], tuple[int, int]] = {}
+    _collect_marks(node, (), marks)
+    try:
+        config = TrainConfig.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = tuple(first["loc"])
+        if first["type"] == "extra_forbidden":
+            loc = (*loc, "<key>")  # point at the unknown key itself
+        raise ConfigError(f"{_locate(path, marks, loc)}: {_describe(first)}") from None
+    return LoadedConfig(config, path, marks)
+
+
+def _collect_marks(node: Any, where: tuple[Any, ...], marks: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+    import yaml
+
+    marks[where] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _collect_marks(value, (*where, key.value), marks)
+            marks[(*where, key.value, "<key>")] = (key.start_mark.line + 1, key.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _collect_marks(item, (*where, index), marks)
+
+
+def _locate(path: Path, marks: dict[tuple[Any, ...], tuple[int, int]], where: tuple[Any, ...]) -> str:
+    """FILE:LINE:COL of the deepest value along ``where`` that the file has (a missing key: its parent)."""
+    found: tuple[Any, ...] = ()
+    for part in where:
+        if (*found, part) in marks:  # skips the branch names pydantic puts into locations
+            found = (*found, part)
+    line, column = marks.get(found, (1, 1))
+    return f"{path}:{line}:{column}"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = [part for part in error["loc"] if isinstance(part, int) or not any(c in part for c in "[]()")]
+    dotted = ""
+    for part in loc:
+        dotted += f"[{part}]" if isinstance(part, int) else (f".{part}" if dotted else str(part))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key {loc[-1]!r} (see docs/train.md for the keys a training config takes)"
+    if kind == "missing":
+        return f"{dotted}: missing (this key is required)"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{dotted}: {message}" if dotted else message

@@ -1,0 +1,181 @@
+"""Hand a trained network to ONNX or PyTorch.
+
+* :func:`export_onnx`: a float32 ONNX model (opset 17, IR version 8) built
+  with the ``onnx`` package's helper API: one ``Gemm`` per dense layer and the
+  activation's ONNX op. Input ``input`` [batch, in], output ``output``.
+* :func:`export_torch`: a ``torch.nn.Sequential`` of ``Linear`` layers and
+  activation modules, saved with ``torch.save``. It holds only torch's own
+  classes, so it loads without gradwork installed:
+  ``torch.load(FILE, weights_only=False)``.
+
+Both compute what gradwork computes (checked to 1e-5 in the tests). The
+frameworks are imported inside these functions only; ``pip install
+'gradwork[export]'`` provides them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradwork.nn import MLP
+from gradwork.nn.activations import ALIASES
+from gradwork.nn.layers import Dense
+
+ONNX_OPSET = 17
+ONNX_IR_VERSION = 8  # understood by every onnxruntime since 1.10
+
+
+class ExportError(ValueError):
+    pass
+
+
+def _torch_layout(layer: Dense) -> np.ndarray:
+    """The weights as [out, in], the layout of torch.nn.Linear and of ONNX Gemm with transB=1."""
+    W = np.asarray(layer.W.data)
+    if W.ndim == 1:  # a single unit's incoming weights
+        return W[None, :]
+    return W.T if layer.convention == "row" else W
+
+
+def _activation(layer: Dense) -> tuple[str, dict[str, Any]]:
+    if layer.activation_spec is None:
+        raise ExportError(f"layer {layer.name!r} has a custom activation function (expected a named activation)")
+    options = dict(layer.activation_spec)
+    name = options.pop("name")
+    return ALIASES.get(name, name), options
+
+
+# ------------------------------------------------------------------ ONNX
+
+
+def export_onnx(model: MLP, path: str | Path) -> Path:
+    """Write ``model`` as a float32 ONNX file at ``path`` (float64 weights are rounded to float32)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    # float32 whatever the training dtype: onnxruntime has no float64 kernels for several activations (Elu, Softplus).
+    elem_type, dtype = TensorProto.FLOAT, np.dtype(np.float32)
+    nodes, initializers = [], []
+    current = "input"
+    for number, layer in enumerate(model.layers):
+        weight_name, z_name = f"{layer.name}.W", f"{layer.name}.z"
+        initializers.append(numpy_helper.from_array(_torch_layout(layer).astype(dtype), weight_name))
+        gemm_inputs = [current, weight_name]
+        if layer.b is not None:
+            initializers.append(numpy_helper.from_array(np.atleast_1d(np.asarray(layer.b.data, dtype=dtype)),
+                                                        f"{layer.name}.b"))
+            gemm_inputs.append(f"{layer.name}.b")
+        nodes.append(helper.make_node("Gemm", gemm_inputs, [z_name], transB=1, name=f"{layer.name}.linear"))
+        out_name = "output" if number == len(model.layers) - 1 else f"{layer.name}.a"
+        nodes.extend(_onnx_activation(helper, layer, z_name, out_name, dtype, initializers))
+        current = out_name
+    graph = helper.make_graph(
+        nodes,
+        "gradwork_mlp",
+        [helper.make_tensor_value_info("input", elem_type, ["batch", model.sizes[0]])],
+        [helper.make_tensor_value_info("output", elem_type, ["batch", model.sizes[-1]])],
+        initializer=initializers,
+    )
+    onnx_model = helper.make_model(graph, producer_name="gradwork", opset_imports=[helper.make_opsetid("", ONNX_OPSET)])
+    onnx_model.ir_version = ONNX_IR_VERSION
+    onnx.checker.check_model(onnx_model)
+    path = Path(path)
+    onnx.save(onnx_model, str(path))
+    return path
+
+
+def _onnx_activation(helper: Any, layer: Dense, z: str, out: str, dtype: np.dtype, initializers: list) -> list:
+    from onnx import numpy_helper
+
+    name, options = _activation(layer)
+    node = helper.make_node
+    simple = {"identity": "Identity", "relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softplus": "Softplus"}
+    if name in simple:
+        return [node(simple[name], [z], [out])]
+    if name == "leaky_relu":
+        return [node("LeakyRelu", [z], [out], alpha=float(options.get("alpha", 0.01)))]
+    if name == "elu":
+        return [node("Elu", [z], [out], alpha=float(options.get("alpha", 1.0)))]
+    if name == "softmax":
+        return [node("Softmax", [z], [out], axis=-1)]
+    if name == "square":
+        return [node("Mul", [z, z], [out])]
+    p = layer.name
+
+    def constant(label: str, value: float) -> str:
+        initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), f"{p}.{label}"))
+        return f"{p}.{label}"
+
+    if name == "gelu":  # x * (1 + erf(x / sqrt 2)) / 2; the Gelu op needs opset 20
+        half, root2, one = constant("half", 0.5), constant("sqrt2", np.sqrt(2.0)), constant("one", 1.0)
+        return [
+            node("Div", [z, root2], [f"{p}.gelu_scaled"]),
+            node("Erf", [f"{p}.gelu_scaled"], [f"{p}.gelu_erf"]),
+            node("Add", [f"{p}.gelu_erf", one], [f"{p}.gelu_sum"]),
+            node("Mul", [z, f"{p}.gelu_sum"], [f"{p}.gelu_product"]),
+            node("Mul", [f"{p}.gelu_product", half], [out]),
+        ]
+    raise ExportError(f"layer {layer.name!r}: activation {name!r} has no ONNX export")
+
+
+# ------------------------------------------------------------------ PyTorch
+
+
+def torch_module(model: MLP) -> Any:
+    """``model`` as a ``torch.nn.Sequential`` with the same weights and dtype."""
+    import torch
+    from torch import nn
+
+    dtype = {"float32": torch.float32, "float64": torch.float64}[model.dtype]
+    modules: list[Any] = []
+    for layer in model.layers:
+        weights = _torch_layout(layer)
+        linear = nn.Linear(weights.shape[1], weights.shape[0], bias=layer.b is not None, dtype=dtype)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(weights)))
+            if layer.b is not None:
+                linear.bias.copy_(torch.from_numpy(np.atleast_1d(np.asarray(layer.b.data))))
+        modules.append(linear)
+        modules.append(_torch_activation(nn, layer))
+    return nn.Sequential(*modules)
+
+
+def _torch_activation(nn: Any, layer: Dense) -> Any:
+    name, options = _activation(layer)
+    if name == "identity":
+        return nn.Identity()
+    if name == "relu":
+        return nn.ReLU()
+    if name == "leaky_relu":
+        return nn.LeakyReLU(float(options.get("alpha", 0.01)))
+    if name == "sigmoid":
+        return nn.Sigmoid()
+    if name == "tanh":
+        return nn.Tanh()
+    if name == "softmax":
+        return nn.Softmax(dim=-1)
+    if name == "softplus":
+        return nn.Softplus()
+    if name == "elu":
+        return nn.ELU(float(options.get("alpha", 1.0)))
+    if name == "gelu":
+        return nn.GELU()  # the exact erf form, as gradwork's gelu
+    raise ExportError(f"layer {layer.name!r}: activation {name!r} has no PyTorch module")
+
+
+def export_torch(model: MLP, path: str | Path) -> Path:
+    """Save ``model`` as a whole ``torch.nn.Module`` at ``path``.
+
+    Load it with ``torch.load(path, weights_only=False)``; it holds only torch's own classes.
+    """
+    import torch
+
+    path = Path(path)
+    torch.save(torch_module(model), path)
+    return path
+
+
+EXPORTERS = {"onnx": export_onnx, "torch": export_torch}

@@ -1,0 +1,213 @@
+"""Trained parameters on disk (``.npz``), and back into a FORMAT.md problem file.
+
+Layout of a parameters file (a plain NumPy ``.npz``; read it with
+``numpy.load(path)``, no pickling):
+
+=====================  ============================================================
+key                    array
+=====================  ============================================================
+``<layer>.W``          the layer's weights, in the file's convention:
+                       [in, out] for ``row`` (z = x W + b), [out, in] for ``column``
+``<layer>.b``          the layer's bias [out] (absent for a layer without bias)
+``sample.input``       one input sample [in], kept to emit an explainable problem
+``sample.target``      its target (a class index, or the target values)
+``gradwork``           a JSON string: ``{"format": "gradwork-params", "version": 1,
+                       "title", "convention", "dtype", "loss", "optimizer",
+                       "classes", "layers": [{"name", "units", "activation",
+                       "bias"}]}``; ``activation`` is ``{"name": ..., options}``
+=====================  ============================================================
+
+Layers appear in ``gradwork["layers"]`` in network order; their names are the
+problem-file names (``hidden.W``), so a saved network reads like the exercise
+that explains one of its steps (:func:`problem_from_params`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradwork.nn import MLP
+from gradwork.nn.layers import Dense
+
+FORMAT_NAME = "gradwork-params"
+FORMAT_VERSION = 1
+META_KEY = "gradwork"
+
+
+class ParamsError(ValueError):
+    """A parameters file that cannot be read; the message starts with the file name."""
+
+
+@dataclass
+class Checkpoint:
+    """A trained network with what is needed to use it, explain it or export it."""
+
+    model: MLP
+    loss: str = "cross_entropy"
+    optimizer: dict[str, Any] = field(default_factory=lambda: {"name": "sgd", "lr": 0.01})
+    title: str = ""
+    classes: list[str] | None = None  # class names, when the data had named classes
+    sample_input: np.ndarray | None = None
+    sample_target: Any = None
+
+
+def save_params(path: str | Path, checkpoint: Checkpoint) -> Path:
+    """Write ``checkpoint`` to ``path`` in the layout above."""
+    model = checkpoint.model
+    arrays: dict[str, np.ndarray] = {}
+    layers = []
+    for layer in model.layers:
+        if layer.activation_spec is None:
+            raise ParamsError(f"layer {layer.name!r} has a custom activation function that cannot be saved by name")
+        arrays[f"{layer.name}.W"] = np.asarray(layer.W.data)
+        if layer.b is not None:
+            arrays[f"{layer.name}.b"] = np.asarray(layer.b.data)
+        layers.append({"name": layer.name, "units": layer.fan_out, "activation": layer.activation_spec,
+                       "bias": layer.b is not None})
+    if checkpoint.sample_input is not None:
+        arrays["sample.input"] = np.asarray(checkpoint.sample_input)
+        arrays["sample.target"] = np.asarray(checkpoint.sample_target)
+    meta = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "title": checkpoint.title,
+        "convention": model.convention,
+        "dtype": model.dtype,
+        "loss": checkpoint.loss,
+        "optimizer": checkpoint.optimizer,
+        "classes": checkpoint.classes,
+        "layers": layers,
+    }
+    arrays[META_KEY] = np.asarray(json.dumps(meta))
+    path = Path(path)
+    with path.open("wb") as handle:  # a file object: numpy would otherwise append ".npz" to other suffixes
+        np.savez(handle, **arrays)
+    return path
+
+
+def load_params(path: str | Path) -> Checkpoint:
+    """Read a parameters file written by :func:`save_params` (or by hand in the same layout)."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError) as error:
+        raise ParamsError(f"{path}: not a readable .npz parameters file ({error})") from None
+    if META_KEY not in arrays:
+        raise ParamsError(f"{path}: no {META_KEY!r} entry (expected a file written by `gradwork train`)")
+    try:
+        meta = json.loads(str(arrays[META_KEY]))
+    except json.JSONDecodeError as error:
+        raise ParamsError(f"{path}: the {META_KEY!r} entry is not JSON ({error.msg})") from None
+    if meta.get("format") != FORMAT_NAME or meta.get("version", 0) > FORMAT_VERSION:
+        raise ParamsError(f"{path}: format {meta.get('format')!r} version {meta.get('version')!r} "
+                          f"(expected {FORMAT_NAME!r} version {FORMAT_VERSION})")
+    layers = []
+    for spec in meta["layers"]:
+        name = spec["name"]
+        if f"{name}.W" not in arrays:
+            raise ParamsError(f"{path}: no array {name}.W for layer {name!r}")
+        bias = arrays.get(f"{name}.b") if spec.get("bias", True) else None
+        layers.append(Dense(arrays[f"{name}.W"], bias, spec["activation"], convention=meta["convention"],
+                            name=name, dtype=meta.get("dtype", "float32")))
+    sample_input = arrays.get("sample.input")
+    sample_target = arrays.get("sample.target")
+    return Checkpoint(
+        model=MLP(layers),
+        loss=meta.get("loss", "cross_entropy"),
+        optimizer=meta.get("optimizer") or {"name": "sgd", "lr": 0.01},
+        title=meta.get("title", ""),
+        classes=meta.get("classes"),
+        sample_input=sample_input,
+        sample_target=None if sample_target is None else sample_target.tolist(),
+    )
+
+
+# ------------------------------------------------------------------ problem files
+
+
+def problem_from_params(
+    checkpoint: Checkpoint,
+    x: Any = None,
+    target: Any = None,
+    optimizer: dict[str, Any] | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """A FORMAT.md ``layers:`` problem (as a dict) for one training step of the saved network on one sample.
+
+    ``x`` and ``target`` default to the sample stored in the file; ``optimizer``
+    defaults to the one the network was trained with (without weight decay,
+    which problem files do not have). Numbers are written as the shortest
+    decimal that reads back as the same float32 value.
+    """
+    x = checkpoint.sample_input if x is None else x
+    target = checkpoint.sample_target if target is None else target
+    if x is None or target is None:
+        raise ParamsError("no sample to explain: pass x and target (the file stores none)")
+    model = checkpoint.model
+    chosen = dict(optimizer or checkpoint.optimizer)
+    chosen.pop("weight_decay", None)
+    layers = []
+    for layer in model.layers:
+        spec = layer.activation_spec or {"name": "identity"}
+        activation: Any = spec["name"] if len(spec) == 1 else dict(spec)
+        entry: dict[str, Any] = {"name": layer.name, "weights": _numbers(layer.W.data)}
+        if layer.b is not None:
+            entry["bias"] = _numbers(layer.b.data)
+        entry["activation"] = activation
+        layers.append(entry)
+    return {
+        "title": title or f"One {chosen.get('name', 'sgd')} step of the trained network"
+                          + (f" ({checkpoint.title})" if checkpoint.title else ""),
+        "convention": model.convention,
+        "input": _numbers(np.asarray(x)),
+        "target": _numbers(np.asarray(target)),
+        "layers": layers,
+        "loss": checkpoint.loss,
+        "optimizer": {key: _plain(value) for key, value in chosen.items()},
+    }
+
+
+def problem_yaml(problem: dict[str, Any]) -> str:
+    """``problem`` as YAML: block style for the structure; vectors, matrices and small mappings in flow style."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> Any:
+        numeric = all(isinstance(v, (int, float, list)) for v in value)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=numeric)
+
+    def represent_dict(dumper: yaml.SafeDumper, value: dict[str, Any]) -> Any:
+        scalars = all(isinstance(v, (int, float, str, bool)) for v in value.values())
+        return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=scalars)
+
+    Dumper.add_representer(list, represent_list)
+    Dumper.add_representer(dict, represent_dict)
+    return yaml.dump(problem, Dumper=Dumper, sort_keys=False, width=100, allow_unicode=True)
+
+
+def _numbers(array: np.ndarray) -> Any:
+    """Nested Python numbers; float32 values as their shortest round-tripping decimal (0.1, not 0.10000000149)."""
+    array = np.asarray(array)
+    if np.issubdtype(array.dtype, np.integer):
+        return array.tolist()
+    if array.dtype == np.float32:
+        return _shortest(array)
+    return array.astype(np.float64).tolist()
+
+
+def _shortest(array: np.ndarray) -> Any:
+    if array.ndim == 0:
+        return float(str(array[()]))  # NumPy prints a float32 scalar as its shortest round-tripping decimal
+    return [_shortest(row) for row in array]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

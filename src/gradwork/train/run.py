@@ -1,0 +1,101 @@
+"""A training config, run: load the data, build the network, train it, keep a sample to explain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradwork.nn import MLP
+from gradwork.nn.activations import ALIASES
+from gradwork.train.config import LoadedConfig
+from gradwork.train.data import Dataset, load_dataset, split
+from gradwork.train.loop import History, Progress, fit
+from gradwork.train.params import Checkpoint
+
+SPLIT_STREAM = 1  # the validation split draws from np.random.default_rng([seed, SPLIT_STREAM])
+
+
+@dataclass
+class TrainResult:
+    checkpoint: Checkpoint
+    history: History
+    train_set: Dataset
+    validation_set: Dataset | None
+
+
+def build_model(loaded: LoadedConfig, inputs: int) -> MLP:
+    """The config's network, initialized from its seed, for ``inputs`` features."""
+    config = loaded.config
+    return MLP.init(
+        [inputs, *(layer.units for layer in config.layers)],
+        [layer.activation for layer in config.layers],
+        init=[layer.init or config.init for layer in config.layers],
+        seed=config.seed,
+        convention=config.convention,
+        dtype=config.dtype,
+        names=config.layer_names(),
+    )
+
+
+def check_fits_data(loaded: LoadedConfig, dataset: Dataset) -> None:
+    """The output layer must match the targets; raises a ConfigError pointing at the last layer."""
+    config = loaded.config
+    last = len(config.layers) - 1
+    units = config.layers[-1].units
+    activation = config.layers[-1].activation
+    activation_name = activation if isinstance(activation, str) else activation.get("name")
+    if config.loss == "cross_entropy":
+        if ALIASES.get(activation_name, activation_name) != "identity":
+            raise loaded.error(("layers", last, "activation"),
+                               f"cross_entropy applies the softmax itself (expected the output layer's activation "
+                               f"to be identity, not {activation_name})")
+        if not dataset.is_classification:
+            raise loaded.error(("loss",), f"{dataset.name} has numeric targets; cross_entropy needs class labels "
+                                          "(expected a regression loss such as mse)")
+        if dataset.classes != units:
+            raise loaded.error(("layers", last, "units"),
+                               f"{dataset.name} has {dataset.classes} classes but the output layer has {units} units "
+                               f"(expected {dataset.classes})")
+    else:
+        columns = 1 if dataset.y.ndim == 1 else dataset.y.shape[1]
+        if columns != units:
+            raise loaded.error(("layers", last, "units"),
+                               f"{dataset.name} has {columns} target value(s) per sample but the output layer has "
+                               f"{units} units (expected {columns})")
+
+
+def train_from_config(loaded: LoadedConfig, epochs: int | None = None, progress: Progress | None = None) -> TrainResult:
+    """Train the network ``loaded`` describes (``epochs`` overrides the config's)."""
+    config = loaded.config
+    dataset = load_dataset(config.data.model_dump(exclude_none=True), loaded.base)
+    check_fits_data(loaded, dataset)
+    train_set, validation_set = split(dataset, config.validation, np.random.default_rng([config.seed, SPLIT_STREAM]))
+    model = build_model(loaded, dataset.features)
+    optimizer = config.optimizer.options()
+    history = fit(
+        model,
+        train_set.X,
+        train_set.y,
+        loss=config.loss,
+        epochs=config.epochs if epochs is None else epochs,
+        batch_size=config.batch_size,
+        optimizer=optimizer,
+        weight_decay=config.weight_decay,
+        validation=None if validation_set is None else (validation_set.X, validation_set.y),
+        seed=config.seed,
+        shuffle=config.shuffle,
+        progress=progress,
+    )
+    sample_from = validation_set if validation_set is not None else train_set
+    sample_target = sample_from.y[0]
+    checkpoint = Checkpoint(
+        model=model,
+        loss=config.loss,
+        optimizer={**optimizer, **({"weight_decay": config.weight_decay} if config.weight_decay else {})},
+        title=config.title,
+        classes=dataset.class_names,
+        sample_input=sample_from.X[0].astype(model.dtype),
+        sample_target=sample_target.tolist() if isinstance(sample_target, np.ndarray) else sample_target.item(),
+    )
+    return TrainResult(checkpoint, history, train_set, validation_set)

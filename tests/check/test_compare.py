@@ -1,0 +1,99 @@
+"""Tolerances exactly as FORMAT.md defines them, at and around their edges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradwork.check import Tolerance, ToleranceError
+from gradwork.check.compare import DEFAULT
+
+
+def passes(tolerance, s, t):
+    return bool(tolerance.passes(s, t))
+
+
+def test_default_is_three_significant_figures_and_says_so():
+    assert DEFAULT == Tolerance.sigfigs(3)
+    assert DEFAULT.describe() == "3 significant figures"
+    assert DEFAULT.as_dict() == {"sigfigs": 3}
+
+
+@pytest.mark.parametrize(("s", "t", "ok"), [
+    (0.513, 0.5130152524, True),       # the bound at t = 0.513 is 0.51e-3
+    (0.5135, 0.5130152524, True),      # |s - t| = 0.00048 < 0.00051
+    (0.5136, 0.5130152524, False),     # 0.00058
+    (-0.597, -0.5979934383, False),    # cut off instead of rounded
+    (-0.598, -0.5979934383, True),
+    (123400, 123456, True),            # bound 0.51 * 10^(5 - 3 + 1) = 510
+    (123000, 123456, True),            # 123456 to 3 figures is 123000
+    (122900, 123456, False),
+    (4.17e-6, 4.16802e-6, True),       # bound 0.51e-8
+    (4.18e-6, 4.16802e-6, False),
+])
+def test_sigfigs(s, t, ok):
+    assert passes(Tolerance.sigfigs(3), s, t) is ok
+
+
+def test_sigfigs_bound_is_strict_and_uses_floor_log10():
+    t = 0.25  # floor(log10 0.25) = -1: bound 0.51 * 10^-3
+    assert Tolerance.sigfigs(3).bound(np.array(t)) == pytest.approx(0.51e-3)
+    assert Tolerance.sigfigs(1).bound(np.array(7.0)) == pytest.approx(0.51)
+    assert Tolerance.sigfigs(2).bound(np.array(10.0)) == pytest.approx(0.51)  # log10 10 = 1 exactly
+
+
+def test_zero_falls_back_to_decimal_places():
+    tolerance = Tolerance.sigfigs(3)
+    assert passes(tolerance, 0.0, 0.0)
+    assert passes(tolerance, 0.0004, 0.0)        # < 0.51e-3
+    assert not passes(tolerance, 0.0006, 0.0)
+    assert passes(tolerance, 0.0, 5.55e-17)      # floating-point noise around an exact 0
+
+
+@pytest.mark.parametrize(("s", "t", "ok"), [(0.123, 0.1234, True), (0.1225, 0.123, True), (0.122, 0.123, False),
+                                            (-4.0, -4.0004, True), (1000.0005, 1000.0, True)])
+def test_digits(s, t, ok):
+    assert passes(Tolerance.digits(3), s, t) is ok
+
+
+def test_rtol_atol_inclusive():
+    tolerance = Tolerance.relative(rtol=1e-2, atol=0.0)
+    assert passes(tolerance, 101.0, 100.0)       # |s - t| = 1 = rtol * |t|: inclusive
+    assert not passes(tolerance, 101.01, 100.0)
+    assert passes(Tolerance.relative(rtol=0, atol=1e-3), 1e-3, 0.0)
+    assert Tolerance.parse({"rtol": 1e-3}) == Tolerance("rtol", rtol=1e-3, atol=1e-8)
+
+
+def test_blank_never_passes_and_arrays_are_elementwise():
+    result = Tolerance.sigfigs(3).passes(np.array([0.5, np.nan, 0.7]), np.array([0.5, 0.6, 0.8]))
+    assert result.tolist() == [True, False, False]
+
+
+def test_symbolic_answers_compare_by_value():
+    sympy = pytest.importorskip("sympy")
+    x, d = sympy.symbols("x d")
+    given = np.array([2 * d * x, d * (x + x)], dtype=object)
+    expected = np.array([d * x * 2, 2 * d * x + 1], dtype=object)
+    assert Tolerance.sigfigs(3).passes(given, expected).tolist() == [True, False]
+
+
+@pytest.mark.parametrize(("spec", "key"), [({"sigfigs": 0}, "sigfigs"), ({"digits": -1}, "digits"),
+                                           ({"sigfigs": 3, "digits": 2}, "digits"), ({"rtol": -1}, "rtol"),
+                                           ({"tol": 3}, "tol"), ({"sigfigs": True}, "sigfigs")])
+def test_bad_specs_name_the_field(spec, key):
+    with pytest.raises(ToleranceError) as error:
+        Tolerance.parse(spec)
+    assert error.value.key == key
+
+
+@pytest.mark.parametrize("tolerance", [Tolerance.sigfigs(3), Tolerance.sigfigs(1), Tolerance.digits(2),
+                                       Tolerance.relative(1e-3, 1e-8)], ids=str)
+def test_small_and_large_arrays_agree(tolerance):
+    # Up to 4 numbers are compared with plain floats, more with NumPy: the same rule either way.
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=3000) * 10.0 ** rng.integers(-5, 5, size=3000)
+    t[:40] = [0.0, 5e-17, np.nan, np.inf] * 10
+    s = t + rng.normal(size=3000) * np.abs(np.where(np.isfinite(t), t, 1.0)) * 10.0 ** rng.integers(-6, 0, size=3000)
+    s[40:60] = np.nan
+    one_by_one = [bool(tolerance.passes(np.array([a]), np.array([b]))[0]) for a, b in zip(s, t)]
+    assert one_by_one == tolerance.passes(s, t).tolist()

@@ -1,0 +1,100 @@
+"""`gradwork check`: formats, exit codes, one-line errors, and the batch gradebook, on the example files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gradwork.cli import app
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = ROOT / "examples"
+ANSWERS = EXAMPLES / "answers"
+SEED002 = EXAMPLES / "seed002_exam4a_row.yaml"
+SEED004 = EXAMPLES / "seed004_hw1.toml"
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, ["check", *map(str, args)])
+
+
+def test_text_report_and_exit_1_when_something_is_wrong():
+    result = run(SEED002, ANSWERS / "seed002_exam4a.yaml")
+    assert result.exit_code == 1
+    assert "6/10 credited" in result.stdout and "log_base_10" in result.stdout and "bias_not_updated" in result.stdout
+
+
+def test_exit_0_when_all_correct():
+    result = run(SEED004, ANSWERS / "seed004_hw1.yaml")
+    assert result.exit_code == 0, result.stdout
+    assert "Everything is correct." in result.stdout
+
+
+def test_json_and_markdown():
+    result = run(SEED002, ANSWERS / "seed002_exam4a.yaml", "--format", "json")
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1 and data["score"] == {"correct": 6, "total": 10}
+    result = run(SEED002, ANSWERS / "seed002_exam4a.yaml", "--format", "markdown")
+    assert result.stdout.startswith("### Exam 4a - 2-2-1 network, one SGD step: 6 of 10")
+
+
+def test_report_to_a_file(tmp_path):
+    target = tmp_path / "report.json"
+    result = run(SEED004, ANSWERS / "seed004_hw1.yaml", "-f", "json", "-o", target)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text())["score"] == {"correct": 11, "total": 11}
+
+
+@pytest.mark.parametrize(("args", "start"), [
+    (("{seed002}", "{answers}/missing.yaml"), "{answers}/missing.yaml:1:1: cannot read the file"),
+    (("{seed002}", "{bad}"), "{bad}:2:1: unknown key 'valeus'"),
+    (("{bad_problem}", "{answers}/seed004_hw1.yaml"), "{bad_problem}:5:35: unknown activation"),
+    (("{seed004}", "{answers}/seed004_hw1.yaml", "--format", "html"), "--format: unknown value 'html'"),
+    (("{seed004}", "{answers}/seed002_exam4a.yaml"), "{answers}/seed002_exam4a.yaml:"),  # names not in this problem
+])
+def test_bad_input_exit_2_one_line(tmp_path, args, start):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("loss: 0.5\nvaleus: {}\n")
+    bad_problem = tmp_path / "problem.yaml"
+    bad_problem.write_text("convention: row\ninput: [1, 2]\ntarget: 0\nlayers:\n  - {weights: [1, 2], activation: relu6}\n"
+                           "loss: bce\n")
+    fill = {"answers": ANSWERS, "bad": bad, "bad_problem": bad_problem, "seed002": SEED002, "seed004": SEED004}
+    result = run(*(a.format(**fill) for a in args))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(start.format(**fill)), result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_folder_writes_a_gradebook_and_never_overwrites_silently(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(ANSWERS / "seed002_exam4a.yaml", folder / "alice.yaml")
+    (folder / "bob.yaml").write_text("loss: 0.513\nupdated: {output.b: -0.004013}\n")
+    result = run(SEED002, folder)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    book = folder / "gradebook.csv"
+    rows = {row["student"]: row for row in csv.DictReader(book.open())}
+    assert rows["alice"]["correct"] == "6" and rows["alice"]["loss"] == "wrong (log_base_10)"
+    assert rows["bob"]["total"] == "10" and rows["bob"]["values.hidden.z"] == "missing"
+    assert "gradebook written to" in result.stdout
+    again = run(SEED002, folder)
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    assert run(SEED002, folder, "--force").exit_code == 1
+    chosen = tmp_path / "marks.csv"
+    assert run(SEED002, folder, "-o", chosen, "-f", "json").exit_code == 1
+    assert chosen.read_text().startswith("student,correct,total,")
+
+
+def test_folder_with_an_unreadable_file_exits_2_after_marking_the_rest(tmp_path):
+    (tmp_path / "ok.yaml").write_text("loss: 0.513\n")
+    (tmp_path / "broken.yaml").write_text("loss: [0.5\n")
+    result = run(SEED002, tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{tmp_path / 'broken.yaml'}:2:1: ")
+    assert "ok" in result.stdout
