@@ -7,12 +7,15 @@ Python process (SymPy's cache starts empty, as for a user running the CLI),
 median of N runs after one warm-up; the whole `gradwork solve FILE` process is
 timed as well.
 
-Run: `.venv/bin/python benchmarks/symbolic_bench.py [RUNS]`; prints a Markdown table.
+Run: `.venv/bin/python benchmarks/symbolic_bench.py [RUNS | --quick]` (5 runs; 3 with --quick, as
+`benchmarks/run.py --quick` passes it); prints a Markdown table and the load average. The figures and
+their reading are kept by hand in benchmarks/RESULTS-symbolic.md.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -122,4 +125,6 @@ def main(runs: int = 5) -> str:
 
 
 if __name__ == "__main__":
-    print(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5))
+    numbers = [int(arg) for arg in sys.argv[1:] if arg.isdigit()]
+    print(main(numbers[0] if numbers else 3 if "--quick" in sys.argv else 5))
+    print("\nLoad average after measuring: " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (2 cores)")
