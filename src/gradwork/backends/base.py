@@ -84,6 +84,14 @@ class Backend:
     def pi(self) -> Any:
         raise NotImplementedError
 
+    def power(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """x ** p elementwise (exact mode refuses a power with no rational value)."""
+        return x ** p
+
+    def extremum(self, x: np.ndarray, largest: bool, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        """max or min along ``axis``."""
+        return (np.max if largest else np.min)(x, axis=axis, keepdims=keepdims)
+
     def softmax_shift(self, x: np.ndarray, axis: int) -> Any:
         """What softmax subtracts before exp for stability (only floats need it)."""
         return 0

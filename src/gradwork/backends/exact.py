@@ -66,6 +66,28 @@ def _exact_sqrt(value: Fraction) -> Fraction:
 _sqrt = np.vectorize(_exact_sqrt, otypes=[object])
 
 
+def _exact_power(base: Fraction, exponent: Fraction) -> Fraction:
+    exponent = to_fraction(exponent)
+    if exponent.denominator == 1:
+        return to_fraction(base) ** int(exponent)
+    root = _exact_root(to_fraction(base), exponent.denominator)
+    return root ** exponent.numerator
+
+
+def _exact_root(value: Fraction, degree: int) -> Fraction:
+    if value < 0:
+        raise BackendError(f"an even root of the negative number {value}" if degree % 2 == 0
+                           else f"a fractional power of the negative number {value}")
+    parts = []
+    for whole in (value.numerator, value.denominator):
+        guess = round(whole ** (1 / degree))
+        match = next((c for c in (guess - 1, guess, guess + 1) if c >= 0 and c ** degree == whole), None)
+        if match is None:
+            raise _no_exact_value(f"the power {value}**(1/{degree})")
+        parts.append(match)
+    return Fraction(parts[0], parts[1])
+
+
 class ExactBackend(Backend):
     name = "exact"
     dtype = "object"
@@ -109,6 +131,12 @@ class ExactBackend(Backend):
 
     def pi(self) -> Any:
         raise _no_exact_value("pi")
+
+    def power(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        # Fraction ** Fraction falls back to a float for a non-integer exponent: refuse instead.
+        pairs = np.broadcast(x, p)
+        flat = [_exact_power(base, exponent) for base, exponent in pairs]
+        return np.asarray(flat, dtype=object).reshape(pairs.shape)
 
     def positive(self, x: np.ndarray, at_zero: Any = 0) -> np.ndarray:
         zero = to_fraction(at_zero)

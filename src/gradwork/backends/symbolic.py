@@ -124,6 +124,13 @@ class SymbolicBackend(Backend):
     def pi(self) -> Any:
         return sympy.pi
 
+    def extremum(self, x: np.ndarray, largest: bool, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        pick = np.frompyfunc(sympy.Max if largest else sympy.Min, 2, 1)
+        if axis is None:
+            result = pick.reduce(x.reshape(-1))
+            return np.asarray(result, dtype=object).reshape((1,) * x.ndim if keepdims else ())
+        return np.asarray(pick.reduce(x, axis=axis, keepdims=keepdims), dtype=object)
+
     def positive(self, x: np.ndarray, at_zero: Any = 0) -> np.ndarray:
         zero = to_sympy(at_zero)
         out = np.empty(np.shape(x), dtype=object)

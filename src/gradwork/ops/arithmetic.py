@@ -77,7 +77,7 @@ register(Op(
 
 
 def _pow_wrt_base(bk, g, out, x, p):
-    return g * p * x ** (p - 1)
+    return g * p * bk.power(x, p - 1)
 
 
 def _pow_wrt_exponent(bk, g, out, x, p):
@@ -86,7 +86,7 @@ def _pow_wrt_exponent(bk, g, out, x, p):
 
 register(Op(
     name="pow",
-    forward=lambda bk, x, p: x ** p,
+    forward=lambda bk, x, p: bk.power(x, p),
     partials=(
         Partial("x", _pow_wrt_base, r"$p \, $x^{$p - 1}", "$p * $x^($p - 1)"),
         Partial("p", _pow_wrt_exponent, r"$x^{$p} \ln $x", "$x^$p * log($x)"),

@@ -59,10 +59,11 @@ def _extremum_vjp(bk, g, out, x, axis=None, keepdims=False):
     return _expand(g, x, axis, keepdims) * mask / share
 
 
-for _name, _np_fn, _word in (("max", np.max, "maximum"), ("min", np.min, "minimum")):
+for _name, _largest, _word in (("max", True, "maximum"), ("min", False, "minimum")):
     register(Op(
         name=_name,
-        forward=(lambda fn: lambda bk, x, axis=None, keepdims=False: fn(x, axis=axis, keepdims=keepdims))(_np_fn),
+        forward=(lambda largest: lambda bk, x, axis=None, keepdims=False:
+                 bk.extremum(x, largest, axis=axis, keepdims=keepdims))(_largest),
         partials=(Partial("x", _extremum_vjp, f"[$x = \\{_name} $x]", f"[$x == {_name}($x)]"),),
         notation=Notation(f"{_name}($x)", f"\\{_name} $x"),
         definition_latex=f"\\{_name}_i x_i",

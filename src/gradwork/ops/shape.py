@@ -46,7 +46,8 @@ def _index_vjp(bk, g, out, x, index):
 register(Op(
     name="index",
     forward=lambda bk, x, index: x[index],
-    partials=(Partial("x", _index_vjp, "[i = j]", "1 at the picked positions, else 0"),),
+    partials=(Partial("x", _index_vjp, r"\operatorname{scatter}_{$index}\left($g\right)",
+                      "$g placed back at positions $index", includes_upstream=True),),
     notation=Notation("$x[$index]", "${x}_{$index}", 90),
     definition_latex="x_{i}",
     definition_text="x[i]",
