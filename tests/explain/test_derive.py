@@ -6,6 +6,8 @@ the seed 002 figures of the issue, not read back from the engine.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from gradwork.explain.derive import derive
@@ -96,3 +98,16 @@ def test_pitfalls_only_where_they_apply():
 def test_unknown_style_is_refused():
     with pytest.raises(ValueError, match="unknown style"):
         derive(seed_002(), "diagonal")
+
+
+def test_formula_loss_factor_is_derived_by_the_engine():
+    import gradwork
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    derivation = gradwork.load(root / "examples/seed003_7_1_network.yaml").solve().derivation("chain")
+    first = next(s for s in _section(derivation, "Backward pass").steps if isinstance(s, Factor))
+    # L = -(ln y1 + ln(1 - y2)) / 2, so dL/dy1 = -1/(2 y1); y1 = sigmoid(0.7·0.23 + 0.2·0.4 + 0.1·0.57 + 0.1)
+    assert str(first.formula.value) == "-1/(2*y_1)"
+    y1 = 1 / (1 + math.exp(-(0.7 * 0.23 + 0.2 * 0.4 + 0.1 * 0.57 + 0.1)))
+    assert _value(first.value) == pytest.approx(-1 / (2 * y1), rel=1e-9)

@@ -382,6 +382,12 @@ def _chain_network(solution: Solution, graph: NamedGraph) -> list:
     loss = solution.loss
     assert loss is not None
 
+    formula_partials = formula_loss_partials(solution)
+    if formula_partials is not None:
+        out.append(Prose(f"In the loss formula {solution.loss_name}, y_k is the network's output a_k of the "
+                         "last layer and t_k the target (counting from 1: y[0] in the formula is y_1); the engine "
+                         "differentiated the formula itself, in symbolic mode."))
+
     def loss_factor(m: int) -> int:
         last = layers[-1]
         a = graph.tensor(last.a)
@@ -389,7 +395,9 @@ def _chain_network(solution: Solution, graph: NamedGraph) -> list:
         idx = (m,) if a.ndim else ()
         a_m = element(a_sym, idx) if idx else a_sym
         formula: Expr | None = None
-        if loss.op is not None and loss.op.term is not None and loss.inputs[0] is a:
+        if formula_partials is not None:
+            formula = Number(formula_partials[m], exact=True)
+        elif loss.op is not None and loss.op.term is not None and loss.inputs[0] is a:
             t = loss.inputs[1]
             t_sym = graph.symbols.get("target", Symbol("t"))
             t_m = element(t_sym, idx) if idx and t.ndim else t_sym
@@ -681,3 +689,36 @@ def _is_zero(value: Any) -> bool:
 
 
 substitute_all = substitute
+
+
+def formula_loss_partials(solution: Solution) -> list | None:
+    """dL/dy_k of a formula loss as SymPy expressions in y_1, y_2, ... (and t_1, ...), or None.
+
+    The engine derives them itself: the formula runs on symbols in symbolic mode and
+    backward() gives each partial, so no derivative is written here.
+    """
+    from gradwork.nn.losses import LOSSES
+
+    if not solution.loss_name or solution.loss_name in LOSSES or solution.output.size > 8:
+        return None
+    try:
+        import sympy
+
+        from gradwork.problem.expressions import EvaluationContext, parse_expression
+        from gradwork.tensor import Tensor
+
+        def symbols(letter: str, like) -> np.ndarray:
+            names = [sympy.Symbol(f"{letter}_{k + 1}") for k in range(like.size)]
+            return np.array(names, dtype=object).reshape(like.shape)
+
+        y = Tensor(symbols("y", solution.output.data), requires_grad=True, backend="symbolic")
+        env = {"y": y}
+        if solution.target is not None:
+            env["t"] = Tensor(symbols("t", solution.target.data), backend="symbolic")
+        loss = parse_expression(solution.loss_name, set(env)).evaluate(
+            env, EvaluationContext(y.backend, solution.relu_grad_at_zero))
+        loss.backward()
+        readable = y.backend.simplify(np.asarray(y.grad, dtype=object))
+        return list(np.asarray(readable, dtype=object).reshape(-1))
+    except Exception:  # an exotic formula: the factor is then shown by its value alone
+        return None
