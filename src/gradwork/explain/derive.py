@@ -14,6 +14,7 @@ import numpy as np
 
 from gradwork.explain import backward
 from gradwork.explain.graph import NamedGraph, element, value_expr
+from gradwork.explain.layerwise import weight_index
 from gradwork.explain.math import (
     Call, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, substitute,
 )
@@ -186,7 +187,7 @@ def _unit_sums(solution: Solution, graph: NamedGraph, layer) -> tuple[Relation, 
     for k in range(layer.fan_out):
         terms, numbers = [], []
         for j in range(layer.fan_in):
-            w_index = _weight_index(layer, solution.convention, j, k)
+            w_index = weight_index(layer, solution.convention, j, k)
             terms.append(Product((element(x_sym, (j,)), element(w_sym, w_index))))
             numbers.append(Product((Number(x.data[j]), Number(W.data[w_index]))))
         if b is not None:
@@ -198,12 +199,6 @@ def _unit_sums(solution: Solution, graph: NamedGraph, layer) -> tuple[Relation, 
         lhs = element(z_sym, z_index) if z_index else z_sym
         lines.append(Relation((lhs, Sum(tuple(terms)), Sum(tuple(numbers)), Number(z_value))))
     return tuple(lines)
-
-
-def _weight_index(layer, convention, j: int, k: int) -> tuple[int, ...]:
-    if layer.flat_weights:
-        return (j,)
-    return (j, k) if convention == "row" else (k, j)
 
 
 def _unit_activations(graph: NamedGraph, layer) -> tuple[Relation, ...]:

@@ -1,0 +1,378 @@
+"""Chain style: each scalar gradient as a product of numbered factors, each derived once, as seed 002."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradwork.explain.graph import NamedGraph, element, value_expr
+from gradwork.explain.layerwise import (
+    activation_formula,
+    activation_jacobian,
+    is_zero,
+    sum_terms,
+    value_at,
+    weight_index,
+)
+from gradwork.explain.math import (
+    Derivative,
+    Expr,
+    Label,
+    Neg,
+    Number,
+    OpTemplate,
+    Power,
+    Product,
+    Quotient,
+    Relation,
+    Sum,
+    Symbol,
+)
+from gradwork.explain.matrix import matrix_single
+from gradwork.explain.steps import ChainProduct, Compute, Factor, Prose
+from gradwork.problem import LayerInfo, Solution
+
+MAX_CHAIN_PATHS = 8  # a scalar weight with more chain-rule paths than this is explained by its delta
+MAX_CHAIN_WEIGHTS = 64
+
+
+class _Factors:
+    """Numbered chain-rule factors, each derived once."""
+
+    def __init__(self) -> None:
+        self.labels: dict[Any, int] = {}
+        self.steps: list = []
+
+    def label(self, key: Any, derivative: Derivative, formula: Expr | None, value: Any, node: str | None) -> tuple[int, bool]:
+        if key in self.labels:
+            return self.labels[key], True
+        number = len(self.labels) + 1
+        self.labels[key] = number
+        self.steps.append(Factor(number, derivative, formula, Number(value), node))
+        return number, False
+
+
+def chain_network(solution: Solution, graph: NamedGraph) -> list:
+    factors = _Factors()
+    out: list = []
+    L = graph.loss_symbol
+    layers = solution.layers
+    local = {layer.name: activation_jacobian(graph, layer) for layer in layers}
+    loss = solution.loss
+    assert loss is not None
+
+    formula_partials = formula_loss_partials(solution)
+    if formula_partials is not None:
+        out.append(Prose(f"In the loss formula {solution.loss_name}, y_k is the network's output a_k of the "
+                         "last layer and t_k the target (counting from 1: y[0] in the formula is y_1); the engine "
+                         "differentiated the formula itself, in symbolic mode."))
+
+    def loss_factor(m: int) -> int:
+        last = layers[-1]
+        a = graph.tensor(last.a)
+        a_sym = graph.symbols[last.a]
+        idx = (m,) if a.ndim else ()
+        a_m = element(a_sym, idx) if idx else a_sym
+        formula: Expr | None = None
+        if formula_partials is not None:
+            formula = Number(formula_partials[m], exact=True)
+        elif loss.op is not None and loss.op.term is not None and loss.inputs[0] is a:
+            t = loss.inputs[1]
+            t_sym = graph.symbols.get("target", Symbol("t"))
+            t_m = element(t_sym, idx) if idx and t.ndim else t_sym
+            formula = OpTemplate(loss.op.name, "partial", (("y", a_m), ("t", t_m), ("out", L)), 0)
+            if loss.op.over_outputs == "mean" and a.size > 1:
+                formula = Quotient(formula, Number(a.size, exact=True))
+        number, _ = factors.label(("loss", m), Derivative(L, a_m), formula, value_at(a.grad, idx), last.a)
+        return number
+
+    def act_factor(layer: LayerInfo, m: int, k: int) -> int | None:
+        a, z = graph.tensor(layer.a), graph.tensor(layer.z)
+        if a is z:
+            return None
+        a_sym, z_sym = graph.symbols[layer.a], graph.symbols[layer.z]
+        m_idx, k_idx = ((m,), (k,)) if z.ndim else ((), ())
+        jac = local[layer.name]
+        elementwise = jac.ndim <= 1
+        value = (jac[k] if jac.ndim else jac.item()) if elementwise else jac[m, k]
+        if elementwise:
+            formula = activation_formula(graph, layer, k)
+        else:
+            diagonal, off = (("element_diagonal", "element_off_diagonal"))
+            a_m, a_k = element(a_sym, m_idx), element(a_sym, k_idx)
+            formula = OpTemplate(a.op.name, diagonal if m == k else off, (("oi", a_m), ("oj", a_k)))
+        lhs = Derivative(element(a_sym, m_idx) if m_idx else a_sym, element(z_sym, k_idx) if k_idx else z_sym)
+        number, _ = factors.label(("act", layer.name, m, k), lhs, formula, value, layer.a)
+        return number
+
+    def paths_to_z(number: int, k: int) -> list[list[int]]:
+        """Chains of factor labels from L down to z_k of layer ``number`` (1-based)."""
+        layer = layers[number - 1]
+        a = graph.tensor(layer.a)
+        elementwise = local[layer.name].ndim <= 1
+        targets = [k] if elementwise else list(range(a.size))
+        result: list[list[int]] = []
+        for m in targets:
+            uppers: list[list[int]] = []
+            if number == len(layers):
+                uppers.append([loss_factor(m)])
+            else:
+                nxt = layers[number]
+                W = graph.tensor(nxt.weight)
+                w_sym = graph.symbols[nxt.weight]
+                a_sym = graph.symbols[layer.a]
+                z_next = graph.tensor(nxt.z)
+                z_next_sym = graph.symbols[nxt.z]
+                for n in range(z_next.size):
+                    above = paths_to_z(number + 1, n)
+                    w_idx = weight_index(nxt, solution.convention, m, n)
+                    n_idx = (n,) if z_next.ndim else ()
+                    lhs = Derivative(element(z_next_sym, n_idx) if n_idx else z_next_sym,
+                                     element(a_sym, (m,)) if a.ndim else a_sym)
+                    lin, _ = factors.label(("lin", nxt.name, m, n), lhs, element(w_sym, w_idx), W.data[w_idx], nxt.z)
+                    uppers.extend(path + [lin] for path in above)
+            act = act_factor(layer, m, k)
+            tail = [act] if act is not None else []
+            result.extend(path + tail for path in uppers)
+            if len(result) > MAX_CHAIN_PATHS:
+                break
+        return result
+
+    seen_labels: set[int] = set()
+    for number in range(len(layers), 0, -1):
+        layer = layers[number - 1]
+        z = graph.tensor(layer.z)
+        x = graph.tensor(layer.input)
+        x_sym = graph.symbols[layer.input]
+        W = graph.tensor(layer.weight)
+        w_sym = graph.symbols[layer.weight]
+        z_sym = graph.symbols[layer.z]
+        for k in range(layer.fan_out):
+            k_idx = (k,) if z.ndim else ()
+            before = len(factors.steps)
+            paths = paths_to_z(number, k)
+            for j in range(layer.fan_in):
+                w_idx = weight_index(layer, solution.convention, j, k)
+                lhs = Derivative(element(z_sym, k_idx) if k_idx else z_sym, element(w_sym, w_idx))
+                own, _ = factors.label(("param", layer.weight, w_idx), lhs, element(x_sym, (j,)), x.data[j], layer.z)
+                out.extend(factors.steps[before:])
+                before = len(factors.steps)
+                out.append(_chain_product(graph, f"{layer.weight}{list(w_idx)}".replace(" ", ""),
+                                          Derivative(L, element(w_sym, w_idx)), paths, own, seen_labels,
+                                          W.grad[w_idx]))
+                if solution.mode == "symbolic" and number == len(layers) and j == 0:
+                    out.extend(_collapsed_output(solution, graph, factors, layer, k))
+            if layer.bias:
+                b = graph.tensor(layer.bias)
+                b_sym = graph.symbols[layer.bias]
+                b_idx = (k,) if b.ndim and b.size > 1 else ()
+                lhs = Derivative(element(z_sym, k_idx) if k_idx else z_sym, element(b_sym, b_idx) if b_idx else b_sym)
+                own, _ = factors.label(("bias", layer.bias, k), lhs, Number(1, exact=True), 1, layer.z)
+                out.extend(factors.steps[before:])
+                if b.size == 1 and layer.fan_out > 1:
+                    continue  # a shared bias: shown once after the loop
+                out.append(_chain_product(graph, layer.bias + (f"[{k}]" if b_idx else ""),
+                                          Derivative(L, element(b_sym, b_idx) if b_idx else b_sym), paths, own,
+                                          seen_labels, value_at(b.grad, b_idx)))
+        if layer.bias and graph.tensor(layer.bias).size == 1 and layer.fan_out > 1:
+            b = graph.tensor(layer.bias)
+            out.append(Compute(layer.bias, "backward", Derivative(L, graph.symbols[layer.bias]),
+                               sum_terms([Derivative(L, element(z_sym, (k,))) for k in range(layer.fan_out)]),
+                               None, value_expr(b.grad), "One bias feeds every unit: its gradient sums over them."))
+    x = solution.nodes["input"]
+    if x.grad is not None:
+        out.extend(matrix_single(graph, "input"))
+    return out
+
+
+def _chain_product(graph, node, lhs, paths, own, seen_labels, value) -> ChainProduct:
+    full = tuple(tuple(path + [own]) for path in paths)
+    labels = {label for path in full for label in path}
+    reused = tuple(sorted(label for label in labels if label in seen_labels))
+    seen_labels.update(labels)
+    note = None
+    if len(full) > 1:
+        note = "Several paths lead from this weight to the loss: their products add up."
+    if is_zero(value):
+        note = "One factor is 0, so the whole product is 0." if note is None else note
+    return ChainProduct(node, lhs, full, reused, Number(value), note)
+
+
+def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, layer: LayerInfo,
+                      k: int) -> list:
+    """Symbolic mode: the loss rule ① times the activation rule ② of output unit k, multiplied as formulas.
+
+    Both rules are the op registry's own VJPs, run on SymPy symbols standing for
+    the named values (a, t, z); when their product comes out shorter than ①
+    alone, as sigmoid followed by BCE gives a − t (seed 002's hand derivation),
+    the derivation says so. Nothing is said when nothing cancels.
+    """
+    import sympy
+
+    from gradwork.backends import get_backend
+    from gradwork.backends.symbolic import readable
+
+    loss, a, z = solution.loss, graph.tensor(layer.a), graph.tensor(layer.z)
+    if loss is None or loss.op is None or loss.op.term is None or loss.inputs[0] is not a or a is z \
+            or a.op is None or not a.op.elementwise or a.inputs[0] is not z:
+        return []
+    loss_label = factors.labels.get(("loss", k))
+    act_label = factors.labels.get(("act", layer.name, k, k))
+    if loss_label is None or act_label is None:
+        return []
+    backend = get_backend("symbolic")
+    target = loss.inputs[1]
+    a_sym = graph.symbols[layer.a]
+    t_sym = graph.symbols.get("target", Symbol("t"))
+    named: dict[Any, Expr] = {}
+    a_values, z_values = np.empty(a.shape, dtype=object), np.empty(a.shape, dtype=object)
+    t_values = np.empty(target.shape, dtype=object)
+    for index in np.ndindex(a.shape):
+        a_values[index], z_values[index] = sympy.Symbol(f"a{index}"), sympy.Symbol(f"z{index}")
+        named[a_values[index]] = element(a_sym, index) if index else a_sym
+    for index in np.ndindex(target.shape):
+        t_values[index] = sympy.Symbol(f"t{index}")
+        named[t_values[index]] = element(t_sym, index) if index else t_sym
+    loss_rule = loss.op.partial(0).vjp(backend, backend.asarray(1), sympy.Symbol("L"), a_values, t_values,
+                                       **loss.params)
+    act_rule = a.op.partial(0).vjp(backend, backend.ones_like(a_values), a_values, z_values, **a.params)
+    index = (k,) if a.ndim else ()
+    first, second = np.asarray(loss_rule)[index], np.asarray(act_rule)[index]
+    product = readable(first * second)
+    if sympy.count_ops(product) >= sympy.count_ops(first):
+        return []
+    formula = _formula_of(product, named)
+    if formula is None:
+        return []
+    rules = {step.label: step.formula for step in factors.steps if isinstance(step, Factor)}
+    sides: list[Expr] = [Product((Label(loss_label), Label(act_label)))]
+    if rules.get(loss_label) is not None and rules.get(act_label) is not None:
+        sides.append(Product((rules[loss_label], rules[act_label])))
+    sides += [formula, Number(value_at(z.grad, index))]
+    loss_name = {"bce": "binary cross-entropy"}.get(loss.op.name, loss.op.name)
+    text = (f"Multiplied as formulas, {_circled(loss_label)} and {_circled(act_label)} cancel "
+            f"({a.op.name} followed by {loss_name}): ∂L/∂z at this output is simply")
+    return [Prose(text, Relation(tuple(sides)), layer.z)]
+
+
+def _circled(number: int) -> str:
+    return chr(0x2460 + number - 1) if 1 <= number <= 20 else f"({number})"
+
+
+def _formula_of(expr: Any, named: dict[Any, Expr]) -> Expr | None:
+    """A small SymPy formula (sums, products, quotients, integer powers of named symbols) as a
+    derivation formula; None for anything else."""
+    import sympy
+
+    if expr in named:
+        return named[expr]
+    if expr.is_Integer or expr.is_Rational:
+        return Number(int(expr) if expr.is_Integer else expr, exact=True)
+    if expr.is_Add:
+        terms = []
+        for term in expr.as_ordered_terms():
+            negative = term.could_extract_minus_sign()
+            inner = _formula_of(-term if negative else term, named)
+            if inner is None:
+                return None
+            terms.append(Neg(inner) if negative else inner)
+        return Sum(tuple(terms))
+    if expr.is_Mul:
+        if expr.could_extract_minus_sign():
+            inner = _formula_of(-expr, named)
+            return None if inner is None else Neg(inner)
+        numerator, denominator = sympy.fraction(expr)
+        if denominator != 1:
+            top, bottom = _formula_of(numerator, named), _formula_of(denominator, named)
+            return None if top is None or bottom is None else Quotient(top, bottom)
+        factors = [_formula_of(factor, named) for factor in expr.as_ordered_factors()]
+        return None if any(f is None for f in factors) else Product(tuple(factors))  # type: ignore[arg-type]
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1:
+        base = _formula_of(expr.base, named)
+        return None if base is None else Power(base, Number(int(expr.exp), exact=True))
+    return None
+
+
+def chain_graph(solution: Solution, graph: NamedGraph) -> list:
+    """Scalar graphs: for each leaf, d(loss)/d(leaf) along every path of named nodes."""
+    factors = _Factors()
+    out: list = []
+    root = solution.loss if solution.loss is not None else solution.output
+    L = graph.loss_symbol
+    seen_labels: set[int] = set()
+
+    def paths_from(tensor) -> list[list[int]]:
+        if tensor is root:
+            return [[]]
+        result = []
+        for consumer in _named_consumers(graph, tensor):
+            uppers = paths_from(consumer)  # label from the loss down, as students write the chain
+            c_sym, t_sym = graph.symbol(consumer) if consumer is not root else L, graph.symbol(tensor)
+            lhs = Derivative(c_sym, t_sym)
+            value = graph.jacobian(consumer, tensor).reshape(()).item()
+            label, _ = factors.label(("edge", id(consumer), id(tensor)), lhs, graph.edge_formula(consumer, tensor),
+                                     value, graph.name(consumer))
+            result.extend(upper + [label] for upper in uppers)
+        return result
+
+    leaves = [name for name, t in solution.nodes.items() if t.op is None and t.grad is not None]
+    for name in leaves:
+        tensor = solution.nodes[name]
+        before = len(factors.steps)
+        paths = paths_from(tensor)
+        out.extend(factors.steps[before:])
+        full = tuple(tuple(p) for p in paths)
+        labels = {label for path in full for label in path}
+        reused = tuple(sorted(label for label in labels if label in seen_labels))
+        seen_labels.update(labels)
+        note = "Several paths lead to the loss: their products add up." if len(full) > 1 else None
+        out.append(ChainProduct(name, Derivative(L, graph.symbols[name]), full, reused,
+                                Number(tensor.grad.reshape(()).item()), note))
+    return out
+
+
+def _named_consumers(graph: NamedGraph, tensor) -> list:
+    found = []
+    stack = [c for c, _ in graph.consumers.get(id(tensor), [])]
+    while stack:
+        c = stack.pop(0)
+        if graph.name(c) is not None or c is graph.order[-1]:
+            if all(c is not f for f in found):
+                found.append(c)
+        else:
+            stack.extend(cc for cc, _ in graph.consumers.get(id(c), []))
+    return found
+
+
+def formula_loss_partials(solution: Solution) -> list | None:
+    """dL/dy_k of a formula loss as SymPy expressions in y_1, y_2, ... (and t_1, ...), or None.
+
+    The engine derives them itself: the formula runs on symbols in symbolic mode and
+    backward() gives each partial, so no derivative is written here.
+    """
+    from gradwork.nn.losses import LOSSES
+
+    if not solution.loss_name or solution.loss_name in LOSSES or solution.output.size > 8:
+        return None
+    try:
+        import sympy
+
+        from gradwork.problem.expressions import EvaluationContext, parse_expression
+        from gradwork.tensor import Tensor
+
+        def symbols(letter: str, like) -> np.ndarray:
+            names = [sympy.Symbol(f"{letter}_{k + 1}") for k in range(like.size)]
+            return np.array(names, dtype=object).reshape(like.shape)
+
+        y = Tensor(symbols("y", solution.output.data), requires_grad=True, backend="symbolic")
+        env = {"y": y}
+        if solution.target is not None:
+            env["t"] = Tensor(symbols("t", solution.target.data), backend="symbolic")
+        loss = parse_expression(solution.loss_name, set(env)).evaluate(
+            env, EvaluationContext(y.backend, solution.relu_grad_at_zero))
+        loss.backward()
+        readable = y.backend.simplify(np.asarray(y.grad, dtype=object))
+        return list(np.asarray(readable, dtype=object).reshape(-1))
+    except Exception:  # an exotic formula: the factor is then shown by its value alone
+        return None

@@ -1,0 +1,169 @@
+"""Delta style: the delta rule stated, then every delta and every dL/dw, as seed 004."""
+
+from __future__ import annotations
+
+from gradwork.explain.graph import NamedGraph, element, value_expr
+from gradwork.explain.layerwise import (
+    activation_formula,
+    activation_jacobian,
+    value_at,
+    weight_index,
+)
+from gradwork.explain.math import (
+    Call,
+    Derivative,
+    Number,
+    Product,
+    Relation,
+    Sum,
+    Symbol,
+)
+from gradwork.explain.matrix import matrix_single
+from gradwork.explain.steps import Compute, Prose
+from gradwork.problem import LayerInfo, Solution
+
+
+def delta_rule(solution: Solution, graph: NamedGraph) -> list:
+    steps: list = []
+    L = graph.loss_symbol
+    delta = lambda layer, index=(): Symbol("δ", layer, index)  # noqa: E731
+    sigma_prime = lambda layer: Call("σ′", (Symbol("z", layer, ("j",)),))  # noqa: E731
+    general = (
+        Relation((delta("L", ("j",)), Product((Derivative(L, Symbol("a", "L", ("j",))), sigma_prime("L"))))),
+        Relation((delta("l", ("j",)), Product((
+            Call("sum", (Product((delta("l+1", ("k",)), Symbol("w", "l+1", ("j", "k")))),)), sigma_prime("l"))))),
+        Relation((Derivative(L, Symbol("w", "l", ("j", "k"))), Product((delta("l", ("k",)),
+                                                                         Symbol("a", "l-1", ("j",)))))),
+        Relation((Derivative(L, Symbol("b", "l", ("k",))), delta("l", ("k",)))),
+    )
+    steps.append(Prose("The delta rule: δ_j = ∂L/∂z_j for every unit. At the output layer it is the loss "
+                       "gradient times the activation's derivative; in a hidden layer it is the weighted sum "
+                       "of the next layer's deltas times the activation's derivative. Each weight's gradient "
+                       "is the delta of the unit it feeds times the value on its input side (the sum runs "
+                       "over the units k of layer l+1; w_jk joins unit j to unit k).",
+                       general[0]))
+    for relation in general[1:]:
+        steps.append(Prose("", relation))
+    layers = solution.layers
+    for number in range(len(layers), 0, -1):
+        layer = layers[number - 1]
+        tag = str(number)
+        steps.extend(_deltas_of_layer(solution, graph, layer, number))
+        steps.extend(_parameter_gradients(solution, graph, layer, tag))
+    x = solution.nodes["input"]
+    if x.grad is not None:
+        steps.extend(s for s in matrix_single(graph, "input"))
+    return steps
+
+
+def _deltas_of_layer(solution: Solution, graph: NamedGraph, layer: LayerInfo, number: int) -> list:
+    tag = str(number)
+    z, a = graph.tensor(layer.z), graph.tensor(layer.a)
+    z_sym, a_sym = graph.symbols[layer.z], graph.symbols[layer.a]
+    L = graph.loss_symbol
+    last = number == len(solution.layers)
+    parts = []
+    size = z.size
+    local = activation_jacobian(graph, layer)
+    for j in range(size):
+        idx = (j,) if z.ndim else ()
+        d_j = Symbol("δ", tag, idx)
+        z_j = element(z_sym, idx) if idx else z_sym
+        z_grad = value_at(z.grad, idx)
+        if last:
+            if a is z:
+                formula = Derivative(L, z_j)
+                numbers = Number(z_grad)
+            else:
+                upstream = [(Derivative(L, element(a_sym, (m,)) if a.ndim else a_sym), value_at(a.grad, (m,) if a.ndim else ()))
+                            for m in range(a.size)]
+                formula, numbers = _times_activation(graph, layer, local, j, upstream)
+        else:
+            nxt = solution.layers[number]
+            W = graph.tensor(nxt.weight)
+            w_sym = graph.symbols[nxt.weight]
+            z_next = graph.tensor(nxt.z)
+            terms, values = [], []
+            for k in range(z_next.size):
+                k_idx = (k,) if z_next.ndim else ()
+                w_idx = weight_index(nxt, solution.convention, j, k)
+                terms.append(Product((Symbol("δ", str(number + 1), k_idx), element(w_sym, w_idx))))
+                values.append(Product((Number(value_at(z_next.grad, k_idx)), Number(W.data[w_idx]))))
+            upstream_expr = terms[0] if len(terms) == 1 else Sum(tuple(terms))
+            upstream_val = values[0] if len(values) == 1 else Sum(tuple(values))
+            if a is z:
+                formula, numbers = upstream_expr, upstream_val
+            else:
+                formula, numbers = _times_activation(graph, layer, local, j, None, upstream_expr, upstream_val)
+        parts.append(Relation((d_j, formula, numbers, Number(z_grad))))
+    note = None
+    if last and a is not z and a.op is not None and a.op.name == "sigmoid" and solution.loss is not None \
+            and solution.loss.op is not None and solution.loss.op.name == "bce":
+        note = "Sigmoid and cross-entropy cancel: δ = a − t (divided by the number of outputs)."
+    return [Compute(layer.z, "backward", Symbol("δ", tag), Derivative(L, z_sym), None, value_expr(z.grad),
+                    note, tuple(parts))]
+
+
+def _times_activation(graph, layer, local, j, upstream, upstream_expr=None, upstream_val=None):
+    """(upstream) · σ'(z_j), or the full Jacobian sum for softmax."""
+    a = graph.tensor(layer.a)
+    z_sym, a_sym = graph.symbols[layer.z], graph.symbols[layer.a]
+    elementwise = a.op is not None and a.op.elementwise and local.ndim <= 1
+    if elementwise:
+        derivative = activation_formula(graph, layer, j)
+        value = Number(local[j] if local.ndim else local.item())
+        if upstream is not None:
+            m_expr, m_val = upstream[j] if len(upstream) > 1 else upstream[0]
+            upstream_expr, upstream_val = m_expr, Number(m_val)
+        return Product((upstream_expr, derivative)), Product((upstream_val, value))
+    # softmax-like: dL/dz_j = sum_m dL/da_m · da_m/dz_j
+    terms, values = [], []
+    for m in range(a.size):
+        a_m = element(a_sym, (m,))
+        d_expr = Derivative(a_m, element(z_sym, (j,)))
+        if upstream is not None:
+            terms.append(Product((upstream[m][0], d_expr)))
+            values.append(Product((Number(upstream[m][1]), Number(local[m, j]))))
+    return Sum(tuple(terms)), Sum(tuple(values))
+
+
+def _parameter_gradients(solution: Solution, graph: NamedGraph, layer: LayerInfo, tag: str) -> list:
+    steps = []
+    L = graph.loss_symbol
+    W = graph.tensor(layer.weight)
+    w_sym = graph.symbols[layer.weight]
+    x = graph.tensor(layer.input)
+    x_sym = graph.symbols[layer.input]
+    z = graph.tensor(layer.z)
+    parts = []
+    pairs = sorted(((j, k) for j in range(layer.fan_in) for k in range(layer.fan_out)),
+                   key=lambda jk: weight_index(layer, solution.convention, *jk))  # the matrix's reading order
+    for j, k in pairs:
+        if True:
+            w_idx = weight_index(layer, solution.convention, j, k)
+            k_idx = (k,) if z.ndim else ()
+            parts.append(Relation((
+                Derivative(L, element(w_sym, w_idx)),
+                Product((Symbol("δ", tag, k_idx), element(x_sym, (j,)))),
+                Product((Number(value_at(z.grad, k_idx)), Number(x.data[j]))),
+                Number(W.grad[w_idx]),
+            )))
+    steps.append(Compute(layer.weight, "backward", Derivative(L, w_sym), None, None, value_expr(W.grad),
+                         None, tuple(parts)))
+    if layer.bias:
+        b = graph.tensor(layer.bias)
+        b_sym = graph.symbols[layer.bias]
+        b_parts = []
+        for k in range(b.size):
+            idx = (k,) if b.ndim else ()
+            k_idx = (k,) if z.ndim else ()
+            lhs = Derivative(L, element(b_sym, idx) if idx else b_sym)
+            b_parts.append(Relation((lhs, Symbol("δ", tag, k_idx), Number(value_at(b.grad, idx)))))
+        note = None
+        if b.size == 1 and z.size > 1:
+            note = "One bias shared by every unit of the layer: its gradient is the sum of the deltas."
+        steps.append(Compute(layer.bias, "backward", Derivative(L, b_sym), None, None, value_expr(b.grad),
+                             note, tuple(b_parts) if b.size == z.size else ()))
+    return steps
+
+

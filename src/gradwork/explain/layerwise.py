@@ -1,0 +1,63 @@
+"""Helpers shared by the backward styles: weight indices, values at an index, activation slopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradwork.explain.graph import NamedGraph, element
+from gradwork.explain.math import (
+    Call,
+    Expr,
+    Sum,
+    substitute,
+)
+from gradwork.problem import LayerInfo
+
+
+def activation_formula(graph: NamedGraph, layer: LayerInfo, j: int) -> Expr:
+    a, z = graph.tensor(layer.a), graph.tensor(layer.z)
+    z_sym, a_sym = graph.symbols[layer.z], graph.symbols[layer.a]
+    idx = (j,) if z.ndim else ()
+    if not (a.op is not None and a.inputs and a.inputs[0] is z):
+        # A formula activation: its derivative is stated once in the setup; here it is just σ′(z_j).
+        return Call("σ′", (element(z_sym, idx) if idx else z_sym,))
+    formula = graph.edge_formula(a, z)
+    if not idx:
+        return formula
+    return substitute(formula, {z_sym: element(z_sym, idx), a_sym: element(a_sym, idx)})
+
+
+def activation_jacobian(graph: NamedGraph, layer: LayerInfo) -> np.ndarray:
+    a, z = graph.tensor(layer.a), graph.tensor(layer.z)
+    if a is z:
+        return np.ones(z.shape)
+    if a.op is not None and a.op.elementwise:
+        return graph.local_derivative(a, z)
+    return graph.jacobian(a, z)
+
+
+def weight_index(layer: LayerInfo, convention: str | None, j: int, k: int) -> tuple[int, ...]:
+    if layer.flat_weights:
+        return (j,)
+    return (j, k) if convention == "row" else (k, j)
+
+
+def value_at(array: Any, index: tuple) -> Any:
+    array = np.asarray(array) if not isinstance(array, np.ndarray) else array
+    return array[index] if index else array.reshape(-1)[0] if array.size == 1 else array
+
+
+def sum_terms(terms: list[Expr]) -> Expr:
+    return terms[0] if len(terms) == 1 else Sum(tuple(terms))
+
+
+def is_zero(value: Any) -> bool:
+    """Whether a gradient is exactly 0: a float, a Fraction or a SymPy expression (compared as written)."""
+    return bool(value == 0)
+
+
+substitute_all = substitute
+
+

@@ -1,0 +1,145 @@
+"""Matrix style: one step per named node, upstream gradient times local derivative in vector form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradwork.explain.graph import NamedGraph, element, value_expr
+from gradwork.explain.layerwise import substitute_all, sum_terms, value_at
+from gradwork.explain.math import (
+    Derivative,
+    Expr,
+    Number,
+    Product,
+    Relation,
+    Sum,
+    Symbol,
+)
+from gradwork.explain.steps import Compute
+from gradwork.problem import Solution
+
+
+def matrix(solution: Solution, graph: NamedGraph) -> list:
+    steps: list = []
+    mapping = graph.values_mapping()
+    root = solution.loss if solution.loss is not None else solution.output
+    if solution.loss is None and solution.upstream is not None:
+        symbol = graph.symbol(solution.output)
+        steps.append(Compute(graph.name(solution.output) or "output", "backward",
+                             Derivative(graph.loss_symbol, symbol), None, None,
+                             value_expr(solution.output.grad), "The upstream gradient is given."))
+    for name in reversed(list(solution.nodes)):
+        tensor = solution.nodes[name]
+        if tensor is root or graph.name(tensor) != name or tensor.grad is None:
+            continue
+        terms = graph.gradient_terms(tensor)
+        if not terms:
+            continue
+        symbol = graph.symbols.get(name)
+        lhs = Derivative(graph.loss_symbol, symbol)
+        formula = sum_terms([t for _, t in terms])
+        substituted = substitute_all(formula, mapping)
+        note = None
+        if len(terms) > 1:
+            users = sorted({graph.name(owner) or "?" for owner, _ in terms})
+            note = (f"{name} is used {len(terms)} times (by {', '.join(users)}): its gradient is the sum "
+                    "of the gradients along every path.")
+        parts: tuple[Relation, ...] = ()
+        if solution.mode == "symbolic" and solution.form == "graph" and tensor.ndim == 1 \
+                and 1 < tensor.size <= MAX_ELEMENT_PARTS:
+            paths, parts = _element_paths(graph, tensor, symbol)
+            if len(paths) > 1:
+                substituted = Sum(tuple(value_expr(path) for path in paths))
+        steps.append(Compute(name, "backward", lhs, formula, substituted, value_expr(tensor.grad), note, parts))
+    return steps
+
+
+MAX_ELEMENT_PARTS = 8  # a vector this long or shorter gets one line of working per element (symbolic mode)
+
+
+def _element_paths(graph: NamedGraph, tensor: Any, symbol: Symbol) -> tuple[list[np.ndarray], tuple[Relation, ...]]:
+    """Symbolic mode, a vector node of a graph: its gradient element by element, in the named gradients above it.
+
+    Every named node's gradient is replaced by placeholder symbols and pulled
+    back through the ops' own VJPs, so each element reads as the upstream
+    gradients it collects: a gather routes ∂L/∂F[j] back to the index it came
+    from, a product with a fork (x0 * x) shows one term per path. Returns each
+    path's contribution (real values) and one relation per element:
+    ∂L/∂x[i] = placeholders = values = total.
+    """
+    import sympy
+
+    named: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # placeholder -> (named tensor, index)
+    memo: dict[int, np.ndarray] = {}
+    root, loss = graph.root, graph.solution.loss
+
+    def upstream(node: Any) -> np.ndarray:
+        if id(node) in memo:
+            return memo[id(node)]
+        if node is root and loss is not None:
+            grad = node.backend.ones_like(node.data)
+        elif graph.name(node) is not None:
+            grad = np.empty(node.shape, dtype=object)
+            for index in np.ndindex(node.shape):
+                grad[index] = sympy.Dummy(f"g{len(named)}")
+                named[grad[index]] = (node, index)
+        else:
+            grad = node.backend.zeros_like(node.data)
+            for consumer, position in graph.consumers.get(id(node), []):
+                if consumer.requires_grad and consumer.grad is not None:
+                    grad = grad + consumer.pullback(upstream(consumer), position)
+        memo[id(node)] = grad
+        return grad
+
+    uses = [(c, p) for c, p in graph.consumers.get(id(tensor), []) if c.requires_grad and c.grad is not None]
+    in_placeholders = [np.asarray(c.pullback(upstream(c), p), dtype=object) for c, p in uses]
+    in_values = [np.asarray(c.pullback(c.grad, p), dtype=object) for c, p in uses]
+    order = list(named)
+    parts = []
+    for i in range(tensor.size):
+        formula_terms: list[Expr] = []
+        value_terms: list[Expr] = []
+        for path in in_placeholders:
+            contribution = sympy.sympify(path[i])
+            # What reaches the loss without passing a named node (L = sum(h) + max(x)) is a plain value.
+            rest = contribution.subs({placeholder: 0 for placeholder in order})
+            if rest != 0:
+                formula_terms.append(Number(rest))
+                value_terms.append(Number(rest))
+            for placeholder in order:
+                # VJPs are linear in the upstream gradient, so this is the placeholder's coefficient
+                # (without expanding anything else: exp(a + b) stays one exponential).
+                coefficient = sympy.diff(contribution, placeholder)
+                if coefficient == 0:
+                    continue
+                node, index = named[placeholder]
+                gradient = Derivative(graph.loss_symbol, element(graph.symbol(node), index) if index
+                                      else graph.symbol(node))
+                value = Number(value_at(node.grad, index))
+                if coefficient == 1:
+                    formula_terms.append(gradient)
+                    value_terms.append(value)
+                else:
+                    formula_terms.append(Product((gradient, Number(coefficient))))
+                    value_terms.append(Product((value, Number(coefficient))))
+        total = Number(tensor.grad[i])
+        sides: list[Expr] = [Derivative(graph.loss_symbol, element(symbol, (i,)))]
+        if formula_terms:
+            sides += [sum_terms(formula_terms), sum_terms(value_terms)]
+        parts.append(Relation(tuple(sides) + (total,)))
+    return in_values, tuple(parts)
+
+
+def matrix_single(graph: NamedGraph, name: str) -> list:
+    tensor = graph.tensor(name)
+    terms = graph.gradient_terms(tensor)
+    if not terms:
+        return []
+    formula = sum_terms([t for _, t in terms])
+    lhs = Derivative(graph.loss_symbol, graph.symbols[name])
+    return [Compute(name, "backward", lhs, formula, substitute_all(formula, graph.values_mapping()),
+                    value_expr(tensor.grad))]
+
+
