@@ -27,3 +27,18 @@ def test_solved_checks_an_answers_file():
     root = Path(__file__).resolve().parents[1]
     report = gradwork.load(root / "examples/seed004_hw1.toml").solve().check(root / "examples/answers/seed004_hw1.yaml")
     assert report.all_correct and report.correct == report.total
+
+
+def test_jupyter_displays_markdown_html_and_the_graph():
+    from pathlib import Path
+
+    import shutil
+
+    solved = gradwork.load(Path(__file__).resolve().parents[1] / "examples/seed002_exam4a_row.yaml").solve()
+    assert solved._repr_markdown_().startswith("# Exam 4a")
+    assert "<math" in solved._repr_html_()
+    svg = solved._repr_svg_()
+    if shutil.which("dot"):
+        assert svg.lstrip().startswith(("<svg", "<?xml")) and "hidden.W" in svg
+    else:
+        assert svg is None

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -158,19 +157,11 @@ class Solved:
 
         return render(self.derivation(), "html", digits=self.digits)  # static: notebooks run no page scripts
 
-    @cached_property
-    def _svg(self) -> str | None:
-        try:
-            from gradwork.viz.graph import to_svg
-        except ImportError:
-            return None
-        try:
-            return to_svg(self.solution)
-        except Exception:  # Graphviz missing: the notebook still shows the derivation
-            return None
-
     def _repr_svg_(self) -> str | None:
-        return self._svg
+        """The computation graph for Jupyter; None (no drawing) where Graphviz is missing."""
+        from gradwork.viz import repr_svg
+
+        return repr_svg(self.solution, digits=self.digits)
 
 
 def solve(source: str | Path, mode: Mode | None = None, style: Style = "chain") -> Solved:
