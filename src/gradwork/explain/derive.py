@@ -325,16 +325,19 @@ def _symbol_names(solution: Solution) -> set[str]:
 
 
 def _summary(solution: Solution, graph: NamedGraph) -> Section:
+    updates = bool(solution.parameters) and solution.optimizer.name != "none"  # no "updated" column without a step
     rows = []
     for name, tensor in solution.nodes.items():
         if graph.name(tensor) != name:
             continue
         symbol = graph.symbols.get(name, Symbol(name, one_based=False))
         grad = value_expr(tensor.grad) if tensor.grad is not None and name != "loss" else "—"
-        new = _updated_value(solution, name, tensor) if name in solution.parameters else "—"
-        rows.append((symbol, value_expr(tensor.data), grad, new))
-    table = Table("Summary", ("quantity", "value", "∂L/∂·", "updated"), tuple(rows))
-    return Section("Summary", "summary", (table,))
+        row = (symbol, value_expr(tensor.data), grad)
+        if updates:
+            row += (_updated_value(solution, name, tensor) if name in solution.parameters else "—",)
+        rows.append(row)
+    columns = ("quantity", "value", "∂L/∂·") + (("updated",) if updates else ())
+    return Section("Summary", "summary", (Table("Summary", columns, tuple(rows)),))
 
 
 def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
