@@ -504,6 +504,17 @@ class Printer(Dispatcher):
     def finish_template(self, text: str) -> str:
         return text
 
+    MINUS = "−"  # the minus sign a binary difference is printed with
+
+    def _print_Sum(self, expr: Any) -> str:
+        if not expr.terms:
+            return "0"
+        out = self.print(expr.terms[0], PREC_SUM)
+        for term in expr.terms[1:]:
+            text = self.print(term, PREC_SUM)
+            out += f" {self.MINUS} {text[1:].lstrip()}" if text.startswith(MINUS_SIGNS) else f" + {text}"
+        return out
+
 
 def as_expr(value: Any) -> Any:
     """Plain numbers and nested sequences, where a formula is expected, as Number / Array."""
@@ -534,7 +545,6 @@ def array_is_matrix(array: m.Array) -> bool:
 
 
 # ---------------------------------------------------------------- the document renderer base
-
 
 class Renderer(Dispatcher):
     """Renders a Derivation; ``_render_<StepClass>`` per step type."""

@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import (
-    FLAG, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, MINUS_SIGNS, PREC_ATOM,
-    PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION, PREC_SUM, Printer, Renderer, Setting, array_is_matrix, circled,
-    dedupe, index_labels, join_indices, reused_note,
+    FLAG, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, PREC_ATOM, PREC_POSTFIX,
+    PREC_PRODUCT, PREC_RELATION, Printer, Renderer, Setting, array_is_matrix, circled, dedupe, index_labels,
+    join_indices, reused_note,
 )
 from gradwork.explain.render.text import product_factors, split_primes
 
@@ -154,6 +154,8 @@ class LatexPrinter(Printer):
     or must be pdflatex-safe ASCII.
     """
 
+    MINUS = "-"
+
     settings_spec: ClassVar[dict[str, Setting]] = {"unicode_text": FLAG}
     latex = True
     fraction_is_atom = True
@@ -258,15 +260,6 @@ class LatexPrinter(Printer):
         if isinstance(cell, (tuple, list)):
             return self._print_Array(m.Array(tuple(cell)))
         return self.print(cell)
-
-    def _print_Sum(self, expr: m.Sum) -> str:
-        if not expr.terms:
-            return "0"
-        out = self.print(expr.terms[0], PREC_SUM)
-        for term in expr.terms[1:]:
-            text = self.print(term, PREC_SUM)
-            out += f" - {text[1:].lstrip()}" if text.startswith(MINUS_SIGNS) else f" + {text}"
-        return out
 
     def _print_Product(self, expr: m.Product) -> str:
         return self.PRODUCT_SIGNS[expr.kind].join(product_factors(self, expr))

@@ -16,8 +16,8 @@ from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import (
     EXPONENT_CHARS, FLAG, FUNCTIONS, GREEK, IDENTIFIER, MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER,
-    PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION, PREC_SUM, PRIMES, Printer, Renderer, Setting, array_is_matrix,
-    circled, dedupe, index_labels, join_indices, reused_note, subscript, superscript,
+    PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION, PRIMES, Printer, Renderer, Setting, array_is_matrix, circled,
+    dedupe, index_labels, join_indices, reused_note, subscript, superscript,
 )
 
 # ---------------------------------------------------------------- formulas
@@ -72,15 +72,6 @@ class TextPrinter(Printer):
         if isinstance(rows, (tuple, list)):
             return "[" + ", ".join(self._rows(r) for r in rows) + "]"
         return self.print(rows)
-
-    def _print_Sum(self, expr: m.Sum) -> str:
-        if not expr.terms:
-            return "0"
-        out = self.print(expr.terms[0], PREC_SUM)
-        for term in expr.terms[1:]:
-            text = self.print(term, PREC_SUM)
-            out += f" − {text[1:].lstrip()}" if text.startswith(MINUS_SIGNS) else f" + {text}"
-        return out
 
     def _print_Product(self, expr: m.Product) -> str:
         texts = product_factors(self, expr)
