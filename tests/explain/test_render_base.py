@@ -10,9 +10,10 @@ import pytest
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render import FORMATS, render
-from gradwork.explain.render.base import (
-    PREC_ATOM, PREC_NEG, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION, PREC_SUM, Numeral,
-    UnsupportedError, numeral, required_precedence, template_precedence,
+from gradwork.explain.render.base import required_precedence, template_precedence, UnsupportedError
+from gradwork.explain.render.notation import Numeral, numeral
+from gradwork.explain.render.precedence import (
+    PREC_ATOM, PREC_NEG, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION, PREC_SUM,
 )
 from gradwork.explain.render.html import HtmlRenderer
 from gradwork.explain.render.json import JsonRenderer

@@ -11,55 +11,23 @@ into a document. Both follow SymPy's printer design:
   validated when the printer is made;
 * one precedence table (:data:`PRECEDENCE`) decides every bracket.
 
-Numbers are formatted here too (:func:`numeral`), so text, LaTeX, HTML and
-JSON round them the same way.
+Numbers and names are formatted in :mod:`.notation` and brackets decided by
+:mod:`.precedence`, so text, LaTeX, HTML and JSON agree.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 import re
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any, Callable, ClassVar, Literal
+from typing import Any, Callable, ClassVar
 
 from gradwork.explain import math as m
-
-# ---------------------------------------------------------------- precedence
-
-# Higher binds tighter. The scale is the op registry's (Notation.precedence), so
-# an op's notation template and a hand-built formula compare directly.
-PREC_RELATION = 0
-PREC_SUM = 50
-PREC_NEG = 55  # a leading minus: fine as a sum's term or a product's first factor, bracketed elsewhere
-PREC_QUOTIENT = 58  # "a / b" in text: bracketed inside a product, so 2·(1 / x) never reads as 2·1 / x
-PREC_PRODUCT = 60
-PREC_POWER = 80
-PREC_POSTFIX = 90  # x[0], W^T, and symbols that already carry a superscript (w^(1))
-PREC_ATOM = 100
-
-PRECEDENCE: dict[str, int] = {
-    "Relation": PREC_RELATION,
-    "Sum": PREC_SUM,
-    "Neg": PREC_NEG,
-    "Product": PREC_PRODUCT,
-    "Quotient": PREC_QUOTIENT,  # "a / b" in text; \frac is an atom in LaTeX (Printer.quotient_is_atom)
-    "Derivative": PREC_PRODUCT,  # "∂L/∂w" in text; \frac in LaTeX
-    "Power": PREC_POWER,
-    "Transpose": PREC_POSTFIX,
-    "Symbol": PREC_ATOM,
-    "Number": PREC_ATOM,
-    "Array": PREC_ATOM,
-    "Call": PREC_ATOM,
-    "Label": PREC_ATOM,
-    "Words": PREC_ATOM,
-    "Cases": PREC_ATOM,
-    "OpTemplate": PREC_ATOM,  # refined per template by Printer.precedence
-}
-
-MINUS_SIGNS = ("-", "−")
-
+from gradwork.explain.render.notation import Numeral, is_sympy, number_precedence, numeral
+from gradwork.explain.render.precedence import (
+    MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION,
+    PREC_SUM, PRECEDENCE,
+)
 
 # ---------------------------------------------------------------- settings and dispatch
 
@@ -122,187 +90,6 @@ class Dispatcher:
 
     def handles(self, cls: type) -> bool:
         return any(hasattr(self, f"{self.method_prefix}{k.__name__}") for k in cls.__mro__)
-
-
-# ---------------------------------------------------------------- numbers
-
-
-@dataclass(frozen=True)
-class Numeral:
-    """A number ready to typeset: sign, digits, and a fraction or power-of-ten part."""
-
-    negative: bool
-    kind: Literal["decimal", "fraction", "scientific", "infinity", "nan", "sympy"]
-    digits: str = ""  # "1.235", or the numerator of a fraction
-    denominator: str = ""
-    exponent: int = 0  # scientific: digits × 10^exponent
-    value: Any = None  # the SymPy object, for kind "sympy"
-
-
-def is_sympy(value: Any) -> bool:
-    return type(value).__module__.split(".")[0] == "sympy"
-
-
-def numeral(value: Any, digits: int, exact: bool = False) -> Numeral:
-    """How ``value`` is shown with ``digits`` significant figures.
-
-    Rounded numbers keep their trailing zeros (1.670 says "four figures");
-    numbers that are exactly what is shown print minimally (−0.96, 25).
-    Integers, fractions and user-given constants (``exact``) print as written.
-    """
-    if isinstance(value, bool):
-        return Numeral(False, "decimal", str(int(value)))
-    if is_sympy(value):
-        if value.is_Rational:
-            return numeral(Fraction(int(value.p), int(value.q)), digits, exact)
-        if value.is_Float:
-            return numeral(float(value), digits, exact)
-        return Numeral(bool(value.could_extract_minus_sign()), "sympy", value=value)
-    if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
-        number = int(value)
-        return Numeral(number < 0, "decimal", str(abs(number)))
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return Numeral(value < 0, "decimal", str(abs(value.numerator)))
-        return Numeral(value < 0, "fraction", str(abs(value.numerator)), str(value.denominator))
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return Numeral(False, "decimal", str(value))
-    if math.isnan(number):
-        return Numeral(False, "nan")
-    if math.isinf(number):
-        return Numeral(number < 0, "infinity")
-    if number == 0:
-        return Numeral(False, "decimal", "0")
-    negative = number < 0
-    size = abs(number)
-    if exact:
-        return _shortest(size, negative)
-    mantissa, exponent = f"{size:.{digits - 1}e}".split("e")
-    power = int(exponent)
-    shown = float(f"{mantissa}e{power}")
-    is_exact = math.isclose(shown, size, rel_tol=1e-12, abs_tol=0.0)
-    if power < -5 or power >= 15:
-        if is_exact:
-            mantissa = _strip_zeros(mantissa)
-        return Numeral(negative, "scientific", mantissa, exponent=power)
-    if is_exact:
-        return _shortest(shown, negative)
-    decimals = max(digits - 1 - power, 0)
-    return Numeral(negative, "decimal", f"{size:.{decimals}f}")
-
-
-def _shortest(size: float, negative: bool) -> Numeral:
-    if size.is_integer() and size < 1e15:
-        return Numeral(negative, "decimal", str(int(size)))
-    text = repr(size)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return Numeral(negative, "scientific", mantissa, exponent=int(exponent))
-    return Numeral(negative, "decimal", text)
-
-
-def _strip_zeros(text: str) -> str:
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def number_precedence(n: Numeral, fraction_is_atom: bool) -> int:
-    if n.kind == "sympy":
-        from sympy.printing.precedence import precedence
-
-        p = precedence(n.value)
-        return PREC_SUM if p <= 40 else PREC_PRODUCT if p <= 50 else PREC_POWER if p <= 60 else PREC_ATOM
-    if n.negative:
-        return PREC_NEG
-    if n.kind == "fraction" and not fraction_is_atom:
-        return PREC_QUOTIENT
-    if n.kind == "scientific":
-        return PREC_PRODUCT
-    return PREC_ATOM
-
-
-# ---------------------------------------------------------------- names
-
-GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
-    "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ",
-    "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ", "chi": "χ",
-    "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
-    "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "nabla": "∇", "partial": "∂", "ell": "ℓ",
-}
-GREEK_LATEX = {char: "\\" + name for name, char in GREEK.items() if name not in ("varepsilon", "phi")}
-GREEK_LATEX["φ"] = r"\varphi"
-GREEK_LATEX["ϕ"] = r"\phi"
-
-# Function names as students write them: (text, LaTeX).
-FUNCTIONS: dict[str, tuple[str, str]] = {
-    "sigmoid": ("σ", r"\sigma"),
-    "relu": ("ReLU", r"\operatorname{ReLU}"),
-    "leaky_relu": ("LeakyReLU", r"\operatorname{LeakyReLU}"),
-    "elu": ("ELU", r"\operatorname{ELU}"),
-    "gelu": ("GELU", r"\operatorname{GELU}"),
-    "softplus": ("softplus", r"\operatorname{softplus}"),
-    "softmax": ("softmax", r"\operatorname{softmax}"),
-    "log_softmax": ("ln softmax", r"\ln\operatorname{softmax}"),
-    "log": ("ln", r"\ln"),
-    "ln": ("ln", r"\ln"),
-    "exp": ("exp", r"\exp"),
-    "tanh": ("tanh", r"\tanh"),
-    "sin": ("sin", r"\sin"),
-    "cos": ("cos", r"\cos"),
-    "max": ("max", r"\max"),
-    "min": ("min", r"\min"),
-    "sum": ("Σ", r"\sum"),
-    "mean": ("mean", r"\operatorname{mean}"),
-    "sign": ("sign", r"\operatorname{sign}"),
-    "identity": ("id", r"\operatorname{id}"),
-    "linear": ("id", r"\operatorname{id}"),
-    "diag": ("diag", r"\operatorname{diag}"),
-}
-
-PRIMES = ("'", "′")
-
-# Unicode super- and subscripts (for text), and back (for LaTeX).
-SUPERSCRIPTS = dict(zip(
-    "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVW",
-    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ"))
-SUBSCRIPTS = dict(zip("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
-FROM_SUPERSCRIPT = {v: k for k, v in SUPERSCRIPTS.items() if k != "−"}
-FROM_SUBSCRIPT = {v: k for k, v in SUBSCRIPTS.items() if k != "−"}
-EXPONENT_CHARS = set("0123456789+-−=()T")  # what a text exponent may raise; letters read badly
-
-
-def superscript(text: str, allowed: set[str] | None = None) -> str | None:
-    """``text`` in Unicode superscripts, or None where a character has none."""
-    if not text or any(c not in SUPERSCRIPTS or (allowed is not None and c not in allowed) for c in text):
-        return None
-    return "".join(SUPERSCRIPTS[c] for c in text)
-
-
-def subscript(text: str) -> str | None:
-    if not text or any(c not in SUBSCRIPTS for c in text):
-        return None
-    return "".join(SUBSCRIPTS[c] for c in text)
-
-
-def index_labels(symbol: m.Symbol) -> list[str]:
-    """A symbol's indices as printed: 1-based for network symbols, as stored for graph names."""
-    shift = 1 if symbol.one_based else 0
-    return [str(i + shift) if isinstance(i, int) else str(i) for i in symbol.index]
-
-
-def join_indices(labels: list[str]) -> str:
-    """w_12 when every index is one character, w_10,2 otherwise."""
-    return "".join(labels) if all(len(label) == 1 for label in labels) else ",".join(labels)
-
-
-IDENTIFIER = re.compile(r"^([A-Za-z]+|[^\W\d_])(\d*)$")
-
-
-def circled(number: int) -> str | None:
-    """① … ⑳, or None beyond 20."""
-    return chr(0x2460 + number - 1) if 1 <= number <= 20 else None
 
 
 # ---------------------------------------------------------------- op templates

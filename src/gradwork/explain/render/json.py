@@ -17,7 +17,8 @@ from typing import Any
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
-from gradwork.explain.render.base import Renderer, as_expr, is_sympy, snake
+from gradwork.explain.render.base import as_expr, Renderer, snake
+from gradwork.explain.render.notation import is_sympy
 
 
 def number_value(value: Any) -> Any:

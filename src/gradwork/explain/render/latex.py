@@ -16,11 +16,11 @@ from typing import Any, ClassVar
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
-from gradwork.explain.render.base import (
-    FLAG, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, PREC_ATOM, PREC_POSTFIX,
-    PREC_PRODUCT, PREC_RELATION, Printer, Renderer, Setting, array_is_matrix, circled, dedupe, index_labels,
-    join_indices, reused_note,
+from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer, Renderer, reused_note, Setting
+from gradwork.explain.render.notation import (
+    circled, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, index_labels, join_indices,
 )
+from gradwork.explain.render.precedence import PREC_ATOM, PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION
 from gradwork.explain.render.text import product_factors, split_primes
 
 # ---------------------------------------------------------------- Unicode to LaTeX

@@ -14,10 +14,12 @@ from typing import Any, ClassVar
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
-from gradwork.explain.render.base import (
-    EXPONENT_CHARS, FLAG, FUNCTIONS, GREEK, IDENTIFIER, MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER,
-    PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION, PRIMES, Printer, Renderer, Setting, array_is_matrix, circled,
-    dedupe, index_labels, join_indices, reused_note, subscript, superscript,
+from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer, Renderer, reused_note, Setting
+from gradwork.explain.render.notation import (
+    circled, EXPONENT_CHARS, FUNCTIONS, GREEK, IDENTIFIER, index_labels, join_indices, PRIMES, subscript, superscript,
+)
+from gradwork.explain.render.precedence import (
+    MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION,
 )
 
 # ---------------------------------------------------------------- formulas
