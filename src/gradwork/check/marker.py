@@ -25,19 +25,20 @@ correct. The score credits correct and carried_forward items.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from gradwork.check import feedback
 from gradwork.check.answers import Answer, Answers
 from gradwork.check.compare import DEFAULT, Tolerance
+from gradwork.check.convert import convert, element, index_fits, squeezed
 from gradwork.check.mistakes import MISTAKES, Look, Variant, same_numbers, variants_for
 from gradwork.check.replay import NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay
 from gradwork.check.report import Finding, ItemResult, Report
 from gradwork.problem import Solution
+from gradwork.problem.numbers import jsonify
 
 
 def mark(solution: Solution, answers: Answers, tolerance: Tolerance | None = None) -> Report:
@@ -392,7 +393,7 @@ class Marker:
 
     @staticmethod
     def _pick(item: _Item, full: np.ndarray) -> np.ndarray:
-        return full if item.answer.index is None else np.asarray(full[_element(item, full)])
+        return full if item.answer.index is None else np.asarray(full[element(item.answer.index, full)])
 
     def _agree(self, tol: Tolerance, item: _Item, full: np.ndarray | None) -> np.ndarray:
         """Elementwise agreement of the answer with a solve's number for its whole place (False where blank)."""
@@ -433,14 +434,13 @@ class Marker:
         if full is None:
             return
         if item.answer.index is not None:
-            substitutions.add(item.place, _element(item, full), item.given.reshape(()))
+            substitutions.add(item.place, element(item.answer.index, full), item.given.reshape(()))
         elif item.given.shape == full.shape:
             substitutions.add(item.place, None if mask.all() else mask, item.given)
 
     # ------------------------------------------------------------ reading answers
     def _resolve(self, answers: Answers, answer: Answer) -> _Item:
         graph, solution = self.graph, self.solution
-        n = len(graph.nodes)
         if answer.section == "loss":
             if graph.loss is None:
                 raise answers.error(answer, "this problem has no scalar loss", "no loss key")
@@ -463,14 +463,14 @@ class Marker:
         full = self.clean.read(place)
         if full is None:
             raise answers.error(answer, f"{answer.key} has no value in this problem")
-        given, blank = _convert(answers, answer, self.graph.backend)
+        given, blank = convert(answers, answer, self.graph.backend)
         if answer.index is not None:
-            if not _index_fits(answer.index, full.shape):
+            if not index_fits(answer.index, full.shape):
                 raise answers.error(answer, f"index [{','.join(map(str, answer.index))}] is outside {answer.name}, "
                                             f"of shape [{', '.join(map(str, full.shape))}]", "0-based indices")
             given, blank = given.reshape(()), blank.reshape(())
         elif given.shape != full.shape and given.size == full.size and (
-                given.ndim <= 1 or full.ndim <= 1 or _squeezed(given.shape) == _squeezed(full.shape)):
+                given.ndim <= 1 or full.ndim <= 1 or squeezed(given.shape) == squeezed(full.shape)):
             given, blank = given.reshape(full.shape), blank.reshape(full.shape)
         return _Item(answer, place, given, blank, order)
 
@@ -497,97 +497,23 @@ class Marker:
         codes = _codes(item.findings) if status == "wrong" else ()
         findings = tuple(Finding(tuple(v.code for v in _ordered(c)), tuple(v.note for v in _ordered(c)),
                                  tuple(MISTAKES[v.code].rule for v in _ordered(c))) for c in item.findings)
-        result = ItemResult(
-            key=item.answer.key, given=item.answer.value, expected=to_json(expected), status=status,  # type: ignore[arg-type]
-            diagnosis=codes, findings=findings if status == "wrong" else (),
-            carried_from=item.carried_from if status in ("carried_forward", "wrong") else (),
-            expected_given_yours=to_json(item.carried_value) if status == "carried_forward" else None,
+        findings = findings if status == "wrong" else ()
+        carried_from = item.carried_from if status in ("carried_forward", "wrong") else ()
+        carried_value = item.carried_value if status == "carried_forward" else None
+        bk = self.graph.backend
+        text = feedback.message(feedback.Facts(
+            status=status, given=item.answer.value, expected=expected, tolerance=tol,
+            exact=item.given.dtype == object and _symbolic(item.given),
+            own_rounding=bool(item.accepted.any() and not item.correct.all()),
+            carried_from=carried_from, carried_value=carried_value, findings=findings, diagnosis=codes))
+        return ItemResult(
+            key=item.answer.key, given=item.answer.value,
+            expected=None if expected is None else jsonify(expected, bk), status=status,  # type: ignore[arg-type]
+            diagnosis=codes, message=text, findings=findings, carried_from=carried_from,
+            expected_given_yours=None if carried_value is None else jsonify(carried_value, bk),
             elements=statuses.tolist() if statuses.ndim and len(flat) > 1 else None,
             line=item.answer.line,
         )
-        return _with_message(result, item, tol, expected)
-
-
-# ---------------------------------------------------------------- messages
-def _with_message(result: ItemResult, item: _Item, tol: Tolerance, expected: np.ndarray | None) -> ItemResult:
-    """The item's one-paragraph feedback, in the tone of EXPLAIN.md's check sample."""
-    from dataclasses import replace
-
-    digits = max(4, tol.places + 1 if tol.kind != "rtol" else 6)
-    shown_expected = show(expected, digits)
-    given_yours = ", ".join(item.carried_from)
-    if result.status == "correct":
-        message = "correct"
-        if item.accepted.any() and not item.correct.all():
-            message = "correct, given your own earlier (rounded) numbers"
-    elif result.status == "missing":
-        message = f"left blank; expected {shown_expected}"
-    elif result.status == "carried_forward":
-        message = (f"right given your {given_yours or 'earlier answers'}, which give "
-                   f"{show(item.carried_value, digits)} (the correct value is {shown_expected})")
-    else:
-        exact = item.given.dtype == object and _symbolic(item.given)
-        message = f"you wrote {show(item.answer.value, 12)}, expected {shown_expected} ({'exactly' if exact else tol.short()})"
-        if given_yours:
-            message += f"; given your {given_yours}"
-        message += "."
-        if result.findings:
-            notes = ["; ".join(finding.notes) for finding in result.findings]
-            rules: list[str] = []
-            for finding in result.findings:
-                rules.extend(rule for rule in finding.rules if rule not in rules)
-            message += " " + " Or: ".join(note[:1].upper() + note[1:] + "." for note in notes)
-            message += " " + " ".join(rules) + " [" + ", ".join(result.diagnosis) + "]"
-    return replace(result, message=message)
-
-
-def show(value: Any, digits: int = 4) -> str:
-    """A number, array or formula as a short readable string."""
-    if value is None:
-        return "blank"
-    if isinstance(value, np.ndarray):
-        value = value.tolist() if value.ndim else value.item()
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v, digits) for v in value) + "]"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (int, float, np.floating, np.integer)):
-        number = float(value)
-        if number == int(number) and abs(number) < 1e15:
-            return str(int(number))
-        short = f"{number:.{digits}g}"
-        # A rounded number keeps its trailing zeros (0.5130 to 4 figures); an exact one stays short (0.2).
-        return short if float(short) == number else f"{number:#.{digits}g}"
-    return str(value)
-
-
-def to_json(value: Any) -> Any:
-    """An array from a solve as JSON-ready numbers: floats, "p/q" strings (exact), formula strings (symbolic)."""
-    if value is None:
-        return None
-    array = np.asarray(value)
-    if array.ndim:
-        return [to_json(v) for v in array]
-    item = array.item()
-    if isinstance(item, Fraction):
-        return str(item.numerator) if item.denominator == 1 else f"{item.numerator}/{item.denominator}"
-    if isinstance(item, (int, float)):
-        return float(item)
-    return str(item)
-
-
-def _symbolic(array: np.ndarray) -> bool:
-    return any(hasattr(v, "free_symbols") and v.free_symbols for v in array.reshape(-1))
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is b
-    if hasattr(a, "free_symbols") or hasattr(b, "free_symbols"):
-        import sympy
-
-        return sympy.expand(sympy.sympify(a) - sympy.sympify(b)) == 0
-    return bool(a == b)
 
 
 def _codes(findings: list[tuple[Variant, ...]]) -> tuple[str, ...]:
@@ -600,106 +526,5 @@ def _ordered(combination: tuple[Variant, ...]) -> tuple[Variant, ...]:
     return tuple(sorted(combination, key=lambda v: order.index(v.code)))
 
 
-# ---------------------------------------------------------------- converting what the student wrote
-def _convert(answers: Answers, answer: Answer, backend: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The answer as an array in the solve's backend, and where it is blank."""
-    def walk(value: Any) -> Any:
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        return value
-
-    raw = walk(answer.value)
-    try:
-        shape = np.shape(np.array(raw, dtype=object))
-        flat = np.array(raw, dtype=object).reshape(-1) if shape != () else np.array([raw], dtype=object)
-    except ValueError:
-        raise answers.error(answer, "the rows of this array have different lengths", "a rectangular array") from None
-    if any(isinstance(v, list) for v in flat):
-        raise answers.error(answer, "the rows of this array have different lengths", "a rectangular array")
-    blank = np.array([v is None for v in flat], dtype=bool).reshape(shape)
-    converted = [_number(answers, answer, v, backend.name) for v in flat]
-    if backend.name == "float":
-        array = np.array([np.nan if v is None else v for v in converted], dtype=np.float64).reshape(shape)
-    else:
-        array = np.empty(len(converted), dtype=object)
-        array[:] = converted
-        array = array.reshape(shape)
-    return array, blank
-
-
-def _number(answers: Answers, answer: Answer, value: Any, mode: str) -> Any:
-    if value is None:
-        return None
-    if mode == "symbolic":
-        return parse_formula(answers, answer, value) if isinstance(value, str) else _sympy_number(value)
-    if isinstance(value, (int, float)):
-        return float(value) if mode == "float" else Fraction(str(value))
-    try:
-        number = Fraction(str(value).strip())
-    except (ValueError, ZeroDivisionError):
-        raise answers.error(answer, f"{value!r} is not a number",
-                            "a number or a fraction such as \"3/8\" (formulas need mode: symbolic)") from None
-    return float(number) if mode == "float" else number
-
-
-def _sympy_number(value: Any) -> Any:
-    import sympy
-
-    return sympy.Rational(str(value)) if isinstance(value, float) else sympy.Integer(value)
-
-
-_FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sin", "cos", "Abs")
-
-
-def parse_formula(answers: Answers, answer: Answer, text: str) -> Any:
-    """A formula string as a SymPy expression, parsed safely (Python syntax, never eval).
-
-    SEAM: ``gradwork.problem`` has the project's safe expression parser; use it
-    here once it is merged.
-    """
-    import sympy
-
-    functions = {name: getattr(sympy, name) for name in _FUNCTIONS}
-    functions.update(abs=sympy.Abs, ln=sympy.log, sigmoid=lambda x: 1 / (1 + sympy.exp(-x)))
-    binary = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-              ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
-
-    def build(node: ast.AST) -> Any:
-        if isinstance(node, ast.Expression):
-            return build(node.body)
-        if isinstance(node, ast.BinOp) and type(node.op) in binary:
-            return binary[type(node.op)](build(node.left), build(node.right))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            inner = build(node.operand)
-            return -inner if isinstance(node.op, ast.USub) else inner
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            return _sympy_number(node.value)
-        if isinstance(node, ast.Name):
-            return sympy.Symbol(node.id)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions \
-                and len(node.args) == 1 and not node.keywords:
-            return functions[node.func.id](build(node.args[0]))
-        raise ValueError(ast.dump(node)[:40])
-
-    try:
-        return build(ast.parse(text.replace("^", "**"), mode="eval"))
-    except (SyntaxError, ValueError, TypeError, ZeroDivisionError):
-        raise answers.error(answer, f"cannot read the formula {text!r}",
-                            "Python syntax with + - * / ** and exp, log, sqrt, tanh") from None
-
-
-def _element(item: _Item, full: np.ndarray) -> tuple[int, ...] | tuple[()]:
-    index = item.answer.index or ()
-    if full.ndim == 0:
-        return ()
-    return index
-
-
-def _index_fits(index: tuple[int, ...], shape: tuple[int, ...]) -> bool:
-    if shape == () and index == (0,):
-        return True
-    return len(index) == len(shape) and all(0 <= i < n for i, n in zip(index, shape))
-
-
-def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(n for n in shape if n != 1)
+def _symbolic(array: np.ndarray) -> bool:
+    return any(hasattr(v, "free_symbols") and v.free_symbols for v in array.reshape(-1))

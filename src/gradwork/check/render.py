@@ -6,8 +6,8 @@ import io
 import json
 from typing import Any
 
-from gradwork.check.marker import show
 from gradwork.check.report import ItemResult, Report
+from gradwork.problem.display import array_text
 
 MARKS = {"correct": "✓", "carried_forward": "→", "wrong": "✗", "missing": "–"}
 VERDICTS = {"correct": "correct", "carried_forward": "carried forward", "wrong": "wrong", "missing": "missing"}
@@ -86,8 +86,8 @@ def _paragraph(item: ItemResult) -> str:
 
 
 def _short(value: Any, digits: int) -> str:
-    return show(value, digits)
+    return array_text(value, digits)
 
 
 def _cell(value: Any, digits: int) -> str:
-    return show(value, digits).replace("|", "\\|")
+    return array_text(value, digits).replace("|", "\\|")
