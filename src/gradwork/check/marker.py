@@ -25,7 +25,7 @@ correct. The score credits correct and carried_forward items.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -34,16 +34,18 @@ from gradwork.check import feedback
 from gradwork.check.answers import Answer, Answers
 from gradwork.check.compare import DEFAULT, Tolerance
 from gradwork.check.convert import convert, element, index_fits, squeezed
+from gradwork.check.policy import effective_policy
 from gradwork.check.mistakes import MISTAKES, Look, Variant, same_numbers, variants_for
 from gradwork.check.replay import NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay
 from gradwork.check.report import Finding, ItemResult, Report
-from gradwork.problem import Solution
+from gradwork.problem import MarkingPolicy, Solution
 from gradwork.problem.numbers import jsonify
 
 
-def mark(solution: Solution, answers: Answers, tolerance: Tolerance | None = None) -> Report:
-    """Mark one answers file against a solved problem (see :class:`Marker` to mark many)."""
-    return Marker(solution).mark(answers, tolerance)
+def mark(solution: Solution, answers: Answers, tolerance: Tolerance | None = None, *,
+         policy: MarkingPolicy | None = None, allow_answer_tolerance: bool = False) -> Report:
+    """Mark one answers file against a solved problem (see :class:`Marker` to mark many, and its ``mark``)."""
+    return Marker(solution).mark(answers, tolerance, policy=policy, allow_answer_tolerance=allow_answer_tolerance)
 
 
 @dataclass
@@ -103,10 +105,22 @@ class Marker:
         for answer in answers.answers:
             self._resolve(answers, answer)
 
-    def mark(self, answers: Answers, tolerance: Tolerance | None = None) -> Report:
-        """Mark ``answers``; ``tolerance`` overrides the file's own (default: 3 significant figures)."""
-        tol = tolerance or answers.tolerance or DEFAULT
-        items = sorted((self._resolve(answers, answer) for answer in answers.answers), key=lambda it: it.order)
+    def mark(self, answers: Answers, tolerance: Tolerance | None = None, *, policy: MarkingPolicy | None = None,
+             allow_answer_tolerance: bool = False) -> Report:
+        """Mark ``answers`` under the teacher's policy.
+
+        ``policy``: the problem's ``marking:`` (default: the solution's own);
+        ``tolerance``: the command line's, which overrides it. The answers
+        file's own tolerance counts only with ``allow_answer_tolerance``
+        (:func:`gradwork.check.policy.effective_policy`). The score depends on
+        this file and the policy alone.
+        """
+        policy, warnings = effective_policy(policy or self.solution.marking, answers.tolerance,
+                                            tolerance=tolerance, allow_answer_tolerance=allow_answer_tolerance)
+        tol = policy.effective_tolerance
+        scored, extra = self._select(answers)
+        resolved = [(answer, self._resolve(answers, answer)) for answer in (*scored, *extra)]
+        items = sorted((item for _, item in resolved), key=lambda it: it.order)
         for item in items:
             item.correct = self._agree(tol, item, self.clean.read(item.place))
             item.accepted = np.zeros_like(item.correct)
@@ -114,8 +128,67 @@ class Marker:
         if any(item.unresolved.any() for item in items):
             self._credit_own_numbers(items, tol)
             self._carry_forward_and_diagnose(items, tol)
-        return Report(self.solution.title, answers.source, tol, tolerance is not None or answers.tolerance is not None,
-                      tuple(self._result(item, tol) for item in items))
+        results = [self._result(item, tol) for _, item in resolved]
+        asked = bool(self.solution.ask)
+        if not asked:  # what the student answered, in the order of the computation
+            order = sorted(range(len(scored)), key=lambda k: resolved[k][1].order)
+            scored_results = [results[k] for k in order]
+        else:
+            scored_results = results[:len(scored)]
+        others = sorted(range(len(scored), len(results)), key=lambda k: resolved[k][1].order)
+        return Report(
+            self.solution.title, answers.source, policy,
+            tuple(_with_points(result, policy) for result in scored_results),
+            tuple(replace(results[k], max_points=0.0) for k in others),  # listed, never scored
+            asked=asked, warnings=warnings)
+
+    def _select(self, answers: Answers) -> tuple[list[Answer], list[Answer]]:
+        """The answers that are scored (one per asked quantity, blank when not answered) and the others.
+
+        Without ``ask:`` every answer is scored. An asked element is taken from
+        an answer of its whole node; an asked node is assembled from answers of
+        its elements (the others blank).
+        """
+        ask = self.solution.ask
+        if not ask:
+            return list(answers.answers), []
+        by_key = {answer.key: answer for answer in answers.answers}
+        used: set[str] = set()
+        scored: list[Answer] = []
+        for quantity in ask:
+            section, name = quantity.section, quantity.name or "loss"
+            found = by_key.get(quantity.key)
+            if found is not None:
+                used.add(found.key)
+            elif quantity.index is not None:
+                whole = by_key.get(quantity.whole.key)
+                value = _element_of(whole.value, quantity.index) if whole is not None else _NOTHING
+                if whole is not None and value is not _NOTHING:
+                    found = Answer(section, name, quantity.index, value, whole.line, whole.column)
+            else:
+                parts = [a for a in answers.answers if a.section == section and a.name == name and a.index is not None]
+                found = self._assembled(section, name, parts)
+                if found is not None:
+                    used.update(part.key for part in parts)
+            scored.append(found or Answer(section, name, quantity.index, None, 0, 0))  # type: ignore[arg-type]
+        return scored, [answer for answer in answers.answers if answer.key not in used]
+
+    def _assembled(self, section: str, name: str, parts: list[Answer]) -> Answer | None:
+        """One answer for a whole node from answers of its elements (None where no element was given)."""
+        if not parts:
+            return None
+        if section == "updated":
+            node = self.graph.params.get(name)
+            full = None if node is None else self.clean.read(Place("updated", node))
+        else:
+            node = self.graph.names.get(name)
+            full = None if node is None else self.clean.read(Place("value" if section == "values" else "grad", node))
+        if full is None or not all(index_fits(part.index or (), full.shape) for part in parts):
+            return None  # marked one by one, and a bad index is reported there
+        blank: np.ndarray = np.full(full.shape, None, dtype=object)
+        for part in parts:
+            blank[element(part.index, full)] = part.value
+        return Answer(section, name, None, blank.tolist(), parts[0].line, parts[0].column)  # type: ignore[arg-type]
 
     def _credit_own_numbers(self, items: list[_Item], tol: Tolerance) -> None:
         """Accept answers that follow from the student's own accepted (within-tolerance) numbers."""
@@ -140,11 +213,15 @@ class Marker:
     def _carry_forward_and_diagnose(self, items: list[_Item], tol: Tolerance) -> None:
         """Credit answers that follow from earlier wrong ones; diagnose the rest.
 
-        "Follows" is tried three ways, each one replay of the solve with the
-        mistakes diagnosed so far made: with all the student's numbers put in;
-        with only their earlier *wrong* numbers put in (a student who wrote a3
-        rounded but carried on with the full value); with none (right under the
-        mistake already noted, e.g. a matrix read transposed).
+        "Follows" is tried four ways, each one replay of the solve: with the
+        mistakes diagnosed so far made and all the student's numbers put in;
+        with all their numbers and the correct rules only (carried-forward
+        credit by quantity: the local rule applied to their own upstream
+        numbers, whatever global mistake explained those); with the mistakes
+        and only their earlier *wrong* numbers (a student who wrote a3 rounded
+        but carried on with the full value); with the mistakes and none of
+        their numbers (right under the mistake already noted, e.g. a matrix
+        read transposed).
         """
         everything = Substitutions()
         for item in items:
@@ -162,13 +239,16 @@ class Marker:
             touched = [v for v in active if self._touches(v, item)]
             # Each replay only where it can differ from the correct solve for this item.
             wanted = {"all": bool(upstream & off or touched),
+                      "local": bool(active and upstream & off),
                       "roots": any(root.place in upstream for root in roots), "mistakes": bool(touched)}
-            for kind in ("all", "roots", "mistakes"):
+            for kind in ("all", "local", "roots", "mistakes"):
                 if not wanted[kind]:
                     continue
                 if kind not in states:
-                    states[kind] = self._replay(sum((v.perturbation for v in active), NOTHING),
-                                                self._context_substitutions(kind, everything, roots))
+                    # "local": the correct rules on the student's own numbers, whatever mistake model explained
+                    # those numbers (a W read transposed still has its gradient reported where they put it).
+                    model = NOTHING if kind == "local" else sum((v.perturbation for v in active), NOTHING)
+                    states[kind] = self._replay(model, self._context_substitutions(kind, everything, roots))
                 state = states[kind]
                 if state is None or same_numbers(self._read(state, item), self._read(self.clean, item)):
                     continue
@@ -176,7 +256,8 @@ class Marker:
                 if kind == "all" or carried.any():
                     item.carried_value = self._read(state, item)
                     item.carried_from = tuple([root.answer.key for root in roots if root.place in upstream]
-                                              + [f"{v.code} mistake at {v.site}" for v in touched])
+                                              + ([] if kind == "local" else
+                                                 [f"{v.code} mistake at {v.site}" for v in touched]))
                 item.carried = item.carried | carried
                 if not item.unresolved.any():
                     break
@@ -198,7 +279,7 @@ class Marker:
                     states.clear()
 
     def _context_substitutions(self, kind: str, everything: Substitutions, roots: list[_Item]) -> Substitutions:
-        if kind == "all":
+        if kind in ("all", "local"):
             return everything
         chosen = Substitutions()
         if kind == "roots":
@@ -346,7 +427,7 @@ class Marker:
         if rows.shape[1] != answered.size:
             return None
         magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
-        allowed = 10 * (moved + tol.slack(magnitude.max(axis=1) if rows.shape[1] else np.zeros(len(rows))))
+        allowed = 10 * (moved + _slack(tol, magnitude, len(rows)))
         difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
         close = np.flatnonzero((difference <= allowed[:, None]).all(axis=1))
         return {id(v) for row in close for v in combinations[row] if v.perturbation is not None}
@@ -359,7 +440,7 @@ class Marker:
         rows = stack.reshape(len(stack), -1)
         answered = ~item.blank.reshape(-1)
         magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
-        slack = tol.slack(magnitude.max(axis=1) if rows.shape[1] else np.zeros(len(rows)))
+        slack = _slack(tol, magnitude, len(rows))
         difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
         return np.flatnonzero((difference <= slack[:, None]).all(axis=1))
 
@@ -512,8 +593,19 @@ class Marker:
             diagnosis=codes, message=text, findings=findings, carried_from=carried_from,
             expected_given_yours=None if carried_value is None else jsonify(carried_value, bk),
             elements=statuses.tolist() if statuses.ndim and len(flat) > 1 else None,
-            line=item.answer.line,
+            line=item.answer.line, symbol=self._symbol(item.answer),
         )
+
+    def _symbol(self, answer: Answer) -> str | None:
+        """The problem's own name for an item (``names:``): its element's, or its node's with the index."""
+        names = self.solution.names
+        if answer.section == "loss":
+            return names.symbol("loss")
+        own = names.symbol(answer.name, answer.index)
+        if own is not None or answer.index is None:
+            return own
+        whole = names.symbol(answer.name)
+        return None if whole is None else whole + "[" + ",".join(map(str, answer.index)) + "]"
 
 
 def _codes(findings: list[tuple[Variant, ...]]) -> tuple[str, ...]:
@@ -528,3 +620,30 @@ def _ordered(combination: tuple[Variant, ...]) -> tuple[Variant, ...]:
 
 def _symbolic(array: np.ndarray) -> bool:
     return any(hasattr(v, "free_symbols") and v.free_symbols for v in array.reshape(-1))
+
+
+_NOTHING = object()
+
+
+def _element_of(value: Any, index: tuple[int, ...]) -> Any:
+    """``value[i][j]...`` of a nested list as written, or ``_NOTHING`` when it has no such element."""
+    if not isinstance(value, list):
+        return value if index == (0,) else _NOTHING  # a one-unit value written as a number
+    for i in index:
+        if not isinstance(value, list) or not 0 <= i < len(value):
+            return _NOTHING
+        value = value[i]
+    return value
+
+
+def _with_points(result: ItemResult, policy: MarkingPolicy) -> ItemResult:
+    """The item's points under the policy: in full, the carried-forward or blank fraction, or none."""
+    worth = policy.points_for(result.key)
+    share = {"correct": 1.0, "carried_forward": policy.carried_forward, "missing": policy.missing}.get(result.status, 0.0)
+    return replace(result, points=worth * share, max_points=worth)
+
+
+def _slack(tol: Tolerance, magnitude: np.ndarray, rows: int) -> np.ndarray:
+    """The tolerance's loosest bound for each row of candidates (a decimal-places bound is one number for all)."""
+    scale = magnitude.max(axis=1) if magnitude.shape[1] else np.zeros(rows)
+    return np.broadcast_to(np.asarray(tol.slack(scale), dtype=np.float64), (rows,))
