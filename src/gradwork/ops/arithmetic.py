@@ -1,4 +1,4 @@
-"""Arithmetic: add, sub, mul, div, neg, pow, matmul, and linear (matmul + bias fused)."""
+"""Arithmetic: add, sub, mul, div, neg, pow, the max/min gates, matmul, and linear (matmul + bias fused)."""
 
 from __future__ import annotations
 
@@ -97,6 +97,44 @@ register(Op(
     sentence="Power rule: d(x^p)/dx = p x^(p-1); the exponent's derivative is x^p ln x.",
     elementwise=True,
 ))
+
+# ---------------------------------------------------------------- the max and min gates
+
+
+def _a_passes(bk, a, b, larger):
+    """The 0/1 indicator of the elements where a is passed on: a >= b for max, a <= b for min.
+
+    A tie counts for the first operand (a stated convention rather than PyTorch's
+    equal split), so at every element exactly one input receives the gradient.
+    """
+    # asarray: a difference of 0-d object arrays is a bare Fraction or SymPy number.
+    return bk.positive(np.asarray(a - b if larger else b - a), 1)
+
+
+def _gate(name, larger):
+    word = name[:3]
+    wins, loses = (r"\ge", "<") if larger else (r"\le", ">")
+    wins_text = "≥" if larger else "≤"
+    register(Op(
+        name=name,
+        forward=lambda bk, a, b: bk.maximum(a, b) if larger else bk.minimum(a, b),
+        partials=(
+            Partial("a", lambda bk, g, out, a, b: g * _a_passes(bk, a, b, larger),
+                    f"[$a {wins} $b]", f"[$a {wins_text} $b]"),
+            Partial("b", lambda bk, g, out, a, b: g * (1 - _a_passes(bk, a, b, larger)),
+                    f"[$a {loses} $b]", f"[$a {loses} $b]"),
+        ),
+        notation=Notation(f"{word}($a, $b)", f"\\{word}($a, $b)"),
+        definition_latex=f"\\{word}(a, b)",
+        definition_text=f"{word}(a, b)",
+        sentence=(f"The {word} gate routes the upstream gradient to the {'larger' if larger else 'smaller'} input "
+                  f"and gives the other 0; on a tie (a = b) it all goes to the first operand a."),
+        elementwise=True,
+    ))
+
+
+_gate("maximum", larger=True)
+_gate("minimum", larger=False)
 
 # ---------------------------------------------------------------- matmul
 
