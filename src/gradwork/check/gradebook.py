@@ -228,9 +228,14 @@ def csv_cell(value: Any) -> Any:
 
 
 def answers_files(folder: str | Path) -> list[Path]:
-    """The answers files in ``folder`` (YAML, TOML, JSON), sorted by name; hidden files skipped."""
+    """The answers files in ``folder`` (YAML, TOML, JSON), sorted by name; hidden files skipped.
+
+    A symbolic link is followed only to a file inside the folder: a class folder never reads elsewhere.
+    """
+    root = Path(folder).resolve()
     return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith("."))
+                  if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith(".")
+                  and (not p.is_symlink() or p.resolve().parent == root))
 
 
 def mark_class(solution: Solution, answers: Sequence[Answers], tolerance: Tolerance | None = None,
@@ -245,6 +250,9 @@ def mark_class(solution: Solution, answers: Sequence[Answers], tolerance: Tolera
                                                            allow_answer_tolerance=allow_answer_tolerance)
         except AnswersError as error:
             failed[student_answers.student] = str(error)
+        except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
+            failed[student_answers.student] = (f"{student_answers.source}: internal error while marking "
+                                               f"({type(error).__name__}: {error}; please report)")
     policy = solution.marking if tolerance is None else solution.marking.with_tolerance(tolerance, "command line")
     return Gradebook(solution.title, _columns(solution, reports), reports, policy, bool(solution.ask), failed)
 
@@ -264,6 +272,8 @@ def mark_files(solution: Solution, paths: Iterable[str | Path], tolerance: Toler
             read.append(read_answers(path))
         except AnswersError as error:
             errors[Path(path).stem] = str(error)
+        except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
+            errors[Path(path).stem] = f"{path}: internal error while reading ({type(error).__name__}: {error}; please report)"
     return mark_class(solution, read, tolerance, errors, allow_answer_tolerance=allow_answer_tolerance)
 
 

@@ -14,7 +14,7 @@ import typer
 
 from gradwork.cli import app
 from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail
-from gradwork.cli.output import write_output
+from gradwork.cli.output import guard_output, write_output
 
 GRADEBOOK = "gradebook.csv"
 
@@ -28,7 +28,7 @@ def check(
         None, "-o", "--output",
         help=f"Write the report to FILE. For a folder: the gradebook (default FOLDER/{GRADEBOOK}); "
              "a FILE ending in .md or .html gets the class summary instead of the CSV."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
+    force: bool = typer.Option(False, "--force", help=f"Replace an existing -o FILE or FOLDER/{GRADEBOOK}."),
     sigfigs: Optional[int] = typer.Option(None, "--sigfigs", help="Compare to N significant figures."),
     digits: Optional[int] = typer.Option(None, "--digits", help="Compare to N decimal places."),
     rtol: Optional[float] = typer.Option(None, "--rtol", help="Relative tolerance: |s - t| <= atol + rtol*|t|."),
@@ -58,8 +58,10 @@ def check(
     except ProblemError as error:
         fail(str(error))
     if answers != "-" and Path(answers).is_dir():
-        _check_folder(solution, Path(answers), format, output, force, tolerance, allow_answer_tolerance)
+        _check_folder(solution, Path(answers), format, output, force, tolerance, allow_answer_tolerance, problem)
         return
+    if output is not None:
+        guard_output(output, [problem, answers], force)
     try:
         report = mark(solution, read_answers(answers), tolerance, allow_answer_tolerance=allow_answer_tolerance)
     except AnswersError as error:
@@ -81,7 +83,7 @@ def _render(report, format: str, output: Optional[Path]) -> str:
 
 
 def _check_folder(solution, folder: Path, format: str, output: Optional[Path], force: bool, tolerance,
-                  allow_answer_tolerance: bool) -> None:
+                  allow_answer_tolerance: bool, problem: str) -> None:
     import json
 
     from gradwork.check.gradebook import answers_files, mark_files
@@ -90,8 +92,9 @@ def _check_folder(solution, folder: Path, format: str, output: Optional[Path], f
     if not files:
         fail(f"{folder}:1:1: no answers files in this folder (expected .yaml, .yml, .toml or .json files)")
     target = output or folder / GRADEBOOK
-    if target.exists() and not force and output is None:
+    if output is None and target.exists() and not force:
         fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
+    guard_output(target, [problem, *files], force)
     gradebook = mark_files(solution, files, tolerance, allow_answer_tolerance=allow_answer_tolerance)
     suffix = target.suffix.lower()
     saved = gradebook.to_html() if suffix in (".html", ".htm") else \
