@@ -243,6 +243,11 @@ def _finite_difference(spec, arrays, params, upstream, position):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(data=st.data())
 def test_vjp_matches_finite_differences_and_torch(spec, data):
+    check_spec(spec, data)
+
+
+def check_spec(spec, data):
+    """The engine's forward and VJPs for one drawn example against PyTorch float64 and central differences."""
     arrays, params = spec.draw(data)
     forward = apply(spec.op, *[Tensor(a) for a in arrays], **params).data
     upstream = data.draw(values(forward.shape, -2.0, 2.0))

@@ -9,6 +9,7 @@ from gradwork.ops.registry import Notation, Op, Partial, register, unbroadcast
 # ---------------------------------------------------------------- elementwise
 
 register(Op(
+    kind="arithmetic",
     name="add",
     forward=lambda bk, a, b: a + b,
     partials=(
@@ -23,6 +24,7 @@ register(Op(
 ))
 
 register(Op(
+    kind="arithmetic",
     name="sub",
     forward=lambda bk, a, b: a - b,
     partials=(
@@ -37,6 +39,7 @@ register(Op(
 ))
 
 register(Op(
+    kind="arithmetic",
     name="mul",
     forward=lambda bk, a, b: a * b,
     partials=(
@@ -51,6 +54,7 @@ register(Op(
 ))
 
 register(Op(
+    kind="arithmetic",
     name="div",
     forward=lambda bk, a, b: a / b,
     partials=(
@@ -65,6 +69,7 @@ register(Op(
 ))
 
 register(Op(
+    kind="arithmetic",
     name="neg",
     forward=lambda bk, x: -x,
     partials=(Partial("x", lambda bk, g, out, x: -g, "-1", "-1"),),
@@ -85,6 +90,7 @@ def _pow_wrt_exponent(bk, g, out, x, p):
 
 
 register(Op(
+    kind="arithmetic",
     name="pow",
     forward=lambda bk, x, p: bk.power(x, p),
     partials=(
@@ -127,6 +133,7 @@ def _matmul_wrt_b(bk, g, out, a, b):
 
 
 register(Op(
+    kind="arithmetic",
     name="matmul",
     forward=lambda bk, a, b: a @ b,
     partials=(
@@ -162,6 +169,7 @@ def _linear_wrt_b(bk, g, out, x, w, b):
 
 
 register(Op(
+    kind="arithmetic",
     name="linear",
     forward=_linear_forward,
     partials=(

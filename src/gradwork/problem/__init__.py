@@ -5,7 +5,12 @@
 """
 
 from gradwork.problem.errors import ProblemError
+from gradwork.problem.marking import MarkingPolicy
+from gradwork.problem.names import Names
+from gradwork.problem.quantities import NodeRef, Quantity
 from gradwork.problem.solution import LayerInfo, OptimizerInfo, Solution
 from gradwork.problem.solve import Problem, load, solve
+from gradwork.problem.tolerance import Tolerance
 
-__all__ = ["LayerInfo", "OptimizerInfo", "Problem", "ProblemError", "Solution", "load", "solve"]
+__all__ = ["LayerInfo", "MarkingPolicy", "Names", "NodeRef", "OptimizerInfo", "Problem", "ProblemError", "Quantity",
+           "Solution", "Tolerance", "load", "solve"]

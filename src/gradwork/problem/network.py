@@ -22,6 +22,7 @@ from gradwork.nn import LOSSES, Dense
 from gradwork.nn import activation as named_activation
 from gradwork.nn import loss as named_loss
 from gradwork.nn.activations import ACTIVATIONS, ALIASES
+from gradwork.ops import OPS
 from gradwork.problem.expressions import EvaluationContext, Expression, ExpressionError, parse_expression
 from gradwork.problem.numbers import NumberError, is_number, shape_of, scalar, to_array
 from gradwork.problem.schema import NetworkSpec
@@ -29,7 +30,6 @@ from gradwork.problem.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
 WeightForm = Literal["matrix", "transposed", "flat", "scalar"]
-_ACTIVATION_OPTIONS = {"leaky_relu": ("alpha",), "elu": ("alpha",)}
 _LAYER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
@@ -179,7 +179,7 @@ def _plan_activation(document: Document, path: DataPath, value: Any) -> tuple[st
         if not isinstance(name, str):
             raise document.error(name_path, "the activation name must be text", "a name such as relu")
         canonical = _canonical_activation(document, name_path, name)
-        allowed = _ACTIVATION_OPTIONS.get(canonical, ())
+        allowed = tuple(o.name for o in OPS[canonical].options) if canonical in OPS else ()
         for key, option in value.items():
             if key == "name":
                 continue

@@ -56,6 +56,15 @@ class LayerSpec(_Spec):
     activation: Any = "identity"  # a name, {name: leaky_relu, alpha: 0.01}, or a formula in x
 
 
+class MarkingSpec(_Spec):
+    """``marking:``: the teacher's policy (checked further in ``policy.py``)."""
+
+    tolerance: Any = None  # {sigfigs: d} | {digits: d} | {rtol: r, atol: a}
+    points: dict[str, Any] = Field(default_factory=dict)
+    carried_forward: Number = 1
+    missing: Number = 0
+
+
 class _Common(_Spec):
     title: Text | None = None
     description: Text | None = None
@@ -64,6 +73,9 @@ class _Common(_Spec):
     steps: int | None = Field(default=None, ge=1)
     frozen: list[Text] = Field(default_factory=list)
     relu_grad_at_zero: Number = 0
+    names: dict[str, Text] = Field(default_factory=dict)  # the problem's own symbols, see names.py
+    ask: list[Text] = Field(default_factory=list)  # asked quantities, see quantities.py
+    marking: MarkingSpec | None = None
 
 
 class NetworkSpec(_Common):
@@ -154,7 +166,8 @@ def _describe(path: DataPath) -> str:
 def _fields_at(model: type, loc: tuple[Any, ...]) -> list[str]:
     """The keys allowed in the mapping at ``loc`` (for 'did you mean')."""
     keys = tuple(part for part in loc if isinstance(part, str))
-    nested = {(): model, ("optimizer",): OptimizerSpec, ("layers",): LayerSpec}.get(keys)
+    nested = {(): model, ("optimizer",): OptimizerSpec, ("layers",): LayerSpec,
+              ("marking",): MarkingSpec}.get(keys)
     return list(nested.model_fields) if nested is not None else []
 
 

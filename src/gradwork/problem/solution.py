@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gradwork.problem.marking import MarkingPolicy
+from gradwork.problem.names import Names
+from gradwork.problem.quantities import Quantity
 from gradwork.tensor import Tensor
 
 Mode = Literal["float", "exact", "symbolic"]
@@ -78,3 +81,6 @@ class Solution:
     upstream: Tensor | None = None  # the given dL/dOutput for a vector output
     source: str | None = None  # the problem file's path, for messages
     formulas: dict[str, str] = field(default_factory=dict)  # graph form: node name -> expression text
+    names: Names = field(default_factory=Names)  # the problem's own symbols (``names:``)
+    ask: tuple[Quantity, ...] = ()  # the asked quantities in order (``ask:``); empty: nothing asked
+    marking: MarkingPolicy = field(default_factory=MarkingPolicy)  # the teacher's policy (``marking:``)

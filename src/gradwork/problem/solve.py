@@ -12,10 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gradwork.backends import Backend, BackendError, get_backend
 from gradwork.problem.graph import GraphPlan, build_graph, graph_inputs, graph_parameters, plan_graph, upstream_tensor
 from gradwork.problem.network import NetworkPlan, build_network, network_parameters, plan_network
+from gradwork.problem.marking import MarkingPolicy
+from gradwork.problem.names import Names
 from gradwork.problem.numbers import NumberError, jsonify, scalar
+from gradwork.problem.policy import Policy, catalogue, check_indices, plan_policy
+from gradwork.problem.quantities import Quantity
 from gradwork.problem.schema import GraphSpec, Mode, NetworkSpec, validate
 from gradwork.problem.solution import LayerInfo, Solution
 from gradwork.problem.sources import DataPath, Document, read
@@ -29,11 +35,27 @@ class Problem:
     """A checked problem file, ready to be solved in any mode."""
 
     def __init__(self, document: Document, spec: NetworkSpec | GraphSpec, plan: NetworkPlan | GraphPlan,
-                 training: TrainingPlan) -> None:
+                 training: TrainingPlan, policy: Policy | None = None) -> None:
         self.document = document
         self.spec = spec
         self.plan = plan
         self.training = training
+        self.policy = policy or Policy(Names(), (), MarkingPolicy())
+
+    @property
+    def names(self) -> Names:
+        """The problem's own symbols (``names:``); empty when the file has none."""
+        return self.policy.names
+
+    @property
+    def ask(self) -> tuple[Quantity, ...]:
+        """The asked quantities in order (``ask:``); empty when nothing is asked."""
+        return self.policy.ask
+
+    @property
+    def marking(self) -> MarkingPolicy:
+        """The teacher's marking policy (``marking:``), before any command-line override."""
+        return self.policy.marking
 
     @property
     def form(self) -> str:
@@ -82,7 +104,8 @@ def load(source: str | Path | Document, *, format: str | None = None) -> Problem
     else:
         plan = plan_graph(document, spec)
     training = plan_training(document, spec, plan.parameter_names)
-    return Problem(document, spec, plan, training)
+    policy = plan_policy(document, spec, catalogue(spec, plan, training.steps > 0))
+    return Problem(document, spec, plan, training, policy)
 
 
 def solve(problem: Problem | str | Path, mode: Mode | None = None) -> Solution:
@@ -104,8 +127,14 @@ def solve(problem: Problem | str | Path, mode: Mode | None = None) -> Solution:
     except NumberError as error:
         raise document.error(("relu_grad_at_zero",), error.message, error.expected) from None
     if isinstance(problem.plan, NetworkPlan):
-        return _solve_network(problem, problem.plan, backend, relu_at_zero)
-    return _solve_graph(problem, problem.plan, backend, relu_at_zero)
+        solution = _solve_network(problem, problem.plan, backend, relu_at_zero)
+    else:
+        solution = _solve_graph(problem, problem.plan, backend, relu_at_zero)
+    shapes = {section: {name: np.shape(value) for name, value in getattr(solution, section).items()}
+              for section in ("values", "gradients", "updated")}
+    check_indices(document, problem.policy, shapes)
+    solution.names, solution.ask, solution.marking = problem.names, problem.ask, problem.marking
+    return solution
 
 
 def _backward(document: Document, path: DataPath, tensor: Tensor, grad: Tensor | None = None) -> None:
