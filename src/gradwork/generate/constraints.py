@@ -48,12 +48,17 @@ def ordered(names: tuple[str, ...]) -> list[str]:
 
 
 # ---------------------------------------------------------------- on the numbers as written
-_STATED = ("input", "inputs", "target", "params", "layers", "upstream")  # where the exercise's numbers are
+_STATED = ("input", "inputs", "target", "params", "upstream")  # where the exercise's numbers are (and layers')
 
 
-@constraint("nice", "every number of the inputs, target and parameters has at most one decimal")
+@constraint("nice", "every number of the inputs, target, weights and biases has at most one decimal")
 def nice(candidate: Candidate) -> bool:
-    return all(_one_decimal(number) for key in _STATED for number in _numbers(candidate.data.get(key)))
+    data = candidate.data
+    stated = [data.get(key) for key in _STATED]
+    layers = data.get("layers")
+    if isinstance(layers, list):  # weights and biases; not an activation's options (leaky ReLU's alpha 0.01)
+        stated += [layer.get(part) for layer in layers if isinstance(layer, dict) for part in ("weights", "bias")]
+    return all(_one_decimal(number) for value in stated for number in _numbers(value))
 
 
 def _numbers(value: Any) -> Iterator[Any]:

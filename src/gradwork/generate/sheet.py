@@ -95,7 +95,10 @@ def _stamp(text: str, variant: Variant, format: str) -> str:
     line = variant.origin
     if format == "latex":
         return f"% {line}\n{text}"
-    if format == "html":
+    if format == "html":  # after the doctype, which must come first
+        head, newline, rest = text.partition("\n")
+        if head.lower().startswith("<!doctype"):
+            return f"{head}\n<!-- {line} -->\n{rest}"
         return f"<!-- {line} -->\n{text}"
     if format == "markdown":
         return f"<!-- {line} -->\n\n{text.rstrip()}\n\n*{line}*\n"
