@@ -251,7 +251,7 @@ class LatexPrinter(Printer):
 
     def _print_Array(self, array: m.Array) -> str:
         if not array_is_matrix(array):
-            body = r" \\ ".join(self.print(e) for e in array.rows)
+            body = (" & " if array.row else r" \\ ").join(self.print(e) for e in array.rows)
         else:
             body = r" \\ ".join(" & ".join(self._cell(c) for c in row) for row in array.rows)
         return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"

@@ -67,7 +67,8 @@ class TextPrinter(Printer):
 
     def _print_Array(self, array: m.Array) -> str:
         if not array_is_matrix(array):
-            return "(" + ", ".join(self.print(e) for e in array.rows) + ")"
+            inside = ", ".join(self.print(e) for e in array.rows)
+            return f"[{inside}]" if array.row else f"({inside})"  # a row is a 1 × n matrix; a column a tuple
         return self._rows(array.rows)
 
     def _rows(self, rows: Any) -> str:
