@@ -14,7 +14,7 @@ import numpy as np
 
 from gradwork.explain import backward
 from gradwork.explain.graph import NamedGraph, element, value_expr
-from gradwork.explain.layerwise import weight_index
+from gradwork.explain.layerwise import asked, weight_index
 from gradwork.explain.math import (
     Array, Call, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, as_rows, substitute,
 )
@@ -354,7 +354,9 @@ def _summary(solution: Solution, graph: NamedGraph) -> Section:
         if graph.name(tensor) != name:
             continue
         symbol = graph.symbols.get(name, Symbol(name, one_based=False))
-        grad = value_expr(tensor.grad) if tensor.grad is not None and name != "loss" else "—"
+        shown = name != "loss" and not (solution.form == "network" and name in ("input", "target")
+                                         and not asked(solution, name))  # ∂L/∂x only when asked
+        grad = value_expr(tensor.grad) if tensor.grad is not None and shown else "—"
         row = (symbol, value_expr(tensor.data), grad)
         if updates:
             row += (_updated_value(solution, name, tensor) if name in solution.parameters else "—",)

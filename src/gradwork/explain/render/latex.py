@@ -345,7 +345,7 @@ class MathDocument(Renderer):
         return self.chain(self.compute_sides(step))
 
     def factor_math(self, step: s.Factor) -> str:
-        sides = [step.derivative] + ([step.formula] if step.formula is not None else []) + [step.value]
+        sides = step.sides()
         return self.math(m.Label(step.label)) + r"\quad " + self.chain(sides)
 
     def chain_math(self, step: s.ChainProduct) -> str:

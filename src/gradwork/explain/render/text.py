@@ -338,7 +338,7 @@ class TextRenderer(Renderer):
         return lines + self._note(step.note)
 
     def _render_Factor(self, step: s.Factor) -> list[Any]:
-        sides = [step.derivative] + ([step.formula] if step.formula is not None else []) + [step.value]
+        sides = step.sides()
         label = self._p(m.Label(step.label))
         return [self._chain(sides, lead=[(label, "label"), (" ", "plain")])]
 
