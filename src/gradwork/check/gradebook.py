@@ -42,18 +42,29 @@ class Gradebook:
         for student in self.students:
             report = self.reports.get(student)
             if report is None:
-                writer.writerow([student, "", "", *([""] * len(self.keys)), self.errors[student]])
+                writer.writerow([_cell(student), "", "", *([""] * len(self.keys)), _cell(self.errors[student])])
                 continue
             verdicts = {item.key: item.status + (f" ({' '.join(item.diagnosis)})" if item.diagnosis else "")
                         for item in report.items}
-            writer.writerow([student, report.correct, report.total, *(verdicts.get(k, "") for k in self.keys), ""])
+            writer.writerow([_cell(student), report.correct, report.total, *(verdicts.get(k, "") for k in self.keys),
+                             ""])
         return buffer.getvalue()
 
 
+def _cell(text: str) -> str:
+    """A text cell a spreadsheet will not run: a leading = + - @ (a file name such as `=cmd|...`) is quoted."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def answers_files(folder: str | Path) -> list[Path]:
-    """The answers files in ``folder`` (YAML, TOML, JSON), sorted by name; hidden files skipped."""
+    """The answers files in ``folder`` (YAML, TOML, JSON), sorted by name; hidden files skipped.
+
+    A symbolic link is followed only to a file inside the folder: a class folder never reads elsewhere.
+    """
+    root = Path(folder).resolve()
     return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith("."))
+                  if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith(".")
+                  and (not p.is_symlink() or p.resolve().parent == root))
 
 
 def mark_class(solution: Solution, answers: Sequence[Answers], tolerance: Tolerance | None = None,
@@ -69,7 +80,15 @@ def mark_class(solution: Solution, answers: Sequence[Answers], tolerance: Tolera
         except AnswersError as error:
             failed[student_answers.student] = str(error)
     keys = _union_of_keys(readable)
-    reports = {a.student: marker.mark(_with_blanks(a, keys), tolerance) for a in readable}
+    reports = {}
+    for student_answers in readable:
+        try:
+            reports[student_answers.student] = marker.mark(_with_blanks(student_answers, keys), tolerance)
+        except AnswersError as error:
+            failed[student_answers.student] = str(error)
+        except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
+            failed[student_answers.student] = (f"{student_answers.source}: internal error while marking "
+                                               f"({type(error).__name__}: {error}; please report)")
     ordered = [key for key in _order(marker, keys, reports)]
     return Gradebook(tuple(ordered), reports, failed)
 
@@ -87,6 +106,8 @@ def mark_files(solution: Solution, paths: Iterable[str | Path], tolerance: Toler
             read.append(read_answers(path))
         except AnswersError as error:
             errors[Path(path).stem] = str(error)
+        except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
+            errors[Path(path).stem] = f"{path}: internal error while reading ({type(error).__name__}: {error}; please report)"
     return mark_class(solution, read, tolerance, errors)
 
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from gradwork.check.compare import Tolerance
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
-from gradwork.ops.registry import unbroadcast
+from gradwork.ops.registry import ops_of_kind, unbroadcast
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
 
@@ -157,7 +157,6 @@ def relu_at_zero(graph: Graph) -> Iterator[Variant]:
                                              vjp(bk, g, out, x, **{**p, "at_zero": value})}))
 
 
-_ACTIVATION_OPS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu")
 
 
 @mistake("activation_derivative",
@@ -166,7 +165,7 @@ _ACTIVATION_OPS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "
 def activation_derivative(graph: Graph) -> Iterator[Variant]:
     activations = {graph.names[layer.a] for layer in graph.solution.layers
                    if layer.a != layer.z and layer.a in graph.names}
-    activations |= set(_made_by(graph, *_ACTIVATION_OPS))
+    activations |= set(_made_by(graph, *(op.name for op in ops_of_kind("activation") if op.elementwise)))
     for i in sorted(activations):
         op = graph.nodes[i].op
         if op is None or not op.elementwise:

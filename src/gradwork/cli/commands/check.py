@@ -10,7 +10,7 @@ import typer
 
 from gradwork.cli import app
 from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail
-from gradwork.cli.output import write_output
+from gradwork.cli.output import guard_output, write_output
 
 GRADEBOOK = "gradebook.csv"
 
@@ -23,7 +23,7 @@ def check(
     output: Optional[Path] = typer.Option(
         None, "-o", "--output",
         help=f"Write the report to FILE; for a folder, the CSV gradebook (default: FOLDER/{GRADEBOOK})."),
-    force: bool = typer.Option(False, "--force", help=f"Replace an existing FOLDER/{GRADEBOOK}."),
+    force: bool = typer.Option(False, "--force", help=f"Replace an existing -o FILE or FOLDER/{GRADEBOOK}."),
 ) -> None:
     """Mark answers: tolerances, credit for errors carried forward, named mistakes. Exit 0 all correct, 1 not."""
     if format not in ("text", "json", "markdown"):
@@ -39,8 +39,10 @@ def check(
     except ProblemError as error:
         fail(str(error))
     if answers != "-" and Path(answers).is_dir():
-        _check_folder(solution, Path(answers), format, output, force)
+        _check_folder(solution, Path(answers), format, output, force, problem)
         return
+    if output is not None:
+        guard_output(output, [problem, answers], force)
     try:
         report = mark(solution, read_answers(answers))
     except AnswersError as error:
@@ -59,7 +61,7 @@ def _render(report, format: str, output: Optional[Path]) -> str:
     return render_text(report, color=output is None and sys.stdout.isatty())
 
 
-def _check_folder(solution, folder: Path, format: str, output: Optional[Path], force: bool) -> None:
+def _check_folder(solution, folder: Path, format: str, output: Optional[Path], force: bool, problem: str) -> None:
     import json
 
     from gradwork.check.gradebook import answers_files, mark_files
@@ -71,6 +73,7 @@ def _check_folder(solution, folder: Path, format: str, output: Optional[Path], f
     target = output or folder / GRADEBOOK
     if output is None and target.exists() and not force:
         fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
+    guard_output(target, [problem, *files], force)
     gradebook = mark_files(solution, files)
     write_output(gradebook.to_csv(), target)
     for student in gradebook.students:

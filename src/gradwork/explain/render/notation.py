@@ -9,9 +9,11 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from gradwork.explain import math as m
+from gradwork.ops import OPS, RegistryTable
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_NEG, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_SUM
 
 
@@ -126,31 +128,18 @@ GREEK_LATEX = {char: "\\" + name for name, char in GREEK.items() if name not in 
 GREEK_LATEX["φ"] = r"\varphi"
 GREEK_LATEX["ϕ"] = r"\phi"
 
-# Function names as students write them: (text, LaTeX).
-FUNCTIONS: dict[str, tuple[str, str]] = {
-    "sigmoid": ("σ", r"\sigma"),
-    "relu": ("ReLU", r"\operatorname{ReLU}"),
-    "leaky_relu": ("LeakyReLU", r"\operatorname{LeakyReLU}"),
-    "elu": ("ELU", r"\operatorname{ELU}"),
-    "gelu": ("GELU", r"\operatorname{GELU}"),
-    "softplus": ("softplus", r"\operatorname{softplus}"),
-    "softmax": ("softmax", r"\operatorname{softmax}"),
-    "log_softmax": ("ln softmax", r"\ln\operatorname{softmax}"),
-    "log": ("ln", r"\ln"),
+# Function names as students write them: (text, LaTeX): each registered op's `display`, and a few that are no op.
+_NOT_OPS: dict[str, tuple[str, str]] = {
     "ln": ("ln", r"\ln"),
-    "exp": ("exp", r"\exp"),
-    "tanh": ("tanh", r"\tanh"),
     "sin": ("sin", r"\sin"),
     "cos": ("cos", r"\cos"),
-    "max": ("max", r"\max"),
-    "min": ("min", r"\min"),
-    "sum": ("Σ", r"\sum"),
-    "mean": ("mean", r"\operatorname{mean}"),
     "sign": ("sign", r"\operatorname{sign}"),
     "identity": ("id", r"\operatorname{id}"),
     "linear": ("id", r"\operatorname{id}"),
     "diag": ("diag", r"\operatorname{diag}"),
 }
+FUNCTIONS: Mapping[str, tuple[str, str]] = RegistryTable(
+    lambda: {**{op.name: op.display for op in OPS.values() if op.display is not None}, **_NOT_OPS})
 
 PRIMES = ("'", "′")
 
