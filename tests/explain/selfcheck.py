@@ -344,8 +344,11 @@ def _parse_template(template: str) -> tuple[Any, tuple[str, ...]]:
     names = tuple(dict.fromkeys(re.findall(r"\$(\w+)", template)))
     text = re.sub(r"\$(\w+)", lambda match: f"_{match.group(1)}_", template)
     text = re.sub(r"\|([^|]*)\|", r"Abs(\1)", text)
+    # An Iverson bracket [a ≥ b] is 1 where the condition holds, else 0.
+    text = text.replace("≥", ">=").replace("≤", "<=")
+    text = re.sub(r"\[([^\[\]]*?(?:>=|<=|==|>|<)[^\[\]]*)\]", r"Piecewise((1, \1), (0, True))", text)
     local = {f"_{n}_": sympy.Symbol(f"_{n}_") for n in names}
-    local.update(log=sympy.log, exp=sympy.exp, sqrt=sympy.sqrt, sign=sympy.sign, Abs=sympy.Abs,
+    local.update(Piecewise=sympy.Piecewise, log=sympy.log, exp=sympy.exp, sqrt=sympy.sqrt, sign=sympy.sign, Abs=sympy.Abs,
                  sigmoid=sympy.Lambda(sympy.Symbol("u"), 1 / (1 + sympy.exp(-sympy.Symbol("u")))),
                  n=sympy.Symbol("_n_"))
     if "n" in re.sub(r"\$\w+|log|sign|softmax|sqrt", "", template) and "n" not in names:
@@ -478,7 +481,6 @@ SPECIAL = {
     ("cross_entropy", "term"): _ce_term, ("cross_entropy", "partial"): _ce_partial,
     ("softmax", "partial"): _softmax_partial,
     **{(k, "notation"): _reduction(k) for k in ("sum", "mean", "max", "min")},
-    ("max", "partial"): _relu_partial, ("min", "partial"): _relu_partial, ("relu", "partial"): _relu_partial,
     ("leaky_relu", "partial"): _relu_partial, ("elu", "partial"): _relu_partial,
     ("matmul", "notation"): _matmul_notation,
     ("matmul", "partial"): _matmul_partial,

@@ -148,8 +148,8 @@ def _forward(solution: Solution, graph: NamedGraph) -> Section:
     layer_of_z = {layer.z: layer for layer in solution.layers}
     layer_of_a = {layer.a: layer for layer in solution.layers}
     for name, tensor in solution.nodes.items():
-        if tensor.op is None or name == "loss" or graph.name(tensor) != name:
-            continue
+        if tensor.op is None or name == "loss" or graph.name(tensor) != name or tensor is solution.loss:
+            continue  # the loss gets its own section: printed once
         symbol = graph.symbols.get(name)
         if symbol is None:
             continue
@@ -237,7 +237,8 @@ def _loss(solution: Solution, graph: NamedGraph) -> Section:
     if any(node.op is not None and node.op.name in ("log", "bce", "cross_entropy", "log_softmax")
            for node in graph.order):
         note = "Logs are natural logs (ln)."
-    steps.append(Compute("loss", "loss", Symbol("L"), formula, substituted, value_expr(loss.data), note))
+    steps.append(Compute(graph.name(loss) or "loss", "loss", graph.loss_symbol, formula, substituted,
+                         value_expr(loss.data), note))
     return Section("Loss", "loss", tuple(steps))
 
 
