@@ -87,7 +87,9 @@ def test_values_and_gradients_appear_as_the_steps_reach_them(seed002_solved):
     backward = [n for n, stop in enumerate(stops) if stop.phase == "backward"]
     assert plan[dom["loss"]][1] == backward[0] == 6
     assert plan[dom["output.W"]][1] == 6 and plan[dom["hidden.W"]][1] == 8
-    assert plan[dom["input"]][1] == backward[-1]
+    # x: at its own stop when explain derives ∂L/∂x, else once the node it feeds (x W⁽¹⁾) has its gradient.
+    named_x = [n for n, stop in enumerate(stops) if "input" in stop.nodes and stop.phase == "backward"]
+    assert plan[dom["input"]][1] == (named_x[0] if named_x else plan[dom["matmul#1"]][1])
     # At the last stop everything is shown.
     assert all(value_at <= last and (grad_at is None or grad_at <= last) for value_at, grad_at in plan.values())
 
@@ -98,7 +100,7 @@ def test_the_svg_carries_the_plan_and_marks_values_and_gradients(seed002_solved,
     assert len(nodes) == 13
     assert page.count('class="gw-grad"') >= 12 and page.count('class="gw-value"') >= 13
     stops = STOP.findall(page)
-    assert len(stops) == 15
+    assert len(stops) == len(group_steps(seed002_solved.page_steps("chain"))) <= 20
     graph = build_graph(seed002_solved.solution)
     assert stops[1] == (f"{graph['hidden.z'].dom_id} {graph['matmul#1'].dom_id}", "forward")
 
@@ -144,7 +146,8 @@ def test_without_graphviz_the_page_raises_or_notes_it(seed002_solved, no_graphvi
     with pytest.raises(GraphvizNotFoundError):
         build_page(seed002_solved.solution, steps)
     page = build_page(seed002_solved.solution, steps, missing_graphviz="note")
-    assert "apt-get install graphviz" in page and "<svg" not in page and page.count('class="gw-step"') == 15
+    assert "apt-get install graphviz" in page and "<svg" not in page
+    assert page.count('class="gw-step"') == len(group_steps(steps)) <= 20
 
 
 def test_save_picks_the_format_from_the_suffix(seed002_solved, tmp_path, graphviz_installed):
