@@ -118,6 +118,16 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
     return apply("min", x, axis=axis, keepdims=keepdims)
 
 
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max(a, b), the max gate; on a tie the gradient goes to ``a``."""
+    return apply("maximum", a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min(a, b); on a tie the gradient goes to ``a``."""
+    return apply("minimum", a, b)
+
+
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return apply("concatenate", *tensors, axis=axis)
 

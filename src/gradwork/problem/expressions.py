@@ -11,7 +11,8 @@ whitelist; nothing is ever passed to ``eval``. Allowed:
 * the functions in :data:`FUNCTIONS` (exp, log, sqrt, abs, sum, mean, max,
   min, sigmoid, tanh, relu, leaky_relu(x, alpha), softmax, matmul, ...): every
   registered elementwise function and activation (options from the op), the
-  losses, and a few specials.
+  losses, and a few specials; ``max(x)``/``min(x)`` reduce (axis as a keyword),
+  ``max(a, b)``/``min(a, b)`` of two operands are the elementwise gates.
 
 Anything else (attribute access other than ``.T``, calls of other functions,
 lambdas, comprehensions, comparisons, strings, names starting with ``_``) is
@@ -97,6 +98,21 @@ def _functions() -> dict[str, Function]:
 
 
 FUNCTIONS: Mapping[str, Function] = RegistryTable(_functions)
+
+# max/min of two operands are the elementwise gates (max(z, w)); of one operand they reduce (max(x)).
+_PAIRWISE: dict[str, Function] = {
+    "max": Function("max", 2, (), lambda a, b, context: F.maximum(a, b)),
+    "min": Function("min", 2, (), lambda a, b, context: F.minimum(a, b)),
+}
+
+
+def _function(node: ast.Call) -> Function | None:
+    """The function a (checked) call names: max(a, b) of two positional operands is the gate."""
+    name = node.func.id  # type: ignore[attr-defined]
+    if name in _PAIRWISE and len(node.args) == 2 and not node.keywords:
+        return _PAIRWISE[name]
+    return FUNCTIONS.get(name)
+
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 
@@ -196,7 +212,8 @@ class Expression:
             value = self._eval(node.value, env, context)
             return self._guard(node, lambda: value[_index(node.slice)])
         if isinstance(node, ast.Call):
-            function = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
+            function = _function(node)
+            assert function is not None  # the checker refused unknown functions
             tensors = [self._eval(arg, env, context) for arg in node.args[: function.tensors]]
             options = self._options(node, function, context)
             return self._guard(node, lambda: function.call(*tensors, context, **options))
@@ -408,7 +425,7 @@ class _Checker:
         name = node.func.id
         if name.startswith("_"):
             raise self.refuse(node.func, f"the name {name!r} is not allowed (names may not start with an underscore)")
-        function = FUNCTIONS.get(name)
+        function = _function(node)
         if function is None:
             raise self.refuse(node.func, f"unknown function {name!r}", f"one of: {function_list()}")
         for arg in node.args:
@@ -446,9 +463,11 @@ class _Checker:
 
 
 def _signature(function: Function) -> str:
-    tensor_names = ["x"] if function.tensors == 1 else ["a", "b"] if function.name == "matmul" else ["y", "t"]
+    tensor_names = ["x"] if function.tensors == 1 else ["a", "b"] if function.name in ("matmul", "max", "min") \
+        else ["y", "t"]
     options = [f"{name}={default}" for name, default in function.options]
-    return f"{function.name}({', '.join(tensor_names[: function.tensors] + options)})"
+    signature = f"{function.name}({', '.join(tensor_names[: function.tensors] + options)})"
+    return f"{signature} or {function.name}(a, b)" if function.name in _PAIRWISE and function.tensors == 1 else signature
 
 
 def _describe_constant(value: Any) -> str:
