@@ -84,13 +84,16 @@ class Problem:
         return f"Problem({self.title!r}, form={self.form!r}, source={self.source!r})"
 
 
-def load(source: str | Path, *, format: str | None = None) -> Problem:  # noqa: A002
-    """Read and check a problem: a path, ``"-"`` for stdin, or the problem text itself.
+def load(source: str | Path | Document, *, format: str | None = None) -> Problem:  # noqa: A002
+    """Read and check a problem: a path, ``"-"`` for stdin, the problem text itself, or a read Document.
+
+    A :class:`Document` is checked as it is (``gradwork.generate`` passes a template's
+    positions with a variant's numbers, so errors point into the template).
 
     Raises :class:`~gradwork.problem.errors.ProblemError` (``FILE:LINE:COL:
     message (expected ...)``) for anything wrong with the file.
     """
-    document = read(source, format)
+    document = source if isinstance(source, Document) else read(source, format)
     spec = validate(document)
     plan: NetworkPlan | GraphPlan
     if isinstance(spec, NetworkSpec):
