@@ -681,9 +681,13 @@ def parse_formula(answers: Answers, answer: Answer, text: str) -> Any:
             return functions[node.func.id](build(node.args[0]))
         raise ValueError(ast.dump(node)[:40])
 
+    from gradwork.problem.expressions import ExpressionError, bounded_formula
+
     try:
-        return build(ast.parse(text.replace("^", "**"), mode="eval"))
-    except (SyntaxError, ValueError, TypeError, ZeroDivisionError):
+        return build(bounded_formula(text))  # length, operators and powers within gradwork.problem.limits
+    except ExpressionError as error:
+        raise answers.error(answer, f"cannot read the formula: {error.message}", error.expected) from None
+    except (SyntaxError, ValueError, TypeError, ZeroDivisionError, RecursionError):
         raise answers.error(answer, f"cannot read the formula {text!r}",
                             "Python syntax with + - * / ** and exp, log, sqrt, tanh") from None
 
