@@ -163,6 +163,10 @@ class Binder:
             binding = self._by_letter(symbol, bindings)
             if binding is not None:
                 bindings.by_symbol[symbol] = binding
+        for symbol in sorted(everything - set(bindings.by_symbol)):
+            binding = self._element(symbol, bindings)
+            if binding is not None:
+                bindings.by_symbol[symbol] = binding
         for _ in range(2):  # a = b where one side is bound
             for left, right in aliases:
                 for a, b in ((left, right), (right, left)):
@@ -208,6 +212,10 @@ class Binder:
         base, primes, sub, sup = base_and_parts(symbol)
         if primes:
             return None
+        if len(base) == 1 and role in ("act", "input", "pre"):  # O and o, H and h: one quantity in two cases
+            other = bindings.get(base.swapcase() + symbol[1:])
+            if other is not None and other.quantity is not None:
+                return Binding(symbol, other.quantity, True, f"{symbol} is {base.swapcase()} written in the other case")
         if role == "loss" and (base in LOSS_LETTERS or sub) and any(q.section == "loss" for q in self.quantities):
             return Binding(symbol, "loss", True, f"{base} is the usual letter for the loss")
         has_target = any(q.name == "target" for q in self.quantities)
@@ -224,11 +232,46 @@ class Binder:
             k = int(sub)
             if 1 <= k <= size and size > 1:
                 return Binding(symbol, f"input[{k - 1}]", True, f"{symbol} read as input {k} (counted from 1)")
+        if role == "input" and not sub and not sup and any(q.name == "input" for q in self.quantities):
+            return Binding(symbol, "input", True, f"{base} is the usual letter for the input")
         if base == "a" and sup == "(0)" and sub.isdigit():
             return Binding(symbol, f"input[{int(sub) - 1}]", True, "a^(0) is the input layer")
+        layered = self._by_layer(symbol, role)
+        if layered is not None:
+            return layered
         if role == "act" and base in ("y", "hat(y)") and self._output_node():
             return Binding(symbol, self._output_node(), True, f"{base} is the usual letter for the network's output")
         return None
+
+    def _element(self, symbol: str, bindings: Bindings) -> Binding | None:
+        """``W_2(1,1)``: element (1,1), counted from 1, of what ``W_2`` is bound to."""
+        match = re.fullmatch(r"(.+)\(([\d,]+)\)", symbol)
+        if not match:
+            return None
+        whole = bindings.get(match.group(1))
+        if whole is None or whole.quantity is None or "[" in whole.quantity:
+            return None
+        index = tuple(int(i) - 1 for i in match.group(2).split(","))
+        shape = next((np.shape(q.value) for q in self.quantities if q.node_key == whole.quantity), None)
+        if shape is None or len(shape) != len(index) or not all(0 <= i < n for i, n in zip(index, shape)):
+            return None
+        node = f"{whole.quantity}[{','.join(map(str, index))}]"
+        return Binding(symbol, node, True, f"element ({match.group(2)}) of {match.group(1)} = {whole.quantity}, "
+                                           "counted from 1")
+
+    def _by_layer(self, symbol: str, role: str | None) -> Binding | None:
+        """``W_2``, ``b_1``, ``\\delta_1``: a whole node of layer k (counted from 1), by its subscript."""
+        base, primes, sub, sup = base_and_parts(symbol)
+        if primes or not sub.isdigit() or sup or not self.solution.layers:
+            return None
+        k = int(sub)
+        if not 1 <= k <= len(self.solution.layers):
+            return None
+        layer = self.solution.layers[k - 1]
+        node = {"weight": layer.weight, "bias": layer.bias, "delta": layer.z}.get(role or "")
+        if node is None or (role == "bias" and base != "b"):
+            return None
+        return Binding(symbol, node, True, f"{symbol} read as layer {k}'s {node.split('.')[-1]} (by its subscript)")
 
     def _output_node(self) -> str | None:
         if self.solution.layers:

@@ -93,6 +93,7 @@ def read_work(text: str) -> Work:
         block_end_line = line_of(end)
         current: Chain | None = previous_block_chain if not inline else None
         last_in_block: Chain | None = None
+        dangling = False
         for row_offset, row_text in _rows(content, inline):
             raw = row_text.strip()
             if not raw:
@@ -102,9 +103,9 @@ def read_work(text: str) -> Work:
             for segment in _SEPARATOR.split(raw):
                 segment = _strip_label(normalise_all(segment))
                 pieces = _split_equals(segment)
-                if len(pieces) < 2:
+                if len(pieces) < 2 and not (dangling and current is not None and segment.strip()):
                     continue
-                continuing = not pieces[0].strip() and current is not None
+                continuing = (not pieces[0].strip() or dangling) and current is not None
                 if continuing:
                     chain = current
                     pieces = pieces[1:]
@@ -113,6 +114,9 @@ def read_work(text: str) -> Work:
                     chains.append(chain)
                     if not pieces[0].strip():
                         pieces = pieces[1:]
+                dangling = not pieces[-1].strip()  # a row ending in "=" goes on in the next row
+                if dangling:
+                    pieces = pieces[:-1]
                 for piece in pieces:
                     chain.sides.append(_side(piece, line))  # type: ignore[union-attr]
                     chain.rows.append(row)  # type: ignore[union-attr]

@@ -314,7 +314,30 @@ class _Parser:
             name += "^" + superscript
         if self.at("(") and (base in FUNCTION_LIKE or primes):
             raise Unreadable(f"the function {name}(...)")
+        element = self._element_index()
+        if element:
+            name += element
         return Sym(name)
+
+    def _element_index(self) -> str:
+        """``W_2(1,1)``, ``b_1(2)``: an element picked by whole numbers in parentheses (the student's count)."""
+        if not self.at("("):
+            return ""
+        j, parts = self.i + 1, []
+        while j < len(self.tokens) and self.tokens[j].kind == "num" and "." not in self.tokens[j].text:
+            parts.append(self.tokens[j].text)
+            j += 1
+            if j < len(self.tokens) and self.tokens[j].text == ",":
+                j += 1
+                continue
+            break
+        if not parts or j >= len(self.tokens) or self.tokens[j].text != ")" or (
+                len(parts) == 1 and (self.i + 2 >= len(self.tokens) or j != self.i + 2)):
+            return ""
+        if len(parts) == 1 and j + 1 < len(self.tokens) and self.tokens[j + 1].text in ("(", "\\cdot"):
+            return ""
+        self.i = j + 1
+        return "(" + ",".join(parts) + ")"
 
     def _label_superscript(self) -> bool:
         """``^{(2)}`` or ``^(2)``: a layer label, not a power."""

@@ -106,9 +106,7 @@ class WorkMarker:
         report, scored, missing = self._check(infos, source)
         self._attach_results(infos, report)
         lines = self._lines(work, infos)
-        used = {id(b): b for info in infos for b in [info.binding] if b is not None}
-        listed = sorted({b.symbol: b for b in [*bindings.by_symbol.values(), *used.values()]}.values(),
-                        key=lambda b: b.symbol)
+        listed = sorted(bindings.by_symbol.values(), key=lambda b: b.symbol) + list(bindings.overrides.values())
         return MarkReport(self.solution.title, source, self.tolerance, self.policy, tuple(lines), report,
                           tuple(listed), tuple(missing), tuple(q.key for q in self.solution.ask), tuple(scored))
 
@@ -280,6 +278,9 @@ class WorkMarker:
             except (Unbound, ValueError, TypeError, ArithmeticError):
                 return
             if self._fits(info.key, value):
+                if not self.symbolic:  # a formula's value, to more figures than any tolerance asks for
+                    value = np.asarray([float(f"{v:.8g}") for v in np.asarray(value, dtype=float).reshape(-1)]
+                                       ).reshape(np.shape(value))
                 info.result, info.result_value, info.formula_result = formula, value, True
 
     def _fits(self, key: str, value: Any) -> bool:
@@ -443,6 +444,7 @@ class WorkMarker:
                         scored.append(key)
                         missing.append(Missing(key, codes, f"{name} is never updated" + (
                             ": biases are parameters too, b <- b - lr * dL/db" if bias else "")))
+        self._answers = answers
         report = self.marker.mark(Answers(source, tuple(answers)), self.tolerance)
         return report, scored, missing
 
@@ -454,15 +456,22 @@ class WorkMarker:
             item = items[info.key]
             if _same_answer(item.given, info.result_value):
                 verdict = _Verdict(item.status, tuple(item.diagnosis), _result_message(info, item), "result")
-            else:  # the same quantity given again elsewhere: compared directly
-                expected = self._true(info.key)
-                ok = expected is not None and bool(np.all(self.tolerance.passes(
-                    np.asarray(info.result_value).reshape(np.shape(expected)), expected))) if np.asarray(
-                    info.result_value).size == np.asarray(expected).size else False
-                verdict = _Verdict("correct" if ok else "wrong", () if ok else ("value",),
-                                   f"{info.key} = {_number(expected)}" + ("" if ok else f", not {_number(info.result_value)}"),
-                                   "result")
+            else:  # the same quantity given again elsewhere: marked in place of the one chosen, the rest as they are
+                other = self._mark_instead(info, report.answers)
+                if other is None:
+                    continue
+                verdict = _Verdict(other.status, tuple(other.diagnosis), _result_message(info, other), "result")
             info.verdicts.setdefault(info.result, []).append(verdict)
+
+    def _mark_instead(self, info: _ChainInfo, source: str) -> ItemResult | None:
+        value = _json_value(info.result_value)
+        replaced = [Answer(a.section, a.name, a.index, value, a.line, a.column) if a.key == info.key else a
+                    for a in self._answers]
+        try:
+            report = self.marker.mark(Answers(source, tuple(replaced)), self.tolerance)
+        except ValueError:
+            return None
+        return next((item for item in report.items if item.key == info.key), None)
 
     # ------------------------------------------------------------ lines
     def _lines(self, work: Work, infos: list[_ChainInfo]) -> list[LineResult]:
@@ -722,8 +731,12 @@ def _same_answer(given: Any, value: Any) -> bool:
 def _result_message(info: _ChainInfo, item: ItemResult) -> str:
     name = info.binding.symbol if info.binding else info.key
     if item.status == "correct":
-        return f"{name} is {info.key}: correct"
-    return f"{name} is {info.key}: {item.message}"
+        return f"{name} is {info.key}: correct" + (" (your formula, on the problem's numbers)"
+                                                    if info.formula_result else "")
+    message = item.message
+    if info.formula_result:
+        message = message.replace("you wrote", "on the problem's numbers your formula gives", 1)
+    return f"{name} is {info.key}: {message}"
 
 
 def _number(value: Any) -> str:
