@@ -225,7 +225,7 @@ class Binder:
             output = self._output_node()
             if output and any(b.quantity and b.quantity.split("[")[0] == output for b in bindings.by_symbol.values()):
                 return Binding(symbol, "target", True, f"y next to the output {output} written as another symbol")
-        if base in ("eta", "alpha") and any(q.name == "lr" for q in self.quantities):
+        if base in ("eta", "alpha", "gamma") and any(q.name == "lr" for q in self.quantities):
             return Binding(symbol, "lr", True, f"{base} is the usual letter for the learning rate")
         if role == "input" and sub.isdigit():
             size = next((np.asarray(q.value).size for q in self.quantities if q.name == "input" and q.index is None), 0)
@@ -260,10 +260,13 @@ class Binder:
                                            "counted from 1")
 
     def _by_layer(self, symbol: str, role: str | None) -> Binding | None:
-        """``W_2``, ``b_1``, ``\\delta_1``: a whole node of layer k (counted from 1), by its subscript."""
+        """``W_2``, ``b_1``, ``\\delta_1``: a whole node of layer k (counted from 1), by its subscript;
+        ``\\delta_j^{(k)}``, ``w_{ji}^{(k)}``: unit j (and input i) of layer k, by the label."""
         base, primes, sub, sup = base_and_parts(symbol)
-        if primes or not sub.isdigit() or sup or not self.solution.layers:
+        if primes or not sub.isdigit() or not self.solution.layers:
             return None
+        if sup:
+            return self._by_label(symbol, role, sub, sup)
         k = int(sub)
         if not 1 <= k <= len(self.solution.layers):
             return None
@@ -272,6 +275,37 @@ class Binder:
         if node is None or (role == "bias" and base != "b"):
             return None
         return Binding(symbol, node, True, f"{symbol} read as layer {k}'s {node.split('.')[-1]} (by its subscript)")
+
+    def _by_label(self, symbol: str, role: str | None, sub: str, sup: str) -> Binding | None:
+        match = re.fullmatch(r"\((\d+)\)", sup)
+        if not match or not 1 <= int(match.group(1)) <= len(self.solution.layers):
+            return None
+        k = int(match.group(1))
+        layer = self.solution.layers[k - 1]
+        node = {"weight": layer.weight, "delta": layer.z, "pre": layer.z, "act": layer.a}.get(role or "")
+        if node is None:
+            return None
+        shape = next((np.shape(q.value) for q in self.quantities if q.name == node and q.index is None), None)
+        if shape is None:
+            return None
+        digits = [int(d) - 1 for d in sub]
+        if role == "weight":
+            if len(digits) != 2:
+                return None
+            j, i = digits  # w_{ji}: from input i to unit j
+            index = (j, i) if self.solution.convention == "column" else (i, j)
+            if len(shape) == 1:  # one unit's incoming weights
+                index = (i,) if j == 0 else ()
+        else:
+            if len(digits) != 1:
+                return None
+            index = (digits[0],) if len(shape) == 1 else (() if shape == () and digits[0] == 0 else None)  # type: ignore[assignment]
+            if index is None:
+                return None
+        if len(index) != len(shape) or not all(0 <= a < n for a, n in zip(index, shape)):
+            return None
+        key = node + ("[" + ",".join(map(str, index)) + "]" if index else "")
+        return Binding(symbol, key, True, f"{symbol} read as {key} by its label (unit {sub}, layer {k}, from 1)")
 
     def _output_node(self) -> str | None:
         if self.solution.layers:

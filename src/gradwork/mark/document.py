@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from gradwork.mark.latex import Node, Unreadable, parse
-from gradwork.mark.normalise import normalise_all
+from gradwork.mark.normalise import GAMMA_AS_RATE, normalise_all
 
 LAYOUT_ENVIRONMENTS = {"aligned", "align", "align*", "split", "gathered", "gather", "gather*", "array", "eqnarray",
                        "eqnarray*", "equation", "equation*", "alignedat", "flalign", "multline"}
@@ -87,6 +87,7 @@ def read_work(text: str) -> Work:
         return bisect.bisect_right(starts, offset)
 
     chains: list[Chain] = []
+    gamma_is_y = GAMMA_AS_RATE.search(text) is None
     blocks = _math_blocks(text)
     previous_block_chain: Chain | None = None
     for start, end, content, inline in blocks:
@@ -98,10 +99,10 @@ def read_work(text: str) -> Work:
             raw = row_text.strip()
             if not raw:
                 continue
-            line = line_of(start + row_offset)
+            line = line_of(start + row_offset + len(row_text) - len(row_text.lstrip()))
             row = Row(line, block_end_line, raw)
             for segment in _SEPARATOR.split(raw):
-                segment = _strip_label(normalise_all(segment))
+                segment = _strip_label(normalise_all(segment, gamma_is_y))
                 pieces = _split_equals(segment)
                 if len(pieces) < 2 and not (dangling and current is not None and segment.strip()):
                     continue

@@ -80,7 +80,7 @@ FUNCTIONS = {
     "lrelu": "leaky_relu",
 }
 GREEK = {
-    "alpha", "beta", "delta", "Delta", "epsilon", "varepsilon", "eta", "theta", "lambda", "mu", "nu", "xi", "rho",
+    "alpha", "beta", "gamma", "omega", "delta", "Delta", "epsilon", "varepsilon", "eta", "theta", "lambda", "mu", "nu", "xi", "rho",
     "sigma", "tau", "phi", "varphi", "psi", "chi", "zeta", "kappa", "Theta", "Sigma", "Phi", "Lambda", "Omega",
 }
 # Symbols that name a function when followed by "(": sigma(x) is not sigma times x.

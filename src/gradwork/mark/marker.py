@@ -78,6 +78,11 @@ class WorkMarker:
         self.by_key = {(q.section, q.node_key): q for q in self.quantities}
         self.symbolic = solution.mode == "symbolic"
         self.convention = solution.convention or "row"
+        # numbers the problem gives (weights, inputs, target, learning rate) are exact when a student copies them
+        self.exact: frozenset[float] = frozenset(
+            round(float(q.value), 12) for q in self.quantities
+            if q.section == "given" or (q.section == "values" and q.name == "input")
+            if np.asarray(q.value).ndim == 0 and np.asarray(q.value).dtype != object)
 
     # ------------------------------------------------------------ the whole document
     def mark(self, text: str, source: str = "<work>") -> MarkReport:
@@ -150,9 +155,21 @@ class WorkMarker:
                 elif role in ("target", "lr"):
                     info.section = "given"
                 elif role in ("weight", "bias"):
-                    info.section = "updated" if (self_reference or index > backward) else "given"
+                    info.section = "updated" if (self_reference or index > backward or self._steps(info)) else "given"
                 else:
                     info.section = "values"
+
+    def _steps(self, info: _ChainInfo) -> bool:
+        """Does the chain take a step: the learning rate (as a symbol or its number) or a gradient in it?"""
+        lr = self.solution.optimizer.lr if self.solution.parameters else None
+        for side in info.chain.sides[1:]:
+            if side.node is None:
+                continue
+            if has_derivative(side.node) or any(base_and_parts(s)[0] in ("eta", "alpha") for s in symbols(side.node)):
+                return True
+            if lr is not None and any(abs(n.value - float(lr)) < 1e-12 for n in numbers(side.node)):
+                return True
+        return False
 
     def _names_node(self, symbol: str) -> str | None:
         from gradwork.mark.bind import symbol_key
@@ -309,14 +326,14 @@ class WorkMarker:
 
     def _arithmetic(self, left: Node, right: Node, left_text: str, right_text: str) -> _Verdict | None:
         try:
-            holds, a, b = _holds(left, right, _no_symbols)
+            holds, a, b = _holds(left, right, _no_symbols, exact=self.exact)
         except (Unbound, ValueError, TypeError, ArithmeticError):
             return None
         if holds:
             return _Verdict("correct", message="the arithmetic holds")
         if uses_log(left) or uses_log(right):
             try:
-                if _holds(left, right, _no_symbols, log10=True)[0]:
+                if _holds(left, right, _no_symbols, log10=True, exact=self.exact)[0]:
                     return _Verdict("wrong", ("log_base_10",),
                                     f"{_short(left_text)} is {_number(a)} with natural logs, not {_number(b)}: "
                                     f"{_number(b)} is what log base 10 gives. Logs in losses are natural logs.")
@@ -331,7 +348,10 @@ class WorkMarker:
         if not env.all_bound(formula):
             return None
         try:
-            holds, a, b = _holds(formula, numeric, env.lookup)
+            holds, a, b = _holds(formula, numeric, env.lookup, exact=self.exact)
+            if not holds:  # the symbols' values are the student's rounded numbers: the marking tolerance also counts
+                b_array = np.asarray(b, dtype=float).reshape(np.shape(a))
+                holds = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float), b_array)))
         except (Unbound, ValueError, TypeError, ArithmeticError):
             return None
         if holds:
@@ -630,7 +650,8 @@ def _no_symbols(name: str) -> Any:
     raise Unbound(name)
 
 
-def _holds(left: Node, right: Node, lookup: Any, log10: bool = False) -> tuple[bool, Any, Any]:
+def _holds(left: Node, right: Node, lookup: Any, log10: bool = False,
+           exact: frozenset[float] = frozenset()) -> tuple[bool, Any, Any]:
     """Does ``left = right`` hold to the precision written? Returns (holds, left value, right value)."""
     a = Evaluator(lookup, log10=log10)(left)
     b = Evaluator(lookup, log10=log10)(right)
@@ -641,17 +662,22 @@ def _holds(left: Node, right: Node, lookup: Any, log10: bool = False) -> tuple[b
         if a_array.ndim == 2 and b_array.ndim == 2 and a_array.shape == b_array.shape[::-1] and min(a_array.shape) > 1:
             return False, a, b
         b_array = b_array.reshape(a_array.shape)
-    slack = _uncertainty(left, lookup, log10, a_array) + _uncertainty(right, lookup, log10, b_array)
+    slack = _uncertainty(left, lookup, log10, a_array, exact) + _uncertainty(right, lookup, log10, b_array, exact)
     scale = np.maximum(np.abs(a_array), np.abs(b_array))
     with np.errstate(invalid="ignore"):
         ok = np.abs(a_array - b_array) <= slack + 1e-9 * (1 + scale)
     return bool(np.all(ok)), a, b
 
 
-def _uncertainty(node: Node, lookup: Any, log10: bool, value: np.ndarray) -> np.ndarray:
-    """How far ``node``'s value can move if each decimal written is off by half a unit in its last place."""
+def _uncertainty(node: Node, lookup: Any, log10: bool, value: np.ndarray,
+                 exact: frozenset[float] = frozenset()) -> np.ndarray:
+    """How far ``node``'s value can move if each decimal written is off by half a unit in its last place.
+
+    Integers and the numbers the problem gives (``exact``, up to sign) are exact.
+    """
     total = np.zeros(value.shape)
-    literals = [n for n in numbers(node) if n.decimals is not None]
+    literals = [n for n in numbers(node) if n.decimals is not None
+                and round(n.value, 12) not in exact and round(-n.value, 12) not in exact]
     if len(literals) == 1 and isinstance(node, Num):
         return np.full(value.shape, 0.51 * 10.0 ** -literals[0].decimals)
     for literal in literals[:24]:

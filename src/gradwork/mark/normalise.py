@@ -33,7 +33,8 @@ RULES: tuple[Rule, ...] = (
          "earlier step and is not read"),
     Rule(r"\\(?:checkmark|surd)|[\u2713\u2714]", "", "a grader's tick"),
     Rule(r"\\omega(?![A-Za-z])", "w", "OCR reads a hand-written w as omega"),
-    Rule(r"\\gamma(?![A-Za-z])", "y", "OCR reads a hand-written y as gamma"),
+    Rule(r"\\gamma(?![A-Za-z])", "y", "OCR reads a hand-written y as gamma (not in a document that uses gamma as "
+         "the learning rate: gamma = 0.01, gamma \\nabla ...)"),
     Rule(r"[\u2212\u2013]", "-", "a Unicode minus or dash"),
     Rule(r"\u00b7|\u22c5|\\bullet(?![A-Za-z])", r"\\cdot ", "a middle dot for multiplication"),
     Rule(r"(?<![\^_\\])\*", r"\\cdot ", "* for multiplication"),
@@ -60,9 +61,14 @@ RULES: tuple[Rule, ...] = (
 _COMPILED = tuple((rule.compiled(), rule.replacement) for rule in RULES)
 
 
-def normalise(text: str) -> str:
-    """``text`` with every rule of :data:`RULES` applied, in order."""
-    for pattern, replacement in _COMPILED:
+GAMMA_AS_RATE = re.compile(r"\\gamma\s*(?:=\s*[\d.]|\\nabla|\\cdot\s*\\nabla)")
+
+
+def normalise(text: str, gamma_is_y: bool = True) -> str:
+    """``text`` with every rule of :data:`RULES` applied, in order (the gamma rule only when ``gamma_is_y``)."""
+    for (pattern, replacement), rule in zip(_COMPILED, RULES):
+        if not gamma_is_y and rule.replacement == "y":
+            continue
         text = pattern.sub(replacement, text)
     return text
 
@@ -145,9 +151,9 @@ BRACED: tuple[tuple[str, int, int, str], ...] = (
 )
 
 
-def normalise_all(text: str) -> str:
+def normalise_all(text: str, gamma_is_y: bool = True) -> str:
     """The table's rules, then the brace-aware ones (:data:`BRACED`)."""
-    text = normalise(text)
+    text = normalise(text, gamma_is_y)
     for command, keep, arguments, _ in BRACED:
         if "\\" + command in text:
             text = strip_braced_command(text, command, keep, arguments)

@@ -28,7 +28,7 @@ ROLES: dict[str, str] = {
     "J": "loss", "L": "loss", "E": "loss", "C": "loss", "BCE": "loss", "MSE": "loss", "loss": "loss", "l": "loss",
     "delta": "delta",
     "t": "target", "T": "target",
-    "eta": "lr", "alpha": "lr",
+    "eta": "lr", "alpha": "lr", "gamma": "lr",
 }
 LOSS_LETTERS = {"J", "L", "E", "C", "BCE", "MSE", "loss", "l"}
 
