@@ -1,15 +1,33 @@
 """Functions over tensors, one thin wrapper per registered op.
 
 ``gradwork.functional.sigmoid(z)`` is ``apply("sigmoid", z)``: the math lives in
-:mod:`gradwork.ops`, never here.
+:mod:`gradwork.ops`, never here. A registered function, activation or loss
+without a wrapper below is still ``F.<name>`` (module ``__getattr__``), so an
+op added by one ``register`` call is callable by name at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from gradwork.ops import OPS
 from gradwork.tensor import Tensor, apply
+
+_BY_NAME = ("function", "activation", "loss", "fused")  # op kinds reachable as F.<name>
+
+
+def __getattr__(name: str) -> Callable[..., Tensor]:
+    op = OPS.get(name)
+    if op is None or op.kind not in _BY_NAME:
+        raise AttributeError(f"module 'gradwork.functional' has no attribute {name!r}")
+
+    def call(*operands: Any, **params: Any) -> Tensor:
+        return apply(name, *operands, **params)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = op.sentence
+    return call
 
 
 def exp(x: Any) -> Tensor:
@@ -98,6 +116,16 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     return apply("min", x, axis=axis, keepdims=keepdims)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max(a, b), the max gate; on a tie the gradient goes to ``a``."""
+    return apply("maximum", a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min(a, b); on a tie the gradient goes to ``a``."""
+    return apply("minimum", a, b)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:

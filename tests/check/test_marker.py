@@ -142,3 +142,28 @@ def test_marker_is_reusable_and_independent_between_students():
     second = marker.mark(parse_answers({"values": {"hidden.a": [0, 0.9]}}))
     assert first.item("values.hidden.a").status == "carried_forward"
     assert second.item("values.hidden.a").status == "wrong"
+
+
+def test_gradients_after_a_transposed_weight_are_credited_per_quantity_by_the_local_rule():
+    # Seed 002 read in the column convention (z = W x + b) by a student who used W^T for hidden.W. Their own
+    # numbers, computed here with NumPy: the gradient they report at W[i, j] is dL/dW' for their W' = W^T,
+    # which is delta x^T with their own delta: the correct local rule applied to their upstream numbers.
+    x, w, b = np.array([1.0, 2.0]), np.array([[0.5, -0.6], [-0.4, 0.8]]), np.array([0.2, -0.2])
+    z = w.T @ x + b                                  # [-0.1, 0.8]: their z
+    a = np.maximum(z, 0)
+    w2 = np.array([0.3, -0.5])
+    a3 = sigmoid(w2 @ a)
+    delta = w2 * (a3 - 0.0) * (z > 0)                # BCE after sigmoid: dL/dz3 = a3 - t
+    grad = np.outer(delta, x)                        # their dL/dW' in their own positions
+    answers = {"values": {"hidden.z": z.tolist(), "output.a": a3},
+               "gradients": {"hidden.z": delta.tolist(), "hidden.W": grad.tolist(), "hidden.W[1,0]": grad[1, 0]}}
+    report, items = _items(fixtures.seed_002("column"), answers)
+    assert items["values.hidden.z"].status == "wrong" and items["values.hidden.z"].diagnosis == ("transposed",)
+    assert items["values.output.a"].status == "carried_forward"
+    assert items["gradients.hidden.z"].status == "carried_forward"
+    assert items["gradients.hidden.W"].status == "carried_forward", items["gradients.hidden.W"].message
+    assert items["gradients.hidden.W[1,0]"].status == "carried_forward"
+    np.testing.assert_allclose(items["gradients.hidden.W"].expected_given_yours, grad, rtol=1e-9)
+    # The transposed layout of the same numbers is credited too (seed 002's own student, tests/check/test_seeds.py).
+    _, items = _items(fixtures.seed_002("column"), {**answers, "gradients": {"hidden.W": grad.T.tolist()}})
+    assert items["gradients.hidden.W"].status == "carried_forward"

@@ -18,11 +18,14 @@ def _report():
 
 def test_json_shape_follows_format_md():
     data = json.loads(render_json(_report()))
-    assert data["score"] == {"correct": 5, "total": 10}
-    assert set(data) == {"score", "items", "title", "tolerance", "counts"}
-    assert data["tolerance"] == {"sigfigs": 3, "text": "3 significant figures", "default": True}
+    assert data["score"] == {"correct": 5, "total": 10, "points": 5, "max_points": 10}
+    assert set(data) == {"score", "items", "not_asked", "title", "marking", "tolerance", "counts", "warnings"}
+    assert data["tolerance"] == {"sigfigs": 3, "text": "3 significant figures", "source": "default", "default": True}
+    assert data["marking"]["tolerance_source"] == "default" and data["marking"]["carried_forward"] == 1.0
+    assert data["marking"]["text"].startswith("numbers compared to 3 significant figures (the default)")
     for item in data["items"]:
-        assert {"key", "given", "expected", "status", "diagnosis", "message"} <= set(item)
+        assert {"key", "given", "expected", "status", "diagnosis", "message", "points", "max_points"} <= set(item)
+        assert item["points"] == (1 if item["status"] in ("correct", "carried_forward") else 0)
         assert item["status"] in ("correct", "wrong", "carried_forward", "missing")
         assert isinstance(item["diagnosis"], list)
     loss = next(item for item in data["items"] if item["key"] == "loss")
@@ -34,8 +37,9 @@ def test_json_shape_follows_format_md():
 def test_text_table_is_plain_without_color():
     text = render_text(_report(), color=False)
     assert "\x1b[" not in text
-    assert text.splitlines()[0].startswith("Exam 4a: 5/10 credited (5 carried forward, 5 wrong); numbers compared to 3")
-    assert "| loss" in text and "log_base_10" in text
+    assert text.splitlines()[0] == "Exam 4a: 5/10 points (5 of 10 items credited: 5 carried forward, 5 wrong)"
+    assert text.splitlines()[1].startswith("Marking: numbers compared to 3 significant figures (the default);")
+    assert "| loss " in text and "log_base_10" in text and "| 0/1 " in text
     assert "✗ loss: you wrote 0.2225, expected 0.4741 (3 s.f.)" in text
 
 
@@ -45,8 +49,19 @@ def test_text_with_color_uses_ansi():
 
 def test_markdown_feedback():
     text = render_markdown(_report())
-    assert text.startswith("### Exam 4a: 5 of 10\n")
-    assert "| ✗ | `loss` | 0.2225 | 0.4741 | wrong |" in text
+    assert text.startswith("### Exam 4a: 5/10 points\n\nMarking: numbers compared to 3 significant figures (the default)")
+    assert "| ✗ | `loss` | 0.2225 | 0.4741 | wrong | 0/1 |" in text
     assert "- **`loss`**: you wrote 0.2225, expected 0.4741 (3 s.f.)" in text
     assert text.count("`log_base_10`") == 1
     assert "**Carried forward (credited)**" in text
+
+
+def test_jupyter_shows_a_table_with_feedback():
+    report = _report()
+    page = report._repr_html_()
+    assert page.startswith('<div class="gw-check">') and "<table>" in page
+    assert '<tr class="gw-wrong"><td>✗</td><td><code>loss</code></td><td>0.2225</td><td>0.4741</td>' in page
+    assert "Your number uses log10 in loss." in page and "<code>log_base_10</code>" in page
+    assert "Marking: numbers compared to 3 significant figures (the default)" in page
+    assert report._repr_markdown_() == render_markdown(report)
+

@@ -57,6 +57,15 @@ def binary(lo=-3.0, hi=3.0, b_lo=None, b_hi=None, b_filter=None):
     return draw
 
 
+def gate():
+    """Two broadcasting operands that differ by more than the FD step everywhere (no tie to route)."""
+    def draw(data):
+        arrays, params = binary()(data)
+        assume(away_from(arrays[0] - arrays[1], (0.0,), 1e-3))
+        return arrays, params
+    return draw
+
+
 def unary(lo=-3.0, hi=3.0, kinks=None, **params):
     def draw(data):
         x = data.draw(values(data.draw(small_shape), lo, hi))
@@ -172,6 +181,8 @@ SPECS = [
     Spec("div", binary(b_filter=lambda b: away_from(b, (0.0,), 0.3)), lambda a, b: a / b),
     Spec("neg", unary(), lambda x: -x),
     Spec("pow", binary(0.2, 3.0, -2.0, 2.0), lambda x, p: x ** p),
+    Spec("maximum", gate(), torch.maximum),
+    Spec("minimum", gate(), torch.minimum),
     Spec("matmul", matmul_draw, lambda a, b: a @ b),
     Spec("linear", linear_draw, lambda x, w, b: x @ w + b),
     Spec("transpose", transpose_draw, lambda x, axes: x.permute(*axes)),
@@ -243,6 +254,11 @@ def _finite_difference(spec, arrays, params, upstream, position):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(data=st.data())
 def test_vjp_matches_finite_differences_and_torch(spec, data):
+    check_spec(spec, data)
+
+
+def check_spec(spec, data):
+    """The engine's forward and VJPs for one drawn example against PyTorch float64 and central differences."""
     arrays, params = spec.draw(data)
     forward = apply(spec.op, *[Tensor(a) for a in arrays], **params).data
     upstream = data.draw(values(forward.shape, -2.0, 2.0))

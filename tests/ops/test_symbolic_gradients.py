@@ -101,6 +101,10 @@ SPECS = [
     Spec("mul", [c(S("a", (2, 3)), S("b", (3,))), c(S("a", ()), S("b", (3,)))]),
     Spec("div", [c(S("a", (2, 2)), S("b", (2,), positive=True)), c(S("a", (2,)), S("b", ()))]),
     Spec("neg", [c(S("x", (2, 2)))]),
+    # a and b of opposite signs: each element's comparison has a definite answer, so max/min take one branch.
+    *[Spec(gate, [c(mixed_signs("a", (4,)), mixed_signs("b", (4,), first_positive=False)),
+                  c(mixed_signs("a", (2, 2)), mixed_signs("b", (2,), first_positive=False))])
+      for gate in ("maximum", "minimum")],
     Spec("pow", [c(S("x", (2,), positive=True), S("p", (2,))), c(S("x", (3,), positive=True), S("p", ()))]),
     Spec("matmul", [c(S("a", (2, 3)), S("b", (3, 2))), c(S("a", (2, 3)), S("b", (3,))),
                     c(S("a", (3,)), S("b", (3, 2))), c(S("a", (3,)), S("b", (3,))),

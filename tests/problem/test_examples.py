@@ -7,6 +7,7 @@ gradwork itself.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -341,6 +342,21 @@ def test_cs231n_staged_computation():
     assert solution.loss_value == pytest.approx(f.item(), rel=1e-12)
     assert solution.gradients["x"] == pytest.approx(x.grad.item(), rel=1e-12)
     assert solution.gradients["y"] == pytest.approx(y.grad.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["float", "exact", "symbolic"])
+def test_cs231n_max_gate(mode):
+    # The notes' numbers: x*y = -12, max(z, w) = 2, sum -10, f = 2 * (-10) = -20;
+    # df/dx = 2y = -8, df/dy = 2x = 6, the max gate routes 2 to z and 0 to w.
+    solution = solved("cs231n_max_gate.yaml", mode)
+    number = Fraction if mode == "float" else (lambda text: Fraction(str(text)))  # exact/symbolic report text
+    assert [number(solution.values[k]) for k in "qms"] == [-12, 2, -10]
+    assert number(solution.loss_value) == -20
+    assert {k: number(solution.gradients[k]) for k in "xyzw"} == {"x": -8, "y": 6, "z": 2, "w": 0}
+    x, y, z, w = (T(v).requires_grad_() for v in (3.0, -4.0, 2.0, -1.0))
+    f = 2 * (x * y + torch.maximum(z, w))
+    f.backward()
+    assert [float(number(solution.gradients[k])) for k in "xyzw"] == [t.grad.item() for t in (x, y, z, w)]
 
 
 def test_every_example_has_a_test_here():

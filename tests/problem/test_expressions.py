@@ -60,6 +60,7 @@ def refused(text, variables=("x", "y")):
     ("leaky_relu(x, y)", "leaky_relu()'s alpha must be a number written out", 14),
     ("leaky_relu(x, beta=2)", "leaky_relu() has no option 'beta'", 19),
     ("sum(x, axis=0.5)", "sum()'s axis must be a whole number", 12),
+    ("max(x, y, 1)", "max() takes 1 to 2 arguments, not 3", 0),
     ("exp + 1", "'exp' is a function and must be called", 0),
     ("x + z", "unknown name 'z'", 4),
     ("x +* 2", "invalid expression syntax", 3),
@@ -108,6 +109,10 @@ def test_evaluation_builds_engine_ops_and_gradients():
     ("matmul(M, v)", [5.0, 11.0]),
     ("max(x)", 3.0),
     ("min(x)", 1.0),
+    ("max(M, axis=1)", [2.0, 4.0]),
+    ("max(x, 2)", [2.0, 2.0, 3.0]),  # two operands: the elementwise max gate, not an axis
+    ("min(x, 4 - x)", [1.0, 2.0, 1.0]),
+    ("max(M, v)", [[1.0, 2.0], [3.0, 4.0]]),
     ("mean(x)", 2.0),
     ("sum(M, axis=0)", [4.0, 6.0]),
     ("sum(M, 1)", [3.0, 7.0]),
@@ -129,6 +134,17 @@ def test_evaluation_values(text, expected):
     env = {"x": Tensor([1.0, 2.0, 3.0], requires_grad=True), "M": Tensor([[1.0, 2.0], [3.0, 4.0]]),
            "v": Tensor([1.0, 2.0])}
     np.testing.assert_allclose(parse_expression(text).evaluate(env, FLOAT).data, expected, rtol=1e-12)
+
+
+def test_max_gate_routes_the_gradient_to_the_larger_operand_first_on_ties():
+    a = Tensor([3.0, 1.0, 2.0], requires_grad=True)
+    b = Tensor([1.0, 5.0, 2.0], requires_grad=True)
+    out = parse_expression("max(a, b) + 10 * min(a, b)").evaluate({"a": a, "b": b}, FLOAT)
+    np.testing.assert_allclose(out.data, [13.0, 15.0, 22.0])
+    out.backward(np.ones(3))
+    # max: a wins at 0, b at 1, the tie at 2 goes to a; min (times 10): b, a, a.
+    np.testing.assert_allclose(a.grad, [1.0, 10.0, 11.0])
+    np.testing.assert_allclose(b.grad, [10.0, 1.0, 0.0])
 
 
 def test_gather_gradient_routes_back_and_adds_repeats():

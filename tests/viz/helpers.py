@@ -145,6 +145,8 @@ def shown(value: Any, digits: int = 4) -> list[str]:
     if isinstance(value, list):
         return [text for item in value for text in shown(item, digits)]
     text = f"{value:.{digits}g}"
+    if abs(float(text) - value) > 1e-12 * abs(value):  # rounded: its trailing zeros say how many figures (1.670)
+        text = f"{value:#.{digits}g}".rstrip(".")
     return ["0" if text == "-0" else text]
 
 

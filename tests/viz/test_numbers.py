@@ -10,14 +10,14 @@ def test_floats_show_significant_figures_without_negative_zero():
     assert format_number(0.401312339887548) == "0.4013"
     assert format_number(-0.0) == "0"
     assert format_number(1.23456e-7) == "1.235e-7"
-    assert format_number(0.4013123, digits=2) == "0.4"
+    assert format_number(0.4013123, digits=2) == "0.40"  # rounded: the zero says "two figures"
 
 
 def test_exact_fractions_stay_fractions_while_short():
     assert format_number(Fraction(3, 8)) == "3/8"
     assert format_number(Fraction(-24, 25)) == "-24/25"
     assert format_number(Fraction(6, 1)) == "6"
-    assert format_number(Fraction(2989967, 5000000)) == "≈0.598"
+    assert format_number(Fraction(2989967, 5000000)) == "≈0.5980"
     assert number_latex(Fraction(-3, 8)) == r"-\frac{3}{8}"
 
 

@@ -48,9 +48,9 @@ def test_backward_steps_multiply_upstream_gradient_by_local_derivative(seed002):
     _, gradients = seed_002_by_hand()
     steps = {(s.phase, s.node): s for s in walkthrough_steps(seed002)}
     bce = numbers_in(steps["backward", "output.a"].html)
-    assert bce == ["1", "1.67", "1.67"] == ["1", *shown(gradients["output.a"]) * 2]
+    assert bce == ["1", "1.670", "1.670"] == ["1", *shown(gradients["output.a"]) * 2]
     sigmoid = numbers_in(steps["backward", "output.z"].html)  # 1.670 * a(1 - a) = a - y
-    assert sigmoid == ["1.67", "0.2403", *shown(gradients["output.z"])]
+    assert sigmoid == ["1.670", "0.2403", *shown(gradients["output.z"])]
     relu = numbers_in(steps["backward", "hidden.z"].html)  # upstream ⊙ [z > 0]
     assert relu == [*shown(gradients["hidden.a"]), "0", "1", *shown(gradients["hidden.z"])]
     weights = numbers_in(steps["backward", "output.W"].html)  # a^T g

@@ -16,6 +16,7 @@ left blank; inside a list it marks one blank entry.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -87,8 +88,10 @@ def read_answers(source: str | Path, text: str | None = None) -> Answers:
         else:
             document = read("-" if str(source) == "-" else Path(source))
     except ProblemError as error:
-        raise AnswersError(error.file, error.line, error.column, error.message,
-                           error.expected.replace("problem file", "answers file")) from None
+        expected = error.expected.replace("problem file", "answers file")
+        if error.message == "the file is empty":
+            expected = "answers such as `loss: 0.25` or `gradients: {output.W: [...]}`"
+        raise AnswersError(error.file, error.line, error.column, error.message, expected) from None
     return parse_answers(document)
 
 
@@ -149,8 +152,11 @@ def _value(document: Document, path: DataPath, value: Any) -> Any:
     if isinstance(value, bool):
         raise _error(document, path, f"{value!r} is not a number",
                      "a number, a fraction string such as \"3/8\", or a formula")
-    if isinstance(value, Decimal):  # a number written with a point or an exponent; exact mode reads it back exactly
-        return float(value)
+    if isinstance(value, (Decimal, float)):  # written with a point or an exponent; exact mode reads it back exactly
+        number = float(value)
+        if not math.isfinite(number):  # .nan, .inf, 1e999999999: no answer to mark against
+            raise _error(document, path, f"{value} is not a finite number", "a number below about 1.8e308")
+        return number
     if isinstance(value, str) and not value.strip():
         return None
     return value

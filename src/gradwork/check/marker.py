@@ -25,24 +25,27 @@ correct. The score credits correct and carried_forward items.
 
 from __future__ import annotations
 
-import ast
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from gradwork.check import feedback
 from gradwork.check.answers import Answer, Answers
 from gradwork.check.compare import DEFAULT, Tolerance
+from gradwork.check.convert import convert, element, index_fits, squeezed
+from gradwork.check.policy import effective_policy
 from gradwork.check.mistakes import MISTAKES, Look, Variant, same_numbers, variants_for
 from gradwork.check.replay import NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay
 from gradwork.check.report import Finding, ItemResult, Report
-from gradwork.problem import Solution
+from gradwork.problem import MarkingPolicy, Solution
+from gradwork.problem.numbers import jsonify
 
 
-def mark(solution: Solution, answers: Answers, tolerance: Tolerance | None = None) -> Report:
-    """Mark one answers file against a solved problem (see :class:`Marker` to mark many)."""
-    return Marker(solution).mark(answers, tolerance)
+def mark(solution: Solution, answers: Answers, tolerance: Tolerance | None = None, *,
+         policy: MarkingPolicy | None = None, allow_answer_tolerance: bool = False) -> Report:
+    """Mark one answers file against a solved problem (see :class:`Marker` to mark many, and its ``mark``)."""
+    return Marker(solution).mark(answers, tolerance, policy=policy, allow_answer_tolerance=allow_answer_tolerance)
 
 
 @dataclass
@@ -102,10 +105,22 @@ class Marker:
         for answer in answers.answers:
             self._resolve(answers, answer)
 
-    def mark(self, answers: Answers, tolerance: Tolerance | None = None) -> Report:
-        """Mark ``answers``; ``tolerance`` overrides the file's own (default: 3 significant figures)."""
-        tol = tolerance or answers.tolerance or DEFAULT
-        items = sorted((self._resolve(answers, answer) for answer in answers.answers), key=lambda it: it.order)
+    def mark(self, answers: Answers, tolerance: Tolerance | None = None, *, policy: MarkingPolicy | None = None,
+             allow_answer_tolerance: bool = False) -> Report:
+        """Mark ``answers`` under the teacher's policy.
+
+        ``policy``: the problem's ``marking:`` (default: the solution's own);
+        ``tolerance``: the command line's, which overrides it. The answers
+        file's own tolerance counts only with ``allow_answer_tolerance``
+        (:func:`gradwork.check.policy.effective_policy`). The score depends on
+        this file and the policy alone.
+        """
+        policy, warnings = effective_policy(policy or self.solution.marking, answers.tolerance,
+                                            tolerance=tolerance, allow_answer_tolerance=allow_answer_tolerance)
+        tol = policy.effective_tolerance
+        scored, extra = self._select(answers)
+        resolved = [(answer, self._resolve(answers, answer)) for answer in (*scored, *extra)]
+        items = sorted((item for _, item in resolved), key=lambda it: it.order)
         for item in items:
             item.correct = self._agree(tol, item, self.clean.read(item.place))
             item.accepted = np.zeros_like(item.correct)
@@ -113,8 +128,67 @@ class Marker:
         if any(item.unresolved.any() for item in items):
             self._credit_own_numbers(items, tol)
             self._carry_forward_and_diagnose(items, tol)
-        return Report(self.solution.title, answers.source, tol, tolerance is not None or answers.tolerance is not None,
-                      tuple(self._result(item, tol) for item in items))
+        results = [self._result(item, tol) for _, item in resolved]
+        asked = bool(self.solution.ask)
+        if not asked:  # what the student answered, in the order of the computation
+            order = sorted(range(len(scored)), key=lambda k: resolved[k][1].order)
+            scored_results = [results[k] for k in order]
+        else:
+            scored_results = results[:len(scored)]
+        others = sorted(range(len(scored), len(results)), key=lambda k: resolved[k][1].order)
+        return Report(
+            self.solution.title, answers.source, policy,
+            tuple(_with_points(result, policy) for result in scored_results),
+            tuple(replace(results[k], max_points=0.0) for k in others),  # listed, never scored
+            asked=asked, warnings=warnings)
+
+    def _select(self, answers: Answers) -> tuple[list[Answer], list[Answer]]:
+        """The answers that are scored (one per asked quantity, blank when not answered) and the others.
+
+        Without ``ask:`` every answer is scored. An asked element is taken from
+        an answer of its whole node; an asked node is assembled from answers of
+        its elements (the others blank).
+        """
+        ask = self.solution.ask
+        if not ask:
+            return list(answers.answers), []
+        by_key = {answer.key: answer for answer in answers.answers}
+        used: set[str] = set()
+        scored: list[Answer] = []
+        for quantity in ask:
+            section, name = quantity.section, quantity.name or "loss"
+            found = by_key.get(quantity.key)
+            if found is not None:
+                used.add(found.key)
+            elif quantity.index is not None:
+                whole = by_key.get(quantity.whole.key)
+                value = _element_of(whole.value, quantity.index) if whole is not None else _NOTHING
+                if whole is not None and value is not _NOTHING:
+                    found = Answer(section, name, quantity.index, value, whole.line, whole.column)
+            else:
+                parts = [a for a in answers.answers if a.section == section and a.name == name and a.index is not None]
+                found = self._assembled(section, name, parts)
+                if found is not None:
+                    used.update(part.key for part in parts)
+            scored.append(found or Answer(section, name, quantity.index, None, 0, 0))  # type: ignore[arg-type]
+        return scored, [answer for answer in answers.answers if answer.key not in used]
+
+    def _assembled(self, section: str, name: str, parts: list[Answer]) -> Answer | None:
+        """One answer for a whole node from answers of its elements (None where no element was given)."""
+        if not parts:
+            return None
+        if section == "updated":
+            node = self.graph.params.get(name)
+            full = None if node is None else self.clean.read(Place("updated", node))
+        else:
+            node = self.graph.names.get(name)
+            full = None if node is None else self.clean.read(Place("value" if section == "values" else "grad", node))
+        if full is None or not all(index_fits(part.index or (), full.shape) for part in parts):
+            return None  # marked one by one, and a bad index is reported there
+        blank: np.ndarray = np.full(full.shape, None, dtype=object)
+        for part in parts:
+            blank[element(part.index, full)] = part.value
+        return Answer(section, name, None, blank.tolist(), parts[0].line, parts[0].column)  # type: ignore[arg-type]
 
     def _credit_own_numbers(self, items: list[_Item], tol: Tolerance) -> None:
         """Accept answers that follow from the student's own accepted (within-tolerance) numbers."""
@@ -139,11 +213,15 @@ class Marker:
     def _carry_forward_and_diagnose(self, items: list[_Item], tol: Tolerance) -> None:
         """Credit answers that follow from earlier wrong ones; diagnose the rest.
 
-        "Follows" is tried three ways, each one replay of the solve with the
-        mistakes diagnosed so far made: with all the student's numbers put in;
-        with only their earlier *wrong* numbers put in (a student who wrote a3
-        rounded but carried on with the full value); with none (right under the
-        mistake already noted, e.g. a matrix read transposed).
+        "Follows" is tried four ways, each one replay of the solve: with the
+        mistakes diagnosed so far made and all the student's numbers put in;
+        with all their numbers and the correct rules only (carried-forward
+        credit by quantity: the local rule applied to their own upstream
+        numbers, whatever global mistake explained those); with the mistakes
+        and only their earlier *wrong* numbers (a student who wrote a3 rounded
+        but carried on with the full value); with the mistakes and none of
+        their numbers (right under the mistake already noted, e.g. a matrix
+        read transposed).
         """
         everything = Substitutions()
         for item in items:
@@ -161,13 +239,16 @@ class Marker:
             touched = [v for v in active if self._touches(v, item)]
             # Each replay only where it can differ from the correct solve for this item.
             wanted = {"all": bool(upstream & off or touched),
+                      "local": bool(active and upstream & off),
                       "roots": any(root.place in upstream for root in roots), "mistakes": bool(touched)}
-            for kind in ("all", "roots", "mistakes"):
+            for kind in ("all", "local", "roots", "mistakes"):
                 if not wanted[kind]:
                     continue
                 if kind not in states:
-                    states[kind] = self._replay(sum((v.perturbation for v in active), NOTHING),
-                                                self._context_substitutions(kind, everything, roots))
+                    # "local": the correct rules on the student's own numbers, whatever mistake model explained
+                    # those numbers (a W read transposed still has its gradient reported where they put it).
+                    model = NOTHING if kind == "local" else sum((v.perturbation for v in active), NOTHING)
+                    states[kind] = self._replay(model, self._context_substitutions(kind, everything, roots))
                 state = states[kind]
                 if state is None or same_numbers(self._read(state, item), self._read(self.clean, item)):
                     continue
@@ -175,7 +256,8 @@ class Marker:
                 if kind == "all" or carried.any():
                     item.carried_value = self._read(state, item)
                     item.carried_from = tuple([root.answer.key for root in roots if root.place in upstream]
-                                              + [f"{v.code} mistake at {v.site}" for v in touched])
+                                              + ([] if kind == "local" else
+                                                 [f"{v.code} mistake at {v.site}" for v in touched]))
                 item.carried = item.carried | carried
                 if not item.unresolved.any():
                     break
@@ -197,7 +279,7 @@ class Marker:
                     states.clear()
 
     def _context_substitutions(self, kind: str, everything: Substitutions, roots: list[_Item]) -> Substitutions:
-        if kind == "all":
+        if kind in ("all", "local"):
             return everything
         chosen = Substitutions()
         if kind == "roots":
@@ -345,7 +427,7 @@ class Marker:
         if rows.shape[1] != answered.size:
             return None
         magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
-        allowed = 10 * (moved + tol.slack(magnitude.max(axis=1) if rows.shape[1] else np.zeros(len(rows))))
+        allowed = 10 * (moved + _slack(tol, magnitude, len(rows)))
         difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
         close = np.flatnonzero((difference <= allowed[:, None]).all(axis=1))
         return {id(v) for row in close for v in combinations[row] if v.perturbation is not None}
@@ -358,7 +440,7 @@ class Marker:
         rows = stack.reshape(len(stack), -1)
         answered = ~item.blank.reshape(-1)
         magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
-        slack = tol.slack(magnitude.max(axis=1) if rows.shape[1] else np.zeros(len(rows)))
+        slack = _slack(tol, magnitude, len(rows))
         difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
         return np.flatnonzero((difference <= slack[:, None]).all(axis=1))
 
@@ -392,7 +474,7 @@ class Marker:
 
     @staticmethod
     def _pick(item: _Item, full: np.ndarray) -> np.ndarray:
-        return full if item.answer.index is None else np.asarray(full[_element(item, full)])
+        return full if item.answer.index is None else np.asarray(full[element(item.answer.index, full)])
 
     def _agree(self, tol: Tolerance, item: _Item, full: np.ndarray | None) -> np.ndarray:
         """Elementwise agreement of the answer with a solve's number for its whole place (False where blank)."""
@@ -433,14 +515,13 @@ class Marker:
         if full is None:
             return
         if item.answer.index is not None:
-            substitutions.add(item.place, _element(item, full), item.given.reshape(()))
+            substitutions.add(item.place, element(item.answer.index, full), item.given.reshape(()))
         elif item.given.shape == full.shape:
             substitutions.add(item.place, None if mask.all() else mask, item.given)
 
     # ------------------------------------------------------------ reading answers
     def _resolve(self, answers: Answers, answer: Answer) -> _Item:
         graph, solution = self.graph, self.solution
-        n = len(graph.nodes)
         if answer.section == "loss":
             if graph.loss is None:
                 raise answers.error(answer, "this problem has no scalar loss", "no loss key")
@@ -463,14 +544,14 @@ class Marker:
         full = self.clean.read(place)
         if full is None:
             raise answers.error(answer, f"{answer.key} has no value in this problem")
-        given, blank = _convert(answers, answer, self.graph.backend)
+        given, blank = convert(answers, answer, self.graph.backend)
         if answer.index is not None:
-            if not _index_fits(answer.index, full.shape):
+            if not index_fits(answer.index, full.shape):
                 raise answers.error(answer, f"index [{','.join(map(str, answer.index))}] is outside {answer.name}, "
                                             f"of shape [{', '.join(map(str, full.shape))}]", "0-based indices")
             given, blank = given.reshape(()), blank.reshape(())
         elif given.shape != full.shape and given.size == full.size and (
-                given.ndim <= 1 or full.ndim <= 1 or _squeezed(given.shape) == _squeezed(full.shape)):
+                given.ndim <= 1 or full.ndim <= 1 or squeezed(given.shape) == squeezed(full.shape)):
             given, blank = given.reshape(full.shape), blank.reshape(full.shape)
         return _Item(answer, place, given, blank, order)
 
@@ -497,97 +578,34 @@ class Marker:
         codes = _codes(item.findings) if status == "wrong" else ()
         findings = tuple(Finding(tuple(v.code for v in _ordered(c)), tuple(v.note for v in _ordered(c)),
                                  tuple(MISTAKES[v.code].rule for v in _ordered(c))) for c in item.findings)
-        result = ItemResult(
-            key=item.answer.key, given=item.answer.value, expected=to_json(expected), status=status,  # type: ignore[arg-type]
-            diagnosis=codes, findings=findings if status == "wrong" else (),
-            carried_from=item.carried_from if status in ("carried_forward", "wrong") else (),
-            expected_given_yours=to_json(item.carried_value) if status == "carried_forward" else None,
+        findings = findings if status == "wrong" else ()
+        carried_from = item.carried_from if status in ("carried_forward", "wrong") else ()
+        carried_value = item.carried_value if status == "carried_forward" else None
+        bk = self.graph.backend
+        text = feedback.message(feedback.Facts(
+            status=status, given=item.answer.value, expected=expected, tolerance=tol,
+            exact=item.given.dtype == object and _symbolic(item.given),
+            own_rounding=bool(item.accepted.any() and not item.correct.all()),
+            carried_from=carried_from, carried_value=carried_value, findings=findings, diagnosis=codes))
+        return ItemResult(
+            key=item.answer.key, given=item.answer.value,
+            expected=None if expected is None else jsonify(expected, bk), status=status,  # type: ignore[arg-type]
+            diagnosis=codes, message=text, findings=findings, carried_from=carried_from,
+            expected_given_yours=None if carried_value is None else jsonify(carried_value, bk),
             elements=statuses.tolist() if statuses.ndim and len(flat) > 1 else None,
-            line=item.answer.line,
+            line=item.answer.line, symbol=self._symbol(item.answer),
         )
-        return _with_message(result, item, tol, expected)
 
-
-# ---------------------------------------------------------------- messages
-def _with_message(result: ItemResult, item: _Item, tol: Tolerance, expected: np.ndarray | None) -> ItemResult:
-    """The item's one-paragraph feedback, in the tone of EXPLAIN.md's check sample."""
-    from dataclasses import replace
-
-    digits = max(4, tol.places + 1 if tol.kind != "rtol" else 6)
-    shown_expected = show(expected, digits)
-    given_yours = ", ".join(item.carried_from)
-    if result.status == "correct":
-        message = "correct"
-        if item.accepted.any() and not item.correct.all():
-            message = "correct, given your own earlier (rounded) numbers"
-    elif result.status == "missing":
-        message = f"left blank; expected {shown_expected}"
-    elif result.status == "carried_forward":
-        message = (f"right given your {given_yours or 'earlier answers'}, which give "
-                   f"{show(item.carried_value, digits)} (the correct value is {shown_expected})")
-    else:
-        exact = item.given.dtype == object and _symbolic(item.given)
-        message = f"you wrote {show(item.answer.value, 12)}, expected {shown_expected} ({'exactly' if exact else tol.short()})"
-        if given_yours:
-            message += f"; given your {given_yours}"
-        message += "."
-        if result.findings:
-            notes = ["; ".join(finding.notes) for finding in result.findings]
-            rules: list[str] = []
-            for finding in result.findings:
-                rules.extend(rule for rule in finding.rules if rule not in rules)
-            message += " " + " Or: ".join(note[:1].upper() + note[1:] + "." for note in notes)
-            message += " " + " ".join(rules) + " [" + ", ".join(result.diagnosis) + "]"
-    return replace(result, message=message)
-
-
-def show(value: Any, digits: int = 4) -> str:
-    """A number, array or formula as a short readable string."""
-    if value is None:
-        return "blank"
-    if isinstance(value, np.ndarray):
-        value = value.tolist() if value.ndim else value.item()
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v, digits) for v in value) + "]"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (int, float, np.floating, np.integer)):
-        number = float(value)
-        if number == int(number) and abs(number) < 1e15:
-            return str(int(number))
-        short = f"{number:.{digits}g}"
-        # A rounded number keeps its trailing zeros (0.5130 to 4 figures); an exact one stays short (0.2).
-        return short if float(short) == number else f"{number:#.{digits}g}"
-    return str(value)
-
-
-def to_json(value: Any) -> Any:
-    """An array from a solve as JSON-ready numbers: floats, "p/q" strings (exact), formula strings (symbolic)."""
-    if value is None:
-        return None
-    array = np.asarray(value)
-    if array.ndim:
-        return [to_json(v) for v in array]
-    item = array.item()
-    if isinstance(item, Fraction):
-        return str(item.numerator) if item.denominator == 1 else f"{item.numerator}/{item.denominator}"
-    if isinstance(item, (int, float)):
-        return float(item)
-    return str(item)
-
-
-def _symbolic(array: np.ndarray) -> bool:
-    return any(hasattr(v, "free_symbols") and v.free_symbols for v in array.reshape(-1))
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is b
-    if hasattr(a, "free_symbols") or hasattr(b, "free_symbols"):
-        import sympy
-
-        return sympy.expand(sympy.sympify(a) - sympy.sympify(b)) == 0
-    return bool(a == b)
+    def _symbol(self, answer: Answer) -> str | None:
+        """The problem's own name for an item (``names:``): its element's, or its node's with the index."""
+        names = self.solution.names
+        if answer.section == "loss":
+            return names.symbol("loss")
+        own = names.symbol(answer.name, answer.index)
+        if own is not None or answer.index is None:
+            return own
+        whole = names.symbol(answer.name)
+        return None if whole is None else whole + "[" + ",".join(map(str, answer.index)) + "]"
 
 
 def _codes(findings: list[tuple[Variant, ...]]) -> tuple[str, ...]:
@@ -600,106 +618,32 @@ def _ordered(combination: tuple[Variant, ...]) -> tuple[Variant, ...]:
     return tuple(sorted(combination, key=lambda v: order.index(v.code)))
 
 
-# ---------------------------------------------------------------- converting what the student wrote
-def _convert(answers: Answers, answer: Answer, backend: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The answer as an array in the solve's backend, and where it is blank."""
-    def walk(value: Any) -> Any:
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        return value
-
-    raw = walk(answer.value)
-    try:
-        shape = np.shape(np.array(raw, dtype=object))
-        flat = np.array(raw, dtype=object).reshape(-1) if shape != () else np.array([raw], dtype=object)
-    except ValueError:
-        raise answers.error(answer, "the rows of this array have different lengths", "a rectangular array") from None
-    if any(isinstance(v, list) for v in flat):
-        raise answers.error(answer, "the rows of this array have different lengths", "a rectangular array")
-    blank = np.array([v is None for v in flat], dtype=bool).reshape(shape)
-    converted = [_number(answers, answer, v, backend.name) for v in flat]
-    if backend.name == "float":
-        array = np.array([np.nan if v is None else v for v in converted], dtype=np.float64).reshape(shape)
-    else:
-        array = np.empty(len(converted), dtype=object)
-        array[:] = converted
-        array = array.reshape(shape)
-    return array, blank
+def _symbolic(array: np.ndarray) -> bool:
+    return any(hasattr(v, "free_symbols") and v.free_symbols for v in array.reshape(-1))
 
 
-def _number(answers: Answers, answer: Answer, value: Any, mode: str) -> Any:
-    if value is None:
-        return None
-    if mode == "symbolic":
-        return parse_formula(answers, answer, value) if isinstance(value, str) else _sympy_number(value)
-    if isinstance(value, (int, float)):
-        return float(value) if mode == "float" else Fraction(str(value))
-    try:
-        number = Fraction(str(value).strip())
-    except (ValueError, ZeroDivisionError):
-        raise answers.error(answer, f"{value!r} is not a number",
-                            "a number or a fraction such as \"3/8\" (formulas need mode: symbolic)") from None
-    return float(number) if mode == "float" else number
+_NOTHING = object()
 
 
-def _sympy_number(value: Any) -> Any:
-    import sympy
-
-    return sympy.Rational(str(value)) if isinstance(value, float) else sympy.Integer(value)
-
-
-_FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sin", "cos", "Abs")
-
-
-def parse_formula(answers: Answers, answer: Answer, text: str) -> Any:
-    """A formula string as a SymPy expression, parsed safely (Python syntax, never eval).
-
-    SEAM: ``gradwork.problem`` has the project's safe expression parser; use it
-    here once it is merged.
-    """
-    import sympy
-
-    functions = {name: getattr(sympy, name) for name in _FUNCTIONS}
-    functions.update(abs=sympy.Abs, ln=sympy.log, sigmoid=lambda x: 1 / (1 + sympy.exp(-x)))
-    binary = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-              ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
-
-    def build(node: ast.AST) -> Any:
-        if isinstance(node, ast.Expression):
-            return build(node.body)
-        if isinstance(node, ast.BinOp) and type(node.op) in binary:
-            return binary[type(node.op)](build(node.left), build(node.right))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            inner = build(node.operand)
-            return -inner if isinstance(node.op, ast.USub) else inner
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            return _sympy_number(node.value)
-        if isinstance(node, ast.Name):
-            return sympy.Symbol(node.id)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions \
-                and len(node.args) == 1 and not node.keywords:
-            return functions[node.func.id](build(node.args[0]))
-        raise ValueError(ast.dump(node)[:40])
-
-    try:
-        return build(ast.parse(text.replace("^", "**"), mode="eval"))
-    except (SyntaxError, ValueError, TypeError, ZeroDivisionError):
-        raise answers.error(answer, f"cannot read the formula {text!r}",
-                            "Python syntax with + - * / ** and exp, log, sqrt, tanh") from None
+def _element_of(value: Any, index: tuple[int, ...]) -> Any:
+    """``value[i][j]...`` of a nested list as written, or ``_NOTHING`` when it has no such element."""
+    if not isinstance(value, list):
+        return value if index == (0,) else _NOTHING  # a one-unit value written as a number
+    for i in index:
+        if not isinstance(value, list) or not 0 <= i < len(value):
+            return _NOTHING
+        value = value[i]
+    return value
 
 
-def _element(item: _Item, full: np.ndarray) -> tuple[int, ...] | tuple[()]:
-    index = item.answer.index or ()
-    if full.ndim == 0:
-        return ()
-    return index
+def _with_points(result: ItemResult, policy: MarkingPolicy) -> ItemResult:
+    """The item's points under the policy: in full, the carried-forward or blank fraction, or none."""
+    worth = policy.points_for(result.key)
+    share = {"correct": 1.0, "carried_forward": policy.carried_forward, "missing": policy.missing}.get(result.status, 0.0)
+    return replace(result, points=worth * share, max_points=worth)
 
 
-def _index_fits(index: tuple[int, ...], shape: tuple[int, ...]) -> bool:
-    if shape == () and index == (0,):
-        return True
-    return len(index) == len(shape) and all(0 <= i < n for i, n in zip(index, shape))
-
-
-def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(n for n in shape if n != 1)
+def _slack(tol: Tolerance, magnitude: np.ndarray, rows: int) -> np.ndarray:
+    """The tolerance's loosest bound for each row of candidates (a decimal-places bound is one number for all)."""
+    scale = magnitude.max(axis=1) if magnitude.shape[1] else np.zeros(rows)
+    return np.broadcast_to(np.asarray(tol.slack(scale), dtype=np.float64), (rows,))

@@ -35,7 +35,7 @@ import numpy as np
 
 from gradwork.check.compare import Tolerance
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
-from gradwork.ops.registry import unbroadcast
+from gradwork.ops.registry import get_op, ops_of_kind, unbroadcast
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
 
@@ -129,13 +129,39 @@ def _biases(graph: Graph) -> list[str]:
          "Softmax's Jacobian is ds_i/dz_j = s_i([i = j] - s_j): every output depends on every input, "
          "so dL/dz = s * (g - <g, s>), not just the diagonal s_i(1 - s_i) g_i.")
 def softmax_diagonal_jacobian(graph: Graph) -> Iterator[Variant]:
-    def diagonal(bk, g, out, x, axis=-1):
-        return g * out * (1 - out)
+    # The diagonal s_i(1 - s_i) is the sigmoid's derivative written at softmax's outputs: the registered
+    # sigmoid VJP (g * out * (1 - out)) run with softmax's output is exactly that mistake.
+    sigmoid = get_op("sigmoid").partial(0).vjp
+
+    def diagonal(bk, g, out, x, **params):
+        return sigmoid(bk, g, out, x)
 
     for i in _made_by(graph, "softmax"):
         yield Variant("softmax_diagonal_jacobian", graph.label(i),
                       f"your number uses only the diagonal s_i(1 - s_i) of softmax's Jacobian at {graph.label(i)}",
                       Perturbation(vjps={(i, 0): diagonal}))
+    for i in _made_by(graph, "cross_entropy"):  # softmax fused into the loss: dL/dz = p - t, no Jacobian left
+        yield Variant("softmax_diagonal_jacobian", graph.label(graph.inputs[i][0]),
+                      f"your dL/d{graph.label(graph.inputs[i][0])} chains dL/dp = -t/p through only the "
+                      "diagonal s_i(1 - s_i) of softmax's Jacobian",
+                      Perturbation(vjps={(i, 0): _unfused_diagonal()}))
+
+
+def _unfused_diagonal() -> Any:
+    """Fused softmax + cross-entropy's dL/dz, chained through softmax's diagonal only.
+
+    L = -sum t log p with p = softmax(z) (a mean over a batch, as the fused op
+    is): dL/dp from the registered ``log`` VJP, then the diagonal p(1 - p)
+    from the registered ``sigmoid`` VJP; no derivative is typed here.
+    """
+    softmax, log, sigmoid = get_op("softmax"), get_op("log"), get_op("sigmoid")
+
+    def vjp(bk, g, out, z, t, reduction="mean"):
+        samples = z.size // z.shape[-1] if z.ndim > 1 and reduction == "mean" else 1  # the loss is a batch mean
+        probabilities = softmax.forward(bk, z, axis=-1)
+        d_p = log.partial(0).vjp(bk, -(t * g) / samples, log.forward(bk, probabilities), probabilities)
+        return sigmoid.partial(0).vjp(bk, d_p, probabilities, z)
+    return vjp
 
 
 @mistake("relu_at_zero",
@@ -157,7 +183,6 @@ def relu_at_zero(graph: Graph) -> Iterator[Variant]:
                                              vjp(bk, g, out, x, **{**p, "at_zero": value})}))
 
 
-_ACTIVATION_OPS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "gelu")
 
 
 @mistake("activation_derivative",
@@ -166,7 +191,7 @@ _ACTIVATION_OPS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "
 def activation_derivative(graph: Graph) -> Iterator[Variant]:
     activations = {graph.names[layer.a] for layer in graph.solution.layers
                    if layer.a != layer.z and layer.a in graph.names}
-    activations |= set(_made_by(graph, *_ACTIVATION_OPS))
+    activations |= set(_made_by(graph, *(op.name for op in ops_of_kind("activation") if op.elementwise)))
     for i in sorted(activations):
         op = graph.nodes[i].op
         if op is None or not op.elementwise:
@@ -316,11 +341,32 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
         forward = (lambda bk, *args, op=op, **p: op.forward(_Log10(bk), *args, **p))
         yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.label(i)}",
                       Perturbation(forwards={i: forward}))
-        vjps = {(i, position): (lambda bk, g, out, *args, vjp=op.partial(position).vjp, **p:
-                                vjp(_Log10(bk), g, out, *args, **p))
-                for position in range(len(arguments))}
+        vjps = {(i, position): _vjp_in_base_10(op, position) for position in range(len(arguments))}
         yield Variant("log_base_10", graph.label(i), f"your numbers use log10 in {graph.label(i)} and its derivative",
                       Perturbation(forwards={i: forward}, vjps=vjps))
+        # A loss whose logs hide inside a fused formula (cross-entropy on logits computes log softmax as
+        # z - log sum exp z) is not log10'd by swapping the backend's log; a loss that uses logs is a sum
+        # of t log p terms, so in base 10 it is the natural value over ln 10.
+        scaled = np.asarray(tensor.data) / _LN10(bk)
+        if (op.term is not None or op.name == "log_softmax") and not _same(np.asarray(changed), scaled):
+            over = (lambda bk, *args, op=op, **p: op.forward(bk, *args, **p) / _LN10(bk))
+            yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.label(i)}",
+                          Perturbation(forwards={i: over}))
+            vjps = {(i, position): (lambda bk, g, o, *args, vjp=op.partial(position).vjp, **p:
+                                    vjp(bk, g, o, *args, **p) / _LN10(bk))
+                    for position in range(len(arguments))}
+            yield Variant("log_base_10", graph.label(i),
+                          f"your numbers use log10 in {graph.label(i)} and its derivative",
+                          Perturbation(forwards={i: over}, vjps=vjps))
+
+
+def _LN10(bk: Any) -> Any:  # noqa: N802  (a constant of the backend)
+    return bk.log(bk.asarray(10))
+
+
+def _vjp_in_base_10(op: Any, position: int) -> Any:
+    vjp = op.partial(position).vjp
+    return lambda bk, g, out, *args, **p: vjp(_Log10(bk), g, out, *args, **p)
 
 
 @mistake("transposed",

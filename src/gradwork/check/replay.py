@@ -335,8 +335,8 @@ def _forward(graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturba
             forward = perturbation.forwards.get(i, tensor.op.forward)
             value = _native(bk, forward(bk, *(values[j] for j in graph.inputs[i]), **tensor.params))
         transform = perturbation.value_transforms.get(i)
-        if transform is not None:
-            value = transform(bk, value)
+        if transform is not None:  # -x of a 0-d object array is a bare Fraction: keep an array
+            value = _native(bk, transform(bk, value))
         natural.append(value)
         if perturbation.round_to is not None:  # what is carried on is rounded; each result itself is not
             value = round_significant(value, perturbation.round_to)
@@ -356,9 +356,10 @@ def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation
         g = pending.pop(i, None)
         if g is None:
             continue
+        g = _native(bk, g)  # a sum of 0-d object arrays is a bare Fraction: keep an array
         transform = perturbation.grad_transforms.get(i)
         if transform is not None:
-            g = transform(bk, g)
+            g = _native(bk, transform(bk, g))
         natural[i] = g
         if perturbation.round_to is not None:
             g = round_significant(g, perturbation.round_to)

@@ -1,4 +1,8 @@
-"""Activations by the names FORMAT.md fixes, each a call of one registered op."""
+"""Activations by the names FORMAT.md fixes, each a call of one registered op.
+
+The table is built from the op registry (every op of kind "activation"), plus
+``identity`` and ``square``, which are no op of their own.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gradwork import functional as F
+from gradwork.ops import RegistryTable, ops_of_kind
 from gradwork.tensor import Tensor
 
 Activation = Callable[[Tensor], Tensor]
@@ -19,18 +24,12 @@ def square(x: Tensor) -> Tensor:
     return x ** 2
 
 
-ACTIVATIONS: dict[str, Callable[..., Tensor]] = {
-    "identity": identity,
-    "relu": F.relu,
-    "leaky_relu": F.leaky_relu,
-    "sigmoid": F.sigmoid,
-    "tanh": F.tanh,
-    "softmax": F.softmax,
-    "softplus": F.softplus,
-    "elu": F.elu,
-    "gelu": F.gelu,
-    "square": square,
-}
+def _activations() -> dict[str, Callable[..., Tensor]]:
+    return {"identity": identity, **{op.name: getattr(F, op.name) for op in ops_of_kind("activation")},
+            "square": square}
+
+
+ACTIVATIONS: RegistryTable[Callable[..., Tensor]] = RegistryTable(_activations)
 ALIASES = {"linear": "identity", "none": "identity", "logistic": "sigmoid"}
 
 

@@ -1,4 +1,4 @@
-"""Losses by the names FORMAT.md fixes."""
+"""Losses by the names FORMAT.md fixes: every registered op of kind "loss"."""
 
 from __future__ import annotations
 
@@ -8,16 +8,11 @@ from typing import Any
 import numpy as np
 
 from gradwork import functional as F
+from gradwork.ops import RegistryTable, ops_of_kind
 from gradwork.tensor import Tensor
 
-LOSSES: dict[str, Callable[..., Tensor]] = {
-    "half_sse": F.half_sse,
-    "sse": F.sse,
-    "mse": F.mse,
-    "l1": F.l1,
-    "bce": F.bce,
-    "cross_entropy": F.cross_entropy,
-}
+LOSSES: RegistryTable[Callable[..., Tensor]] = RegistryTable(
+    lambda: {op.name: getattr(F, op.name) for op in ops_of_kind("loss")})
 
 
 class UnknownLossError(ValueError):

@@ -1,4 +1,4 @@
-"""Arithmetic: add, sub, mul, div, neg, pow, matmul, and linear (matmul + bias fused)."""
+"""Arithmetic: add, sub, mul, div, neg, pow, the max/min gates, matmul, and linear (matmul + bias fused)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from gradwork.ops.registry import Notation, Op, Partial, register, unbroadcast
 # ---------------------------------------------------------------- elementwise
 
 register(Op(
+    kind="arithmetic",
     name="add",
     forward=lambda bk, a, b: a + b,
     partials=(
@@ -23,6 +24,7 @@ register(Op(
 ))
 
 register(Op(
+    kind="arithmetic",
     name="sub",
     forward=lambda bk, a, b: a - b,
     partials=(
@@ -37,6 +39,7 @@ register(Op(
 ))
 
 register(Op(
+    kind="arithmetic",
     name="mul",
     forward=lambda bk, a, b: a * b,
     partials=(
@@ -51,6 +54,7 @@ register(Op(
 ))
 
 register(Op(
+    kind="arithmetic",
     name="div",
     forward=lambda bk, a, b: a / b,
     partials=(
@@ -65,6 +69,7 @@ register(Op(
 ))
 
 register(Op(
+    kind="arithmetic",
     name="neg",
     forward=lambda bk, x: -x,
     partials=(Partial("x", lambda bk, g, out, x: -g, "-1", "-1"),),
@@ -85,6 +90,7 @@ def _pow_wrt_exponent(bk, g, out, x, p):
 
 
 register(Op(
+    kind="arithmetic",
     name="pow",
     forward=lambda bk, x, p: bk.power(x, p),
     partials=(
@@ -96,6 +102,53 @@ register(Op(
     definition_text='x^p',
     sentence="Power rule: d(x^p)/dx = p x^(p-1); the exponent's derivative is x^p ln x.",
     elementwise=True,
+))
+
+# ---------------------------------------------------------------- the max and min gates
+
+
+def _a_passes(bk, a, b, larger):
+    """The 0/1 indicator of the elements where a is passed on: a >= b for max, a <= b for min.
+
+    A tie counts for the first operand (a stated convention rather than PyTorch's
+    equal split), so at every element exactly one input receives the gradient.
+    """
+    # asarray: a difference of 0-d object arrays is a bare Fraction or SymPy number.
+    return bk.positive(np.asarray(a - b if larger else b - a), 1)
+
+
+register(Op(
+    kind="arithmetic",
+    name="maximum",
+    forward=lambda bk, a, b: bk.maximum(a, b),
+    partials=(
+        Partial("a", lambda bk, g, out, a, b: g * _a_passes(bk, a, b, True), r"[$a \ge $b]", "[$a ≥ $b]"),
+        Partial("b", lambda bk, g, out, a, b: g * (1 - _a_passes(bk, a, b, True)), "[$a < $b]", "[$a < $b]"),
+    ),
+    notation=Notation("max($a, $b)", r"\max($a, $b)"),
+    definition_latex=r"\max(a, b)",
+    definition_text="max(a, b)",
+    sentence="The max gate routes the upstream gradient to the larger input and gives the other 0; "
+             "on a tie (a = b) all of it goes to the first operand a.",
+    elementwise=True,
+    display=("max", r"\max"),
+))
+
+register(Op(
+    kind="arithmetic",
+    name="minimum",
+    forward=lambda bk, a, b: bk.minimum(a, b),
+    partials=(
+        Partial("a", lambda bk, g, out, a, b: g * _a_passes(bk, a, b, False), r"[$a \le $b]", "[$a ≤ $b]"),
+        Partial("b", lambda bk, g, out, a, b: g * (1 - _a_passes(bk, a, b, False)), "[$a > $b]", "[$a > $b]"),
+    ),
+    notation=Notation("min($a, $b)", r"\min($a, $b)"),
+    definition_latex=r"\min(a, b)",
+    definition_text="min(a, b)",
+    sentence="The min gate routes the upstream gradient to the smaller input and gives the other 0; "
+             "on a tie (a = b) all of it goes to the first operand a.",
+    elementwise=True,
+    display=("min", r"\min"),
 ))
 
 # ---------------------------------------------------------------- matmul
@@ -127,6 +180,7 @@ def _matmul_wrt_b(bk, g, out, a, b):
 
 
 register(Op(
+    kind="arithmetic",
     name="matmul",
     forward=lambda bk, a, b: a @ b,
     partials=(
@@ -162,6 +216,7 @@ def _linear_wrt_b(bk, g, out, x, w, b):
 
 
 register(Op(
+    kind="arithmetic",
     name="linear",
     forward=_linear_forward,
     partials=(

@@ -6,22 +6,31 @@ sigma'(z) = sigma(z)(1 - sigma(z)), not about the exp and division inside it.
 
 from __future__ import annotations
 
-from gradwork.ops.registry import Notation, Op, Partial, register
+from typing import Any
+
+from gradwork.ops.registry import VJP, Export, Forward, Kind, Notation, Op, Option, Partial, register
 
 
-def _unary(name, forward, vjp, d_latex, d_text, notation_text, notation_latex, definition, sentence,
-           pitfall=None, params=(), definition_text=None):
-    register(Op(
+def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, notation_text: str,
+           notation_latex: str, definition: str, sentence: str, pitfall: str | None = None,
+           params: tuple[str, ...] = (), definition_text: str | None = None, kind: Kind = "function",
+           display: tuple[str, str] | None = None, options: tuple[Option, ...] = (),
+           export: Export | None = None) -> Op:
+    return register(Op(
         name=name,
         forward=forward,
         partials=(Partial("x", vjp, d_latex, d_text),),
         notation=Notation(notation_text, notation_latex),
         definition_latex=definition,
         sentence=sentence,
+        kind=kind,
         elementwise=True,
         pitfall=pitfall,
         params=params,
         definition_text=definition_text,
+        display=display,
+        options=options,
+        export=export,
     ))
 
 
@@ -29,12 +38,12 @@ def _unary(name, forward, vjp, d_latex, d_text, notation_text, notation_latex, d
 
 _unary("exp", lambda bk, x: bk.exp(x), lambda bk, g, out, x: g * out,
        "e^{$x}", "exp($x)", "exp($x)", "e^{$x}", r"e^{x}",
-       "The exponential is its own derivative.", definition_text="exp(x) = e^x")
+       "The exponential is its own derivative.", definition_text="exp(x) = e^x", display=("exp", r"\exp"))
 
 _unary("log", lambda bk, x: bk.log(x), lambda bk, g, out, x: g / x,
        r"\frac{1}{$x}", "1 / $x", "log($x)", r"\ln $x", r"\ln x",
        "d(ln x)/dx = 1/x (natural log).",
-       definition_text="log(x)",
+       definition_text="log(x)", display=("ln", r"\ln"),
        pitfall="Logs are natural logs: log base 10 would scale every gradient by 1/ln 10.")
 
 _unary("sqrt", lambda bk, x: bk.sqrt(x), lambda bk, g, out, x: g / (2 * out),
@@ -62,7 +71,8 @@ _unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zero(x)), _relu_vjp,
        "ReLU'(x) is 1 for x > 0 and 0 for x < 0; at exactly 0 it is a convention (relu_grad_at_zero).",
        definition_text="relu(x) = max(0, x)",
        pitfall="ReLU has no derivative at 0: the value used there is a convention, stated by relu_grad_at_zero.",
-       params=("at_zero",))
+       params=("at_zero",),
+       kind="activation", display=("ReLU", r"\operatorname{ReLU}"), export=Export("Relu", "ReLU"))
 
 
 def _leaky_forward(bk, x, alpha=0.01):
@@ -79,18 +89,22 @@ _unary("leaky_relu", _leaky_forward, _leaky_vjp,
        "leaky_relu($x)", r"\operatorname{LeakyReLU}_{\alpha}($x)",
        r"\operatorname{LeakyReLU}_{\alpha}(x) = \max(\alpha x, x)",
        "LeakyReLU'(x) is 1 for x >= 0 and alpha for x < 0.", params=("alpha",),
-       definition_text="leaky_relu(x) = max(alpha x, x)")
+       definition_text="leaky_relu(x) = max(alpha x, x)",
+       kind="activation", display=("LeakyReLU", r"\operatorname{LeakyReLU}"),
+       export=Export("LeakyRelu", "LeakyReLU", ("alpha",)), options=(Option("alpha", "0.01"),))
 
 _unary("sigmoid", lambda bk, x: bk.sigmoid(x), lambda bk, g, out, x: g * out * (1 - out),
        r"$out\,(1 - $out)", "$out (1 - $out)", "sigmoid($x)", r"\sigma($x)",
        r"\sigma(x) = \frac{1}{1 + e^{-x}}",
        "sigma'(x) = sigma(x)(1 - sigma(x)): the derivative reuses the output.",
-       definition_text="sigmoid(x) = 1 / (1 + exp(-x))")
+       definition_text="sigmoid(x) = 1 / (1 + exp(-x))",
+       kind="activation", display=("σ", r"\sigma"), export=Export("Sigmoid", "Sigmoid"))
 
 _unary("tanh", lambda bk, x: bk.tanh(x), lambda bk, g, out, x: g * (1 - out * out),
        r"1 - $out^{2}", "1 - $out^2", "tanh($x)", r"\tanh($x)", r"\tanh x",
        "tanh'(x) = 1 - tanh(x)^2: the derivative reuses the output.",
-       definition_text="tanh(x) = (e^x - e^(-x)) / (e^x + e^(-x))")
+       definition_text="tanh(x) = (e^x - e^(-x)) / (e^x + e^(-x))",
+       kind="activation", display=("tanh", r"\tanh"), export=Export("Tanh", "Tanh"))
 
 
 def _softplus_forward(bk, x):
@@ -101,7 +115,9 @@ def _softplus_forward(bk, x):
 _unary("softplus", _softplus_forward, lambda bk, g, out, x: g * bk.sigmoid(x),
        r"\sigma($x)", "sigmoid($x)", "softplus($x)", r"\operatorname{softplus}($x)",
        r"\operatorname{softplus}(x) = \ln(1 + e^{x})",
-       "softplus'(x) = sigma(x).", definition_text="softplus(x) = log(1 + e^x)")
+       "softplus'(x) = sigma(x).", definition_text="softplus(x) = log(1 + e^x)",
+       kind="activation", display=("softplus", r"\operatorname{softplus}"),
+       export=Export("Softplus", "Softplus"))
 
 
 def _elu_forward(bk, x, alpha=1.0):
@@ -117,7 +133,9 @@ _unary("elu", _elu_forward, _elu_vjp,
        "elu($x)", r"\operatorname{ELU}($x)",
        r"\operatorname{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}",
        "ELU'(x) is 1 for x > 0 and alpha e^x for x <= 0.", params=("alpha",),
-       definition_text="elu(x) = x if x > 0 else alpha (e^x - 1)")
+       definition_text="elu(x) = x if x > 0 else alpha (e^x - 1)",
+       kind="activation", display=("ELU", r"\operatorname{ELU}"),
+       export=Export("Elu", "ELU", ("alpha",)), options=(Option("alpha", "1"),))
 
 
 def _gelu_forward(bk, x):
@@ -134,4 +152,5 @@ _unary("gelu", _gelu_forward, _gelu_vjp,
        r"\Phi($x) + $x\,\varphi($x)", "Phi($x) + $x phi($x)", "gelu($x)", r"\operatorname{GELU}($x)",
        r"\operatorname{GELU}(x) = x\,\Phi(x)",
        "GELU'(x) = Phi(x) + x phi(x), with Phi and phi the standard normal CDF and density.",
-       definition_text="gelu(x) = x Phi(x)")
+       definition_text="gelu(x) = x Phi(x)",
+       kind="activation", display=("GELU", r"\operatorname{GELU}"), export=Export(None, "GELU"))

@@ -46,6 +46,7 @@ def _loss(name, per_element, d_y, d_t, y_latex, y_text, t_latex, t_text, definit
         return g * d_t(bk, y, t) / scale(y, reduction)
 
     register(Op(
+        kind="loss",
         name=name,
         forward=forward,
         partials=(Partial("y", vjp_y, y_latex, y_text), Partial("t", vjp_t, t_latex, t_text)),
@@ -140,6 +141,7 @@ def _ce_vjp_t(bk, g, out, z, t, reduction="mean"):
 
 
 register(Op(
+    kind="loss",
     name="cross_entropy",
     forward=_ce_forward,
     partials=(

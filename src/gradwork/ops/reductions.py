@@ -22,6 +22,8 @@ def _count(x, axis):
 
 
 register(Op(
+    kind="reduction",
+    display=("Σ", r"\sum"),
     name="sum",
     forward=lambda bk, x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
     partials=(Partial("x", lambda bk, g, out, x, axis=None, keepdims=False: _expand(g, x, axis, keepdims),
@@ -39,6 +41,8 @@ def _mean_vjp(bk, g, out, x, axis=None, keepdims=False):
 
 
 register(Op(
+    kind="reduction",
+    display=("mean", r"\operatorname{mean}"),
     name="mean",
     forward=lambda bk, x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims) / _count(x, axis),
     partials=(Partial("x", _mean_vjp, r"\frac{1}{n}", "1/n"),),
@@ -61,6 +65,8 @@ def _extremum_vjp(bk, g, out, x, axis=None, keepdims=False):
 
 for _name, _largest, _word in (("max", True, "maximum"), ("min", False, "minimum")):
     register(Op(
+        kind="reduction",
+        display=(_name, "\\" + _name),
         name=_name,
         forward=(lambda largest: lambda bk, x, axis=None, keepdims=False:
                  bk.extremum(x, largest, axis=axis, keepdims=keepdims))(_largest),

@@ -8,20 +8,44 @@ backend namespace ``bk`` (see :mod:`gradwork.backends`):
   upstream gradient ``g`` pulled back through this op to that input
   (autograd's ``defvjp`` style, so the engine computes only what is needed).
 
+An op whose VJP would recompute something its forward already had (the
+softmax inside cross-entropy, the sigmoid inside sigmoid + BCE) also gives
+``save(bk, *inputs, **params) -> (out, saved)`` and, per input,
+``Partial.saved_vjp(bk, g, out, saved, *inputs, **params)``; the engine calls
+those whenever it ran ``save``, and the plain ``vjp`` stays valid on its own
+(the checker perturbs VJPs without a forward).
+
 The human-readable rule sits beside them: LaTeX and plain-text templates with
 ``$x``/``$a``/``$b``/``$out`` placeholders that the explainers fill with node
-names. No renderer lives here; the templates are data.
+names. No renderer lives here; the templates are data. So is everything a
+table outside ``ops/`` needs to know about an op: its :data:`kind`, the name
+students write it by (``display``), its user options with defaults, and how it
+exports to ONNX and PyTorch (:class:`Export`). Those tables (functional's
+wrappers, ``nn`` activations, the problem-file function whitelist, the export
+mapping, the renderers' function names) are built from :data:`OPS`, so adding
+an activation is one ``register`` call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
-Forward = Callable[..., np.ndarray]
-VJP = Callable[..., np.ndarray]
+Array = Any  # an ndarray, or a bare number where NumPy returns one; typed loosely so that the math stays plain
+Forward = Callable[..., Any]
+VJP = Callable[..., Any]
+Save = Callable[..., tuple[Any, Any]]
+
+# What an op is, for the tables built from the registry:
+#   arithmetic: + - * / neg pow matmul linear    function: exp, log, sqrt, abs, log_softmax
+#   activation: a layer activation (relu, sigmoid, softmax, ...)    loss: y, t -> a number
+#   reduction: sum, mean, max, min    shape: transpose, reshape, index, concatenate
+#   fused: several of the above as one op for training speed (carries its own rule text)
+Kind = Literal["arithmetic", "function", "activation", "loss", "reduction", "shape", "fused"]
+KINDS: tuple[Kind, ...] = ("arithmetic", "function", "activation", "loss", "reduction", "shape", "fused")
 
 
 @dataclass(frozen=True)
@@ -36,6 +60,8 @@ class Partial:
     # upstream gradient as $g (matmul: "$a^T $g"); False when it is the local
     # derivative that multiplies the upstream gradient.
     includes_upstream: bool = False
+    # The same VJP given what the op's `save` kept: saved_vjp(bk, g, out, saved, *inputs, **params).
+    saved_vjp: VJP | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +74,30 @@ class Notation:
 
 
 @dataclass(frozen=True)
+class Option:
+    """A number a user may set where the op is named (``leaky_relu(x, 0.2)``, ``{name: elu, alpha: 1}``)."""
+
+    name: str
+    default: str  # as decimal text, so that exact mode reads 0.01 as 1/100
+
+
+@dataclass(frozen=True)
+class Export:
+    """How an activation is written in ONNX (one node ``z -> a``) and PyTorch (one ``torch.nn`` module).
+
+    ``options`` are the op options handed on, in order: as ONNX attributes of
+    the same name and as the module's positional arguments. ``None`` means no
+    single-node equivalent (the exporter may still compose one).
+    """
+
+    onnx: str | None = None
+    torch: str | None = None
+    options: tuple[str, ...] = ()
+    onnx_attributes: tuple[tuple[str, Any], ...] = ()  # fixed ones, e.g. (("axis", -1),) for Softmax
+    torch_kwargs: tuple[tuple[str, Any], ...] = ()  # fixed ones, e.g. (("dim", -1),)
+
+
+@dataclass(frozen=True)
 class Op:
     """One primitive: forward, VJPs and the rule as data, registered together."""
 
@@ -57,6 +107,7 @@ class Op:
     notation: Notation
     definition_latex: str  # the op's formula, e.g. r"\sigma(x) = \frac{1}{1 + e^{-x}}"
     sentence: str  # one plain sentence stating the derivative rule
+    kind: Kind = "function"
     elementwise: bool = False  # inputs broadcast; the engine sums VJPs back to input shapes
     variadic: bool = False  # any number of inputs sharing partials[0] (concatenate)
     pitfall: str | None = None  # a one-line classic mistake this op invites
@@ -69,6 +120,12 @@ class Op:
     element_partials: tuple[Notation, Notation] | None = None
     # The formula of definition_latex in the ASCII style of the text templates ("sigmoid(x) = 1 / (1 + exp(-x))").
     definition_text: str | None = None
+    # How students write the function's name: (text, LaTeX), e.g. ("σ", r"\sigma"); None: the op's name.
+    display: tuple[str, str] | None = None
+    options: tuple[Option, ...] = ()  # user-settable numbers (a subset of params), with defaults
+    export: Export | None = None  # activations: the ONNX / PyTorch equivalent
+    save: Save | None = None  # forward that also returns what the saved_vjps reuse
+    fuses: tuple[str, ...] = ()  # fused ops: the ops they stand for, in forward order
 
     def partial(self, position: int) -> Partial:
         return self.partials[0] if self.variadic else self.partials[position]
@@ -77,6 +134,14 @@ class Op:
     def arity(self) -> int | None:
         return None if self.variadic else len(self.partials)
 
+    @property
+    def display_text(self) -> str:
+        return self.display[0] if self.display else self.name
+
+    @property
+    def display_latex(self) -> str:
+        return self.display[1] if self.display else r"\operatorname{" + self.name.replace("_", r"\_") + "}"
+
 
 class UnknownOpError(KeyError):
     def __str__(self) -> str:  # KeyError would print the repr with quotes
@@ -84,14 +149,24 @@ class UnknownOpError(KeyError):
 
 
 OPS: dict[str, Op] = {}
+_generation = [0]  # bumped on every change, so that tables built from OPS know when to rebuild
 
 
 def register(op: Op) -> Op:
     """Add ``op`` to the registry; names are unique."""
     if op.name in OPS:
         raise ValueError(f"op {op.name!r} is registered twice")
+    if op.kind not in KINDS:
+        raise ValueError(f"op {op.name!r}: kind {op.kind!r} is not one of {', '.join(KINDS)}")
     OPS[op.name] = op
+    _generation[0] += 1
     return op
+
+
+def unregister(name: str) -> None:
+    """Remove the op ``name`` (for tests that register an op of their own)."""
+    del OPS[name]
+    _generation[0] += 1
 
 
 def get_op(name: str) -> Op:
@@ -102,7 +177,42 @@ def get_op(name: str) -> Op:
         raise UnknownOpError(f"no op named {name!r}; registered ops: {known}") from None
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def ops_of_kind(*kinds: Kind) -> list[Op]:
+    """The registered ops of these kinds, in registration order."""
+    return [op for op in OPS.values() if op.kind in kinds]
+
+
+V = TypeVar("V")
+
+
+class RegistryTable(Mapping[str, V], Generic[V]):
+    """A read-only table computed from :data:`OPS` by ``build``, rebuilt after the registry changes."""
+
+    def __init__(self, build: Callable[[], dict[str, V]]) -> None:
+        self._build = build
+        self._table: dict[str, V] = {}
+        self._seen = -1
+
+    def _current(self) -> dict[str, V]:
+        if self._seen != _generation[0]:
+            self._table = self._build()
+            self._seen = _generation[0]
+        return self._table
+
+    def __getitem__(self, key: str) -> V:
+        return self._current()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __repr__(self) -> str:
+        return f"RegistryTable({self._current()!r})"
+
+
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``grad`` over the axes NumPy broadcasting added or stretched to reach it from ``shape``."""
     if grad.shape == tuple(shape):
         return grad
@@ -114,7 +224,3 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad.reshape(shape)
-
-
-def _describe(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in params.items())

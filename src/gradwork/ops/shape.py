@@ -14,6 +14,7 @@ def _transpose_vjp(bk, g, out, x, axes=None):
 
 
 register(Op(
+    kind="shape",
     name="transpose",
     forward=lambda bk, x, axes=None: np.transpose(x, axes),
     partials=(Partial("x", _transpose_vjp, r"$g^{\top}", "$g^T", includes_upstream=True),),
@@ -25,6 +26,7 @@ register(Op(
 ))
 
 register(Op(
+    kind="shape",
     name="reshape",
     forward=lambda bk, x, shape: np.reshape(x, shape),
     partials=(Partial("x", lambda bk, g, out, x, shape: np.reshape(g, x.shape), "1", "1"),),
@@ -44,6 +46,7 @@ def _index_vjp(bk, g, out, x, index):
 
 
 register(Op(
+    kind="shape",
     name="index",
     forward=lambda bk, x, index: x[index],
     partials=(Partial("x", _index_vjp, r"\operatorname{scatter}_{$index}\left($g\right)",
@@ -66,6 +69,7 @@ def _concatenate_vjp(bk, g, out, *xs, axis=0, position=0):
 
 
 register(Op(
+    kind="shape",
     name="concatenate",
     forward=lambda bk, *xs, axis=0: np.concatenate(xs, axis=axis),
     partials=(Partial("x", _concatenate_vjp, "1", "1"),),

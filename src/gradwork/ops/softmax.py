@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradwork.ops.registry import Notation, Op, Partial, register
+from gradwork.ops.registry import Export, Notation, Op, Partial, register
 
 
 def _softmax_forward(bk, x, axis=-1):
@@ -18,6 +18,9 @@ def _softmax_vjp(bk, g, out, x, axis=-1):
 
 
 register(Op(
+    kind="activation",
+    display=("softmax", r"\operatorname{softmax}"),
+    export=Export("Softmax", "Softmax", onnx_attributes=(("axis", -1),), torch_kwargs=(("dim", -1),)),
     name="softmax",
     forward=_softmax_forward,
     partials=(Partial("x", _softmax_vjp, r"\operatorname{diag}($out) - $out\,$out^{\top}",
@@ -42,6 +45,7 @@ def _log_softmax_vjp(bk, g, out, x, axis=-1):
 
 
 register(Op(
+    display=("ln softmax", r"\ln\operatorname{softmax}"),
     name="log_softmax",
     forward=_log_softmax_forward,
     partials=(Partial("x", _log_softmax_vjp, r"I - \mathbf{1}\operatorname{softmax}($x)^{\top}",

@@ -21,7 +21,9 @@ class ProblemError(Exception):
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}:{self.column}: {self.message}"
-        if self.expected:
+        if self.expected.startswith("limit "):  # a refusal by gradwork.problem.limits names the limit instead
+            text += f" ({self.expected})"
+        elif self.expected:
             text += f" (expected {self.expected})"
         # One line always: a newline inside a parser's message would split it.
         return " ".join(text.split("\n"))

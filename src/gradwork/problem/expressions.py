@@ -9,7 +9,10 @@ whitelist; nothing is ever passed to ``eval``. Allowed:
 * ``.T`` (transpose), indexing ``x[0]``, ``x[1, 0]``, ``x[-1]``, slices
   ``x[1:3]`` and gathers ``x[[2, 4, 3, 0, 1]]`` with whole-number literals;
 * the functions in :data:`FUNCTIONS` (exp, log, sqrt, abs, sum, mean, max,
-  min, sigmoid, tanh, relu, leaky_relu(x, alpha), softmax, matmul, ...).
+  min, sigmoid, tanh, relu, leaky_relu(x, alpha), softmax, matmul, ...): every
+  registered elementwise function and activation (options from the op), the
+  losses, and a few specials; ``max(x)``/``min(x)`` reduce (axis as a keyword),
+  ``max(a, b)``/``min(a, b)`` of two operands are the elementwise gates.
 
 Anything else (attribute access other than ``.T``, calls of other functions,
 lambdas, comprehensions, comparisons, strings, names starting with ``_``) is
@@ -30,6 +33,7 @@ from typing import Any
 
 from gradwork import functional as F
 from gradwork.backends import Backend, BackendError
+from gradwork.ops import RegistryTable, ops_of_kind
 from gradwork.problem.numbers import leaf
 from gradwork.tensor import Tensor, apply
 
@@ -66,24 +70,49 @@ def _loss(name: str) -> Callable[..., Tensor]:
     return lambda y, t, context: apply(name, y, t, reduction="mean")
 
 
-FUNCTIONS: dict[str, Function] = {f.name: f for f in [
-    *(Function(name, 1, (), _unary(fn)) for name, fn in [
-        ("exp", F.exp), ("log", F.log), ("sqrt", F.sqrt), ("abs", F.abs), ("sigmoid", F.sigmoid),
-        ("tanh", F.tanh), ("softplus", F.softplus), ("gelu", F.gelu), ("transpose", F.transpose),
-        ("identity", lambda x: x), ("square", lambda x: x ** 2),
-    ]),
-    # ReLU's gradient at exactly 0 is the problem's convention (relu_grad_at_zero).
-    Function("relu", 1, (), lambda x, context: F.relu(x, at_zero=context.relu_at_zero)),
-    Function("leaky_relu", 1, (("alpha", Decimal("0.01")),),
-             lambda x, context, alpha: F.leaky_relu(x, alpha=alpha)),
-    Function("elu", 1, (("alpha", 1),), lambda x, context, alpha: F.elu(x, alpha=alpha)),
-    Function("softmax", 1, (("axis", -1),), lambda x, context, axis: F.softmax(x, axis=axis), True),
-    Function("log_softmax", 1, (("axis", -1),), lambda x, context, axis: F.log_softmax(x, axis=axis), True),
-    *(Function(name, 1, (("axis", None),), (lambda fn: lambda x, context, axis: fn(x, axis=axis))(fn), True)
-      for name, fn in [("sum", F.sum), ("mean", F.mean), ("max", F.max), ("min", F.min)]),
-    Function("matmul", 2, (), lambda a, b, context: F.matmul(a, b)),
-    *(Function(name, 2, (), _loss(name)) for name in ["half_sse", "sse", "mse", "l1", "bce", "cross_entropy"]),
-]}
+def _registered(name: str) -> Callable[..., Tensor]:
+    return lambda x, context, **values: apply(name, x, **values)
+
+
+def _functions() -> dict[str, Function]:
+    """The whitelist: every registered elementwise function and activation, the losses, and a few specials."""
+    table: dict[str, Function] = {}
+    for op in ops_of_kind("function", "activation"):
+        if op.elementwise and op.arity == 1:
+            options = tuple((o.name, Decimal(o.default)) for o in op.options)
+            table[op.name] = Function(op.name, 1, options, _registered(op.name))
+    table.update({f.name: f for f in [
+        *(Function(name, 1, (), _unary(fn)) for name, fn in [
+            ("transpose", F.transpose), ("identity", lambda x: x), ("square", lambda x: x ** 2),
+        ]),
+        # ReLU's gradient at exactly 0 is the problem's convention (relu_grad_at_zero).
+        Function("relu", 1, (), lambda x, context: F.relu(x, at_zero=context.relu_at_zero)),
+        Function("softmax", 1, (("axis", -1),), lambda x, context, axis: F.softmax(x, axis=axis), True),
+        Function("log_softmax", 1, (("axis", -1),), lambda x, context, axis: F.log_softmax(x, axis=axis), True),
+        *(Function(name, 1, (("axis", None),), (lambda fn: lambda x, context, axis: fn(x, axis=axis))(fn), True)
+          for name, fn in [("sum", F.sum), ("mean", F.mean), ("max", F.max), ("min", F.min)]),
+        Function("matmul", 2, (), lambda a, b, context: F.matmul(a, b)),
+        *(Function(op.name, 2, (), _loss(op.name)) for op in ops_of_kind("loss")),
+    ]})
+    return table
+
+
+FUNCTIONS: Mapping[str, Function] = RegistryTable(_functions)
+
+# max/min of two operands are the elementwise gates (max(z, w)); of one operand they reduce (max(x)).
+_PAIRWISE: dict[str, Function] = {
+    "max": Function("max", 2, (), lambda a, b, context: F.maximum(a, b)),
+    "min": Function("min", 2, (), lambda a, b, context: F.minimum(a, b)),
+}
+
+
+def _function(node: ast.Call) -> Function | None:
+    """The function a (checked) call names: max(a, b) of two positional operands is the gate."""
+    name = node.func.id  # type: ignore[attr-defined]
+    if name in _PAIRWISE and len(node.args) == 2 and not node.keywords:
+        return _PAIRWISE[name]
+    return FUNCTIONS.get(name)
+
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 
@@ -183,7 +212,8 @@ class Expression:
             value = self._eval(node.value, env, context)
             return self._guard(node, lambda: value[_index(node.slice)])
         if isinstance(node, ast.Call):
-            function = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
+            function = _function(node)
+            assert function is not None  # the checker refused unknown functions
             tensors = [self._eval(arg, env, context) for arg in node.args[: function.tensors]]
             options = self._options(node, function, context)
             return self._guard(node, lambda: function.call(*tensors, context, **options))
@@ -395,7 +425,7 @@ class _Checker:
         name = node.func.id
         if name.startswith("_"):
             raise self.refuse(node.func, f"the name {name!r} is not allowed (names may not start with an underscore)")
-        function = FUNCTIONS.get(name)
+        function = _function(node)
         if function is None:
             raise self.refuse(node.func, f"unknown function {name!r}", f"one of: {function_list()}")
         for arg in node.args:
@@ -433,9 +463,11 @@ class _Checker:
 
 
 def _signature(function: Function) -> str:
-    tensor_names = ["x"] if function.tensors == 1 else ["a", "b"] if function.name == "matmul" else ["y", "t"]
+    tensor_names = ["x"] if function.tensors == 1 else ["a", "b"] if function.name in ("matmul", "max", "min") \
+        else ["y", "t"]
     options = [f"{name}={default}" for name, default in function.options]
-    return f"{function.name}({', '.join(tensor_names[: function.tensors] + options)})"
+    signature = f"{function.name}({', '.join(tensor_names[: function.tensors] + options)})"
+    return f"{signature} or {function.name}(a, b)" if function.name in _PAIRWISE and function.tensors == 1 else signature
 
 
 def _describe_constant(value: Any) -> str:

@@ -22,14 +22,14 @@ from gradwork.nn import LOSSES, Dense
 from gradwork.nn import activation as named_activation
 from gradwork.nn import loss as named_loss
 from gradwork.nn.activations import ACTIVATIONS, ALIASES
+from gradwork.ops import OPS
 from gradwork.problem.expressions import EvaluationContext, Expression, ExpressionError, parse_expression
-from gradwork.problem.numbers import NumberError, is_number, shape_of, scalar, to_array
+from gradwork.problem.numbers import NumberError, is_number, shape_of, scalar, to_array, shown
 from gradwork.problem.schema import NetworkSpec
 from gradwork.problem.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
 WeightForm = Literal["matrix", "transposed", "flat", "scalar"]
-_ACTIVATION_OPTIONS = {"leaky_relu": ("alpha",), "elu": ("alpha",)}
 _LAYER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
@@ -179,7 +179,7 @@ def _plan_activation(document: Document, path: DataPath, value: Any) -> tuple[st
         if not isinstance(name, str):
             raise document.error(name_path, "the activation name must be text", "a name such as relu")
         canonical = _canonical_activation(document, name_path, name)
-        allowed = _ACTIVATION_OPTIONS.get(canonical, ())
+        allowed = tuple(o.name for o in OPS[canonical].options) if canonical in OPS else ()
         for key, option in value.items():
             if key == "name":
                 continue
@@ -192,7 +192,7 @@ def _plan_activation(document: Document, path: DataPath, value: Any) -> tuple[st
             options[key] = option
         return canonical, options, None
     if not isinstance(value, str):
-        raise document.error(path, f"an activation must be a name or a formula, not {value!r}",
+        raise document.error(path, f"an activation must be a name or a formula, not {shown(value)}",
                              "relu, sigmoid, ..., {name: leaky_relu, alpha: 0.01} or a formula in x")
     if value.strip().isidentifier() and value.strip() != "x":
         return _canonical_activation(document, path, value.strip()), options, None
@@ -220,7 +220,7 @@ def _plan_loss(document: Document, spec: NetworkSpec, last: LayerPlan) -> tuple[
     if value is None:
         return None, None
     if not isinstance(value, str):
-        raise document.error(("loss",), f"the loss must be a name or a formula, not {value!r}",
+        raise document.error(("loss",), f"the loss must be a name or a formula, not {shown(value)}",
                              f"one of: {', '.join(LOSSES)}, or a formula in y and t")
     name = value.strip()
     if name.isidentifier() and name not in ("y", "t"):
@@ -274,7 +274,7 @@ def _check_class_indices(document: Document, target: Any, outputs: int, samples:
     items = [((), target)] if samples is None else [((i,), t) for i, t in enumerate(target)]
     for index, value in items:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < outputs:
-            raise document.error(("target", *index), f"the class index {value!r} is not one of the "
+            raise document.error(("target", *index), f"the class index {shown(value)} is not one of the "
                                  f"{outputs} outputs", f"a whole number from 0 to {outputs - 1}, or a one-hot list")
 
 

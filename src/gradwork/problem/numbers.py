@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.backends import Backend
+from gradwork.problem import limits
 
 _FRACTION = re.compile(r"\s*[-+]?\d+\s*/\s*\d+\s*")
 _DECIMAL = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
@@ -46,29 +47,66 @@ def is_number(value: Any) -> bool:
     return isinstance(value, str) and bool(_FRACTION.fullmatch(value) or _DECIMAL.fullmatch(value))
 
 
+def shown(value: Any) -> str:
+    """A user value as the user wrote it: 1.5 and 3/8, never Decimal('1.5') or Fraction(3, 8)."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, (Decimal, Fraction, int, float)):
+        return str(value)
+    return repr(value)
+
+
 def exact(value: Any) -> Fraction:
-    """The exact value of a number as written (never through a binary float)."""
+    """The exact value of a number as written (never through a binary float).
+
+    Raises :class:`NumberError` for a zero denominator and for a decimal exponent
+    over the ``exponent`` limit (10**999999999 as a Fraction would never finish).
+    """
     if isinstance(value, str):
-        return Fraction(value.replace(" ", "")) if "/" in value else Fraction(Decimal(value.strip()))
+        if "/" in value:
+            numerator, denominator = value.replace(" ", "").split("/")
+            if int(denominator) == 0:
+                raise NumberError(f"{value.strip()} divides by zero", "a fraction with a non-zero denominator")
+            return Fraction(int(numerator), int(denominator))
+        value = Decimal(value.strip())
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
+    if isinstance(value, Decimal) and value.is_finite() and value and abs(value.adjusted()) > limits.current().exponent:
+        raise NumberError(f"{value} has an exponent beyond {limits.current().exponent} for exact arithmetic",
+                          limits.note("exponent"))
     return Fraction(value)
+
+
+def _float(value: Any) -> float:
+    """A number as a float without an exact detour; refuses what overflows a float."""
+    if isinstance(value, str) and "/" in value:
+        number = exact(value)  # digits are bounded by the reader, so this is cheap
+        try:
+            return number.numerator / number.denominator
+        except OverflowError:
+            raise NumberError(f"{value.strip()} is too large for a float", "a number below about 1.8e308") from None
+    try:
+        result = float(value.strip() if isinstance(value, str) else value)
+    except OverflowError:  # int too large for a float
+        raise NumberError(f"{value} is too large for a float", "a number below about 1.8e308") from None
+    if not math.isfinite(result):
+        raise NumberError(f"{value} is too large for a float", "a number below about 1.8e308")
+    return result
 
 
 def leaf(value: Any, backend: Backend) -> Any:
     """One user value as a backend element (see the module docstring); raises :class:`NumberError`."""
     if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
-        shown = {True: "true", False: "false", None: "null"}.get(value, type(value).__name__) \
+        kind = {True: "true", False: "false", None: "null"}.get(value, type(value).__name__) \
             if not isinstance(value, (dict, list)) else ("a mapping" if isinstance(value, dict) else "a list")
-        raise NumberError(f"{shown} is not a number", "a number")
+        raise NumberError(f"{kind} is not a number", "a number")
     if isinstance(value, (float, Decimal)) and not (math.isfinite(value) if isinstance(value, float)
                                                      else value.is_finite()):
         raise NumberError(f"{value} is not a finite number", "a finite number")
     if is_number(value):
-        number = exact(value) if not isinstance(value, int) else value
         if backend.name == "float":
-            return float(number)
-        return number
+            return _float(value)
+        return exact(value) if not isinstance(value, int) else value
     if isinstance(value, str) and value.isidentifier():
         if backend.name != "symbolic":
             raise NumberError(f"{value!r} is a symbol name, which needs symbolic mode",
@@ -77,7 +115,7 @@ def leaf(value: Any, backend: Backend) -> Any:
 
         # Symbol() takes the name as it is; sympify would evaluate the text as code.
         return sympy.Symbol(value)
-    raise NumberError(f"{value!r} is not a number", "a number, a fraction such as 1/3, or a symbol name")
+    raise NumberError(f"{shown(value)} is not a number", "a number, a fraction such as 1/3, or a symbol name")
 
 
 def shape_of(value: Any) -> tuple[int, ...]:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from gradwork.problem.errors import ProblemError
-from gradwork.problem.numbers import is_number
+from gradwork.problem.numbers import is_number, shown
 from gradwork.problem.sources import DataPath, Document
 
 
@@ -192,7 +192,7 @@ def _to_problem_error(document: Document, item: dict[str, Any], model: type) -> 
     if kind == "literal_error":
         name = str(path[-2] if len(path) > 1 and path[-1] == "name" else path[-1]) if path else "value"
         given = item.get("input")
-        return document.error(path, f"unknown {name} {given!r}", item.get("ctx", {}).get("expected", ""))
+        return document.error(path, f"unknown {name} {shown(given)}", item.get("ctx", {}).get("expected", ""))
     if kind in ("string_type",):
         return document.error(path, f"{where} must be text, not {_kind(item.get('input'))}", "text")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
@@ -200,15 +200,15 @@ def _to_problem_error(document: Document, item: dict[str, Any], model: type) -> 
     if kind == "list_type":
         return document.error(path, f"{where} must be a list, not {_kind(item.get('input'))}", "a list")
     if kind.startswith("int_"):
-        return document.error(path, f"{where} must be a whole number, not {item.get('input')!r}", "a whole number")
+        return document.error(path, f"{where} must be a whole number, not {shown(item.get('input'))}", "a whole number")
     if kind in ("too_short",):
         return document.error(path, f"{where} must not be empty", "at least one entry")
     if kind in ("greater_than_equal", "greater_than"):
         bound = item.get("ctx", {}).get("ge", item.get("ctx", {}).get("gt"))
-        return document.error(path, f"{where} is {item.get('input')!r}, too small", f"at least {bound}")
+        return document.error(path, f"{where} is {shown(item.get('input'))}, too small", f"at least {bound}")
     if kind == "value_error":
         message = str(item.get("ctx", {}).get("error", item["msg"]))
         if message == "expected a number":
-            return document.error(path, f"{where} must be a number, not {item.get('input')!r}", "a number")
+            return document.error(path, f"{where} must be a number, not {shown(item.get('input'))}", "a number")
         return document.error(path, f"{where}: {message}")
     return document.error(path, f"{where}: {item['msg']}")

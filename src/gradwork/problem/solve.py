@@ -84,13 +84,16 @@ class Problem:
         return f"Problem({self.title!r}, form={self.form!r}, source={self.source!r})"
 
 
-def load(source: str | Path, *, format: str | None = None) -> Problem:  # noqa: A002
-    """Read and check a problem: a path, ``"-"`` for stdin, or the problem text itself.
+def load(source: str | Path | Document, *, format: str | None = None) -> Problem:  # noqa: A002
+    """Read and check a problem: a path, ``"-"`` for stdin, the problem text itself, or a read Document.
+
+    A :class:`Document` is checked as it is (``gradwork.generate`` passes a template's
+    positions with a variant's numbers, so errors point into the template).
 
     Raises :class:`~gradwork.problem.errors.ProblemError` (``FILE:LINE:COL:
     message (expected ...)``) for anything wrong with the file.
     """
-    document = read(source, format)
+    document = source if isinstance(source, Document) else read(source, format)
     spec = validate(document)
     plan: NetworkPlan | GraphPlan
     if isinstance(spec, NetworkSpec):
@@ -171,7 +174,10 @@ def _solve_network(problem: Problem, plan: NetworkPlan, backend: Backend, relu_a
 
     value_names = ["input"] + [f"{layer.name}.{part}" for layer in plan.layers for part in ("z", "a")]
     gradient_names = list(parameters) + value_names[1:] + ["input"]
+    probabilities = _probabilities(plan, first.nodes)
     values = {name: report(name, first.nodes[name].data) for name in value_names}
+    if probabilities is not None:  # fused softmax + cross-entropy: the p a student writes down is a value too
+        values[probabilities] = report(probabilities, first.nodes[probabilities].data)
     gradients = {} if first.loss is None else {
         name: report(name, _grad(first.nodes[name], backend)) for name in gradient_names}
     layers = [
@@ -208,6 +214,27 @@ def _solve_network(problem: Problem, plan: NetworkPlan, backend: Backend, relu_a
         batch_reduction=spec.batch_reduction,
         source=document.name,
     )
+
+
+def probabilities_name(plan: NetworkPlan) -> str | None:
+    """``<last layer>.p`` when softmax is fused into the loss (``loss: cross_entropy``), else None."""
+    return f"{plan.layers[-1].name}.p" if plan.loss == "cross_entropy" and plan.layers else None
+
+
+def _probabilities(plan: NetworkPlan, nodes: dict[str, Tensor]) -> str | None:
+    """Add p = softmax(z) of the output layer as a node of its own (off the loss's path: no gradient)."""
+    name = probabilities_name(plan)
+    if name is None:
+        return None
+    from gradwork import functional as F
+
+    p = F.softmax(nodes[f"{plan.layers[-1].name}.z"])
+    p.name = name
+    loss = nodes.pop("loss", None)  # p is read before the loss: keep the nodes in computation order
+    nodes[name] = p
+    if loss is not None:
+        nodes["loss"] = loss
+    return name
 
 
 def _options(document: Document, layer: Any, backend: Backend) -> dict[str, Any]:

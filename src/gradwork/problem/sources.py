@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from gradwork.problem import limits
 from gradwork.problem.errors import ProblemError
 
 FORMATS = ("yaml", "toml", "json")
@@ -103,7 +104,7 @@ def read(source: str | Path, format: str | None = None) -> Document:  # noqa: A0
         name, text = str(source), _read_file(source)
         format = format or _format_from_suffix(source)
     elif source == "-":
-        name, text = "<stdin>", sys.stdin.read()
+        name, text = "<stdin>", _read_stdin()
     elif "\n" in source or source.lstrip().startswith("{"):
         name, text = "<string>", source
     else:
@@ -113,13 +114,18 @@ def read(source: str | Path, format: str | None = None) -> Document:  # noqa: A0
     return parse(text, format, name)
 
 
-def _read_file(path: Path) -> str:
+def _read_file(path: Path, what: str = "problem file") -> str:
+    """The file's text, read up to the size limit only (``/dev/zero`` is refused, not read forever)."""
+    cap = limits.current().file_size
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(cap + 1)
     except OSError as error:
         reason = error.strerror or str(error)
         raise ProblemError(str(path), 1, 1, f"cannot read the file: {reason}",
-                           "a readable YAML, TOML or JSON problem file") from None
+                           f"a readable YAML, TOML or JSON {what}") from None
+    if len(raw) > cap:
+        raise ProblemError(str(path), 1, 1, f"the file is larger than {cap} bytes", limits.note("file_size"))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -128,6 +134,14 @@ def _read_file(path: Path) -> str:
         column = len(before) - (before.rfind(b"\n") + 1) + 1
         raise ProblemError(str(path), line, column, "the file is not valid UTF-8 text",
                            "a UTF-8 encoded text file") from None
+
+
+def _read_stdin() -> str:
+    cap = limits.current().file_size
+    text = sys.stdin.read(cap + 1)
+    if len(text) > cap:
+        raise ProblemError("<stdin>", 1, 1, f"the input is larger than {cap} characters", limits.note("file_size"))
+    return text
 
 
 def _format_from_suffix(path: Path) -> str | None:
@@ -153,7 +167,65 @@ def sniff_format(text: str) -> str:
 def parse(text: str, format: str, name: str = "<string>") -> Document:  # noqa: A002
     """Parse ``text`` written in ``format`` into a :class:`Document`."""
     parser = {"yaml": _parse_yaml, "toml": _parse_toml, "json": _parse_json}[format]
-    return parser(text, name)
+    _check_text(text, name)
+    document = parser(text, name)
+    _check_data(document)
+    return document
+
+
+# --------------------------------------------------------------------------- limits on any document
+
+_LONG_DIGITS: dict[int, re.Pattern[str]] = {}
+
+
+def _check_text(text: str, name: str) -> None:
+    """Refuse what would be slow to parse at all: an over-long file, a run of too many digits."""
+    bound = limits.current()
+    if len(text) > bound.file_size:
+        raise ProblemError(name, 1, 1, f"the text is longer than {bound.file_size} characters",
+                           limits.note("file_size"))
+    pattern = _LONG_DIGITS.setdefault(bound.digits, re.compile(r"\d{%d,}" % (bound.digits + 1)))
+    found = pattern.search(text)
+    if found:  # Python refuses int('9' * 4301) anyway; exact arithmetic on such numbers would not end
+        where = _Lines(text)(found.start())
+        raise ProblemError(name, where.line, where.column, f"a number with more than {bound.digits} digits",
+                           limits.note("digits"))
+
+
+def _bad_character(text: str) -> str | None:
+    for character in text:
+        code = ord(character)
+        if 0xD800 <= code <= 0xDFFF:
+            return f"a lone surrogate U+{code:04X} (not a character)"
+        if (code < 0x20 and character not in "\t\n\r") or 0x7F <= code <= 0x9F:
+            return f"the control character U+{code:04X}"
+    return None
+
+
+def _check_data(document: Document) -> None:
+    """Depth, list length, number of values and characters of the parsed data, without recursion."""
+    bound = limits.current()
+    count = 0
+    stack: list[tuple[DataPath, Any]] = [((), document.data)]
+    while stack:
+        path, value = stack.pop()
+        count += 1
+        if count > bound.values:
+            raise document.error(path, f"more than {bound.values} values in one file", limits.note("values"))
+        if len(path) > bound.depth:
+            raise document.error(path, f"lists and mappings nested more than {bound.depth} deep",
+                                 limits.note("depth"))
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and (problem := _bad_character(key)):
+                    raise document.error(path + (key,), f"the key contains {problem}", "printable text", at="key")
+                stack.append((path + (key,), item))
+        elif isinstance(value, list):
+            if len(value) > bound.list_length:
+                raise document.error(path, f"a list of {len(value)} items", limits.note("list_length"))
+            stack.extend((path + (index,), item) for index, item in enumerate(value))
+        elif isinstance(value, str) and (problem := _bad_character(value)):
+            raise document.error(path, f"the text contains {problem}", "printable text")
 
 
 class _Lines:
@@ -168,7 +240,8 @@ class _Lines:
 
 
 def _empty(name: str) -> ProblemError:
-    return ProblemError(name, 1, 1, "the problem file is empty", "a mapping with `layers:` or `graph:`")
+    # Answers files and configs are read here too: the message names no kind of file.
+    return ProblemError(name, 1, 1, "the file is empty", "a mapping with `layers:` or `graph:`")
 
 
 # --------------------------------------------------------------------------- YAML
@@ -185,13 +258,13 @@ def _parse_yaml(text: str, name: str) -> Document:
         try:
             root = loader.get_single_node()
         except yaml.YAMLError:
-            root = None  # re-read below with PyYAML's own parser, whose messages and positions we report
+            pass  # re-read below with PyYAML's own parser, whose messages and positions we report
         else:
             return _yaml_document(root, loader, name, text)
         finally:
             loader.dispose()
-    loader = yaml.SafeLoader(text)
     try:
+        loader = yaml.SafeLoader(text)  # its reader already refuses characters YAML does not allow
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -201,18 +274,52 @@ def _parse_yaml(text: str, name: str) -> Document:
     except yaml.YAMLError as error:  # a ReaderError: a character YAML does not allow
         position = getattr(error, "position", None)
         where = _Lines(text)(position) if isinstance(position, int) else _START
-        raise ProblemError(name, where.line, where.column, f"malformed YAML: {error}", "valid YAML text") from None
+        raise ProblemError(name, where.line, where.column, f"malformed YAML: {_one_line(error)}",
+                           "valid YAML text") from None
+    except RecursionError:
+        raise ProblemError(name, 1, 1, "the YAML is nested too deeply to read", limits.note("depth")) from None
+    try:
+        return _yaml_document(root, loader, name, text)
     finally:
         loader.dispose()
-    return _yaml_document(root, loader, name, text)
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
 
 
 def _yaml_document(root: Any, loader: Any, name: str, text: str) -> Document:
     if root is None:
         raise _empty(name)
+    _yaml_size(root, name, {}, 0)
     spans: dict[DataPath, Span] = {(): Span(None, _mark(root.start_mark), _content_position(root))}
-    data = _yaml_value(root, (), spans, loader, name, set())
+    data = _yaml_value(root, (), spans, loader, name, set(), [0])
     return Document(name, text, "yaml", data, spans)
+
+
+def _yaml_size(node: Any, name: str, sizes: dict[int, int], depth: int) -> int:
+    """How many values ``node`` stands for with its aliases expanded, counting each shared node once.
+
+    A 300-byte alias bomb stands for 10^9 values; this finds out in a few hundred steps.
+    """
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    bound = limits.current()
+    if depth > bound.depth:
+        raise ProblemError(name, *_xy(node), f"lists and mappings nested more than {bound.depth} deep",
+                           limits.note("depth"))
+    sizes[id(node)] = 1  # a node that contains itself is reported by _yaml_value
+    children = node.value if isinstance(node.value, list) else []
+    total = 1
+    for child in children:
+        for part in (child if isinstance(child, tuple) else (child,)):
+            total += _yaml_size(part, name, sizes, depth + 1)
+    if total > bound.values:
+        raise ProblemError(name, *_xy(node), f"more than {bound.values} values in one file (YAML aliases expanded)",
+                           limits.note("values"))
+    sizes[id(node)] = total
+    return total
 
 
 def _mark(mark: Any) -> Position:
@@ -229,11 +336,22 @@ def _content_position(node: Any) -> Position:
     return start
 
 
-def _yaml_value(node: Any, path: DataPath, spans: dict, loader: Any, name: str, active: set[int]) -> Any:
+def _yaml_value(node: Any, path: DataPath, spans: dict, loader: Any, name: str, active: set[int],
+                count: list[int]) -> Any:
     import yaml
 
     if id(node) in active:
         raise ProblemError(name, *_xy(node), "a YAML alias refers to itself", "a finite value")
+    # Checked while building: an alias repeats a node, so a few hundred bytes can stand for 10^9 values,
+    # and deep nesting would exhaust Python's recursion before _check_data could see it.
+    bound = limits.current()
+    count[0] += 1
+    if count[0] > bound.values:
+        raise ProblemError(name, *_xy(node), f"more than {bound.values} values in one file (YAML aliases expanded)",
+                           limits.note("values"))
+    if len(path) > bound.depth:
+        raise ProblemError(name, *_xy(node), f"lists and mappings nested more than {bound.depth} deep",
+                           limits.note("depth"))
     if isinstance(node, yaml.MappingNode):
         active.add(id(node))
         result: dict[str, Any] = {}
@@ -250,7 +368,7 @@ def _yaml_value(node: Any, path: DataPath, spans: dict, loader: Any, name: str, 
                                    f"each key once; it was first given on line {first.line}")
             spans[path + (key,)] = Span(_mark(key_node.start_mark), _mark(value_node.start_mark),
                                         _content_position(value_node), _exact_content(value_node))
-            result[key] = _yaml_value(value_node, path + (key,), spans, loader, name, active)
+            result[key] = _yaml_value(value_node, path + (key,), spans, loader, name, active, count)
         active.discard(id(node))
         return result
     if isinstance(node, yaml.SequenceNode):
@@ -258,7 +376,7 @@ def _yaml_value(node: Any, path: DataPath, spans: dict, loader: Any, name: str, 
         items = []
         for index, item in enumerate(node.value):
             spans[path + (index,)] = Span(None, _mark(item.start_mark), _content_position(item), _exact_content(item))
-            items.append(_yaml_value(item, path + (index,), spans, loader, name, active))
+            items.append(_yaml_value(item, path + (index,), spans, loader, name, active, count))
         active.discard(id(node))
         return items
     return _yaml_scalar(node, loader)
@@ -306,6 +424,10 @@ def _parse_toml(text: str, name: str) -> Document:
 
     try:
         data = tomllib.loads(text, parse_float=Decimal)
+    except RecursionError:
+        where = _Lines(text)(_deep_offset(text))
+        raise ProblemError(name, where.line, where.column, "arrays or tables nested too deeply to read",
+                           limits.note("depth")) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_ERROR_AT.search(message)
@@ -324,6 +446,19 @@ def _parse_toml(text: str, name: str) -> Document:
     except (IndexError, ValueError):  # positions are best effort; the data is already right
         pass
     return Document(name, text, "toml", data, spans)
+
+
+def _deep_offset(text: str) -> int:
+    """Where brackets first nest deeper than the depth limit (strings ignored: a rough place is enough)."""
+    depth, limit = 0, limits.current().depth
+    for offset, character in enumerate(text):
+        if character in "[{":
+            depth += 1
+            if depth > limit:
+                return offset
+        elif character in "]}":
+            depth -= 1
+    return 0
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -498,7 +633,9 @@ def _parse_json(text: str, name: str) -> Document:
         raise ProblemError(name, error.lineno, error.colno, f"malformed JSON: {error.msg}",
                            "valid JSON syntax") from None
     except RecursionError:
-        raise ProblemError(name, 1, 1, "the JSON is nested too deeply", "a problem file") from None
+        where = _Lines(text)(_deep_offset(text))
+        raise ProblemError(name, where.line, where.column, "the JSON is nested too deeply to read",
+                           limits.note("depth")) from None
     if data is None or data == {}:
         raise _empty(name)
     spans: dict[DataPath, Span] = {}
@@ -506,7 +643,7 @@ def _parse_json(text: str, name: str) -> Document:
     start = _skip_json_space(text, 0)
     spans[()] = Span(None, position(start), position(start))
     try:
-        _JsonScanner(text, spans, position).value(start, ())
+        _JsonScanner(text, spans, position, name).value(start, ())
     except RecursionError:  # positions are best effort; the data is already right
         pass
     return Document(name, text, "json", data, spans)
@@ -523,10 +660,12 @@ def _skip_json_space(text: str, i: int) -> int:
 class _JsonScanner:
     """Walks JSON that ``json`` has already accepted and records every key's and value's position."""
 
-    def __init__(self, text: str, spans: dict[DataPath, Span], position: Callable[[int], Position]) -> None:
+    def __init__(self, text: str, spans: dict[DataPath, Span], position: Callable[[int], Position],
+                 name: str = "<string>") -> None:
         from json.decoder import scanstring
 
         self.text, self.spans, self.position, self.scanstring = text, spans, position, scanstring
+        self.name = name
 
     def _record(self, path: DataPath, key: int | None, value: int) -> None:
         content = value + 1 if self.text[value] == '"' else value
@@ -543,9 +682,15 @@ class _JsonScanner:
             i = _skip_json_space(text, i + 1)
             if text[i] == "}":
                 return i + 1
+            seen: dict[str, int] = {}
             while True:
                 key_start = i
                 key, i = self.scanstring(text, i + 1)
+                if key in seen:  # json keeps the last silently; a problem file means one of them
+                    where = self.position(key_start)
+                    raise ProblemError(self.name, where.line, where.column, f"duplicate key {key!r}",
+                                       f"each key once; it was first given on line {self.position(seen[key]).line}")
+                seen[key] = key_start
                 i = _skip_json_space(text, i)
                 i = _skip_json_space(text, i + 1)  # past the colon
                 self._record(path + (key,), key_start, i)

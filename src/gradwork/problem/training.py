@@ -14,6 +14,7 @@ from typing import Any
 
 from gradwork.backends import Backend, BackendError
 from gradwork.nn import Optimizer, make_optimizer
+from gradwork.problem import limits
 from gradwork.problem.numbers import NumberError, exact, scalar
 from gradwork.problem.schema import GraphSpec, NetworkSpec, OptimizerSpec
 from gradwork.problem.solution import OptimizerInfo
@@ -44,6 +45,7 @@ def plan_training(document: Document, spec: NetworkSpec | GraphSpec, parameters:
         if not parameters:
             raise document.error(("optimizer",), "an optimizer needs parameters to update, and there are none",
                                  "`params:` with the trainable leaves", at="key")
+        _check_ranges(document, optimizer)
     if spec.steps is not None and optimizer is not None and optimizer.steps not in (None, spec.steps):
         raise document.error(("steps",), f"steps is {spec.steps} here but {optimizer.steps} in optimizer",
                              "steps given once", at="key")
@@ -51,15 +53,44 @@ def plan_training(document: Document, spec: NetworkSpec | GraphSpec, parameters:
         raise document.error(("steps",), "steps without an optimizer", "`optimizer: {name: sgd, lr: ...}`",
                              at="key")
     steps = 0 if optimizer is None else (optimizer.steps or spec.steps or 1)
+    if limits.over("steps", steps):
+        where = ("optimizer", "steps") if optimizer is not None and optimizer.steps else ("steps",)
+        raise document.error(where, f"{steps} optimizer steps", limits.note("steps"))
     for index, name in enumerate(spec.frozen):
         if name not in parameters:
             known = ", ".join(parameters) or "none"
             raise document.error(("frozen", index), f"unknown parameter {name!r} in frozen",
                                  f"one of the parameters: {known}")
     at_zero = spec.relu_grad_at_zero
-    if isinstance(at_zero, str) and at_zero.isidentifier() or exact(at_zero) not in _ALLOWED_AT_ZERO:
+    if isinstance(at_zero, str) and at_zero.isidentifier() or _exact_or_none(at_zero) not in _ALLOWED_AT_ZERO:
         raise document.error(("relu_grad_at_zero",), f"relu_grad_at_zero is {at_zero}", "0, 0.5 or 1")
     return TrainingPlan(optimizer, steps, tuple(spec.frozen), at_zero)
+
+
+# The ranges `gradwork train` enforces too (train/config.py): outside them an update diverges or means nothing.
+_RANGES = {"lr": (0, False, None), "momentum": (0, True, 1), "beta1": (0, True, 1), "beta2": (0, True, 1),
+           "eps": (0, False, None)}
+
+
+def _check_ranges(document: Document, optimizer: OptimizerSpec) -> None:
+    for option, (low, low_included, high) in _RANGES.items():
+        value = getattr(optimizer, option)
+        if value is None or (isinstance(value, str) and value.isidentifier()):
+            continue  # a symbol in symbolic mode stands for any value
+        number = _exact_or_none(value)
+        if number is None:
+            continue  # not a number: reported where it is converted, with the mode's message
+        if number < low or (number == low and not low_included) or (high is not None and number >= high):
+            bound = (f"at least {low}" if low_included else f"greater than {low}") + \
+                (f" and less than {high}" if high is not None else "")
+            raise document.error(("optimizer", option), f"{option} is {value}", bound)
+
+
+def _exact_or_none(value: Any) -> Any:
+    try:
+        return exact(value)
+    except (NumberError, ValueError, TypeError, ArithmeticError):
+        return None
 
 
 def optimizer_info(document: Document, plan: TrainingPlan, backend: Backend) -> OptimizerInfo:

@@ -2,7 +2,7 @@
 
 * :func:`export_onnx`: a float32 ONNX model (opset 17, IR version 8) built
   with the ``onnx`` package's helper API: one ``Gemm`` per dense layer and the
-  activation's ONNX op. Input ``input`` [batch, in], output ``output``.
+  activation's ONNX op (the op registry's ``Op.export``). Input ``input`` [batch, in], output ``output``.
 * :func:`export_torch`: a ``torch.nn.Sequential`` of ``Linear`` layers and
   activation modules, saved with ``torch.save``. It holds only torch's own
   classes, so it loads without gradwork installed:
@@ -23,6 +23,7 @@ import numpy as np
 from gradwork.nn import MLP
 from gradwork.nn.activations import ALIASES
 from gradwork.nn.layers import Dense
+from gradwork.ops import OPS, Op
 
 ONNX_OPSET = 17
 ONNX_IR_VERSION = 8  # understood by every onnxruntime since 1.10
@@ -92,17 +93,15 @@ def _onnx_activation(helper: Any, layer: Dense, z: str, out: str, dtype: np.dtyp
 
     name, options = _activation(layer)
     node = helper.make_node
-    simple = {"identity": "Identity", "relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softplus": "Softplus"}
-    if name in simple:
-        return [node(simple[name], [z], [out])]
-    if name == "leaky_relu":
-        return [node("LeakyRelu", [z], [out], alpha=float(options.get("alpha", 0.01)))]
-    if name == "elu":
-        return [node("Elu", [z], [out], alpha=float(options.get("alpha", 1.0)))]
-    if name == "softmax":
-        return [node("Softmax", [z], [out], axis=-1)]
+    if name == "identity":
+        return [node("Identity", [z], [out])]
     if name == "square":
         return [node("Mul", [z, z], [out])]
+    op = OPS.get(name)
+    if op is not None and op.export is not None and op.export.onnx is not None:
+        attributes = dict(op.export.onnx_attributes)
+        attributes.update({key: float(options.get(key, _default(op, key))) for key in op.export.options})
+        return [node(op.export.onnx, [z], [out], **attributes)]
     p = layer.name
 
     def constant(label: str, value: float) -> str:
@@ -147,23 +146,15 @@ def _torch_activation(nn: Any, layer: Dense) -> Any:
     name, options = _activation(layer)
     if name == "identity":
         return nn.Identity()
-    if name == "relu":
-        return nn.ReLU()
-    if name == "leaky_relu":
-        return nn.LeakyReLU(float(options.get("alpha", 0.01)))
-    if name == "sigmoid":
-        return nn.Sigmoid()
-    if name == "tanh":
-        return nn.Tanh()
-    if name == "softmax":
-        return nn.Softmax(dim=-1)
-    if name == "softplus":
-        return nn.Softplus()
-    if name == "elu":
-        return nn.ELU(float(options.get("alpha", 1.0)))
-    if name == "gelu":
-        return nn.GELU()  # the exact erf form, as gradwork's gelu
-    raise ExportError(f"layer {layer.name!r}: activation {name!r} has no PyTorch module")
+    op = OPS.get(name)
+    if op is None or op.export is None or op.export.torch is None:
+        raise ExportError(f"layer {layer.name!r}: activation {name!r} has no PyTorch module")
+    args = [float(options.get(key, _default(op, key))) for key in op.export.options]
+    return getattr(nn, op.export.torch)(*args, **dict(op.export.torch_kwargs))
+
+
+def _default(op: Op, option: str) -> str:
+    return next(o.default for o in op.options if o.name == option)
 
 
 def export_torch(model: MLP, path: str | Path) -> Path:

@@ -9,13 +9,13 @@ so a 784-unit layer stays one compact node.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-DEFAULT_DIGITS = 4
+from gradwork.problem.display import DEFAULT_DIGITS, number_text
+
 COLLAPSE_ABOVE = 16
 PER_LINE = 6  # a longer vector wraps, so a 16-unit layer's node stays roughly square
 
@@ -39,32 +39,19 @@ def _as_fraction(value: Any) -> Fraction | None:
     return None
 
 
-def _float_text(value: float, digits: int) -> str:
-    if math.isnan(value) or math.isinf(value):
-        return str(value)
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return "0" if text == "-0" else text
-
-
 def format_number(value: Any, digits: int = DEFAULT_DIGITS) -> str:
-    """One number as plain text: ``0.4013``, ``3/8``, ``-1.2e-5``, or a SymPy formula."""
+    """One number as plain text: ``0.4013``, ``3/8``, ``-1.2e-7``, or a SymPy formula.
+
+    The rounding is :mod:`gradwork.problem.display`'s, shared with explain and check.
+    """
     fraction = _as_fraction(value)
-    if fraction is not None:
-        if fraction.denominator == 1:
-            return str(fraction.numerator)
+    if fraction is not None and fraction.denominator != 1:
         text = f"{fraction.numerator}/{fraction.denominator}"
         # A long fraction says less than its decimal value in a compact label.
-        return text if len(text) <= 2 * digits + 1 else "≈" + _float_text(float(fraction), digits)
-    if _is_symbolic(value):
-        if value.is_number:
-            return _float_text(float(value), digits)
-        return str(value)
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    return _float_text(float(value), digits)
+        return text if len(text) <= 2 * digits + 1 else "≈" + number_text(float(fraction), digits)
+    if _is_symbolic(value) and value.is_number and not value.is_Rational:
+        return number_text(float(value), digits)  # sqrt(2) in a node label reads better as 1.414
+    return number_text(value, digits)
 
 
 def format_rows(data: Any, digits: int = DEFAULT_DIGITS) -> list[str]:

@@ -27,7 +27,8 @@ def run(*args):
 def test_text_report_and_exit_1_when_something_is_wrong():
     result = run(SEED002, ANSWERS / "seed002_exam4a.yaml")
     assert result.exit_code == 1
-    assert "6/10 credited" in result.stdout and "log_base_10" in result.stdout and "bias_not_updated" in result.stdout
+    assert "6/10 points" in result.stdout and "log_base_10" in result.stdout and "bias_not_updated" in result.stdout
+    assert "Marking: numbers compared to 3 significant figures (the default)" in result.stdout
 
 
 def test_exit_0_when_all_correct():
@@ -39,16 +40,16 @@ def test_exit_0_when_all_correct():
 def test_json_and_markdown():
     result = run(SEED002, ANSWERS / "seed002_exam4a.yaml", "--format", "json")
     data = json.loads(result.stdout)
-    assert result.exit_code == 1 and data["score"] == {"correct": 6, "total": 10}
+    assert result.exit_code == 1 and data["score"] == {"correct": 6, "total": 10, "points": 6, "max_points": 10}
     result = run(SEED002, ANSWERS / "seed002_exam4a.yaml", "--format", "markdown")
-    assert result.stdout.startswith("### Exam 4a - 2-2-1 network, one SGD step: 6 of 10")
+    assert result.stdout.startswith("### Exam 4a - 2-2-1 network, one SGD step: 6/10 points")
 
 
 def test_report_to_a_file(tmp_path):
     target = tmp_path / "report.json"
     result = run(SEED004, ANSWERS / "seed004_hw1.yaml", "-f", "json", "-o", target)
     assert result.exit_code == 0 and result.stdout == ""
-    assert json.loads(target.read_text())["score"] == {"correct": 11, "total": 11}
+    assert json.loads(target.read_text())["score"] == {"correct": 11, "total": 11, "points": 11, "max_points": 11}
 
 
 @pytest.mark.parametrize(("args", "start"), [
@@ -81,14 +82,17 @@ def test_folder_writes_a_gradebook_and_never_overwrites_silently(tmp_path):
     book = folder / "gradebook.csv"
     rows = {row["student"]: row for row in csv.DictReader(book.open())}
     assert rows["alice"]["correct"] == "6" and rows["alice"]["loss"] == "wrong (log_base_10)"
-    assert rows["bob"]["total"] == "10" and rows["bob"]["values.hidden.z"] == "missing"
-    assert "gradebook written to" in result.stdout
+    assert rows["bob"]["total"] == "2" and rows["bob"]["values.hidden.z"] == ""  # scored on their own answers
+    assert "gradebook written to" in result.stdout and "log_base_10: 1 student (loss)" in result.stdout
     again = run(SEED002, folder)
     assert again.exit_code == 2 and "already exists" in again.stderr
     assert run(SEED002, folder, "--force").exit_code == 1
     chosen = tmp_path / "marks.csv"
     assert run(SEED002, folder, "-o", chosen, "-f", "json").exit_code == 1
-    assert chosen.read_text().startswith("student,correct,total,")
+    assert chosen.read_text().startswith("student,points,max_points,correct,total,")
+    summary = tmp_path / "summary.md"
+    assert run(SEED002, folder, "-o", summary).exit_code == 1
+    assert "### Most common diagnoses" in summary.read_text()
 
 
 def test_folder_with_an_unreadable_file_exits_2_after_marking_the_rest(tmp_path):
@@ -98,3 +102,60 @@ def test_folder_with_an_unreadable_file_exits_2_after_marking_the_rest(tmp_path)
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{tmp_path / 'broken.yaml'}:2:1: ")
     assert "ok" in result.stdout
+
+
+def _problem_with_marking(tmp_path, marking):
+    text = SEED002.read_text() + "\n" + marking
+    path = tmp_path / "exam.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_an_answers_file_cannot_set_its_own_tolerance_without_the_flag(tmp_path):
+    # Seed 002's student, plus a tolerance that would pass everything.
+    answers = tmp_path / "student.yaml"
+    answers.write_text((ANSWERS / "seed002_exam4a.yaml").read_text() + "\ntolerance: {rtol: 100}\n")
+    result = run(SEED002, answers, "-f", "json")
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1 and data["score"]["correct"] == 6
+    assert data["tolerance"]["source"] == "default"
+    assert "tolerance (rtol 100, atol 1e-08) is ignored" in result.stderr
+    allowed = run(SEED002, answers, "-f", "json", "--allow-answer-tolerance")
+    assert json.loads(allowed.stdout)["score"]["correct"] == 10
+    assert json.loads(allowed.stdout)["tolerance"]["source"] == "answers file"
+
+
+def test_tolerance_flags_override_the_problems_marking(tmp_path):
+    problem = _problem_with_marking(tmp_path, "marking: {tolerance: {sigfigs: 2}, points: {loss: 4}}\n")
+    data = json.loads(run(problem, ANSWERS / "seed002_exam4a.yaml", "-f", "json").stdout)
+    assert data["tolerance"]["source"] == "problem" and data["tolerance"]["sigfigs"] == 2
+    assert data["score"]["max_points"] == 13  # loss is worth 4
+    assert "the problem's marking:" in data["marking"]["text"]
+    data = json.loads(run(problem, ANSWERS / "seed002_exam4a.yaml", "-f", "json", "--digits", "4").stdout)
+    assert data["tolerance"]["source"] == "command line" and data["tolerance"] == {
+        "digits": 4, "text": "4 decimal places", "source": "command line", "default": False}
+    text = run(problem, ANSWERS / "seed002_exam4a.yaml", "--rtol", "0.01", "--atol", "0.001").stdout
+    assert "numbers compared to rtol 0.01, atol 0.001 (the command line)" in text
+
+
+@pytest.mark.parametrize(("flags", "start"), [
+    (("--sigfigs", "2", "--digits", "3"), "--sigfigs and --digits cannot be combined"),
+    (("--atol", "0.1"), "--atol needs --rtol"),
+    (("--sigfigs", "0"), "--sigfigs: sigfigs must be a whole number from 1 to 17"),
+    (("--rtol", "-1"), "--rtol: rtol must be a number >= 0"),
+])
+def test_bad_tolerance_flags(flags, start):
+    result = run(SEED002, ANSWERS / "seed002_exam4a.yaml", *flags)
+    assert result.exit_code == 2 and result.stderr.startswith(start), result.stderr
+
+
+def test_asked_items_are_scored_in_order_and_the_rest_listed(tmp_path):
+    problem = _problem_with_marking(tmp_path, "ask: [loss, updated.output.b, gradients.output.W]\n"
+                                              "marking: {points: {loss: 2}, missing: 0}\n")
+    data = json.loads(run(problem, ANSWERS / "seed002_exam4a.yaml", "-f", "json").stdout)
+    assert [item["key"] for item in data["items"]] == ["loss", "updated.output.b", "gradients.output.W"]
+    assert [item["status"] for item in data["items"]] == ["wrong", "wrong", "missing"]
+    assert data["score"] == {"correct": 0, "total": 3, "points": 0, "max_points": 4}
+    assert "values.hidden.z" in [item["key"] for item in data["not_asked"]]
+    text = run(problem, ANSWERS / "seed002_exam4a.yaml").stdout
+    assert "Not asked, so not scored: values.hidden.z (correct);" in text

@@ -1,4 +1,8 @@
-"""`gradwork check PROBLEM ANSWERS`: mark a student's answers (or a folder of them: a gradebook)."""
+"""`gradwork check PROBLEM ANSWERS`: mark a student's answers (or a folder of them: a gradebook).
+
+Parsing arguments, one library call, rendering by the library, an exit code: the
+marking policy, the report and the gradebook are all :mod:`gradwork.check`'s.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import typer
 
 from gradwork.cli import app
 from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail
-from gradwork.cli.output import write_output
+from gradwork.cli.output import guard_output, write_output
 
 GRADEBOOK = "gradebook.csv"
 
@@ -22,29 +26,48 @@ def check(
     format: str = typer.Option("text", "--format", "-f", help="text | json | markdown"),
     output: Optional[Path] = typer.Option(
         None, "-o", "--output",
-        help=f"Write the report to FILE; for a folder, the CSV gradebook (default: FOLDER/{GRADEBOOK})."),
-    force: bool = typer.Option(False, "--force", help=f"Replace an existing FOLDER/{GRADEBOOK}."),
+        help=f"Write the report to FILE. For a folder: the gradebook (default FOLDER/{GRADEBOOK}); "
+             "a FILE ending in .md or .html gets the class summary instead of the CSV."),
+    force: bool = typer.Option(False, "--force", help=f"Replace an existing -o FILE or FOLDER/{GRADEBOOK}."),
+    sigfigs: Optional[int] = typer.Option(None, "--sigfigs", help="Compare to N significant figures."),
+    digits: Optional[int] = typer.Option(None, "--digits", help="Compare to N decimal places."),
+    rtol: Optional[float] = typer.Option(None, "--rtol", help="Relative tolerance: |s - t| <= atol + rtol*|t|."),
+    atol: Optional[float] = typer.Option(None, "--atol", help="Absolute tolerance, with --rtol (default 1e-8)."),
+    allow_answer_tolerance: bool = typer.Option(
+        False, "--allow-answer-tolerance", help="Let an answers file's own tolerance: apply (ignored otherwise)."),
 ) -> None:
-    """Mark answers: tolerances, credit for errors carried forward, named mistakes. Exit 0 all correct, 1 not."""
+    """Mark answers under the teacher's policy: tolerance, asked items, points, carried-forward credit, named
+    mistakes. Exit 0 when every scored item is correct, 1 otherwise."""
     if format not in ("text", "json", "markdown"):
         fail(f"--format: unknown value {format!r} (expected one of: text, json, markdown)")
     if problem == "-" and answers == "-":
         fail("-: only one of PROBLEM and ANSWERS can be read from stdin (expected a file for the other)")
     from gradwork.api import load
     from gradwork.check import AnswersError, mark, read_answers
+    from gradwork.check.policy import tolerance_from_flags
     from gradwork.problem import ProblemError
+    from gradwork.problem.tolerance import ToleranceError
 
+    try:
+        tolerance = tolerance_from_flags(sigfigs, digits, rtol, atol)
+    except ToleranceError as error:
+        flag = f"--{error.key}" if error.key else "tolerance"
+        fail(str(error) if str(error).startswith("--") else f"{flag}: {error}")
     try:
         solution = load(problem).solve().solution
     except ProblemError as error:
         fail(str(error))
     if answers != "-" and Path(answers).is_dir():
-        _check_folder(solution, Path(answers), format, output, force)
+        _check_folder(solution, Path(answers), format, output, force, tolerance, allow_answer_tolerance, problem)
         return
+    if output is not None:
+        guard_output(output, [problem, answers], force)
     try:
-        report = mark(solution, read_answers(answers))
+        report = mark(solution, read_answers(answers), tolerance, allow_answer_tolerance=allow_answer_tolerance)
     except AnswersError as error:
         fail(str(error))
+    for warning in report.warnings:
+        sys.stderr.write(f"warning: {report.answers}: {warning}\n")
     write_output(_render(report, format, output), output)
     raise typer.Exit(EXIT_OK if report.all_correct else EXIT_WRONG)
 
@@ -59,11 +82,11 @@ def _render(report, format: str, output: Optional[Path]) -> str:
     return render_text(report, color=output is None and sys.stdout.isatty())
 
 
-def _check_folder(solution, folder: Path, format: str, output: Optional[Path], force: bool) -> None:
+def _check_folder(solution, folder: Path, format: str, output: Optional[Path], force: bool, tolerance,
+                  allow_answer_tolerance: bool, problem: str) -> None:
     import json
 
     from gradwork.check.gradebook import answers_files, mark_files
-    from gradwork.check.render import render_markdown
 
     files = answers_files(folder)
     if not files:
@@ -71,26 +94,24 @@ def _check_folder(solution, folder: Path, format: str, output: Optional[Path], f
     target = output or folder / GRADEBOOK
     if output is None and target.exists() and not force:
         fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
-    gradebook = mark_files(solution, files)
-    write_output(gradebook.to_csv(), target)
+    guard_output(target, [problem, *files], force)
+    gradebook = mark_files(solution, files, tolerance, allow_answer_tolerance=allow_answer_tolerance)
+    suffix = target.suffix.lower()
+    saved = gradebook.to_html() if suffix in (".html", ".htm") else \
+        gradebook.to_markdown() if suffix in (".md", ".markdown") else gradebook.to_csv()
+    write_output(saved, target)
     for student in gradebook.students:
         if student in gradebook.errors:
             sys.stderr.write(gradebook.errors[student] + "\n")
+        elif gradebook.reports[student].warnings:
+            for warning in gradebook.reports[student].warnings:
+                sys.stderr.write(f"warning: {gradebook.reports[student].answers}: {warning}\n")
     if format == "json":
-        text = json.dumps({"gradebook": str(target), "students": [
-            {"student": s, **gradebook.reports[s].to_json()} for s in gradebook.students if s in gradebook.reports]},
-            indent=2, ensure_ascii=False)
+        text = json.dumps({"gradebook": str(target), **gradebook.to_json()}, indent=2, ensure_ascii=False)
     elif format == "markdown":
-        text = "\n---\n\n".join(f"## {s}\n\n" + render_markdown(gradebook.reports[s])
-                                for s in gradebook.students if s in gradebook.reports)
+        text = gradebook.to_markdown()
     else:
-        width = max((len(s) for s in gradebook.students), default=7)
-        lines = [f"{'student':<{width}}  score"]
-        for s in gradebook.students:
-            report = gradebook.reports.get(s)
-            lines.append(f"{s:<{width}}  " + (f"{report.correct}/{report.total}" if report else "unreadable"))
-        lines.append(f"gradebook written to {target}")
-        text = "\n".join(lines)
+        text = gradebook.to_text() + f"gradebook written to {target}"
     sys.stdout.write(text.rstrip("\n") + "\n")
     if gradebook.errors:
         raise typer.Exit(EXIT_BAD_INPUT)

@@ -9,6 +9,7 @@ import typer
 
 from gradwork.cli import app
 from gradwork.cli.errors import fail
+from gradwork.cli.output import guard_output
 
 SUFFIXES = (".svg", ".png", ".dot", ".html")  # gradwork.viz.FORMATS, repeated so --help imports nothing heavy
 
@@ -22,6 +23,7 @@ def graph(
                                        help="float | exact | symbolic (default: the file's, else float)"),
     digits: int = typer.Option(4, "--digits", "-d", min=1, max=17,
                                help="Significant figures shown (computed at full precision)."),
+    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
 ) -> None:
     """Draw the computation graph: every node's value and gradient (SVG/PNG need Graphviz)."""
     suffix = ".html" if output.suffix.lower() == ".htm" else output.suffix.lower()
@@ -30,8 +32,7 @@ def graph(
              f"(expected one of {', '.join(SUFFIXES)})")
     if mode is not None and mode not in ("float", "exact", "symbolic"):
         fail(f"--mode: unknown value {mode!r} (expected one of: float, exact, symbolic)")
-    if output.is_dir():
-        fail(f"{output}: is a directory (expected a file to write)")
+    guard_output(output, [problem], force)
     from gradwork.api import load
     from gradwork.problem import ProblemError
     from gradwork.viz import GraphvizNotFoundError, save

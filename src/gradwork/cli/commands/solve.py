@@ -10,7 +10,7 @@ import typer
 
 from gradwork.cli import app
 from gradwork.cli.errors import fail
-from gradwork.cli.output import write_output
+from gradwork.cli.output import guard_output, write_output
 
 
 @app.command()
@@ -21,12 +21,15 @@ def solve(
     mode: Optional[str] = typer.Option(None, "--mode", "-m", help="float | exact | symbolic (default: the file's, else float)"),
     digits: int = typer.Option(4, "--digits", "-d", min=1, max=17, help="Significant figures shown (computed at full precision)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to FILE instead of standard output."),
+    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
 ) -> None:
     """Forward pass, loss, every gradient and the update, explained step by step."""
     _check_choice("--format", format, ("text", "markdown", "latex", "html", "json"))
     _check_choice("--style", style, ("chain", "delta", "matrix"))
     if mode is not None:
         _check_choice("--mode", mode, ("float", "exact", "symbolic"))
+    if output is not None:
+        guard_output(output, [problem], force)
     from gradwork.api import load
     from gradwork.problem import ProblemError
 

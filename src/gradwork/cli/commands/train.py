@@ -10,6 +10,7 @@ import typer
 
 from gradwork.cli import app
 from gradwork.cli.errors import fail
+from gradwork.cli.output import guard_output, write_output
 
 
 @app.command("train")
@@ -20,6 +21,7 @@ def train(
     output: Optional[Path] = typer.Option(
         None, "-o", "--output", help="Where to save the trained parameters (.npz); default: the config's `save`, "
                                      "else CONFIG-NAME.params.npz in the current folder."),
+    force: bool = typer.Option(False, "--force", help="Replace the parameters file and the plot if they exist."),
 ) -> None:
     """Train an MLP from a config file; save its parameters to .npz."""
     from gradwork.train import ConfigError, DataError, load_config, save_params, train_from_config
@@ -29,11 +31,19 @@ def train(
         fail(f"{plot}: --plot writes a PNG image (expected a file name ending in .png)")
     try:
         loaded = load_config(config)
-        result = train_from_config(loaded, epochs=epochs, progress=reporter_for(sys.stdout))
     except (ConfigError, DataError) as error:
         fail(str(error))
     if output is None:
         output = loaded.base / loaded.config.save if loaded.config.save else Path(f"{config.stem}.params.npz")
+    data = loaded.config.data
+    inputs = [config, *(loaded.base / name for name in (data.csv, data.npz) if name)]
+    guard_output(output, inputs, force)
+    if plot is not None:
+        guard_output(plot, [*inputs, output], force, option="--plot")
+    try:
+        result = train_from_config(loaded, epochs=epochs, progress=reporter_for(sys.stdout))
+    except (ConfigError, DataError) as error:
+        fail(str(error))
     try:
         save_params(output, result.checkpoint)
     except OSError as error:
@@ -54,12 +64,14 @@ def export(
     params: Path = typer.Argument(..., help="Parameters saved by `gradwork train` (.npz)."),
     to: str = typer.Option(..., "--to", help="onnx, torch, or problem (a FORMAT.md problem file for one step)."),
     output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
+    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
 ) -> None:
     """Export trained parameters to ONNX, PyTorch, or a problem file explaining one training step."""
     from gradwork.train import ParamsError, load_params
 
     if to not in ("onnx", "torch", "problem"):
         fail(f"--to {to}: unknown target (expected onnx, torch or problem)")
+    guard_output(output, [params], force)
     try:
         checkpoint = load_params(params)
     except ParamsError as error:
@@ -68,7 +80,7 @@ def export(
         if to == "problem":
             from gradwork.train import problem_from_params, problem_yaml
 
-            output.write_text(problem_yaml(problem_from_params(checkpoint)), encoding="utf-8")
+            write_output(problem_yaml(problem_from_params(checkpoint)), output)
         else:
             from gradwork.train.export import EXPORTERS, ExportError
 

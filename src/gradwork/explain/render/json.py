@@ -10,38 +10,13 @@ where JSON has no number) and ``display`` is the value as the text renderer show
 
 from __future__ import annotations
 
-import math
 from dataclasses import fields, is_dataclass
-from fractions import Fraction
 from typing import Any
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import as_expr, Renderer, snake
-from gradwork.explain.render.notation import is_sympy
-
-
-def number_value(value: Any) -> Any:
-    """A number as JSON: int or float, "3/8" for a fraction, a string for SymPy or non-finite values."""
-    if is_sympy(value):
-        if value.is_Integer:
-            return int(value)
-        return float(value) if value.is_Float else str(value)
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
-        return int(value)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(number):
-        return "nan"
-    if math.isinf(number):
-        return "inf" if number > 0 else "-inf"
-    return number
+from gradwork.problem.display import json_number as number_value  # one rule for every number
 
 
 class JsonRenderer(Renderer):

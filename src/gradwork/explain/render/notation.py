@@ -5,97 +5,15 @@ LaTeX, HTML and JSON round and name things the same way.
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any, Literal
+from collections.abc import Mapping
 
 from gradwork.explain import math as m
+from gradwork.ops import OPS, RegistryTable
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_NEG, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_SUM
-
+from gradwork.problem.display import Numeral, is_sympy, numeral  # noqa: F401  (re-exported: one rounding rule)
 
 # ---------------------------------------------------------------- numbers
-
-
-@dataclass(frozen=True)
-class Numeral:
-    """A number ready to typeset: sign, digits, and a fraction or power-of-ten part."""
-
-    negative: bool
-    kind: Literal["decimal", "fraction", "scientific", "infinity", "nan", "sympy"]
-    digits: str = ""  # "1.235", or the numerator of a fraction
-    denominator: str = ""
-    exponent: int = 0  # scientific: digits × 10^exponent
-    value: Any = None  # the SymPy object, for kind "sympy"
-
-
-def is_sympy(value: Any) -> bool:
-    return type(value).__module__.split(".")[0] == "sympy"
-
-
-def numeral(value: Any, digits: int, exact: bool = False) -> Numeral:
-    """How ``value`` is shown with ``digits`` significant figures.
-
-    Rounded numbers keep their trailing zeros (1.670 says "four figures");
-    numbers that are exactly what is shown print minimally (−0.96, 25).
-    Integers, fractions and user-given constants (``exact``) print as written.
-    """
-    if isinstance(value, bool):
-        return Numeral(False, "decimal", str(int(value)))
-    if is_sympy(value):
-        if value.is_Rational:
-            return numeral(Fraction(int(value.p), int(value.q)), digits, exact)
-        if value.is_Float:
-            return numeral(float(value), digits, exact)
-        return Numeral(bool(value.could_extract_minus_sign()), "sympy", value=value)
-    if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
-        number = int(value)
-        return Numeral(number < 0, "decimal", str(abs(number)))
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return Numeral(value < 0, "decimal", str(abs(value.numerator)))
-        return Numeral(value < 0, "fraction", str(abs(value.numerator)), str(value.denominator))
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return Numeral(False, "decimal", str(value))
-    if math.isnan(number):
-        return Numeral(False, "nan")
-    if math.isinf(number):
-        return Numeral(number < 0, "infinity")
-    if number == 0:
-        return Numeral(False, "decimal", "0")
-    negative = number < 0
-    size = abs(number)
-    if exact:
-        return _shortest(size, negative)
-    mantissa, exponent = f"{size:.{digits - 1}e}".split("e")
-    power = int(exponent)
-    shown = float(f"{mantissa}e{power}")
-    is_exact = math.isclose(shown, size, rel_tol=1e-12, abs_tol=0.0)
-    if power < -5 or power >= 15:
-        if is_exact:
-            mantissa = _strip_zeros(mantissa)
-        return Numeral(negative, "scientific", mantissa, exponent=power)
-    if is_exact:
-        return _shortest(shown, negative)
-    decimals = max(digits - 1 - power, 0)
-    return Numeral(negative, "decimal", f"{size:.{decimals}f}")
-
-
-def _shortest(size: float, negative: bool) -> Numeral:
-    if size.is_integer() and size < 1e15:
-        return Numeral(negative, "decimal", str(int(size)))
-    text = repr(size)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return Numeral(negative, "scientific", mantissa, exponent=int(exponent))
-    return Numeral(negative, "decimal", text)
-
-
-def _strip_zeros(text: str) -> str:
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def number_precedence(n: Numeral, fraction_is_atom: bool) -> int:
@@ -126,31 +44,18 @@ GREEK_LATEX = {char: "\\" + name for name, char in GREEK.items() if name not in 
 GREEK_LATEX["φ"] = r"\varphi"
 GREEK_LATEX["ϕ"] = r"\phi"
 
-# Function names as students write them: (text, LaTeX).
-FUNCTIONS: dict[str, tuple[str, str]] = {
-    "sigmoid": ("σ", r"\sigma"),
-    "relu": ("ReLU", r"\operatorname{ReLU}"),
-    "leaky_relu": ("LeakyReLU", r"\operatorname{LeakyReLU}"),
-    "elu": ("ELU", r"\operatorname{ELU}"),
-    "gelu": ("GELU", r"\operatorname{GELU}"),
-    "softplus": ("softplus", r"\operatorname{softplus}"),
-    "softmax": ("softmax", r"\operatorname{softmax}"),
-    "log_softmax": ("ln softmax", r"\ln\operatorname{softmax}"),
-    "log": ("ln", r"\ln"),
+# Function names as students write them: (text, LaTeX): each registered op's `display`, and a few that are no op.
+_NOT_OPS: dict[str, tuple[str, str]] = {
     "ln": ("ln", r"\ln"),
-    "exp": ("exp", r"\exp"),
-    "tanh": ("tanh", r"\tanh"),
     "sin": ("sin", r"\sin"),
     "cos": ("cos", r"\cos"),
-    "max": ("max", r"\max"),
-    "min": ("min", r"\min"),
-    "sum": ("Σ", r"\sum"),
-    "mean": ("mean", r"\operatorname{mean}"),
     "sign": ("sign", r"\operatorname{sign}"),
     "identity": ("id", r"\operatorname{id}"),
     "linear": ("id", r"\operatorname{id}"),
     "diag": ("diag", r"\operatorname{diag}"),
 }
+FUNCTIONS: Mapping[str, tuple[str, str]] = RegistryTable(
+    lambda: {**{op.name: op.display for op in OPS.values() if op.display is not None}, **_NOT_OPS})
 
 PRIMES = ("'", "′")
 

@@ -1,0 +1,66 @@
+"""What a student reads about one item: the wording of check's feedback (EXPLAIN.md, sample 3).
+
+Marking (:mod:`gradwork.check.marker`) decides verdicts and findings as data;
+this module turns them into one short paragraph per item. Numbers are shown
+by :mod:`gradwork.problem.display`, the rounding explain uses too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gradwork.check.compare import Tolerance
+from gradwork.check.report import Finding
+from gradwork.problem.display import array_text
+
+GIVEN_DIGITS = 12  # what the student wrote is shown as written (no rounding of their number)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What marking found about one item, for its message."""
+
+    status: str
+    given: Any  # as written
+    expected: Any  # the correct value (array or number)
+    tolerance: Tolerance
+    exact: bool = False  # compared exactly (symbolic formulas): no tolerance to state
+    own_rounding: bool = False  # correct only given the student's own earlier (rounded) numbers
+    carried_from: tuple[str, ...] = ()
+    carried_value: Any = None  # for carried_forward: what the student's earlier numbers give
+    findings: tuple[Finding, ...] = ()
+    diagnosis: tuple[str, ...] = ()
+    symbol: str | None = None  # the problem's own name for the quantity (names:), when it has one
+
+
+def digits_for(tolerance: Tolerance) -> int:
+    """How many significant figures an expected number is shown with: one more than the tolerance asks."""
+    return max(4, tolerance.places + 1 if tolerance.kind != "rtol" else 6)
+
+
+def message(facts: Facts) -> str:
+    """The item's one-paragraph feedback."""
+    digits = digits_for(facts.tolerance)
+    expected = array_text(facts.expected, digits)
+    given_yours = ", ".join(facts.carried_from)
+    if facts.status == "correct":
+        return "correct, given your own earlier (rounded) numbers" if facts.own_rounding else "correct"
+    if facts.status == "missing":
+        return f"left blank; expected {expected}"
+    if facts.status == "carried_forward":
+        return (f"right given your {given_yours or 'earlier answers'}, which give "
+                f"{array_text(facts.carried_value, digits)} (the correct value is {expected})")
+    text = f"you wrote {array_text(facts.given, GIVEN_DIGITS)}, expected {expected} " \
+           f"({'exactly' if facts.exact else facts.tolerance.short()})"
+    if given_yours:
+        text += f"; given your {given_yours}"
+    text += "."
+    if facts.findings:
+        notes = ["; ".join(finding.notes) for finding in facts.findings]
+        rules: list[str] = []
+        for finding in facts.findings:
+            rules.extend(rule for rule in finding.rules if rule not in rules)
+        text += " " + " Or: ".join(note[:1].upper() + note[1:] + "." for note in notes)
+        text += " " + " ".join(rules) + " [" + ", ".join(facts.diagnosis) + "]"
+    return text

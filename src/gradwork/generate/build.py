@@ -1,0 +1,190 @@
+"""Drawing one variant: candidates from the template until one meets every constraint.
+
+A candidate is the template's body with its random parts filled in. It is checked
+as a problem file *with the template's positions* (so a bad option in a
+``choice:`` is reported at its line in the template), solved in float (and, when
+a constraint needs it, exact) arithmetic, and put through the constraints in
+cost order. The first candidate that passes is the variant.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from gradwork.generate import constraints as rules
+from gradwork.generate.plant import Item, Planter, answers, asked
+from gradwork.generate.sample import candidates, rng_for
+from gradwork.generate.template import Template
+from gradwork.problem import Problem, ProblemError, Solution, load, solve
+from gradwork.problem.sources import Document
+from gradwork.tensor import Tensor, topological_order
+
+
+class Candidate:
+    """One drawing of a template's random parts, solved lazily."""
+
+    def __init__(self, template: Template, data: dict[str, Any]) -> None:
+        self.template = template
+        self.data = data
+
+    @cached_property
+    def problem(self) -> Problem:
+        t = self.template.document
+        return load(Document(t.name, t.text, t.format, self.data, t.spans))
+
+    @cached_property
+    def float(self) -> Solution:
+        return solve(self.problem, "float") if self.problem.mode in (None, "float") else self.solution_in("float")
+
+    @cached_property
+    def solution(self) -> Solution:
+        """The solve in the template's own mode (``mode:``, default float): the one the key reports."""
+        mode = self.problem.mode or "float"
+        return self.float if mode == "float" else self.solution_in(mode)
+
+    @cached_property
+    def exact(self) -> Solution:
+        return self.solution if self.solution.mode == "exact" else self.solution_in("exact")
+
+    def solution_in(self, mode: str) -> Solution:
+        return solve(self.problem, mode)  # type: ignore[arg-type]
+
+    @cached_property
+    def graph(self) -> list[Tensor]:
+        root = self.float.loss if self.float.loss is not None else self.float.output
+        return topological_order(root)
+
+    @cached_property
+    def items(self) -> list[Item]:
+        return asked(self.solution)
+
+    @cached_property
+    def planter(self) -> Planter:
+        return Planter(self.float, asked(self.float))
+
+    def finite(self) -> bool:
+        """No NaN or Inf anywhere in the float solve (values, gradients, updates)."""
+        s = self.float
+        for section in (s.values, s.gradients, s.updated, {"loss": s.loss_value}):
+            for value in section.values():
+                if value is not None and not np.all(np.isfinite(np.asarray(value, dtype=float))):
+                    return False
+        return True
+
+
+@dataclass
+class Variant:
+    """One generated exercise: its numbers, its solve, and where it came from."""
+
+    id: str
+    template: Template
+    seed: int
+    key: int | str  # the variant number or the student id it was drawn from
+    data: dict[str, Any]
+    candidate: Candidate
+    tries: int  # candidates drawn, this one included
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def problem(self) -> Problem:
+        return self.candidate.problem
+
+    @property
+    def solution(self) -> Solution:
+        return self.candidate.solution
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """The key as an answers file's data (every asked item, full precision)."""
+        return answers(self.solution, self.items)
+
+    @property
+    def origin(self) -> str:
+        """One line saying where this variant came from, written into every output."""
+        return (f"gradwork generate: variant {self.id} of {self.template.stem} "
+                f"(template sha256 {self.template.hash[:16]}), seed {self.seed}, drawn from {self.key!r}")
+
+    @property
+    def problem_text(self) -> str:
+        return f"# {self.origin}\n" + dump_yaml(self.data)
+
+
+class ConstraintsNotMet(ProblemError):
+    """No candidate met the constraints within the template's ``tries``."""
+
+
+def draw(template: Template, seed: int, key: int | str, variant_id: str | None = None) -> Variant:
+    """The variant drawn for ``key`` (a variant number or a student id) under ``seed``."""
+    variant_id = variant_id or (key if isinstance(key, str) else f"v{key + 1:03d}")
+    rng = rng_for(seed, key)
+    wanted = rules.ordered(template.constraints)
+    failures: Counter[str] = Counter()
+    tries = 0
+    for drawn in candidates(template, rng, template.tries):
+        tries += 1
+        data = template.fill(drawn)
+        data = {"title": f"{data.get('title') or template.stem} (variant {variant_id})",
+                **{k: v for k, v in data.items() if k != "title"}}
+        candidate = Candidate(template, data)
+        failed = _first_failure(candidate, wanted)
+        if failed is None:
+            return Variant(variant_id, template, seed, key, data, candidate, tries, candidate.items)
+        failures[failed] += 1
+    counts = ", ".join(f"{name} failed {n} time{'s' if n != 1 else ''}" for name, n in failures.most_common())
+    at = ("constraints",) if "constraints" in template.document.data else ()
+    raise ConstraintsNotMet(template.name, *_where(template, at),
+                            f"no candidate for variant {variant_id} met the constraints in {tries} tries "
+                            f"({counts})", "wider ranges, fewer constraints or more `tries:`")
+
+
+def _where(template: Template, path: tuple) -> tuple[int, int]:
+    span = template.document.span(path)
+    where = span.key or span.value
+    return where.line, where.column
+
+
+def _first_failure(candidate: Candidate, wanted: list[str]) -> str | None:
+    if "nice" in wanted and not rules.CONSTRAINTS["nice"][1](candidate):
+        return "nice"
+    _ = candidate.problem  # a template error (bad option, wrong shape) is raised here, at its template line
+    try:
+        if not candidate.finite():
+            return "finite (no NaN or Inf)"
+    except ProblemError:
+        return "solvable (the solve failed)"
+    for name in wanted:
+        if name == "nice":
+            continue
+        if not rules.CONSTRAINTS[name][1](candidate):
+            return name
+    return None
+
+
+# ---------------------------------------------------------------- writing a variant's problem file
+def dump_yaml(data: dict[str, Any]) -> str:
+    """A problem's data as YAML: decimals as written (0.1 stays 0.1), arrays of numbers on one line."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def decimal(dumper: yaml.SafeDumper, value: Decimal) -> Any:
+        text = format(value, "f") if value == value.to_integral_value() or abs(value) >= Decimal("1e-6") else str(value)
+        if "." not in text and "e" not in text.lower():
+            text += ".0"
+        return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+
+    def sequence(dumper: yaml.SafeDumper, value: list) -> Any:
+        flat = all(not isinstance(v, (dict, list)) or (isinstance(v, list) and all(
+            not isinstance(w, (dict, list)) or isinstance(w, list) for w in v)) for v in value)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flat)
+
+    Dumper.add_representer(Decimal, decimal)
+    Dumper.add_representer(list, sequence)
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120)

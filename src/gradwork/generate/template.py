@@ -1,0 +1,240 @@
+"""Reading a template: a problem file whose numbers may be ranges or choices, plus what a variant must satisfy.
+
+A template is a problem file (YAML, TOML or JSON, either form) in which any value
+may be replaced by
+
+* ``{random: {shape: [2, 2], low: -1, high: 1, step: 0.1}}``: numbers drawn
+  uniformly from the grid low, low + step, ..., high (``shape`` omitted: one
+  number; ``step`` omitted: 0.1; ``nonzero: true`` leaves 0 out of the grid);
+* ``{choice: [relu, sigmoid, tanh]}``: one of the listed values (any value:
+  a name, a number, a list, a mapping).
+
+and three top-level keys that are the template's own and never reach a variant:
+
+* ``constraints: [nice, no_dead_relu, ...]`` (see :mod:`gradwork.generate.constraints`);
+* ``tries: 1000``: how many candidates a variant may draw before giving up;
+* ``expect: [...]``: author tests (see :mod:`gradwork.generate.expect`).
+
+Every error is one ``FILE:LINE:COL`` line at the offending key or value of the
+template, through :class:`~gradwork.problem.sources.Document`'s positions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradwork.problem.errors import ProblemError
+from gradwork.problem.numbers import is_number
+from gradwork.problem.sources import DataPath, Document, read
+
+TEMPLATE_KEYS = ("constraints", "tries", "expect")
+MAX_TRIES = 100_000  # bounded work: a template cannot ask for more candidates per variant than this
+MAX_DRAWN = 10_000  # numbers drawn per candidate
+MAX_GRID = 10**9  # points on one random grid
+
+
+@dataclass(frozen=True)
+class RandomSpec:
+    """Numbers drawn uniformly from the grid ``low + k * step`` (k = 0, 1, ..., n) within [low, high]."""
+
+    path: DataPath
+    shape: tuple[int, ...]
+    low: Decimal
+    step: Decimal
+    count: int  # grid points: n + 1
+    nonzero: bool = False
+
+    @property
+    def integers(self) -> bool:
+        return self.low == self.low.to_integral_value() and self.step == self.step.to_integral_value()
+
+    def values(self, indices: np.ndarray) -> Any:
+        """Grid indices (an integer array of ``shape``) as exact numbers: nested lists of Decimal or int."""
+        places = max(-self.low.as_tuple().exponent, -self.step.as_tuple().exponent, 0)  # type: ignore[operator]
+        quantum = Decimal(1).scaleb(-places)
+
+        def number(k: int) -> Any:
+            value = (self.low + self.step * k).quantize(quantum)
+            if self.integers:
+                return int(value)
+            return value.normalize() if value != 0 else Decimal(0)
+
+        if not self.shape:
+            return number(int(indices))
+        return np.vectorize(number, otypes=[object])(indices).tolist()
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    path: DataPath
+    options: tuple[Any, ...]
+
+
+Spec = RandomSpec | ChoiceSpec
+
+
+@dataclass
+class Template:
+    """A parsed template: the problem body with its random parts, and the template's own settings."""
+
+    document: Document
+    body: dict[str, Any]  # the problem data; each random part is still its {random: ...} / {choice: ...} mapping
+    specs: tuple[Spec, ...]
+    constraints: tuple[str, ...]
+    tries: int
+    expect: list[Any] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.document.name
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the template's text: which template a variant came from, whatever its file name."""
+        return hashlib.sha256(self.document.text.encode("utf-8")).hexdigest()
+
+    @property
+    def stem(self) -> str:
+        name = self.document.name
+        return Path(name).stem if not name.startswith("<") else "template"
+
+    def error(self, path: DataPath, message: str, expected: str = "", *, at: str = "value") -> ProblemError:
+        return self.document.error(path, message, expected, at=at)
+
+    def fill(self, drawn: dict[DataPath, Any]) -> dict[str, Any]:
+        """The body with every random part replaced by its drawn value."""
+        def walk(value: Any, path: DataPath) -> Any:
+            if path in drawn:
+                return drawn[path]
+            if isinstance(value, dict):
+                return {key: walk(item, path + (key,)) for key, item in value.items()}
+            if isinstance(value, list):
+                return [walk(item, path + (index,)) for index, item in enumerate(value)]
+            return value
+        return walk(self.body, ())
+
+
+def read_template(source: str | Path) -> Template:
+    """Read and check a template file (a path, ``"-"``, or the text itself)."""
+    document = read(source)
+    data = document.data
+    if not isinstance(data, dict):
+        raise document.error((), "a template must be a mapping", "a problem file with `layers:` or `graph:`")
+    specs: list[Spec] = []
+    _collect(document, data, (), specs, inside=None)
+    constraints = _constraints(document, data.get("constraints"))
+    tries = data.get("tries", 1000)
+    if isinstance(tries, bool) or not isinstance(tries, int) or not 1 <= tries <= MAX_TRIES:
+        raise document.error(("tries",), f"tries must be a whole number from 1 to {MAX_TRIES}",
+                             "for example `tries: 1000`")
+    expect = data.get("expect", [])
+    if not isinstance(expect, list):
+        raise document.error(("expect",), "expect must be a list of cases", "`- plant: log_base_10 ...` items")
+    body = {key: value for key, value in data.items() if key not in TEMPLATE_KEYS}
+    return Template(document, body, tuple(specs), constraints, tries, expect)
+
+
+def _constraints(document: Document, value: Any) -> tuple[str, ...]:
+    from gradwork.generate.constraints import CONSTRAINTS
+
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise document.error(("constraints",), "constraints must be a list of names",
+                             "for example [nice, no_dead_relu]")
+    names = []
+    for index, name in enumerate(value):
+        if name not in CONSTRAINTS:
+            raise document.error(("constraints", index), f"unknown constraint {name!r}",
+                                 "one of " + ", ".join(CONSTRAINTS))
+        if name in names:
+            raise document.error(("constraints", index), f"constraint {name!r} is listed twice", "each once")
+        names.append(name)
+    return tuple(names)
+
+
+def _collect(document: Document, value: Any, path: DataPath, specs: list[Spec], inside: DataPath | None) -> None:
+    if path and path[0] in TEMPLATE_KEYS:
+        return
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("random", "choice"):
+        if inside is not None:
+            raise document.error(path, "a random part cannot sit inside another one's options",
+                                 "plain values inside `choice:`")
+        kind = next(iter(value))
+        spec = _random(document, value["random"], path) if kind == "random" else _choice(document, value["choice"], path)
+        specs.append(spec)
+        if isinstance(spec, ChoiceSpec):
+            for index, option in enumerate(spec.options):
+                _collect(document, option, path + ("choice", index), specs, path)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _collect(document, item, path + (key,), specs, inside)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _collect(document, item, path + (index,), specs, inside)
+
+
+def _choice(document: Document, options: Any, path: DataPath) -> ChoiceSpec:
+    if not isinstance(options, list) or not options:
+        raise document.error(path + ("choice",), "choice needs a non-empty list of options",
+                             "for example {choice: [relu, sigmoid, tanh]}")
+    return ChoiceSpec(path, tuple(options))
+
+
+def _decimal(document: Document, spec: dict, key: str, path: DataPath, default: Any = None) -> Decimal:
+    value = spec.get(key, default)
+    if value is None:
+        raise document.error(path, f"random needs `{key}`", "low, high and optionally shape, step", at="key")
+    if not is_number(value) or isinstance(value, float):
+        raise document.error(path + (key,), f"{key} must be a number", "for example -1 or 0.5")
+    number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+    if not number.is_finite():
+        raise document.error(path + (key,), f"{key} must be finite", "a number such as 1")
+    return number
+
+
+def _random(document: Document, spec: Any, path: DataPath) -> RandomSpec:
+    where = path + ("random",)
+    if not isinstance(spec, dict):
+        raise document.error(where, "random needs a mapping", "{shape: [2, 2], low: -1, high: 1, step: 0.1}")
+    unknown = [key for key in spec if key not in ("shape", "low", "high", "step", "nonzero")]
+    if unknown:
+        raise document.error(where + (unknown[0],), f"unknown key {unknown[0]!r} in random",
+                             "shape, low, high, step, nonzero", at="key")
+    shape_value = spec.get("shape", [])
+    if not isinstance(shape_value, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape_value):
+        raise document.error(where + ("shape",), "shape must be a list of positive whole numbers", "[2, 2], [3] or []")
+    shape = tuple(shape_value)
+    if int(np.prod(shape, dtype=np.int64)) > MAX_DRAWN:
+        raise document.error(where + ("shape",), f"shape {list(shape)} holds more than {MAX_DRAWN} numbers",
+                             "a small exercise")
+    low = _decimal(document, spec, "low", where)
+    high = _decimal(document, spec, "high", where)
+    step = _decimal(document, spec, "step", where, Decimal("0.1"))
+    if step <= 0:
+        raise document.error(where + ("step",), "step must be positive", "for example 0.1")
+    if high < low:
+        raise document.error(where + ("high",), f"high ({high}) is below low ({low})", "low <= high")
+    steps = (high - low) / step
+    if steps > MAX_GRID:
+        raise document.error(where + ("step",), f"the grid from {low} to {high} by {step} has over {MAX_GRID} points",
+                             "a coarser step")
+    if steps != steps.to_integral_value():
+        raise document.error(where + ("step",), f"high - low ({high - low}) is not a whole number of steps of {step}",
+                             "low and high on the step's grid")
+    nonzero = spec.get("nonzero", False)
+    if not isinstance(nonzero, bool):
+        raise document.error(where + ("nonzero",), "nonzero must be true or false", "true or false")
+    count = int(steps) + 1
+    if nonzero and low <= 0 <= high and (-low) % step == 0 and count == 1:
+        raise document.error(where, "the only number on this grid is 0, and nonzero leaves it out",
+                             "a range with more than 0 in it")
+    return RandomSpec(path, shape, low, step, count, nonzero)
