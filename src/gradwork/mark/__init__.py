@@ -57,11 +57,15 @@ def mark_folder(solution: Solution, paths, tolerance: Tolerance | None = None
             errors[student] = f"{path}:1:1: cannot read this file ({getattr(error, 'strerror', None) or error})"
             continue
         reports[student] = marker.mark(text, str(path))
-    keys: list[str] = []
-    for report in reports.values():
-        keys.extend(key for key in (item.key for item in report.items.items) if key not in keys)
-    order = {key: i for i, key in enumerate(_computation_order(keys))}
-    gradebook = Gradebook(tuple(sorted(keys, key=order.__getitem__)), {s: r.items for s, r in reports.items()}, errors)
+    if solution.ask:
+        keys = [quantity.key for quantity in solution.ask]
+    else:
+        keys = []
+        for report in reports.values():
+            keys.extend(key for key in (item.key for item in report.items.items) if key not in keys)
+        keys = _computation_order(keys)
+    gradebook = Gradebook(solution.title, tuple(keys), {s: r.items for s, r in reports.items()}, marker.policy,
+                          bool(solution.ask), errors)
     return reports, gradebook
 
 

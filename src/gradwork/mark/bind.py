@@ -29,7 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.mark.quantities import LOSS_LETTERS, Q, base_and_parts, layer_hint, role_of
+from gradwork.mark.quantities import (
+    LOSS_LETTERS,
+    Q,
+    base_and_parts,
+    layer_hint,
+    role_of,
+)
 from gradwork.problem import Solution, Tolerance
 
 

@@ -33,8 +33,18 @@ from gradwork.check import Answer, Answers, ItemResult, Marker
 from gradwork.mark.bind import Binder, Binding, Bindings, Claim
 from gradwork.mark.document import Chain, Row, Work, read_work
 from gradwork.mark.evaluate import Evaluator, Unbound
-from gradwork.mark.latex import Deriv, Node, Num, Sym, has_derivative, is_number, numbers, symbols, uses_log
-from gradwork.mark.quantities import LOSS_LETTERS, Q, base_and_parts, catalog, role_of
+from gradwork.mark.latex import (
+    Deriv,
+    Node,
+    Num,
+    Sym,
+    has_derivative,
+    is_number,
+    numbers,
+    symbols,
+    uses_log,
+)
+from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, role_of
 from gradwork.mark.report import LineResult, MarkReport, Missing
 from gradwork.problem import Quantity, Solution, Tolerance
 
@@ -108,12 +118,12 @@ class WorkMarker:
             self._results(info, true_env, numeric_keys)
             self._links(info, own_env)
             self._rules(info, true_env)
-        report, scored, missing = self._check(infos, source)
+        report, missing = self._check(infos, source)
         self._attach_results(infos, report)
         lines = self._lines(work, infos)
         listed = sorted(bindings.by_symbol.values(), key=lambda b: b.symbol) + list(bindings.overrides.values())
         return MarkReport(self.solution.title, source, self.tolerance, self.policy, tuple(lines), report,
-                          tuple(listed), tuple(missing), tuple(q.key for q in self.solution.ask), tuple(scored))
+                          tuple(listed), tuple(missing), tuple(q.key for q in self.solution.ask))
 
     # ------------------------------------------------------------ heads and where their numbers belong
     def _head(self, chain: Chain) -> _ChainInfo:
@@ -362,7 +372,7 @@ class WorkMarker:
                         f"not {_number(b)}: the numbers put in are not these symbols' values")
 
     def _identity(self, left: Node, right: Node, left_text: str, right_text: str) -> _Verdict | None:
-        names = sorted((symbols(left) | symbols(right)))
+        names = sorted(symbols(left) | symbols(right))
         generator = random.Random(len(names) * 7919 + len(left_text) + len(right_text))
         for _ in range(3):
             point = {name: generator.uniform(0.15, 0.85) for name in names}
@@ -438,43 +448,32 @@ class WorkMarker:
             line = info.chain.rows[info.result].line  # type: ignore[index]
             answers.append(Answer(quantity.section, quantity.name or "loss", quantity.index,  # type: ignore[arg-type]
                                   _json_value(info.result_value), line, 1))
-        answered = {Quantity.parse(a.key).whole.key for a in answers} | {a.key for a in answers}
-        missing: list[Missing] = []
-        scored: list[str] = []
-        asked = [q.key for q in self.solution.ask]
-        if asked:
-            for key in asked:
-                covered = [a.key for a in answers if a.key == key or Quantity.parse(a.key).whole.key == key]
-                if covered:
-                    scored.extend(covered)
-                else:
-                    scored.append(key)
-                    answers.append(_blank(key))
-                    missing.append(Missing(key, (), f"{key} is asked and no line gives it"))
-        else:
-            scored = [a.key for a in answers]
+        missing_codes: dict[str, tuple[tuple[str, ...], str]] = {}
+        if not self.solution.ask:  # what the student answered is scored; an SGD step also asks every parameter
             updated = {Quantity.parse(a.key).name for a in answers if a.section == "updated"}
             if updated:
                 for name in self.solution.parameters:
                     if name not in updated and name in self.solution.updated and name not in self.solution.frozen:
                         key = f"updated.{name}"
                         bias = any(layer.bias == name for layer in self.solution.layers) or name.endswith(".b")
-                        codes = ("bias_not_updated",) if bias else ()
                         answers.append(_blank(key))
-                        scored.append(key)
-                        missing.append(Missing(key, codes, f"{name} is never updated" + (
-                            ": biases are parameters too, b <- b - lr * dL/db" if bias else "")))
+                        missing_codes[key] = (("bias_not_updated",) if bias else (), f"{name} is never updated" + (
+                            ": biases are parameters too, b <- b - lr * dL/db" if bias else ""))
         self._answers = answers
-        report = self.marker.mark(Answers(source, tuple(answers)), self.tolerance)
-        return report, scored, missing
+        report = self.marker.mark(Answers(source, tuple(answers)), policy=self.policy)
+        missing = [Missing(item.key, *missing_codes.get(item.key, ((), f"{item.key} is asked and no line gives it")))
+                   for item in report.items if item.status == "missing"]
+        return report, missing
 
     def _attach_results(self, infos: list[_ChainInfo], report) -> None:
-        items: dict[str, ItemResult] = {item.key: item for item in report.items}
+        items: dict[str, ItemResult] = {item.key: item for item in (*report.items, *report.not_asked)}
         for info in infos:
-            if info.key is None or info.result is None or info.key not in items:
+            if info.key is None or info.result is None:
                 continue
-            item = items[info.key]
-            if _same_answer(item.given, info.result_value):
+            item = _item_for(items, info.key)
+            if item is None:
+                continue
+            if info.key not in items or _same_answer(item.given, info.result_value):
                 verdict = _Verdict(item.status, tuple(item.diagnosis), _result_message(info, item), "result")
             else:  # the same quantity given again elsewhere: marked in place of the one chosen, the rest as they are
                 other = self._mark_instead(info, report.answers)
@@ -488,10 +487,10 @@ class WorkMarker:
         replaced = [Answer(a.section, a.name, a.index, value, a.line, a.column) if a.key == info.key else a
                     for a in self._answers]
         try:
-            report = self.marker.mark(Answers(source, tuple(replaced)), self.tolerance)
+            report = self.marker.mark(Answers(source, tuple(replaced)), policy=self.policy)
         except ValueError:
             return None
-        return next((item for item in report.items if item.key == info.key), None)
+        return _item_for({item.key: item for item in (*report.items, *report.not_asked)}, info.key)
 
     # ------------------------------------------------------------ lines
     def _lines(self, work: Work, infos: list[_ChainInfo]) -> list[LineResult]:
@@ -600,7 +599,7 @@ class _Env:
 
     def lookup(self, name: str) -> Any:
         if name.startswith("d") and "/d" in name:
-            top, variable = name[1:].split("/d", 1)
+            _, variable = name[1:].split("/d", 1)
             if self.own is not None and "d/d" + variable in self.own:
                 return self._shaped(self.own["d/d" + variable])
             node = self.bindings.node(variable)
@@ -741,6 +740,25 @@ def _json_value(value: Any) -> Any:
     return array.tolist()
 
 
+def _item_for(items: dict[str, ItemResult], key: str) -> ItemResult | None:
+    """The verdict on ``key``; an element marked as part of its asked whole gets that element's status."""
+    if key in items:
+        return items[key]
+    quantity = Quantity.parse(key)
+    whole = items.get(quantity.whole.key)
+    if whole is None or quantity.index is None:
+        return None
+    status = whole.status
+    if whole.elements is not None:
+        try:
+            status = np.asarray(whole.elements, dtype=object)[quantity.index]
+        except IndexError:
+            pass
+    from dataclasses import replace
+
+    return replace(whole, key=key, status=status, diagnosis=whole.diagnosis if status == "wrong" else ())
+
+
 def _blank(key: str) -> Answer:
     quantity = Quantity.parse(key)
     return Answer(quantity.section, quantity.name or "loss", quantity.index, None, 0, 1)  # type: ignore[arg-type]
@@ -766,14 +784,14 @@ def _result_message(info: _ChainInfo, item: ItemResult) -> str:
 
 
 def _number(value: Any) -> str:
-    from gradwork.check.marker import show
+    from gradwork.problem.display import array_text
 
     array = np.asarray(value)
     if array.ndim == 2 and 1 in array.shape:
         array = array.reshape(-1)
     if array.dtype != object:
         array = np.asarray([float(f"{v:.10g}") for v in array.astype(float).reshape(-1)]).reshape(array.shape)
-    return show(array if array.ndim else (array.item() if array.dtype == object else float(array)), 4)
+    return array_text(array.tolist() if array.ndim else (array.item() if array.dtype == object else float(array)), 4)
 
 
 def _short(text: str, limit: int = 60) -> str:

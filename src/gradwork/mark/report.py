@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from gradwork.check import Report
@@ -58,7 +58,6 @@ class MarkReport:
     bindings: tuple[Binding, ...] = ()
     missing: tuple[Missing, ...] = ()
     asked: tuple[str, ...] = ()  # the problem's ask: keys (empty: what the student answered is scored)
-    scored: tuple[str, ...] = field(default_factory=tuple)  # the item keys that count for points
 
     @property
     def student(self) -> str:
@@ -72,33 +71,21 @@ class MarkReport:
 
     @property
     def points(self) -> float:
-        total = 0.0
-        for item in self._scored_items():
-            weight = self.policy.points_for(item.key)
-            if item.status == "correct":
-                total += weight
-            elif item.status == "carried_forward":
-                total += weight * self.policy.carried_forward
-            elif item.status == "missing":
-                total += weight * self.policy.missing
-        return total
+        return self.items.points
 
     @property
     def max_points(self) -> float:
-        return sum(self.policy.points_for(item.key) for item in self._scored_items())
-
-    def _scored_items(self):
-        return [item for item in self.items.items if item.key in self.scored]
+        return self.items.max_points
 
     @property
     def all_correct(self) -> bool:
         return not any(line.status == "wrong" for line in self.lines) and all(
-            item.status in ("correct", "carried_forward") for item in self._scored_items())
+            item.status == "correct" for item in self.items.items)
 
     def score(self) -> dict[str, Any]:
-        items = self._scored_items()
-        return {"correct": sum(item.status in ("correct", "carried_forward") for item in items),
-                "total": len(items), "points": round(self.points, 6), "max_points": round(self.max_points, 6)}
+        """As check's: items credited (correct or carried forward), items scored, points under the policy."""
+        return {"correct": self.items.correct, "total": self.items.total, "points": _number(self.points),
+                "max_points": _number(self.max_points)}
 
     def to_json(self) -> dict[str, Any]:
         """FORMAT.md's ``mark --format json`` object, plus the items, bindings and policy used."""
@@ -107,10 +94,16 @@ class MarkReport:
             "lines": [line.to_json() for line in self.lines],
             "title": self.title,
             "work": self.source,
-            "items": [item.to_json() for item in self.items.items if item.key in self.scored or item.status != "missing"],
+            "items": [item.to_json() for item in self.items.items],
+            "not_asked": [item.to_json() for item in self.items.not_asked],
             "missing": [{"key": m.key, "diagnosis": list(m.diagnosis), "message": m.message} for m in self.missing],
             "bindings": [b.to_json() for b in self.bindings],
+            "marking": {**self.policy.as_dict(), "text": self.policy.describe_tolerance()},
             "tolerance": {**self.tolerance.as_dict(), "text": self.tolerance.describe(),
                           "source": self.policy.tolerance_source},
             "counts": self.counts(),
         }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(float(value), 6)

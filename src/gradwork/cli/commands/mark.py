@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,7 +20,7 @@ def mark(
     problem: str = typer.Argument(..., help="Problem file (YAML, TOML or JSON), or - for stdin."),
     work: str = typer.Argument(..., help="The worked solution (Markdown with LaTeX), - for stdin, or a folder of them."),
     format: str = typer.Option("text", "--format", "-f", help="text | json | markdown | html"),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "-o", "--output",
         help=f"Write the marked work to FILE; for a folder, the CSV gradebook (default: FOLDER/{GRADEBOOK})."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
@@ -60,7 +59,7 @@ def _read(work: str) -> str:
              "(expected a UTF-8 text file)")
 
 
-def _refuse(output: Optional[Path], force: bool, inputs: list[str]) -> None:
+def _refuse(output: Path | None, force: bool, inputs: list[str]) -> None:
     if output is None:
         return
     for name in inputs:
@@ -71,7 +70,12 @@ def _refuse(output: Optional[Path], force: bool, inputs: list[str]) -> None:
 
 
 def _render(report, text: str, format: str) -> str:
-    from gradwork.mark.render import render_html, render_json, render_markdown, render_text
+    from gradwork.mark.render import (
+        render_html,
+        render_json,
+        render_markdown,
+        render_text,
+    )
 
     if format == "json":
         return render_json(report)
@@ -82,7 +86,7 @@ def _render(report, text: str, format: str) -> str:
     return render_text(report)
 
 
-def _mark_folder(solution, folder: Path, format: str, output: Optional[Path], force: bool) -> None:
+def _mark_folder(solution, folder: Path, format: str, output: Path | None, force: bool) -> None:
     import json
 
     from gradwork.mark import WORK_SUFFIXES, mark_folder, work_files
