@@ -3,18 +3,22 @@
     .venv/bin/python benchmarks/check_bench.py [--students 1000] [--keep DIR]
 
 The files are written first (not timed), then ``gradwork.check.gradebook.mark_folder``
-reads and marks all of them and the CSV gradebook is built (timed). The class
-is a seeded mix of what students hand in: right answers, the seed's own
-mistakes (log10 loss, biases not updated, W1 read transposed), a slip in z
-carried through consistently, sign and learning-rate slips in the update,
-random wrong numbers (the slowest case: every mistake model is tried), and
-blanks. Every student's numbers are computed here with NumPy.
+reads and marks all of them under a teacher's policy (``ask:`` of 12 items with
+points, carried-forward credit at 50 %) and the CSV gradebook and the Markdown
+class summary are built (timed). The class is a seeded mix of what students
+hand in: right answers, the seed's own mistakes (log10 loss, biases not
+updated, W1 read transposed), a slip in z carried through consistently, sign
+and learning-rate slips in the update, random wrong numbers (the slowest case:
+every mistake model is tried), blanks, and a file that sets its own
+``tolerance: {rtol: 100}`` (ignored, with a warning). Every student's numbers
+are computed here with NumPy.
+
+Run it on one core: ``taskset -c 0 python benchmarks/check_bench.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -27,23 +31,23 @@ ROOT = Path(__file__).resolve().parents[1]
 X, T, LR = np.array([1.0, 2.0]), 0.0, 0.01
 W1, B1 = np.array([[0.5, -0.6], [-0.4, 0.8]]), np.array([0.2, -0.2])
 W2, B2 = np.array([0.3, -0.5]), 0.0
-KINDS = ("correct", "log10", "no_bias", "transposed", "slip", "update_sign", "learning_rate", "random", "blank")
+KINDS = ("correct", "log10", "no_bias", "transposed", "slip", "update_sign", "learning_rate", "random", "blank",
+         "own_tolerance")
+ASK = ("values.hidden.z", "values.hidden.a", "values.output.a", "loss", "gradients.output.W", "gradients.output.b",
+       "gradients.hidden.W", "updated.output.W", "updated.output.b", "updated.hidden.W", "updated.hidden.b",
+       "values.output.z")
+POINTS = {"loss": 2.0, "gradients.hidden.W": 3.0, "updated.hidden.W": 2.0}
 
 
 def solution():
-    """The problem solved by gradwork: from the example file when ``gradwork.problem`` loads it, else built with nn."""
-    example = ROOT / "examples" / "seed002_exam4a_row.yaml"
-    try:
-        from gradwork.problem import load, solve
+    """The example problem solved by gradwork, with the teacher's ask: and marking: of this benchmark."""
+    from dataclasses import replace
 
-        if example.exists():
-            return solve(load(example))
-    except ImportError:
-        pass
-    sys.path.insert(0, str(ROOT))
-    from tests.check.fixtures import seed_002
+    from gradwork.problem import MarkingPolicy, Quantity, load, solve
 
-    return seed_002("row")
+    solved = solve(load(ROOT / "examples" / "seed002_exam4a_row.yaml"))
+    return replace(solved, ask=tuple(Quantity.parse(key) for key in ASK),
+                   marking=MarkingPolicy(points=POINTS, carried_forward=0.5))
 
 
 def student(kind: str, rng: np.random.Generator) -> dict:
@@ -79,6 +83,9 @@ def student(kind: str, rng: np.random.Generator) -> dict:
     if kind == "blank":
         plain["values"]["output.a"] = None
         del plain["updated"]
+    if kind == "own_tolerance":  # with the log10 loss: the file's tolerance would hide it if it counted
+        plain["loss"] = float(f"{-np.log10(1 - a2):.4g}")
+        plain["tolerance"] = {"rtol": 100}
     return plain
 
 
@@ -113,16 +120,22 @@ def main(argv: list[str] | None = None) -> dict:
     start, cpu_start = time.perf_counter(), time.process_time()
     book = mark_folder(problem, folder)
     csv = book.to_csv()
+    summary = book.to_markdown()
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     if args.keep:
         (folder.parent / f"{folder.name}-gradebook.csv").write_text(csv)
+        (folder.parent / f"{folder.name}-summary.md").write_text(summary)
     statuses = Counter(item.status for report in book.reports.values() for item in report.items)
     result = {"students": args.students, "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3),
               "per_student_ms": round(1000 * seconds / args.students, 3),
-              "errors": len(book.errors), "statuses": dict(statuses), "kinds": dict(kinds)}
+              "errors": len(book.errors), "statuses": dict(statuses), "kinds": dict(kinds),
+              "points": round(sum(r.points for r in book.reports.values()), 2),
+              "diagnoses": {d.code: d.students for d in book.diagnosis_counts()},
+              "warnings": sum(bool(r.warnings) for r in book.reports.values())}
     print(f"marked {args.students} answers files in {seconds:.2f} s wall, {cpu:.2f} s CPU "
-          f"({result['per_student_ms']:.2f} ms each); verdicts {dict(statuses)}; unreadable {len(book.errors)}")
+          f"({result['per_student_ms']:.2f} ms each); verdicts {dict(statuses)}; unreadable {len(book.errors)}; "
+          f"students per diagnosis {result['diagnoses']}; files whose own tolerance was ignored {result['warnings']}")
     return result
 
 

@@ -36,9 +36,30 @@ def test_jupyter_displays_markdown_html_and_the_graph():
 
     solved = gradwork.load(Path(__file__).resolve().parents[1] / "examples/seed002_exam4a_row.yaml").solve()
     assert solved._repr_markdown_().startswith("# Exam 4a")
-    assert "<math" in solved._repr_html_()
     svg = solved._repr_svg_()
     if shutil.which("dot"):
-        assert svg.lstrip().startswith(("<svg", "<?xml")) and "hidden.W" in svg
+        assert svg.lstrip().startswith(("<svg", "<?xml")) and "W⁽¹⁾" in svg and "hidden.W" not in svg
     else:
         assert svg is None
+
+
+def test_jupyter_html_is_the_graph_and_the_derivation_as_a_fragment():
+    import re
+    import shutil
+    from pathlib import Path
+
+    solved = gradwork.load(Path(__file__).resolve().parents[1] / "examples/seed002_exam4a_row.yaml").solve()
+    fragment = solved._repr_html_()
+    assert fragment.startswith('<div class="gw-notebook">') and fragment.rstrip().endswith("</div>")
+    for whole_page in ("<!DOCTYPE", "<html", "<head", "<body", "<main", "<script"):
+        assert whole_page.lower() not in fragment.lower()
+    style = fragment[fragment.index("<style>") + 7:fragment.index("</style>")]
+    selectors = [rule.split("{")[0] for rule in style.split("}") if rule.strip()]
+    assert selectors and all(all(part.strip().startswith(".gw-notebook") for part in selector.split(","))
+                             for selector in selectors)  # no global body/h1/table rule
+    assert "<math" in fragment and "Backward pass" in fragment and "Summary" in fragment
+    if shutil.which("dot"):
+        assert fragment.index("<svg") < fragment.index("<math")  # the graph, then the derivation
+        assert re.search(r"<title>W⁽¹⁾</title>", fragment)
+    else:
+        assert "apt-get install graphviz" in fragment

@@ -5,7 +5,8 @@
     >>> solved.loss, solved.gradients["output.W"]
     >>> print(solved.render("text", style="chain"))
 
-``Solved`` also displays itself in Jupyter (Markdown with LaTeX, HTML, SVG graph).
+``Solved`` also displays itself in Jupyter: the graph and the derivation together (an HTML
+fragment), Markdown with LaTeX, and the SVG graph alone.
 """
 
 from __future__ import annotations
@@ -121,14 +122,27 @@ class Solved:
         return render(self.derivation(style), format, digits=digits or self.digits, color=color)
 
     def page_steps(self, style: Style | None = None, digits: int | None = None) -> list:
-        """The derivation as the interactive page's stops (viz.PageStep), one per step."""
+        """The derivation as the interactive page's steps (viz.PageStep), one per derivation step."""
         from gradwork.explain.render import step_fragments, step_titles
         from gradwork.viz import PageStep
 
         derivation = self.derivation(style)
         digits = digits or self.digits
-        return [PageStep(node, phase, title, html) for (node, phase, html), title
-                in zip(step_fragments(derivation, digits), step_titles(derivation, digits))]
+        kinds = [type(step).__name__ for step in derivation.steps()]
+        return [PageStep(node, phase, title, html, kind) for (node, phase, html), title, kind
+                in zip(step_fragments(derivation, digits), step_titles(derivation, digits), kinds)]
+
+    def graph_labels(self, style: Style | None = None) -> dict[str, str]:
+        """Node name -> how the derivation writes it (W⁽¹⁾, or the problem's ``names:``), for the drawings."""
+        from gradwork.explain.render.text import TextPrinter
+
+        printer = TextPrinter(digits=self.digits)
+        labels = {name: printer.print(symbol) for name, symbol in self.derivation(style).symbols.items()}
+        # The problem's own symbol for a whole node wins (names: {hidden.W: W1}).
+        labels.update({ref.name: symbol for ref, symbol in self.solution.names.items() if ref.index is None})
+        if self.solution.loss is not None and self.solution.loss.name and "loss" in labels:
+            labels.setdefault(self.solution.loss.name, labels["loss"])
+        return labels
 
     def page(self, style: Style | None = None, digits: int | None = None) -> str:
         """One self-contained HTML page: the graph, and the derivation to step through.
@@ -139,7 +153,8 @@ class Solved:
         from gradwork.viz import build_page
 
         digits = digits or self.digits
-        return build_page(self.solution, self.page_steps(style, digits), digits=digits, missing_graphviz="note")
+        return build_page(self.solution, self.page_steps(style, digits), labels=self.graph_labels(style),
+                          digits=digits, missing_graphviz="note")
 
     def check(self, answers: str | Path, tolerance: Any = None) -> Any:
         """Mark a student's answers file against this solution (a ``gradwork.check.Report``)."""
@@ -153,15 +168,21 @@ class Solved:
         return self.render("markdown")
 
     def _repr_html_(self) -> str:
+        """The graph and the derivation together, as an HTML fragment (static: notebooks run no page scripts)."""
         from gradwork.explain.render import render
+        from gradwork.viz import notebook_html
 
-        return render(self.derivation(), "html", digits=self.digits)  # static: notebooks run no page scripts
+        document = render(self.derivation(), "html", digits=self.digits)
+        # The derivation's body only: a notebook cell takes a fragment, never a whole document.
+        start, end = document.find("<main>"), document.rfind("</main>")
+        body = document[start + len("<main>"):end].strip() if 0 <= start < end else document
+        return notebook_html(self.solution, body, labels=self.graph_labels(), digits=self.digits)
 
     def _repr_svg_(self) -> str | None:
         """The computation graph for Jupyter; None (no drawing) where Graphviz is missing."""
         from gradwork.viz import repr_svg
 
-        return repr_svg(self.solution, digits=self.digits)
+        return repr_svg(self.solution, digits=self.digits, labels=self.graph_labels())
 
 
 def solve(source: str | Path, mode: Mode | None = None, style: Style = "chain") -> Solved:

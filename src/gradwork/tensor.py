@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.autodiff import backward_pass, pull
 from gradwork.backends import Backend, combine, get_backend
 from gradwork.ops import get_op
-from gradwork.ops.registry import Op, unbroadcast
+from gradwork.ops.registry import Op
 
 _recording: contextvars.ContextVar[bool] = contextvars.ContextVar("gradwork_recording", default=True)
 _DEFAULT_BACKEND = get_backend("float")
@@ -50,7 +51,7 @@ def is_recording() -> bool:
 class Tensor:
     """An array with an optional gradient and the op that computed it."""
 
-    __slots__ = ("data", "backend", "grad", "requires_grad", "op", "inputs", "params", "name", "__weakref__")
+    __slots__ = ("data", "backend", "grad", "requires_grad", "op", "inputs", "params", "name", "saved", "__weakref__")
     __array_priority__ = 1000  # make ndarray + Tensor dispatch to Tensor.__radd__
 
     def __init__(
@@ -74,6 +75,7 @@ class Tensor:
         self.inputs: tuple[Tensor, ...] = ()
         self.params: dict[str, Any] = {}
         self.name = name
+        self.saved: Any = None  # what the op's `save` kept for its VJPs (cross-entropy's softmax)
 
     # ------------------------------------------------------------ basics
     @property
@@ -128,35 +130,31 @@ class Tensor:
             if seed.shape != self.shape:
                 seed = np.broadcast_to(seed, self.shape).copy()
         order = topological_order(self)
-        grads: dict[int, np.ndarray] = {id(self): seed}
-        for node in reversed(order):
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
+        index = {id(node): i for i, node in enumerate(order)}
+
+        def accumulate(i: int, g: np.ndarray) -> np.ndarray:
+            node = order[i]
             node.grad = g if node.grad is None else node.grad + g
-            if node.op is None:
-                continue
-            for position, parent in enumerate(node.inputs):
-                if not parent.requires_grad:
-                    continue
-                contribution = node.pullback(g, position)
-                key = id(parent)
-                grads[key] = contribution if key not in grads else grads[key] + contribution
+            return g
+
+        backward_pass(
+            [node.op for node in order],
+            [tuple(index[id(parent)] for parent in node.inputs) for node in order],
+            [node.params for node in order],
+            [node.data for node in order],
+            [node.requires_grad for node in order],
+            len(order) - 1,
+            seed,
+            [node.backend for node in order],
+            saved=[node.saved for node in order],
+            on_grad=accumulate,
+        )
 
     def pullback(self, g: np.ndarray, position: int) -> np.ndarray:
         """The upstream gradient ``g`` of this node, pulled back to its input ``position``."""
         assert self.op is not None
-        op = self.op
-        arrays = [t.data for t in self.inputs]
-        params = self.params
-        if op.variadic:
-            params = {**params, "position": position}
-        contribution = op.partial(position).vjp(self.backend, g, self.data, *arrays, **params)
-        contribution = np.asarray(contribution)
-        target_shape = self.inputs[position].shape
-        if contribution.shape != target_shape:
-            contribution = unbroadcast(contribution, target_shape)
-        return contribution
+        return pull(self.op, position, self.backend, g, self.data, [t.data for t in self.inputs], self.params,
+                    self.saved)
 
     # ------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
@@ -283,17 +281,19 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
     tensors = [o for o in operands if isinstance(o, Tensor)]
     backend = combine([t.backend for t in tensors]) if tensors else _DEFAULT_BACKEND
     inputs = tuple(_in_backend(o, backend) for o in operands)
-    data = op.forward(backend, *(t.data for t in inputs), **params)
-    if not isinstance(data, np.ndarray) or (backend.name == "float" and data.dtype != np.dtype(backend.dtype)):
-        data = backend.asarray(data)
-    elif backend.name != "float" and data.dtype != object:
-        data = backend.asarray(data)
-    out = Tensor(data, backend=backend)
-    if _recording.get() and any(t.requires_grad for t in inputs):
+    recording = _recording.get() and any(t.requires_grad for t in inputs)
+    saved = None
+    if recording and op.save is not None:
+        data, saved = op.save(backend, *(t.data for t in inputs), **params)
+    else:
+        data = op.forward(backend, *(t.data for t in inputs), **params)
+    out = Tensor(backend.native(data), backend=backend)
+    if recording:
         out.requires_grad = True
         out.op = op
         out.inputs = inputs
         out.params = params
+        out.saved = saved
     return out
 
 

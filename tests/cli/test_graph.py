@@ -52,8 +52,9 @@ def test_writes_each_format(problem_file, tmp_path, suffix):
         assert data.startswith(b"\x89PNG")
         return
     text = data.decode()
-    for name in ("hidden.W", "hidden.z", "output.a", "loss"):
-        assert name in text
+    # The nodes are drawn with the derivation's own names, as the solution writes them.
+    for name in ("W⁽¹⁾", "z⁽¹⁾", "a⁽²⁾", ">L<"):
+        assert name in text, name
     assert "0.4013" in text and "0.321" in text  # a3 and dL/dw6 (seed 002, by hand)
 
 

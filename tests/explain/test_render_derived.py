@@ -36,7 +36,7 @@ def test_every_style_renders_in_every_format(derivations, format):
 def test_seed_002_chain_text_shows_sample_2_numbers(derivations):
     text = render(derivations["seed_002", "chain"], "text")
     assert "1.670·0.2403·0.8 = 0.3210" in text
-    assert "= (0.3, −0.5032)" in text  # w₅, w₆ after the step
+    assert "= [0.3, −0.5032]" in text  # w₅, w₆ after the step (row convention: a row)
     assert "L = " in text and "= 0.5130" in text
 
 

@@ -104,6 +104,13 @@ def linear_draw(data):
     return [data.draw(values(shape)) for shape in shapes], {}
 
 
+def linear_relu_draw(data):
+    arrays, params = linear_draw(data)
+    x, w, b = arrays
+    assume(away_from(x @ w + b))  # ReLU's kink
+    return arrays, params
+
+
 def softmax_draw(data):
     shape = data.draw(vector_or_matrix)
     axis = data.draw(st.sampled_from([-1, 0]))
@@ -213,6 +220,10 @@ SPECS = [
     Spec("bce", loss_draw(0.05, 0.95, 0.0, 1.0),
          torch_loss(lambda y, t: -(t * torch.log(y) + (1 - t) * torch.log(1 - y)), mean_over_outputs=True)),
     Spec("cross_entropy", loss_draw(t_lo=0.0, t_hi=1.0), torch_ce),
+    Spec("sigmoid_bce", loss_draw(-4.0, 4.0, 0.0, 1.0),
+         torch_loss(lambda z, t: -(t * torch.log(torch.sigmoid(z)) + (1 - t) * torch.log(1 - torch.sigmoid(z))),
+                    mean_over_outputs=True)),
+    Spec("linear_relu", linear_relu_draw, lambda x, w, b: torch.relu(x @ w + b)),
 ]
 
 

@@ -143,6 +143,11 @@ SPECS = [
     Spec("index", [c(S("x", (5,)), index=np.asarray([2, 4, 3, 0, 1])), c(S("x", (3,)), index=np.asarray([0, 2, 0])),
                    c(S("x", (2, 3)), index=1), c(S("x", (2, 3)), index=(1, slice(0, 2)))]),
     Spec("concatenate", [c(S("a", (2, 2)), S("b", (1, 2)), axis=0), c(S("a", (2, 1)), S("b", (2, 2)), axis=1)]),
+    Spec("sigmoid_bce", [c(S("z", (3,)), S("t", (3,)), reduction="mean"),
+                         c(S("z", (2, 2)), S("t", (2, 2)), reduction="sum")]),
+    # Positive x, W, b: every z is positive, so ReLU takes its definite branch.
+    Spec("linear_relu", [c(S("x", (2, 3), positive=True), S("W", (3, 2), positive=True), S("b", (2,), positive=True)),
+                         c(S("x", (3,), positive=True), S("W", (3, 2), positive=True), S("b", (2,), positive=True))]),
 ]
 
 

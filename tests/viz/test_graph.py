@@ -37,8 +37,8 @@ def test_dot_labels_every_node_with_name_op_value_and_gradient(seed002):
         for number in shown(gradients.get(node.key, [])):
             assert number in gradient_row, (node.key, number)
         assert (node.key in gradients) == bool(gradient_row)
-    assert ">relu · [2]<" in statements[graph["hidden.a"].dom_id]
-    assert ">sigmoid<" in statements[graph["output.a"].dom_id]
+    assert ">ReLU · [2]<" in statements[graph["hidden.a"].dom_id]  # the op as students write it
+    assert ">σ<" in statements[graph["output.a"].dom_id]
 
 
 def test_parameters_inputs_constants_and_loss_look_different(seed002):

@@ -1,6 +1,8 @@
-"""The page in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright): keyboard stepping.
+"""The page in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
 
-Screenshots go to tests/artifacts/ for a person to look at.
+What appears on the graph as the steps go: at step 1 no gradient, at the last
+every value and gradient; keyboard and click stepping; formulas that fit the
+panel. Screenshots go to tests/artifacts/ for a person to look at.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from gradwork.viz import build_graph, build_page, walkthrough_steps
-from tests.viz.helpers import require, seed_002_by_hand, shown
+import gradwork
+from gradwork.viz import build_graph
+from tests.viz.helpers import require
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
 
@@ -18,13 +21,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-# The numbers of the current step's working lines ("= numbers = result"), minus signs attached.
-NUMBERS_SHOWN = """els => els.map(e => {
-  const before = e.previousElementSibling;
-  const minus = before && before.localName === 'mo' && before.textContent === '\\u2212';
-  return (minus ? '-' : '') + e.textContent;
-})"""
+VISIBLE = "els => els.filter(e => getComputedStyle(e).visibility === 'visible').length"
 
 
 @pytest.fixture(scope="module")
@@ -38,92 +37,124 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def seed002_page(browser, seed002, tmp_path):
-    path = tmp_path / "seed002.html"
-    path.write_text(build_page(seed002), encoding="utf-8")
-    page = browser.new_page(viewport={"width": 1400, "height": 820})
+def open_page(browser, tmp_path, example: str, style: str = "chain", width: int = 1400):
+    solved = gradwork.load(EXAMPLES / example).solve()
+    path = tmp_path / f"{Path(example).stem}_{style}.html"
+    path.write_text(solved.page(style), encoding="utf-8")
+    page = browser.new_page(viewport={"width": width, "height": 900})
     log: dict[str, list[str]] = {"console": [], "errors": [], "requests": []}
     page.on("console", lambda message: log["console"].append(f"{message.type}: {message.text}")
             if message.type in ("error", "warning") else None)
     page.on("pageerror", lambda error: log["errors"].append(str(error)))
     page.on("request", lambda request: log["requests"].append(request.url))
     page.goto(path.as_uri())
-    yield page, log, path
-    page.close()
+    return page, log, path, solved
+
+
+def shown(page, what: str) -> tuple[int, int]:
+    """(visible, all) of the graph's value or gradient texts."""
+    selector = f"g.node text.gw-{what}"
+    return page.eval_on_selector_all(selector, VISIBLE), page.eval_on_selector_all(selector, "els => els.length")
 
 
 def highlighted(page) -> list[str]:
     return page.eval_on_selector_all("g.node.gw-highlight", "els => els.map(e => e.id)")
 
 
-def numbers(page) -> list[str]:
-    return page.eval_on_selector_all(".gw-step.gw-current .gw-continued mn", NUMBERS_SHOWN)
+def go(page, index: int) -> None:
+    page.keyboard.press("Home")
+    for _ in range(index):
+        page.keyboard.press("ArrowRight")
 
 
-def gradient_visible(page, dom_id: str) -> bool:
-    return page.eval_on_selector(
-        f'g#{dom_id} text[fill="#c62828"]', "e => getComputedStyle(e).visibility === 'visible'")
-
-
-def test_keyboard_steps_through_forward_then_backward(seed002_page, seed002):
-    page, log, path = seed002_page
-    graph = build_graph(seed002)
-    node = {key: graph[key].dom_id for key in ("matmul#1", "hidden.a", "output.a", "output.W", "matmul#2",
-                                                "hidden.W", "input")}
-    steps = walkthrough_steps(seed002)
-    values, gradients = seed_002_by_hand()
+@pytest.mark.parametrize("style", ["chain", "delta", "matrix"])
+def test_values_and_gradients_appear_as_the_steps_reach_them(browser, tmp_path, style):
+    page, log, path, solved = open_page(browser, tmp_path, "seed002_exam4a_row.yaml", style)
     ARTIFACTS.mkdir(exist_ok=True)
+    count = page.eval_on_selector_all(".gw-step", "els => els.length")
+    assert count <= 20  # a 2-2-1 network: 15 (chain), 16 (delta), 17 (matrix) stops
+    assert page.inner_text(".gw-position") == f"Step 1 of {count}"
 
-    assert page.inner_text(".gw-position") == f"Step 1 of {len(steps)}"
-    assert highlighted(page) == [node["matmul#1"]]
+    # Step 1 (setup): no gradient anywhere, only the given values.
+    visible, total = shown(page, "grad")
+    assert total >= 12 and visible == 0
+    values_visible, values_total = shown(page, "value")
+    assert 0 < values_visible < values_total
+    page.screenshot(path=str(ARTIFACTS / f"seed002_{style}_step1.png"), full_page=True)
 
-    # 1. Forward, step 3: hidden.a = ReLU(hidden.z) = ReLU([-0.1, 0.8]) = [0, 0.8]
-    for _ in range(2):
-        page.keyboard.press("ArrowRight")
-    assert highlighted(page) == [node["hidden.a"]]
-    assert "FORWARD" in page.inner_text(".gw-step.gw-current h2").upper()
-    assert numbers(page) == ["-0.1", "0.8", *shown(values["hidden.a"])]
-    assert "gw-pending" in page.get_attribute(f"g#{node['output.a']}", "class")  # not computed yet
-    assert "gw-pending" not in page.get_attribute(f"g#{node['hidden.a']}", "class")
-    width = page.eval_on_selector(".gw-step.gw-current math", "e => e.getBoundingClientRect().width")
-    assert width > 50  # MathML is laid out by the browser itself, no script library
-    page.screenshot(path=str(ARTIFACTS / "seed002_page_forward.png"), full_page=True)
-
-    # 2. Backward: dL/doutput.W = hidden.a^T dL/d(hidden.a output.W) = [0, 0.8]^T 0.4013 = [0, 0.321]
-    target = next(i for i, s in enumerate(steps) if s.phase == "backward" and s.node == "output.W")
-    for _ in range(target - 2):
-        page.keyboard.press("ArrowRight")
-    assert page.inner_text(".gw-position") == f"Step {target + 1} of {len(steps)}"
-    assert highlighted(page) == [node["output.W"]]
+    # The first backward stop: some gradients, not all; the loss's among them.
+    phases = page.eval_on_selector_all(".gw-step", "els => els.map(e => e.getAttribute('data-phase'))")
+    first_backward = phases.index("backward")
+    go(page, first_backward)
     assert page.get_attribute(".gw-page", "data-phase") == "backward"
-    assert numbers(page) == ["0", "0.8", *shown(gradients["output.z"]), *shown(gradients["output.W"])]
-    assert gradient_visible(page, node["output.W"]) and not gradient_visible(page, node["hidden.W"])
-    page.screenshot(path=str(ARTIFACTS / "seed002_page_backward.png"), full_page=True)
+    visible, total = shown(page, "grad")
+    assert 0 < visible < total
+    graph = build_graph(solved.solution)
+    loss_grad = page.eval_on_selector(f"g#{graph['loss'].dom_id} text.gw-grad:last-of-type",
+                                      "e => getComputedStyle(e).visibility")
+    assert loss_grad == "visible"
+    hidden_w = page.eval_on_selector_all(f"g#{graph['hidden.W'].dom_id} text.gw-grad", VISIBLE)
+    assert hidden_w == 0  # the first layer's gradient comes later
+    page.screenshot(path=str(ARTIFACTS / f"seed002_{style}_first_backward.png"), full_page=True)
 
-    # 3. One back with ArrowLeft: dL/d(hidden.a output.W) = dL/doutput.z * 1 = 0.4013
-    page.keyboard.press("ArrowLeft")
-    assert highlighted(page) == [node["matmul#2"]]
-    assert numbers(page) == [*shown(gradients["output.z"]), "1", *shown(gradients["matmul#2"])]
-    assert not gradient_visible(page, node["output.W"])
-
-    # The last step: dL/dinput = g W^T = [0.1204, -0.1605]; the buttons agree with the keys.
+    # The last step: every value and every gradient.
     page.keyboard.press("End")
-    assert highlighted(page) == [node["input"]]
-    assert numbers(page)[-2:] == shown(gradients["input"])
+    assert page.inner_text(".gw-position") == f"Step {count} of {count}"
+    assert shown(page, "grad")[0] == shown(page, "grad")[1]
+    assert shown(page, "value")[0] == shown(page, "value")[1]
     assert page.is_disabled(".gw-next")
-    page.click(".gw-prev")
-    assert highlighted(page) == [node["hidden.W"]]
-    assert numbers(page)[-4:] == shown(gradients["hidden.W"])
+    page.screenshot(path=str(ARTIFACTS / f"seed002_{style}_last.png"), full_page=True)
 
     assert log["console"] == [] and log["errors"] == []
     assert log["requests"] == [path.as_uri()]  # the page itself, nothing else
 
 
-def test_clicking_a_node_jumps_to_its_step(seed002_page, seed002):
-    page, log, _ = seed002_page
-    graph = build_graph(seed002)
-    page.click(f"g#{graph['output.a'].dom_id}")
-    assert highlighted(page) == [graph["output.a"].dom_id]
-    assert page.inner_text(".gw-step.gw-current .gw-title") == "output.a"
+def test_formulas_wrap_inside_the_panel(browser, tmp_path):
+    page, log, _, _ = open_page(browser, tmp_path, "seed002_exam4a_row.yaml", "chain", width=1000)
+    overflowing = []
+    for index in range(page.eval_on_selector_all(".gw-step", "els => els.length")):
+        go(page, index)
+        # Every piece of a wrapped formula fits in the panel's width (tables may scroll; formulas must not).
+        overflowing += page.eval_on_selector_all(
+            ".gw-step.gw-current .gw-eq", """els => els.filter(e => {
+                const panel = e.closest('.gw-step').getBoundingClientRect();
+                return Array.from(e.children).some(p => p.getBoundingClientRect().right > panel.right + 1);
+            }).map(e => e.textContent.slice(0, 40))""")
+    assert overflowing == []
+    go(page, 8)
+    lines = page.eval_on_selector_all(".gw-step.gw-current .gw-eq", """els => els.map(e =>
+        new Set(Array.from(e.children).map(p => Math.round(p.getBoundingClientRect().top))).size)""")
+    assert max(lines) >= 2  # some derivation of this stop took two lines
+    page.screenshot(path=str(ARTIFACTS / "seed002_chain_narrow_wrapped.png"), full_page=True)
+    assert log["errors"] == []
+
+
+def test_circled_labels_are_drawn_by_css(browser, tmp_path):
+    page, log, _, _ = open_page(browser, tmp_path, "seed002_exam4a_row.yaml", "chain")
+    page.keyboard.press("End")
+    labels = page.eval_on_selector_all(".gw-circled", "els => els.map(e => e.textContent)")
+    assert labels and set(labels) <= {str(n) for n in range(1, 11)}
+    assert "⑪" not in page.content() and "①" not in page.content()
+    go(page, 10)  # the stop with factors ⑪ ⑫ ⑬: plain labels past ten
+    assert "(11)" in page.inner_text(".gw-step.gw-current")
+    box = page.eval_on_selector(".gw-step.gw-current .gw-circled",
+                                "e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; }")
+    assert 8 < box[0] < 30 and 8 < box[1] < 30  # a small round badge, whatever the font
+    assert log["errors"] == []
+
+
+def test_max_gate_page_and_clicking_a_node_jumps_to_its_step(browser, tmp_path):
+    page, log, _, solved = open_page(browser, tmp_path, "cs231n_max_gate.yaml")
+    graph = build_graph(solved.solution)
+    assert shown(page, "grad")[0] == 0
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")  # ∂f/∂w: the max gate routed 0 to w
+    assert "∂f/∂w" in page.inner_text(".gw-step.gw-current .gw-title")
+    assert graph["w"].dom_id in highlighted(page)
+    page.screenshot(path=str(ARTIFACTS / "cs231n_max_gate_dw.png"), full_page=True)
+    page.click(f"g#{graph['z'].dom_id}")  # in the backward pass: jumps to where z's gradient appears
+    assert "∂f/∂z" in page.inner_text(".gw-step.gw-current .gw-title")
+    page.keyboard.press("Home")
+    page.click(f"g#{graph['m'].dom_id}")  # in the forward pass: where m = max(z, w) is computed
+    assert page.inner_text(".gw-step.gw-current .gw-title") == "Forward pass: m"
     assert log["errors"] == []

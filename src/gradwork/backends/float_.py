@@ -24,6 +24,12 @@ class FloatBackend(Backend):
     def asarray(self, value: Any) -> np.ndarray:
         return np.asarray(value, dtype=self._np_dtype)
 
+    def native(self, data: Any) -> np.ndarray:
+        """``data`` as an array of this backend's dtype (no copy when it is one already)."""
+        if type(data) is np.ndarray and data.dtype == self._np_dtype:
+            return data
+        return np.asarray(data, dtype=self._np_dtype)
+
     def zero(self, array: np.ndarray) -> Any:
         return array.dtype.type(0)  # a scalar: no array of zeros to allocate in every ReLU
 

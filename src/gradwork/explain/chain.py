@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.explain.graph import NamedGraph, element, value_expr
+from gradwork.explain.graph import NamedGraph, element, loss_divisor, value_expr
 from gradwork.explain.layerwise import (
+    asked,
     activation_formula,
     activation_jacobian,
     is_zero,
@@ -28,6 +29,7 @@ from gradwork.explain.math import (
     Relation,
     Sum,
     Symbol,
+    substitute,
 )
 from gradwork.explain.matrix import matrix_single
 from gradwork.explain.steps import ChainProduct, Compute, Factor, Prose
@@ -38,22 +40,39 @@ MAX_CHAIN_WEIGHTS = 64
 
 
 class _Factors:
-    """Numbered chain-rule factors, each derived once."""
+    """Numbered chain-rule factors, each derived once (with its numbers) and referred to by label afterwards."""
 
     def __init__(self) -> None:
         self.labels: dict[Any, int] = {}
         self.steps: list = []
+        self.values: dict[int, Any] = {}
 
-    def label(self, key: Any, derivative: Derivative, formula: Expr | None, value: Any, node: str | None) -> tuple[int, bool]:
+    def label(self, key: Any, derivative: Derivative, formula: Expr | None, value: Any, node: str | None,
+              substituted: Expr | None = None) -> tuple[int, bool]:
         if key in self.labels:
             return self.labels[key], True
         number = len(self.labels) + 1
         self.labels[key] = number
-        self.steps.append(Factor(number, derivative, formula, Number(value), node))
+        self.values[number] = value
+        self.steps.append(Factor(number, derivative, formula, Number(value), node, substituted))
         return number, False
 
 
+def _labels_product(paths: list[list[int]], values: dict[int, Any]) -> tuple[Expr, Expr]:
+    """Σ over paths of the labels' product: as labels, and with each label's value in its place."""
+    def one(path: list[int], numbers: bool) -> Expr:
+        items = tuple(Number(values[label]) if numbers else Label(label) for label in path)
+        return items[0] if len(items) == 1 else Product(items)
+    return sum_terms([one(p, False) for p in paths]), sum_terms([one(p, True) for p in paths])
+
+
 def chain_network(solution: Solution, graph: NamedGraph) -> list:
+    """Each weight's gradient as a product of numbered factors, Mazur's way.
+
+    A factor is derived once with numbers in every place (① ∂L/∂a = −(t − a) = −(0.01 − 0.7514) = 0.7414);
+    a hidden unit's ∂L/∂a is one labelled sub-result (the sum over the units it feeds, each path a
+    product of labels already derived), computed once and reused by every weight into that unit.
+    """
     factors = _Factors()
     out: list = []
     L = graph.loss_symbol
@@ -61,12 +80,22 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
     local = {layer.name: activation_jacobian(graph, layer) for layer in layers}
     loss = solution.loss
     assert loss is not None
+    mapping = graph.values_mapping()
 
     formula_partials = formula_loss_partials(solution)
     if formula_partials is not None:
         out.append(Prose(f"In the loss formula {solution.loss_name}, y_k is the network's output a_k of the "
                          "last layer and t_k the target (counting from 1: y[0] in the formula is y_1); the engine "
                          "differentiated the formula itself, in symbolic mode."))
+    fused_softmax = loss.op is not None and loss.op.name == "cross_entropy"
+    if fused_softmax:
+        out.extend(_softmax_probabilities(graph, layers[-1]))
+
+    def emit() -> None:
+        out.extend(factors.steps[len(emitted):])
+        emitted.extend(factors.steps[len(emitted):])
+
+    emitted: list = []
 
     def loss_factor(m: int) -> int:
         last = layers[-1]
@@ -75,16 +104,27 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         idx = (m,) if a.ndim else ()
         a_m = element(a_sym, idx) if idx else a_sym
         formula: Expr | None = None
+        substituted: Expr | None = None
+        value = value_at(a.grad, idx)
         if formula_partials is not None:
             formula = Number(formula_partials[m], exact=True)
+        elif fused_softmax:
+            t = loss.inputs[1]
+            t_sym = graph.symbols.get("target", Symbol("t"))
+            p_m = Symbol("p", None, idx) if idx else Symbol("p")
+            formula = Sum((p_m, Neg(element(t_sym, idx) if idx and t.ndim else t_sym)))
+            p = _softmax_values(graph, last)
+            substituted = Sum((Number(p[m] if idx else p), Neg(Number(value_at(t.data, idx), exact=True))))
         elif loss.op is not None and loss.op.term is not None and loss.inputs[0] is a:
             t = loss.inputs[1]
             t_sym = graph.symbols.get("target", Symbol("t"))
             t_m = element(t_sym, idx) if idx and t.ndim else t_sym
-            formula = OpTemplate(loss.op.name, "partial", (("y", a_m), ("t", t_m), ("out", L)), 0)
-            if loss.op.over_outputs == "mean" and a.size > 1:
-                formula = Quotient(formula, Number(a.size, exact=True))
-        number, _ = factors.label(("loss", m), Derivative(L, a_m), formula, value_at(a.grad, idx), last.a)
+            formula = graph.loss_partial(loss, (("y", a_m), ("t", t_m), ("out", L)))
+            substituted = graph.loss_partial(loss, (("y", Number(value_at(a.data, idx))),
+                                                    ("t", Number(value_at(t.data, idx), exact=True)), ("out", L)))
+            if loss_divisor(loss) > 1 and a.size > 1 and not isinstance(formula, Quotient):
+                formula = Quotient(formula, Number(loss_divisor(loss), exact=True))
+        number, _ = factors.label(("loss", m), Derivative(L, a_m), formula, value, last.a, substituted)
         return number
 
     def act_factor(layer: LayerInfo, m: int, k: int) -> int | None:
@@ -96,48 +136,59 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         jac = local[layer.name]
         elementwise = jac.ndim <= 1
         value = (jac[k] if jac.ndim else jac.item()) if elementwise else jac[m, k]
+        a_m = element(a_sym, m_idx) if m_idx else a_sym
+        z_k = element(z_sym, k_idx) if k_idx else z_sym
+        numbers = {a_m: Number(value_at(a.data, m_idx)), z_k: Number(value_at(z.data, k_idx))}
         if elementwise:
             formula = activation_formula(graph, layer, k)
         else:
             diagonal, off = (("element_diagonal", "element_off_diagonal"))
-            a_m, a_k = element(a_sym, m_idx), element(a_sym, k_idx)
+            a_k = element(a_sym, k_idx)
+            numbers[a_k] = Number(value_at(a.data, k_idx))
             formula = OpTemplate(a.op.name, diagonal if m == k else off, (("oi", a_m), ("oj", a_k)))
-        lhs = Derivative(element(a_sym, m_idx) if m_idx else a_sym, element(z_sym, k_idx) if k_idx else z_sym)
-        number, _ = factors.label(("act", layer.name, m, k), lhs, formula, value, layer.a)
+        substituted = substitute(formula, numbers)
+        number, _ = factors.label(("act", layer.name, m, k), Derivative(a_m, z_k), formula, value, layer.a,
+                                  substituted if substituted != formula else None)
         return number
 
-    def paths_to_z(number: int, k: int) -> list[list[int]]:
-        """Chains of factor labels from L down to z_k of layer ``number`` (1-based)."""
+    def z_paths(number: int, k: int) -> list[list[int]]:
+        """∂L/∂z_k of layer ``number`` (1-based) as paths of labels: [∂L/∂a_m, ∂a_m/∂z_k] for each m."""
         layer = layers[number - 1]
         a = graph.tensor(layer.a)
         elementwise = local[layer.name].ndim <= 1
-        targets = [k] if elementwise else list(range(a.size))
-        result: list[list[int]] = []
-        for m in targets:
-            uppers: list[list[int]] = []
-            if number == len(layers):
-                uppers.append([loss_factor(m)])
-            else:
-                nxt = layers[number]
-                W = graph.tensor(nxt.weight)
-                w_sym = graph.symbols[nxt.weight]
-                a_sym = graph.symbols[layer.a]
-                z_next = graph.tensor(nxt.z)
-                z_next_sym = graph.symbols[nxt.z]
-                for n in range(z_next.size):
-                    above = paths_to_z(number + 1, n)
-                    w_idx = weight_index(nxt, solution.convention, m, n)
-                    n_idx = (n,) if z_next.ndim else ()
-                    lhs = Derivative(element(z_next_sym, n_idx) if n_idx else z_next_sym,
-                                     element(a_sym, (m,)) if a.ndim else a_sym)
-                    lin, _ = factors.label(("lin", nxt.name, m, n), lhs, element(w_sym, w_idx), W.data[w_idx], nxt.z)
-                    uppers.extend(path + [lin] for path in above)
+        result = []
+        for m in ([k] if elementwise else range(a.size)):
+            upstream = up(number, m)  # derived first: the chain is read from the loss down
             act = act_factor(layer, m, k)
-            tail = [act] if act is not None else []
-            result.extend(path + tail for path in uppers)
-            if len(result) > MAX_CHAIN_PATHS:
-                break
+            result.append([upstream] + ([act] if act is not None else []))
         return result
+
+    def up(number: int, m: int) -> int:
+        """The label of ∂L/∂a_m of layer ``number``: the loss factor, or a hidden unit's shared sub-result."""
+        if number == len(layers):
+            return loss_factor(m)
+        key = ("up", number, m)
+        if key in factors.labels:
+            return factors.labels[key]
+        layer, nxt = layers[number - 1], layers[number]
+        a = graph.tensor(layer.a)
+        a_sym = graph.symbols[layer.a]
+        W, w_sym = graph.tensor(nxt.weight), graph.symbols[nxt.weight]
+        z_next, z_next_sym = graph.tensor(nxt.z), graph.symbols[nxt.z]
+        m_idx = (m,) if a.ndim else ()
+        a_m = element(a_sym, m_idx) if m_idx else a_sym
+        paths: list[list[int]] = []
+        for n in range(z_next.size):
+            above = z_paths(number + 1, n)
+            w_idx = weight_index(nxt, solution.convention, m, n)
+            n_idx = (n,) if z_next.ndim else ()
+            lhs = Derivative(element(z_next_sym, n_idx) if n_idx else z_next_sym, a_m)
+            lin, _ = factors.label(("lin", nxt.name, m, n), lhs, element(w_sym, w_idx), W.data[w_idx], nxt.z)
+            paths.extend(path + [lin] for path in above)
+        formula, substituted = _labels_product(paths, factors.values)
+        number_label, _ = factors.label(key, Derivative(L, a_m), formula, value_at(a.grad, m_idx), layer.a,
+                                        substituted)
+        return number_label
 
     seen_labels: set[int] = set()
     for number in range(len(layers), 0, -1):
@@ -148,16 +199,16 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         W = graph.tensor(layer.weight)
         w_sym = graph.symbols[layer.weight]
         z_sym = graph.symbols[layer.z]
+        shared_bias: list[list[int]] = []
         for k in range(layer.fan_out):
             k_idx = (k,) if z.ndim else ()
-            before = len(factors.steps)
-            paths = paths_to_z(number, k)
+            paths = z_paths(number, k)
             for j in range(layer.fan_in):
                 w_idx = weight_index(layer, solution.convention, j, k)
                 lhs = Derivative(element(z_sym, k_idx) if k_idx else z_sym, element(w_sym, w_idx))
-                own, _ = factors.label(("param", layer.weight, w_idx), lhs, element(x_sym, (j,)), x.data[j], layer.z)
-                out.extend(factors.steps[before:])
-                before = len(factors.steps)
+                own, _ = factors.label(("param", layer.weight, w_idx), lhs, element(x_sym, (j,)),
+                                       x.data[j], layer.z)
+                emit()
                 out.append(_chain_product(graph, f"{layer.weight}{list(w_idx)}".replace(" ", ""),
                                           Derivative(L, element(w_sym, w_idx)), paths, own, seen_labels,
                                           W.grad[w_idx]))
@@ -166,33 +217,54 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
             if layer.bias:
                 b = graph.tensor(layer.bias)
                 b_sym = graph.symbols[layer.bias]
-                b_idx = (k,) if b.ndim and b.size > 1 else ()
-                lhs = Derivative(element(z_sym, k_idx) if k_idx else z_sym, element(b_sym, b_idx) if b_idx else b_sym)
-                own, _ = factors.label(("bias", layer.bias, k), lhs, Number(1, exact=True), 1, layer.z)
-                out.extend(factors.steps[before:])
                 if b.size == 1 and layer.fan_out > 1:
+                    shared_bias.extend(paths)
                     continue  # a shared bias: shown once after the loop
+                b_idx = (k,) if b.ndim and b.size > 1 else ()
+                emit()
                 out.append(_chain_product(graph, layer.bias + (f"[{k}]" if b_idx else ""),
-                                          Derivative(L, element(b_sym, b_idx) if b_idx else b_sym), paths, own,
-                                          seen_labels, value_at(b.grad, b_idx)))
-        if layer.bias and graph.tensor(layer.bias).size == 1 and layer.fan_out > 1:
+                                          Derivative(L, element(b_sym, b_idx) if b_idx else b_sym), paths, None,
+                                          seen_labels, value_at(b.grad, b_idx),
+                                          "∂z/∂b = 1, so the bias's gradient is ∂L/∂z itself."))
+        if shared_bias:
             b = graph.tensor(layer.bias)
-            out.append(Compute(layer.bias, "backward", Derivative(L, graph.symbols[layer.bias]),
-                               sum_terms([Derivative(L, element(z_sym, (k,))) for k in range(layer.fan_out)]),
-                               None, value_expr(b.grad), "One bias feeds every unit: its gradient sums over them."))
+            emit()
+            out.append(_chain_product(graph, layer.bias, Derivative(L, graph.symbols[layer.bias]), shared_bias,
+                                      None, seen_labels, b.grad.reshape(-1)[0],
+                                      "One bias feeds every unit (∂z_k/∂b = 1): its gradient is the sum of "
+                                      "∂L/∂z_k over them."))
+    emit()
     x = solution.nodes["input"]
-    if x.grad is not None:
+    if x.grad is not None and asked(solution, "input"):
         out.extend(matrix_single(graph, "input"))
     return out
 
 
-def _chain_product(graph, node, lhs, paths, own, seen_labels, value) -> ChainProduct:
-    full = tuple(tuple(path + [own]) for path in paths)
+def _softmax_values(graph: NamedGraph, layer: LayerInfo) -> Any:
+    """softmax of the last layer's output, by the registry's own softmax (cross-entropy applies it inside)."""
+    from gradwork.ops import get_op
+
+    a = graph.tensor(layer.a)
+    return get_op("softmax").forward(a.backend, a.data)
+
+
+def _softmax_probabilities(graph: NamedGraph, layer: LayerInfo) -> list:
+    """Cross-entropy applies softmax itself: its probabilities p = softmax(z), stated once with numbers."""
+    z = graph.tensor(layer.a)
+    z_sym = graph.symbols[layer.a]
+    p = _softmax_values(graph, layer)
+    formula = OpTemplate("softmax", "notation", (("x", z_sym),))
+    substituted = OpTemplate("softmax", "notation", (("x", value_expr(z.data)),))
+    return [Compute(layer.a, "backward", Symbol("p"), formula, substituted, value_expr(p),
+                    "Cross-entropy applies softmax to the outputs itself; p are its probabilities.")]
+
+
+def _chain_product(graph, node, lhs, paths, own, seen_labels, value, note=None) -> ChainProduct:
+    full = tuple(tuple(path + ([own] if own is not None else [])) for path in paths)
     labels = {label for path in full for label in path}
     reused = tuple(sorted(label for label in labels if label in seen_labels))
     seen_labels.update(labels)
-    note = None
-    if len(full) > 1:
+    if len(full) > 1 and note is None:
         note = "Several paths lead from this weight to the loss: their products add up."
     if is_zero(value):
         note = "One factor is 0, so the whole product is 0." if note is None else note

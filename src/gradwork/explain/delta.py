@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import (
+    asked,
     activation_formula,
     activation_jacobian,
     value_at,
@@ -17,6 +18,7 @@ from gradwork.explain.math import (
     Relation,
     Sum,
     Symbol,
+    substitute,
 )
 from gradwork.explain.matrix import matrix_single
 from gradwork.explain.steps import Compute, Prose
@@ -28,19 +30,27 @@ def delta_rule(solution: Solution, graph: NamedGraph) -> list:
     L = graph.loss_symbol
     delta = lambda layer, index=(): Symbol("δ", layer, index)  # noqa: E731
     sigma_prime = lambda layer: Call("σ′", (Symbol("z", layer, ("j",)),))  # noqa: E731
+    column = solution.convention != "row"
+    # The rule in the problem's own index order: column convention w_kj (row k of W feeds unit k),
+    # row convention w_jk (column k of W feeds unit k).
+    w_next = Symbol("w", "l+1", ("k", "j") if column else ("j", "k"))
+    w_this = Symbol("w", "l", ("k", "j") if column else ("j", "k"))
+    back = Product((delta("l+1", ("k",)), w_next)) if column else Product((w_next, delta("l+1", ("k",))))
+    grad_w = Product((delta("l", ("k",)), Symbol("a", "l-1", ("j",)))) if column else \
+        Product((Symbol("a", "l-1", ("j",)), delta("l", ("k",))))
     general = (
         Relation((delta("L", ("j",)), Product((Derivative(L, Symbol("a", "L", ("j",))), sigma_prime("L"))))),
-        Relation((delta("l", ("j",)), Product((
-            Call("sum", (Product((delta("l+1", ("k",)), Symbol("w", "l+1", ("j", "k")))),)), sigma_prime("l"))))),
-        Relation((Derivative(L, Symbol("w", "l", ("j", "k"))), Product((delta("l", ("k",)),
-                                                                         Symbol("a", "l-1", ("j",)))))),
+        Relation((delta("l", ("j",)), Product((Call("sum", (back,)), sigma_prime("l"))))),
+        Relation((Derivative(L, w_this), grad_w)),
         Relation((Derivative(L, Symbol("b", "l", ("k",))), delta("l", ("k",)))),
     )
+    joins = "w_kj joins unit j of layer l−1 to unit k of layer l" if column else \
+        "w_jk joins unit j of layer l−1 to unit k of layer l"
     steps.append(Prose("The delta rule: δ_j = ∂L/∂z_j for every unit. At the output layer it is the loss "
                        "gradient times the activation's derivative; in a hidden layer it is the weighted sum "
                        "of the next layer's deltas times the activation's derivative. Each weight's gradient "
                        "is the delta of the unit it feeds times the value on its input side (the sum runs "
-                       "over the units k of layer l+1; w_jk joins unit j to unit k).",
+                       f"over the units k of layer l+1; {joins}; a⁽⁰⁾ = x).",
                        general[0]))
     for relation in general[1:]:
         steps.append(Prose("", relation))
@@ -51,7 +61,7 @@ def delta_rule(solution: Solution, graph: NamedGraph) -> list:
         steps.extend(_deltas_of_layer(solution, graph, layer, number))
         steps.extend(_parameter_gradients(solution, graph, layer, tag))
     x = solution.nodes["input"]
-    if x.grad is not None:
+    if x.grad is not None and asked(solution, "input"):
         steps.extend(s for s in matrix_single(graph, "input"))
     return steps
 
@@ -75,8 +85,7 @@ def _deltas_of_layer(solution: Solution, graph: NamedGraph, layer: LayerInfo, nu
                 formula = Derivative(L, z_j)
                 numbers = Number(z_grad)
             else:
-                upstream = [(Derivative(L, element(a_sym, (m,)) if a.ndim else a_sym), value_at(a.grad, (m,) if a.ndim else ()))
-                            for m in range(a.size)]
+                upstream = [_loss_gradient(solution, graph, a, a_sym, (m,) if a.ndim else ()) for m in range(a.size)]
                 formula, numbers = _times_activation(graph, layer, local, j, upstream)
         else:
             nxt = solution.layers[number]
@@ -111,10 +120,15 @@ def _times_activation(graph, layer, local, j, upstream, upstream_expr=None, upst
     elementwise = a.op is not None and a.op.elementwise and local.ndim <= 1
     if elementwise:
         derivative = activation_formula(graph, layer, j)
-        value = Number(local[j] if local.ndim else local.item())
+        z, idx = graph.tensor(layer.z), ((j,) if graph.tensor(layer.z).ndim else ())
+        numbers = {element(z_sym, idx) if idx else z_sym: Number(value_at(z.data, idx)),
+                   element(a_sym, idx) if idx else a_sym: Number(value_at(a.data, idx))}
+        value = substitute(derivative, numbers)  # σ′ with the numbers in it: 2·5, 0.75 (1 − 0.75)
+        if value == derivative:
+            value = Number(local[j] if local.ndim else local.item())
         if upstream is not None:
             m_expr, m_val = upstream[j] if len(upstream) > 1 else upstream[0]
-            upstream_expr, upstream_val = m_expr, Number(m_val)
+            upstream_expr, upstream_val = m_expr, m_val
         return Product((upstream_expr, derivative)), Product((upstream_val, value))
     # softmax-like: dL/dz_j = sum_m dL/da_m · da_m/dz_j
     terms, values = [], []
@@ -123,8 +137,26 @@ def _times_activation(graph, layer, local, j, upstream, upstream_expr=None, upst
         d_expr = Derivative(a_m, element(z_sym, (j,)))
         if upstream is not None:
             terms.append(Product((upstream[m][0], d_expr)))
-            values.append(Product((Number(upstream[m][1]), Number(local[m, j]))))
+            values.append(Product((upstream[m][1], Number(local[m, j]))))
     return Sum(tuple(terms)), Sum(tuple(values))
+
+
+def _loss_gradient(solution: Solution, graph: NamedGraph, a, a_sym, idx: tuple) -> tuple:
+    """∂L/∂a_m at the output: the loss's own rule with numbers (−(t − y) = −(3 − 1)), or its value."""
+    loss = solution.loss
+    a_m = element(a_sym, idx) if idx else a_sym
+    value = Number(value_at(a.grad, idx))
+    if loss is None or loss.op is None or loss.op.term is None or loss.inputs[0] is not a or \
+            loss.op.name == "cross_entropy":
+        return Derivative(graph.loss_symbol, a_m), value
+    t = loss.inputs[1]
+    t_sym = graph.symbols.get("target", Symbol("t"))
+    t_m = element(t_sym, idx) if idx and t.ndim else t_sym
+    rule = graph.loss_partial(loss, (("y", a_m), ("t", t_m), ("out", graph.loss_symbol)))
+    numbers = graph.loss_partial(loss, (("y", Number(value_at(a.data, idx))),
+                                        ("t", Number(value_at(t.data, idx), exact=True)),
+                                        ("out", graph.loss_symbol)))
+    return rule, numbers
 
 
 def _parameter_gradients(solution: Solution, graph: NamedGraph, layer: LayerInfo, tag: str) -> list:

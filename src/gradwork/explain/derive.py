@@ -14,9 +14,9 @@ import numpy as np
 
 from gradwork.explain import backward
 from gradwork.explain.graph import NamedGraph, element, value_expr
-from gradwork.explain.layerwise import weight_index
+from gradwork.explain.layerwise import asked, weight_index
 from gradwork.explain.math import (
-    Call, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, substitute,
+    Array, Call, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, as_rows, substitute,
 )
 from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfall, Prose, Section, Table, Update
 from gradwork.explain.symbols import symbol_table, updated
@@ -46,7 +46,10 @@ def derive(solution: Solution, style: Style = "chain") -> Derivation:
     pitfalls = _pitfalls(solution, graph)
     if pitfalls:
         sections.append(Section("Watch out", "summary", tuple(pitfalls)))
-    return Derivation(solution.title, style, solution.mode, tuple(sections), symbols)
+    vectors = "row" if solution.form == "network" and solution.convention == "row" else "column"
+    if vectors == "row":
+        sections = [as_rows(section) for section in sections]
+    return Derivation(solution.title, style, solution.mode, tuple(sections), symbols, vectors)
 
 
 # ---------------------------------------------------------------- setup
@@ -145,8 +148,8 @@ def _forward(solution: Solution, graph: NamedGraph) -> Section:
     layer_of_z = {layer.z: layer for layer in solution.layers}
     layer_of_a = {layer.a: layer for layer in solution.layers}
     for name, tensor in solution.nodes.items():
-        if tensor.op is None or name == "loss" or graph.name(tensor) != name:
-            continue
+        if tensor.op is None or name == "loss" or graph.name(tensor) != name or tensor is solution.loss:
+            continue  # the loss gets its own section: printed once
         symbol = graph.symbols.get(name)
         if symbol is None:
             continue
@@ -225,39 +228,60 @@ def _loss(solution: Solution, graph: NamedGraph) -> Section:
     formula = graph.formula(loss)
     substituted = substitute(formula, _named_values(graph, loss))
     op = loss.op
-    if op is not None and op.term is not None and solution.output.ndim <= 1 and \
+    if op is not None and op.term is not None and loss.inputs[0].size <= MAX_LOSS_TERMS and \
             all(t is solution.output or t is solution.target or graph.name(t) for t in loss.inputs):
         formula, substituted = _expanded_loss(graph, loss)
+    elif op is not None and op.term is not None:
+        substituted = None  # too many terms to write out: the formula and the result
     note = None
     if any(node.op is not None and node.op.name in ("log", "bce", "cross_entropy", "log_softmax")
            for node in graph.order):
         note = "Logs are natural logs (ln)."
-    steps.append(Compute("loss", "loss", Symbol("L"), formula, substituted, value_expr(loss.data), note))
+    steps.append(Compute(graph.name(loss) or "loss", "loss", graph.loss_symbol, formula, substituted,
+                         value_expr(loss.data), note))
     return Section("Loss", "loss", tuple(steps))
 
 
+MAX_LOSS_TERMS = 12  # a loss over more outputs (or samples × outputs) than this is not written out term by term
+
+
 def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
-    """A named loss written out over its outputs: (1/n) sum_k term(y_k, t_k), with numbers."""
+    """A named loss written out over its outputs (and samples): (1/D) Σ term(y, t), with numbers.
+
+    D is what the loss divides by (the samples of a batch, the outputs of a mean loss), written as a number.
+    """
+    from gradwork.explain.graph import loss_divisor
+
     op = loss.op
     y, t = loss.inputs
     y_sym = graph.symbol(y) or Symbol("y")
     t_sym = graph.symbol(t) or Symbol("t")
     terms, numbers = [], []
-    n = max(y.size, 1)
-    for k in range(n):
-        index = (k,) if y.ndim == 1 else ()
+    indices = list(np.ndindex(y.shape)) or [()]
+    per_sample = op.name == "cross_entropy"  # its term is a whole sample's −t·log softmax(y)
+    if per_sample:
+        indices = list(np.ndindex(y.shape[:-1])) or [()]
+    for index in indices:
         y_k = element(y_sym, index) if index else y_sym
         t_k = element(t_sym, index) if index and t.ndim else t_sym
+        y_val = value_expr(y.data[index]) if index else value_expr(y.data)
+        t_val = t.data[index] if index and t.ndim else (t.data if per_sample else t.data.reshape(-1)[0])
         terms.append(OpTemplate(op.name, "term", (("y", y_k), ("t", t_k))))
-        y_val = y.data[index] if index else y.data.reshape(()).item()
-        t_val = t.data[index] if index and t.ndim else t.data.reshape(-1)[0] if t.size else t.data
-        numbers.append(OpTemplate(op.name, "term", (("y", Number(y_val)), ("t", Number(t_val, exact=True)))))
-    formula: Expr = terms[0] if n == 1 else Sum(tuple(terms))
-    substituted: Expr = numbers[0] if n == 1 else Sum(tuple(numbers))
-    if op.over_outputs == "mean" and n > 1:
-        formula = Quotient(formula, Number(n, exact=True))
-        substituted = Quotient(substituted, Number(n, exact=True))
+        numbers.append(OpTemplate(op.name, "term", (("y", y_val), ("t", _exact_value(t_val)))))
+    formula: Expr = terms[0] if len(terms) == 1 else Sum(tuple(terms))
+    substituted: Expr = numbers[0] if len(numbers) == 1 else Sum(tuple(numbers))
+    divisor = loss_divisor(loss)
+    if divisor > 1:
+        formula = Quotient(formula, Number(divisor, exact=True))
+        substituted = Quotient(substituted, Number(divisor, exact=True))
     return formula, substituted
+
+
+def _exact_value(value) -> Expr:
+    array = np.asarray(value, dtype=object)
+    if array.ndim == 0:
+        return Number(array.item(), exact=True)
+    return Array(tuple(Number(v, exact=True) for v in array.ravel().tolist()))
 
 
 # ---------------------------------------------------------------- update
@@ -331,7 +355,9 @@ def _summary(solution: Solution, graph: NamedGraph) -> Section:
         if graph.name(tensor) != name:
             continue
         symbol = graph.symbols.get(name, Symbol(name, one_based=False))
-        grad = value_expr(tensor.grad) if tensor.grad is not None and name != "loss" else "—"
+        shown = name != "loss" and not (solution.form == "network" and name in ("input", "target")
+                                         and not asked(solution, name))  # ∂L/∂x only when asked
+        grad = value_expr(tensor.grad) if tensor.grad is not None and shown else "—"
         row = (symbol, value_expr(tensor.data), grad)
         if updates:
             row += (_updated_value(solution, name, tensor) if name in solution.parameters else "—",)

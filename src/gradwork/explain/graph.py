@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.explain.math import (
-    Array, Derivative, Expr, Neg, Number, OpTemplate, Power, Product, Sum, Symbol, Words,
+    Array, Call, Derivative, Expr, Neg, Number, OpTemplate, Power, Product, Quotient, Sum, Symbol, Transpose, Words,
 )
 from gradwork.problem import Solution
 from gradwork.tensor import Tensor, topological_order
@@ -58,6 +58,7 @@ class NamedGraph:
             for position, parent in enumerate(node.inputs):
                 self.consumers.setdefault(id(parent), []).append((node, position))
         self.loss_symbol = symbols.get("loss", Symbol("L"))
+        self.row_vectors = solution.form == "network" and solution.convention == "row"
 
     # ------------------------------------------------------------ naming
     def name(self, tensor: Tensor) -> str | None:
@@ -80,6 +81,9 @@ class NamedGraph:
             return symbol
         if tensor.op is None:
             return symbol if symbol is not None else _constant(tensor)
+        if tensor.op.name == "matmul" and all(i.ndim == 1 for i in tensor.inputs):
+            # two vectors: a dot product (a juxtaposition would read as a column times a column)
+            return Product(tuple(self.formula(i, top=False) for i in tensor.inputs), "dot")
         return OpTemplate(tensor.op.name, "notation", self._bindings(tensor), 0)
 
     def _bindings(self, tensor: Tensor) -> tuple[tuple[str, Expr], ...]:
@@ -146,16 +150,32 @@ class NamedGraph:
                 upstream = _sum([expr for _, expr in inner])
                 owners = [owner for owner, _ in inner]
             term = self._pull(consumer, position, upstream)
-            terms.append((owners[0], term))
+            terms.append((owners[0], self._unbroadcast(consumer, tensor, term)))
         return terms
 
     def gradient_formula(self, tensor: Tensor) -> Expr:
         return _sum([expr for _, expr in self.gradient_terms(tensor)])
 
+    def _unbroadcast(self, consumer: Tensor, tensor: Tensor, term: Expr) -> Expr:
+        """A value broadcast over a bigger one (a shared bias, a bias over a batch) collects the sum of
+        the upstream gradient over the copies: written out, so the printed rule gives the printed number."""
+        if consumer.op is None or not consumer.op.elementwise or tensor.shape == consumer.shape:
+            return term
+        if tensor.size == 1:
+            return Call("sum", (term,))
+        if consumer.ndim == 2 and tensor.ndim == 1 and consumer.shape[1] == tensor.shape[0]:
+            ones = Array(tuple(Number(1, exact=True) for _ in range(consumer.shape[0])), row=True)
+            return Product((ones, term), "matmul")  # 1ᵀ G: each column of the batch summed
+        return term
+
     def _pull(self, consumer: Tensor, position: int, upstream: Expr | None) -> Expr:
         op = consumer.op
         assert op is not None
         partial = op.partial(position)
+        if op.name == "matmul" and all(i.ndim == 1 for i in consumer.inputs):
+            # a · b, a dot product: its gradient is the upstream scalar times the other vector.
+            other = self.formula(consumer.inputs[1 - position], top=False)
+            return other if upstream is None else Product((upstream, other))
         if partial.includes_upstream:
             g = upstream if upstream is not None else Number(1, exact=True)
             return OpTemplate(op.name, "partial", self._local_bindings(consumer) + (("g", g),), position)
@@ -166,6 +186,11 @@ class NamedGraph:
             return upstream
         if partial.text == "-1":
             return Neg(upstream)
+        if not op.elementwise and consumer.size > 1 and consumer.inputs[position].size > 1:
+            # A full Jacobian J = ∂out/∂in: the gradient is Jᵀ g (columns), or g J (rows).
+            if self.row_vectors:
+                return Product((upstream, local), "matmul")
+            return Product((Transpose(local), upstream), "matmul")
         kind = "hadamard" if op.elementwise and consumer.size > 1 else "dot"
         return Product((upstream, local), kind)
 
@@ -173,11 +198,26 @@ class NamedGraph:
         out = self.formula(consumer, top=False) if consumer is not self.root or self.name(consumer) else self.loss_symbol
         return self._bindings(consumer) + (("out", out),)
 
+    def loss_partial(self, loss: Tensor, bindings: tuple[tuple[str, Expr], ...]) -> Expr:
+        """∂L/∂y of a named loss, with the divisor written as a number: the per-term rule, over D.
+
+        D counts the samples (a batch averaged) times the outputs (a loss that averages them, such as
+        mse). mse's own template says "2/n"; its per-term rule is sse's, so n is never left unbound.
+        """
+        op = loss.op
+        assert op is not None
+        name = "sse" if op.name == "mse" else op.name
+        rule = OpTemplate(name, "partial", bindings, 0)
+        divisor = loss_divisor(loss)
+        return rule if divisor == 1 else Quotient(rule, Number(divisor, exact=True))
+
     def local_formula(self, consumer: Tensor, position: int) -> Expr:
         """The local derivative d consumer / d input[position] from the op's rule template."""
         op = consumer.op
         assert op is not None
         partial = op.partial(position)
+        if op.term is not None and position == 0 and op.name != "cross_entropy":
+            return self.loss_partial(consumer, self._local_bindings(consumer))
         if partial.text in ("1", "-1"):
             return Number(int(partial.text), exact=True)
         constants = {p.wrt: child for p, child in zip(op.partials, consumer.inputs)
@@ -234,6 +274,17 @@ class NamedGraph:
             return jac
         n = out.size
         return jac.reshape(n, n)[np.arange(n), np.arange(n)].reshape(out.shape)
+
+
+def loss_divisor(loss: Tensor) -> int:
+    """What a named loss divides its sum of terms by: samples (batch mean) × outputs (a mean loss)."""
+    op, y = loss.op, loss.inputs[0]
+    per_sample = y.shape[-1] if y.ndim else 1
+    samples = y.size // max(per_sample, 1) if y.ndim > 1 else 1
+    divisor = samples if loss.params.get("reduction", "mean") == "mean" else 1
+    if op is not None and op.over_outputs == "mean":
+        divisor *= per_sample
+    return int(divisor)
 
 
 def _exact(value: Any) -> Any:

@@ -49,6 +49,11 @@ def value_at(array: Any, index: tuple) -> Any:
     return array[index] if index else array.reshape(-1)[0] if array.size == 1 else array
 
 
+def asked(solution: Any, name: str) -> bool:
+    """Whether the problem asks for node ``name``'s gradient (the input's, the target's: only when asked)."""
+    return any(q.section == "gradients" and q.name == name for q in getattr(solution, "ask", ()))
+
+
 def sum_terms(terms: list[Expr]) -> Expr:
     return terms[0] if len(terms) == 1 else Sum(tuple(terms))
 

@@ -40,6 +40,7 @@ class Array:
     """A vector or matrix of expressions (nested tuples)."""
 
     rows: tuple[Any, ...]  # tuple of Expr (vector) or tuple of tuples of Expr (matrix)
+    row: bool = False  # a vector drawn as a row (1 × n), as the row convention writes x, z and b
 
 
 @dataclass(frozen=True)
@@ -171,3 +172,23 @@ def substitute(expr: Expr, mapping: dict) -> Expr:
             if new is not value:
                 changes[f.name] = new
     return replace(expr, **changes) if changes else expr
+
+
+def as_rows(obj: Any) -> Any:
+    """Every vector inside ``obj`` (a formula, a step, a tuple of them) drawn as a row."""
+    if isinstance(obj, Array):
+        if obj.rows and not isinstance(obj.rows[0], tuple):
+            return replace(obj, rows=tuple(as_rows(r) for r in obj.rows), row=True)
+        return replace(obj, rows=tuple(tuple(as_rows(c) for c in r) for r in obj.rows))
+    if isinstance(obj, tuple):
+        return tuple(as_rows(o) for o in obj)
+    if isinstance(obj, dict) or not is_dataclass(obj) or isinstance(obj, (Number, Symbol)):
+        return obj
+    changes = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, tuple) or is_dataclass(value):
+            new = as_rows(value)
+            if new is not value:
+                changes[f.name] = new
+    return replace(obj, **changes) if changes else obj

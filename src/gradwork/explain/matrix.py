@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.explain.graph import NamedGraph, element, value_expr
-from gradwork.explain.layerwise import substitute_all, sum_terms, value_at
+from gradwork.explain.layerwise import asked, substitute_all, sum_terms, value_at
 from gradwork.explain.math import (
     Derivative,
     Expr,
@@ -34,6 +34,8 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
         tensor = solution.nodes[name]
         if tensor is root or graph.name(tensor) != name or tensor.grad is None:
             continue
+        if solution.form == "network" and name in ("input", "target") and not asked(solution, name):
+            continue  # ∂L/∂x and ∂L/∂t only when the problem asks for them
         terms = graph.gradient_terms(tensor)
         if not terms:
             continue

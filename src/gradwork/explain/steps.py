@@ -67,6 +67,10 @@ class Factor:
     formula: Expr | None  # None when the factor has no closed form worth printing (a formula loss)
     value: Expr
     node: str | None = None
+    substituted: Expr | None = None  # the formula with numbers in every place
+
+    def sides(self) -> list[Expr]:
+        return [s for s in (self.derivative, self.formula, self.substituted, self.value) if s is not None]
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ class Derivation:
     mode: str
     sections: tuple[Section, ...]
     symbols: dict[str, Symbol] = field(default_factory=dict)  # node name -> how it is written
+    # How a vector is drawn: a column (z = W x) or, in the row convention, a row (z = x W).
+    vectors: Literal["column", "row"] = "column"
 
     def steps(self) -> list[Step]:
         return [step for section in self.sections for step in section.steps]

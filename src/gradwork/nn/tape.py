@@ -2,12 +2,23 @@
 
 Building a graph of :class:`~gradwork.tensor.Tensor` objects per minibatch costs
 Python work that a small network's arithmetic cannot hide. A :class:`Tape`
-traces the graph once, keeps its topological order as flat lists of slot
-numbers, and replays it: each node's registered ``op.forward`` runs on the
-arrays in its input slots, and backward runs each registered
-``op.partial(i).vjp`` in reverse order. The same functions as the engine, so
-the math stays in one place (:mod:`gradwork.ops`); only the bookkeeping is
-compiled away.
+traces the graph once and keeps it as flat lists of slot numbers, then either
+
+* replays it (:meth:`Tape.forward`, :meth:`Tape.backward`): each node's
+  registered ``op.forward`` runs on the arrays in its input slots, and backward
+  is the engine's one driver (:func:`gradwork.autodiff.backward_pass`) over the
+  slots; or
+* compiles it (:meth:`Tape.compile`, :mod:`gradwork.nn.compile`): one generated
+  straight-line Python function per input shape, forward, backward and an
+  in-place SGD update over preallocated buffers, from the ops' float kernels.
+
+Either way the math stays in one place (:mod:`gradwork.ops`); only the
+bookkeeping is compiled away. When tracing, the tape puts the registered fused
+ops in place of the pairs they stand for (``fuse=True``): a ``linear`` read
+only by a ``relu`` (with ReLU'(0) = 0) becomes ``linear_relu``, and a
+``sigmoid`` read only by ``bce`` becomes ``sigmoid_bce`` (whose saved sigmoid
+is still readable as the sigmoid node's value). The results equal the unfused
+graph's to rounding (tests/nn/test_compiled.py: 1e-12 in float64).
 
 What the replay skips:
 
@@ -24,14 +35,21 @@ shape-generic.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradwork.ops.registry import unbroadcast
+from gradwork.autodiff import backward_pass
+from gradwork.backends import Backend
+from gradwork.ops import get_op
+from gradwork.ops.registry import Op
 from gradwork.tensor import Tensor, topological_order
+
+if TYPE_CHECKING:
+    from gradwork.nn.compile import CompiledStep
+    from gradwork.nn.optim import Optimizer
 
 _ndarray = np.ndarray
 
@@ -40,132 +58,171 @@ class TapeError(ValueError):
     pass
 
 
-def _getter(slots: tuple[int, ...]) -> Any:
-    """A function of the value list returning the tuple of values at ``slots`` (one C call for several)."""
-    if len(slots) == 1:
-        return lambda values, slot=slots[0]: (values[slot],)
-    return operator.itemgetter(*slots) if slots else (lambda values: ())
+@dataclass
+class Slot:
+    """One node of the recorded graph, as the replay and the compiler see it."""
+
+    op: Op | None
+    inputs: tuple[int, ...]
+    params: dict[str, Any]
+    backend: Backend
+    dtype: np.dtype
+    requires_grad: bool
+    tensor: Tensor  # the traced tensor (a leaf's value is read from it)
+    role: str  # "op", "input", "parameter" or "constant"
+    fused_from: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _fusions(order: list[Tensor], output: Tensor) -> tuple[dict[int, tuple[Op, tuple[Tensor, ...], dict[str, Any]]],
+                                                          set[int], dict[int, int]]:
+    """Which nodes become fused ops: {id(consumer): (fused op, inputs, params)}, the ids folded into them,
+    and {id(folded sigmoid): id(its sigmoid_bce)} (the sigmoid stays readable as what the fused op saved)."""
+    uses: dict[int, int] = {}
+    for node in order:
+        for parent in node.inputs:
+            uses[id(parent)] = uses.get(id(parent), 0) + 1
+    replaced: dict[int, tuple[Op, tuple[Tensor, ...], dict[str, Any]]] = {}
+    folded: set[int] = set()
+    aliases: dict[int, int] = {}
+    for node in order:
+        if node.op is None or not node.inputs:
+            continue
+        first = node.inputs[0]
+        only_here = first.op is not None and uses.get(id(first)) == 1 and first is not output
+        if node.op.name == "relu" and node.params.get("at_zero", 0) == 0 and only_here and first.op is not None \
+                and first.op.name == "linear":
+            replaced[id(node)] = (get_op("linear_relu"), first.inputs, {})
+            folded.add(id(first))
+        elif node.op.name == "bce" and only_here and first.op is not None and first.op.name == "sigmoid":
+            replaced[id(node)] = (get_op("sigmoid_bce"), (first.inputs[0], node.inputs[1]),
+                                  {"reduction": node.params.get("reduction", "mean")})
+            folded.add(id(first))
+            aliases[id(first)] = id(node)
+    return replaced, folded, aliases
 
 
 class Tape:
-    """The graph that computed ``output`` from the placeholder tensors ``inputs``, ready to replay.
+    """The graph that computed ``output`` from the placeholder tensors ``inputs``, ready to replay or compile.
 
     >>> X, T = Tensor(x0), Tensor(t0)            # placeholders: values only fix dtypes
     >>> loss = F.cross_entropy(model(X), T)
     >>> tape = Tape(loss, [X, T])
     >>> tape.forward(x1, t1); tape.backward()    # fills p.grad for every parameter p
+    >>> step = tape.compile(SGD(model.parameters(), lr=0.1)); step(x2, t2)   # forward, backward, update
     """
 
-    def __init__(self, output: Tensor, inputs: Sequence[Tensor]) -> None:
+    def __init__(self, output: Tensor, inputs: Sequence[Tensor], fuse: bool = True) -> None:
         order = topological_order(output)
-        slot_of = {id(node): slot for slot, node in enumerate(order)}
-        self._nodes = order  # kept so that callers can read a node's replayed value by tensor
+        replaced, folded, aliases = _fusions(order, output) if fuse else ({}, set(), {})
+        slot_of: dict[int, int] = {}
+        self.slots: list[Slot] = []
+        for node in order:
+            if id(node) in folded:
+                continue
+            slot_of[id(node)] = len(self.slots)
+            if id(node) in replaced:
+                op, parents, params = replaced[id(node)]
+                fused_from = op.fuses
+            else:
+                op, parents, params, fused_from = node.op, node.inputs, node.params, ()
+            role = "op" if op is not None else "parameter" if node.requires_grad else "constant"
+            self.slots.append(Slot(op, tuple(slot_of[id(p)] for p in parents), params, node.backend,
+                                   node.data.dtype, node.requires_grad, node, role, fused_from))
         self._slot_of = slot_of
-        self._values: list[Any] = [node.data for node in order]  # constants keep their traced value
-        self._grads: list[Any] = [None] * len(order)
-        self._output = slot_of[id(output)]
+        self._aliases = {key: slot_of[target] for key, target in aliases.items()}  # sigmoid -> its sigmoid_bce
+        self._folded = folded
+        self.output = slot_of[id(output)]
         self._output_backend = output.backend
 
-        self._input_slots: list[tuple[int, np.dtype]] = []
+        self.input_slots: list[int] = []
         for tensor in inputs:
             if id(tensor) not in slot_of:
                 raise TapeError(f"input {tensor.name or tensor!r} does not reach the output")
             if tensor.op is not None or tensor.requires_grad:
                 raise TapeError("inputs must be placeholder tensors that need no gradient (data, targets)")
-            self._input_slots.append((slot_of[id(tensor)], tensor.data.dtype))
+            slot = slot_of[id(tensor)]
+            self.slots[slot].role = "input"
+            self.input_slots.append(slot)
+        self.parameter_slots = [i for i, s in enumerate(self.slots) if s.role == "parameter"]
 
-        self._parameters = [(slot, node) for slot, node in enumerate(order) if node.op is None and node.requires_grad]
-
-        # Forward plan, in topological order: (slot, forward, backend, dtype, input getter, the input slot of a
-        # one-input op or -1, params). A one-input op's array is fetched by plain indexing, the fastest way.
-        self._forward_plan = []
-        for slot, node in enumerate(order):
-            if node.op is not None:
-                inputs = tuple(slot_of[id(i)] for i in node.inputs)
-                self._forward_plan.append((slot, node.op.forward, node.backend, node.data.dtype, _getter(inputs),
-                                           inputs[0] if len(inputs) == 1 else -1, node.params))
-        # Backward plan, in reverse: for each node on a gradient path, the VJPs into the inputs that need one.
-        self._backward_plan = []
-        for slot, node in reversed(list(enumerate(order))):
-            if node.op is None or not node.requires_grad:
-                continue
-            input_slots = tuple(slot_of[id(i)] for i in node.inputs)
-            getter = _getter(input_slots)
-            pulls = []
-            for position, parent in enumerate(node.inputs):
-                if not parent.requires_grad:
-                    continue
-                params = {**node.params, "position": position} if node.op.variadic else node.params
-                pulls.append((slot_of[id(parent)], node.op.partial(position).vjp, params))
-            self._backward_plan.append((slot, node.backend, getter, tuple(pulls)))
+        self._values: list[Any] = [s.tensor.data for s in self.slots]  # constants keep their traced value
+        self._saved: list[Any] = [None] * len(self.slots)
+        self._ops = [s.op for s in self.slots]
+        self._inputs = [s.inputs for s in self.slots]
+        self._params = [s.params for s in self.slots]
+        self._needs_grad = [s.requires_grad for s in self.slots]
+        self._backends = [s.backend for s in self.slots]
+        # Forward plan: (slot, op, backend, input slots), op nodes in topological order.
+        self._forward_plan = [(i, s.op, s.backend, s.inputs, s.params) for i, s in enumerate(self.slots)
+                              if s.op is not None]
 
     # ------------------------------------------------------------------ replay
     def forward(self, *arrays: Any) -> np.ndarray:
         """Run the recorded graph on ``arrays`` (one per placeholder); return the output's value."""
-        if len(arrays) != len(self._input_slots):
-            raise TapeError(f"expected {len(self._input_slots)} input arrays, got {len(arrays)}")
-        values = self._values
-        for (slot, dtype), array in zip(self._input_slots, arrays):
+        if len(arrays) != len(self.input_slots):
+            raise TapeError(f"expected {len(self.input_slots)} input arrays, got {len(arrays)}")
+        values, saved = self._values, self._saved
+        for slot, array in zip(self.input_slots, arrays):
+            dtype = self.slots[slot].dtype
             if type(array) is not _ndarray or array.dtype != dtype:
                 array = np.asarray(array, dtype=dtype)
             values[slot] = array
-        for slot, node in self._parameters:
-            values[slot] = node.data
-        for slot, forward, backend, dtype, getter, single, params in self._forward_plan:
-            if single >= 0:
-                out = forward(backend, values[single], **params)
+        for slot in self.parameter_slots:
+            values[slot] = self.slots[slot].tensor.data
+        for slot, op, backend, inputs, params in self._forward_plan:
+            arguments = [values[j] for j in inputs]
+            if op.save is not None:
+                out, saved[slot] = op.save(backend, *arguments, **params)
             else:
-                out = forward(backend, *getter(values), **params)
-            if type(out) is not _ndarray or out.dtype != dtype:  # as `apply` does: numbers in the backend's type
-                out = backend.asarray(out)
-            values[slot] = out
-        return values[self._output]
+                out = op.forward(backend, *arguments, **params)
+            values[slot] = backend.native(out)  # as `apply` does: numbers in the backend's type
+        return values[self.output]
 
     def backward(self, grad: Any = None) -> None:
         """Add d(output)/d(parameter) into ``parameter.grad`` for every parameter, as ``Tensor.backward`` does."""
-        values, grads = self._values, self._grads
-        out = values[self._output]
+        out = self._values[self.output]
         if grad is None:
             if out.size != 1:
                 raise TapeError("backward() of a non-scalar output needs the upstream gradient `grad`")
-            grads[self._output] = self._output_backend.ones_like(out)
+            seed = self._output_backend.ones_like(out)
         else:
             seed = self._output_backend.asarray(grad.data if isinstance(grad, Tensor) else grad)
-            grads[self._output] = seed if seed.shape == out.shape else np.broadcast_to(seed, out.shape).copy()
-        for slot, backend, getter, pulls in self._backward_plan:
+            if seed.shape != out.shape:
+                seed = np.broadcast_to(seed, out.shape).copy()
+        grads = backward_pass(self._ops, self._inputs, self._params, self._values, self._needs_grad, self.output,
+                              seed, self._backends, saved=self._saved)
+        for slot in self.parameter_slots:
             g = grads[slot]
-            grads[slot] = None
-            if g is None:
-                continue
-            out = values[slot]
-            inputs = getter(values)
-            for parent, vjp, params in pulls:
-                contribution = vjp(backend, g, out, *inputs, **params)
-                if type(contribution) is not _ndarray:
-                    contribution = np.asarray(contribution)
-                shape = values[parent].shape
-                if contribution.shape != shape:
-                    contribution = unbroadcast(contribution, shape)
-                previous = grads[parent]
-                grads[parent] = contribution if previous is None else previous + contribution
-        for slot, node in self._parameters:
-            g = grads[slot]
-            grads[slot] = None
             if g is not None:
-                node.grad = g if node.grad is None else node.grad + g
+                tensor = self.slots[slot].tensor
+                tensor.grad = g if tensor.grad is None else tensor.grad + g
+
+    def compile(self, optimizer: Optimizer | None = None, keep: Sequence[Tensor] = ()) -> CompiledStep:
+        """The step as one generated function: see :class:`gradwork.nn.compile.CompiledStep`."""
+        from gradwork.nn.compile import CompiledStep
+
+        return CompiledStep(self, optimizer, [self.locate(t) for t in keep])
 
     # ------------------------------------------------------------------ access
+    def locate(self, tensor: Tensor) -> tuple[str, int]:
+        """Where a traced node's value lives: ("value", slot) or ("saved", slot of the fused op keeping it)."""
+        if id(tensor) in self._aliases:
+            return "saved", self._aliases[id(tensor)]
+        if id(tensor) in self._slot_of:
+            return "value", self._slot_of[id(tensor)]
+        if id(tensor) in self._folded:
+            raise TapeError(f"{tensor.name or 'tensor'} was folded into a fused op (Tape(..., fuse=False) keeps it)")
+        raise TapeError(f"{tensor.name or 'tensor'} is not a node of this tape")
+
     def value(self, tensor: Tensor) -> np.ndarray:
         """The value ``tensor`` (a node of the recorded graph) had in the last replay."""
-        try:
-            return self._values[self._slot_of[id(tensor)]]
-        except KeyError:
-            raise TapeError(f"{tensor.name or 'tensor'} is not a node of this tape") from None
+        where, slot = self.locate(tensor)
+        return self._values[slot] if where == "value" else self._saved[slot]
 
     @property
     def parameters(self) -> list[Tensor]:
         """The leaves that receive gradients, in topological order."""
-        return [node for _, node in self._parameters]
+        return [self.slots[i].tensor for i in self.parameter_slots]
 
     def __len__(self) -> int:
         """The number of op nodes replayed per forward pass."""

@@ -7,7 +7,7 @@ table outside this package (functional's wrappers, ``nn`` activations, the
 problem-file functions, the export mapping) is built from :data:`OPS`.
 """
 
-from gradwork.ops import arithmetic, elementwise, losses, reductions, shape, softmax  # noqa: F401  (registers)
+from gradwork.ops import arithmetic, elementwise, fused, losses, reductions, shape, softmax  # noqa: F401  (registers)
 from gradwork.ops.registry import (
     KINDS,
     OPS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradwork.ops.registry import Notation, Op, Partial, register, unbroadcast
+from gradwork.ops.registry import Kernel, KernelCall, Notation, Op, Partial, register, unbroadcast
 
 # ---------------------------------------------------------------- elementwise
 
@@ -179,8 +179,75 @@ def _matmul_wrt_b(bk, g, out, a, b):
     return unbroadcast(_swap_last(a) @ g, b.shape)
 
 
+# ---- kernels for the compiled training step: the same products, written into preallocated buffers
+
+
+def emit_matmul_wrt_a(a_nd: int, b: str, b_nd: int, g: str, d: str) -> list[str] | None:
+    """dL/da = g b^T into ``d``, for the vector and matrix cases of a @ b."""
+    if b_nd == 2 and a_nd in (1, 2):
+        return [f"np.matmul({g}, {b}.T, out={d})"]
+    if b_nd == 1 and a_nd == 2:  # g: [n], b: [k] -> [n, k]
+        return [f"np.multiply({g}[:, None], {b}, out={d})"]
+    if b_nd == 1 and a_nd == 1:  # g is a scalar
+        return [f"np.multiply({g}, {b}, out={d})"]
+    return None
+
+
+def emit_matmul_wrt_b(a: str, a_nd: int, b_nd: int, g: str, d: str) -> list[str] | None:
+    """dL/db = a^T g into ``d``."""
+    if a_nd == 2 and b_nd in (1, 2):
+        return [f"np.matmul({a}.T, {g}, out={d})"]
+    if a_nd == 1 and b_nd == 2:  # a: [k], g: [m] -> [k, m]
+        return [f"np.multiply({a}[:, None], {g}, out={d})"]
+    if a_nd == 1 and b_nd == 1:
+        return [f"np.multiply({a}, {g}, out={d})"]
+    return None
+
+
+def emit_bias_grad(g: str, g_shape: tuple[int, ...], b_shape: tuple[int, ...], d: str) -> list[str] | None:
+    """dL/db: ``g`` summed over the axes the bias was broadcast along."""
+    if g_shape == b_shape:
+        return [f"np.copyto({d}, {g})"]
+    if not b_shape:
+        return [f"np.sum({g}, out={d})"]
+    if len(b_shape) == 1 and len(g_shape) == 2 and g_shape[1] == b_shape[0]:
+        return [f"np.sum({g}, axis=0, out={d})"]
+    return None
+
+
+def _small(k: KernelCall) -> bool:
+    return all(len(shape) <= 2 for shape in k.shapes[:2])
+
+
+def _matmul_kernel_forward(k: KernelCall) -> list[str] | None:
+    return [f"np.matmul({k.args[0]}, {k.args[1]}, out={k.out})"] if _small(k) else None
+
+
+def _matmul_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
+    if not _small(k):
+        return None
+    if position == 0:
+        return emit_matmul_wrt_a(k.nd(0), k.args[1], k.nd(1), k.g, k.d)
+    return emit_matmul_wrt_b(k.args[0], k.nd(0), k.nd(1), k.g, k.d)
+
+
+def linear_kernel_forward(k: KernelCall) -> list[str] | None:
+    """z = x W + b into the output buffer: the product, then the bias added in place."""
+    if not _small(k) or len(k.shapes[2]) > len(k.out_shape) or \
+            np.broadcast_shapes(k.out_shape, k.shapes[2]) != tuple(k.out_shape):
+        return None
+    return [f"np.matmul({k.args[0]}, {k.args[1]}, out={k.out})", f"{k.out} += {k.args[2]}"]
+
+
+def linear_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
+    if position == 2:
+        return emit_bias_grad(k.g, k.out_shape, k.shapes[2], k.d)
+    return _matmul_kernel_vjp(k, position)
+
+
 register(Op(
     kind="arithmetic",
+    kernel=Kernel(_matmul_kernel_forward, _matmul_kernel_vjp),
     name="matmul",
     forward=lambda bk, a, b: a @ b,
     partials=(
@@ -217,6 +284,7 @@ def _linear_wrt_b(bk, g, out, x, w, b):
 
 register(Op(
     kind="arithmetic",
+    kernel=Kernel(linear_kernel_forward, linear_kernel_vjp),
     name="linear",
     forward=_linear_forward,
     partials=(

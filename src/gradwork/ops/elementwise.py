@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradwork.ops.registry import VJP, Export, Forward, Kind, Notation, Op, Option, Partial, register
+from gradwork.ops.registry import VJP, Export, Forward, Kernel, KernelCall, Kind, Notation, Op, Option, Partial, register
 
 
 def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, notation_text: str,
            notation_latex: str, definition: str, sentence: str, pitfall: str | None = None,
            params: tuple[str, ...] = (), definition_text: str | None = None, kind: Kind = "function",
            display: tuple[str, str] | None = None, options: tuple[Option, ...] = (),
-           export: Export | None = None) -> Op:
+           export: Export | None = None, kernel: Kernel | None = None) -> Op:
     return register(Op(
         name=name,
         forward=forward,
@@ -31,6 +31,7 @@ def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, not
         display=display,
         options=options,
         export=export,
+        kernel=kernel,
     ))
 
 
@@ -66,13 +67,24 @@ def _relu_vjp(bk, g, out, x, at_zero=0):
     return g * bk.positive(x, at_zero)
 
 
+def _relu_kernel_forward(k: KernelCall) -> list[str] | None:
+    return [f"np.maximum({k.args[0]}, 0, out={k.out})"]
+
+
+def _relu_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
+    if k.params.get("at_zero", 0) != 0:
+        return None
+    return [f"np.multiply({k.g}, {k.args[0]} > 0, out={k.d})"]
+
+
 _unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zero(x)), _relu_vjp,
        r"[$x > 0]", "[$x > 0]", "relu($x)", r"\operatorname{ReLU}($x)", r"\operatorname{ReLU}(x) = \max(0, x)",
        "ReLU'(x) is 1 for x > 0 and 0 for x < 0; at exactly 0 it is a convention (relu_grad_at_zero).",
        definition_text="relu(x) = max(0, x)",
        pitfall="ReLU has no derivative at 0: the value used there is a convention, stated by relu_grad_at_zero.",
        params=("at_zero",),
-       kind="activation", display=("ReLU", r"\operatorname{ReLU}"), export=Export("Relu", "ReLU"))
+       kind="activation", display=("ReLU", r"\operatorname{ReLU}"), export=Export("Relu", "ReLU"),
+       kernel=Kernel(_relu_kernel_forward, _relu_kernel_vjp))
 
 
 def _leaky_forward(bk, x, alpha=0.01):
@@ -84,6 +96,25 @@ def _leaky_vjp(bk, g, out, x, alpha=0.01):
     return g * (mask + alpha * (1 - mask))
 
 
+def _leaky_alpha(k: KernelCall) -> str | None:
+    alpha = k.params.get("alpha", 0.01)
+    return repr(float(alpha)) if isinstance(alpha, (int, float)) else None
+
+
+def _leaky_kernel_forward(k: KernelCall) -> list[str] | None:
+    alpha, x = _leaky_alpha(k), k.args[0]
+    if alpha is None:
+        return None
+    return [f"np.multiply({x}, {alpha}, out={k.out})", f"np.copyto({k.out}, {x}, where={x} > 0)"]
+
+
+def _leaky_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
+    alpha = _leaky_alpha(k)
+    if alpha is None:
+        return None
+    return [f"np.multiply({k.g}, np.where({k.args[0]} >= 0, 1.0, {alpha}), out={k.d})"]
+
+
 _unary("leaky_relu", _leaky_forward, _leaky_vjp,
        r"\begin{cases} 1 & $x \ge 0 \\ \alpha & $x < 0 \end{cases}", "(1 if $x ≥ 0 else α)",
        "leaky_relu($x)", r"\operatorname{LeakyReLU}_{\alpha}($x)",
@@ -91,14 +122,28 @@ _unary("leaky_relu", _leaky_forward, _leaky_vjp,
        "LeakyReLU'(x) is 1 for x >= 0 and alpha for x < 0.", params=("alpha",),
        definition_text="leaky_relu(x) = max(alpha x, x)",
        kind="activation", display=("LeakyReLU", r"\operatorname{LeakyReLU}"),
-       export=Export("LeakyRelu", "LeakyReLU", ("alpha",)), options=(Option("alpha", "0.01"),))
+       export=Export("LeakyRelu", "LeakyReLU", ("alpha",)), options=(Option("alpha", "0.01"),),
+       kernel=Kernel(_leaky_kernel_forward, _leaky_kernel_vjp))
+
+def emit_sigmoid(k: KernelCall, x: str, out: str) -> list[str]:
+    """The float backend's stable sigmoid, where(x >= 0, 1, e) / (1 + e) with e = exp(-|x|), into ``out``."""
+    denominator = k.scratch(k.shapes[0])
+    return [f"np.abs({x}, out={out})", f"np.negative({out}, out={out})", f"np.exp({out}, out={out})",
+            f"np.add({out}, 1.0, out={denominator})", f"np.copyto({out}, 1.0, where={x} >= 0)",
+            f"np.divide({out}, {denominator}, out={out})"]
+
+
+def _sigmoid_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
+    return [f"np.subtract(1, {k.out}, out={k.d})", f"{k.d} *= {k.out}", f"{k.d} *= {k.g}"]
+
 
 _unary("sigmoid", lambda bk, x: bk.sigmoid(x), lambda bk, g, out, x: g * out * (1 - out),
        r"$out\,(1 - $out)", "$out (1 - $out)", "sigmoid($x)", r"\sigma($x)",
        r"\sigma(x) = \frac{1}{1 + e^{-x}}",
        "sigma'(x) = sigma(x)(1 - sigma(x)): the derivative reuses the output.",
        definition_text="sigmoid(x) = 1 / (1 + exp(-x))",
-       kind="activation", display=("σ", r"\sigma"), export=Export("Sigmoid", "Sigmoid"))
+       kind="activation", display=("σ", r"\sigma"), export=Export("Sigmoid", "Sigmoid"),
+       kernel=Kernel(lambda k: emit_sigmoid(k, k.args[0], k.out), _sigmoid_kernel_vjp))
 
 _unary("tanh", lambda bk, x: bk.tanh(x), lambda bk, g, out, x: g * (1 - out * out),
        r"1 - $out^{2}", "1 - $out^2", "tanh($x)", r"\tanh($x)", r"\tanh x",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradwork.ops.registry import Notation, Op, Partial, register
+from gradwork.ops.registry import Kernel, KernelCall, Notation, Op, Partial, register
 from gradwork.ops.softmax import _log_softmax_forward, _softmax_forward
 
 
@@ -136,6 +136,46 @@ def _ce_vjp_z(bk, g, out, z, t, reduction="mean"):
     return (_softmax(bk, z) * t.sum(axis=-1, keepdims=True) - t) * (g / _batch_divisor(z, reduction))
 
 
+def _ce_save(bk, z, t, reduction="mean"):
+    """The loss, keeping softmax(z) for the VJP (the digits step then computes the softmax once)."""
+    shifted = z - bk.softmax_shift(z, -1)
+    e = bk.exp(shifted)
+    total = e.sum(axis=-1, keepdims=True)
+    loss = -(t * (shifted - bk.log(total))).sum() / _batch_divisor(z, reduction)
+    return loss, e / total
+
+
+def _ce_saved_vjp_z(bk, g, out, p, z, t, reduction="mean"):
+    return (p * t.sum(axis=-1, keepdims=True) - t) * (g / _batch_divisor(z, reduction))
+
+
+def _ce_divisor(k: KernelCall) -> int:
+    shape = k.shapes[0]
+    samples = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    return samples if k.params.get("reduction", "mean") == "mean" else 1
+
+
+def _ce_kernel_forward(k: KernelCall) -> list[str] | None:
+    """_ce_save's arithmetic into buffers: the softmax lands in the saved buffer."""
+    z, t, p = k.args[0], k.args[1], k.saved
+    if not k.shapes[0] or k.shapes[0] != k.shapes[1]:
+        return None
+    shifted, total = k.scratch(k.shapes[0]), k.scratch(k.shapes[0][:-1] + (1,))
+    return [f"np.subtract({z}, {z}.max(axis=-1, keepdims=True), out={shifted})",
+            f"np.exp({shifted}, out={p})",
+            f"np.sum({p}, axis=-1, keepdims=True, out={total})",
+            f"{k.out} = -({t} * ({shifted} - np.log({total}))).sum() / {_ce_divisor(k)}",
+            f"np.divide({p}, {total}, out={p})"]
+
+
+def _ce_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
+    if position != 0:
+        return None
+    t = k.args[1]
+    return [f"np.multiply({k.saved}, {t}.sum(axis=-1, keepdims=True), out={k.d})", f"{k.d} -= {t}",
+            f"{k.d} *= {k.g} / {_ce_divisor(k)}"]
+
+
 def _ce_vjp_t(bk, g, out, z, t, reduction="mean"):
     return -g * _log_softmax(bk, z) / _batch_divisor(z, reduction)
 
@@ -145,7 +185,7 @@ register(Op(
     name="cross_entropy",
     forward=_ce_forward,
     partials=(
-        Partial("y", _ce_vjp_z, r"\operatorname{softmax}($y) - $t", "softmax($y) - $t"),
+        Partial("y", _ce_vjp_z, r"\operatorname{softmax}($y) - $t", "softmax($y) - $t", saved_vjp=_ce_saved_vjp_z),
         Partial("t", _ce_vjp_t, r"-\log\operatorname{softmax}($y)", "-log softmax($y)"),
     ),
     notation=Notation("cross_entropy($y, $t)", r"\operatorname{CE}($y, $t)"),
@@ -156,4 +196,6 @@ register(Op(
     params=("reduction",),
     term=Notation("-$t log softmax($y)", r"-$t \ln \operatorname{softmax}($y)", 70),
     over_outputs="sum",
+    save=_ce_save,
+    kernel=Kernel(_ce_kernel_forward, _ce_kernel_vjp),
 ))

@@ -97,6 +97,46 @@ class Export:
     torch_kwargs: tuple[tuple[str, Any], ...] = ()  # fixed ones, e.g. (("dim", -1),)
 
 
+class KernelCall:
+    """What a :class:`Kernel` writes code for: the Python names of one node's arrays in the compiled step.
+
+    ``out`` is a preallocated buffer of the output's shape (``out_shape``);
+    ``args`` the input arrays (shapes ``shapes``); ``saved`` a buffer for what
+    the op's ``save`` keeps (its shape from the traced step); ``g`` the upstream
+    gradient and ``d`` the buffer a VJP writes into (the input's shape).
+    ``scratch(shape)`` asks for one more preallocated buffer and returns its name.
+    """
+
+    def __init__(self, out: str, args: list[str], out_shape: tuple[int, ...], shapes: list[tuple[int, ...]],
+                 params: Mapping[str, Any], dtype: Any, saved: str | None, scratch: Callable[[tuple[int, ...]], str]
+                 ) -> None:
+        self.out, self.args, self.out_shape, self.shapes = out, args, out_shape, shapes
+        self.params, self.dtype, self.saved, self.scratch = params, dtype, saved, scratch
+        self.g = ""
+        self.d = ""
+
+    def nd(self, position: int) -> int:
+        return len(self.shapes[position])
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """The op in float NumPy source for the compiled training step (:mod:`gradwork.nn.compile`).
+
+    ``forward(k)`` returns Python statements computing the op into ``k.out``
+    (and ``k.saved``) with ``out=`` ufuncs; ``vjp(k, position)`` statements
+    writing the VJP into ``k.d``; ``prelude(k)`` statements run once before the
+    node's VJPs, returning the name that replaces ``k.g`` (a factor every VJP
+    shares). Each returns None for shapes or parameters it does not handle: the
+    compiled step then calls the registered forward or VJP, which stay the
+    definition (tests/nn/test_compiled.py checks each kernel against them).
+    """
+
+    forward: Callable[[KernelCall], list[str] | None]
+    vjp: Callable[[KernelCall, int], list[str] | None]
+    prelude: Callable[[KernelCall], tuple[list[str], str] | None] | None = None
+
+
 @dataclass(frozen=True)
 class Op:
     """One primitive: forward, VJPs and the rule as data, registered together."""
@@ -126,6 +166,7 @@ class Op:
     export: Export | None = None  # activations: the ONNX / PyTorch equivalent
     save: Save | None = None  # forward that also returns what the saved_vjps reuse
     fuses: tuple[str, ...] = ()  # fused ops: the ops they stand for, in forward order
+    kernel: Kernel | None = None  # float source for the compiled training step
 
     def partial(self, position: int) -> Partial:
         return self.partials[0] if self.variadic else self.partials[position]

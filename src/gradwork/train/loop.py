@@ -1,10 +1,13 @@
 """Minibatch training of an MLP: :func:`fit`, :func:`predict`, :func:`evaluate`.
 
 ``fit`` traces one training step into a :class:`~gradwork.nn.tape.Tape` and
-replays it for every minibatch: the registered ops run on new data without
-rebuilding the graph, the output layer's softmax and cross-entropy are the
-one fused ``cross_entropy`` op, dense layers are the fused ``linear`` op, and
-the optimizer updates the parameter arrays in place.
+compiles it (:mod:`gradwork.nn.compile`) into one generated function that runs
+forward, backward and the update for every minibatch without rebuilding the
+graph: the output layer's softmax and cross-entropy are the one
+``cross_entropy`` op (its VJP reuses the forward's softmax), dense layers are
+the fused ``linear`` / ``linear_relu`` ops, sigmoid + BCE is ``sigmoid_bce``,
+every value lives in a preallocated buffer, and SGD updates the parameter
+arrays in place.
 
 Deterministic: for a given ``seed`` the validation split, the batch order and
 so every number are the same on every run (and the initial weights too, when
@@ -121,6 +124,8 @@ def fit(
             T_val = T_val.reshape(len(T_val), *output.shape[1:])
     t_in = Tensor(T[:batch_size], dtype=str(dtype))
     tape = Tape(loss_of(loss, output, t_in), [x_in, t_in])
+    step = tape.compile(opt, keep=[output])
+    where_output = tape.locate(output)
 
     rng = np.random.default_rng([seed, SHUFFLE_STREAM])
     history = History(loss)
@@ -132,13 +137,10 @@ def fit(
         total_loss, total_correct = 0.0, 0
         for index, rows in enumerate(minibatches(len(X), batch_size, rng if shuffle else None)):
             xb, tb = X[rows], T[rows]
-            batch_loss = float(tape.forward(xb, tb))
-            opt.zero_grad()
-            tape.backward()
-            opt.step()
+            batch_loss = float(step(xb, tb))
             total_loss += batch_loss * len(xb)
             if classification:
-                total_correct += _correct(tape.value(output), tb, loss)
+                total_correct += _correct(step.value(where_output), tb, loss)
             if progress:
                 progress.batch(epoch, index, batch_loss)
         metrics = EpochMetrics(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gradwork.problem import Solution
 from gradwork.viz.graph import to_dot, to_png, to_svg
 from gradwork.viz.numbers import DEFAULT_DIGITS
-from gradwork.viz.page import build_page
-from gradwork.viz.walkthrough import PageStep
+from gradwork.viz.page import PageStep, build_page
 
 FORMATS = (".dot", ".svg", ".png", ".html")
 
@@ -35,23 +34,28 @@ def save(
     *,
     digits: int = DEFAULT_DIGITS,
     steps: Sequence[PageStep] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the graph (.dot, .svg, .png) or the interactive page (.html) of ``solution`` to ``path``.
 
-    ``steps`` is the page's panel content (.html only; see :func:`build_page`).
+    ``steps`` is the page's derivation (.html only, required there; see
+    :func:`build_page`), ``labels`` the names drawn on the nodes.
     SVG, PNG and HTML need Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
     The file is written only once its content is complete.
     """
     path = Path(path)
     kind = output_format(path)
+    if kind == ".html" and steps is None:
+        raise ValueError("a page needs the derivation's steps: use gradwork.api's Solved.page() "
+                         "or pass steps=Solved.page_steps()")
     if kind == ".png":
-        path.write_bytes(to_png(solution, digits=digits))
+        path.write_bytes(to_png(solution, digits=digits, labels=labels))
         return path
     if kind == ".dot":
-        text = to_dot(solution, digits=digits)
+        text = to_dot(solution, digits=digits, labels=labels)
     elif kind == ".svg":
-        text = to_svg(solution, digits=digits)
+        text = to_svg(solution, digits=digits, labels=labels)
     else:
-        text = build_page(solution, steps, digits=digits)
+        text = build_page(solution, steps or (), digits=digits, labels=labels)
     path.write_text(text, encoding="utf-8")
     return path

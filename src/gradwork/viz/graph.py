@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from gradwork.problem import Solution
 from gradwork.viz.model import ComputationGraph, GraphNode, build_graph
 from gradwork.viz.numbers import COLLAPSE_ABOVE, DEFAULT_DIGITS, describe, shape_text
 
-GRADIENT_COLOR = "#c62828"  # the page hides a node's gradient text (this fill) until the backward pass reaches it
+GRADIENT_COLOR = "#c62828"
 FORWARD_COLOR = "#263238"
+VALUE_COLOR = "#000000"  # values: a fill of their own, so that the page can tell them from titles (mark_numbers)
 MUTED_COLOR = "#607d8b"
 FONT = "Helvetica,Arial,sans-serif"
 MAX_LINE = 72  # a long symbolic formula is cut in the drawing (the page shows it whole)
@@ -53,31 +55,38 @@ class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is missing; the message says how to install it."""
 
 
-def to_dot(solution: Solution, *, digits: int = DEFAULT_DIGITS, collapse_above: int = COLLAPSE_ABOVE) -> str:
-    """The computation graph of ``solution`` as DOT text (needs no Graphviz install)."""
-    return graph_to_dot(build_graph(solution), title=solution.title, digits=digits, collapse_above=collapse_above)
+def to_dot(solution: Solution, *, digits: int = DEFAULT_DIGITS, collapse_above: int = COLLAPSE_ABOVE,
+           labels: Mapping[str, str] | None = None) -> str:
+    """The computation graph of ``solution`` as DOT text (needs no Graphviz install).
+
+    ``labels`` maps node keys to the names drawn (default: the problem's ``names:``).
+    """
+    return graph_to_dot(build_graph(solution, labels), title=solution.title, digits=digits,
+                        collapse_above=collapse_above)
 
 
-def to_svg(solution: Solution, *, digits: int = DEFAULT_DIGITS, collapse_above: int = COLLAPSE_ABOVE) -> str:
+def to_svg(solution: Solution, *, digits: int = DEFAULT_DIGITS, collapse_above: int = COLLAPSE_ABOVE,
+           labels: Mapping[str, str] | None = None) -> str:
     """The computation graph as an SVG document (runs Graphviz's ``dot``)."""
-    graph = build_graph(solution)
+    graph = build_graph(solution, labels)
     dot = graph_to_dot(graph, title=solution.title, digits=digits, collapse_above=collapse_above)
     return retitle_svg(render(dot, "svg").decode("utf-8"), graph)
 
 
-def to_png(solution: Solution, *, digits: int = DEFAULT_DIGITS, collapse_above: int = COLLAPSE_ABOVE) -> bytes:
+def to_png(solution: Solution, *, digits: int = DEFAULT_DIGITS, collapse_above: int = COLLAPSE_ABOVE,
+           labels: Mapping[str, str] | None = None) -> bytes:
     """The computation graph as PNG bytes (runs Graphviz's ``dot``)."""
-    return render(to_dot(solution, digits=digits, collapse_above=collapse_above), "png")
+    return render(to_dot(solution, digits=digits, collapse_above=collapse_above, labels=labels), "png")
 
 
-def repr_svg(solution: Solution, *, digits: int = DEFAULT_DIGITS) -> str | None:
+def repr_svg(solution: Solution, *, digits: int = DEFAULT_DIGITS, labels: Mapping[str, str] | None = None) -> str | None:
     """For a ``_repr_svg_`` method (Jupyter): the SVG, or None when Graphviz is missing.
 
     Returning None lets IPython fall back to the object's other representations
     instead of showing an error in the notebook.
     """
     try:
-        return to_svg(solution, digits=digits)
+        return to_svg(solution, digits=digits, labels=labels)
     except GraphvizNotFoundError:
         return None
 
@@ -95,9 +104,15 @@ def render(dot_source: str, fmt: Literal["svg", "png"]) -> bytes:
         raise RuntimeError(f"Graphviz's dot failed: {detail[-1] if detail else error}") from None
 
 
+def mark_numbers(svg: str) -> str:
+    """Class the value texts ``gw-value`` and the gradient texts ``gw-grad`` (the page shows them step by step)."""
+    svg = re.sub(r'<text([^>]*) fill="(?:#000000|black)"', r'<text class="gw-value"\1 fill="#000000"', svg)
+    return re.sub(f'<text([^>]*) fill="{GRADIENT_COLOR}"', f'<text class="gw-grad"\\1 fill="{GRADIENT_COLOR}"', svg)
+
+
 def retitle_svg(svg: str, graph: ComputationGraph) -> str:
-    """Give SVG nodes and edges readable tooltips (their keys) instead of their DOT ids."""
-    names = {node.dom_id: node.key for node in graph}
+    """Give SVG nodes and edges readable tooltips (their names) instead of their DOT ids."""
+    names = {node.dom_id: node.label if node.display else node.key for node in graph}
 
     def node_title(match: re.Match[str]) -> str:
         return f"<title>{_escape(names.get(match.group(1), match.group(1)))}</title>"
@@ -171,7 +186,8 @@ def _label(node: GraphNode, digits: int, collapse_above: int) -> str:
     if node.kind == "constant":
         lines = describe(tensor.data, digits, collapse_above)
         return _table([_row(_escape_lines(lines), color=MUTED_COLOR, size=10)])
-    subtitle = node.op if node.op is not None else _KIND_WORD[node.kind]
+    # The op as students write it (max, not maximum).
+    subtitle = node.tensor.op.display_text if node.tensor.op is not None else _KIND_WORD[node.kind]
     if subtitle == node.label:  # "input" needs no second "input"
         subtitle = ""
     if node.frozen:
@@ -180,7 +196,7 @@ def _label(node: GraphNode, digits: int, collapse_above: int) -> str:
     rows = [_row(f"<B>{_escape(node.label)}</B>", span=True)]
     if details:
         rows.append(_row(_escape(" · ".join(details)), color=MUTED_COLOR, size=9, span=True))
-    rows.append(_pair("value", describe(tensor.data, digits, collapse_above), FORWARD_COLOR))
+    rows.append(_pair("value", describe(tensor.data, digits, collapse_above), VALUE_COLOR))
     if tensor.grad is not None:
         rows.append(_pair("grad", describe(tensor.grad, digits, collapse_above), GRADIENT_COLOR))
     return _table(rows)

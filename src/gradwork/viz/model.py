@@ -10,7 +10,7 @@ the page steps through the forward pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +32,7 @@ class GraphNode:
     inputs: tuple[str, ...] = ()  # keys of the operands, in order (repeated for x * x)
     layer: str | None = None  # network form: the layer the node belongs to
     frozen: bool = False  # a parameter the optimizer leaves alone
+    display: str | None = None  # how the problem writes it (its ``names:`` symbol, or explain's W⁽¹⁾)
 
     @property
     def op(self) -> str | None:
@@ -39,7 +40,9 @@ class GraphNode:
 
     @property
     def label(self) -> str:
-        """The node's title: its name, or its op for an unnamed intermediate."""
+        """The node's title: the problem's symbol for it, its name, or its op for an unnamed intermediate."""
+        if self.display:
+            return self.display
         if self.named:
             return self.key
         return self.op or "constant"
@@ -87,8 +90,14 @@ class ComputationGraph:
         return list(self._uses.get(key, ()))
 
 
-def build_graph(solution: Solution) -> ComputationGraph:
-    """The tensor-level graph of ``solution``: every node reachable from its loss or output."""
+def build_graph(solution: Solution, labels: Mapping[str, str] | None = None) -> ComputationGraph:
+    """The tensor-level graph of ``solution``: every node reachable from its loss or output.
+
+    ``labels`` maps node keys to the names drawn; by default the problem's
+    ``names:`` (a node without a symbol keeps its key).
+    """
+    if labels is None:
+        labels = default_labels(solution)
     root = solution.loss if solution.loss is not None else solution.output
     order: list[Tensor] = []
     seen: set[int] = set()
@@ -131,8 +140,17 @@ def build_graph(solution: Solution) -> ComputationGraph:
             inputs=tuple(keys[id(t)] for t in tensor.inputs),
             layer=layer_of.get(key),
             frozen=key in frozen,
+            display=labels.get(key) or (labels.get("loss") if tensor is solution.loss else None),
         ))
     return ComputationGraph(tuple(nodes), root=keys[id(root)])
+
+
+def default_labels(solution: Solution) -> dict[str, str]:
+    """Node key -> the problem's own symbol for it (``names: {hidden.W: W1, loss: J}``)."""
+    names = getattr(solution, "names", None)
+    if not names:
+        return {}
+    return {ref.name: symbol for ref, symbol in names.items() if ref.index is None}
 
 
 def _names(solution: Solution) -> dict[int, str]:

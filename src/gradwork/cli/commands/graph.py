@@ -43,7 +43,7 @@ def graph(
         fail(str(error))
     try:
         steps = solved.page_steps(digits=digits) if suffix == ".html" else None
-        save(solved.solution, output, digits=digits, steps=steps)
+        save(solved.solution, output, digits=digits, steps=steps, labels=solved.graph_labels())
     except GraphvizNotFoundError as error:
         fail(str(error))
     except OSError as error:

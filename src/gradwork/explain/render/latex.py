@@ -251,7 +251,7 @@ class LatexPrinter(Printer):
 
     def _print_Array(self, array: m.Array) -> str:
         if not array_is_matrix(array):
-            body = r" \\ ".join(self.print(e) for e in array.rows)
+            body = (" & " if array.row else r" \\ ").join(self.print(e) for e in array.rows)
         else:
             body = r" \\ ".join(" & ".join(self._cell(c) for c in row) for row in array.rows)
         return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
@@ -345,7 +345,7 @@ class MathDocument(Renderer):
         return self.chain(self.compute_sides(step))
 
     def factor_math(self, step: s.Factor) -> str:
-        sides = [step.derivative] + ([step.formula] if step.formula is not None else []) + [step.value]
+        sides = step.sides()
         return self.math(m.Label(step.label)) + r"\quad " + self.chain(sides)
 
     def chain_math(self, step: s.ChainProduct) -> str:

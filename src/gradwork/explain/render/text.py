@@ -67,7 +67,8 @@ class TextPrinter(Printer):
 
     def _print_Array(self, array: m.Array) -> str:
         if not array_is_matrix(array):
-            return "(" + ", ".join(self.print(e) for e in array.rows) + ")"
+            inside = ", ".join(self.print(e) for e in array.rows)
+            return f"[{inside}]" if array.row else f"({inside})"  # a row is a 1 × n matrix; a column a tuple
         return self._rows(array.rows)
 
     def _rows(self, rows: Any) -> str:
@@ -337,7 +338,7 @@ class TextRenderer(Renderer):
         return lines + self._note(step.note)
 
     def _render_Factor(self, step: s.Factor) -> list[Any]:
-        sides = [step.derivative] + ([step.formula] if step.formula is not None else []) + [step.value]
+        sides = step.sides()
         label = self._p(m.Label(step.label))
         return [self._chain(sides, lead=[(label, "label"), (" ", "plain")])]
 

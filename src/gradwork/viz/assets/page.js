@@ -1,4 +1,4 @@
-// gradwork viz page: step through the forward pass, then the backward pass.
+// gradwork viz page: step through explain's derivation; the graph shows what the steps have reached.
 // Inlined into the page; no network, no libraries. Works opened from disk.
 (function () {
   "use strict";
@@ -12,30 +12,28 @@
   var prev = root.querySelector(".gw-prev");
   var next = root.querySelector(".gw-next");
   var position = root.querySelector(".gw-position");
-  // The step at which each node's value (forward) and gradient (backward) first appears.
+  // The stop at which each node's value and gradient appear (written by gradwork.viz.page.reveal_plan).
   var valueAt = {}, gradientAt = {};
-  steps.forEach(function (step, i) {
-    var node = step.getAttribute("data-node");
-    if (!node) { return; }
-    var phase = step.getAttribute("data-phase");
-    // "loss" is the forward pass's last part in gradwork.explain's derivations.
-    if ((phase === "forward" || phase === "loss") && !(node in valueAt)) { valueAt[node] = i; }
-    if (phase === "backward" && !(node in gradientAt)) { gradientAt[node] = i; }
+  nodes.forEach(function (g) {
+    var v = g.getAttribute("data-value-at"), d = g.getAttribute("data-grad-at");
+    if (v !== null) { valueAt[g.id] = parseInt(v, 10); }
+    if (d !== null) { gradientAt[g.id] = parseInt(d, 10); }
   });
   var current = 0;
 
   function later(table, id, i) { return (id in table) && table[id] > i; }
+  function forwardPhase(phase) { return phase === "forward" || phase === "loss"; }
 
   function show(i) {
     if (!steps.length) { return; }
     current = Math.max(0, Math.min(steps.length - 1, i));
     var step = steps[current];
-    var node = step.getAttribute("data-node") || "";
+    var marked = (step.getAttribute("data-nodes") || "").split(" ").filter(Boolean);
     var phase = step.getAttribute("data-phase") || "";
     root.setAttribute("data-phase", phase);
     steps.forEach(function (s, k) { s.classList.toggle("gw-current", k === current); });
     nodes.forEach(function (g) {
-      g.classList.toggle("gw-highlight", g.id === node);
+      g.classList.toggle("gw-highlight", marked.indexOf(g.id) >= 0);
       g.classList.toggle("gw-pending", later(valueAt, g.id, current));
       g.classList.toggle("gw-grad-pending", later(gradientAt, g.id, current));
     });
@@ -44,8 +42,8 @@
       var parts = g.id.split("__");
       if (parts.length !== 3) { return; }
       var forward = parts[2].indexOf("fwd") === 0;
-      var active = forward ? ((phase === "forward" || phase === "loss") && parts[1] === node)
-                           : (phase === "backward" && parts[0] === node);
+      var active = forward ? (forwardPhase(phase) && marked.indexOf(parts[1]) >= 0)
+                           : (phase === "backward" && marked.indexOf(parts[0]) >= 0);
       g.classList.toggle("gw-active", active);
       g.classList.toggle("gw-pending", forward ? later(valueAt, parts[1], current)
                                                : later(gradientAt, parts[0], current));
@@ -65,7 +63,7 @@
     event.preventDefault();
     show(keys[event.key]);
   });
-  // Clicking a node jumps to its step in the current phase (or its other one).
+  // Clicking a node jumps to where its gradient appears (in the backward pass) or its value (otherwise).
   nodes.forEach(function (g) {
     g.addEventListener("click", function () {
       var backward = root.getAttribute("data-phase") === "backward";

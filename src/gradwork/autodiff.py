@@ -1,0 +1,96 @@
+"""The one reverse-mode backward driver, for every graph representation in gradwork.
+
+:func:`backward_pass` walks a graph given as flat lists indexed by node (in
+topological order: a node's inputs come before it) and pulls the upstream
+gradient back through each op's registered VJPs. ``Tensor.backward``, the
+training :class:`~gradwork.nn.tape.Tape` (when it is not compiled) and the
+checker's replay (which perturbs VJPs and substitutes students' numbers) all
+call it; what differs between them is in two hooks:
+
+* ``vjps``: (node, input position) -> a VJP to use instead of the op's own
+  (the checker's mistake variants);
+* ``on_grad(node, g) -> g``: called once when node's gradient is complete,
+  before it is pulled back further; what it returns is what flows on
+  (``Tensor.backward`` accumulates into ``node.grad``; the checker rounds or
+  substitutes a student's number).
+
+``saved[node]``, when not None, is what the op's ``save`` kept in the forward
+pass; the driver then calls the partial's ``saved_vjp`` with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from gradwork.backends import Backend
+from gradwork.ops.registry import VJP, Op, unbroadcast
+
+OnGrad = Callable[[int, Any], Any]
+
+
+def pull(op: Op, position: int, backend: Backend, g: Any, out: Any, arguments: Sequence[Any],
+         params: Mapping[str, Any], saved: Any = None, vjp: VJP | None = None) -> np.ndarray:
+    """The upstream gradient ``g`` of one op node pulled back to its input ``position``, in that input's shape."""
+    if op.variadic:
+        params = {**params, "position": position}
+    partial = op.partials[0] if op.variadic else op.partials[position]
+    if vjp is not None:
+        contribution = vjp(backend, g, out, *arguments, **params)
+    elif saved is not None and partial.saved_vjp is not None:
+        contribution = partial.saved_vjp(backend, g, out, saved, *arguments, **params)
+    else:
+        contribution = partial.vjp(backend, g, out, *arguments, **params)
+    if type(contribution) is not np.ndarray:
+        contribution = np.asarray(contribution)
+    shape = np.shape(arguments[position])
+    if contribution.shape != shape:
+        contribution = unbroadcast(contribution, shape)
+    return contribution
+
+
+def backward_pass(
+    ops: Sequence[Op | None],
+    inputs: Sequence[tuple[int, ...]],
+    params: Sequence[Mapping[str, Any]],
+    values: Sequence[Any],
+    needs_grad: Sequence[bool],
+    root: int,
+    seed: Any,
+    backend: Backend | Sequence[Backend],
+    *,
+    saved: Sequence[Any] | None = None,
+    vjps: Mapping[tuple[int, int], VJP] | None = None,
+    on_grad: OnGrad | None = None,
+) -> list[Any]:
+    """Gradients of the root (weighted by ``seed``) for every node, by index; None where none flows.
+
+    ``ops[i]`` is None for a leaf. A VJP is run only into inputs whose
+    ``needs_grad`` is true. ``backend`` is one for the whole graph or one per
+    node. The list holds what ``on_grad`` returned.
+    """
+    backends = None if isinstance(backend, Backend) else backend
+    grads: list[Any] = [None] * len(ops)
+    pending: dict[int, Any] = {root: seed}
+    for i in range(root, -1, -1):
+        g = pending.pop(i, None)
+        if g is None:
+            continue
+        if on_grad is not None:
+            g = on_grad(i, g)
+        grads[i] = g
+        op = ops[i]
+        if op is None:
+            continue
+        arguments = [values[j] for j in inputs[i]]
+        kept = saved[i] if saved is not None else None
+        for position, j in enumerate(inputs[i]):
+            if not needs_grad[j]:
+                continue
+            replaced = vjps.get((i, position)) if vjps else None
+            contribution = pull(op, position, backend if backends is None else backends[i], g, values[i], arguments, params[i], kept, replaced)
+            previous = pending.get(j)
+            pending[j] = contribution if previous is None else previous + contribution
+    return grads
