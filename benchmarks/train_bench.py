@@ -568,7 +568,6 @@ def run_cases(threads: int, blas: str, rounds: int, budget: float) -> tuple[int,
         check_first_step(case)
         times, cpu = measure(case, rounds, budget)
         medians = {name: statistics.median(values) for name, values in times.items()}
-        cpu_medians = {name: statistics.median(values) for name, values in cpu.items()}
         spread = {name: (min(values), max(values)) for name, values in times.items()}
         ratios = {  # per round, so that each ratio compares measurements taken moments apart
             "gradwork/numpy": _median_ratio(times["gradwork"], times["numpy"]),
@@ -629,7 +628,8 @@ def targets(rows, threads) -> list[str]:
                          f"{f' (CPU time {1 / cpu_ratio:.2f}x)' if cpu_ratio else ''} | >= 1.0x | "
                          f"{'yes' if throughput >= 1.0 else 'no'} |")
         else:
-            lines.append(f"| {case.name} vs hand NumPy | {ratio:.2f}x{cpu_text} | {case.target_text.replace(' NumPy', '')}"
+            target = case.target_text.replace(" NumPy", "")
+            lines.append(f"| {case.name} vs hand NumPy | {ratio:.2f}x{cpu_text} | {target}"
                          f" | {'yes' if ratio <= case.target else 'no'} |")
         if "graph/scalars" in ratios:
             graph = ratios["graph/scalars"]
@@ -639,9 +639,11 @@ def targets(rows, threads) -> list[str]:
         if "memory" in ratios:
             memory = ratios["memory"]
             share = memory["gradwork"] / memory["numpy"]
-            lines.append(f"| {case.name} step peak memory vs hand NumPy | {share:.2f}x ({memory['gradwork'] / 2**20:.1f} "
+            lines.append(f"| {case.name} step peak memory vs hand NumPy | {share:.2f}x "
+                         f"({memory['gradwork'] / 2**20:.1f} "
                          f"vs {memory['numpy'] / 2**20:.1f} MiB) | <= 1.2x | {'yes' if share <= 1.2 else 'no'} |")
-    lines += ["", f"Ratios are gradwork's time over hand-written NumPy's (throughput: the inverse), medians of per-round "
+    lines += ["", "Ratios are gradwork's time over hand-written NumPy's (throughput: the inverse), medians of "
+              "per-round "
               f"ratios, {threads} BLAS thread{'s' if threads > 1 else ''}.", ""]
     return lines
 
@@ -689,7 +691,7 @@ READING = """\
 
 
 def conditions(cleared) -> list[str]:
-    return [READING, 
+    return [READING,
         "## Conditions",
         "",
         f"- Machine: {platform.machine()} {_cpu_name()}, {os.cpu_count()} cores, **shared with other developers "

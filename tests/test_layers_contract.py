@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -14,3 +16,56 @@ def test_imports_point_one_way():
     lint = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
     result = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- LaTeX and HTML only in the renderers
+
+SRC = ROOT / "src" / "gradwork"
+LATEX = re.compile(r"\\(frac|operatorname|sum|sigma|partial|cdot|mathbf|mathrm|left|right|begin|end|sqrt|top|odot"
+                   r"|times|quad|hline)\b")
+HTML = re.compile(r"(?<!\?P)<\s*/?\s*(div|span|table|tr|td|th|p|br|html|body|head|style|script|svg|a|b|i|em"
+                  r"|strong|code|pre|ul|ol|li|h[1-6]|math|details|summary|section|figure|img|sup|sub)\b[^>]*>",
+                  re.IGNORECASE)
+# (A regex's named group, (?P<sub>...), is not a tag.)
+# Where LaTeX and HTML text may be written (DESIGN.md principle 4), and the ops, whose derivative rules
+# are LaTeX templates held as data (principle 1).
+RENDERERS = ("explain/render/", "viz/", "ops/")
+# Modules outside the renderers that hold such text today, each for a reason; the test fails when one of
+# them no longer needs its entry, so the list only shrinks.
+KNOWN = {
+    # HTML of their own reports, to move into the renderers (reported to the lead; owned by other areas).
+    "check/render.py": "check's report as HTML",
+    "check/gradebook.py": "the gradebook as HTML",
+    "generate/export.py": "exported question banks (HTML feedback for LMS formats)",
+    "generate/prairielearn.py": "PrairieLearn question HTML",
+    "mark/render.py": "the marked-solution page",
+    # Readers, not writers: they recognise LaTeX in a student's worked solution.
+    "mark/document.py": "reads students' LaTeX",
+    "mark/latex.py": "reads students' LaTeX",
+    "mark/normalise.py": "reads students' LaTeX",
+}
+
+
+def _markup_literals(path: Path) -> list[int]:
+    """Lines of string literals (not docstrings) that look like LaTeX commands or HTML tags."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+            and (LATEX.search(node.value) or HTML.search(node.value))]
+
+
+def test_latex_and_html_are_written_only_by_the_renderers():
+    found = {}
+    for path in sorted(SRC.rglob("*.py")):
+        name = path.relative_to(SRC).as_posix()
+        if not name.startswith(RENDERERS):
+            lines = _markup_literals(path)
+            if lines:
+                found[name] = lines
+    unexpected = {name: lines for name, lines in found.items() if name not in KNOWN}
+    assert not unexpected, f"LaTeX or HTML text outside explain/render and viz (file: lines): {unexpected}"
+    stale = sorted(set(KNOWN) - set(found))
+    assert not stale, f"no longer writes LaTeX/HTML, drop from KNOWN: {stale}"

@@ -29,13 +29,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from gradwork.backends import Backend
-from gradwork.ops.registry import VJP, Op, unbroadcast
+from gradwork.ops.registry import VJP, Array, Op, unbroadcast
 
 OnGrad = Callable[[int, Any], Any]
 
 
 def pull(op: Op, position: int, backend: Backend, g: Any, out: Any, arguments: Sequence[Any],
-         params: Mapping[str, Any], saved: Any = None, vjp: VJP | None = None) -> np.ndarray:
+         params: Mapping[str, Any], saved: Any = None, vjp: VJP | None = None) -> Array:
     """The upstream gradient ``g`` of one op node pulled back to its input ``position``, in that input's shape."""
     if op.variadic:
         params = {**params, "position": position}
@@ -57,10 +57,17 @@ def pull(op: Op, position: int, backend: Backend, g: Any, out: Any, arguments: S
 class Node(Protocol):
     """What the driver reads of a node: a Tensor, a Tape slot, or any object with these attributes."""
 
-    op: Op | None
-    params: Mapping[str, Any]
-    backend: Backend
-    requires_grad: bool
+    @property
+    def op(self) -> Op | None: ...
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+
+    @property
+    def backend(self) -> Backend: ...
+
+    @property
+    def requires_grad(self) -> bool: ...
 
 
 def backward_pass(
@@ -102,7 +109,8 @@ def backward_pass(
             if not nodes[j].requires_grad:
                 continue
             replaced = vjps.get((i, position)) if vjps else None
-            contribution = pull(op, position, backend or node.backend, g, values[i], arguments, node.params, kept, replaced)
+            contribution = pull(op, position, backend or node.backend, g, values[i], arguments, node.params, kept,
+                                replaced)
             previous = pending.get(j)
             pending[j] = contribution if previous is None else previous + contribution
     return grads

@@ -30,7 +30,7 @@ import numpy as np
 from gradwork.autodiff import backward_pass, pull
 from gradwork.backends import Backend, combine, get_backend
 from gradwork.ops import OPS, get_op
-from gradwork.ops.registry import Op
+from gradwork.ops.registry import Array, Op
 
 _recording: contextvars.ContextVar[bool] = contextvars.ContextVar("gradwork_recording", default=True)
 _next_serial = itertools.count().__next__
@@ -152,7 +152,7 @@ class Tensor:
             on_grad=accumulate,
         )
 
-    def pullback(self, g: np.ndarray, position: int) -> np.ndarray:
+    def pullback(self, g: np.ndarray, position: int) -> Array:
         """The upstream gradient ``g`` of this node, pulled back to its input ``position``."""
         assert self.op is not None
         return pull(self.op, position, self.backend, g, self.data, [t.data for t in self.inputs], self.params,
@@ -248,7 +248,7 @@ def _is_native(data: Any, backend: Backend) -> bool:
     if not isinstance(data, np.ndarray):
         return False
     if backend.name == "float":
-        return data.dtype == np.dtype(backend.dtype)
+        return bool(data.dtype == np.dtype(backend.dtype))
     return data.dtype == object and (data.size == 0 or _element_kind_ok(data, backend))
 
 
@@ -306,7 +306,8 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
 def _in_backend(value: Any, backend: Backend) -> Tensor:
     if not isinstance(value, Tensor):
         return Tensor(value, backend=backend)
-    if value.backend is backend or value.backend.name == backend.name == "float" and value.backend.dtype == backend.dtype:
+    if value.backend is backend or \
+            value.backend.name == backend.name == "float" and value.backend.dtype == backend.dtype:
         return value
     if value.backend.name == backend.name and backend.name != "float":
         return value

@@ -50,7 +50,8 @@ def binary(lo=-3.0, hi=3.0, b_lo=None, b_hi=None, b_filter=None):
     def draw(data):
         shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
         a = data.draw(values(shapes.input_shapes[0], lo, hi))
-        b = data.draw(values(shapes.input_shapes[1], b_lo if b_lo is not None else lo, b_hi if b_hi is not None else hi))
+        b = data.draw(values(shapes.input_shapes[1], b_lo if b_lo is not None else lo,
+                             b_hi if b_hi is not None else hi))
         if b_filter:
             assume(b_filter(b))
         return [a, b], {}
@@ -279,6 +280,7 @@ def check_spec(spec, data):
     np.testing.assert_allclose(out, torch_out, rtol=RTOL, atol=1e-12)
     for position, (grad, torch_grad) in enumerate(zip(grads, torch_grads)):
         assert grad.shape == arrays[position].shape
-        np.testing.assert_allclose(grad, torch_grad, rtol=RTOL, atol=1e-10, err_msg=f"{spec.op} input {position} vs torch")
+        np.testing.assert_allclose(grad, torch_grad, rtol=RTOL, atol=1e-10,
+                                   err_msg=f"{spec.op} input {position} vs torch")
         numeric = _finite_difference(spec, arrays, params, upstream, position)
         np.testing.assert_allclose(grad, numeric, rtol=RTOL, atol=1e-6, err_msg=f"{spec.op} input {position} vs FD")

@@ -124,7 +124,8 @@ def test_formula_and_exact_mode_use_it(tmp_path, softsign):
     doubled = gradwork.load(path).solve()
     np.testing.assert_allclose(np.asarray(doubled.values["hidden.a"], dtype=float),
                                2 * _hand_solution()["hidden.a"], rtol=1e-12)
-    path.write_text(PROBLEM.replace("activation: sigmoid", "activation: softsign").replace("loss: bce", "loss: half_sse"))
+    path.write_text(PROBLEM.replace("activation: sigmoid", "activation: softsign")
+                    .replace("loss: bce", "loss: half_sse"))
     exact = gradwork.load(path).solve(mode="exact").solution
     # z = [-1/10, 4/5] exactly, so softsign(z) = [-1/11, 4/9] with no rounding anywhere.
     assert exact.nodes["hidden.a"].data.tolist() == [Fraction(-1, 11), Fraction(4, 9)]

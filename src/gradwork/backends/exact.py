@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.backends.base import Backend, BackendError
+from gradwork.backends.base import Array, Backend, BackendError
 
 
 def to_fraction(value: Any) -> Fraction:
@@ -92,39 +92,39 @@ class ExactBackend(Backend):
     name = "exact"
     dtype = "object"
 
-    def asarray(self, value: Any) -> np.ndarray:
+    def asarray(self, value: Any) -> Array:
         array = np.asarray(value, dtype=object)
         if array.shape == ():
             return np.asarray(to_fraction(array.item()), dtype=object).reshape(())
         return _to_fraction_array(array) if array.size else array
 
-    def to_float(self, array: np.ndarray) -> np.ndarray:
+    def to_float(self, array: np.ndarray) -> Array:
         return np.asarray(array, dtype=np.float64)
 
-    def exp(self, x: np.ndarray) -> np.ndarray:
+    def exp(self, x: np.ndarray) -> Array:
         if np.all(x == 0):
             return self.ones_like(x)
         raise _no_exact_value("exp")
 
-    def log(self, x: np.ndarray) -> np.ndarray:
+    def log(self, x: np.ndarray) -> Array:
         if np.all(x == 1):
             return self.zeros_like(x)
         raise _no_exact_value("log")
 
-    def sqrt(self, x: np.ndarray) -> np.ndarray:
+    def sqrt(self, x: np.ndarray) -> Array:
         return np.asarray(_sqrt(x), dtype=object)
 
-    def tanh(self, x: np.ndarray) -> np.ndarray:
+    def tanh(self, x: np.ndarray) -> Array:
         if np.all(x == 0):
             return self.zeros_like(x)
         raise _no_exact_value("tanh")
 
-    def erf(self, x: np.ndarray) -> np.ndarray:
+    def erf(self, x: np.ndarray) -> Array:
         if np.all(x == 0):
             return self.zeros_like(x)
         raise _no_exact_value("erf")
 
-    def sigmoid(self, x: np.ndarray) -> np.ndarray:
+    def sigmoid(self, x: np.ndarray) -> Array:
         if np.all(x == 0):
             return self.asarray(np.full(x.shape, 0.5))
         raise _no_exact_value("sigmoid")
@@ -132,17 +132,17 @@ class ExactBackend(Backend):
     def pi(self) -> Any:
         raise _no_exact_value("pi")
 
-    def power(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    def power(self, x: np.ndarray, p: np.ndarray) -> Array:
         # Fraction ** Fraction falls back to a float for a non-integer exponent: refuse instead.
         pairs = np.broadcast(x, p)
         flat = [_exact_power(base, exponent) for base, exponent in pairs]
         return np.asarray(flat, dtype=object).reshape(pairs.shape)
 
-    def positive(self, x: np.ndarray, at_zero: Any = 0) -> np.ndarray:
+    def positive(self, x: np.ndarray, at_zero: Any = 0) -> Array:
         zero = to_fraction(at_zero)
         flat = [Fraction(1) if v > 0 else (zero if v == 0 else Fraction(0)) for v in x.ravel()]
         return np.asarray(flat, dtype=object).reshape(x.shape)
 
-    def equal(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def equal(self, a: np.ndarray, b: np.ndarray) -> Array:
         flat = [Fraction(1) if bool(u == v) else Fraction(0) for u, v in np.broadcast(a, b)]
         return np.asarray(flat, dtype=object).reshape(np.broadcast_shapes(a.shape, b.shape))

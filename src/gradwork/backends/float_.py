@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.backends.base import Backend
+from gradwork.backends.base import Array, Backend
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -21,10 +21,10 @@ class FloatBackend(Backend):
         self.dtype = dtype
         self._np_dtype = np.dtype(dtype)
 
-    def asarray(self, value: Any) -> np.ndarray:
+    def asarray(self, value: Any) -> Array:
         return np.asarray(value, dtype=self._np_dtype)
 
-    def native(self, data: Any) -> np.ndarray:
+    def native(self, data: Any) -> Array:
         """``data`` as an array of this backend's dtype (no copy when it is one already)."""
         if type(data) is np.ndarray and data.dtype == self._np_dtype:
             return data
@@ -33,33 +33,33 @@ class FloatBackend(Backend):
     def zero(self, array: np.ndarray) -> Any:
         return array.dtype.type(0)  # a scalar: no array of zeros to allocate in every ReLU
 
-    def exp(self, x: np.ndarray) -> np.ndarray:
+    def exp(self, x: np.ndarray) -> Array:
         return np.exp(x)
 
-    def log(self, x: np.ndarray) -> np.ndarray:
+    def log(self, x: np.ndarray) -> Array:
         return np.log(x)
 
-    def sqrt(self, x: np.ndarray) -> np.ndarray:
+    def sqrt(self, x: np.ndarray) -> Array:
         return np.sqrt(x)
 
-    def tanh(self, x: np.ndarray) -> np.ndarray:
+    def tanh(self, x: np.ndarray) -> Array:
         return np.tanh(x)
 
-    def erf(self, x: np.ndarray) -> np.ndarray:
+    def erf(self, x: np.ndarray) -> Array:
         return _erf(x).astype(x.dtype, copy=False)
 
-    def sigmoid(self, x: np.ndarray) -> np.ndarray:
+    def sigmoid(self, x: np.ndarray) -> Array:
         # Stable for large |x|: exp only ever sees a non-positive argument.
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1.0, e) / (1 + e)  # 1/(1+e) for x >= 0, e/(1+e) below
 
-    def positive(self, x: np.ndarray, at_zero: Any = 0) -> np.ndarray:
+    def positive(self, x: np.ndarray, at_zero: Any = 0) -> Array:
         mask = np.asarray(x > 0, dtype=x.dtype)
         if at_zero:
             mask[x == 0] = at_zero
         return mask
 
-    def where(self, mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def where(self, mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> Array:
         # np.where avoids inf * 0 = nan when the unused branch overflowed.
         return np.where(mask != 0, a, b) if np.all((mask == 0) | (mask == 1)) else mask * a + (1 - mask) * b
 

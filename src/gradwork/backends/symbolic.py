@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from gradwork.backends.base import Backend
+from gradwork.backends.base import Array, Backend
 
 
 def to_sympy(value: Any) -> sympy.Expr:
@@ -40,7 +40,7 @@ def to_sympy(value: Any) -> sympy.Expr:
 def _vectorize(function: Any) -> Any:
     vectorized = np.vectorize(function, otypes=[object])
 
-    def apply(x: np.ndarray) -> np.ndarray:
+    def apply(x: np.ndarray) -> Array:
         return np.asarray(vectorized(x), dtype=object).reshape(np.shape(x))
 
     return apply
@@ -93,64 +93,64 @@ class SymbolicBackend(Backend):
     name = "symbolic"
     dtype = "object"
 
-    def asarray(self, value: Any) -> np.ndarray:
+    def asarray(self, value: Any) -> Array:
         array = np.asarray(value, dtype=object)
         converted = np.empty(array.shape, dtype=object)
         for index, item in np.ndenumerate(array):
             converted[index] = to_sympy(item)
         return converted
 
-    def to_float(self, array: np.ndarray) -> np.ndarray:
+    def to_float(self, array: np.ndarray) -> Array:
         return np.asarray([float(v) for v in array.ravel()], dtype=np.float64).reshape(array.shape)
 
-    def exp(self, x: np.ndarray) -> np.ndarray:
+    def exp(self, x: np.ndarray) -> Array:
         return _exp(x)
 
-    def log(self, x: np.ndarray) -> np.ndarray:
+    def log(self, x: np.ndarray) -> Array:
         return _log(x)
 
-    def sqrt(self, x: np.ndarray) -> np.ndarray:
+    def sqrt(self, x: np.ndarray) -> Array:
         return _sqrt(x)
 
-    def tanh(self, x: np.ndarray) -> np.ndarray:
+    def tanh(self, x: np.ndarray) -> Array:
         return _tanh(x)
 
-    def erf(self, x: np.ndarray) -> np.ndarray:
+    def erf(self, x: np.ndarray) -> Array:
         return _erf(x)
 
-    def abs(self, x: np.ndarray) -> np.ndarray:
+    def abs(self, x: np.ndarray) -> Array:
         return _abs(x)
 
     def pi(self) -> Any:
         return sympy.pi
 
-    def extremum(self, x: np.ndarray, largest: bool, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    def extremum(self, x: np.ndarray, largest: bool, axis: Any = None, keepdims: bool = False) -> Array:
         pick = np.frompyfunc(sympy.Max if largest else sympy.Min, 2, 1)
         if axis is None:
             result = pick.reduce(x.reshape(-1))
             return np.asarray(result, dtype=object).reshape((1,) * x.ndim if keepdims else ())
         return np.asarray(pick.reduce(x, axis=axis, keepdims=keepdims), dtype=object)
 
-    def positive(self, x: np.ndarray, at_zero: Any = 0) -> np.ndarray:
+    def positive(self, x: np.ndarray, at_zero: Any = 0) -> Array:
         zero = to_sympy(at_zero)
         out = np.empty(np.shape(x), dtype=object)
         for index, v in np.ndenumerate(np.asarray(x, dtype=object)):
             out[index] = sympy.Piecewise((1, v > 0), (zero, sympy.Eq(v, 0)), (0, True))
         return out
 
-    def equal(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def equal(self, a: np.ndarray, b: np.ndarray) -> Array:
         shape = np.broadcast_shapes(np.shape(a), np.shape(b))
         out = np.empty(shape, dtype=object)
         for index, (u, v) in zip(np.ndindex(shape), np.broadcast(a, b)):
             out[index] = sympy.Piecewise((1, sympy.Eq(u, v)), (0, True))
         return out
 
-    def maximum(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def maximum(self, a: np.ndarray, b: np.ndarray) -> Array:
         return np.frompyfunc(sympy.Max, 2, 1)(a, b)
 
-    def minimum(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def minimum(self, a: np.ndarray, b: np.ndarray) -> Array:
         return np.frompyfunc(sympy.Min, 2, 1)(a, b)
 
-    def simplify(self, array: np.ndarray) -> np.ndarray:
+    def simplify(self, array: np.ndarray) -> Array:
         """Every element in :func:`readable` form (bounded cost, never ``sympy.simplify``)."""
         return _readable(array)

@@ -113,8 +113,8 @@ class CompiledStep:
         saved_params = [p.grad for p in self._parameters]
         tape.forward(*arrays)  # the shapes of every value and saved array for these inputs
         values, saved = list(tape._values), list(tape._saved)
-        for p, g in zip(self._parameters, saved_params):
-            p.grad = g
+        for p, kept_grad in zip(self._parameters, saved_params):
+            p.grad = kept_grad
         layout = _Layout()
         namespace: dict[str, Any] = {"np": np, "math": math, "pull": pull}
         lines: list[str] = []
@@ -143,9 +143,9 @@ class CompiledStep:
                 saved_name = None
                 if op.save is not None:
                     saved_name = layout.add(f"s{i}", np.shape(saved[i]), np.asarray(saved[i]).dtype)
-                call = KernelCall(f"v{i}", args, values[i].shape, [values[j].shape for j in slot.inputs],
+                fcall = KernelCall(f"v{i}", args, values[i].shape, [values[j].shape for j in slot.inputs],
                                   slot.params, dtype, saved_name, scratch_for(dtype))
-                kernel_lines = op.kernel.forward(call)
+                kernel_lines = op.kernel.forward(fcall)
                 if kernel_lines is not None:
                     layout.add(f"v{i}", values[i].shape, dtype)
                 elif saved_name is not None:  # not used after all
@@ -180,7 +180,7 @@ class CompiledStep:
             wanted = [(position, j) for position, j in enumerate(slot.inputs) if slots[j].requires_grad]
             if not wanted:
                 continue
-            call = None
+            call: KernelCall | None = None
             if op.kernel is not None and f"v{i}" in layout.names:
                 call = KernelCall(f"v{i}", [f"v{j}" for j in slot.inputs], values[i].shape,
                                   [values[j].shape for j in slot.inputs], slot.params, dtype,

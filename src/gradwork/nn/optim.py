@@ -71,7 +71,7 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, lr, frozen, weight_decay)
         self.momentum = momentum
-        self.velocity: dict[int, np.ndarray] = {}
+        self.velocity: dict[int, Any] = {}
 
     def _update(self, p: Tensor) -> None:
         g = self._gradient(p) if self.weight_decay else p.grad
@@ -137,6 +137,7 @@ class Adam(Optimizer):
         if m is None:
             m = self.m[id(p)] = np.zeros_like(p.data)
             v = self.v[id(p)] = np.zeros_like(p.data)
+        assert v is not None
         m *= b1
         m += (1 - b1) * g
         v *= b2
@@ -149,7 +150,8 @@ class Adam(Optimizer):
         p.data -= step
 
 
-def make_optimizer(params: Iterable[Tensor], name: str = "sgd", frozen: Iterable[str] = (), **options: Any) -> Optimizer:
+def make_optimizer(params: Iterable[Tensor], name: str = "sgd", frozen: Iterable[str] = (),
+                   **options: Any) -> Optimizer:
     """An optimizer from FORMAT.md's ``optimizer: {name: sgd|momentum|adam, lr: ..., ...}``."""
     if name == "sgd":
         return SGD(params, frozen=frozen, **options)

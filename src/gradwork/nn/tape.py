@@ -116,6 +116,7 @@ class Tape:
         replaced, folded, aliases = _fusions(order, output) if fuse else ({}, set(), {})
         slot_of: dict[int, int] = {}
         self.slots: list[Slot] = []
+        op: Op | None
         for node in order:
             if id(node) in folded:
                 continue

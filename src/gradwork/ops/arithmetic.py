@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradwork.ops.registry import Kernel, KernelCall, Notation, Op, Partial, register, unbroadcast
+from gradwork.backends import Backend
+from gradwork.ops.registry import Array, Kernel, KernelCall, Notation, Op, Partial, register, unbroadcast
 
 # ---------------------------------------------------------------- elementwise
 
@@ -81,11 +82,11 @@ register(Op(
 ))
 
 
-def _pow_wrt_base(bk, g, out, x, p):
+def _pow_wrt_base(bk: Backend, g: Array, out: Array, x: Array, p: Array) -> Array:
     return g * p * bk.power(x, p - 1)
 
 
-def _pow_wrt_exponent(bk, g, out, x, p):
+def _pow_wrt_exponent(bk: Backend, g: Array, out: Array, x: Array, p: Array) -> Array:
     return g * out * bk.log(x)
 
 
@@ -107,7 +108,7 @@ register(Op(
 # ---------------------------------------------------------------- the max and min gates
 
 
-def _a_passes(bk, a, b, larger):
+def _a_passes(bk: Backend, a: Array, b: Array, larger: Array) -> Array:
     """The 0/1 indicator of the elements where a is passed on: a >= b for max, a <= b for min.
 
     A tie counts for the first operand (a stated convention rather than PyTorch's
@@ -154,12 +155,12 @@ register(Op(
 # ---------------------------------------------------------------- matmul
 
 
-def _swap_last(a):
+def _swap_last(a: Array) -> Array:
     """``a`` with its last two axes swapped (``a.T`` for a matrix, the common case, at no cost)."""
     return a.T if a.ndim == 2 else np.swapaxes(a, -1, -2)
 
 
-def _matmul_wrt_a(bk, g, out, a, b):
+def _matmul_wrt_a(bk: Backend, g: Array, out: Array, a: Array, b: Array) -> Array:
     if a.ndim == 1 and b.ndim == 1:
         return g * b
     if a.ndim == 1:  # b: (..., n, k), g: (..., k)
@@ -169,7 +170,7 @@ def _matmul_wrt_a(bk, g, out, a, b):
     return unbroadcast(g @ _swap_last(b), a.shape)
 
 
-def _matmul_wrt_b(bk, g, out, a, b):
+def _matmul_wrt_b(bk: Backend, g: Array, out: Array, a: Array, b: Array) -> Array:
     if a.ndim == 1 and b.ndim == 1:
         return g * a
     if a.ndim == 1:  # b: (..., n, k), g: (..., k)
@@ -265,7 +266,7 @@ register(Op(
 # ---------------------------------------------------------------- linear (fused matmul + bias)
 
 
-def _linear_forward(bk, x, w, b):
+def _linear_forward(bk: Backend, x: Array, w: Array, b: Array) -> Array:
     z = x @ w
     # Adding the bias into the fresh product in place saves one array per layer; anything
     # unusual (a scalar product, a bias that widens z, mixed dtypes) takes the plain sum.
@@ -276,7 +277,7 @@ def _linear_forward(bk, x, w, b):
     return z + b
 
 
-def _linear_wrt_b(bk, g, out, x, w, b):
+def _linear_wrt_b(bk: Backend, g: Array, out: Array, x: Array, w: Array, b: Array) -> Array:
     # dL/db is g summed over the batch; summed here for the usual [batch, units] case (the engine's
     # general unbroadcast would reach the same sum with more Python work), else left to the engine.
     if g.ndim == 2 and b.ndim == 1:

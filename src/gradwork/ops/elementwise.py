@@ -8,7 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradwork.ops.registry import VJP, Export, Forward, Kernel, KernelCall, Kind, Notation, Op, Option, Partial, register
+from gradwork.backends import Backend
+from gradwork.ops.registry import (
+    VJP,
+    Array,
+    Export,
+    Forward,
+    Kernel,
+    KernelCall,
+    Kind,
+    Notation,
+    Op,
+    Option,
+    Partial,
+    register,
+)
 
 
 def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, notation_text: str,
@@ -52,7 +66,7 @@ _unary("sqrt", lambda bk, x: bk.sqrt(x), lambda bk, g, out, x: g / (2 * out),
        "d(sqrt x)/dx = 1/(2 sqrt x).", definition_text="sqrt(x)")
 
 
-def _sign(bk, x):
+def _sign(bk: Backend, x: Array) -> Array:
     return bk.positive(x) - bk.positive(-x)
 
 
@@ -63,7 +77,7 @@ _unary("abs", lambda bk, x: bk.abs(x), lambda bk, g, out, x: g * _sign(bk, x),
 # ---------------------------------------------------------------- activations
 
 
-def _relu_vjp(bk, g, out, x, at_zero=0):
+def _relu_vjp(bk: Backend, g: Array, out: Array, x: Array, at_zero: Any = 0) -> Array:
     return g * bk.positive(x, at_zero)
 
 
@@ -87,11 +101,11 @@ _unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zero(x)), _relu_vjp,
        kernel=Kernel(_relu_kernel_forward, _relu_kernel_vjp))
 
 
-def _leaky_forward(bk, x, alpha=0.01):
+def _leaky_forward(bk: Backend, x: Array, alpha: Any = 0.01) -> Array:
     return bk.where(bk.positive(x), x, alpha * x)
 
 
-def _leaky_vjp(bk, g, out, x, alpha=0.01):
+def _leaky_vjp(bk: Backend, g: Array, out: Array, x: Array, alpha: Any = 0.01) -> Array:
     mask = bk.positive(x, 1)  # at 0 the slope 1 is used, as PyTorch does
     return g * (mask + alpha * (1 - mask))
 
@@ -152,7 +166,7 @@ _unary("tanh", lambda bk, x: bk.tanh(x), lambda bk, g, out, x: g * (1 - out * ou
        kind="activation", display=("tanh", r"\tanh"), export=Export("Tanh", "Tanh"))
 
 
-def _softplus_forward(bk, x):
+def _softplus_forward(bk: Backend, x: Array) -> Array:
     # max(x, 0) + log(1 + e^-|x|) never overflows and equals log(1 + e^x).
     return bk.maximum(x, bk.zero(x)) + bk.log(1 + bk.exp(-bk.abs(x)))
 
@@ -165,11 +179,11 @@ _unary("softplus", _softplus_forward, lambda bk, g, out, x: g * bk.sigmoid(x),
        export=Export("Softplus", "Softplus"))
 
 
-def _elu_forward(bk, x, alpha=1.0):
+def _elu_forward(bk: Backend, x: Array, alpha: Any = 1.0) -> Array:
     return bk.where(bk.positive(x), x, alpha * (bk.exp(bk.minimum(x, bk.zero(x))) - 1))
 
 
-def _elu_vjp(bk, g, out, x, alpha=1.0):
+def _elu_vjp(bk: Backend, g: Array, out: Array, x: Array, alpha: Any = 1.0) -> Array:
     return g * bk.where(bk.positive(x), bk.ones_like(x), alpha * bk.exp(bk.minimum(x, bk.zero(x))))
 
 
@@ -183,11 +197,11 @@ _unary("elu", _elu_forward, _elu_vjp,
        export=Export("Elu", "ELU", ("alpha",)), options=(Option("alpha", "1"),))
 
 
-def _gelu_forward(bk, x):
+def _gelu_forward(bk: Backend, x: Array) -> Array:
     return x * (1 + bk.erf(x / bk.sqrt(bk.asarray(2)))) / 2
 
 
-def _gelu_vjp(bk, g, out, x):
+def _gelu_vjp(bk: Backend, g: Array, out: Array, x: Array) -> Array:
     cdf = (1 + bk.erf(x / bk.sqrt(bk.asarray(2)))) / 2
     pdf = bk.exp(-x * x / 2) / bk.sqrt(2 * bk.asarray(bk.pi()))
     return g * (cdf + x * pdf)

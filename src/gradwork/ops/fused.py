@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradwork.backends import Backend
 import numpy as np
 
+from gradwork.backends import Backend
 from gradwork.ops.arithmetic import (
     _linear_forward,
     _linear_wrt_b,
@@ -110,7 +110,8 @@ register(Op(
     save=_sigmoid_bce_save,
     partials=(
         Partial("z", _sigmoid_bce_vjp_z, r"\sigma($z) - $t", "sigmoid($z) - $t", saved_vjp=_sigmoid_bce_saved_vjp_z),
-        Partial("t", _sigmoid_bce_vjp_t, r"\ln(1 - \sigma($z)) - \ln \sigma($z)", "log(1 - sigmoid($z)) - log(sigmoid($z))",
+        Partial("t", _sigmoid_bce_vjp_t, r"\ln(1 - \sigma($z)) - \ln \sigma($z)",
+                "log(1 - sigmoid($z)) - log(sigmoid($z))",
                 saved_vjp=_sigmoid_bce_saved_vjp_t),
     ),
     notation=Notation("bce(sigmoid($z), $t)", r"\operatorname{bce}(\sigma($z), $t)"),

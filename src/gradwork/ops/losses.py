@@ -9,40 +9,47 @@ dL/dy in the form students write it, e.g. (y - t) / (y (1 - y)) for BCE.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from gradwork.ops.registry import Kernel, KernelCall, Notation, Op, Partial, register
+from gradwork.backends import Backend
+from gradwork.ops.registry import Array, Kernel, KernelCall, Notation, Op, Partial, register
 from gradwork.ops.softmax import _log_softmax_forward, _softmax_forward
 
 
-def _per_sample_size(y):
+def _per_sample_size(y: Array) -> int:
     return y.shape[-1] if y.ndim else 1
 
 
-def _batch_divisor(y, reduction):
+def _batch_divisor(y: Array, reduction: str) -> int:
     samples = y.size // max(_per_sample_size(y), 1) if y.ndim > 1 else 1
     return samples if reduction == "mean" else 1
 
 
-def _loss(name, per_element, d_y, d_t, y_latex, y_text, t_latex, t_text, definition, sentence, term,
-          mean_over_outputs=False, pitfall=None, definition_text=None):
-    def scale(y, reduction):
+Elementwise = Callable[[Backend, Array, Array], Array]
+
+
+def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwise, y_latex: str, y_text: str,
+          t_latex: str, t_text: str, definition: str, sentence: str, term: Notation,
+          mean_over_outputs: bool = False, pitfall: str | None = None, definition_text: str | None = None) -> None:
+    def scale(y: Array, reduction: str) -> int:
         divisor = _batch_divisor(y, reduction)
         if mean_over_outputs:
             divisor *= _per_sample_size(y)
         return divisor
 
-    def forward(bk, y, t, reduction="mean"):
+    def forward(bk: Backend, y: Array, t: Array, reduction: str = "mean") -> Array:
         elements = per_element(bk, y, t)
         # ndarray.sum skips np.sum's dispatch (slow on the one-output networks of exercises); a single
         # element (a NumPy scalar, or a Fraction in exact mode) is its own sum.
         total = elements.sum() if isinstance(elements, np.ndarray) else elements
         return total / scale(y, reduction)
 
-    def vjp_y(bk, g, out, y, t, reduction="mean"):
+    def vjp_y(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean") -> Array:
         return g * d_y(bk, y, t) / scale(y, reduction)
 
-    def vjp_t(bk, g, out, y, t, reduction="mean"):
+    def vjp_t(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean") -> Array:
         return g * d_t(bk, y, t) / scale(y, reduction)
 
     register(Op(
@@ -61,7 +68,7 @@ def _loss(name, per_element, d_y, d_t, y_latex, y_text, t_latex, t_text, definit
     ))
 
 
-def _sign(bk, x):
+def _sign(bk: Backend, x: Array) -> Array:
     return bk.positive(x) - bk.positive(-x)
 
 
@@ -118,25 +125,25 @@ _loss("bce",
       definition_text="L = -1/n sum_k (t_k log(y_k) + (1 - t_k) log(1 - y_k))")
 
 
-def _softmax(bk, z):
+def _softmax(bk: Backend, z: Array) -> Array:
     return _softmax_forward(bk, z, axis=-1)
 
 
-def _log_softmax(bk, z):
+def _log_softmax(bk: Backend, z: Array) -> Array:
     return _log_softmax_forward(bk, z, axis=-1)
 
 
-def _ce_forward(bk, z, t, reduction="mean"):
+def _ce_forward(bk: Backend, z: Array, t: Array, reduction: str = "mean") -> Array:
     return -(t * _log_softmax(bk, z)).sum() / _batch_divisor(z, reduction)
 
 
-def _ce_vjp_z(bk, g, out, z, t, reduction="mean"):
+def _ce_vjp_z(bk: Backend, g: Array, out: Array, z: Array, t: Array, reduction: str = "mean") -> Array:
     # d/dz_i of -sum_k t_k log softmax(z)_k = softmax(z)_i sum_k t_k - t_i  (= p - t for one-hot t)
     # The scalar factor g / batch is formed first: one pass over the batch instead of two.
     return (_softmax(bk, z) * t.sum(axis=-1, keepdims=True) - t) * (g / _batch_divisor(z, reduction))
 
 
-def _ce_save(bk, z, t, reduction="mean"):
+def _ce_save(bk: Backend, z: Array, t: Array, reduction: str = "mean") -> Array:
     """The loss, keeping softmax(z) for the VJP (the digits step then computes the softmax once)."""
     shifted = z - bk.softmax_shift(z, -1)
     e = bk.exp(shifted)
@@ -145,7 +152,7 @@ def _ce_save(bk, z, t, reduction="mean"):
     return loss, e / total
 
 
-def _ce_saved_vjp_z(bk, g, out, p, z, t, reduction="mean"):
+def _ce_saved_vjp_z(bk: Backend, g: Array, out: Array, p: Array, z: Array, t: Array, reduction: str = "mean") -> Array:
     return (p * t.sum(axis=-1, keepdims=True) - t) * (g / _batch_divisor(z, reduction))
 
 
@@ -178,7 +185,7 @@ def _ce_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
     return lines
 
 
-def _ce_vjp_t(bk, g, out, z, t, reduction="mean"):
+def _ce_vjp_t(bk: Backend, g: Array, out: Array, z: Array, t: Array, reduction: str = "mean") -> Array:
     return -g * _log_softmax(bk, z) / _batch_divisor(z, reduction)
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from gradwork.ops.registry import Notation, Op, Partial, register
+from gradwork.backends import Backend
+from gradwork.ops.registry import Array, Notation, Op, Partial, register
 
 
-def _expand(g, x, axis, keepdims):
+def _expand(g: Array, x: Array, axis: Array, keepdims: Array) -> Array:
     """Broadcast a reduced gradient back over the reduced axes of ``x``."""
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     return np.array(np.broadcast_to(g, x.shape))
 
 
-def _count(x, axis):
+def _count(x: Array, axis: Array) -> Array:
     if axis is None:
         return x.size
     axes = axis if isinstance(axis, tuple) else (axis,)
@@ -36,7 +39,7 @@ register(Op(
 ))
 
 
-def _mean_vjp(bk, g, out, x, axis=None, keepdims=False):
+def _mean_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = None, keepdims: bool = False) -> Array:
     return _expand(g, x, axis, keepdims) / _count(x, axis)
 
 
@@ -54,7 +57,7 @@ register(Op(
 ))
 
 
-def _extremum_vjp(bk, g, out, x, axis=None, keepdims=False):
+def _extremum_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = None, keepdims: bool = False) -> Array:
     # The gradient goes to the elements that attain the extremum, shared equally
     # between ties (PyTorch's amax/amin convention).
     kept = out if (axis is None or keepdims) else np.expand_dims(out, axis)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from gradwork.ops.registry import Notation, Op, Partial, register
+from gradwork.backends import Backend
+from gradwork.ops.registry import Array, Notation, Op, Partial, register
 
 
-def _transpose_vjp(bk, g, out, x, axes=None):
+def _transpose_vjp(bk: Backend, g: Array, out: Array, x: Array, axes: Any = None) -> Array:
     if axes is None:
         return np.transpose(g)
     return np.transpose(g, np.argsort(axes))
@@ -38,7 +41,7 @@ register(Op(
 ))
 
 
-def _index_vjp(bk, g, out, x, index):
+def _index_vjp(bk: Backend, g: Array, out: Array, x: Array, index: Array) -> Array:
     grad = bk.zeros_like(x)
     # add.at accumulates repeated indices (a gather that picks one element twice).
     np.add.at(grad, index, g)
@@ -60,7 +63,7 @@ register(Op(
 ))
 
 
-def _concatenate_vjp(bk, g, out, *xs, axis=0, position=0):
+def _concatenate_vjp(bk: Backend, g: Array, out: Array, *xs: Array, axis: Any = 0, position: Any = 0) -> Array:
     sizes = [x.shape[axis] for x in xs]
     start = sum(sizes[:position])
     slicer = [slice(None)] * g.ndim

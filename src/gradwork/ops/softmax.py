@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from gradwork.ops.registry import Export, Notation, Op, Partial, register
+from gradwork.backends import Backend
+from gradwork.ops.registry import Array, Export, Notation, Op, Partial, register
 
 
-def _softmax_forward(bk, x, axis=-1):
+def _softmax_forward(bk: Backend, x: Array, axis: Any = -1) -> Array:
     e = bk.exp(x - bk.softmax_shift(x, axis))
     return e / e.sum(axis=axis, keepdims=True)  # the method skips np.sum's dispatch: this runs every step
 
 
-def _softmax_vjp(bk, g, out, x, axis=-1):
+def _softmax_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = -1) -> Array:
     # J = diag(s) - s s^T, so g J = s * (g - <g, s>): the off-diagonal terms are the -<g, s>.
     return out * (g - (g * out).sum(axis=axis, keepdims=True))
 
@@ -35,12 +36,12 @@ register(Op(
 ))
 
 
-def _log_softmax_forward(bk, x, axis=-1):
+def _log_softmax_forward(bk: Backend, x: Array, axis: Any = -1) -> Array:
     shifted = x - bk.softmax_shift(x, axis)
     return shifted - bk.log(bk.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-def _log_softmax_vjp(bk, g, out, x, axis=-1):
+def _log_softmax_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = -1) -> Array:
     return g - bk.exp(out) * g.sum(axis=axis, keepdims=True)
 
 

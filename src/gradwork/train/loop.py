@@ -165,7 +165,7 @@ def fit(
 def _optimizer(model: MLP, spec: str | dict[str, Any] | Optimizer, lr: float | None, weight_decay: float) -> Optimizer:
     if isinstance(spec, Optimizer):
         return spec
-    options = {"name": spec} if isinstance(spec, str) else dict(spec)
+    options: dict[str, Any] = {"name": spec} if isinstance(spec, str) else dict(spec)
     if lr is not None:
         options["lr"] = lr
     if weight_decay:
