@@ -36,6 +36,7 @@ import numpy as np
 from gradwork.check.compare import Tolerance
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
 from gradwork.ops.registry import get_op, ops_of_kind, unbroadcast
+from gradwork.problem.display import array_text, number_text
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
 
@@ -416,8 +417,27 @@ def learning_rate(graph: Graph) -> Iterator[Variant]:
 @mistake("bias_not_updated", "Biases are parameters too: b <- b - lr * dL/db, with dL/db the layer's delta.")
 def bias_not_updated(graph: Graph) -> Iterator[Variant]:
     for name in _biases(graph) if graph.updates else ():
-        yield Variant("bias_not_updated", name, f"your {graph.called(name)} is left at its initial value",
+        yield Variant("bias_not_updated", name,
+                      f"your {graph.called(name)} is left at its initial value{_sgd_step(graph, name)}",
                       Perturbation(frozen=frozenset({name})))
+
+
+def _sgd_step(graph: Graph, name: str) -> str:
+    """``; its step is b - lr * dL/db = 0 - 0.01 * 0.4013 = -0.004013`` for one plain SGD step, else nothing.
+
+    Only where that one formula is the whole update (momentum, Adam or several steps are not one product).
+    """
+    optimizer = graph.solution.optimizer
+    tensor = graph.nodes[graph.params[name]]
+    if optimizer.name != "sgd" or optimizer.steps != 1 or optimizer.options or tensor.grad is None:
+        return ""
+    before, gradient = np.asarray(tensor.data), np.asarray(tensor.grad)
+    after = before - gradient * optimizer.lr
+    g = array_text(gradient)
+    g = f"({g})" if gradient.ndim == 0 and g.startswith("-") else g
+    symbol = graph.solution.names.symbol(name) or name
+    return (f" {array_text(before)}; the update is {symbol} - lr * dL/d{symbol} = {array_text(before)} - "
+            f"{number_text(optimizer.lr, exact=True)} * {g} = {array_text(after)}")
 
 
 @mistake("gradient_as_update",
