@@ -156,12 +156,16 @@ class Solved:
         return build_page(self.solution, self.page_steps(style, digits), labels=self.graph_labels(style),
                           digits=digits, missing_graphviz="note")
 
-    def check(self, answers: str | Path, tolerance: Any = None) -> Any:
-        """Mark a student's answers file against this solution (a ``gradwork.check.Report``)."""
+    def check(self, answers: str | Path, tolerance: Any = None, allow_answer_tolerance: bool = False) -> Any:
+        """Mark a student's answers file against this solution (a ``gradwork.check.Report``).
+
+        The problem's ``marking:`` applies; ``tolerance`` (a Tolerance or {sigfigs: 4}) overrides it, as the
+        command-line flags do; the answers file's own tolerance counts only with ``allow_answer_tolerance``.
+        """
         from gradwork.check import Tolerance, mark, read_answers
 
         spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
-        return mark(self.solution, read_answers(answers), spec)
+        return mark(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
 
     # Jupyter display
     def _repr_markdown_(self) -> str:

@@ -311,3 +311,87 @@ def test_an_internal_error_is_one_line_asking_for_a_report_and_exit_3(tmp_path, 
     assert "--debug" in line
     debug = run("--debug", "solve", str(p))
     assert debug.exit_code == 3 and "Traceback" in debug.stderr and "please report" in debug.stderr.splitlines()[-1]
+
+
+# ----------------------------------------------------------------- numeric faults named at their node
+
+GRAPH = """\
+inputs: {x: 4.0}
+params: {w: 2.0}
+graph:
+  a: w * x
+  b: NODE
+  c: a + b
+"""
+
+
+def test_huge_weights_are_an_error_naming_the_node_not_an_inf_result(tmp_path):
+    path = problem_with(tmp_path, "weights: [0.3, -0.5]", "weights: [1e308, -1e308]")
+    for fmt in ("text", "json"):
+        result = run("solve", str(path), "--format", fmt)
+        line = one_line_error(result, 2, "p.yaml:")
+        assert " is inf " in line or " is nan " in line
+        assert result.stdout == "" and "RuntimeWarning" not in result.stderr
+        assert line.split(": ", 1)[1].startswith(("output.", "loss"))
+
+
+@pytest.mark.parametrize("node, mode, fragments", [
+    ("sqrt(x - 5)", "float", ("p.yaml:5:6:", "b = sqrt(", "is nan")),
+    ("sqrt(x - 5)", "symbolic", ("p.yaml:5:6:", "b = sqrt(", "is complex")),
+    ("exp(x * 1000)", "float", ("p.yaml:5:6:", "b = exp(", "is inf")),
+    ("x ** 9 ** 9 ** 9", "float", ("p.yaml:5:", "exponent")),
+    ("log(x - 4)", "float", ("p.yaml:5:6:", "b = log(", "is inf")),
+])
+def test_nan_and_inf_in_a_graph_are_named_at_their_node(tmp_path, node, mode, fragments):
+    path = tmp_path / "p.yaml"
+    path.write_text(GRAPH.replace("NODE", node))
+    result = run("solve", str(path), "--mode", mode, "--format", "json")
+    one_line_error(result, 2, *fragments)
+
+
+def test_json_output_is_always_valid_json(tmp_path):
+    import json
+
+    path = tmp_path / "p.yaml"
+    path.write_text(GRAPH.replace("NODE", "exp(x * 100)"))  # large but finite
+    result = run("solve", str(path), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"bare {name} in JSON"))
+
+
+SYMBOLIC = """\
+mode: symbolic
+inputs: {x0: x0}
+params: {w: 2}
+graph:
+  y: w * x0
+"""
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    ("x0**9**9**9", "exponent"),
+    (" + ".join(f"x0*{i}" for i in range(20_000)), "--max-expression-length"),
+    ("+".join(["x0"] * 3000), "--max-operators"),
+])
+def test_hostile_symbolic_answers_are_refused_quickly(tmp_path, answer, fragment):
+    (tmp_path / "p.yaml").write_text(SYMBOLIC)
+    (tmp_path / "a.yaml").write_text(f'values: {{y: "{answer}"}}\n')
+    one_line_error(run("check", str(tmp_path / "p.yaml"), str(tmp_path / "a.yaml")), 2, "a.yaml:1:", fragment)
+
+
+# ----------------------------------------------------------------- end to end, in a real process
+
+
+def test_full_disk_on_stdout_is_one_line_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    path = tmp_path / "p.yaml"
+    path.write_text(PROBLEM)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "gradwork.cli", "solve", str(path)], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == ["standard output: cannot write (No space left on device)"]

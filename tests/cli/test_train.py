@@ -95,7 +95,7 @@ def test_bad_csv_cell_and_missing_config(workdir):
     assert result.exit_code == 2 and result.stderr.endswith("blobs.csv:3:3: 'oops' is not a number "
                                                             "(expected a numeric feature in column 'x2')\n")
     result = _run("train", "missing.yaml")
-    assert result.exit_code == 2 and result.stderr.startswith("missing.yaml: cannot read")
+    assert result.exit_code == 2 and result.stderr.startswith("missing.yaml:1:1: cannot read the file")
     result = _run("train", "train.yaml", "--plot", "curves.jpg")
     assert result.exit_code == 2 and "expected a file name ending in .png" in result.stderr
 

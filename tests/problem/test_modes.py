@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import gradwork
-from gradwork.problem import load, solve
+from gradwork.problem import ProblemError, load, solve
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KINKED = ("relu", "leaky_relu")
@@ -98,7 +98,12 @@ def _away_from_kinks(problem: dict, exact) -> bool:
 @given(problem=networks())
 def test_exact_mode_agrees_with_float_mode_on_random_rational_networks(problem):
     text = json.dumps(problem)
-    exact, floating = solve(load(text), "exact"), solve(load(text), "float")
+    exact = solve(load(text), "exact")
+    try:
+        floating = solve(load(text), "float")
+    except ProblemError as error:  # float mode refuses an overflow, named at its node; exact mode has no such bound
+        assert " is inf " in str(error) or "not finite" in str(error), str(error)
+        assume(False)
     assume(_away_from_kinks(problem, exact))
     for section in ("values", "gradients", "updated"):
         exact_part, float_part = getattr(exact, section), getattr(floating, section)

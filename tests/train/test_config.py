@@ -47,7 +47,7 @@ def test_optimizer_by_name_and_data_sources(tmp_path):
     (GOOD + "init: lecun\n", r"train.yaml:5:7: init: unknown initializer 'lecun' \(expected one of"),
     (GOOD + "validation: 1.5\n", r"train.yaml:5:13: validation: Input should be less than 1"),
     ("layers: [{units: 3}]\n", r"train.yaml:1:1: data: missing \(this key is required\)"),
-    ("data: digits\nlayers: [{units: 3}\n", r"train.yaml:3:1: .* \(expected valid YAML\)"),
+    ("data: digits\nlayers: [{units: 3}\n", r"train.yaml:3:1: .* \(expected valid YAML syntax\)"),
     ("- 1\n- 2\n", r"train.yaml:1:1: the config must be a mapping"),
 ])
 def test_errors_name_file_line_and_column(tmp_path, text, message):
@@ -56,7 +56,7 @@ def test_errors_name_file_line_and_column(tmp_path, text, message):
 
 
 def test_unreadable_file(tmp_path):
-    with pytest.raises(ConfigError, match=r"missing.yaml: cannot read"):
+    with pytest.raises(ConfigError, match=r"missing.yaml:1:1: cannot read the file"):
         load_config(tmp_path / "missing.yaml")
 
 

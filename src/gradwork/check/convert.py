@@ -29,6 +29,7 @@ def convert(answers: Answers, answer: Answer, backend: Any) -> tuple[np.ndarray,
         raise answers.error(answer, "the rows of this array have different lengths", "a rectangular array")
     blank = np.array([v is None for v in flat], dtype=bool).reshape(shape)
     converted = [number(answers, answer, v, backend) for v in flat]
+    array: np.ndarray
     if backend.name == "float":
         array = np.array([np.nan if v is None else v for v in converted], dtype=np.float64).reshape(shape)
     else:

@@ -84,7 +84,7 @@ class Gradebook:
 
     def item_counts(self) -> dict[str, dict[str, int]]:
         """For each column, how many students' answers were correct, carried forward, wrong, missing."""
-        counts = {key: dict.fromkeys(STATUSES, 0) for key in self.keys}
+        counts: dict[str, dict[str, int]] = {key: dict.fromkeys(STATUSES, 0) for key in self.keys}
         for report in self.reports.values():
             for item in report.items:
                 if item.key in counts:

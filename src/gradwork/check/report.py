@@ -120,8 +120,14 @@ class Report:
     def counts(self) -> dict[str, int]:
         return {status: sum(item.status == status for item in self.items) for status in STATUSES}
 
+    @property
+    def all_items(self) -> tuple[ItemResult, ...]:
+        """The scored items, then the ones given but not asked."""
+        return (*self.items, *self.not_asked)
+
     def item(self, key: str) -> ItemResult:
-        for item in (*self.items, *self.not_asked):
+        """An item by key, scored or not asked; raises KeyError."""
+        for item in self.all_items:
             if item.key == key:
                 return item
         raise KeyError(key)

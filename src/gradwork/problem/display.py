@@ -63,8 +63,8 @@ def numeral(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False) -> Nu
             return numeral(float(value), digits, exact)
         return Numeral(bool(value.could_extract_minus_sign()), "sympy", value=value)
     if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
-        number = int(value)
-        return Numeral(number < 0, "decimal", str(abs(number)))
+        whole = int(value)
+        return Numeral(whole < 0, "decimal", str(abs(whole)))
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return Numeral(value < 0, "decimal", str(abs(value.numerator)))

@@ -26,6 +26,7 @@ backward, the explainers and the graph drawings walk.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,10 +35,11 @@ from typing import Any
 from gradwork import functional as F
 from gradwork.backends import Backend, BackendError
 from gradwork.ops import RegistryTable, ops_of_kind
+from gradwork.problem import limits
 from gradwork.problem.numbers import leaf
 from gradwork.tensor import Tensor, apply
 
-MAX_LENGTH = 10_000  # characters; an expression in a problem file is a line or two
+MAX_LENGTH = limits.DEFAULT.expression_length  # the default; limits.current() is what is checked
 MAX_EXPONENT = 1024  # in exact/symbolic mode x ** 10**9 would never finish
 
 ALLOWED_SYNTAX = "numbers, names, + - * / ** @, unary -, .T, indexing x[i], x[i, j], x[[i, j, ...]] and the functions"
@@ -320,8 +322,10 @@ def parse_expression(text: str, variables: Collection[str] | None = None) -> Exp
     """
     if not isinstance(text, str):
         raise ExpressionError("an expression must be text", "a formula such as `x**2`")
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters", "a shorter formula")
+    bound = limits.current().expression_length
+    if len(text) > bound:
+        raise ExpressionError(f"the expression is longer than {bound} characters", limits.note("expression_length"))
+    _count_operators(text)
     # A problem file may fold a long formula over lines; the formula itself is one line.
     flat = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
     stripped = flat.lstrip()
@@ -340,8 +344,86 @@ def parse_expression(text: str, variables: Collection[str] | None = None) -> Exp
         raise ExpressionError(f"the expression cannot be parsed: {type(error).__name__}",
                               "a simpler formula", 1, offset) from None
     expression = Expression(stripped, tree, [stripped], offset)
+    bounded_tree(tree, offset)
     _Checker(expression, variables).visit(tree.body)
     return expression
+
+
+_OPERATORS = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript, ast.Attribute)
+_OPERATOR_TEXT = re.compile(r"\*\*|[-+*/@^(\[]")
+
+
+def _count_operators(text: str) -> None:
+    """Before parsing: a bound on the operators from the text (Python's parser itself gives up near 1,000 deep)."""
+    bound = limits.current().operators
+    for count, found in enumerate(_OPERATOR_TEXT.finditer(text), start=1):
+        if count > bound:
+            raise ExpressionError(f"more than {bound} operators in one expression", limits.note("operators"),
+                                  1, found.start())
+
+
+def bounded_formula(text: str) -> ast.Expression:
+    """Parse ``text`` (Python syntax, ``^`` read as ``**``) within the expression limits; raise ExpressionError.
+
+    For formulas read elsewhere (a student's symbolic answer): length, operator
+    count, and powers of literal numbers (``x0**9**9**9`` would never finish).
+    """
+    bound = limits.current().expression_length
+    if len(text) > bound:
+        raise ExpressionError(f"the formula is longer than {bound} characters", limits.note("expression_length"))
+    _count_operators(text)
+    try:
+        tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
+    except SyntaxError as error:
+        raise ExpressionError(f"invalid formula syntax: {error.msg}", "Python syntax such as `a * b + c`",
+                              error.lineno or 1, max((error.offset or 1) - 1, 0)) from None
+    except (RecursionError, MemoryError, ValueError) as error:
+        raise ExpressionError(f"the formula cannot be parsed: {type(error).__name__}", "a simpler formula") from None
+    bounded_tree(tree)
+    return tree
+
+
+def bounded_tree(tree: ast.AST, offset: int = 0) -> None:
+    """Refuse a parsed expression with too many operators, or a power of literals with a huge exponent."""
+    bound = limits.current().operators
+    count = 0
+    for node in ast.walk(tree):
+        if isinstance(node, _OPERATORS):
+            count += 1
+            if count > bound:
+                raise ExpressionError(f"more than {bound} operators in one expression", limits.note("operators"),
+                                      getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + offset)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and _literal(node.right) is None:
+            # A literal exponent is checked per mode when evaluated; a computed one (9**9**9) never gets there.
+            exponent = _static(node.right)
+            if exponent is not None and _too_big(exponent):
+                raise ExpressionError(f"the exponent is larger than {MAX_EXPONENT} in absolute value",
+                                      "a modest exponent (the result would be enormous)",
+                                      getattr(node.right, "lineno", 1), getattr(node.right, "col_offset", 0) + offset)
+
+
+def _static(node: ast.AST) -> Any:
+    """The value of a subtree made of number literals, + - * and bounded powers; None if it has anything else."""
+    value = _literal(node)
+    if value is not None:
+        return value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Pow)):
+        left, right = _static(node.left), _static(node.right)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Pow):
+            if _too_big(right):
+                raise ExpressionError(f"the exponent is larger than {MAX_EXPONENT} in absolute value",
+                                      "a modest exponent (the result would be enormous)",
+                                      getattr(node.right, "lineno", 1), getattr(node.right, "col_offset", 0))
+            try:
+                result = left ** right
+            except (OverflowError, ZeroDivisionError, ValueError, TypeError):
+                return None
+            return result if not isinstance(result, complex) else None
+        return {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+                ast.Mult: lambda a, b: a * b}[type(node.op)](left, right)
+    return None
 
 
 class _Checker:

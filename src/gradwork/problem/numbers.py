@@ -142,7 +142,10 @@ def shape_of(value: Any) -> tuple[int, ...]:
 
 def to_array(value: Any, backend: Backend) -> np.ndarray:
     """A (nested list of) user values as an array of ``backend``; raises :class:`NumberError` with the index."""
-    shape_of(value)
+    shape = shape_of(value)
+    count = math.prod(shape)
+    if limits.over("elements", count):
+        raise NumberError(f"an array of {count} elements", limits.note("elements"))
     flat: list[Any] = []
     _flatten(value, backend, (), flat)
     array = np.empty(len(flat), dtype=object)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.backends import Backend, BackendError, get_backend
+from gradwork.problem.faults import Fault, bad_elements, first_fault
 from gradwork.problem.graph import GraphPlan, build_graph, graph_inputs, graph_parameters, plan_graph, upstream_tensor
 from gradwork.problem.network import NetworkPlan, build_network, network_parameters, plan_network
 from gradwork.problem.marking import MarkingPolicy
@@ -126,15 +127,55 @@ def solve(problem: Problem | str | Path, mode: Mode | None = None) -> Solution:
         relu_at_zero = scalar(training.relu_grad_at_zero, backend)
     except NumberError as error:
         raise document.error(("relu_grad_at_zero",), error.message, error.expected) from None
-    if isinstance(problem.plan, NetworkPlan):
-        solution = _solve_network(problem, problem.plan, backend, relu_at_zero)
-    else:
-        solution = _solve_graph(problem, problem.plan, backend, relu_at_zero)
+    with np.errstate(all="ignore"):  # a NaN or inf is named below, at its node, never as a numpy warning
+        if isinstance(problem.plan, NetworkPlan):
+            solution = _solve_network(problem, problem.plan, backend, relu_at_zero)
+        else:
+            solution = _solve_graph(problem, problem.plan, backend, relu_at_zero)
+    _refuse_faults(problem, solution)
     shapes = {section: {name: np.shape(value) for name, value in getattr(solution, section).items()}
               for section in ("values", "gradients", "updated")}
     check_indices(document, problem.policy, shapes)
     solution.names, solution.ask, solution.marking = problem.names, problem.ask, problem.marking
     return solution
+
+
+def _refuse_faults(problem: Problem, solution: Solution) -> None:
+    """Raise a ProblemError at the node where the first NaN or infinity appeared (see faults.py)."""
+    roots = [t for t in (solution.loss, solution.output) if t is not None]
+    names = {**solution.parameters, **solution.nodes}
+    fault = first_fault(roots, names)
+    if fault is None:
+        for name, value in solution.updated.items():
+            if bad_elements(np.asarray(value, dtype=object)) is not None:
+                fault = Fault(name, f"the updated {name} is not finite (overflow or an invalid operation in the "
+                                    f"optimizer step)")
+                break
+    if fault is None:
+        return
+    expected = "values within float range; --mode exact computes without overflow" \
+        if solution.mode == "float" and fault.kind == "inf" else "finite real values"
+    raise problem.document.error(_path_of(problem, fault.node), fault.message, expected)
+
+
+def _path_of(problem: Problem, node: str | None) -> DataPath:
+    """The key path in the file that defines ``node`` (its layer, its graph node, the input)."""
+    if node is None:
+        return ()
+    plan = problem.plan
+    if isinstance(plan, NetworkPlan):
+        if node in ("input", "loss", "target"):
+            return (node,) if node in problem.document.data else ()
+        layer_name, _, part = node.rpartition(".")
+        for layer in plan.layers:
+            if layer.name == layer_name:
+                extra = {"W": ("weights",), "b": ("bias",), "a": ("activation",)}.get(part, ())
+                return layer.path + extra if layer.path + extra in problem.document.spans else layer.path
+        return ()
+    for section in ("graph", "params", "inputs"):
+        if node in (problem.document.data.get(section) or {}):
+            return (section, node)
+    return ()
 
 
 def _backward(document: Document, path: DataPath, tensor: Tensor, grad: Tensor | None = None) -> None:

@@ -24,7 +24,8 @@ be greater than 0``. See docs/train.md for every key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gradwork.nn.activations import UnknownActivationError, activation
 from gradwork.nn.init import INITIALIZERS
+from gradwork.problem import limits
+from gradwork.problem.errors import ProblemError
+from gradwork.problem.sources import Document, read
 
 LOSS_NAMES = ("cross_entropy", "bce", "mse", "half_sse", "sse", "l1")
 
@@ -152,7 +156,7 @@ class LoadedConfig:
 
     config: TrainConfig
     path: Path
-    marks: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)  # path -> (line, column), 1-based
+    document: Document | None = None  # the located document (gradwork.problem.sources); None when built in code
 
     @property
     def base(self) -> Path:
@@ -161,61 +165,73 @@ class LoadedConfig:
 
     def error(self, where: tuple[Any, ...], message: str) -> ConfigError:
         """A ConfigError pointing at the value at ``where`` (or its nearest enclosing value)."""
-        return ConfigError(f"{_locate(self.path, self.marks, where)}: {message}")
+        return ConfigError(f"{_locate(self.path, self.document, where)}: {message}")
 
 
 def load_config(path: str | Path) -> LoadedConfig:
-    """Read and validate a training config (YAML, or JSON, which is YAML too)."""
-    import yaml
+    """Read and validate a training config (YAML, JSON or TOML), with gradwork.problem's located reader.
 
+    Reading is the problem files' (``gradwork.problem.sources``): the same size,
+    depth and character limits, the same FILE:LINE:COL positions.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read ({error.strerror or error})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: {error.problem or error.context} (expected valid YAML)") from None
-    if not isinstance(data, dict):
+        document = read(path)
+    except ProblemError as error:
+        expected = error.expected.replace("problem file", "training config")
+        if error.message == "the file is empty":
+            expected = "a mapping of keys such as data, layers, epochs"
+        raise ConfigError(str(ProblemError(error.file, error.line, error.column, error.message, expected))) from None
+    if not isinstance(document.data, dict):
         raise ConfigError(f"{path}:1:1: the config must be a mapping of keys such as data, layers, epochs")
-    marks: dict[tuple[Any, ...], tuple[int, int]] = {}
-    _collect_marks(node, (), marks)
     try:
-        config = TrainConfig.model_validate(data)
+        config = TrainConfig.model_validate(_plain(document.data))
     except ValidationError as error:
         first = error.errors()[0]
         loc = tuple(first["loc"])
-        if first["type"] == "extra_forbidden":
-            loc = (*loc, "<key>")  # point at the unknown key itself
-        raise ConfigError(f"{_locate(path, marks, loc)}: {_describe(first)}") from None
-    return LoadedConfig(config, path, marks)
+        at = "key" if first["type"] == "extra_forbidden" else "value"  # point at the unknown key itself
+        raise ConfigError(f"{_locate(path, document, loc, at)}: {_describe(first)}") from None
+    loaded = LoadedConfig(config, path, document)
+    _check_limits(loaded)
+    return loaded
 
 
-def _collect_marks(node: Any, where: tuple[Any, ...], marks: dict[tuple[Any, ...], tuple[int, int]]) -> None:
-    import yaml
-
-    marks[where] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _collect_marks(value, (*where, key.value), marks)
-            marks[(*where, key.value, "<key>")] = (key.start_mark.line + 1, key.start_mark.column + 1)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _collect_marks(item, (*where, index), marks)
+def _plain(data: Any) -> Any:
+    """The document's numbers as pydantic expects them: a Decimal (1.5, 1e-3) becomes a float."""
+    if isinstance(data, dict):
+        return {key: _plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_plain(value) for value in data]
+    return float(data) if isinstance(data, Decimal) else data
 
 
-def _locate(path: Path, marks: dict[tuple[Any, ...], tuple[int, int]], where: tuple[Any, ...]) -> str:
+def _check_limits(loaded: LoadedConfig) -> None:
+    """Width, epochs and the size of each weight matrix against gradwork.problem.limits (inputs not known yet)."""
+    config = loaded.config
+    if limits.over("epochs", config.epochs):
+        raise loaded.error(("epochs",), f"epochs is {config.epochs} ({limits.note('epochs')})")
+    previous = None
+    for index, layer in enumerate(config.layers):
+        if limits.over("width", layer.units):
+            raise loaded.error(("layers", index, "units"), f"layers[{index}].units is {layer.units} "
+                                                          f"({limits.note('width')})")
+        if previous is not None and limits.over("elements", previous * layer.units):
+            raise loaded.error(("layers", index, "units"),
+                               f"layers[{index}] has {previous} x {layer.units} weights ({limits.note('elements')})")
+        previous = layer.units
+
+
+def _locate(path: Path, document: Document | None, where: tuple[Any, ...], at: str = "value") -> str:
     """FILE:LINE:COL of the deepest value along ``where`` that the file has (a missing key: its parent)."""
+    if document is None:
+        return f"{path}:1:1"
     found: tuple[Any, ...] = ()
     for part in where:
-        if (*found, part) in marks:  # skips the branch names pydantic puts into locations
+        if (*found, part) in document.spans:  # skips the branch names pydantic puts into locations
             found = (*found, part)
-    line, column = marks.get(found, (1, 1))
-    return f"{path}:{line}:{column}"
+    span = document.span(found)
+    position = span.key if at == "key" and span.key is not None and found == tuple(where) else span.value
+    return f"{path}:{position.line}:{position.column}"
 
 
 def _describe(error: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ Errors name the file and, where there is one, the line and column:
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,8 @@ def load_csv(path: str | Path, target: str) -> Dataset:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:  # a binary file named .csv
+        raise DataError(f"{path}: not UTF-8 text at byte {error.start} (expected a CSV file)") from None
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise DataError(f"{path}: empty file (expected a header row naming the columns)")
@@ -109,6 +112,8 @@ def load_csv(path: str | Path, target: str) -> Dataset:
                 continue
             try:
                 values.append(float(cell))
+                if not math.isfinite(values[-1]):  # "nan", "inf": training on them only spreads NaN
+                    raise ValueError(cell)
             except ValueError:
                 col = _cell_column(lines[number - 1], column)
                 raise DataError(f"{path}:{number}:{col}: {cell.strip()!r} is not a number "
@@ -134,6 +139,8 @@ def _cell_column(line: str, index: int) -> int:
 def _parse_targets(cells: list[str]) -> tuple[np.ndarray, list[str] | None]:
     try:
         numbers = np.asarray([float(c) for c in cells])
+        if not np.all(np.isfinite(numbers)):
+            raise ValueError("not finite")  # "nan" targets are names of a class, not numbers
     except ValueError:
         names = sorted(set(cells))
         index = {name: i for i, name in enumerate(names)}
@@ -161,6 +168,9 @@ def load_npz(path: str | Path) -> Dataset:
         X = X[:, None]
     if not np.issubdtype(X.dtype, np.number):
         raise DataError(f"{path}: X holds {X.dtype} values (expected numbers)")
+    for key, array in (("X", X), ("y", y)):
+        if np.issubdtype(array.dtype, np.number) and not np.all(np.isfinite(array)):
+            raise DataError(f"{path}: {key} has NaN or infinite values (expected finite numbers)")
     if np.issubdtype(y.dtype, np.floating) and y.ndim == 1 and np.all(y == np.round(y)) and y.min() >= 0:
         y = y.astype(np.int64)
     return Dataset(X.astype(np.float64), y, path.name)

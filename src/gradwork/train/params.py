@@ -25,6 +25,7 @@ that explains one of its steps (:func:`problem_from_params`).
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.nn import MLP
+from gradwork.nn.activations import UnknownActivationError
 from gradwork.nn.layers import Dense
 
 FORMAT_NAME = "gradwork-params"
@@ -95,9 +97,40 @@ def load_params(path: str | Path) -> Checkpoint:
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
+            _check_sizes(path, archive)
             arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ParamsError(f"{path}: not a readable .npz parameters file ({error})") from None
+    try:
+        return _checkpoint(path, arrays)
+    except ParamsError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        # Written by hand or damaged: one line, never a traceback.
+        what = f"missing entry {error}" if isinstance(error, KeyError) else " ".join(str(error).split())
+        raise ParamsError(f"{path}: not a valid parameters file ({what})") from None
+
+
+def _check_sizes(path: Path, archive: Any) -> None:
+    """Each array's element count from its header, before anything is decompressed (a zip bomb stays shut)."""
+    from gradwork.problem import limits
+
+    for name in archive.zip.namelist():
+        if not name.endswith(".npy"):
+            continue
+        with archive.zip.open(name) as member:
+            version = np.lib.format.read_magic(member)
+            reader = {(1, 0): np.lib.format.read_array_header_1_0,
+                      (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            if reader is None:
+                continue  # a newer header layout: np.load checks it, and the sizes below still apply
+            shape, _, _ = reader(member)
+        count = int(np.prod(shape, dtype=object)) if shape else 1
+        if limits.over("elements", count):
+            raise ParamsError(f"{path}: the array {name[:-4]!r} has {count} elements ({limits.note('elements')})")
+
+
+def _checkpoint(path: Path, arrays: dict[str, np.ndarray]) -> Checkpoint:
     if META_KEY not in arrays:
         raise ParamsError(f"{path}: no {META_KEY!r} entry (expected a file written by `gradwork train`)")
     try:
@@ -113,8 +146,18 @@ def load_params(path: str | Path) -> Checkpoint:
         if f"{name}.W" not in arrays:
             raise ParamsError(f"{path}: no array {name}.W for layer {name!r}")
         bias = arrays.get(f"{name}.b") if spec.get("bias", True) else None
-        layers.append(Dense(arrays[f"{name}.W"], bias, spec["activation"], convention=meta["convention"],
-                            name=name, dtype=meta.get("dtype", "float32")))
+        for key, array in ((f"{name}.W", arrays[f"{name}.W"]), (f"{name}.b", bias)):
+            if array is not None and (array.dtype.kind not in "fiu" or not np.all(np.isfinite(array))):
+                raise ParamsError(f"{path}: the array {key!r} is not all finite numbers (expected trained weights)")
+        try:
+            layers.append(Dense(arrays[f"{name}.W"], bias, spec["activation"], convention=meta["convention"],
+                                name=name, dtype=meta.get("dtype", "float32")))
+        except UnknownActivationError as error:
+            raise ParamsError(f"{path}: layer {name!r}: {error}") from None
+    for before, after in zip(layers, layers[1:]):
+        if before.fan_out != after.fan_in:
+            raise ParamsError(f"{path}: layer {before.name!r} has {before.fan_out} outputs but layer {after.name!r} "
+                              f"takes {after.fan_in} inputs (expected matching shapes)")
     sample_input = arrays.get("sample.input")
     sample_target = arrays.get("sample.target")
     return Checkpoint(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from gradwork.nn import MLP
 from gradwork.nn.activations import ALIASES
-from gradwork.train.config import LoadedConfig
+from gradwork.problem import limits
+from gradwork.train.config import ConfigError, LoadedConfig
 from gradwork.train.data import Dataset, load_dataset, split
 from gradwork.train.loop import History, Progress, fit
 from gradwork.train.params import Checkpoint
@@ -65,28 +68,65 @@ def check_fits_data(loaded: LoadedConfig, dataset: Dataset) -> None:
                                f"{units} units (expected {columns})")
 
 
+class DivergedError(ArithmeticError):
+    """The training loss became NaN or infinite: the message names the epoch and batch (exit 1, not bad input)."""
+
+
+class _Watch:
+    """Passes progress on, and stops training at the first batch whose loss is not finite."""
+
+    def __init__(self, inner: Progress | None) -> None:
+        self.inner = inner
+
+    def start(self, epochs: int, batches: int) -> None:
+        if self.inner is not None:
+            self.inner.start(epochs, batches)
+
+    def batch(self, epoch: int, index: int, loss: float) -> None:
+        if not math.isfinite(loss):
+            self.finish(History(""))  # a live progress bar stops before the message
+            raise DivergedError(f"training diverged: the loss is {loss} at epoch {epoch}, batch {index + 1} "
+                                f"(expected a finite loss; try a smaller lr, or scaled input features)")
+        if self.inner is not None:
+            self.inner.batch(epoch, index, loss)
+
+    def epoch(self, metrics: Any) -> None:
+        if self.inner is not None:
+            self.inner.epoch(metrics)
+
+    def finish(self, history: History) -> None:
+        if self.inner is not None:
+            self.inner.finish(history)
+
+
 def train_from_config(loaded: LoadedConfig, epochs: int | None = None, progress: Progress | None = None) -> TrainResult:
-    """Train the network ``loaded`` describes (``epochs`` overrides the config's)."""
+    """Train the network ``loaded`` describes (``epochs`` overrides the config's).
+
+    Raises :class:`DivergedError` as soon as a minibatch's loss is NaN or infinite.
+    """
     config = loaded.config
+    if epochs is not None and limits.over("epochs", epochs):
+        raise ConfigError(f"--epochs {epochs}: too many epochs ({limits.note('epochs')})")
     dataset = load_dataset(config.data.model_dump(exclude_none=True), loaded.base)
     check_fits_data(loaded, dataset)
     train_set, validation_set = split(dataset, config.validation, np.random.default_rng([config.seed, SPLIT_STREAM]))
     model = build_model(loaded, dataset.features)
     optimizer = config.optimizer.options()
-    history = fit(
-        model,
-        train_set.X,
-        train_set.y,
-        loss=config.loss,
-        epochs=config.epochs if epochs is None else epochs,
-        batch_size=config.batch_size,
-        optimizer=optimizer,
-        weight_decay=config.weight_decay,
-        validation=None if validation_set is None else (validation_set.X, validation_set.y),
-        seed=config.seed,
-        shuffle=config.shuffle,
-        progress=progress,
-    )
+    with np.errstate(all="ignore"):  # a NaN loss stops training with one line (DivergedError), not warnings
+        history = fit(
+            model,
+            train_set.X,
+            train_set.y,
+            loss=config.loss,
+            epochs=config.epochs if epochs is None else epochs,
+            batch_size=config.batch_size,
+            optimizer=optimizer,
+            weight_decay=config.weight_decay,
+            validation=None if validation_set is None else (validation_set.X, validation_set.y),
+            seed=config.seed,
+            shuffle=config.shuffle,
+            progress=_Watch(progress),
+        )
     sample_from = validation_set if validation_set is not None else train_set
     sample_target = sample_from.y[0]
     checkpoint = Checkpoint(

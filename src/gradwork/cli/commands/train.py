@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from gradwork.cli import app
-from gradwork.cli.errors import fail
+from gradwork.cli.errors import EXIT_WRONG, fail
 from gradwork.cli.output import guard_output, write_output
 
 
@@ -40,10 +40,14 @@ def train(
     guard_output(output, inputs, force)
     if plot is not None:
         guard_output(plot, [*inputs, output], force, option="--plot")
+    from gradwork.train.run import DivergedError
+
     try:
         result = train_from_config(loaded, epochs=epochs, progress=reporter_for(sys.stdout))
     except (ConfigError, DataError) as error:
         fail(str(error))
+    except DivergedError as error:  # the input was fine; the run was not (exit 1, nothing saved)
+        fail(f"{config}: {error}", EXIT_WRONG)
     try:
         save_params(output, result.checkpoint)
     except OSError as error:
