@@ -47,12 +47,11 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
         note = None
         if len(terms) > 1 and separate_elements(graph, tensor):
             # w[0], w[1], w[2]: each element is used once, so nothing adds up; not a fork.
-            note = (f"Each element of {name} is used on its own, so each element's gradient comes from its "
-                    "one use, put back at its position.")
+            note = ("Each element of this value is used on its own, so each element's gradient comes from "
+                    "its one use, put back at its position.")
         elif len(terms) > 1:
-            users = sorted({graph.name(owner) or "?" for owner, _ in terms})
-            note = (f"{name} is used {len(terms)} times (by {', '.join(users)}): its gradient is the sum "
-                    "of the gradients along every path.")
+            note = (f"This value is used {len(terms)} times: its gradient is the sum of the gradients "
+                    "along every path (one term per use).")
         parts: tuple[Relation, ...] = ()
         if solution.mode == "symbolic" and solution.form == "graph" and tensor.ndim == 1 \
                 and 1 < tensor.size <= MAX_ELEMENT_PARTS:

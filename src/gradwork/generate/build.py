@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -171,20 +171,27 @@ def dump_yaml(data: dict[str, Any]) -> str:
     """A problem's data as YAML: decimals as written (0.1 stays 0.1), arrays of numbers on one line."""
     import yaml
 
+    return yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=120)
+
+
+@lru_cache(maxsize=1)
+def _dumper() -> Any:
+    import yaml
+
     class Dumper(yaml.SafeDumper):
         pass
 
     def decimal(dumper: yaml.SafeDumper, value: Decimal) -> Any:
-        text = format(value, "f") if value == value.to_integral_value() or abs(value) >= Decimal("1e-6") else str(value)
-        if "." not in text and "e" not in text.lower():
-            text += ".0"
+        text = format(value, "f")
+        if "." not in text:
+            text += ".0"  # still a float to YAML, and exact to exact mode
         return dumper.represent_scalar("tag:yaml.org,2002:float", text)
 
     def sequence(dumper: yaml.SafeDumper, value: list) -> Any:
-        flat = all(not isinstance(v, (dict, list)) or (isinstance(v, list) and all(
-            not isinstance(w, (dict, list)) or isinstance(w, list) for w in v)) for v in value)
+        flat = all(not isinstance(v, dict) and (not isinstance(v, list) or all(
+            not isinstance(w, dict) for w in v)) for v in value)
         return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flat)
 
     Dumper.add_representer(Decimal, decimal)
     Dumper.add_representer(list, sequence)
-    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120)
+    return Dumper

@@ -105,3 +105,16 @@ def test_gradwork_test_reports_the_cases(tmp_path):
     broken.write_text(TEMPLATE.read_text().replace("diagnosis: [update_sign]", "diagnosis: [learning_rate]"))
     result = run("test", str(broken), "--count", "2")
     assert result.returncode == 1 and "learning_rate not diagnosed" in result.stdout
+
+
+def test_to_a_platform_writes_its_package_and_keeps_existing_files(tmp_path):
+    out = tmp_path / "moodle"
+    result = run("generate", str(TEMPLATE), "--seed", "2", "--count", "2", "--to", "moodle", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"2 variants from seed 2: 1 file in {out} (moodle)"
+    assert (out / "moodle.xml").read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    again = run("generate", str(TEMPLATE), "--seed", "2", "--count", "2", "--to", "moodle", "-o", str(out))
+    assert again.returncode == 2 and "already exists" in again.stderr
+    wrong = run("generate", str(TEMPLATE), "--seed", "2", "--to", "blackboard", "-o", str(out))
+    assert wrong.returncode == 2 and wrong.stderr.strip() == (
+        "--to: unknown value 'blackboard' (expected one of: prairielearn, moodle, qti, gradescope)")

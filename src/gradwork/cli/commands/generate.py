@@ -57,7 +57,7 @@ def generate(
         fail(f"{folder}:1:1: cannot write ({error.strerror or error})")
     what = f"for {len(roster)} students" if roster else f"from seed {request.seed}"
     sys.stdout.write(f"{len(variants)} variant{'s' if len(variants) != 1 else ''} {what}: "
-                     f"{len(written)} files in {folder}" + (f" ({to})" if to else "") + "\n")
+                     f"{len(written)} file{'s' if len(written) != 1 else ''} in {folder}" + (f" ({to})" if to else "") + "\n")
 
 
 @app.command("test")

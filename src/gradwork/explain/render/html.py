@@ -6,6 +6,7 @@ and phase it belongs to, for pages that show one step at a time.
 
 from __future__ import annotations
 
+import functools
 import re
 from html import escape
 from typing import Any
@@ -34,6 +35,7 @@ th { background: #f3f6f8; }
 _NAMESPACE = re.compile(r'\s+xmlns="[^"]*"')
 
 
+@functools.lru_cache(maxsize=4096)  # pure; the same definitions recur in every page and every generated variant
 def mathml(latex: str, display: bool = False) -> str:
     """LaTeX math as a MathML ``<math>`` element (HTML5 needs no namespace attribute)."""
     from latex2mathml.converter import convert
