@@ -231,8 +231,8 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
             emit()
             out.append(_chain_product(graph, layer.bias, Derivative(L, graph.symbols[layer.bias]), shared_bias,
                                       None, seen_labels, b.grad.reshape(-1)[0],
-                                      "One bias feeds every unit (∂z_k/∂b = 1): its gradient is the sum of "
-                                      "∂L/∂z_k over them."))
+                                      "One bias feeds every unit (∂z_k/∂b = 1): its gradient adds up the "
+                                      "loss's gradient with respect to every z_k."))
     emit()
     x = solution.nodes["input"]
     if x.grad is not None and asked(solution, "input"):

@@ -101,7 +101,7 @@ def _definitions(solution: Solution, graph: NamedGraph) -> list[Definition]:
         bindings = tuple((p.wrt, Symbol(p.wrt)) for p in op.partials)
         out_expr = OpTemplate(op.name, "notation", bindings)
         derivative = Relation((
-            Derivative(out_expr if op.term is None else Symbol("L"), variable),
+            Derivative(out_expr if op.term is None else graph.loss_symbol, variable),
             OpTemplate(op.name, "partial", bindings + (("out", out_expr),), 0),
         ))
         out.append(Definition(op.name, OpTemplate(op.name, "definition"), derivative, op.sentence))
@@ -362,7 +362,8 @@ def _summary(solution: Solution, graph: NamedGraph) -> Section:
         if updates:
             row += (_updated_value(solution, name, tensor) if name in solution.parameters else "—",)
         rows.append(row)
-    columns = ("quantity", "value", "∂L/∂·") + (("updated",) if updates else ())
+    loss = graph.loss_symbol.base if graph.loss_symbol.base.isalpha() else "L"
+    columns = ("quantity", "value", f"∂{loss}/∂·") + (("updated",) if updates else ())
     return Section("Summary", "summary", (Table("Summary", columns, tuple(rows)),))
 
 

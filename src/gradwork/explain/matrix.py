@@ -45,9 +45,8 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
         substituted = substitute_all(formula, mapping)
         note = None
         if len(terms) > 1:
-            users = sorted({graph.name(owner) or "?" for owner, _ in terms})
-            note = (f"{name} is used {len(terms)} times (by {', '.join(users)}): its gradient is the sum "
-                    "of the gradients along every path.")
+            note = (f"This value is used {len(terms)} times: its gradient is the sum of the gradients "
+                    "along every path (one term per use).")
         parts: tuple[Relation, ...] = ()
         if solution.mode == "symbolic" and solution.form == "graph" and tensor.ndim == 1 \
                 and 1 < tensor.size <= MAX_ELEMENT_PARTS:

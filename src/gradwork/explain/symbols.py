@@ -9,11 +9,43 @@ the names the user wrote, with 0-based indices as in the file.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gradwork.explain.math import Symbol
 from gradwork.problem import Solution
 
 
 def symbol_table(solution: Solution) -> dict[str, Symbol]:
+    """Each node's symbol: the problem's own (``names:``) where it gives one, else the course notation."""
+    return _with_names(_default_table(solution), solution)
+
+
+def _with_names(symbols: dict[str, Symbol], solution: Solution) -> dict[str, Symbol]:
+    names = getattr(solution, "names", None)
+    if not names:
+        return symbols
+    elements: dict[str, list[tuple[tuple[int, ...], str]]] = {}
+    for ref, name in names.items():
+        if ref.index is not None:
+            elements.setdefault(ref.name, []).append((tuple(ref.index), name))
+    out = dict(symbols)
+    for node in set(symbols) | {ref.name for ref in names}:
+        default = symbols.get(node)
+        whole = names.symbol(node)
+        if whole is None and default is None:
+            continue
+        if whole is not None:  # a name as the problem writes it: w6 prints w₆, W1 prints W₁
+            symbol = Symbol(whole, None, (), one_based=default.one_based if default else True)
+        else:
+            symbol = default
+        assert symbol is not None
+        if node in elements:
+            symbol = replace(symbol, elements=tuple(elements[node]))
+        out[node] = symbol
+    return out
+
+
+def _default_table(solution: Solution) -> dict[str, Symbol]:
     symbols: dict[str, Symbol] = {"loss": Symbol("L")}
     if solution.form == "network":
         symbols["input"] = Symbol("x")
@@ -37,4 +69,4 @@ def symbol_table(solution: Solution) -> dict[str, Symbol]:
 
 
 def updated(symbol: Symbol) -> Symbol:
-    return Symbol(symbol.base, symbol.layer, symbol.index, symbol.one_based, True)
+    return replace(symbol, updated=True)

@@ -236,6 +236,8 @@ def linear_kernel_forward(k: KernelCall) -> list[str] | None:
     if not _small(k) or len(k.shapes[2]) > len(k.out_shape) or \
             np.broadcast_shapes(k.out_shape, k.shapes[2]) != tuple(k.out_shape):
         return None
+    if k.out_shape == ():  # a single unit of one sample: a dot product, a NumPy scalar
+        return [f"{k.out} = {k.args[0]} @ {k.args[1]} + {k.args[2]}"]
     return [f"np.matmul({k.args[0]}, {k.args[1]}, out={k.out})", f"{k.out} += {k.args[2]}"]
 
 
