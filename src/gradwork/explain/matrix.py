@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.explain.gates import separate_elements
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, substitute_all, sum_terms, value_at
 from gradwork.explain.math import (
@@ -44,7 +45,11 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
         formula = sum_terms([t for _, t in terms])
         substituted = substitute_all(formula, mapping)
         note = None
-        if len(terms) > 1:
+        if len(terms) > 1 and separate_elements(graph, tensor):
+            # w[0], w[1], w[2]: each element is used once, so nothing adds up; not a fork.
+            note = ("Each element of this value is used on its own, so each element's gradient comes from "
+                    "its one use, put back at its position.")
+        elif len(terms) > 1:
             note = (f"This value is used {len(terms)} times: its gradient is the sum of the gradients "
                     "along every path (one term per use).")
         parts: tuple[Relation, ...] = ()
