@@ -118,3 +118,13 @@ def test_to_a_platform_writes_its_package_and_keeps_existing_files(tmp_path):
     wrong = run("generate", str(TEMPLATE), "--seed", "2", "--to", "blackboard", "-o", str(out))
     assert wrong.returncode == 2 and wrong.stderr.strip() == (
         "--to: unknown value 'blackboard' (expected one of: prairielearn, moodle, qti, gradescope)")
+
+
+def test_an_output_never_replaces_the_template_even_with_force(tmp_path):
+    out = tmp_path / "out"
+    (out / "v001").mkdir(parents=True)
+    template = out / "v001" / "problem.yaml"
+    template.write_text(TEMPLATE.read_text())
+    result = run("generate", str(template), "--seed", "0", "-o", str(out), "--force")
+    assert result.returncode == 2 and "is an input of this command" in result.stderr
+    assert template.read_text() == TEMPLATE.read_text()

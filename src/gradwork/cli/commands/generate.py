@@ -50,7 +50,8 @@ def generate(
     if folder.exists() and not folder.is_dir():
         fail(f"{folder}:1:1: is not a folder (expected -o DIR)")
     try:
-        written = write_files(folder, files, force)
+        inputs = tuple(Path(p) for p in (template, students) if p is not None and str(p) != "-")
+        written = write_files(folder, files, force, inputs)
     except OutputExists as error:
         fail(str(error))
     except OSError as error:
