@@ -128,3 +128,11 @@ def test_an_output_never_replaces_the_template_even_with_force(tmp_path):
     result = run("generate", str(template), "--seed", "0", "-o", str(out), "--force")
     assert result.returncode == 2 and "is an input of this command" in result.stderr
     assert template.read_text() == TEMPLATE.read_text()
+
+
+def test_count_goes_with_seed_not_with_a_roster(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\ns1\n")
+    result = run("generate", str(TEMPLATE), "--students", str(roster), "--count", "3", "-o", str(tmp_path / "o"))
+    assert result.returncode == 2 and result.stderr.startswith("--count: a roster gives one variant per student")
+    assert not (tmp_path / "o").exists()
