@@ -71,7 +71,7 @@ def visible_width(latex: str) -> int:
     return len(re.sub(r"[{}\s]", "", text)) + text.count(" = ") + text.count("=")
 
 
-_INLINE_MATH = re.compile(r"(?<![\w\\])([A-Za-z]+)([_^])([A-Za-z0-9]+)\b")
+_INLINE_MATH = re.compile(r"(?<![\w\\])([A-Za-zα-ωΑ-Ω]+)([_^])([A-Za-z0-9]+)\b")
 
 
 def prose_latex(text: str, unicode_ok: bool = False) -> str:
@@ -80,6 +80,7 @@ def prose_latex(text: str, unicode_ok: bool = False) -> str:
     for match in _INLINE_MATH.finditer(text):
         out.append(latex_text(text[position:match.start()], unicode_ok))
         base, mark, script = match.groups()
+        base = "".join(GREEK_LATEX[c] + " " if c in GREEK_LATEX else c for c in base).strip()
         out.append(rf"\ensuremath{{{base}{mark}{{{script}}}}}")
         position = match.end()
     out.append(latex_text(text[position:], unicode_ok))
