@@ -43,6 +43,8 @@ def derive(solution: Solution, style: Style = "chain") -> Derivation:
     if solution.parameters and solution.optimizer.name != "none":
         sections.append(_update(solution, graph))
     sections.append(_summary(solution, graph))
+    if getattr(solution, "ask", ()):
+        sections.append(_answers(solution, graph))
     pitfalls = _pitfalls(solution, graph)
     if pitfalls:
         sections.append(Section("Watch out", "summary", tuple(pitfalls)))
@@ -78,7 +80,7 @@ def _setup(solution: Solution, graph: NamedGraph) -> Section:
             continue
         if tensor.op is None:
             given.append(Relation((symbol, value_expr(tensor.data))))
-    if solution.parameters and solution.optimizer.name:
+    if solution.parameters and solution.optimizer.name not in ("", "none") and solution.optimizer.lr is not None:
         given.append(Relation((Symbol("η"), Number(solution.optimizer.lr, exact=True))))
     if given:
         steps.append(Given(tuple(given)))
@@ -104,7 +106,7 @@ def _definitions(solution: Solution, graph: NamedGraph) -> list[Definition]:
             Derivative(out_expr if op.term is None else graph.loss_symbol, variable),
             OpTemplate(op.name, "partial", bindings + (("out", out_expr),), 0),
         ))
-        out.append(Definition(op.name, OpTemplate(op.name, "definition"), derivative, op.sentence))
+        out.append(Definition(op.name, OpTemplate(op.name, "definition"), derivative, _words_only(op.sentence)))
     for layer in solution.layers:
         if layer.activation in ("identity", "linear") or layer.activation in seen or \
                 layer.activation in {o.name for o in ops_used if o.name != "pow"}:
@@ -367,6 +369,36 @@ def _summary(solution: Solution, graph: NamedGraph) -> Section:
     return Section("Summary", "summary", (Table("Summary", columns, tuple(rows)),))
 
 
+def _answers(solution: Solution, graph: NamedGraph) -> Section:
+    """What the problem asks (``ask:``), in its order: the derivation ends with these."""
+    rows = []
+    for quantity in solution.ask:
+        index = tuple(quantity.index) if quantity.index is not None else ()
+        if quantity.section == "loss":
+            rows.append((graph.loss_symbol, value_expr(solution.loss.data) if solution.loss is not None else "—"))
+            continue
+        name = quantity.name or ""
+        try:
+            tensor = graph.tensor(name)
+        except KeyError:
+            rows.append((Symbol(quantity.key, one_based=False), "—"))
+            continue
+        base = graph.symbols.get(name, Symbol(name, one_based=False))
+        symbol = element(base, index) if index else base
+
+        def pick(value):
+            return value_expr(np.asarray(value, dtype=object)[index] if index else value)
+
+        if quantity.section == "values":
+            rows.append((symbol, pick(tensor.data)))
+        elif quantity.section == "gradients":
+            rows.append((Derivative(graph.loss_symbol, symbol), pick(tensor.grad) if tensor.grad is not None else "—"))
+        else:
+            new = _from_json(solution.updated[name], solution.mode) if name in solution.updated else tensor.data
+            rows.append((updated(symbol), pick(new)))
+    return Section("Answers", "summary", (Table("Answers", ("asked", "value"), tuple(rows)),))
+
+
 def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
     found: list[Pitfall] = []
     names = {node.op.name for node in graph.order if node.op is not None}
@@ -377,18 +409,77 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
                                      f"the convention relu_grad_at_zero = {solution.relu_grad_at_zero} was used.",
                                      graph.name(node)))
                 break
-    if "sigmoid" in names and "bce" in names:
+    if "sigmoid" in names and ("bce" in names or _formula_kind(solution) in ("bce", "bce_sum")):
         found.append(Pitfall("sigmoid_bce", "Sigmoid followed by cross-entropy: ∂L/∂a · ∂a/∂z collapses to a − t "
                              "(per output, divided by the number of outputs), so the output δ needs no division."))
     if "softmax" in names:
-        found.append(Pitfall("softmax_diagonal_jacobian", get_op("softmax").pitfall or ""))
-    if "half_sse" in names:
-        found.append(Pitfall("factor_half", get_op("half_sse").pitfall or ""))
+        found.append(Pitfall("softmax_diagonal_jacobian", typeset(get_op("softmax").pitfall or "")))
+    if "half_sse" in names or _formula_kind(solution) == "half_sse":
+        found.append(Pitfall("factor_half", "The ½ in ½ (t − y)² is there to cancel the 2 of the square: "
+                             "∂L/∂y = −(t − y), with no second ½."))
     if names & {"log", "bce", "cross_entropy", "log_softmax"}:
         found.append(Pitfall("log_base_10", "Logs are natural: a log base 10 would divide the loss and every "
                              "gradient by ln 10 ≈ 2.303."))
-    if solution.parameters and any(n.endswith(".b") for n in solution.parameters):
-        found.append(Pitfall("bias_not_updated", "Biases are parameters too: each b moves by −η ∂L/∂b."))
+    opt = solution.optimizer
+    trained_biases = [n for n in solution.parameters if n.endswith(".b") and n not in solution.frozen]
+    if trained_biases and opt.name not in ("", "none") and opt.steps >= 1:
+        plain_sgd = opt.name == "sgd" and not opt.options.get("momentum")
+        rule = "each b moves by −η ∂L/∂b" if plain_sgd else f"each b follows the same {opt.name} rule as the weights"
+        found.append(Pitfall("bias_not_updated", f"Biases are parameters too: {rule}."))
     return found
+
+
+def _formula_kind(solution: Solution) -> str | None:
+    """A loss written as a formula that is a named loss in disguise (½ Σ (t − y)², BCE, CE), so that
+    its pitfalls apply: recognised by evaluating it against the named losses at two sample points."""
+    from gradwork.nn.losses import LOSSES
+
+    name = solution.loss_name
+    if not name or name in LOSSES or solution.output.size > 8:
+        return None
+    try:
+        from gradwork.problem.expressions import EvaluationContext, parse_expression
+        from gradwork.tensor import Tensor
+
+        formula = parse_expression(name, {"y", "t"})
+        shape = np.shape(solution.output.data)
+        for candidate in ("half_sse", "sse", "bce", "bce_sum", "cross_entropy"):
+            op = get_op(candidate.removesuffix("_sum"))
+            scale = float(np.prod(shape)) if candidate.endswith("_sum") else 1.0  # Σ, not the mean
+            same = True
+            for seed in (1, 2):
+                rng = np.random.default_rng(seed)
+                y = rng.uniform(0.1, 0.9, shape)
+                t_ = rng.uniform(0.0, 1.0, shape)
+                env = {"y": Tensor(y), "t": Tensor(t_)}
+                mine = formula.evaluate(env, EvaluationContext(env["y"].backend, 0)).data
+                theirs = scale * np.asarray(op.forward(env["y"].backend, y, t_), dtype=float)
+                if not np.allclose(np.asarray(mine, dtype=float), np.asarray(theirs, dtype=float)):
+                    same = False
+                    break
+            if same:
+                return candidate
+    except Exception:  # a formula in other names, or one the test points do not suit: no claim
+        return None
+    return None
+
+
+_TYPOGRAPHY = (("1/2", "½"), ("^2", "²"), (" - ", " − "), ("(-", "(−"), ("sigma", "σ"), ("alpha", "α"),
+               (">=", "≥"), ("<=", "≤"), ("s_i", "sᵢ"), ("s_j", "sⱼ"), ("dL/dy", "∂L/∂y"), ("dL/dz", "∂L/∂z"))
+
+
+def typeset(text: str) -> str:
+    """A registry sentence in the typography of the rest of the derivation (½, −, σ, ≥)."""
+    for ascii_form, shown in _TYPOGRAPHY:
+        text = text.replace(ascii_form, shown)
+    return text
+
+
+def _words_only(sentence: str) -> str:
+    """A rule's sentence without the ASCII copy of the formula typeset above it ("f'(x) = ...: why")."""
+    head, sep, tail = sentence.partition(": ")
+    if sep and "=" in head and tail:
+        return typeset(tail[0].upper() + tail[1:])
+    return typeset(sentence)
 
 

@@ -156,10 +156,15 @@ class TextPrinter(Printer):
         def raise_group(match: re.Match) -> str:
             return superscript(match.group(1).replace(" ", ""), EXPONENT_CHARS) or match.group(0)
 
-        return _EXPONENT_GROUP.sub(raise_group, text)
+        text = _EXPONENT_GROUP.sub(raise_group, text)
+        # A registry rule written the Python way, (1 if x ≥ 0 else α), reads as cases: {1 if x ≥ 0; α otherwise}.
+        return _CONDITIONAL.sub(lambda c: f"{{{c.group(1)} if {c.group(2)}; {c.group(3)} otherwise}}", text)
 
 
 _EXPONENT_GROUP = re.compile(r"\^\(([^()]*)\)")
+
+
+_CONDITIONAL = re.compile(r"\(([^()]+?) if ([^()]+?) else ([^()]+?)\)")
 
 
 def product_factors(printer: Printer, expr: m.Product) -> list[str]:
