@@ -176,6 +176,13 @@ class Evaluator:
             return _map(scalar, args[0])
         if name in ("sum", "Σ"):
             return _total(args[0])
+        if name == "diag":
+            cells = _flat(args[0])
+            out = np.empty((len(cells), len(cells)), dtype=object)
+            for i in range(len(cells)):
+                for j in range(len(cells)):
+                    out[i, j] = cells[i] if i == j else Fraction(0)
+            return out
         raise NotNumeric(f"function {name}")
 
     def _Relation(self, e: m.Relation) -> Any:

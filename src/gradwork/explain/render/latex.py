@@ -191,6 +191,7 @@ _TALL = re.compile(r"\\(frac|tfrac|begin|sum|left|sqrt)")
 
 
 class LatexPrinter(Printer):
+    TIMES = r" \cdot "
     r"""Formulas as LaTeX math: ``z^{(1)} = W^{(1)} x = \begin{pmatrix} 5 \\ 7 \end{pmatrix}``.
 
     ``unicode_text``: whether ``\text{}`` may hold Unicode (MathJax, MathML)

@@ -82,7 +82,8 @@ class TextPrinter(Printer):
             return self.PRODUCT_SIGNS[expr.kind].join(texts)
         out = texts[0]
         for text in texts[1:]:
-            if out[-1:].isalnum() and text[:1].isalnum() and not (out[-1:] in "⁾ᵀ" or text[:1].isdigit()):
+            if text[:1] == "∂" or out[-1:].isalnum() and text[:1].isalnum() and \
+                    not (out[-1:] in "⁾ᵀ" or text[:1].isdigit()):
                 out += " "  # Σₖ δₖ, W x; but W⁽¹⁾x and xᵀW stay together
             out += text
         return out
@@ -150,6 +151,7 @@ class TextPrinter(Printer):
             out[-1] = out[-1][:-1]
             out.append(raised)
         else:
+            self.separate_numbers(out, text)
             out.append(text)
 
     def finish_template(self, text: str) -> str:
