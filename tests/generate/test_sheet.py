@@ -58,3 +58,15 @@ def test_the_answers_file_is_the_key_and_says_where_it_came_from():
     assert text.startswith("# gradwork generate: variant v003 of seed000_exercise6_1")
     assert yaml.safe_load(text) == json.loads(json.dumps(variant.answers))
     assert all(isinstance(n, (int, float)) for n in _numbers(yaml.safe_load(text)))
+
+
+def test_questions_use_the_problems_own_symbols():
+    text = (ROOT / "examples" / "templates" / "seed002_exam4a.yaml").read_text()
+    text = text.replace("marking: {tolerance: {sigfigs: 3}}",
+                        'marking: {tolerance: {sigfigs: 3}}\nnames: {"hidden.W[1,0]": w3, loss: J, output.b: b2}')
+    variant = draw(read_template(text), 0, 0)
+    sheet = render_sheet(variant, "markdown")
+    assert "Compute the loss J:" in sheet
+    assert "Compute the gradient of the loss with respect to w3[0,0]" not in sheet
+    assert "Compute the gradient of the loss with respect to b2 (output.b):" in sheet
+    assert "Compute the gradient of the loss with respect to hidden.W:" in sheet  # no symbol for the whole matrix
