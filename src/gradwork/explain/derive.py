@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from gradwork.explain import backward
+from gradwork.explain import backward, optimizer
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, weight_index
 from gradwork.explain.math import (
@@ -40,7 +40,9 @@ def derive(solution: Solution, style: Style = "chain") -> Derivation:
     if solution.loss is not None:
         sections.append(_loss(solution, graph))
     sections.append(backward.section(solution, graph, style))
-    if solution.parameters and solution.optimizer.name != "none":
+    if optimizer.needed(solution):  # momentum, Adam, several steps: the optimizer's own working, step by step
+        sections.extend(optimizer.sections(solution, graph))
+    elif solution.parameters and solution.optimizer.name != "none":
         sections.append(_update(solution, graph))
     sections.append(_summary(solution, graph))
     if getattr(solution, "ask", ()):
