@@ -237,6 +237,12 @@ def _loss(solution: Solution, graph: NamedGraph) -> Section:
         formula, substituted = _expanded_loss(graph, loss)
     elif op is not None and op.term is not None:
         substituted = None  # too many terms to write out: the formula and the result
+    from gradwork.explain.chain import formula_loss_expression
+
+    as_written = formula_loss_expression(solution)
+    if as_written is not None:  # a formula loss as the problem writes it: 1 − t and Σ kept, 1-based
+        formula = Number(as_written, exact=True)
+        substituted = _numbers_into(as_written, solution) or substituted
     note = None
     if any(node.op is not None and node.op.name in ("log", "bce", "cross_entropy", "log_softmax")
            for node in graph.order):
@@ -279,6 +285,25 @@ def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
         formula = Quotient(formula, Number(divisor, exact=True))
         substituted = Quotient(substituted, Number(divisor, exact=True))
     return formula, substituted
+
+
+def _numbers_into(expr, solution: Solution) -> Expr | None:
+    """The formula loss with the numbers in the places of y_k and t_k, left unevaluated."""
+    import sympy
+
+    mapping = {}
+    for letter, tensor in (("y", solution.output), ("t", solution.target)):
+        if tensor is None:
+            continue
+        for k, value in enumerate(np.asarray(tensor.data, dtype=object).ravel()):
+            given = letter == "t" or solution.mode == "exact"  # targets are given: 0 and 1, not 0.0 and 1.0
+            number = sympy.nsimplify(value) if given else sympy.Float(float(value), 15)
+            mapping[sympy.Symbol(f"{letter}_{k + 1}")] = number
+    try:
+        with sympy.evaluate(False):
+            return Number(expr.xreplace(mapping), exact=True)
+    except Exception:  # SymPy could not keep it unevaluated: the numbers side is left as it was
+        return None
 
 
 def _exact_value(value) -> Expr:

@@ -21,7 +21,7 @@ from gradwork.explain.render.notation import (
     circled, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, index_labels, join_indices,
 )
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION, PREC_SUM
-from gradwork.explain.render.text import product_factors, split_primes
+from gradwork.explain.render.text import product_factors, rounded_floats, split_primes
 
 # ---------------------------------------------------------------- Unicode to LaTeX
 
@@ -283,7 +283,9 @@ class LatexPrinter(Printer):
         if n.kind == "sympy":
             import sympy
 
-            return sympy.latex(n.value)
+            # ln for the natural log; an unevaluated −1·a (numbers put into 1 − y) reads −a
+            shown = rounded_floats(n.value, self.settings["digits"])
+            return re.sub(r"(^|[-+(] ?)1 \\cdot ", r"\1", sympy.latex(shown, ln_notation=True))
         if n.kind == "fraction":
             return rf"{sign}\frac{{{n.digits}}}{{{n.denominator}}}"
         if n.kind == "scientific":

@@ -54,7 +54,7 @@ class TextPrinter(Printer):
         n = self.numeral(number)
         sign = "−" if n.negative else ""
         if n.kind == "sympy":
-            return sympy_text(n.value)
+            return sympy_text(rounded_floats(n.value, self.settings["digits"]))
         if n.kind == "fraction":
             return f"{sign}{n.digits}/{n.denominator}"
         if n.kind == "scientific":
@@ -450,9 +450,24 @@ def step_titles(derivation: s.Derivation, digits: int = 4) -> list[str]:
 _POWER = re.compile(r"\*\*(\d+)")
 
 
+def rounded_floats(value: Any, digits: int) -> Any:
+    """The decimals inside a SymPy expression shown to ``digits`` figures, the rest left as it is
+    (numbers put into a formula unevaluated: −(ln(0.8823) + …))."""
+    import sympy
+
+    floats = value.atoms(sympy.Float)
+    if not floats:
+        return value
+    with sympy.evaluate(False):
+        return value.xreplace({f: sympy.Float(float(f"{float(f):.{digits}g}"), digits) for f in floats})
+
+
 def sympy_text(value: Any) -> str:
     """A SymPy expression as a student writes it: x², 2·x, √x (SymPy's own str, lightly typeset)."""
     text = str(value)
     text = _POWER.sub(lambda m: superscript(m.group(1)) or "^" + m.group(1), text)
     text = text.replace("**", "^").replace("*", "·").replace("sqrt", "√").replace("-", "−")
-    return text
+    text = re.sub(r"\blog\(", "ln(", text)
+    text = re.sub(r"(^|[−+(] ?)1·", r"\1", text)  # an unevaluated −1·a (numbers put into 1 − y) reads −a  # SymPy's log is the natural log, written ln as everywhere else
+    # y_1, t_12: a name with a numbered index, as the derivation writes indices (y₁)
+    return re.sub(r"\b([A-Za-z]+)_(\d+)\b", lambda s: s.group(1) + (subscript(s.group(2)) or "_" + s.group(2)), text)
