@@ -42,3 +42,25 @@ def test_ask_decides_the_end() -> None:
         assert "∂J/∂x = " in text  # the input's gradient, worked, because it is asked
         answers = text[text.index("Answers"):]
         assert answers.index("J ") < answers.index("∂J/∂x") < answers.index("w₂′")
+
+
+def test_a_piecewise_formula_activation_reads_as_cases() -> None:
+    text = (ROOT / "examples" / "seed004_hw1.toml").read_text(encoding="utf-8").replace(
+        'activation = "x**2"', 'activation = "max(x, 0.5 * x)"')
+    out = render(derive(solve(_toml(text)), "chain"), "text")
+    assert "Piecewise" not in out and "σ′(x) = {1 if 0 ≤ x; 1/2 otherwise}" in out
+
+
+def _toml(text: str):
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False, encoding="utf-8") as handle:
+        handle.write(text)
+    return load(handle.name)
+
+
+def test_a_formula_loss_is_written_as_given() -> None:
+    out = render(derive(solve(load(ROOT / "examples" / "seed000_exercise6_1.yaml")), "matrix"), "text")
+    loss = next(line for line in out.splitlines() if line.strip().startswith("E = "))
+    assert "(1 − t₁)" in loss and "[1, 0]" not in loss and "Piecewise" not in out
+    assert "−1 ⊙" not in out  # the derivative as the engine derived it, not the VJPs of its pieces

@@ -16,7 +16,7 @@ from gradwork.explain import backward, optimizer
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, weight_index
 from gradwork.explain.math import (
-    Array, Call, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, as_rows, substitute,
+    Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words, as_rows, substitute,
 )
 from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfall, Prose, Section, Table, Update
 from gradwork.explain.symbols import symbol_table, updated
@@ -138,10 +138,41 @@ def _derived_activation(activation: str, relu_at_zero) -> Definition:
     sigma, variable = "σ", Symbol("x")
     return Definition(
         activation,
-        Relation((Call(sigma, (variable,)), Number(value, exact=True))),
-        Relation((Call(sigma + "′", (variable,)), Number(slope, exact=True))),
+        Relation((Call(sigma, (variable,)), _cases(value))),
+        Relation((Call(sigma + "′", (variable,)), _cases(slope))),
         "The engine derived σ′ itself, by running σ on a symbol x in symbolic mode.",
     )
+
+
+def _cases(expr) -> Expr:
+    """A SymPy result as a formula; a Piecewise as cases ({1 if x > 0; 0 otherwise}), never raw."""
+    import sympy
+
+    if getattr(expr, "has", None) and expr.has(sympy.Piecewise):
+        expr = sympy.piecewise_fold(expr)
+    if isinstance(expr, sympy.Piecewise):
+        branches = []
+        for value, condition in expr.args:
+            free = sorted(condition.free_symbols, key=str)
+            if len(free) == 1 and condition is not sympy.true:
+                try:  # Eq(x, 0) | (x > 0) reads x ≥ 0 (an unbounded side, x < ∞, says nothing)
+                    condition = condition.as_set().as_relational(free[0])
+                    if isinstance(condition, sympy.And):
+                        kept = [a for a in condition.args if not a.has(sympy.oo, -sympy.oo)]
+                        condition = sympy.And(*kept) if kept else sympy.true
+                except (NotImplementedError, TypeError, AttributeError):
+                    pass
+            when = Words("otherwise") if condition is sympy.true else Words("if " + _condition_text(condition))
+            branches.append((Number(sympy.simplify(value), exact=True), when))
+        return Cases(tuple(branches))
+    return Number(expr, exact=True)
+
+
+def _condition_text(condition) -> str:
+    text = str(condition)
+    for ascii_form, shown in ((">=", "≥"), ("<=", "≤"), ("&", "and"), ("|", "or"), ("-", "−")):
+        text = text.replace(ascii_form, shown)
+    return text
 
 
 # ---------------------------------------------------------------- forward

@@ -10,6 +10,7 @@ from gradwork.explain.gates import separate_elements
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, substitute_all, sum_terms, value_at
 from gradwork.explain.math import (
+    Array,
     Call,
     Derivative,
     Neg,
@@ -64,6 +65,10 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
         elif len(terms) > 1:
             note = (f"This value is used {len(terms)} times: its gradient is the sum of the gradients "
                     "along every path (one term per use).")
+        readable = _formula_loss_gradient(solution, graph, tensor, terms)
+        if readable is not None:  # a formula loss: its derivative as the engine derived it, in y_k and t_k
+            formula, substituted = readable
+            note = None  # one formula: the uses inside the loss formula are already added up
         parts: tuple[Relation, ...] = ()
         if solution.mode == "symbolic" and solution.form == "graph" and tensor.ndim == 1 \
                 and 1 < tensor.size <= MAX_ELEMENT_PARTS:
@@ -72,6 +77,26 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
                 substituted = Sum(tuple(value_expr(path) for path in paths))
         steps.append(Compute(name, "backward", lhs, formula, substituted, value_expr(tensor.grad), note, parts))
     return steps
+
+
+def _formula_loss_gradient(solution: Solution, graph: NamedGraph, tensor: Any, terms: list) -> tuple | None:
+    """∂L/∂y of a loss written as a formula, readable: (−t₁/y₁ + (1 − t₁)/(1 − y₁), …) with numbers,
+    instead of the VJPs of its pieces (−1 ⊙ t ⊙ (1 / y) …)."""
+    from gradwork.explain.chain import formula_loss_partials
+    from gradwork.explain.derive import _numbers_into
+
+    if tensor is not solution.output or solution.loss is None or \
+            any(owner is not graph.root for owner, _ in terms):
+        return None
+    partials = formula_loss_partials(solution)
+    if partials is None or len(partials) != tensor.size or tensor.ndim > 1:
+        return None
+    with_numbers = [_numbers_into(p, solution) for p in partials]
+    formula = Array(tuple(Number(p, exact=True) for p in partials)) if tensor.ndim else Number(partials[0], exact=True)
+    if any(n is None for n in with_numbers):
+        return formula, None
+    numbers = Array(tuple(with_numbers)) if tensor.ndim else with_numbers[0]
+    return formula, numbers
 
 
 def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:

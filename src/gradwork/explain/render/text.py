@@ -465,9 +465,10 @@ def rounded_floats(value: Any, digits: int) -> Any:
 def sympy_text(value: Any) -> str:
     """A SymPy expression as a student writes it: x², 2·x, √x (SymPy's own str, lightly typeset)."""
     text = str(value)
+    # y_1, t_12: a name with a numbered index, as the derivation writes indices (y₁)
+    text = re.sub(r"\b([A-Za-z]+)_(\d+)\b", lambda s: s.group(1) + (subscript(s.group(2)) or "_" + s.group(2)), text)
     text = _POWER.sub(lambda m: superscript(m.group(1)) or "^" + m.group(1), text)
     text = text.replace("**", "^").replace("*", "·").replace("sqrt", "√").replace("-", "−")
     text = re.sub(r"\blog\(", "ln(", text)
     text = re.sub(r"(^|[−+(] ?)1·", r"\1", text)  # an unevaluated −1·a (numbers put into 1 − y) reads −a  # SymPy's log is the natural log, written ln as everywhere else
-    # y_1, t_12: a name with a numbered index, as the derivation writes indices (y₁)
-    return re.sub(r"\b([A-Za-z]+)_(\d+)\b", lambda s: s.group(1) + (subscript(s.group(2)) or "_" + s.group(2)), text)
+    return text
