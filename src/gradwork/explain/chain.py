@@ -423,6 +423,18 @@ def formula_loss_partials(solution: Solution) -> list | None:
     The engine derives them itself: the formula runs on symbols in symbolic mode and
     backward() gives each partial, so no derivative is written here.
     """
+    found = _formula_loss(solution)
+    return None if found is None else found[1]
+
+
+def formula_loss_expression(solution: Solution) -> Any:
+    """A formula loss as written, in y_1, y_2, … and t_1, …: 1 − t stays 1 − t, Σ is written out
+    (1-based, as the derivation counts), or None."""
+    found = _formula_loss(solution)
+    return None if found is None else found[0]
+
+
+def _formula_loss(solution: Solution) -> tuple[Any, list] | None:
     from gradwork.nn.losses import LOSSES
 
     if not solution.loss_name or solution.loss_name in LOSSES or solution.output.size > 8:
@@ -445,6 +457,7 @@ def formula_loss_partials(solution: Solution) -> list | None:
             env, EvaluationContext(y.backend, solution.relu_grad_at_zero))
         loss.backward()
         readable = y.backend.simplify(np.asarray(y.grad, dtype=object))
-        return list(np.asarray(readable, dtype=object).reshape(-1))
+        value = y.backend.simplify(np.asarray(loss.data, dtype=object)).reshape(-1)[0]
+        return value, list(np.asarray(readable, dtype=object).reshape(-1))
     except Exception:  # an exotic formula: the factor is then shown by its value alone
         return None
