@@ -49,6 +49,7 @@ from gradwork.mark.report import LineResult, MarkReport, Missing
 from gradwork.problem import Quantity, Solution, Tolerance
 
 CHECK_SECTIONS = ("loss", "values", "gradients", "updated")
+MAX_REMARKS = 32  # lines that repeat an already-marked quantity with another number, each marked again by check
 
 
 @dataclass
@@ -467,6 +468,7 @@ class WorkMarker:
 
     def _attach_results(self, infos: list[_ChainInfo], report) -> None:
         items: dict[str, ItemResult] = {item.key: item for item in (*report.items, *report.not_asked)}
+        remarked = 0
         for info in infos:
             if info.key is None or info.result is None:
                 continue
@@ -476,6 +478,9 @@ class WorkMarker:
             if info.key not in items or _same_answer(item.given, info.result_value):
                 verdict = _Verdict(item.status, tuple(item.diagnosis), _result_message(info, item), "result")
             else:  # the same quantity given again elsewhere: marked in place of the one chosen, the rest as they are
+                remarked += 1
+                if remarked > MAX_REMARKS:  # bounded work: a document repeating one quantity hundreds of times
+                    continue
                 other = self._mark_instead(info, report.answers)
                 if other is None:
                     continue
