@@ -225,7 +225,8 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
                 out.append(_chain_product(graph, layer.bias + (f"[{k}]" if b_idx else ""),
                                           Derivative(L, element(b_sym, b_idx) if b_idx else b_sym), paths, None,
                                           seen_labels, value_at(b.grad, b_idx),
-                                          "∂z/∂b = 1, so the bias's gradient is ∂L/∂z itself."))
+                                          "∂z/∂b = 1, so the bias's gradient is the loss's gradient with "
+                                          "respect to z itself."))
         if shared_bias:
             b = graph.tensor(layer.bias)
             emit()
