@@ -29,6 +29,15 @@ def test_solved_checks_an_answers_file():
     assert report.all_correct and report.correct == report.total
 
 
+def test_solved_marks_a_worked_solution():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    work = (root / "tests/mark/fixtures/seed002_log_base_10.md").read_text(encoding="utf-8")
+    report = gradwork.load(root / "examples/seed002_exam4a_row.yaml").solve().mark(work)
+    assert [line.diagnosis for line in report.lines if line.status == "wrong"] == [("log_base_10",)]
+
+
 def test_jupyter_displays_markdown_html_and_the_graph():
     from pathlib import Path
 

@@ -167,6 +167,14 @@ class Solved:
         spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
         return mark(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
 
+    def mark(self, text: str, source: str = "<work>", tolerance: Any = None) -> Any:
+        """Mark a worked solution (Markdown with LaTeX maths) line by line (a ``gradwork.mark.MarkReport``)."""
+        from gradwork.mark import mark_work
+        from gradwork.problem import Tolerance
+
+        spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
+        return mark_work(self.solution, text, source, spec)
+
     # Jupyter display
     def _repr_markdown_(self) -> str:
         return self.render("markdown")

@@ -14,14 +14,17 @@ call it; what differs between them is in two hooks:
   (``Tensor.backward`` accumulates into ``node.grad``; the checker rounds or
   substitutes a student's number).
 
-``saved[node]``, when not None, is what the op's ``save`` kept in the forward
-pass; the driver then calls the partial's ``saved_vjp`` with it.
+The graph is ``nodes`` (anything with ``op``, ``params``, ``backend`` and
+``requires_grad``: a Tensor, a tape slot), ``inputs`` (each node's input
+indices) and ``values``. ``saved[node]``, when not None, is what the op's
+``save`` kept in the forward pass; the driver then calls the partial's
+``saved_vjp`` with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -51,28 +54,35 @@ def pull(op: Op, position: int, backend: Backend, g: Any, out: Any, arguments: S
     return contribution
 
 
+class Node(Protocol):
+    """What the driver reads of a node: a Tensor, a Tape slot, or any object with these attributes."""
+
+    op: Op | None
+    params: Mapping[str, Any]
+    backend: Backend
+    requires_grad: bool
+
+
 def backward_pass(
-    ops: Sequence[Op | None],
+    nodes: Sequence[Node],
     inputs: Sequence[tuple[int, ...]],
-    params: Sequence[Mapping[str, Any]],
     values: Sequence[Any],
-    needs_grad: Sequence[bool],
     root: int,
     seed: Any,
-    backend: Backend | Sequence[Backend],
     *,
     saved: Sequence[Any] | None = None,
     vjps: Mapping[tuple[int, int], VJP] | None = None,
     on_grad: OnGrad | None = None,
+    backend: Backend | None = None,
 ) -> list[Any]:
     """Gradients of the root (weighted by ``seed``) for every node, by index; None where none flows.
 
-    ``ops[i]`` is None for a leaf. A VJP is run only into inputs whose
-    ``needs_grad`` is true. ``backend`` is one for the whole graph or one per
-    node. The list holds what ``on_grad`` returned.
+    ``nodes[i].op`` is None for a leaf; ``inputs[i]`` are the indices of its
+    inputs and ``values[i]`` its value. A VJP is run only into inputs whose
+    ``requires_grad`` is true. ``backend``, when given, is used for every node
+    instead of each node's own. The list holds what ``on_grad`` returned.
     """
-    backends = None if isinstance(backend, Backend) else backend
-    grads: list[Any] = [None] * len(ops)
+    grads: list[Any] = [None] * len(nodes)
     pending: dict[int, Any] = {root: seed}
     for i in range(root, -1, -1):
         g = pending.pop(i, None)
@@ -81,16 +91,18 @@ def backward_pass(
         if on_grad is not None:
             g = on_grad(i, g)
         grads[i] = g
-        op = ops[i]
+        node = nodes[i]
+        op = node.op
         if op is None:
             continue
-        arguments = [values[j] for j in inputs[i]]
+        positions = inputs[i]
+        arguments = [values[j] for j in positions]
         kept = saved[i] if saved is not None else None
-        for position, j in enumerate(inputs[i]):
-            if not needs_grad[j]:
+        for position, j in enumerate(positions):
+            if not nodes[j].requires_grad:
                 continue
             replaced = vjps.get((i, position)) if vjps else None
-            contribution = pull(op, position, backend if backends is None else backends[i], g, values[i], arguments, params[i], kept, replaced)
+            contribution = pull(op, position, backend or node.backend, g, values[i], arguments, node.params, kept, replaced)
             previous = pending.get(j)
             pending[j] = contribution if previous is None else previous + contribution
     return grads

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
+import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -27,10 +29,11 @@ import numpy as np
 
 from gradwork.autodiff import backward_pass, pull
 from gradwork.backends import Backend, combine, get_backend
-from gradwork.ops import get_op
+from gradwork.ops import OPS, get_op
 from gradwork.ops.registry import Op
 
 _recording: contextvars.ContextVar[bool] = contextvars.ContextVar("gradwork_recording", default=True)
+_next_serial = itertools.count().__next__
 _DEFAULT_BACKEND = get_backend("float")
 
 
@@ -51,7 +54,8 @@ def is_recording() -> bool:
 class Tensor:
     """An array with an optional gradient and the op that computed it."""
 
-    __slots__ = ("data", "backend", "grad", "requires_grad", "op", "inputs", "params", "name", "saved", "__weakref__")
+    __slots__ = ("data", "backend", "grad", "requires_grad", "op", "inputs", "params", "name", "saved", "serial",
+                 "__weakref__")
     __array_priority__ = 1000  # make ndarray + Tensor dispatch to Tensor.__radd__
 
     def __init__(
@@ -76,6 +80,7 @@ class Tensor:
         self.params: dict[str, Any] = {}
         self.name = name
         self.saved: Any = None  # what the op's `save` kept for its VJPs (cross-entropy's softmax)
+        self.serial = _next_serial()  # creation order: inputs are always made before the nodes that use them
 
     # ------------------------------------------------------------ basics
     @property
@@ -129,7 +134,7 @@ class Tensor:
             seed = self.backend.asarray(grad.data if isinstance(grad, Tensor) else grad)
             if seed.shape != self.shape:
                 seed = np.broadcast_to(seed, self.shape).copy()
-        order = topological_order(self)
+        order = _creation_order(self)
         index = {id(node): i for i, node in enumerate(order)}
 
         def accumulate(i: int, g: np.ndarray) -> np.ndarray:
@@ -138,14 +143,11 @@ class Tensor:
             return g
 
         backward_pass(
-            [node.op for node in order],
-            [tuple(index[id(parent)] for parent in node.inputs) for node in order],
-            [node.params for node in order],
+            order,
+            [tuple([index[id(parent)] for parent in node.inputs]) for node in order],
             [node.data for node in order],
-            [node.requires_grad for node in order],
             len(order) - 1,
             seed,
-            [node.backend for node in order],
             saved=[node.saved for node in order],
             on_grad=accumulate,
         )
@@ -277,23 +279,27 @@ def as_tensor(value: Any, backend: Backend | None = None) -> Tensor:
 
 def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
     """Run the op ``op_name`` forward on ``operands`` and, if recording, remember how."""
-    op = get_op(op_name)
-    tensors = [o for o in operands if isinstance(o, Tensor)]
-    backend = combine([t.backend for t in tensors]) if tensors else _DEFAULT_BACKEND
-    inputs = tuple(_in_backend(o, backend) for o in operands)
-    recording = _recording.get() and any(t.requires_grad for t in inputs)
+    op = OPS.get(op_name) or get_op(op_name)
+    # The usual case, checked first because every op of the eager engine passes here: tensors of one backend.
+    backend = operands[0].backend if operands and type(operands[0]) is Tensor else None
+    if backend is not None and all(type(o) is Tensor and o.backend is backend for o in operands):
+        inputs: tuple[Tensor, ...] = operands
+    else:
+        tensors = [o for o in operands if isinstance(o, Tensor)]
+        backend = combine([t.backend for t in tensors]) if tensors else _DEFAULT_BACKEND
+        inputs = tuple(_in_backend(o, backend) for o in operands)
+    recording = any(t.requires_grad for t in inputs) and _recording.get()
     saved = None
     if recording and op.save is not None:
-        data, saved = op.save(backend, *(t.data for t in inputs), **params)
+        data, saved = op.save(backend, *[t.data for t in inputs], **params)
     else:
-        data = op.forward(backend, *(t.data for t in inputs), **params)
-    out = Tensor(backend.native(data), backend=backend)
+        data = op.forward(backend, *[t.data for t in inputs], **params)
+    out = Tensor.__new__(Tensor)  # not __init__: the data is already native, the backend known
+    out.data, out.backend, out.grad, out.name, out.serial = backend.native(data), backend, None, None, _next_serial()
     if recording:
-        out.requires_grad = True
-        out.op = op
-        out.inputs = inputs
-        out.params = params
-        out.saved = saved
+        out.requires_grad, out.op, out.inputs, out.params, out.saved = True, op, inputs, params, saved
+    else:
+        out.requires_grad, out.op, out.inputs, out.params, out.saved = False, None, (), {}, None
     return out
 
 
@@ -314,6 +320,22 @@ def _in_backend(value: Any, backend: Backend) -> Tensor:
         converted.params = {"shape": value.shape}
         return converted
     return Tensor(backend.asarray(value.data), backend=backend, name=value.name)
+
+
+def _creation_order(root: Tensor) -> list[Tensor]:
+    """Every node ``root`` depends on, in the order they were made (a topological order: inputs come first)."""
+    nodes, seen, stack = [root], {id(root)}, [root]
+    while stack:
+        for parent in stack.pop().inputs:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                nodes.append(parent)
+                stack.append(parent)
+    nodes.sort(key=_serial)
+    return nodes
+
+
+_serial = operator.attrgetter("serial")
 
 
 def topological_order(root: Tensor) -> list[Tensor]:

@@ -3,7 +3,8 @@
 A :class:`Graph` is the solved problem's computation, read once from
 ``Solution.nodes`` (each tensor's ``op``, ``inputs`` and ``params``).
 :func:`replay` evaluates it again: forward with each op's registered forward,
-backward as one reversed walk calling each op's registered VJP, then the
+backward through the engine's one driver (gradwork.autodiff.backward_pass, with this module's
+hooks for substitutions and perturbations), then the
 problem's optimizer step (``gradwork.nn.make_optimizer``). Two things can be
 put in along the way:
 
@@ -30,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from gradwork.nn import make_optimizer
-from gradwork.ops.registry import unbroadcast
+from gradwork.autodiff import backward_pass
 from gradwork.problem import Solution
 from gradwork.tensor import Tensor, topological_order
 
@@ -87,6 +88,12 @@ class Graph:
             return self.name_of[i]
         op = self.op_name(i) or "constant"
         return f"{op}({', '.join(self.label(j) for j in self.inputs[i])})"
+
+    def called(self, node: int | str) -> str:
+        """How feedback names a node: the problem's own symbol first (``names:``), ``b3 (output.b)``."""
+        name = node if isinstance(node, str) else self.label(node)
+        symbol = self.solution.names.symbol(name) if (name in self.names or name in self.params) else None
+        return f"{symbol} ({name})" if symbol else name
 
     def requires_grad(self, i: int) -> bool:
         return self.nodes[i].requires_grad
@@ -351,11 +358,8 @@ def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation
     after: list[np.ndarray | None] = [None] * n
     root_value = values[graph.root]
     seed = bk.ones_like(root_value) if graph.seed is None else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy()
-    pending: dict[int, np.ndarray] = {graph.root: seed}
-    for i in range(n - 1, -1, -1):
-        g = pending.pop(i, None)
-        if g is None:
-            continue
+
+    def look(i: int, g: np.ndarray) -> np.ndarray:  # the engine's driver hands each finished gradient here
         g = _native(bk, g)  # a sum of 0-d object arrays is a bare Fraction: keep an array
         transform = perturbation.grad_transforms.get(i)
         if transform is not None:
@@ -365,19 +369,10 @@ def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation
             g = round_significant(g, perturbation.round_to)
         g = subs.apply(Place("grad", i), g)
         after[i] = g
-        tensor = graph.nodes[i]
-        if tensor.op is None:
-            continue
-        arguments = [values[j] for j in graph.inputs[i]]
-        for position, j in enumerate(graph.inputs[i]):
-            if not graph.nodes[j].requires_grad:
-                continue
-            vjp = perturbation.vjps.get((i, position)) or tensor.op.partial(position).vjp
-            params = {**tensor.params, "position": position} if tensor.op.variadic else tensor.params
-            contribution = np.asarray(vjp(bk, g, values[i], *arguments, **params))
-            if contribution.shape != arguments[position].shape:
-                contribution = unbroadcast(contribution, arguments[position].shape)
-            pending[j] = contribution if j not in pending else pending[j] + contribution
+        return g
+
+    backward_pass(graph.nodes, graph.inputs, values, graph.root, seed, vjps=perturbation.vjps, on_grad=look,
+                  backend=bk)
     return natural, after
 
 

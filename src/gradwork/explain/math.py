@@ -25,6 +25,8 @@ class Symbol:
     index: tuple[int | str, ...] = ()  # ints are positions; strings are generic indices ("j", "k")
     one_based: bool = True  # print indices counting from 1 (network form) or as [i] (graph form)
     updated: bool = False  # the value after the optimizer step, printed with a prime
+    # The problem's own names for single elements (``names: {hidden.W[0,0]: w1}``): index -> symbol.
+    elements: tuple[tuple[tuple[int, ...], str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,57 @@ the names the user wrote, with 0-based indices as in the file.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from gradwork.explain.math import Symbol
 from gradwork.problem import Solution
 
 
 def symbol_table(solution: Solution) -> dict[str, Symbol]:
+    """Each node's symbol: the problem's own (``names:``) where it gives one, else the course notation."""
+    return _with_names(_default_table(solution), solution)
+
+
+def _with_names(symbols: dict[str, Symbol], solution: Solution) -> dict[str, Symbol]:
+    names = getattr(solution, "names", None)
+    if not names:
+        return symbols
+    elements: dict[str, list[tuple[tuple[int, ...], str]]] = {}
+    for ref, name in names.items():
+        if ref.index is not None:
+            elements.setdefault(ref.name, []).append((tuple(ref.index), name))
+    out = dict(symbols)
+    for node in set(symbols) | {ref.name for ref in names}:
+        default = symbols.get(node)
+        whole = names.symbol(node)
+        if whole is None and default is None:
+            continue
+        if whole is not None:
+            symbol = _named(whole, node, solution, default.one_based if default else True)
+        else:
+            symbol = default
+        assert symbol is not None
+        if node in elements:
+            symbol = replace(symbol, elements=tuple(elements[node]))
+        out[node] = symbol
+    return out
+
+
+_LAYERED = re.compile(r"^([A-Za-z]+)(\d+)$")
+
+
+def _named(name: str, node: str, solution: Solution, one_based: bool) -> Symbol:
+    """A name as the problem writes it. A vector or matrix named with a trailing number (W1, net1)
+    is that layer's: W⁽¹⁾, whose entries read w⁽¹⁾₁₂; a scalar keeps the number as a subscript (w6: w₆)."""
+    tensor = solution.target if node == "target" else solution.nodes.get(node)
+    match = _LAYERED.match(name)
+    if match and tensor is not None and getattr(tensor, "size", 1) > 1 and one_based:
+        return Symbol(match.group(1), match.group(2), (), one_based)
+    return Symbol(name, None, (), one_based=one_based)
+
+
+def _default_table(solution: Solution) -> dict[str, Symbol]:
     symbols: dict[str, Symbol] = {"loss": Symbol("L")}
     if solution.form == "network":
         symbols["input"] = Symbol("x")
@@ -37,4 +83,4 @@ def symbol_table(solution: Solution) -> dict[str, Symbol]:
 
 
 def updated(symbol: Symbol) -> Symbol:
-    return Symbol(symbol.base, symbol.layer, symbol.index, symbol.one_based, True)
+    return replace(symbol, updated=True)

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import math
+
 import numpy as np
 
 from gradwork.autodiff import pull
@@ -66,22 +68,24 @@ class CompiledStep:
         self._built: dict[tuple[Any, ...], tuple[Callable[..., Any], list[np.ndarray], str]] = {}
         self._kept: dict[tuple[str, int], np.ndarray] = {}
         self._parameters = [tape.slots[i].tensor for i in tape.parameter_slots]
+        self._dtypes = [tape.slots[i].dtype for i in tape.input_slots]
         frozen = optimizer.frozen if optimizer is not None else set()
         self._updated = [i for i in tape.parameter_slots if tape.slots[i].tensor.name not in frozen]
 
     # ------------------------------------------------------------------ running
     def __call__(self, *arrays: Any) -> np.ndarray:
-        tape = self.tape
-        if len(arrays) != len(tape.input_slots):
-            raise ValueError(f"expected {len(tape.input_slots)} input arrays, got {len(arrays)}")
-        arrays = tuple(a if type(a) is np.ndarray and a.dtype == tape.slots[i].dtype
-                       else np.asarray(a, dtype=tape.slots[i].dtype) for a, i in zip(arrays, tape.input_slots))
-        key = tuple(a.shape for a in arrays)
+        dtypes = self._dtypes
+        if len(arrays) != len(dtypes):
+            raise ValueError(f"expected {len(dtypes)} input arrays, got {len(arrays)}")
+        for a, dtype in zip(arrays, dtypes):
+            if type(a) is not np.ndarray or a.dtype != dtype:
+                arrays = tuple(np.asarray(b, dtype=d) for b, d in zip(arrays, dtypes))
+                break
+        key = tuple([a.shape for a in arrays])
         built = self._built.get(key)
         if built is None:
             built = self._built[key] = self._build(arrays)
-        function, buffers, _ = built
-        loss, kept, grads = function([p.data for p in self._parameters], arrays, buffers)
+        loss, kept, grads = built[0]([p.data for p in self._parameters], arrays, built[1])
         if self.keep:
             self._kept = dict(zip(self.keep, kept))
         if not self.in_place_sgd:
@@ -112,7 +116,7 @@ class CompiledStep:
         for p, g in zip(self._parameters, saved_params):
             p.grad = g
         layout = _Layout()
-        namespace: dict[str, Any] = {"np": np, "pull": pull}
+        namespace: dict[str, Any] = {"np": np, "math": math, "pull": pull}
         lines: list[str] = []
         slots = tape.slots
         scratch_count = [0]
@@ -161,7 +165,9 @@ class CompiledStep:
 
         # ---- backward, in the driver's order: reverse topological, inputs in position order
         root = tape.output
-        namespace["seed"] = slot_backend_ones(tape, values[root])
+        scalar_root = np.shape(values[root]) == () and values[root].dtype == np.float64
+        # d(loss)/d(loss) = 1: a Python float for a float64 scalar loss (kernels then skip multiplying by it).
+        namespace["seed"] = 1.0 if scalar_root else slot_backend_ones(tape, values[root])
         grad_name: dict[int, str] = {root: "seed"}
         owned: dict[int, bool] = {root: False}
         for i in range(root, -1, -1):
@@ -180,6 +186,8 @@ class CompiledStep:
                                   [values[j].shape for j in slot.inputs], slot.params, dtype,
                                   f"s{i}" if op.save is not None else None, scratch_for(dtype))
                 call.g = g
+                call.g_is_one = g == "seed" and scalar_root
+                call.g_writable = owned.get(i, False) and i != root
                 if op.kernel.prelude is not None:
                     prelude = op.kernel.prelude(call)
                     if prelude is not None:

@@ -147,11 +147,7 @@ class Tape:
 
         self._values: list[Any] = [s.tensor.data for s in self.slots]  # constants keep their traced value
         self._saved: list[Any] = [None] * len(self.slots)
-        self._ops = [s.op for s in self.slots]
         self._inputs = [s.inputs for s in self.slots]
-        self._params = [s.params for s in self.slots]
-        self._needs_grad = [s.requires_grad for s in self.slots]
-        self._backends = [s.backend for s in self.slots]
         # Forward plan: (slot, op, backend, input slots), op nodes in topological order.
         self._forward_plan = [(i, s.op, s.backend, s.inputs, s.params) for i, s in enumerate(self.slots)
                               if s.op is not None]
@@ -189,8 +185,7 @@ class Tape:
             seed = self._output_backend.asarray(grad.data if isinstance(grad, Tensor) else grad)
             if seed.shape != out.shape:
                 seed = np.broadcast_to(seed, out.shape).copy()
-        grads = backward_pass(self._ops, self._inputs, self._params, self._values, self._needs_grad, self.output,
-                              seed, self._backends, saved=self._saved)
+        grads = backward_pass(self.slots, self._inputs, self._values, self.output, seed, saved=self._saved)
         for slot in self.parameter_slots:
             g = grads[slot]
             if g is not None:

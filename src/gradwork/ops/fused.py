@@ -80,6 +80,11 @@ def _kernel_scale(k: KernelCall) -> int:
 def _sigmoid_bce_kernel_forward(k: KernelCall) -> list[str] | None:
     z, t, a = k.args[0], k.args[1], k.saved
     assert a is not None
+    if k.shapes[0] == () and k.shapes[1] == ():  # one output of one sample: Python floats, as a person would
+        e = f"{k.out}_e"
+        return [f"{e} = math.exp(-abs(float({z})))",
+                f"{a} = (1.0 if {z} >= 0 else {e}) / (1.0 + {e})",
+                f"{k.out} = -(float({t}) * math.log({a}) + (1.0 - float({t})) * math.log(1.0 - {a}))"]
     return [*emit_sigmoid(k, z, a),
             f"{k.out} = -({t} * np.log({a}) + (1 - {t}) * np.log(1 - {a})).sum() / {_kernel_scale(k)}"]
 
@@ -87,7 +92,14 @@ def _sigmoid_bce_kernel_forward(k: KernelCall) -> list[str] | None:
 def _sigmoid_bce_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
     if position != 0:
         return None
-    return [f"np.subtract({k.saved}, {k.args[1]}, out={k.d})", f"{k.d} *= {k.g} / {_kernel_scale(k)}"]
+    scale = _kernel_scale(k)
+    if k.shapes[0] == () and k.shapes[1] == ():
+        factor = "" if k.g_is_one and scale == 1 else f" * ({k.g} / {scale})"
+        return [f"{k.d} = ({k.saved} - float({k.args[1]})){factor}"]
+    lines = [f"np.subtract({k.saved}, {k.args[1]}, out={k.d})"]
+    if not (k.g_is_one and scale == 1):
+        lines.append(f"{k.d} *= {k.g} / {scale}")
+    return lines
 
 
 register(Op(
@@ -142,8 +154,8 @@ def _linear_relu_kernel_forward(k: KernelCall) -> list[str] | None:
 
 
 def _linear_relu_prelude(k: KernelCall) -> tuple[list[str], str]:
-    """dL/dz = g [a > 0], computed once for the three VJPs."""
-    g_z = k.scratch(k.out_shape)
+    """dL/dz = g [a > 0], computed once for the three VJPs (in g's own buffer when no one reads g after)."""
+    g_z = k.g if k.g_writable else k.scratch(k.out_shape)
     return [f"np.multiply({k.g}, {k.out} > 0, out={g_z})"], g_z
 
 

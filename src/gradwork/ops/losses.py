@@ -172,8 +172,10 @@ def _ce_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
     if position != 0:
         return None
     t = k.args[1]
-    return [f"np.multiply({k.saved}, {t}.sum(axis=-1, keepdims=True), out={k.d})", f"{k.d} -= {t}",
-            f"{k.d} *= {k.g} / {_ce_divisor(k)}"]
+    lines = [f"np.multiply({k.saved}, {t}.sum(axis=-1, keepdims=True), out={k.d})", f"{k.d} -= {t}"]
+    if not (k.g_is_one and _ce_divisor(k) == 1):
+        lines.append(f"{k.d} *= {k.g} / {_ce_divisor(k)}")
+    return lines
 
 
 def _ce_vjp_t(bk, g, out, z, t, reduction="mean"):

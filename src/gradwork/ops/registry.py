@@ -105,6 +105,8 @@ class KernelCall:
     the op's ``save`` keeps (its shape from the traced step); ``g`` the upstream
     gradient and ``d`` the buffer a VJP writes into (the input's shape).
     ``scratch(shape)`` asks for one more preallocated buffer and returns its name.
+    A 0-d result may instead be rebound to a NumPy or Python scalar (cheaper
+    than ufuncs on 0-d arrays); the compiled step only reads it.
     """
 
     def __init__(self, out: str, args: list[str], out_shape: tuple[int, ...], shapes: list[tuple[int, ...]],
@@ -114,6 +116,8 @@ class KernelCall:
         self.params, self.dtype, self.saved, self.scratch = params, dtype, saved, scratch
         self.g = ""
         self.d = ""
+        self.g_is_one = False  # g is the seed 1 of a scalar output (a Python float)
+        self.g_writable = False  # g is a buffer no one reads after this node's VJPs: a prelude may overwrite it
 
     def nd(self, position: int) -> int:
         return len(self.shapes[position])

@@ -57,6 +57,8 @@ class JsonRenderer(Renderer):
     def fields_of(self, obj: Any) -> dict[str, Any]:
         data: dict[str, Any] = {"type": snake(type(obj).__name__)}
         for f in fields(obj):
+            if f.name == "elements":  # a symbol's table of element names: used when printing, not data
+                continue
             data[f.name] = self.value(getattr(obj, f.name))
         return data
 

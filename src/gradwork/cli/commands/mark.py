@@ -1,0 +1,128 @@
+"""`gradwork mark PROBLEM WORK.md|DIR`: mark a transcribed worked solution line by line (or a folder: a gradebook)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from gradwork.cli import app
+from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail
+from gradwork.cli.output import write_output
+
+GRADEBOOK = "gradebook.csv"
+FORMATS = ("text", "json", "markdown", "html")
+
+
+@app.command()
+def mark(
+    problem: str = typer.Argument(..., help="Problem file (YAML, TOML or JSON), or - for stdin."),
+    work: str = typer.Argument(..., help="The worked solution (Markdown with LaTeX), - for stdin, or a folder of them."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json | markdown | html"),
+    output: Path | None = typer.Option(
+        None, "-o", "--output",
+        help=f"Write the marked work to FILE; for a folder, the CSV gradebook (default: FOLDER/{GRADEBOOK})."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
+) -> None:
+    """Mark a worked solution line by line: arithmetic, results, rules. Exit 0 all correct, 1 not."""
+    if format not in FORMATS:
+        fail(f"--format: unknown value {format!r} (expected one of: {', '.join(FORMATS)})")
+    if problem == "-" and work == "-":
+        fail("-: only one of PROBLEM and WORK can be read from stdin (expected a file for the other)")
+    from gradwork.api import load
+    from gradwork.problem import ProblemError
+
+    try:
+        solution = load(problem).solve().solution
+    except ProblemError as error:
+        fail(str(error))
+    if work != "-" and Path(work).is_dir():
+        _mark_folder(solution, Path(work), format, output, force)
+        return
+    _refuse(output, force, [problem, work])
+    text = _read(work)
+    from gradwork.mark import WorkTooLarge, mark_work
+
+    try:
+        report = mark_work(solution, text, work)
+    except WorkTooLarge as error:
+        fail(str(error))
+    write_output(_render(report, text, format), output)
+    raise typer.Exit(EXIT_OK if report.all_correct else EXIT_WRONG)
+
+
+def _read(work: str) -> str:
+    try:
+        return sys.stdin.read() if work == "-" else Path(work).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{work}:1:1: no such file (expected a Markdown file with the worked solution)")
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"{work}:1:1: cannot read this file ({getattr(error, 'strerror', None) or error}) "
+             "(expected a UTF-8 text file)")
+
+
+def _refuse(output: Path | None, force: bool, inputs: list[str]) -> None:
+    if output is None:
+        return
+    for name in inputs:
+        if name != "-" and Path(name).exists() and Path(name).resolve() == output.resolve():
+            fail(f"{output}:1:1: -o names an input file (expected a new file to write)")
+    if output.exists() and not force:
+        fail(f"{output}:1:1: already exists (expected --force to replace it)")
+
+
+def _render(report, text: str, format: str) -> str:
+    from gradwork.mark.render import (
+        render_html,
+        render_json,
+        render_markdown,
+        render_text,
+    )
+
+    if format == "json":
+        return render_json(report)
+    if format == "markdown":
+        return render_markdown(report, text)
+    if format == "html":
+        return render_html(report, text)
+    return render_text(report)
+
+
+def _mark_folder(solution, folder: Path, format: str, output: Path | None, force: bool) -> None:
+    import json
+
+    from gradwork.mark import WORK_SUFFIXES, mark_folder, work_files
+
+    files = work_files(folder)
+    if not files:
+        fail(f"{folder}:1:1: no worked solutions in this folder (expected {', '.join(WORK_SUFFIXES)} files)")
+    target = output or folder / GRADEBOOK
+    if any(target.resolve() == path.resolve() for path in files):
+        fail(f"{target}:1:1: -o names one of the submissions (expected a new file for the gradebook)")
+    if target.exists() and not force:
+        fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
+    reports, gradebook = mark_folder(solution, files)
+    write_output(gradebook.to_csv(), target)
+    for student in gradebook.students:
+        if student in gradebook.errors:
+            sys.stderr.write(gradebook.errors[student] + "\n")
+    if format == "json":
+        text = json.dumps({"gradebook": str(target), "students": [
+            {"student": s, **reports[s].to_json()} for s in sorted(reports)]}, indent=2, ensure_ascii=False)
+    else:
+        width = max((len(s) for s in gradebook.students), default=7)
+        lines = [f"{'student':<{width}}  points  lines wrong"]
+        for s in gradebook.students:
+            report = reports.get(s)
+            if report is None:
+                lines.append(f"{s:<{width}}  unreadable")
+                continue
+            score = report.score()
+            lines.append(f"{s:<{width}}  {score['points']:g}/{score['max_points']:g}  {report.counts()['wrong']}")
+        lines.append(f"gradebook written to {target}")
+        text = "\n".join(lines)
+    sys.stdout.write(text.rstrip("\n") + "\n")
+    if gradebook.errors:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    raise typer.Exit(EXIT_OK if all(r.all_correct for r in reports.values()) else EXIT_WRONG)

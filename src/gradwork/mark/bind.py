@@ -1,0 +1,361 @@
+"""Binding the student's symbols to the problem's quantities.
+
+In this order, first wins:
+
+1. the problem's ``names:`` map (``w_5`` -> ``output.W[0]``): not inferred;
+2. a symbol-valued problem (``mode: symbolic``): ``x_0`` is the problem's
+   symbol ``x0`` (an element of node ``x``), ``d_3`` the upstream ``d3``;
+   a graph problem's node names are symbols too (``e``, ``f``, ``z``);
+3. the numbers: every line that gives the symbol a number (``z_1 = ... = -0.1``,
+   ``w_5 = ... = 0.3`` after the backward pass) lists the quantities that
+   number matches, among those of the symbol's role (its letter) and layer
+   (a ``^{(k)}`` label); the quantity most lines agree on is bound, with the
+   lines as evidence. Several equally good: *ambiguous*, all listed, none used;
+4. the letter alone: ``J``/``L``/``E`` the loss, ``t`` (or ``y`` next to an
+   output such as ``a_3``/``\\hat y``) the target, ``x_k``/``i_k`` input k;
+5. ``\\hat{y} = a_3``: a symbol equated to a bound one shares its binding.
+
+A line whose number matches another quantity of the same role that no other
+line gives (a typo in the label, ``∂L/∂w_{11}`` written twice) is read as that
+quantity, and the report says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradwork.mark.quantities import (
+    LOSS_LETTERS,
+    Q,
+    base_and_parts,
+    layer_hint,
+    role_of,
+)
+from gradwork.problem import Solution, Tolerance
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What one symbol stands for, and why."""
+
+    symbol: str
+    quantity: str | None  # node key ("output.W[0]", "hidden.z", "loss", "target", "lr"); None when ambiguous/unknown
+    inferred: bool
+    evidence: str
+    candidates: tuple[str, ...] = ()  # the equally good quantities when ambiguous
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"symbol": self.symbol, "quantity": self.quantity, "inferred": self.inferred,
+                               "evidence": self.evidence}
+        if self.candidates:
+            out["ambiguous"] = list(self.candidates)
+        return out
+
+
+@dataclass
+class Claim:
+    """A line that gives a symbol a value: ``section`` is where the number belongs."""
+
+    symbol: str
+    section: str  # values | gradients | updated | given | loss
+    value: Any  # the student's number (array) or None (a formula only)
+    chain: int  # index of the chain
+    line: int
+    old_value: Any = None  # for an update: the parameter's value before it, as the student wrote it
+
+
+def symbol_key(text: str) -> str:
+    """How symbols are compared: ``w_{11}^{(2)}``, ``w_11^(2)`` and ``w11^(2)`` are one symbol."""
+    return re.sub(r"[_{}\s\\]", "", text)
+
+
+@dataclass
+class Bindings:
+    by_symbol: dict[str, Binding] = field(default_factory=dict)
+    overrides: dict[int, Binding] = field(default_factory=dict)  # chain index -> a label read as another quantity
+
+    def get(self, symbol: str) -> Binding | None:
+        return self.by_symbol.get(symbol)
+
+    def node(self, symbol: str) -> str | None:
+        binding = self.by_symbol.get(symbol)
+        return None if binding is None else binding.quantity
+
+
+class Binder:
+    """Builds :class:`Bindings` for one document from its claims and the problem's quantities."""
+
+    def __init__(self, solution: Solution, quantities: list[Q], tolerance: Tolerance) -> None:
+        self.solution = solution
+        self.quantities = quantities
+        self.tolerance = tolerance
+        self.node_roles = {q.name: q.role for q in quantities if q.index is None}
+        self.node_layers = {q.name: q.layer for q in quantities if q.index is None}
+        names = getattr(solution, "names", None)
+        self.names: dict[str, str] = {}
+        if names:
+            for ref, symbol in names.items():
+                self.names[symbol_key(symbol)] = ref.key
+        self.symbols_by_name: dict[str, str] = {}  # symbolic problems: problem symbol name -> node key
+        self.graph_nodes = set(solution.nodes) if not solution.layers else set()
+        for q in quantities:
+            if q.index is not None and q.section in ("values", "given") and hasattr(q.value, "is_Symbol") \
+                    and q.value.is_Symbol:
+                self.symbols_by_name.setdefault(symbol_key(str(q.value)), q.node_key)
+
+    def role(self, symbol: str) -> str | None:
+        """The role from the names map when it names the symbol, else from the letter."""
+        node = self.names.get(symbol_key(symbol))
+        if node is not None:
+            return self.node_roles.get(node.split("[")[0])
+        return role_of(symbol)
+
+    # ------------------------------------------------------------ matching numbers
+    def matches(self, section: str, value: Any, role: str | None, layer: int | None) -> list[Q]:
+        """The quantities of ``section`` (and ``role``/``layer`` when given) whose value is ``value``."""
+        if value is None:
+            return []
+        given = np.asarray(value)
+        if given.dtype == object:
+            return []
+        found = []
+        for q in self.quantities:
+            if q.section != section and not (section == "values" and q.section == "given"):
+                continue
+            if role is not None and not _role_fits(role, q.role):
+                continue
+            expected = np.asarray(q.value)
+            if expected.dtype == object or expected.size != given.size:
+                continue
+            if expected.ndim >= 2 and given.ndim >= 2 and expected.shape != given.shape:
+                continue
+            with np.errstate(all="ignore"):
+                if bool(np.all(self.tolerance.passes(given.reshape(expected.shape), expected))):
+                    found.append(q)
+        if layer is not None and any(q.layer == layer for q in found):
+            found = [q for q in found if q.layer == layer]
+        return found
+
+    def claim_candidates(self, claim: Claim) -> set[str]:
+        role = self.role(claim.symbol)
+        if role is None:  # a letter that names nothing in particular (m, k, Dim): its number proves nothing
+            return set()
+        layer = layer_hint(claim.symbol)
+        found = {q.node_key for q in self.matches(claim.section, claim.value, role, layer)}
+        if claim.section == "updated" and not found and claim.old_value is not None:
+            found = {q.node_key for q in self.matches("given", claim.old_value, role, layer)}
+        return found
+
+    # ------------------------------------------------------------ binding
+    def bind(self, claims: list[Claim], symbols: set[str], aliases: list[tuple[str, str]]) -> Bindings:
+        bindings = Bindings()
+        by_symbol: dict[str, list[Claim]] = {}
+        for claim in claims:
+            by_symbol.setdefault(claim.symbol, []).append(claim)
+        everything = set(symbols) | set(by_symbol)
+        candidates: dict[int, set[str]] = {id(c): self.claim_candidates(c) for c in claims}
+        for symbol in sorted(everything):
+            binding = self._by_name(symbol)
+            if binding is None and symbol in by_symbol:
+                binding = self._by_numbers(symbol, by_symbol[symbol], candidates)
+            if binding is not None:
+                bindings.by_symbol[symbol] = binding
+        for symbol in sorted(everything - set(bindings.by_symbol)):
+            binding = self._by_letter(symbol, bindings)
+            if binding is not None:
+                bindings.by_symbol[symbol] = binding
+        for symbol in sorted(everything - set(bindings.by_symbol)):
+            binding = self._element(symbol, bindings)
+            if binding is not None:
+                bindings.by_symbol[symbol] = binding
+        for _ in range(2):  # a = b where one side is bound
+            for left, right in aliases:
+                for a, b in ((left, right), (right, left)):
+                    if a not in bindings.by_symbol and bindings.node(b):
+                        bindings.by_symbol[a] = Binding(a, bindings.node(b), True, f"the working equates {a} with {b}")
+        self._typos(claims, candidates, bindings)
+        return bindings
+
+    def _by_name(self, symbol: str) -> Binding | None:
+        key = symbol_key(symbol)
+        if key in self.names:
+            return Binding(symbol, self.names[key], False, "the problem's names:")
+        if key in self.symbols_by_name:
+            node = self.symbols_by_name[key]
+            return Binding(symbol, node, True, f"{symbol} is the problem's symbol {key}, the value of {node}")
+        if symbol in self.graph_nodes:
+            return Binding(symbol, symbol, True, f"{symbol} is the name of a node of the problem")
+        if symbol in ("upstream",):
+            return None
+        return None
+
+    def _by_numbers(self, symbol: str, claims: list[Claim], candidates: dict[int, set[str]]) -> Binding | None:
+        support: Counter[str] = Counter()
+        for claim in claims:
+            support.update(candidates[id(claim)])
+        if not support:
+            return None
+        best = max(support.values())
+        top = sorted(key for key, count in support.items() if count == best)
+        if len(top) > 1:
+            hinted = [key for key in top if _index_hint_fits(symbol, key)]
+            if len(hinted) == 1:
+                top = hinted
+        lines = sorted({c.line for c in claims if top[0] in candidates[id(c)]})
+        where = ", ".join(map(str, lines))
+        if len(top) > 1:
+            return Binding(symbol, None, True, f"its number (line {where}) fits {len(top)} quantities equally",
+                           tuple(top))
+        return Binding(symbol, top[0], True, f"its number on line{'s' if len(lines) > 1 else ''} {where} is {top[0]}'s")
+
+    def _by_letter(self, symbol: str, bindings: Bindings) -> Binding | None:
+        role = role_of(symbol)
+        base, primes, sub, sup = base_and_parts(symbol)
+        if primes:
+            return None
+        if len(base) == 1 and role in ("act", "input", "pre"):  # O and o, H and h: one quantity in two cases
+            other = bindings.get(base.swapcase() + symbol[1:])
+            if other is not None and other.quantity is not None:
+                return Binding(symbol, other.quantity, True, f"{symbol} is {base.swapcase()} written in the other case")
+        if role == "loss" and (base in LOSS_LETTERS or sub) and any(q.section == "loss" for q in self.quantities):
+            return Binding(symbol, "loss", True, f"{base} is the usual letter for the loss")
+        has_target = any(q.name == "target" for q in self.quantities)
+        if base in ("t", "T", "Y") and has_target and not sub.isdigit():
+            return Binding(symbol, "target", True, f"{base} is the usual letter for the target")
+        if base == "y" and has_target:
+            output = self._output_node()
+            if output and any(b.quantity and b.quantity.split("[")[0] == output for b in bindings.by_symbol.values()):
+                return Binding(symbol, "target", True, f"y next to the output {output} written as another symbol")
+        if base in ("eta", "alpha", "gamma") and any(q.name == "lr" for q in self.quantities):
+            return Binding(symbol, "lr", True, f"{base} is the usual letter for the learning rate")
+        if role == "input" and sub.isdigit():
+            size = next((np.asarray(q.value).size for q in self.quantities if q.name == "input" and q.index is None), 0)
+            k = int(sub)
+            if 1 <= k <= size and size > 1:
+                return Binding(symbol, f"input[{k - 1}]", True, f"{symbol} read as input {k} (counted from 1)")
+        if role == "input" and not sub and not sup and any(q.name == "input" for q in self.quantities):
+            return Binding(symbol, "input", True, f"{base} is the usual letter for the input")
+        if base == "a" and sup == "(0)" and sub.isdigit():
+            return Binding(symbol, f"input[{int(sub) - 1}]", True, "a^(0) is the input layer")
+        layered = self._by_layer(symbol, role)
+        if layered is not None:
+            return layered
+        if role == "act" and base in ("y", "hat(y)") and self._output_node():
+            return Binding(symbol, self._output_node(), True, f"{base} is the usual letter for the network's output")
+        return None
+
+    def _element(self, symbol: str, bindings: Bindings) -> Binding | None:
+        """``W_2(1,1)``: element (1,1), counted from 1, of what ``W_2`` is bound to."""
+        match = re.fullmatch(r"(.+)\(([\d,]+)\)", symbol)
+        if not match:
+            return None
+        whole = bindings.get(match.group(1))
+        if whole is None or whole.quantity is None or "[" in whole.quantity:
+            return None
+        index = tuple(int(i) - 1 for i in match.group(2).split(","))
+        shape = next((np.shape(q.value) for q in self.quantities if q.node_key == whole.quantity), None)
+        if shape is None or len(shape) != len(index) or not all(0 <= i < n for i, n in zip(index, shape)):
+            return None
+        node = f"{whole.quantity}[{','.join(map(str, index))}]"
+        return Binding(symbol, node, True, f"element ({match.group(2)}) of {match.group(1)} = {whole.quantity}, "
+                                           "counted from 1")
+
+    def _by_layer(self, symbol: str, role: str | None) -> Binding | None:
+        """``W_2``, ``b_1``, ``\\delta_1``: a whole node of layer k (counted from 1), by its subscript;
+        ``\\delta_j^{(k)}``, ``w_{ji}^{(k)}``: unit j (and input i) of layer k, by the label."""
+        base, primes, sub, sup = base_and_parts(symbol)
+        if primes or not sub.isdigit() or not self.solution.layers:
+            return None
+        if sup:
+            return self._by_label(symbol, role, sub, sup)
+        k = int(sub)
+        if not 1 <= k <= len(self.solution.layers):
+            return None
+        layer = self.solution.layers[k - 1]
+        node = {"weight": layer.weight, "bias": layer.bias, "delta": layer.z}.get(role or "")
+        if node is None or (role == "bias" and base != "b"):
+            return None
+        return Binding(symbol, node, True, f"{symbol} read as layer {k}'s {node.split('.')[-1]} (by its subscript)")
+
+    def _by_label(self, symbol: str, role: str | None, sub: str, sup: str) -> Binding | None:
+        match = re.fullmatch(r"\((\d+)\)", sup)
+        if not match or not 1 <= int(match.group(1)) <= len(self.solution.layers):
+            return None
+        k = int(match.group(1))
+        layer = self.solution.layers[k - 1]
+        node = {"weight": layer.weight, "delta": layer.z, "pre": layer.z, "act": layer.a}.get(role or "")
+        if node is None:
+            return None
+        shape = next((np.shape(q.value) for q in self.quantities if q.name == node and q.index is None), None)
+        if shape is None:
+            return None
+        digits = [int(d) - 1 for d in sub]
+        if role == "weight":
+            if len(digits) != 2:
+                return None
+            j, i = digits  # w_{ji}: from input i to unit j
+            index = (j, i) if self.solution.convention == "column" else (i, j)
+            if len(shape) == 1:  # one unit's incoming weights
+                index = (i,) if j == 0 else ()
+        else:
+            if len(digits) != 1:
+                return None
+            index = (digits[0],) if len(shape) == 1 else (() if shape == () and digits[0] == 0 else None)  # type: ignore[assignment]
+            if index is None:
+                return None
+        if len(index) != len(shape) or not all(0 <= a < n for a, n in zip(index, shape)):
+            return None
+        key = node + ("[" + ",".join(map(str, index)) + "]" if index else "")
+        return Binding(symbol, key, True, f"{symbol} read as {key} by its label (unit {sub}, layer {k}, from 1)")
+
+    def _output_node(self) -> str | None:
+        if self.solution.layers:
+            return self.solution.layers[-1].a
+        return None
+
+    def _typos(self, claims: list[Claim], candidates: dict[int, set[str]], bindings: Bindings) -> None:
+        """A claim whose number is another same-role quantity that no other line gives: read as a label typo."""
+        given: dict[str, Counter[str]] = {}
+        for claim in claims:
+            node = bindings.node(claim.symbol)
+            if node is not None:
+                given.setdefault(claim.section, Counter())[node] += 1
+        for claim in claims:
+            binding = bindings.get(claim.symbol)
+            if binding is None or binding.quantity is None or binding.quantity in candidates[id(claim)]:
+                continue
+            section = given.get(claim.section, Counter())
+            if section[binding.quantity] < 2:  # only a label written twice can be a typo
+                continue
+            free = [key for key in candidates[id(claim)] if section[key] == 0]
+            if len(free) == 1:
+                bindings.overrides[claim.chain] = Binding(
+                    claim.symbol, free[0], True,
+                    f"the label says {claim.symbol} ({binding.quantity}), which another line already gives; "
+                    f"the number is {free[0]}'s, which no other line gives: read as a typo in the label")
+                section[free[0]] += 1
+
+
+def _role_fits(role: str, quantity_role: str) -> bool:
+    if role == quantity_role:
+        return True
+    if role == "act" and quantity_role == "input":
+        return False
+    if role in ("weight", "bias") and quantity_role in ("weight", "bias"):
+        return role == quantity_role
+    return False
+
+
+def _index_hint_fits(symbol: str, key: str) -> bool:
+    """Does the symbol's subscript name the key's element, counted from 1 (``w_12`` and ``W[0,1]``)?"""
+    _, _, sub, _ = base_and_parts(symbol)
+    match = re.search(r"\[([\d,]+)\]$", key)
+    if not sub.isdigit() or not match:
+        return False
+    index = [int(i) for i in match.group(1).split(",")]
+    return "".join(str(i + 1) for i in index) == sub or (len(index) == 1 and str(index[0] + 1) == sub)

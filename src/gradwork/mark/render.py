@@ -1,0 +1,140 @@
+"""A marked worked solution as text, the student's own document annotated (Markdown, HTML), or JSON."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from gradwork.mark.report import MARKS, LineResult, MarkReport
+
+VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried forward", "not_read": "not read",
+            "unchecked": "not checked"}
+
+
+def render_json(report: MarkReport) -> str:
+    """FORMAT.md's ``mark --format json`` object."""
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def headline(report: MarkReport) -> str:
+    score = report.score()
+    counts = report.counts()
+    parts = [f"{counts[s]} {VERDICTS[s]}" for s in ("correct", "carried_forward", "wrong", "not_read") if counts[s]]
+    title = f"{report.title}: " if report.title else ""
+    return (f"{title}{_points(score['points'])}/{_points(score['max_points'])} points, {score['correct']} of "
+            f"{score['total']} items credited; lines: {', '.join(parts) or 'none checked'}; numbers compared to "
+            f"{report.policy.describe_tolerance()}.")
+
+
+def render_text(report: MarkReport, width: int = 110) -> str:
+    """One row per checked line (line number, mark, diagnosis, message), then what is missing."""
+    out = [headline(report), ""]
+    for line in report.lines:
+        if line.status == "unchecked":
+            continue
+        codes = f" [{', '.join(line.diagnosis)}]" if line.diagnosis else ""
+        out.append(f"{line.line:>4} {MARKS[line.status]} {_clip(line.text, 50)}{codes}")
+        if line.status != "correct" and line.message:
+            out.append(f"       {_clip(line.message, width - 7)}")
+    out += _missing_lines(report)
+    out += _inferred_lines(report, markdown=False)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_markdown(report: MarkReport, text: str) -> str:
+    """The student's document with a mark after every checked maths block, and a summary at the end."""
+    notes: dict[int, list[str]] = {}
+    for line in report.lines:
+        if line.status == "unchecked":
+            continue
+        notes.setdefault(line.end_line or line.line, []).append(_note_markdown(line))
+    out: list[str] = []
+    for number, source in enumerate(text.splitlines(), start=1):
+        out.append(source)
+        if number in notes:
+            out.append("")
+            out.extend(notes[number])
+            out.append("")
+    out += ["", "---", "", f"**Marked by gradwork**: {headline(report)}", ""]
+    out += _missing_lines(report, markdown=True)
+    out += _inferred_lines(report, markdown=True)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_html(report: MarkReport, text: str) -> str:
+    """One self-contained page: the document line by line, each mark beside the maths it is about."""
+    notes: dict[int, list[LineResult]] = {}
+    for line in report.lines:
+        if line.status != "unchecked":
+            notes.setdefault(line.end_line or line.line, []).append(line)
+    rows: list[str] = []
+    for number, source in enumerate(text.splitlines(), start=1):
+        rows.append(f'<div class="src"><span class="n">{number}</span>{html.escape(source) or "&nbsp;"}</div>')
+        for line in notes.get(number, []):
+            codes = "".join(f' <code>{html.escape(c)}</code>' for c in line.diagnosis)
+            rows.append(f'<div class="mark {line.status}"><b>{MARKS[line.status]} line {line.line}</b>{codes} '
+                        f'{html.escape(_binding_text(line))}{html.escape(line.message)}</div>')
+    missing = "".join(f"<li><code>{html.escape(m.key)}</code> {html.escape(m.message)}"
+                      + "".join(f" <code>{html.escape(c)}</code>" for c in m.diagnosis) + "</li>"
+                      for m in report.missing)
+    bindings = "".join(f"<li><code>{html.escape(b.symbol)}</code> = <code>{html.escape(str(b.quantity))}</code>: "
+                       f"{html.escape(b.evidence)}</li>" for b in report.bindings if b.inferred)
+    title = html.escape(report.title or "Marked work")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
+.src {{ font-family: ui-monospace, monospace; font-size: 0.85rem; white-space: pre-wrap; }}
+.n {{ display: inline-block; width: 3rem; color: #999; }}
+.mark {{ margin: 0.2rem 0 0.6rem 3rem; padding: 0.3rem 0.6rem; border-left: 4px solid; font-size: 0.9rem; }}
+.correct {{ border-color: #2a2; background: #f2fbf2; }} .wrong {{ border-color: #c22; background: #fdf0f0; }}
+.carried_forward {{ border-color: #28c; background: #f0f6fd; }} .not_read {{ border-color: #aa2; background: #fbfbef; }}
+</style></head><body>
+<h1>{title}</h1>
+<p>{html.escape(headline(report))}</p>
+{''.join(rows)}
+<h2>Missing</h2><ul>{missing or '<li>nothing</li>'}</ul>
+<h2>Symbols read from the working</h2><ul>{bindings or '<li>all from the problem&#39;s names</li>'}</ul>
+</body></html>
+"""
+
+
+def _note_markdown(line: LineResult) -> str:
+    codes = " ".join(f"`{c}`" for c in line.diagnosis)
+    return f"> {MARKS[line.status]} **line {line.line}** {codes} {_binding_text(line)}{line.message}".rstrip()
+
+
+def _binding_text(line: LineResult) -> str:
+    if line.binding is None or line.binding.quantity is None:
+        return ""
+    return f"({line.binding.symbol} = {line.binding.quantity}) "
+
+
+def _missing_lines(report: MarkReport, markdown: bool = False) -> list[str]:
+    if not report.missing:
+        return []
+    out = ["", "**Missing**" if markdown else "Missing:"]
+    for m in report.missing:
+        codes = f" [{', '.join(m.diagnosis)}]" if m.diagnosis else ""
+        out.append(f"- {m.key}: {m.message}{codes}" if markdown else f"  – {m.key}: {m.message}{codes}")
+    return out
+
+
+def _inferred_lines(report: MarkReport, markdown: bool) -> list[str]:
+    inferred = [b for b in report.bindings if b.inferred]
+    if not inferred:
+        return []
+    out = ["", "**Symbols read from the working**" if markdown else "Symbols read from the working:"]
+    for b in inferred:
+        target = b.quantity if b.quantity else "ambiguous: " + ", ".join(b.candidates)
+        out.append(f"- {b.symbol} = {target}: {b.evidence}" if markdown else f"  {b.symbol} = {target}: {b.evidence}")
+    return out
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _points(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
