@@ -36,7 +36,7 @@ from gradwork import functional as F
 from gradwork.backends import Backend, BackendError
 from gradwork.ops import RegistryTable, ops_of_kind
 from gradwork.problem import limits
-from gradwork.problem.numbers import leaf
+from gradwork.problem.numbers import NumberError, leaf
 from gradwork.tensor import Tensor, apply
 
 MAX_LENGTH = limits.DEFAULT.expression_length  # the default; limits.current() is what is checked
@@ -222,8 +222,11 @@ class Expression:
         raise self.error(node, "this expression is not supported", ALLOWED_SYNTAX)  # unreachable after checking
 
     def _constant(self, node: ast.AST, context: EvaluationContext) -> Tensor:
-        return Tensor(context.backend.asarray(leaf(self._literal_text_value(node), context.backend)),
-                      backend=context.backend)
+        try:
+            value = leaf(self._literal_text_value(node), context.backend)
+        except NumberError as error:  # 1e999999999 in a formula: refused as in a value
+            raise self.error(node, error.message, error.expected) from None
+        return Tensor(context.backend.asarray(value), backend=context.backend)
 
     def _literal_text_value(self, node: ast.AST) -> Any:
         # The number as written (0.1 stays 1/10 in exact mode), not Python's binary float.
@@ -243,8 +246,11 @@ class Expression:
             values[name] = self._literal_text_value(value_node)
         if function.integer_options:
             return values
-        return {name: None if value is None else context.backend.asarray(leaf(value, context.backend)).item()
-                for name, value in values.items()}
+        try:
+            return {name: None if value is None else context.backend.asarray(leaf(value, context.backend)).item()
+                    for name, value in values.items()}
+        except NumberError as error:
+            raise self.error(node, error.message, error.expected) from None
 
     def _check_exponent(self, node: ast.BinOp, exponent: Tensor) -> None:
         if any(_too_big(value) for value in exponent.data.ravel()):
