@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -340,7 +341,7 @@ def parse_expression(text: str, variables: Collection[str] | None = None) -> Exp
     if not stripped:
         raise ExpressionError("the expression is empty", "a formula such as `x**2`", 1, offset)
     try:
-        tree = ast.parse(stripped, mode="eval")
+        tree = _parse(stripped)
     except SyntaxError as error:
         # Python gives offset 0 when the text ended too early ("a +"): point just past the end.
         column = (error.offset - 1 if error.offset else len(stripped)) + offset
@@ -353,6 +354,13 @@ def parse_expression(text: str, variables: Collection[str] | None = None) -> Exp
     bounded_tree(tree, offset)
     _Checker(expression, variables).visit(tree.body)
     return expression
+
+
+def _parse(text: str) -> ast.Expression:
+    # Python warns on stderr about text such as `2x` ("invalid decimal literal"); the error line says enough.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(text, mode="eval")
 
 
 _OPERATORS = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript, ast.Attribute)
@@ -379,7 +387,7 @@ def bounded_formula(text: str) -> ast.Expression:
         raise ExpressionError(f"the formula is longer than {bound} characters", limits.note("expression_length"))
     _count_operators(text)
     try:
-        tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
+        tree = _parse(text.replace("^", "**").strip())
     except SyntaxError as error:
         raise ExpressionError(f"invalid formula syntax: {error.msg}", "Python syntax such as `a * b + c`",
                               error.lineno or 1, max((error.offset or 1) - 1, 0)) from None
