@@ -1,32 +1,49 @@
 # `make demo` and `make test` work on a fresh machine that has only Python 3.11.
+# demo installs the runtime only (`pip install -e .`); test adds the `test` extra (torch, playwright, onnx ...).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+TESTING := $(VENV)/.installed-test
+FUZZ_SECONDS ?= 300
 
-.PHONY: demo test install system-deps bench clean
+.PHONY: demo test install system-deps bench fuzz clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	# torch==2.13.0 CPU comes from a local wheel where one exists (see pyproject's test extra).
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $(RUNTIME)
+
+# torch==2.13.0 CPU comes from a local wheel where one exists (see pyproject's test extra).
+$(TESTING): pyproject.toml $(RUNTIME)
 	$(BIN)/python -m pip install -q $$( [ -d /opt/wheels ] && echo --find-links /opt/wheels ) -e '.[test]'
-	touch $(STAMP)
+	touch $(TESTING)
 
-install: $(STAMP)
+install: $(RUNTIME)
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(BIN)/gradwork solve examples/seed002_exam4a_row.yaml
 
 # Debian packages some tests need (pdflatex, graphviz, chromium); installed only when root and missing.
 system-deps:
 	@bash scripts/system-deps.sh
 
-test: $(STAMP) system-deps
+test: $(TESTING) system-deps
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(TESTING)
 	$(BIN)/python benchmarks/run.py
 
+# Coverage-guided fuzzing of every reader (not in CI): FUZZ_SECONDS=60 make fuzz. Crashes are saved as crash-*.
+fuzz: $(TESTING)
+	$(BIN)/python -m pip install -q 'atheris>=2.3,<4'
+	rm -rf .fuzz-corpus && mkdir -p .fuzz-corpus
+	for f in examples/*.yaml examples/*.toml examples/*.json; do cp "$$f" ".fuzz-corpus/problem-$$(basename $$f)"; done
+	for f in examples/answers/*.yaml; do cp "$$f" ".fuzz-corpus/answers-$$(basename $$f)"; done
+	PYTHONPATH=. $(BIN)/python tests/fuzz/atheris_harness.py .fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .fuzz-corpus

@@ -8,7 +8,7 @@ what is measured). Writes benchmarks/RESULTS-generate.md.
 
     python benchmarks/generate_bench.py              # 3 rounds per template
     python benchmarks/generate_bench.py --quick      # 1 round
-    python benchmarks/generate_bench.py --variants 1000 --check
+    python benchmarks/generate_bench.py --quick --variants 1000 --check --output RESULTS-generate-1000.md
         # also: 1,000 variants per template solve without NaN/Inf and meet every constraint
 """
 
@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--variants", type=int, default=100)
     parser.add_argument("--check", action="store_true", help="also verify every variant (NaN/Inf, constraints)")
+    parser.add_argument("--output", default="RESULTS-generate.md", help="results file, in benchmarks/")
     args = parser.parse_args()
     rounds = 1 if args.quick else 3
     load = os.getloadavg()[0]
@@ -90,7 +91,7 @@ def main() -> None:
              f"{load:.2f} on {os.cpu_count()} cores.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    (HERE / "RESULTS-generate.md").write_text("\n".join(lines) + "\n")
+    (HERE / args.output).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

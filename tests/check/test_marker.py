@@ -167,3 +167,18 @@ def test_gradients_after_a_transposed_weight_are_credited_per_quantity_by_the_lo
     # The transposed layout of the same numbers is credited too (seed 002's own student, tests/check/test_seeds.py).
     _, items = _items(fixtures.seed_002("column"), {**answers, "gradients": {"hidden.W": grad.T.tolist()}})
     assert items["gradients.hidden.W"].status == "carried_forward"
+
+
+def test_feedback_uses_the_problems_own_symbols():
+    from dataclasses import replace
+
+    from gradwork.problem import Names, NodeRef
+
+    names = Names({NodeRef("output.b"): "b3", NodeRef("loss"): "J", NodeRef("hidden.W", (1, 0)): "w3"})
+    solution = replace(fixtures.seed_002(), names=names)
+    report, items = _items(solution, {"loss": 0.2225, "updated": {"output.b": 0}, "gradients": {"hidden.W[1,0]": 0}})
+    assert items["loss"].symbol == "J" and "uses log10 in J (loss)" in items["loss"].message
+    assert items["updated.output.b"].label == "updated.output.b (b3)"
+    assert "Your b3 (output.b) is left at its initial value" in items["updated.output.b"].message
+    assert items["gradients.hidden.W[1,0]"].symbol == "w3"
+    assert report.to_json()["items"][0]["symbol"] in ("J", "w3", "b3")

@@ -213,3 +213,16 @@ def test_a_new_model_is_one_registered_function():
         assert item.diagnosis == ("test_tripled",)
     finally:
         MISTAKES.pop("test_tripled")
+
+
+def test_an_unupdated_bias_is_told_its_one_sgd_step_with_numbers_true_as_printed():
+    from gradwork.check import mark
+    from tests.check import fixtures
+
+    # Seed 002 (row): dJ/db3 = a3 - y = 0.40131; b3 = 0 - 0.01 * 0.4013 = -0.004013.
+    item = mark(fixtures.seed_002(), parse_answers({"updated": {"output.b": 0}})).item("updated.output.b")
+    assert "left at its initial value 0; the update is output.b - lr * dL/doutput.b = 0 - 0.01 * 0.4013 = -0.004013" \
+        in item.message
+    adam = fixtures.network_solution("adam", [1.0, 2.0], 0.0, fixtures.SEED_002_LAYERS, "bce", "row", optimizer="adam")
+    item = mark(adam, parse_answers({"updated": {"output.b": 0}})).item("updated.output.b")
+    assert item.diagnosis == ("bias_not_updated",) and "the update is" not in item.message  # Adam's is no one product

@@ -395,3 +395,9 @@ def test_full_disk_on_stdout_is_one_line_exit_2(tmp_path):
                               stderr=subprocess.PIPE, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == ["standard output: cannot write (No space left on device)"]
+
+
+def test_a_formula_python_warns_about_prints_no_warning(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("inputs: {x: 1}\ngraph:\n  a: 2x + 1\n")
+    one_line_error(run("solve", str(path)), 2, "p.yaml:3:")

@@ -152,8 +152,13 @@ class Evaluator:
 
     def _Quotient(self, e: m.Quotient) -> Any:
         top, bottom = self.value(e.numerator), self.value(e.denominator)
-        if _is_array(bottom):
-            raise Mismatch("division by an array")
+        if _is_array(bottom):  # elementwise, as Adam's m̂ / (√v̂ + ε) is read
+            if not _is_array(top) or top.shape != bottom.shape:
+                raise Mismatch(f"division of shape {_shape(top)} by shape {bottom.shape}")
+            out = np.empty(top.shape, dtype=object)
+            for i in np.ndindex(top.shape):
+                out[i] = _div(top[i], bottom[i])
+            return out
         return _map(lambda a: _div(a, bottom), top)
 
     def _Power(self, e: m.Power) -> Any:
@@ -176,6 +181,13 @@ class Evaluator:
             return _map(scalar, args[0])
         if name in ("sum", "Σ"):
             return _total(args[0])
+        if name == "diag":
+            cells = _flat(args[0])
+            out = np.empty((len(cells), len(cells)), dtype=object)
+            for i in range(len(cells)):
+                for j in range(len(cells)):
+                    out[i, j] = cells[i] if i == j else Fraction(0)
+            return out
         raise NotNumeric(f"function {name}")
 
     def _Relation(self, e: m.Relation) -> Any:

@@ -70,3 +70,27 @@ def test_the_checker_catches_a_column_times_a_column() -> None:
     row = Array((Number(1.0), Number(2.0)), row=True)
     assert not check(_one(Compute("z", "forward", Number(0), None, Product((row, column), "matmul"),
                                   Number(5.0)))).failures
+
+
+@pytest.mark.parametrize("name", ["adam_two_steps.yaml", "momentum_three_steps.yaml"])
+def test_the_worked_steps_end_where_the_optimizer_ends(name: str) -> None:
+    """Each later step's numbers come from replaying the graph: the last worked update must be the
+    engine's own result after all the steps."""
+    from gradwork.explain.steps import Update
+
+    solution = solve(load(PROBLEMS / name))
+    derivation = derive(solution, "chain")
+    titles = [section.title for section in derivation.sections]
+    assert [t for t in titles if t.startswith("Step")] == [f"Step {k}" for k in range(1, solution.optimizer.steps + 1)]
+    last = {}
+    for step in derivation.steps():
+        if isinstance(step, Update):
+            last[step.node] = step.relation.sides[-1]
+    for name_, value in solution.updated.items():
+        if name_ in solution.frozen:
+            continue
+        from tests.explain.selfcheck import Evaluator, _close
+        import numpy as np
+        shown = Evaluator(derivation).value(last[name_])
+        expected = np.asarray(value, dtype=float)
+        assert _close(np.asarray(shown, dtype=float).ravel(), expected.ravel(), False)

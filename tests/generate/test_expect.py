@@ -67,3 +67,23 @@ def test_bad_cases_are_located_errors(case, words):
     with pytest.raises(ProblemError) as raised:
         read_cases(read_template(text))
     assert str(raised.value).startswith("<string>:7:") and words in str(raised.value)
+
+
+def test_element_asks_give_single_numbers_in_the_key_and_on_every_platform():
+    from gradwork.generate.export import export
+    from gradwork.generate.write import Request
+
+    text = (ROOT / "examples" / "templates" / "seed002_exam4a.yaml").read_text()
+    start = text.index("ask: [")
+    end = text.index("marking:")
+    text = text[:start] + 'ask: [loss, "gradients.hidden.W[1,0]", "updated.output.W[1]"]\n' + text[end:]
+    text = text.replace("    status: {updated.hidden.b: wrong, gradients.hidden.b: correct}\n", "")
+    template = read_template(text)
+    variant = draw(template, 0, 0)
+    answers = variant.answers
+    assert set(answers["gradients"]) == {"hidden.W[1,0]"} and isinstance(answers["gradients"]["hidden.W[1,0]"], float)
+    assert answers["gradients"]["hidden.W[1,0]"] == variant.solution.gradients["hidden.W"][1][0]
+    assert answers["updated"]["output.W[1]"] == variant.solution.updated["output.W"][1]
+    assert mark(variant, answers).all_correct
+    for platform in ("prairielearn", "moodle", "qti", "gradescope"):
+        assert export(platform, template, Request(), [variant])

@@ -62,3 +62,10 @@ def test_a_bounded_sum_is_expanded():
 def test_what_is_not_understood_is_not_read(text, reason):
     with pytest.raises(Unreadable, match=reason):
         parse(normalise_all(text))
+
+
+def test_an_exact_power_too_large_is_not_computed():
+    from gradwork.mark.evaluate import Evaluator
+
+    with pytest.raises(Unbound, match="too large"):
+        Evaluator(lambda name: 0, exact=True)(parse("2^{999999999}"))

@@ -30,3 +30,13 @@ def test_gamma_stays_when_the_document_uses_it_as_a_learning_rate():
 
 def test_every_rule_says_why():
     assert all(rule.why for rule in RULES)
+
+
+def test_the_table_in_docs_mark_md_has_every_rule():
+    from pathlib import Path
+
+    from gradwork.mark.normalise import BRACED
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "mark.md").read_text(encoding="utf-8")
+    assert all(rule.why in docs for rule in RULES)
+    assert all(why in docs for _, _, _, why in BRACED)

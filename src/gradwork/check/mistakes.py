@@ -36,6 +36,7 @@ import numpy as np
 from gradwork.check.compare import Tolerance
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
 from gradwork.ops.registry import get_op, ops_of_kind, unbroadcast
+from gradwork.problem.display import array_text, number_text
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
 
@@ -138,11 +139,11 @@ def softmax_diagonal_jacobian(graph: Graph) -> Iterator[Variant]:
 
     for i in _made_by(graph, "softmax"):
         yield Variant("softmax_diagonal_jacobian", graph.label(i),
-                      f"your number uses only the diagonal s_i(1 - s_i) of softmax's Jacobian at {graph.label(i)}",
+                      f"your number uses only the diagonal s_i(1 - s_i) of softmax's Jacobian at {graph.called(i)}",
                       Perturbation(vjps={(i, 0): diagonal}))
     for i in _made_by(graph, "cross_entropy"):  # softmax fused into the loss: dL/dz = p - t, no Jacobian left
         yield Variant("softmax_diagonal_jacobian", graph.label(graph.inputs[i][0]),
-                      f"your dL/d{graph.label(graph.inputs[i][0])} chains dL/dp = -t/p through only the "
+                      f"your dL/d{graph.called(graph.inputs[i][0])} chains dL/dp = -t/p through only the "
                       "diagonal s_i(1 - s_i) of softmax's Jacobian",
                       Perturbation(vjps={(i, 0): _unfused_diagonal()}))
 
@@ -178,7 +179,7 @@ def relu_at_zero(graph: Graph) -> Iterator[Variant]:
             if value == own:
                 continue
             yield Variant("relu_at_zero", graph.label(i),
-                          f"your number takes ReLU'(0) = {value} at {graph.label(i)} (the problem uses {own})",
+                          f"your number takes ReLU'(0) = {value} at {graph.called(i)} (the problem uses {own})",
                           Perturbation(vjps={(i, 0): lambda bk, g, out, x, value=value, vjp=vjp, **p:
                                              vjp(bk, g, out, x, **{**p, "at_zero": value})}))
 
@@ -215,13 +216,13 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
             return g
 
         yield Variant("activation_derivative", where,
-                      f"your number leaves out the derivative of {op.name} at {where}",
+                      f"your number leaves out the derivative of {op.name} at {graph.called(i)}",
                       Perturbation(vjps={(i, position): left_out}))
         yield Variant("activation_derivative", where,
-                      f"your number evaluates {op.name}'s derivative at its output instead of its input at {where}",
+                      f"your number evaluates {op.name}'s derivative at its output instead of its input at {graph.called(i)}",
                       Perturbation(vjps={(i, position): at_output}))
         yield Variant("activation_derivative", where,
-                      f"your number evaluates {op.name}'s derivative at its input instead of its output at {where}",
+                      f"your number evaluates {op.name}'s derivative at its input instead of its output at {graph.called(i)}",
                       Perturbation(vjps={(i, position): at_input}))
 
 
@@ -240,7 +241,7 @@ def missed_path(graph: Graph) -> Iterator[Variant]:
             if not graph.requires_grad(consumer) or consumer in inside_loss:
                 continue
             registered = graph.nodes[consumer].op.partial(position).vjp  # type: ignore[union-attr]
-            path = f"the path from {graph.label(j)} through {graph.label(consumer)}"
+            path = f"the path from {graph.called(j)} through {graph.called(consumer)}"
             yield Variant("missed_path", graph.label(j), f"your number leaves out {path}",
                           Perturbation(vjps={(consumer, position): _dropped(registered, position, shape, None)}))
             if 1 < int(np.prod(shape)) <= 16:  # one term of it: the product-rule term of a single element
@@ -297,13 +298,13 @@ def sign(graph: Graph) -> Iterator[Variant]:
 def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool = False) -> Iterator[Variant]:
     """One variant per named gradient (and, for ``values``, per named computed value; always the loss)."""
     for i in _named_with_grad(graph):
-        yield Variant(code, f"dL/d{graph.label(i)}", f"your number {verb} dL/d{graph.label(i)}",
+        yield Variant(code, f"dL/d{graph.label(i)}", f"your number {verb} dL/d{graph.called(i)}",
                       Perturbation(grad_transforms={i: transform}))
     value_sites = [i for i in graph.name_of if graph.nodes[i].op is not None] if values else []
     if graph.loss is not None and graph.loss not in value_sites:
         value_sites.append(graph.loss)
     for i in value_sites:
-        yield Variant(code, graph.label(i), f"your number {verb} {graph.label(i)}",
+        yield Variant(code, graph.label(i), f"your number {verb} {graph.called(i)}",
                       Perturbation(value_transforms={i: transform}))
 
 
@@ -339,10 +340,10 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
             continue
         op = tensor.op
         forward = (lambda bk, *args, op=op, **p: op.forward(_Log10(bk), *args, **p))
-        yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.label(i)}",
+        yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.called(i)}",
                       Perturbation(forwards={i: forward}))
         vjps = {(i, position): _vjp_in_base_10(op, position) for position in range(len(arguments))}
-        yield Variant("log_base_10", graph.label(i), f"your numbers use log10 in {graph.label(i)} and its derivative",
+        yield Variant("log_base_10", graph.label(i), f"your numbers use log10 in {graph.called(i)} and its derivative",
                       Perturbation(forwards={i: forward}, vjps=vjps))
         # A loss whose logs hide inside a fused formula (cross-entropy on logits computes log softmax as
         # z - log sum exp z) is not log10'd by swapping the backend's log; a loss that uses logs is a sum
@@ -350,13 +351,13 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
         scaled = np.asarray(tensor.data) / _LN10(bk)
         if (op.term is not None or op.name == "log_softmax") and not _same(np.asarray(changed), scaled):
             over = (lambda bk, *args, op=op, **p: op.forward(bk, *args, **p) / _LN10(bk))
-            yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.label(i)}",
+            yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.called(i)}",
                           Perturbation(forwards={i: over}))
             vjps = {(i, position): (lambda bk, g, o, *args, vjp=op.partial(position).vjp, **p:
                                     vjp(bk, g, o, *args, **p) / _LN10(bk))
                     for position in range(len(arguments))}
             yield Variant("log_base_10", graph.label(i),
-                          f"your numbers use log10 in {graph.label(i)} and its derivative",
+                          f"your numbers use log10 in {graph.called(i)} and its derivative",
                           Perturbation(forwards={i: over}, vjps=vjps))
 
 
@@ -381,7 +382,7 @@ def transposed(graph: Graph) -> Iterator[Variant]:
 
     for name, i in graph.params.items():
         if graph.nodes[i].ndim == 2:
-            yield Variant("transposed", name, f"your number reads {name} in the {other} convention",
+            yield Variant("transposed", name, f"your number reads {graph.called(name)} in the {other} convention",
                           Perturbation(value_transforms={i: swap}, grad_transforms={i: swap}))
 
     def written_transposed(look: Look) -> Iterator[np.ndarray]:
@@ -398,7 +399,7 @@ def transposed(graph: Graph) -> Iterator[Variant]:
 def update_sign(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     for name in graph.params if graph.updates else ():
-        yield Variant("update_sign", name, f"your {name} adds lr * dL/d{name} instead of subtracting it",
+        yield Variant("update_sign", name, f"your {graph.called(name)} adds lr * dL/d{name} instead of subtracting it",
                       Perturbation(learning_rates={name: -lr}))
 
 
@@ -409,15 +410,34 @@ def learning_rate(graph: Graph) -> Iterator[Variant]:
     if not graph.updates or lr == 1:
         return
     for name in graph.params:
-        yield Variant("learning_rate", name, f"your {name} leaves out the learning rate {lr}",
+        yield Variant("learning_rate", name, f"your {graph.called(name)} leaves out the learning rate {lr}",
                       Perturbation(learning_rates={name: one}))
 
 
 @mistake("bias_not_updated", "Biases are parameters too: b <- b - lr * dL/db, with dL/db the layer's delta.")
 def bias_not_updated(graph: Graph) -> Iterator[Variant]:
     for name in _biases(graph) if graph.updates else ():
-        yield Variant("bias_not_updated", name, f"your {name} is left at its initial value",
+        yield Variant("bias_not_updated", name,
+                      f"your {graph.called(name)} is left at its initial value{_sgd_step(graph, name)}",
                       Perturbation(frozen=frozenset({name})))
+
+
+def _sgd_step(graph: Graph, name: str) -> str:
+    """``; its step is b - lr * dL/db = 0 - 0.01 * 0.4013 = -0.004013`` for one plain SGD step, else nothing.
+
+    Only where that one formula is the whole update (momentum, Adam or several steps are not one product).
+    """
+    optimizer = graph.solution.optimizer
+    tensor = graph.nodes[graph.params[name]]
+    if optimizer.name != "sgd" or optimizer.steps != 1 or optimizer.options or tensor.grad is None:
+        return ""
+    before, gradient = np.asarray(tensor.data), np.asarray(tensor.grad)
+    after = before - gradient * optimizer.lr
+    g = array_text(gradient)
+    g = f"({g})" if gradient.ndim == 0 and g.startswith("-") else g
+    symbol = graph.solution.names.symbol(name) or name
+    return (f" {array_text(before)}; the update is {symbol} - lr * dL/d{symbol} = {array_text(before)} - "
+            f"{number_text(optimizer.lr, exact=True)} * {g} = {array_text(after)}")
 
 
 @mistake("gradient_as_update",

@@ -89,6 +89,12 @@ class Graph:
         op = self.op_name(i) or "constant"
         return f"{op}({', '.join(self.label(j) for j in self.inputs[i])})"
 
+    def called(self, node: int | str) -> str:
+        """How feedback names a node: the problem's own symbol first (``names:``), ``b3 (output.b)``."""
+        name = node if isinstance(node, str) else self.label(node)
+        symbol = self.solution.names.symbol(name) if (name in self.names or name in self.params) else None
+        return f"{symbol} ({name})" if symbol else name
+
     def requires_grad(self, i: int) -> bool:
         return self.nodes[i].requires_grad
 

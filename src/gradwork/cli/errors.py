@@ -16,7 +16,6 @@ from typing import Any, NoReturn
 import typer
 
 EXIT_OK, EXIT_WRONG, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-REPORT_AT = "https://github.com/gradwork/gradwork/issues"
 
 
 class CommandError(Exception):
@@ -175,5 +174,5 @@ def _internal(error: BaseException, debug: bool) -> int:
     if len(reason) > 300:
         reason = reason[:300] + "..."
     sys.stderr.write(f"gradwork: internal error: {type(error).__name__}: {reason} "
-                     f"(please report this at {REPORT_AT} with the input; --debug shows the traceback)\n")
+                     f"(please report this bug with the input that caused it; --debug shows the traceback)\n")
     return EXIT_INTERNAL

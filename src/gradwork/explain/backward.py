@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from gradwork.explain.chain import MAX_CHAIN_WEIGHTS, chain_graph, chain_network
 from gradwork.explain.delta import delta_rule
+from gradwork.explain.gates import gate_notes
 from gradwork.explain.graph import NamedGraph
 from gradwork.explain.matrix import matrix
 from gradwork.explain.steps import Prose, Section
@@ -33,7 +34,7 @@ def section(solution: Solution, graph: NamedGraph, style: str) -> Section:
         if style != "matrix":
             steps.append(Prose(_fallback_reason(solution, style)))
         steps.extend(matrix(solution, graph))
-    return Section("Backward pass", "backward", tuple(steps))
+    return Section("Backward pass", "backward", tuple(gate_notes(steps, graph)))
 
 
 def _fallback_reason(solution: Solution, style: str) -> str:

@@ -107,7 +107,10 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         substituted: Expr | None = None
         value = value_at(a.grad, idx)
         if formula_partials is not None:
+            from gradwork.explain.derive import _numbers_into
+
             formula = Number(formula_partials[m], exact=True)
+            substituted = _numbers_into(formula_partials[m], solution)
         elif fused_softmax:
             t = loss.inputs[1]
             t_sym = graph.symbols.get("target", Symbol("t"))
@@ -147,6 +150,8 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
             numbers[a_k] = Number(value_at(a.data, k_idx))
             formula = OpTemplate(a.op.name, diagonal if m == k else off, (("oi", a_m), ("oj", a_k)))
         substituted = substitute(formula, numbers)
+        if a.op is not None and a.op.name in ("relu", "leaky_relu", "elu"):
+            substituted = formula  # a piecewise rule: the branch it takes is its value (shown next)
         number, _ = factors.label(("act", layer.name, m, k), Derivative(a_m, z_k), formula, value, layer.a,
                                   substituted if substituted != formula else None)
         return number
@@ -161,7 +166,17 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
             upstream = up(number, m)  # derived first: the chain is read from the loss down
             act = act_factor(layer, m, k)
             result.append([upstream] + ([act] if act is not None else []))
-        return result
+        if elementwise:
+            return result
+        # Softmax: ∂L/∂z_k sums over every output; derived once as its own labelled sub-result, so each
+        # weight into unit k is that label times its own factor.
+        key = ("dz", number, k)
+        if key not in factors.labels:
+            z, z_sym = graph.tensor(layer.z), graph.symbols[layer.z]
+            formula, substituted = _labels_product(result, factors.values)
+            factors.label(key, Derivative(L, element(z_sym, (k,))), formula, value_at(z.grad, (k,)), layer.z,
+                          substituted)
+        return [[factors.labels[key]]]
 
     def up(number: int, m: int) -> int:
         """The label of ∂L/∂a_m of layer ``number``: the loss factor, or a hidden unit's shared sub-result."""
@@ -225,7 +240,8 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
                 out.append(_chain_product(graph, layer.bias + (f"[{k}]" if b_idx else ""),
                                           Derivative(L, element(b_sym, b_idx) if b_idx else b_sym), paths, None,
                                           seen_labels, value_at(b.grad, b_idx),
-                                          "∂z/∂b = 1, so the bias's gradient is ∂L/∂z itself."))
+                                          "∂z/∂b = 1, so the bias's gradient is the loss's gradient with "
+                                          "respect to z itself."))
         if shared_bias:
             b = graph.tensor(layer.bias)
             emit()
@@ -423,6 +439,18 @@ def formula_loss_partials(solution: Solution) -> list | None:
     The engine derives them itself: the formula runs on symbols in symbolic mode and
     backward() gives each partial, so no derivative is written here.
     """
+    found = _formula_loss(solution)
+    return None if found is None else found[1]
+
+
+def formula_loss_expression(solution: Solution) -> Any:
+    """A formula loss as written, in y_1, y_2, … and t_1, …: 1 − t stays 1 − t, Σ is written out
+    (1-based, as the derivation counts), or None."""
+    found = _formula_loss(solution)
+    return None if found is None else found[0]
+
+
+def _formula_loss(solution: Solution) -> tuple[Any, list] | None:
     from gradwork.nn.losses import LOSSES
 
     if not solution.loss_name or solution.loss_name in LOSSES or solution.output.size > 8:
@@ -445,6 +473,7 @@ def formula_loss_partials(solution: Solution) -> list | None:
             env, EvaluationContext(y.backend, solution.relu_grad_at_zero))
         loss.backward()
         readable = y.backend.simplify(np.asarray(y.grad, dtype=object))
-        return list(np.asarray(readable, dtype=object).reshape(-1))
+        value = y.backend.simplify(np.asarray(loss.data, dtype=object)).reshape(-1)[0]
+        return value, list(np.asarray(readable, dtype=object).reshape(-1))
     except Exception:  # an exotic formula: the factor is then shown by its value alone
         return None

@@ -12,11 +12,11 @@ from typing import Literal
 
 import numpy as np
 
-from gradwork.explain import backward
+from gradwork.explain import backward, optimizer
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, weight_index
 from gradwork.explain.math import (
-    Array, Call, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, as_rows, substitute,
+    Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words, as_rows, substitute,
 )
 from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfall, Prose, Section, Table, Update
 from gradwork.explain.symbols import symbol_table, updated
@@ -40,9 +40,13 @@ def derive(solution: Solution, style: Style = "chain") -> Derivation:
     if solution.loss is not None:
         sections.append(_loss(solution, graph))
     sections.append(backward.section(solution, graph, style))
-    if solution.parameters and solution.optimizer.name != "none":
+    if optimizer.needed(solution):  # momentum, Adam, several steps: the optimizer's own working, step by step
+        sections.extend(optimizer.sections(solution, graph))
+    elif solution.parameters and solution.optimizer.name != "none":
         sections.append(_update(solution, graph))
     sections.append(_summary(solution, graph))
+    if getattr(solution, "ask", ()):
+        sections.append(_answers(solution, graph))
     pitfalls = _pitfalls(solution, graph)
     if pitfalls:
         sections.append(Section("Watch out", "summary", tuple(pitfalls)))
@@ -78,7 +82,7 @@ def _setup(solution: Solution, graph: NamedGraph) -> Section:
             continue
         if tensor.op is None:
             given.append(Relation((symbol, value_expr(tensor.data))))
-    if solution.parameters and solution.optimizer.name:
+    if solution.parameters and solution.optimizer.name not in ("", "none") and solution.optimizer.lr is not None:
         given.append(Relation((Symbol("η"), Number(solution.optimizer.lr, exact=True))))
     if given:
         steps.append(Given(tuple(given)))
@@ -104,7 +108,7 @@ def _definitions(solution: Solution, graph: NamedGraph) -> list[Definition]:
             Derivative(out_expr if op.term is None else graph.loss_symbol, variable),
             OpTemplate(op.name, "partial", bindings + (("out", out_expr),), 0),
         ))
-        out.append(Definition(op.name, OpTemplate(op.name, "definition"), derivative, op.sentence))
+        out.append(Definition(op.name, OpTemplate(op.name, "definition"), derivative, _words_only(op.sentence)))
     for layer in solution.layers:
         if layer.activation in ("identity", "linear") or layer.activation in seen or \
                 layer.activation in {o.name for o in ops_used if o.name != "pow"}:
@@ -134,10 +138,41 @@ def _derived_activation(activation: str, relu_at_zero) -> Definition:
     sigma, variable = "σ", Symbol("x")
     return Definition(
         activation,
-        Relation((Call(sigma, (variable,)), Number(value, exact=True))),
-        Relation((Call(sigma + "′", (variable,)), Number(slope, exact=True))),
+        Relation((Call(sigma, (variable,)), _cases(value))),
+        Relation((Call(sigma + "′", (variable,)), _cases(slope))),
         "The engine derived σ′ itself, by running σ on a symbol x in symbolic mode.",
     )
+
+
+def _cases(expr) -> Expr:
+    """A SymPy result as a formula; a Piecewise as cases ({1 if x > 0; 0 otherwise}), never raw."""
+    import sympy
+
+    if getattr(expr, "has", None) and expr.has(sympy.Piecewise):
+        expr = sympy.piecewise_fold(expr)
+    if isinstance(expr, sympy.Piecewise):
+        branches = []
+        for value, condition in expr.args:
+            free = sorted(condition.free_symbols, key=str)
+            if len(free) == 1 and condition is not sympy.true:
+                try:  # Eq(x, 0) | (x > 0) reads x ≥ 0 (an unbounded side, x < ∞, says nothing)
+                    condition = condition.as_set().as_relational(free[0])
+                    if isinstance(condition, sympy.And):
+                        kept = [a for a in condition.args if not a.has(sympy.oo, -sympy.oo)]
+                        condition = sympy.And(*kept) if kept else sympy.true
+                except (NotImplementedError, TypeError, AttributeError):
+                    pass
+            when = Words("otherwise") if condition is sympy.true else Words("if " + _condition_text(condition))
+            branches.append((Number(sympy.simplify(value), exact=True), when))
+        return Cases(tuple(branches))
+    return Number(expr, exact=True)
+
+
+def _condition_text(condition) -> str:
+    text = str(condition)
+    for ascii_form, shown in ((">=", "≥"), ("<=", "≤"), ("&", "and"), ("|", "or"), ("-", "−")):
+        text = text.replace(ascii_form, shown)
+    return text
 
 
 # ---------------------------------------------------------------- forward
@@ -233,6 +268,12 @@ def _loss(solution: Solution, graph: NamedGraph) -> Section:
         formula, substituted = _expanded_loss(graph, loss)
     elif op is not None and op.term is not None:
         substituted = None  # too many terms to write out: the formula and the result
+    from gradwork.explain.chain import formula_loss_expression
+
+    as_written = formula_loss_expression(solution)
+    if as_written is not None:  # a formula loss as the problem writes it: 1 − t and Σ kept, 1-based
+        formula = Number(as_written, exact=True)
+        substituted = _numbers_into(as_written, solution) or substituted
     note = None
     if any(node.op is not None and node.op.name in ("log", "bce", "cross_entropy", "log_softmax")
            for node in graph.order):
@@ -275,6 +316,25 @@ def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
         formula = Quotient(formula, Number(divisor, exact=True))
         substituted = Quotient(substituted, Number(divisor, exact=True))
     return formula, substituted
+
+
+def _numbers_into(expr, solution: Solution) -> Expr | None:
+    """The formula loss with the numbers in the places of y_k and t_k, left unevaluated."""
+    import sympy
+
+    mapping = {}
+    for letter, tensor in (("y", solution.output), ("t", solution.target)):
+        if tensor is None:
+            continue
+        for k, value in enumerate(np.asarray(tensor.data, dtype=object).ravel()):
+            given = letter == "t" or solution.mode == "exact"  # targets are given: 0 and 1, not 0.0 and 1.0
+            number = sympy.nsimplify(value) if given else sympy.Float(float(value), 15)
+            mapping[sympy.Symbol(f"{letter}_{k + 1}")] = number
+    try:
+        with sympy.evaluate(False):
+            return Number(expr.xreplace(mapping), exact=True)
+    except Exception:  # SymPy could not keep it unevaluated: the numbers side is left as it was
+        return None
 
 
 def _exact_value(value) -> Expr:
@@ -367,6 +427,36 @@ def _summary(solution: Solution, graph: NamedGraph) -> Section:
     return Section("Summary", "summary", (Table("Summary", columns, tuple(rows)),))
 
 
+def _answers(solution: Solution, graph: NamedGraph) -> Section:
+    """What the problem asks (``ask:``), in its order: the derivation ends with these."""
+    rows = []
+    for quantity in solution.ask:
+        index = tuple(quantity.index) if quantity.index is not None else ()
+        if quantity.section == "loss":
+            rows.append((graph.loss_symbol, value_expr(solution.loss.data) if solution.loss is not None else "—"))
+            continue
+        name = quantity.name or ""
+        try:
+            tensor = graph.tensor(name)
+        except KeyError:
+            rows.append((Symbol(quantity.key, one_based=False), "—"))
+            continue
+        base = graph.symbols.get(name, Symbol(name, one_based=False))
+        symbol = element(base, index) if index else base
+
+        def pick(value):
+            return value_expr(np.asarray(value, dtype=object)[index] if index else value)
+
+        if quantity.section == "values":
+            rows.append((symbol, pick(tensor.data)))
+        elif quantity.section == "gradients":
+            rows.append((Derivative(graph.loss_symbol, symbol), pick(tensor.grad) if tensor.grad is not None else "—"))
+        else:
+            new = _from_json(solution.updated[name], solution.mode) if name in solution.updated else tensor.data
+            rows.append((updated(symbol), pick(new)))
+    return Section("Answers", "summary", (Table("Answers", ("asked", "value"), tuple(rows)),))
+
+
 def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
     found: list[Pitfall] = []
     names = {node.op.name for node in graph.order if node.op is not None}
@@ -377,18 +467,77 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
                                      f"the convention relu_grad_at_zero = {solution.relu_grad_at_zero} was used.",
                                      graph.name(node)))
                 break
-    if "sigmoid" in names and "bce" in names:
+    if "sigmoid" in names and ("bce" in names or _formula_kind(solution) in ("bce", "bce_sum")):
         found.append(Pitfall("sigmoid_bce", "Sigmoid followed by cross-entropy: ∂L/∂a · ∂a/∂z collapses to a − t "
                              "(per output, divided by the number of outputs), so the output δ needs no division."))
     if "softmax" in names:
-        found.append(Pitfall("softmax_diagonal_jacobian", get_op("softmax").pitfall or ""))
-    if "half_sse" in names:
-        found.append(Pitfall("factor_half", get_op("half_sse").pitfall or ""))
+        found.append(Pitfall("softmax_diagonal_jacobian", typeset(get_op("softmax").pitfall or "")))
+    if "half_sse" in names or _formula_kind(solution) == "half_sse":
+        found.append(Pitfall("factor_half", "The ½ in ½ (t − y)² is there to cancel the 2 of the square: "
+                             "∂L/∂y = −(t − y), with no second ½."))
     if names & {"log", "bce", "cross_entropy", "log_softmax"}:
         found.append(Pitfall("log_base_10", "Logs are natural: a log base 10 would divide the loss and every "
                              "gradient by ln 10 ≈ 2.303."))
-    if solution.parameters and any(n.endswith(".b") for n in solution.parameters):
-        found.append(Pitfall("bias_not_updated", "Biases are parameters too: each b moves by −η ∂L/∂b."))
+    opt = solution.optimizer
+    trained_biases = [n for n in solution.parameters if n.endswith(".b") and n not in solution.frozen]
+    if trained_biases and opt.name not in ("", "none") and opt.steps >= 1:
+        plain_sgd = opt.name == "sgd" and not opt.options.get("momentum")
+        rule = "each b moves by −η ∂L/∂b" if plain_sgd else f"each b follows the same {opt.name} rule as the weights"
+        found.append(Pitfall("bias_not_updated", f"Biases are parameters too: {rule}."))
     return found
+
+
+def _formula_kind(solution: Solution) -> str | None:
+    """A loss written as a formula that is a named loss in disguise (½ Σ (t − y)², BCE, CE), so that
+    its pitfalls apply: recognised by evaluating it against the named losses at two sample points."""
+    from gradwork.nn.losses import LOSSES
+
+    name = solution.loss_name
+    if not name or name in LOSSES or solution.output.size > 8:
+        return None
+    try:
+        from gradwork.problem.expressions import EvaluationContext, parse_expression
+        from gradwork.tensor import Tensor
+
+        formula = parse_expression(name, {"y", "t"})
+        shape = np.shape(solution.output.data)
+        for candidate in ("half_sse", "sse", "bce", "bce_sum", "cross_entropy"):
+            op = get_op(candidate.removesuffix("_sum"))
+            scale = float(np.prod(shape)) if candidate.endswith("_sum") else 1.0  # Σ, not the mean
+            same = True
+            for seed in (1, 2):
+                rng = np.random.default_rng(seed)
+                y = rng.uniform(0.1, 0.9, shape)
+                t_ = rng.uniform(0.0, 1.0, shape)
+                env = {"y": Tensor(y), "t": Tensor(t_)}
+                mine = formula.evaluate(env, EvaluationContext(env["y"].backend, 0)).data
+                theirs = scale * np.asarray(op.forward(env["y"].backend, y, t_), dtype=float)
+                if not np.allclose(np.asarray(mine, dtype=float), np.asarray(theirs, dtype=float)):
+                    same = False
+                    break
+            if same:
+                return candidate
+    except Exception:  # a formula in other names, or one the test points do not suit: no claim
+        return None
+    return None
+
+
+_TYPOGRAPHY = (("1/2", "½"), ("^2", "²"), (" - ", " − "), ("(-", "(−"), ("sigma", "σ"), ("alpha", "α"),
+               (">=", "≥"), ("<=", "≤"), ("s_i", "sᵢ"), ("s_j", "sⱼ"), ("dL/dy", "∂L/∂y"), ("dL/dz", "∂L/∂z"))
+
+
+def typeset(text: str) -> str:
+    """A registry sentence in the typography of the rest of the derivation (½, −, σ, ≥)."""
+    for ascii_form, shown in _TYPOGRAPHY:
+        text = text.replace(ascii_form, shown)
+    return text
+
+
+def _words_only(sentence: str) -> str:
+    """A rule's sentence without the ASCII copy of the formula typeset above it ("f'(x) = ...: why")."""
+    head, sep, tail = sentence.partition(": ")
+    if sep and "=" in head and tail:
+        return typeset(tail[0].upper() + tail[1:])
+    return typeset(sentence)
 
 

@@ -6,10 +6,16 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.explain.gates import separate_elements
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, substitute_all, sum_terms, value_at
 from gradwork.explain.math import (
+    Array,
+    Call,
     Derivative,
+    Neg,
+    OpTemplate,
+    Transpose,
     Expr,
     Number,
     Product,
@@ -24,6 +30,9 @@ from gradwork.problem import Solution
 def matrix(solution: Solution, graph: NamedGraph) -> list:
     steps: list = []
     mapping = graph.values_mapping()
+    for node in graph.order:  # a piecewise rule ([z > 0], {1 if z ≥ 0; α otherwise}) with numbers: its slopes
+        if node.op is not None and node.op.name in PIECEWISE and node.inputs and graph.name(node.inputs[0]):
+            mapping[graph.local_formula(node, 0)] = value_expr(graph.local_derivative(node, node.inputs[0]))
     root = solution.loss if solution.loss is not None else solution.output
     if solution.loss is None and solution.upstream is not None:
         symbol = graph.symbol(solution.output)
@@ -42,11 +51,24 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
         symbol = graph.symbols.get(name)
         lhs = Derivative(graph.loss_symbol, symbol)
         formula = sum_terms([t for _, t in terms])
-        substituted = substitute_all(formula, mapping)
+        jacobians = _jacobian_steps(graph, tensor, symbol)
+        for step, template, value in jacobians:
+            steps.append(step)
+            mapping[template] = value  # the gradient step multiplies by the Jacobian's numbers, shown above
+            formula = substitute_all(formula, {template: step.lhs})  # … by ∂a/∂z, as derived just above
+        substituted = substitute_all(formula, {**mapping, **{s.lhs: v for s, _, v in jacobians}})
         note = None
-        if len(terms) > 1:
+        if len(terms) > 1 and separate_elements(graph, tensor):
+            # w[0], w[1], w[2]: each element is used once, so nothing adds up; not a fork.
+            note = ("Each element of this value is used on its own, so each element's gradient comes from "
+                    "its one use, put back at its position.")
+        elif len(terms) > 1:
             note = (f"This value is used {len(terms)} times: its gradient is the sum of the gradients "
                     "along every path (one term per use).")
+        readable = _formula_loss_gradient(solution, graph, tensor, terms)
+        if readable is not None:  # a formula loss: its derivative as the engine derived it, in y_k and t_k
+            formula, substituted = readable
+            note = None  # one formula: the uses inside the loss formula are already added up
         parts: tuple[Relation, ...] = ()
         if solution.mode == "symbolic" and solution.form == "graph" and tensor.ndim == 1 \
                 and 1 < tensor.size <= MAX_ELEMENT_PARTS:
@@ -57,6 +79,60 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
     return steps
 
 
+def _formula_loss_gradient(solution: Solution, graph: NamedGraph, tensor: Any, terms: list) -> tuple | None:
+    """∂L/∂y of a loss written as a formula, readable: (−t₁/y₁ + (1 − t₁)/(1 − y₁), …) with numbers,
+    instead of the VJPs of its pieces (−1 ⊙ t ⊙ (1 / y) …)."""
+    from gradwork.explain.chain import formula_loss_partials
+    from gradwork.explain.derive import _numbers_into
+
+    if tensor is not solution.output or solution.loss is None or \
+            any(owner is not graph.root for owner, _ in terms):
+        return None
+    partials = formula_loss_partials(solution)
+    if partials is None or len(partials) != tensor.size or tensor.ndim > 1:
+        return None
+    with_numbers = [_numbers_into(p, solution) for p in partials]
+    formula = Array(tuple(Number(p, exact=True) for p in partials)) if tensor.ndim else Number(partials[0], exact=True)
+    if any(n is None for n in with_numbers):
+        return formula, None
+    numbers = Array(tuple(with_numbers)) if tensor.ndim else with_numbers[0]
+    return formula, numbers
+
+
+def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:
+    """A softmax (an op whose every output depends on every input) fed by ``tensor``: its Jacobian
+    J = ∂a/∂z stated with numbers, entry by entry, before the gradient that multiplies by it."""
+    out = []
+    for consumer, position in graph.consumers.get(id(tensor), []):
+        op = consumer.op
+        if op is None or op.element_partials is None or graph.name(consumer) is None or consumer.ndim != 1:
+            continue
+        a_sym = graph.symbol(consumer)
+        template = graph.local_formula(consumer, position)
+        n = consumer.size
+        J = np.asarray(graph.jacobian(consumer, tensor), dtype=object).reshape(n, n)
+        if graph.row_vectors:  # diag(a) − aᵀa: a is a row, so the outer product is aᵀ a
+            shown: Expr = Sum((Call("diag", (a_sym,)), Neg(Product((Transpose(a_sym), a_sym), "matmul"))))
+        else:
+            shown = Sum((Call("diag", (a_sym,)), Neg(Product((a_sym, Transpose(a_sym)), "matmul"))))
+        numbers = substitute_all(shown, {a_sym: value_expr(consumer.data)})
+        parts = []
+        for i in range(n):
+            for j in range(n):
+                a_i, a_j = element(a_sym, (i,)), element(a_sym, (j,))
+                part = "element_diagonal" if i == j else "element_off_diagonal"
+                rule = OpTemplate(op.name, part, (("oi", a_i), ("oj", a_j)))
+                with_numbers = OpTemplate(op.name, part, (("oi", Number(consumer.data[i])),
+                                                          ("oj", Number(consumer.data[j]))))
+                parts.append(Relation((Derivative(a_i, element(symbol, (j,))), rule, with_numbers, Number(J[i, j]))))
+        step = Compute(graph.name(consumer) or "", "backward", Derivative(a_sym, symbol), shown, numbers,
+                       value_expr(J), "Every output depends on every input: the full Jacobian, entry by entry.",
+                       tuple(parts))
+        out.append((step, template, value_expr(J)))
+    return out
+
+
+PIECEWISE = {"relu", "leaky_relu", "elu"}
 MAX_ELEMENT_PARTS = 8  # a vector this long or shorter gets one line of working per element (symbolic mode)
 
 

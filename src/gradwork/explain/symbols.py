@@ -9,6 +9,7 @@ the names the user wrote, with 0-based indices as in the file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from gradwork.explain.math import Symbol
@@ -34,8 +35,8 @@ def _with_names(symbols: dict[str, Symbol], solution: Solution) -> dict[str, Sym
         whole = names.symbol(node)
         if whole is None and default is None:
             continue
-        if whole is not None:  # a name as the problem writes it: w6 prints w₆, W1 prints W₁
-            symbol = Symbol(whole, None, (), one_based=default.one_based if default else True)
+        if whole is not None:
+            symbol = _named(whole, node, solution, default.one_based if default else True)
         else:
             symbol = default
         assert symbol is not None
@@ -43,6 +44,19 @@ def _with_names(symbols: dict[str, Symbol], solution: Solution) -> dict[str, Sym
             symbol = replace(symbol, elements=tuple(elements[node]))
         out[node] = symbol
     return out
+
+
+_LAYERED = re.compile(r"^([A-Za-z]+)(\d+)$")
+
+
+def _named(name: str, node: str, solution: Solution, one_based: bool) -> Symbol:
+    """A name as the problem writes it. A vector or matrix named with a trailing number (W1, net1)
+    is that layer's: W⁽¹⁾, whose entries read w⁽¹⁾₁₂; a scalar keeps the number as a subscript (w6: w₆)."""
+    tensor = solution.target if node == "target" else solution.nodes.get(node)
+    match = _LAYERED.match(name)
+    if match and tensor is not None and getattr(tensor, "size", 1) > 1 and one_based:
+        return Symbol(match.group(1), match.group(2), (), one_based)
+    return Symbol(name, None, (), one_based=one_based)
 
 
 def _default_table(solution: Solution) -> dict[str, Symbol]:

@@ -69,8 +69,9 @@ def answers(solution: Solution, items: list[Item]) -> dict[str, Any]:
             out["loss"] = solution.loss_value
             continue
         value = getattr(solution, item.section)[item.name]
-        if item.index is not None:
-            value = np.asarray(value, dtype=object)[item.index].item() if np.ndim(value) else value
+        if item.index is not None and np.ndim(value):
+            value = np.asarray(value, dtype=object)[item.index]  # one element: a plain number
+            value = value.tolist() if isinstance(value, np.ndarray) else value
         out.setdefault(item.section, {})[item.entry] = value
     return out
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from decimal import Decimal
 
 import numpy as np
 
@@ -61,7 +60,3 @@ def _zero_index(spec: RandomSpec) -> int | None:
         return None
     return int(k)
 
-
-def grid_number(value: object) -> Decimal | int:
-    """A drawn number as written (for messages and tests)."""
-    return value if isinstance(value, int) else Decimal(str(value))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gradwork.explain.derive import derive
 from gradwork.explain.math import Derivative, Expr, Symbol, Words
@@ -36,7 +36,8 @@ def sheet(variant: Variant) -> Derivation:
     """The student sheet as a derivation: what is given, then what to compute."""
     full = derivation(variant)
     given = tuple(section for section in full.sections if section.phase == "setup")
-    questions = tuple(Prose(f"({number}) Compute {_words(item)}:", _expression(full, item))
+    names = getattr(variant.solution, "names", None)
+    questions = tuple(Prose(f"({number}) Compute {_words(item, names)}:", _expression(full, item))
                       for number, item in enumerate(variant.items, start=1))
     return Derivation(full.title, full.style, full.mode,
                       given + (Section("Questions", "summary", questions),), full.symbols)
@@ -63,14 +64,24 @@ def answers_text(variant: Variant) -> str:
         json.loads(json.dumps(variant.answers)))
 
 
-def _words(item: Item) -> str:
+def _words(item: Item, names: Any = None) -> str:
+    """The question in words, with the problem's own symbol (``names:``) where it has one."""
+    def called(name: str | None, index: tuple[int, ...] | None, entry: str) -> str:
+        symbol = names.symbol(name, index) if names and name else None
+        if symbol is None and names and name and index is not None:
+            whole = names.symbol(name)
+            symbol = f"{whole}[{','.join(map(str, index))}]" if whole else None
+        return f"{symbol} ({entry})" if symbol else entry
+
     if item.section == "loss":
-        return "the loss"
+        symbol = names.symbol("loss") if names else None
+        return f"the loss {symbol}" if symbol else "the loss"
+    label = called(item.name, item.index, item.entry)
     if item.section == "gradients":
-        return f"the gradient of the loss with respect to {item.entry}"
+        return f"the gradient of the loss with respect to {label}"
     if item.section == "updated":
-        return f"{item.entry} after the update"
-    return f"the value of {item.entry}"
+        return f"{label} after the update"
+    return f"the value of {label}"
 
 
 def _expression(full: Derivation, item: Item) -> Expr:

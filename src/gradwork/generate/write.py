@@ -127,9 +127,18 @@ class OutputExists(Exception):
     """An output file exists and ``force`` was not given."""
 
 
-def write_files(folder: Path, files: dict[str, str | bytes], force: bool = False) -> list[Path]:
-    """Write ``files`` (relative name -> content) under ``folder``; nothing is written if one exists without force."""
+def write_files(folder: Path, files: dict[str, str | bytes], force: bool = False,
+                inputs: tuple[Path, ...] = ()) -> list[Path]:
+    """Write ``files`` (relative name -> content) under ``folder``; nothing is written if one exists without force.
+
+    No output may be one of ``inputs`` (the template, the roster), even with force.
+    """
     targets = [(folder / name, content) for name, content in files.items()]
+    protected = {path.resolve() for path in inputs if path.exists()}
+    for path, _ in targets:
+        if path.resolve() in protected:
+            raise OutputExists(f"{path}:1:1: is an input of this command (expected an output folder that holds "
+                               "neither the template nor the roster)")
     if not force:
         for path, _ in targets:
             if path.exists() or path.is_symlink():

@@ -21,13 +21,25 @@ if TYPE_CHECKING:
     from gradwork.problem import Solution, Tolerance
 
 WORK_SUFFIXES = (".md", ".markdown", ".txt", ".tex")
+MAX_WORK_CHARACTERS = 2_000_000  # a worked solution is a few pages; more is not one student's work
+
+
+class WorkTooLarge(ValueError):
+    """A document over :data:`MAX_WORK_CHARACTERS`."""
 
 
 def mark_work(solution: Solution, text: str, source: str = "<work>", tolerance: Tolerance | None = None) -> MarkReport:
     """Mark one worked solution (its text) against a solved problem."""
     from gradwork.mark.marker import WorkMarker
 
+    check_size(text, source)
     return WorkMarker(solution, tolerance).mark(text, source)
+
+
+def check_size(text: str, source: str) -> None:
+    if len(text) > MAX_WORK_CHARACTERS:
+        raise WorkTooLarge(f"{source}:1:1: {len(text)} characters is more than a worked solution "
+                           f"(expected at most {MAX_WORK_CHARACTERS})")
 
 
 def work_files(folder):
@@ -56,7 +68,13 @@ def mark_folder(solution: Solution, paths, tolerance: Tolerance | None = None
         except (OSError, UnicodeDecodeError) as error:
             errors[student] = f"{path}:1:1: cannot read this file ({getattr(error, 'strerror', None) or error})"
             continue
-        reports[student] = marker.mark(text, str(path))
+        try:
+            check_size(text, str(path))
+            reports[student] = marker.mark(text, str(path))
+        except WorkTooLarge as error:
+            errors[student] = str(error)
+        except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
+            errors[student] = f"{path}:1:1: internal error while marking ({type(error).__name__}: {error}; please report)"
     if solution.ask:
         keys = [quantity.key for quantity in solution.ask]
     else:
@@ -74,4 +92,4 @@ def _computation_order(keys: list[str]) -> list[str]:
     return sorted(keys, key=lambda key: (sections.get(key.split(".", 1)[0], 4), keys.index(key)))
 
 
-__all__ = ["WORK_SUFFIXES", "mark_folder", "mark_work", "work_files"]
+__all__ = ["MAX_WORK_CHARACTERS", "WORK_SUFFIXES", "WorkTooLarge", "mark_folder", "mark_work", "work_files"]

@@ -18,6 +18,9 @@ import numpy as np
 from gradwork.mark.latex import Bin, Deriv, Func, Matrix, Neg, Node, Num, Sym, Transpose
 
 
+MAX_EXACT_POWER = 1000
+
+
 class Unbound(LookupError):
     """A symbol (or derivative) with no value here."""
 
@@ -124,6 +127,9 @@ def _binary(op: str, left: Any, right: Any) -> Any:
             raise Unbound("an array as exponent")
         exponent = _squeeze(b)
         if a.dtype == object or exponent.dtype == object:
+            item = exponent.item() if exponent.ndim == 0 else None
+            if item is not None and getattr(item, "is_number", False) and abs(float(item)) > MAX_EXACT_POWER:
+                raise Unbound("a power too large to compute exactly")  # bounded work: 2^(10^9) never finishes
             return a ** exponent
         return np.power(a.astype(float), float(exponent))
     raise Unbound(op)

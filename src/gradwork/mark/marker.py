@@ -49,6 +49,7 @@ from gradwork.mark.report import LineResult, MarkReport, Missing
 from gradwork.problem import Quantity, Solution, Tolerance
 
 CHECK_SECTIONS = ("loss", "values", "gradients", "updated")
+MAX_REMARKS = 32  # lines that repeat an already-marked quantity with another number, each marked again by check
 
 
 @dataclass
@@ -278,11 +279,14 @@ class WorkMarker:
         if value.size != expected.size or expected.dtype == object:
             return
         ok = bool(np.all(self.tolerance.passes(value.reshape(expected.shape), expected)))
-        info.verdicts.setdefault(result, []).append(
-            _Verdict("correct", message=f"{info.binding.symbol} = {info.binding.quantity} as the problem gives it",
-                     kind="result") if ok else
-            _Verdict("wrong", ("value",), f"the problem gives {info.binding.quantity} = {_number(expected)}, "
-                                          f"not {_number(value)}", "result"))
+        if ok:
+            info.verdicts.setdefault(result, []).append(
+                _Verdict("correct", message=f"{info.binding.symbol} = {info.binding.quantity} as the problem gives it",
+                         kind="result"))
+        else:  # restating the data is not graded work, and the text may name it differently (the question's b_2)
+            info.notes.setdefault(result, []).append(
+                f"{info.binding.symbol} = {_number(value)} is not {info.binding.quantity} = {_number(expected)} "
+                "as the problem gives it: another quantity under the same name?")
 
     def _results(self, info: _ChainInfo, env: _Env, numeric_keys: set[str]) -> None:
         sides = info.chain.sides
@@ -467,6 +471,7 @@ class WorkMarker:
 
     def _attach_results(self, infos: list[_ChainInfo], report) -> None:
         items: dict[str, ItemResult] = {item.key: item for item in (*report.items, *report.not_asked)}
+        remarked = 0
         for info in infos:
             if info.key is None or info.result is None:
                 continue
@@ -476,6 +481,9 @@ class WorkMarker:
             if info.key not in items or _same_answer(item.given, info.result_value):
                 verdict = _Verdict(item.status, tuple(item.diagnosis), _result_message(info, item), "result")
             else:  # the same quantity given again elsewhere: marked in place of the one chosen, the rest as they are
+                remarked += 1
+                if remarked > MAX_REMARKS:  # bounded work: a document repeating one quantity hundreds of times
+                    continue
                 other = self._mark_instead(info, report.answers)
                 if other is None:
                     continue

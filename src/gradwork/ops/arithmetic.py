@@ -20,7 +20,7 @@ register(Op(
     notation=Notation("$a + $b", "$a + $b", 50),
     definition_latex="a + b",
     definition_text='a + b',
-    sentence="A sum passes the upstream gradient unchanged to both terms.",
+    sentence="The add gate distributes the upstream gradient: each term receives it unchanged.",
     elementwise=True,
 ))
 
@@ -50,7 +50,8 @@ register(Op(
     notation=Notation("$a * $b", r"$a \cdot $b", 60),
     definition_latex=r"a \cdot b",
     definition_text='a * b',
-    sentence="Product rule: each factor's derivative is the other factor.",
+    sentence="The multiply gate swaps its inputs: each factor's gradient is the upstream gradient times "
+             "the other factor.",
     elementwise=True,
 ))
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,7 +37,7 @@ from gradwork import functional as F
 from gradwork.backends import Backend, BackendError
 from gradwork.ops import RegistryTable, ops_of_kind
 from gradwork.problem import limits
-from gradwork.problem.numbers import leaf
+from gradwork.problem.numbers import NumberError, leaf
 from gradwork.tensor import Tensor, apply
 
 MAX_LENGTH = limits.DEFAULT.expression_length  # the default; limits.current() is what is checked
@@ -222,8 +223,11 @@ class Expression:
         raise self.error(node, "this expression is not supported", ALLOWED_SYNTAX)  # unreachable after checking
 
     def _constant(self, node: ast.AST, context: EvaluationContext) -> Tensor:
-        return Tensor(context.backend.asarray(leaf(self._literal_text_value(node), context.backend)),
-                      backend=context.backend)
+        try:
+            value = leaf(self._literal_text_value(node), context.backend)
+        except NumberError as error:  # 1e999999999 in a formula: refused as in a value
+            raise self.error(node, error.message, error.expected) from None
+        return Tensor(context.backend.asarray(value), backend=context.backend)
 
     def _literal_text_value(self, node: ast.AST) -> Any:
         # The number as written (0.1 stays 1/10 in exact mode), not Python's binary float.
@@ -243,8 +247,11 @@ class Expression:
             values[name] = self._literal_text_value(value_node)
         if function.integer_options:
             return values
-        return {name: None if value is None else context.backend.asarray(leaf(value, context.backend)).item()
-                for name, value in values.items()}
+        try:
+            return {name: None if value is None else context.backend.asarray(leaf(value, context.backend)).item()
+                    for name, value in values.items()}
+        except NumberError as error:
+            raise self.error(node, error.message, error.expected) from None
 
     def _check_exponent(self, node: ast.BinOp, exponent: Tensor) -> None:
         if any(_too_big(value) for value in exponent.data.ravel()):
@@ -334,7 +341,7 @@ def parse_expression(text: str, variables: Collection[str] | None = None) -> Exp
     if not stripped:
         raise ExpressionError("the expression is empty", "a formula such as `x**2`", 1, offset)
     try:
-        tree = ast.parse(stripped, mode="eval")
+        tree = _parse(stripped)
     except SyntaxError as error:
         # Python gives offset 0 when the text ended too early ("a +"): point just past the end.
         column = (error.offset - 1 if error.offset else len(stripped)) + offset
@@ -347,6 +354,13 @@ def parse_expression(text: str, variables: Collection[str] | None = None) -> Exp
     bounded_tree(tree, offset)
     _Checker(expression, variables).visit(tree.body)
     return expression
+
+
+def _parse(text: str) -> ast.Expression:
+    # Python warns on stderr about text such as `2x` ("invalid decimal literal"); the error line says enough.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(text, mode="eval")
 
 
 _OPERATORS = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript, ast.Attribute)
@@ -373,7 +387,7 @@ def bounded_formula(text: str) -> ast.Expression:
         raise ExpressionError(f"the formula is longer than {bound} characters", limits.note("expression_length"))
     _count_operators(text)
     try:
-        tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
+        tree = _parse(text.replace("^", "**").strip())
     except SyntaxError as error:
         raise ExpressionError(f"invalid formula syntax: {error.msg}", "Python syntax such as `a * b + c`",
                               error.lineno or 1, max((error.offset or 1) - 1, 0)) from None

@@ -241,7 +241,8 @@ def _describe(error: dict[str, Any]) -> str:
         dotted += f"[{part}]" if isinstance(part, int) else (f".{part}" if dotted else str(part))
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown key {loc[-1]!r} (see docs/train.md for the keys a training config takes)"
+        # The key as written (it may hold brackets, which the filter above drops as pydantic branch names).
+        return f"unknown key {str(error['loc'][-1])!r} (see docs/train.md for the keys a training config takes)"
     if kind == "missing":
         return f"{dotted}: missing (this key is required)"
     message = error["msg"].removeprefix("Value error, ")

@@ -41,8 +41,10 @@ _INDEXED = re.compile(r"^(.*?)\[[^\]]*\]$")
 FORWARD_PHASES = ("forward", "loss")
 # Phases shown as one stop each, whatever nodes their steps name.
 _ONE_STOP = ("setup", "update", "summary")
-# Derivation steps that lead to a gradient without concluding one (chain style's numbered factors).
+# Derivation steps that lead to a gradient without concluding one (chain style's numbered factors),
+# and notes, which belong to the gradient next to them.
 _LEADS_ON = ("Factor",)
+_NOTES = ("Prose", "Pitfall")
 
 
 @dataclass(frozen=True)
@@ -188,14 +190,15 @@ def group_steps(steps: Sequence[PageStep]) -> list[Stop]:
             else:
                 stops.append(_Open(step.phase, None, [step]))
             continue
-        if step.phase == "backward" and (step.kind in _LEADS_ON or step.node is None):
-            if step.node is None and not waiting and same_phase and last.tensor is not None:  # type: ignore[union-attr]
+        note = step.node is None or step.kind in _NOTES
+        if step.phase == "backward" and (step.kind in _LEADS_ON or note):
+            if note and not waiting and same_phase and last.tensor is not None:  # type: ignore[union-attr]
                 last.steps.append(step)  # type: ignore[union-attr]  # a note on the gradient just derived
             else:
                 waiting.append(step)
             continue
         tensor = _tensor(step.node)
-        if waiting and all(s.node is None for s in waiting):
+        if waiting and all(s.node is None or s.kind in _NOTES for s in waiting):
             # Notes before the phase's first gradient (the delta rule stated): a stop of their own.
             stops.append(_Open(step.phase, None, waiting))
             waiting, same_phase = [], False

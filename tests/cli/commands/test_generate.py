@@ -118,3 +118,21 @@ def test_to_a_platform_writes_its_package_and_keeps_existing_files(tmp_path):
     wrong = run("generate", str(TEMPLATE), "--seed", "2", "--to", "blackboard", "-o", str(out))
     assert wrong.returncode == 2 and wrong.stderr.strip() == (
         "--to: unknown value 'blackboard' (expected one of: prairielearn, moodle, qti, gradescope)")
+
+
+def test_an_output_never_replaces_the_template_even_with_force(tmp_path):
+    out = tmp_path / "out"
+    (out / "v001").mkdir(parents=True)
+    template = out / "v001" / "problem.yaml"
+    template.write_text(TEMPLATE.read_text())
+    result = run("generate", str(template), "--seed", "0", "-o", str(out), "--force")
+    assert result.returncode == 2 and "is an input of this command" in result.stderr
+    assert template.read_text() == TEMPLATE.read_text()
+
+
+def test_count_goes_with_seed_not_with_a_roster(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\ns1\n")
+    result = run("generate", str(TEMPLATE), "--students", str(roster), "--count", "3", "-o", str(tmp_path / "o"))
+    assert result.returncode == 2 and result.stderr.startswith("--count: a roster gives one variant per student")
+    assert not (tmp_path / "o").exists()

@@ -63,3 +63,17 @@ def test_a_folder_goes_into_checks_gradebook(tmp_path):
     assert rows["seed002_log_base_10"]["loss"].startswith("wrong (log_base_10")
     assert rows["seed002_bias_not_updated"]["updated.hidden.b"] == "missing"
     assert run(SEED002, tmp_path).exit_code == 2  # the gradebook exists: not replaced without --force
+
+
+def test_limits_one_line_each(tmp_path):
+    from gradwork.mark import MAX_WORK_CHARACTERS
+
+    big = tmp_path / "big.md"
+    big.write_text("$$a = 1$$\n" * (MAX_WORK_CHARACTERS // 10 + 1), encoding="utf-8")
+    result = run(SEED002, big)
+    assert result.exit_code == 2 and "more than a worked solution" in result.output
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "seed002_correct.md", folder / "a.md")
+    result = run(SEED002, folder, "-o", folder / "a.md", "--force")
+    assert result.exit_code == 2 and (folder / "a.md").read_text(encoding="utf-8").startswith("Exam 4a")

@@ -18,7 +18,8 @@ PLATFORMS = ("prairielearn", "moodle", "qti", "gradescope")
 def generate(
     template: str = typer.Argument(..., help="Template file: a problem file whose numbers may be random or choices."),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed: the same seed gives the same variants."),
-    count: int = typer.Option(1, "--count", "-n", min=1, max=10_000, help="How many variants (with --seed)."),
+    count: Optional[int] = typer.Option(None, "--count", "-n", min=1, max=10_000,
+                                        help="How many variants (with --seed; default 1)."),
     students: Optional[Path] = typer.Option(None, "--students", help="Roster CSV: one variant per student id."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder to write (default: TEMPLATE-variants)."),
     to: Optional[str] = typer.Option(None, "--to", help="prairielearn | moodle | qti | gradescope"),
@@ -29,6 +30,8 @@ def generate(
         fail(f"--to: unknown value {to!r} (expected one of: {', '.join(PLATFORMS)})")
     if seed is None and students is None:
         fail("generate: give --seed N (with --count K) or --students ROSTER.csv (expected one of them)")
+    if count is not None and students is not None:
+        fail("--count: a roster gives one variant per student (expected --count only with --seed)")
     from gradwork.generate import read_template
     from gradwork.generate.write import OutputExists, Request, collect, generate as draw_all, read_roster, write_files
     from gradwork.problem import ProblemError
@@ -36,7 +39,7 @@ def generate(
     try:
         parsed = read_template(template)
         roster = read_roster(students) if students is not None else ()
-        request = Request(seed=seed or 0, count=count, students=roster)
+        request = Request(seed=seed or 0, count=count or 1, students=roster)
         variants = draw_all(parsed, request)
         if to is None:
             files: dict[str, str | bytes] = dict(collect(parsed, request, variants))
@@ -50,7 +53,8 @@ def generate(
     if folder.exists() and not folder.is_dir():
         fail(f"{folder}:1:1: is not a folder (expected -o DIR)")
     try:
-        written = write_files(folder, files, force)
+        inputs = tuple(Path(p) for p in (template, students) if p is not None and str(p) != "-")
+        written = write_files(folder, files, force, inputs)
     except OutputExists as error:
         fail(str(error))
     except OSError as error:

@@ -42,9 +42,12 @@ def mark(
         return
     _refuse(output, force, [problem, work])
     text = _read(work)
-    from gradwork.mark import mark_work
+    from gradwork.mark import WorkTooLarge, mark_work
 
-    report = mark_work(solution, text, work)
+    try:
+        report = mark_work(solution, text, work)
+    except WorkTooLarge as error:
+        fail(str(error))
     write_output(_render(report, text, format), output)
     raise typer.Exit(EXIT_OK if report.all_correct else EXIT_WRONG)
 
@@ -95,6 +98,8 @@ def _mark_folder(solution, folder: Path, format: str, output: Path | None, force
     if not files:
         fail(f"{folder}:1:1: no worked solutions in this folder (expected {', '.join(WORK_SUFFIXES)} files)")
     target = output or folder / GRADEBOOK
+    if any(target.resolve() == path.resolve() for path in files):
+        fail(f"{target}:1:1: -o names one of the submissions (expected a new file for the gradebook)")
     if target.exists() and not force:
         fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
     reports, gradebook = mark_folder(solution, files)

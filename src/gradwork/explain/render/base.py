@@ -286,7 +286,16 @@ class Printer(Dispatcher):
         return literal
 
     def place_binding(self, out: list[str], before: str, text: str) -> None:
+        self.separate_numbers(out, text)
         out.append(text)
+
+    TIMES = "·"  # what goes between two numbers a template juxtaposes ($oi $oj with numbers: 0.1177·0.8823)
+
+    def separate_numbers(self, out: list[str], text: str) -> None:
+        """Juxtaposed numbers read as one list of numbers: put a multiplication sign between them."""
+        if len(out) >= 2 and not out[-1].strip() and out[-1] and re.search(r"\d\)?$", out[-2]) and \
+                re.match(r"^[(−\-]?\d", text):
+            out[-1] = self.TIMES
 
     def finish_template(self, text: str) -> str:
         return text

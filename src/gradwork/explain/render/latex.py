@@ -20,8 +20,8 @@ from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer,
 from gradwork.explain.render.notation import (
     circled, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, index_labels, join_indices,
 )
-from gradwork.explain.render.precedence import PREC_ATOM, PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION
-from gradwork.explain.render.text import product_factors, split_primes
+from gradwork.explain.render.precedence import PREC_ATOM, PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION, PREC_SUM
+from gradwork.explain.render.text import product_factors, rounded_floats, split_primes
 
 # ---------------------------------------------------------------- Unicode to LaTeX
 
@@ -41,6 +41,50 @@ _TEXT_SYMBOLS = {
     "•": r"\textbullet{}", "\u00a0": "~", "✓": r"\ensuremath{\checkmark}", "°": r"\ensuremath{^\circ}",
 }
 _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0327": "c", "\u030c": "v"}
+
+
+LINE_WIDTH = 64  # visible characters one display line holds (11 pt, A4, 2 cm margins), with room to spare
+
+_MATRIX = re.compile(r"\\begin\{pmatrix\}((?:(?!\\begin\{pmatrix\}).)*?)\\end\{pmatrix\}", re.S)
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+
+
+def visible_width(latex: str) -> int:
+    """A rough count of the characters ``latex`` sets on one line: a matrix counts its widest row,
+    a fraction its wider part, a command one character, scripts about half."""
+    text = latex
+    while True:
+        match = _MATRIX.search(text)
+        if match is None:
+            break
+        rows = [row.split("&") for row in match.group(1).split(r"\\")]
+        widest = max(sum(visible_width(cell.strip()) + 2 for cell in row) for row in rows)
+        text = text[:match.start()] + "M" * (widest + 2) + text[match.end():]
+    while True:
+        new = _FRAC.sub(lambda f: "F" * max(visible_width(f.group(1)), visible_width(f.group(2))), text)
+        if new == text:
+            break
+        text = new
+    text = re.sub(r"[_^]\{([^{}]*)\}", lambda s: "s" * ((len(s.group(1)) + 1) // 2), text)
+    text = re.sub(r"\\(left|right|quad|,|;|!|operatorname|mathrm|text|displaystyle)", "", text)
+    text = re.sub(r"\\[A-Za-z]+", "c", text)
+    return len(re.sub(r"[{}\s]", "", text)) + text.count(" = ") + text.count("=")
+
+
+_INLINE_MATH = re.compile(r"(?<![\w\\])([A-Za-zα-ωΑ-Ω]+)([_^])([A-Za-z0-9]+)\b")
+
+
+def prose_latex(text: str, unicode_ok: bool = False) -> str:
+    """Prose (and titles) for LaTeX: w_jk and x^2 typeset as math, everything else as text."""
+    out, position = [], 0
+    for match in _INLINE_MATH.finditer(text):
+        out.append(latex_text(text[position:match.start()], unicode_ok))
+        base, mark, script = match.groups()
+        base = "".join(GREEK_LATEX[c] + " " if c in GREEK_LATEX else c for c in base).strip()
+        out.append(rf"\ensuremath{{{base}{mark}{{{script}}}}}")
+        position = match.end()
+    out.append(latex_text(text[position:], unicode_ok))
+    return "".join(out)
 
 
 def latex_text(text: str, unicode_ok: bool = False) -> str:
@@ -148,6 +192,7 @@ _TALL = re.compile(r"\\(frac|tfrac|begin|sum|left|sqrt)")
 
 
 class LatexPrinter(Printer):
+    TIMES = r" \cdot "
     r"""Formulas as LaTeX math: ``z^{(1)} = W^{(1)} x = \begin{pmatrix} 5 \\ 7 \end{pmatrix}``.
 
     ``unicode_text``: whether ``\text{}`` may hold Unicode (MathJax, MathML)
@@ -238,7 +283,9 @@ class LatexPrinter(Printer):
         if n.kind == "sympy":
             import sympy
 
-            return sympy.latex(n.value)
+            # ln for the natural log; an unevaluated −1·a (numbers put into 1 − y) reads −a
+            shown = rounded_floats(n.value, self.settings["digits"])
+            return re.sub(r"(^|[-+(] ?)1 \\cdot ", r"\1", sympy.latex(shown, ln_notation=True))
         if n.kind == "fraction":
             return rf"{sign}\frac{{{n.digits}}}{{{n.denominator}}}"
         if n.kind == "scientific":
@@ -412,20 +459,80 @@ class LatexRenderer(MathDocument):
         return "\n".join(out) + "\n"
 
     def text(self, words: str) -> str:
-        return latex_text(words)
+        return prose_latex(words)
 
     @staticmethod
     def display(math: str) -> str:
         return r"\[ " + math + r" \]"
 
+    # ---------------------------------------------------------- fitting the text block
+    def display_sides(self, sides: list[Any], lead: str = "", op: str = "=") -> str:
+        """lhs = a = b = c on one line when it fits, else one side per line aligned at the signs;
+        a side that is still too wide (a long sum) breaks after its terms."""
+        printed = [self.printer.print(side, PREC_RELATION + 1) for side in sides]
+        keep = dedupe(printed)
+        kept = [sides[i] for i in keep]
+        texts = [printed[i] for i in keep]
+        sign = f" {self.printer.relation_op(op)} "
+        whole = lead + sign.join(texts)
+        if visible_width(whole) <= LINE_WIDTH or len(texts) < 2:
+            return self.display(whole)
+        lines = [f"{lead}{texts[0]} &{sign.strip()} {self._broken(kept[1], texts[1])}"]
+        lines += [f"&{sign.strip()} {self._broken(side, text)}" for side, text in zip(kept[2:], texts[2:])]
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+    def _broken(self, side: Any, text: str) -> str:
+        """A side too wide for one line: a sum broken after every few terms (each line stays in the block)."""
+        if visible_width(text) <= LINE_WIDTH - 8 or not isinstance(side, m.Sum) or len(side.terms) < 2:
+            return text
+        pieces: list[str] = []
+        current = ""
+        for i, term in enumerate(side.terms):
+            piece = self.printer.print(term, PREC_SUM)
+            if i:
+                piece = f"- {piece[1:].lstrip()}" if piece.startswith("-") else f"+ {piece}"
+            if current and visible_width(current + piece) > LINE_WIDTH - 8:
+                pieces.append(current)
+                current = ""
+            current += (" " if current else "") + piece
+        pieces.append(current)
+        return " \\\\\n&\\quad ".join(pieces)
+
+    def _render_Compute(self, step: s.Compute) -> str:
+        out = self.display_sides(self.compute_sides(step))
+        if step.parts:
+            out += self.parts_block(step.parts)
+        return out + self.note(step.note)
+
+    def _render_Factor(self, step: s.Factor) -> str:
+        return self.display_sides(step.sides(), lead=self.math(m.Label(step.label)) + r"\quad ")
+
+    def _render_ChainProduct(self, step: s.ChainProduct) -> str:
+        return self.display_sides(self.chain_sides(step, self.values)) + \
+            "".join(self.note(n) for n in self.chain_notes(step))
+
+    def _render_Update(self, step: s.Update) -> str:
+        out = self.display_sides(list(step.relation.sides), op=step.relation.op)
+        return out + (self.note("Frozen: not updated.") if step.frozen else "")
+
     def aligned(self, items: tuple[Any, ...]) -> str:
-        """Relations one per line, aligned at their first sign."""
+        """Relations one per line, aligned at their first sign; a relation too wide for the text block
+        continues on the next lines, one side each."""
         lines = []
         for item in items:
             if isinstance(item, m.Relation) and len(item.sides) > 1:
-                first = self.printer.print(item.sides[0], PREC_RELATION + 1)
-                rest = self.chain(list(item.sides[1:]), item.op)
-                lines.append(f"{first} &{self.printer.relation_op(item.op)} {rest}")
+                sign = self.printer.relation_op(item.op)
+                printed = [self.printer.print(side, PREC_RELATION + 1) for side in item.sides]
+                keep = dedupe(printed)
+                kept, texts = [item.sides[i] for i in keep], [printed[i] for i in keep]
+                if len(texts) < 2:
+                    lines.append("&" + texts[0])
+                    continue
+                if visible_width(f" {sign} ".join(texts)) <= LINE_WIDTH:
+                    lines.append(f"{texts[0]} &{sign} " + f" {sign} ".join(texts[1:]))
+                    continue
+                lines.append(f"{texts[0]} &{sign} {self._broken(kept[1], texts[1])}")
+                lines += [f"&{sign} {self._broken(side, text)}" for side, text in zip(kept[2:], texts[2:])]
             else:
                 lines.append("&" + self.math(item))
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
@@ -451,16 +558,32 @@ class LatexRenderer(MathDocument):
         return "\n" + self.aligned(parts)
 
     def _render_Table(self, step: s.Table) -> str:
+        if any(not isinstance(c, str) and visible_width(self.math(c)) > 14 for row in step.rows for c in row):
+            return self._table_as_lines(step)
         columns = len(step.columns)
         head = " & ".join(r"\textbf{" + self.text(c) + "}" for c in step.columns)
         rows = [" & ".join(self.text(c) if isinstance(c, str) else f"${self.math(c)}$" for c in row)
                 for row in step.rows]
-        lines = [r"\begin{longtable}{" + "l" * columns + "}", r"\hline", head + r" \\", r"\hline", r"\endhead"]
+        # tabular, not longtable: longtable settles its column widths over two pdflatex runs.
+        lines = [r"\begin{tabular}{" + "l" * columns + "}", r"\hline", head + r" \\", r"\hline"]
         lines += [row + r" \\" for row in rows]
-        lines += [r"\hline", r"\end{longtable}"]
+        lines += [r"\hline", r"\end{tabular}"]
         title = "" if self._same_title(step.title) else r"\textbf{" + self.text(step.title) + "}\n"
         return title + "\n".join(lines)
 
+
+    def _table_as_lines(self, step: s.Table) -> str:
+        """A table of matrices is wider than the page: one quantity per block, one column per line."""
+        blocks = []
+        for row in step.rows:
+            name, cells = row[0], row[1:]
+            head = self.text(name) if isinstance(name, str) else self.math(name)
+            lines = [f"&{head}"]
+            lines += [r"\text{" + self.text(column) + "} &= " + self.math(cell)
+                      for column, cell in zip(step.columns[1:], cells) if not isinstance(cell, str)]
+            blocks.append(" \\\\\n".join(lines))
+        title = "" if self._same_title(step.title) else r"\textbf{" + self.text(step.title) + "}\n"
+        return title + "\\begin{align*}\n" + " \\\\[6pt]\n".join(blocks) + "\n\\end{align*}"
 
     def _render_Pitfall(self, step: s.Pitfall) -> str:
         return r"\textbf{!}~" + self.text(step.text) + "\n"

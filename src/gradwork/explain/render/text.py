@@ -54,7 +54,7 @@ class TextPrinter(Printer):
         n = self.numeral(number)
         sign = "−" if n.negative else ""
         if n.kind == "sympy":
-            return sympy_text(n.value)
+            return sympy_text(rounded_floats(n.value, self.settings["digits"]))
         if n.kind == "fraction":
             return f"{sign}{n.digits}/{n.denominator}"
         if n.kind == "scientific":
@@ -82,7 +82,8 @@ class TextPrinter(Printer):
             return self.PRODUCT_SIGNS[expr.kind].join(texts)
         out = texts[0]
         for text in texts[1:]:
-            if out[-1:].isalnum() and text[:1].isalnum() and not (out[-1:] in "⁾ᵀ" or text[:1].isdigit()):
+            if text[:1] == "∂" or out[-1:].isalnum() and text[:1].isalnum() and \
+                    not (out[-1:] in "⁾ᵀ" or text[:1].isdigit()):
                 out += " "  # Σₖ δₖ, W x; but W⁽¹⁾x and xᵀW stay together
             out += text
         return out
@@ -150,16 +151,22 @@ class TextPrinter(Printer):
             out[-1] = out[-1][:-1]
             out.append(raised)
         else:
+            self.separate_numbers(out, text)
             out.append(text)
 
     def finish_template(self, text: str) -> str:
         def raise_group(match: re.Match) -> str:
             return superscript(match.group(1).replace(" ", ""), EXPONENT_CHARS) or match.group(0)
 
-        return _EXPONENT_GROUP.sub(raise_group, text)
+        text = _EXPONENT_GROUP.sub(raise_group, text)
+        # A registry rule written the Python way, (1 if x ≥ 0 else α), reads as cases: {1 if x ≥ 0; α otherwise}.
+        return _CONDITIONAL.sub(lambda c: f"{{{c.group(1)} if {c.group(2)}; {c.group(3)} otherwise}}", text)
 
 
 _EXPONENT_GROUP = re.compile(r"\^\(([^()]*)\)")
+
+
+_CONDITIONAL = re.compile(r"\(([^()]+?) if ([^()]+?) else ([^()]+?)\)")
 
 
 def product_factors(printer: Printer, expr: m.Product) -> list[str]:
@@ -443,9 +450,25 @@ def step_titles(derivation: s.Derivation, digits: int = 4) -> list[str]:
 _POWER = re.compile(r"\*\*(\d+)")
 
 
+def rounded_floats(value: Any, digits: int) -> Any:
+    """The decimals inside a SymPy expression shown to ``digits`` figures, the rest left as it is
+    (numbers put into a formula unevaluated: −(ln(0.8823) + …))."""
+    import sympy
+
+    floats = value.atoms(sympy.Float)
+    if not floats:
+        return value
+    with sympy.evaluate(False):
+        return value.xreplace({f: sympy.Float(float(f"{float(f):.{digits}g}"), digits) for f in floats})
+
+
 def sympy_text(value: Any) -> str:
     """A SymPy expression as a student writes it: x², 2·x, √x (SymPy's own str, lightly typeset)."""
     text = str(value)
+    # y_1, t_12: a name with a numbered index, as the derivation writes indices (y₁)
+    text = re.sub(r"\b([A-Za-z]+)_(\d+)\b", lambda s: s.group(1) + (subscript(s.group(2)) or "_" + s.group(2)), text)
     text = _POWER.sub(lambda m: superscript(m.group(1)) or "^" + m.group(1), text)
     text = text.replace("**", "^").replace("*", "·").replace("sqrt", "√").replace("-", "−")
+    text = re.sub(r"\blog\(", "ln(", text)
+    text = re.sub(r"(^|[−+(] ?)1·", r"\1", text)  # an unevaluated −1·a (numbers put into 1 − y) reads −a  # SymPy's log is the natural log, written ln as everywhere else
     return text
