@@ -12,6 +12,11 @@ derivatives as ``1/(4 cosh(z/2)**2)``, which no course writes.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -56,7 +61,45 @@ _abs = _vectorize(sympy.Abs)
 READABLE_MAX_OPS = 400  # larger formulas are reported as computed (still exact)
 
 
+@dataclass
+class SimplifyBudget:
+    """Seconds that :func:`readable` may spend in one run; once spent, values stay as computed (still exact)."""
+
+    seconds: float
+    spent: float = 0.0
+    exhausted: bool = False
+
+
+_budget: ContextVar[SimplifyBudget | None] = ContextVar("gradwork_simplify_budget", default=None)
+
+
+@contextmanager
+def simplify_budget(seconds: float) -> Iterator[SimplifyBudget]:
+    """Bound the time spent making values readable in a block; the budget says afterwards if it ran out."""
+    budget = SimplifyBudget(float(seconds))
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
 def readable(expr: Any) -> Any:
+    """:func:`readable_form` within the current :func:`simplify_budget`, if any."""
+    budget = _budget.get()
+    if budget is None:
+        return readable_form(expr)
+    if budget.exhausted:
+        return expr
+    start = time.perf_counter()
+    try:
+        return readable_form(expr)
+    finally:
+        budget.spent += time.perf_counter() - start
+        budget.exhausted = budget.spent > budget.seconds
+
+
+def readable_form(expr: Any) -> Any:
     """A cheap, readable canonical form of one value.
 
     The candidates are the value as computed, ``factor_terms`` of it (common

@@ -84,3 +84,4 @@ class Solution:
     names: Names = field(default_factory=Names)  # the problem's own symbols (``names:``)
     ask: tuple[Quantity, ...] = ()  # the asked quantities in order (``ask:``); empty: nothing asked
     marking: MarkingPolicy = field(default_factory=MarkingPolicy)  # the teacher's policy (``marking:``)
+    notes: list[str] = field(default_factory=list)  # what the reader should know about how it was solved

@@ -9,12 +9,15 @@ updates, and fills every field of :class:`Solution`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gradwork.backends import Backend, BackendError, get_backend
+from gradwork.problem import limits
 from gradwork.problem.faults import Fault, bad_elements, first_fault
 from gradwork.problem.graph import GraphPlan, build_graph, graph_inputs, graph_parameters, plan_graph, upstream_tensor
 from gradwork.problem.network import NetworkPlan, build_network, network_parameters, plan_network
@@ -127,11 +130,15 @@ def solve(problem: Problem | str | Path, mode: Mode | None = None) -> Solution:
         relu_at_zero = scalar(training.relu_grad_at_zero, backend)
     except NumberError as error:
         raise document.error(("relu_grad_at_zero",), error.message, error.expected) from None
-    with np.errstate(all="ignore"):  # a NaN or inf is named below, at its node, never as a numpy warning
+    with np.errstate(all="ignore"), _simplify_budget(mode) as budget:  # NaN/inf are named below, at their node
         if isinstance(problem.plan, NetworkPlan):
             solution = _solve_network(problem, problem.plan, backend, relu_at_zero)
         else:
             solution = _solve_graph(problem, problem.plan, backend, relu_at_zero)
+    if budget is not None and budget.exhausted:
+        solution.notes.append(
+            f"the time to put symbolic results in readable form ran out ({limits.note('simplify_seconds')}); "
+            "the later ones are shown as computed, unsimplified (still exact)")
     _refuse_faults(problem, solution)
     shapes = {section: {name: np.shape(value) for name, value in getattr(solution, section).items()}
               for section in ("values", "gradients", "updated")}
@@ -176,6 +183,18 @@ def _path_of(problem: Problem, node: str | None) -> DataPath:
         if node in (problem.document.data.get(section) or {}):
             return (section, node)
     return ()
+
+
+@contextmanager
+def _simplify_budget(mode: str) -> Iterator[Any]:
+    """In symbolic mode, bound the time SymPy spends making results readable (limits.simplify_seconds)."""
+    if mode != "symbolic":
+        yield None
+        return
+    from gradwork.backends.symbolic import simplify_budget  # SymPy only when symbolic mode is used
+
+    with simplify_budget(limits.current().simplify_seconds) as budget:
+        yield budget
 
 
 def _backward(document: Document, path: DataPath, tensor: Tensor, grad: Tensor | None = None) -> None:

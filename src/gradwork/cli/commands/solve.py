@@ -40,6 +40,8 @@ def solve(
         text = solved.render(format, digits=digits, color=color)  # type: ignore[arg-type]
     except ProblemError as error:
         fail(str(error))
+    for note in solved.solution.notes:  # e.g. symbolic simplification ran out of time: say so, never silently
+        typer.echo(f"note: {note}", err=True)
     write_output(text, output)
 
 
