@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from gradwork.check import AnswersError, Marker, Tolerance, mark, parse_answers
 from tests.check import fixtures
+
+ROOT_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def sigmoid(z):
@@ -182,3 +186,15 @@ def test_feedback_uses_the_problems_own_symbols():
     assert "Your b3 (output.b) is left at its initial value" in items["updated.output.b"].message
     assert items["gradients.hidden.W[1,0]"].symbol == "w3"
     assert report.to_json()["items"][0]["symbol"] in ("J", "w3", "b3")
+
+
+def test_an_element_key_into_a_one_unit_scalar_is_that_scalar(tmp_path) -> None:
+    # seed 002's output.b is one number; a student may still write output.b[0] (found by the answers fuzzer)
+    from gradwork.api import load as load_api
+
+    solved = load_api(ROOT_EXAMPLES / "seed002_exam4a_row.yaml").solve()
+    answers = tmp_path / "a.yaml"
+    answers.write_text('gradients: {"output.b[0]": -0.2}\n')
+    report = solved.check(answers)
+    item = report.items[0]
+    assert item.status == "wrong" and float(item.expected) == pytest.approx(0.40131, abs=1e-4)

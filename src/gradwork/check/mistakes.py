@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.check.compare import Tolerance
+from gradwork.check.convert import element
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
 from gradwork.ops.registry import get_op, ops_of_kind, unbroadcast
 from gradwork.problem.display import array_text, number_text
@@ -72,7 +73,7 @@ class Look:
         full = self.state.read(place)
         if full is None or self.index is None:
             return full
-        return np.asarray(full[self.index])
+        return np.asarray(full[element(self.index, full)])  # a one-unit scalar takes [0] as well
 
 
 @dataclass(frozen=True)
