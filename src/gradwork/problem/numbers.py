@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -69,7 +69,11 @@ def exact(value: Any) -> Fraction:
             if int(denominator) == 0:
                 raise NumberError(f"{value.strip()} divides by zero", "a fraction with a non-zero denominator")
             return Fraction(int(numerator), int(denominator))
-        value = Decimal(value.strip())
+        try:
+            value = Decimal(value.strip())
+        except InvalidOperation:  # an exponent past Decimal's own range (10**18)
+            raise NumberError(f"{value.strip()[:40]} has an exponent beyond {limits.current().exponent} for exact "
+                              "arithmetic", limits.note("exponent")) from None
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
     if isinstance(value, Decimal) and value.is_finite() and value and abs(value.adjusted()) > limits.current().exponent:
