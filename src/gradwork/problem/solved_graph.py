@@ -144,8 +144,8 @@ class SolvedGraph:
 def solved_graph(solution: Solution) -> SolvedGraph:
     """The graph of ``solution`` (made once per solution and kept: the solve never changes afterwards)."""
     cached = solution.__dict__.get("_solved_graph")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, SolvedGraph) and cached.solution is solution:  # not a copy's
+        return cached
     graph = _build(solution)
     solution.__dict__["_solved_graph"] = graph
     return graph
@@ -173,8 +173,8 @@ def _build(solution: Solution) -> SolvedGraph:
     if solution.loss is not None and id(solution.loss) not in aliases:
         aliases[id(solution.loss)] = [solution.loss.name or "loss"]
 
-    keys: dict[int, str] = {id(t): names[0] for t in order if (names := aliases.get(id(t)))}
-    taken = {names[0] for names in aliases.values()}
+    keys: dict[int, str] = {id(t): aliases[id(t)][0] for t in order if aliases.get(id(t))}
+    taken = {given[0] for given in aliases.values()}
     for tensor in order:  # a tensor named by whoever built it, when the solution has no name for it
         if id(tensor) not in keys and tensor.name and tensor.name not in taken:
             keys[id(tensor)] = tensor.name
@@ -194,7 +194,7 @@ def _build(solution: Solution) -> SolvedGraph:
     nodes = []
     for i, tensor in enumerate(order):
         key = keys[id(tensor)]
-        names = tuple(aliases.get(id(tensor), ()))
+        names: tuple[str, ...] = tuple(aliases.get(id(tensor), ()))
         nodes.append(SolvedNode(
             index=i, key=key, tensor=tensor, inputs=inputs[i],
             kind=_kind(tensor, solution, i in parameter_of, named=id(tensor) in named),
@@ -245,6 +245,7 @@ def _layers(solution: Solution, order: list[Tensor], inputs: list[tuple[int, ...
         if key in layer_of or order[i].op is None:
             continue
         owners = {layer_of.get(c) for c in consumers.get(key, ())}
-        if len(owners) == 1 and None not in owners:
-            layer_of[key] = owners.pop()
+        owner = owners.pop() if len(owners) == 1 else None
+        if owner is not None:
+            layer_of[key] = owner
     return layer_of

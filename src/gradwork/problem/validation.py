@@ -41,7 +41,7 @@ def first_error(document: Document, error: ValidationError, model: type[BaseMode
     """The first of pydantic's errors in the file, as a located :class:`ProblemError`."""
     # A missing key points at its whole mapping, so a wrong value written inside that
     # mapping is the more precise message and goes first.
-    problems = [(item["type"] == "missing", _to_problem_error(document, item, model, what))
+    problems = [(item["type"] == "missing", _to_problem_error(document, dict(item), model, what))
                 for item in error.errors()]
     return min(problems, key=lambda p: (p[0], p[1].line, p[1].column))[1]
 
