@@ -17,6 +17,7 @@ import pytest
 
 from gradwork.mark import mark_work
 from gradwork.problem import load, solve
+from tests.seed_texts import SEED_002_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -93,22 +94,7 @@ def test_json_lines_have_the_format_keys():
     assert "log_base_10" in line["diagnosis"]
 
 
-NAMED = """\
-title: named
-convention: row
-input: [1.0, 2.0]
-target: 0
-layers:
-  - name: hidden
-    weights: [[0.5, -0.6], [-0.4, 0.8]]
-    bias: [0.2, -0.2]
-    activation: relu
-  - name: output
-    weights: [0.3, -0.5]
-    bias: 0
-    activation: sigmoid
-loss: bce
-optimizer: {name: sgd, lr: 0.01}
+NAMED = SEED_002_TEXT + """\
 names:
   "output.W[1]": w_6
   output.a: a_3

@@ -1,20 +1,19 @@
-"""`gradwork generate` and `gradwork test` through the real CLI: files, reproducibility, no overwrite, keys that pass."""
+"""`gradwork generate` and `gradwork test` through the CLI app (in process): files, reproducibility, no overwrite, keys that pass."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli.runner import Run, gradwork
+
 ROOT = Path(__file__).resolve().parents[3]
-GRADWORK = [sys.executable, "-m", "gradwork.cli"]
 TEMPLATE = ROOT / "examples" / "templates" / "seed002_exam4a.yaml"
 FILES = {"problem.yaml", "sheet.md", "sheet.tex", "sheet.html", "key.md", "answers.yaml"}
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([*GRADWORK, *args], capture_output=True, text=True, cwd=cwd)
+def run(*args: str, cwd: Path = ROOT) -> Run:
+    return gradwork(*args, cwd=cwd)
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
