@@ -49,6 +49,10 @@ def test_optimizer_by_name_and_data_sources(tmp_path):
     ("layers: [{units: 3}]\n", r"train.yaml:1:1: data: missing \(this key is required\)"),
     ("data: digits\nlayers: [{units: 3}\n", r"train.yaml:3:1: .* \(expected valid YAML syntax\)"),
     ("- 1\n- 2\n", r"train.yaml:1:1: the config must be a mapping"),
+    (GOOD + "optimizer: {lr: .inf}\n", r"train.yaml:5:17: optimizer.lr: Input should be a finite number"),
+    (GOOD + "optimizer: {lr: '1e999999999'}\n", r"train.yaml:5:17: optimizer.lr: Input should be a finite number"),
+    (GOOD + "weight_decay: .nan\n", r"train.yaml:5:15: weight_decay: Input should be a finite number"),
+    (GOOD + "optimizer: {lr: 1e99999999999999999999}\n", r"train.yaml:5:17: a number whose exponent has more than 18"),
 ])
 def test_errors_name_file_line_and_column(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):

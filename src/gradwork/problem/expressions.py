@@ -357,9 +357,11 @@ def parse_expression(text: str, variables: Collection[str] | None = None) -> Exp
 
 
 def _parse(text: str) -> ast.Expression:
-    # Python warns on stderr about text such as `2x` ("invalid decimal literal"); the error line says enough.
+    # Python warns on stderr about text such as `2x` ("invalid decimal literal") or "\o" (an invalid escape,
+    # a DeprecationWarning before 3.12); the error line says enough.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         return ast.parse(text, mode="eval")
 
 

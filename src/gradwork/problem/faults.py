@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.problem.display import number_text
 from gradwork.tensor import Tensor, topological_order
 
 
@@ -126,8 +127,8 @@ def _short(data: Any) -> str:
     array = np.asarray(data)
     if array.size == 1:
         value = array.reshape(()).item()
-        return f"{value:.4g}" if isinstance(value, float) else str(value)
-    flat = ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in array.ravel()[:4])
+        return number_text(value) if isinstance(value, float) else str(value)
+    flat = ", ".join(number_text(v) if isinstance(v, float) else str(v) for v in array.ravel()[:4])
     return f"[{flat}{', ...' if array.size > 4 else ''}]"
 
 
