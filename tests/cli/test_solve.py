@@ -83,8 +83,8 @@ def test_bad_arguments_exit_2_with_one_line(args, message):
 
 def test_bad_problem_file_names_file_line_and_column(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("input: [1, 2]\ntarget: 0\nlayers:\n  - weights: [[1, 2], [3, 4]]\n    activation: relux\nloss: sse\n"
-                   "optimizer: {name: sgd, lr: 0.1}\n")
+    bad.write_text("input: [1, 2]\ntarget: 0\nlayers:\n  - weights: [[1, 2], [3, 4]]\n    activation: relux\n"
+                   "loss: sse\noptimizer: {name: sgd, lr: 0.1}\n")
     result = run("solve", str(bad))
     assert result.returncode == 2
     assert result.stderr.startswith(f"{bad}:5:17: ") and "relux" in result.stderr

@@ -17,7 +17,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import pytest
 import sympy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -144,7 +143,8 @@ def test_exact_mode_agrees_with_float_mode_on_random_rational_networks(problem):
     _assert_close(exact_json["loss"], float_json["loss"], "loss")
     for tensor in exact.nodes.values():  # exact mode computes with Fractions, never with floats
         assert all(isinstance(v, Fraction) for v in np.asarray(tensor.data, dtype=object).ravel())
-        assert tensor.grad is None or all(isinstance(v, Fraction) for v in np.asarray(tensor.grad, dtype=object).ravel())
+        grad = tensor.grad
+        assert grad is None or all(isinstance(v, Fraction) for v in np.asarray(grad, dtype=object).ravel())
 
 
 # --------------------------------------------------------------------------- decimals are exact

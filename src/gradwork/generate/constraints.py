@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradwork.tensor import Tensor, topological_order
+from gradwork.tensor import Tensor
 
 if TYPE_CHECKING:
     from gradwork.generate.build import Candidate

@@ -95,8 +95,9 @@ class Evaluator:
         array = np.asarray(x, dtype=float)
         if name == "log":
             return np.log10(array) if self.log10 else np.log(array)
-        numeric = {"exp": np.exp, "log10": np.log10, "log2": np.log2, "sqrt": np.sqrt, "tanh": np.tanh,
-                   "abs": np.abs, "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0)}
+        numeric: dict[str, Callable[[np.ndarray], Any]] = {
+            "exp": np.exp, "log10": np.log10, "log2": np.log2, "sqrt": np.sqrt, "tanh": np.tanh, "abs": np.abs,
+            "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0)}
         return numeric[name](array)
 
 

@@ -9,6 +9,7 @@ kept as written here and checked where they are built (``network.py``,
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -166,12 +167,12 @@ def _describe(path: DataPath) -> str:
 def _fields_at(model: type, loc: tuple[Any, ...]) -> list[str]:
     """The keys allowed in the mapping at ``loc`` (for 'did you mean')."""
     keys = tuple(part for part in loc if isinstance(part, str))
-    nested = {(): model, ("optimizer",): OptimizerSpec, ("layers",): LayerSpec,
+    nested: type[BaseModel] | None = {(): model, ("optimizer",): OptimizerSpec, ("layers",): LayerSpec,
               ("marking",): MarkingSpec}.get(keys)
     return list(nested.model_fields) if nested is not None else []
 
 
-def _to_problem_error(document: Document, item: dict[str, Any], model: type) -> ProblemError:
+def _to_problem_error(document: Document, item: Mapping[str, Any], model: type) -> ProblemError:
     loc = tuple(item["loc"])
     kind = item["type"]
     path = _existing(document.data, loc)

@@ -1,4 +1,7 @@
-"""`gradwork generate` and `gradwork test` through the CLI app (in process): files, reproducibility, no overwrite, keys that pass."""
+"""`gradwork generate` and `gradwork test` through the CLI app (in process).
+
+Files, reproducibility, no overwrite, keys that pass.
+"""
 
 from __future__ import annotations
 
@@ -80,7 +83,8 @@ def test_a_roster_gives_one_reproducible_variant_per_student(tmp_path):
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
     roster.write_text("student_id\ns002\n")  # alone in the roster: the same variant
     run("generate", str(TEMPLATE), "--students", str(roster), "-o", str(tmp_path / "c"))
-    assert (tmp_path / "c" / "s002" / "problem.yaml").read_bytes() == (tmp_path / "a" / "s002" / "problem.yaml").read_bytes()
+    alone, listed = (tmp_path / name / "s002" / "problem.yaml" for name in ("c", "a"))
+    assert alone.read_bytes() == listed.read_bytes()
 
 
 def test_bad_input_is_one_located_line(tmp_path):
