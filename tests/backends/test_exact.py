@@ -25,7 +25,8 @@ def test_numbers_are_fractions_as_written():
 def test_irrational_functions_stop_naming_the_function_and_the_way_out(function):
     with pytest.raises(BackendError) as caught:
         getattr(EXACT, function)(EXACT.asarray([Fraction(1, 3)]))
-    assert str(caught.value).startswith(f"{function} has no exact rational value") and "--mode symbolic" in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith(f"{function} has no exact rational value") and "--mode symbolic" in message
 
 
 def test_the_rational_special_values_are_exact():

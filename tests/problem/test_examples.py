@@ -197,7 +197,8 @@ def test_seed003_7_1_formula_loss():
 def test_seed003_7_2_graph_by_hand_and_exact():
     solution = solved("seed003_7_2_graph.yaml")
     assert solution.json()["loss"] == 4.5
-    assert solution.json()["values"] == {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0, "e": 3.0, "f": -1.0, "z": -3.0, "L": 4.5}
+    assert solution.json()["values"] == {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0, "e": 3.0, "f": -1.0, "z": -3.0,
+                                         "L": 4.5}
     assert {k: solution.json()["gradients"][k] for k in "abcdefz"} == {
         "a": 3.0, "b": 3.0, "c": -9.0, "d": 9.0, "e": -1.0 * -3.0, "f": 3.0 * -3.0, "z": -3.0}
     exact = solved("seed003_7_2_graph.yaml", "exact")

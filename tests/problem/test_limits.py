@@ -44,7 +44,8 @@ def test_unknown_limit_name():
 
 def test_a_refusal_names_the_limit_instead_of_expected():
     error = ProblemError("p.yaml", 3, 4, "a list of 9 items", limits.note("list_length"))
-    assert str(error) == f"p.yaml:3:4: a list of 9 items (limit {limits.DEFAULT.list_length}; --max-list-length to raise)"
+    limit = limits.DEFAULT.list_length
+    assert str(error) == f"p.yaml:3:4: a list of 9 items (limit {limit}; --max-list-length to raise)"
 
 
 @pytest.mark.parametrize("form, text", [

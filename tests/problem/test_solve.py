@@ -158,7 +158,8 @@ loss: cross_entropy
 
 
 def test_scalar_input_weight_and_bias_are_reported_as_numbers():
-    text = "input: 2\ntarget: 1\nlayers:\n  - {name: n, weights: 0.5, bias: 0.25, activation: identity}\nloss: half_sse\n"
+    text = ("input: 2\ntarget: 1\nlayers:\n  - {name: n, weights: 0.5, bias: 0.25, activation: identity}\n"
+            "loss: half_sse\n")
     solution = solve(load(text))
     assert solution.values["input"] == 2.0 and solution.values["n.z"] == 1.25
     assert solution.gradients["n.W"] == pytest.approx(0.25 * 2) and solution.gradients["n.b"] == 0.25

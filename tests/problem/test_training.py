@@ -80,7 +80,8 @@ def test_top_level_steps_and_frozen_parameters():
 def test_the_explained_graph_is_the_first_step():
     solution = solve(load(NET + "optimizer: {name: sgd, lr: 0.5, steps: 5}\n"))
     one_step = solve(load(NET + "optimizer: {name: sgd, lr: 0.5}\n"))
-    assert solution.json()["gradients"] == one_step.json()["gradients"] and solution.json()["values"] == one_step.json()["values"]
+    assert solution.json()["gradients"] == one_step.json()["gradients"]
+    assert solution.json()["values"] == one_step.json()["values"]
     assert solution.parameters["hidden.W"].data.tolist() == [[0.3, -0.2], [0.8, 0.1], [-0.5, 0.4]]
     assert solution.optimizer.name == "sgd" and solution.optimizer.lr == 0.5
 

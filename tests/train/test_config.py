@@ -38,12 +38,15 @@ def test_optimizer_by_name_and_data_sources(tmp_path):
 
 
 @pytest.mark.parametrize("text,message", [
-    (GOOD.replace("units: 16", "units: 0"), r"train.yaml:3:13: layers\[0\].units is 0, too small \(expected more than 0\)"),
+    (GOOD.replace("units: 16", "units: 0"),
+     r"train.yaml:3:13: layers\[0\].units is 0, too small \(expected more than 0\)"),
     (GOOD.replace("relu", "relux"), r"train.yaml:3:29: layers\[0\].activation: unknown activation 'relux'"),
-    (GOOD + "epoch: 3\n", r"train.yaml:5:1: unknown key 'epoch', did you mean 'epochs'\? \(expected one of: title, data,"),
+    (GOOD + "epoch: 3\n",
+     r"train.yaml:5:1: unknown key 'epoch', did you mean 'epochs'\? \(expected one of: title, data,"),
     (GOOD.replace("data: digits", "data: mnist"), r"train.yaml:1:7: data: unknown data set 'mnist'"),
     (GOOD.replace("data: digits", "data: {csv: a.csv}"), r"train.yaml:1:7: data: .*needs `target`"),
-    (GOOD + "optimizer: {name: rmsprop}\n", r"train.yaml:5:19: unknown optimizer 'rmsprop' \(expected 'sgd', 'momentum' or 'adam'\)"),
+    (GOOD + "optimizer: {name: rmsprop}\n",
+     r"train.yaml:5:19: unknown optimizer 'rmsprop' \(expected 'sgd', 'momentum' or 'adam'\)"),
     (GOOD + "init: lecun\n", r"train.yaml:5:7: init: unknown initializer 'lecun' \(expected one of"),
     (GOOD + "validation: 1.5\n", r"train.yaml:5:13: validation is 1.5, too large \(expected less than 1\)"),
     ("layers: [{units: 3}]\n", r"train.yaml:1:1: missing key 'data' \(expected `data:` to be given\)"),

@@ -79,7 +79,8 @@ class Graph:
         self.consumers: list[list[tuple[int, int]]] = [list(view.consumers(i)) for i in range(len(view))]
         self.updates = solution.optimizer.name != "none" and solution.optimizer.steps > 0 and bool(self.params)
         upstream = solution.upstream
-        self.seed = None if upstream is None else np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream)
+        self.seed = (None if upstream is None
+                     else np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream))
 
     def op_name(self, i: int) -> str | None:
         op = self.nodes[i].op
@@ -347,7 +348,8 @@ def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation
     natural: list[np.ndarray | None] = [None] * n
     after: list[np.ndarray | None] = [None] * n
     root_value = values[graph.root]
-    seed = bk.ones_like(root_value) if graph.seed is None else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy()
+    seed = (bk.ones_like(root_value) if graph.seed is None
+            else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy())
 
     def look(i: int, g: np.ndarray) -> np.ndarray:  # the engine's driver hands each finished gradient here
         g = _native(bk, g)  # a sum of 0-d object arrays is a bare Fraction: keep an array
@@ -399,7 +401,7 @@ def _native(bk: Any, data: Any) -> np.ndarray:
 
 
 def round_significant(array: np.ndarray, figures: int, mode: Literal["round", "truncate"] = "round") -> np.ndarray:
-    """``array`` rounded (or truncated toward zero) to ``figures`` significant figures; exact/symbolic arrays unchanged."""
+    """``array`` rounded (or truncated toward zero) to ``figures`` significant figures; exact/symbolic unchanged."""
     if not isinstance(array, np.ndarray) or array.dtype == object:
         return array
     a = np.asarray(array, dtype=np.float64)

@@ -16,7 +16,8 @@ from gradwork.explain import backward, optimizer
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, weight_index
 from gradwork.explain.math import (
-    Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words, as_rows, substitute,
+    Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words,
+    as_rows, substitute,
 )
 from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfall, Prose, Section, Table, Update
 from gradwork.explain.symbols import symbol_table, updated
@@ -418,7 +419,7 @@ def _answers(solution: Solution, graph: NamedGraph) -> Section:
         base = graph.symbols.get(name, Symbol(name, one_based=False))
         symbol = element(base, index) if index else base
 
-        def pick(value):
+        def pick(value, index=index):
             return value_expr(np.asarray(value, dtype=object)[index] if index else value)
 
         if quantity.section == "values":

@@ -205,7 +205,8 @@ class NamedGraph:
         return Product((upstream, local), kind)
 
     def _local_bindings(self, consumer: Tensor) -> tuple[tuple[str, Expr], ...]:
-        out = self.formula(consumer, top=False) if consumer is not self.root or self.name(consumer) else self.loss_symbol
+        named = consumer is not self.root or self.name(consumer)
+        out = self.formula(consumer, top=False) if named else self.loss_symbol
         return self._bindings(consumer) + (("out", out),)
 
     def loss_partial(self, loss: Tensor, bindings: tuple[tuple[str, Expr], ...]) -> Expr:

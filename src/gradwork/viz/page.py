@@ -271,7 +271,7 @@ def reveal_plan(graph: ComputationGraph, stops: Sequence[Stop]) -> dict[str, tup
         elif node.key == graph.root:
             at = first_backward
         else:
-            at = max((grad[c] for c in consumers if grad.get(c) is not None), default=first_backward)  # type: ignore[type-var]
+            at = max((g for c in consumers if (g := grad.get(c)) is not None), default=first_backward)
         grad[node.dom_id] = min(max(at, first_backward), last)
     return {dom: (value[dom], grad[dom]) for dom in value}
 
