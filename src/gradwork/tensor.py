@@ -21,13 +21,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
-import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from gradwork.autodiff import backward_pass, pull
+from gradwork.autodiff import pull, walk
 from gradwork.backends import Backend, combine, get_backend
 from gradwork.ops import OPS, get_op
 from gradwork.ops.registry import Array, Op
@@ -142,20 +141,9 @@ class Tensor:
             seed = self.backend.asarray(grad.data if isinstance(grad, Tensor) else grad)
             if seed.shape != self.shape:
                 seed = np.broadcast_to(seed, self.shape).copy()
-        order = _creation_order(self)
-        index = {node: i for i, node in enumerate(order)}  # Tensors hash by identity
-        grads = backward_pass(
-            order,
-            [tuple([index[parent] for parent in node.inputs]) if node.inputs else () for node in order],
-            [node.data for node in order],
-            len(order) - 1,
-            seed,
-            saved=[node.saved for node in order],
-        )
-        # Accumulate (as PyTorch does with a retained graph); the first gradient is stored as is.
-        for node, g in zip(order, grads):
-            if g is not None:
-                node.grad = g if node.grad is None else node.grad + g
+        # The recorded graph is already what the driver walks: Tensors are linked nodes ordered by serial.
+        for node, g in walk(self, seed).items():
+            node.grad = g if node.grad is None else node.grad + g  # accumulate, as PyTorch does
 
     def pullback(self, g: np.ndarray, position: int) -> Array:
         """The upstream gradient ``g`` of this node, pulled back to its input ``position``."""
@@ -349,21 +337,6 @@ def _in_backend(value: Any, backend: Backend) -> Tensor:
     return Tensor(backend.asarray(value.data), backend=backend, name=value.name)
 
 
-def _creation_order(root: Tensor) -> list[Tensor]:
-    """Every node ``root`` depends on, in the order they were made (a topological order: inputs come first)."""
-    nodes, seen, stack = [root], {root}, [root]
-    while stack:
-        for parent in stack.pop().inputs:
-            if parent not in seen:
-                seen.add(parent)
-                nodes.append(parent)
-                if parent.inputs:
-                    stack.append(parent)
-    nodes.sort(key=_serial)
-    return nodes
-
-
-_serial = operator.attrgetter("serial")
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
