@@ -111,29 +111,38 @@ def walk(
         if op is None:
             continue
         parents = node.inputs
-        arguments = [parent.data for parent in parents]
+        values = [parent.data for parent in parents]
         kept = node.saved
         bk = backend or node.backend
         params = node.params
         out = node.data
+        arguments = values
         replaceable = bool(vjps) or op.variadic
+        if bk.unbox_0d and not replaceable and type(out) is _ndarray and out.ndim == 0:
+            # A scalar node (a loss, one output unit): its VJPs get NumPy scalars, see Backend.unbox_0d.
+            out = out[()]
+            if type(g) is _ndarray:
+                g = g[()]
+            arguments = [value[()] if type(value) is _ndarray and value.ndim == 0 else value for value in values]
         partials = op.partials
         for position, parent in enumerate(parents):
             if not parent.requires_grad:
                 continue
             if replaceable:
-                contribution = pull(op, position, bk, g, out, arguments, params, kept,
+                contribution = pull(op, position, bk, g, out, values, params, kept,
                                     vjps.get((node, position)) if vjps else None)
             else:  # pull's usual case, inlined: this runs once per edge of every backward pass
                 partial = partials[position]
                 if kept is not None and partial.saved_vjp is not None:
                     contribution = partial.saved_vjp(bk, g, out, kept, *arguments, **params)
-                else:
+                elif params or len(arguments) != 2:
                     contribution = partial.vjp(bk, g, out, *arguments, **params)
-                argument = arguments[position]
-                if type(contribution) is not _ndarray or type(argument) is not _ndarray \
-                        or contribution.shape != argument.shape:
-                    contribution = _shaped(contribution, argument)
+                else:  # positional: a call through *args costs as much as a small NumPy operation
+                    contribution = partial.vjp(bk, g, out, arguments[0], arguments[1])
+                value = values[position]
+                if type(contribution) is not _ndarray or type(value) is not _ndarray \
+                        or contribution.shape != value.shape:
+                    contribution = _shaped(contribution, value)
             previous = grads.get(parent)
             if previous is None:
                 if parent.serial >= node.serial:

@@ -294,17 +294,29 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
         inputs = tuple(_in_backend(o, backend) for o in operands)
         recording = any(t.requires_grad for t in inputs)
     recording = recording and _recording.get()
-    if len(inputs) == 1:
-        arguments: Any = (inputs[0].data,)
-    elif len(inputs) == 2:
-        arguments = (inputs[0].data, inputs[1].data)
+    function = op.save if recording and op.save is not None else op.forward
+    # The usual one or two inputs are passed positionally (a call through *args costs as much as a small
+    # NumPy operation), and 0-d values as NumPy scalars where the backend allows it (Backend.unbox_0d:
+    # cheaper arithmetic; the result is boxed again below).
+    if len(inputs) == 2:
+        a, b = inputs[0].data, inputs[1].data
+        if backend.unbox_0d:
+            if a.ndim == 0:
+                a = a[()]
+            if b.ndim == 0:
+                b = b[()]
+        result = function(backend, a, b, **params) if params else function(backend, a, b)
+    elif len(inputs) == 1:
+        a = inputs[0].data
+        if backend.unbox_0d and a.ndim == 0:
+            a = a[()]
+        result = function(backend, a, **params) if params else function(backend, a)
     else:
-        arguments = [t.data for t in inputs]
-    saved = None
-    if recording and op.save is not None:
-        data, saved = op.save(backend, *arguments, **params)
+        result = function(backend, *[t.data for t in inputs], **params)
+    if function is op.forward:
+        data, saved = result, None
     else:
-        data = op.forward(backend, *arguments, **params)
+        data, saved = result
     out = _new_tensor(Tensor)  # not __init__: the data is made native here and the backend is known
     out.data, out.backend, out.grad, out.name, out.serial = backend.native(data), backend, None, None, _next_serial()
     if recording:

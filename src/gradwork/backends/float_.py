@@ -14,6 +14,7 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 class FloatBackend(Backend):
     name = "float"
+    unbox_0d = True
 
     def __init__(self, dtype: str = "float64") -> None:
         if dtype not in ("float64", "float32"):
