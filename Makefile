@@ -31,8 +31,11 @@ demo: $(RUNTIME)
 system-deps:
 	@bash scripts/system-deps.sh
 
+# Lint and type-check first (seconds; mypy's first run builds .mypy_cache), then the tests on every core.
 test: $(TESTING) system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -n auto
 
 bench: $(TESTING)
 	$(BIN)/python benchmarks/run.py
@@ -46,4 +49,4 @@ fuzz: $(TESTING)
 	PYTHONPATH=. $(BIN)/python tests/fuzz/atheris_harness.py .fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .fuzz-corpus
+	rm -rf $(VENV) .pytest_cache .hypothesis .fuzz-corpus .mypy_cache .ruff_cache

@@ -36,8 +36,8 @@ PROBLEM = ROOT / "examples" / "seed002_exam4a_row.yaml"
 
 def seed_document() -> tuple[str, str]:
     # ../shared/seeds beside the checkout (or beside the folder of worktrees)
-    seeds = next((p / "shared" / "seeds" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "seeds").is_dir()),
-                 ROOT.parent / "shared" / "seeds")
+    seeds = next((p / "shared" / "seeds" for p in (ROOT.parent, ROOT.parent.parent)
+                  if (p / "shared" / "seeds").is_dir()), ROOT.parent / "shared" / "seeds")
     found = sorted(seeds.glob("002_*.txt")) if seeds.is_dir() else []
     if found:
         return found[0].read_text(encoding="utf-8"), f"seed 002 ({found[0].name})"

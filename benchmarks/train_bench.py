@@ -665,7 +665,7 @@ def table(rows) -> list[str]:
             f"{_fmt(medians['gradwork-graph'], case)} | {_fmt(medians['torch'], case)} | "
             f"{ratios['torch/gradwork']:.2f}x |")
     lines += ["", "Per-step time ranges over the rounds (min - max):", ""]
-    for case, medians, spread, _ in rows:
+    for case, _medians, spread, _ in rows:
         ranges = ", ".join(f"{name} {lo * 1e6:.0f}-{hi * 1e6:.0f} us" for name, (lo, hi) in spread.items())
         lines.append(f"- {case.name} ({case.description}): {ranges}")
     lines.append("")

@@ -66,19 +66,27 @@ class Solved:
 
     @property
     def loss(self) -> Any:
-        return self.solution.loss_value
+        return self._json["loss"]
 
     @property
     def values(self) -> dict[str, Any]:
-        return self.solution.values
+        return self._json["values"]
 
     @property
     def gradients(self) -> dict[str, Any]:
-        return self.solution.gradients
+        return self._json["gradients"]
 
     @property
     def updated(self) -> dict[str, Any]:
-        return self.solution.updated
+        return self._json["updated"]
+
+    @property
+    def _json(self) -> dict[str, Any]:
+        # The solution keeps native numbers; this is the JSON edge (made once).
+        cache = self.__dict__.setdefault("_json_cache", {})
+        if not cache:
+            cache.update(self.solution.json())
+        return cache
 
     def derivation(self, style: Style | None = None) -> Derivation:
         return self._derivations(style or self.style)

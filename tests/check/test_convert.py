@@ -48,3 +48,22 @@ def test_bad_formulas_are_one_line_errors_at_the_answer(text, message):
 def test_a_fraction_string_is_not_a_formula_outside_symbolic_mode():
     with pytest.raises(AnswersError, match="'x0' is not a number"):
         _one(["x0"], "float")
+
+
+@pytest.mark.parametrize(("text", "mode", "message"), [
+    ("1e999999999", "float", "too large for a float"),
+    ("1e999999999", "exact", "exponent beyond 400"),
+    ("1e-999999999", "exact", "exponent beyond 400"),
+    ("1e99999999999999999999", "exact", "exponent beyond 400"),
+    ("1/0", "exact", "divides by zero"),
+])
+def test_a_quoted_number_is_bounded_like_a_problem_files_number(text, mode, message):
+    # Fraction("1e999999999") would compute 10**999999999: this used to hang `gradwork check`.
+    with pytest.raises(AnswersError, match=message) as caught:
+        _one([text], mode)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_quoted_tiny_number_in_float_mode_is_zero():
+    array, _ = _one(["1e-999999999", " 3 / 8 "], "float")
+    assert list(array) == [0.0, 0.375]

@@ -74,7 +74,8 @@ def test_blank_answers_are_missing_and_count_in_the_total():
     assert items["loss"].status == "missing"
     assert items["loss"].expected == pytest.approx(0.5130152524)
     assert items["values.output.a"].status == "missing"
-    assert items["updated.hidden.b"].status == "missing" and items["updated.hidden.b"].elements == ["correct", "missing"]
+    bias = items["updated.hidden.b"]
+    assert bias.status == "missing" and bias.elements == ["correct", "missing"]
     assert (report.correct, report.total) == (0, 3)
 
 

@@ -49,7 +49,8 @@ def test_text_with_color_uses_ansi():
 
 def test_markdown_feedback():
     text = render_markdown(_report())
-    assert text.startswith("### Exam 4a: 5/10 points\n\nMarking: numbers compared to 3 significant figures (the default)")
+    assert text.startswith("### Exam 4a: 5/10 points\n\n"
+                           "Marking: numbers compared to 3 significant figures (the default)")
     assert "| ✗ | `loss` | 0.2225 | 0.4741 | wrong | 0/1 |" in text
     assert "- **`loss`**: you wrote 0.2225, expected 0.4741 (3 s.f.)" in text
     assert text.count("`log_base_10`") == 1

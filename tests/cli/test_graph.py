@@ -6,21 +6,15 @@ The tests that solve a problem file wait for gradwork.problem.load/solve and ski
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.runner import gradwork
 from tests.viz.helpers import require
 from tests.seed_texts import SEED_002_TEXT
 
 SEED_002 = SEED_002_TEXT
-
-
-def gradwork(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    code = "from gradwork.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
 
 
 @pytest.fixture

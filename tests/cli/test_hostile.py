@@ -139,7 +139,8 @@ def test_yaml_alias_bomb(tmp_path):
 
 
 def test_steps_of_a_billion_is_refused(tmp_path):
-    path = problem_with(tmp_path, "optimizer: {name: sgd, lr: 0.01}", "optimizer: {name: sgd, lr: 0.01, steps: 1000000000}")
+    path = problem_with(tmp_path, "optimizer: {name: sgd, lr: 0.01}",
+                        "optimizer: {name: sgd, lr: 0.01, steps: 1000000000}")
     one_line_error(run("solve", str(path)), 2, "p.yaml:21:", "--max-steps")
 
 

@@ -1,21 +1,20 @@
-"""`gradwork solve`: formats, styles, output files, stdin and bad input, through the real CLI."""
+"""`gradwork solve`: formats, styles, output files, stdin and bad input, through the CLI app (in process)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.runner import Run, gradwork
+
 ROOT = Path(__file__).resolve().parents[2]
-GRADWORK = [sys.executable, "-m", "gradwork.cli"]
 SEED_002 = ROOT / "examples" / "seed002_exam4a_row.yaml"
 
 
-def run(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([*GRADWORK, *args], input=stdin, capture_output=True, text=True, cwd=cwd)
+def run(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> Run:
+    return gradwork(*args, input=stdin, cwd=cwd)
 
 
 def test_json_output_follows_format_md():
@@ -84,8 +83,8 @@ def test_bad_arguments_exit_2_with_one_line(args, message):
 
 def test_bad_problem_file_names_file_line_and_column(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("input: [1, 2]\ntarget: 0\nlayers:\n  - weights: [[1, 2], [3, 4]]\n    activation: relux\nloss: sse\n"
-                   "optimizer: {name: sgd, lr: 0.1}\n")
+    bad.write_text("input: [1, 2]\ntarget: 0\nlayers:\n  - weights: [[1, 2], [3, 4]]\n    activation: relux\n"
+                   "loss: sse\noptimizer: {name: sgd, lr: 0.1}\n")
     result = run("solve", str(bad))
     assert result.returncode == 2
     assert result.stderr.startswith(f"{bad}:5:17: ") and "relux" in result.stderr

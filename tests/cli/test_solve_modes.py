@@ -1,4 +1,4 @@
-"""`gradwork solve --mode exact|symbolic` through the real command line.
+"""`gradwork solve --mode exact|symbolic` through the CLI app (in process).
 
 Exact mode stops where a value has no rational form: one line on stderr,
 `FILE:LINE:COL: ...` naming the function and suggesting --mode symbolic, exit
@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sympy
 
+from tests.cli.runner import Run, gradwork
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def gradwork(*args: str) -> subprocess.CompletedProcess[str]:
-    code = "from gradwork.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], path: Path, line: int, column: int,
+def assert_one_line_error(result: Run, path: Path, line: int, column: int,
                           function: str) -> None:
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""

@@ -77,7 +77,7 @@ def test_training_is_deterministic_from_the_command_line(workdir):
                                  r"\(expected 3\)"),
     (("units: 3}", "units: 3, activation: softmax}"),
      r"train.yaml:7:39: cross_entropy applies the softmax itself"),
-    (("epochs: 4", "epochs: -1"), r"train.yaml:9:9: epochs: Input should be greater than or equal to 0"),
+    (("epochs: 4", "epochs: -1"), r"train.yaml:9:9: epochs is -1, too small \(expected at least 0\)"),
     (("blobs.csv", "nothere.csv"), r"nothere.csv: cannot read"),
 ])
 def test_bad_config_is_one_line_and_exit_2(workdir, edit, expected):

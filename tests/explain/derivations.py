@@ -98,9 +98,11 @@ def seed_004_delta() -> Derivation:
                 vector(times(4.0, 25.0), times(4.0, 49.0)), vector(100.0, 196.0)),
         Compute("layer1.z", "backward", d1, times(times(d2, w2), sigma_prime(net1), kind="hadamard"), None,
                 vector(-80.0, 56.0), parts=(
-                    Relation((Symbol("δ", "1", (0,)), times(d2, Symbol("w", "2", (0,)), sigma_prime(Symbol("net", "1", (0,)))),
+                    Relation((Symbol("δ", "1", (0,)),
+                              times(d2, Symbol("w", "2", (0,)), sigma_prime(Symbol("net", "1", (0,)))),
                               times(4.0, -2, times(2, 5.0)), n(-80.0))),
-                    Relation((Symbol("δ", "1", (1,)), times(d2, Symbol("w", "2", (1,)), sigma_prime(Symbol("net", "1", (1,)))),
+                    Relation((Symbol("δ", "1", (1,)),
+                              times(d2, Symbol("w", "2", (1,)), sigma_prime(Symbol("net", "1", (1,)))),
                               times(4.0, 1, times(2, 7.0)), n(56.0))),
                 )),
         Compute("layer1.W", "backward", Derivative(L, W1), times(d1, Transpose(x), kind="matmul"),
@@ -177,7 +179,8 @@ def seed_002_chain() -> Derivation:
         ChainProduct("output.b", Derivative(J, b3), ((1, 2, 4),), (1, 2), n(d1 * d2)),
     ))
     update = Section("Update", "update", (
-        Update("output.W[1]", Relation((Symbol("w6", updated=True), Sum((w6, Neg(times(Symbol("η"), Derivative(J, w6))))),
+        Update("output.W[1]", Relation((Symbol("w6", updated=True),
+                                        Sum((w6, Neg(times(Symbol("η"), Derivative(J, w6))))),
                                         minus(n(-0.5, True), times(n(0.01, True), n(grad_w6))),
                                         n(-0.5 - 0.01 * grad_w6)))),
         Update("output.b", Relation((Symbol("b3", updated=True), b3, n(0, True))), frozen=True),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -346,7 +346,7 @@ def _template_text(e: m.OpTemplate) -> str:
     return template_source(e, latex=False)[0]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parse_template(template: str) -> tuple[Any, tuple[str, ...]]:
     import sympy
     from sympy.parsing.sympy_parser import (
@@ -360,7 +360,8 @@ def _parse_template(template: str) -> tuple[Any, tuple[str, ...]]:
     text = text.replace("≥", ">=").replace("≤", "<=")
     text = re.sub(r"\[([^\[\]]*?(?:>=|<=|==|>|<)[^\[\]]*)\]", r"Piecewise((1, \1), (0, True))", text)
     local = {f"_{n}_": sympy.Symbol(f"_{n}_") for n in names}
-    local.update(Piecewise=sympy.Piecewise, log=sympy.log, exp=sympy.exp, sqrt=sympy.sqrt, sign=sympy.sign, Abs=sympy.Abs,
+    local.update(Piecewise=sympy.Piecewise, log=sympy.log, exp=sympy.exp, sqrt=sympy.sqrt, sign=sympy.sign,
+                 Abs=sympy.Abs,
                  sigmoid=sympy.Lambda(sympy.Symbol("u"), 1 / (1 + sympy.exp(-sympy.Symbol("u")))),
                  n=sympy.Symbol("_n_"))
     if "n" in re.sub(r"\$\w+|log|sign|softmax|sqrt", "", template) and "n" not in names:

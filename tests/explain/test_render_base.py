@@ -139,7 +139,8 @@ def kitchen_sink() -> s.Derivation:
         m.Sum((m.Product((m.Number(2, True), m.Neg(x))), m.Quotient(m.Number(1.5), m.Power(x, m.Number(2, True))))),
         m.Call("sigmoid", (m.Transpose(m.Symbol("W")),)),
         m.Array((m.Number(-1.25), m.Label(3))),
-        m.Cases(((m.Number(1, True), m.Relation((x, m.Number(0, True)), ">")), (m.Number(0, True), m.Words("otherwise")))),
+        m.Cases(((m.Number(1, True), m.Relation((x, m.Number(0, True)), ">")),
+                 (m.Number(0, True), m.Words("otherwise")))),
         m.OpTemplate("sigmoid", "partial", (("x", x), ("out", m.Symbol("a"))), 0),
     ))
     derivative = m.Derivative(L, x)

@@ -80,8 +80,8 @@ FORMULAS = ["x**2", "sigmoid(a * w + b)", "-(log(y[0]) + log(1 - y[1])) / 2", "m
 
 
 @FUZZ
-@given(st.sampled_from(FORMULAS), st.lists(st.tuples(st.integers(0, 40), st.sampled_from(HOSTILE + list("+-*/()[],.@ "))),
-                                           min_size=1, max_size=5))
+@given(st.sampled_from(FORMULAS),
+       st.lists(st.tuples(st.integers(0, 40), st.sampled_from(HOSTILE + list("+-*/()[],.@ "))), min_size=1, max_size=5))
 def test_expression_parser_accepts_or_raises_expression_error(formula, edits):
     for at, token in edits:
         at = min(at, len(formula))

@@ -183,7 +183,7 @@ def test_moodle_xml_reads_back_as_moodle_questions():
         parsed = list(_cloze_answers(body))
         expected = list(_scalars(variant))
         assert len(parsed) == len(expected)
-        for (weight, options), (item, index, value) in zip(parsed, expected):
+        for (_weight, options), (_item, _index, value) in zip(parsed, expected):
             right = [o for o in options if o[0] == 100]
             assert len(right) == 1 and abs(right[0][1] - value) <= 1e-12 * max(1, abs(value))
             assert right[0][2] > 0  # a tolerance, from the marking policy

@@ -17,6 +17,7 @@ import pytest
 
 from gradwork.mark import mark_work
 from gradwork.problem import load, solve
+from tests.seed_texts import SEED_002_TEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -69,7 +70,7 @@ def test_each_mistake_is_found_at_its_line_with_its_code(path):
     for number, source in enumerate(text.splitlines(), start=1):
         found = re.search(r"<!-- (mistake|missing): (\w+) -->", source)
         if found and found.group(1) == "mistake":
-            assert [line.line for line in wrong] == [number], [(l.line, l.message) for l in wrong]
+            assert [line.line for line in wrong] == [number], [(w.line, w.message) for w in wrong]
             assert found.group(2) in wrong[0].diagnosis, wrong[0].message
             assert report.score()["points"] < report.score()["max_points"]
         elif found:
@@ -88,27 +89,13 @@ def test_json_lines_have_the_format_keys():
     assert set(report["score"]) == {"correct", "total", "points", "max_points"}
     line = next(line for line in report["lines"] if line["status"] == "wrong")
     assert {"line", "text", "status", "diagnosis", "binding", "message"} <= set(line)
-    assert line["binding"] == {"symbol": "J", "quantity": "loss", "inferred": False,  # the example names J itself (names:)
+    # The example names J itself (names:).
+    assert line["binding"] == {"symbol": "J", "quantity": "loss", "inferred": False,
                                "evidence": line["binding"]["evidence"]}
     assert "log_base_10" in line["diagnosis"]
 
 
-NAMED = """\
-title: named
-convention: row
-input: [1.0, 2.0]
-target: 0
-layers:
-  - name: hidden
-    weights: [[0.5, -0.6], [-0.4, 0.8]]
-    bias: [0.2, -0.2]
-    activation: relu
-  - name: output
-    weights: [0.3, -0.5]
-    bias: 0
-    activation: sigmoid
-loss: bce
-optimizer: {name: sgd, lr: 0.01}
+NAMED = SEED_002_TEXT + """\
 names:
   "output.W[1]": w_6
   output.a: a_3

@@ -9,7 +9,8 @@ autograd, to rtol 1e-6. Ops with kinks draw values away from them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pytest

@@ -196,13 +196,14 @@ def test_seed003_7_1_formula_loss():
 
 def test_seed003_7_2_graph_by_hand_and_exact():
     solution = solved("seed003_7_2_graph.yaml")
-    assert solution.loss_value == 4.5
-    assert solution.values == {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0, "e": 3.0, "f": -1.0, "z": -3.0, "L": 4.5}
-    assert {k: solution.gradients[k] for k in "abcdefz"} == {
+    assert solution.json()["loss"] == 4.5
+    assert solution.json()["values"] == {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0, "e": 3.0, "f": -1.0, "z": -3.0,
+                                         "L": 4.5}
+    assert {k: solution.json()["gradients"][k] for k in "abcdefz"} == {
         "a": 3.0, "b": 3.0, "c": -9.0, "d": 9.0, "e": -1.0 * -3.0, "f": 3.0 * -3.0, "z": -3.0}
     exact = solved("seed003_7_2_graph.yaml", "exact")
-    assert exact.loss_value == "9/2"
-    assert [exact.gradients[k] for k in "abcd"] == ["3", "3", "-9", "9"]
+    assert exact.json()["loss"] == "9/2"
+    assert [exact.json()["gradients"][k] for k in "abcd"] == ["3", "3", "-9", "9"]
 
 
 def _symbols(names):
@@ -230,22 +231,22 @@ def test_seed003_7_3b_scale_symbolic_has_both_paths():
     solution = solved("seed003_7_3b_scale.yaml")
     # F2 = x0 * x: x0 is the scale of every element and the first element itself.
     expected_x0 = sum(d * x for d, x in zip(ds, xs)) + d0 * x0
-    _assert_formulas(solution.gradients["x"], [expected_x0, d1 * x0, d2 * x0, d3 * x0, d4 * x0])
+    _assert_formulas(solution.json()["gradients"]["x"], [expected_x0, d1 * x0, d2 * x0, d3 * x0, d4 * x0])
     # The sheet's dL/dx0 = sum_i d_i x_i misses exactly the second path's d0*x0 (2*d0*x0 in all).
     student = sum(d * x for d, x in zip(ds, xs))
-    assert sympy.expand(sympy.parse_expr(solution.gradients["x"][0]) - student) == d0 * x0
+    assert sympy.expand(sympy.parse_expr(solution.json()["gradients"]["x"][0]) - student) == d0 * x0
 
 
 def test_seed003_7_3c_scaled_gather_symbolic():
     x0, x1, x2, x3, x4 = _symbols("x0:5")
     d0, d1, d2, d3, d4 = _symbols("d0:5")
     solution = solved("seed003_7_3c_scaled_gather.yaml")
-    _assert_formulas(solution.values["F3"], [x0 * x2, x0 * x4, x0 * x3, x0 * x0, x0 * x1])
-    _assert_formulas(solution.gradients["x"], [
+    _assert_formulas(solution.json()["values"]["F3"], [x0 * x2, x0 * x4, x0 * x3, x0 * x0, x0 * x1])
+    _assert_formulas(solution.json()["gradients"]["x"], [
         d0 * x2 + d1 * x4 + d2 * x3 + 2 * d3 * x0 + d4 * x1, d4 * x0, d0 * x0, d2 * x0, d1 * x0])
     # The sheet has d3*x0 once: x0 is both the scale and F1's fourth element.
     student = d0 * x2 + d1 * x4 + d2 * x3 + d3 * x0 + d4 * x1
-    assert sympy.expand(sympy.parse_expr(solution.gradients["x"][0]) - student) == d3 * x0
+    assert sympy.expand(sympy.parse_expr(solution.json()["gradients"]["x"][0]) - student) == d3 * x0
 
 
 # --------------------------------------------------------------------------- seed 004
@@ -256,24 +257,24 @@ def test_seed004_square_activation_float():
     layers = [("layer1", [[-2, 3], [2, 1]], None, square), ("layer2", [-2, 1], None, square)]
     reference = torch_network([2, 3], layers, "column", lambda y: 0.5 * (3 - y) ** 2, lr=0.01)
     solution = solved("seed004_hw1.toml")
-    assert solution.loss_value == 2
-    assert solution.values["layer1.z"] == [5, 7] and solution.values["layer1.a"] == [25, 49]
-    assert solution.values["layer2.z"] == -1 and solution.values["layer2.a"] == 1
-    assert solution.gradients["layer1.W"] == [[-160, -240], [112, 168]]
-    assert solution.gradients["layer2.W"] == [100, 196]  # flat weights stay flat
-    close(solution.updated["layer2.W"], [-3, -0.96])
-    close(solution.updated["layer1.W"], [[-0.4, 5.4], [0.88, -0.68]])
+    assert solution.json()["loss"] == 2
+    assert solution.json()["values"]["layer1.z"] == [5, 7] and solution.json()["values"]["layer1.a"] == [25, 49]
+    assert solution.json()["values"]["layer2.z"] == -1 and solution.json()["values"]["layer2.a"] == 1
+    assert solution.json()["gradients"]["layer1.W"] == [[-160, -240], [112, 168]]
+    assert solution.json()["gradients"]["layer2.W"] == [100, 196]  # flat weights stay flat
+    close(solution.json()["updated"]["layer2.W"], [-3, -0.96])
+    close(solution.json()["updated"]["layer1.W"], [[-0.4, 5.4], [0.88, -0.68]])
     assert solution.layers[0].activation == "x**2"
     assert_matches(solution, reference)
 
 
 def test_seed004_exact_mode_gives_exact_rationals():
     solution = solved("seed004_hw1.toml", "exact")
-    assert solution.loss_value == "2"
-    assert solution.gradients["layer1.W"] == [["-160", "-240"], ["112", "168"]]
+    assert solution.json()["loss"] == "2"
+    assert solution.json()["gradients"]["layer1.W"] == [["-160", "-240"], ["112", "168"]]
     # 0.01 is exactly 1/100: -2 - (1/100)(100) = -3, 1 - 196/100 = -24/25, 2 - 112/100 = 22/25 ...
-    assert solution.updated["layer2.W"] == ["-3", "-24/25"]
-    assert solution.updated["layer1.W"] == [["-2/5", "27/5"], ["22/25", "-17/25"]]
+    assert solution.json()["updated"]["layer2.W"] == ["-3", "-24/25"]
+    assert solution.json()["updated"]["layer1.W"] == [["-2/5", "27/5"], ["22/25", "-17/25"]]
 
 
 # --------------------------------------------------------------------------- Mazur

@@ -192,3 +192,17 @@ def test_exact_mode_irrational_function_says_what_to_do():
         parse_expression("1 + exp(a)").evaluate({"a": Tensor(exact.asarray([1]), backend=exact)},
                                                 EvaluationContext(exact))
     assert "symbolic" in caught.value.message and caught.value.column == 4
+
+
+@pytest.mark.parametrize("text", [r'"\o" + x', "2x + 1", r"x + '\d'"])
+def test_python_parser_warnings_never_reach_stderr(text, recwarn):
+    # A string literal with "\o" made Python print a DeprecationWarning (found by the expression fuzzer).
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        try:
+            parse_expression(text)
+        except ExpressionError:
+            pass
+    assert not [w for w in recwarn if issubclass(w.category, (SyntaxWarning, DeprecationWarning))]

@@ -72,8 +72,8 @@ def test_vector_output_needs_an_upstream_of_its_shape():
     assert (error.line, error.column) == (4, 11)
     assert error.message == "the upstream gradient has shape [2] but the output 'y' has shape [3]"
     solution = solve(load(text + "upstream: [1, 0, -1]\n"))
-    assert solution.loss is None and solution.loss_value is None
-    assert solution.gradients["x"] == [2.0, 0.0, -2.0]
+    assert solution.loss is None and solution.json()["loss"] is None
+    assert solution.json()["gradients"]["x"] == [2.0, 0.0, -2.0]
     assert solution.upstream is not None and solution.upstream.data.tolist() == [1, 0, -1]
 
 
@@ -89,7 +89,7 @@ def test_symbols_need_symbolic_mode():
     assert (error.line, error.column) == (1, 14)
     assert error.message == "'x0' is a symbol name, which needs symbolic mode"
     solution = solve(load(text), "symbolic")
-    assert solution.values["y"] == "x0**2 + 4" and solution.gradients["x"] == ["2*x0", "4"]
+    assert solution.json()["values"]["y"] == "x0**2 + 4" and solution.json()["gradients"]["x"] == ["2*x0", "4"]
 
 
 def test_graph_solution_fields():

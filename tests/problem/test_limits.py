@@ -44,7 +44,8 @@ def test_unknown_limit_name():
 
 def test_a_refusal_names_the_limit_instead_of_expected():
     error = ProblemError("p.yaml", 3, 4, "a list of 9 items", limits.note("list_length"))
-    assert str(error) == f"p.yaml:3:4: a list of 9 items (limit {limits.DEFAULT.list_length}; --max-list-length to raise)"
+    limit = limits.DEFAULT.list_length
+    assert str(error) == f"p.yaml:3:4: a list of 9 items (limit {limit}; --max-list-length to raise)"
 
 
 @pytest.mark.parametrize("form, text", [
@@ -120,6 +121,26 @@ def test_exponent_limit_in_exact_mode(value):
     assert caught.value.expected == "limit 400; --max-exponent to raise"
     with limits.using(exponent=500):
         assert leaf(value, get_backend("exact")) > 0
+
+
+@pytest.mark.parametrize("form, text", [
+    ("yaml", "loss: 1e" + "9" * 19),
+    ("yaml", "loss: 1.5e-" + "9" * 80),
+    ("yaml", "loss: '1e" + "9" * 19 + "'"),
+    ("yaml", "loss: 1.5E+000" + "9" * 19),
+    ("json", '{"loss": 1e' + "9" * 19 + "}"),
+    ("toml", "loss = 1e" + "9" * 19),
+])
+def test_an_exponent_past_decimals_range_is_refused_by_the_reader(form, text):
+    # Decimal() itself raised InvalidOperation here (found by the fuzzers after minutes).
+    error = refused(text, "a number whose exponent has more than 18 digits", form)
+    assert (error.line, error.column) == (1, text.index("1") + 1)
+
+
+def test_an_exponent_of_18_digits_still_reads_as_a_number():
+    document = parse("loss: 1e" + "9" * 18, "yaml", "f.yaml")
+    assert document.data["loss"] == Decimal("1e" + "9" * 18)
+    assert parse("loss: 1e0000000000000000000000005", "yaml", "f.yaml").data["loss"] == Decimal("1e5")
 
 
 def test_huge_exponent_in_float_mode_is_a_float_or_refused():

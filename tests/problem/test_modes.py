@@ -5,8 +5,9 @@ and fractions such as "1/3"), rational-friendly activations (identity, relu,
 leaky_relu, the formula x**2), the losses half_sse, sse, mse and l1, and one
 or two SGD steps. The same file solved in exact and in float mode must agree
 to 1e-12 (relative to the size of the numbers) on every value, gradient and
-updated parameter. Kinks (a ReLU input or an l1 residual at or near 0) are
-drawn away from, since there float rounding may pick the other branch.
+updated parameter. Kinks (a ReLU input or an l1 residual at or near 0, at any
+of the steps) are drawn away from, since there float rounding may pick the
+other branch.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import pytest
 import sympy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -84,13 +84,41 @@ def _away_from_kinks(problem: dict, exact) -> bool:
     """No ReLU input and no l1 residual at or near 0 (where float rounding could pick the other branch)."""
     for spec, info in zip(problem["layers"], exact.layers):
         name = spec["activation"]["name"] if isinstance(spec["activation"], dict) else spec["activation"]
-        if name in KINKED and any(abs(Fraction(v)) < Fraction(1, 10**6) for v in _flat(exact.values[info.z])):
+        if name in KINKED and any(abs(Fraction(v)) < Fraction(1, 10**6) for v in _flat(exact.json()["values"][info.z])):
             return False
     if problem["loss"] == "l1":
-        y = [Fraction(v) for v in _flat(exact.values[exact.layers[-1].a])]
+        y = [Fraction(v) for v in _flat(exact.json()["values"][exact.layers[-1].a])]
         t = [Fraction(v) if isinstance(v, str) else Fraction(str(v)) for v in _flat(problem["target"])]
         if any(abs(a - b) < Fraction(1, 10**6) for a, b in zip(y, t)):
             return False
+    return True
+
+
+def _every_step_away_from_kinks(problem: dict, exact) -> bool:
+    """:func:`_away_from_kinks` at each SGD step: step k's forward pass runs on step k-1's updated parameters.
+
+    A solution's values are its first step's; later steps are replayed one at a time in exact mode, and
+    the replay must end where ``exact`` (all steps at once) ends, so the replay is the run that was checked.
+    """
+    if not _away_from_kinks(problem, exact):
+        return False
+    steps = problem["optimizer"]["steps"]
+    if steps == 1:
+        return True
+    current = {**problem, "optimizer": {**problem["optimizer"], "steps": 1}}
+    solved = solve(load(json.dumps(current)), "exact")
+    for _ in range(steps - 1):
+        updated, layers = solved.json()["updated"], []  # "3/8" strings, as a problem file writes them
+        for spec, info in zip(current["layers"], solved.layers):
+            layer = {**spec, "weights": updated[info.weight]}
+            if info.bias is not None:
+                layer["bias"] = updated[info.bias]
+            layers.append(layer)
+        current = {**current, "layers": layers}
+        solved = solve(load(json.dumps(current)), "exact")
+        if not _away_from_kinks(current, solved):
+            return False
+    assert solved.json()["updated"] == exact.json()["updated"]
     return True
 
 
@@ -104,17 +132,19 @@ def test_exact_mode_agrees_with_float_mode_on_random_rational_networks(problem):
     except ProblemError as error:  # float mode refuses an overflow, named at its node; exact mode has no such bound
         assert " is inf " in str(error) or "not finite" in str(error), str(error)
         assume(False)
-    assume(_away_from_kinks(problem, exact))
+    assume(_every_step_away_from_kinks(problem, exact))
+    exact_json, float_json = exact.json(), floating.json()
     for section in ("values", "gradients", "updated"):
-        exact_part, float_part = getattr(exact, section), getattr(floating, section)
+        exact_part, float_part = exact_json[section], float_json[section]
         assert exact_part.keys() == float_part.keys()
         for key in exact_part:
             assert all(isinstance(v, str) for v in _flat(exact_part[key])), (section, key)  # "3/8" strings
             _assert_close(exact_part[key], float_part[key], f"{section}[{key}]")
-    _assert_close(exact.loss_value, floating.loss_value, "loss")
+    _assert_close(exact_json["loss"], float_json["loss"], "loss")
     for tensor in exact.nodes.values():  # exact mode computes with Fractions, never with floats
         assert all(isinstance(v, Fraction) for v in np.asarray(tensor.data, dtype=object).ravel())
-        assert tensor.grad is None or all(isinstance(v, Fraction) for v in np.asarray(tensor.grad, dtype=object).ravel())
+        grad = tensor.grad
+        assert grad is None or all(isinstance(v, Fraction) for v in np.asarray(grad, dtype=object).ravel())
 
 
 # --------------------------------------------------------------------------- decimals are exact
@@ -124,15 +154,15 @@ def test_decimals_are_exact_in_exact_mode():
     # 0.1 + 0.2 is 0.30000000000000004 in binary floats; exactly 3/10 here.
     text = "inputs: {a: 0.1, b: 0.2}\ngraph:\n  c: a + b\n  d: c * 10 - 3\n"
     solution = solve(load(text), "exact")
-    assert solution.values["c"] == "3/10" and solution.values["d"] == "0"
-    in_floats = solve(load(text), "float").values["d"]
+    assert solution.json()["values"]["c"] == "3/10" and solution.json()["values"]["d"] == "0"
+    in_floats = solve(load(text), "float").json()["values"]["d"]
     assert in_floats != 0 and abs(in_floats) < 1e-15
     assert solution.nodes["a"].data.item() == Fraction(1, 10)
 
 
 def test_decimal_literals_inside_formulas_are_exact():
     text = "inputs: {a: 3}\ngraph:\n  b: 0.1 * a + 1.05\n"
-    assert solve(load(text), "exact").values["b"] == "27/20"  # 3/10 + 21/20
+    assert solve(load(text), "exact").json()["values"]["b"] == "27/20"  # 3/10 + 21/20
 
 
 def test_a_learning_rate_written_as_a_decimal_is_exact():
@@ -146,7 +176,7 @@ optimizer: {name: sgd, lr: 0.1}
 """
     solution = solve(load(text), "exact")
     assert solution.optimizer.lr == Fraction(1, 10)
-    assert solution.updated["layer1.W"] == [["27/100"]]  # 0.3 - 0.1 * 0.3
+    assert solution.json()["updated"]["layer1.W"] == [["27/100"]]  # 0.3 - 0.1 * 0.3
 
 
 # --------------------------------------------------------------------------- seed 004 exactly

@@ -125,7 +125,8 @@ def test_cross_entropy_needs_identity_output_and_valid_class_index():
         .replace("    bias: 0\n", "")
     error = error_of(two_outputs.replace("loss: bce", "loss: cross_entropy"))
     assert error.message.startswith("cross_entropy applies softmax itself") and error.line == 13
-    text = two_outputs.replace("activation: sigmoid", "activation: identity").replace("loss: bce", "loss: cross_entropy")
+    text = two_outputs.replace("activation: sigmoid", "activation: identity")
+    text = text.replace("loss: bce", "loss: cross_entropy")
     error = error_of(text.replace("target: 0", "target: 2"))
     assert (error.line, error.column) == (4, 9)
     assert error.message == "the class index 2 is not one of the 2 outputs"

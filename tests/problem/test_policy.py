@@ -39,7 +39,8 @@ def test_quantity_parse_and_key(text: str, section: str, name: str | None, index
     assert quantity.whole.index is None
 
 
-@pytest.mark.parametrize("text", ["", "grads.hidden.W", "gradients.", "values.hidden.W[a]", "gradients.W[-1]", "loss.x"])
+@pytest.mark.parametrize("text", ["", "grads.hidden.W", "gradients.", "values.hidden.W[a]", "gradients.W[-1]",
+                                  "loss.x"])
 def test_quantity_refuses_what_it_cannot_read(text: str) -> None:
     with pytest.raises(QuantityError):
         Quantity.parse(text)
@@ -58,7 +59,8 @@ def test_problem_and_solution_carry_the_policy() -> None:
     text = SEED002 + (
         "names:\n  hidden.W[0,0]: w1\n  output.a: a3\n  loss: J\n"
         'ask: [loss, gradients.output.W, "updated.hidden.W[1,0]"]\n'
-        "marking: {tolerance: {digits: 3}, points: {loss: 2, gradients.output.W: 3}, carried_forward: 0.5, missing: 0}\n")
+        "marking: {tolerance: {digits: 3}, points: {loss: 2, gradients.output.W: 3}, carried_forward: 0.5, "
+        "missing: 0}\n")
     problem = load(text)
     assert problem.names.symbol("output.a") == "a3"
     assert [q.key for q in problem.ask] == ["loss", "gradients.output.W", "updated.hidden.W[1,0]"]
@@ -86,7 +88,8 @@ def test_graph_form_names_and_ask() -> None:
 
 @pytest.mark.parametrize("extra, needle, message", [
     ("names:\n  hidden.Q: w1\n", "hidden.Q", "names: 'hidden.Q' is not a node of this problem"),
-    ('names:\n  "hidden.W[5,0]": w1\n', "hidden.W[5,0]", "names: hidden.W[5,0] is outside hidden.W, which has shape [2, 2]"),
+    ('names:\n  "hidden.W[5,0]": w1\n', "hidden.W[5,0]",
+     "names: hidden.W[5,0] is outside hidden.W, which has shape [2, 2]"),
     ("names:\n  output.a: w\n  output.z: w\n", "output.z", "names: 'w' already names 'output.a'"),
     ("ask: [gradients.hiden.W]\n", "ask:", "gradients has no 'hiden.W', did you mean 'hidden.W'?"),
     ("ask: [loss, loss]\n", "ask:", "'loss' is asked twice"),

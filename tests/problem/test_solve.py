@@ -40,11 +40,15 @@ def test_solution_fields_network_form():
                                         "output.z", "output.a", "input"]
     # Every tensor of the explained graph carries its gradient.
     np.testing.assert_allclose(solution.nodes["hidden.W"].grad, solution.gradients["hidden.W"])
-    # JSON-ready: plain numbers and lists; a single unit's scalars are numbers; flat weights stay flat.
-    json.dumps({"values": solution.values, "gradients": solution.gradients, "updated": solution.updated})
+    # Native numbers: a single unit's scalars are floats, arrays keep the shape written (flat weights stay flat).
     assert isinstance(solution.loss_value, float) and isinstance(solution.values["output.a"], float)
     assert isinstance(solution.gradients["output.b"], float)
-    assert np.shape(solution.gradients["output.W"]) == (2,)
+    assert isinstance(solution.gradients["output.W"], np.ndarray) and solution.gradients["output.W"].shape == (2,)
+    # JSON only at the edge: plain numbers and lists.
+    sections = solution.json()
+    assert json.loads(json.dumps(sections)) == sections
+    assert sections["gradients"]["output.W"] == solution.gradients["output.W"].tolist()
+    assert sections["loss"] == solution.loss_value
 
 
 def test_stdin_and_a_path(tmp_path, monkeypatch):
@@ -66,25 +70,25 @@ def test_title_defaults_to_the_file_name(tmp_path):
 def test_exact_mode_takes_decimals_as_written():
     text = SEED002.replace("sigmoid", "identity").replace("loss: bce", "loss: half_sse")
     solution = solve(load(text), "exact")
-    assert solution.values["hidden.z"] == ["-1/10", "4/5"]  # 1*0.5 + 2*(-0.4) + 0.2 exactly
-    assert solution.values["output.a"] == "-2/5"
-    assert solution.loss_value == "2/25"  # (0 - (-2/5))^2 / 2
-    assert solution.gradients["output.W"] == ["0", "-8/25"]  # dL/dy = -2/5, times a = [0, 4/5]
-    assert solution.updated["output.b"] == "1/250"  # 0 - (1/100)(-2/5)
+    assert solution.json()["values"]["hidden.z"] == ["-1/10", "4/5"]  # 1*0.5 + 2*(-0.4) + 0.2 exactly
+    assert solution.json()["values"]["output.a"] == "-2/5"
+    assert solution.json()["loss"] == "2/25"  # (0 - (-2/5))^2 / 2
+    assert solution.json()["gradients"]["output.W"] == ["0", "-8/25"]  # dL/dy = -2/5, times a = [0, 4/5]
+    assert solution.json()["updated"]["output.b"] == "1/250"  # 0 - (1/100)(-2/5)
     assert solution.nodes["hidden.W"].data[0, 0] == Fraction(1, 2)
 
 
 def test_mode_from_the_file_and_override():
     text = "mode: exact\ninputs: {a: 0.1}\ngraph:\n  b: a * 3\n"
-    assert solve(load(text)).values["b"] == "3/10"
-    assert solve(load(text), "float").values["b"] == pytest.approx(0.3)
+    assert solve(load(text)).json()["values"]["b"] == "3/10"
+    assert solve(load(text), "float").json()["values"]["b"] == pytest.approx(0.3)
     with pytest.raises(ValueError):
         solve(load(text), "decimal")
 
 
 def test_fraction_strings_are_numbers():
     solution = solve(load('inputs: {a: "1/3"}\ngraph:\n  b: a * 3\n'), "exact")
-    assert solution.values == {"a": "1/3", "b": "1"}
+    assert solution.json()["values"] == {"a": "1/3", "b": "1"}
 
 
 def test_symbolic_network_with_symbol_weights():
@@ -154,7 +158,8 @@ loss: cross_entropy
 
 
 def test_scalar_input_weight_and_bias_are_reported_as_numbers():
-    text = "input: 2\ntarget: 1\nlayers:\n  - {name: n, weights: 0.5, bias: 0.25, activation: identity}\nloss: half_sse\n"
+    text = ("input: 2\ntarget: 1\nlayers:\n  - {name: n, weights: 0.5, bias: 0.25, activation: identity}\n"
+            "loss: half_sse\n")
     solution = solve(load(text))
     assert solution.values["input"] == 2.0 and solution.values["n.z"] == 1.25
     assert solution.gradients["n.W"] == pytest.approx(0.25 * 2) and solution.gradients["n.b"] == 0.25
@@ -170,8 +175,8 @@ layers:
 loss: half_sse
 """
     solution = solve(load(text))
-    assert solution.values["n.z"] == [1.5, 2.5]
-    assert solution.gradients["n.b"] == pytest.approx(1.5 + 2.5)
+    assert solution.json()["values"]["n.z"] == [1.5, 2.5]
+    assert solution.json()["gradients"]["n.b"] == pytest.approx(1.5 + 2.5)
 
 
 def test_no_loss_is_a_forward_pass_only():

@@ -72,15 +72,16 @@ def test_top_level_steps_and_frozen_parameters():
     solution = solve(load(NET + "optimizer: {name: sgd, lr: 0.5}\nsteps: 3\nfrozen: [hidden.b, output.W]\n"))
     expected = torch_train(lambda ps: torch.optim.SGD(ps, lr=0.5), 3, frozen=("hidden.b", "output.W"))
     for name, value in expected.items():
-        np.testing.assert_allclose(solution.updated[name], value, rtol=1e-10, atol=1e-13)
-    assert solution.updated["hidden.b"] == [0.1, 0.0, -0.1]
+        np.testing.assert_allclose(solution.json()["updated"][name], value, rtol=1e-10, atol=1e-13)
+    assert solution.json()["updated"]["hidden.b"] == [0.1, 0.0, -0.1]
     assert solution.frozen == ["hidden.b", "output.W"]
 
 
 def test_the_explained_graph_is_the_first_step():
     solution = solve(load(NET + "optimizer: {name: sgd, lr: 0.5, steps: 5}\n"))
     one_step = solve(load(NET + "optimizer: {name: sgd, lr: 0.5}\n"))
-    assert solution.gradients == one_step.gradients and solution.values == one_step.values
+    assert solution.json()["gradients"] == one_step.json()["gradients"]
+    assert solution.json()["values"] == one_step.json()["values"]
     assert solution.parameters["hidden.W"].data.tolist() == [[0.3, -0.2], [0.8, 0.1], [-0.5, 0.4]]
     assert solution.optimizer.name == "sgd" and solution.optimizer.lr == 0.5
 
@@ -143,4 +144,4 @@ def test_a_symbolic_learning_rate_needs_symbolic_mode():
     error = error_of(text)
     assert (error.line, error.column, error.message) == (14, 28, "'eta' is a symbol name, which needs symbolic mode")
     solution = solve(load(text), "symbolic")
-    assert str(solution.optimizer.lr) == "eta" and "eta" in solution.updated["output.b"][0]
+    assert str(solution.optimizer.lr) == "eta" and "eta" in solution.json()["updated"]["output.b"][0]

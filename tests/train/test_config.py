@@ -38,17 +38,24 @@ def test_optimizer_by_name_and_data_sources(tmp_path):
 
 
 @pytest.mark.parametrize("text,message", [
-    (GOOD.replace("units: 16", "units: 0"), r"train.yaml:3:13: layers\[0\].units: Input should be greater than 0"),
+    (GOOD.replace("units: 16", "units: 0"),
+     r"train.yaml:3:13: layers\[0\].units is 0, too small \(expected more than 0\)"),
     (GOOD.replace("relu", "relux"), r"train.yaml:3:29: layers\[0\].activation: unknown activation 'relux'"),
-    (GOOD + "epoch: 3\n", r"train.yaml:5:1: unknown key 'epoch' \(see docs/train.md"),
+    (GOOD + "epoch: 3\n",
+     r"train.yaml:5:1: unknown key 'epoch', did you mean 'epochs'\? \(expected one of: title, data,"),
     (GOOD.replace("data: digits", "data: mnist"), r"train.yaml:1:7: data: unknown data set 'mnist'"),
     (GOOD.replace("data: digits", "data: {csv: a.csv}"), r"train.yaml:1:7: data: .*needs `target`"),
-    (GOOD + "optimizer: {name: rmsprop}\n", r"train.yaml:5:19: optimizer.name: Input should be 'sgd', 'momentum'"),
+    (GOOD + "optimizer: {name: rmsprop}\n",
+     r"train.yaml:5:19: unknown optimizer 'rmsprop' \(expected 'sgd', 'momentum' or 'adam'\)"),
     (GOOD + "init: lecun\n", r"train.yaml:5:7: init: unknown initializer 'lecun' \(expected one of"),
-    (GOOD + "validation: 1.5\n", r"train.yaml:5:13: validation: Input should be less than 1"),
-    ("layers: [{units: 3}]\n", r"train.yaml:1:1: data: missing \(this key is required\)"),
+    (GOOD + "validation: 1.5\n", r"train.yaml:5:13: validation is 1.5, too large \(expected less than 1\)"),
+    ("layers: [{units: 3}]\n", r"train.yaml:1:1: missing key 'data' \(expected `data:` to be given\)"),
     ("data: digits\nlayers: [{units: 3}\n", r"train.yaml:3:1: .* \(expected valid YAML syntax\)"),
     ("- 1\n- 2\n", r"train.yaml:1:1: the config must be a mapping"),
+    (GOOD + "optimizer: {lr: .inf}\n", r"train.yaml:5:17: optimizer.lr must be a finite number, not inf"),
+    (GOOD + "optimizer: {lr: '1e999999999'}\n", r"train.yaml:5:17: optimizer.lr must be a finite number"),
+    (GOOD + "weight_decay: .nan\n", r"train.yaml:5:15: weight_decay must be a finite number, not nan"),
+    (GOOD + "optimizer: {lr: 1e99999999999999999999}\n", r"train.yaml:5:17: a number whose exponent has more than 18"),
 ])
 def test_errors_name_file_line_and_column(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):

@@ -53,7 +53,7 @@ def network_solution(
     nodes: dict[str, Tensor] = {"input": inputs}
     parameters: dict[str, Tensor] = {}
     layers = []
-    for spec, layer in zip(specs, net.layers):
+    for _spec, layer in zip(specs, net.layers):
         parameters.update({p.name: p for p in layer.parameters()})
     nodes.update(parameters)
     for spec, layer in zip(specs, net.layers):

@@ -18,6 +18,21 @@ import numpy as np
 from gradwork.backends.base import Array, Backend, BackendError
 
 
+# Fraction("1e999999999") computes 10**999999999 and never returns; the problem
+# readers refuse such numbers with a located error, this is the last backstop.
+_MAX_TEXT_EXPONENT = 100_000
+
+
+def _fraction_from_text(text: str) -> Fraction:
+    mantissa, _, exponent = text.lower().partition("e")
+    if exponent and "/" not in text:
+        digits = exponent.replace("_", "").lstrip("+-").lstrip("0")
+        # Compare digit counts first: int() of a 5,000-digit exponent is itself refused.
+        if digits.isdigit() and (len(digits) > 6 or int(digits) > _MAX_TEXT_EXPONENT):
+            raise BackendError(f"{text[:40]} has an exponent too large for exact arithmetic")
+    return Fraction(text)
+
+
 def to_fraction(value: Any) -> Fraction:
     """Convert a number as the user wrote it into an exact fraction."""
     if isinstance(value, Fraction):
@@ -32,7 +47,7 @@ def to_fraction(value: Any) -> Fraction:
         # repr gives the shortest decimal that round-trips: the number as typed.
         return Fraction(Decimal(repr(value)))
     if isinstance(value, str):
-        return Fraction(value.strip())
+        return _fraction_from_text(value.strip())
     if isinstance(value, (np.integer,)):
         return Fraction(int(value))
     if isinstance(value, (np.floating,)):

@@ -71,7 +71,7 @@ class Answers:
         return Path(self.source).stem if self.source not in ("-", "<stdin>") else "stdin"
 
     def error(self, answer: Answer, message: str, expected: str | None = None) -> AnswersError:
-        return AnswersError(self.source, answer.line, answer.column, message, expected)
+        return AnswersError(self.source, answer.line, answer.column, message, expected or "")
 
 
 def read_answers(source: str | Path, text: str | None = None) -> Answers:
@@ -117,7 +117,7 @@ def parse_answers(document: Document | dict[str, Any], source: str = "<answers>"
                 raise _error(document, (key,), f"{key} must be a mapping of names to answers",
                              f"e.g. {key}: {{hidden.W: [[...]]}}")
             for name, entry in value.items():
-                answers.append(_answer(document, key, name, entry))  # type: ignore[arg-type]
+                answers.append(_answer(document, key, name, entry))
     return Answers(source, tuple(answers), tolerance)
 
 
@@ -167,7 +167,10 @@ def _tolerance(document: Document, spec: Any) -> Tolerance:
     try:
         return Tolerance.parse(plain)
     except ToleranceError as error:
-        path = ("tolerance", error.key) if isinstance(spec, dict) and error.key in spec else ("tolerance",)
+        key = error.key
+        path: DataPath = ("tolerance",)
+        if key is not None and isinstance(spec, dict) and key in spec:
+            path = ("tolerance", key)
         raise _error(document, path, str(error)) from None
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.check.answers import Answer, Answers, AnswersError
+from gradwork.problem.numbers import NumberError, is_number, leaf, shown
 
 
 def convert(answers: Answers, answer: Answer, backend: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -48,12 +49,15 @@ def number(answers: Answers, answer: Answer, value: Any, backend: Any) -> Any:
         return formula(answers, answer, value, backend) if isinstance(value, str) else _sympy_number(value)
     if isinstance(value, (int, float)):
         return float(value) if mode == "float" else Fraction(str(value))
+    if not is_number(value):
+        raise answers.error(answer, f"{shown(value)} is not a number",
+                            "a number or a fraction such as \"3/8\" (formulas need mode: symbolic)")
     try:
-        exact = Fraction(str(value).strip())
-    except (ValueError, ZeroDivisionError):
-        raise answers.error(answer, f"{value!r} is not a number",
-                            "a number or a fraction such as \"3/8\" (formulas need mode: symbolic)") from None
-    return float(exact) if mode == "float" else exact
+        # The problem files' own reading: bounded exponents (Fraction("1e999999999") would never finish).
+        converted = leaf(value, backend)
+    except NumberError as error:
+        raise answers.error(answer, error.message, error.expected) from None
+    return Fraction(converted) if isinstance(converted, int) else converted
 
 
 def formula(answers: Answers, answer: Answer, text: str, backend: Any) -> Any:

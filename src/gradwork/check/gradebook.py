@@ -170,7 +170,8 @@ class Gradebook:
                       for d in common]
         else:
             lines.append("No mistake diagnosed.")
-        lines += ["", "### Items", "", "| item | correct | carried forward | wrong | missing |", "|---|---|---|---|---|"]
+        lines += ["", "### Items", "", "| item | correct | carried forward | wrong | missing |",
+                  "|---|---|---|---|---|"]
         lines += [f"| `{key}` | " + " | ".join(str(counts[key][s]) for s in STATUSES) + " |" for key in self.keys]
         lines += ["", "### Students", "", "| student | points | items credited | diagnoses |", "|---|---|---|---|"]
         for student in self.students:
@@ -273,7 +274,8 @@ def mark_files(solution: Solution, paths: Iterable[str | Path], tolerance: Toler
         except AnswersError as error:
             errors[Path(path).stem] = str(error)
         except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
-            errors[Path(path).stem] = f"{path}: internal error while reading ({type(error).__name__}: {error}; please report)"
+            errors[Path(path).stem] = (f"{path}: internal error while reading ({type(error).__name__}: {error}; "
+                                       "please report)")
     return mark_class(solution, read, tolerance, errors, allow_answer_tolerance=allow_answer_tolerance)
 
 

@@ -55,9 +55,10 @@ class _Item:
     given: np.ndarray  # in the solve's backend, aligned to the expected shape where possible
     blank: np.ndarray  # True where the student left an entry blank
     order: tuple[int, int, int]
-    correct: np.ndarray = field(default=None)  # type: ignore[assignment]  # matches the solution
-    accepted: np.ndarray = field(default=None)  # type: ignore[assignment]  # matches given accepted numbers
-    carried: np.ndarray = field(default=None)  # type: ignore[assignment]  # matches given all earlier numbers
+    # Set by Marker.mark before anything reads them:
+    correct: np.ndarray = field(init=False)  # matches the solution
+    accepted: np.ndarray = field(init=False)  # matches given accepted numbers
+    carried: np.ndarray = field(init=False)  # matches given all earlier numbers
     carried_value: np.ndarray | None = None
     findings: list[tuple[Variant, ...]] = field(default_factory=list)
     carried_from: tuple[str, ...] = ()
@@ -80,7 +81,7 @@ class Marker:
         self.clean = replay(self.graph)
         self._variants: list[Variant] | None = None
         self._variant_states: dict[int, State | None] = {}  # by id(variant)
-        self._changed: dict[tuple[Any, Place], Any] = {}  # does a variant change a place's number? which do?
+        self._changed: dict[tuple[Any, ...], Any] = {}  # does a variant change a place's number? which do?
 
     @property
     def variants(self) -> list[Variant]:
@@ -170,7 +171,7 @@ class Marker:
                 found = self._assembled(section, name, parts)
                 if found is not None:
                     used.update(part.key for part in parts)
-            scored.append(found or Answer(section, name, quantity.index, None, 0, 0))  # type: ignore[arg-type]
+            scored.append(found or Answer(section, name, quantity.index, None, 0, 0))
         return scored, [answer for answer in answers.answers if answer.key not in used]
 
     def _assembled(self, section: str, name: str, parts: list[Answer]) -> Answer | None:
@@ -247,7 +248,7 @@ class Marker:
                 if kind not in states:
                     # "local": the correct rules on the student's own numbers, whatever mistake model explained
                     # those numbers (a W read transposed still has its gradient reported where they put it).
-                    model = NOTHING if kind == "local" else sum((v.perturbation for v in active), NOTHING)
+                    model = NOTHING if kind == "local" else _combined(active)
                     states[kind] = self._replay(model, self._context_substitutions(kind, everything, roots))
                 state = states[kind]
                 if state is None or same_numbers(self._read(state, item), self._read(self.clean, item)):
@@ -268,7 +269,7 @@ class Marker:
                 context = None
                 if upstream & answered or touched:
                     if "all" not in states:
-                        states["all"] = self._replay(sum((v.perturbation for v in active), NOTHING), everything)
+                        states["all"] = self._replay(_combined(active), everything)
                     context = states["all"]
                 item.findings = self._diagnose(item, tol, context, active, everything, contexts)
                 roots.append(item)
@@ -336,7 +337,7 @@ class Marker:
             for _, variant in relevant:
                 look_at(variant, self.variant_state(variant))  # type: ignore[arg-type]
         if use_context and not explained():
-            base = sum((v.perturbation for v in active), NOTHING)
+            base = _combined(active)
             # A mistake made upstream of a number the student gave in full cannot reach this item past it.
             reach = self.graph.reachable(item.place, everything.whole_places())
             near = self._near(tol, item, context)  # type: ignore[arg-type]
@@ -381,7 +382,7 @@ class Marker:
         """
         key = ("candidates", item.place, item.answer.index)
         if key in self._changed:
-            return self._changed[key]  # type: ignore[return-value]
+            return self._changed[key]
         combinations: list[tuple[Variant, ...]] = []
         rows: list[np.ndarray] = []
         if self.graph.backend.name == "float":
@@ -396,11 +397,12 @@ class Marker:
                     for written in observer.observe(look):  # type: ignore[misc]
                         rows.append(np.asarray(written, dtype=np.float64))
                         combinations.append((observer, variant))
-        shape = np.shape(self._read(self.clean, item))
+        clean = self._read(self.clean, item)
+        shape = () if clean is None else clean.shape
         kept = [(c, r) for c, r in zip(combinations, rows) if r.shape == shape]
         result = None if self.graph.backend.name != "float" else (
             [c for c, _ in kept], np.array([r for _, r in kept], dtype=np.float64).reshape(len(kept), *shape))
-        self._changed[key] = result  # type: ignore[assignment]
+        self._changed[key] = result
         return result
 
     def _near(self, tol: Tolerance, item: _Item, context: State) -> set[int] | None:
@@ -448,9 +450,9 @@ class Marker:
         """The replayed mistakes that change the number at ``place``, with their positions. Cached per problem."""
         key = ("changing", place)
         if key not in self._changed:
-            self._changed[key] = [(k, v) for k, v in enumerate(self.variants)  # type: ignore[assignment]
+            self._changed[key] = [(k, v) for k, v in enumerate(self.variants)
                                   if v.perturbation is not None and self._changes(v, place)]
-        return self._changed[key]  # type: ignore[return-value]
+        return self._changed[key]
 
     def _changes(self, variant: Variant, place: Place) -> bool:
         """Does ``variant``'s mistake change the number at ``place`` (in the correct solve)? Cached per problem."""
@@ -608,6 +610,11 @@ class Marker:
         return None if whole is None else whole + "[" + ",".join(map(str, answer.index)) + "]"
 
 
+def _combined(variants: list[Variant]) -> Perturbation:
+    """The replayed mistakes of ``variants`` made together (only variants with a perturbation are ever active)."""
+    return sum((v.perturbation for v in variants if v.perturbation is not None), NOTHING)
+
+
 def _codes(findings: list[tuple[Variant, ...]]) -> tuple[str, ...]:
     codes = {v.code for combination in findings for v in combination}
     return tuple(code for code in MISTAKES if code in codes)
@@ -639,7 +646,8 @@ def _element_of(value: Any, index: tuple[int, ...]) -> Any:
 def _with_points(result: ItemResult, policy: MarkingPolicy) -> ItemResult:
     """The item's points under the policy: in full, the carried-forward or blank fraction, or none."""
     worth = policy.points_for(result.key)
-    share = {"correct": 1.0, "carried_forward": policy.carried_forward, "missing": policy.missing}.get(result.status, 0.0)
+    shares = {"correct": 1.0, "carried_forward": policy.carried_forward, "missing": policy.missing}
+    share = shares.get(result.status, 0.0)
     return replace(result, points=worth * share, max_points=worth)
 
 

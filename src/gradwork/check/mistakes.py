@@ -206,9 +206,9 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
         where = graph.label(i)
 
         def at_output(bk, g, out, *args, vjp=vjp, position=position, **p):
-            args = list(args)
-            args[position] = out
-            return vjp(bk, g, out, *args, **p)
+            inputs = list(args)
+            inputs[position] = out
+            return vjp(bk, g, out, *inputs, **p)
 
         def at_input(bk, g, out, *args, vjp=vjp, position=position, **p):
             return vjp(bk, g, args[position], *args, **p)
@@ -220,10 +220,12 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
                       f"your number leaves out the derivative of {op.name} at {graph.called(i)}",
                       Perturbation(vjps={(i, position): left_out}))
         yield Variant("activation_derivative", where,
-                      f"your number evaluates {op.name}'s derivative at its output instead of its input at {graph.called(i)}",
+                      f"your number evaluates {op.name}'s derivative at its output instead of its input "
+                      f"at {graph.called(i)}",
                       Perturbation(vjps={(i, position): at_output}))
         yield Variant("activation_derivative", where,
-                      f"your number evaluates {op.name}'s derivative at its input instead of its output at {graph.called(i)}",
+                      f"your number evaluates {op.name}'s derivative at its input instead of its output "
+                      f"at {graph.called(i)}",
                       Perturbation(vjps={(i, position): at_input}))
 
 
@@ -340,7 +342,9 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
         if _same(np.asarray(changed), tensor.data):
             continue
         op = tensor.op
-        forward = (lambda bk, *args, op=op, **p: op.forward(_Log10(bk), *args, **p))
+        def forward(bk, *args, op=op, **p):
+            return op.forward(_Log10(bk), *args, **p)
+
         yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.called(i)}",
                       Perturbation(forwards={i: forward}))
         vjps = {(i, position): _vjp_in_base_10(op, position) for position in range(len(arguments))}
@@ -351,12 +355,12 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
         # of t log p terms, so in base 10 it is the natural value over ln 10.
         scaled = np.asarray(tensor.data) / _LN10(bk)
         if (op.term is not None or op.name == "log_softmax") and not _same(np.asarray(changed), scaled):
-            over = (lambda bk, *args, op=op, **p: op.forward(bk, *args, **p) / _LN10(bk))
+            def over(bk, *args, op=op, **p):
+                return op.forward(bk, *args, **p) / _LN10(bk)
+
             yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.called(i)}",
                           Perturbation(forwards={i: over}))
-            vjps = {(i, position): (lambda bk, g, o, *args, vjp=op.partial(position).vjp, **p:
-                                    vjp(bk, g, o, *args, **p) / _LN10(bk))
-                    for position in range(len(arguments))}
+            vjps = {(i, position): _over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
             yield Variant("log_base_10", graph.label(i),
                           f"your numbers use log10 in {graph.called(i)} and its derivative",
                           Perturbation(forwards={i: over}, vjps=vjps))
@@ -364,6 +368,11 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
 
 def _LN10(bk: Any) -> Any:  # noqa: N802  (a constant of the backend)
     return bk.log(bk.asarray(10))
+
+
+def _over_ln10(vjp: Any) -> Any:
+    """``vjp`` divided by ln 10: a loss's derivative when its logs are taken in base 10."""
+    return lambda bk, g, o, *args, **p: vjp(bk, g, o, *args, **p) / _LN10(bk)
 
 
 def _vjp_in_base_10(op: Any, position: int) -> Any:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from gradwork.check.report import ItemResult, Report
-from gradwork.problem.display import array_text
+from gradwork.problem.display import array_text, number_text
 
 MARKS = {"correct": "✓", "carried_forward": "→", "wrong": "✗", "missing": "–"}
 VERDICTS = {"correct": "correct", "carried_forward": "carried forward", "wrong": "wrong", "missing": "missing"}
@@ -147,5 +147,4 @@ def _escape(text: str) -> str:
 
 
 def _number(value: Any) -> str:
-    value = float(value)
-    return str(int(value)) if value.is_integer() else f"{value:.4g}"
+    return number_text(float(value))

@@ -1,7 +1,7 @@
 """Re-running a solved computation with the student's numbers or a mistake put in.
 
-A :class:`Graph` is the solved problem's computation, read once from
-``Solution.nodes`` (each tensor's ``op``, ``inputs`` and ``params``).
+A :class:`Graph` is the solved problem's computation: gradwork.problem's one
+view of it (``solved_graph``: each node's tensor, ``op``, inputs and names).
 :func:`replay` evaluates it again: forward with each op's registered forward,
 backward through the engine's one driver (gradwork.autodiff.backward_pass, with this module's
 hooks for substitutions and perturbations), then the
@@ -24,7 +24,7 @@ student wrote before it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,7 +33,8 @@ import numpy as np
 from gradwork.nn import make_optimizer
 from gradwork.autodiff import backward_pass
 from gradwork.problem import Solution
-from gradwork.tensor import Tensor, topological_order
+from gradwork.problem.solved_graph import solved_graph
+from gradwork.tensor import Tensor
 
 PlaceKind = Literal["value", "grad", "updated", "loss"]
 Transform = Callable[[Any, np.ndarray], np.ndarray]  # (backend, array) -> array
@@ -55,28 +56,31 @@ class Place:
 
 # ---------------------------------------------------------------- the graph
 class Graph:
-    """The solved computation as flat lists, in forward (topological) order."""
+    """The solved computation as flat lists, in forward (topological) order.
+
+    The walk and the names are gradwork.problem's one view of a solved problem
+    (:func:`~gradwork.problem.solved_graph.solved_graph`); this adds what replay and
+    diagnosis need: the places, what depends on what, and the optimizer's parameters.
+    """
 
     def __init__(self, solution: Solution) -> None:
         self.solution = solution
-        root = solution.loss if solution.loss is not None else solution.output
-        self.nodes: list[Tensor] = _merged_order([root, *solution.nodes.values()])
-        self.position = {id(t): i for i, t in enumerate(self.nodes)}
-        self.inputs = [tuple(self.position[id(p)] for p in t.inputs) for t in self.nodes]
-        self.root = self.position[id(root)]
-        self.backend = root.backend
-        self.names = {name: self.position[id(t)] for name, t in solution.nodes.items()}
-        self.name_of = {i: name for name, i in self.names.items()}
-        self.params = {name: self.position[id(t)] for name, t in solution.parameters.items() if id(t) in self.position}
+        view = solved_graph(solution)
+        self.view = view
+        self.nodes: list[Tensor] = view.tensors
+        self.inputs = [node.inputs for node in view]
+        self.root = view.root
+        self.backend = view.backend
+        self.names = {name: view.names[name] for name in solution.nodes}
+        self.name_of = {i: name for name, i in self.names.items()}  # two names, one tensor: the later name
+        self.params = dict(view.parameters)
         self.param_of = {i: name for name, i in self.params.items()}
-        self.loss = self.position[id(solution.loss)] if solution.loss is not None else None
-        self.consumers: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
-        for i, inputs in enumerate(self.inputs):
-            for position, j in enumerate(inputs):
-                self.consumers[j].append((i, position))
+        self.loss = view.loss
+        self.consumers: list[list[tuple[int, int]]] = [list(view.consumers(i)) for i in range(len(view))]
         self.updates = solution.optimizer.name != "none" and solution.optimizer.steps > 0 and bool(self.params)
         upstream = solution.upstream
-        self.seed = None if upstream is None else np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream)
+        self.seed = (None if upstream is None
+                     else np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream))
 
     def op_name(self, i: int) -> str | None:
         op = self.nodes[i].op
@@ -102,7 +106,7 @@ class Graph:
         """The nodes of the loss formula: after the network output, up to and including the loss."""
         if self.loss is None or self.solution.output is self.solution.loss:
             return frozenset()
-        output = self.position.get(id(self.solution.output))
+        output = self.view.output
         if output is None:
             return frozenset()
         after_output = {output}
@@ -155,19 +159,6 @@ class Graph:
                 direct.append(Place("value", consumer))
                 direct.extend(Place("value", j) for j in self.inputs[consumer])
         return direct
-
-
-def _merged_order(roots: Iterable[Tensor]) -> list[Tensor]:
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    for root in roots:
-        if id(root) in seen:
-            continue
-        for tensor in topological_order(root):
-            if id(tensor) not in seen:
-                seen.add(id(tensor))
-                order.append(tensor)
-    return order
 
 
 # ---------------------------------------------------------------- what can be put in
@@ -357,7 +348,8 @@ def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation
     natural: list[np.ndarray | None] = [None] * n
     after: list[np.ndarray | None] = [None] * n
     root_value = values[graph.root]
-    seed = bk.ones_like(root_value) if graph.seed is None else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy()
+    seed = (bk.ones_like(root_value) if graph.seed is None
+            else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy())
 
     def look(i: int, g: np.ndarray) -> np.ndarray:  # the engine's driver hands each finished gradient here
         g = _native(bk, g)  # a sum of 0-d object arrays is a bare Fraction: keep an array
@@ -409,7 +401,7 @@ def _native(bk: Any, data: Any) -> np.ndarray:
 
 
 def round_significant(array: np.ndarray, figures: int, mode: Literal["round", "truncate"] = "round") -> np.ndarray:
-    """``array`` rounded (or truncated toward zero) to ``figures`` significant figures; exact/symbolic arrays unchanged."""
+    """``array`` rounded (or truncated toward zero) to ``figures`` significant figures; exact/symbolic unchanged."""
     if not isinstance(array, np.ndarray) or array.dtype == object:
         return array
     a = np.asarray(array, dtype=np.float64)

@@ -44,14 +44,14 @@ def run_guarded(run: Callable[[list[str], bool], Any], args: Sequence[str] | Non
     """
     from gradwork.problem import limits
 
-    usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")  # typer's click
+    usage_error: type[Any] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")  # typer's click
 
     argv = list(sys.argv[1:] if args is None else args)
     debug, argv = _take_debug(argv)
     code: int
     try:
         changes, argv = _take_limits(argv)
-        with limits.using(**changes):
+        with limits.using(None, **changes):
             result = run(argv, False)
         code = result if isinstance(result, int) else EXIT_OK
         _flush_stdout()

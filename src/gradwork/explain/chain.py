@@ -80,7 +80,6 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
     local = {layer.name: activation_jacobian(graph, layer) for layer in layers}
     loss = solution.loss
     assert loss is not None
-    mapping = graph.values_mapping()
 
     formula_partials = formula_loss_partials(solution)
     if formula_partials is not None:
@@ -375,7 +374,7 @@ def _formula_of(expr: Any, named: dict[Any, Expr]) -> Expr | None:
             top, bottom = _formula_of(numerator, named), _formula_of(denominator, named)
             return None if top is None or bottom is None else Quotient(top, bottom)
         factors = [_formula_of(factor, named) for factor in expr.as_ordered_factors()]
-        return None if any(f is None for f in factors) else Product(tuple(factors))  # type: ignore[arg-type]
+        return None if any(f is None for f in factors) else Product(tuple(factors))
     if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1:
         base = _formula_of(expr.base, named)
         return None if base is None else Power(base, Number(int(expr.exp), exact=True))

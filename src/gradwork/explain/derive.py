@@ -16,7 +16,8 @@ from gradwork.explain import backward, optimizer
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, weight_index
 from gradwork.explain.math import (
-    Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words, as_rows, substitute,
+    Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words,
+    as_rows, substitute,
 )
 from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfall, Prose, Section, Table, Update
 from gradwork.explain.symbols import symbol_table, updated
@@ -376,33 +377,7 @@ def _update(solution: Solution, graph: NamedGraph) -> Section:
 
 def _updated_value(solution: Solution, name: str, tensor) -> Expr:
     value = solution.updated.get(name)
-    if value is None:
-        return value_expr(tensor.data)
-    return value_expr(_from_json(value, solution.mode, _symbol_names(solution) if solution.mode == "symbolic" else ()))
-
-
-def _from_json(value, mode: str, names=()) -> np.ndarray:
-    """Solution.updated back to numbers: floats, "3/8" fractions, or SymPy strings gradwork itself wrote."""
-    array = np.asarray(value, dtype=object)
-    if mode == "exact":
-        from fractions import Fraction
-
-        return np.vectorize(lambda v: Fraction(str(v)), otypes=[object])(array)
-    if mode == "symbolic":
-        import sympy
-
-        # The problem's own names stay symbols: sympify alone would read E, I, N, S, O, Q, beta, gamma ...
-        # as SymPy's constants and functions.
-        symbols = {name: sympy.Symbol(name) for name in names}
-        return np.vectorize(lambda v: sympy.sympify(str(v), locals=symbols), otypes=[object])(array)
-    return np.asarray(value, dtype=float)
-
-
-def _symbol_names(solution: Solution) -> set[str]:
-    """The names of every symbol the problem's values and learning rate use (symbolic mode)."""
-    values = [v for t in solution.nodes.values() for v in np.asarray(t.data, dtype=object).ravel()]
-    values.append(solution.optimizer.lr)
-    return {str(s) for v in values for s in getattr(v, "free_symbols", ())}
+    return value_expr(tensor.data if value is None else value)
 
 
 # ---------------------------------------------------------------- summary and pitfalls
@@ -444,7 +419,7 @@ def _answers(solution: Solution, graph: NamedGraph) -> Section:
         base = graph.symbols.get(name, Symbol(name, one_based=False))
         symbol = element(base, index) if index else base
 
-        def pick(value):
+        def pick(value, index=index):
             return value_expr(np.asarray(value, dtype=object)[index] if index else value)
 
         if quantity.section == "values":
@@ -452,7 +427,7 @@ def _answers(solution: Solution, graph: NamedGraph) -> Section:
         elif quantity.section == "gradients":
             rows.append((Derivative(graph.loss_symbol, symbol), pick(tensor.grad) if tensor.grad is not None else "—"))
         else:
-            new = _from_json(solution.updated[name], solution.mode) if name in solution.updated else tensor.data
+            new = solution.updated[name] if name in solution.updated else tensor.data
             rows.append((updated(symbol), pick(new)))
     return Section("Answers", "summary", (Table("Answers", ("asked", "value"), tuple(rows)),))
 

@@ -1,5 +1,8 @@
 """Reading a solved problem's tensor graph in terms of its *named* nodes.
 
+The nodes, their order and their names are gradwork.problem's one view of a
+solved problem (``solved_graph``); this module adds the formulas.
+
 A layer's ``z = x W + b`` is two engine ops (matmul, then add) with an unnamed
 tensor between them. The explainers talk about named quantities only, so this
 module walks through unnamed intermediates: the formula of a named node in
@@ -18,6 +21,7 @@ from gradwork.explain.math import (
     Array, Call, Derivative, Expr, Neg, Number, OpTemplate, Power, Product, Quotient, Sum, Symbol, Transpose, Words,
 )
 from gradwork.problem import Solution
+from gradwork.problem.solved_graph import solved_graph
 from gradwork.tensor import Tensor, topological_order
 
 
@@ -48,18 +52,21 @@ class NamedGraph:
     def __init__(self, solution: Solution, symbols: dict[str, Symbol]) -> None:
         self.solution = solution
         self.symbols = symbols
-        self.name_of: dict[int, str] = {}
-        for name, tensor in solution.nodes.items():
-            self.name_of.setdefault(id(tensor), name)
+        # The walk and the names are gradwork.problem's one view of the solved problem.
+        view = solved_graph(solution)
+        self.view = view
+        self.name_of: dict[int, str] = {
+            id(node.tensor): node.name for node in view
+            if node.name is not None and (node.name in solution.nodes or node.name in solution.parameters)}
         if solution.target is not None and id(solution.target) not in self.name_of and "target" in symbols:
             self.name_of[id(solution.target)] = "target"
-        root = solution.loss if solution.loss is not None else solution.output
-        self.root = root
-        self.order = topological_order(root)
+        self.root = view.nodes[view.root].tensor
+        self.order = [node.tensor for node in view.nodes[:view.root_size]]  # what the root depends on
         self.consumers: dict[int, list[tuple[Tensor, int]]] = {}
-        for node in self.order:
-            for position, parent in enumerate(node.inputs):
-                self.consumers.setdefault(id(parent), []).append((node, position))
+        for node in view.nodes[:view.root_size]:
+            uses = view.consumers(node.index, toward_root=True)
+            if uses:
+                self.consumers[id(node.tensor)] = [(view.nodes[i].tensor, position) for i, position in uses]
         self.loss_symbol = symbols.get("loss", Symbol("L"))
         self.row_vectors = solution.form == "network" and solution.convention == "row"
 
@@ -198,7 +205,8 @@ class NamedGraph:
         return Product((upstream, local), kind)
 
     def _local_bindings(self, consumer: Tensor) -> tuple[tuple[str, Expr], ...]:
-        out = self.formula(consumer, top=False) if consumer is not self.root or self.name(consumer) else self.loss_symbol
+        named = consumer is not self.root or self.name(consumer)
+        out = self.formula(consumer, top=False) if named else self.loss_symbol
         return self._bindings(consumer) + (("out", out),)
 
     def loss_partial(self, loss: Tensor, bindings: tuple[tuple[str, Expr], ...]) -> Expr:

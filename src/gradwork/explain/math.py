@@ -9,7 +9,7 @@ node type. Op-specific notation comes from the op registry's templates through
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,8 @@ class Relation:
     op: Literal["=", "≈", "←", "<", ">", "≤", "≥"] = "="
 
 
-Expr = Union[
-    Symbol, Number, Array, Sum, Product, Quotient, Power, Neg, Call, Transpose, Derivative,
-    OpTemplate, Label, Words, Cases, Relation,
-]
+Expr = (Symbol | Number | Array | Sum | Product | Quotient | Power | Neg | Call | Transpose | Derivative
+        | OpTemplate | Label | Words | Cases | Relation)
 
 
 def num(value: Any, exact: bool = False) -> Number:

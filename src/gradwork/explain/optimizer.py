@@ -17,7 +17,7 @@ from gradwork.explain.math import Call, Derivative, Expr, Neg, Number, Power, Pr
 from gradwork.explain.steps import Compute, Prose, Section, Update
 from gradwork.explain.symbols import updated
 from gradwork.problem import Solution
-from gradwork.tensor import pull
+from gradwork.autodiff import pull
 
 MAX_STEPS_SHOWN = 5  # more steps than this: the first ones are worked, then the final values
 
@@ -53,7 +53,7 @@ def sections(solution: Solution, graph: NamedGraph) -> list[Section]:
             if loss is not None:
                 steps.append(Compute("loss", "loss", Symbol(graph.loss_symbol.base, str(k)), None, None,
                                      value_expr(loss)))
-        for name, tensor in trained.items():
+        for name in trained:
             g = grads[name]
             if g is None:
                 continue
@@ -113,8 +113,8 @@ def _rule(name: str, momentum: Any, beta1: Any, beta2: Any, eps: Any, lr: Any, k
         e = Number(eps, exact=True)
         lines.append((updated(theta),
                       Sum((theta, Neg(Product((eta, Quotient(mh_sym, Sum((Call("sqrt", (vh_sym,)), e)))))))),
-                      Sum((value_expr(old), Neg(Product((lr_n, Quotient(value_expr(m_hat),
-                                                                          Sum((Call("sqrt", (value_expr(v_hat),)), e)))))))),
+                      Sum((value_expr(old), Neg(Product((
+                          lr_n, Quotient(value_expr(m_hat), Sum((Call("sqrt", (value_expr(v_hat),)), e)))))))),
                       value_expr(new)))
         state["m"], state["v"] = m, v
         return lines, new

@@ -11,7 +11,7 @@ about (a key of ``Solution.nodes`` or a parameter/element key such as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from gradwork.explain.math import Derivative, Expr, Relation, Symbol
 
@@ -121,7 +121,7 @@ class Pitfall:
     node: str | None = None
 
 
-Step = Union[Prose, Given, Definition, Compute, Factor, ChainProduct, Fork, Update, Table, Pitfall]
+Step = Prose | Given | Definition | Compute | Factor | ChainProduct | Fork | Update | Table | Pitfall
 
 
 @dataclass(frozen=True)

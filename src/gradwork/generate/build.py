@@ -23,7 +23,8 @@ from gradwork.generate.sample import candidates, rng_for
 from gradwork.generate.template import Template
 from gradwork.problem import Problem, ProblemError, Solution, load, solve
 from gradwork.problem.sources import Document
-from gradwork.tensor import Tensor, topological_order
+from gradwork.problem.solved_graph import solved_graph
+from gradwork.tensor import Tensor
 
 
 class Candidate:
@@ -57,8 +58,9 @@ class Candidate:
 
     @cached_property
     def graph(self) -> list[Tensor]:
-        root = self.float.loss if self.float.loss is not None else self.float.output
-        return topological_order(root)
+        """The float solve's tensors the loss (or output) depends on, in forward order."""
+        view = solved_graph(self.float)
+        return [node.tensor for node in view.nodes[:view.root_size]]
 
     @cached_property
     def items(self) -> list[Item]:

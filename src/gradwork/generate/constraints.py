@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradwork.tensor import Tensor, topological_order
+from gradwork.tensor import Tensor
 
 if TYPE_CHECKING:
     from gradwork.generate.build import Candidate
@@ -118,8 +118,8 @@ def all_gradients_nonzero(candidate: Candidate) -> bool:
 # ---------------------------------------------------------------- on an exact solve
 @constraint("integer_results", "every value, the loss and every gradient is an integer, in exact arithmetic")
 def integer_results(candidate: Candidate) -> bool:
-    exact = candidate.exact
-    sections = [exact.values, exact.gradients, {"loss": exact.loss_value}]
+    exact = candidate.exact.json()
+    sections = [exact["values"], exact["gradients"], {"loss": exact["loss"]}]
     return all(Fraction(str(number)).denominator == 1
                for section in sections for value in section.values() for number in _leaves(value))
 

@@ -302,9 +302,10 @@ def _qti_assessment(variant: Variant, ident: str) -> str:
            '<questestinterop xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2">',
            f'  <assessment ident="{ident}" title="{escape(variant.solution.title)}">',
            "    <qtimetadata>",
-           "      <qtimetadatafield><fieldlabel>cc_maxattempts</fieldlabel><fieldentry>1</fieldentry></qtimetadatafield>",
+           "      <qtimetadatafield><fieldlabel>cc_maxattempts</fieldlabel><fieldentry>1</fieldentry>"
+           "</qtimetadatafield>",
            "    </qtimetadata>",
-           f'    <section ident="root_section">']
+           '    <section ident="root_section">']
     number = 0
     for item, question in zip(variant.items, questions):
         weight = points(variant, item)

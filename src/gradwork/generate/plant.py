@@ -66,9 +66,9 @@ def answers(solution: Solution, items: list[Item]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         if item.section == "loss":
-            out["loss"] = solution.loss_value
+            out["loss"] = solution.json_value(solution.loss_value)
             continue
-        value = getattr(solution, item.section)[item.name]
+        value = solution.json_value(getattr(solution, item.section)[item.name])
         if item.index is not None and np.ndim(value):
             value = np.asarray(value, dtype=object)[item.index]  # one element: a plain number
             value = value.tolist() if isinstance(value, np.ndarray) else value

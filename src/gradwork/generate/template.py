@@ -167,7 +167,8 @@ def _collect(document: Document, value: Any, path: DataPath, specs: list[Spec], 
             raise document.error(path, "a random part cannot sit inside another one's options",
                                  "plain values inside `choice:`")
         kind = next(iter(value))
-        spec = _random(document, value["random"], path) if kind == "random" else _choice(document, value["choice"], path)
+        spec = (_random(document, value["random"], path) if kind == "random"
+                else _choice(document, value["choice"], path))
         specs.append(spec)
         if isinstance(spec, ChoiceSpec):
             for index, option in enumerate(spec.options):

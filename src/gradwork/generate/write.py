@@ -143,7 +143,7 @@ def write_files(folder: Path, files: dict[str, str | bytes], force: bool = False
         for path, _ in targets:
             if path.exists() or path.is_symlink():
                 raise OutputExists(f"{path}:1:1: already exists (expected --force to replace it, or another -o DIR)")
-    for path, content in targets:
+    for path, _content in targets:
         if path.is_symlink() or (path.exists() and not path.is_file()):
             raise OutputExists(f"{path}:1:1: is not a regular file (expected a new path or a regular file to replace)")
     written = []

@@ -74,7 +74,8 @@ def mark_folder(solution: Solution, paths, tolerance: Tolerance | None = None
         except WorkTooLarge as error:
             errors[student] = str(error)
         except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
-            errors[student] = f"{path}:1:1: internal error while marking ({type(error).__name__}: {error}; please report)"
+            errors[student] = (f"{path}:1:1: internal error while marking ({type(error).__name__}: {error}; "
+                               "please report)")
     if solution.ask:
         keys = [quantity.key for quantity in solution.ask]
     else:

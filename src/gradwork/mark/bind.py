@@ -299,7 +299,7 @@ class Binder:
             if len(digits) != 2:
                 return None
             j, i = digits  # w_{ji}: from input i to unit j
-            index = (j, i) if self.solution.convention == "column" else (i, j)
+            index: tuple[int, ...] = (j, i) if self.solution.convention == "column" else (i, j)
             if len(shape) == 1:  # one unit's incoming weights
                 index = (i,) if j == 0 else ()
         else:

@@ -26,8 +26,8 @@ _DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.DOTALL)
 _INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<!\\)\$")
 _ENV = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}(\s*\{[lcr|\s]*\})?")
 _SEPARATOR = re.compile(r",?\s*\\q?quad(?![A-Za-z])")
-_LABEL = re.compile(r"^\s*(?:\\circled\{\d*\}|\\cdot|\\ast|\\star|\\rightarrow|\\Rightarrow|\\to|\\implies|\(\s*\d+\s*\)"
-                    r"|\d+\s*\)|-\s(?=\\frac)|[a-z]\)\s)\s*")
+_LABEL = re.compile(r"^\s*(?:\\circled\{\d*\}|\\cdot|\\ast|\\star|\\rightarrow|\\Rightarrow|\\to|\\implies"
+                    r"|\(\s*\d+\s*\)|\d+\s*\)|-\s(?=\\frac)|[a-z]\)\s)\s*")
 _STEP_REFERENCES = re.compile(r"^\s*(?:\(\s*\d+\s*\)\s*){2,}$|^\s*(?:\\circled\{\d*\}\s*)+$")
 
 

@@ -40,10 +40,10 @@ class Evaluator:
 
     def __call__(self, node: Node) -> np.ndarray:
         with np.errstate(all="ignore"):
-            value = self.eval(node)
+            value = self.value_of(node)
         return _squeeze(np.asarray(value) if not isinstance(value, np.ndarray) else value)
 
-    def eval(self, node: Node) -> Any:
+    def value_of(self, node: Node) -> Any:
         if isinstance(node, Num):
             if self.exact:
                 import sympy
@@ -55,18 +55,18 @@ class Evaluator:
         if isinstance(node, Deriv):
             return _as_value(self.lookup(f"d{node.numerator.name}/d{node.denominator.name}"))
         if isinstance(node, Neg):
-            return -self.eval(node.operand)
+            return -self.value_of(node.operand)
         if isinstance(node, Transpose):
-            value = np.asarray(self.eval(node.operand))
+            value = np.asarray(self.value_of(node.operand))
             return value.T if value.ndim == 2 else value
         if isinstance(node, Matrix):
-            cells = [[_scalar(self.eval(c)) for c in row] for row in node.rows]
+            cells = [[_scalar(self.value_of(c)) for c in row] for row in node.rows]
             dtype = object if any(_is_symbolic(c) for row in cells for c in row) else np.float64
             return np.array(cells, dtype=dtype)
         if isinstance(node, Func):
-            return self.function(node.name, [self.eval(a) for a in node.args])
+            return self.function(node.name, [self.value_of(a) for a in node.args])
         if isinstance(node, Bin):
-            left, right = self.eval(node.left), self.eval(node.right)
+            left, right = self.value_of(node.left), self.value_of(node.right)
             return _binary(node.op, left, right)
         raise Unbound(type(node).__name__)
 
@@ -95,8 +95,9 @@ class Evaluator:
         array = np.asarray(x, dtype=float)
         if name == "log":
             return np.log10(array) if self.log10 else np.log(array)
-        numeric = {"exp": np.exp, "log10": np.log10, "log2": np.log2, "sqrt": np.sqrt, "tanh": np.tanh,
-                   "abs": np.abs, "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0)}
+        numeric: dict[str, Callable[[np.ndarray], Any]] = {
+            "exp": np.exp, "log10": np.log10, "log2": np.log2, "sqrt": np.sqrt, "tanh": np.tanh, "abs": np.abs,
+            "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0)}
         return numeric[name](array)
 
 

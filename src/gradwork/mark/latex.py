@@ -41,29 +41,29 @@ class Sym:
 @dataclass(frozen=True, slots=True)
 class Bin:
     op: str  # "+", "-", "*" (product: matrix or scalar), "o" (elementwise), "/", "^"
-    left: object
-    right: object
+    left: Node
+    right: Node
 
 
 @dataclass(frozen=True, slots=True)
 class Neg:
-    operand: object
+    operand: Node
 
 
 @dataclass(frozen=True, slots=True)
 class Func:
     name: str  # exp, log, log10, sqrt, tanh, abs, relu, sigmoid, softmax, leaky_relu
-    args: tuple
+    args: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Transpose:
-    operand: object
+    operand: Node
 
 
 @dataclass(frozen=True, slots=True)
 class Matrix:
-    rows: tuple  # tuple of tuples of nodes
+    rows: tuple[tuple[Node, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,8 @@ FUNCTIONS = {
     "lrelu": "leaky_relu",
 }
 GREEK = {
-    "alpha", "beta", "gamma", "omega", "delta", "Delta", "epsilon", "varepsilon", "eta", "theta", "lambda", "mu", "nu", "xi", "rho",
+    "alpha", "beta", "gamma", "omega", "delta", "Delta", "epsilon", "varepsilon", "eta", "theta", "lambda", "mu", "nu",
+    "xi", "rho",
     "sigma", "tau", "phi", "varphi", "psi", "chi", "zeta", "kappa", "Theta", "Sigma", "Phi", "Lambda", "Omega",
 }
 # Symbols that name a function when followed by "(": sigma(x) is not sigma times x.

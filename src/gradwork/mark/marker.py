@@ -45,7 +45,7 @@ from gradwork.mark.latex import (
     uses_log,
 )
 from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, role_of
-from gradwork.mark.report import LineResult, MarkReport, Missing
+from gradwork.mark.report import LineResult, LineStatus, MarkReport, Missing
 from gradwork.problem import Quantity, Solution, Tolerance
 
 CHECK_SECTIONS = ("loss", "values", "gradients", "updated")
@@ -104,7 +104,7 @@ class WorkMarker:
         claims = self._claims(infos)
         all_symbols = {s for info in infos for side in info.chain.sides if side.node is not None
                        for s in symbols(side.node) if "/" not in s}
-        aliases = [(info.chain.sides[0].node.name, info.chain.sides[1].node.name) for info in infos  # type: ignore[union-attr]
+        aliases = [(info.chain.sides[0].node.name, info.chain.sides[1].node.name) for info in infos
                    if len(info.chain.sides) == 2 and isinstance(info.chain.sides[0].node, Sym)
                    and isinstance(info.chain.sides[1].node, Sym)]
         bindings = Binder(self.solution, self.quantities, self.tolerance).bind(claims, all_symbols, aliases)
@@ -143,7 +143,7 @@ class WorkMarker:
         from gradwork.mark.bind import symbol_key
 
         names = self.solution.names
-        return bool(names) and names.symbol("loss") is not None and symbol_key(names.symbol("loss")) == symbol_key(symbol)
+        return bool(names) and (loss := names.symbol("loss")) is not None and symbol_key(loss) == symbol_key(symbol)
 
     def _sections(self, infos: list[_ChainInfo]) -> None:
         backward = next((i for i, info in enumerate(infos) if info.head == "grad"
@@ -211,14 +211,15 @@ class WorkMarker:
             result = _last_number(sides)
             value = old = None
             if result is not None:
+                node = sides[result].node
+                assert node is not None  # _last_number picks a side that was read
                 try:
-                    value = Evaluator(_no_symbols)(sides[result].node)  # type: ignore[arg-type]
+                    value = Evaluator(_no_symbols)(node)
                 except (Unbound, ValueError, TypeError, ArithmeticError):
                     value = None
                 if info.section == "updated":
                     first = next((s.node for s in sides[1:] if s.node is not None and is_number(s.node)), None)
-                    literals = numbers(first) if first is not None else []
-                    if literals:
+                    if first is not None and numbers(first):
                         old = _signed_first(first)
             claims.append(Claim(info.symbol, info.section or "values", value, index,
                                 info.chain.rows[result if result is not None else 0].line, old))
@@ -271,8 +272,10 @@ class WorkMarker:
         result = _last_number(info.chain.sides)
         if q is None or result is None:
             return
+        node = info.chain.sides[result].node
+        assert node is not None  # _last_number picks a side that was read
         try:
-            value = np.asarray(Evaluator(_no_symbols)(info.chain.sides[result].node), dtype=float)  # type: ignore[arg-type]
+            value = np.asarray(Evaluator(_no_symbols)(node), dtype=np.float64)
         except (Unbound, ValueError, TypeError, ArithmeticError):
             return
         expected = np.asarray(q.value)
@@ -295,8 +298,10 @@ class WorkMarker:
         result = _last_number(sides) if not self.symbolic else _last_read(sides, start=1)
         if result is not None and result > 0:
             value = None
+            node = sides[result].node
+            assert node is not None  # _last_number and _last_read pick a side that was read
             try:
-                value = env.evaluate(sides[result].node) if self.symbolic else Evaluator(_no_symbols)(sides[result].node)
+                value = env.evaluate(node) if self.symbolic else Evaluator(_no_symbols)(node)
             except (Unbound, ValueError, TypeError, ArithmeticError):
                 value = None
             if value is not None:
@@ -316,7 +321,7 @@ class WorkMarker:
 
     def _fits(self, key: str, value: Any) -> bool:
         quantity = Quantity.parse(key)
-        q = self.by_key.get((quantity.section, quantity.node.key if quantity.node else "loss"))  # type: ignore[union-attr]
+        q = self.by_key.get((quantity.section, quantity.node.key if quantity.node else "loss"))
         if q is None and quantity.section == "loss":
             q = next((x for x in self.quantities if x.section == "loss"), None)
         return q is not None and np.asarray(value).size == np.asarray(q.value).size
@@ -450,7 +455,7 @@ class WorkMarker:
         for key, info in chosen.items():
             quantity = Quantity.parse(key)
             line = info.chain.rows[info.result].line  # type: ignore[index]
-            answers.append(Answer(quantity.section, quantity.name or "loss", quantity.index,  # type: ignore[arg-type]
+            answers.append(Answer(quantity.section, quantity.name or "loss", quantity.index,
                                   _json_value(info.result_value), line, 1))
         missing_codes: dict[str, tuple[tuple[str, ...], str]] = {}
         if not self.solution.ask:  # what the student answered is scored; an SGD step also asks every parameter
@@ -491,6 +496,8 @@ class WorkMarker:
             info.verdicts.setdefault(info.result, []).append(verdict)
 
     def _mark_instead(self, info: _ChainInfo, source: str) -> ItemResult | None:
+        if info.key is None:  # only lines bound to a quantity are marked again
+            return None
         value = _json_value(info.result_value)
         replaced = [Answer(a.section, a.name, a.index, value, a.line, a.column) if a.key == info.key else a
                     for a in self._answers]
@@ -524,7 +531,8 @@ class WorkMarker:
                     if verdict.status == "wrong":
                         if first_wrong is not None and first_wrong != row.line and verdict.kind == "result":
                             verdict = _Verdict(verdict.status, verdict.codes,
-                                               verdict.message + f" (the first slip in this chain is on line {first_wrong})",
+                                               verdict.message
+                                               + f" (the first slip in this chain is on line {first_wrong})",
                                                verdict.kind)
                         first_wrong = row.line if first_wrong is None else first_wrong
                     entry["verdicts"].append(verdict)
@@ -535,6 +543,7 @@ class WorkMarker:
             entry = per_row[row.line]
             verdicts: list[_Verdict] = entry["verdicts"]
             statuses = [v.status for v in verdicts]
+            status: LineStatus
             if "wrong" in statuses:
                 status = "wrong"
             elif "carried_forward" in statuses:
@@ -558,8 +567,8 @@ class WorkMarker:
             if status == "unchecked" and not message:
                 message = "nothing here can be checked against the problem" if binding is None else \
                     f"{binding.symbol} is not checked here"
-            lines.append(LineResult(row.line, " \\\\ ".join(entry["texts"]), status, tuple(codes), binding, message, entry["item"],
-                                    row.end_line))
+            lines.append(LineResult(row.line, " \\\\ ".join(entry["texts"]), status, tuple(codes), binding, message,
+                                    entry["item"], row.end_line))
         return lines
 
 
@@ -686,7 +695,7 @@ def _uncertainty(node: Node, lookup: Any, log10: bool, value: np.ndarray,
     literals = [n for n in numbers(node) if n.decimals is not None
                 and round(n.value, 12) not in exact and round(-n.value, 12) not in exact]
     if len(literals) == 1 and isinstance(node, Num):
-        return np.full(value.shape, 0.51 * 10.0 ** -literals[0].decimals)
+        return np.full(value.shape, 0.51 * 10.0 ** -(literals[0].decimals or 0))  # not None: filtered above
     for literal in literals[:24]:
         half = 0.5 * 10.0 ** -literal.decimals  # type: ignore[operator]
         try:
@@ -769,7 +778,7 @@ def _item_for(items: dict[str, ItemResult], key: str) -> ItemResult | None:
 
 def _blank(key: str) -> Answer:
     quantity = Quantity.parse(key)
-    return Answer(quantity.section, quantity.name or "loss", quantity.index, None, 0, 1)  # type: ignore[arg-type]
+    return Answer(quantity.section, quantity.name or "loss", quantity.index, None, 0, 1)
 
 
 def _same_answer(given: Any, value: Any) -> bool:

@@ -10,7 +10,8 @@ from gradwork.problem.names import Names
 from gradwork.problem.quantities import NodeRef, Quantity
 from gradwork.problem.solution import LayerInfo, OptimizerInfo, Solution
 from gradwork.problem.solve import Problem, load, solve
+from gradwork.problem.solved_graph import SolvedGraph, SolvedNode, solved_graph
 from gradwork.problem.tolerance import Tolerance
 
 __all__ = ["LayerInfo", "MarkingPolicy", "Names", "NodeRef", "OptimizerInfo", "Problem", "ProblemError", "Quantity",
-           "Solution", "Tolerance", "load", "solve"]
+           "Solution", "SolvedGraph", "SolvedNode", "Tolerance", "load", "solve", "solved_graph"]

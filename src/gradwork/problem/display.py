@@ -15,6 +15,12 @@ The rule (EXPLAIN.md: "numbers shown rounded are computed at full precision"):
 * a rounded number keeps its trailing zeros (``0.5130`` says "four figures");
 * very small or very large magnitudes (below 1e-5, from 1e15) use a power of ten.
 
+Two presentation choices are options, not copies of the rule: ``fraction_width``
+(a fraction longer than that many characters is shown as its rounded decimal,
+marked approximate: a compact graph label) and ``evaluate_constants`` (an exact
+constant such as sqrt(2) shown as its rounded decimal). :func:`json_number`
+with a ``mode`` is the FORMAT.md encoding of solve's JSON sections.
+
 This module is below every consumer in the layers contract (``gradwork.problem``),
 so check and explain cannot drift apart.
 """
@@ -41,6 +47,7 @@ class Numeral:
     denominator: str = ""
     exponent: int = 0  # scientific: digits × 10^exponent
     value: Any = None  # the SymPy object, for kind "sympy"
+    approximate: bool = False  # a rounded stand-in for an exact value (a long fraction shown as a decimal)
 
 
 def is_sympy(value: Any) -> bool:
@@ -48,18 +55,21 @@ def is_sympy(value: Any) -> bool:
     return type(value).__module__.split(".")[0] == "sympy"
 
 
-def numeral(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False) -> Numeral:
+def numeral(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False, *, fraction_width: int | None = None,
+            evaluate_constants: bool = False) -> Numeral:
     """How ``value`` is shown with ``digits`` significant figures (see the module docstring).
 
     ``exact``: the value is a constant given by the user (print it as written,
-    never rounded).
+    never rounded). ``fraction_width``: the longest fraction kept as a fraction
+    (None: any). ``evaluate_constants``: a SymPy number without symbols (sqrt(2))
+    shown as its rounded decimal.
     """
     if isinstance(value, bool):
         return Numeral(False, "decimal", str(int(value)))
     if is_sympy(value):
         if value.is_Rational:
-            return numeral(Fraction(int(value.p), int(value.q)), digits, exact)
-        if value.is_Float:
+            return numeral(Fraction(int(value.p), int(value.q)), digits, exact, fraction_width=fraction_width)
+        if value.is_Float or (evaluate_constants and value.is_number):
             return numeral(float(value), digits, exact)
         return Numeral(bool(value.could_extract_minus_sign()), "sympy", value=value)
     if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
@@ -68,6 +78,11 @@ def numeral(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False) -> Nu
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return Numeral(value < 0, "decimal", str(abs(value.numerator)))
+        width = len(str(value))
+        if fraction_width is not None and width > fraction_width:
+            rounded = numeral(value.numerator / value.denominator, digits)
+            return Numeral(rounded.negative, rounded.kind, rounded.digits, rounded.denominator, rounded.exponent,
+                           approximate=True)
         return Numeral(value < 0, "fraction", str(abs(value.numerator)), str(value.denominator))
     try:
         number = float(value)
@@ -112,8 +127,8 @@ def _strip_zeros(text: str) -> str:
 
 
 def plain(n: Numeral, minus: str = "-") -> str:
-    """A numeral as plain text: ``-0.4013``, ``3/8``, ``1.5e-7``, ``inf``, ``nan``, or a SymPy formula."""
-    sign = minus if n.negative else ""
+    """A numeral as plain text: ``-0.4013``, ``3/8``, ``1.5e-7``, ``inf``, ``nan``, a SymPy formula, ``≈0.5980``."""
+    sign = ("≈" if n.approximate else "") + (minus if n.negative else "")
     if n.kind == "sympy":
         return str(n.value)
     if n.kind == "fraction":
@@ -127,9 +142,11 @@ def plain(n: Numeral, minus: str = "-") -> str:
     return sign + n.digits
 
 
-def number_text(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False, minus: str = "-") -> str:
+def number_text(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False, minus: str = "-", *,
+                fraction_width: int | None = None, evaluate_constants: bool = False) -> str:
     """One number as plain text, rounded by :func:`numeral`: ``0.5130``, ``3``, ``-24/25``, ``1.235e-7``."""
-    return plain(numeral(value, digits, exact), minus)
+    return plain(numeral(value, digits, exact, fraction_width=fraction_width,
+                         evaluate_constants=evaluate_constants), minus)
 
 
 def array_text(value: Any, digits: int = DEFAULT_DIGITS, blank: str = "blank") -> str:
@@ -146,8 +163,19 @@ def array_text(value: Any, digits: int = DEFAULT_DIGITS, blank: str = "blank") -
     return number_text(value, digits)
 
 
-def json_number(value: Any) -> Any:
-    """A number as a JSON value: int or float, "3/8" for a fraction, a string for SymPy or non-finite values."""
+def json_number(value: Any, mode: str | None = None) -> Any:
+    """A number as a JSON value: int or float, "3/8" for a fraction, a string for SymPy or non-finite values.
+
+    With a number ``mode`` it is FORMAT.md's encoding of that mode's results, one type
+    per mode: a float (float), a fraction string even for a whole number ("3", exact),
+    SymPy's text (symbolic).
+    """
+    if mode == "float":
+        return float(value)
+    if mode == "exact":
+        return str(Fraction(value))
+    if mode == "symbolic":
+        return str(value)
     if is_sympy(value):
         if value.is_Integer:
             return int(value)

@@ -92,7 +92,8 @@ def _functions() -> dict[str, Function]:
         Function("relu", 1, (), lambda x, context: F.relu(x, at_zero=context.relu_at_zero)),
         Function("softmax", 1, (("axis", -1),), lambda x, context, axis: F.softmax(x, axis=axis), True),
         Function("log_softmax", 1, (("axis", -1),), lambda x, context, axis: F.log_softmax(x, axis=axis), True),
-        *(Function(name, 1, (("axis", None),), (lambda fn: lambda x, context, axis: fn(x, axis=axis))(fn), True)
+        # The outer lambda is called at once, binding each fn (not B023's late binding).
+        *(Function(name, 1, (("axis", None),), (lambda fn: lambda x, context, axis: fn(x, axis=axis))(fn), True)  # noqa: B023
           for name, fn in [("sum", F.sum), ("mean", F.mean), ("max", F.max), ("min", F.min)]),
         Function("matmul", 2, (), lambda a, b, context: F.matmul(a, b)),
         *(Function(op.name, 2, (), _loss(op.name)) for op in ops_of_kind("loss")),
@@ -357,9 +358,11 @@ def parse_expression(text: str, variables: Collection[str] | None = None) -> Exp
 
 
 def _parse(text: str) -> ast.Expression:
-    # Python warns on stderr about text such as `2x` ("invalid decimal literal"); the error line says enough.
+    # Python warns on stderr about text such as `2x` ("invalid decimal literal") or "\o" (an invalid escape,
+    # a DeprecationWarning before 3.12); the error line says enough.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         return ast.parse(text, mode="eval")
 
 
@@ -563,7 +566,8 @@ def _signature(function: Function) -> str:
         else ["y", "t"]
     options = [f"{name}={default}" for name, default in function.options]
     signature = f"{function.name}({', '.join(tensor_names[: function.tensors] + options)})"
-    return f"{signature} or {function.name}(a, b)" if function.name in _PAIRWISE and function.tensors == 1 else signature
+    pairwise = function.name in _PAIRWISE and function.tensors == 1
+    return f"{signature} or {function.name}(a, b)" if pairwise else signature
 
 
 def _describe_constant(value: Any) -> str:

@@ -3,9 +3,10 @@
 A float result that is not finite is never passed off as an answer: ``solve``
 asks :func:`first_fault` for the first node (inputs before the nodes that use
 them) whose value, then whose gradient, then whose update is not finite, and
-refuses the problem with a line such as::
+refuses the problem with one line (wrapped here) such as::
 
-    p.yaml:14:5: output.a = sigmoid(output.z) with output.z = 1e+308: overflow to inf (expected values within float range; try --mode exact)
+    p.yaml:14:5: output.a = sigmoid(output.z) with output.z = 1e+308: overflow to inf (expected values
+    within float range; try --mode exact)
 
 In exact mode nothing can overflow (a zero division is refused where it
 happens); in symbolic mode a result of ``zoo`` or ``nan`` is a fault too.
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.problem.display import number_text
 from gradwork.tensor import Tensor, topological_order
 
 
@@ -126,8 +128,8 @@ def _short(data: Any) -> str:
     array = np.asarray(data)
     if array.size == 1:
         value = array.reshape(()).item()
-        return f"{value:.4g}" if isinstance(value, float) else str(value)
-    flat = ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in array.ravel()[:4])
+        return number_text(value) if isinstance(value, float) else str(value)
+    flat = ", ".join(number_text(v) if isinstance(v, float) else str(v) for v in array.ravel()[:4])
     return f"[{flat}{', ...' if array.size > 4 else ''}]"
 
 

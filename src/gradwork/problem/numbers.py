@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -20,6 +20,7 @@ import numpy as np
 
 from gradwork.backends import Backend
 from gradwork.problem import limits
+from gradwork.problem.display import json_number
 
 _FRACTION = re.compile(r"\s*[-+]?\d+\s*/\s*\d+\s*")
 _DECIMAL = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
@@ -68,7 +69,11 @@ def exact(value: Any) -> Fraction:
             if int(denominator) == 0:
                 raise NumberError(f"{value.strip()} divides by zero", "a fraction with a non-zero denominator")
             return Fraction(int(numerator), int(denominator))
-        value = Decimal(value.strip())
+        try:
+            value = Decimal(value.strip())
+        except InvalidOperation:  # an exponent past Decimal's own range (10**18)
+            raise NumberError(f"{value.strip()[:40]} has an exponent beyond {limits.current().exponent} for exact "
+                              "arithmetic", limits.note("exponent")) from None
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
     if isinstance(value, Decimal) and value.is_finite() and value and abs(value.adjusted()) > limits.current().exponent:
@@ -169,32 +174,39 @@ def scalar(value: Any, backend: Backend) -> Any:
     return backend.asarray(leaf(value, backend)).item()
 
 
-# --------------------------------------------------------------------------- JSON out
+# --------------------------------------------------------------------------- results and JSON out
+
+
+def reported(array: Any, backend: Backend) -> Any:
+    """A result as :class:`~gradwork.problem.solution.Solution` keeps it: native numbers, in readable form.
+
+    A 0-d array is its scalar (a float, a Fraction or int, a SymPy expression); a bigger
+    one a fresh array of the backend's dtype. Symbolic values are put in the backend's
+    readable form (cheap canonical forms with a bounded cost; see docs/modes.md), never
+    through ``sympy.simplify``.
+    """
+    data = np.array(array, dtype=object if backend.name != "float" else None, copy=True)
+    if backend.name == "symbolic":
+        data = backend.simplify(data)
+    return data.item() if data.shape == () else data
+
+
+def to_json(value: Any, mode: str) -> Any:
+    """A reported value (scalar or array) as FORMAT.md JSON: floats; "3/8" strings in exact mode; SymPy text."""
+    if value is None:
+        return None
+    data = np.asarray(value, dtype=object if mode != "float" or not isinstance(value, np.ndarray) else None)
+    return _lists(data, mode)
 
 
 def jsonify(array: Any, backend: Backend) -> Any:
-    """An array as plain JSON data: floats; "3/8" strings in exact mode; SymPy strings in symbolic mode.
-
-    Symbolic values are first put in the backend's readable form (cheap canonical
-    forms with a bounded cost; see docs/modes.md), never through ``sympy.simplify``.
-    """
-    data = np.asarray(array)
-    if backend.name == "symbolic":
-        data = backend.simplify(np.asarray(data, dtype=object))
-    return _lists(data, backend)
+    """An array of ``backend`` straight to JSON data (:func:`reported`, then :func:`to_json`)."""
+    return to_json(reported(array, backend), backend.name)
 
 
-def _lists(data: np.ndarray, backend: Backend) -> Any:
+def _lists(data: np.ndarray, mode: str) -> Any:
     if data.shape == ():
-        return _json_leaf(data.item(), backend)
+        return json_number(data.item(), mode)
     if data.ndim == 1:
-        return [_json_leaf(item, backend) for item in data.tolist()]
-    return [_lists(item, backend) for item in data]
-
-
-def _json_leaf(value: Any, backend: Backend) -> Any:
-    if backend.name == "float":
-        return float(value)
-    if backend.name == "exact":
-        return str(Fraction(value))
-    return str(value)
+        return [json_number(item, mode) for item in data.tolist()]
+    return [_lists(item, mode) for item in data]

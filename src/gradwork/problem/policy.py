@@ -82,7 +82,8 @@ def _names(document: Document, entries: dict[str, str], known: Catalogue) -> Nam
         except QuantityError as error:
             raise document.error(path, str(error), at="key") from None
         if node.name not in known.nameable:
-            raise document.error(path, f"names: {node.name!r} is not a node of this problem{_close(node.name, known.nameable)}",
+            raise document.error(path, f"names: {node.name!r} is not a node of this problem"
+                                       f"{_close(node.name, known.nameable)}",
                                  "one of: " + ", ".join(known.nameable), at="key")
         if node.name == "loss" and node.index is not None:
             raise document.error(path, "names: the loss is one number and has no elements", "loss", at="key")
@@ -144,9 +145,9 @@ def _marking(document: Document, spec: NetworkSpec | GraphSpec, known: Catalogue
         try:
             tolerance = Tolerance.parse(marking.tolerance)
         except ToleranceError as error:
-            key = ("marking", "tolerance") + ((error.key,) if error.key and isinstance(marking.tolerance, dict)
-                                              and error.key in marking.tolerance else ())
-            raise document.error(key, f"marking: {error}") from None
+            where = ("marking", "tolerance") + ((error.key,) if error.key and isinstance(marking.tolerance, dict)
+                                                and error.key in marking.tolerance else ())
+            raise document.error(where, f"marking: {error}") from None
     points: dict[str, float] = {}
     asked_keys = {quantity.key for quantity in ask}
     for key, value in marking.points.items():

@@ -75,7 +75,7 @@ class Quantity:
             raise QuantityError(f"{text!r} is not a quantity (expected loss, or values., gradients. or updated. "
                                 "followed by a node name, e.g. gradients.hidden.W[1,0])")
         node = NodeRef.parse(rest)
-        return cls(section, node.name, node.index)  # type: ignore[arg-type]
+        return cls(section, node.name, node.index)
 
     @property
     def node(self) -> NodeRef | None:

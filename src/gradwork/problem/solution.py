@@ -1,4 +1,4 @@
-"""What solving a problem produces: the evaluated graph plus JSON-ready numbers.
+"""What solving a problem produces: the evaluated graph plus its results as native numbers.
 
 This is the contract between ``gradwork.problem`` (which builds it) and the
 layers above it (explain, check, viz, generate), which only read it.
@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from gradwork.problem.marking import MarkingPolicy
 from gradwork.problem.names import Names
+from gradwork.problem.numbers import to_json
 from gradwork.problem.quantities import Quantity
 from gradwork.tensor import Tensor
 
@@ -54,9 +55,12 @@ class Solution:
     Unnamed intermediate tensors (``x @ W`` before ``+ b``) stay reachable
     through ``op``/``inputs`` but are not in ``nodes``.
 
-    ``values``, ``gradients`` and ``updated`` are the FORMAT.md JSON sections:
-    plain Python numbers/lists (floats; "3/8" strings in exact mode; SymPy
-    strings in symbolic mode) in the shapes the user wrote.
+    ``values``, ``gradients`` and ``updated`` hold the results as native
+    numbers in the shapes the user wrote: a scalar as a float, Fraction (or
+    int) or SymPy expression, anything bigger as an array of the mode's dtype;
+    symbolic results already in readable form. JSON is made only at the edges:
+    :meth:`json` gives the FORMAT.md sections ("3/8" strings in exact mode,
+    SymPy text in symbolic mode), :meth:`json_value` one value.
     """
 
     title: str
@@ -69,7 +73,7 @@ class Solution:
     values: dict[str, Any]
     gradients: dict[str, Any]
     updated: dict[str, Any]
-    loss_value: Any  # JSON-ready loss, or None
+    loss_value: Any  # the loss as a native scalar, or None
     convention: Literal["row", "column"] | None = None  # network form only
     layers: list[LayerInfo] = field(default_factory=list)  # network form only
     loss_name: str | None = None  # "bce", ... or the formula text of a formula loss
@@ -85,3 +89,15 @@ class Solution:
     ask: tuple[Quantity, ...] = ()  # the asked quantities in order (``ask:``); empty: nothing asked
     marking: MarkingPolicy = field(default_factory=MarkingPolicy)  # the teacher's policy (``marking:``)
     notes: list[str] = field(default_factory=list)  # what the reader should know about how it was solved
+
+    def json_value(self, value: Any) -> Any:
+        """One result (a scalar or an array of this solve) as FORMAT.md JSON data."""
+        return to_json(value, self.mode)
+
+    def json(self) -> dict[str, Any]:
+        """The FORMAT.md result sections: ``loss``, ``values``, ``gradients``, ``updated``."""
+        return {
+            "loss": self.json_value(self.loss_value),
+            **{section: {name: self.json_value(value) for name, value in getattr(self, section).items()}
+               for section in ("values", "gradients", "updated")},
+        }

@@ -23,7 +23,7 @@ from gradwork.problem.graph import GraphPlan, build_graph, graph_inputs, graph_p
 from gradwork.problem.network import NetworkPlan, build_network, network_parameters, plan_network
 from gradwork.problem.marking import MarkingPolicy
 from gradwork.problem.names import Names
-from gradwork.problem.numbers import NumberError, jsonify, scalar
+from gradwork.problem.numbers import NumberError, reported, scalar
 from gradwork.problem.policy import Policy, catalogue, check_indices, plan_policy
 from gradwork.problem.quantities import Quantity
 from gradwork.problem.schema import GraphSpec, Mode, NetworkSpec, validate
@@ -230,7 +230,7 @@ def _solve_network(problem: Problem, plan: NetworkPlan, backend: Backend, relu_a
         layer = next((layer for layer in plan.layers if name == f"{layer.name}.W"), None)
         if layer is not None and layer.weight_form == "scalar":
             array = array.reshape(())
-        return jsonify(array, backend)
+        return reported(array, backend)
 
     value_names = ["input"] + [f"{layer.name}.{part}" for layer in plan.layers for part in ("z", "a")]
     gradient_names = list(parameters) + value_names[1:] + ["input"]
@@ -263,7 +263,7 @@ def _solve_network(problem: Problem, plan: NetworkPlan, backend: Backend, relu_a
         values=values,
         gradients=gradients,
         updated={name: report(name, tensor.data) for name, tensor in updated.items()},
-        loss_value=None if first.loss is None else jsonify(first.loss.data.reshape(()), backend),
+        loss_value=None if first.loss is None else reported(first.loss.data.reshape(()), backend),
         convention=spec.convention,
         layers=layers,
         loss_name=plan.loss,
@@ -339,10 +339,10 @@ def _solve_graph(problem: Problem, plan: GraphPlan, backend: Backend, relu_at_ze
         parameters=parameters,
         output=output,
         loss=loss,
-        values={name: jsonify(first.nodes[name].data, backend) for name in names},
-        gradients={name: jsonify(_grad(first.nodes[name], backend), backend) for name in names},
-        updated={name: jsonify(tensor.data, backend) for name, tensor in updated.items()},
-        loss_value=None if loss is None else jsonify(loss.data.reshape(()), backend),
+        values={name: reported(first.nodes[name].data, backend) for name in names},
+        gradients={name: reported(_grad(first.nodes[name], backend), backend) for name in names},
+        updated={name: reported(tensor.data, backend) for name, tensor in updated.items()},
+        loss_value=None if loss is None else reported(loss.data.reshape(()), backend),
         optimizer=optimizer_info(document, training, backend),
         frozen=list(training.frozen),
         relu_grad_at_zero=relu_at_zero,

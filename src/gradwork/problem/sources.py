@@ -176,6 +176,9 @@ def parse(text: str, format: str, name: str = "<string>") -> Document:  # noqa: 
 # --------------------------------------------------------------------------- limits on any document
 
 _LONG_DIGITS: dict[int, re.Pattern[str]] = {}
+# Python's Decimal holds exponents below 10**18; longer ones (1e9999...9) are no number anyone means.
+_EXPONENT_DIGITS = 18
+_LONG_EXPONENT = re.compile(r"(?<![A-Za-z_])(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)[eE][-+]?0*[1-9]\d{%d,}" % _EXPONENT_DIGITS)
 
 
 def _check_text(text: str, name: str) -> None:
@@ -190,6 +193,12 @@ def _check_text(text: str, name: str) -> None:
         where = _Lines(text)(found.start())
         raise ProblemError(name, where.line, where.column, f"a number with more than {bound.digits} digits",
                            limits.note("digits"))
+    found = _LONG_EXPONENT.search(text)
+    if found:  # Decimal cannot hold it, and 10**exponent as an exact number would never finish
+        where = _Lines(text)(found.start())
+        raise ProblemError(name, where.line, where.column,
+                           f"a number whose exponent has more than {_EXPONENT_DIGITS} digits",
+                           f"an exponent below 10^{_EXPONENT_DIGITS}")
 
 
 def _bad_character(text: str) -> str | None:
@@ -394,15 +403,28 @@ def _exact_content(node: Any) -> bool:
     return not (style == '"' and "\\" in str(getattr(node, "value", "")))
 
 
+def _decimal(text: str, otherwise: Any = ...) -> Any:
+    """A number's text as a Decimal (kept as written); past Decimal's range a float (inf or 0), or ``otherwise``.
+
+    The text check refuses exponents this long before any parser runs; this only
+    keeps Decimal's own exception from leaving a reader if that check is bypassed.
+    """
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        if otherwise is not ...:
+            return otherwise
+        return float(text)
+
+
 def _yaml_scalar(node: Any, loader: Any) -> Any:
     tag = node.tag.rsplit(":", 1)[-1]
     if tag == "int":
         return loader.construct_yaml_int(node)
     if tag == "float":
-        try:
-            return Decimal(node.value.replace("_", ""))
-        except InvalidOperation:  # .inf, .nan, sexagesimal: YAML's own reading
-            return loader.construct_yaml_float(node)
+        number = _decimal(node.value.replace("_", ""), None)
+        # None: .inf, .nan, sexagesimal: YAML's own reading
+        return number if number is not None else loader.construct_yaml_float(node)
     if tag == "bool":
         return loader.construct_yaml_bool(node)
     if tag == "null":
@@ -410,7 +432,7 @@ def _yaml_scalar(node: Any, loader: Any) -> Any:
     value = node.value
     # YAML 1.1 reads 1e-3 (no dot) as a string; a plain scalar that is a number is a number.
     if not node.style and _NUMBER_TEXT.fullmatch(value):  # plain scalar (libyaml says "", PyYAML None)
-        return Decimal(value.replace("_", ""))
+        return _decimal(value.replace("_", ""))
     return value
 
 
@@ -423,7 +445,7 @@ def _parse_toml(text: str, name: str) -> Document:
     import tomllib
 
     try:
-        data = tomllib.loads(text, parse_float=Decimal)
+        data = tomllib.loads(text, parse_float=_decimal)
     except RecursionError:
         where = _Lines(text)(_deep_offset(text))
         raise ProblemError(name, where.line, where.column, "arrays or tables nested too deeply to read",
@@ -628,7 +650,7 @@ def _escaped(text: str, index: int) -> bool:
 
 def _parse_json(text: str, name: str) -> Document:
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = json.loads(text, parse_float=_decimal)
     except json.JSONDecodeError as error:
         raise ProblemError(name, error.lineno, error.colno, f"malformed JSON: {error.msg}",
                            "valid JSON syntax") from None

@@ -70,7 +70,8 @@ class Tolerance:
     def parse(cls, spec: Any) -> Tolerance:
         """From an answers file's ``tolerance:`` mapping: {sigfigs: d}, {digits: d} or {rtol: r, atol: a}."""
         if not isinstance(spec, dict) or not spec:
-            raise ToleranceError("tolerance must be a mapping such as {sigfigs: 3}, {digits: 3} or {rtol: 1e-3, atol: 1e-8}")
+            raise ToleranceError("tolerance must be a mapping such as {sigfigs: 3}, {digits: 3} "
+                                 "or {rtol: 1e-3, atol: 1e-8}")
         keys = set(spec)
         if keys == {"sigfigs"}:
             return cls.sigfigs(spec["sigfigs"])
@@ -117,8 +118,8 @@ class Tolerance:
         exponent = np.floor(np.log10(t, where=nonzero, out=np.zeros_like(t)))
         return np.where(nonzero, 0.51 * 10.0 ** (exponent - self.places + 1), decimal)
 
-    def slack(self, scale: float) -> float:
-        """An upper bound of :meth:`bound` for every |t| <= ``scale``: a cheap first test that rules out a match."""
+    def slack(self, scale: float | np.ndarray) -> float | np.ndarray:
+        """An upper bound of :meth:`bound` for every |t| <= ``scale`` (elementwise): a cheap first test."""
         if self.kind == "rtol":
             return self.atol + self.rtol * scale
         decimal = 0.51 * 10.0 ** (-self.places)

@@ -18,8 +18,10 @@
     epochs: 20
     batch_size: 32
 
-Errors point into the file: ``train.yaml:7:16: layers[0].units: Input should
-be greater than 0``. See docs/train.md for every key.
+Errors point into the file, read and mapped as problem files are
+(``gradwork.problem.sources`` and ``gradwork.problem.validation``):
+``train.yaml:7:16: layers[0].units is 0, too small (expected more than 0)``.
+See docs/train.md for every key.
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gradwork.nn.activations import UnknownActivationError, activation
 from gradwork.nn.init import INITIALIZERS
 from gradwork.problem import limits
 from gradwork.problem.errors import ProblemError
 from gradwork.problem.sources import Document, read
+from gradwork.problem.validation import existing, validate_model
 
 LOSS_NAMES = ("cross_entropy", "bce", "mse", "half_sse", "sse", "l1")
 
@@ -45,7 +48,7 @@ class ConfigError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # lr: .inf is no learning rate
 
 
 class DataSpec(_Strict):
@@ -185,12 +188,9 @@ def load_config(path: str | Path) -> LoadedConfig:
     if not isinstance(document.data, dict):
         raise ConfigError(f"{path}:1:1: the config must be a mapping of keys such as data, layers, epochs")
     try:
-        config = TrainConfig.model_validate(_plain(document.data))
-    except ValidationError as error:
-        first = error.errors()[0]
-        loc = tuple(first["loc"])
-        at = "key" if first["type"] == "extra_forbidden" else "value"  # point at the unknown key itself
-        raise ConfigError(f"{_locate(path, document, loc, at)}: {_describe(first)}") from None
+        config = validate_model(document, TrainConfig, _plain(document.data), what="the config")
+    except ProblemError as error:
+        raise ConfigError(str(error)) from None
     loaded = LoadedConfig(config, path, document)
     _check_limits(loaded)
     return loaded
@@ -221,29 +221,9 @@ def _check_limits(loaded: LoadedConfig) -> None:
         previous = layer.units
 
 
-def _locate(path: Path, document: Document | None, where: tuple[Any, ...], at: str = "value") -> str:
+def _locate(path: Path, document: Document | None, where: tuple[Any, ...]) -> str:
     """FILE:LINE:COL of the deepest value along ``where`` that the file has (a missing key: its parent)."""
     if document is None:
         return f"{path}:1:1"
-    found: tuple[Any, ...] = ()
-    for part in where:
-        if (*found, part) in document.spans:  # skips the branch names pydantic puts into locations
-            found = (*found, part)
-    span = document.span(found)
-    position = span.key if at == "key" and span.key is not None and found == tuple(where) else span.value
+    position = document.span(existing(document.data, where)).value
     return f"{path}:{position.line}:{position.column}"
-
-
-def _describe(error: dict[str, Any]) -> str:
-    loc = [part for part in error["loc"] if isinstance(part, int) or not any(c in part for c in "[]()")]
-    dotted = ""
-    for part in loc:
-        dotted += f"[{part}]" if isinstance(part, int) else (f".{part}" if dotted else str(part))
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        # The key as written (it may hold brackets, which the filter above drops as pydantic branch names).
-        return f"unknown key {str(error['loc'][-1])!r} (see docs/train.md for the keys a training config takes)"
-    if kind == "missing":
-        return f"{dotted}: missing (this key is required)"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{dotted}: {message}" if dotted else message

@@ -88,7 +88,7 @@ def save_params(path: str | Path, checkpoint: Checkpoint) -> Path:
     arrays[META_KEY] = np.asarray(json.dumps(meta))
     path = Path(path)
     with path.open("wb") as handle:  # a file object: numpy would otherwise append ".npz" to other suffixes
-        np.savez(handle, **arrays)
+        np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub matches **arrays to allow_pickle
     return path
 
 

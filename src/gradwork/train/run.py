@@ -47,7 +47,7 @@ def check_fits_data(loaded: LoadedConfig, dataset: Dataset) -> None:
     last = len(config.layers) - 1
     units = config.layers[-1].units
     activation = config.layers[-1].activation
-    activation_name = activation if isinstance(activation, str) else activation.get("name")
+    activation_name = activation if isinstance(activation, str) else str(activation.get("name"))
     if config.loss == "cross_entropy":
         if ALIASES.get(activation_name, activation_name) != "identity":
             raise loaded.error(("layers", last, "activation"),

@@ -79,7 +79,8 @@ def to_png(solution: Solution, *, digits: int = DEFAULT_DIGITS, collapse_above: 
     return render(to_dot(solution, digits=digits, collapse_above=collapse_above, labels=labels), "png")
 
 
-def repr_svg(solution: Solution, *, digits: int = DEFAULT_DIGITS, labels: Mapping[str, str] | None = None) -> str | None:
+def repr_svg(solution: Solution, *, digits: int = DEFAULT_DIGITS,
+             labels: Mapping[str, str] | None = None) -> str | None:
     """For a ``_repr_svg_`` method (Jupyter): the SVG, or None when Graphviz is missing.
 
     Returning None lets IPython fall back to the object's other representations

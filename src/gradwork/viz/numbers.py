@@ -9,12 +9,11 @@ so a 784-unit layer stays one compact node.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from gradwork.problem.display import DEFAULT_DIGITS, number_text
+from gradwork.problem.display import DEFAULT_DIGITS, Numeral, numeral, plain
 
 COLLAPSE_ABOVE = 16
 PER_LINE = 6  # a longer vector wraps, so a 16-unit layer's node stays roughly square
@@ -29,29 +28,17 @@ def _is_symbolic(value: Any) -> bool:
     return hasattr(value, "free_symbols")
 
 
-def _as_fraction(value: Any) -> Fraction | None:
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return Fraction(int(value))
-    if _is_symbolic(value) and getattr(value, "is_Rational", False):
-        return Fraction(int(value.p), int(value.q))
-    return None
+def _label_numeral(value: Any, digits: int) -> Numeral:
+    # A long fraction says less than its decimal value in a compact label, and sqrt(2) reads better as 1.414.
+    return numeral(value, digits, fraction_width=2 * digits + 1, evaluate_constants=True)
 
 
 def format_number(value: Any, digits: int = DEFAULT_DIGITS) -> str:
-    """One number as plain text: ``0.4013``, ``3/8``, ``-1.2e-7``, or a SymPy formula.
+    """One number as plain text: ``0.4013``, ``3/8``, ``≈0.5980``, ``-1.2e-7``, or a SymPy formula.
 
     The rounding is :mod:`gradwork.problem.display`'s, shared with explain and check.
     """
-    fraction = _as_fraction(value)
-    if fraction is not None and fraction.denominator != 1:
-        text = f"{fraction.numerator}/{fraction.denominator}"
-        # A long fraction says less than its decimal value in a compact label.
-        return text if len(text) <= 2 * digits + 1 else "≈" + number_text(float(fraction), digits)
-    if _is_symbolic(value) and value.is_number and not value.is_Rational:
-        return number_text(float(value), digits)  # sqrt(2) in a node label reads better as 1.414
-    return number_text(value, digits)
+    return plain(_label_numeral(value, digits))
 
 
 def format_rows(data: Any, digits: int = DEFAULT_DIGITS) -> list[str]:
@@ -108,21 +95,19 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 def number_latex(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     """One number as LaTeX: ``\\frac{3}{8}``, ``1.2 \\times 10^{-5}``, or a SymPy formula."""
-    fraction = _as_fraction(value)
-    if fraction is not None and fraction.denominator != 1 and not format_number(fraction, digits).startswith("≈"):
-        sign = "-" if fraction < 0 else ""
-        return rf"{sign}\frac{{{abs(fraction.numerator)}}}{{{fraction.denominator}}}"
-    if _is_symbolic(value) and not value.is_number:
+    n = _label_numeral(value, digits)
+    sign = "-" if n.negative else ""
+    if n.kind == "fraction":
+        return rf"{sign}\frac{{{n.digits}}}{{{n.denominator}}}"
+    if n.kind == "sympy":
         import sympy
 
-        return sympy.latex(value)
-    text = format_number(value, digits)
-    approx = text.startswith("≈")
-    text = text.lstrip("≈")
-    if "e" in text and text not in ("inf", "-inf", "nan"):
-        mantissa, exponent = text.split("e")
-        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return (r"\approx " if approx else "") + text
+        return sympy.latex(n.value)
+    if n.kind == "scientific":
+        text = rf"{sign}{n.digits} \times 10^{{{n.exponent}}}"
+    else:
+        text = plain(Numeral(n.negative, n.kind, n.digits))
+    return (r"\approx " if n.approximate else "") + text
 
 
 def array_latex(data: Any, digits: int = DEFAULT_DIGITS) -> str:

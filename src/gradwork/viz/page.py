@@ -271,7 +271,7 @@ def reveal_plan(graph: ComputationGraph, stops: Sequence[Stop]) -> dict[str, tup
         elif node.key == graph.root:
             at = first_backward
         else:
-            at = max((grad[c] for c in consumers if grad.get(c) is not None), default=first_backward)  # type: ignore[type-var]
+            at = max((g for c in consumers if (g := grad.get(c)) is not None), default=first_backward)
         grad[node.dom_id] = min(max(at, first_backward), last)
     return {dom: (value[dom], grad[dom]) for dom in value}
 
@@ -299,7 +299,7 @@ def _stop_item(stop: Stop, number: int, graph: ComputationGraph, plan: Mapping[s
 def _subtitle(solution: Solution, digits: int) -> str:
     parts = [f"{solution.form} form", f"{solution.mode} mode"]
     if solution.loss_value is not None:
-        loss = solution.loss_value
+        loss = solution.json_value(solution.loss_value)  # as solve's JSON writes it (a fraction stays whole)
         parts.append(f"loss {loss if isinstance(loss, str) else format_number(loss, digits)}")
     parts.append("values in black, gradients in red, shown as the steps reach them")
     return " · ".join(parts)

@@ -63,8 +63,8 @@ def test_bad_input_exit_2_one_line(tmp_path, args, start):
     bad = tmp_path / "bad.yaml"
     bad.write_text("loss: 0.5\nvaleus: {}\n")
     bad_problem = tmp_path / "problem.yaml"
-    bad_problem.write_text("convention: row\ninput: [1, 2]\ntarget: 0\nlayers:\n  - {weights: [1, 2], activation: relu6}\n"
-                           "loss: bce\n")
+    bad_problem.write_text("convention: row\ninput: [1, 2]\ntarget: 0\nlayers:\n"
+                           "  - {weights: [1, 2], activation: relu6}\nloss: bce\n")
     fill = {"answers": ANSWERS, "bad": bad, "bad_problem": bad_problem, "seed002": SEED002, "seed004": SEED004}
     result = run(*(a.format(**fill) for a in args))
     assert result.exit_code == 2

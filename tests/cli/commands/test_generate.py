@@ -1,20 +1,22 @@
-"""`gradwork generate` and `gradwork test` through the real CLI: files, reproducibility, no overwrite, keys that pass."""
+"""`gradwork generate` and `gradwork test` through the CLI app (in process).
+
+Files, reproducibility, no overwrite, keys that pass.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli.runner import Run, gradwork
+
 ROOT = Path(__file__).resolve().parents[3]
-GRADWORK = [sys.executable, "-m", "gradwork.cli"]
 TEMPLATE = ROOT / "examples" / "templates" / "seed002_exam4a.yaml"
 FILES = {"problem.yaml", "sheet.md", "sheet.tex", "sheet.html", "key.md", "answers.yaml"}
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([*GRADWORK, *args], capture_output=True, text=True, cwd=cwd)
+def run(*args: str, cwd: Path = ROOT) -> Run:
+    return gradwork(*args, cwd=cwd)
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -81,7 +83,8 @@ def test_a_roster_gives_one_reproducible_variant_per_student(tmp_path):
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
     roster.write_text("student_id\ns002\n")  # alone in the roster: the same variant
     run("generate", str(TEMPLATE), "--students", str(roster), "-o", str(tmp_path / "c"))
-    assert (tmp_path / "c" / "s002" / "problem.yaml").read_bytes() == (tmp_path / "a" / "s002" / "problem.yaml").read_bytes()
+    alone, listed = (tmp_path / name / "s002" / "problem.yaml" for name in ("c", "a"))
+    assert alone.read_bytes() == listed.read_bytes()
 
 
 def test_bad_input_is_one_located_line(tmp_path):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -22,17 +21,18 @@ GRADEBOOK = "gradebook.csv"
 @app.command()
 def check(
     problem: str = typer.Argument(..., help="Problem file (YAML, TOML or JSON), or - for stdin."),
-    answers: str = typer.Argument(..., help="Answers file, - for stdin, or a folder of answers files (one per student)."),
+    answers: str = typer.Argument(
+        ..., help="Answers file, - for stdin, or a folder of answers files (one per student)."),
     format: str = typer.Option("text", "--format", "-f", help="text | json | markdown"),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "-o", "--output",
         help=f"Write the report to FILE. For a folder: the gradebook (default FOLDER/{GRADEBOOK}); "
              "a FILE ending in .md or .html gets the class summary instead of the CSV."),
     force: bool = typer.Option(False, "--force", help=f"Replace an existing -o FILE or FOLDER/{GRADEBOOK}."),
-    sigfigs: Optional[int] = typer.Option(None, "--sigfigs", help="Compare to N significant figures."),
-    digits: Optional[int] = typer.Option(None, "--digits", help="Compare to N decimal places."),
-    rtol: Optional[float] = typer.Option(None, "--rtol", help="Relative tolerance: |s - t| <= atol + rtol*|t|."),
-    atol: Optional[float] = typer.Option(None, "--atol", help="Absolute tolerance, with --rtol (default 1e-8)."),
+    sigfigs: int | None = typer.Option(None, "--sigfigs", help="Compare to N significant figures."),
+    digits: int | None = typer.Option(None, "--digits", help="Compare to N decimal places."),
+    rtol: float | None = typer.Option(None, "--rtol", help="Relative tolerance: |s - t| <= atol + rtol*|t|."),
+    atol: float | None = typer.Option(None, "--atol", help="Absolute tolerance, with --rtol (default 1e-8)."),
     allow_answer_tolerance: bool = typer.Option(
         False, "--allow-answer-tolerance", help="Let an answers file's own tolerance: apply (ignored otherwise)."),
 ) -> None:
@@ -72,7 +72,7 @@ def check(
     raise typer.Exit(EXIT_OK if report.all_correct else EXIT_WRONG)
 
 
-def _render(report, format: str, output: Optional[Path]) -> str:
+def _render(report, format: str, output: Path | None) -> str:
     from gradwork.check.render import render_json, render_markdown, render_text
 
     if format == "json":
@@ -82,7 +82,7 @@ def _render(report, format: str, output: Optional[Path]) -> str:
     return render_text(report, color=output is None and sys.stdout.isatty())
 
 
-def _check_folder(solution, folder: Path, format: str, output: Optional[Path], force: bool, tolerance,
+def _check_folder(solution, folder: Path, format: str, output: Path | None, force: bool, tolerance,
                   allow_answer_tolerance: bool, problem: str) -> None:
     import json
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -17,12 +16,12 @@ PLATFORMS = ("prairielearn", "moodle", "qti", "gradescope")
 @app.command()
 def generate(
     template: str = typer.Argument(..., help="Template file: a problem file whose numbers may be random or choices."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed: the same seed gives the same variants."),
-    count: Optional[int] = typer.Option(None, "--count", "-n", min=1, max=10_000,
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed: the same seed gives the same variants."),
+    count: int | None = typer.Option(None, "--count", "-n", min=1, max=10_000,
                                         help="How many variants (with --seed; default 1)."),
-    students: Optional[Path] = typer.Option(None, "--students", help="Roster CSV: one variant per student id."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder to write (default: TEMPLATE-variants)."),
-    to: Optional[str] = typer.Option(None, "--to", help="prairielearn | moodle | qti | gradescope"),
+    students: Path | None = typer.Option(None, "--students", help="Roster CSV: one variant per student id."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Folder to write (default: TEMPLATE-variants)."),
+    to: str | None = typer.Option(None, "--to", help="prairielearn | moodle | qti | gradescope"),
     force: bool = typer.Option(False, "--force", help="Replace existing output files."),
 ) -> None:
     """Per-student exercise variants: problem file, student sheet (Markdown, LaTeX, HTML) and key for each."""
@@ -61,7 +60,8 @@ def generate(
         fail(f"{folder}:1:1: cannot write ({error.strerror or error})")
     what = f"for {len(roster)} students" if roster else f"from seed {request.seed}"
     sys.stdout.write(f"{len(variants)} variant{'s' if len(variants) != 1 else ''} {what}: "
-                     f"{len(written)} file{'s' if len(written) != 1 else ''} in {folder}" + (f" ({to})" if to else "") + "\n")
+                     f"{len(written)} file{'s' if len(written) != 1 else ''} in {folder}"
+                     + (f" ({to})" if to else "") + "\n")
 
 
 @app.command("test")

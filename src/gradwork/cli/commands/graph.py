@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -19,7 +18,7 @@ def graph(
     problem: str = typer.Argument(..., help="Problem file (YAML, TOML or JSON), or - for stdin."),
     output: Path = typer.Option(..., "-o", "--output",
                                 help="FILE.svg, FILE.png, FILE.dot, or FILE.html (an interactive step-through page)."),
-    mode: Optional[str] = typer.Option(None, "--mode", "-m",
+    mode: str | None = typer.Option(None, "--mode", "-m",
                                        help="float | exact | symbolic (default: the file's, else float)"),
     digits: int = typer.Option(4, "--digits", "-d", min=1, max=17,
                                help="Significant figures shown (computed at full precision)."),

@@ -18,7 +18,8 @@ FORMATS = ("text", "json", "markdown", "html")
 @app.command()
 def mark(
     problem: str = typer.Argument(..., help="Problem file (YAML, TOML or JSON), or - for stdin."),
-    work: str = typer.Argument(..., help="The worked solution (Markdown with LaTeX), - for stdin, or a folder of them."),
+    work: str = typer.Argument(
+        ..., help="The worked solution (Markdown with LaTeX), - for stdin, or a folder of them."),
     format: str = typer.Option("text", "--format", "-f", help="text | json | markdown | html"),
     output: Path | None = typer.Option(
         None, "-o", "--output",

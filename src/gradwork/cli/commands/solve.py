@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -18,9 +17,11 @@ def solve(
     problem: str = typer.Argument(..., help="Problem file (YAML, TOML or JSON), or - for stdin."),
     format: str = typer.Option("text", "--format", "-f", help="text | markdown | latex | html | json"),
     style: str = typer.Option("chain", "--style", "-s", help="chain | delta | matrix"),
-    mode: Optional[str] = typer.Option(None, "--mode", "-m", help="float | exact | symbolic (default: the file's, else float)"),
-    digits: int = typer.Option(4, "--digits", "-d", min=1, max=17, help="Significant figures shown (computed at full precision)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to FILE instead of standard output."),
+    mode: str | None = typer.Option(
+        None, "--mode", "-m", help="float | exact | symbolic (default: the file's, else float)"),
+    digits: int = typer.Option(
+        4, "--digits", "-d", min=1, max=17, help="Significant figures shown (computed at full precision)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write to FILE instead of standard output."),
     force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
 ) -> None:
     """Forward pass, loss, every gradient and the update, explained step by step."""

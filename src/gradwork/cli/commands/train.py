@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,9 +15,9 @@ from gradwork.cli.output import guard_output, write_output
 @app.command("train")
 def train(
     config: Path = typer.Argument(..., help="Training config (YAML): layers with units, data, epochs, optimizer."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", min=0, help="Override the config's number of epochs."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Write loss and accuracy curves to this PNG file."),
-    output: Optional[Path] = typer.Option(
+    epochs: int | None = typer.Option(None, "--epochs", min=0, help="Override the config's number of epochs."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write loss and accuracy curves to this PNG file."),
+    output: Path | None = typer.Option(
         None, "-o", "--output", help="Where to save the trained parameters (.npz); default: the config's `save`, "
                                      "else CONFIG-NAME.params.npz in the current folder."),
     force: bool = typer.Option(False, "--force", help="Replace the parameters file and the plot if they exist."),

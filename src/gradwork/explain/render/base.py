@@ -20,7 +20,8 @@ from __future__ import annotations
 import numbers
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
+from collections.abc import Callable
 
 from gradwork.explain import math as m
 from gradwork.explain.render.notation import Numeral, is_sympy, number_precedence, numeral
@@ -269,7 +270,7 @@ class Printer(Dispatcher):
         out = []
         position = 0
         pieces = template_pieces(template)
-        for i, (literal, name) in enumerate(pieces):
+        for literal, name in pieces:
             if name is None:
                 out.append(self.template_literal(literal))
                 position += len(literal)
@@ -317,7 +318,7 @@ def as_expr(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return _nested_array(value, False)
     if isinstance(value, m.Number) and (isinstance(value.value, (list, tuple)) or
-                                         getattr(value.value, "ndim", 0)):
+                                         getattr(value.value, "ndim", False)):
         rows = value.value.tolist() if hasattr(value.value, "tolist") else value.value
         return _nested_array(rows, value.exact)
     if type(value).__name__ == "ndarray":
@@ -400,7 +401,7 @@ class Renderer(Dispatcher):
 
 def dedupe(printed: list[str]) -> list[int]:
     """Indices of sides to keep: a side printed exactly like the one before it says nothing new."""
-    keep = []
+    keep: list[int] = []
     for i, text in enumerate(printed):
         if i and text == printed[keep[-1]]:
             continue

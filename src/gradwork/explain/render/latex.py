@@ -107,8 +107,8 @@ def latex_text(text: str, unicode_ok: bool = False) -> str:
             continue
         elif c in _TEXT_SYMBOLS:
             out.append(_TEXT_SYMBOLS[c])
-        elif circled_number(c):
-            out.append(textcircled(circled_number(c)))
+        elif number := circled_number(c):
+            out.append(textcircled(number))
         elif c in GREEK_LATEX or c in UNICODE_MATH:
             out.append(rf"\ensuremath{{{GREEK_LATEX.get(c) or UNICODE_MATH[c]}}}")
         else:
@@ -408,6 +408,12 @@ class MathDocument(Renderer):
 
     # Steps whose layout is the same in every math document: a displayed formula plus notes.
     def parts_block(self, parts: tuple[Any, ...]) -> str:
+        raise NotImplementedError
+
+    def display(self, math: str) -> str:
+        raise NotImplementedError
+
+    def note(self, text: str | None) -> str:
         raise NotImplementedError
 
     def _render_Compute(self, step: s.Compute) -> str:

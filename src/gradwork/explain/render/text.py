@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -206,7 +207,7 @@ def name_text(name: str) -> str:
     return name
 
 
-_TYPOGRAPHY = [
+_TYPOGRAPHY: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\*\*"), "^"),
     (re.compile(r"\s*\*\s*"), "·"),
     (re.compile(r"\s*@\s*"), " "),
@@ -469,6 +470,6 @@ def sympy_text(value: Any) -> str:
     text = re.sub(r"\b([A-Za-z]+)_(\d+)\b", lambda s: s.group(1) + (subscript(s.group(2)) or "_" + s.group(2)), text)
     text = _POWER.sub(lambda m: superscript(m.group(1)) or "^" + m.group(1), text)
     text = text.replace("**", "^").replace("*", "·").replace("sqrt", "√").replace("-", "−")
-    text = re.sub(r"\blog\(", "ln(", text)
-    text = re.sub(r"(^|[−+(] ?)1·", r"\1", text)  # an unevaluated −1·a (numbers put into 1 − y) reads −a  # SymPy's log is the natural log, written ln as everywhere else
+    text = re.sub(r"\blog\(", "ln(", text)  # SymPy's log is the natural log, written ln as everywhere else
+    text = re.sub(r"(^|[−+(] ?)1·", r"\1", text)  # an unevaluated −1·a (numbers put into 1 − y) reads −a
     return text

@@ -1,0 +1,64 @@
+"""The few runs that need a real process: the installed ``gradwork`` script, its exit codes, real stdin/stdout.
+
+Every other CLI test runs the app in process (tests/cli/runner.py); these check what that cannot show:
+the console-script entry point, ``sys.exit`` codes as a shell sees them, stderr kept apart from stdout by
+the operating system, and what ``gradwork --help`` imports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_002 = Path("examples") / "seed002_exam4a_row.yaml"  # relative: the demo runs from the checkout
+ANSWERS_002 = Path("examples") / "answers" / "seed002_exam4a.yaml"
+_SCRIPT = Path(sys.executable).parent / "gradwork"
+# The console script of `pip install -e .` where there is one (it is what a user runs), else the module.
+GRADWORK = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "gradwork.cli"]
+
+
+def real(*args: str, stdin: str | None = None, command: list[str] = GRADWORK) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*command, *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_help_lists_the_commands_and_imports_no_heavy_library():
+    heavy = ("sympy", "matplotlib", "torch", "sklearn", "onnx", "graphviz")
+    code = ("import atexit, sys; "
+            f"atexit.register(lambda: print('LOADED', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr)); "
+            "sys.argv = ['gradwork', '--help']; from gradwork.cli import main; main()")
+    result = real("-c", code, command=[sys.executable])
+    assert result.returncode == 0, result.stderr
+    for command in ("solve", "check", "graph", "mark", "train", "export", "generate", "test"):
+        assert f" {command} " in result.stdout, command
+    assert result.stderr.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_the_demo_prints_the_worked_solution_with_exit_0():
+    result = real("solve", str(SEED_002))
+    assert result.returncode == 0 and result.stderr == ""
+    assert "∂J/∂w₆ = ①·②·④ = 1.670·0.2403·0.8 = 0.3210" in result.stdout
+    assert "\x1b[" not in result.stdout  # piped: no escape codes
+
+
+def test_a_problem_on_real_stdin():
+    result = real("solve", "-", "--format", "json", stdin=(ROOT / SEED_002).read_text(encoding="utf-8"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["loss"] == pytest.approx(0.5130152524, rel=1e-9)
+
+
+def test_exit_codes_as_the_shell_sees_them(tmp_path):
+    wrong = real("check", str(SEED_002), str(ANSWERS_002))
+    assert wrong.returncode == 1 and wrong.stderr == "" and "6/10 points" in wrong.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / SEED_002).read_text(encoding="utf-8").replace("activation: relu", "activation: relux"))
+    refused = real("solve", str(bad))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(f"{bad}:") and "relux" in refused.stderr
+    assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    usage = real("solve", str(SEED_002), "--format", "pdf")
+    assert usage.returncode == 2 and usage.stderr.count("\n") == 1 and "--format: unknown value 'pdf'" in usage.stderr
