@@ -22,6 +22,7 @@ from gradwork.explain.math import (
 )
 from gradwork.problem import Solution
 from gradwork.problem.solved_graph import solved_graph
+from gradwork.autodiff import backward_pass
 from gradwork.tensor import Tensor, topological_order
 
 
@@ -261,25 +262,22 @@ class NamedGraph:
 
     # ------------------------------------------------------------ numbers
     def jacobian(self, out: Tensor, inp: Tensor) -> np.ndarray:
-        """d out / d inp as an array of shape out.shape + inp.shape, by the engine's VJPs."""
-        inside = _between(out, inp)
+        """d out / d inp as an array of shape out.shape + inp.shape, by the engine's VJPs.
+
+        One row per element of ``out``, each a pass of the engine's one backward
+        driver over the nodes between ``inp`` and ``out`` only (inputs from
+        elsewhere are held constant, ``inp`` is a leaf), so nothing outside is pulled back.
+        """
+        nodes, inputs, values, saved = _subgraph(out, inp)
+        at = len(nodes) - 1  # out comes last in topological order
+        where = next((i for i, node in enumerate(nodes) if getattr(node, "tensor", node) is inp), None)
         rows = []
         for flat in range(max(out.size, 1)):
             seed = out.backend.zeros_like(out.data).reshape(-1)
             seed[flat] = 1
-            grads: dict[int, np.ndarray] = {id(out): seed.reshape(out.shape)}
-            for node in reversed(inside):
-                g = grads.pop(id(node), None)
-                if g is None or node is inp or node.op is None:
-                    if node is inp and g is not None:
-                        grads[id(node)] = g
-                    continue
-                for position, parent in enumerate(node.inputs):
-                    if not parent.requires_grad or not any(parent is n for n in inside):
-                        continue
-                    piece = node.pullback(g, position)
-                    grads[id(parent)] = piece if id(parent) not in grads else grads[id(parent)] + piece
-            rows.append(grads.get(id(inp), inp.backend.zeros_like(inp.data)))
+            grads = backward_pass(nodes, inputs, values, at, seed.reshape(out.shape), saved=saved) \
+                if where is not None else {}
+            rows.append(grads.get(where, inp.backend.zeros_like(inp.data)))
         return np.stack(rows).reshape(out.shape + inp.shape)
 
     def local_derivative(self, out: Tensor, inp: Tensor) -> np.ndarray:
@@ -333,6 +331,39 @@ def _fold(product: Product) -> Expr:
         value = int(coefficient) if getattr(coefficient, "denominator", 2) == 1 else coefficient
         rest.insert(0, Number(value, exact=True))
     return rest[0] if len(rest) == 1 else Product(tuple(rest), product.kind)
+
+
+class _Held:
+    """A node the Jacobian's backward pass treats as a leaf: ``inp`` itself, or an input from outside the paths."""
+
+    op = None
+    params: dict[str, Any] = {}
+    saved = None
+
+    def __init__(self, tensor: Tensor, requires_grad: bool) -> None:
+        self.tensor, self.backend, self.requires_grad = tensor, tensor.backend, requires_grad
+
+
+def _subgraph(out: Tensor, inp: Tensor) -> tuple[list[Any], list[tuple[int, ...]], list[Any], list[Any]]:
+    """The paths from ``inp`` to ``out`` as flat lists for :func:`gradwork.autodiff.backward_pass`."""
+    inside = _between(out, inp)
+    if not any(node is inp for node in inside) or not any(node is out for node in inside):
+        return [], [], [], []
+    position: dict[int, int] = {}
+    nodes: list[Any] = []
+    for node in inside:  # inputs from outside the paths first: constants for this derivative
+        for parent in node.inputs if node is not inp else ():
+            if id(parent) not in position and not any(parent is n for n in inside):
+                position[id(parent)] = len(nodes)
+                nodes.append(_Held(parent, requires_grad=False))
+    for node in inside:
+        position[id(node)] = len(nodes)
+        nodes.append(_Held(node, node.requires_grad) if node is inp or node.op is None else node)
+    inputs = [() if isinstance(node, _Held) else tuple(position[id(parent)] for parent in node.inputs)
+              for node in nodes]
+    values = [getattr(node, "tensor", node).data for node in nodes]
+    saved = [None if isinstance(node, _Held) else node.saved for node in nodes]
+    return nodes, inputs, values, saved
 
 
 def _between(out: Tensor, inp: Tensor) -> list[Tensor]:
