@@ -111,8 +111,11 @@ class CompiledStep:
     def _build(self, arrays: tuple[np.ndarray, ...]) -> tuple[Callable[..., Any], list[np.ndarray], str]:
         tape = self.tape
         saved_params = [p.grad for p in self._parameters]
+        before = list(tape._values), list(tape._saved)
         tape.forward(*arrays)  # the shapes of every value and saved array for these inputs
         values, saved = list(tape._values), list(tape._saved)
+        # The compiled step has buffers of its own: the tape need not keep this replay's arrays alive.
+        tape._values[:], tape._saved[:] = before
         for p, kept_grad in zip(self._parameters, saved_params):
             p.grad = kept_grad
         layout = _Layout()
