@@ -111,7 +111,7 @@ def walk(
         if op is None:
             continue
         parents = node.inputs
-        values = [parent.data for parent in parents]
+        values = [parents[0].data, parents[1].data] if len(parents) == 2 else [parent.data for parent in parents]
         kept = node.saved
         bk = backend or node.backend
         params = node.params
@@ -125,6 +125,7 @@ def walk(
                 g = g[()]
             arguments = [value[()] if type(value) is _ndarray and value.ndim == 0 else value for value in values]
         partials = op.partials
+        positional = not params and len(arguments) == 2
         for position, parent in enumerate(parents):
             if not parent.requires_grad:
                 continue
@@ -135,20 +136,24 @@ def walk(
                 partial = partials[position]
                 if kept is not None and partial.saved_vjp is not None:
                     contribution = partial.saved_vjp(bk, g, out, kept, *arguments, **params)
-                elif params or len(arguments) != 2:
-                    contribution = partial.vjp(bk, g, out, *arguments, **params)
-                else:  # positional: a call through *args costs as much as a small NumPy operation
+                elif positional:  # a call through *args costs as much as a small NumPy operation
                     contribution = partial.vjp(bk, g, out, arguments[0], arguments[1])
+                else:
+                    contribution = partial.vjp(bk, g, out, *arguments, **params)
                 value = values[position]
                 if type(contribution) is not _ndarray or type(value) is not _ndarray \
                         or contribution.shape != value.shape:
                     contribution = _shaped(contribution, value)
             previous = grads.get(parent)
             if previous is None:
-                if parent.serial >= node.serial:
-                    raise ValueError("a node's input does not come before it: the serials are not a topological order")
                 grads[parent] = contribution
-                wait(waiting, (-parent.serial, parent))
+                # A leaf's gradient is final as it stands (nothing flows on from it): it waits for its turn
+                # only when on_grad must see it.
+                if parent.op is not None or on_grad is not None:
+                    if parent.serial >= node.serial:
+                        raise ValueError("a node's input does not come before it: the serials are not a "
+                                         "topological order")
+                    wait(waiting, (-parent.serial, parent))
             else:
                 grads[parent] = previous + contribution
     return grads

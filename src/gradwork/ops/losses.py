@@ -34,6 +34,8 @@ def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwis
           t_latex: str, t_text: str, definition: str, sentence: str, term: Notation,
           mean_over_outputs: bool = False, pitfall: str | None = None, definition_text: str | None = None) -> None:
     def scale(y: Array, reduction: str) -> int:
+        if y.ndim <= 1:  # one sample (the usual exercise): no batch to divide by
+            return (y.shape[0] if y.ndim else 1) if mean_over_outputs else 1
         divisor = _batch_divisor(y, reduction)
         if mean_over_outputs:
             divisor *= _per_sample_size(y)
