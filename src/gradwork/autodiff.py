@@ -95,7 +95,8 @@ def walk(
 
     A VJP is run only into inputs whose ``requires_grad`` is true. ``backend``,
     when given, is used for every node instead of each node's own. The result
-    holds what ``on_grad`` returned.
+    holds what ``on_grad`` returned; without ``on_grad``, a 0-d gradient may
+    be a NumPy scalar (:func:`boxed_grads` makes every one an array).
     """
     # Largest serial first, and only the nodes a gradient reached: every contribution to a node comes
     # from a node with a larger serial, so a node's sum is complete when its turn comes.
@@ -106,7 +107,7 @@ def walk(
         node = take(waiting)[1]
         g = grads[node]
         if on_grad is not None:
-            g = grads[node] = on_grad(node, g)
+            g = grads[node] = on_grad(node, _boxed(g))
         op = node.op
         if op is None:
             continue
@@ -143,7 +144,10 @@ def walk(
                 value = values[position]
                 if type(contribution) is not _ndarray or type(value) is not _ndarray \
                         or contribution.shape != value.shape:
-                    contribution = _shaped(contribution, value)
+                    # A NumPy scalar for a 0-d input stays unboxed while the walk carries it on (its
+                    # consumer takes scalars); walk's caller gets arrays (boxed_grads).
+                    if not (arguments is not values and value.ndim == 0 and isinstance(contribution, _generic)):
+                        contribution = _shaped(contribution, value)
             previous = grads.get(parent)
             if previous is None:
                 grads[parent] = contribution
@@ -200,7 +204,19 @@ def backward_pass(
         on_grad=None if on_grad is None else lambda node, g: on_grad(node.serial, g),
         backend=backend,
     )
-    return {node.serial: g for node, g in grads.items()}
+    return {node.serial: g for node, g in boxed_grads(grads).items()}
+
+
+def boxed_grads(grads: dict[Any, Any]) -> dict[Any, Any]:
+    """``walk``'s result with every gradient an array (the walk may carry a 0-d one as a NumPy scalar)."""
+    for node, g in grads.items():
+        if type(g) is not _ndarray:
+            grads[node] = np.asarray(g)
+    return grads
+
+
+def _boxed(g: Any) -> Any:
+    return g if type(g) is _ndarray else np.asarray(g)
 
 
 def _shaped(contribution: Any, argument: Any) -> Array:
@@ -214,3 +230,4 @@ def _shaped(contribution: Any, argument: Any) -> Array:
 
 
 _ndarray = np.ndarray
+_generic = np.generic
