@@ -1,29 +1,35 @@
 """The one reverse-mode backward driver, for every graph representation in gradwork.
 
-:func:`backward_pass` walks a graph given as flat lists indexed by node (in
-topological order: a node's inputs come before it) and pulls the upstream
-gradient back through each op's registered VJPs. ``Tensor.backward``, the
-training :class:`~gradwork.nn.tape.Tape` (when it is not compiled) and the
-checker's replay (which perturbs VJPs and substitutes students' numbers) all
-call it; what differs between them is in two hooks:
+:func:`walk` pulls the upstream gradient back through each op's registered
+VJPs, over a graph of linked nodes: each node has ``op`` (None for a leaf),
+``params``, ``backend``, ``requires_grad``, ``inputs`` (its input nodes),
+``data`` (its value), ``saved`` (what the op's ``save`` kept in the forward
+pass, or None) and ``serial``, an integer that orders the graph: every node's
+inputs have smaller serials. A :class:`~gradwork.tensor.Tensor` is such a
+node, so ``Tensor.backward`` walks the graph it recorded as it is.
+
+:func:`backward_pass` is the same walk for a graph given as flat lists indexed
+by position (in topological order), as the training
+:class:`~gradwork.nn.tape.Tape` (when it is not compiled) and the checker's
+replay (which perturbs VJPs and substitutes students' numbers) keep theirs; it
+links the lists into nodes and calls :func:`walk`. What differs between the
+callers is in two hooks:
 
 * ``vjps``: (node, input position) -> a VJP to use instead of the op's own
   (the checker's mistake variants);
 * ``on_grad(node, g) -> g``: called once when node's gradient is complete,
   before it is pulled back further; what it returns is what flows on
-  (``Tensor.backward`` accumulates into ``node.grad``; the checker rounds or
-  substitutes a student's number).
+  (the checker rounds or substitutes a student's number).
 
-The graph is ``nodes`` (anything with ``op``, ``params``, ``backend`` and
-``requires_grad``: a Tensor, a tape slot), ``inputs`` (each node's input
-indices) and ``values``. ``saved[node]``, when not None, is what the op's
-``save`` kept in the forward pass; the driver then calls the partial's
-``saved_vjp`` with it.
+Where a node kept saved values, the driver calls the partial's ``saved_vjp``
+with them. The walk visits only the nodes a gradient reaches, largest serial
+first, so it needs no separate topological sort.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import heapq
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -46,16 +52,11 @@ def pull(op: Op, position: int, backend: Backend, g: Any, out: Any, arguments: S
         contribution = partial.saved_vjp(backend, g, out, saved, *arguments, **params)
     else:
         contribution = partial.vjp(backend, g, out, *arguments, **params)
-    if type(contribution) is not np.ndarray:
-        contribution = np.asarray(contribution)
-    shape = np.shape(arguments[position])
-    if contribution.shape != shape:
-        contribution = unbroadcast(contribution, shape)
-    return contribution
+    return _shaped(contribution, arguments[position])
 
 
 class Node(Protocol):
-    """What the driver reads of a node: a Tensor, a Tape slot, or any object with these attributes."""
+    """What the driver reads of a node: a Tensor, or any object with these attributes."""
 
     @property
     def op(self) -> Op | None: ...
@@ -69,9 +70,103 @@ class Node(Protocol):
     @property
     def requires_grad(self) -> bool: ...
 
+    @property
+    def inputs(self) -> Sequence[Node]: ...
+
+    @property
+    def data(self) -> Any: ...
+
+    @property
+    def saved(self) -> Any: ...
+
+    @property
+    def serial(self) -> int: ...
+
+
+def walk(
+    root: Node,
+    seed: Any,
+    *,
+    vjps: Mapping[tuple[Hashable, int], VJP] | None = None,
+    on_grad: Callable[[Any, Any], Any] | None = None,
+    backend: Backend | None = None,
+) -> dict[Any, Any]:
+    """Gradients of ``root`` (weighted by ``seed``) for every node one flows into, keyed by node.
+
+    A VJP is run only into inputs whose ``requires_grad`` is true. ``backend``,
+    when given, is used for every node instead of each node's own. The result
+    holds what ``on_grad`` returned.
+    """
+    # Largest serial first, and only the nodes a gradient reached: every contribution to a node comes
+    # from a node with a larger serial, so a node's sum is complete when its turn comes.
+    grads: dict[Any, Any] = {root: seed}
+    waiting: list[tuple[int, Any]] = [(-root.serial, root)]  # a heap: the largest serial first
+    take, wait = heapq.heappop, heapq.heappush
+    while waiting:
+        node = take(waiting)[1]
+        g = grads[node]
+        if on_grad is not None:
+            g = grads[node] = on_grad(node, g)
+        op = node.op
+        if op is None:
+            continue
+        parents = node.inputs
+        values = [parent.data for parent in parents]
+        kept = node.saved
+        bk = backend or node.backend
+        params = node.params
+        out = node.data
+        arguments = values
+        replaceable = bool(vjps) or op.variadic
+        if bk.unbox_0d and not replaceable and type(out) is _ndarray and out.ndim == 0:
+            # A scalar node (a loss, one output unit): its VJPs get NumPy scalars, see Backend.unbox_0d.
+            out = out[()]
+            if type(g) is _ndarray:
+                g = g[()]
+            arguments = [value[()] if type(value) is _ndarray and value.ndim == 0 else value for value in values]
+        partials = op.partials
+        for position, parent in enumerate(parents):
+            if not parent.requires_grad:
+                continue
+            if replaceable:
+                contribution = pull(op, position, bk, g, out, values, params, kept,
+                                    vjps.get((node, position)) if vjps else None)
+            else:  # pull's usual case, inlined: this runs once per edge of every backward pass
+                partial = partials[position]
+                if kept is not None and partial.saved_vjp is not None:
+                    contribution = partial.saved_vjp(bk, g, out, kept, *arguments, **params)
+                elif params or len(arguments) != 2:
+                    contribution = partial.vjp(bk, g, out, *arguments, **params)
+                else:  # positional: a call through *args costs as much as a small NumPy operation
+                    contribution = partial.vjp(bk, g, out, arguments[0], arguments[1])
+                value = values[position]
+                if type(contribution) is not _ndarray or type(value) is not _ndarray \
+                        or contribution.shape != value.shape:
+                    contribution = _shaped(contribution, value)
+            previous = grads.get(parent)
+            if previous is None:
+                if parent.serial >= node.serial:
+                    raise ValueError("a node's input does not come before it: the serials are not a topological order")
+                grads[parent] = contribution
+                wait(waiting, (-parent.serial, parent))
+            else:
+                grads[parent] = previous + contribution
+    return grads
+
+
+class _Linked:
+    """A node of a flat graph, linked to its inputs for :func:`walk`; ``serial`` is its position."""
+
+    __slots__ = ("op", "params", "backend", "requires_grad", "inputs", "data", "saved", "serial")
+
+    def __init__(self, node: Any, position: int, value: Any, saved: Any) -> None:
+        self.op, self.params, self.backend, self.requires_grad = node.op, node.params, node.backend, node.requires_grad
+        self.data, self.saved, self.serial = value, saved, position
+        self.inputs: tuple[_Linked, ...] = ()
+
 
 def backward_pass(
-    nodes: Sequence[Node],
+    nodes: Sequence[Any],
     inputs: Sequence[tuple[int, ...]],
     values: Sequence[Any],
     root: int,
@@ -81,36 +176,36 @@ def backward_pass(
     vjps: Mapping[tuple[int, int], VJP] | None = None,
     on_grad: OnGrad | None = None,
     backend: Backend | None = None,
-) -> list[Any]:
-    """Gradients of the root (weighted by ``seed``) for every node, by index; None where none flows.
+) -> dict[int, Any]:
+    """:func:`walk` over a graph kept as flat lists in topological order (a node's inputs come before it).
 
-    ``nodes[i].op`` is None for a leaf; ``inputs[i]`` are the indices of its
-    inputs and ``values[i]`` its value. A VJP is run only into inputs whose
-    ``requires_grad`` is true. ``backend``, when given, is used for every node
-    instead of each node's own. The list holds what ``on_grad`` returned.
+    ``nodes[i]`` has ``op``, ``params``, ``backend`` and ``requires_grad``
+    (a Tensor, a tape slot); ``inputs[i]`` are the positions of its inputs,
+    ``values[i]`` its value, ``saved[i]`` what its op's ``save`` kept. Hooks
+    and the result are keyed by position.
     """
-    grads: list[Any] = [None] * len(nodes)
-    pending: dict[int, Any] = {root: seed}
-    for i in range(root, -1, -1):
-        g = pending.pop(i, None)
-        if g is None:
-            continue
-        if on_grad is not None:
-            g = on_grad(i, g)
-        grads[i] = g
-        node = nodes[i]
-        op = node.op
-        if op is None:
-            continue
-        positions = inputs[i]
-        arguments = [values[j] for j in positions]
-        kept = saved[i] if saved is not None else None
-        for position, j in enumerate(positions):
-            if not nodes[j].requires_grad:
-                continue
-            replaced = vjps.get((i, position)) if vjps else None
-            contribution = pull(op, position, backend or node.backend, g, values[i], arguments, node.params, kept,
-                                replaced)
-            previous = pending.get(j)
-            pending[j] = contribution if previous is None else previous + contribution
-    return grads
+    linked = [_Linked(node, i, values[i], saved[i] if saved is not None else None) for i, node in enumerate(nodes)]
+    for node, positions in zip(linked, inputs):
+        if positions:
+            node.inputs = tuple([linked[j] for j in positions])
+    grads = walk(
+        linked[root],
+        seed,
+        vjps={(linked[i], position): vjp for (i, position), vjp in vjps.items()} if vjps else None,
+        on_grad=None if on_grad is None else lambda node, g: on_grad(node.serial, g),
+        backend=backend,
+    )
+    return {node.serial: g for node, g in grads.items()}
+
+
+def _shaped(contribution: Any, argument: Any) -> Array:
+    """A VJP's result as an array in its input's shape (summed over the axes broadcasting added)."""
+    if type(contribution) is not _ndarray:
+        contribution = np.asarray(contribution)
+    shape = argument.shape if type(argument) is _ndarray else np.shape(argument)
+    if contribution.shape != shape:
+        contribution = unbroadcast(contribution, shape)
+    return contribution
+
+
+_ndarray = np.ndarray

@@ -21,13 +21,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
-import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from gradwork.autodiff import backward_pass, pull
+from gradwork.autodiff import pull, walk
 from gradwork.backends import Backend, combine, get_backend
 from gradwork.ops import OPS, get_op
 from gradwork.ops.registry import Array, Op
@@ -35,6 +34,8 @@ from gradwork.ops.registry import Array, Op
 _recording: contextvars.ContextVar[bool] = contextvars.ContextVar("gradwork_recording", default=True)
 _next_serial = itertools.count().__next__
 _DEFAULT_BACKEND = get_backend("float")
+_FLOAT64 = np.dtype("float64")
+_ndarray = np.ndarray
 
 
 @contextlib.contextmanager
@@ -67,12 +68,18 @@ class Tensor:
         dtype: str | None = None,
         backend: Backend | str | None = None,
     ) -> None:
-        if isinstance(backend, str):
-            backend = get_backend(backend, dtype)
-        elif backend is None:
-            backend = _DEFAULT_BACKEND if dtype in (None, "float64") else get_backend("float", dtype)
+        if backend is None and (dtype is None or dtype == "float64"):
+            backend = _DEFAULT_BACKEND
+            # The common case (a float64 array) needs no conversion and no checks beyond its dtype.
+            native = type(data) is _ndarray and data.dtype == _FLOAT64
+        else:
+            if isinstance(backend, str):
+                backend = get_backend(backend, dtype)
+            elif backend is None:
+                backend = get_backend("float", dtype)
+            native = _is_native(data, backend)
         self.backend: Backend = backend
-        self.data: np.ndarray = data if _is_native(data, backend) else backend.asarray(data)
+        self.data: np.ndarray = data if native else backend.asarray(data)
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
         self.op: Op | None = None
@@ -134,23 +141,9 @@ class Tensor:
             seed = self.backend.asarray(grad.data if isinstance(grad, Tensor) else grad)
             if seed.shape != self.shape:
                 seed = np.broadcast_to(seed, self.shape).copy()
-        order = _creation_order(self)
-        index = {id(node): i for i, node in enumerate(order)}
-
-        def accumulate(i: int, g: np.ndarray) -> np.ndarray:
-            node = order[i]
-            node.grad = g if node.grad is None else node.grad + g
-            return g
-
-        backward_pass(
-            order,
-            [tuple([index[id(parent)] for parent in node.inputs]) for node in order],
-            [node.data for node in order],
-            len(order) - 1,
-            seed,
-            saved=[node.saved for node in order],
-            on_grad=accumulate,
-        )
+        # The recorded graph is already what the driver walks: Tensors are linked nodes ordered by serial.
+        for node, g in walk(self, seed).items():
+            node.grad = g if node.grad is None else node.grad + g  # accumulate, as PyTorch does
 
     def pullback(self, g: np.ndarray, position: int) -> Array:
         """The upstream gradient ``g`` of this node, pulled back to its input ``position``."""
@@ -279,28 +272,61 @@ def as_tensor(value: Any, backend: Backend | None = None) -> Tensor:
 
 def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
     """Run the op ``op_name`` forward on ``operands`` and, if recording, remember how."""
-    op = OPS.get(op_name) or get_op(op_name)
-    # The usual case, checked first because every op of the eager engine passes here: tensors of one backend.
-    backend = operands[0].backend if operands and type(operands[0]) is Tensor else None
-    if backend is not None and all(type(o) is Tensor and o.backend is backend for o in operands):
+    op = OPS.get(op_name)
+    if op is None:
+        op = get_op(op_name)  # raises, naming the registered ops
+    # Every op of the eager engine passes here, so the usual case (tensors of one backend) is checked
+    # first with plain loops: no generators, no conversions.
+    backend: Backend | None = None
+    recording = False
+    for operand in operands:
+        if type(operand) is not Tensor or (backend is not None and operand.backend is not backend):
+            backend = None
+            break
+        backend = operand.backend
+        if operand.requires_grad:
+            recording = True
+    if backend is not None:
         inputs: tuple[Tensor, ...] = operands
     else:
         tensors = [o for o in operands if isinstance(o, Tensor)]
         backend = combine([t.backend for t in tensors]) if tensors else _DEFAULT_BACKEND
         inputs = tuple(_in_backend(o, backend) for o in operands)
-    recording = any(t.requires_grad for t in inputs) and _recording.get()
-    saved = None
-    if recording and op.save is not None:
-        data, saved = op.save(backend, *[t.data for t in inputs], **params)
+        recording = any(t.requires_grad for t in inputs)
+    recording = recording and _recording.get()
+    function = op.save if recording and op.save is not None else op.forward
+    # The usual one or two inputs are passed positionally (a call through *args costs as much as a small
+    # NumPy operation), and 0-d values as NumPy scalars where the backend allows it (Backend.unbox_0d:
+    # cheaper arithmetic; the result is boxed again below).
+    if len(inputs) == 2:
+        a, b = inputs[0].data, inputs[1].data
+        if backend.unbox_0d:
+            if a.ndim == 0:
+                a = a[()]
+            if b.ndim == 0:
+                b = b[()]
+        result = function(backend, a, b, **params) if params else function(backend, a, b)
+    elif len(inputs) == 1:
+        a = inputs[0].data
+        if backend.unbox_0d and a.ndim == 0:
+            a = a[()]
+        result = function(backend, a, **params) if params else function(backend, a)
     else:
-        data = op.forward(backend, *[t.data for t in inputs], **params)
-    out = Tensor.__new__(Tensor)  # not __init__: the data is already native, the backend known
+        result = function(backend, *[t.data for t in inputs], **params)
+    if function is op.forward:
+        data, saved = result, None
+    else:
+        data, saved = result
+    out = _new_tensor(Tensor)  # not __init__: the data is made native here and the backend is known
     out.data, out.backend, out.grad, out.name, out.serial = backend.native(data), backend, None, None, _next_serial()
     if recording:
         out.requires_grad, out.op, out.inputs, out.params, out.saved = True, op, inputs, params, saved
     else:
         out.requires_grad, out.op, out.inputs, out.params, out.saved = False, None, (), {}, None
     return out
+
+
+_new_tensor = object.__new__
 
 
 def _in_backend(value: Any, backend: Backend) -> Tensor:
@@ -323,20 +349,6 @@ def _in_backend(value: Any, backend: Backend) -> Tensor:
     return Tensor(backend.asarray(value.data), backend=backend, name=value.name)
 
 
-def _creation_order(root: Tensor) -> list[Tensor]:
-    """Every node ``root`` depends on, in the order they were made (a topological order: inputs come first)."""
-    nodes, seen, stack = [root], {id(root)}, [root]
-    while stack:
-        for parent in stack.pop().inputs:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                nodes.append(parent)
-                stack.append(parent)
-    nodes.sort(key=_serial)
-    return nodes
-
-
-_serial = operator.attrgetter("serial")
 
 
 def topological_order(root: Tensor) -> list[Tensor]:

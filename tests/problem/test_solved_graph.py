@@ -44,6 +44,9 @@ def test_forward_order_and_every_node_named_once():
     assert {node.key for node in graph if node.kind == "parameter"} == set(solution.parameters)
     assert graph["matmul#2"].layer == "output" and graph["loss"].layer is None
     assert solved_graph(solution) is graph  # made once per solution
+    assert graph.depends(graph.root, graph["input"].index) and not graph.depends(graph["input"].index, graph.root)
+    assert graph.ancestors(graph["hidden.z"].index) == {graph[k].index for k in
+                                                         ("input", "hidden.W", "matmul#1", "hidden.b", "hidden.z")}
 
 
 def test_values_gradients_and_shapes_are_the_solves():

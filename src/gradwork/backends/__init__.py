@@ -18,18 +18,32 @@ __all__ = ["Backend", "BackendError", "FloatBackend", "ExactBackend", "get_backe
 _RANK = {"float": 0, "exact": 1, "symbolic": 2}
 
 
+_SHARED: dict[tuple[str, str | None], Backend] = {}
+
+
 def get_backend(name: str, dtype: str | None = None) -> Backend:
-    """Return the backend called ``name`` ("float", "exact" or "symbolic")."""
+    """Return the backend called ``name`` ("float", "exact" or "symbolic").
+
+    Backends hold no state, so one instance per kind is shared: tensors of the
+    same backend then have the identical object, which ``apply`` checks first.
+    """
+    key = (name, dtype or "float64") if name == "float" else (name, None)
+    backend = _SHARED.get(key)
+    if backend is not None:
+        return backend
     if name == "float":
-        return FloatBackend(dtype or "float64")
-    if name == "exact":
-        return ExactBackend()
-    if name == "symbolic":
+        backend = FloatBackend(dtype or "float64")
+    elif name == "exact":
+        backend = ExactBackend()
+    elif name == "symbolic":
         # Imported here so that float mode never pays for importing SymPy.
         from gradwork.backends.symbolic import SymbolicBackend
 
-        return SymbolicBackend()
-    raise ValueError(f"unknown backend {name!r} (expected float, exact or symbolic)")
+        backend = SymbolicBackend()
+    else:
+        raise ValueError(f"unknown backend {name!r} (expected float, exact or symbolic)")
+    _SHARED[key] = backend
+    return backend
 
 
 def combine(backends: list[Backend]) -> Backend:

@@ -25,6 +25,10 @@ class Backend:
 
     name: str = "abstract"
     dtype: str = "object"
+    # Whether the engine may hand 0-d operands to op functions as NumPy scalars: their arithmetic costs a
+    # fraction of a ufunc call on a 0-d array. Only floats: on object arrays the scalar would be a bare
+    # Fraction or SymPy number, which op code does not expect.
+    unbox_0d: bool = False
 
     # --- conversion -------------------------------------------------------
     def asarray(self, value: Any) -> Array:

@@ -14,6 +14,7 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 class FloatBackend(Backend):
     name = "float"
+    unbox_0d = True
 
     def __init__(self, dtype: str = "float64") -> None:
         if dtype not in ("float64", "float32"):
@@ -51,7 +52,14 @@ class FloatBackend(Backend):
     def sigmoid(self, x: np.ndarray) -> Array:
         # Stable for large |x|: exp only ever sees a non-positive argument.
         e = np.exp(-np.abs(x))
+        if x.ndim == 0:  # e is a NumPy scalar: a Python branch costs less than np.where on 0-d arrays
+            return (1.0 if x >= 0 else e) / (1 + e)
         return np.where(x >= 0, 1.0, e) / (1 + e)  # 1/(1+e) for x >= 0, e/(1+e) below
+
+    def ones_like(self, array: np.ndarray) -> Array:
+        ones = np.empty(array.shape, array.dtype)  # two C calls; np.ones_like is Python around them
+        ones.fill(1)
+        return ones
 
     def positive(self, x: np.ndarray, at_zero: Any = 0) -> Array:
         mask = np.asarray(x > 0, dtype=x.dtype)

@@ -249,11 +249,15 @@ class NamedGraph:
         for position, child in enumerate(consumer.inputs):
             if child is tensor:
                 terms.append(self.local_formula(consumer, position))
-            elif self.name(child) is None and child.op is not None and _reaches(child, tensor):
+            elif self.name(child) is None and child.op is not None and self._reaches(child, tensor):
                 inner = self.edge_formula(child, tensor)
                 outer = self.local_formula(consumer, position)
                 terms.append(_fold(Product((outer, inner))))
         return _sum(terms)
+
+    def _reaches(self, node: Tensor, target: Tensor) -> bool:
+        i, j = self.view.index(node), self.view.index(target)
+        return i is not None and j is not None and self.view.depends(i, j)
 
     # ------------------------------------------------------------ numbers
     def jacobian(self, out: Tensor, inp: Tensor) -> np.ndarray:
@@ -329,10 +333,6 @@ def _fold(product: Product) -> Expr:
         value = int(coefficient) if getattr(coefficient, "denominator", 2) == 1 else coefficient
         rest.insert(0, Number(value, exact=True))
     return rest[0] if len(rest) == 1 else Product(tuple(rest), product.kind)
-
-
-def _reaches(node: Tensor, target: Tensor) -> bool:
-    return any(n is target for n in topological_order(node))
 
 
 def _between(out: Tensor, inp: Tensor) -> list[Tensor]:

@@ -6,6 +6,7 @@ import html
 import json
 
 from gradwork.mark.report import MARKS, LineResult, MarkReport
+from gradwork.problem.display import number_text
 
 VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried forward", "not_read": "not read",
             "unchecked": "not checked"}
@@ -137,4 +138,4 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _points(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    return number_text(float(value))  # check's rounding rule: 2.5, 3, 0.3333

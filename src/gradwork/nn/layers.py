@@ -73,15 +73,17 @@ class Dense:
         return [self.W] if self.b is None else [self.W, self.b]
 
     def pre_activation(self, x: Tensor, fused: bool = False) -> Tensor:
-        if fused and self.b is not None and (self.W.ndim == 1 or self.convention == "row"):
-            return F.linear(x, self.W, self.b)
-        if self.W.ndim == 1 or self.convention == "row":
-            z = x @ self.W
+        W, b = self.W, self.b
+        row = self.convention == "row" or W.data.ndim == 1
+        if fused and b is not None and row:
+            return F.linear(x, W, b)
+        if row:
+            z = x @ W
         elif x.ndim == 1:
-            z = self.W @ x
+            z = W @ x
         else:  # a batch in column convention: each row is a sample, z_n = W x_n
-            z = x @ self.W.T
-        return z if self.b is None else z + self.b
+            z = x @ W.T
+        return z if b is None else z + b
 
     def __call__(self, x: Tensor, fused: bool = False) -> Tensor:
         self.z = self.pre_activation(x, fused)

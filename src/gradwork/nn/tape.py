@@ -188,7 +188,7 @@ class Tape:
                 seed = np.broadcast_to(seed, out.shape).copy()
         grads = backward_pass(self.slots, self._inputs, self._values, self.output, seed, saved=self._saved)
         for slot in self.parameter_slots:
-            g = grads[slot]
+            g = grads.get(slot)
             if g is not None:
                 tensor = self.slots[slot].tensor
                 tensor.grad = g if tensor.grad is None else tensor.grad + g

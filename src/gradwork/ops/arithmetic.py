@@ -175,6 +175,8 @@ def _matmul_wrt_b(bk: Backend, g: Array, out: Array, a: Array, b: Array) -> Arra
     if a.ndim == 1 and b.ndim == 1:
         return g * a
     if a.ndim == 1:  # b: (..., n, k), g: (..., k)
+        if b.ndim == 2:  # one sample into a layer: the outer product a g^T is dL/db already
+            return a[:, None] * g
         return unbroadcast(a[:, None] * g[..., None, :], b.shape)
     if b.ndim == 1:  # a: (..., m, n), g: (..., m)
         return unbroadcast((_swap_last(a) @ g[..., None])[..., 0], b.shape)

@@ -247,6 +247,9 @@ class RegistryTable(Mapping[str, V], Generic[V]):
     def __getitem__(self, key: str) -> V:
         return self._current()[key]
 
+    def __contains__(self, key: object) -> bool:  # Mapping's would go through __getitem__ and a KeyError
+        return key in self._current()
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._current())
 

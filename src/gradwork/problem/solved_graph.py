@@ -95,6 +95,7 @@ class SolvedGraph:
     _position: dict[int, int] = field(repr=False)
     _consumers: tuple[tuple[tuple[int, int], ...], ...] = field(repr=False)
     _keys: dict[str, int] = field(repr=False)
+    _ancestors: dict[int, frozenset[int]] = field(default_factory=dict, repr=False)
 
     def __iter__(self) -> Iterator[SolvedNode]:
         return iter(self.nodes)
@@ -135,6 +136,24 @@ class SolvedGraph:
         """
         uses = self._consumers[i]
         return tuple(use for use in uses if use[0] < self.root_size) if toward_root else uses
+
+    def depends(self, i: int, j: int) -> bool:
+        """Whether node ``i`` is computed from node ``j`` (or is ``j``)."""
+        return j in self.ancestors(i)
+
+    def ancestors(self, i: int) -> frozenset[int]:
+        """Node ``i`` and every node it is computed from."""
+        cache = self._ancestors
+        if i not in cache:
+            found = {i}
+            stack = [i]
+            while stack:
+                for j in self.nodes[stack.pop()].inputs:
+                    if j not in found:
+                        found.add(j)
+                        stack.append(j)
+            cache[i] = frozenset(found)
+        return cache[i]
 
     def symbol(self, name: str) -> str | None:
         """The problem's own symbol for node ``name`` (``names:``), or None."""
