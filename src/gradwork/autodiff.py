@@ -103,6 +103,7 @@ def walk(
     grads: dict[Any, Any] = {root: seed}
     waiting: list[tuple[int, Any]] = [(-root.serial, root)]  # a heap: the largest serial first
     take, wait = heapq.heappop, heapq.heappush
+    replacing = bool(vjps)
     while waiting:
         node = take(waiting)[1]
         g = grads[node]
@@ -118,7 +119,7 @@ def walk(
         params = node.params
         out = node.data
         arguments = values
-        replaceable = bool(vjps) or op.variadic
+        replaceable = replacing or op.variadic
         if bk.unbox_0d and not replaceable and type(out) is _ndarray and out.ndim == 0:
             # A scalar node (a loss, one output unit): its VJPs get NumPy scalars, see Backend.unbox_0d.
             out = out[()]
