@@ -172,7 +172,7 @@ def _ce_kernel_forward(k: KernelCall) -> list[str] | None:
     shifted, total = k.scratch(k.shapes[0]), k.scratch(k.shapes[0][:-1] + (1,))
     return [f"np.subtract({z}, {z}.max(axis=-1, keepdims=True), out={shifted})",
             f"np.exp({shifted}, out={p})",
-            f"np.sum({p}, axis=-1, keepdims=True, out={total})",
+            f"{p}.sum(axis=-1, keepdims=True, out={total})",
             f"{k.out} = -({t} * ({shifted} - np.log({total}))).sum() / {_ce_divisor(k)}",
             f"np.divide({p}, {total}, out={p})"]
 
