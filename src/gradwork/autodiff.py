@@ -113,7 +113,13 @@ def walk(
         if op is None:
             continue
         parents = node.inputs
-        values = [parents[0].data, parents[1].data] if len(parents) == 2 else [parent.data for parent in parents]
+        count = len(parents)
+        if count == 2:
+            values = [parents[0].data, parents[1].data]
+        elif count == 1:
+            values = [parents[0].data]
+        else:
+            values = [parent.data for parent in parents]
         kept = node.saved
         bk = backend or node.backend
         params = node.params
@@ -127,7 +133,7 @@ def walk(
                 g = g[()]
             arguments = [value[()] if type(value) is _ndarray and value.ndim == 0 else value for value in values]
         partials = op.partials
-        positional = not params and len(arguments) == 2
+        positional = not params and count == 2
         for position, parent in enumerate(parents):
             if not parent.requires_grad:
                 continue
