@@ -31,11 +31,12 @@ demo: $(RUNTIME)
 system-deps:
 	@bash scripts/system-deps.sh
 
-# Lint and type-check first (seconds; mypy's first run builds .mypy_cache), then the tests on every core.
+# Lint and type-check first (seconds; mypy's first run builds .mypy_cache), then the tests on every core,
+# one test file per worker at a time (module fixtures and caches are built once).
 test: $(TESTING) system-deps
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(TESTING)
 	$(BIN)/python benchmarks/run.py

@@ -95,29 +95,37 @@ def walk(
 
     A VJP is run only into inputs whose ``requires_grad`` is true. ``backend``,
     when given, is used for every node instead of each node's own. The result
-    holds what ``on_grad`` returned.
+    holds what ``on_grad`` returned; without ``on_grad``, a 0-d gradient may
+    be a NumPy scalar (:func:`boxed_grads` makes every one an array).
     """
     # Largest serial first, and only the nodes a gradient reached: every contribution to a node comes
     # from a node with a larger serial, so a node's sum is complete when its turn comes.
     grads: dict[Any, Any] = {root: seed}
     waiting: list[tuple[int, Any]] = [(-root.serial, root)]  # a heap: the largest serial first
     take, wait = heapq.heappop, heapq.heappush
+    replacing = bool(vjps)
     while waiting:
         node = take(waiting)[1]
         g = grads[node]
         if on_grad is not None:
-            g = grads[node] = on_grad(node, g)
+            g = grads[node] = on_grad(node, _boxed(g))
         op = node.op
         if op is None:
             continue
         parents = node.inputs
-        values = [parent.data for parent in parents]
+        count = len(parents)
+        if count == 2:
+            values = [parents[0].data, parents[1].data]
+        elif count == 1:
+            values = [parents[0].data]
+        else:
+            values = [parent.data for parent in parents]
         kept = node.saved
         bk = backend or node.backend
         params = node.params
         out = node.data
         arguments = values
-        replaceable = bool(vjps) or op.variadic
+        replaceable = replacing or op.variadic
         if bk.unbox_0d and not replaceable and type(out) is _ndarray and out.ndim == 0:
             # A scalar node (a loss, one output unit): its VJPs get NumPy scalars, see Backend.unbox_0d.
             out = out[()]
@@ -125,6 +133,7 @@ def walk(
                 g = g[()]
             arguments = [value[()] if type(value) is _ndarray and value.ndim == 0 else value for value in values]
         partials = op.partials
+        positional = not params and count == 2
         for position, parent in enumerate(parents):
             if not parent.requires_grad:
                 continue
@@ -135,20 +144,27 @@ def walk(
                 partial = partials[position]
                 if kept is not None and partial.saved_vjp is not None:
                     contribution = partial.saved_vjp(bk, g, out, kept, *arguments, **params)
-                elif params or len(arguments) != 2:
-                    contribution = partial.vjp(bk, g, out, *arguments, **params)
-                else:  # positional: a call through *args costs as much as a small NumPy operation
+                elif positional:  # a call through *args costs as much as a small NumPy operation
                     contribution = partial.vjp(bk, g, out, arguments[0], arguments[1])
+                else:
+                    contribution = partial.vjp(bk, g, out, *arguments, **params)
                 value = values[position]
                 if type(contribution) is not _ndarray or type(value) is not _ndarray \
                         or contribution.shape != value.shape:
-                    contribution = _shaped(contribution, value)
+                    # A NumPy scalar for a 0-d input stays unboxed while the walk carries it on (its
+                    # consumer takes scalars); walk's caller gets arrays (boxed_grads).
+                    if not (arguments is not values and value.ndim == 0 and isinstance(contribution, _generic)):
+                        contribution = _shaped(contribution, value)
             previous = grads.get(parent)
             if previous is None:
-                if parent.serial >= node.serial:
-                    raise ValueError("a node's input does not come before it: the serials are not a topological order")
                 grads[parent] = contribution
-                wait(waiting, (-parent.serial, parent))
+                # A leaf's gradient is final as it stands (nothing flows on from it): it waits for its turn
+                # only when on_grad must see it.
+                if parent.op is not None or on_grad is not None:
+                    if parent.serial >= node.serial:
+                        raise ValueError("a node's input does not come before it: the serials are not a "
+                                         "topological order")
+                    wait(waiting, (-parent.serial, parent))
             else:
                 grads[parent] = previous + contribution
     return grads
@@ -195,7 +211,19 @@ def backward_pass(
         on_grad=None if on_grad is None else lambda node, g: on_grad(node.serial, g),
         backend=backend,
     )
-    return {node.serial: g for node, g in grads.items()}
+    return {node.serial: g for node, g in boxed_grads(grads).items()}
+
+
+def boxed_grads(grads: dict[Any, Any]) -> dict[Any, Any]:
+    """``walk``'s result with every gradient an array (the walk may carry a 0-d one as a NumPy scalar)."""
+    for node, g in grads.items():
+        if type(g) is not _ndarray:
+            grads[node] = np.asarray(g)
+    return grads
+
+
+def _boxed(g: Any) -> Any:
+    return g if type(g) is _ndarray else np.asarray(g)
 
 
 def _shaped(contribution: Any, argument: Any) -> Array:
@@ -209,3 +237,4 @@ def _shaped(contribution: Any, argument: Any) -> Array:
 
 
 _ndarray = np.ndarray
+_generic = np.generic

@@ -143,6 +143,8 @@ class Tensor:
                 seed = np.broadcast_to(seed, self.shape).copy()
         # The recorded graph is already what the driver walks: Tensors are linked nodes ordered by serial.
         for node, g in walk(self, seed).items():
+            if type(g) is not _ndarray:  # a 0-d gradient the walk carried as a NumPy scalar
+                g = np.asarray(g)
             node.grad = g if node.grad is None else node.grad + g  # accumulate, as PyTorch does
 
     def pullback(self, g: np.ndarray, position: int) -> Array:
@@ -318,11 +320,21 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
     else:
         data, saved = result
     out = _new_tensor(Tensor)  # not __init__: the data is made native here and the backend is known
-    out.data, out.backend, out.grad, out.name, out.serial = backend.native(data), backend, None, None, _next_serial()
+    out.data = backend.native(data)
+    out.backend = backend
+    out.grad = out.name = None
+    out.serial = _next_serial()
     if recording:
-        out.requires_grad, out.op, out.inputs, out.params, out.saved = True, op, inputs, params, saved
+        out.requires_grad = True
+        out.op = op
+        out.inputs = inputs
+        out.params = params
+        out.saved = saved
     else:
-        out.requires_grad, out.op, out.inputs, out.params, out.saved = False, None, (), {}, None
+        out.requires_grad = False
+        out.op = out.saved = None
+        out.inputs = ()
+        out.params = {}
     return out
 
 

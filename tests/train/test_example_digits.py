@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.datasets import load_digits
 from typer.testing import CliRunner
 
 from gradwork.cli import app
@@ -24,6 +23,8 @@ def test_example_trains_digits_to_97_percent(tmp_path):
 
     # The validation rows as docs/train.md defines them: the first round(0.2 n) of a permutation
     # drawn by numpy.random.default_rng([seed, 1]); pixels scaled by 1/16.
+    from sklearn.datasets import load_digits  # here, not at collection: scikit-learn takes a second to import
+
     digits = load_digits()
     held_out = np.random.default_rng([0, 1]).permutation(len(digits.target))[:round(0.2 * len(digits.target))]
     X = torch.tensor(digits.data[held_out] / 16.0, dtype=torch.float32)

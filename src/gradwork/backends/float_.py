@@ -34,29 +34,28 @@ class FloatBackend(Backend):
     def zero(self, array: np.ndarray) -> Any:
         return array.dtype.type(0)  # a scalar: no array of zeros to allocate in every ReLU
 
-    def exp(self, x: np.ndarray) -> Array:
-        return np.exp(x)
-
-    def log(self, x: np.ndarray) -> Array:
-        return np.log(x)
-
-    def sqrt(self, x: np.ndarray) -> Array:
-        return np.sqrt(x)
-
-    def tanh(self, x: np.ndarray) -> Array:
-        return np.tanh(x)
+    # NumPy's ufuncs themselves (a ufunc is no descriptor, so bk.exp(x) calls np.exp(x) directly):
+    # a Python method around each would cost as much again on the small arrays of exercises.
+    exp = np.exp  # type: ignore[assignment]
+    log = np.log  # type: ignore[assignment]
+    sqrt = np.sqrt  # type: ignore[assignment]
+    tanh = np.tanh  # type: ignore[assignment]
+    maximum = np.maximum  # type: ignore[assignment]
+    minimum = np.minimum  # type: ignore[assignment]
 
     def erf(self, x: np.ndarray) -> Array:
         return _erf(x).astype(x.dtype, copy=False)
 
     def sigmoid(self, x: np.ndarray) -> Array:
         # Stable for large |x|: exp only ever sees a non-positive argument.
-        e = np.exp(-np.abs(x))
+        e = np.exp(-abs(x))  # abs(): scalar arithmetic on a NumPy scalar, np.absolute on an array
         if x.ndim == 0:  # e is a NumPy scalar: a Python branch costs less than np.where on 0-d arrays
             return (1.0 if x >= 0 else e) / (1 + e)
         return np.where(x >= 0, 1.0, e) / (1 + e)  # 1/(1+e) for x >= 0, e/(1+e) below
 
     def ones_like(self, array: np.ndarray) -> Array:
+        if array.ndim == 0:  # the seed of a scalar loss: one C call
+            return np.array(1, array.dtype)
         ones = np.empty(array.shape, array.dtype)  # two C calls; np.ones_like is Python around them
         ones.fill(1)
         return ones

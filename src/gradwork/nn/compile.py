@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import math
+import operator
 
 import numpy as np
 
@@ -74,18 +75,22 @@ class CompiledStep:
 
     # ------------------------------------------------------------------ running
     def __call__(self, *arrays: Any) -> np.ndarray:
+        # Per call, this wrapper's Python is all there is besides the generated function: kept to plain loops.
         dtypes = self._dtypes
         if len(arrays) != len(dtypes):
             raise ValueError(f"expected {len(dtypes)} input arrays, got {len(arrays)}")
+        shapes = []
         for a, dtype in zip(arrays, dtypes):
-            if type(a) is not np.ndarray or a.dtype != dtype:
+            if type(a) is not np.ndarray or (a.dtype is not dtype and a.dtype != dtype):
                 arrays = tuple(np.asarray(b, dtype=d) for b, d in zip(arrays, dtypes))
+                shapes = [a.shape for a in arrays]
                 break
-        key = tuple([a.shape for a in arrays])
+            shapes.append(a.shape)
+        key = tuple(shapes)
         built = self._built.get(key)
         if built is None:
             built = self._built[key] = self._build(arrays)
-        loss, kept, grads = built[0]([p.data for p in self._parameters], arrays, built[1])
+        loss, kept, grads = built[0](list(map(_data, self._parameters)), arrays, built[1])
         if self.keep:
             self._kept = dict(zip(self.keep, kept))
         if not self.in_place_sgd:
@@ -111,8 +116,11 @@ class CompiledStep:
     def _build(self, arrays: tuple[np.ndarray, ...]) -> tuple[Callable[..., Any], list[np.ndarray], str]:
         tape = self.tape
         saved_params = [p.grad for p in self._parameters]
+        before = list(tape._values), list(tape._saved)
         tape.forward(*arrays)  # the shapes of every value and saved array for these inputs
         values, saved = list(tape._values), list(tape._saved)
+        # The compiled step has buffers of its own: the tape need not keep this replay's arrays alive.
+        tape._values[:], tape._saved[:] = before
         for p, kept_grad in zip(self._parameters, saved_params):
             p.grad = kept_grad
         layout = _Layout()
@@ -258,6 +266,9 @@ class CompiledStep:
         source = "\n".join(header + ["    " + line for line in lines]) + "\n"
         exec(compile(source, "<gradwork compiled step>", "exec"), namespace)  # noqa: S102 (our own generated code)
         return namespace["step"], layout.allocate(), source
+
+
+_data = operator.attrgetter("data")
 
 
 def slot_backend_ones(tape: Tape, value: np.ndarray) -> np.ndarray:

@@ -39,6 +39,7 @@ class Dense:
         if convention not in ("row", "column"):
             raise ValueError(f"convention must be 'row' or 'column', not {convention!r}")
         self.name = name
+        self._names = (f"{name}.z", name, f"{name}.a")
         self.convention = convention
         self.W = weights if isinstance(weights, Tensor) else Tensor(
             weights, requires_grad=True, name=f"{name}.W", backend=backend, dtype=dtype)
@@ -86,9 +87,12 @@ class Dense:
         return z if b is None else z + b
 
     def __call__(self, x: Tensor, fused: bool = False) -> Tensor:
+        names = self._names  # "layer.z", "layer.a" made once, not per call
+        if names[1] != self.name:  # the layer was renamed
+            names = self._names = (f"{self.name}.z", self.name, f"{self.name}.a")
         self.z = self.pre_activation(x, fused)
-        self.z.name = f"{self.name}.z"
+        self.z.name = names[0]
         self.a = self.activation(self.z)
         if self.a is not self.z:  # an identity activation leaves a and z the same node
-            self.a.name = f"{self.name}.a"
+            self.a.name = names[2]
         return self.a

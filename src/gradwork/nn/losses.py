@@ -31,7 +31,8 @@ def loss(name: str, output: Tensor, target: Any, reduction: str = "mean") -> Ten
     For ``cross_entropy``, ``output`` is the logits and ``target`` may be class
     indices, which are turned into one-hot rows.
     """
-    if name not in LOSSES:
+    function = LOSSES.get(name)
+    if function is None:
         raise UnknownLossError(f"unknown loss {name!r} (expected one of: {', '.join(LOSSES)}, or a formula in y and t)")
     if name == "cross_entropy":
         target_data = target.data if isinstance(target, Tensor) else np.asarray(target)
@@ -41,6 +42,6 @@ def loss(name: str, output: Tensor, target: Any, reduction: str = "mean") -> Ten
             target = Tensor(one_hot(indices.astype(int), output.shape[-1]), backend=output.backend)
     if not isinstance(target, Tensor):
         target = Tensor(target, backend=output.backend)
-    if target.shape != output.shape and target.size == output.size:
+    if target.data.shape != output.data.shape and target.data.size == output.data.size:
         target = Tensor(np.reshape(target.data, output.shape), backend=output.backend)
-    return LOSSES[name](output, target, reduction=reduction)
+    return function(output, target, reduction=reduction)

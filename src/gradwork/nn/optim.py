@@ -73,6 +73,20 @@ class SGD(Optimizer):
         self.momentum = momentum
         self.velocity: dict[int, Any] = {}
 
+    def step(self) -> None:
+        if self.momentum or self.weight_decay:
+            super().step()
+            return
+        frozen, lr = self.frozen, self.lr
+        for p in self.params:  # plain SGD, the usual case, without a method call per parameter
+            g, data = p.grad, p.data
+            if g is None or p.name in frozen:
+                continue
+            if data.dtype.kind == "O":
+                self._update(p)
+            else:
+                data -= lr * g  # in place: the array object stays the same (a float64 g is cast)
+
     def _update(self, p: Tensor) -> None:
         g = self._gradient(p) if self.weight_decay else p.grad
         if p.data.dtype.kind == "O":  # exact or symbolic numbers: new arrays, exact arithmetic

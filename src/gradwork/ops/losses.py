@@ -34,6 +34,8 @@ def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwis
           t_latex: str, t_text: str, definition: str, sentence: str, term: Notation,
           mean_over_outputs: bool = False, pitfall: str | None = None, definition_text: str | None = None) -> None:
     def scale(y: Array, reduction: str) -> int:
+        if y.ndim <= 1:  # one sample (the usual exercise): no batch to divide by
+            return (y.shape[0] if y.ndim else 1) if mean_over_outputs else 1
         divisor = _batch_divisor(y, reduction)
         if mean_over_outputs:
             divisor *= _per_sample_size(y)
@@ -170,7 +172,7 @@ def _ce_kernel_forward(k: KernelCall) -> list[str] | None:
     shifted, total = k.scratch(k.shapes[0]), k.scratch(k.shapes[0][:-1] + (1,))
     return [f"np.subtract({z}, {z}.max(axis=-1, keepdims=True), out={shifted})",
             f"np.exp({shifted}, out={p})",
-            f"np.sum({p}, axis=-1, keepdims=True, out={total})",
+            f"{p}.sum(axis=-1, keepdims=True, out={total})",
             f"{k.out} = -({t} * ({shifted} - np.log({total}))).sum() / {_ce_divisor(k)}",
             f"np.divide({p}, {total}, out={p})"]
 

@@ -250,6 +250,9 @@ class RegistryTable(Mapping[str, V], Generic[V]):
     def __contains__(self, key: object) -> bool:  # Mapping's would go through __getitem__ and a KeyError
         return key in self._current()
 
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._current().get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._current())
 
