@@ -320,7 +320,8 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
     else:
         data, saved = result
     out = _new_tensor(Tensor)  # not __init__: the data is made native here and the backend is known
-    out.data = backend.native(data)
+    # An array of the backend's own dtype is native already (checked here: a method call per op adds up).
+    out.data = data if type(data) is _ndarray and data.dtype is backend.array_dtype else backend.native(data)
     out.backend = backend
     out.grad = out.name = None
     out.serial = _next_serial()

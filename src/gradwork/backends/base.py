@@ -29,6 +29,7 @@ class Backend:
     # fraction of a ufunc call on a 0-d array. Only floats: on object arrays the scalar would be a bare
     # Fraction or SymPy number, which op code does not expect.
     unbox_0d: bool = False
+    array_dtype: np.dtype[Any] = np.dtype(object)  # the dtype of this backend's arrays
 
     # --- conversion -------------------------------------------------------
     def asarray(self, value: Any) -> Array:

@@ -20,7 +20,7 @@ class FloatBackend(Backend):
         if dtype not in ("float64", "float32"):
             raise ValueError(f"unsupported dtype {dtype!r} (expected float64 or float32)")
         self.dtype = dtype
-        self._np_dtype = np.dtype(dtype)
+        self._np_dtype = self.array_dtype = np.dtype(dtype)
 
     def asarray(self, value: Any) -> Array:
         return np.asarray(value, dtype=self._np_dtype)
