@@ -95,6 +95,33 @@ def test_pitfalls_only_where_they_apply():
     assert codes_004 == {"factor_half"}
 
 
+def test_pitfall_sentences_are_the_ops_own_from_the_registry():
+    # One place for each op's pitfall: the explanation prints the registry's sentence, typeset.
+    from gradwork.explain.derive import typeset
+    from gradwork.ops import get_op
+
+    texts = {p.code: p.text for p in derive(seed_002(), "chain").steps() if isinstance(p, Pitfall)}
+    assert texts["sigmoid_bce"] == typeset(get_op("sigmoid_bce").pitfall)
+    assert texts["log_base_10"] == typeset(get_op("log").pitfall)
+    assert "a − t" in texts["sigmoid_bce"] and "≈ 2.303" in texts["log_base_10"]
+    half = [p.text for p in derive(seed_004(), "delta").steps() if isinstance(p, Pitfall)]
+    assert half == [typeset(get_op("half_sse").pitfall)]
+    assert half[0] == "The ½ in ½ (t − y)² is there to cancel the 2 of the square: ∂L/∂y = −(t − y), with no second ½."
+
+
+def test_relu_at_zero_pitfall_names_the_convention_used():
+    from gradwork.problem import load, solve
+
+    problem = load("input: [1, 0]\ntarget: [1]\nloss: half_sse\nlayers:\n"
+                   "  - {name: hidden, weights: [[1, 0], [0, 1]], activation: relu}\n"
+                   "  - {name: output, weights: [[1, 1]]}\n")
+    steps = derive(solve(problem), "chain").steps()
+    pitfalls = [p for p in steps if isinstance(p, Pitfall) and p.code == "relu_at_zero"]
+    assert len(pitfalls) == 1
+    assert pitfalls[0].text.startswith("A ReLU input is exactly 0. ReLU has no derivative at exactly 0")
+    assert pitfalls[0].text.endswith("Here it is 0.")
+
+
 def test_unknown_style_is_refused():
     with pytest.raises(ValueError, match="unknown style"):
         derive(seed_002(), "diagonal")

@@ -438,21 +438,17 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
     if "relu" in names:
         for node in graph.order:
             if node.op is not None and node.op.name == "relu" and np.any(node.inputs[0].data == 0):
-                found.append(Pitfall("relu_at_zero", "A ReLU input is exactly 0, where ReLU has no derivative: "
-                                     f"the convention relu_grad_at_zero = {solution.relu_grad_at_zero} was used.",
-                                     graph.name(node)))
+                found.append(Pitfall("relu_at_zero", f"A ReLU input is exactly 0. {_pitfall_of('relu')} "
+                                     f"Here it is {float(solution.relu_grad_at_zero):g}.", graph.name(node)))
                 break
     if "sigmoid" in names and ("bce" in names or _formula_kind(solution) in ("bce", "bce_sum")):
-        found.append(Pitfall("sigmoid_bce", "Sigmoid followed by cross-entropy: ∂L/∂a · ∂a/∂z collapses to a − t "
-                             "(per output, divided by the number of outputs), so the output δ needs no division."))
+        found.append(Pitfall("sigmoid_bce", _pitfall_of("sigmoid_bce")))
     if "softmax" in names:
-        found.append(Pitfall("softmax_diagonal_jacobian", typeset(get_op("softmax").pitfall or "")))
+        found.append(Pitfall("softmax_diagonal_jacobian", _pitfall_of("softmax")))
     if "half_sse" in names or _formula_kind(solution) == "half_sse":
-        found.append(Pitfall("factor_half", "The ½ in ½ (t − y)² is there to cancel the 2 of the square: "
-                             "∂L/∂y = −(t − y), with no second ½."))
+        found.append(Pitfall("factor_half", _pitfall_of("half_sse")))
     if names & {"log", "bce", "cross_entropy", "log_softmax"}:
-        found.append(Pitfall("log_base_10", "Logs are natural: a log base 10 would divide the loss and every "
-                             "gradient by ln 10 ≈ 2.303."))
+        found.append(Pitfall("log_base_10", _pitfall_of("log")))
     opt = solution.optimizer
     trained_biases = [n for n in solution.parameters if n.endswith(".b") and n not in solution.frozen]
     if trained_biases and opt.name not in ("", "none") and opt.steps >= 1:
@@ -460,6 +456,11 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
         rule = "each b moves by −η ∂L/∂b" if plain_sgd else f"each b follows the same {opt.name} rule as the weights"
         found.append(Pitfall("bias_not_updated", f"Biases are parameters too: {rule}."))
     return found
+
+
+def _pitfall_of(op_name: str) -> str:
+    """The op's own pitfall sentence from the registry, in the derivation's typography."""
+    return typeset(get_op(op_name).pitfall or "")
 
 
 def _formula_kind(solution: Solution) -> str | None:

@@ -59,7 +59,7 @@ _unary("log", lambda bk, x: bk.log(x), lambda bk, g, out, x: g / x,
        r"\frac{1}{$x}", "1 / $x", "log($x)", r"\ln $x", r"\ln x",
        "d(ln x)/dx = 1/x (natural log).",
        definition_text="log(x)", display=("ln", r"\ln"),
-       pitfall="Logs are natural logs: log base 10 would scale every gradient by 1/ln 10.")
+       pitfall="Logs are natural: a log base 10 would divide the loss and every gradient by ln 10 ≈ 2.303.")
 
 _unary("sqrt", lambda bk, x: bk.sqrt(x), lambda bk, g, out, x: g / (2 * out),
        r"\frac{1}{2\sqrt{$x}}", "1 / (2 sqrt($x))", "sqrt($x)", r"\sqrt{$x}", r"\sqrt{x}",
@@ -95,7 +95,7 @@ _unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zero(x)), _relu_vjp,
        r"[$x > 0]", "[$x > 0]", "relu($x)", r"\operatorname{ReLU}($x)", r"\operatorname{ReLU}(x) = \max(0, x)",
        "ReLU'(x) is 1 for x > 0 and 0 for x < 0; at exactly 0 it is a convention (relu_grad_at_zero).",
        definition_text="relu(x) = max(0, x)",
-       pitfall="ReLU has no derivative at 0: the value used there is a convention, stated by relu_grad_at_zero.",
+       pitfall="ReLU has no derivative at exactly 0: the value used there is a convention (relu_grad_at_zero).",
        params=("at_zero",),
        kind="activation", display=("ReLU", r"\operatorname{ReLU}"), export=Export("Relu", "ReLU"),
        kernel=Kernel(_relu_kernel_forward, _relu_kernel_vjp))

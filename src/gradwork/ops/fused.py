@@ -119,7 +119,8 @@ register(Op(
     definition_text="L = -1/n sum_k (t_k log(sigmoid(z_k)) + (1 - t_k) log(1 - sigmoid(z_k)))",
     sentence="Sigmoid then BCE: dL/da = (a - t) / (a (1 - a)) times da/dz = a (1 - a) collapses to "
              "dL/dz = a - t per output (divided by the n outputs).",
-    pitfall="After a sigmoid, BCE's gradient is simply a - t: dividing by a (1 - a) again double-counts it.",
+    pitfall="Sigmoid followed by cross-entropy: ∂L/∂a · ∂a/∂z collapses to a - t (per output, divided by the "
+            "number of outputs), so the output δ needs no division.",
     params=("reduction",),
     over_outputs="mean",
     kernel=Kernel(_sigmoid_bce_kernel_forward, _sigmoid_bce_kernel_vjp),

@@ -81,7 +81,7 @@ _loss("half_sse",
       r"L = \frac{1}{2}\sum_k (t_k - y_k)^2",
       "dL/dy = -(t - y): the 1/2 cancels the 2 from the square.",
       Notation("1/2 ($t - $y)^2", r"\frac{1}{2}($t - $y)^{2}", 60),
-      pitfall="The 1/2 in 1/2 (t - y)^2 exists to cancel the 2: don't apply it a second time.",
+      pitfall="The 1/2 in 1/2 (t - y)^2 is there to cancel the 2 of the square: dL/dy = −(t - y), with no second 1/2.",
       definition_text="L = 1/2 sum_k (t_k - y_k)^2")
 
 _loss("sse",
@@ -123,7 +123,7 @@ _loss("bce",
       "after a sigmoid this collapses to dL/dz = y - t.",
       Notation("-($t log($y) + (1 - $t) log(1 - $y))", r"-\left($t \ln $y + (1 - $t)\ln(1 - $y)\right)", 70),
       mean_over_outputs=True,
-      pitfall="Cross-entropy uses the natural log; after a sigmoid, dL/dz collapses to a - y.",
+      pitfall="Cross-entropy uses the natural log; after a sigmoid a = sigma(z), dL/dz collapses to a - t.",
       definition_text="L = -1/n sum_k (t_k log(y_k) + (1 - t_k) log(1 - y_k))")
 
 
