@@ -103,7 +103,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=1000)
     parser.add_argument("--keep", type=Path, help="write the answers files and gradebook here and keep them")
+    parser.add_argument("--quick", action="store_true", help="100 students (what `benchmarks/run.py --quick` passes)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.students = min(args.students, 100)
 
     from gradwork.check.gradebook import mark_folder
 

@@ -17,7 +17,7 @@ from gradwork.explain.math import Call, Derivative, Expr, Neg, Number, Power, Pr
 from gradwork.explain.steps import Compute, Prose, Section, Update
 from gradwork.explain.symbols import updated
 from gradwork.problem import Solution
-from gradwork.autodiff import pull
+from gradwork.autodiff import backward_pass
 
 MAX_STEPS_SHOWN = 5  # more steps than this: the first ones are worked, then the final values
 
@@ -158,15 +158,10 @@ def replay(solution: Solution, graph: NamedGraph, values: dict[str, Any]) -> tup
         else:
             out, saved[id(node)] = node.op.forward(backend, *inputs, **node.params), None
         data[id(node)] = backend.native(out)
-    grads: dict[int, Any] = {id(root): backend.ones_like(data[id(root)])}
-    for node in reversed(graph.order):
-        g = grads.get(id(node))
-        if g is None or node.op is None:
-            continue
-        for position, parent in enumerate(node.inputs):
-            if not parent.requires_grad:
-                continue
-            piece = pull(node.op, position, backend, g, data[id(node)], [data[id(i)] for i in node.inputs],
-                         node.params, saved[id(node)])
-            grads[id(parent)] = piece if id(parent) not in grads else grads[id(parent)] + piece
-    return data[id(root)], {n: grads.get(id(t)) for n, t in solution.parameters.items()}
+    # The backward half is the engine's one driver over the same graph, with the replayed values.
+    position = {id(node): i for i, node in enumerate(graph.order)}
+    grads = backward_pass(graph.order, [tuple(position[id(i)] for i in node.inputs) for node in graph.order],
+                          [data[id(node)] for node in graph.order], position[id(root)],
+                          backend.ones_like(data[id(root)]), saved=[saved.get(id(node)) for node in graph.order],
+                          backend=backend)
+    return data[id(root)], {n: grads.get(position.get(id(t), -1)) for n, t in solution.parameters.items()}
