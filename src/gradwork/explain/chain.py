@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any
 
 import numpy as np
@@ -454,22 +456,32 @@ def _formula_loss(solution: Solution) -> tuple[Any, list] | None:
 
     if not solution.loss_name or solution.loss_name in LOSSES or solution.output.size > 8:
         return None
+    target_shape = None if solution.target is None else tuple(solution.target.data.shape)
+    return _formula_loss_of(solution.loss_name, tuple(solution.output.data.shape), target_shape,
+                            solution.relu_grad_at_zero)
+
+
+# The formula in y_k and t_k depends on the text and the shapes only, not on the numbers: symbolic
+# differentiation and simplification (tens of milliseconds) run once, not for every explanation of every
+# generated variant. Callers only read the result.
+@functools.lru_cache(maxsize=64)
+def _formula_loss_of(loss_name: str, output_shape: tuple[int, ...], target_shape: tuple[int, ...] | None,
+                     relu_grad_at_zero: float) -> tuple[Any, list] | None:
     try:
         import sympy
 
         from gradwork.problem.expressions import EvaluationContext, parse_expression
         from gradwork.tensor import Tensor
 
-        def symbols(letter: str, like) -> np.ndarray:
-            names = [sympy.Symbol(f"{letter}_{k + 1}") for k in range(like.size)]
-            return np.array(names, dtype=object).reshape(like.shape)
+        def symbols(letter: str, shape: tuple[int, ...]) -> np.ndarray:
+            names = [sympy.Symbol(f"{letter}_{k + 1}") for k in range(int(np.prod(shape, dtype=int)))]
+            return np.array(names, dtype=object).reshape(shape)
 
-        y = Tensor(symbols("y", solution.output.data), requires_grad=True, backend="symbolic")
+        y = Tensor(symbols("y", output_shape), requires_grad=True, backend="symbolic")
         env = {"y": y}
-        if solution.target is not None:
-            env["t"] = Tensor(symbols("t", solution.target.data), backend="symbolic")
-        loss = parse_expression(solution.loss_name, set(env)).evaluate(
-            env, EvaluationContext(y.backend, solution.relu_grad_at_zero))
+        if target_shape is not None:
+            env["t"] = Tensor(symbols("t", target_shape), backend="symbolic")
+        loss = parse_expression(loss_name, set(env)).evaluate(env, EvaluationContext(y.backend, relu_grad_at_zero))
         loss.backward()
         readable = y.backend.simplify(np.asarray(y.grad, dtype=object))
         value = y.backend.simplify(np.asarray(loss.data, dtype=object)).reshape(-1)[0]

@@ -8,7 +8,8 @@ gradients; every formula from the op registry's notation and rule templates.
 
 from __future__ import annotations
 
-from typing import Literal
+from fractions import Fraction
+from typing import Any, Literal
 
 import numpy as np
 
@@ -329,13 +330,24 @@ def _numbers_into(expr, solution: Solution) -> Expr | None:
             continue
         for k, value in enumerate(np.asarray(tensor.data, dtype=object).ravel()):
             given = letter == "t" or solution.mode == "exact"  # targets are given: 0 and 1, not 0.0 and 1.0
-            number = sympy.nsimplify(value) if given else sympy.Float(float(value), 15)
+            number = _given_number(value) if given else sympy.Float(float(value), 15)
             mapping[sympy.Symbol(f"{letter}_{k + 1}")] = number
     try:
         with sympy.evaluate(False):
             return Number(expr.xreplace(mapping), exact=True)
     except Exception:  # SymPy could not keep it unevaluated: the numbers side is left as it was
         return None
+
+
+def _given_number(value: Any) -> Any:
+    """A given number as SymPy writes it: 1 not 1.0, 0.1 as 1/10 (nsimplify), cheaply for the usual 0 and 1."""
+    import sympy
+
+    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer()):
+        return sympy.Integer(int(value))
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    return sympy.nsimplify(value)
 
 
 def _exact_value(value) -> Expr:
