@@ -91,6 +91,9 @@ def main() -> None:
              f"{load:.2f} on {os.cpu_count()} cores.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
+    if not args.check:  # the checked 1,000-variant run is its own file
+        lines += ["", "1,000 variants per template, each verified (no NaN/Inf, every asked constraint holds): see",
+                  "`RESULTS-generate-1000.md` (`--quick --variants 1000 --check --output RESULTS-generate-1000.md`)."]
     (HERE / args.output).write_text("\n".join(lines) + "\n")
 
 
