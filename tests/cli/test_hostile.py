@@ -298,9 +298,9 @@ def test_unknown_limit_option_is_one_line():
 def test_an_internal_error_is_one_line_asking_for_a_report_and_exit_3(tmp_path, monkeypatch):
     import sys
 
-    import gradwork.problem  # noqa: F401
+    import gradwork.problem.solving  # noqa: F401
 
-    solve_module = sys.modules["gradwork.problem.solve"]  # the package's `solve` attribute is the function
+    solve_module = sys.modules["gradwork.problem.solving"]
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")

@@ -52,7 +52,7 @@ def catalogue(spec: NetworkSpec | GraphSpec, plan: Any, has_optimizer: bool) -> 
     parameters = tuple(plan.parameter_names)
     if isinstance(spec, NetworkSpec):
         layers = tuple(name for layer in plan.layers for name in (f"{layer.name}.z", f"{layer.name}.a"))
-        # softmax fused into cross_entropy: its probabilities are reported as <last layer>.p (solve.py)
+        # softmax fused into cross_entropy: its probabilities are reported as <last layer>.p (solving.py)
         fused = (f"{plan.layers[-1].name}.p",) if plan.loss == "cross_entropy" and plan.layers else ()
         values = ("input", *layers, *fused)
         has_loss = plan.loss is not None
