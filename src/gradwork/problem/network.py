@@ -344,16 +344,22 @@ def build_network(document: Document, plan: NetworkPlan, parameters: dict[str, T
     return NetworkForward(nodes, h, loss, target)
 
 
-def _activation(document: Document, layer: LayerPlan, backend: Backend, context: EvaluationContext) -> Any:
-    if layer.formula is not None:
-        formula = layer.formula
-        return lambda z: formula.evaluate({"x": z}, context)
+def activation_options(document: Document, layer: LayerPlan, backend: Backend) -> dict[str, Any]:
+    """A layer's activation options (leaky_relu's slope, ...) as backend numbers, each error at its key."""
     options = {}
     for key, value in layer.activation_options.items():
         try:
             options[key] = scalar(value, backend)
         except NumberError as error:
             raise document.error(layer.path + ("activation", key), error.message, error.expected) from None
+    return options
+
+
+def _activation(document: Document, layer: LayerPlan, backend: Backend, context: EvaluationContext) -> Any:
+    if layer.formula is not None:
+        formula = layer.formula
+        return lambda z: formula.evaluate({"x": z}, context)
+    options = activation_options(document, layer, backend)
     if layer.activation == "relu":
         options["at_zero"] = context.relu_at_zero
     return named_activation(layer.activation, **options)

@@ -20,7 +20,7 @@ from gradwork.backends import Backend, BackendError, get_backend
 from gradwork.problem import limits
 from gradwork.problem.faults import Fault, bad_elements, first_fault
 from gradwork.problem.graph import GraphPlan, build_graph, graph_inputs, graph_parameters, plan_graph, upstream_tensor
-from gradwork.problem.network import NetworkPlan, build_network, network_parameters, plan_network
+from gradwork.problem.network import NetworkPlan, activation_options, build_network, network_parameters, plan_network
 from gradwork.problem.marking import MarkingPolicy
 from gradwork.problem.names import Names
 from gradwork.problem.numbers import NumberError, reported, scalar
@@ -242,7 +242,8 @@ def _solve_network(problem: Problem, plan: NetworkPlan, backend: Backend, relu_a
         name: report(name, _grad(first.nodes[name], backend)) for name in gradient_names}
     layers = [
         LayerInfo(
-            name=layer.name, activation=layer.activation, activation_options=_options(document, layer, backend),
+            name=layer.name, activation=layer.activation,
+            activation_options=activation_options(document, layer, backend),
             weight=f"{layer.name}.W", bias=f"{layer.name}.b" if layer.bias is not None else None,
             z=f"{layer.name}.z", a=f"{layer.name}.a",
             input="input" if layer.index == 0 else f"{plan.layers[layer.index - 1].name}.a",
@@ -296,15 +297,6 @@ def _probabilities(plan: NetworkPlan, nodes: dict[str, Tensor]) -> str | None:
         nodes["loss"] = loss
     return name
 
-
-def _options(document: Document, layer: Any, backend: Backend) -> dict[str, Any]:
-    options = {}
-    for key, value in layer.activation_options.items():
-        try:
-            options[key] = scalar(value, backend)
-        except NumberError as error:
-            raise document.error(layer.path + ("activation", key), error.message, error.expected) from None
-    return options
 
 
 # --------------------------------------------------------------------------- graph form
