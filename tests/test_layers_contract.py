@@ -43,6 +43,7 @@ KNOWN = {
     "mark/document.py": "reads students' LaTeX",
     "mark/latex.py": "reads students' LaTeX",
     "mark/normalise.py": "reads students' LaTeX",
+    "mark/scan.py": "finds students' LaTeX",
 }
 
 

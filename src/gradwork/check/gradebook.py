@@ -234,9 +234,31 @@ def answers_files(folder: str | Path) -> list[Path]:
 
     A symbolic link is followed only to a file inside the folder: a class folder never reads elsewhere.
     """
+    return _submissions(folder, ANSWER_SUFFIXES)
+
+
+def class_files(folder: str | Path, suffixes: Iterable[str]) -> tuple[list[Path], dict[str, str]]:
+    """A class folder's submissions with these suffixes, and {student: error} for a student with two of them.
+
+    Regular files only, hidden ones skipped, a symbolic link only to a file inside the folder (never
+    elsewhere); two files with one stem (alice.md and alice.txt) are an error naming both, and neither is read.
+    Shared by ``check DIR`` and ``mark DIR``.
+    """
+    found = _submissions(folder, suffixes)
+    by_student: dict[str, list[Path]] = {}
+    for path in found:
+        by_student.setdefault(path.stem, []).append(path)
+    errors = {student: (f"{paths[0]}:1:1: two files for one student: "
+                        + " and ".join(p.name for p in paths) + " (expected one file per student)")
+              for student, paths in by_student.items() if len(paths) > 1}
+    return [p for p in found if p.stem not in errors], errors
+
+
+def _submissions(folder: str | Path, suffixes: Iterable[str]) -> list[Path]:
     root = Path(folder).resolve()
+    wanted = {suffix.lower() for suffix in suffixes}
     return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith(".")
+                  if p.suffix.lower() in wanted and not p.name.startswith(".") and p.is_file()
                   and (not p.is_symlink() or p.resolve().parent == root))
 
 
@@ -313,4 +335,5 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-__all__ = ["DiagnosisCount", "Gradebook", "answers_files", "csv_cell", "mark_class", "mark_files", "mark_folder"]
+__all__ = ["DiagnosisCount", "Gradebook", "answers_files", "class_files", "csv_cell", "mark_class", "mark_files",
+           "mark_folder"]

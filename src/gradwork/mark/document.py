@@ -20,6 +20,7 @@ from gradwork.mark.latex import Node, Unreadable, parse
 from gradwork.mark.normalise import GAMMA_AS_RATE, normalise_all
 from gradwork.mark.scan import LAYOUT_ENVIRONMENTS, Lines, blocks
 
+MAX_ROW_CHARACTERS = 100_000  # a 5,000-term sum is ~35,000
 _ENV = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}(\s*\{[lcr|\s]*\})?")
 _SEPARATOR = re.compile(r",?\s*\\q?quad(?![A-Za-z])")
 _LABEL = re.compile(r"\s*(?:\\circled\{\d*\}|\\cdot|\\ast|\\star|\\rightarrow|\\Rightarrow|\\to|\\implies"
@@ -96,13 +97,19 @@ def read_work(text: str) -> Work:
                 continue
             line = lines.of(start + row_offset + len(row_text) - len(row_text.lstrip()))
             row = Row(line, block_end_line, raw)
+            if len(raw) > MAX_ROW_CHARACTERS:  # not one line of working: not read, and not scanned further
+                chains.append(Chain([Side(raw[:40], line, None, f"a line of {len(raw)} characters (at most "
+                                                                f"{MAX_ROW_CHARACTERS} are read)")] * 2, [row, row]))
+                current = last_in_block = None
+                dangling = False
+                continue
             for segment in _SEPARATOR.split(raw):
                 segment = _strip_label(normalise_all(segment, gamma_is_y))
                 pieces = _split_equals(segment)
                 if len(pieces) < 2 and not (dangling and current is not None and segment.strip()):
                     continue
                 continuing = (not pieces[0].strip() or dangling) and current is not None
-                if continuing:
+                if continuing and current is not None:
                     chain = current
                     pieces = pieces[1:]
                 else:
@@ -114,8 +121,8 @@ def read_work(text: str) -> Work:
                 if dangling:
                     pieces = pieces[:-1]
                 for piece in pieces:
-                    chain.sides.append(_side(piece, line))  # type: ignore[union-attr]
-                    chain.rows.append(row)  # type: ignore[union-attr]
+                    chain.sides.append(_side(piece, line))
+                    chain.rows.append(row)
                 current = chain
                 last_in_block = chain
         previous_block_chain = last_in_block if not inline else previous_block_chain

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradwork.problem.errors import ProblemError
+from gradwork.documents.errors import ProblemError
 
 
 class WorkError(ProblemError):

@@ -16,6 +16,7 @@ reported as "not read", never guessed. (SymPy's own LaTeX parsers guess:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -187,7 +188,7 @@ def children(node: Node) -> tuple[Node, ...]:
 def _balanced(op: str, operands: list[Node]) -> Node:
     """``a op b op c ...`` as a balanced tree (``op`` associative: + of signed terms, or a product)."""
     while len(operands) > 1:
-        paired = [Bin(op, operands[k], operands[k + 1]) for k in range(0, len(operands) - 1, 2)]
+        paired: list[Node] = [Bin(op, operands[k], operands[k + 1]) for k in range(0, len(operands) - 1, 2)]
         if len(operands) % 2:
             paired.append(operands[-1])
         operands = paired
@@ -625,8 +626,13 @@ def _number(text: str) -> Num:
     mantissa, _, exponent = text.lower().partition("e")
     decimals = len(mantissa.split(".")[1]) if "." in mantissa else None
     if exponent:
+        if abs(int(exponent)) > 300:
+            raise Unreadable(f"the number {text} (too large or too small to be a student's number)")
         decimals = max(0, (decimals or 0) - int(exponent))
-    return Num(float(text), decimals, text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise Unreadable(f"the number {text[:20]} (too large to be a student's number)")
+    return Num(value, decimals, text)
 
 
 def _substitute_index(node: Node, index: str, value: int) -> Node:
