@@ -7,7 +7,7 @@ errors carried forward, named mistakes, a class gradebook.
 """
 
 from gradwork.check.answers import Answer, Answers, AnswersError, parse_answers, read_answers
-from gradwork.check.compare import DEFAULT, Tolerance, ToleranceError
+from gradwork.numbers.tolerance import DEFAULT, Tolerance, ToleranceError
 from gradwork.check.gradebook import Gradebook, mark_class, mark_files, mark_folder
 from gradwork.check.marker import Marker, mark
 from gradwork.check.mistakes import MISTAKES, Look, Mistake, Variant, mistake

@@ -30,8 +30,9 @@ from gradwork.check.answers import Answers, AnswersError, read_answers
 from gradwork.check.marker import Marker
 from gradwork.check.mistakes import MISTAKES
 from gradwork.check.report import STATUSES, Report, describe_policy
-from gradwork.problem import MarkingPolicy, Solution
-from gradwork.problem.tolerance import Tolerance
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.problem import Solution
+from gradwork.numbers.tolerance import Tolerance
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

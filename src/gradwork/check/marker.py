@@ -32,13 +32,14 @@ import numpy as np
 
 from gradwork.check import feedback
 from gradwork.check.answers import Answer, Answers
-from gradwork.check.compare import DEFAULT, Tolerance
+from gradwork.numbers.tolerance import DEFAULT, Tolerance
 from gradwork.check.convert import convert, element, index_fits, squeezed
 from gradwork.check.policy import effective_policy
 from gradwork.check.mistakes import MISTAKES, Look, Variant, same_numbers, variants_for
 from gradwork.check.replay import NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay
 from gradwork.check.report import Finding, ItemResult, Report
-from gradwork.problem import MarkingPolicy, Solution
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.problem import Solution
 from gradwork.problem.numbers import jsonify
 
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from gradwork.check.gradebook import Gradebook
     from gradwork.mark.report import MarkReport
-    from gradwork.problem import Solution, Tolerance
+    from gradwork.numbers.tolerance import Tolerance
+    from gradwork.problem import Solution
 
 WORK_SUFFIXES = (".md", ".markdown", ".txt", ".tex")
 MAX_WORK_CHARACTERS = 2_000_000  # a worked solution is a few pages; more is not one student's work

@@ -46,7 +46,8 @@ from gradwork.mark.latex import (
 )
 from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, role_of
 from gradwork.mark.report import LineResult, LineStatus, MarkReport, Missing
-from gradwork.problem import Quantity, Solution, Tolerance
+from gradwork.numbers.tolerance import Tolerance
+from gradwork.problem import Quantity, Solution
 
 CHECK_SECTIONS = ("loss", "values", "gradients", "updated")
 MAX_REMARKS = 32  # lines that repeat an already-marked quantity with another number, each marked again by check
@@ -801,7 +802,7 @@ def _result_message(info: _ChainInfo, item: ItemResult) -> str:
 
 
 def _number(value: Any) -> str:
-    from gradwork.problem.display import array_text
+    from gradwork.numbers.display import array_text
 
     array = np.asarray(value)
     if array.ndim == 2 and 1 in array.shape:

@@ -6,7 +6,7 @@ import html
 import json
 
 from gradwork.mark.report import MARKS, LineResult, MarkReport
-from gradwork.problem.display import number_text
+from gradwork.numbers.display import number_text
 
 VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried forward", "not_read": "not read",
             "unchecked": "not checked"}

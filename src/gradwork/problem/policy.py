@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.problem.marking import MarkingPolicy
+from gradwork.numbers.marking import MarkingPolicy
 from gradwork.problem.names import Names
+from gradwork.numbers.written import is_number
 from gradwork.problem.notation import EXPECTED_NAME, NameError_, parse_name
-from gradwork.problem.numbers import is_number
 from gradwork.problem.quantities import NodeRef, Quantity, QuantityError
 from gradwork.problem.schema import GraphSpec, NetworkSpec
-from gradwork.problem.sources import DataPath, Document
-from gradwork.problem.tolerance import Tolerance, ToleranceError
+from gradwork.documents.sources import DataPath, Document
+from gradwork.numbers.tolerance import Tolerance, ToleranceError
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,8 @@ def check(
     from gradwork.api import load
     from gradwork.check import AnswersError, mark, read_answers
     from gradwork.check.policy import tolerance_from_flags
-    from gradwork.problem import ProblemError
-    from gradwork.problem.tolerance import ToleranceError
+    from gradwork.documents.errors import ProblemError
+    from gradwork.numbers.tolerance import ToleranceError
 
     try:
         tolerance = tolerance_from_flags(sigfigs, digits, rtol, atol)

@@ -32,7 +32,7 @@ def mark(
     if problem == "-" and work == "-":
         fail("-: only one of PROBLEM and WORK can be read from stdin (expected a file for the other)")
     from gradwork.api import load
-    from gradwork.problem import ProblemError
+    from gradwork.documents.errors import ProblemError
 
     try:
         solution = load(problem).solve().solution

@@ -16,7 +16,7 @@ from typing import Any
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import as_expr, Renderer, snake
-from gradwork.problem.display import json_number as number_value  # one rule for every number
+from gradwork.numbers.display import json_number as number_value  # one rule for every number
 
 
 _OPTIONAL_SYMBOL_FIELDS = ("sub", "accent", "of", "step", "step_raised")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from gradwork.explain import math as m
 from gradwork.ops import OPS, RegistryTable
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_NEG, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_SUM
-from gradwork.problem.display import Numeral, is_sympy, numeral  # noqa: F401  (re-exported: one rounding rule)
+from gradwork.numbers.display import Numeral, is_sympy, numeral  # noqa: F401  (re-exported: one rounding rule)
 from gradwork.problem.notation import (  # noqa: F401  (re-exported: one table of letters and scripts)
     FROM_SUBSCRIPT, FROM_SUPERSCRIPT, GREEK, SUBSCRIPTS, SUPERSCRIPTS, join_indices, subscript,
     superscript as raised,
