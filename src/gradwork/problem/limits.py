@@ -27,6 +27,7 @@ class Limits:
     list_length: int = 100_000  # items in one list
     values: int = 1_000_000  # values in one file, YAML aliases expanded (a 300-byte alias bomb has 10^9)
     elements: int = 10_000_000  # elements of one tensor: an array in a file, a layer's weights, an .npz array
+    total_elements: int = 50_000_000  # elements of all of them together: a network's layers, an .npz's arrays
     width: int = 100_000  # units of one layer
     steps: int = 10_000  # optimizer steps in a problem file
     epochs: int = 100_000  # training epochs

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from gradwork.problem import limits
+from gradwork.problem import files, limits
 from gradwork.problem.errors import ProblemError
 
 FORMATS = ("yaml", "toml", "json")
@@ -115,33 +114,12 @@ def read(source: str | Path, format: str | None = None) -> Document:  # noqa: A0
 
 
 def _read_file(path: Path, what: str = "problem file") -> str:
-    """The file's text, read up to the size limit only (``/dev/zero`` is refused, not read forever)."""
-    cap = limits.current().file_size
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(cap + 1)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ProblemError(str(path), 1, 1, f"cannot read the file: {reason}",
-                           f"a readable YAML, TOML or JSON {what}") from None
-    if len(raw) > cap:
-        raise ProblemError(str(path), 1, 1, f"the file is larger than {cap} bytes", limits.note("file_size"))
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        before = raw[: error.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise ProblemError(str(path), line, column, "the file is not valid UTF-8 text",
-                           "a UTF-8 encoded text file") from None
+    """The file's text: a regular file only (a FIFO or ``/dev/zero`` is refused unread), up to the size limit."""
+    return files.read_text(path, what, f"a readable YAML, TOML or JSON {what}")
 
 
 def _read_stdin() -> str:
-    cap = limits.current().file_size
-    text = sys.stdin.read(cap + 1)
-    if len(text) > cap:
-        raise ProblemError("<stdin>", 1, 1, f"the input is larger than {cap} characters", limits.note("file_size"))
-    return text
+    return files.read_stdin()
 
 
 def _format_from_suffix(path: Path) -> str | None:

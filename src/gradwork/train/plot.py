@@ -38,5 +38,8 @@ def plot_history(history: History, path: str | Path, title: str = "") -> Path:
         figure.suptitle(title)
     figure.tight_layout()
     path = Path(path)
-    figure.savefig(path, dpi=100)
+    from gradwork.problem.files import writing
+
+    with writing(path) as stream:  # atomic: a failed or killed write leaves the old image
+        figure.savefig(stream, format="png", dpi=100)
     return path

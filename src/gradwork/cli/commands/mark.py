@@ -9,7 +9,7 @@ import typer
 
 from gradwork.cli import app
 from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail
-from gradwork.cli.output import write_output
+from gradwork.cli.output import guard_output, write_output
 
 GRADEBOOK = "gradebook.csv"
 FORMATS = ("text", "json", "markdown", "html")
@@ -39,9 +39,10 @@ def mark(
     except ProblemError as error:
         fail(str(error))
     if work != "-" and Path(work).is_dir():
-        _mark_folder(solution, Path(work), format, output, force)
+        _mark_folder(solution, Path(work), format, output, force, problem)
         return
-    _refuse(output, force, [problem, work])
+    if output is not None:
+        guard_output(output, [problem, work], force)
     text = _read(work)
     from gradwork.mark import WorkTooLarge, mark_work
 
@@ -54,23 +55,14 @@ def mark(
 
 
 def _read(work: str) -> str:
+    """The worked solution's text: a regular file (or -) within the file-size limit, UTF-8."""
+    from gradwork.problem import ProblemError
+    from gradwork.problem.files import read_text
+
     try:
-        return sys.stdin.read() if work == "-" else Path(work).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        fail(f"{work}:1:1: no such file (expected a Markdown file with the worked solution)")
-    except (OSError, UnicodeDecodeError) as error:
-        fail(f"{work}:1:1: cannot read this file ({getattr(error, 'strerror', None) or error}) "
-             "(expected a UTF-8 text file)")
-
-
-def _refuse(output: Path | None, force: bool, inputs: list[str]) -> None:
-    if output is None:
-        return
-    for name in inputs:
-        if name != "-" and Path(name).exists() and Path(name).resolve() == output.resolve():
-            fail(f"{output}:1:1: -o names an input file (expected a new file to write)")
-    if output.exists() and not force:
-        fail(f"{output}:1:1: already exists (expected --force to replace it)")
+        return read_text(work, "worked solution", "a Markdown file with the worked solution")
+    except ProblemError as error:
+        fail(str(error))
 
 
 def _render(report, text: str, format: str) -> str:
@@ -90,7 +82,7 @@ def _render(report, text: str, format: str) -> str:
     return render_text(report)
 
 
-def _mark_folder(solution, folder: Path, format: str, output: Path | None, force: bool) -> None:
+def _mark_folder(solution, folder: Path, format: str, output: Path | None, force: bool, problem: str) -> None:
     import json
 
     from gradwork.mark import WORK_SUFFIXES, mark_folder, work_files
@@ -99,10 +91,9 @@ def _mark_folder(solution, folder: Path, format: str, output: Path | None, force
     if not files:
         fail(f"{folder}:1:1: no worked solutions in this folder (expected {', '.join(WORK_SUFFIXES)} files)")
     target = output or folder / GRADEBOOK
-    if any(target.resolve() == path.resolve() for path in files):
-        fail(f"{target}:1:1: -o names one of the submissions (expected a new file for the gradebook)")
-    if target.exists() and not force:
+    if output is None and target.exists() and not force:
         fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
+    guard_output(target, [problem, *files], force)
     reports, gradebook = mark_folder(solution, files)
     write_output(gradebook.to_csv(), target)
     for student in gradebook.students:
