@@ -19,7 +19,6 @@ is an empty cell, not a missing answer.
 from __future__ import annotations
 
 import csv
-import html
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,10 +30,10 @@ from gradwork.check.marker import Marker
 from gradwork.check.mistakes import MISTAKES
 from gradwork.check.report import STATUSES, Report, describe_policy
 from gradwork.problem import MarkingPolicy, Solution
+from gradwork.problem.escape import csv_cell, html_text, markdown_text, terminal_text
 from gradwork.problem.tolerance import Tolerance
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 VERDICTS = {"correct": "correct", "carried_forward": "carried forward", "wrong": "wrong", "missing": "missing"}
 
 
@@ -133,18 +132,19 @@ class Gradebook:
 
     def to_text(self) -> str:
         """A plain-text class summary for the terminal."""
-        lines = [f"{self.title or 'Class'}: {len(self.reports)} students marked"
+        lines = [f"{terminal_text(self.title or 'Class')}: {len(self.reports)} students marked"
                  + (f", {len(self.errors)} unreadable" if self.errors else ""),
                  f"Marking: {self.policy_text()}."]
-        width = max((len(s) for s in self.students), default=7)
+        shown = {s: terminal_text(s) for s in self.students}  # a file name's ESC never reaches the terminal
+        width = max((len(s) for s in shown.values()), default=7)
         lines += ["", f"{'student':<{width}}  points      items  diagnoses"]
         for student in self.students:
             report = self.reports.get(student)
             if report is None:
-                lines.append(f"{student:<{width}}  unreadable")
+                lines.append(f"{shown[student]:<{width}}  unreadable")
                 continue
             score = f"{_number(report.points)}/{_number(report.max_points)}"
-            lines.append(f"{student:<{width}}  {score:<10}  {report.correct}/{report.total:<4} "
+            lines.append(f"{shown[student]:<{width}}  {score:<10}  {report.correct}/{report.total:<4} "
                          f"{', '.join(report.diagnoses)}".rstrip())
         common = self.diagnosis_counts()
         if common:
@@ -156,7 +156,7 @@ class Gradebook:
     def to_markdown(self) -> str:
         """The class summary as Markdown."""
         counts = self.item_counts()
-        lines = [f"## {self.title or 'Class'}: {len(self.reports)} students", "",
+        lines = [f"## {markdown_text(self.title or 'Class')}: {len(self.reports)} students", "",
                  f"Marking: {self.policy_text()}." + (" Items as asked by the problem." if self.asked else ""), ""]
         if self.reports:
             mean = sum(r.points for r in self.reports.values()) / len(self.reports)
@@ -185,7 +185,7 @@ class Gradebook:
 
     def to_html(self) -> str:
         """The class summary as a self-contained HTML fragment (also Jupyter's ``_repr_html_``)."""
-        e = html.escape
+        e = html_text
         counts = self.item_counts()
         out = [f'<div class="gw-gradebook"><h2>{e(self.title or "Class")}: {len(self.reports)} students</h2>',
                f"<p>Marking: {e(self.policy_text())}.</p><h3>Most common diagnoses</h3>"]
@@ -219,13 +219,6 @@ class Gradebook:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
-
-
-def csv_cell(value: Any) -> Any:
-    """A CSV cell a spreadsheet shows as text: one starting with = + - @ (or tab, CR) gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def answers_files(folder: str | Path) -> list[Path]:
@@ -309,7 +302,7 @@ def _number(value: float) -> float | int:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text)
 
 
 __all__ = ["DiagnosisCount", "Gradebook", "answers_files", "csv_cell", "mark_class", "mark_files", "mark_folder"]

@@ -27,7 +27,10 @@ class CommandError(Exception):
 
 
 def one_line(message: str) -> str:
-    return " ".join(str(message).split())
+    """The message on one line, for a terminal: control characters (ESC ...) shown as escapes, never sent."""
+    from gradwork.problem.escape import one_line as terminal_line
+
+    return terminal_line(message)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:

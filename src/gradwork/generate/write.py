@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradwork.generate.build import Variant, draw
+from gradwork.generate.build import Budget, Variant, draw
 from gradwork.generate.sheet import SHEET_FORMATS, answers_text, render_key, render_sheet
 from gradwork.generate.template import Template
-from gradwork.problem.errors import ProblemError
+from gradwork.problem.errors import GradworkError, ProblemError
 from gradwork.problem.files import read_text, same_file, write_file
 
 MAX_VARIANTS = 10_000
@@ -49,8 +49,9 @@ def generate(template: Template, request: Request, progress: Callable[[int], Non
     if not 1 <= len(request.keys()) <= MAX_VARIANTS:
         raise ValueError(f"between 1 and {MAX_VARIANTS} variants can be generated at once")
     variants = []
+    budget = Budget()  # one time budget for failed tries, over every variant of the run
     for n, (key, variant_id) in enumerate(request.keys(), start=1):
-        variants.append(draw(template, request.seed, key, variant_id))
+        variants.append(draw(template, request.seed, key, variant_id, budget))
         if progress is not None:
             progress(n)
     return variants
@@ -118,7 +119,7 @@ def collect(template: Template, request: Request, variants: list[Variant]) -> di
     return files
 
 
-class OutputExists(Exception):
+class OutputExists(GradworkError):
     """An output file exists and ``force`` was not given."""
 
 

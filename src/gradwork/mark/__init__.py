@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gradwork.problem.errors import GradworkError
+
 if TYPE_CHECKING:
     from gradwork.check.gradebook import Gradebook
     from gradwork.mark.report import MarkReport
@@ -24,7 +26,7 @@ WORK_SUFFIXES = (".md", ".markdown", ".txt", ".tex")
 MAX_WORK_CHARACTERS = 2_000_000  # a worked solution is a few pages; more is not one student's work
 
 
-class WorkTooLarge(ValueError):
+class WorkTooLarge(GradworkError, ValueError):
     """A document over :data:`MAX_WORK_CHARACTERS`."""
 
 

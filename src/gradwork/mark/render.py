@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import html
 import json
 
 from gradwork.mark.report import MARKS, LineResult, MarkReport
 from gradwork.problem.display import number_text
+from gradwork.problem.escape import (
+    html_text,
+    json_safe,
+    markdown_code,
+    markdown_inert_html,
+    markdown_text,
+    terminal_text,
+)
 
 VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried forward", "not_read": "not read",
             "unchecked": "not checked"}
@@ -14,7 +21,8 @@ VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried 
 
 def render_json(report: MarkReport) -> str:
     """FORMAT.md's ``mark --format json`` object."""
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    # A student's 1e999 is "inf" (a string): JSON has no Infinity
+    return json.dumps(json_safe(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def headline(report: MarkReport) -> str:
@@ -29,7 +37,7 @@ def headline(report: MarkReport) -> str:
 
 def render_text(report: MarkReport, width: int = 110) -> str:
     """One row per checked line (line number, mark, diagnosis, message), then what is missing."""
-    out = [headline(report), ""]
+    out = [terminal_text(headline(report)), ""]
     for line in report.lines:
         if line.status == "unchecked":
             continue
@@ -39,7 +47,8 @@ def render_text(report: MarkReport, width: int = 110) -> str:
             out.append(f"       {_clip(line.message, width - 7)}")
     out += _missing_lines(report)
     out += _inferred_lines(report, markdown=False)
-    return "\n".join(out).rstrip() + "\n"
+    # The student's text (and symbols) on a terminal: ESC and other controls shown, never sent.
+    return terminal_text("\n".join(out).rstrip(), keep_newlines=True) + "\n"
 
 
 def render_markdown(report: MarkReport, text: str) -> str:
@@ -51,12 +60,12 @@ def render_markdown(report: MarkReport, text: str) -> str:
         notes.setdefault(line.end_line or line.line, []).append(_note_markdown(line))
     out: list[str] = []
     for number, source in enumerate(text.splitlines(), start=1):
-        out.append(source)
+        out.append(markdown_inert_html(source))  # the student's own Markdown, but no raw HTML
         if number in notes:
             out.append("")
             out.extend(notes[number])
             out.append("")
-    out += ["", "---", "", f"**Marked by gradwork**: {headline(report)}", ""]
+    out += ["", "---", "", f"**Marked by gradwork**: {markdown_text(headline(report))}", ""]
     out += _missing_lines(report, markdown=True)
     out += _inferred_lines(report, markdown=True)
     return "\n".join(out).rstrip() + "\n"
@@ -68,19 +77,20 @@ def render_html(report: MarkReport, text: str) -> str:
     for line in report.lines:
         if line.status != "unchecked":
             notes.setdefault(line.end_line or line.line, []).append(line)
+    e = html_text
     rows: list[str] = []
     for number, source in enumerate(text.splitlines(), start=1):
-        rows.append(f'<div class="src"><span class="n">{number}</span>{html.escape(source) or "&nbsp;"}</div>')
+        rows.append(f'<div class="src"><span class="n">{number}</span>{e(source) or "&nbsp;"}</div>')
         for line in notes.get(number, []):
-            codes = "".join(f' <code>{html.escape(c)}</code>' for c in line.diagnosis)
+            codes = "".join(f' <code>{e(c)}</code>' for c in line.diagnosis)
             rows.append(f'<div class="mark {line.status}"><b>{MARKS[line.status]} line {line.line}</b>{codes} '
-                        f'{html.escape(_binding_text(line))}{html.escape(line.message)}</div>')
-    missing = "".join(f"<li><code>{html.escape(m.key)}</code> {html.escape(m.message)}"
-                      + "".join(f" <code>{html.escape(c)}</code>" for c in m.diagnosis) + "</li>"
+                        f'{e(_binding_text(line))}{e(line.message)}</div>')
+    missing = "".join(f"<li><code>{e(m.key)}</code> {e(m.message)}"
+                      + "".join(f" <code>{e(c)}</code>" for c in m.diagnosis) + "</li>"
                       for m in report.missing)
-    bindings = "".join(f"<li><code>{html.escape(b.symbol)}</code> = <code>{html.escape(str(b.quantity))}</code>: "
-                       f"{html.escape(b.evidence)}</li>" for b in report.bindings if b.inferred)
-    title = html.escape(report.title or "Marked work")
+    bindings = "".join(f"<li><code>{e(b.symbol)}</code> = <code>{e(str(b.quantity))}</code>: "
+                       f"{e(b.evidence)}</li>" for b in report.bindings if b.inferred)
+    title = e(report.title or "Marked work")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -92,7 +102,7 @@ body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
 .carried_forward {{ border-color: #28c; background: #f0f6fd; }} .not_read {{ border-color: #aa2; background: #fbfbef; }}
 </style></head><body>
 <h1>{title}</h1>
-<p>{html.escape(headline(report))}</p>
+<p>{e(headline(report))}</p>
 {''.join(rows)}
 <h2>Missing</h2><ul>{missing or '<li>nothing</li>'}</ul>
 <h2>Symbols read from the working</h2><ul>{bindings or '<li>all from the problem&#39;s names</li>'}</ul>
@@ -101,8 +111,9 @@ body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
 
 
 def _note_markdown(line: LineResult) -> str:
-    codes = " ".join(f"`{c}`" for c in line.diagnosis)
-    return f"> {MARKS[line.status]} **line {line.line}** {codes} {_binding_text(line)}{line.message}".rstrip()
+    codes = " ".join(markdown_code(c) for c in line.diagnosis)
+    return (f"> {MARKS[line.status]} **line {line.line}** {codes} "
+            f"{markdown_text(_binding_text(line) + line.message)}").rstrip()
 
 
 def _binding_text(line: LineResult) -> str:
@@ -117,7 +128,8 @@ def _missing_lines(report: MarkReport, markdown: bool = False) -> list[str]:
     out = ["", "**Missing**" if markdown else "Missing:"]
     for m in report.missing:
         codes = f" [{', '.join(m.diagnosis)}]" if m.diagnosis else ""
-        out.append(f"- {m.key}: {m.message}{codes}" if markdown else f"  – {m.key}: {m.message}{codes}")
+        out.append(f"- {markdown_text(f'{m.key}: {m.message}{codes}')}" if markdown
+                   else f"  – {m.key}: {m.message}{codes}")
     return out
 
 
@@ -128,7 +140,8 @@ def _inferred_lines(report: MarkReport, markdown: bool) -> list[str]:
     out = ["", "**Symbols read from the working**" if markdown else "Symbols read from the working:"]
     for b in inferred:
         target = b.quantity if b.quantity else "ambiguous: " + ", ".join(b.candidates)
-        out.append(f"- {b.symbol} = {target}: {b.evidence}" if markdown else f"  {b.symbol} = {target}: {b.evidence}")
+        out.append(f"- {markdown_text(f'{b.symbol} = {target}: {b.evidence}')}" if markdown
+                   else f"  {b.symbol} = {target}: {b.evidence}")
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.problem.marking import MarkingPolicy
-from gradwork.problem.names import Names
+from gradwork.problem.names import MAX_SYMBOL, Names
 from gradwork.problem.numbers import is_number
 from gradwork.problem.quantities import NodeRef, Quantity, QuantityError
 from gradwork.problem.schema import GraphSpec, NetworkSpec
@@ -90,6 +90,9 @@ def _names(document: Document, entries: dict[str, str], known: Catalogue) -> Nam
         text = symbol.strip()
         if not text:
             raise document.error(path, f"names: the symbol of {key!r} is empty", "a symbol such as w1")
+        if len(text) > MAX_SYMBOL:
+            raise document.error(path, f"names: the symbol of {key!r} is {len(text)} characters long",
+                                 f"at most {MAX_SYMBOL}, so that formulas can be set")
         if text in seen:
             raise document.error(path, f"names: {text!r} already names {seen[text]!r}",
                                  "one symbol per quantity")

@@ -99,6 +99,10 @@ def read(source: str | Path, format: str | None = None) -> Document:  # noqa: A0
     """
     if format is not None and format not in FORMATS:
         raise ValueError(f"unknown format {format!r} (expected one of {', '.join(FORMATS)})")
+    if not isinstance(source, (str, Path)):
+        hint = " (pass json.dumps(data) to give the data itself)" if isinstance(source, (dict, list)) else ""
+        raise TypeError(f"expected a path, '-' for standard input, or the text of a file, "
+                        f"not {type(source).__name__}{hint}")
     if isinstance(source, Path):
         name, text = str(source), _read_file(source)
         format = format or _format_from_suffix(source)
@@ -187,6 +191,18 @@ def _bad_character(text: str) -> str | None:
         if (code < 0x20 and character not in "\t\n\r") or 0x7F <= code <= 0x9F:
             return f"the control character U+{code:04X}"
     return None
+
+
+def check_data(data: Any, name: str = "<data>") -> Document:
+    """Plain data handed over in code (not read from a file), as a :class:`Document` checked like a file's.
+
+    Depth, list lengths, the number of values and the characters are bounded as
+    for a file (a 5,000-deep list is one :class:`ProblemError`, never a
+    RecursionError later); positions are all 1:1.
+    """
+    document = Document(name, "", "yaml", data)
+    _check_data(document)
+    return document
 
 
 def _check_data(document: Document) -> None:

@@ -29,12 +29,14 @@ from typing import Any, Literal
 
 import numpy as np
 
+from gradwork.problem.errors import GradworkError
+
 ZERO = 1e-12  # |t| below this is treated as an exact zero
 
 Kind = Literal["sigfigs", "digits", "rtol"]
 
 
-class ToleranceError(ValueError):
+class ToleranceError(GradworkError, ValueError):
     """A tolerance spec that cannot be used; ``key`` names the offending field."""
 
     def __init__(self, message: str, key: str | None = None) -> None:

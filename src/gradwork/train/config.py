@@ -36,14 +36,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from gradwork.nn.activations import UnknownActivationError, activation
 from gradwork.nn.init import INITIALIZERS
 from gradwork.problem import limits
-from gradwork.problem.errors import ProblemError
+from gradwork.problem.errors import GradworkError, ProblemError
 from gradwork.problem.sources import Document, read
 from gradwork.problem.validation import existing, validate_model
 
 LOSS_NAMES = ("cross_entropy", "bce", "mse", "half_sse", "sse", "l1")
 
 
-class ConfigError(ValueError):
+class ConfigError(GradworkError, ValueError):
     """A config that cannot be used; the message starts with FILE:LINE:COL or FILE."""
 
 

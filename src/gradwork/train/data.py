@@ -20,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.problem.errors import GradworkError
 
-class DataError(ValueError):
+
+class DataError(GradworkError, ValueError):
     """A data set that cannot be loaded; the message starts with FILE or FILE:LINE:COL."""
 
 

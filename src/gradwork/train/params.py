@@ -34,13 +34,14 @@ import numpy as np
 from gradwork.nn import MLP
 from gradwork.nn.activations import UnknownActivationError
 from gradwork.nn.layers import Dense
+from gradwork.problem.errors import GradworkError
 
 FORMAT_NAME = "gradwork-params"
 FORMAT_VERSION = 1
 META_KEY = "gradwork"
 
 
-class ParamsError(ValueError):
+class ParamsError(GradworkError, ValueError):
     """A parameters file that cannot be read; the message starts with the file name."""
 
 

@@ -10,11 +10,12 @@ from gradwork.problem.files import write_file
 from gradwork.viz.graph import to_dot, to_png, to_svg
 from gradwork.viz.numbers import DEFAULT_DIGITS
 from gradwork.viz.page import PageStep, build_page
+from gradwork.problem.errors import GradworkError
 
 FORMATS = (".dot", ".svg", ".png", ".html")
 
 
-class UnknownFormatError(ValueError):
+class UnknownFormatError(GradworkError, ValueError):
     pass
 
 

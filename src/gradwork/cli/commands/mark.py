@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from gradwork.cli import app
-from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail
+from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail, one_line
 from gradwork.cli.output import guard_output, write_output
 
 GRADEBOOK = "gradebook.csv"
@@ -96,23 +96,25 @@ def _mark_folder(solution, folder: Path, format: str, output: Path | None, force
     guard_output(target, [problem, *files], force)
     reports, gradebook = mark_folder(solution, files)
     write_output(gradebook.to_csv(), target)
-    for student in gradebook.students:
+    for student in gradebook.students:  # file names from the folder: one line each, no control characters
         if student in gradebook.errors:
-            sys.stderr.write(gradebook.errors[student] + "\n")
+            sys.stderr.write(one_line(gradebook.errors[student]) + "\n")
     if format == "json":
         text = json.dumps({"gradebook": str(target), "students": [
             {"student": s, **reports[s].to_json()} for s in sorted(reports)]}, indent=2, ensure_ascii=False)
     else:
-        width = max((len(s) for s in gradebook.students), default=7)
+        shown = {s: one_line(s) for s in gradebook.students}
+        width = max((len(s) for s in shown.values()), default=7)
         lines = [f"{'student':<{width}}  points  lines wrong"]
         for s in gradebook.students:
             report = reports.get(s)
             if report is None:
-                lines.append(f"{s:<{width}}  unreadable")
+                lines.append(f"{shown[s]:<{width}}  unreadable")
                 continue
             score = report.score()
-            lines.append(f"{s:<{width}}  {score['points']:g}/{score['max_points']:g}  {report.counts()['wrong']}")
-        lines.append(f"gradebook written to {target}")
+            lines.append(f"{shown[s]:<{width}}  {score['points']:g}/{score['max_points']:g}  "
+                         f"{report.counts()['wrong']}")
+        lines.append(one_line(f"gradebook written to {target}"))
         text = "\n".join(lines)
     sys.stdout.write(text.rstrip("\n") + "\n")
     if gradebook.errors:
