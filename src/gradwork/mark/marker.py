@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check import Answer, Answers, ItemResult, Marker
+from gradwork.check import Answer, Answers, Checker, ItemResult
 from gradwork.mark.bind import Binder, Binding, Bindings, Claim
 from gradwork.mark.document import Chain, Row, Work, read_work
 from gradwork.mark.evaluate import Evaluator, Unbound
@@ -84,7 +84,7 @@ class WorkMarker:
         if tolerance is not None:
             self.policy = self.policy.with_tolerance(tolerance, "command line")
         self.tolerance = self.policy.effective_tolerance
-        self.marker = Marker(solution)
+        self.marker = Checker(solution)
         self.quantities = catalog(solution)
         self.by_key = {(q.section, q.node_key): q for q in self.quantities}
         self.symbolic = solution.mode == "symbolic"
@@ -469,7 +469,7 @@ class WorkMarker:
                         missing_codes[key] = (("bias_not_updated",) if bias else (), f"{name} is never updated" + (
                             ": biases are parameters too, b <- b - lr * dL/db" if bias else ""))
         self._answers = answers
-        report = self.marker.mark(Answers(source, tuple(answers)), policy=self.policy)
+        report = self.marker.check(Answers(source, tuple(answers)), policy=self.policy)
         missing = [Missing(item.key, *missing_codes.get(item.key, ((), f"{item.key} is asked and no line gives it")))
                    for item in report.items if item.status == "missing"]
         return report, missing
@@ -502,7 +502,7 @@ class WorkMarker:
         replaced = [Answer(a.section, a.name, a.index, value, a.line, a.column) if a.key == info.key else a
                     for a in self._answers]
         try:
-            report = self.marker.mark(Answers(source, tuple(replaced)), policy=self.policy)
+            report = self.marker.check(Answers(source, tuple(replaced)), policy=self.policy)
         except ValueError:
             return None
         return _item_for({item.key: item for item in (*report.items, *report.not_asked)}, info.key)
