@@ -178,7 +178,7 @@ class Solved:
     def mark(self, text: str, source: str = "<work>", tolerance: Any = None) -> Any:
         """Mark a worked solution (Markdown with LaTeX maths) line by line (a ``gradwork.mark.MarkReport``)."""
         from gradwork.mark import mark_work
-        from gradwork.problem import Tolerance
+        from gradwork.numbers.tolerance import Tolerance
 
         spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
         return mark_work(self.solution, text, source, spec)

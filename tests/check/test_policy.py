@@ -10,7 +10,7 @@ import pytest
 from gradwork.check import Checker, Tolerance, parse_answers, read_answers
 from gradwork.check.policy import effective_policy, tolerance_from_flags
 from gradwork.problem import MarkingPolicy, Quantity
-from gradwork.problem.tolerance import ToleranceError
+from gradwork.numbers.tolerance import ToleranceError
 from tests.check import fixtures
 
 ANSWERS = Path(__file__).resolve().parents[2] / "examples" / "answers"

@@ -27,7 +27,7 @@ def real(*args: str, stdin: str | None = None, command: list[str] = GRADWORK) ->
 
 
 def test_help_lists_the_commands_and_imports_no_heavy_library():
-    # numpy, pydantic and yaml too: the error boundary reads only gradwork.problem.limits, the package is lazy.
+    # numpy, pydantic and yaml too: the error boundary reads only gradwork.documents.limits, the package is lazy.
     heavy = ("sympy", "matplotlib", "torch", "sklearn", "onnx", "graphviz", "numpy", "pydantic", "yaml")
     code = ("import atexit, sys; "
             f"atexit.register(lambda: print('LOADED', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr)); "

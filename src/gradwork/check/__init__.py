@@ -13,11 +13,11 @@ and scores their results with :class:`Checker` (docs/check.md, docs/mark.md).
 
 from gradwork.check.answers import Answer, Answers, AnswersError, parse_answers, read_answers
 from gradwork.check.checker import Checker, check_answers, solution_of
-from gradwork.check.compare import DEFAULT, Tolerance, ToleranceError
 from gradwork.check.gradebook import Gradebook, check_class, check_files, check_folder
 from gradwork.check.mistakes import MISTAKES, Look, Mistake, Variant, mistake
 from gradwork.check.policy import effective_policy, tolerance_from_flags
 from gradwork.check.report import Finding, ItemResult, Report
+from gradwork.numbers.tolerance import DEFAULT, Tolerance, ToleranceError
 
 __all__ = [
     "DEFAULT", "MISTAKES", "Answer", "Answers", "AnswersError", "Checker", "Finding", "Gradebook", "ItemResult",

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.check.answers import Answer, Answers, parse_answers, read_answers
-from gradwork.check.compare import Tolerance
+from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.credit import Judge
 from gradwork.check.diagnose import agree_value
 from gradwork.check.items import Item, ItemReader
@@ -33,8 +33,9 @@ from gradwork.check.policy import effective_policy
 from gradwork.check.replay import Graph, Perturbation, State
 from gradwork.check.report import Report
 from gradwork.check.verdicts import result, with_points
-from gradwork.problem import MarkingPolicy, Solution
-from gradwork.problem.display import array_text
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.problem import Solution
+from gradwork.numbers.display import array_text
 
 OTHER_VARIANT_NOTE = "your number is the key of another variant of this exercise, not of yours"
 

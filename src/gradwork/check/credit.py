@@ -29,7 +29,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from gradwork.check.compare import Tolerance
+from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.diagnose import Diagnoser, agree, read
 from gradwork.check.items import Item
 from gradwork.check.mistakes import Variant, same_numbers

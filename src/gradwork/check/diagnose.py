@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check.compare import Tolerance
+from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.items import Item
 from gradwork.check.mistakes import MISTAKES, Look, Variant, same_numbers
 from gradwork.check.models import Models, combined, pick

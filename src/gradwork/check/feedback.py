@@ -2,7 +2,7 @@
 
 Marking (:mod:`gradwork.check.marker`) decides verdicts and findings as data;
 this module turns them into one short paragraph per item. Numbers are shown
-by :mod:`gradwork.problem.display`, the rounding explain uses too.
+by :mod:`gradwork.numbers.display`, the rounding explain uses too.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gradwork.check.compare import Tolerance
+from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.report import Finding
-from gradwork.problem.display import array_text
+from gradwork.numbers.display import array_text
 
 GIVEN_DIGITS = 12  # what the student wrote is shown as written (no rounding of their number)
 

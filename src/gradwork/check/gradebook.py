@@ -29,8 +29,9 @@ from gradwork.check.answers import Answers, AnswersError, read_answers
 from gradwork.check.checker import Checker
 from gradwork.check.mistakes import MISTAKES
 from gradwork.check.report import STATUSES, Report, describe_policy
-from gradwork.problem import MarkingPolicy, Solution
-from gradwork.problem.tolerance import Tolerance
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.problem import Solution
+from gradwork.numbers.tolerance import Tolerance
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -228,9 +229,9 @@ class Gradebook:
 
     def _repr_html_(self) -> str:
         """In Jupyter: the summary without the page around it (a cell takes a fragment)."""
-        from gradwork.check.summary_html import body
+        from gradwork.check.summary_html import fragment
 
-        return f'<div class="gw-gradebook">{body(self)}</div>'
+        return fragment(self)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -248,9 +249,36 @@ def answers_files(folder: str | Path) -> list[Path]:
 
     A symbolic link is followed only to a file inside the folder: a class folder never reads elsewhere.
     """
+    return _submissions(folder, ANSWER_SUFFIXES)
+
+
+def class_files(folder: str | Path, suffixes: Iterable[str]) -> tuple[list[Path], dict[str, str]]:
+    """A class folder's submissions with these suffixes, and {student: error} for a student with two of them.
+
+    Regular files only, hidden ones skipped, a symbolic link only to a file inside the folder (never
+    elsewhere); two files with one stem (alice.md and alice.txt) are an error naming both, and neither is read.
+    Shared by ``check DIR`` and ``mark DIR``.
+    """
+    return one_file_per_student(_submissions(folder, suffixes))
+
+
+def one_file_per_student(paths: Iterable[str | Path]) -> tuple[list[Path], dict[str, str]]:
+    """The files of students with one file each, and {student: error naming both} for two files of one student."""
+    found = [Path(p) for p in paths]
+    by_student: dict[str, list[Path]] = {}
+    for path in found:
+        by_student.setdefault(path.stem, []).append(path)
+    errors = {student: (f"{paths[0]}:1:1: two files for one student: "
+                        + " and ".join(p.name for p in paths) + " (expected one file per student)")
+              for student, paths in by_student.items() if len(paths) > 1}
+    return [p for p in found if p.stem not in errors], errors
+
+
+def _submissions(folder: str | Path, suffixes: Iterable[str]) -> list[Path]:
     root = Path(folder).resolve()
+    wanted = {suffix.lower() for suffix in suffixes}
     return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith(".")
+                  if p.suffix.lower() in wanted and not p.name.startswith(".") and p.is_file()
                   and (not p.is_symlink() or p.resolve().parent == root))
 
 
@@ -284,19 +312,8 @@ def check_files(solution: Solution, paths: Iterable[str | Path], tolerance: Tole
                 allow_answer_tolerance: bool = False) -> Gradebook:
     """Read and check answers files, one student each (the file's stem); two files of one student are an error."""
     read: list[Answers] = []
-    errors: dict[str, str] = {}
-    paths = list(paths)
-    by_student: dict[str, list[Path]] = {}
+    paths, errors = one_file_per_student(paths)
     for path in paths:
-        by_student.setdefault(Path(path).stem, []).append(Path(path))
-    for student, files in by_student.items():
-        if len(files) > 1:
-            names = " and ".join(str(f) for f in files)
-            errors[student] = (f"{files[1]}:1:1: {names} are two answers files for one student, {student} "
-                               "(expected one file per student; remove or rename one)")
-    for path in paths:
-        if Path(path).stem in errors:
-            continue
         try:
             read.append(read_answers(path))
         except AnswersError as error:
@@ -341,4 +358,4 @@ def _md(text: str) -> str:
 
 
 __all__ = ["DiagnosisCount", "Gradebook", "Statistics", "answers_files", "check_class", "check_files", "check_folder",
-           "csv_cell"]
+           "class_files", "csv_cell", "one_file_per_student"]

@@ -33,11 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check.compare import Tolerance
+from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.convert import element
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
 from gradwork.ops.registry import get_op, ops_of_kind, unbroadcast
-from gradwork.problem.display import array_text, number_text
+from gradwork.numbers.display import array_text, number_text
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check.compare import DEFAULT
+from gradwork.numbers.tolerance import DEFAULT
 from gradwork.check.convert import element
 from gradwork.check.mistakes import Look, Variant, same_numbers, variants_for
 from gradwork.check.replay import NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from gradwork.check.report import ItemResult, Report
-from gradwork.problem.display import array_text, number_text
+from gradwork.numbers.display import array_text, number_text
 
 MARKS = {"correct": "✓", "carried_forward": "→", "wrong": "✗", "missing": "–"}
 VERDICTS = {"correct": "correct", "carried_forward": "carried forward", "wrong": "wrong", "missing": "missing"}

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gradwork.problem.marking import MarkingPolicy
-from gradwork.problem.tolerance import Tolerance
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.numbers.tolerance import Tolerance
 
 Status = Literal["correct", "wrong", "carried_forward", "missing"]
 STATUSES: tuple[Status, ...] = ("correct", "carried_forward", "wrong", "missing")

@@ -44,6 +44,11 @@ def page(book: Gradebook) -> str:
             f"<h1>{e(title)}</h1>\n{body(book)}\n</body>\n</html>\n")
 
 
+def fragment(book: Gradebook) -> str:
+    """The summary without the page around it (a notebook cell takes a fragment)."""
+    return f'<div class="gw-gradebook">{body(book)}</div>'
+
+
 def body(book: Gradebook) -> str:
     """The summary's content (a notebook cell shows this alone)."""
     e = html.escape

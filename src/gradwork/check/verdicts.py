@@ -14,13 +14,13 @@ import numpy as np
 
 from gradwork.check import feedback
 from gradwork.check.answers import Answer
-from gradwork.check.compare import Tolerance
+from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.diagnose import codes_of, read
 from gradwork.check.items import Item
 from gradwork.check.mistakes import MISTAKES, Variant
 from gradwork.check.models import Models
 from gradwork.check.report import Finding, ItemResult
-from gradwork.problem import MarkingPolicy
+from gradwork.numbers.marking import MarkingPolicy
 from gradwork.problem.numbers import jsonify
 
 

@@ -27,7 +27,7 @@ from gradwork.check import MISTAKES, Checker, parse_answers
 from gradwork.check.report import STATUSES, Report
 from gradwork.generate.build import Variant, draw
 from gradwork.generate.template import Template
-from gradwork.problem.sources import DataPath
+from gradwork.documents.sources import DataPath
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def tolerance(variant: Variant) -> Any:
     marking = getattr(variant.solution, "marking", None)
     if marking is not None:
         return marking.effective_tolerance
-    from gradwork.check.compare import DEFAULT
+    from gradwork.numbers.tolerance import DEFAULT
 
     return DEFAULT
 

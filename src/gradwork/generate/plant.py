@@ -177,7 +177,7 @@ def _tolerance(solution: Solution) -> Any:
     marking = getattr(solution, "marking", None)
     if marking is not None:
         return marking.effective_tolerance
-    from gradwork.check.compare import DEFAULT
+    from gradwork.numbers.tolerance import DEFAULT
 
     return DEFAULT
 

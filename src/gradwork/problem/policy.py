@@ -13,13 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.problem.marking import CHARGES, MarkingPolicy
+from gradwork.numbers.marking import CHARGES, MarkingPolicy
 from gradwork.problem.names import Names
-from gradwork.problem.numbers import is_number
+from gradwork.numbers.written import is_number
+from gradwork.problem.notation import EXPECTED_NAME, NameError_, parse_name
 from gradwork.problem.quantities import NodeRef, Quantity, QuantityError
 from gradwork.problem.schema import GraphSpec, NetworkSpec
-from gradwork.problem.sources import DataPath, Document
-from gradwork.problem.tolerance import Tolerance, ToleranceError
+from gradwork.documents.sources import DataPath, Document
+from gradwork.numbers.tolerance import Tolerance, ToleranceError
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,10 @@ def _names(document: Document, entries: dict[str, str], known: Catalogue) -> Nam
         text = symbol.strip()
         if not text:
             raise document.error(path, f"names: the symbol of {key!r} is empty", "a symbol such as w1")
+        try:
+            parse_name(text)  # plain (w1, net_h1), Unicode (ŷ, δ₃) or LaTeX (v_{11}, \hat{y}): printed right everywhere
+        except NameError_ as error:
+            raise document.error(path, f"names: {error}".split(" (expected")[0], EXPECTED_NAME) from None
         if text in seen:
             raise document.error(path, f"names: {text!r} already names {seen[text]!r}",
                                  "one symbol per quantity")

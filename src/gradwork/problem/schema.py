@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from gradwork.problem.numbers import is_number
-from gradwork.problem.sources import Document
-from gradwork.problem.validation import kind_of, validate_model
+from gradwork.numbers.written import is_number
+from gradwork.documents.sources import Document
+from gradwork.documents.validation import kind_of, validate_model
 
 
 def _text(value: Any) -> Any:

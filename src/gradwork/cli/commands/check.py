@@ -47,8 +47,8 @@ def check(
     from gradwork.api import load
     from gradwork.check import AnswersError, check_answers, read_answers
     from gradwork.check.policy import tolerance_from_flags
-    from gradwork.problem import ProblemError
-    from gradwork.problem.tolerance import ToleranceError
+    from gradwork.documents.errors import ProblemError
+    from gradwork.numbers.tolerance import ToleranceError
 
     try:
         tolerance = tolerance_from_flags(sigfigs, digits, rtol, atol)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from gradwork.problem.tolerance import DEFAULT, Tolerance
+from gradwork.numbers.tolerance import DEFAULT, Tolerance
 
 ToleranceSource = Literal["default", "problem", "command line", "answers file"]
 Charge = Literal["once", "every_item"]
