@@ -170,15 +170,15 @@ class Solved:
         The problem's ``marking:`` applies; ``tolerance`` (a Tolerance or {sigfigs: 4}) overrides it, as the
         command-line flags do; the answers file's own tolerance counts only with ``allow_answer_tolerance``.
         """
-        from gradwork.check import Tolerance, mark, read_answers
+        from gradwork.check import Tolerance, check_answers, read_answers
 
         spec = _tolerance(tolerance, Tolerance)
-        return mark(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
+        return check_answers(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
 
     def mark(self, text: str, source: str = "<work>", tolerance: Any = None) -> Any:
         """Mark a worked solution (Markdown with LaTeX maths) line by line (a ``gradwork.mark.MarkReport``)."""
         from gradwork.mark import mark_work
-        from gradwork.problem import Tolerance
+        from gradwork.numbers.tolerance import Tolerance
 
         if not isinstance(text, str) or not isinstance(source, str):
             raise TypeError(f"mark() takes the worked solution's text and its name as str, not "
@@ -213,7 +213,13 @@ def _tolerance(tolerance: Any, kind: Any) -> Any:
     if tolerance is None or isinstance(tolerance, kind):
         return tolerance
     if isinstance(tolerance, dict):
-        return kind.parse(tolerance)  # a bad mapping: ToleranceError, a GradworkError with a message
+        from gradwork.documents.errors import GradworkError
+        from gradwork.numbers.tolerance import ToleranceError
+
+        try:
+            return kind.parse(tolerance)
+        except ToleranceError as error:  # numbers/ sits below the error types: the API's own error here
+            raise GradworkError(str(error)) from None
     raise TypeError(f"tolerance must be a Tolerance or a mapping such as {{'sigfigs': 3}}, "
                     f"not {type(tolerance).__name__} {tolerance!r:.40}")
 

@@ -26,7 +26,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gradwork.cli import app
-from gradwork.problem import files
+from gradwork.documents import files
 
 resource = pytest.importorskip("resource")
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,9 +46,10 @@ CASES = [
     ("solve markdown", ["solve", "p.yaml", "--format", "markdown", "-o", "out.md"], "out.md", 64),
     ("solve json", ["solve", "p.yaml", "--format", "json", "-o", "out.json"], "out.json", 64),
     ("check json", ["check", "p.yaml", "a.yaml", "--format", "json", "-o", "report.json"], "report.json", 64),
-    ("check gradebook", ["check", "p.yaml", "cls"], "cls/gradebook.csv", 64),
+    ("check gradebook", ["check", "p.yaml", "cls"], "cls.gradebook.csv", 64),
     ("check summary", ["check", "p.yaml", "cls", "-o", "summary.html"], "summary.html", 64),
     ("mark markdown", ["mark", "p.yaml", "work.md", "--format", "markdown", "-o", "marked.md"], "marked.md", 64),
+    ("mark gradebook", ["mark", "p.yaml", "wcls"], "wcls/gradebook.csv", 64),
     ("graph dot", ["graph", "p.yaml", "-o", "g.dot"], "g.dot", 64),
     ("graph svg", ["graph", "p.yaml", "-o", "g.svg"], "g.svg", 64),
     ("graph png", ["graph", "p.yaml", "-o", "g.png"], "g.png", 64),
@@ -76,6 +77,8 @@ def prepared(tmp_path_factory):
     (folder / "cls").mkdir()
     shutil.copy(EXAMPLES / "answers" / "seed002_exam4a.yaml", folder / "cls" / "alice.yaml")
     shutil.copy(ROOT / "tests" / "mark" / "fixtures" / "seed002_correct.md", folder / "work.md")
+    (folder / "wcls").mkdir()
+    shutil.copy(ROOT / "tests" / "mark" / "fixtures" / "seed002_correct.md", folder / "wcls" / "bob.md")
     shutil.copy(EXAMPLES / "templates" / "seed002_exam4a.yaml", folder / "tpl.yaml")
     rng = np.random.default_rng(0)
     rows = ["x1,x2,label"] + [f"{a:.3f},{b:.3f},{i % 2}" for i, (a, b) in enumerate(rng.normal(size=(20, 2)))]
@@ -168,7 +171,7 @@ def test_the_same_runs_write_when_nothing_fails(workdir):
 
 KILLED = """\
 import os, signal, sys
-from gradwork.problem.files import writing
+from gradwork.documents.files import writing
 with writing(sys.argv[1]) as stream:
     stream.write(b"new content, half" * 1000)
     stream.flush()

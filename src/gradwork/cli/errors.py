@@ -28,7 +28,7 @@ class CommandError(Exception):
 
 def one_line(message: str) -> str:
     """The message on one line, for a terminal: control characters (ESC ...) shown as escapes, never sent."""
-    from gradwork.problem.escape import one_line as terminal_line
+    from gradwork.documents.escape import one_line as terminal_line
 
     return terminal_line(message)
 
@@ -45,7 +45,7 @@ def run_guarded(run: Callable[[list[str], bool], Any], args: Sequence[str] | Non
     ``--debug`` and ``--max-NAME N`` are taken out of ``args`` here (so they work
     before or after the command name); the limits apply while the command runs.
     """
-    from gradwork.problem import limits
+    from gradwork.documents import limits
 
     usage_error: type[Any] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")  # typer's click
 
@@ -89,8 +89,8 @@ def _take_debug(argv: list[str]) -> tuple[bool, list[str]]:
 
 
 def _take_limits(argv: list[str]) -> tuple[dict[str, int], list[str]]:
-    """``--max-NAME N`` / ``--max-NAME=N`` anywhere before ``--``, for every limit of gradwork.problem.limits."""
-    from gradwork.problem.limits import NAMES
+    """``--max-NAME N`` / ``--max-NAME=N`` anywhere before ``--``, for every limit of gradwork.documents.limits."""
+    from gradwork.documents.limits import NAMES
 
     options = {"--max-" + name.replace("_", "-"): name for name in NAMES}
     changes: dict[str, int] = {}
@@ -170,7 +170,7 @@ def _silence_stdout() -> None:
 
 def _gradwork_error(error: Exception, debug: bool) -> int:
     """Bad input that a library call refused with its own error type (one line, exit 2); anything else is a bug."""
-    from gradwork.problem.errors import GradworkError
+    from gradwork.documents.errors import GradworkError
 
     if isinstance(error, GradworkError):
         sys.stderr.write(one_line(str(error)) + "\n")

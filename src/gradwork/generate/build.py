@@ -22,8 +22,10 @@ from gradwork.generate import constraints as rules
 from gradwork.generate.plant import Item, Planter, answers, asked
 from gradwork.generate.sample import candidates, rng_for
 from gradwork.generate.template import Template
-from gradwork.problem import Problem, ProblemError, Solution, limits, load, solve
-from gradwork.problem.sources import Document
+from gradwork.documents import limits
+from gradwork.documents.errors import ProblemError
+from gradwork.documents.sources import Document
+from gradwork.problem import Problem, Solution, load, solve
 from gradwork.problem.solved_graph import solved_graph
 from gradwork.tensor import Tensor
 
@@ -127,7 +129,7 @@ class Budget:
 
     Counted over every variant of the run together, so that ``tries: 100000``
     with a constraint that can never hold stops after ``draw_seconds``
-    (gradwork.problem.limits), not after 100,000 solves.
+    (gradwork.documents.limits), not after 100,000 solves.
     """
 
     def __init__(self, seconds: float | None = None) -> None:

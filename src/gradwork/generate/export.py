@@ -27,8 +27,8 @@ from gradwork.generate.plant import Item
 from gradwork.generate.sheet import sheet
 from gradwork.generate.template import Template
 from gradwork.generate.write import Request
-from gradwork.problem.escape import cloze_text, xml_comment
-from gradwork.problem.escape import xml_text as escape
+from gradwork.documents.escape import cloze_text, xml_comment
+from gradwork.documents.escape import xml_text as escape
 
 PLATFORMS = ("prairielearn", "moodle", "qti", "gradescope")
 RESOURCES = Path(__file__).parent / "platforms"
@@ -68,7 +68,7 @@ def tolerance(variant: Variant) -> Any:
     marking = getattr(variant.solution, "marking", None)
     if marking is not None:
         return marking.effective_tolerance
-    from gradwork.check.compare import DEFAULT
+    from gradwork.numbers.tolerance import DEFAULT
 
     return DEFAULT
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from gradwork.generate.build import Budget, Variant, draw
 from gradwork.generate.sheet import SHEET_FORMATS, answers_text, render_key, render_sheet
 from gradwork.generate.template import Template
-from gradwork.problem.errors import GradworkError, ProblemError
-from gradwork.problem.files import read_text, same_file, write_file
+from gradwork.documents.errors import GradworkError, ProblemError
+from gradwork.documents.files import read_text, same_file, write_file
 
 MAX_VARIANTS = 10_000
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}")

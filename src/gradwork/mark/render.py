@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 
 from gradwork.mark.report import MARKS, LineResult, MarkReport
-from gradwork.problem.display import number_text
-from gradwork.problem.escape import (
-    html_text,
-    json_safe,
-    markdown_code,
-    markdown_inert_html,
-    markdown_text,
-    terminal_text,
-)
+from gradwork.documents.escape import html_text, json_safe, markdown_inert_html, terminal_text
+from gradwork.mark.scan import split_lines
+from gradwork.numbers.display import number_text
 
 VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried forward", "not_read": "not read",
             "unchecked": "not checked"}
 
 
 def render_json(report: MarkReport) -> str:
-    """FORMAT.md's ``mark --format json`` object."""
-    # A student's 1e999 is "inf" (a string): JSON has no Infinity
+    """FORMAT.md's ``mark --format json`` object (a non-finite number, never valid JSON, as null)."""
     return json.dumps(json_safe(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -52,23 +46,52 @@ def render_text(report: MarkReport, width: int = 110) -> str:
 
 
 def render_markdown(report: MarkReport, text: str) -> str:
-    """The student's document with a mark after every checked maths block, and a summary at the end."""
+    """The student's document with a mark after every checked maths block, and a summary at the end.
+
+    The student's text is kept line for line, with its HTML made inert (``<!--`` and tags shown as text), so
+    nothing they wrote can hide a mark; a mark that falls inside a fenced code block goes after the fence.
+    """
     notes: dict[int, list[str]] = {}
     for line in report.lines:
         if line.status == "unchecked":
             continue
         notes.setdefault(line.end_line or line.line, []).append(_note_markdown(line))
     out: list[str] = []
-    for number, source in enumerate(text.splitlines(), start=1):
-        out.append(markdown_inert_html(source))  # the student's own Markdown, but no raw HTML
-        if number in notes:
-            out.append("")
-            out.extend(notes[number])
-            out.append("")
-    out += ["", "---", "", f"**Marked by gradwork**: {markdown_text(headline(report))}", ""]
+    pending: list[str] = []
+    fence: str | None = None
+    for number, source in enumerate(split_lines(text), start=1):
+        opened = _FENCE.match(source)
+        if fence is None:
+            out.append(_inert(source))
+            if opened:
+                fence = opened.group(1)
+        else:
+            out.append(source)
+            if opened and opened.group(1) == fence and not source.strip()[3:].strip("`~"):
+                fence = None
+        pending += notes.get(number, [])
+        if pending and fence is None:
+            out += ["", *pending, ""]
+            pending = []
+    if fence is not None:  # a fence the student never closed: closed here, so that the marks are not code
+        out.append(fence)
+        if pending:
+            out += ["", *pending, ""]
+    out += ["", "---", "", f"**Marked by gradwork**: {_md(headline(report))}", ""]
     out += _missing_lines(report, markdown=True)
     out += _inferred_lines(report, markdown=True)
     return "\n".join(out).rstrip() + "\n"
+
+
+_FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
+def _inert(source: str) -> str:
+    """A line of the student's Markdown with every HTML tag or comment opener shown as text."""
+    return markdown_inert_html(source)
+
+
+def _md(text: str) -> str:
+    """gradwork's own words in Markdown: no HTML, no line breaks."""
+    return markdown_inert_html(" ".join(text.split()))
 
 
 def render_html(report: MarkReport, text: str) -> str:
@@ -79,8 +102,8 @@ def render_html(report: MarkReport, text: str) -> str:
             notes.setdefault(line.end_line or line.line, []).append(line)
     e = html_text
     rows: list[str] = []
-    for number, source in enumerate(text.splitlines(), start=1):
-        rows.append(f'<div class="src"><span class="n">{number}</span>{e(source) or "&nbsp;"}</div>')
+    for number, source in enumerate(split_lines(text), start=1):
+        rows.append(f'<div class="src"><span class="n">{number}</span>{html_text(source) or "&nbsp;"}</div>')
         for line in notes.get(number, []):
             codes = "".join(f' <code>{e(c)}</code>' for c in line.diagnosis)
             rows.append(f'<div class="mark {line.status}"><b>{MARKS[line.status]} line {line.line}</b>{codes} '
@@ -111,9 +134,8 @@ body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
 
 
 def _note_markdown(line: LineResult) -> str:
-    codes = " ".join(markdown_code(c) for c in line.diagnosis)
-    return (f"> {MARKS[line.status]} **line {line.line}** {codes} "
-            f"{markdown_text(_binding_text(line) + line.message)}").rstrip()
+    codes = " ".join(f"`{c}`" for c in line.diagnosis)
+    return _md(f"> {MARKS[line.status]} **line {line.line}** {codes} {_binding_text(line)}{line.message}").rstrip()
 
 
 def _binding_text(line: LineResult) -> str:
@@ -128,8 +150,7 @@ def _missing_lines(report: MarkReport, markdown: bool = False) -> list[str]:
     out = ["", "**Missing**" if markdown else "Missing:"]
     for m in report.missing:
         codes = f" [{', '.join(m.diagnosis)}]" if m.diagnosis else ""
-        out.append(f"- {markdown_text(f'{m.key}: {m.message}{codes}')}" if markdown
-                   else f"  – {m.key}: {m.message}{codes}")
+        out.append(_md(f"- {m.key}: {m.message}{codes}") if markdown else f"  – {m.key}: {m.message}{codes}")
     return out
 
 
@@ -140,8 +161,8 @@ def _inferred_lines(report: MarkReport, markdown: bool) -> list[str]:
     out = ["", "**Symbols read from the working**" if markdown else "Symbols read from the working:"]
     for b in inferred:
         target = b.quantity if b.quantity else "ambiguous: " + ", ".join(b.candidates)
-        out.append(f"- {markdown_text(f'{b.symbol} = {target}: {b.evidence}')}" if markdown
-                   else f"  {b.symbol} = {target}: {b.evidence}")
+        entry = f"{b.symbol} = {target}: {b.evidence}"
+        out.append(_md("- " + entry) if markdown else "  " + entry)
     return out
 
 

@@ -14,10 +14,11 @@ from typing import Any
 
 from gradwork.backends import Backend
 from gradwork.problem.expressions import FUNCTIONS, EvaluationContext, Expression, ExpressionError, parse_expression
+from gradwork.numbers.written import is_number
 from gradwork.problem.names import MAX_SYMBOL
-from gradwork.problem.numbers import NumberError, is_number, shape_of, to_array
+from gradwork.problem.numbers import NumberError, shape_of, to_array
 from gradwork.problem.schema import GraphSpec
-from gradwork.problem.sources import DataPath, Document
+from gradwork.documents.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
 

@@ -24,10 +24,11 @@ from gradwork.nn import loss as named_loss
 from gradwork.nn.activations import ACTIVATIONS, ALIASES
 from gradwork.ops import OPS
 from gradwork.problem.expressions import EvaluationContext, Expression, ExpressionError, parse_expression
+from gradwork.numbers.written import is_number, shown
 from gradwork.problem.names import MAX_SYMBOL
-from gradwork.problem.numbers import NumberError, is_number, shape_of, scalar, to_array, shown
+from gradwork.problem.numbers import NumberError, shape_of, scalar, to_array
 from gradwork.problem.schema import NetworkSpec
-from gradwork.problem.sources import DataPath, Document
+from gradwork.documents.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
 WeightForm = Literal["matrix", "transposed", "flat", "scalar"]

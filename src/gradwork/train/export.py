@@ -24,8 +24,8 @@ from gradwork.nn import MLP
 from gradwork.nn.activations import ALIASES
 from gradwork.nn.layers import Dense
 from gradwork.ops import OPS, Op
-from gradwork.problem.files import writing
-from gradwork.problem.errors import GradworkError
+from gradwork.documents.files import writing
+from gradwork.documents.errors import GradworkError
 
 ONNX_OPSET = 17
 ONNX_IR_VERSION = 8  # understood by every onnxruntime since 1.10

@@ -34,7 +34,7 @@ import numpy as np
 from gradwork.nn import MLP
 from gradwork.nn.activations import UnknownActivationError
 from gradwork.nn.layers import Dense
-from gradwork.problem.errors import GradworkError
+from gradwork.documents.errors import GradworkError
 
 FORMAT_NAME = "gradwork-params"
 FORMAT_VERSION = 1
@@ -87,7 +87,7 @@ def save_params(path: str | Path, checkpoint: Checkpoint) -> Path:
     }
     arrays[META_KEY] = np.asarray(json.dumps(meta))
     path = Path(path)
-    from gradwork.problem.files import writing
+    from gradwork.documents.files import writing
 
     with writing(path) as handle:  # atomic; a file object, or numpy would append ".npz" to other suffixes
         np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub matches **arrays to allow_pickle
@@ -98,10 +98,10 @@ def load_params(path: str | Path) -> Checkpoint:
     """Read a parameters file written by :func:`save_params` (or by hand in the same layout).
 
     Only the arrays the metadata names are read, each after its header was
-    checked against the limits (:func:`gradwork.problem.npz.read_npz`).
+    checked against the limits (:func:`gradwork.documents.npz.read_npz`).
     """
-    from gradwork.problem.errors import ProblemError
-    from gradwork.problem.npz import read_npz, unlocated
+    from gradwork.documents.errors import ProblemError
+    from gradwork.documents.npz import read_npz, unlocated
 
     path = Path(path)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gradwork.problem.escape import plain_text
+from gradwork.documents.escape import plain_text
 from gradwork.train.loop import History
 
 
@@ -39,7 +39,7 @@ def plot_history(history: History, path: str | Path, title: str = "") -> Path:
         figure.suptitle(plain_text(title, 300), parse_math=False)
     figure.tight_layout()
     path = Path(path)
-    from gradwork.problem.files import writing
+    from gradwork.documents.files import writing
 
     with writing(path) as stream:  # atomic: a failed or killed write leaves the old image
         figure.savefig(stream, format="png", dpi=100)

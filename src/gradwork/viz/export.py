@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gradwork.problem import Solution
-from gradwork.problem.files import write_file
+from gradwork.documents.files import write_file
 from gradwork.viz.graph import to_dot, to_png, to_svg
 from gradwork.viz.numbers import DEFAULT_DIGITS
 from gradwork.viz.page import PageStep, build_page
-from gradwork.problem.errors import GradworkError
+from gradwork.documents.errors import GradworkError
 
 FORMATS = (".dot", ".svg", ".png", ".html")
 
@@ -44,7 +44,7 @@ def save(
     :func:`build_page`), ``labels`` the names drawn on the nodes.
     SVG, PNG and HTML need Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
     The file is written only once its content is complete, through the one atomic writer
-    (:func:`gradwork.problem.files.write_file`: a failed write leaves the old file intact).
+    (:func:`gradwork.documents.files.write_file`: a failed write leaves the old file intact).
     """
     path = Path(path)
     kind = output_format(path)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from gradwork.problem.escape import graphviz_label
+from gradwork.documents.escape import graphviz_label
 from gradwork.problem import Solution
 from gradwork.viz.model import ComputationGraph, GraphNode, build_graph
 from gradwork.viz.numbers import COLLAPSE_ABOVE, DEFAULT_DIGITS, describe, shape_text

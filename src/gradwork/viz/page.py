@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
-from gradwork.problem.escape import html_text
+from gradwork.documents.escape import html_text
 from gradwork.problem import Solution
 from gradwork.viz.fragments import circled_labels, polish
 from gradwork.viz.graph import GraphvizNotFoundError, graph_to_dot, mark_numbers, render, retitle_svg

@@ -32,7 +32,7 @@ def mark(
     if problem == "-" and work == "-":
         fail("-: only one of PROBLEM and WORK can be read from stdin (expected a file for the other)")
     from gradwork.api import load
-    from gradwork.problem import ProblemError
+    from gradwork.documents.errors import ProblemError
 
     try:
         solution = load(problem).solve().solution
@@ -44,11 +44,11 @@ def mark(
     if output is not None:
         guard_output(output, [problem, work], force)
     text = _read(work)
-    from gradwork.mark import WorkTooLarge, mark_work
+    from gradwork.mark import WorkError, mark_work
 
     try:
         report = mark_work(solution, text, work)
-    except WorkTooLarge as error:
+    except WorkError as error:
         fail(str(error))
     write_output(_render(report, text, format), output)
     raise typer.Exit(EXIT_OK if report.all_correct else EXIT_WRONG)
@@ -56,8 +56,8 @@ def mark(
 
 def _read(work: str) -> str:
     """The worked solution's text: a regular file (or -) within the file-size limit, UTF-8."""
-    from gradwork.problem import ProblemError
-    from gradwork.problem.files import read_text
+    from gradwork.documents.errors import ProblemError
+    from gradwork.documents.files import read_text
 
     try:
         return read_text(work, "worked solution", "a Markdown file with the worked solution")
@@ -85,16 +85,16 @@ def _render(report, text: str, format: str) -> str:
 def _mark_folder(solution, folder: Path, format: str, output: Path | None, force: bool, problem: str) -> None:
     import json
 
-    from gradwork.mark import WORK_SUFFIXES, mark_folder, work_files
+    from gradwork.mark import WORK_SUFFIXES, class_work, mark_folder
 
-    files = work_files(folder)
-    if not files:
+    files, refused = class_work(folder)
+    if not files and not refused:
         fail(f"{folder}:1:1: no worked solutions in this folder (expected {', '.join(WORK_SUFFIXES)} files)")
     target = output or folder / GRADEBOOK
     if output is None and target.exists() and not force:
         fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
-    guard_output(target, [problem, *files], force)
-    reports, gradebook = mark_folder(solution, files)
+    guard_output(target, [problem, *files], force)  # never the problem, a submission or a non-regular file
+    reports, gradebook = mark_folder(solution, files, errors=refused)
     write_output(gradebook.to_csv(), target)
     for student in gradebook.students:  # file names from the folder: one line each, no control characters
         if student in gradebook.errors:

@@ -13,7 +13,7 @@ from typing import Any
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.latex import MathDocument
-from gradwork.problem.escape import html_text as escape
+from gradwork.documents.escape import html_text as escape
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.5; color: #1d1d1f;

@@ -7,7 +7,7 @@ from typing import Any
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.latex import MathDocument
-from gradwork.problem.escape import markdown_maths, markdown_text
+from gradwork.documents.escape import markdown_maths, markdown_text
 
 
 def escape(text: str) -> str:

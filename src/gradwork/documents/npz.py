@@ -8,7 +8,7 @@ short string, the shape's element count must be within the ``elements`` limit,
 and all requested arrays together within ``total_elements``, before any array
 data is read. Members that are not asked for are never read, so a 3 GB member
 that is not an array costs nothing. Refusals are one-line
-:class:`~gradwork.problem.errors.ProblemError` at ``FILE:1:1``.
+:class:`~gradwork.documents.errors.ProblemError` at ``FILE:1:1``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gradwork.problem import files, limits
-from gradwork.problem.errors import ProblemError
+from gradwork.documents import files, limits
+from gradwork.documents.errors import ProblemError
 
 MAGIC = b"\x93NUMPY"
 MAX_HEADER = 10_000  # bytes of one header's dict (numpy's own default bound)

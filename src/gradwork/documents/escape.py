@@ -21,7 +21,7 @@ language, so that the text shows as written and can never become markup:
 :func:`csv_cell`       a CSV cell a spreadsheet shows as text, never as a formula
 :func:`terminal_text`  text for a terminal: control characters (ESC ...) shown, not sent
 :func:`plain_text`     one line of plain text (matplotlib titles): no controls, bounded
-:func:`json_safe`      data for JSON: NaN and infinities as strings, never bare
+:func:`json_safe`      data for JSON: NaN and infinities as null, never bare
 =====================  =========================================================
 
 The escapers are pure functions of text; they live below every renderer so
@@ -251,15 +251,10 @@ def csv_cell(value: Any) -> Any:
 
 
 def json_safe(value: Any) -> Any:
-    """``value`` with every non-finite float (NaN, ±inf; also NumPy's) as the string ``"nan"``, ``"inf"``,
-    ``"-inf"``: ``json.dumps(..., allow_nan=False)`` of the result never fails and never writes ``Infinity``."""
+    """``value`` with every non-finite float (NaN, ±inf; NumPy's too) as ``None``: ``json.dumps(...,
+    allow_nan=False)`` of the result never fails and never writes ``NaN`` or ``Infinity`` (not JSON)."""
     if isinstance(value, float) or type(value).__name__ in ("float64", "float32", "float16", "longdouble"):
-        number = float(value)
-        if math.isnan(number):
-            return "nan"
-        if math.isinf(number):
-            return "inf" if number > 0 else "-inf"
-        return value
+        return value if math.isfinite(float(value)) else None
     if isinstance(value, dict):
         return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

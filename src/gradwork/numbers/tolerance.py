@@ -29,14 +29,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from gradwork.problem.errors import GradworkError
 
 ZERO = 1e-12  # |t| below this is treated as an exact zero
 
 Kind = Literal["sigfigs", "digits", "rtol"]
 
 
-class ToleranceError(GradworkError, ValueError):
+class ToleranceError(ValueError):
     """A tolerance spec that cannot be used; ``key`` names the offending field."""
 
     def __init__(self, message: str, key: str | None = None) -> None:
