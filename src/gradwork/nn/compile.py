@@ -41,7 +41,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import math
-import operator
 
 import numpy as np
 
@@ -148,9 +147,9 @@ class CompiledStep:
                 loss, kept, grads = built.run(arrays)
             except (ArithmeticError, ValueError):  # NumPy's numbers (inf, NaN) instead, for this call
                 built = self._fallback.get(key) or self._fallback.setdefault(key, self._build(arrays, "numpy"))
-                loss, kept, grads = built.run(list(map(_data, self._parameters)), arrays, built.buffers)
+                loss, kept, grads = built.run(arrays, built.buffers)
         else:
-            loss, kept, grads = built.run(list(map(_data, self._parameters)), arrays, built.buffers)
+            loss, kept, grads = built.run(arrays, built.buffers)
         if self.keep:
             self._kept = dict(zip(self.keep, kept))
         if built.update is None:
@@ -252,8 +251,17 @@ class CompiledStep:
         # ---- backward, in the driver's order: reverse topological, inputs in position order
         root = tape.output
         scalar_root = np.shape(values[root]) == () and values[root].dtype == np.float64
-        # d(loss)/d(loss) = 1: a Python float for a float64 scalar loss (kernels then skip multiplying by it).
-        namespace["seed"] = 1.0 if scalar_root else slot_backend_ones(tape, values[root])
+        # With plain SGD and a scalar loss, backward starts from lr instead of 1: every gradient is then lr times
+        # dL/dparameter (the VJPs are linear in the upstream gradient), and the update is one subtraction per
+        # parameter, with no scaling pass over each gradient (p.grad is not set on this path).
+        fold_lr = self.in_place_sgd and np.shape(values[root]) == ()
+        if fold_lr:
+            namespace["OPT"] = self.optimizer
+            lines.append("seed = OPT.lr")
+            scalar_root = False  # the seed is no longer 1
+        else:
+            # d(loss)/d(loss) = 1: a Python float for a float64 scalar loss (kernels then skip multiplying by it).
+            namespace["seed"] = 1.0 if scalar_root else slot_backend_ones(tape, values[root])
         grad_name: dict[int, str] = {root: "seed"}
         owned: dict[int, bool] = {root: False}
         for i in range(root, -1, -1):
@@ -322,11 +330,15 @@ class CompiledStep:
         parameters = tape.parameter_slots
         if self.in_place_sgd:
             assert self.optimizer is not None
-            namespace["lr"] = self.optimizer.lr
+            namespace["OPT"] = self.optimizer
+            if not fold_lr:
+                lines.append("lr = OPT.lr")
             for i in self._updated:
                 if i not in grad_name:
                     continue
-                if owned[i]:
+                if fold_lr:
+                    lines.append(f"v{i} -= {grad_name[i]}")
+                elif owned[i]:
                     lines += [f"g{i} *= lr", f"v{i} -= g{i}"]
                 else:
                     lines.append(f"v{i} -= lr * {grad_name[i]}")
@@ -334,11 +346,11 @@ class CompiledStep:
         grads = ", ".join(grad_name.get(i, "None") for i in parameters)
         lines.append(f"return v{root}, ({kept}{',' if self.keep else ''}), ({grads}{',' if parameters else ''})")
 
-        header = [
-            "def step(P, I, B):",
-            f"    {''.join(f'v{i}, ' for i in parameters)}= P" if parameters else "    pass",
-            f"    {''.join(f'v{i}, ' for i in tape.input_slots)}= I",
-        ]
+        header = ["def step(I, B):"]
+        for n, i in enumerate(parameters):  # .data read at every call: an optimizer may replace the array
+            namespace[f"T{n}"] = slots[i].tensor
+            header.append(f"    v{i} = T{n}.data")
+        header.append(f"    {''.join(f'v{i}, ' for i in tape.input_slots)}= I")
         if layout.names:
             header.append(f"    {''.join(f'{name}, ' for name in layout.names)}= B")
         source = "\n".join(header + ["    " + line for line in lines]) + "\n"
@@ -346,7 +358,6 @@ class CompiledStep:
         return _Built(namespace["step"], layout.allocate(), source, "numpy", "sgd" if self.in_place_sgd else None)
 
 
-_data = operator.attrgetter("data")
 
 
 def _velocity(optimizer: Any, p: Any) -> np.ndarray:
