@@ -17,7 +17,7 @@ import pytest
 
 from gradwork.explain.derive import STYLES, derive
 from gradwork.explain.render import render, step_fragments
-from gradwork.problem import load, solve
+from gradwork.problem import ProblemError, load, solve
 from tests.explain.reread.checker import KINDS, Reader, Report
 from tests.explain.reread.formats import READERS
 
@@ -46,12 +46,25 @@ def _known() -> set[str]:
 
 @cache
 def _derivation(case: str, style: str):
+    if case.endswith("@exact"):  # exact mode: fractions, checked exactly
+        return derive(solve(load(case.removesuffix("@exact")), mode="exact"), style)
     if "#" in case:
         from gradwork.generate import draw, read_template
 
         template, seed = case.split("#")
         return derive(draw(read_template(template), seed=int(seed), key=0).solution, style)
     return derive(solve(load(case)), style)
+
+
+def _exact(path: Path) -> bool:
+    try:
+        solve(load(path), mode="exact")
+        return True
+    except ProblemError:  # exact mode stops at irrational values (sigmoid, exp); symbolic-only files
+        return False
+
+
+CASES += [f"{p}@exact" for p in FILES if _exact(p)]
 
 
 def case_id(case: str) -> str:
