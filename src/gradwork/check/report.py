@@ -28,6 +28,7 @@ class Finding:
     codes: tuple[str, ...]  # FORMAT.md diagnosis codes, e.g. ("gradient_as_update", "softmax_diagonal_jacobian")
     notes: tuple[str, ...]  # what the student did, one per code
     rules: tuple[str, ...]  # the correct rule, one sentence per code
+    hints: tuple[str, ...] = ()  # the notes without the numbers that would give the answer away
 
 
 @dataclass(frozen=True)
