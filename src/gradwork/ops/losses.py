@@ -9,7 +9,7 @@ dL/dy in the form students write it, e.g. (y - t) / (y (1 - y)) for BCE.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from gradwork.ops.elementwise import NATURAL_LOG
 from gradwork.ops.registry import (
     Array, Export, Kernel, KernelCall, Notation, Op, Option, Partial, Pitfall, register,
 )
+from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, total
 from gradwork.ops.softmax import _log_softmax_forward, _softmax_forward
 
 
@@ -38,7 +39,8 @@ def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwis
           t_latex: str, t_text: str, definition: str, sentence: str, term: Notation,
           mean_over_outputs: bool = False, pitfalls: tuple[Pitfall, ...] = (), definition_text: str | None = None,
           options: tuple[Option, ...] = (), long_name: str | None = None, piecewise: bool = False,
-          term_rule: str | None = None, export: Export | None = None) -> None:
+          term_rule: str | None = None, export: Export | None = None, scalar_term: str | None = None,
+          scalar_d_y: str | None = None) -> None:
     """Register the loss ``name``: ``per_element(bk, y, t, **options)`` summed (or averaged) over the outputs.
 
     ``options`` are numbers a user may set (``{name: huber, delta: 1}``); they reach ``per_element``,
@@ -67,10 +69,23 @@ def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwis
     def vjp_t(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean", **given: Any) -> Array:
         return g * d_t(bk, y, t, **{**defaults, **given}) / scale(y, reduction)
 
+    def scalar_forward(c: ScalarCall) -> list[str] | None:
+        if scalar_term is None or c.shapes[0] != c.shapes[1]:
+            return None
+        terms = [f"({scalar_term.format(y=y, t=t)})" for y, t in zip(*c.args)]
+        return [f"{c.out[0]} = ({total(terms)}) / {scale(np.empty(c.shapes[0]), c.params.get('reduction', 'mean'))}"]
+
+    def scalar_vjp(c: ScalarCall, position: int) -> tuple[list[str], Terms] | None:
+        if scalar_d_y is None or position != 0 or c.shapes[0] != c.shapes[1] or c.g[0] == "0.0":
+            return None
+        divisor = scale(np.empty(c.shapes[0]), c.params.get("reduction", "mean"))
+        return [], [f"{c.g[0]} * ({scalar_d_y.format(y=y, t=t)}) / {divisor}" for y, t in zip(*c.args)]
+
     register(Op(
         kind="loss",
         name=name,
         forward=forward,
+        scalar=Scalar(scalar_forward, scalar_vjp),
         partials=(Partial("y", vjp_y, y_latex, y_text), Partial("t", vjp_t, t_latex, t_text)),
         notation=Notation(f"{name}($y, $t)", rf"\operatorname{{{name.replace('_', chr(92) + '_')}}}($y, $t)"),
         definition_latex=definition,
@@ -102,7 +117,8 @@ _loss("half_sse",
       Notation("1/2 ($t - $y)^2", r"\frac{1}{2}($t - $y)^{2}", 60),
       pitfalls=(Pitfall("factor_half", "The 1/2 in 1/2 (t - y)^2 is there to cancel the 2 of the square: "
                                        "dL/dy = −(t - y), with no second 1/2.", order=40),),
-      definition_text="L = 1/2 sum_k (t_k - y_k)^2")
+      definition_text="L = 1/2 sum_k (t_k - y_k)^2",
+      scalar_term="({t} - {y}) * ({t} - {y}) / 2", scalar_d_y="{y} - {t}")
 
 _loss("sse",
       lambda bk, y, t: (t - y) * (t - y),
@@ -111,7 +127,8 @@ _loss("sse",
       r"L = \sum_k (t_k - y_k)^2",
       "dL/dy = -2(t - y).",
       Notation("($t - $y)^2", r"($t - $y)^{2}", 80),
-      definition_text="L = sum_k (t_k - y_k)^2")
+      definition_text="L = sum_k (t_k - y_k)^2",
+      scalar_term="({t} - {y}) * ({t} - {y})", scalar_d_y="2 * ({y} - {t})")
 
 _loss("mse",
       lambda bk, y, t: (t - y) * (t - y),
@@ -121,7 +138,8 @@ _loss("mse",
       "dL/dy = -2(t - y)/n, with n the number of outputs.",
       Notation("($t - $y)^2", r"($t - $y)^{2}", 80),
       mean_over_outputs=True, term_rule="sse",  # its rule's 2/n is the divisor: per term it is sse's -2(t - y)
-      definition_text="L = 1/n sum_k (t_k - y_k)^2")
+      definition_text="L = 1/n sum_k (t_k - y_k)^2",
+      scalar_term="({t} - {y}) * ({t} - {y})", scalar_d_y="2 * ({y} - {t})")
 
 _loss("l1",
       lambda bk, y, t: bk.abs(t - y),
@@ -130,7 +148,8 @@ _loss("l1",
       r"L = \sum_k |t_k - y_k|",
       "dL/dy = sign(y - t), taken as 0 where y = t.",
       Notation("|$t - $y|", r"\left|$t - $y\right|", 100),
-      definition_text="L = sum_k |t_k - y_k|")
+      definition_text="L = sum_k |t_k - y_k|",
+      scalar_term="abs({t} - {y})", scalar_d_y="(1.0 if {y} - {t} > 0.0 else (-1.0 if {y} - {t} < 0.0 else 0.0))")
 
 _loss("bce",
       lambda bk, y, t: -(t * bk.log(y) + (1 - t) * bk.log(1 - y)),
@@ -144,7 +163,9 @@ _loss("bce",
       Notation("-($t log($y) + (1 - $t) log(1 - $y))", r"-\left($t \ln $y + (1 - $t)\ln(1 - $y)\right)", 70),
       mean_over_outputs=True,
       pitfalls=(NATURAL_LOG,), long_name="binary cross-entropy",
-      definition_text="L = -1/n sum_k (t_k log(y_k) + (1 - t_k) log(1 - y_k))")
+      definition_text="L = -1/n sum_k (t_k log(y_k) + (1 - t_k) log(1 - y_k))",
+      scalar_term="-({t} * math.log({y}) + (1 - {t}) * math.log(1 - {y}))",
+      scalar_d_y="({y} - {t}) / ({y} * (1 - {y}))")
 
 
 def _softmax(bk: Backend, z: Array) -> Array:
@@ -207,6 +228,45 @@ def _ce_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
     return lines
 
 
+def _ce_scalar_forward(c: ScalarCall) -> list[str] | None:
+    """_ce_save's arithmetic per row of z: the softmax lands in the saved names."""
+    if not c.shapes[0] or c.shapes[0] != c.shapes[1] or c.saved is None:
+        return None
+    z, t, p = c.args[0], c.args[1], c.saved
+    lines, parts = [], []
+    for row in groups(c.shapes[0], -1) or []:
+        top, whole, log_whole = c.temp(), c.temp(), c.temp()
+        shifted = [c.temp() for _ in row]
+        lines.append(f"{top} = max({', '.join(z[k] for k in row)})" if len(row) > 1 else f"{top} = {z[row[0]]}")
+        lines += [f"{name} = {z[k]} - {top}" for name, k in zip(shifted, row)]
+        lines += [f"{p[k]} = math.exp({name})" for name, k in zip(shifted, row)]
+        lines += [f"{whole} = {total([p[k] for k in row])}", f"{log_whole} = math.log({whole})"]
+        parts += [f"{t[k]} * ({name} - {log_whole})" for name, k in zip(shifted, row)]
+        lines += [f"{p[k]} = {p[k]} / {whole}" for k in row]
+    return lines + [f"{c.out[0]} = -({total(parts)}) / {_ce_divisor_of(c.shapes[0], c.params)}"]
+
+
+def _ce_scalar_vjp(c: ScalarCall, position: int) -> tuple[list[str], Terms] | None:
+    """(p sum(t) - t) (g / batch) per element, with the softmax p the forward saved."""
+    if position != 0 or c.saved is None or c.g[0] == "0.0":
+        return None
+    t, p = c.args[1], c.saved
+    factor = c.temp()
+    lines = [f"{factor} = {c.g[0]} / {_ce_divisor_of(c.shapes[0], c.params)}"]
+    terms: Terms = [None] * len(p)
+    for row in groups(c.shapes[0], -1) or []:
+        targets = c.temp()
+        lines.append(f"{targets} = {total([t[k] for k in row])}")
+        for k in row:
+            terms[k] = f"({p[k]} * {targets} - {t[k]}) * {factor}"
+    return lines, terms
+
+
+def _ce_divisor_of(shape: tuple[int, ...], params: Mapping[str, Any]) -> int:
+    samples = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    return samples if params.get("reduction", "mean") == "mean" else 1
+
+
 def _ce_vjp_t(bk: Backend, g: Array, out: Array, z: Array, t: Array, reduction: str = "mean") -> Array:
     return -g * _log_softmax(bk, z) / _batch_divisor(z, reduction)
 
@@ -246,4 +306,5 @@ register(Op(
     over_outputs="sum",
     save=_ce_save,
     kernel=Kernel(_ce_kernel_forward, _ce_kernel_vjp),
+    scalar=Scalar(_ce_scalar_forward, _ce_scalar_vjp),
 ))

@@ -46,6 +46,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
+from gradwork.ops.scalar import Scalar
+
 Array = Any  # an ndarray, or a bare number where NumPy returns one; typed loosely so that the math stays plain
 Forward = Callable[..., Any]
 VJP = Callable[..., Any]
@@ -146,6 +148,8 @@ class Pitfall:
       :attr:`Partial.vjp`; check's mistake models replay the solve with it;
     * ``wrong_forward``: a wrong forward, where the mistake changes the value
       too (log base 10 for ln); mark evaluates a worked line with it;
+    * ``instead_of``: the op whose rule the student writes in this one's place
+      (tanh: sigmoid's a(1 - a)); ``wrong`` is then that op's own VJP;
     * ``note``: what the student did, for feedback; ``{at}`` is the place;
       ``at_input``: the place is the op's first input (cross-entropy's
       logits), not its output;
@@ -160,11 +164,18 @@ class Pitfall:
     wrong: VJP | None = None
     wrt: int = 0
     wrong_forward: Forward | None = None
+    instead_of: str | None = None
     note: str = ""
     at_input: bool = False
     explained: bool = True
     when: PitfallWhen = "used"
     order: int = 100
+
+    def wrong_vjp(self) -> VJP | None:
+        """The VJP a student's number follows: ``wrong``, else the rule of the op ``instead_of`` names."""
+        if self.wrong is not None or self.instead_of is None:
+            return self.wrong
+        return get_op(self.instead_of).partial(self.wrt).vjp
 
 
 class KernelCall:
@@ -253,6 +264,7 @@ class Op:
     save: Save | None = None  # forward that also returns what the saved_vjps reuse
     fuses: tuple[str, ...] = ()  # fused ops: the ops they stand for, in forward order
     kernel: Kernel | None = None  # float source for the compiled training step
+    scalar: Scalar | None = None  # Python-float source for the compiled step's scalar back end (ops/scalar.py)
 
     def partial(self, position: int) -> Partial:
         return self.partials[0] if self.variadic else self.partials[position]
