@@ -113,12 +113,13 @@ def _pitfall_variants(graph: Graph, code: str) -> Iterator[Variant]:
     """One variant per node whose op carries a pitfall record with this code and a wrong VJP (ops/ registry):
     the solve replayed with that VJP, at the node (or, for ``at_input``, reported at its first input)."""
     for op, pitfall in pitfalls_of(code):
-        if pitfall.wrong_vjp() is None:
+        wrong = pitfall.wrong_vjp()
+        if wrong is None:
             continue
         for i in _made_by(graph, op.name):
             site = graph.inputs[i][0] if pitfall.at_input else i
             yield Variant(code, graph.label(site), pitfall.note.format(at=graph.called(site)),
-                          Perturbation(vjps={(i, pitfall.wrt): pitfall.wrong_vjp()}))
+                          Perturbation(vjps={(i, pitfall.wrt): wrong}))
 
 
 def _named_with_grad(graph: Graph) -> list[int]:
