@@ -297,7 +297,7 @@ register(Op(
     sentence="Softmax and cross-entropy together have the gradient dL/dz = softmax(z) - t.",
     pitfalls=(NATURAL_LOG,
               Pitfall("softmax_diagonal_jacobian", wrong=_ce_diagonal_only_vjp, at_input=True, explained=False,
-                      note="your dL/d{at} chains dL/dp = -t/p through only the diagonal s_i(1 - s_i) of "
+                      note="your {gradient} chains dL/dp = -t/p through only the diagonal s_i(1 - s_i) of "
                            "softmax's Jacobian")),
     params=("reduction",),
     defined=True,

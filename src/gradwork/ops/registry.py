@@ -150,7 +150,8 @@ class Pitfall:
       too (log base 10 for ln); mark evaluates a worked line with it;
     * ``instead_of``: the op whose rule the student writes in this one's place
       (tanh: sigmoid's a(1 - a)); ``wrong`` is then that op's own VJP;
-    * ``note``: what the student did, for feedback; ``{at}`` is the place;
+    * ``note``: what the student did, for feedback; ``{at}`` is the place,
+      ``{gradient}`` the loss's gradient there, as the problem writes them;
       ``at_input``: the place is the op's first input (cross-entropy's
       logits), not its output;
     * ``explained``: whether an explanation lists it (False: only check models
