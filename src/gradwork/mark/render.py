@@ -194,7 +194,7 @@ def summary_markdown(report: MarkReport) -> str:
 
 def summary_html(report: MarkReport) -> str:
     """The same table as an HTML fragment (a notebook cell takes a fragment, never a whole page)."""
-    e = html.escape
+    e = html_text
     rows = "".join(
         f'<tr class="gw-{line.status}"><td>{line.line}</td><td>{MARKS[line.status]}</td>'
         f"<td><code>{e(_clip(line.text, 60))}</code></td><td>{e(', '.join(line.diagnosis))}</td>"
@@ -209,4 +209,4 @@ def summary_html(report: MarkReport) -> str:
 
 def _cell(text: str) -> str:
     """Text for one Markdown table cell: no line break, no cell border, no HTML a notebook would run."""
-    return html.escape(" ".join(text.split())).replace("|", "\\|")
+    return html_text(" ".join(text.split())).replace("|", "\\|")
