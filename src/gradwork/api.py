@@ -170,17 +170,20 @@ class Solved:
         The problem's ``marking:`` applies; ``tolerance`` (a Tolerance or {sigfigs: 4}) overrides it, as the
         command-line flags do; the answers file's own tolerance counts only with ``allow_answer_tolerance``.
         """
-        from gradwork.check import Tolerance, mark, read_answers
+        from gradwork.check import Tolerance, check_answers, read_answers
 
-        spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
-        return mark(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
+        spec = _tolerance(tolerance, Tolerance)
+        return check_answers(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
 
     def mark(self, text: str, source: str = "<work>", tolerance: Any = None) -> Any:
         """Mark a worked solution (Markdown with LaTeX maths) line by line (a ``gradwork.mark.MarkReport``)."""
         from gradwork.mark import mark_work
         from gradwork.numbers.tolerance import Tolerance
 
-        spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
+        if not isinstance(text, str) or not isinstance(source, str):
+            raise TypeError(f"mark() takes the worked solution's text and its name as str, not "
+                            f"{type(text).__name__} and {type(source).__name__}")
+        spec = _tolerance(tolerance, Tolerance)
         return mark_work(self.solution, text, source, spec)
 
     # Jupyter display
@@ -203,6 +206,22 @@ class Solved:
         from gradwork.viz import repr_svg
 
         return repr_svg(self.solution, digits=self.digits, labels=self.graph_labels())
+
+
+def _tolerance(tolerance: Any, kind: Any) -> Any:
+    """A tolerance argument as a Tolerance (None: the problem's); anything else is a TypeError that says so."""
+    if tolerance is None or isinstance(tolerance, kind):
+        return tolerance
+    if isinstance(tolerance, dict):
+        from gradwork.documents.errors import GradworkError
+        from gradwork.numbers.tolerance import ToleranceError
+
+        try:
+            return kind.parse(tolerance)
+        except ToleranceError as error:  # numbers/ sits below the error types: the API's own error here
+            raise GradworkError(str(error)) from None
+    raise TypeError(f"tolerance must be a Tolerance or a mapping such as {{'sigfigs': 3}}, "
+                    f"not {type(tolerance).__name__} {tolerance!r:.40}")
 
 
 def solve(source: str | Path, mode: Mode | None = None, style: Style = "chain") -> Solved:

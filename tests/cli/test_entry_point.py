@@ -54,7 +54,7 @@ def test_a_problem_on_real_stdin():
 
 def test_exit_codes_as_the_shell_sees_them(tmp_path):
     wrong = real("check", str(SEED_002), str(ANSWERS_002))
-    assert wrong.returncode == 1 and wrong.stderr == "" and "6/10 points" in wrong.stdout
+    assert wrong.returncode == 1 and wrong.stderr == "" and "7/10 points" in wrong.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text((ROOT / SEED_002).read_text(encoding="utf-8").replace("activation: relu", "activation: relux"))
     refused = real("solve", str(bad))

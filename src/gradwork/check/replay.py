@@ -31,12 +31,15 @@ from typing import Any, Literal
 import numpy as np
 
 from gradwork.nn import make_optimizer
+from gradwork.nn.program import GraphProgram, ProgramError, program_for
 from gradwork.autodiff import backward_pass
 from gradwork.problem import Solution
+from gradwork.problem.notation import Notation, notation
 from gradwork.problem.solved_graph import solved_graph
 from gradwork.tensor import Tensor
 
 PlaceKind = Literal["value", "grad", "updated", "loss"]
+Rounding = Literal["round", "round_even", "truncate"]
 Transform = Callable[[Any, np.ndarray], np.ndarray]  # (backend, array) -> array
 Forward = Callable[..., np.ndarray]
 VJP = Callable[..., np.ndarray]
@@ -81,6 +84,9 @@ class Graph:
         upstream = solution.upstream
         self.seed = (None if upstream is None
                      else np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream))
+        # The same computation as straight-line float code, shared by every graph of this structure (None:
+        # exact or symbolic numbers, an op without a scalar emitter, large arrays): _forward and _backward use it.
+        self.program: GraphProgram | None = program_for(self.nodes, self.inputs, self.root)
 
     def op_name(self, i: int) -> str | None:
         op = self.nodes[i].op
@@ -93,11 +99,31 @@ class Graph:
         op = self.op_name(i) or "constant"
         return f"{op}({', '.join(self.label(j) for j in self.inputs[i])})"
 
+    @property
+    def written(self) -> Notation:
+        """How the problem writes its quantities (its ``names:``, else the course convention): one symbol each."""
+        return notation(self.solution)
+
     def called(self, node: int | str) -> str:
-        """How feedback names a node: the problem's own symbol first (``names:``), ``b3 (output.b)``."""
-        name = node if isinstance(node, str) else self.label(node)
-        symbol = self.solution.names.symbol(name) if (name in self.names or name in self.params) else None
-        return f"{symbol} ({name})" if symbol else name
+        """How feedback names a node: its symbol (``b₃``, ``a⁽¹⁾``), never an internal key.
+
+        An unnamed intermediate is its op applied to its inputs' symbols (``matmul(W⁽¹⁾, x)``).
+        """
+        if isinstance(node, int) and node not in self.name_of:
+            op = self.op_name(node) or "constant"
+            return f"{op}({', '.join(self.called(j) for j in self.inputs[node])})"
+        name = node if isinstance(node, str) else self.name_of[node]
+        try:
+            return self.written.symbol(name).text()
+        except (KeyError, ValueError):
+            return name
+
+    def key_text(self, key: str) -> str:
+        """A quantity key (``gradients.hidden.W[0,1]``) as the problem writes it (``∂J/∂w₃``)."""
+        try:
+            return self.written.text(key)
+        except (KeyError, ValueError):
+            return key
 
     def requires_grad(self, i: int) -> bool:
         return self.nodes[i].requires_grad
@@ -186,16 +212,18 @@ class Perturbation:
     frozen: frozenset[str] = frozenset()
     round_to: int | None = None
     backward_with_updated: bool = False
+    data: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     @property
     def changes_forward(self) -> bool:
-        return bool(self.forwards or self.value_transforms or self.round_to is not None)
+        return bool(self.forwards or self.value_transforms or self.data or self.round_to is not None)
 
     def places(self, graph: Graph) -> frozenset[Place] | None:
         """The places whose number this change alters directly (None: everywhere)."""
         if self.round_to is not None or self.backward_with_updated:
             return None
-        found = {Place("value", i) for i in (*self.forwards, *self.value_transforms)}
+        found = {Place("value", i) for i in (*self.forwards, *self.value_transforms, *self.data)}
+        found |= {Place("updated", i) for i in self.data if i in graph.param_of}
         found |= {Place("grad", i) for i in self.grad_transforms}
         found |= {Place("grad", graph.inputs[i][position]) for i, position in self.vjps}
         found |= {Place("updated", graph.params[name]) for name in (*self.learning_rates, *self.frozen)
@@ -213,6 +241,7 @@ class Perturbation:
             frozen=self.frozen | other.frozen,
             round_to=other.round_to if other.round_to is not None else self.round_to,
             backward_with_updated=self.backward_with_updated or other.backward_with_updated,
+            data={**self.data, **other.data},
         )
 
 
@@ -297,6 +326,7 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
     subs = substitutions or Substitutions()
     solution = graph.solution
     leaves = {i: graph.nodes[i].data for i in range(len(graph.nodes)) if graph.nodes[i].op is None}
+    leaves.update(perturbation.data)
     try:
         with np.errstate(all="ignore"):
             if forward_of is not None and forward_of.carried is not None and not perturbation.changes_forward:
@@ -323,6 +353,11 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
 
 
 def _forward(graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturbation, subs: Substitutions):
+    if graph.program is not None:
+        try:
+            return _forward_program(graph.program, graph, leaves, perturbation, subs)
+        except ProgramError:
+            pass  # the engine itself, below
     bk = graph.backend
     natural: list[np.ndarray] = []
     values: list[np.ndarray] = []
@@ -343,6 +378,11 @@ def _forward(graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturba
 
 
 def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation, subs: Substitutions):
+    if graph.program is not None:
+        try:
+            return _backward_program(graph.program, graph, values, perturbation, subs)
+        except ProgramError:
+            pass  # the engine itself, below
     bk = graph.backend
     n = len(graph.nodes)
     natural: list[np.ndarray | None] = [None] * n
@@ -368,8 +408,82 @@ def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation
     return natural, after
 
 
+def _forward_program(program: GraphProgram, graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturbation,
+                     subs: Substitutions):
+    """_forward on the graph's compiled program: hooks only where something is put in (the same numbers)."""
+    bk = graph.backend
+    natural: dict[int, np.ndarray] = {}
+    transforms, figures = perturbation.value_transforms, perturbation.round_to
+
+    def hook(i: int, value: np.ndarray) -> np.ndarray:
+        transform = transforms.get(i)
+        if transform is not None:
+            value = _native(bk, transform(bk, value))
+        natural[i] = value
+        if figures is not None:
+            value = round_significant(value, figures)
+        return subs.apply(Place("value", i), value)
+
+    hooked = _hooked(len(graph.nodes), figures, transforms, subs, "value", hook)
+    values = program.forward([leaves.get(i) for i in range(len(graph.nodes))], bk, perturbation.forwards, hooked)
+    naturals = list(values)
+    for i, value in natural.items():
+        naturals[i] = value
+    return naturals, values
+
+
+def _hooked(count: int, figures: int | None, transforms: Mapping[int, Transform], subs: Substitutions, kind: str,
+            hook: Callable[[int, Any], Any]) -> dict[int, Callable[[int, Any], Any]]:
+    """The nodes where something is put in (rounding everywhere, a transform, a student's number), with ``hook``."""
+    if figures is not None:
+        return dict.fromkeys(range(count), hook)
+    hooked = dict.fromkeys(transforms, hook)
+    for place in subs.entries:
+        if place.kind == kind:
+            hooked[place.node] = hook
+    return hooked
+
+
+def _backward_program(program: GraphProgram, graph: Graph, values: list[np.ndarray], perturbation: Perturbation,
+                      subs: Substitutions):
+    """_backward on the graph's compiled program (see _forward_program)."""
+    bk = graph.backend
+    root_value = values[graph.root]
+    seed = (bk.ones_like(root_value) if graph.seed is None
+            else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy())
+    natural: dict[int, np.ndarray] = {}
+    transforms, figures = perturbation.grad_transforms, perturbation.round_to
+
+    def hook(i: int, g: np.ndarray) -> np.ndarray:
+        transform = transforms.get(i)
+        if transform is not None:
+            g = _native(bk, transform(bk, g))
+        natural[i] = g
+        if figures is not None:
+            g = round_significant(g, figures)
+        return subs.apply(Place("grad", i), g)
+
+    hooked = _hooked(len(graph.nodes), figures, transforms, subs, "grad", hook)
+    after = program.backward(values, seed, bk, perturbation.vjps, hooked)
+    naturals = list(after)
+    for i, g in natural.items():
+        naturals[i] = g
+    return naturals, after
+
+
 def _step(graph, leaves, grads, perturbation, stepper):
     """One optimizer step on copies of the parameters: the new values (natural) and the stepper for later steps."""
+    info = graph.solution.optimizer
+    if info.name == "sgd" and not any(info.options.values()) and graph.backend.name == "float":
+        # Plain SGD keeps no state: theta - lr g per parameter, SGD.step's arithmetic without building optimizers.
+        frozen = set(graph.solution.frozen) | set(perturbation.frozen)
+        rates = perturbation.learning_rates
+        updated: dict[int, np.ndarray] = {}
+        for name, i in graph.params.items():
+            new = updated[i] = leaves[i].copy()  # an array, 0-d ones included
+            if grads[i] is not None and name not in frozen:
+                new -= rates.get(name, info.lr) * grads[i]
+        return updated, None
     if stepper is None:  # one optimizer per learning rate (a mistake may change one parameter's)
         info = graph.solution.optimizer
         frozen = set(graph.solution.frozen) | set(perturbation.frozen)
@@ -379,7 +493,7 @@ def _step(graph, leaves, grads, perturbation, stepper):
             groups.setdefault(repr(lr), (lr, {}))[1][i] = Tensor(leaves[i].copy(), backend=graph.backend, name=name)
         stepper = [(make_optimizer(list(tensors.values()), info.name, frozen=frozen, lr=lr, **info.options), tensors)
                    for lr, tensors in groups.values()]
-    updated: dict[int, np.ndarray] = {}
+    updated = {}
     for optimizer, tensors in stepper:
         for i, tensor in tensors.items():
             tensor.data = leaves[i].copy()
@@ -400,7 +514,7 @@ def _native(bk: Any, data: Any) -> np.ndarray:
     return data
 
 
-def round_significant(array: np.ndarray, figures: int, mode: Literal["round", "truncate"] = "round") -> np.ndarray:
+def round_significant(array: np.ndarray, figures: int, mode: Rounding = "round") -> np.ndarray:
     """``array`` rounded (or truncated toward zero) to ``figures`` significant figures; exact/symbolic unchanged."""
     if not isinstance(array, np.ndarray) or array.dtype == object:
         return array
@@ -408,17 +522,28 @@ def round_significant(array: np.ndarray, figures: int, mode: Literal["round", "t
     magnitude = np.abs(a)
     safe = np.where(magnitude > 0, magnitude, 1.0)
     scale = 10.0 ** (figures - 1 - np.floor(np.log10(safe)))
-    cut = np.round(a * scale) if mode == "round" else np.trunc(a * scale)
+    cut = _cut(a * scale, mode)
     result = np.where(magnitude > 0, cut / scale, 0.0)
     return result.astype(array.dtype, copy=False)
 
 
-def round_decimals(array: np.ndarray, places: int, mode: Literal["round", "truncate"] = "round") -> np.ndarray:
+def round_decimals(array: np.ndarray, places: int, mode: Rounding = "round") -> np.ndarray:
     """``array`` rounded (or truncated toward zero) to ``places`` decimal places."""
     if not isinstance(array, np.ndarray) or array.dtype == object:
         return array
     scale = 10.0 ** places
     a = np.asarray(array, dtype=np.float64)
-    cut = np.round(a * scale) if mode == "round" else np.trunc(a * scale)
+    cut = _cut(a * scale, mode)
     return (cut / scale).astype(array.dtype, copy=False)
+
+
+def _cut(x: np.ndarray, mode: Rounding) -> np.ndarray:
+    """To whole numbers: "round" as students do (a half away from zero: 0.325 to 2 figures is 0.33, not
+    NumPy's 0.32), "round_even" as floating point does (0.105, stored as 0.10499..., becomes 0.1),
+    "truncate" toward zero."""
+    if mode == "truncate":
+        return np.trunc(x)
+    if mode == "round_even":
+        return np.round(x)
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
 

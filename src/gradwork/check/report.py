@@ -28,6 +28,7 @@ class Finding:
     codes: tuple[str, ...]  # FORMAT.md diagnosis codes, e.g. ("gradient_as_update", "softmax_diagonal_jacobian")
     notes: tuple[str, ...]  # what the student did, one per code
     rules: tuple[str, ...]  # the correct rule, one sentence per code
+    hints: tuple[str, ...] = ()  # the notes without the numbers that would give the answer away
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,9 @@ class ItemResult:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Report:
-    """A marked answers file."""
+    """A checked answers file (in Jupyter: a table with each item's feedback)."""
 
     title: str
     answers: str  # the answers file's name
@@ -80,6 +81,10 @@ class Report:
     not_asked: tuple[ItemResult, ...] = ()  # given by the student but not asked: listed, not scored
     asked: bool = False  # True when the problem's ask: fixed the scored items
     warnings: tuple[str, ...] = ()  # e.g. an answers file's own tolerance, ignored
+
+    def __repr__(self) -> str:
+        return (f"Report({self.answers!r}: {_number(self.points)}/{_number(self.max_points)} points, "
+                f"{self.correct} of {self.total} items credited)")
 
     # ------------------------------------------------------------ the score
     @property
@@ -109,8 +114,13 @@ class Report:
         return sum(item.max_points for item in self.items)
 
     @property
+    def answered(self) -> bool:
+        """False when the file answers nothing (every item blank or unanswered): "nothing answered", never a pass."""
+        return any(item.given is not None and item.line > 0 and _has_number(item.given) for item in self.all_items)
+
+    @property
     def all_correct(self) -> bool:
-        return all(item.status == "correct" for item in self.items)
+        return self.answered and all(item.status == "correct" for item in self.items)
 
     @property
     def diagnoses(self) -> tuple[str, ...]:
@@ -149,6 +159,7 @@ class Report:
             "tolerance": {**self.tolerance.as_dict(), "text": self.tolerance.describe(),
                           "source": self.policy.tolerance_source, "default": not self.tolerance_stated},
             "counts": self.counts(),
+            "answered": self.answered,
             "warnings": list(self.warnings),
         }
 
@@ -172,8 +183,16 @@ def describe_policy(policy: MarkingPolicy) -> str:
     else:
         parts.append("1 point per item")
     parts.append(f"carried forward earns {policy.carried_forward:.0%}")
+    parts.append("a mistake is charged once, at the first item it makes wrong" if policy.charge == "once"
+                 else "a mistake is charged on every item it makes wrong")
     parts.append(f"a blank earns {policy.missing:.0%}")
     return "; ".join(parts)
+
+
+def _has_number(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_has_number(v) for v in value)
+    return value is not None
 
 
 def _number(value: float) -> float | int:

@@ -23,9 +23,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from gradwork.check import MISTAKES, Marker, parse_answers
+from gradwork.check import MISTAKES, Checker, parse_answers
 from gradwork.check.report import STATUSES, Report
-from gradwork.generate.build import Variant, draw
+from gradwork.generate.build import Budget, Variant, draw
 from gradwork.generate.template import Template
 from gradwork.documents.sources import DataPath
 
@@ -113,8 +113,9 @@ def run_cases(template: Template, count: int = 200, seed: int = 0) -> Outcome:
     if not cases:
         raise template.error((), "the template has no `expect:` cases to run", "an `expect:` list", at="key")
     outcome = Outcome(template, count, cases)
+    budget = Budget()  # one time budget for failed tries, over every variant tested
     for k in range(count):
-        variant = draw(template, seed, k)
+        variant = draw(template, seed, k, budget=budget)
         for case in cases:
             outcome.checks += 1
             problem = run_case(variant, case)
@@ -142,10 +143,10 @@ def mark(variant: Variant, data: dict[str, Any]) -> Report:
     """What ``gradwork check`` says about answers ``data`` for this variant, under the problem's marking policy."""
     marker = variant.__dict__.get("_marker")
     if marker is None:
-        marker = variant.__dict__["_marker"] = Marker(variant.solution)
+        marker = variant.__dict__["_marker"] = Checker(variant.solution)
     marking = getattr(variant.solution, "marking", None)
     tolerance = marking.tolerance if marking is not None else None
-    return marker.mark(parse_answers(data, f"{variant.id}.answers"), tolerance)
+    return marker.check(parse_answers(data, f"{variant.id}.answers"), tolerance)
 
 
 def _compare(report: Report, case: Case) -> str | None:

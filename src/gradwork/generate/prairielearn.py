@@ -44,7 +44,7 @@ def generate(data: dict[str, Any], template: str | Path) -> None:
 
 def grade(data: dict[str, Any]) -> None:
     """Mark the submission with gradwork's checker and write PrairieLearn's scores and feedback."""
-    from gradwork.check import Marker, parse_answers
+    from gradwork.check import Checker, parse_answers
     from gradwork.problem import load, solve
 
     params = data["params"]
@@ -62,7 +62,7 @@ def grade(data: dict[str, Any]) -> None:
         else:
             answers.setdefault(section, {})[entry] = value
     marking = solution.marking
-    report = Marker(solution).mark(parse_answers(answers, "submission"), marking.tolerance)
+    report = Checker(solution).check(parse_answers(answers, "submission"), marking.tolerance)
     partial = data.setdefault("partial_scores", {})
     earned = possible = 0.0
     lines = []

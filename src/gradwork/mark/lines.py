@@ -24,8 +24,10 @@ from gradwork.mark.report import LineResult, LineStatus
 
 
 def carry_forward(statements: list[Statement]) -> None:
-    """Results wrong only by a mistake charged at an earlier line that check cannot see: carried forward."""
+    """Results wrong only by a mistake charged at an earlier line that check cannot see (a local derivative, a
+    definition), or that repeat an earlier line's wrong number for the same quantity: carried forward."""
     charged: dict[str, int] = {}  # code -> first line charged by a local derivative or definition line
+    results: dict[str, tuple[int, tuple[str, ...]]] = {}  # node (without element) -> first wrong result's line, codes
     for statement in statements:
         own_slip = any(v.status == "wrong" and v.kind == "link" for vs in statement.verdicts.values() for v in vs)
         for side, verdicts in sorted(statement.verdicts.items()):
@@ -41,6 +43,15 @@ def carry_forward(statements: list[Statement]) -> None:
                     verdicts[k] = Verdict("carried_forward", (), f"follows from line {line}, where the mistake "
                                                                  f"({', '.join(verdict.codes)}) is marked",
                                           "result")
+                elif verdict.kind == "result" and statement.key:
+                    node = statement.key.split("[")[0]
+                    earlier = results.get(node)
+                    if earlier is None:
+                        results[node] = (statement.chain.rows[side].line, verdict.codes)
+                    elif verdict.codes and set(verdict.codes) <= set(earlier[1]) and not own_slip:
+                        verdicts[k] = Verdict("carried_forward", (), f"the same slip as line {earlier[0]} "
+                                                                     f"({', '.join(verdict.codes)}), marked there",
+                                              "result")
 
 
 def line_results(work: Work, statements: list[Statement]) -> list[LineResult]:

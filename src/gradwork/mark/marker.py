@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check import Marker
+from gradwork.check import Checker, solution_of
 from gradwork.mark.arith import finite, json_value, last_formula, last_number, last_read, no_symbols, signed_first
 from gradwork.mark.bind import Binder, Bindings, Claim, symbol_key
 from gradwork.mark.calculus import Calculus
@@ -42,12 +42,13 @@ class WorkMarker:
     """Marks worked solutions against one solved problem; build one per problem and reuse it for a class."""
 
     def __init__(self, solution: Solution, tolerance: Tolerance | None = None, policy: Any = None) -> None:
+        solution = solution_of(solution, "WorkMarker")  # a gradwork.Solved too, as the README shows
         self.solution = solution
         self.policy = policy if policy is not None else solution.marking
         if tolerance is not None:
             self.policy = self.policy.with_tolerance(tolerance, "command line")
         self.tolerance = self.policy.effective_tolerance
-        self.checker = Marker(solution)
+        self.checker = Checker(solution)
         self.quantities = catalog(solution)
         self.by_key = {(q.section, q.node_key): q for q in self.quantities}
         self.loss = next((q for q in self.quantities if q.section == "loss"), None)

@@ -63,7 +63,7 @@ def check_results(marker: WorkMarker, statements: list[Statement], source: str
                     answers.append(blank(key))
                     missing_codes[key] = (("bias_not_updated",) if bias else (), f"{name} is never updated" + (
                         ": biases are parameters too, b <- b - lr * dL/db" if bias else ""))
-    report = marker.checker.mark(Answers(source, tuple(answers)), policy=marker.policy)
+    report = marker.checker.check(Answers(source, tuple(answers)), policy=marker.policy)
     missing = [Missing(item.key, *missing_codes.get(item.key, ((), f"{item.key} is asked and no line gives it")))
                for item in report.items if item.status == "missing"]
     return report, missing, answers
@@ -97,7 +97,7 @@ def mark_instead(marker: WorkMarker, statement: Statement, answers: list[Answer]
     replaced = [Answer(a.section, a.name, a.index, value, a.line, a.column) if a.key == statement.key else a
                 for a in answers]
     try:
-        report = marker.checker.mark(Answers(source, tuple(replaced)), policy=marker.policy)
+        report = marker.checker.check(Answers(source, tuple(replaced)), policy=marker.policy)
     except ValueError:
         return None
     return item_for({item.key: item for item in (*report.items, *report.not_asked)}, statement.key or "")

@@ -63,6 +63,8 @@ class MarkingSpec(_Spec):
     points: dict[str, Any] = Field(default_factory=dict)
     carried_forward: Number = 1
     missing: Number = 0
+    charge: Any = "once"  # "once" | "every_item" (checked in policy.py)
+    other_variant_credit: Any = False  # true: a submission of another variant's key keeps carried-forward credit
 
 
 class _Common(_Spec):
