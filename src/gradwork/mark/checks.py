@@ -52,11 +52,11 @@ class Verdict:
     kind: str = "link"  # link | result | rule | local | definition
 
 
-def add(statement: Statement, side: int, verdict: Verdict) -> None:
+def verdict_at(statement: Statement, side: int, verdict: Verdict) -> None:
     statement.verdicts.setdefault(side, []).append(verdict)
 
 
-def note(statement: Statement, side: int, text: str) -> None:
+def note_at(statement: Statement, side: int, text: str) -> None:
     statement.notes.setdefault(side, []).append(text)
 
 
@@ -95,7 +95,7 @@ class Checks:
                 verdict = (self.on_own_values(a.node, b.node, env) if partly else None) or \
                     self.identity(a.node, b.node, a.text, b.text, env)
             if verdict is not None:
-                add(statement, i, verdict)
+                verdict_at(statement, i, verdict)
 
     def on_own_values(self, left: Node, right: Node, env: Env) -> Verdict | None:
         """Two formulas that hold on the student's own values (one partly substituted: ``σ'(z) w = 2(5) w``)."""
@@ -190,10 +190,10 @@ class Checks:
         if statement.value is None or value.size != expected.size or expected.dtype == object:
             return
         if bool(np.all(self.tolerance.passes(value.reshape(expected.shape), expected))):
-            add(statement, result, Verdict("correct", message=f"{binding.symbol} = {binding.quantity} as the problem "
-                                                              "gives it", kind="result"))
+            said = f"{binding.symbol} = {binding.quantity} as the problem gives it"
+            verdict_at(statement, result, Verdict("correct", message=said, kind="result"))
         else:  # restating the data is not graded work, and the text may name it differently (the question's b_2)
-            note(statement, result, f"{binding.symbol} = {shown(value)} is not {binding.quantity} = "
+            note_at(statement, result, f"{binding.symbol} = {shown(value)} is not {binding.quantity} = "
                                     f"{shown(expected)} as the problem gives it: another quantity under the same name?")
 
     # ------------------------------------------------------------ 3. rules
@@ -224,16 +224,16 @@ class Checks:
                 continue
             name = statement.binding.symbol if statement.binding else statement.key
             if ok:
-                add(statement, i, Verdict("correct", message=f"a correct rule for {name}", kind="rule"))
+                verdict_at(statement, i, Verdict("correct", message=f"a correct rule for {name}", kind="rule"))
                 continue
             text = (f"with the problem's numbers this formula gives {shown(given)}, but {statement.key} is "
                     f"{shown(expected)}")
             codes = ("update_sign",) if self._adds_the_step(statement, side.node) else ("rule",)
             if env.inferred(side.node) and codes == ("rule",):  # a reading, not the teacher's names: a remark
-                note(statement, i, text + " (with the symbols read as: " + env.describe(side.node)
+                note_at(statement, i, text + " (with the symbols read as: " + env.describe(side.node)
                      + "; a names: map in the problem would settle it)")
             else:
-                add(statement, i, Verdict("wrong", codes, text + ": not the rule for it", "rule"))
+                verdict_at(statement, i, Verdict("wrong", codes, text + ": not the rule for it", "rule"))
 
     def _adds_the_step(self, statement: Statement, node: Node) -> bool:
         """``w + η ∂L/∂w`` for an updated parameter: the step added, not subtracted."""
@@ -294,14 +294,14 @@ class Checks:
         ok = bool(np.all(self.tolerance.passes(given, expected)))
         what = "this derivative" if not about or not about[0] else f"∂{about[0]}/∂{about[1]}"
         if ok:
-            add(statement, side, Verdict("correct", message=f"{what} is the network's", kind=kind))
+            verdict_at(statement, side, Verdict("correct", message=f"{what} is the network's", kind=kind))
             return
         codes = self.marker.local_codes(about, given, expected)
         text = f"{what} is {shown(expected)} at the problem's numbers, not {shown(given)}"
         if formula and not named and codes == ("rule",):
-            note(statement, side, text + " (with the symbols as read)")
+            note_at(statement, side, text + " (with the symbols as read)")
             return
-        add(statement, side, Verdict("wrong", codes, text, kind))
+        verdict_at(statement, side, Verdict("wrong", codes, text, kind))
 
     # ------------------------------------------------------------ 5. definitions
     def definition(self, statement: Statement, functions: dict[tuple[str, int], FunctionDefinition]) -> None:
@@ -329,18 +329,19 @@ class Checks:
                 continue
             reference = self._reference(op, function.order, points)
             if reference is not None and np.allclose(values, reference, rtol=1e-6, atol=1e-9):
-                add(statement, i, Verdict("correct", message=f"the rule for {_written(function)}", kind="definition"))
+                verdict_at(statement, i, Verdict("correct", message=f"the rule for {_written(function)}",
+                                                 kind="definition"))
                 continue
             layer = self.marker.matching_activation(values, points, function.order)
             if layer is not None:
-                add(statement, i, Verdict("correct", message=f"{_written(function)} as this network's {layer}",
+                verdict_at(statement, i, Verdict("correct", message=f"{_written(function)} as this network's {layer}",
                                           kind="definition"))
                 functions[(function.name, function.order)] = FunctionDefinition(
                     function.name, function.order, variable, node, statement.line)
                 continue
             code = "activation_derivative" if function.order else "rule"
             expected = "its registered derivative" if function.order else "the registered function"
-            add(statement, i, Verdict("wrong", (code,),
+            verdict_at(statement, i, Verdict("wrong", (code,),
                                       f"{short(side.text)} is not {_written(function)}: at {variable} = 0.35 it is "
                                       f"{values[2]:.4g}, {expected} gives "
                                       f"{'?' if reference is None else f'{reference[2]:.4g}'}", "definition"))
@@ -369,4 +370,4 @@ def _written(function: Func) -> str:
     return function.name + "'" * function.order
 
 
-__all__ = ["Checks", "Verdict", "add", "note"]
+__all__ = ["Checks", "Verdict", "note_at", "verdict_at"]

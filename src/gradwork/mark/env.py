@@ -25,6 +25,8 @@ import numpy as np
 
 from gradwork.mark.bind import Bindings
 from gradwork.mark.evaluate import Evaluator, Unbound
+from gradwork.mark.functions import function_op
+from gradwork.mark.parse import GENERIC_FUNCTIONS
 from gradwork.mark.program import Statement, free_variable
 from gradwork.mark.quantities import Q, role_of
 from gradwork.mark.syntax import Func, Node, Sym, symbols
@@ -247,7 +249,8 @@ class Env:
         defined = context.functions.get((node.name, node.order)) or context.functions.get((node.name, 0))
         if defined is not None and defined.line <= self._line():
             return _Defined(self, defined, node.order - (0 if (node.name, node.order) in context.functions else 0))
-        generic = node.name in ("f", "g", "F", "G", "phi", "varphi", "psi", "sigmoid")
+        sigma = function_op("σ")  # σ: the sigmoid, or any layer's activation (σ(x) = x² on seed 004's sheet)
+        generic = node.name in GENERIC_FUNCTIONS or (sigma is not None and node.name == sigma.name)
         if not generic or len(node.args) != 1:
             return None
         argument = node.args[0]
@@ -259,8 +262,8 @@ class Env:
         layer = context.layer_function(bound.split("[")[0])
         if layer is None:
             return None
-        if node.name == "sigmoid" and layer.op_names == ("sigmoid",):
-            return None  # the registry's sigmoid is this layer's
+        if node.name not in GENERIC_FUNCTIONS and layer.op_names == (node.name,):
+            return None  # the registry's op is this layer's
         return layer
 
     def _line(self) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.mark.functions import derivative, evaluate, function_op
+from gradwork.mark.functions import derivative, evaluate, function_op, is_natural_log
 from gradwork.mark.parse import GENERIC_FUNCTIONS as GENERIC
 from gradwork.mark.syntax import Bin, Deriv, Func, Matrix, Neg, Node, Num, Sym, Transpose
 
@@ -79,7 +79,7 @@ class Evaluator:
     def function(self, node: Func, args: list[Any]) -> Any:
         name = node.name
         x = args[0]
-        if name in ("log10", "log2") or (name == "log" and self.log10):
+        if name in ("log10", "log2") or (self.log10 and is_natural_log(name)):
             if len(args) != 1 or node.order:
                 raise Unbound(f"{name} of {len(args)} arguments")
             base = 2 if name == "log2" else 10

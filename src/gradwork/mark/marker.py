@@ -26,6 +26,7 @@ from gradwork.mark.document import Work, read_work
 from gradwork.mark.env import Context, Env, FunctionDefinition
 from gradwork.mark.errors import NothingRead
 from gradwork.mark.evaluate import Evaluator, Unbound
+from gradwork.mark.functions import with_pitfall
 from gradwork.mark.lines import carry_forward, line_results
 from gradwork.mark.program import Statement, read_program, strip_update
 from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, role_of
@@ -325,9 +326,9 @@ class WorkMarker:
             if layer.a == numerator and layer.z == denominator:
                 function = self.layer_function(layer.z)
                 ops = function.op_names if function is not None else ()
-                if "softmax" in ops:
+                if with_pitfall(ops, "softmax_diagonal_jacobian"):
                     return ("softmax_diagonal_jacobian",) if given.ndim else ("activation_derivative",)
-                if "relu" in ops:
+                if with_pitfall(ops, "relu_at_zero"):
                     z = np.asarray(self.by_key[("values", layer.z)].value, dtype=float)
                     if np.any(z == 0):
                         return ("relu_at_zero",)

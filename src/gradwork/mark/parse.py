@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gradwork.mark.functions import function_op
+from gradwork.mark.functions import function_op, is_natural_log
 from gradwork.mark.syntax import (
     Bin,
     Deriv,
@@ -47,7 +47,7 @@ GREEK = {
 # the layer their argument belongs to. A registered function's names (sigma, tanh, ReLU, ...) come from the registry.
 GENERIC_FUNCTIONS = {"phi", "varphi", "psi", "f", "g", "F", "G"}
 UPDATE_WORDS = {"new", "old", "neu", "upd"}  # w^{new}: a label, not a power
-FUNCTION_COMMANDS = {"log", "exp", "tanh", "ln", "sqrt", "sin", "cos", "max", "min"}
+NOT_FUNCTIONS = {"sin", "cos", "tan", "arctan"}  # commands a student may write that no problem here has
 MATRIX_ENVIRONMENTS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "vmatrix"}
 
 _TOKEN = re.compile(r"""
@@ -250,8 +250,8 @@ class _Parser:
             return token.text.startswith("\\begin")
         if token.kind == "cmd":
             name = token.text[1:]
-            return name in GREEK or name in FUNCTION_COMMANDS or name in (
-                "frac", "hat", "bar", "tilde", "partial", "pi", "unreadable", "nabla", "sum")
+            return name in GREEK or name in NOT_FUNCTIONS or function_op(token.text) is not None or name in (
+                "frac", "hat", "bar", "tilde", "partial", "pi", "unreadable", "nabla") or token.text == r"\sum"
         return token.text in ("(", "[", "{")
 
     def atom(self) -> Node:
@@ -262,7 +262,7 @@ class _Parser:
         if kind == "letter":
             if text == "e" and self.at("^"):
                 self.next()
-                return Func("exp", (self.exponent(),))
+                return Func(_op(r"\exp"), (self.exponent(),))
             return self.symbol(text)
         if kind == "text":
             return self.text_command(text)
@@ -283,14 +283,14 @@ class _Parser:
             name = text[1:]
             if name == "frac":
                 return self.fraction()
-            if name == "sqrt":
+            if text == r"\sqrt":
                 if self.at("["):
                     raise Unreadable("a root other than the square root")
-                return Func("sqrt", (self.braced(),))
-            if name in FUNCTION_COMMANDS:
-                op = function_op(name)
-                if op is None:
-                    raise Unreadable(f"\\{name}")
+                return Func(_op(text), (self.braced(),))
+            if name in NOT_FUNCTIONS:
+                raise Unreadable(f"\\{name}")
+            op = function_op(text) if name not in GREEK else None
+            if op is not None:
                 return self.function(op.name)
             if name in GREEK:
                 return self.symbol(name)
@@ -408,12 +408,12 @@ class _Parser:
         raise Unreadable(f"the words \\text{{{content}}}")
 
     def function(self, name: str) -> Node:
-        if self.at("_") and name == "log":  # \log_{10}, \log_2
+        if self.at("_") and is_natural_log(name):  # \log_{10}, \log_2
             self.next()
             base = self.script()
             if base not in ("10", "2", "e"):
-                raise Unreadable(f"\\{name}_{base}")
-            name = {"10": "log10", "2": "log2", "e": "log"}[base]
+                raise Unreadable(f"\\log_{base}")
+            name = {"10": "log10", "2": "log2", "e": name}[base]
         order = 0
         while self.at("'"):
             self.next()
@@ -616,6 +616,14 @@ class _Parser:
 
     def term_without_sum(self) -> Node:
         return self.term()
+
+
+def _op(command: str) -> str:
+    """The registered op a LaTeX command names (``\\exp``, ``\\sqrt``), by the registry's own names."""
+    op = function_op(command)
+    if op is None:
+        raise Unreadable(command)
+    return op.name
 
 
 def _script_text(token: Token) -> str:

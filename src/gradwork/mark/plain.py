@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from gradwork.mark.functions import function_op
+from gradwork.mark.functions import function_op, is_op_word
 
 SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", "0123456789+-=()aehijklmnoprstuvx"))
 SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀ",
@@ -34,8 +34,7 @@ GREEK_WORDS = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "la
                "omega", "rho", "tau", "kappa", "Delta", "Sigma", "Theta"}
 ASSIGN = re.compile(r":=|←|<-|⟵|⇐")
 # Words that are maths in a plain line (beside the registry's function names and Greek letters).
-MATH_WORDS = {"net", "new", "old", "hat", "lr", "loss", "grad", "out", "in", "sum", "max", "min", "exp", "log", "ln",
-              "sqrt", "abs", "T", "e"}
+MATH_WORDS = {"net", "new", "old", "hat", "lr", "loss", "grad", "out", "in", "ln", "T", "e"}  # besides op names
 PROSE_SHORT = {"so", "is", "we", "at", "of", "to", "by", "as", "if", "or", "an", "be", "on", "it", "and", "the",
                "for", "then", "thus", "hence", "where", "with", "gives", "get", "are", "has", "our"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z_]*")
@@ -67,7 +66,7 @@ def _first_equals(line: str, start: int) -> int | None:
 
 def _is_prose(word: str) -> bool:
     """A word that is not maths: "so", "then", "weights"; not a symbol, function or Greek name."""
-    if function_op(word) is not None:
+    if is_op_word(word):
         return False
     parts = [part for part in word.split("_") if part]
     if len(parts) > 1:

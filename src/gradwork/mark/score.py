@@ -20,7 +20,7 @@ import numpy as np
 
 from gradwork.check import Answer, Answers, ItemResult, Report
 from gradwork.mark.arith import json_value
-from gradwork.mark.checks import Verdict, add
+from gradwork.mark.checks import Verdict, verdict_at
 from gradwork.mark.program import Statement
 from gradwork.mark.report import Missing
 from gradwork.problem import Quantity
@@ -89,7 +89,7 @@ def attach(marker: WorkMarker, statements: list[Statement], report: Report, answ
             if other is None:
                 continue
             verdict = Verdict(other.status, tuple(other.diagnosis), result_message(statement, other), "result")
-        add(statement, statement.result, verdict)
+        verdict_at(statement, statement.result, verdict)
 
 
 def mark_instead(marker: WorkMarker, statement: Statement, answers: list[Answer], source: str) -> ItemResult | None:

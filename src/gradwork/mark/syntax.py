@@ -198,9 +198,15 @@ def is_number(node: Node) -> bool:
     return not symbols(node)
 
 
+def is_natural_log(name: str) -> bool:
+    from gradwork.mark.functions import is_natural_log as natural
+
+    return natural(name)
+
+
 def uses_log(node: Node) -> bool:
     if isinstance(node, Func):
-        return node.name == "log" or any(uses_log(a) for a in node.args)
+        return is_natural_log(node.name) or any(uses_log(a) for a in node.args)
     if isinstance(node, Bin):
         return uses_log(node.left) or uses_log(node.right)
     if isinstance(node, (Neg, Transpose)):
