@@ -164,7 +164,8 @@ def _template(here: Path, old: str, new: str, name: str = "t.yaml", extra: str =
 
 def test_tries_100000_with_a_constraint_that_never_holds_stops_within_the_time_budget(here):
     # An input of all zeros: no_relu_at_zero can never hold.
-    name = _template(here, "low: -3, high: 3, step: 1, nonzero: true", "low: 0, high: 0, step: 1", extra="tries: 100000\n")
+    name = _template(here, "low: -3, high: 3, step: 1, nonzero: true", "low: 0, high: 0, step: 1",
+                     extra="tries: 100000\n")
     for args in (["generate", name, "--seed", "0", "-o", "v"], ["test", name, "--count", "2"]):
         started = time.perf_counter()
         line = refused(run(*args, "--max-draw-seconds", "1"), "no candidate for variant v001",
