@@ -3,9 +3,10 @@
 Every step is ``{"type": "<step class in snake_case>", "section": ..., "phase": ..., <its fields>}``;
 every formula is a dict with a ``"type"`` key too (``{"type": "symbol", "base": "w", "layer": "1",
 "index": [0, 1], ...}``). Numbers: ``{"type": "number", "value": 0.4013..., "exact": false,
-"display": "0.4013"}`` where ``value`` is the full-precision float (an int where the value is
-an integer, a ``"3/8"`` string for a fraction, a SymPy string for a formula, ``"nan"``/``"inf"``
-where JSON has no number) and ``display`` is the value as the text renderer shows it.
+"display": "0.4013"}`` where ``value`` is the full-precision float (an int where it is a Python
+integer; an exact-mode number as the results write it, a string even when whole: ``"3"``,
+``"3/8"``; a SymPy string in symbolic mode; ``"nan"``/``"inf"`` where JSON has no number) and
+``display`` is the value as the text renderer shows it.
 """
 
 from __future__ import annotations
@@ -89,7 +90,10 @@ class JsonRenderer(Renderer):
         return data
 
     def _render_Array(self, expr: m.Array) -> dict[str, Any]:
-        return {"type": "array", "rows": self.value(expr.rows)}
+        data = {"type": "array", "rows": self.value(expr.rows)}
+        if expr.row:  # a vector drawn as a row (the row convention's x, z, b): its orientation is part of it
+            data["row"] = True
+        return data
 
     def _render_Sum(self, expr: m.Sum) -> dict[str, Any]:
         return self.fields_of(expr)
