@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
@@ -11,15 +10,14 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gradwork.generate import draw, read_template
-from gradwork.generate.export import export, input_name
-from gradwork.generate.write import Request, write_files
+from gradwork.generate.export import export
+from gradwork.generate.write import Request
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "examples" / "templates"
@@ -41,114 +39,6 @@ def _scalars(variant):
         array = np.asarray(value, dtype=float)
         for index in np.ndindex(*array.shape):
             yield item, index, float(array[index])
-
-
-# ---------------------------------------------------------------- PrairieLearn
-class _Elements(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.found = []
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append((tag, dict(attrs)))
-
-
-def _pl_folder(tmp_path, name="seed002_exam4a.yaml"):
-    template, variants, files = _exported("prairielearn", name)
-    write_files(tmp_path, files)
-    return template, variants, tmp_path / template.stem
-
-
-def _server(folder):
-    spec = importlib.util.spec_from_file_location(f"pl_server_{id(folder)}", folder / "server.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_prairielearn_info_json_is_valid_against_prairielearns_schema(tmp_path):
-    jsonschema = pytest.importorskip("jsonschema")
-    _, _, folder = _pl_folder(tmp_path)
-    schema = json.loads(SCHEMA.read_text())
-    info = json.loads((folder / "info.json").read_text())
-    jsonschema.Draft7Validator.check_schema(schema)
-    jsonschema.Draft7Validator(schema).validate(info)
-    with pytest.raises(jsonschema.ValidationError):  # the schema really constrains: a wrong type is refused
-        jsonschema.Draft7Validator(schema).validate({**info, "type": "Essay"})
-
-
-def test_prairielearn_question_html_has_an_input_per_asked_item(tmp_path):
-    _, variants, folder = _pl_folder(tmp_path)
-    parser = _Elements()
-    parser.feed((folder / "question.html").read_text())
-    inputs = [(tag, attrs["answers-name"]) for tag, attrs in parser.found if tag in ("pl-number-input",
-                                                                                     "pl-matrix-input")]
-    expected = [("pl-number-input" if np.ndim(v) == 0 else "pl-matrix-input", input_name(item))
-                for item, v in ((item, variants[0].answers["loss"] if item.section == "loss" else
-                                 variants[0].answers[item.section][item.entry]) for item in variants[0].items)]
-    assert inputs == expected
-    assert all(attrs.get("comparison") == "sigfig" and attrs.get("digits") == "3"
-               for tag, attrs in parser.found if tag.startswith("pl-") and tag.endswith("-input"))
-
-
-def test_prairielearn_server_generates_and_grades_as_prairielearn_calls_it(tmp_path):
-    _, _, folder = _pl_folder(tmp_path)
-    server = _server(folder)
-    data = {"params": {}, "correct_answers": {}, "variant_seed": 1234567, "options": {}}
-    server.generate(data)
-    again = {"params": {}, "correct_answers": {}, "variant_seed": 1234567, "options": {}}
-    server.generate(again)
-    assert again == data  # the same variant_seed, the same variant
-    other = {"params": {}, "correct_answers": {}, "variant_seed": 7654321, "options": {}}
-    server.generate(other)
-    assert other["params"]["gradwork_problem"] != data["params"]["gradwork_problem"]
-    assert "<math" in data["params"]["statement"] and set(data["correct_answers"]) == {
-        input_name(key) for key in data["params"]["gradwork_items"]}
-    json.dumps(data)  # PrairieLearn stores data as JSON
-
-    right = {**data, "submitted_answers": dict(data["correct_answers"]), "partial_scores": {}, "feedback": {}}
-    server.grade(right)
-    assert right["score"] == 1.0
-    assert all(score["score"] == 1.0 for score in right["partial_scores"].values())
-
-    # A student who writes log10's loss: the loss is wrong and diagnosed; what follows from it is credited.
-    submitted = dict(data["correct_answers"])
-    loss = submitted["loss"]
-    submitted["loss"] = loss / np.log(10)
-    wrong = {**data, "submitted_answers": submitted, "partial_scores": {}, "feedback": {}}
-    server.grade(wrong)
-    assert wrong["partial_scores"]["loss"]["score"] == 0.0
-    assert "log10" in wrong["partial_scores"]["loss"]["feedback"]
-    assert "log_base_10" in wrong["feedback"]["gradwork"]
-    assert 0 < wrong["score"] < 1
-
-    # Carried forward: output.a written wrong, and the gradient computed from that wrong number is credited.
-    problem = data["params"]["gradwork_problem"]
-    from gradwork.problem import load, solve
-
-    solution = solve(load(problem))
-    a = float(solution.values["output.a"]) + 0.05
-    t = float(np.asarray(solution.target.data, dtype=float).reshape(-1)[0])
-    carried = dict(data["correct_answers"])
-    carried["values_output_a"] = a
-    carried["gradients_output_b"] = a - t  # dL/dz = a - t for sigmoid + BCE, from the student's own a
-    forward = {**data, "submitted_answers": carried, "partial_scores": {}, "feedback": {}}
-    server.grade(forward)
-    assert forward["partial_scores"]["values_output_a"]["score"] == 0.0
-    assert forward["partial_scores"]["gradients_output_b"]["score"] == 1.0
-    assert "carried forward" in forward["feedback"]["gradwork"]
-
-
-def test_prairielearn_grade_treats_a_blank_input_as_missing(tmp_path):
-    _, _, folder = _pl_folder(tmp_path)
-    server = _server(folder)
-    data = {"params": {}, "correct_answers": {}, "variant_seed": 5, "options": {}}
-    server.generate(data)
-    submitted = dict(data["correct_answers"])
-    submitted["loss"] = None
-    graded = {**data, "submitted_answers": submitted, "partial_scores": {}, "feedback": {}}
-    server.grade(graded)
-    assert graded["partial_scores"]["loss"]["score"] == 0.0 and graded["score"] < 1
 
 
 # ---------------------------------------------------------------- Moodle XML
@@ -190,7 +80,15 @@ def test_moodle_xml_reads_back_as_moodle_questions():
             for fraction, wrong, _, feedback in options:
                 if fraction == 0:  # per-item feedback names the mistake
                     assert abs(wrong - value) > right[0][2] and feedback
-        assert float(question.find("defaultgrade").text) == len(expected)
+        assert float(question.find("defaultgrade").text) == len(variant.items)  # check's points: 1 per item
+        weights = [weight for weight, _ in parsed]
+        at = 0
+        for item in variant.items:  # each item's numbers share its points equally
+            count = int(np.size(variant.answers["loss"] if item.section == "loss"
+                                else variant.answers[item.section][item.entry]))
+            share = weights[at:at + count]
+            assert len(set(share)) == 1 and sum(share) * len(variant.items) == sum(weights)
+            at += count
         assert "seed 8" in question.find("generalfeedback/text").text
 
 

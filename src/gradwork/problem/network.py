@@ -25,7 +25,7 @@ from gradwork.nn.activations import ACTIVATIONS, ALIASES
 from gradwork.ops import OPS
 from gradwork.problem.expressions import EvaluationContext, Expression, ExpressionError, parse_expression
 from gradwork.problem.numbers import NumberError, is_number, shape_of, scalar, to_array, shown
-from gradwork.problem.schema import NetworkSpec
+from gradwork.problem.spec import NetworkSpec
 from gradwork.problem.sources import DataPath, Document
 from gradwork.tensor import Tensor
 

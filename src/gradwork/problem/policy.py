@@ -17,7 +17,7 @@ from gradwork.problem.marking import MarkingPolicy
 from gradwork.problem.names import Names
 from gradwork.problem.numbers import is_number
 from gradwork.problem.quantities import NodeRef, Quantity, QuantityError
-from gradwork.problem.schema import GraphSpec, NetworkSpec
+from gradwork.problem.spec import GraphSpec, NetworkSpec
 from gradwork.problem.sources import DataPath, Document
 from gradwork.problem.tolerance import Tolerance, ToleranceError
 
