@@ -384,15 +384,20 @@ def _cents(parts: list[Fraction]) -> list[str]:
 
 # ---------------------------------------------------------------- Gradescope
 def gradescope(template: Template, request: Request, variants: list[Variant]) -> bytes:
-    """A Gradescope autograder zip: each student's answers file is marked by ``gradwork check`` against their variant.
+    """A Gradescope autograder zip: each student's answers file is marked by gradwork's checker against their variant.
 
     With a roster, variants are found by the submitter's student id (``sid``, else email) in
     ``submission_metadata.json``; with a single variant every submission is marked against it.
+    ``wheels/`` holds a wheel of this very gradwork, which ``setup.sh`` installs.
     """
+    from gradwork.generate.wheel import build_wheel
+
+    wheel_name, wheel = build_wheel()
     files: dict[str, str | bytes] = {
         "setup.sh": (RESOURCES / "gradescope_setup.sh").read_text(encoding="utf-8"),
         "run_autograder": (RESOURCES / "gradescope_run_autograder").read_text(encoding="utf-8"),
         "grade.py": (RESOURCES / "gradescope_grade.py").read_text(encoding="utf-8"),
+        f"wheels/{wheel_name}": wheel,
         "variants.json": json.dumps({
             "template": template.stem, "template_sha256": template.hash, "seed": request.seed,
             "by": "student" if request.students else "number",
