@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/check_bench.py [--students 1000] [--keep DIR]
 
-The files are written first (not timed), then ``gradwork.check.gradebook.mark_folder``
+The files are written first (not timed), then ``gradwork.check.gradebook.check_folder``
 reads and marks all of them under a teacher's policy (``ask:`` of 12 items with
 points, carried-forward credit at 50 %) and the CSV gradebook and the Markdown
 class summary are built (timed). The class is a seeded mix of what students
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.quick:
         args.students = min(args.students, 100)
 
-    from gradwork.check.gradebook import mark_folder
+    from gradwork.check.gradebook import check_folder
 
     rng = np.random.default_rng(2024)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="gradwork-check-bench-"))
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> dict:
     problem = solution()
 
     start, cpu_start = time.perf_counter(), time.process_time()
-    book = mark_folder(problem, folder)
+    book = check_folder(problem, folder)
     csv = book.to_csv()
     summary = book.to_markdown()
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start

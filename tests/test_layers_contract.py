@@ -35,7 +35,7 @@ RENDERERS = ("explain/render/", "viz/", "ops/")
 KNOWN = {
     # HTML of their own reports, to move into the renderers (reported to the lead; owned by other areas).
     "check/render.py": "check's report as HTML",
-    "check/gradebook.py": "the gradebook as HTML",
+    "check/summary_html.py": "the class summary page (HTML, inline SVG charts)",
     "generate/export.py": "exported question banks (HTML feedback for LMS formats)",
     "generate/prairielearn.py": "PrairieLearn question HTML",
     "mark/render.py": "the marked-solution page",
@@ -43,6 +43,7 @@ KNOWN = {
     "mark/document.py": "reads students' LaTeX",
     "mark/latex.py": "reads students' LaTeX",
     "mark/normalise.py": "reads students' LaTeX",
+    "mark/scan.py": "finds students' LaTeX",
 }
 
 

@@ -170,15 +170,15 @@ class Solved:
         The problem's ``marking:`` applies; ``tolerance`` (a Tolerance or {sigfigs: 4}) overrides it, as the
         command-line flags do; the answers file's own tolerance counts only with ``allow_answer_tolerance``.
         """
-        from gradwork.check import Tolerance, mark, read_answers
+        from gradwork.check import Tolerance, check_answers, read_answers
 
         spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
-        return mark(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
+        return check_answers(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
 
     def mark(self, text: str, source: str = "<work>", tolerance: Any = None) -> Any:
         """Mark a worked solution (Markdown with LaTeX maths) line by line (a ``gradwork.mark.MarkReport``)."""
         from gradwork.mark import mark_work
-        from gradwork.problem import Tolerance
+        from gradwork.numbers.tolerance import Tolerance
 
         spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
         return mark_work(self.solution, text, source, spec)

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from gradwork.backends import symbolic
 from gradwork.backends.symbolic import readable, readable_form, simplify_budget
 from gradwork.cli import app
-from gradwork.problem import limits, load
+from gradwork.documents import limits
+from gradwork.problem import load
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "seed003_7_3b_scale.yaml"

@@ -6,7 +6,7 @@ import numpy as np
 
 from gradwork.check.feedback import Facts, digits_for, message
 from gradwork.check.report import Finding
-from gradwork.problem import Tolerance
+from gradwork.numbers.tolerance import Tolerance
 
 TOL = Tolerance.sigfigs(3)
 

@@ -6,8 +6,8 @@ import csv
 import io
 from dataclasses import replace
 
-from gradwork.check import mark, parse_answers
-from gradwork.check.gradebook import answers_files, csv_cell, mark_class, mark_folder
+from gradwork.check import check_answers, parse_answers
+from gradwork.check.gradebook import answers_files, csv_cell, check_class, check_folder
 from gradwork.problem import MarkingPolicy, Quantity
 from tests.check import fixtures
 
@@ -28,7 +28,7 @@ def _class():
 
 
 def test_without_ask_each_student_is_scored_on_their_own_answers_and_the_rest_is_an_empty_cell():
-    book = mark_class(fixtures.seed_002(), _class())
+    book = check_class(fixtures.seed_002(), _class())
     text = book.to_csv()
     assert text.splitlines()[0] == (
         "student,points,max_points,correct,total,values.output.a,values.output.a points,loss,loss points,"
@@ -47,9 +47,9 @@ def test_the_same_student_scores_the_same_alone_and_in_a_class():
     solution = fixtures.seed_002()
     for asked in ((), (Quantity.parse("loss"), Quantity.parse("values.output.a"), Quantity.parse("updated.output.b"))):
         problem = replace(solution, ask=asked, marking=MarkingPolicy(points={"loss": 2.0}, missing=0.0))
-        book = mark_class(problem, _class())
+        book = check_class(problem, _class())
         for answers in _class():
-            alone = mark(problem, answers)
+            alone = check_answers(problem, answers)
             in_class = book.reports[answers.student]
             assert (alone.points, alone.max_points, alone.correct, alone.total) == \
                 (in_class.points, in_class.max_points, in_class.correct, in_class.total)
@@ -60,7 +60,7 @@ def test_with_ask_the_columns_are_the_asked_items_with_their_points():
     asked = tuple(Quantity.parse(k) for k in ("loss", "updated.output.b", "values.output.a"))
     problem = replace(fixtures.seed_002(), ask=asked,
                       marking=MarkingPolicy(points={"loss": 2.0, "updated.output.b": 3.0}, missing=0.5))
-    book = mark_class(problem, _class())
+    book = check_class(problem, _class())
     assert book.keys == ("loss", "updated.output.b", "values.output.a")
     rows = {row["student"]: row for row in _rows(book.to_csv())}
     # alice: loss 2 + output.b blank (half of 3) + output.a 1
@@ -73,7 +73,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_escaped():
     assert [csv_cell(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "plain", 3)] == \
         ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", "plain", 3]
     answers = [parse_answers({"loss": 0.513}, "=HYPERLINK(evil).yaml"), parse_answers({"loss": 0.513}, "-x.yaml")]
-    text = mark_class(fixtures.seed_002(), answers).to_csv()
+    text = check_class(fixtures.seed_002(), answers).to_csv()
     students = [row["student"] for row in _rows(text)]
     assert students == ["'-x", "'=HYPERLINK(evil)"]
     for row in csv.reader(io.StringIO(text)):
@@ -82,7 +82,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_escaped():
 
 def test_class_summary_counts_students_per_diagnosis():
     answers = _class() + [parse_answers({"loss": 0.2226, "updated": {"hidden.b": [0.2, -0.2]}}, "dan.yaml")]
-    book = mark_class(fixtures.seed_002(), answers)
+    book = check_class(fixtures.seed_002(), answers)
     common = book.diagnosis_counts()
     assert [(d.code, d.students) for d in common] == [("log_base_10", 2), ("bias_not_updated", 2)]
     assert common[1].items == ("updated.output.b", "updated.hidden.b")
@@ -91,7 +91,8 @@ def test_class_summary_counts_students_per_diagnosis():
     assert "| `loss` | 1 | 0 | 2 | 0 |" in text  # alice right, bob and dan in log10
     assert "| bob | 0/2 | 0/2 | `log_base_10`, `bias_not_updated` |" in text
     page = book.to_html()
-    assert page.startswith('<div class="gw-gradebook">') and "<td><code>log_base_10</code></td><td>2</td>" in page
+    assert page.startswith('<!DOCTYPE html>') and '<td><code>log_base_10</code></td><td class="num">2</td>' in page
+    assert book._repr_html_().startswith('<div class="gw-gradebook">')
     assert "Most common diagnoses:\n  log_base_10: 2 students (loss)" in book.to_text()
 
 
@@ -102,7 +103,7 @@ def test_folder_with_an_unreadable_file(tmp_path):
     (tmp_path / "dee.yaml").write_text("values: {nope: 1}\n")
     (tmp_path / "notes.txt").write_text("not an answers file")
     assert [p.name for p in answers_files(tmp_path)] == ["ann.yaml", "ben.toml", "cid.yaml", "dee.yaml"]
-    book = mark_folder(fixtures.seed_002(), tmp_path)
+    book = check_folder(fixtures.seed_002(), tmp_path)
     rows = {row["student"]: row for row in _rows(book.to_csv())}
     assert rows["ann"]["loss"] == "correct" and rows["ben"]["loss"] == "wrong (log_base_10)"
     assert rows["cid"]["error"].startswith(f"{tmp_path / 'cid.yaml'}:2:1: ")

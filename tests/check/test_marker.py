@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradwork.check import AnswersError, Marker, Tolerance, mark, parse_answers
+from gradwork.check import AnswersError, Checker, Tolerance, check_answers, parse_answers
 from tests.check import fixtures
 
 ROOT_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -18,7 +18,7 @@ def sigmoid(z):
 
 
 def _items(solution, answers, **kwargs):
-    report = mark(solution, parse_answers(answers), **kwargs)
+    report = check_answers(solution, parse_answers(answers), **kwargs)
     return report, {item.key: item for item in report.items}
 
 
@@ -100,7 +100,7 @@ def test_wrong_shape_is_wrong_not_an_error():
 ])
 def test_bad_keys_and_values_are_answers_errors(answers, words):
     with pytest.raises(AnswersError) as error:
-        mark(fixtures.seed_002(), parse_answers(answers, "a.yaml"))
+        check_answers(fixtures.seed_002(), parse_answers(answers, "a.yaml"))
     assert words in str(error.value)
     assert str(error.value).startswith("a.yaml:1:1: ")
 
@@ -142,9 +142,9 @@ def test_momentum_two_steps_replayed():
 
 
 def test_marker_is_reusable_and_independent_between_students():
-    marker = Marker(fixtures.seed_002())
-    first = marker.mark(parse_answers({"values": {"hidden.z": [-0.1, 0.9], "hidden.a": [0, 0.9]}}))
-    second = marker.mark(parse_answers({"values": {"hidden.a": [0, 0.9]}}))
+    marker = Checker(fixtures.seed_002())
+    first = marker.check(parse_answers({"values": {"hidden.z": [-0.1, 0.9], "hidden.a": [0, 0.9]}}))
+    second = marker.check(parse_answers({"values": {"hidden.a": [0, 0.9]}}))
     assert first.item("values.hidden.a").status == "carried_forward"
     assert second.item("values.hidden.a").status == "wrong"
 
@@ -161,14 +161,17 @@ def test_gradients_after_a_transposed_weight_are_credited_per_quantity_by_the_lo
     delta = w2 * (a3 - 0.0) * (z > 0)                # BCE after sigmoid: dL/dz3 = a3 - t
     grad = np.outer(delta, x)                        # their dL/dW' in their own positions
     answers = {"values": {"hidden.z": z.tolist(), "output.a": a3},
-               "gradients": {"hidden.z": delta.tolist(), "hidden.W": grad.tolist(), "hidden.W[1,0]": grad[1, 0]}}
+               "gradients": {"hidden.z": delta.tolist(), "hidden.W": grad.tolist()}}
     report, items = _items(fixtures.seed_002("column"), answers)
     assert items["values.hidden.z"].status == "wrong" and items["values.hidden.z"].diagnosis == ("transposed",)
     assert items["values.output.a"].status == "carried_forward"
     assert items["gradients.hidden.z"].status == "carried_forward"
     assert items["gradients.hidden.W"].status == "carried_forward", items["gradients.hidden.W"].message
-    assert items["gradients.hidden.W[1,0]"].status == "carried_forward"
     np.testing.assert_allclose(items["gradients.hidden.W"].expected_given_yours, grad, rtol=1e-9)
+    # One element of it alone is credited the same way.
+    element = {**answers, "gradients": {"hidden.z": delta.tolist(), "hidden.W[1,0]": grad[1, 0]}}
+    _, items = _items(fixtures.seed_002("column"), element)
+    assert items["gradients.hidden.W[1,0]"].status == "carried_forward"
     # The transposed layout of the same numbers is credited too (seed 002's own student, tests/check/test_seeds.py).
     _, items = _items(fixtures.seed_002("column"), {**answers, "gradients": {"hidden.W": grad.T.tolist()}})
     assert items["gradients.hidden.W"].status == "carried_forward"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from gradwork.check import Marker, Tolerance, parse_answers, read_answers
+from gradwork.check import Checker, Tolerance, parse_answers, read_answers
 from gradwork.check.policy import effective_policy, tolerance_from_flags
 from gradwork.problem import MarkingPolicy, Quantity
-from gradwork.problem.tolerance import ToleranceError
+from gradwork.numbers.tolerance import ToleranceError
 from tests.check import fixtures
 
 ANSWERS = Path(__file__).resolve().parents[2] / "examples" / "answers"
@@ -46,17 +46,17 @@ def test_an_answers_files_tolerance_cannot_change_a_verdict_without_the_flag():
     # Seed 002's student: a log10 loss and two biases never updated. With tolerance {rtol: 100} of their own
     # choosing, everything would pass.
     solution = fixtures.seed_002()
-    honest = Marker(solution).mark(read_answers(ANSWERS / "seed002_exam4a.yaml"))
+    honest = Checker(solution).check(read_answers(ANSWERS / "seed002_exam4a.yaml"))
     data = {**_as_data(honest), "tolerance": {"rtol": 100}}
-    cheeky = Marker(solution).mark(parse_answers(data, "cheeky.yaml"))
+    cheeky = Checker(solution).check(parse_answers(data, "cheeky.yaml"))
     assert [(i.key, i.status, i.diagnosis) for i in cheeky.items] == \
         [(i.key, i.status, i.diagnosis) for i in honest.items]
-    assert cheeky.points == honest.points == 6 and cheeky.tolerance == Tolerance.sigfigs(3)
+    assert cheeky.points == honest.points == 7 and cheeky.tolerance == Tolerance.sigfigs(3)
     assert cheeky.warnings and "is ignored" in cheeky.warnings[0]
-    allowed = Marker(solution).mark(parse_answers(data, "cheeky.yaml"), allow_answer_tolerance=True)
+    allowed = Checker(solution).check(parse_answers(data, "cheeky.yaml"), allow_answer_tolerance=True)
     assert allowed.all_correct and allowed.policy.tolerance_source == "answers file"
     # The problem's own policy applies when nothing overrides it, and is said so.
-    strict = Marker(replace(solution, marking=PROBLEM)).mark(parse_answers(data, "cheeky.yaml"))
+    strict = Checker(replace(solution, marking=PROBLEM)).check(parse_answers(data, "cheeky.yaml"))
     assert strict.policy_text().startswith("numbers compared to 2 significant figures (the problem's marking:)")
 
 
@@ -66,7 +66,7 @@ def test_asked_items_take_elements_from_whole_answers_and_build_wholes_from_elem
                        marking=MarkingPolicy(points={"updated.hidden.b": 2.0}, carried_forward=0.5, missing=0.25))
     answers = parse_answers({"gradients": {"output.W": [0, 0.3210]},
                              "updated": {"hidden.b[0]": 0.2, "hidden.b[1]": -0.2}, "values": {"hidden.z": [-0.1, 0.8]}})
-    report = Marker(solution).mark(answers)
+    report = Checker(solution).check(answers)
     assert [(i.key, i.status) for i in report.items] == [
         ("gradients.output.W[1]", "correct"), ("updated.hidden.b", "wrong"), ("loss", "missing")]
     assert report.item("updated.hidden.b").diagnosis == ("bias_not_updated",)
@@ -77,7 +77,7 @@ def test_asked_items_take_elements_from_whole_answers_and_build_wholes_from_elem
 
 def test_carried_forward_earns_the_policys_fraction():
     solution = replace(fixtures.seed_002(), marking=MarkingPolicy(carried_forward=0.5))
-    report = Marker(solution).mark(parse_answers({"values": {"output.z": -0.45, "output.a": 0.38936076}}))
+    report = Checker(solution).check(parse_answers({"values": {"output.z": -0.45, "output.a": 0.38936076}}))
     assert [i.status for i in report.items] == ["wrong", "carried_forward"]
     assert (report.points, report.max_points) == (0.5, 2)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gradwork.check import Marker, read_answers
+from gradwork.check import Checker, read_answers
 from gradwork.check.render import render_json, render_markdown, render_text
 from tests.check import fixtures
 
@@ -13,13 +13,14 @@ ANSWERS = Path(__file__).resolve().parents[2] / "examples" / "answers"
 
 
 def _report():
-    return Marker(fixtures.seed_002("column")).mark(read_answers(ANSWERS / "seed002_exam4a.yaml"))
+    return Checker(fixtures.seed_002("column")).check(read_answers(ANSWERS / "seed002_exam4a.yaml"))
 
 
 def test_json_shape_follows_format_md():
     data = json.loads(render_json(_report()))
-    assert data["score"] == {"correct": 5, "total": 10, "points": 5, "max_points": 10}
-    assert set(data) == {"score", "items", "not_asked", "title", "marking", "tolerance", "counts", "warnings"}
+    assert data["score"] == {"correct": 6, "total": 10, "points": 6, "max_points": 10}
+    assert set(data) == {"score", "items", "not_asked", "title", "marking", "tolerance", "counts", "answered",
+                         "warnings"}
     assert data["tolerance"] == {"sigfigs": 3, "text": "3 significant figures", "source": "default", "default": True}
     assert data["marking"]["tolerance_source"] == "default" and data["marking"]["carried_forward"] == 1.0
     assert data["marking"]["text"].startswith("numbers compared to 3 significant figures (the default)")
@@ -31,13 +32,13 @@ def test_json_shape_follows_format_md():
     loss = next(item for item in data["items"] if item["key"] == "loss")
     assert loss["given"] == 0.2225 and loss["diagnosis"] == ["log_base_10"]
     assert abs(loss["expected"] - 0.4740769842) < 1e-9
-    assert data["counts"] == {"correct": 0, "carried_forward": 5, "wrong": 5, "missing": 0}
+    assert data["counts"] == {"correct": 0, "carried_forward": 6, "wrong": 4, "missing": 0}
 
 
 def test_text_table_is_plain_without_color():
     text = render_text(_report(), color=False)
     assert "\x1b[" not in text
-    assert text.splitlines()[0] == "Exam 4a: 5/10 points (5 of 10 items credited: 5 carried forward, 5 wrong)"
+    assert text.splitlines()[0] == "Exam 4a: 6/10 points (6 of 10 items credited: 6 carried forward, 4 wrong)"
     assert text.splitlines()[1].startswith("Marking: numbers compared to 3 significant figures (the default);")
     assert "| loss " in text and "log_base_10" in text and "| 0/1 " in text
     assert "✗ loss: you wrote 0.2225, expected 0.4741 (3 s.f.)" in text
@@ -49,7 +50,7 @@ def test_text_with_color_uses_ansi():
 
 def test_markdown_feedback():
     text = render_markdown(_report())
-    assert text.startswith("### Exam 4a: 5/10 points\n\n"
+    assert text.startswith("### Exam 4a: 6/10 points\n\n"
                            "Marking: numbers compared to 3 significant figures (the default)")
     assert "| ✗ | `loss` | 0.2225 | 0.4741 | wrong | 0/1 |" in text
     assert "- **`loss`**: you wrote 0.2225, expected 0.4741 (3 s.f.)" in text

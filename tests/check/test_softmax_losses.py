@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradwork.check import mark, parse_answers
+from gradwork.check import check_answers, parse_answers
 from gradwork.problem import load, solve
 
 X = [1.0, 2.0]
@@ -68,7 +68,7 @@ def _solution(tmp_path, spelling):
 @pytest.mark.parametrize("spelling", list(SPELLINGS))
 def test_a_log10_loss_is_diagnosed(tmp_path, spelling):
     _, _, _, loss = _numbers()
-    report = mark(_solution(tmp_path, spelling), parse_answers({"loss": loss / np.log(10)}))
+    report = check_answers(_solution(tmp_path, spelling), parse_answers({"loss": loss / np.log(10)}))
     item = report.item("loss")
     assert item.status == "wrong" and "log_base_10" in item.diagnosis, item.message
 
@@ -78,10 +78,10 @@ def test_a_diagonal_jacobian_delta_is_diagnosed(tmp_path, spelling):
     _, p, t, _ = _numbers()
     logits = SPELLINGS[spelling][1]
     diagonal = -t * (1 - p)
-    report = mark(_solution(tmp_path, spelling), parse_answers({"gradients": {logits: diagonal.tolist()}}))
+    report = check_answers(_solution(tmp_path, spelling), parse_answers({"gradients": {logits: diagonal.tolist()}}))
     item = report.item(f"gradients.{logits}")
     assert item.status == "wrong" and item.diagnosis == ("softmax_diagonal_jacobian",), item.message
-    right = mark(_solution(tmp_path, spelling), parse_answers({"gradients": {logits: (p - t).tolist()}}))
+    right = check_answers(_solution(tmp_path, spelling), parse_answers({"gradients": {logits: (p - t).tolist()}}))
     assert right.all_correct
 
 
@@ -91,7 +91,7 @@ def test_the_probabilities_can_be_asked_and_marked(tmp_path, spelling):
     probabilities = SPELLINGS[spelling][2]
     solution = _solution(tmp_path, spelling)
     np.testing.assert_allclose(solution.values[probabilities], p, rtol=1e-12)
-    report = mark(solution, parse_answers({"values": {probabilities: np.round(p, 4).tolist()}}))
+    report = check_answers(solution, parse_answers({"values": {probabilities: np.round(p, 4).tolist()}}))
     assert report.all_correct and report.total == 1
 
 
@@ -100,5 +100,5 @@ def test_the_fused_probabilities_are_a_value_to_ask_for(tmp_path):
     path.write_text(SPELLINGS["fused"][0] + "ask: [values.output.p, loss]\n")
     solution = solve(load(path))
     _, p, _, loss = _numbers()
-    report = mark(solution, parse_answers({"values": {"output.p": p.tolist()}, "loss": loss}))
+    report = check_answers(solution, parse_answers({"values": {"output.p": p.tolist()}, "loss": loss}))
     assert [item.key for item in report.items] == ["values.output.p", "loss"] and report.all_correct

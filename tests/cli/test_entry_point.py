@@ -27,7 +27,7 @@ def real(*args: str, stdin: str | None = None, command: list[str] = GRADWORK) ->
 
 
 def test_help_lists_the_commands_and_imports_no_heavy_library():
-    # numpy, pydantic and yaml too: the error boundary reads only gradwork.problem.limits, the package is lazy.
+    # numpy, pydantic and yaml too: the error boundary reads only gradwork.documents.limits, the package is lazy.
     heavy = ("sympy", "matplotlib", "torch", "sklearn", "onnx", "graphviz", "numpy", "pydantic", "yaml")
     code = ("import atexit, sys; "
             f"atexit.register(lambda: print('LOADED', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr)); "
@@ -54,7 +54,7 @@ def test_a_problem_on_real_stdin():
 
 def test_exit_codes_as_the_shell_sees_them(tmp_path):
     wrong = real("check", str(SEED_002), str(ANSWERS_002))
-    assert wrong.returncode == 1 and wrong.stderr == "" and "6/10 points" in wrong.stdout
+    assert wrong.returncode == 1 and wrong.stderr == "" and "7/10 points" in wrong.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text((ROOT / SEED_002).read_text(encoding="utf-8").replace("activation: relu", "activation: relux"))
     refused = real("solve", str(bad))

@@ -222,7 +222,7 @@ def test_batch_marking_marks_the_class_whatever_one_file_holds(tmp_path):
     result = run("check", str(tmp_path / "p.yaml"), str(folder))
     assert result.exit_code == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 3  # one line per unreadable file
-    csv_text = (folder / "gradebook.csv").read_text()
+    csv_text = (tmp_path / "class.gradebook.csv").read_text()
     rows = {line.split(",")[0]: line for line in csv_text.splitlines()[1:]}
     assert set(rows) == {"alice", "bob", "carl", "dora", "'=cmd|' -C calc'!A0"}  # eve's link is not followed
     assert "secret" not in csv_text + result.stdout

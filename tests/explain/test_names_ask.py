@@ -22,7 +22,7 @@ def _derive(text: str, style: str = "chain"):
 @pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "json"])
 def test_the_sheets_own_names_in_every_format(fmt: str) -> None:
     out = render(_derive(SEED002), fmt)
-    assert ("w₆" in out or "w_{6}" in out or '"base": "w6"' in out) and ("J" in out)
+    assert ("w₆" in out or "w_{6}" in out or '"base": "w",\n' in out and '"sub": "6"' in out) and ("J" in out)
     assert "hidden.W" not in out.replace('"node": "hidden.W', "")  # node keys in JSON are data, not prose
     assert "output.a is used" not in out
 

@@ -20,7 +20,8 @@ import atheris
 
 with atheris.instrument_imports(include=["gradwork"]):
     from gradwork.check import AnswersError, read_answers
-    from gradwork.problem import ProblemError, limits, load
+    from gradwork.documents import limits
+    from gradwork.problem import ProblemError, load
     from gradwork.problem.expressions import ExpressionError, bounded_formula, parse_expression
     from gradwork.train import ConfigError, load_config
 

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradwork.problem import ProblemError, limits, load
+from gradwork.documents import limits
+from gradwork.problem import ProblemError, load
 from gradwork.problem.expressions import ExpressionError, bounded_formula, parse_expression
-from gradwork.problem.sources import parse, sniff_format
+from gradwork.documents.sources import parse, sniff_format
 from tests.fuzz.mutations import FUZZ, HOSTILE, mutated, seed_texts
 
 PROBLEMS = seed_texts("*.yaml", "*.toml", "*.json")

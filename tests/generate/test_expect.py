@@ -8,7 +8,7 @@ import pytest
 
 from gradwork.generate import draw, read_template
 from gradwork.generate.expect import mark, read_cases, run_case, run_cases
-from gradwork.problem import ProblemError
+from gradwork.documents.errors import ProblemError
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "examples" / "templates").glob("*.yaml"))

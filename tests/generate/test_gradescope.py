@@ -81,7 +81,7 @@ def test_the_zip_carries_a_wheel_of_this_gradwork(class_zip):
     import gradwork
 
     source = Path(gradwork.__file__).parent
-    assert wheel.read("gradwork/check/marker.py") == (source / "check" / "marker.py").read_bytes()
+    assert wheel.read("gradwork/check/checker.py") == (source / "check" / "checker.py").read_bytes()
     metadata = next(wheel.read(n).decode() for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
     assert "Requires-Python: >=3.10" in metadata and "Requires-Dist: tomli" in metadata
     record = next(n for n in wheel.namelist() if n.endswith("RECORD"))

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 import yaml
 
-from gradwork.check import Marker, parse_answers
+from gradwork.check import Checker, parse_answers
 from gradwork.generate import draw, read_template
 from gradwork.generate.export import export
 from gradwork.generate.write import Request, write_files
@@ -139,10 +139,10 @@ def marked(request, tmp_path_factory):
     grader = _load(grader_root / "source" / "grade.py", f"grade_{request.param}")
     grader.ROOT = grader_root
 
-    marker = Marker(variant.solution)
+    checker = Checker(variant.solution)
     table = {}
     for case, answers in cases.items():
-        report = marker.mark(parse_answers(answers, case))
+        report = checker.check(parse_answers(answers, case))
         graded = {**data, "submitted_answers": {}, "raw_submitted_answers": {}, "partial_scores": {},
                   "feedback": {}, "format_errors": {}}
         for spec in data["params"]["gradwork_inputs"]:

@@ -22,7 +22,7 @@ from gradwork.generate.export import export
 from gradwork.generate.prairielearn import question_uuid, read_submitted
 from gradwork.generate.write import Request, write_files
 from gradwork.problem import ProblemError, load, solve
-from gradwork.problem.sources import parse as parse_text
+from gradwork.documents.sources import parse as parse_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "examples" / "templates"

@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradwork.check import Marker, parse_answers
+from gradwork.check import Checker, parse_answers
 from gradwork.generate import draw, read_template
 from gradwork.generate.export import export
 from gradwork.generate.prairielearn import dump_json
 from gradwork.generate.write import Request, write_files
 from gradwork.problem import load, solve
-from gradwork.problem.sources import parse as parse_text
+from gradwork.documents.sources import parse as parse_text
 from tests.generate.platform_cases import CASES, pl_raw, submissions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,13 +108,13 @@ def test_every_submission_gets_the_points_check_gives(run, name):
     result = run["results"][name]
     variant, specs, cases = run["expected"][name]
     solution = solve(load(parse_text(result["params"]["gradwork_problem"], "json", "variant.json"), checked=True))
-    marker = Marker(solution)
+    checker = Checker(solution)
     for case in CASES:
         if case not in cases:
             continue
         got = result["submissions"][case]
         assert got["element_errors"] == [] and got["format_errors"] == {}, case
-        report = marker.mark(parse_answers(cases[case], case))
+        report = checker.check(parse_answers(cases[case], case))
         by_key = {item.key: item for item in report.items}
         for spec in specs:
             item = by_key[spec["key"]]

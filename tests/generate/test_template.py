@@ -9,7 +9,7 @@ import pytest
 
 from gradwork.generate.sample import candidates, rng_for
 from gradwork.generate.template import ChoiceSpec, RandomSpec, read_template
-from gradwork.problem import ProblemError
+from gradwork.documents.errors import ProblemError
 
 BASE = """\
 title: t

@@ -118,10 +118,10 @@ def test_the_names_map_binds_without_inference_and_ask_fixes_the_score():
 
 
 def test_a_number_that_fits_several_quantities_is_ambiguous_and_not_used():
-    report = mark_work(solution("seed002"), "$$\\frac{\\partial J}{\\partial w_7} = 0$$\n")
+    report = mark_work(solution("seed002"), "$$\\frac{\\partial J}{\\partial w_7} = 0$$\n\n$$J = 0.5130$$\n")
     binding = next(b for b in report.bindings if b.symbol == "w_7")
     assert binding.quantity is None and len(binding.candidates) == 3
-    assert report.lines[0].status == "unchecked"
+    assert [line.status for line in report.lines] == ["unchecked", "correct"]
 
 
 def test_marking_one_document_twice_gives_the_same_report():

@@ -65,11 +65,11 @@ def _train_engine(specs, convention, batches, make_loss, lr, steps):
     return losses, [p.data.copy() for p in net.parameters()]
 
 
-def _train_compiled(specs, convention, batches, make_loss, lr, steps, optimizer=SGD):
+def _train_compiled(specs, convention, batches, make_loss, lr, steps, optimizer=SGD, backend="auto"):
     net = MLP.from_specs(copy.deepcopy(specs), convention=convention)
     X0, T0 = Tensor(batches[0][0]), Tensor(batches[0][1])
     tape = Tape(make_loss(net(X0, fused=True), T0), [X0, T0])
-    step = tape.compile(optimizer(net.parameters(), lr=lr))
+    step = tape.compile(optimizer(net.parameters(), lr=lr), backend=backend)
     losses = [float(step(*batches[k % len(batches)])) for k in range(steps)]
     return losses, [p.data.copy() for p in net.parameters()], tape, step
 
@@ -101,34 +101,44 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("backend", ["numpy", "scalar"])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_compiled_sgd_steps_equal_the_plain_engine(name):
+def test_compiled_sgd_steps_equal_the_plain_engine(name, backend):
     build, convention, (n_in, n_out), sizes, kind, make_loss = CASES[name]
     rng = np.random.default_rng(7)
     specs = build(rng)
     batches = _batches(rng, n_in, n_out, sizes, kind)
     steps = 2 * len(batches)  # every batch shape twice: the second call reuses the generated code
-    losses, params, tape, step = _train_compiled(specs, convention, batches, make_loss, 0.1, steps)
+    losses, params, tape, step = _train_compiled(specs, convention, batches, make_loss, 0.1, steps,
+                                                 backend=backend)
+    assert {step.backend_for(*batch) for batch in batches} == {backend}
     _assert_same((losses, params), _train_engine(specs, convention, batches, make_loss, 0.1, steps))
     assert len(step._built) == len(set(sizes))
 
 
 def test_seed_002_fuses_and_compiles_to_the_hand_derivation():
     x, t = np.array([1.0, 2.0]), np.array(0.0)
-    losses, params, tape, step = _train_compiled(SEED_002, "row", [(x, t)], _bce, 0.01, 3)
+    losses, params, tape, step = _train_compiled(SEED_002, "row", [(x, t)], _bce, 0.01, 3, backend="numpy")
     assert [s.op.name for s in tape.slots if s.op is not None] == ["linear_relu", "linear", "sigmoid_bce"]
     _assert_same((losses, params), _train_engine(SEED_002, "row", [(x, t)], _bce, 0.01, 3))
     assert losses[0] == pytest.approx(0.5130152524, rel=1e-9)  # seed 002's J, by hand
     source = step.source(x, t)
     assert "registered" not in source  # every node from a kernel: no fallback call
     assert re.search(r"g\d+ = \(s\d+ - float\(v\d+\)\)", source)  # dL/dz = a - t from the saved sigmoid
+    # The scalar back end (what "auto" picks for this step): one statement per element, the same numbers.
+    scalar = _train_compiled(SEED_002, "row", [(x, t)], _bce, 0.01, 3)
+    assert scalar[3].backend_for(x, t) == "scalar"
+    _assert_same(scalar[:2], (losses, params))
+    assert re.search(r"g\d+_0 = \(s\d+_0 - x\d+_0\)\n", scalar[3].source(x, t))  # dL/dz = a - t, seed g = 1
 
 
-def test_seed_000_softmax_cross_entropy_step():
+@pytest.mark.parametrize("backend", ["numpy", "scalar"])
+def test_seed_000_softmax_cross_entropy_step(backend):
     x, t = np.array([3.0, 1.0, -1.0, 2.0]), np.array([1.0, 0.0])
-    losses, params, tape, step = _train_compiled(SEED_000, "row", [(x, t)], _ce, 0.1, 3)
+    losses, params, tape, step = _train_compiled(SEED_000, "row", [(x, t)], _ce, 0.1, 3, backend=backend)
     _assert_same((losses, params), _train_engine(SEED_000, "row", [(x, t)], _ce, 0.1, 3))
     assert "registered" not in step.source(x, t)
+    assert step.backend_for(x, t) == backend
 
 
 def test_ops_without_kernels_fall_back_to_the_registered_functions():

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import gradwork
 from gradwork import functional as F
-from gradwork.check import mark, parse_answers
+from gradwork.check import check_answers, parse_answers
 from gradwork.nn import ACTIVATIONS, MLP
 from gradwork.ops import OPS, Export, Notation, Op, Partial, register, unregister
 from gradwork.problem.expressions import FUNCTIONS
@@ -136,11 +136,11 @@ def test_check_diagnoses_a_left_out_softsign_derivative(tmp_path, softsign):
     path.write_text(PROBLEM)
     solution = gradwork.load(path).solve().solution
     hand = _hand_solution()
-    right = mark(solution, parse_answers({"gradients": {"hidden.W": hand["hidden.W"].tolist()}}))
+    right = check_answers(solution, parse_answers({"gradients": {"hidden.W": hand["hidden.W"].tolist()}}))
     assert right.correct == right.total == 1
     x, w2, dz2 = np.array([1.0, 2.0]), np.array([0.3, -0.5]), hand["output.a"] - 1.0
     no_derivative = np.outer(x, w2 * dz2)  # the softsign factor left out
-    wrong = mark(solution, parse_answers({"gradients": {"hidden.W": no_derivative.tolist()}}))
+    wrong = check_answers(solution, parse_answers({"gradients": {"hidden.W": no_derivative.tolist()}}))
     assert wrong.correct == 0
     assert wrong.item("gradients.hidden.W").diagnosis == ("activation_derivative",)
 

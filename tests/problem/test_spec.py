@@ -10,7 +10,7 @@ from pydantic_core import PydanticUndefined
 
 from gradwork.problem import load, solve
 from gradwork.problem import schema, spec
-from gradwork.problem.sources import read
+from gradwork.documents.sources import read
 
 EXAMPLES = sorted(p for p in (Path(__file__).resolve().parents[2] / "examples").iterdir()
                   if p.suffix in (".yaml", ".json", ".toml") and not p.name.startswith("train_"))

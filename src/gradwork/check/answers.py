@@ -23,9 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from gradwork.check.compare import Tolerance, ToleranceError
-from gradwork.problem.errors import ProblemError
-from gradwork.problem.sources import DataPath, Document, parse, read, sniff_format
+from gradwork.numbers.tolerance import Tolerance, ToleranceError
+from gradwork.documents.errors import ProblemError
+from gradwork.documents.sources import DataPath, Document, parse, read, sniff_format
 
 Section = Literal["loss", "values", "gradients", "updated"]
 SECTIONS: tuple[Section, ...] = ("values", "gradients", "updated")

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from gradwork.check.answers import Answer, Answers, AnswersError
-from gradwork.problem.numbers import NumberError, is_number, leaf, shown
+from gradwork.numbers.written import is_number, shown
+from gradwork.problem.numbers import NumberError, leaf
 
 
 def convert(answers: Answers, answer: Answer, backend: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,7 @@
 
 Marking (:mod:`gradwork.check.marker`) decides verdicts and findings as data;
 this module turns them into one short paragraph per item. Numbers are shown
-by :mod:`gradwork.problem.display`, the rounding explain uses too.
+by :mod:`gradwork.numbers.display`, the rounding explain uses too.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gradwork.check.compare import Tolerance
+from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.report import Finding
-from gradwork.problem.display import array_text
+from gradwork.numbers.display import array_text
 
 GIVEN_DIGITS = 12  # what the student wrote is shown as written (no rounding of their number)
 
@@ -32,6 +32,8 @@ class Facts:
     findings: tuple[Finding, ...] = ()
     diagnosis: tuple[str, ...] = ()
     symbol: str | None = None  # the problem's own name for the quantity (names:), when it has one
+    repeated: tuple[str, ...] = ()  # codes of a mistake already charged earlier, made again here (credited)
+    charged_every_item: bool = False  # right given a mistake, charged again by the teacher's policy
 
 
 def digits_for(tolerance: Tolerance) -> int:
@@ -43,18 +45,26 @@ def message(facts: Facts) -> str:
     """The item's one-paragraph feedback."""
     digits = digits_for(facts.tolerance)
     expected = array_text(facts.expected, digits)
-    given_yours = ", ".join(facts.carried_from)
+    given_yours = _given(facts.carried_from)
     if facts.status == "correct":
         return "correct, given your own earlier (rounded) numbers" if facts.own_rounding else "correct"
     if facts.status == "missing":
         return f"left blank; expected {expected}"
+    if facts.status == "carried_forward" and facts.repeated:
+        return (f"the same mistake again ({', '.join(facts.repeated)}): it is charged once, at its first item, "
+                f"so this is credited (the correct value is {expected})")
     if facts.status == "carried_forward":
-        return (f"right given your {given_yours or 'earlier answers'}, which give "
+        return (f"right given {given_yours or 'your earlier answers'}, which give "
                 f"{array_text(facts.carried_value, digits)} (the correct value is {expected})")
+    if facts.charged_every_item:
+        text = f"you wrote {array_text(facts.given, GIVEN_DIGITS)}, expected {expected}: right given " \
+               f"{given_yours or 'your earlier answers'}, but the teacher charges a mistake on every item it " \
+               f"makes wrong."
+        return text + (" [" + ", ".join(facts.diagnosis) + "]" if facts.diagnosis else "")
     text = f"you wrote {array_text(facts.given, GIVEN_DIGITS)}, expected {expected} " \
            f"({'exactly' if facts.exact else facts.tolerance.short()})"
     if given_yours:
-        text += f"; given your {given_yours}"
+        text += f"; given {given_yours}"
     text += "."
     if facts.findings:
         notes = ["; ".join(finding.notes) for finding in facts.findings]
@@ -64,3 +74,11 @@ def message(facts: Facts) -> str:
         text += " " + " Or: ".join(note[:1].upper() + note[1:] + "." for note in notes)
         text += " " + " ".join(rules) + " [" + ", ".join(facts.diagnosis) + "]"
     return text
+
+
+def _given(carried_from: tuple[str, ...]) -> str:
+    """"your values.output.a and the log_base_10 mistake (charged at loss)": answers, then mistakes."""
+    answers = [part for part in carried_from if not part.startswith("the ")]
+    mistakes = [part for part in carried_from if part.startswith("the ")]
+    parts = (["your " + ", ".join(answers)] if answers else []) + mistakes
+    return " and ".join(parts)

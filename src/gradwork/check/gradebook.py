@@ -19,7 +19,6 @@ is an empty cell, not a missing answer.
 from __future__ import annotations
 
 import csv
-import html
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from gradwork.check.answers import Answers, AnswersError, read_answers
-from gradwork.check.marker import Marker
+from gradwork.check.checker import Checker
 from gradwork.check.mistakes import MISTAKES
 from gradwork.check.report import STATUSES, Report, describe_policy
-from gradwork.problem import MarkingPolicy, Solution
-from gradwork.problem.tolerance import Tolerance
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.problem import Solution
+from gradwork.numbers.tolerance import Tolerance
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -46,6 +46,19 @@ class DiagnosisCount:
     students: int
     items: tuple[str, ...]
     rule: str
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """The class's points in numbers."""
+
+    students: int
+    mean: float
+    median: float
+    lowest: float
+    highest: float
+    max_points: float
+    full_marks: int
 
 
 @dataclass(frozen=True)
@@ -71,16 +84,36 @@ class Gradebook:
         """Each diagnosis code with the number of students who made it, most common first."""
         students: dict[str, set[str]] = {}
         items: dict[str, list[str]] = {}
+        rules: dict[str, str] = {}  # as the first finding states it (a rule can fit the problem: the loss as written)
         for student, report in self.reports.items():
             for item in report.items:
                 for code in item.diagnosis:
                     students.setdefault(code, set()).add(student)
                     if item.key not in items.setdefault(code, []):
                         items[code].append(item.key)
+                for finding in item.findings:
+                    for code, rule in zip(finding.codes, finding.rules):
+                        rules.setdefault(code, rule)
         order = list(MISTAKES)
         ranked = sorted(students, key=lambda c: (-len(students[c]), order.index(c) if c in order else len(order)))
         return [DiagnosisCount(code, len(students[code]), tuple(items[code]),
-                               MISTAKES[code].rule if code in MISTAKES else "") for code in ranked]
+                               rules.get(code) or (MISTAKES[code].rule if code in MISTAKES else "")) for code in ranked]
+
+    def scores(self) -> list[float]:
+        """Each readable student's points, in student order."""
+        return [self.reports[s].points for s in self.students if s in self.reports]
+
+    def statistics(self) -> Statistics | None:
+        """Mean, median, range and full marks of the points (None when no file could be read)."""
+        scores = self.scores()
+        if not scores:
+            return None
+        ordered = sorted(scores)
+        middle = len(ordered) // 2
+        median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+        top = max(r.max_points for r in self.reports.values())
+        return Statistics(len(scores), sum(scores) / len(scores), median, ordered[0], ordered[-1], top,
+                          sum(1 for r in self.reports.values() if r.points == r.max_points and r.answered))
 
     def item_counts(self) -> dict[str, dict[str, int]]:
         """For each column, how many students' answers were correct, carried forward, wrong, missing."""
@@ -136,6 +169,10 @@ class Gradebook:
         lines = [f"{self.title or 'Class'}: {len(self.reports)} students marked"
                  + (f", {len(self.errors)} unreadable" if self.errors else ""),
                  f"Marking: {self.policy_text()}."]
+        stats = self.statistics()
+        if stats is not None:
+            lines.append(f"Mean {_number(round(stats.mean, 2))}, median {_number(round(stats.median, 2))} of "
+                         f"{_number(stats.max_points)} points; full marks: {stats.full_marks} of {stats.students}.")
         width = max((len(s) for s in self.students), default=7)
         lines += ["", f"{'student':<{width}}  points      items  diagnoses"]
         for student in self.students:
@@ -144,8 +181,8 @@ class Gradebook:
                 lines.append(f"{student:<{width}}  unreadable")
                 continue
             score = f"{_number(report.points)}/{_number(report.max_points)}"
-            lines.append(f"{student:<{width}}  {score:<10}  {report.correct}/{report.total:<4} "
-                         f"{', '.join(report.diagnoses)}".rstrip())
+            notes = ", ".join(report.diagnoses) or ("nothing answered" if not report.answered else "")
+            lines.append(f"{student:<{width}}  {score:<10}  {report.correct}/{report.total:<4} {notes}".rstrip())
         common = self.diagnosis_counts()
         if common:
             lines += ["", "Most common diagnoses:"]
@@ -158,10 +195,11 @@ class Gradebook:
         counts = self.item_counts()
         lines = [f"## {self.title or 'Class'}: {len(self.reports)} students", "",
                  f"Marking: {self.policy_text()}." + (" Items as asked by the problem." if self.asked else ""), ""]
-        if self.reports:
-            mean = sum(r.points for r in self.reports.values()) / len(self.reports)
-            top = max(r.max_points for r in self.reports.values())
-            lines += [f"Mean score: {_number(round(mean, 2))} of {_number(top)} points.", ""]
+        stats = self.statistics()
+        if stats is not None:
+            lines += [f"Mean score: {_number(round(stats.mean, 2))} of {_number(stats.max_points)} points; "
+                      f"median {_number(round(stats.median, 2))}; lowest {_number(stats.lowest)}, highest "
+                      f"{_number(stats.highest)}; full marks: {stats.full_marks} of {stats.students}.", ""]
         common = self.diagnosis_counts()
         lines += ["### Most common diagnoses", ""]
         if common:
@@ -184,38 +222,16 @@ class Gradebook:
         return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:
-        """The class summary as a self-contained HTML fragment (also Jupyter's ``_repr_html_``)."""
-        e = html.escape
-        counts = self.item_counts()
-        out = [f'<div class="gw-gradebook"><h2>{e(self.title or "Class")}: {len(self.reports)} students</h2>',
-               f"<p>Marking: {e(self.policy_text())}.</p><h3>Most common diagnoses</h3>"]
-        common = self.diagnosis_counts()
-        if common:
-            out.append("<table><thead><tr><th>diagnosis</th><th>students</th><th>items</th><th>the rule</th></tr>"
-                       "</thead><tbody>" + "".join(
-                           f"<tr><td><code>{e(d.code)}</code></td><td>{d.students}</td>"
-                           f"<td>{e(', '.join(d.items))}</td><td>{e(d.rule)}</td></tr>" for d in common)
-                       + "</tbody></table>")
-        else:
-            out.append("<p>No mistake diagnosed.</p>")
-        out.append("<h3>Items</h3><table><thead><tr><th>item</th>" + "".join(
-            f"<th>{VERDICTS[s]}</th>" for s in STATUSES) + "</tr></thead><tbody>" + "".join(
-            f"<tr><td><code>{e(key)}</code></td>" + "".join(f"<td>{counts[key][s]}</td>" for s in STATUSES) + "</tr>"
-            for key in self.keys) + "</tbody></table>")
-        rows = []
-        for student in self.students:
-            report = self.reports.get(student)
-            if report is None:
-                rows.append(f"<tr><td>{e(student)}</td><td>unreadable</td><td></td><td>{e(self.errors[student])}</td></tr>")
-            else:
-                rows.append(f"<tr><td>{e(student)}</td><td>{_number(report.points)}/{_number(report.max_points)}</td>"
-                            f"<td>{report.correct}/{report.total}</td><td>{e(', '.join(report.diagnoses))}</td></tr>")
-        out.append("<h3>Students</h3><table><thead><tr><th>student</th><th>points</th><th>items credited</th>"
-                   "<th>diagnoses</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
-        return "".join(out)
+        """The class summary as one complete HTML page: title, charset, the numbers and two charts (inline SVG)."""
+        from gradwork.check.summary_html import page
+
+        return page(self)
 
     def _repr_html_(self) -> str:
-        return self.to_html()
+        """In Jupyter: the summary without the page around it (a cell takes a fragment)."""
+        from gradwork.check.summary_html import fragment
+
+        return fragment(self)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -233,22 +249,50 @@ def answers_files(folder: str | Path) -> list[Path]:
 
     A symbolic link is followed only to a file inside the folder: a class folder never reads elsewhere.
     """
+    return _submissions(folder, ANSWER_SUFFIXES)
+
+
+def class_files(folder: str | Path, suffixes: Iterable[str]) -> tuple[list[Path], dict[str, str]]:
+    """A class folder's submissions with these suffixes, and {student: error} for a student with two of them.
+
+    Regular files only, hidden ones skipped, a symbolic link only to a file inside the folder (never
+    elsewhere); two files with one stem (alice.md and alice.txt) are an error naming both, and neither is read.
+    Shared by ``check DIR`` and ``mark DIR``.
+    """
+    return one_file_per_student(_submissions(folder, suffixes))
+
+
+def one_file_per_student(paths: Iterable[str | Path]) -> tuple[list[Path], dict[str, str]]:
+    """The files of students with one file each, and {student: error naming both} for two files of one student."""
+    found = [Path(p) for p in paths]
+    by_student: dict[str, list[Path]] = {}
+    for path in found:
+        by_student.setdefault(path.stem, []).append(path)
+    errors = {student: (f"{paths[0]}:1:1: two files for one student: "
+                        + " and ".join(p.name for p in paths) + " (expected one file per student)")
+              for student, paths in by_student.items() if len(paths) > 1}
+    return [p for p in found if p.stem not in errors], errors
+
+
+def _submissions(folder: str | Path, suffixes: Iterable[str]) -> list[Path]:
     root = Path(folder).resolve()
+    wanted = {suffix.lower() for suffix in suffixes}
     return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith(".")
+                  if p.suffix.lower() in wanted and not p.name.startswith(".") and p.is_file()
                   and (not p.is_symlink() or p.resolve().parent == root))
 
 
-def mark_class(solution: Solution, answers: Sequence[Answers], tolerance: Tolerance | None = None,
-               errors: dict[str, str] | None = None, *, allow_answer_tolerance: bool = False) -> Gradebook:
-    """Mark every student's answers against one solved problem, each exactly as if marked alone."""
-    marker = Marker(solution)
+def check_class(solution: Solution, answers: Sequence[Answers], tolerance: Tolerance | None = None,
+                errors: dict[str, str] | None = None, *, allow_answer_tolerance: bool = False) -> Gradebook:
+    """Check every student's answers against one solved problem, each exactly as if checked alone."""
+    checker = Checker(solution)
+    solution = checker.solution
     failed = dict(errors or {})
     reports: dict[str, Report] = {}
     for student_answers in answers:
         try:
-            reports[student_answers.student] = marker.mark(student_answers, tolerance,
-                                                           allow_answer_tolerance=allow_answer_tolerance)
+            reports[student_answers.student] = checker.check(student_answers, tolerance,
+                                                             allow_answer_tolerance=allow_answer_tolerance)
         except AnswersError as error:
             failed[student_answers.student] = str(error)
         except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
@@ -258,16 +302,17 @@ def mark_class(solution: Solution, answers: Sequence[Answers], tolerance: Tolera
     return Gradebook(solution.title, _columns(solution, reports), reports, policy, bool(solution.ask), failed)
 
 
-def mark_folder(solution: Solution, folder: str | Path, tolerance: Tolerance | None = None, *,
+def check_folder(solution: Solution, folder: str | Path, tolerance: Tolerance | None = None, *,
+                 allow_answer_tolerance: bool = False) -> Gradebook:
+    """Read and check every answers file in ``folder``; unreadable files become the gradebook's errors."""
+    return check_files(solution, answers_files(folder), tolerance, allow_answer_tolerance=allow_answer_tolerance)
+
+
+def check_files(solution: Solution, paths: Iterable[str | Path], tolerance: Tolerance | None = None, *,
                 allow_answer_tolerance: bool = False) -> Gradebook:
-    """Read and mark every answers file in ``folder``; unreadable files become the gradebook's errors."""
-    return mark_files(solution, answers_files(folder), tolerance, allow_answer_tolerance=allow_answer_tolerance)
-
-
-def mark_files(solution: Solution, paths: Iterable[str | Path], tolerance: Tolerance | None = None, *,
-               allow_answer_tolerance: bool = False) -> Gradebook:
+    """Read and check answers files, one student each (the file's stem); two files of one student are an error."""
     read: list[Answers] = []
-    errors: dict[str, str] = {}
+    paths, errors = one_file_per_student(paths)
     for path in paths:
         try:
             read.append(read_answers(path))
@@ -276,7 +321,7 @@ def mark_files(solution: Solution, paths: Iterable[str | Path], tolerance: Toler
         except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
             errors[Path(path).stem] = (f"{path}: internal error while reading ({type(error).__name__}: {error}; "
                                        "please report)")
-    return mark_class(solution, read, tolerance, errors, allow_answer_tolerance=allow_answer_tolerance)
+    return check_class(solution, read, tolerance, errors, allow_answer_tolerance=allow_answer_tolerance)
 
 
 def _columns(solution: Solution, reports: dict[str, Report]) -> tuple[str, ...]:
@@ -312,4 +357,5 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-__all__ = ["DiagnosisCount", "Gradebook", "answers_files", "csv_cell", "mark_class", "mark_files", "mark_folder"]
+__all__ = ["DiagnosisCount", "Gradebook", "Statistics", "answers_files", "check_class", "check_files", "check_folder",
+           "class_files", "csv_cell", "one_file_per_student"]

@@ -33,11 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check.compare import Tolerance
+from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.convert import element
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
 from gradwork.ops.registry import get_op, ops_of_kind, unbroadcast
-from gradwork.problem.display import array_text, number_text
+from gradwork.numbers.display import array_text, number_text
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
 
@@ -52,6 +52,7 @@ class Variant:
     perturbation: Perturbation | None = None
     observe: Observer | None = None
     combines: bool = False  # an observer also tried on top of each replayed mistake (not only the correct solve)
+    rule: str | None = None  # the correct rule where it depends on the place (the loss as written); else the model's
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,20 @@ def _biases(graph: Graph) -> list[str]:
     if named:
         return [name for name in graph.params if name in named]
     return [name for name in graph.params if name == "b" or name.endswith(".b")]
+
+
+# ---------------------------------------------------------------- mistakes found per student, not per problem
+@mistake("other_variant",
+         "Each student answers their own variant of the exercise: its numbers, worked out from its own data.")
+def other_variant(graph: Graph) -> Iterator[Variant]:
+    return iter(())  # found by comparing with the other variants' keys (gradwork.check.checker.Checker)
+
+
+@mistake("misread_data",
+         "Copy the given numbers exactly as the problem states them (inputs, target, initial weights, "
+         "learning rate) before computing with them.")
+def misread_data(graph: Graph) -> Iterator[Variant]:
+    return iter(())  # made by the student's own copy of given data (gradwork.check.checker.Checker)
 
 
 # ---------------------------------------------------------------- models that change the backward pass
@@ -227,6 +242,51 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
                       f"your number evaluates {op.name}'s derivative at its input instead of its output "
                       f"at {graph.called(i)}",
                       Perturbation(vjps={(i, position): at_input}))
+        if position == 0 and op.arity == 1:
+            yield from _another_derivative(graph, i, op)
+
+
+# Which activation's derivative students write for which (the op pitfall records of issue #22 will hold these on
+# the Op itself; until then this is the one table, read only by _another_derivative).
+CONFUSED_DERIVATIVES: dict[str, tuple[str, ...]] = {
+    "tanh": ("sigmoid",),  # sigma' = a(1 - a) written for tanh' = 1 - a^2
+    "sigmoid": ("tanh",),  # and the other way round
+    "leaky_relu": ("relu",),  # the slope alpha below 0 forgotten
+    "elu": ("relu",),
+}
+
+
+def _another_derivative(graph: Graph, i: int, op: Any) -> Iterator[Variant]:
+    """Another activation's derivative used for this one's (σ' = h(1 - h) for tanh', ReLU' for leaky ReLU').
+
+    The other op's registered VJP is run with this node's own input and
+    output, which is what a student who writes the wrong rule computes. Its
+    formula is printed in the problem's symbols for this node.
+    """
+    out_symbol, in_symbol = _symbol_of(graph, i), _symbol_of(graph, graph.inputs[i][0])
+    own = _formula(op.partial(0).text, out_symbol, in_symbol)
+    for name in CONFUSED_DERIVATIVES.get(op.name, ()):
+        other = get_op(name)
+        vjp = other.partial(0).vjp
+        formula = _formula(other.partial(0).text, out_symbol, in_symbol)
+        yield Variant(
+            "activation_derivative", graph.label(i),
+            f"your number uses {other.display_text}'s derivative, {formula}, in place of "
+            f"{op.display_text}'s at {graph.called(i)}",
+            Perturbation(vjps={(i, 0): lambda bk, g, out, x, vjp=vjp, **p: vjp(bk, g, out, x)}),
+            rule=f"The derivative of {op.display_text} here is {own}; {formula} is {other.display_text}'s "
+                 f"derivative, which holds only for {other.display_text}.")
+
+
+def _symbol_of(graph: Graph, i: int) -> str:
+    """A node as a formula writes it: the problem's own symbol, else its name."""
+    label = graph.label(i)
+    return graph.solution.names.symbol(label) or label if i in graph.name_of else label
+
+
+def _formula(text: str, out: str, x: str) -> str:
+    """A rule's text template (``$out (1 - $out)``) with this node's output and input symbols put in."""
+    return text.replace("$out", out).replace("$x", x)
 
 
 @mistake("missed_path",
@@ -300,15 +360,59 @@ def sign(graph: Graph) -> Iterator[Variant]:
 
 def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool = False) -> Iterator[Variant]:
     """One variant per named gradient (and, for ``values``, per named computed value; always the loss)."""
+    loss = graph.solution.names.symbol("loss") or "L"
     for i in _named_with_grad(graph):
-        yield Variant(code, f"dL/d{graph.label(i)}", f"your number {verb} dL/d{graph.called(i)}",
-                      Perturbation(grad_transforms={i: transform}))
+        yield Variant(code, f"d{loss}/d{graph.label(i)}", f"your number {verb} d{loss}/d{graph.called(i)}",
+                      Perturbation(grad_transforms={i: transform}), rule=_square_rule(graph, i, code))
     value_sites = [i for i in graph.name_of if graph.nodes[i].op is not None] if values else []
     if graph.loss is not None and graph.loss not in value_sites:
         value_sites.append(graph.loss)
     for i in value_sites:
         yield Variant(code, graph.label(i), f"your number {verb} {graph.called(i)}",
                       Perturbation(value_transforms={i: transform}))
+
+
+def _square_rule(graph: Graph, i: int, code: str) -> str | None:
+    """The factor rule as the problem's own squared-error loss is written, where node i is what it takes.
+
+    A loss whose derivative is a multiple of (y - t) is a square: with
+    dL/dy = k (y - t) for one output, k = 1 means the loss has its 1/2 (it
+    cancels the 2 of the square), k = 2 means it has none (the 2 stays).
+    """
+    if code not in ("factor_half", "factor_2"):
+        return None
+    loss = next((c for c, position in graph.consumers[i] if position == 0 and graph.nodes[c].op is not None
+                 and graph.nodes[c].op.kind == "loss" and graph.nodes[c].op.term is not None), None)  # type: ignore[union-attr]
+    if loss is None:
+        return None
+    op = graph.nodes[loss].op
+    assert op is not None and op.term is not None
+    bk = graph.backend
+    try:
+        with np.errstate(all="ignore"):
+            k = float(np.asarray(op.partial(0).vjp(bk, bk.asarray(1), bk.asarray(0), bk.asarray(1), bk.asarray(0))))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    target = graph.inputs[loss][1]
+    target_name = next((name for name, j in graph.view.names.items() if j == target), "t")
+    y, t = _symbol_of(graph, i), graph.solution.names.symbol(target_name) or target_name
+    name = graph.solution.names.symbol("loss") or "L"
+
+    def written(text: str) -> str:
+        return text.replace("$t", t).replace("$y", y)
+
+    term, derivative = written(op.term.text), written(op.partial(0).text)
+    outputs = int(np.asarray(graph.nodes[i].data).size)
+    mean = op.over_outputs == "mean"
+    whole = f"1/n sum_k {term}" if mean and outputs > 1 else term
+    count = f", with n = {outputs} outputs" if mean and outputs > 1 else ", with n = 1 output here" if mean else ""
+    if k == 1:
+        return (f"The 1/2 in {name} = {whole} is there to cancel the 2 of the square: d{name}/d{y} = "
+                f"{derivative}{count}, and no other factor 1/2 enters the chain rule.")
+    if k == 2:
+        return (f"{name} = {whole} has no 1/2 in front: the derivative of the square keeps its 2, so "
+                f"d{name}/d{y} = {derivative}{count}.")
+    return None
 
 
 class _Log10:
@@ -347,7 +451,12 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
 
         yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.called(i)}",
                       Perturbation(forwards={i: forward}))
-        vjps = {(i, position): _vjp_in_base_10(op, position) for position in range(len(arguments))}
+        if _same(np.asarray(changed), np.asarray(tensor.data) / _LN10(bk)):
+            # log-linear here (a log, or a sum of t log p terms): the derivative in base 10 is the natural one
+            # over ln 10, which a VJP written without logs (1/x, (y - t)/(y(1 - y))) would not show
+            vjps = {(i, position): _over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
+        else:
+            vjps = {(i, position): _vjp_in_base_10(op, position) for position in range(len(arguments))}
         yield Variant("log_base_10", graph.label(i), f"your numbers use log10 in {graph.called(i)} and its derivative",
                       Perturbation(forwards={i: forward}, vjps=vjps))
         # A loss whose logs hide inside a fused formula (cross-entropy on logits computes log softmax as
@@ -500,7 +609,7 @@ def rounding(graph: Graph) -> Iterator[Variant]:
         if np.shape(look.given) == predicted.shape and not np.all(
                 np.abs(look.given - predicted)[np.isfinite(look.given)] <= reach):
             return
-        for mode in ("round", "truncate"):
+        for mode in ("round", "round_even", "truncate"):
             if look.tolerance.kind == "digits":
                 for decimals in range(places + 1):
                     yield round_decimals(predicted, decimals, mode)

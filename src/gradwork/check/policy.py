@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradwork.problem.marking import MarkingPolicy
-from gradwork.problem.tolerance import Tolerance, ToleranceError
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.numbers.tolerance import Tolerance, ToleranceError
 
 
 def effective_policy(problem: MarkingPolicy, answers_tolerance: Tolerance | None = None, *,

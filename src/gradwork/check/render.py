@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from gradwork.check.report import ItemResult, Report
-from gradwork.problem.display import array_text, number_text
+from gradwork.numbers.display import array_text, number_text
 
 MARKS = {"correct": "✓", "carried_forward": "→", "wrong": "✗", "missing": "–"}
 VERDICTS = {"correct": "correct", "carried_forward": "carried forward", "wrong": "wrong", "missing": "missing"}
@@ -36,8 +36,11 @@ def headline(report: Report) -> str:
     parts = [f"{counts[status]} {VERDICTS[status]}" for status in ("correct", "carried_forward", "wrong", "missing")
              if counts[status]]
     title = f"{report.title}: " if report.title else ""
+    if not report.answered:
+        asked = f" ({report.total} items asked)" if report.total else ""
+        return f"{title}{points_text(report.points, report.max_points)} points: nothing answered{asked}"
     return (f"{title}{points_text(report.points, report.max_points)} points "
-            f"({report.correct} of {report.total} items credited: {', '.join(parts) or 'nothing answered'})")
+            f"({report.correct} of {report.total} items credited: {', '.join(parts)})")
 
 
 def render_text(report: Report, color: bool = False, width: int = 100) -> str:
@@ -67,7 +70,10 @@ def render_text(report: Report, color: bool = False, width: int = 100) -> str:
     for item in notes:
         console.print(Text(f"{MARKS[item.status]} {item.label}: ", style=STYLES[item.status] if color else "")
                       + Text(item.message))
-    if not notes:
+    if not report.answered:
+        console.print("Nothing answered: an answers file needs numbers, such as `loss: 0.25` or "
+                      "`gradients: {output.W: [...]}`.")
+    elif not notes:
         console.print("Everything asked is correct." if report.asked else "Everything is correct.")
     if report.not_asked:
         console.print("Not asked, so not scored: " + "; ".join(
@@ -96,7 +102,9 @@ def render_markdown(report: Report) -> str:
     if carried:
         lines += ["", "**Carried forward (credited)**", ""]
         lines += [f"- `{item.label}`: {_escape(item.message)}" for item in carried]
-    if not wrong and not carried:
+    if not report.answered:
+        lines += ["", "Nothing answered."]
+    elif not wrong and not carried:
         lines += ["", "Everything asked is correct." if report.asked else "Everything is correct."]
     if report.not_asked:
         lines += ["", "**Not asked, so not scored**: " + ", ".join(

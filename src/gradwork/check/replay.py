@@ -37,6 +37,7 @@ from gradwork.problem.solved_graph import solved_graph
 from gradwork.tensor import Tensor
 
 PlaceKind = Literal["value", "grad", "updated", "loss"]
+Rounding = Literal["round", "round_even", "truncate"]
 Transform = Callable[[Any, np.ndarray], np.ndarray]  # (backend, array) -> array
 Forward = Callable[..., np.ndarray]
 VJP = Callable[..., np.ndarray]
@@ -186,16 +187,18 @@ class Perturbation:
     frozen: frozenset[str] = frozenset()
     round_to: int | None = None
     backward_with_updated: bool = False
+    data: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     @property
     def changes_forward(self) -> bool:
-        return bool(self.forwards or self.value_transforms or self.round_to is not None)
+        return bool(self.forwards or self.value_transforms or self.data or self.round_to is not None)
 
     def places(self, graph: Graph) -> frozenset[Place] | None:
         """The places whose number this change alters directly (None: everywhere)."""
         if self.round_to is not None or self.backward_with_updated:
             return None
-        found = {Place("value", i) for i in (*self.forwards, *self.value_transforms)}
+        found = {Place("value", i) for i in (*self.forwards, *self.value_transforms, *self.data)}
+        found |= {Place("updated", i) for i in self.data if i in graph.param_of}
         found |= {Place("grad", i) for i in self.grad_transforms}
         found |= {Place("grad", graph.inputs[i][position]) for i, position in self.vjps}
         found |= {Place("updated", graph.params[name]) for name in (*self.learning_rates, *self.frozen)
@@ -213,6 +216,7 @@ class Perturbation:
             frozen=self.frozen | other.frozen,
             round_to=other.round_to if other.round_to is not None else self.round_to,
             backward_with_updated=self.backward_with_updated or other.backward_with_updated,
+            data={**self.data, **other.data},
         )
 
 
@@ -297,6 +301,7 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
     subs = substitutions or Substitutions()
     solution = graph.solution
     leaves = {i: graph.nodes[i].data for i in range(len(graph.nodes)) if graph.nodes[i].op is None}
+    leaves.update(perturbation.data)
     try:
         with np.errstate(all="ignore"):
             if forward_of is not None and forward_of.carried is not None and not perturbation.changes_forward:
@@ -400,7 +405,7 @@ def _native(bk: Any, data: Any) -> np.ndarray:
     return data
 
 
-def round_significant(array: np.ndarray, figures: int, mode: Literal["round", "truncate"] = "round") -> np.ndarray:
+def round_significant(array: np.ndarray, figures: int, mode: Rounding = "round") -> np.ndarray:
     """``array`` rounded (or truncated toward zero) to ``figures`` significant figures; exact/symbolic unchanged."""
     if not isinstance(array, np.ndarray) or array.dtype == object:
         return array
@@ -408,17 +413,28 @@ def round_significant(array: np.ndarray, figures: int, mode: Literal["round", "t
     magnitude = np.abs(a)
     safe = np.where(magnitude > 0, magnitude, 1.0)
     scale = 10.0 ** (figures - 1 - np.floor(np.log10(safe)))
-    cut = np.round(a * scale) if mode == "round" else np.trunc(a * scale)
+    cut = _cut(a * scale, mode)
     result = np.where(magnitude > 0, cut / scale, 0.0)
     return result.astype(array.dtype, copy=False)
 
 
-def round_decimals(array: np.ndarray, places: int, mode: Literal["round", "truncate"] = "round") -> np.ndarray:
+def round_decimals(array: np.ndarray, places: int, mode: Rounding = "round") -> np.ndarray:
     """``array`` rounded (or truncated toward zero) to ``places`` decimal places."""
     if not isinstance(array, np.ndarray) or array.dtype == object:
         return array
     scale = 10.0 ** places
     a = np.asarray(array, dtype=np.float64)
-    cut = np.round(a * scale) if mode == "round" else np.trunc(a * scale)
+    cut = _cut(a * scale, mode)
     return (cut / scale).astype(array.dtype, copy=False)
+
+
+def _cut(x: np.ndarray, mode: Rounding) -> np.ndarray:
+    """To whole numbers: "round" as students do (a half away from zero: 0.325 to 2 figures is 0.33, not
+    NumPy's 0.32), "round_even" as floating point does (0.105, stored as 0.10499..., becomes 0.1),
+    "truncate" toward zero."""
+    if mode == "truncate":
+        return np.trunc(x)
+    if mode == "round_even":
+        return np.round(x)
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gradwork.problem.marking import MarkingPolicy
-from gradwork.problem.tolerance import Tolerance
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.numbers.tolerance import Tolerance
 
 Status = Literal["correct", "wrong", "carried_forward", "missing"]
 STATUSES: tuple[Status, ...] = ("correct", "carried_forward", "wrong", "missing")
@@ -109,8 +109,13 @@ class Report:
         return sum(item.max_points for item in self.items)
 
     @property
+    def answered(self) -> bool:
+        """False when the file answers nothing (every item blank or unanswered): "nothing answered", never a pass."""
+        return any(item.given is not None and item.line > 0 and _has_number(item.given) for item in self.all_items)
+
+    @property
     def all_correct(self) -> bool:
-        return all(item.status == "correct" for item in self.items)
+        return self.answered and all(item.status == "correct" for item in self.items)
 
     @property
     def diagnoses(self) -> tuple[str, ...]:
@@ -149,6 +154,7 @@ class Report:
             "tolerance": {**self.tolerance.as_dict(), "text": self.tolerance.describe(),
                           "source": self.policy.tolerance_source, "default": not self.tolerance_stated},
             "counts": self.counts(),
+            "answered": self.answered,
             "warnings": list(self.warnings),
         }
 
@@ -172,8 +178,16 @@ def describe_policy(policy: MarkingPolicy) -> str:
     else:
         parts.append("1 point per item")
     parts.append(f"carried forward earns {policy.carried_forward:.0%}")
+    parts.append("a mistake is charged once, at the first item it makes wrong" if policy.charge == "once"
+                 else "a mistake is charged on every item it makes wrong")
     parts.append(f"a blank earns {policy.missing:.0%}")
     return "; ".join(parts)
+
+
+def _has_number(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_has_number(v) for v in value)
+    return value is not None
 
 
 def _number(value: float) -> float | int:

@@ -42,7 +42,7 @@ def run_guarded(run: Callable[[list[str], bool], Any], args: Sequence[str] | Non
     ``--debug`` and ``--max-NAME N`` are taken out of ``args`` here (so they work
     before or after the command name); the limits apply while the command runs.
     """
-    from gradwork.problem import limits
+    from gradwork.documents import limits
 
     usage_error: type[Any] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")  # typer's click
 
@@ -86,8 +86,8 @@ def _take_debug(argv: list[str]) -> tuple[bool, list[str]]:
 
 
 def _take_limits(argv: list[str]) -> tuple[dict[str, int], list[str]]:
-    """``--max-NAME N`` / ``--max-NAME=N`` anywhere before ``--``, for every limit of gradwork.problem.limits."""
-    from gradwork.problem.limits import NAMES
+    """``--max-NAME N`` / ``--max-NAME=N`` anywhere before ``--``, for every limit of gradwork.documents.limits."""
+    from gradwork.documents.limits import NAMES
 
     options = {"--max-" + name.replace("_", "-"): name for name in NAMES}
     changes: dict[str, int] = {}

@@ -39,12 +39,8 @@ def value_expr(data: Any) -> Expr:
 
 
 def element(symbol: Symbol, index: tuple[int, ...]) -> Symbol:
-    """One entry of a named array; a matrix W's entries are written w, as courses do."""
-    for position, name in symbol.elements:
-        if tuple(position) == tuple(index):  # the problem's own name for this element (w1, h1)
-            return Symbol(name, updated=symbol.updated)
-    base = symbol.base.lower() if symbol.one_based and symbol.base == "W" and index else symbol.base
-    return Symbol(base, symbol.layer, tuple(index), symbol.one_based, symbol.updated)
+    """One entry of a named array: the problem's own name for it (w1, h1), else the indexed symbol (W's are w)."""
+    return symbol.element(tuple(index))
 
 
 class NamedGraph:

@@ -11,22 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Literal
 
-
-@dataclass(frozen=True)
-class Symbol:
-    """A named quantity: ``base`` with an optional layer superscript and element index.
-
-    ``index`` holds 0-based positions; renderers decide how to print them
-    (1-based subscripts for network symbols such as w^{(1)}_{12}, brackets for graph names).
-    """
-
-    base: str
-    layer: str | None = None
-    index: tuple[int | str, ...] = ()  # ints are positions; strings are generic indices ("j", "k")
-    one_based: bool = True  # print indices counting from 1 (network form) or as [i] (graph form)
-    updated: bool = False  # the value after the optimizer step, printed with a prime
-    # The problem's own names for single elements (``names: {hidden.W[0,0]: w1}``): index -> symbol.
-    elements: tuple[tuple[tuple[int, ...], str], ...] = ()
+from gradwork.problem.notation import Symbol  # one symbol type: the problem's notation model
 
 
 @dataclass(frozen=True)

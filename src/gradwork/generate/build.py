@@ -21,8 +21,9 @@ from gradwork.generate import constraints as rules
 from gradwork.generate.plant import Item, Planter, answers, asked
 from gradwork.generate.sample import candidates, rng_for
 from gradwork.generate.template import Template
-from gradwork.problem import Problem, ProblemError, Solution, load, solve
-from gradwork.problem.sources import Document
+from gradwork.documents.errors import ProblemError
+from gradwork.problem import Problem, Solution, load, solve
+from gradwork.documents.sources import Document
 from gradwork.problem.solved_graph import solved_graph
 from gradwork.tensor import Tensor
 

@@ -23,11 +23,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from gradwork.check import MISTAKES, Marker, parse_answers
+from gradwork.check import MISTAKES, Checker, parse_answers
 from gradwork.check.report import STATUSES, Report
 from gradwork.generate.build import Variant, draw
 from gradwork.generate.template import Template
-from gradwork.problem.sources import DataPath
+from gradwork.documents.sources import DataPath
 
 
 @dataclass(frozen=True)
@@ -142,10 +142,10 @@ def mark(variant: Variant, data: dict[str, Any]) -> Report:
     """What ``gradwork check`` says about answers ``data`` for this variant, under the problem's marking policy."""
     marker = variant.__dict__.get("_marker")
     if marker is None:
-        marker = variant.__dict__["_marker"] = Marker(variant.solution)
+        marker = variant.__dict__["_marker"] = Checker(variant.solution)
     marking = getattr(variant.solution, "marking", None)
     tolerance = marking.tolerance if marking is not None else None
-    return marker.mark(parse_answers(data, f"{variant.id}.answers"), tolerance)
+    return marker.check(parse_answers(data, f"{variant.id}.answers"), tolerance)
 
 
 def _compare(report: Report, case: Case) -> str | None:

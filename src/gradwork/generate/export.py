@@ -71,7 +71,7 @@ def tolerance(variant: Variant) -> Any:
     marking = getattr(variant.solution, "marking", None)
     if marking is not None:
         return marking.effective_tolerance
-    from gradwork.check.compare import DEFAULT
+    from gradwork.numbers.tolerance import DEFAULT
 
     return DEFAULT
 
@@ -403,6 +403,12 @@ def gradescope(template: Template, request: Request, variants: list[Variant]) ->
             "by": "student" if request.students else "number",
             "variants": [v.id for v in variants]}, indent=2) + "\n",
     }
+    keys = {}
     for variant in variants:
         files[f"variants/{variant.id}/problem.yaml"] = variant.problem_text
+        key = variant.solution.json()
+        keys[variant.id] = {section: key[section] for section in ("loss", "values", "gradients", "updated")
+                            if section in key}
+    if len(variants) > 1:  # what flags a submission of another student's key (check's `other_variant`)
+        files["keys.json"] = json.dumps(keys, allow_nan=False) + "\n"
     return _zip(files)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check import Marker
+from gradwork.check import Checker
 from gradwork.check.mistakes import Variant
 from gradwork.check.replay import Place, State
 from gradwork.problem import Solution
@@ -81,7 +81,7 @@ class Planter:
 
     def __init__(self, solution: Solution, items: list[Item]) -> None:
         self.solution = solution
-        self.marker = Marker(solution)
+        self.marker = Checker(solution)
         self.items = items
         self.tolerance = _tolerance(solution)
         self.right = {item: self._read(self.marker.clean, item) for item in items}
@@ -177,7 +177,7 @@ def _tolerance(solution: Solution) -> Any:
     marking = getattr(solution, "marking", None)
     if marking is not None:
         return marking.effective_tolerance
-    from gradwork.check.compare import DEFAULT
+    from gradwork.numbers.tolerance import DEFAULT
 
     return DEFAULT
 

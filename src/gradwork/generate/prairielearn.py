@@ -24,7 +24,7 @@ The lifecycle (PrairieLearn calls these through ``server.py``):
     after the elements' own parse: an input left blank is "not answered" (marked with
     the policy's ``missing:`` credit) rather than an invalid submission;
 ``grade(data)``
-    marks the submission with check's :class:`~gradwork.check.Marker` exactly as
+    marks the submission with check's :class:`~gradwork.check.Checker` exactly as
     ``gradwork check`` does (the problem's ``marking:`` policy, carried-forward credit,
     named mistakes) and writes ``partial_scores`` (per input: check's points as score x
     weight, and check's message), ``score`` and ``feedback["gradwork"]``. It never raises:
@@ -324,14 +324,14 @@ def _weight(spec: dict[str, Any]) -> float:
 
 
 def _grade(data: dict[str, Any]) -> None:
-    from gradwork.check import Marker, parse_answers
+    from gradwork.check import Checker, parse_answers
     from gradwork.problem import load, solve
-    from gradwork.problem.sources import parse as parse_text
+    from gradwork.documents.sources import parse as parse_text
 
     params = data["params"]
     specs = _specs(data)
     solution = solve(load(parse_text(params["gradwork_problem"], "json", "variant.json"), checked=True))
-    marker = Marker(solution)
+    checker = Checker(solution)
     submitted = data.get("submitted_answers") or {}
     if not isinstance(submitted, dict):
         submitted = {}
@@ -341,13 +341,13 @@ def _grade(data: dict[str, Any]) -> None:
         value, problem = read_submitted(submitted.get(spec["name"]), spec)
         if problem is None and value is not None:
             try:
-                marker.validate(parse_answers(_answers_dict({spec["key"]: value}), "submission"))
+                checker.validate(parse_answers(_answers_dict({spec["key"]: value}), "submission"))
             except Exception as error:  # noqa: BLE001 - the checker's own reason, shown to the student
                 value, problem = None, _reason(error)
         if problem is not None:
             unread[spec["key"]] = problem
         _put(answers, spec["key"], value)
-    report = marker.mark(parse_answers(answers, "submission"))
+    report = checker.check(parse_answers(answers, "submission"))
     results = {result.key: result for result in report.items}
     labels = params.get("gradwork_labels") or {}
     partial = data.setdefault("partial_scores", {})

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from gradwork.generate.template import ChoiceSpec, RandomSpec, Template
-from gradwork.problem.sources import DataPath
+from gradwork.documents.sources import DataPath
 
 BATCH = 16  # candidates drawn at once: one vectorised draw per random part
 

@@ -17,7 +17,7 @@ and four top-level keys that are the template's own and never reach a variant:
 * ``uuid: ...``: the PrairieLearn question's UUID (default: one that follows from the file name).
 
 Every error is one ``FILE:LINE:COL`` line at the offending key or value of the
-template, through :class:`~gradwork.problem.sources.Document`'s positions.
+template, through :class:`~gradwork.documents.sources.Document`'s positions.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.problem.errors import ProblemError
-from gradwork.problem.numbers import is_number
-from gradwork.problem.sources import DataPath, Document, read
+from gradwork.documents.errors import ProblemError
+from gradwork.numbers.written import is_number
+from gradwork.documents.sources import DataPath, Document, read
 
 TEMPLATE_KEYS = ("constraints", "tries", "expect", "uuid")
 MAX_TRIES = 100_000  # bounded work: a template cannot ask for more candidates per variant than this

@@ -23,7 +23,7 @@ from pathlib import Path
 from gradwork.generate.build import Variant, draw
 from gradwork.generate.sheet import SHEET_FORMATS, answers_text, render_key, render_sheet
 from gradwork.generate.template import Template
-from gradwork.problem.errors import ProblemError
+from gradwork.documents.errors import ProblemError
 
 MAX_VARIANTS = 10_000
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}")

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gradwork.mark.errors import NothingRead, TwoFilesForOneStudent, WorkError, WorkTooLarge
+
 if TYPE_CHECKING:
     from gradwork.check.gradebook import Gradebook
     from gradwork.mark.report import MarkReport
-    from gradwork.problem import Solution, Tolerance
+    from gradwork.numbers.tolerance import Tolerance
+    from gradwork.problem import Solution
 
 WORK_SUFFIXES = (".md", ".markdown", ".txt", ".tex")
 MAX_WORK_CHARACTERS = 2_000_000  # a worked solution is a few pages; more is not one student's work
-
-
-class WorkTooLarge(ValueError):
-    """A document over :data:`MAX_WORK_CHARACTERS`."""
 
 
 def mark_work(solution: Solution, text: str, source: str = "<work>", tolerance: Tolerance | None = None) -> MarkReport:
@@ -38,29 +37,44 @@ def mark_work(solution: Solution, text: str, source: str = "<work>", tolerance: 
 
 def check_size(text: str, source: str) -> None:
     if len(text) > MAX_WORK_CHARACTERS:
-        raise WorkTooLarge(f"{source}:1:1: {len(text)} characters is more than a worked solution "
-                           f"(expected at most {MAX_WORK_CHARACTERS})")
+        raise WorkTooLarge(source, 1, 1, f"{len(text)} characters is more than a worked solution",
+                           f"at most {MAX_WORK_CHARACTERS}")
 
 
 def work_files(folder):
-    """The worked solutions in ``folder`` (.md, .markdown, .txt, .tex), sorted by name; hidden files skipped."""
-    from pathlib import Path
+    """The worked solutions in ``folder`` (.md, .markdown, .txt, .tex), sorted by name; hidden files skipped.
 
-    return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and p.suffix.lower() in WORK_SUFFIXES and not p.name.startswith("."))
+    check's class-folder reader: a symbolic link only to a file inside the folder. Two files of one student
+    (alice.md and alice.txt) are left out here; :func:`class_work` reports them.
+    """
+    return class_work(folder)[0]
 
 
-def mark_folder(solution: Solution, paths, tolerance: Tolerance | None = None
-                ) -> tuple[dict[str, MarkReport], Gradebook]:
-    """Mark every file of ``paths`` with one marker; the reports by student, and check's gradebook of them."""
+def class_work(folder):
+    """(the worked solutions in ``folder``, {student: error} for students with two files), as check reads a class."""
+    from gradwork.check.gradebook import class_files
+
+    return class_files(folder, WORK_SUFFIXES)
+
+
+def mark_folder(solution: Solution, paths, tolerance: Tolerance | None = None,
+                errors: dict[str, str] | None = None) -> tuple[dict[str, MarkReport], Gradebook]:
+    """Mark every file of ``paths`` with one marker; the reports by student, and check's gradebook of them.
+
+    ``paths`` is a folder (read as :func:`class_work` reads it) or a list of files; ``errors`` are students
+    already refused (two files), kept in the gradebook's errors.
+    """
     from pathlib import Path
 
     from gradwork.check.gradebook import Gradebook
     from gradwork.mark.marker import WorkMarker
 
+    errors = dict(errors or {})
+    if isinstance(paths, (str, Path)):
+        paths, refused = class_work(paths)
+        errors.update(refused)
     marker = WorkMarker(solution, tolerance)
     reports: dict[str, MarkReport] = {}
-    errors: dict[str, str] = {}
     for path in paths:
         student = Path(path).stem
         try:
@@ -71,7 +85,7 @@ def mark_folder(solution: Solution, paths, tolerance: Tolerance | None = None
         try:
             check_size(text, str(path))
             reports[student] = marker.mark(text, str(path))
-        except WorkTooLarge as error:
+        except WorkError as error:
             errors[student] = str(error)
         except Exception as error:  # noqa: BLE001 (one student's file never stops the class being marked)
             errors[student] = (f"{path}:1:1: internal error while marking ({type(error).__name__}: {error}; "
@@ -93,4 +107,5 @@ def _computation_order(keys: list[str]) -> list[str]:
     return sorted(keys, key=lambda key: (sections.get(key.split(".", 1)[0], 4), keys.index(key)))
 
 
-__all__ = ["MAX_WORK_CHARACTERS", "WORK_SUFFIXES", "WorkTooLarge", "mark_folder", "mark_work", "work_files"]
+__all__ = ["MAX_WORK_CHARACTERS", "WORK_SUFFIXES", "NothingRead", "TwoFilesForOneStudent", "WorkError", "WorkTooLarge",
+           "class_work", "mark_folder", "mark_work", "work_files"]

@@ -36,7 +36,8 @@ from gradwork.mark.quantities import (
     layer_hint,
     role_of,
 )
-from gradwork.problem import Solution, Tolerance
+from gradwork.numbers.tolerance import Tolerance
+from gradwork.problem import Solution
 
 
 @dataclass(frozen=True)

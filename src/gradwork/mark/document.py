@@ -13,20 +13,17 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 
 from gradwork.mark.latex import Node, Unreadable, parse
 from gradwork.mark.normalise import GAMMA_AS_RATE, normalise_all
+from gradwork.mark.scan import LAYOUT_ENVIRONMENTS, Lines, blocks
 
-LAYOUT_ENVIRONMENTS = {"aligned", "align", "align*", "split", "gathered", "gather", "gather*", "array", "eqnarray",
-                       "eqnarray*", "equation", "equation*", "alignedat", "flalign", "multline"}
-_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.DOTALL)
-_INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<!\\)\$")
+MAX_ROW_CHARACTERS = 100_000  # a 5,000-term sum is ~35,000
 _ENV = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}(\s*\{[lcr|\s]*\})?")
 _SEPARATOR = re.compile(r",?\s*\\q?quad(?![A-Za-z])")
-_LABEL = re.compile(r"^\s*(?:\\circled\{\d*\}|\\cdot|\\ast|\\star|\\rightarrow|\\Rightarrow|\\to|\\implies"
+_LABEL = re.compile(r"\s*(?:\\circled\{\d*\}|\\cdot|\\ast|\\star|\\rightarrow|\\Rightarrow|\\to|\\implies"
                     r"|\(\s*\d+\s*\)|\d+\s*\)|-\s(?=\\frac)|[a-z]\)\s)\s*")
 _STEP_REFERENCES = re.compile(r"^\s*(?:\(\s*\d+\s*\)\s*){2,}$|^\s*(?:\\circled\{\d*\}\s*)+$")
 
@@ -81,33 +78,38 @@ class Work:
 
 def read_work(text: str) -> Work:
     """Split ``text`` into chains of parsed sides (every side parsed or marked unread)."""
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def line_of(offset: int) -> int:
-        return bisect.bisect_right(starts, offset)
-
+    lines = Lines(text)
     chains: list[Chain] = []
     gamma_is_y = GAMMA_AS_RATE.search(text) is None
-    blocks = _math_blocks(text)
     previous_block_chain: Chain | None = None
-    for start, end, content, inline in blocks:
-        block_end_line = line_of(end)
+    for block in blocks(text):
+        if block.kind == "plain":
+            continue
+        inline = block.kind == "inline"
+        start, content = block.start, block.content
+        block_end_line = lines.of(block.end - 1)
         current: Chain | None = previous_block_chain if not inline else None
         last_in_block: Chain | None = None
         dangling = False
         for row_offset, row_text in _rows(content, inline):
-            raw = row_text.strip()
+            raw = " ".join(row_text.split())
             if not raw:
                 continue
-            line = line_of(start + row_offset + len(row_text) - len(row_text.lstrip()))
+            line = lines.of(start + row_offset + len(row_text) - len(row_text.lstrip()))
             row = Row(line, block_end_line, raw)
+            if len(raw) > MAX_ROW_CHARACTERS:  # not one line of working: not read, and not scanned further
+                chains.append(Chain([Side(raw[:40], line, None, f"a line of {len(raw)} characters (at most "
+                                                                f"{MAX_ROW_CHARACTERS} are read)")] * 2, [row, row]))
+                current = last_in_block = None
+                dangling = False
+                continue
             for segment in _SEPARATOR.split(raw):
                 segment = _strip_label(normalise_all(segment, gamma_is_y))
                 pieces = _split_equals(segment)
                 if len(pieces) < 2 and not (dangling and current is not None and segment.strip()):
                     continue
                 continuing = (not pieces[0].strip() or dangling) and current is not None
-                if continuing:
+                if continuing and current is not None:
                     chain = current
                     pieces = pieces[1:]
                 else:
@@ -119,8 +121,8 @@ def read_work(text: str) -> Work:
                 if dangling:
                     pieces = pieces[:-1]
                 for piece in pieces:
-                    chain.sides.append(_side(piece, line))  # type: ignore[union-attr]
-                    chain.rows.append(row)  # type: ignore[union-attr]
+                    chain.sides.append(_side(piece, line))
+                    chain.rows.append(row)
                 current = chain
                 last_in_block = chain
         previous_block_chain = last_in_block if not inline else previous_block_chain
@@ -142,82 +144,53 @@ def _side(text: str, line: int) -> Side:
 
 
 def _strip_label(text: str) -> str:
-    while True:
-        stripped = _LABEL.sub("", text, count=1)
-        if stripped == text:
-            return text
-        text = stripped
+    position = 0
+    while (match := _LABEL.match(text, position)) is not None and match.end() > position:
+        position = match.end()
+    return text[position:]
 
 
-def _math_blocks(text: str) -> list[tuple[int, int, str, bool]]:
-    """(start offset of the content, end offset, content, inline?) in reading order; open brackets join blocks."""
-    found: list[tuple[int, int, str, bool]] = []
-    displays = list(_DISPLAY.finditer(text))
-    covered: list[tuple[int, int]] = []
-    merged: list[tuple[int, int, str]] = []
-    for match in displays:
-        group = 1 if match.group(1) is not None else 2
-        start, content = match.start(group), match.group(group)
-        covered.append((match.start(), match.end()))
-        if merged and _open_brackets(merged[-1][2]) > 0 and not text[merged[-1][1]:match.start()].strip("$ \n\t"):
-            first_start, _, first_content = merged[-1]
-            # keep offsets roughly right: the joined content starts where the first block started
-            merged[-1] = (first_start, match.end(), first_content + " " + content)
-            continue
-        merged.append((start, match.end(), content))
-    found.extend((s, e, c, False) for s, e, c in merged)
-    blanked = list(text)
-    for s, e in covered:
-        blanked[s:e] = " " * (e - s)
-    for match in _INLINE.finditer("".join(blanked)):
-        content = match.group(1)
-        if "=" in content:
-            found.append((match.start(1), match.end(), content, True))
-    return sorted(found, key=lambda block: block[0])
-
-
-def _open_brackets(content: str) -> int:
-    depth = 0
-    for c in re.sub(r"\\[{}\[\]()]|\\(?:left|right)", "", content):
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-    return depth
+_ROW_TOKEN = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}(?:\s*\{[lcr|\s]*\})?|\\\\|\\&|&")
+_EQUALS_TOKEN = re.compile(r"\\[{}\[\]()]|\\begin|\\end|[()\[\]{}=]")
 
 
 def _rows(content: str, inline: bool) -> list[tuple[int, str]]:
-    """The rows of a block with their offsets: ``\\\\`` and newlines... only ``\\\\`` outside matrices cut."""
+    """The rows of a block with their offsets: ``\\\\`` outside matrices and ``cases`` cuts; layout goes."""
     if inline:
         return [(0, content)]
-    chars = list(content)
     opaque = 0
     rows: list[tuple[int, str]] = []
     row_start = 0
-    i = 0
-    while i < len(content):
-        if content.startswith("\\begin", i) or content.startswith("\\end", i):
-            match = _ENV.match(content, i)
-            if match:
-                name = match.group(2).strip()
-                if name in LAYOUT_ENVIRONMENTS and opaque == 0:
-                    for k in range(match.start(), match.end()):
-                        chars[k] = " "
-                elif match.group(1) == "begin":
-                    opaque += 1
-                else:
-                    opaque = max(0, opaque - 1)
-                i = match.end()
-                continue
-        if content.startswith("\\\\", i) and opaque == 0:
-            rows.append((row_start, "".join(chars[row_start:i])))
-            i += 2
-            row_start = i
+    parts: list[str] = []
+    copied = 0
+    for match in _ROW_TOKEN.finditer(content):
+        token = match.group()
+        if token == "\\&":
             continue
-        if content[i] == "&" and opaque == 0 and (i == 0 or content[i - 1] != "\\"):
-            chars[i] = " "
-        i += 1
-    rows.append((row_start, "".join(chars[row_start:])))
+        if token == "&":
+            if opaque == 0:
+                parts += [content[copied:match.start()], " "]
+                copied = match.end()
+            continue
+        if token == "\\\\":
+            if opaque == 0:
+                parts.append(content[copied:match.start()])
+                rows.append((row_start, "".join(parts)))
+                parts, row_start = [], match.end()
+                copied = match.end()
+            continue
+        env = _ENV.match(token)
+        if env is None:
+            continue
+        if env.group(2).strip() in LAYOUT_ENVIRONMENTS and opaque == 0:
+            parts += [content[copied:match.start()], " " * len(token)]
+            copied = match.end()
+        elif env.group(1) == "begin":
+            opaque += 1
+        else:
+            opaque = max(0, opaque - 1)
+    parts.append(content[copied:])
+    rows.append((row_start, "".join(parts)))
     return rows
 
 
@@ -226,27 +199,19 @@ def _split_equals(text: str) -> list[str]:
     pieces: list[str] = []
     depth = 0
     env = 0
-    current: list[str] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if text.startswith("\\begin", i):
+    cut = 0
+    for match in _EQUALS_TOKEN.finditer(text):
+        token = match.group()
+        if token == "\\begin":
             env += 1
-        elif text.startswith("\\end", i):
+        elif token == "\\end":
             env -= 1
-        if c == "\\" and i + 1 < len(text) and text[i + 1] in "{}[]()":
-            current.append(text[i:i + 2])
-            i += 2
-            continue
-        if c in "([{":
+        elif token in "([{":
             depth += 1
-        elif c in ")]}":
+        elif token in ")]}":
             depth -= 1
-        if c == "=" and depth == 0 and env == 0:
-            pieces.append("".join(current))
-            current = []
-        else:
-            current.append(c)
-        i += 1
-    pieces.append("".join(current))
+        elif token == "=" and depth == 0 and env == 0:
+            pieces.append(text[cut:match.start()])
+            cut = match.end()
+    pieces.append(text[cut:])
     return pieces

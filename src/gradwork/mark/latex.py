@@ -16,6 +16,7 @@ reported as "not read", never guessed. (SymPy's own LaTeX parsers guess:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -124,23 +125,81 @@ def tokenize(text: str) -> list[Token]:
 
 
 # ---------------------------------------------------------------- the parser
+MAX_SIDE_CHARACTERS = 50_000  # a 5,000-term sum fits; a side is otherwise a line or two
+MAX_DEPTH = 200  # how deeply a tree may nest (a long + or product chain is built balanced, so it stays shallow)
+MAX_NODES = 20_000  # nodes in one side's tree, sums expanded (four nested sums of 60 terms are 13 million)
+BALANCED_FROM = 32  # a chain of more terms than this is built as a balanced tree
+
+
 @lru_cache(maxsize=4096)
 def parse(text: str) -> Node:
     """The tree of one side (already normalised). Raises :class:`Unreadable`."""
     stripped = text.strip().rstrip(".,;").strip()
     if not stripped:
         raise Unreadable("an empty side")
+    if len(stripped) > MAX_SIDE_CHARACTERS:
+        raise Unreadable(f"a formula of {len(stripped)} characters (at most {MAX_SIDE_CHARACTERS} are read)")
     parser = _Parser(tokenize(stripped))
-    node = parser.expression()
+    try:
+        node = parser.expression()
+    except RecursionError:
+        raise Unreadable("an expression nested too deeply") from None
     if parser.peek() is not None:
         raise Unreadable(f"{parser.rest()!r}")
+    if depth(node) > MAX_DEPTH:
+        raise Unreadable(f"an expression nested more than {MAX_DEPTH} deep")
     return node
+
+
+def depth(node: Node) -> int:
+    """How deeply ``node`` nests (iteratively: a tree too deep for recursion is measured too)."""
+    deepest = 0
+    stack: list[tuple[Node, int]] = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children(current))
+    return deepest
+
+
+def size(node: Node) -> int:
+    """How many nodes ``node`` has."""
+    count = 0
+    stack: list[Node] = [node]
+    while stack:
+        current = stack.pop()
+        count += 1
+        stack.extend(children(current))
+    return count
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Bin):
+        return (node.left, node.right)
+    if isinstance(node, (Neg, Transpose)):
+        return (node.operand,)
+    if isinstance(node, Func):
+        return node.args
+    if isinstance(node, Matrix):
+        return tuple(c for row in node.rows for c in row)
+    return ()
+
+
+def _balanced(op: str, operands: list[Node]) -> Node:
+    """``a op b op c ...`` as a balanced tree (``op`` associative: + of signed terms, or a product)."""
+    while len(operands) > 1:
+        paired: list[Node] = [Bin(op, operands[k], operands[k + 1]) for k in range(0, len(operands) - 1, 2)]
+        if len(operands) % 2:
+            paired.append(operands[-1])
+        operands = paired
+    return operands[0]
 
 
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.expanded = 0  # nodes written out by sums so far
 
     # -- token helpers
     def peek(self, ahead: int = 0) -> Token | None:
@@ -168,31 +227,44 @@ class _Parser:
 
     # -- grammar
     def expression(self) -> Node:
-        node = self.term()
+        first = self.term()
+        rest: list[tuple[str, Node]] = []
         while self.at("+", "-"):
             op = self.next().text
-            node = Bin(op, node, self.term())
+            rest.append((op, self.term()))
+        if len(rest) >= BALANCED_FROM:
+            return _balanced("+", [first] + [term if op == "+" else Neg(term) for op, term in rest])
+        node = first
+        for op, term in rest:
+            node = Bin(op, node, term)
         return node
 
     def term(self) -> Node:
-        node = self.unary()
+        first = self.unary()
+        rest: list[tuple[str, Node]] = []
         while True:
             token = self.peek()
             if token is None:
-                return node
+                break
             if token.text == "\\cdot":
                 self.next()
-                node = Bin("*", node, self.unary())
+                rest.append(("*", self.unary()))
             elif token.text == "\\hadamard":
                 self.next()
-                node = Bin("o", node, self.unary())
+                rest.append(("o", self.unary()))
             elif token.text == "/":
                 self.next()
-                node = Bin("/", node, self.unary())
+                rest.append(("/", self.unary()))
             elif self.starts_atom(token):
-                node = Bin("*", node, self.power())
+                rest.append(("*", self.power()))
             else:
-                return node
+                break
+        if len(rest) >= BALANCED_FROM and all(op == "*" for op, _ in rest):
+            return _balanced("*", [first] + [factor for _, factor in rest])
+        node = first
+        for op, factor in rest:
+            node = Bin(op, node, factor)
+        return node
 
     def unary(self) -> Node:
         if self.at("-"):
@@ -527,6 +599,9 @@ class _Parser:
         if not 0 <= stop - start < 64:
             raise Unreadable("a sum of more than 64 terms")
         body = self.term_without_sum()
+        self.expanded += size(body) * (stop - start + 1)
+        if self.expanded > MAX_NODES:
+            raise Unreadable(f"sums that write out more than {MAX_NODES} terms")
         terms = [_substitute_index(body, index.text, k) for k in range(start, stop + 1)]
         node = terms[0]
         for term in terms[1:]:
@@ -551,8 +626,13 @@ def _number(text: str) -> Num:
     mantissa, _, exponent = text.lower().partition("e")
     decimals = len(mantissa.split(".")[1]) if "." in mantissa else None
     if exponent:
+        if abs(int(exponent)) > 300:
+            raise Unreadable(f"the number {text} (too large or too small to be a student's number)")
         decimals = max(0, (decimals or 0) - int(exponent))
-    return Num(float(text), decimals, text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise Unreadable(f"the number {text[:20]} (too large to be a student's number)")
+    return Num(value, decimals, text)
 
 
 def _substitute_index(node: Node, index: str, value: int) -> Node:

@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check import Answer, Answers, ItemResult, Marker
+from gradwork.check import Answer, Answers, Checker, ItemResult
 from gradwork.mark.bind import Binder, Binding, Bindings, Claim
 from gradwork.mark.document import Chain, Row, Work, read_work
+from gradwork.mark.errors import NothingRead
 from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.latex import (
     Deriv,
@@ -46,7 +47,8 @@ from gradwork.mark.latex import (
 )
 from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, role_of
 from gradwork.mark.report import LineResult, LineStatus, MarkReport, Missing
-from gradwork.problem import Quantity, Solution, Tolerance
+from gradwork.numbers.tolerance import Tolerance
+from gradwork.problem import Quantity, Solution
 
 CHECK_SECTIONS = ("loss", "values", "gradients", "updated")
 MAX_REMARKS = 32  # lines that repeat an already-marked quantity with another number, each marked again by check
@@ -84,7 +86,7 @@ class WorkMarker:
         if tolerance is not None:
             self.policy = self.policy.with_tolerance(tolerance, "command line")
         self.tolerance = self.policy.effective_tolerance
-        self.marker = Marker(solution)
+        self.marker = Checker(solution)
         self.quantities = catalog(solution)
         self.by_key = {(q.section, q.node_key): q for q in self.quantities}
         self.symbolic = solution.mode == "symbolic"
@@ -98,6 +100,7 @@ class WorkMarker:
     # ------------------------------------------------------------ the whole document
     def mark(self, text: str, source: str = "<work>") -> MarkReport:
         work = read_work(text)
+        _refuse_unread(work, source)
         infos = [self._head(chain) for chain in work.chains]
         self._sections(infos)
         definitions = self._definitions(infos)
@@ -122,6 +125,11 @@ class WorkMarker:
         report, missing = self._check(infos, source)
         self._attach_results(infos, report)
         lines = self._lines(work, infos)
+        if not report.total and not any(line.status in ("correct", "wrong", "carried_forward") for line in lines):
+            first = next((line.line for line in lines if line.status != "not_read"), lines[0].line if lines else 1)
+            raise NothingRead(source, first, 1, "nothing in this worked solution could be checked against the problem",
+                              "equations that give the problem's quantities numbers, or a names: map binding its "
+                              "symbols")
         listed = sorted(bindings.by_symbol.values(), key=lambda b: b.symbol) + list(bindings.overrides.values())
         return MarkReport(self.solution.title, source, self.tolerance, self.policy, tuple(lines), report,
                           tuple(listed), tuple(missing), tuple(q.key for q in self.solution.ask))
@@ -304,7 +312,7 @@ class WorkMarker:
                 value = env.evaluate(node) if self.symbolic else Evaluator(_no_symbols)(node)
             except (Unbound, ValueError, TypeError, ArithmeticError):
                 value = None
-            if value is not None:
+            if value is not None and _finite(value):
                 info.result, info.result_value = result, value
                 return
         formula = _last_formula(sides)
@@ -469,7 +477,7 @@ class WorkMarker:
                         missing_codes[key] = (("bias_not_updated",) if bias else (), f"{name} is never updated" + (
                             ": biases are parameters too, b <- b - lr * dL/db" if bias else ""))
         self._answers = answers
-        report = self.marker.mark(Answers(source, tuple(answers)), policy=self.policy)
+        report = self.marker.check(Answers(source, tuple(answers)), policy=self.policy)
         missing = [Missing(item.key, *missing_codes.get(item.key, ((), f"{item.key} is asked and no line gives it")))
                    for item in report.items if item.status == "missing"]
         return report, missing
@@ -502,7 +510,7 @@ class WorkMarker:
         replaced = [Answer(a.section, a.name, a.index, value, a.line, a.column) if a.key == info.key else a
                     for a in self._answers]
         try:
-            report = self.marker.mark(Answers(source, tuple(replaced)), policy=self.policy)
+            report = self.marker.check(Answers(source, tuple(replaced)), policy=self.policy)
         except ValueError:
             return None
         return _item_for({item.key: item for item in (*report.items, *report.not_asked)}, info.key)
@@ -662,6 +670,24 @@ class _Env:
 
 
 # ---------------------------------------------------------------- helpers
+def _refuse_unread(work: Work, source: str) -> None:
+    """A document with no equation read is an error, never 0/0 points and a pass."""
+    if any(side.read for chain in work.chains for side in chain.sides):
+        return
+    expected = "equations in maths, such as $z_1 = 0.5 * 1 + 0.2 = 0.7$"
+    if not work.chains:
+        raise NothingRead(source, 1, 1, "no equation found in this worked solution", expected)
+    first = work.chains[0].sides[0]
+    raise NothingRead(source, first.line, 1, f"no equation of this worked solution could be read ({first.error})",
+                      expected)
+
+
+def _finite(value: Any) -> bool:
+    """A number check can mark: not infinite or NaN (10^400 written out by a student is not an answer)."""
+    array = np.asarray(value)
+    return array.dtype == object or bool(np.all(np.isfinite(array.astype(float))))
+
+
 def _no_symbols(name: str) -> Any:
     raise Unbound(name)
 
@@ -801,7 +827,7 @@ def _result_message(info: _ChainInfo, item: ItemResult) -> str:
 
 
 def _number(value: Any) -> str:
-    from gradwork.problem.display import array_text
+    from gradwork.numbers.display import array_text
 
     array = np.asarray(value)
     if array.ndim == 2 and 1 in array.shape:

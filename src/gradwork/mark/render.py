@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import re
 
 from gradwork.mark.report import MARKS, LineResult, MarkReport
-from gradwork.problem.display import number_text
+from gradwork.mark.scan import split_lines
+from gradwork.numbers.display import number_text
 
 VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried forward", "not_read": "not read",
             "unchecked": "not checked"}
 
 
 def render_json(report: MarkReport) -> str:
-    """FORMAT.md's ``mark --format json`` object."""
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    """FORMAT.md's ``mark --format json`` object (a non-finite number, never valid JSON, as null)."""
+    return json.dumps(_finite(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def headline(report: MarkReport) -> str:
@@ -39,27 +52,62 @@ def render_text(report: MarkReport, width: int = 110) -> str:
             out.append(f"       {_clip(line.message, width - 7)}")
     out += _missing_lines(report)
     out += _inferred_lines(report, markdown=False)
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(_CONTROL.sub("\ufffd", line) for line in out).rstrip() + "\n"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # never to a terminal: ESC sequences
 
 
 def render_markdown(report: MarkReport, text: str) -> str:
-    """The student's document with a mark after every checked maths block, and a summary at the end."""
+    """The student's document with a mark after every checked maths block, and a summary at the end.
+
+    The student's text is kept line for line, with its HTML made inert (``<!--`` and tags shown as text), so
+    nothing they wrote can hide a mark; a mark that falls inside a fenced code block goes after the fence.
+    """
     notes: dict[int, list[str]] = {}
     for line in report.lines:
         if line.status == "unchecked":
             continue
         notes.setdefault(line.end_line or line.line, []).append(_note_markdown(line))
     out: list[str] = []
-    for number, source in enumerate(text.splitlines(), start=1):
-        out.append(source)
-        if number in notes:
-            out.append("")
-            out.extend(notes[number])
-            out.append("")
-    out += ["", "---", "", f"**Marked by gradwork**: {headline(report)}", ""]
+    pending: list[str] = []
+    fence: str | None = None
+    for number, source in enumerate(split_lines(text), start=1):
+        opened = _FENCE.match(source)
+        if fence is None:
+            out.append(_inert(source))
+            if opened:
+                fence = opened.group(1)
+        else:
+            out.append(source)
+            if opened and opened.group(1) == fence and not source.strip()[3:].strip("`~"):
+                fence = None
+        pending += notes.get(number, [])
+        if pending and fence is None:
+            out += ["", *pending, ""]
+            pending = []
+    if fence is not None:  # a fence the student never closed: closed here, so that the marks are not code
+        out.append(fence)
+        if pending:
+            out += ["", *pending, ""]
+    out += ["", "---", "", f"**Marked by gradwork**: {_md(headline(report))}", ""]
     out += _missing_lines(report, markdown=True)
     out += _inferred_lines(report, markdown=True)
     return "\n".join(out).rstrip() + "\n"
+
+
+_FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
+_TAG = re.compile(r"<(?=[!/?A-Za-z])")
+
+
+def _inert(source: str) -> str:
+    """A line of the student's Markdown with every HTML tag or comment opener shown as text."""
+    return _TAG.sub("&lt;", source)
+
+
+def _md(text: str) -> str:
+    """gradwork's own words in Markdown: no HTML, no line breaks."""
+    return _inert(" ".join(text.split()))
 
 
 def render_html(report: MarkReport, text: str) -> str:
@@ -69,7 +117,7 @@ def render_html(report: MarkReport, text: str) -> str:
         if line.status != "unchecked":
             notes.setdefault(line.end_line or line.line, []).append(line)
     rows: list[str] = []
-    for number, source in enumerate(text.splitlines(), start=1):
+    for number, source in enumerate(split_lines(text), start=1):
         rows.append(f'<div class="src"><span class="n">{number}</span>{html.escape(source) or "&nbsp;"}</div>')
         for line in notes.get(number, []):
             codes = "".join(f' <code>{html.escape(c)}</code>' for c in line.diagnosis)
@@ -102,7 +150,7 @@ body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
 
 def _note_markdown(line: LineResult) -> str:
     codes = " ".join(f"`{c}`" for c in line.diagnosis)
-    return f"> {MARKS[line.status]} **line {line.line}** {codes} {_binding_text(line)}{line.message}".rstrip()
+    return _md(f"> {MARKS[line.status]} **line {line.line}** {codes} {_binding_text(line)}{line.message}").rstrip()
 
 
 def _binding_text(line: LineResult) -> str:
@@ -117,7 +165,7 @@ def _missing_lines(report: MarkReport, markdown: bool = False) -> list[str]:
     out = ["", "**Missing**" if markdown else "Missing:"]
     for m in report.missing:
         codes = f" [{', '.join(m.diagnosis)}]" if m.diagnosis else ""
-        out.append(f"- {m.key}: {m.message}{codes}" if markdown else f"  – {m.key}: {m.message}{codes}")
+        out.append(_md(f"- {m.key}: {m.message}{codes}") if markdown else f"  – {m.key}: {m.message}{codes}")
     return out
 
 
@@ -128,7 +176,8 @@ def _inferred_lines(report: MarkReport, markdown: bool) -> list[str]:
     out = ["", "**Symbols read from the working**" if markdown else "Symbols read from the working:"]
     for b in inferred:
         target = b.quantity if b.quantity else "ambiguous: " + ", ".join(b.candidates)
-        out.append(f"- {b.symbol} = {target}: {b.evidence}" if markdown else f"  {b.symbol} = {target}: {b.evidence}")
+        entry = f"{b.symbol} = {target}: {b.evidence}"
+        out.append(_md("- " + entry) if markdown else "  " + entry)
     return out
 
 

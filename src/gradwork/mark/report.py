@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from gradwork.check import Report
 from gradwork.mark.bind import Binding
-from gradwork.problem import MarkingPolicy, Tolerance
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.numbers.tolerance import Tolerance
 
 LineStatus = Literal["correct", "wrong", "carried_forward", "not_read", "unchecked"]
 MARKS = {"correct": "✓", "wrong": "✗", "carried_forward": "→", "not_read": "?", "unchecked": "·", "missing": "–"}

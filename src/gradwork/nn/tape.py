@@ -9,8 +9,10 @@ traces the graph once and keeps it as flat lists of slot numbers, then either
   is the engine's one driver (:func:`gradwork.autodiff.backward_pass`) over the
   slots; or
 * compiles it (:meth:`Tape.compile`, :mod:`gradwork.nn.compile`): one generated
-  straight-line Python function per input shape, forward, backward and an
-  in-place SGD update over preallocated buffers, from the ops' float kernels.
+  straight-line Python function per input shape, forward, backward and the
+  update: over Python floats, one statement per element, for small steps (the
+  ops' scalar emitters), else over preallocated NumPy buffers (their float
+  kernels).
 
 Either way the math stays in one place (:mod:`gradwork.ops`); only the
 bookkeeping is compiled away. When tracing, the tape puts the registered fused
@@ -193,11 +195,17 @@ class Tape:
                 tensor = self.slots[slot].tensor
                 tensor.grad = g if tensor.grad is None else tensor.grad + g
 
-    def compile(self, optimizer: Optimizer | None = None, keep: Sequence[Tensor] = ()) -> CompiledStep:
-        """The step as one generated function: see :class:`gradwork.nn.compile.CompiledStep`."""
+    def compile(self, optimizer: Optimizer | None = None, keep: Sequence[Tensor] = (),
+                backend: str = "auto") -> CompiledStep:
+        """The step as one generated function per input shape: see :class:`gradwork.nn.compile.CompiledStep`.
+
+        ``backend="auto"`` runs small steps as straight-line Python over floats
+        and the rest as NumPy calls over preallocated buffers; "scalar" or
+        "numpy" forces one (:mod:`gradwork.nn.compile`).
+        """
         from gradwork.nn.compile import CompiledStep
 
-        return CompiledStep(self, optimizer, [self.locate(t) for t in keep])
+        return CompiledStep(self, optimizer, [self.locate(t) for t in keep], backend)
 
     # ------------------------------------------------------------------ access
     def locate(self, tensor: Tensor) -> tuple[str, int]:

@@ -6,6 +6,7 @@ import numpy as np
 
 from gradwork.backends import Backend
 from gradwork.ops.registry import Array, Kernel, KernelCall, Notation, Op, Partial, register, unbroadcast
+from gradwork.ops.scalar import Scalar, ScalarCall, Terms, broadcast_sources, elementwise, total
 
 # ---------------------------------------------------------------- elementwise
 
@@ -22,6 +23,7 @@ register(Op(
     definition_text='a + b',
     sentence="The add gate distributes the upstream gradient: each term receives it unchanged.",
     elementwise=True,
+    scalar=elementwise(lambda out, a, b, temp: f"{a} + {b}", lambda g, out, a, b: g, lambda g, out, a, b: g),
 ))
 
 register(Op(
@@ -37,6 +39,7 @@ register(Op(
     definition_text='a - b',
     sentence="A difference passes the gradient to the first term and its negative to the second.",
     elementwise=True,
+    scalar=elementwise(lambda out, a, b, temp: f"{a} - {b}", lambda g, out, a, b: g, lambda g, out, a, b: f"-{g}"),
 ))
 
 register(Op(
@@ -53,6 +56,8 @@ register(Op(
     sentence="The multiply gate swaps its inputs: each factor's gradient is the upstream gradient times "
              "the other factor.",
     elementwise=True,
+    scalar=elementwise(lambda out, a, b, temp: f"{a} * {b}", lambda g, out, a, b: f"{g} * {b}",
+                       lambda g, out, a, b: f"{g} * {a}"),
 ))
 
 register(Op(
@@ -68,6 +73,8 @@ register(Op(
     definition_text='a / b',
     sentence="Quotient rule: d(a/b)/da = 1/b and d(a/b)/db = -a/b^2.",
     elementwise=True,
+    scalar=elementwise(lambda out, a, b, temp: f"{a} / {b}", lambda g, out, a, b: f"{g} / {b}",
+                       lambda g, out, a, b: f"-{g} * {a} / ({b} * {b})"),
 ))
 
 register(Op(
@@ -80,6 +87,7 @@ register(Op(
     definition_text='-x',
     sentence="Negation flips the sign of the gradient.",
     elementwise=True,
+    scalar=elementwise(lambda out, x, temp: f"-{x}", lambda g, out, x: f"-{g}"),
 ))
 
 
@@ -133,6 +141,9 @@ register(Op(
     sentence="The max gate routes the upstream gradient to the larger input and gives the other 0; "
              "on a tie (a = b) all of it goes to the first operand a.",
     elementwise=True,
+    scalar=elementwise(lambda out, a, b, temp: f"({a} if {a} >= {b} else {b})",
+                       lambda g, out, a, b: f"({g} if {a} >= {b} else 0.0)",
+                       lambda g, out, a, b: f"(0.0 if {a} >= {b} else {g})"),
     display=("max", r"\max"),
 ))
 
@@ -150,6 +161,9 @@ register(Op(
     sentence="The min gate routes the upstream gradient to the smaller input and gives the other 0; "
              "on a tie (a = b) all of it goes to the first operand a.",
     elementwise=True,
+    scalar=elementwise(lambda out, a, b, temp: f"({a} if {a} <= {b} else {b})",
+                       lambda g, out, a, b: f"({g} if {a} <= {b} else 0.0)",
+                       lambda g, out, a, b: f"(0.0 if {a} <= {b} else {g})"),
     display=("min", r"\min"),
 ))
 
@@ -251,8 +265,83 @@ def linear_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
     return _matmul_kernel_vjp(k, position)
 
 
+# ---- scalar emitters (ops/scalar.py): a @ b as one sum of products per output element
+
+
+def _contraction(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[int, int, int] | None:
+    """(rows of a, the summed length, columns of b) for the 1-D and 2-D cases of a @ b."""
+    if len(a_shape) not in (1, 2) or len(b_shape) not in (1, 2):
+        return None
+    n = a_shape[-1]
+    if b_shape[0] != n:
+        return None
+    return (a_shape[0] if len(a_shape) == 2 else 1), n, (b_shape[1] if len(b_shape) == 2 else 1)
+
+
+def scalar_products(c: ScalarCall) -> list[str] | None:
+    """sum_i a[r, i] b[i, m] for every output element (r, m), in C order."""
+    found = _contraction(c.shapes[0], c.shapes[1])
+    if found is None:
+        return None
+    rows, n, columns = found
+    a, b = c.args[0], c.args[1]
+    return [total([f"{a[r * n + i]} * {b[i * columns + m]}" for i in range(n)])
+            for r in range(rows) for m in range(columns)]
+
+
+def scalar_matmul_vjp(c: ScalarCall, position: int, g: list[str]) -> tuple[list[str], Terms] | None:
+    """dL/da = g b^T and dL/db = a^T g, as terms per element of a or b."""
+    found = _contraction(c.shapes[0], c.shapes[1])
+    if found is None or position > 1:
+        return None
+    rows, n, columns = found
+    a, b = c.args[0], c.args[1]
+    terms: Terms = []
+    if position == 0:
+        for r in range(rows):
+            for i in range(n):
+                parts = [f"{g[r * columns + m]} * {b[i * columns + m]}" for m in range(columns)
+                         if g[r * columns + m] != "0.0"]
+                terms.append(" + ".join(parts) if parts else None)
+    else:
+        for i in range(n):
+            for m in range(columns):
+                parts = [f"{a[r * n + i]} * {g[r * columns + m]}" for r in range(rows) if g[r * columns + m] != "0.0"]
+                terms.append(" + ".join(parts) if parts else None)
+    return [], terms
+
+
+def _matmul_scalar_forward(c: ScalarCall) -> list[str] | None:
+    sums = scalar_products(c)
+    return None if sums is None else [f"{out} = {value}" for out, value in zip(c.out, sums)]
+
+
+def scalar_linear_forward(c: ScalarCall) -> list[str] | None:
+    """z = x W + b, the bias added after the products (as the NumPy kernel adds it in place)."""
+    sums = scalar_products(c)
+    sources = broadcast_sources([c.shapes[2]], c.out_shape)
+    if sums is None or sources is None or len(sums) != len(c.out):
+        return None
+    bias = c.args[2]
+    return [f"{out} = {value} + {bias[sources[0][k]]}" for k, (out, value) in enumerate(zip(c.out, sums))]
+
+
+def scalar_linear_vjp(c: ScalarCall, position: int, g: list[str]) -> tuple[list[str], Terms] | None:
+    if position < 2:
+        return scalar_matmul_vjp(c, position, g)
+    sources = broadcast_sources([c.shapes[2]], c.out_shape)
+    if sources is None:
+        return None
+    per_bias: list[list[str]] = [[] for _ in c.args[2]]
+    for k, source in enumerate(sources[0]):
+        if g[k] != "0.0":
+            per_bias[source].append(g[k])
+    return [], [" + ".join(parts) if parts else None for parts in per_bias]
+
+
 register(Op(
     kind="arithmetic",
+    scalar=Scalar(_matmul_scalar_forward, lambda c, position: scalar_matmul_vjp(c, position, c.g)),
     kernel=Kernel(_matmul_kernel_forward, _matmul_kernel_vjp),
     name="matmul",
     forward=lambda bk, a, b: a @ b,
@@ -290,6 +379,7 @@ def _linear_wrt_b(bk: Backend, g: Array, out: Array, x: Array, w: Array, b: Arra
 
 register(Op(
     kind="arithmetic",
+    scalar=Scalar(scalar_linear_forward, lambda c, position: scalar_linear_vjp(c, position, c.g)),
     kernel=Kernel(linear_kernel_forward, linear_kernel_vjp),
     name="linear",
     forward=_linear_forward,

@@ -23,13 +23,14 @@ from gradwork.ops.registry import (
     Partial,
     register,
 )
+from gradwork.ops.scalar import Scalar, elementwise, stable_sigmoid
 
 
 def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, notation_text: str,
            notation_latex: str, definition: str, sentence: str, pitfall: str | None = None,
            params: tuple[str, ...] = (), definition_text: str | None = None, kind: Kind = "function",
            display: tuple[str, str] | None = None, options: tuple[Option, ...] = (),
-           export: Export | None = None, kernel: Kernel | None = None) -> Op:
+           export: Export | None = None, kernel: Kernel | None = None, scalar: Scalar | None = None) -> Op:
     return register(Op(
         name=name,
         forward=forward,
@@ -46,6 +47,7 @@ def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, not
         options=options,
         export=export,
         kernel=kernel,
+        scalar=scalar,
     ))
 
 
@@ -53,17 +55,20 @@ def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, not
 
 _unary("exp", lambda bk, x: bk.exp(x), lambda bk, g, out, x: g * out,
        "e^{$x}", "exp($x)", "exp($x)", "e^{$x}", r"e^{x}",
-       "The exponential is its own derivative.", definition_text="exp(x) = e^x", display=("exp", r"\exp"))
+       "The exponential is its own derivative.", definition_text="exp(x) = e^x", display=("exp", r"\exp"),
+       scalar=elementwise(lambda out, x, temp: f"math.exp({x})", lambda g, out, x: f"{g} * {out}"))
 
 _unary("log", lambda bk, x: bk.log(x), lambda bk, g, out, x: g / x,
        r"\frac{1}{$x}", "1 / $x", "log($x)", r"\ln $x", r"\ln x",
        "d(ln x)/dx = 1/x (natural log).",
        definition_text="log(x)", display=("ln", r"\ln"),
-       pitfall="Logs are natural: a log base 10 would divide the loss and every gradient by ln 10 ≈ 2.303.")
+       pitfall="Logs are natural: a log base 10 would divide the loss and every gradient by ln 10 ≈ 2.303.",
+       scalar=elementwise(lambda out, x, temp: f"math.log({x})", lambda g, out, x: f"{g} / {x}"))
 
 _unary("sqrt", lambda bk, x: bk.sqrt(x), lambda bk, g, out, x: g / (2 * out),
        r"\frac{1}{2\sqrt{$x}}", "1 / (2 sqrt($x))", "sqrt($x)", r"\sqrt{$x}", r"\sqrt{x}",
-       "d(sqrt x)/dx = 1/(2 sqrt x).", definition_text="sqrt(x)")
+       "d(sqrt x)/dx = 1/(2 sqrt x).", definition_text="sqrt(x)",
+       scalar=elementwise(lambda out, x, temp: f"math.sqrt({x})", lambda g, out, x: f"{g} / (2 * {out})"))
 
 
 def _sign(bk: Backend, x: Array) -> Array:
@@ -72,7 +77,9 @@ def _sign(bk: Backend, x: Array) -> Array:
 
 _unary("abs", lambda bk, x: bk.abs(x), lambda bk, g, out, x: g * _sign(bk, x),
        r"\operatorname{sign}($x)", "sign($x)", "abs($x)", r"\left|$x\right|", r"|x|",
-       "d|x|/dx = sign(x), taken as 0 at x = 0.", definition_text="|x|")
+       "d|x|/dx = sign(x), taken as 0 at x = 0.", definition_text="|x|",
+       scalar=elementwise(lambda out, x, temp: f"abs({x})",
+                          lambda g, out, x: f"({g} if {x} > 0.0 else (-{g} if {x} < 0.0 else 0.0))"))
 
 # ---------------------------------------------------------------- activations
 
@@ -98,7 +105,12 @@ _unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zero(x)), _relu_vjp,
        pitfall="ReLU has no derivative at exactly 0: the value used there is a convention (relu_grad_at_zero).",
        params=("at_zero",),
        kind="activation", display=("ReLU", r"\operatorname{ReLU}"), export=Export("Relu", "ReLU"),
-       kernel=Kernel(_relu_kernel_forward, _relu_kernel_vjp))
+       kernel=Kernel(_relu_kernel_forward, _relu_kernel_vjp),
+       # max(x, 0) that keeps a NaN as np.maximum does; at 0 the gradient is g times the at_zero convention
+       scalar=elementwise(lambda out, x, temp, at_zero="0.0": f"({x} if not {x} <= 0.0 else 0.0)",
+                          lambda g, out, x, at_zero="0.0": f"({g} if {x} > 0.0 else 0.0)" if float(at_zero) == 0 else
+                          f"({g} if {x} > 0.0 else ({g} * {at_zero} if {x} == 0.0 else 0.0))",
+                          params=("at_zero",)))
 
 
 def _leaky_forward(bk: Backend, x: Array, alpha: Any = 0.01) -> Array:
@@ -137,7 +149,10 @@ _unary("leaky_relu", _leaky_forward, _leaky_vjp,
        definition_text="leaky_relu(x) = max(alpha x, x)",
        kind="activation", display=("LeakyReLU", r"\operatorname{LeakyReLU}"),
        export=Export("LeakyRelu", "LeakyReLU", ("alpha",)), options=(Option("alpha", "0.01"),),
-       kernel=Kernel(_leaky_kernel_forward, _leaky_kernel_vjp))
+       kernel=Kernel(_leaky_kernel_forward, _leaky_kernel_vjp),
+       scalar=elementwise(lambda out, x, temp, alpha="0.01": f"({x} if {x} > 0.0 else {alpha} * {x})",
+                          lambda g, out, x, alpha="0.01": f"({g} if {x} >= 0.0 else {g} * {alpha})",
+                          params=("alpha",)))
 
 def emit_sigmoid(k: KernelCall, x: str, out: str) -> list[str]:
     """The float backend's stable sigmoid, where(x >= 0, 1, e) / (1 + e) with e = exp(-|x|), into ``out``."""
@@ -157,13 +172,16 @@ _unary("sigmoid", lambda bk, x: bk.sigmoid(x), lambda bk, g, out, x: g * out * (
        "sigma'(x) = sigma(x)(1 - sigma(x)): the derivative reuses the output.",
        definition_text="sigmoid(x) = 1 / (1 + exp(-x))",
        kind="activation", display=("σ", r"\sigma"), export=Export("Sigmoid", "Sigmoid"),
-       kernel=Kernel(lambda k: emit_sigmoid(k, k.args[0], k.out), _sigmoid_kernel_vjp))
+       kernel=Kernel(lambda k: emit_sigmoid(k, k.args[0], k.out), _sigmoid_kernel_vjp),
+       scalar=elementwise(lambda out, x, temp: stable_sigmoid(x, out, temp),
+                          lambda g, out, x: f"{g} * {out} * (1 - {out})"))
 
 _unary("tanh", lambda bk, x: bk.tanh(x), lambda bk, g, out, x: g * (1 - out * out),
        r"1 - $out^{2}", "1 - $out^2", "tanh($x)", r"\tanh($x)", r"\tanh x",
        "tanh'(x) = 1 - tanh(x)^2: the derivative reuses the output.",
        definition_text="tanh(x) = (e^x - e^(-x)) / (e^x + e^(-x))",
-       kind="activation", display=("tanh", r"\tanh"), export=Export("Tanh", "Tanh"))
+       kind="activation", display=("tanh", r"\tanh"), export=Export("Tanh", "Tanh"),
+       scalar=elementwise(lambda out, x, temp: f"math.tanh({x})", lambda g, out, x: f"{g} * (1 - {out} * {out})"))
 
 
 def _softplus_forward(bk: Backend, x: Array) -> Array:
@@ -176,7 +194,9 @@ _unary("softplus", _softplus_forward, lambda bk, g, out, x: g * bk.sigmoid(x),
        r"\operatorname{softplus}(x) = \ln(1 + e^{x})",
        "softplus'(x) = sigma(x).", definition_text="softplus(x) = log(1 + e^x)",
        kind="activation", display=("softplus", r"\operatorname{softplus}"),
-       export=Export("Softplus", "Softplus"))
+       export=Export("Softplus", "Softplus"),
+       scalar=elementwise(lambda out, x, temp: f"({x} if {x} > 0.0 else 0.0) + math.log(1 + math.exp(-abs({x})))",
+                          lambda g, out, x: f"{g} * _sigmoid({x})"))
 
 
 def _elu_forward(bk: Backend, x: Array, alpha: Any = 1.0) -> Array:
@@ -194,7 +214,10 @@ _unary("elu", _elu_forward, _elu_vjp,
        "ELU'(x) is 1 for x > 0 and alpha e^x for x <= 0.", params=("alpha",),
        definition_text="elu(x) = x if x > 0 else alpha (e^x - 1)",
        kind="activation", display=("ELU", r"\operatorname{ELU}"),
-       export=Export("Elu", "ELU", ("alpha",)), options=(Option("alpha", "1"),))
+       export=Export("Elu", "ELU", ("alpha",)), options=(Option("alpha", "1"),),
+       scalar=elementwise(lambda out, x, temp, alpha="1.0": f"({x} if {x} > 0.0 else {alpha} * (math.exp({x}) - 1))",
+                          lambda g, out, x, alpha="1.0": f"{g} * (1.0 if {x} > 0.0 else {alpha} * math.exp({x}))",
+                          params=("alpha",)))
 
 
 def _gelu_forward(bk: Backend, x: Array) -> Array:
@@ -212,4 +235,7 @@ _unary("gelu", _gelu_forward, _gelu_vjp,
        r"\operatorname{GELU}(x) = x\,\Phi(x)",
        "GELU'(x) = Phi(x) + x phi(x), with Phi and phi the standard normal CDF and density.",
        definition_text="gelu(x) = x Phi(x)",
-       kind="activation", display=("GELU", r"\operatorname{GELU}"), export=Export(None, "GELU"))
+       kind="activation", display=("GELU", r"\operatorname{GELU}"), export=Export(None, "GELU"),
+       scalar=elementwise(lambda out, x, temp: f"{x} * (1 + math.erf({x} / _SQRT2)) / 2",
+                          lambda g, out, x: f"{g} * ((1 + math.erf({x} / _SQRT2)) / 2 + {x} * (math.exp(-{x} * {x} / 2)"
+                                            f" / _SQRT2PI))"))

@@ -25,10 +25,13 @@ from gradwork.ops.arithmetic import (
     _matmul_wrt_b,
     linear_kernel_forward,
     linear_kernel_vjp,
+    scalar_linear_forward,
+    scalar_linear_vjp,
 )
 from gradwork.ops.elementwise import emit_sigmoid
 from gradwork.ops.losses import _batch_divisor, _per_sample_size
 from gradwork.ops.registry import Kernel, KernelCall, Notation, Op, Partial, register
+from gradwork.ops.scalar import Scalar, ScalarCall, Terms, stable_sigmoid, total
 
 Array = Any
 
@@ -102,8 +105,29 @@ def _sigmoid_bce_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
     return lines
 
 
+def _sigmoid_bce_scalar_forward(c: ScalarCall) -> list[str] | None:
+    if c.saved is None or c.shapes[0] != c.shapes[1]:
+        return None
+    lines: list[str] = []
+    for z, a in zip(c.args[0], c.saved):
+        lines += stable_sigmoid(z, a, c.temp)
+    terms = [f"-({t} * math.log({a}) + (1 - {t}) * math.log(1 - {a}))" for a, t in zip(c.saved, c.args[1])]
+    scale = _bce_scale(np.empty(c.shapes[0]), c.params.get("reduction", "mean"))
+    return [*lines, f"{c.out[0]} = ({total(terms)}) / {scale}"]
+
+
+def _sigmoid_bce_scalar_vjp(c: ScalarCall, position: int) -> tuple[list[str], Terms] | None:
+    """dL/dz = (a - t) (g / n) from the saved sigmoid a."""
+    if position != 0 or c.saved is None or c.g[0] == "0.0":
+        return None
+    scale = _bce_scale(np.empty(c.shapes[0]), c.params.get("reduction", "mean"))
+    factor = "" if c.g_is_one and scale == 1 else f" * ({c.g[0]} / {scale})"
+    return [], [f"({a} - {t}){factor}" for a, t in zip(c.saved, c.args[1])]
+
+
 register(Op(
     name="sigmoid_bce",
+    scalar=Scalar(_sigmoid_bce_scalar_forward, _sigmoid_bce_scalar_vjp),
     kind="fused",
     fuses=("sigmoid", "bce"),
     forward=_sigmoid_bce_forward,
@@ -161,8 +185,30 @@ def _linear_relu_prelude(k: KernelCall) -> tuple[list[str], str]:
     return [f"np.multiply({k.g}, {k.out} > 0, out={g_z})"], g_z
 
 
+def _linear_relu_scalar_forward(c: ScalarCall) -> list[str] | None:
+    lines = scalar_linear_forward(c)
+    if lines is None:
+        return None
+    return lines + [f"{out} = ({out} if not {out} <= 0.0 else 0.0)" for out in c.out]
+
+
+def _linear_relu_scalar_prelude(c: ScalarCall) -> tuple[list[str], list[str]]:
+    """dL/dz = g [a > 0], once for the three VJPs."""
+    lines, names = [], []
+    for g, out in zip(c.g, c.out):
+        if g == "0.0":
+            names.append("0.0")
+            continue
+        name = c.temp()
+        lines.append(f"{name} = ({g} if {out} > 0.0 else 0.0)")
+        names.append(name)
+    return lines, names
+
+
 register(Op(
     name="linear_relu",
+    scalar=Scalar(_linear_relu_scalar_forward, lambda c, position: scalar_linear_vjp(c, position, c.g),
+                  _linear_relu_scalar_prelude),
     kind="fused",
     fuses=("linear", "relu"),
     forward=_linear_relu_forward,

@@ -9,12 +9,14 @@ dL/dy in the form students write it, e.g. (y - t) / (y (1 - y)) for BCE.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
 from gradwork.backends import Backend
 from gradwork.ops.registry import Array, Kernel, KernelCall, Notation, Op, Partial, register
+from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, total
 from gradwork.ops.softmax import _log_softmax_forward, _softmax_forward
 
 
@@ -32,7 +34,8 @@ Elementwise = Callable[[Backend, Array, Array], Array]
 
 def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwise, y_latex: str, y_text: str,
           t_latex: str, t_text: str, definition: str, sentence: str, term: Notation,
-          mean_over_outputs: bool = False, pitfall: str | None = None, definition_text: str | None = None) -> None:
+          mean_over_outputs: bool = False, pitfall: str | None = None, definition_text: str | None = None,
+          scalar_term: str | None = None, scalar_d_y: str | None = None) -> None:
     def scale(y: Array, reduction: str) -> int:
         if y.ndim <= 1:  # one sample (the usual exercise): no batch to divide by
             return (y.shape[0] if y.ndim else 1) if mean_over_outputs else 1
@@ -54,10 +57,23 @@ def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwis
     def vjp_t(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean") -> Array:
         return g * d_t(bk, y, t) / scale(y, reduction)
 
+    def scalar_forward(c: ScalarCall) -> list[str] | None:
+        if scalar_term is None or c.shapes[0] != c.shapes[1]:
+            return None
+        terms = [f"({scalar_term.format(y=y, t=t)})" for y, t in zip(*c.args)]
+        return [f"{c.out[0]} = ({total(terms)}) / {scale(np.empty(c.shapes[0]), c.params.get('reduction', 'mean'))}"]
+
+    def scalar_vjp(c: ScalarCall, position: int) -> tuple[list[str], Terms] | None:
+        if scalar_d_y is None or position != 0 or c.shapes[0] != c.shapes[1] or c.g[0] == "0.0":
+            return None
+        divisor = scale(np.empty(c.shapes[0]), c.params.get("reduction", "mean"))
+        return [], [f"{c.g[0]} * ({scalar_d_y.format(y=y, t=t)}) / {divisor}" for y, t in zip(*c.args)]
+
     register(Op(
         kind="loss",
         name=name,
         forward=forward,
+        scalar=Scalar(scalar_forward, scalar_vjp),
         partials=(Partial("y", vjp_y, y_latex, y_text), Partial("t", vjp_t, t_latex, t_text)),
         notation=Notation(f"{name}($y, $t)", rf"\operatorname{{{name.replace('_', chr(92) + '_')}}}($y, $t)"),
         definition_latex=definition,
@@ -82,7 +98,8 @@ _loss("half_sse",
       "dL/dy = -(t - y): the 1/2 cancels the 2 from the square.",
       Notation("1/2 ($t - $y)^2", r"\frac{1}{2}($t - $y)^{2}", 60),
       pitfall="The 1/2 in 1/2 (t - y)^2 is there to cancel the 2 of the square: dL/dy = −(t - y), with no second 1/2.",
-      definition_text="L = 1/2 sum_k (t_k - y_k)^2")
+      definition_text="L = 1/2 sum_k (t_k - y_k)^2",
+      scalar_term="({t} - {y}) * ({t} - {y}) / 2", scalar_d_y="{y} - {t}")
 
 _loss("sse",
       lambda bk, y, t: (t - y) * (t - y),
@@ -91,7 +108,8 @@ _loss("sse",
       r"L = \sum_k (t_k - y_k)^2",
       "dL/dy = -2(t - y).",
       Notation("($t - $y)^2", r"($t - $y)^{2}", 80),
-      definition_text="L = sum_k (t_k - y_k)^2")
+      definition_text="L = sum_k (t_k - y_k)^2",
+      scalar_term="({t} - {y}) * ({t} - {y})", scalar_d_y="2 * ({y} - {t})")
 
 _loss("mse",
       lambda bk, y, t: (t - y) * (t - y),
@@ -101,7 +119,8 @@ _loss("mse",
       "dL/dy = -2(t - y)/n, with n the number of outputs.",
       Notation("($t - $y)^2", r"($t - $y)^{2}", 80),
       mean_over_outputs=True,
-      definition_text="L = 1/n sum_k (t_k - y_k)^2")
+      definition_text="L = 1/n sum_k (t_k - y_k)^2",
+      scalar_term="({t} - {y}) * ({t} - {y})", scalar_d_y="2 * ({y} - {t})")
 
 _loss("l1",
       lambda bk, y, t: bk.abs(t - y),
@@ -110,7 +129,8 @@ _loss("l1",
       r"L = \sum_k |t_k - y_k|",
       "dL/dy = sign(y - t), taken as 0 where y = t.",
       Notation("|$t - $y|", r"\left|$t - $y\right|", 100),
-      definition_text="L = sum_k |t_k - y_k|")
+      definition_text="L = sum_k |t_k - y_k|",
+      scalar_term="abs({t} - {y})", scalar_d_y="(1.0 if {y} - {t} > 0.0 else (-1.0 if {y} - {t} < 0.0 else 0.0))")
 
 _loss("bce",
       lambda bk, y, t: -(t * bk.log(y) + (1 - t) * bk.log(1 - y)),
@@ -124,7 +144,9 @@ _loss("bce",
       Notation("-($t log($y) + (1 - $t) log(1 - $y))", r"-\left($t \ln $y + (1 - $t)\ln(1 - $y)\right)", 70),
       mean_over_outputs=True,
       pitfall="Cross-entropy uses the natural log; after a sigmoid a = sigma(z), dL/dz collapses to a - t.",
-      definition_text="L = -1/n sum_k (t_k log(y_k) + (1 - t_k) log(1 - y_k))")
+      definition_text="L = -1/n sum_k (t_k log(y_k) + (1 - t_k) log(1 - y_k))",
+      scalar_term="-({t} * math.log({y}) + (1 - {t}) * math.log(1 - {y}))",
+      scalar_d_y="({y} - {t}) / ({y} * (1 - {y}))")
 
 
 def _softmax(bk: Backend, z: Array) -> Array:
@@ -187,6 +209,45 @@ def _ce_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
     return lines
 
 
+def _ce_scalar_forward(c: ScalarCall) -> list[str] | None:
+    """_ce_save's arithmetic per row of z: the softmax lands in the saved names."""
+    if not c.shapes[0] or c.shapes[0] != c.shapes[1] or c.saved is None:
+        return None
+    z, t, p = c.args[0], c.args[1], c.saved
+    lines, parts = [], []
+    for row in groups(c.shapes[0], -1) or []:
+        top, whole, log_whole = c.temp(), c.temp(), c.temp()
+        shifted = [c.temp() for _ in row]
+        lines.append(f"{top} = max({', '.join(z[k] for k in row)})" if len(row) > 1 else f"{top} = {z[row[0]]}")
+        lines += [f"{name} = {z[k]} - {top}" for name, k in zip(shifted, row)]
+        lines += [f"{p[k]} = math.exp({name})" for name, k in zip(shifted, row)]
+        lines += [f"{whole} = {total([p[k] for k in row])}", f"{log_whole} = math.log({whole})"]
+        parts += [f"{t[k]} * ({name} - {log_whole})" for name, k in zip(shifted, row)]
+        lines += [f"{p[k]} = {p[k]} / {whole}" for k in row]
+    return lines + [f"{c.out[0]} = -({total(parts)}) / {_ce_divisor_of(c.shapes[0], c.params)}"]
+
+
+def _ce_scalar_vjp(c: ScalarCall, position: int) -> tuple[list[str], Terms] | None:
+    """(p sum(t) - t) (g / batch) per element, with the softmax p the forward saved."""
+    if position != 0 or c.saved is None or c.g[0] == "0.0":
+        return None
+    t, p = c.args[1], c.saved
+    factor = c.temp()
+    lines = [f"{factor} = {c.g[0]} / {_ce_divisor_of(c.shapes[0], c.params)}"]
+    terms: Terms = [None] * len(p)
+    for row in groups(c.shapes[0], -1) or []:
+        targets = c.temp()
+        lines.append(f"{targets} = {total([t[k] for k in row])}")
+        for k in row:
+            terms[k] = f"({p[k]} * {targets} - {t[k]}) * {factor}"
+    return lines, terms
+
+
+def _ce_divisor_of(shape: tuple[int, ...], params: Mapping[str, Any]) -> int:
+    samples = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    return samples if params.get("reduction", "mean") == "mean" else 1
+
+
 def _ce_vjp_t(bk: Backend, g: Array, out: Array, z: Array, t: Array, reduction: str = "mean") -> Array:
     return -g * _log_softmax(bk, z) / _batch_divisor(z, reduction)
 
@@ -209,4 +270,5 @@ register(Op(
     over_outputs="sum",
     save=_ce_save,
     kernel=Kernel(_ce_kernel_forward, _ce_kernel_vjp),
+    scalar=Scalar(_ce_scalar_forward, _ce_scalar_vjp),
 ))

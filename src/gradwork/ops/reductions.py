@@ -8,6 +8,7 @@ import numpy as np
 
 from gradwork.backends import Backend
 from gradwork.ops.registry import Array, Notation, Op, Partial, register
+from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, total
 
 
 def _expand(g: Array, x: Array, axis: Array, keepdims: Array) -> Array:
@@ -24,8 +25,33 @@ def _count(x: Array, axis: Array) -> Array:
     return int(np.prod([x.shape[a] for a in axes]))
 
 
+def _scalar_reduction(mean: bool) -> Scalar:
+    """sum or mean: one sum of its group's elements per output element; each element's gradient is g (/ n)."""
+
+    def forward(c: ScalarCall) -> list[str] | None:
+        found = groups(c.shapes[0], c.params.get("axis"))
+        if found is None or len(found) != len(c.out):
+            return None
+        x = c.args[0]
+        return [f"{out} = ({total([x[k] for k in group])}){f' / {len(group)}' if mean else ''}"
+                for out, group in zip(c.out, found)]
+
+    def vjp(c: ScalarCall, position: int) -> tuple[list[str], Terms] | None:
+        found = groups(c.shapes[0], c.params.get("axis"))
+        if found is None:
+            return None
+        terms: Terms = [None] * len(c.args[0])
+        for g, group in zip(c.g, found):
+            for k in group:
+                terms[k] = None if g == "0.0" else f"{g} / {len(group)}" if mean else g
+        return [], terms
+
+    return Scalar(forward, vjp)
+
+
 register(Op(
     kind="reduction",
+    scalar=_scalar_reduction(mean=False),
     display=("Σ", r"\sum"),
     name="sum",
     forward=lambda bk, x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
@@ -45,6 +71,7 @@ def _mean_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = None, kee
 
 register(Op(
     kind="reduction",
+    scalar=_scalar_reduction(mean=True),
     display=("mean", r"\operatorname{mean}"),
     name="mean",
     forward=lambda bk, x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims) / _count(x, axis),

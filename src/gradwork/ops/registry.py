@@ -34,6 +34,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
+from gradwork.ops.scalar import Scalar
+
 Array = Any  # an ndarray, or a bare number where NumPy returns one; typed loosely so that the math stays plain
 Forward = Callable[..., Any]
 VJP = Callable[..., Any]
@@ -171,6 +173,7 @@ class Op:
     save: Save | None = None  # forward that also returns what the saved_vjps reuse
     fuses: tuple[str, ...] = ()  # fused ops: the ops they stand for, in forward order
     kernel: Kernel | None = None  # float source for the compiled training step
+    scalar: Scalar | None = None  # Python-float source for the compiled step's scalar back end (ops/scalar.py)
 
     def partial(self, position: int) -> Partial:
         return self.partials[0] if self.variadic else self.partials[position]

@@ -8,6 +8,19 @@ import numpy as np
 
 from gradwork.backends import Backend
 from gradwork.ops.registry import Array, Notation, Op, Partial, register
+from gradwork.ops.scalar import ScalarCall, gather
+
+
+def _positions(c: ScalarCall) -> Array:
+    """Input 0's flat element numbers, in its shape."""
+    return np.arange(len(c.args[0]), dtype=np.int64).reshape(c.shapes[0])
+
+
+def _picked(c: ScalarCall) -> list[int] | None:
+    try:
+        return np.asarray(_positions(c)[c.params["index"]]).ravel().tolist()
+    except (IndexError, TypeError, ValueError, KeyError):
+        return None
 
 
 def _transpose_vjp(bk: Backend, g: Array, out: Array, x: Array, axes: Any = None) -> Array:
@@ -18,6 +31,7 @@ def _transpose_vjp(bk: Backend, g: Array, out: Array, x: Array, axes: Any = None
 
 register(Op(
     kind="shape",
+    scalar=gather(lambda c: np.transpose(_positions(c), c.params.get("axes")).ravel().tolist()),
     name="transpose",
     forward=lambda bk, x, axes=None: np.transpose(x, axes),
     partials=(Partial("x", _transpose_vjp, r"$g^{\top}", "$g^T", includes_upstream=True),),
@@ -30,6 +44,7 @@ register(Op(
 
 register(Op(
     kind="shape",
+    scalar=gather(lambda c: list(range(len(c.args[0])))),
     name="reshape",
     forward=lambda bk, x, shape: np.reshape(x, shape),
     partials=(Partial("x", lambda bk, g, out, x, shape: np.reshape(g, x.shape), "1", "1"),),
@@ -50,6 +65,7 @@ def _index_vjp(bk: Backend, g: Array, out: Array, x: Array, index: Array) -> Arr
 
 register(Op(
     kind="shape",
+    scalar=gather(_picked),
     name="index",
     forward=lambda bk, x, index: x[index],
     partials=(Partial("x", _index_vjp, r"\operatorname{scatter}_{$index}\left($g\right)",

@@ -6,6 +6,51 @@ from typing import Any
 
 from gradwork.backends import Backend
 from gradwork.ops.registry import Array, Export, Notation, Op, Partial, register
+from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, total
+
+
+def _scalar_softmax(log: bool) -> Scalar:
+    """softmax / log_softmax along ``axis`` one slice at a time, shifted by the slice's max (as the float backend)."""
+
+    def forward(c: ScalarCall) -> list[str] | None:
+        found = groups(c.shapes[0], c.params.get("axis", -1))
+        if found is None or not c.shapes[0]:
+            return None
+        x, lines = c.args[0], []
+        for group in found:
+            top, whole = c.temp(), c.temp()
+            shifted = [c.temp() for _ in group]
+            largest = f"max({', '.join(x[k] for k in group)})" if len(group) > 1 else x[group[0]]
+            lines.append(f"{top} = {largest}")
+            lines += [f"{name} = {x[k]} - {top}" for name, k in zip(shifted, group)]
+            if log:
+                lines.append(f"{whole} = math.log({total([f'math.exp({name})' for name in shifted])})")
+                lines += [f"{c.out[k]} = {name} - {whole}" for name, k in zip(shifted, group)]
+            else:
+                lines += [f"{c.out[k]} = math.exp({name})" for name, k in zip(shifted, group)]
+                lines.append(f"{whole} = {total([c.out[k] for k in group])}")
+                lines += [f"{c.out[k]} = {c.out[k]} / {whole}" for k in group]
+        return lines
+
+    def vjp(c: ScalarCall, position: int) -> tuple[list[str], Terms] | None:
+        found = groups(c.shapes[0], c.params.get("axis", -1))
+        if found is None or not c.shapes[0]:
+            return None
+        lines: list[str] = []
+        terms: Terms = [None] * len(c.args[0])
+        for group in found:
+            inner = c.temp()
+            if log:  # g - exp(out) sum(g)
+                lines.append(f"{inner} = {total([c.g[k] for k in group])}")
+                for k in group:
+                    terms[k] = f"{c.g[k]} - math.exp({c.out[k]}) * {inner}"
+            else:  # out (g - <g, out>)
+                lines.append(f"{inner} = {total([f'{c.g[k]} * {c.out[k]}' for k in group])}")
+                for k in group:
+                    terms[k] = f"{c.out[k]} * ({c.g[k]} - {inner})"
+        return lines, terms
+
+    return Scalar(forward, vjp)
 
 
 def _softmax_forward(bk: Backend, x: Array, axis: Any = -1) -> Array:
@@ -20,6 +65,7 @@ def _softmax_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = -1) ->
 
 register(Op(
     kind="activation",
+    scalar=_scalar_softmax(log=False),
     display=("softmax", r"\operatorname{softmax}"),
     export=Export("Softmax", "Softmax", onnx_attributes=(("axis", -1),), torch_kwargs=(("dim", -1),)),
     name="softmax",
@@ -46,6 +92,7 @@ def _log_softmax_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = -1
 
 
 register(Op(
+    scalar=_scalar_softmax(log=True),
     display=("ln softmax", r"\ln\operatorname{softmax}"),
     name="log_softmax",
     forward=_log_softmax_forward,

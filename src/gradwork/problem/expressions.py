@@ -36,7 +36,7 @@ from typing import Any
 from gradwork import functional as F
 from gradwork.backends import Backend, BackendError
 from gradwork.ops import RegistryTable, ops_of_kind
-from gradwork.problem import limits
+from gradwork.documents import limits
 from gradwork.problem.numbers import NumberError, leaf
 from gradwork.tensor import Tensor, apply
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.problem.display import number_text
+from gradwork.numbers.display import number_text
 from gradwork.tensor import Tensor, topological_order
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from gradwork.backends import Backend
 from gradwork.problem.expressions import FUNCTIONS, EvaluationContext, Expression, ExpressionError, parse_expression
-from gradwork.problem.numbers import NumberError, is_number, shape_of, to_array
+from gradwork.numbers.written import is_number
+from gradwork.problem.numbers import NumberError, shape_of, to_array
 from gradwork.problem.spec import GraphSpec
-from gradwork.problem.sources import DataPath, Document
+from gradwork.documents.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
 

@@ -24,9 +24,10 @@ from gradwork.nn import loss as named_loss
 from gradwork.nn.activations import ACTIVATIONS, ALIASES
 from gradwork.ops import OPS
 from gradwork.problem.expressions import EvaluationContext, Expression, ExpressionError, parse_expression
-from gradwork.problem.numbers import NumberError, is_number, shape_of, scalar, to_array, shown
+from gradwork.numbers.written import is_number, shown
+from gradwork.problem.numbers import NumberError, shape_of, scalar, to_array
 from gradwork.problem.spec import NetworkSpec
-from gradwork.problem.sources import DataPath, Document
+from gradwork.documents.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
 WeightForm = Literal["matrix", "transposed", "flat", "scalar"]

@@ -11,7 +11,6 @@ and symbolic mode (``0.01`` is exactly 1/100), a SymPy symbol for a name.
 from __future__ import annotations
 
 import math
-import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -19,11 +18,9 @@ from typing import Any
 import numpy as np
 
 from gradwork.backends import Backend
-from gradwork.problem import limits
-from gradwork.problem.display import json_number
-
-_FRACTION = re.compile(r"\s*[-+]?\d+\s*/\s*\d+\s*")
-_DECIMAL = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+from gradwork.documents import limits
+from gradwork.numbers.display import json_number
+from gradwork.numbers.written import is_number, shown
 
 
 class NumberError(ValueError):
@@ -35,26 +32,6 @@ class NumberError(ValueError):
 
 
 NUMBER_EXPECTED = "a number or a list of numbers"
-
-
-def is_number(value: Any) -> bool:
-    """Whether ``value`` is a number as a problem file writes it (not bool, not a symbol name)."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, Decimal, Fraction)):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, str) and bool(_FRACTION.fullmatch(value) or _DECIMAL.fullmatch(value))
-
-
-def shown(value: Any) -> str:
-    """A user value as the user wrote it: 1.5 and 3/8, never Decimal('1.5') or Fraction(3, 8)."""
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    if isinstance(value, (Decimal, Fraction, int, float)):
-        return str(value)
-    return repr(value)
 
 
 def exact(value: Any) -> Fraction:

@@ -13,13 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.problem.marking import MarkingPolicy
+from gradwork.numbers.marking import CHARGES, MarkingPolicy
 from gradwork.problem.names import Names
-from gradwork.problem.numbers import is_number
+from gradwork.numbers.written import is_number
+from gradwork.problem.notation import EXPECTED_NAME, NameError_, parse_name
 from gradwork.problem.quantities import NodeRef, Quantity, QuantityError
 from gradwork.problem.spec import GraphSpec, NetworkSpec
-from gradwork.problem.sources import DataPath, Document
-from gradwork.problem.tolerance import Tolerance, ToleranceError
+from gradwork.documents.sources import DataPath, Document
+from gradwork.numbers.tolerance import Tolerance, ToleranceError
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,10 @@ def _names(document: Document, entries: dict[str, str], known: Catalogue) -> Nam
         text = symbol.strip()
         if not text:
             raise document.error(path, f"names: the symbol of {key!r} is empty", "a symbol such as w1")
+        try:
+            parse_name(text)  # plain (w1, net_h1), Unicode (ŷ, δ₃) or LaTeX (v_{11}, \hat{y}): printed right everywhere
+        except NameError_ as error:
+            raise document.error(path, f"names: {error}".split(" (expected")[0], EXPECTED_NAME) from None
         if text in seen:
             raise document.error(path, f"names: {text!r} already names {seen[text]!r}",
                                  "one symbol per quantity")
@@ -166,7 +171,23 @@ def _marking(document: Document, spec: NetworkSpec | GraphSpec, known: Catalogue
         carried_forward=_fraction(document, ("marking", "carried_forward"), marking.carried_forward, "carried_forward"),
         missing=_fraction(document, ("marking", "missing"), marking.missing, "missing"),
         tolerance_source="problem" if tolerance is not None else "default",
+        charge=_choice(document, ("marking", "charge"), marking.charge, CHARGES),
+        other_variant_credit=_flag(document, ("marking", "other_variant_credit"), marking.other_variant_credit),
     )
+
+
+def _choice(document: Document, path: DataPath, value: Any, choices: tuple[str, ...]) -> Any:
+    if value not in choices:
+        raise document.error(path, f"marking: {path[-1]} must be one of {', '.join(choices)}, not {_show(value)}",
+                             f"{path[-1]}: {choices[0]}")
+    return value
+
+
+def _flag(document: Document, path: DataPath, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise document.error(path, f"marking: {path[-1]} must be true or false, not {_show(value)}",
+                             f"{path[-1]}: false")
+    return value
 
 
 def check_indices(document: Document, policy: Policy, shapes: dict[str, dict[str, tuple[int, ...]]]) -> None:

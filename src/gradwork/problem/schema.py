@@ -18,10 +18,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from gradwork.problem.numbers import is_number
-from gradwork.problem.sources import Document
+from gradwork.numbers.written import is_number
+from gradwork.documents.sources import Document
+from gradwork.documents.validation import kind_of, validate_model
 from gradwork.problem.spec import GraphSpec, Mode, NetworkSpec, spec_from_data
-from gradwork.problem.validation import kind_of, validate_model
 
 
 def _text(value: Any) -> Any:
@@ -67,6 +67,8 @@ class MarkingModel(_Spec):
     points: dict[str, Any] = Field(default_factory=dict)
     carried_forward: Number = 1
     missing: Number = 0
+    charge: Any = "once"  # "once" | "every_item" (checked in policy.py)
+    other_variant_credit: Any = False  # true: a submission of another variant's key keeps carried-forward credit
 
 
 class _Common(_Spec):

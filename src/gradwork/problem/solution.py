@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gradwork.problem.marking import MarkingPolicy
+from gradwork.numbers.marking import MarkingPolicy
 from gradwork.problem.names import Names
 from gradwork.problem.numbers import to_json
 from gradwork.problem.quantities import Quantity

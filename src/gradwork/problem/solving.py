@@ -17,18 +17,18 @@ from typing import Any
 import numpy as np
 
 from gradwork.backends import Backend, BackendError, get_backend
-from gradwork.problem import limits
+from gradwork.documents import limits
 from gradwork.problem.faults import Fault, bad_elements, first_fault
 from gradwork.problem.graph import GraphPlan, build_graph, graph_inputs, graph_parameters, plan_graph, upstream_tensor
 from gradwork.problem.network import NetworkPlan, activation_options, build_network, network_parameters, plan_network
-from gradwork.problem.marking import MarkingPolicy
+from gradwork.numbers.marking import MarkingPolicy
 from gradwork.problem.names import Names
 from gradwork.problem.numbers import NumberError, reported, scalar
 from gradwork.problem.policy import Policy, catalogue, check_indices, plan_policy
 from gradwork.problem.quantities import Quantity
 from gradwork.problem.spec import GraphSpec, Mode, NetworkSpec, spec_from_data
 from gradwork.problem.solution import LayerInfo, Solution
-from gradwork.problem.sources import DataPath, Document, read
+from gradwork.documents.sources import DataPath, Document, read
 from gradwork.problem.training import TrainingPlan, optimizer_info, plan_training, train
 from gradwork.tensor import Tensor
 
@@ -99,7 +99,7 @@ def load(source: str | Path | Document, *, format: str | None = None, checked: b
     models are skipped, and pydantic is not imported. Everything else (shapes,
     activations, expressions, names, ``ask:``, ``marking:``) is still checked.
 
-    Raises :class:`~gradwork.problem.errors.ProblemError` (``FILE:LINE:COL:
+    Raises :class:`~gradwork.documents.errors.ProblemError` (``FILE:LINE:COL:
     message (expected ...)``) for anything wrong with the file.
     """
     document = source if isinstance(source, Document) else read(source, format)

@@ -44,6 +44,8 @@ class MarkingSpec:
     points: dict[str, Any] = field(default_factory=dict)
     carried_forward: Any = 1
     missing: Any = 0
+    charge: Any = "once"  # "once" | "every_item" (checked in policy.py)
+    other_variant_credit: Any = False  # true: a submission of another variant's key keeps carried-forward credit
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from typing import Any
 
 from gradwork.backends import Backend, BackendError
 from gradwork.nn import Optimizer, make_optimizer
-from gradwork.problem import limits
+from gradwork.documents import limits
 from gradwork.problem.numbers import NumberError, exact, scalar
 from gradwork.problem.spec import GraphSpec, NetworkSpec, OptimizerSpec
 from gradwork.problem.solution import OptimizerInfo
-from gradwork.problem.sources import Document
+from gradwork.documents.sources import Document
 from gradwork.tensor import Tensor
 
 _OPTIONS = {"sgd": ("momentum",), "momentum": ("momentum",), "adam": ("beta1", "beta2", "eps")}

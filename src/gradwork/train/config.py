@@ -19,7 +19,7 @@
     batch_size: 32
 
 Errors point into the file, read and mapped as problem files are
-(``gradwork.problem.sources`` and ``gradwork.problem.validation``):
+(``gradwork.documents.sources`` and ``gradwork.documents.validation``):
 ``train.yaml:7:16: layers[0].units is 0, too small (expected more than 0)``.
 See docs/train.md for every key.
 """
@@ -35,10 +35,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from gradwork.nn.activations import UnknownActivationError, activation
 from gradwork.nn.init import INITIALIZERS
-from gradwork.problem import limits
-from gradwork.problem.errors import ProblemError
-from gradwork.problem.sources import Document, read
-from gradwork.problem.validation import existing, validate_model
+from gradwork.documents import limits
+from gradwork.documents.errors import ProblemError
+from gradwork.documents.sources import Document, read
+from gradwork.documents.validation import existing, validate_model
 
 LOSS_NAMES = ("cross_entropy", "bce", "mse", "half_sse", "sse", "l1")
 
@@ -159,7 +159,7 @@ class LoadedConfig:
 
     config: TrainConfig
     path: Path
-    document: Document | None = None  # the located document (gradwork.problem.sources); None when built in code
+    document: Document | None = None  # the located document (gradwork.documents.sources); None when built in code
 
     @property
     def base(self) -> Path:
@@ -174,7 +174,7 @@ class LoadedConfig:
 def load_config(path: str | Path) -> LoadedConfig:
     """Read and validate a training config (YAML, JSON or TOML), with gradwork.problem's located reader.
 
-    Reading is the problem files' (``gradwork.problem.sources``): the same size,
+    Reading is the problem files' (``gradwork.documents.sources``): the same size,
     depth and character limits, the same FILE:LINE:COL positions.
     """
     path = Path(path)
@@ -206,7 +206,7 @@ def _plain(data: Any) -> Any:
 
 
 def _check_limits(loaded: LoadedConfig) -> None:
-    """Width, epochs and the size of each weight matrix against gradwork.problem.limits (inputs not known yet)."""
+    """Width, epochs and the size of each weight matrix against gradwork.documents.limits (inputs not known yet)."""
     config = loaded.config
     if limits.over("epochs", config.epochs):
         raise loaded.error(("epochs",), f"epochs is {config.epochs} ({limits.note('epochs')})")

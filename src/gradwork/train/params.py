@@ -113,7 +113,7 @@ def load_params(path: str | Path) -> Checkpoint:
 
 def _check_sizes(path: Path, archive: Any) -> None:
     """Each array's element count from its header, before anything is decompressed (a zip bomb stays shut)."""
-    from gradwork.problem import limits
+    from gradwork.documents import limits
 
     for name in archive.zip.namelist():
         if not name.endswith(".npy"):

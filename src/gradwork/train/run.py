@@ -10,7 +10,7 @@ import numpy as np
 
 from gradwork.nn import MLP
 from gradwork.nn.activations import ALIASES
-from gradwork.problem import limits
+from gradwork.documents import limits
 from gradwork.train.config import ConfigError, LoadedConfig
 from gradwork.train.data import Dataset, load_dataset, split
 from gradwork.train.loop import History, Progress, fit

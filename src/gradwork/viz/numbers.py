@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.problem.display import DEFAULT_DIGITS, Numeral, numeral, plain
+from gradwork.numbers.display import DEFAULT_DIGITS, Numeral, numeral, plain
 
 COLLAPSE_ABOVE = 16
 PER_LINE = 6  # a longer vector wraps, so a 16-unit layer's node stays roughly square
@@ -36,7 +36,7 @@ def _label_numeral(value: Any, digits: int) -> Numeral:
 def format_number(value: Any, digits: int = DEFAULT_DIGITS) -> str:
     """One number as plain text: ``0.4013``, ``3/8``, ``≈0.5980``, ``-1.2e-7``, or a SymPy formula.
 
-    The rounding is :mod:`gradwork.problem.display`'s, shared with explain and check.
+    The rounding is :mod:`gradwork.numbers.display`'s, shared with explain and check.
     """
     return plain(_label_numeral(value, digits))
 

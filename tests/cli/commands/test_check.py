@@ -27,7 +27,7 @@ def run(*args):
 def test_text_report_and_exit_1_when_something_is_wrong():
     result = run(SEED002, ANSWERS / "seed002_exam4a.yaml")
     assert result.exit_code == 1
-    assert "6/10 points" in result.stdout and "log_base_10" in result.stdout and "bias_not_updated" in result.stdout
+    assert "7/10 points" in result.stdout and "log_base_10" in result.stdout and "bias_not_updated" in result.stdout
     assert "Marking: numbers compared to 3 significant figures (the default)" in result.stdout
 
 
@@ -40,9 +40,9 @@ def test_exit_0_when_all_correct():
 def test_json_and_markdown():
     result = run(SEED002, ANSWERS / "seed002_exam4a.yaml", "--format", "json")
     data = json.loads(result.stdout)
-    assert result.exit_code == 1 and data["score"] == {"correct": 6, "total": 10, "points": 6, "max_points": 10}
+    assert result.exit_code == 1 and data["score"] == {"correct": 7, "total": 10, "points": 7, "max_points": 10}
     result = run(SEED002, ANSWERS / "seed002_exam4a.yaml", "--format", "markdown")
-    assert result.stdout.startswith("### Exam 4a - 2-2-1 network, one SGD step: 6/10 points")
+    assert result.stdout.startswith("### Exam 4a - 2-2-1 network, one SGD step: 7/10 points")
 
 
 def test_report_to_a_file(tmp_path):
@@ -72,27 +72,41 @@ def test_bad_input_exit_2_one_line(tmp_path, args, start):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
-def test_folder_writes_a_gradebook_and_never_overwrites_silently(tmp_path):
+def test_folder_writes_a_gradebook_next_to_it_and_a_second_run_succeeds(tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()
     shutil.copy(ANSWERS / "seed002_exam4a.yaml", folder / "alice.yaml")
     (folder / "bob.yaml").write_text("loss: 0.513\nupdated: {output.b: -0.004013}\n")
     result = run(SEED002, folder)
     assert result.exit_code == 1, result.stdout + result.stderr
-    book = folder / "gradebook.csv"
+    book = tmp_path / "class.gradebook.csv"  # next to the folder, never inside it
+    assert sorted(p.name for p in folder.iterdir()) == ["alice.yaml", "bob.yaml"]
     rows = {row["student"]: row for row in csv.DictReader(book.open())}
-    assert rows["alice"]["correct"] == "6" and rows["alice"]["loss"] == "wrong (log_base_10)"
+    assert rows["alice"]["correct"] == "7" and rows["alice"]["loss"] == "wrong (log_base_10)"
     assert rows["bob"]["total"] == "2" and rows["bob"]["values.hidden.z"] == ""  # scored on their own answers
-    assert "gradebook written to" in result.stdout and "log_base_10: 1 student (loss)" in result.stdout
-    again = run(SEED002, folder)
-    assert again.exit_code == 2 and "already exists" in again.stderr
-    assert run(SEED002, folder, "--force").exit_code == 1
+    assert f"gradebook written: {book}" in result.stdout and "log_base_10: 1 student (loss)" in result.stdout
+    saved = book.read_bytes()
+    # The same run again, in any format: the gradebook already holds these marks, so it is left as it is.
+    for args in ((), ("--format", "markdown"), ("--format", "json")):
+        again = run(SEED002, folder, *args)
+        assert again.exit_code == 1 and again.stderr == "", again.stderr
+        assert book.read_bytes() == saved
+    assert f"gradebook unchanged: {book}" in run(SEED002, folder).stdout
+    # Marks that changed never replace the saved ones silently: --force is the explicit choice.
+    (folder / "bob.yaml").write_text("loss: 0.5130\n")
+    changed = run(SEED002, folder)
+    assert changed.exit_code == 2 and "already exists with other marks" in changed.stderr
+    assert "--force" in changed.stderr
+    assert book.read_bytes() == saved
+    forced = run(SEED002, folder, "--force")
+    assert forced.exit_code == 1 and f"gradebook replaced: {book}" in forced.stdout and book.read_bytes() != saved
     chosen = tmp_path / "marks.csv"
     assert run(SEED002, folder, "-o", chosen, "-f", "json").exit_code == 1
     assert chosen.read_text().startswith("student,points,max_points,correct,total,")
     summary = tmp_path / "summary.md"
     assert run(SEED002, folder, "-o", summary).exit_code == 1
     assert "### Most common diagnoses" in summary.read_text()
+    assert run(SEED002, folder, "-o", folder / "alice.yaml", "--force").exit_code == 2  # never an input
 
 
 def test_folder_with_an_unreadable_file_exits_2_after_marking_the_rest(tmp_path):
@@ -117,7 +131,7 @@ def test_an_answers_file_cannot_set_its_own_tolerance_without_the_flag(tmp_path)
     answers.write_text((ANSWERS / "seed002_exam4a.yaml").read_text() + "\ntolerance: {rtol: 100}\n")
     result = run(SEED002, answers, "-f", "json")
     data = json.loads(result.stdout)
-    assert result.exit_code == 1 and data["score"]["correct"] == 6
+    assert result.exit_code == 1 and data["score"]["correct"] == 7
     assert data["tolerance"]["source"] == "default"
     assert "tolerance (rtol 100, atol 1e-08) is ignored" in result.stderr
     allowed = run(SEED002, answers, "-f", "json", "--allow-answer-tolerance")

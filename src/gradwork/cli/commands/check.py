@@ -15,7 +15,7 @@ from gradwork.cli import app
 from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail
 from gradwork.cli.output import guard_output, write_output
 
-GRADEBOOK = "gradebook.csv"
+GRADEBOOK_SUFFIX = ".gradebook.csv"
 
 
 @app.command()
@@ -26,9 +26,11 @@ def check(
     format: str = typer.Option("text", "--format", "-f", help="text | json | markdown"),
     output: Path | None = typer.Option(
         None, "-o", "--output",
-        help=f"Write the report to FILE. For a folder: the gradebook (default FOLDER/{GRADEBOOK}); "
-             "a FILE ending in .md or .html gets the class summary instead of the CSV."),
-    force: bool = typer.Option(False, "--force", help=f"Replace an existing -o FILE or FOLDER/{GRADEBOOK}."),
+        help=f"Write the report to FILE. For a folder: the gradebook (default FOLDER{GRADEBOOK_SUFFIX}, next to "
+             "the folder); a FILE ending in .md or .html gets the class summary instead of the CSV."),
+    force: bool = typer.Option(
+        False, "--force", help=f"Replace an existing -o FILE or FOLDER{GRADEBOOK_SUFFIX} (a class's gradebook "
+                               "that already holds the same marks is left as it is without it)."),
     sigfigs: int | None = typer.Option(None, "--sigfigs", help="Compare to N significant figures."),
     digits: int | None = typer.Option(None, "--digits", help="Compare to N decimal places."),
     rtol: float | None = typer.Option(None, "--rtol", help="Relative tolerance: |s - t| <= atol + rtol*|t|."),
@@ -43,10 +45,10 @@ def check(
     if problem == "-" and answers == "-":
         fail("-: only one of PROBLEM and ANSWERS can be read from stdin (expected a file for the other)")
     from gradwork.api import load
-    from gradwork.check import AnswersError, mark, read_answers
+    from gradwork.check import AnswersError, check_answers, read_answers
     from gradwork.check.policy import tolerance_from_flags
-    from gradwork.problem import ProblemError
-    from gradwork.problem.tolerance import ToleranceError
+    from gradwork.documents.errors import ProblemError
+    from gradwork.numbers.tolerance import ToleranceError
 
     try:
         tolerance = tolerance_from_flags(sigfigs, digits, rtol, atol)
@@ -63,7 +65,8 @@ def check(
     if output is not None:
         guard_output(output, [problem, answers], force)
     try:
-        report = mark(solution, read_answers(answers), tolerance, allow_answer_tolerance=allow_answer_tolerance)
+        report = check_answers(solution, read_answers(answers), tolerance,
+                               allow_answer_tolerance=allow_answer_tolerance)
     except AnswersError as error:
         fail(str(error))
     for warning in report.warnings:
@@ -82,24 +85,29 @@ def _render(report, format: str, output: Path | None) -> str:
     return render_text(report, color=output is None and sys.stdout.isatty())
 
 
+def gradebook_path(folder: Path) -> Path:
+    """Where a class's gradebook goes by default: next to the folder, never inside it (``answers.gradebook.csv``)."""
+    resolved = folder.resolve()
+    name = resolved.name or "answers"
+    return resolved.parent / f"{name}{GRADEBOOK_SUFFIX}"
+
+
 def _check_folder(solution, folder: Path, format: str, output: Path | None, force: bool, tolerance,
                   allow_answer_tolerance: bool, problem: str) -> None:
     import json
 
-    from gradwork.check.gradebook import answers_files, mark_files
+    from gradwork.check.gradebook import answers_files, check_files
 
     files = answers_files(folder)
     if not files:
         fail(f"{folder}:1:1: no answers files in this folder (expected .yaml, .yml, .toml or .json files)")
-    target = output or folder / GRADEBOOK
-    if output is None and target.exists() and not force:
-        fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
-    guard_output(target, [problem, *files], force)
-    gradebook = mark_files(solution, files, tolerance, allow_answer_tolerance=allow_answer_tolerance)
+    target = output or gradebook_path(folder)
+    guard_output(target, [problem, *files], force=True)  # never an input nor a non-regular file
+    gradebook = check_files(solution, files, tolerance, allow_answer_tolerance=allow_answer_tolerance)
     suffix = target.suffix.lower()
     saved = gradebook.to_html() if suffix in (".html", ".htm") else \
         gradebook.to_markdown() if suffix in (".md", ".markdown") else gradebook.to_csv()
-    write_output(saved, target)
+    written = _write_gradebook(saved, target, force)
     for student in gradebook.students:
         if student in gradebook.errors:
             sys.stderr.write(gradebook.errors[student] + "\n")
@@ -111,8 +119,29 @@ def _check_folder(solution, folder: Path, format: str, output: Path | None, forc
     elif format == "markdown":
         text = gradebook.to_markdown()
     else:
-        text = gradebook.to_text() + f"gradebook written to {target}"
+        text = gradebook.to_text() + f"gradebook {written}: {target}"
     sys.stdout.write(text.rstrip("\n") + "\n")
     if gradebook.errors:
         raise typer.Exit(EXIT_BAD_INPUT)
     raise typer.Exit(EXIT_OK if all(r.all_correct for r in gradebook.reports.values()) else EXIT_WRONG)
+
+
+def _write_gradebook(text: str, target: Path, force: bool) -> str:
+    """Write the gradebook; an existing one is replaced only with --force, unless it already holds this text.
+
+    So the same check run twice in a row succeeds (the second run finds the
+    gradebook it would write, "unchanged"), and a run whose marks differ from
+    the saved ones never replaces them silently.
+    """
+    if target.exists() and not force:
+        try:
+            same = target.read_text(encoding="utf-8") == text
+        except (OSError, UnicodeDecodeError):
+            same = False
+        if same:
+            return "unchanged"
+        fail(f"{target}: already exists with other marks (expected --force to replace it, or -o FILE to write "
+             "elsewhere)")
+    replaced = target.exists()
+    write_output(text, target)
+    return "replaced" if replaced else "written"

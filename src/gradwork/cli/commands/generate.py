@@ -33,7 +33,7 @@ def generate(
         fail("--count: a roster gives one variant per student (expected --count only with --seed)")
     from gradwork.generate import read_template
     from gradwork.generate.write import OutputExists, Request, collect, generate as draw_all, read_roster, write_files
-    from gradwork.problem import ProblemError
+    from gradwork.documents.errors import ProblemError
 
     try:
         parsed = read_template(template)
@@ -85,7 +85,7 @@ def test_template(
     """Run the template's `expect:` cases over many variants; exit 1 if a planted mistake goes undiagnosed."""
     from gradwork.generate import read_template
     from gradwork.generate.expect import run_cases
-    from gradwork.problem import ProblemError
+    from gradwork.documents.errors import ProblemError
 
     try:
         parsed = read_template(template)

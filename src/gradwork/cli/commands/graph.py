@@ -33,7 +33,7 @@ def graph(
         fail(f"--mode: unknown value {mode!r} (expected one of: float, exact, symbolic)")
     guard_output(output, [problem], force)
     from gradwork.api import load
-    from gradwork.problem import ProblemError
+    from gradwork.documents.errors import ProblemError
     from gradwork.viz import GraphvizNotFoundError, save
 
     try:

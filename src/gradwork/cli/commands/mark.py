@@ -32,7 +32,7 @@ def mark(
     if problem == "-" and work == "-":
         fail("-: only one of PROBLEM and WORK can be read from stdin (expected a file for the other)")
     from gradwork.api import load
-    from gradwork.problem import ProblemError
+    from gradwork.documents.errors import ProblemError
 
     try:
         solution = load(problem).solve().solution
@@ -43,11 +43,11 @@ def mark(
         return
     _refuse(output, force, [problem, work])
     text = _read(work)
-    from gradwork.mark import WorkTooLarge, mark_work
+    from gradwork.mark import WorkError, mark_work
 
     try:
         report = mark_work(solution, text, work)
-    except WorkTooLarge as error:
+    except WorkError as error:
         fail(str(error))
     write_output(_render(report, text, format), output)
     raise typer.Exit(EXIT_OK if report.all_correct else EXIT_WRONG)
@@ -93,17 +93,17 @@ def _render(report, text: str, format: str) -> str:
 def _mark_folder(solution, folder: Path, format: str, output: Path | None, force: bool) -> None:
     import json
 
-    from gradwork.mark import WORK_SUFFIXES, mark_folder, work_files
+    from gradwork.mark import WORK_SUFFIXES, class_work, mark_folder
 
-    files = work_files(folder)
-    if not files:
+    files, refused = class_work(folder)
+    if not files and not refused:
         fail(f"{folder}:1:1: no worked solutions in this folder (expected {', '.join(WORK_SUFFIXES)} files)")
     target = output or folder / GRADEBOOK
     if any(target.resolve() == path.resolve() for path in files):
         fail(f"{target}:1:1: -o names one of the submissions (expected a new file for the gradebook)")
     if target.exists() and not force:
         fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
-    reports, gradebook = mark_folder(solution, files)
+    reports, gradebook = mark_folder(solution, files, errors=refused)
     write_output(gradebook.to_csv(), target)
     for student in gradebook.students:
         if student in gradebook.errors:

@@ -32,7 +32,7 @@ def solve(
     if output is not None:
         guard_output(output, [problem], force)
     from gradwork.api import load
-    from gradwork.problem import ProblemError
+    from gradwork.documents.errors import ProblemError
 
     try:
         solved = load(problem).solve(mode)  # type: ignore[arg-type]

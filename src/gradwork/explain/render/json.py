@@ -16,7 +16,10 @@ from typing import Any
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import as_expr, Renderer, snake
-from gradwork.problem.display import json_number as number_value  # one rule for every number
+from gradwork.numbers.display import json_number as number_value  # one rule for every number
+
+
+_OPTIONAL_SYMBOL_FIELDS = ("sub", "accent", "of", "step", "step_raised")
 
 
 class JsonRenderer(Renderer):
@@ -79,7 +82,11 @@ class JsonRenderer(Renderer):
                                               for v, c in expr.branches]}
 
     def _render_Symbol(self, expr: m.Symbol) -> dict[str, Any]:
-        return self.fields_of(expr)
+        data = self.fields_of(expr)
+        for name in _OPTIONAL_SYMBOL_FIELDS:  # a name's own subscript, accent, owner, step: only when it has one
+            if data.get(name) in (None, "", False):
+                data.pop(name, None)
+        return data
 
     def _render_Array(self, expr: m.Array) -> dict[str, Any]:
         return {"type": "array", "rows": self.value(expr.rows)}

@@ -18,7 +18,7 @@ from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer, Renderer, reused_note, Setting
 from gradwork.explain.render.notation import (
-    circled, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, index_labels, join_indices,
+    circled, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, join_indices,
 )
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION, PREC_SUM
 from gradwork.explain.render.text import product_factors, rounded_floats, split_primes
@@ -191,6 +191,9 @@ _TALL = re.compile(r"\\(frac|tfrac|begin|sum|left|sqrt)")
 # ---------------------------------------------------------------- formulas
 
 
+ACCENT_COMMANDS = {"hat": "hat", "bar": "bar", "tilde": "tilde", "dot": "dot", "ddot": "ddot", "vec": "vec"}
+
+
 class LatexPrinter(Printer):
     TIMES = r" \cdot "
     r"""Formulas as LaTeX math: ``z^{(1)} = W^{(1)} x = \begin{pmatrix} 5 \\ 7 \end{pmatrix}``.
@@ -267,15 +270,32 @@ class LatexPrinter(Printer):
     # ---------------------------------------------------------- nodes
     def _print_Symbol(self, symbol: m.Symbol, extra_sup: str = "") -> str:
         base, simple = self.name(symbol.base)
+        if symbol.accent:
+            base, simple = rf"\{ACCENT_COMMANDS.get(symbol.accent, symbol.accent)}{{{base}}}", True
+        sub = self.subscript_text(symbol.sub) if symbol.sub else ""
+        if symbol.of is not None:
+            sub = (sub + "," if sub else "") + self.print(symbol.of)
+        if sub:
+            base, simple = (base if simple else "{" + base + "}") + f"_{{{sub}}}", False
         text = base + ("'" if symbol.updated else "")
         sup = ("(" + self.layer(symbol.layer) + ")" if symbol.layer is not None else "") + extra_sup
+        if symbol.step is not None and symbol.step_raised:
+            sup += f"({symbol.step})"
         if sup:
             text += f"^{{{sup}}}"
-        labels = index_labels(symbol)
+        labels = symbol.index_labels()
         if labels:
-            index = ",".join(labels) if not symbol.one_based else join_indices(labels)
+            index = ",".join(labels) if not symbol.one_based else join_indices(labels)  # graph names: x_{0}
             text += f"_{{{index}}}" if simple or sup else f"[{index}]"
+        if symbol.step is not None and not symbol.step_raised:
+            text += f"[{symbol.step}]"
         return text
+
+    def subscript_text(self, sub: str) -> str:
+        """A name's own subscript: a word upright (E with subscript total in roman), digits and tags as they are."""
+        if re.fullmatch(r"[A-Za-z]{3,}", sub):
+            return rf"\mathrm{{{sub}}}"
+        return latex_text(sub) if not sub.isascii() else sub
 
     def _print_Number(self, number: m.Number) -> str:
         n = self.numeral(number)

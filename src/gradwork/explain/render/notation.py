@@ -11,7 +11,11 @@ from collections.abc import Mapping
 from gradwork.explain import math as m
 from gradwork.ops import OPS, RegistryTable
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_NEG, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_SUM
-from gradwork.problem.display import Numeral, is_sympy, numeral  # noqa: F401  (re-exported: one rounding rule)
+from gradwork.numbers.display import Numeral, is_sympy, numeral  # noqa: F401  (re-exported: one rounding rule)
+from gradwork.problem.notation import (  # noqa: F401  (re-exported: one table of letters and scripts)
+    FROM_SUBSCRIPT, FROM_SUPERSCRIPT, GREEK, SUBSCRIPTS, SUPERSCRIPTS, join_indices, subscript,
+    superscript as raised,
+)
 
 # ---------------------------------------------------------------- numbers
 
@@ -33,13 +37,6 @@ def number_precedence(n: Numeral, fraction_is_atom: bool) -> int:
 
 # ---------------------------------------------------------------- names
 
-GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
-    "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ",
-    "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ", "chi": "χ",
-    "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
-    "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "nabla": "∇", "partial": "∂", "ell": "ℓ",
-}
 GREEK_LATEX = {char: "\\" + name for name, char in GREEK.items() if name not in ("varepsilon", "phi")}
 GREEK_LATEX["φ"] = r"\varphi"
 GREEK_LATEX["ϕ"] = r"\phi"
@@ -59,38 +56,20 @@ FUNCTIONS: Mapping[str, tuple[str, str]] = RegistryTable(
 
 PRIMES = ("'", "′")
 
-# Unicode super- and subscripts (for text), and back (for LaTeX).
-SUPERSCRIPTS = dict(zip(
-    "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVW",
-    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ"))
-SUBSCRIPTS = dict(zip("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
-FROM_SUPERSCRIPT = {v: k for k, v in SUPERSCRIPTS.items() if k != "−"}
-FROM_SUBSCRIPT = {v: k for k, v in SUBSCRIPTS.items() if k != "−"}
 EXPONENT_CHARS = set("0123456789+-−=()T")  # what a text exponent may raise; letters read badly
 
 
 def superscript(text: str, allowed: set[str] | None = None) -> str | None:
-    """``text`` in Unicode superscripts, or None where a character has none."""
-    if not text or any(c not in SUPERSCRIPTS or (allowed is not None and c not in allowed) for c in text):
+    """``text`` in Unicode superscripts, or None where a character has none (or is not ``allowed``)."""
+    if allowed is not None and any(c not in allowed for c in text):
         return None
-    return "".join(SUPERSCRIPTS[c] for c in text)
-
-
-def subscript(text: str) -> str | None:
-    if not text or any(c not in SUBSCRIPTS for c in text):
-        return None
-    return "".join(SUBSCRIPTS[c] for c in text)
+    return raised(text)
 
 
 def index_labels(symbol: m.Symbol) -> list[str]:
     """A symbol's indices as printed: 1-based for network symbols, as stored for graph names."""
     shift = 1 if symbol.one_based else 0
     return [str(i + shift) if isinstance(i, int) else str(i) for i in symbol.index]
-
-
-def join_indices(labels: list[str]) -> str:
-    """w_12 when every index is one character, w_10,2 otherwise."""
-    return "".join(labels) if all(len(label) == 1 for label in labels) else ",".join(labels)
 
 
 IDENTIFIER = re.compile(r"^([A-Za-z]+|[^\W\d_])(\d*)$")

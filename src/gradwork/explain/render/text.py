@@ -17,7 +17,7 @@ from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer, Renderer, reused_note, Setting
 from gradwork.explain.render.notation import (
-    circled, EXPONENT_CHARS, FUNCTIONS, GREEK, IDENTIFIER, index_labels, join_indices, PRIMES, subscript, superscript,
+    circled, EXPONENT_CHARS, FUNCTIONS, GREEK, IDENTIFIER, PRIMES, subscript, superscript,
 )
 from gradwork.explain.render.precedence import (
     MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION,
@@ -38,18 +38,7 @@ class TextPrinter(Printer):
     PRODUCT_SIGNS: ClassVar[dict[str, str]] = {"dot": "·", "hadamard": " ⊙ ", "matmul": ""}
 
     def _print_Symbol(self, symbol: m.Symbol) -> str:
-        text = name_text(symbol.base) + ("′" if symbol.updated else "")
-        if symbol.layer is not None:
-            # short layer tags read well raised (⁽¹⁾, ⁽ˡ⁻¹⁾); a layer's name does not
-            raised = superscript(f"({symbol.layer})") if len(symbol.layer) <= 3 else None
-            text += raised or f"^({symbol.layer})"
-        labels = index_labels(symbol)
-        if labels and not symbol.one_based:
-            text += "[" + ",".join(labels) + "]"
-        elif labels:
-            joined = join_indices(labels)
-            text += subscript(joined) or f"_({joined})"
-        return text
+        return symbol.text()  # the notation model's own Unicode form (gradwork.problem.notation)
 
     def _print_Number(self, number: m.Number) -> str:
         n = self.numeral(number)

@@ -4,7 +4,8 @@ Runs in Gradescope's image (Ubuntu 22.04, Python 3.10) with the gradwork wheel t
 installed. Finds the submitter's variant under source/variants/ (by the student id or email
 in submission_metadata.json, read defensively; a single variant serves everyone), marks the
 submitted answers file with gradwork's checker under the problem's own marking policy (the
-student's own `tolerance:` is ignored, as in `gradwork check`), and writes
+student's own `tolerance:` is ignored, as in `gradwork check`; a submission of another
+variant's key, from keys.json, is flagged `other_variant`), and writes
 results/results.json in Gradescope's format: the score, and one test per asked item whose
 score and max_score are the item's points and whose output is the checker's message (its
 diagnosis, or why a number was credited as carried forward). Whatever is submitted, a
@@ -57,7 +58,7 @@ def mark():
     problem = source / "variants" / variant / "problem.yaml"
     path = find_answers(ROOT / "submission")
 
-    from gradwork.check import Marker, read_answers
+    from gradwork.check import Checker, read_answers
     from gradwork.problem import ProblemError, load, solve
 
     try:
@@ -65,9 +66,11 @@ def mark():
     except ProblemError as error:
         message = str(error).replace(str(path), path.name)
         raise Failure(f"Your answers file could not be read: {message}") from None
-    marker = Marker(solve(load(problem)))
+    # the other variants' keys: a submission of someone else's key is `other_variant`, without carried-forward credit
+    keys = json.loads((source / "keys.json").read_text(encoding="utf-8")) if (source / "keys.json").is_file() else {}
+    checker = Checker(solve(load(problem)), other_keys=[key for name, key in keys.items() if name != variant])
     try:
-        report = marker.mark(answers)
+        report = checker.check(answers)
     except ProblemError as error:
         message = str(error).replace(str(path), path.name)
         raise Failure(f"Your answers file could not be marked: {message}") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 
-from gradwork.problem import ProblemError
+from gradwork.documents.errors import ProblemError
 
 
 def test_format_with_expected():

@@ -1,10 +1,10 @@
 """A pydantic model checked against a located document, its errors as ``FILE:LINE:COL`` lines.
 
 Problem files (``schema.py``), answers and training configs (``gradwork.train``)
-are read by :mod:`gradwork.problem.sources` into a :class:`Document` that knows
+are read by :mod:`gradwork.documents.sources` into a :class:`Document` that knows
 where every value sits; :func:`validate_model` validates such a document's data
 and turns pydantic's first error (in file order) into one
-:class:`~gradwork.problem.errors.ProblemError` pointing at the offending value,
+:class:`~gradwork.documents.errors.ProblemError` pointing at the offending value,
 or at the key itself for an unknown key (with "did you mean").
 """
 
@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from gradwork.problem.display import number_text
-from gradwork.problem.errors import ProblemError
-from gradwork.problem.numbers import is_number, shown
-from gradwork.problem.sources import DataPath, Document
+from gradwork.numbers.display import number_text
+from gradwork.documents.errors import ProblemError
+from gradwork.numbers.written import is_number, shown
+from gradwork.documents.sources import DataPath, Document
 
 M = TypeVar("M", bound=BaseModel)
 

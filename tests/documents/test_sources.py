@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from gradwork.problem import ProblemError
-from gradwork.problem.sources import Position, parse, read, sniff_format
+from gradwork.documents.errors import ProblemError
+from gradwork.documents.sources import Position, parse, read, sniff_format
 
 YAML = """\
 title: demo

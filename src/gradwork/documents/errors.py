@@ -21,7 +21,7 @@ class ProblemError(Exception):
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}:{self.column}: {self.message}"
-        if self.expected.startswith("limit "):  # a refusal by gradwork.problem.limits names the limit instead
+        if self.expected.startswith("limit "):  # a refusal by gradwork.documents.limits names the limit instead
             text += f" ({self.expected})"
         elif self.expected:
             text += f" (expected {self.expected})"

@@ -1,9 +1,9 @@
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from gradwork.problem.errors import ProblemError
-from gradwork.problem.sources import parse
-from gradwork.problem.validation import dotted, existing, fields_at, validate_model
+from gradwork.documents.errors import ProblemError
+from gradwork.documents.sources import parse
+from gradwork.documents.validation import dotted, existing, fields_at, validate_model
 
 
 class _Strict(BaseModel):

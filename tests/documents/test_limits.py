@@ -1,4 +1,4 @@
-"""gradwork.problem.limits: one place for every bound, raised per run, named in every refusal."""
+"""gradwork.documents.limits: one place for every bound, raised per run, named in every refusal."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 
 from gradwork.backends import get_backend
-from gradwork.problem import ProblemError, limits, load
+from gradwork.documents import limits
+from gradwork.problem import ProblemError, load
 from gradwork.problem.numbers import NumberError, leaf, to_array
-from gradwork.problem.sources import parse
+from gradwork.documents.sources import parse
 
 NETWORK = "input: [1, 2]\nlayers:\n  - {weights: [[1, 0], [0, 1]]}\n"
 

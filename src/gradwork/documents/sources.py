@@ -8,49 +8,32 @@ Positions (1-based line and column) come from:
 
 * YAML: the composed node tree of PyYAML's safe loader, so they are exact;
 * JSON: a small scanner over the text (after ``json`` itself has checked it),
-  so they are exact too;
+  so they are exact too (:mod:`gradwork.documents.json_positions`);
 * TOML: ``tomllib`` gives no positions, so a small scanner walks the text
-  (tables, arrays of tables, dotted and quoted keys, inline tables, arrays
-  over several lines). It does not decode escapes in quoted keys; where it
-  cannot place something, an error points at the nearest enclosing key.
+  (:mod:`gradwork.documents.toml_positions`); where it cannot place something,
+  an error points at the nearest enclosing key.
+
+This module reads (a path, stdin or text; with size and character limits), parses
+YAML itself and builds the :class:`Document` every reader above works on.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from gradwork.problem import limits
-from gradwork.problem.errors import ProblemError
+from gradwork.documents import limits
+from gradwork.documents.errors import ProblemError
+from gradwork.documents.json_positions import parse_json
+from gradwork.documents.positions import START, DataPath, Lines, Position, Span, decimal_number, empty_file
+from gradwork.documents.toml_positions import parse_toml
+
+__all__ = ["FORMATS", "DataPath", "Document", "Position", "Span", "parse", "read", "sniff_format"]
 
 FORMATS = ("yaml", "toml", "json")
-DataPath = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Position:
-    line: int  # 1-based
-    column: int  # 1-based
-
-
-@dataclass(frozen=True)
-class Span:
-    """Where one value of the document sits in the text."""
-
-    key: Position | None  # its key in the enclosing mapping; None for list items and the root
-    value: Position  # the first character of the value (an opening quote included)
-    content: Position  # the first character of a string's text (after any opening quote)
-    content_exact: bool = True  # False where the text was folded or unescaped and columns may drift
-
-
-_START = Position(1, 1)
 
 
 @dataclass
@@ -71,7 +54,7 @@ class Document:
             if found is not None:
                 return found
             path = path[:-1]
-        return self.spans.get((), Span(None, _START, _START))
+        return self.spans.get((), Span(None, START, START))
 
     def error(self, path: DataPath, message: str, expected: str = "", *, at: str = "value") -> ProblemError:
         """A :class:`ProblemError` at the value (or, with ``at="key"``, the key) of ``path``."""
@@ -166,9 +149,14 @@ def sniff_format(text: str) -> str:
 
 def parse(text: str, format: str, name: str = "<string>") -> Document:  # noqa: A002
     """Parse ``text`` written in ``format`` into a :class:`Document`."""
-    parser = {"yaml": _parse_yaml, "toml": _parse_toml, "json": _parse_json}[format]
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r} (expected one of {', '.join(FORMATS)})")
     _check_text(text, name)
-    document = parser(text, name)
+    if format == "yaml":
+        document = _parse_yaml(text, name)
+    else:
+        data, spans = (parse_toml if format == "toml" else parse_json)(text, name)
+        document = Document(name, text, format, data, spans)
     _check_data(document)
     return document
 
@@ -190,12 +178,12 @@ def _check_text(text: str, name: str) -> None:
     pattern = _LONG_DIGITS.setdefault(bound.digits, re.compile(r"\d{%d,}" % (bound.digits + 1)))
     found = pattern.search(text)
     if found:  # Python refuses int('9' * 4301) anyway; exact arithmetic on such numbers would not end
-        where = _Lines(text)(found.start())
+        where = Lines(text)(found.start())
         raise ProblemError(name, where.line, where.column, f"a number with more than {bound.digits} digits",
                            limits.note("digits"))
     found = _LONG_EXPONENT.search(text)
     if found:  # Decimal cannot hold it, and 10**exponent as an exact number would never finish
-        where = _Lines(text)(found.start())
+        where = Lines(text)(found.start())
         raise ProblemError(name, where.line, where.column,
                            f"a number whose exponent has more than {_EXPONENT_DIGITS} digits",
                            f"an exponent below 10^{_EXPONENT_DIGITS}")
@@ -237,22 +225,6 @@ def _check_data(document: Document) -> None:
             raise document.error(path, f"the text contains {problem}", "printable text")
 
 
-class _Lines:
-    """Character offsets to (line, column) positions."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-
-    def __call__(self, offset: int) -> Position:
-        line = bisect_right(self.starts, offset) - 1
-        return Position(line + 1, offset - self.starts[line] + 1)
-
-
-def _empty(name: str) -> ProblemError:
-    # Answers files and configs are read here too: the message names no kind of file.
-    return ProblemError(name, 1, 1, "the file is empty", "a mapping with `layers:` or `graph:`")
-
-
 # --------------------------------------------------------------------------- YAML
 
 _NUMBER_TEXT = re.compile(r"[-+]?(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][-+]?\d+)?")
@@ -282,7 +254,7 @@ def _parse_yaml(text: str, name: str) -> Document:
         raise ProblemError(name, line, column, f"malformed YAML: {problem}", "valid YAML syntax") from None
     except yaml.YAMLError as error:  # a ReaderError: a character YAML does not allow
         position = getattr(error, "position", None)
-        where = _Lines(text)(position) if isinstance(position, int) else _START
+        where = Lines(text)(position) if isinstance(position, int) else START
         raise ProblemError(name, where.line, where.column, f"malformed YAML: {_one_line(error)}",
                            "valid YAML text") from None
     except RecursionError:
@@ -299,7 +271,7 @@ def _one_line(error: Exception) -> str:
 
 def _yaml_document(root: Any, loader: Any, name: str, text: str) -> Document:
     if root is None:
-        raise _empty(name)
+        raise empty_file(name)
     _yaml_size(root, name, {}, 0)
     spans: dict[DataPath, Span] = {(): Span(None, _mark(root.start_mark), _content_position(root))}
     data = _yaml_value(root, (), spans, loader, name, set(), [0])
@@ -403,26 +375,12 @@ def _exact_content(node: Any) -> bool:
     return not (style == '"' and "\\" in str(getattr(node, "value", "")))
 
 
-def _decimal(text: str, otherwise: Any = ...) -> Any:
-    """A number's text as a Decimal (kept as written); past Decimal's range a float (inf or 0), or ``otherwise``.
-
-    The text check refuses exponents this long before any parser runs; this only
-    keeps Decimal's own exception from leaving a reader if that check is bypassed.
-    """
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        if otherwise is not ...:
-            return otherwise
-        return float(text)
-
-
 def _yaml_scalar(node: Any, loader: Any) -> Any:
     tag = node.tag.rsplit(":", 1)[-1]
     if tag == "int":
         return loader.construct_yaml_int(node)
     if tag == "float":
-        number = _decimal(node.value.replace("_", ""), None)
+        number = decimal_number(node.value.replace("_", ""), None)
         # None: .inf, .nan, sexagesimal: YAML's own reading
         return number if number is not None else loader.construct_yaml_float(node)
     if tag == "bool":
@@ -432,309 +390,7 @@ def _yaml_scalar(node: Any, loader: Any) -> Any:
     value = node.value
     # YAML 1.1 reads 1e-3 (no dot) as a string; a plain scalar that is a number is a number.
     if not node.style and _NUMBER_TEXT.fullmatch(value):  # plain scalar (libyaml says "", PyYAML None)
-        return _decimal(value.replace("_", ""))
+        return decimal_number(value.replace("_", ""))
     return value
 
 
-# --------------------------------------------------------------------------- TOML
-
-_TOML_ERROR_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-def _parse_toml(text: str, name: str) -> Document:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10 (Gradescope's Ubuntu 22.04 image): the same parser, as the tomli package
-        import tomli as tomllib
-
-    try:
-        data = tomllib.loads(text, parse_float=_decimal)
-    except RecursionError:
-        where = _Lines(text)(_deep_offset(text))
-        raise ProblemError(name, where.line, where.column, "arrays or tables nested too deeply to read",
-                           limits.note("depth")) from None
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        found = _TOML_ERROR_AT.search(message)
-        if found:
-            line, column = int(found.group(1)), int(found.group(2))
-        else:  # "(at end of document)"
-            lines = text.split("\n")
-            line, column = len(lines), len(lines[-1]) + 1
-        problem = re.sub(r"\s*\(at [^)]*\)\s*$", "", message)
-        raise ProblemError(name, line, column, f"malformed TOML: {problem}", "valid TOML syntax") from None
-    if not data:
-        raise _empty(name)
-    spans: dict[DataPath, Span] = {(): Span(None, _START, _START)}
-    try:
-        _TomlScanner(text, spans).document()
-    except (IndexError, ValueError):  # positions are best effort; the data is already right
-        pass
-    return Document(name, text, "toml", data, spans)
-
-
-def _deep_offset(text: str) -> int:
-    """Where brackets first nest deeper than the depth limit (strings ignored: a rough place is enough)."""
-    depth, limit = 0, limits.current().depth
-    for offset, character in enumerate(text):
-        if character in "[{":
-            depth += 1
-            if depth > limit:
-                return offset
-        elif character in "]}":
-            depth -= 1
-    return 0
-
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-class _TomlScanner:
-    """Walks valid TOML text and records the position of every key and value."""
-
-    def __init__(self, text: str, spans: dict[DataPath, Span]) -> None:
-        self.text = text
-        self.spans = spans
-        self.position = _Lines(text)
-        self.array_index: dict[DataPath, int] = {}
-
-    def document(self) -> None:
-        text, i, table = self.text, 0, ()
-        while True:
-            i = self._skip(i, newlines=True)
-            if i >= len(text):
-                return
-            start = i
-            if text.startswith("[[", i):
-                parts, i = self._key(i + 2)
-                path = self._resolve(parts[:-1]) + (parts[-1],)
-                self.array_index[path] = self.array_index.get(path, -1) + 1
-                table = path + (self.array_index[path],)
-                self.spans.setdefault(path, Span(self.position(start), self.position(start), self.position(start)))
-                self._record(table, None, start)
-                i = self._end_of_line(i)
-            elif text[i] == "[":
-                parts, i = self._key(i + 1)
-                table = self._resolve(parts)
-                self._record(table, start, start)
-                i = self._end_of_line(i)
-            else:
-                i = self._pair(i, table)
-
-    def _resolve(self, parts: tuple[str, ...]) -> DataPath:
-        # `[layers.activation]` after `[[layers]]` means the last element of layers.
-        path: DataPath = ()
-        for part in parts:
-            path += (part,)
-            if path in self.array_index:
-                path += (self.array_index[path],)
-        return path
-
-    def _pair(self, i: int, table: DataPath) -> int:
-        key_start = i
-        parts, i = self._key(i)
-        i = self._skip(i)
-        if self.text[i] != "=":
-            raise ValueError("expected =")
-        i = self._skip(i + 1)
-        path = table + parts
-        self._record(path, key_start, i)
-        return self._value(i, path)
-
-    def _record(self, path: DataPath, key: int | None, value: int) -> None:
-        text = self.text
-        content, exact = value, True
-        if text.startswith(('"""', "'''"), value):
-            content = value + 3
-            if text.startswith("\n", content):
-                content += 1
-            exact = False
-        elif text.startswith(('"', "'"), value):
-            content = value + 1
-        self.spans[path] = Span(None if key is None else self.position(key), self.position(value),
-                                self.position(content), exact)
-
-    def _key(self, i: int) -> tuple[tuple[str, ...], int]:
-        text, parts = self.text, []
-        while True:
-            i = self._skip(i)
-            if text[i] in "\"'":
-                end = text.index(text[i], i + 1)
-                parts.append(text[i + 1:end])
-                i = end + 1
-            else:
-                match = _BARE_KEY.match(text, i)
-                if not match:
-                    raise ValueError("expected a key")
-                parts.append(match.group())
-                i = match.end()
-            i = self._skip(i)
-            if text[i] != ".":
-                if text.startswith("]]", i):
-                    return tuple(parts), i + 2
-                if text[i] == "]":
-                    return tuple(parts), i + 1
-                return tuple(parts), i
-            i += 1
-
-    def _value(self, i: int, path: DataPath) -> int:
-        text = self.text
-        if text[i] == "[":
-            i, index = i + 1, 0
-            while True:
-                i = self._skip(i, newlines=True)
-                if text[i] == "]":
-                    return i + 1
-                self._record(path + (index,), None, i)
-                i = self._skip(self._value(i, path + (index,)), newlines=True)
-                index += 1
-                if text[i] == ",":
-                    i += 1
-        if text[i] == "{":
-            i += 1
-            while True:
-                i = self._skip(i, newlines=True)
-                if text[i] == "}":
-                    return i + 1
-                i = self._skip(self._pair(i, path), newlines=True)
-                if text[i] == ",":
-                    i += 1
-        for quote in ('"""', "'''"):
-            if text.startswith(quote, i):
-                end = i + 3
-                while True:
-                    end = text.index(quote, end)
-                    if quote == "'''" or not _escaped(text, end):
-                        break
-                    end += 1
-                while text.startswith(quote[0], end + 3):  # up to two quotes may end the string
-                    end += 1
-                return end + 3
-        if text[i] == '"':
-            end = i + 1
-            while True:
-                end = text.index('"', end)
-                if not _escaped(text, end):
-                    return end + 1
-                end += 1
-        if text[i] == "'":
-            return text.index("'", i + 1) + 1
-        match = re.compile(r"[^\s,\]}#]+").match(text, i)
-        if not match:
-            raise ValueError("expected a value")
-        return match.end()
-
-    def _skip(self, i: int, newlines: bool = False) -> int:
-        text = self.text
-        while i < len(text):
-            c = text[i]
-            if c in " \t" or (newlines and c in "\r\n"):
-                i += 1
-            elif c == "#" and newlines:
-                i = self._end_of_line(i)
-            else:
-                break
-        return i
-
-    def _end_of_line(self, i: int) -> int:
-        end = self.text.find("\n", i)
-        return len(self.text) if end < 0 else end + 1
-
-
-def _escaped(text: str, index: int) -> bool:
-    backslashes = 0
-    while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
-        backslashes += 1
-    return backslashes % 2 == 1
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-def _parse_json(text: str, name: str) -> Document:
-    try:
-        data = json.loads(text, parse_float=_decimal)
-    except json.JSONDecodeError as error:
-        raise ProblemError(name, error.lineno, error.colno, f"malformed JSON: {error.msg}",
-                           "valid JSON syntax") from None
-    except RecursionError:
-        where = _Lines(text)(_deep_offset(text))
-        raise ProblemError(name, where.line, where.column, "the JSON is nested too deeply to read",
-                           limits.note("depth")) from None
-    if data is None or data == {}:
-        raise _empty(name)
-    spans: dict[DataPath, Span] = {}
-    position = _Lines(text)
-    start = _skip_json_space(text, 0)
-    spans[()] = Span(None, position(start), position(start))
-    try:
-        _JsonScanner(text, spans, position, name).value(start, ())
-    except RecursionError:  # positions are best effort; the data is already right
-        pass
-    return Document(name, text, "json", data, spans)
-
-
-_JSON_SPACE = re.compile(r"[ \t\n\r]*")
-_JSON_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity")
-
-
-def _skip_json_space(text: str, i: int) -> int:
-    return _JSON_SPACE.match(text, i).end()  # type: ignore[union-attr]
-
-
-class _JsonScanner:
-    """Walks JSON that ``json`` has already accepted and records every key's and value's position."""
-
-    def __init__(self, text: str, spans: dict[DataPath, Span], position: Callable[[int], Position],
-                 name: str = "<string>") -> None:
-        from json.decoder import scanstring
-
-        self.text, self.spans, self.position, self.scanstring = text, spans, position, scanstring
-        self.name = name
-
-    def _record(self, path: DataPath, key: int | None, value: int) -> None:
-        content = value + 1 if self.text[value] == '"' else value
-        exact = True
-        if self.text[value] == '"':
-            _, end = self.scanstring(self.text, value + 1)
-            exact = "\\" not in self.text[value:end]
-        self.spans[path] = Span(None if key is None else self.position(key), self.position(value),
-                                self.position(content), exact)
-
-    def value(self, i: int, path: DataPath) -> int:
-        text = self.text
-        if text[i] == "{":
-            i = _skip_json_space(text, i + 1)
-            if text[i] == "}":
-                return i + 1
-            seen: dict[str, int] = {}
-            while True:
-                key_start = i
-                key, i = self.scanstring(text, i + 1)
-                if key in seen:  # json keeps the last silently; a problem file means one of them
-                    where = self.position(key_start)
-                    raise ProblemError(self.name, where.line, where.column, f"duplicate key {key!r}",
-                                       f"each key once; it was first given on line {self.position(seen[key]).line}")
-                seen[key] = key_start
-                i = _skip_json_space(text, i)
-                i = _skip_json_space(text, i + 1)  # past the colon
-                self._record(path + (key,), key_start, i)
-                i = _skip_json_space(text, self.value(i, path + (key,)))
-                if text[i] == "}":
-                    return i + 1
-                i = _skip_json_space(text, i + 1)  # past the comma
-        if text[i] == "[":
-            i = _skip_json_space(text, i + 1)
-            if text[i] == "]":
-                return i + 1
-            index = 0
-            while True:
-                self._record(path + (index,), None, i)
-                i = _skip_json_space(text, self.value(i, path + (index,)))
-                index += 1
-                if text[i] == "]":
-                    return i + 1
-                i = _skip_json_space(text, i + 1)
-        if text[i] == '"':
-            return self.scanstring(text, i + 1)[1]
-        return _JSON_SCALAR.match(text, i).end()  # type: ignore[union-attr]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gradwork.check import Tolerance, ToleranceError
-from gradwork.check.compare import DEFAULT
+from gradwork.numbers.tolerance import DEFAULT
 
 
 def passes(tolerance, s, t):

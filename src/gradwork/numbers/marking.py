@@ -5,6 +5,8 @@
       points: {loss: 2, gradients.output.W: 3}   # per asked item; 1 when not listed
       carried_forward: 1.0             # fraction of an item's points for a carried-forward answer
       missing: 0                       # fraction of an item's points for an unanswered item
+      charge: once                     # a mistake costs the first item it makes wrong; every_item: each one
+      other_variant_credit: false      # true: another variant's key keeps carried-forward credit
 
 The policy belongs to the teacher: an answers file cannot change it (its own
 ``tolerance:`` is ignored unless ``check --allow-answer-tolerance``), and a
@@ -17,9 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from gradwork.problem.tolerance import DEFAULT, Tolerance
+from gradwork.numbers.tolerance import DEFAULT, Tolerance
 
 ToleranceSource = Literal["default", "problem", "command line", "answers file"]
+Charge = Literal["once", "every_item"]
+CHARGES: tuple[Charge, ...] = ("once", "every_item")
 
 SOURCE_WORDS: dict[str, str] = {
     "default": "the default",
@@ -38,6 +42,8 @@ class MarkingPolicy:
     carried_forward: float = 1.0
     missing: float = 0.0
     tolerance_source: ToleranceSource = "default"
+    charge: Charge = "once"  # a mistake is charged at the first item it makes wrong; "every_item": on each
+    other_variant_credit: bool = False  # a submission of another variant's key keeps carried-forward credit
 
     @property
     def effective_tolerance(self) -> Tolerance:
@@ -66,4 +72,6 @@ class MarkingPolicy:
             "points": dict(self.points),
             "carried_forward": self.carried_forward,
             "missing": self.missing,
+            "charge": self.charge,
+            "other_variant_credit": self.other_variant_credit,
         }

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy
 
-from gradwork.problem.display import Numeral, array_text, json_number, number_text, numeral
+from gradwork.numbers.display import Numeral, array_text, json_number, number_text, numeral
 
 
 @pytest.mark.parametrize(("value", "digits", "text"), [

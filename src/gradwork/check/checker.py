@@ -1,0 +1,271 @@
+"""Checking an answers file against a solved problem: the one item scorer (``gradwork mark`` builds on it).
+
+    >>> from gradwork.check import Checker, read_answers
+    >>> checker = Checker(gradwork.load("examples/seed002_exam4a_row.yaml").solve())
+    >>> report = checker.check(read_answers("examples/answers/seed002_exam4a.yaml"))
+
+The phases, one module each: answers become items (:mod:`gradwork.check.items`),
+items are judged against the solve and the student's own numbers with each
+mistake charged once (:mod:`gradwork.check.credit`), wrong items are diagnosed
+(:mod:`gradwork.check.diagnose`), and verdicts get their feedback and points
+(:mod:`gradwork.check.verdicts`). This module puts them in order and applies
+the teacher's policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradwork.check.answers import Answer, Answers, parse_answers, read_answers
+from gradwork.numbers.tolerance import Tolerance
+from gradwork.check.credit import Judge
+from gradwork.check.diagnose import agree_value
+from gradwork.check.items import Item, ItemReader
+from gradwork.check.mistakes import Variant
+from gradwork.check.models import Models
+from gradwork.check.policy import effective_policy
+from gradwork.check.replay import Graph, Perturbation, State
+from gradwork.check.report import Report
+from gradwork.check.verdicts import result, with_points
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.problem import Solution
+from gradwork.numbers.display import array_text
+
+OTHER_VARIANT_NOTE = "your number is the key of another variant of this exercise, not of yours"
+
+
+def solution_of(solved: Any, what: str = "Checker") -> Solution:
+    """The :class:`~gradwork.problem.Solution` of a solved problem (``gradwork.Solved`` or the Solution itself)."""
+    if isinstance(solved, Solution):
+        return solved
+    inner = getattr(solved, "solution", None)
+    if isinstance(inner, Solution):
+        return inner
+    if isinstance(solved, (str, Path)):
+        raise TypeError(f"{what} needs a solved problem, not a path: gradwork.load({str(solved)!r}).solve()")
+    raise TypeError(f"{what} needs a solved problem (gradwork.load(path).solve(), or a gradwork.problem.Solution), "
+                    f"not {type(solved).__name__}")
+
+
+class Checker:
+    """Checks answers files against one solved problem.
+
+    Build one per problem and reuse it for a class: the correct solve and each
+    mistake model's replay are computed once, lazily. ``other_keys``: the keys
+    of the other variants generated from the same template (each a
+    ``solve --format json`` object, a ``gradwork.Solved`` or a Solution), so
+    that a submission of another variant's key is flagged ``other_variant``.
+    """
+
+    def __init__(self, solved: Any, *, other_keys: Iterable[Any] = ()) -> None:
+        self.solution = solution_of(solved)
+        self.models = Models(self.solution)
+        self.reader = ItemReader(self.models.graph, self.models.clean)
+        self.other_keys = [_key_of(key) for key in other_keys]
+
+    # What the exports' planting code reads (generate/plant.py): the problem's replays.
+    @property
+    def graph(self) -> Graph:
+        return self.models.graph
+
+    @property
+    def clean(self) -> State:
+        return self.models.clean
+
+    @property
+    def variants(self) -> list[Variant]:
+        return self.models.variants
+
+    def variant_state(self, variant: Variant) -> State | None:
+        return self.models.variant_state(variant)
+
+    # ------------------------------------------------------------ checking
+    def validate(self, answers: Answers) -> None:
+        """Raise :class:`AnswersError` if an answer names something this problem lacks or cannot be read."""
+        answers, _ = self.reader.merged(answers)
+        for answer in answers.answers:
+            self.reader.resolve(answers, answer)
+
+    def check(self, answers: Answers | Mapping[str, Any] | str | Path, tolerance: Tolerance | None = None, *,
+              policy: MarkingPolicy | None = None, allow_answer_tolerance: bool = False) -> Report:
+        """Check ``answers`` under the teacher's policy.
+
+        ``policy``: the problem's ``marking:`` (default: the solution's own);
+        ``tolerance``: the command line's, which overrides it. The answers
+        file's own tolerance counts only with ``allow_answer_tolerance``
+        (:func:`gradwork.check.policy.effective_policy`). The score depends on
+        this file and the policy alone.
+        """
+        answers = _answers_of(answers)
+        policy, warnings = effective_policy(policy or self.solution.marking, answers.tolerance,
+                                            tolerance=tolerance, allow_answer_tolerance=allow_answer_tolerance)
+        tol = policy.effective_tolerance
+        answers, repeats = self.reader.merged(answers)
+        answers, given = self.reader.split_given(answers)
+        made, given_notes = self._copies(answers, given, tol)
+        scored, extra = self.reader.select(answers)
+        resolved = [(answer, self.reader.resolve(answers, answer)) for answer in (*scored, *extra)]
+        items = sorted((item for _, item in resolved), key=lambda it: it.order)
+        judge = Judge(self.models, tol, items, made, charge_every_item=policy.charge == "every_item")
+        judge.start()
+        other = self._other_variant(items, tol) if self.other_keys else None
+        if other is not None and not policy.other_variant_credit:
+            for item in items:
+                if item.unresolved.any():
+                    item.findings = [(other,)]
+        else:
+            judge.finish()
+        notes = list(warnings) + list(repeats)
+        if other is not None and policy.other_variant_credit:
+            notes.append("these answers match the key of another variant of this exercise")
+        for variant, note in given_notes:
+            if not any(variant in combination for item in items for combination in item.findings):
+                notes.append(note)
+        results = [result(self.models, item, tol) for _, item in resolved]
+        asked = bool(self.solution.ask)
+        if not asked:  # what the student answered, in the order of the computation
+            order = sorted(range(len(scored)), key=lambda k: resolved[k][1].order)
+            scored_results = [results[k] for k in order]
+        else:
+            scored_results = results[:len(scored)]
+        others = sorted(range(len(scored), len(results)), key=lambda k: resolved[k][1].order)
+        return Report(
+            self.solution.title, answers.source, policy,
+            tuple(with_points(r, policy) for r in scored_results),
+            tuple(replace(results[k], max_points=0.0) for k in others),  # listed, never scored
+            asked=asked, warnings=tuple(notes))
+
+    # ------------------------------------------------------------ given data and other variants
+    def _copies(self, answers: Answers, given: list[Answer], tol: Tolerance) -> tuple[list[Variant], list[tuple]]:
+        """The student's copies of given data that differ from it: mistakes made before the first item."""
+        graph = self.models.graph
+        made: list[Variant] = []
+        notes: list[tuple[Variant, str]] = []
+        for answer in given:
+            item = self.reader.resolve(answers, answer)  # validates the key and reads the numbers
+            node = graph.names[answer.name]
+            data = np.asarray(graph.nodes[node].data)
+            copy = data.copy()
+            if answer.index is not None:
+                index = answer.index if data.ndim else ()
+                if not bool(item.blank):
+                    copy[index] = item.given.reshape(())
+                shown = np.asarray(copy[index]) if data.ndim else copy
+                true = np.asarray(data[index]) if data.ndim else data
+            elif item.given.shape == data.shape:
+                copy = np.where(item.blank, data, item.given).astype(data.dtype)
+                shown, true = item.given, data
+            else:
+                continue  # a copy of another shape: nothing to replay it with
+            if bool(tol.passes(copy, data).all()) or same(copy, data):
+                continue
+            called = graph.called(answer.name)
+            variant = Variant("misread_data", answer.key,
+                              f"you copied {called} as {array_text(answer.value)}; the problem gives "
+                              f"{array_text(true)}", Perturbation(data={node: copy}))
+            made.append(variant)
+            notes.append((variant, f"{answer.key} is given data, not an answer: you wrote {array_text(shown)}, "
+                                   f"the problem gives {array_text(true)} (your answers do not use your copy)"))
+        return made, notes
+
+    def _other_variant(self, items: list[Item], tol: Tolerance) -> Variant | None:
+        """The ``other_variant`` mistake when the answers match another variant's key better than this one's."""
+        if self.models.graph.backend.name != "float":
+            return None
+        answered = [item for item in items if item.answered and item.given.dtype != object]
+        own = {id(item) for item in answered if (item.correct | item.accepted)[~item.blank].all()}
+        best = 0
+        for key in self.other_keys:
+            theirs = {id(item) for item in answered if _matches_key(key, item, tol)}
+            only_theirs = len(theirs - own)
+            differing = len(answered) - len(theirs & own)
+            if only_theirs >= 2 and only_theirs > len(own - theirs) and 2 * only_theirs >= differing:
+                best = max(best, only_theirs)
+        if not best:
+            return None
+        return Variant("other_variant", "answers", OTHER_VARIANT_NOTE)
+
+
+def check_answers(solved: Any, answers: Answers | Mapping[str, Any] | str | Path, tolerance: Tolerance | None = None,
+                  *, policy: MarkingPolicy | None = None, allow_answer_tolerance: bool = False,
+                  other_keys: Iterable[Any] = ()) -> Report:
+    """Check one answers file against a solved problem (see :class:`Checker` to check many)."""
+    return Checker(solved, other_keys=other_keys).check(answers, tolerance, policy=policy,
+                                                        allow_answer_tolerance=allow_answer_tolerance)
+
+
+def _answers_of(answers: Any) -> Answers:
+    if isinstance(answers, Answers):
+        return answers
+    if isinstance(answers, Mapping):
+        return parse_answers(dict(answers))
+    if isinstance(answers, (str, Path)):
+        return read_answers(answers)
+    raise TypeError("check needs answers: an Answers (gradwork.check.read_answers(path)), a dict shaped like "
+                    f"`solve --format json`, or a file path; not {type(answers).__name__}")
+
+
+def _key_of(key: Any) -> dict[str, Any]:
+    """Another variant's key as a ``solve --format json`` object."""
+    if isinstance(key, Mapping):
+        return dict(key)
+    if isinstance(key, Solution):
+        return key.json()
+    inner = getattr(key, "solution", None)
+    if isinstance(inner, Solution):
+        return inner.json()
+    raise TypeError("other_keys holds the other variants' keys: `solve --format json` objects (dicts), "
+                    f"gradwork.Solved or Solution objects; not {type(key).__name__}")
+
+
+def _matches_key(key: dict[str, Any], item: Item, tol: Tolerance) -> bool:
+    answer = item.answer
+    if answer.section == "loss":
+        value = key.get("loss")
+    else:
+        section = key.get(answer.section)
+        value = section.get(answer.name) if isinstance(section, Mapping) else None
+    numbers = _floats(value)
+    if numbers is None:
+        return False
+    if answer.index is not None:
+        if numbers.ndim == 0:
+            numbers = numbers if answer.index in ((0,), ()) else None
+        else:
+            try:
+                numbers = np.asarray(numbers[answer.index])
+            except (IndexError, ValueError):
+                return False
+    if numbers is None or numbers.size != item.given.size:
+        return False
+    agreed = agree_value(tol, item, numbers.reshape(item.given.shape))
+    return bool(agreed[~item.blank].all())
+
+
+def _floats(value: Any) -> np.ndarray | None:
+    """A key's value as floats ("3/8" strings read as fractions); None when it is not numbers."""
+    def one(v: Any) -> Any:
+        if isinstance(v, list):
+            return [one(x) for x in v]
+        if isinstance(v, bool) or v is None:
+            raise ValueError(v)
+        if isinstance(v, str):
+            return float(Fraction(v))
+        return float(v)
+    try:
+        return np.asarray(one(value), dtype=np.float64)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+        return None
+
+
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    try:
+        return bool(np.all(a == b))
+    except (TypeError, ValueError):
+        return False

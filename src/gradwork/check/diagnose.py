@@ -1,0 +1,201 @@
+"""Phase 3 of checking: naming the mistake behind a wrong answer, and comparing numbers to the tolerance.
+
+Every mistake model (:mod:`gradwork.check.mistakes`) is tried on a wrong item:
+each replayed model on the correct solve and, when the student's earlier
+numbers change this item, on top of them; each way of writing a number down on
+all of those solves. Only the simplest explanations are kept: a combination is
+dropped when a part of it explains the answer alone, and catch-all models (a
+factor, a sign, rounding) only count when no specific model explains it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradwork.numbers.tolerance import Tolerance
+from gradwork.check.items import Item
+from gradwork.check.mistakes import MISTAKES, Look, Variant, same_numbers
+from gradwork.check.models import Models, combined, pick
+from gradwork.check.replay import Place, State, Substitutions
+
+
+# ---------------------------------------------------------------- comparing numbers
+def read(state: State, item: Item) -> np.ndarray | None:
+    """A solve's number for the item (its element, for an element key)."""
+    return pick(item.answer.index, state.read(item.place))
+
+
+def agree(tol: Tolerance, item: Item, full: np.ndarray | None) -> np.ndarray:
+    """Elementwise agreement of the answer with a solve's number for its whole place (False where blank)."""
+    return agree_value(tol, item, pick(item.answer.index, full))
+
+
+def agree_value(tol: Tolerance, item: Item, expected: np.ndarray | None) -> np.ndarray:
+    """Elementwise agreement of the answer with a number already picked for its element."""
+    if expected is None or np.shape(expected) != item.given.shape:
+        return np.zeros(item.given.shape, dtype=bool)
+    return tol.passes(item.given, expected) & ~item.blank
+
+
+def matches(tol: Tolerance, item: Item, expected: np.ndarray | None, where: np.ndarray) -> bool:
+    """Does a mistake's number agree with the answer on every element ``where`` selects?
+
+    Each element within the tolerance, or within the tolerance at the scale
+    of the whole answer: students write a matrix to a fixed number of
+    decimals, so -0.00059 beside 0.388545 is -0.0005887 as they rounded it.
+    """
+    if expected is None or np.shape(expected) != item.given.shape:
+        return False
+    numeric = item.given.dtype != object and np.asarray(expected).dtype != object
+    if numeric:  # most candidates are far off: rule them out with one cheap comparison
+        t = np.asarray(expected, dtype=np.float64)
+        finite = np.abs(t[np.isfinite(t)])
+        scale = float(finite.max()) if finite.size else 0.0
+        difference = np.abs(item.given - t)
+        if not (difference[where] <= tol.slack(scale)).all():
+            return False
+    agreed = agree_value(tol, item, expected)
+    if not agreed[where].all() and numeric:
+        agreed = agreed | (difference < tol.bound(np.asarray(scale)))
+    return bool(agreed[where].all())
+
+
+def slack(tol: Tolerance, magnitude: np.ndarray, rows: int) -> np.ndarray:
+    """The tolerance's loosest bound for each row of candidates (a decimal-places bound is one number for all)."""
+    scale = magnitude.max(axis=1) if magnitude.shape[1] else np.zeros(rows)
+    return np.broadcast_to(np.asarray(tol.slack(scale), dtype=np.float64), (rows,))
+
+
+# ---------------------------------------------------------------- diagnosis
+class Diagnoser:
+    """Finds the mistake models that reproduce wrong answers, for one student's check."""
+
+    def __init__(self, models: Models, tol: Tolerance, everything: Substitutions) -> None:
+        self.models = models
+        self.tol = tol
+        self.everything = everything  # all the student's numbers
+        self._contexts: dict[tuple[int, int, bool], State | None] = {}
+        self.matched: list[tuple[Variant, ...]] = []  # the last diagnosis: every combination that reproduces it
+
+    def diagnose(self, item: Item, context: State | None, active: list[Variant]) -> list[tuple[Variant, ...]]:
+        """Every model, or model written down wrongly, whose numbers reproduce the whole answer."""
+        models, tol = self.models, self.tol
+        answered = ~item.blank
+        clean_value = models.clean.read(item.place)
+        use_context = context is not None and not same_numbers(context.read(item.place), clean_value)
+        observers = models.observers
+        found: dict[frozenset[str], tuple[Variant, ...]] = {}
+        every: list[tuple[Variant, ...]] = []  # every matching combination (several variants of one code)
+
+        def keep(combination: tuple[Variant, ...]) -> None:
+            found.setdefault(frozenset(v.code for v in combination), combination)
+            every.append(combination)
+
+        def look_at(variant: Variant | None, state: State) -> None:
+            if variant is not None and matches(tol, item, read(state, item), answered):
+                keep((variant,))
+            look = Look(models.graph, state, item.place, item.answer.index, item.given, tol)
+            for observer in observers if variant is None else [o for o in observers if o.combines]:
+                for written in observer.observe(look):  # type: ignore[misc]
+                    if matches(tol, item, written, answered):
+                        keep((observer,) if variant is None else (observer, variant))
+                        break
+
+        def explained() -> bool:
+            return any(not MISTAKES[code].generic for codes in found for code in codes)
+
+        look_at(None, models.clean)
+        if use_context:
+            look_at(None, context)  # type: ignore[arg-type]
+        relevant = [(k, v) for k, v in models.changing(item.place) if not any(v is a for a in active)]
+        candidates = models.candidates(item.place, item.answer.index, item.given)
+        if candidates is not None:  # numbers: screen every mistake's prediction at once, then check the few left
+            combinations, stack = candidates
+            for row in self._screen(item, stack):
+                combination = combinations[row]
+                if not any(v is a for v in combination for a in active) and matches(tol, item, stack[row], answered):
+                    keep(combination)
+        else:
+            for _, variant in relevant:
+                look_at(variant, models.variant_state(variant))  # type: ignore[arg-type]
+        if use_context and not explained():
+            base = combined(active)
+            # A mistake made upstream of a number the student gave in full cannot reach this item past it.
+            reach = models.graph.reachable(item.place, self.everything.whole_places())
+            near = self._near(item, context)  # type: ignore[arg-type]
+            for generic in (False, True):
+                if generic and explained():
+                    break
+                update = item.place.kind == "updated"
+                for k, variant in relevant:
+                    if MISTAKES[variant.code].generic is not generic:
+                        continue
+                    sites = variant.perturbation.places(models.graph)  # type: ignore[union-attr]
+                    if sites is not None and item.place not in sites and not sites & reach:
+                        continue
+                    if near is not None and id(variant) not in near:
+                        continue
+                    key = (len(active), k, update)
+                    if key not in self._contexts:
+                        self._contexts[key] = models.replay(base + variant.perturbation,  # type: ignore[operator]
+                                                            self.everything, forward_of=context, update=update)
+                    if self._contexts[key] is not None:
+                        look_at(variant, self._contexts[key])  # type: ignore[arg-type]
+        simplest = {codes: c for codes, c in found.items() if not any(other < codes for other in found)}
+        specific = {codes: c for codes, c in simplest.items() if not any(MISTAKES[code].generic for code in codes)}
+        kept = specific or simplest
+        self.matched = [c for c in every if frozenset(v.code for v in c) in kept]
+        return list(kept.values())
+
+    def forget_contexts(self) -> None:
+        """Drop the replays on top of the student's numbers (the active mistakes changed)."""
+        self._contexts.clear()
+
+    def _near(self, item: Item, context: State) -> set[int] | None:
+        """The mistakes worth replaying on top of the student's numbers (by id), or None for all of them.
+
+        A speed screen: the student's numbers move this item by some amount d
+        from the correct solve; a mistake whose prediction on the correct solve
+        is further from the answer than 10 (d + the tolerance) is not tried
+        again on top of them (its own effect would have to grow tenfold).
+        """
+        models = self.models
+        candidates = models.candidates(item.place, item.answer.index, item.given)
+        if candidates is None or not len(candidates[1]):
+            return None
+        combinations, stack = candidates
+        places = [item.place] + ([Place("grad", item.place.node)] if item.place.kind == "updated" else [])
+        moved = 0.0
+        for place in places:
+            here, there = context.read(place), models.clean.read(place)
+            if here is not None and there is not None:
+                difference = np.abs(np.asarray(here, dtype=np.float64) - np.asarray(there, dtype=np.float64))
+                moved = max(moved, float(np.max(difference[np.isfinite(difference)], initial=0.0)))
+        rows = stack.reshape(len(stack), -1)
+        answered = ~item.blank.reshape(-1)
+        if rows.shape[1] != answered.size:
+            return None
+        magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
+        allowed = 10 * (moved + slack(self.tol, magnitude, len(rows)))
+        difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
+        close = np.flatnonzero((difference <= allowed[:, None]).all(axis=1))
+        return {id(v) for row in close for v in combinations[row] if v.perturbation is not None}
+
+    def _screen(self, item: Item, stack: np.ndarray) -> np.ndarray:
+        """The rows of ``stack`` that can match the answer: within the loosest bound on every answered element."""
+        if not len(stack) or stack.shape[1:] != item.given.shape or item.given.dtype == object:
+            return np.arange(0)
+        rows = stack.reshape(len(stack), -1)
+        answered = ~item.blank.reshape(-1)
+        magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
+        bound = slack(self.tol, magnitude, len(rows))
+        difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
+        return np.flatnonzero((difference <= bound[:, None]).all(axis=1))
+
+
+def codes_of(findings: list[tuple[Any, ...]]) -> tuple[str, ...]:
+    """The diagnosis codes of some findings, each once, in registry order."""
+    codes = {v.code for combination in findings for v in combination}
+    return tuple(code for code in MISTAKES if code in codes)

@@ -1,0 +1,125 @@
+"""The mistake models of one solved problem, replayed once and kept: what every student's check reads.
+
+:class:`Models` holds the solved graph, its correct replay (``clean``), every
+variant of every registered model (:mod:`gradwork.check.mistakes`) with its
+replay, and per place which variants change the number there and what each
+predicts (stacked, so that a wrong answer is screened against all of them at
+once). None of it depends on a student, so a class is checked with one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradwork.numbers.tolerance import DEFAULT
+from gradwork.check.convert import element
+from gradwork.check.mistakes import Look, Variant, same_numbers, variants_for
+from gradwork.check.replay import NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay
+from gradwork.problem import Solution
+
+
+class Models:
+    """The correct solve and every mistake model's replay for one problem (computed lazily, once)."""
+
+    def __init__(self, solution: Solution) -> None:
+        self.solution = solution
+        self.graph = Graph(solution)
+        self.clean = replay(self.graph)
+        self._variants: list[Variant] | None = None
+        self._variant_states: dict[int, State | None] = {}  # by id(variant)
+        self._changed: dict[tuple[Any, ...], Any] = {}  # does a variant change a place's number? which do?
+
+    @property
+    def variants(self) -> list[Variant]:
+        if self._variants is None:
+            self._variants = variants_for(self.graph)
+        return self._variants
+
+    @property
+    def observers(self) -> list[Variant]:
+        return [v for v in self.variants if v.observe is not None]
+
+    def variant_state(self, variant: Variant) -> State | None:
+        """The correct solve with ``variant``'s mistake made (None when it cannot be evaluated)."""
+        key = id(variant)
+        if key not in self._variant_states:
+            try:
+                self._variant_states[key] = None if variant.perturbation is None else replay(
+                    self.graph, variant.perturbation)
+            except ReplayError:
+                self._variant_states[key] = None
+        return self._variant_states[key]
+
+    def replay(self, perturbation: Perturbation = NOTHING, substitutions: Substitutions | None = None,
+               forward_of: State | None = None, update: bool = True) -> State | None:
+        """One replay (None where the perturbed computation cannot be evaluated)."""
+        try:
+            return replay(self.graph, perturbation, substitutions, forward_of, update)
+        except ReplayError:
+            return None
+
+    def changing(self, place: Place) -> list[tuple[int, Variant]]:
+        """The replayed mistakes that change the number at ``place``, with their positions. Cached per problem."""
+        key = ("changing", place)
+        if key not in self._changed:
+            self._changed[key] = [(k, v) for k, v in enumerate(self.variants)
+                                  if v.perturbation is not None and self.changes(v, place)]
+        return self._changed[key]
+
+    def changes(self, variant: Variant, place: Place) -> bool:
+        """Does ``variant``'s mistake change the number at ``place`` (in the correct solve)? Cached per problem."""
+        key = (id(variant), place)
+        if key not in self._changed:
+            if variant.perturbation is None:
+                self._changed[key] = False
+            else:
+                state = self.variant_state(variant)
+                self._changed[key] = state is not None and not same_numbers(state.read(place), self.clean.read(place))
+        return self._changed[key]
+
+    def candidates(self, place: Place, index: tuple[int, ...] | None, given: np.ndarray
+                   ) -> tuple[list[tuple[Variant, ...]], np.ndarray] | None:
+        """Every replayed mistake's number for an item, alone or written down by a combining observer.
+
+        Stacked into one array (one row per combination); they do not depend on
+        the student, so they are computed once per problem and item key. None
+        for symbolic or exact numbers.
+        """
+        key = ("candidates", place, index)
+        if key in self._changed:
+            return self._changed[key]
+        combinations: list[tuple[Variant, ...]] = []
+        rows: list[np.ndarray] = []
+        if self.graph.backend.name == "float":
+            observers = [v for v in self.observers if v.combines]
+            for _, variant in self.changing(place):
+                state = self.variant_state(variant)
+                assert state is not None
+                rows.append(np.asarray(pick(index, state.read(place)), dtype=np.float64))
+                combinations.append((variant,))
+                look = Look(self.graph, state, place, index, given, DEFAULT)
+                for observer in observers:
+                    for written in observer.observe(look):  # type: ignore[misc]
+                        rows.append(np.asarray(written, dtype=np.float64))
+                        combinations.append((observer, variant))
+        clean = pick(index, self.clean.read(place))
+        shape = () if clean is None else clean.shape
+        kept = [(c, r) for c, r in zip(combinations, rows) if r.shape == shape]
+        result = None if self.graph.backend.name != "float" else (
+            [c for c, _ in kept], np.array([r for _, r in kept], dtype=np.float64).reshape(len(kept), *shape))
+        self._changed[key] = result
+        return result
+
+
+def pick(index: tuple[int, ...] | None, full: np.ndarray | None) -> np.ndarray | None:
+    """An item's number out of its whole place's (its element, for an element key)."""
+    if full is None or index is None:
+        return full
+    return np.asarray(full[element(index, full)])
+
+
+def combined(variants: list[Variant]) -> Perturbation:
+    """The replayed mistakes of ``variants`` made together (only variants with a perturbation count)."""
+    return sum((v.perturbation for v in variants if v.perturbation is not None), NOTHING)

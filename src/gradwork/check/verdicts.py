@@ -1,0 +1,95 @@
+"""Phase 4 of checking: an item's verdict, feedback and points, as the report holds them.
+
+An array is judged per element; the item is *wrong* if an element is wrong,
+else *missing* if one is blank, else *carried_forward* if one is, else
+*correct*. Points follow the teacher's policy: an item's points in full when
+correct, the ``carried_forward`` fraction of them when carried forward, the
+``missing`` fraction when blank, none when wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+import numpy as np
+
+from gradwork.check import feedback
+from gradwork.check.answers import Answer
+from gradwork.numbers.tolerance import Tolerance
+from gradwork.check.diagnose import codes_of, read
+from gradwork.check.items import Item
+from gradwork.check.mistakes import MISTAKES, Variant
+from gradwork.check.models import Models
+from gradwork.check.report import Finding, ItemResult
+from gradwork.numbers.marking import MarkingPolicy
+from gradwork.problem.numbers import jsonify
+
+
+def result(models: Models, item: Item, tol: Tolerance) -> ItemResult:
+    """The verdict on one judged item (points not yet set: :func:`with_points`)."""
+    statuses = np.where(item.blank, "missing", np.where(item.correct | item.accepted, "correct",
+                                                         np.where(item.carried, "carried_forward", "wrong")))
+    flat = set(np.asarray(statuses).reshape(-1).tolist())
+    if "wrong" in flat:
+        status = "wrong"
+    elif "missing" in flat:
+        status = "missing"
+    elif "carried_forward" in flat:
+        status = "carried_forward"
+    else:
+        status = "correct"
+    expected = read(models.clean, item)
+    wrong = status == "wrong"
+    codes = codes_of(item.findings) if wrong else ()
+    findings = tuple(finding(c) for c in item.findings) if wrong else ()
+    carried_from = item.carried_from if status in ("carried_forward", "wrong") else ()
+    carried_value = item.carried_value if status == "carried_forward" or item.charged_codes else None
+    bk = models.graph.backend
+    text = feedback.message(feedback.Facts(
+        status=status, given=item.answer.value, expected=expected, tolerance=tol,
+        exact=item.given.dtype == object and _symbolic(item.given),
+        own_rounding=bool(item.accepted.any() and not item.correct.all()),
+        carried_from=carried_from, carried_value=carried_value, findings=findings, diagnosis=codes,
+        repeated=item.repeated if status == "carried_forward" else (), charged_every_item=bool(item.charged_codes)))
+    return ItemResult(
+        key=item.answer.key, given=item.answer.value,
+        expected=None if expected is None else jsonify(expected, bk), status=status,  # type: ignore[arg-type]
+        diagnosis=codes, message=text, findings=findings, carried_from=carried_from,
+        expected_given_yours=None if carried_value is None else jsonify(carried_value, bk),
+        elements=statuses.tolist() if statuses.ndim and len(flat) > 1 else None,
+        line=item.answer.line, symbol=symbol(models, item.answer),
+    )
+
+
+def finding(combination: tuple[Variant, ...]) -> Finding:
+    ordered = _ordered(combination)
+    return Finding(tuple(v.code for v in ordered), tuple(v.note for v in ordered),
+                   tuple(v.rule or MISTAKES[v.code].rule for v in ordered))
+
+
+def symbol(models: Models, answer: Answer) -> str | None:
+    """The problem's own name for an item (``names:``): its element's, or its node's with the index."""
+    names = models.solution.names
+    if answer.section == "loss":
+        return names.symbol("loss")
+    own = names.symbol(answer.name, answer.index)
+    if own is not None or answer.index is None:
+        return own
+    whole = names.symbol(answer.name)
+    return None if whole is None else whole + "[" + ",".join(map(str, answer.index)) + "]"
+
+
+def with_points(result: ItemResult, policy: MarkingPolicy) -> ItemResult:
+    """The item's points under the policy: in full, the carried-forward or blank fraction, or none."""
+    worth = policy.points_for(result.key)
+    shares = {"correct": 1.0, "carried_forward": policy.carried_forward, "missing": policy.missing}
+    share = shares.get(result.status, 0.0)
+    return replace(result, points=worth * share, max_points=worth)
+
+
+def _ordered(combination: tuple[Variant, ...]) -> tuple[Variant, ...]:
+    order = list(MISTAKES)
+    return tuple(sorted(combination, key=lambda v: order.index(v.code)))
+
+
+def _symbolic(array: np.ndarray) -> bool:
+    return any(hasattr(v, "free_symbols") and v.free_symbols for v in array.reshape(-1))

@@ -1,0 +1,230 @@
+"""Finding the maths in a worked solution: display and inline LaTeX, bare environments, and plain lines.
+
+One pass over the text, linear in its length whatever it holds (an opener
+that is never closed is looked for once, not once per opener):
+
+* ``$$...$$``, ``\\[...\\]`` and a bare ``\\begin{align}...\\end{align}`` (any
+  layout environment) are *display* blocks; a display block whose brackets are
+  still open at its end is joined with the next one (a matrix written over
+  several lines), at most :data:`MAX_JOINED` blocks;
+* ``$...$`` and ``\\(...\\)`` on one line are *inline* blocks;
+* every other line (inside a fenced code block too) is a *plain* line, which
+  the plain-notation reader may read (``dE/dw12 = 0.3*0.2 = 0.06``);
+* an HTML comment ``<!-- ... -->`` is not the student's visible work: skipped.
+
+Lines are counted at ``\\n`` only (a form feed, vertical tab or U+2028 inside a
+line is not a line break), so every mark lands on the line an editor shows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+LAYOUT_ENVIRONMENTS = ("aligned", "align", "align*", "split", "gathered", "gather", "gather*", "array", "eqnarray",
+                       "eqnarray*", "equation", "equation*", "alignedat", "alignat", "alignat*", "flalign",
+                       "flalign*", "multline", "multline*", "displaymath", "math")
+MAX_JOINED = 32  # display blocks joined because a bracket is still open (a matrix over a few lines)
+
+_OPENER = re.compile(r"\$\$|(?<!\\)\$|\\\[|\\\(|\\begin\s*\{([A-Za-z*]+)\}|<!--|^[ ]{0,3}(?:```|~~~)",
+                     re.MULTILINE)
+_FENCE = re.compile(r"^[ ]{0,3}(```|~~~)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of the document to read: maths (display or inline) or one plain line."""
+
+    start: int  # offset of the content in the document
+    end: int  # offset just after the block (its closing delimiter)
+    content: str
+    kind: str  # "display" | "inline" | "plain"
+
+
+class Lines:
+    """Offsets to 1-based line numbers, counting ``\\n`` only."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+
+def split_lines(text: str) -> list[str]:
+    """The document's lines as an editor shows them: cut at ``\\n`` (a trailing ``\\r`` dropped), nothing else."""
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def blocks(text: str) -> list[Block]:
+    """The maths blocks and plain lines of ``text`` in reading order."""
+    found: list[Block] = []
+    plain_from = 0  # text between maths blocks is read as plain lines
+    closed: dict[str, bool] = {}  # closer -> False once a search for it failed (none later either)
+    position = 0
+    n = len(text)
+    while position < n:
+        match = _OPENER.search(text, position)
+        if match is None:
+            break
+        opener = match.group(0)
+        start = match.end()
+        if opener.lstrip(" ").startswith(("```", "~~~")):
+            fence = opener.strip()
+            found.extend(_plain(text, plain_from, match.start()))
+            close = _closing_fence(text, start, fence)
+            line_end = text.find("\n", start)
+            inner_from = n if line_end < 0 else line_end + 1
+            inner_to = n if close is None else close
+            found.extend(_plain(text, inner_from, inner_to))  # ASCII working is often put in a code block
+            position = n if close is None else _line_end(text, close)
+            plain_from = position
+            continue
+        if opener == "<!--":
+            close = _find(text, "-->", start, closed)
+            if close < 0:
+                position = start
+                continue
+            found.extend(_plain(text, plain_from, match.start()))
+            position = plain_from = close + 3
+            continue
+        if opener == "$":
+            line_end = _line_end(text, start)
+            close = _inline_close(text, start, line_end)
+            if close < 0:
+                position = start
+                continue
+            found.extend(_plain(text, plain_from, match.start()))
+            found.append(Block(start, close + 1, text[start:close], "inline"))
+            position = plain_from = close + 1
+            continue
+        if opener == "\\(":
+            line_end = _line_end(text, start)
+            close = text.find("\\)", start, line_end)
+            if close < 0:
+                position = start
+                continue
+            found.extend(_plain(text, plain_from, match.start()))
+            found.append(Block(start, close + 2, text[start:close], "inline"))
+            position = plain_from = close + 2
+            continue
+        if opener.startswith("\\begin"):
+            name = match.group(1)
+            if name not in LAYOUT_ENVIRONMENTS:
+                position = start
+                continue
+            closer = f"\\end{{{name}}}"
+            close = _find(text, closer, start, closed)
+            if close < 0:
+                position = start
+                continue
+            found.extend(_plain(text, plain_from, match.start()))
+            found.append(Block(start, close + len(closer), text[start:close], "display"))
+            position = plain_from = close + len(closer)
+            continue
+        closer = "$$" if opener == "$$" else "\\]"
+        close = _find(text, closer, start, closed)
+        if close < 0:
+            position = start
+            continue
+        found.extend(_plain(text, plain_from, match.start()))
+        found.append(Block(start, close + len(closer), text[start:close], "display"))
+        position = plain_from = close + len(closer)
+    found.extend(_plain(text, plain_from, n))
+    return _joined(text, found)
+
+
+def _find(text: str, closer: str, start: int, closed: dict[str, bool]) -> int:
+    """``text.find(closer, start)``, remembering a failure: no later search for that closer is made."""
+    if closed.get(closer) is False:
+        return -1
+    at = text.find(closer, start)
+    if at < 0:
+        closed[closer] = False
+    return at
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def _inline_close(text: str, start: int, line_end: int) -> int:
+    """The ``$`` closing an inline formula opened just before ``start`` (on its line, not escaped), or -1."""
+    at = start
+    while True:
+        at = text.find("$", at, line_end)
+        if at < 0:
+            return -1
+        if at == start:  # "$$" was matched as display before; an empty "$$" here is no formula
+            return -1
+        if text[at - 1] != "\\":
+            return at
+        at += 1
+
+
+def _closing_fence(text: str, start: int, fence: str) -> int | None:
+    for match in _FENCE.finditer(text, _line_end(text, start)):
+        if match.group(1) == fence:
+            return match.start()
+    return None
+
+
+def _plain(text: str, start: int, end: int) -> list[Block]:
+    """The lines of ``text[start:end]`` that hold an ``=`` or an arrow, as plain blocks."""
+    out: list[Block] = []
+    position = start
+    while position < end:
+        line_end = text.find("\n", position, end)
+        if line_end < 0:
+            line_end = end
+        line = text[position:line_end]
+        if "=" in line or "\u2190" in line or "<-" in line:
+            out.append(Block(position, line_end, line, "plain"))
+        position = line_end + 1
+    return out
+
+
+def open_brackets(content: str) -> int:
+    """How many round or square brackets ``content`` leaves open (escaped and sized ones ignored)."""
+    depth = 0
+    i = 0
+    n = len(content)
+    while i < n:
+        c = content[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        i += 1
+    return depth
+
+
+def _joined(text: str, found: list[Block]) -> list[Block]:
+    """Display blocks joined while a bracket stays open and nothing but space lies between them."""
+    out: list[Block] = []
+    parts: list[str] = []
+    depth = 0
+    joined = 0
+    for block in found:
+        previous = out[-1] if out else None
+        if (block.kind == "display" and previous is not None and previous.kind == "display" and depth > 0
+                and joined < MAX_JOINED and not text[previous.end:block.start].strip("$[]\\ \n\t")):
+            parts.append(block.content)
+            depth += open_brackets(block.content)
+            joined += 1
+            out[-1] = Block(previous.start, block.end, "", "display")
+            continue
+        if parts:
+            out[-1] = Block(out[-1].start, out[-1].end, " ".join(parts), "display")
+        parts = [block.content] if block.kind == "display" else []
+        depth = open_brackets(block.content) if block.kind == "display" else 0
+        joined = 0
+        out.append(block)
+    if parts:
+        out[-1] = Block(out[-1].start, out[-1].end, " ".join(parts), "display")
+    return out
