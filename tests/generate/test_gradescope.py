@@ -107,7 +107,9 @@ def test_students_are_marked_against_their_own_variant_with_check_diagnoses(tmp_
     full = _grade(root, variants[1].answers, users="s002")
     assert full["score"] == len(variants[1].items) and all(t["status"] == "passed" for t in full["tests"])
     assert full["output"].startswith("Variant s002: 9 of 9 points")
-    assert _grade(root, variants[0].answers, users="s002")["score"] < len(variants[1].items)
+    # s001's key, submitted by s002: check's other_variant, no carried-forward credit (the farmed case of #25)
+    copied = _grade(root, variants[0].answers, users="s002")
+    assert copied["score"] <= 3 and any("other_variant" in test["output"] for test in copied["tests"])
     _, planted = variants[1].candidate.planter.plant("bias_not_updated")
     results = _grade(root, planted, users="s002")
     failed = [test for test in results["tests"] if test["status"] == "failed"]
@@ -214,8 +216,9 @@ def image(tmp_path_factory):
     # no pip of its own: pip comes with the index stand-in (the .pth below), and installs into this venv
     subprocess.run([str(python310), "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True,
                    timeout=300)
-    own = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    own = subprocess.run([str(venv / "bin" / "python"), "-c", purelib], capture_output=True, text=True,
+                         check=True).stdout.strip()
     Path(own, "gradescope-index.pth").write_text(site + "\n")
     return venv
 

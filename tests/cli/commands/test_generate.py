@@ -153,3 +153,14 @@ def test_to_prairielearn_needs_no_seed_and_writes_a_course_fragment(tmp_path):
     assert sorted(p.name for p in (out / "questions" / stem).iterdir()) == [
         "info.json", "question.html", "server.py", "template.json"]
     assert (out / "serverFilesCourse" / "gradwork" / "__init__.py").is_file()
+
+
+def test_two_prairielearn_questions_share_one_course_folder(tmp_path):
+    out = tmp_path / "course"
+    first = run("generate", str(TEMPLATE), "--to", "prairielearn", "-o", str(out))
+    other = ROOT / "examples" / "templates" / "seed003_7_2_graph.yaml"
+    second = run("generate", str(other), "--to", "prairielearn", "-o", str(out))
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    assert {p.name for p in (out / "questions").iterdir()} == {TEMPLATE.stem, other.stem}
+    again = run("generate", str(TEMPLATE), "--to", "prairielearn", "-o", str(out))
+    assert again.returncode == 2 and "info.json:1:1: already exists" in again.stderr  # the question itself is kept

@@ -55,7 +55,7 @@ def generate(
         fail(f"{folder}:1:1: is not a folder (expected -o DIR)")
     try:
         inputs = tuple(Path(p) for p in (template, students) if p is not None and str(p) != "-")
-        written = write_files(folder, files, force, inputs)
+        written = write_files(folder, files, force, inputs, shared=("serverFilesCourse/",))
     except OutputExists as error:
         fail(str(error))
     except OSError as error:

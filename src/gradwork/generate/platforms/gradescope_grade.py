@@ -132,7 +132,7 @@ def find_variant(index, users):
 
 def find_answers(folder):
     """The answers file: the one named answers.*, else the only file with an answers suffix."""
-    files = []
+    files: list[Path] = []
     for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
         if len(files) > MAX_FILES:
             break
