@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from gradwork.nn import make_optimizer
+from gradwork.nn.program import GraphProgram, ProgramError, program_for
 from gradwork.autodiff import backward_pass
 from gradwork.problem import Solution
 from gradwork.problem.solved_graph import solved_graph
@@ -82,6 +83,9 @@ class Graph:
         upstream = solution.upstream
         self.seed = (None if upstream is None
                      else np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream))
+        # The same computation as straight-line float code, shared by every graph of this structure (None:
+        # exact or symbolic numbers, an op without a scalar emitter, large arrays): _forward and _backward use it.
+        self.program: GraphProgram | None = program_for(self.nodes, self.inputs, self.root)
 
     def op_name(self, i: int) -> str | None:
         op = self.nodes[i].op
@@ -328,6 +332,11 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
 
 
 def _forward(graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturbation, subs: Substitutions):
+    if graph.program is not None:
+        try:
+            return _forward_program(graph.program, graph, leaves, perturbation, subs)
+        except ProgramError:
+            pass  # the engine itself, below
     bk = graph.backend
     natural: list[np.ndarray] = []
     values: list[np.ndarray] = []
@@ -348,6 +357,11 @@ def _forward(graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturba
 
 
 def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation, subs: Substitutions):
+    if graph.program is not None:
+        try:
+            return _backward_program(graph.program, graph, values, perturbation, subs)
+        except ProgramError:
+            pass  # the engine itself, below
     bk = graph.backend
     n = len(graph.nodes)
     natural: list[np.ndarray | None] = [None] * n
@@ -371,6 +385,59 @@ def _backward(graph: Graph, values: list[np.ndarray], perturbation: Perturbation
     backward_pass(graph.nodes, graph.inputs, values, graph.root, seed, vjps=perturbation.vjps, on_grad=look,
                   backend=bk)
     return natural, after
+
+
+def _forward_program(program: GraphProgram, graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturbation,
+                     subs: Substitutions):
+    """_forward on the graph's compiled program: hooks only where something is put in (the same numbers)."""
+    bk = graph.backend
+    natural: dict[int, np.ndarray] = {}
+    transforms, figures = perturbation.value_transforms, perturbation.round_to
+
+    def hook(i: int, value: np.ndarray) -> np.ndarray:
+        transform = transforms.get(i)
+        if transform is not None:
+            value = _native(bk, transform(bk, value))
+        natural[i] = value
+        if figures is not None:
+            value = round_significant(value, figures)
+        return subs.apply(Place("value", i), value)
+
+    hooked = {i: hook for i in range(len(graph.nodes))
+              if figures is not None or i in transforms or Place("value", i) in subs.entries}
+    values = program.forward([leaves.get(i) for i in range(len(graph.nodes))], bk, perturbation.forwards, hooked)
+    naturals = list(values)
+    for i, value in natural.items():
+        naturals[i] = value
+    return naturals, values
+
+
+def _backward_program(program: GraphProgram, graph: Graph, values: list[np.ndarray], perturbation: Perturbation,
+                      subs: Substitutions):
+    """_backward on the graph's compiled program (see _forward_program)."""
+    bk = graph.backend
+    root_value = values[graph.root]
+    seed = (bk.ones_like(root_value) if graph.seed is None
+            else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy())
+    natural: dict[int, np.ndarray] = {}
+    transforms, figures = perturbation.grad_transforms, perturbation.round_to
+
+    def hook(i: int, g: np.ndarray) -> np.ndarray:
+        transform = transforms.get(i)
+        if transform is not None:
+            g = _native(bk, transform(bk, g))
+        natural[i] = g
+        if figures is not None:
+            g = round_significant(g, figures)
+        return subs.apply(Place("grad", i), g)
+
+    hooked = {i: hook for i in range(len(graph.nodes))
+              if figures is not None or i in transforms or Place("grad", i) in subs.entries}
+    after = program.backward(values, seed, bk, perturbation.vjps, hooked)
+    naturals = list(after)
+    for i, g in natural.items():
+        naturals[i] = g
+    return naturals, after
 
 
 def _step(graph, leaves, grads, perturbation, stepper):

@@ -112,6 +112,11 @@ register(Op(
     definition_text='x^p',
     sentence="Power rule: d(x^p)/dx = p x^(p-1); the exponent's derivative is x^p ln x.",
     elementwise=True,
+    # math.pow raises where NumPy's power gives NaN or inf (a negative base to a fractional power, 0 to a
+    # negative one): the compiled step then reruns on NumPy.
+    scalar=elementwise(lambda out, x, p, temp: f"math.pow({x}, {p})",
+                       lambda g, out, x, p: f"{g} * {p} * math.pow({x}, {p} - 1)",
+                       lambda g, out, x, p: f"{g} * {out} * math.log({x})"),
 ))
 
 # ---------------------------------------------------------------- the max and min gates
