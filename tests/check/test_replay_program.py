@@ -79,3 +79,15 @@ def test_replays_on_the_program_equal_the_engines(name):
             subs = Substitutions()
             subs.add(Place(kind, i), None, np.asarray(natural) * (1 + rng.normal(scale=0.1, size=np.shape(natural))))
             _compare(*_states([compiled, engine], NOTHING, subs))
+
+
+@pytest.mark.parametrize("name", ["seed002_exam4a_row.yaml", "seed002_exam4a_column.yaml", "mazur_step_by_step.yaml"])
+def test_the_replayed_sgd_step_is_the_solves_own(name):
+    # Plain SGD is replayed without building optimizers: the updates equal the solve's, as arrays (0-d ones too).
+    solution = solve(load(ROOT / "examples" / name))
+    graph = Graph(solution)
+    state = replay(graph)
+    assert state.updated
+    for parameter, i in graph.params.items():
+        assert type(state.updated[i]) is np.ndarray
+        _same(state.updated[i].reshape(np.shape(solution.updated[parameter])), solution.updated[parameter])

@@ -403,13 +403,24 @@ def _forward_program(program: GraphProgram, graph: Graph, leaves: dict[int, np.n
             value = round_significant(value, figures)
         return subs.apply(Place("value", i), value)
 
-    hooked = {i: hook for i in range(len(graph.nodes))
-              if figures is not None or i in transforms or Place("value", i) in subs.entries}
+    hooked = _hooked(len(graph.nodes), figures, transforms, subs, "value", hook)
     values = program.forward([leaves.get(i) for i in range(len(graph.nodes))], bk, perturbation.forwards, hooked)
     naturals = list(values)
     for i, value in natural.items():
         naturals[i] = value
     return naturals, values
+
+
+def _hooked(count: int, figures: int | None, transforms: Mapping[int, Transform], subs: Substitutions, kind: str,
+            hook: Callable[[int, Any], Any]) -> dict[int, Callable[[int, Any], Any]]:
+    """The nodes where something is put in (rounding everywhere, a transform, a student's number), with ``hook``."""
+    if figures is not None:
+        return dict.fromkeys(range(count), hook)
+    hooked = dict.fromkeys(transforms, hook)
+    for place in subs.entries:
+        if place.kind == kind:
+            hooked[place.node] = hook
+    return hooked
 
 
 def _backward_program(program: GraphProgram, graph: Graph, values: list[np.ndarray], perturbation: Perturbation,
@@ -431,8 +442,7 @@ def _backward_program(program: GraphProgram, graph: Graph, values: list[np.ndarr
             g = round_significant(g, figures)
         return subs.apply(Place("grad", i), g)
 
-    hooked = {i: hook for i in range(len(graph.nodes))
-              if figures is not None or i in transforms or Place("grad", i) in subs.entries}
+    hooked = _hooked(len(graph.nodes), figures, transforms, subs, "grad", hook)
     after = program.backward(values, seed, bk, perturbation.vjps, hooked)
     naturals = list(after)
     for i, g in natural.items():
@@ -442,6 +452,17 @@ def _backward_program(program: GraphProgram, graph: Graph, values: list[np.ndarr
 
 def _step(graph, leaves, grads, perturbation, stepper):
     """One optimizer step on copies of the parameters: the new values (natural) and the stepper for later steps."""
+    info = graph.solution.optimizer
+    if info.name == "sgd" and not any(info.options.values()) and graph.backend.name == "float":
+        # Plain SGD keeps no state: theta - lr g per parameter, SGD.step's arithmetic without building optimizers.
+        frozen = set(graph.solution.frozen) | set(perturbation.frozen)
+        rates = perturbation.learning_rates
+        updated: dict[int, np.ndarray] = {}
+        for name, i in graph.params.items():
+            new = updated[i] = leaves[i].copy()  # an array, 0-d ones included
+            if grads[i] is not None and name not in frozen:
+                new -= rates.get(name, info.lr) * grads[i]
+        return updated, None
     if stepper is None:  # one optimizer per learning rate (a mistake may change one parameter's)
         info = graph.solution.optimizer
         frozen = set(graph.solution.frozen) | set(perturbation.frozen)
@@ -451,7 +472,7 @@ def _step(graph, leaves, grads, perturbation, stepper):
             groups.setdefault(repr(lr), (lr, {}))[1][i] = Tensor(leaves[i].copy(), backend=graph.backend, name=name)
         stepper = [(make_optimizer(list(tensors.values()), info.name, frozen=frozen, lr=lr, **info.options), tensors)
                    for lr, tensors in groups.values()]
-    updated: dict[int, np.ndarray] = {}
+    updated = {}
     for optimizer, tensors in stepper:
         for i, tensor in tensors.items():
             tensor.data = leaves[i].copy()

@@ -226,6 +226,10 @@ class NamedGraph:
         partial = op.partial(position)
         if op.term is not None and position == 0 and op.name != "cross_entropy":
             return self.loss_partial(consumer, self._local_bindings(consumer))
+        if op.term is not None and position == 0:  # softmax(z) − t, over the batch's N samples when it averages
+            divisor = loss_divisor(consumer)
+            rule = OpTemplate(op.name, "partial", self._local_bindings(consumer), position)
+            return rule if divisor == 1 else Quotient(rule, Number(divisor, exact=True))
         if partial.text in ("1", "-1"):
             return Number(int(partial.text), exact=True)
         constants = {p.wrt: child for p, child in zip(op.partials, consumer.inputs)

@@ -31,6 +31,7 @@ caller then runs the engine itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
@@ -190,7 +191,12 @@ class _Builder:
         return None if size is None else [f"s{i}_{k}" for k in range(size)]
 
     def array(self, names: list[str], i: int) -> str:
-        return f"_array([{', '.join(names)}], {self.p.shapes[i]!r})"
+        shape = self.p.shapes[i]
+        if not shape:
+            return f"np.array({names[0]})"
+        if len(shape) == 1:
+            return f"np.array([{', '.join(names)}])"
+        return f"np.array([{', '.join(names)}]).reshape({shape!r})"
 
     def call(self, i: int, out: list[str], saved: list[str] | None, names: list[list[str]]) -> ScalarCall:
         p = self.p
@@ -243,7 +249,7 @@ class _Builder:
     def backward(self, replaced: set[tuple[int, int]], hooked: set[int]) -> tuple[Callable[..., Any], str] | None:
         p = self.p
         names = [self.names("v", i) for i in range(len(p.ops))]
-        lines = [self.unpack(names[i], f"X[{i}]", i) for i in range(len(p.ops))]
+        lines: list[str] = []
         root = p.root
         seed = self.names("g", root)
         grads: dict[int, list[str | None]] = {root: list(seed)}
@@ -318,7 +324,10 @@ class _Builder:
             else:
                 returned.append(self.array([name or "0.0" for name in grads[i]], i))
         lines.append(f"return [{', '.join(returned)}]")
-        return self.finish("def backward(X, seed, bk, J, G):", lines, "backward")
+        # Read only the values some VJP uses (a sum's or an add's VJP needs none).
+        used = set(re.findall(r"\bv(\d+)_\d+\b", "\n".join(lines)))
+        reads = [self.unpack(names[i], f"X[{i}]", i) for i in range(len(p.ops)) if str(i) in used]
+        return self.finish("def backward(X, seed, bk, J, G):", reads + lines, "backward")
 
 
 def _unpack(array: Any, shape: tuple[int, ...]) -> list[float]:

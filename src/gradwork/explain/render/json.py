@@ -89,7 +89,10 @@ class JsonRenderer(Renderer):
         return data
 
     def _render_Array(self, expr: m.Array) -> dict[str, Any]:
-        return {"type": "array", "rows": self.value(expr.rows)}
+        data = {"type": "array", "rows": self.value(expr.rows)}
+        if expr.row:  # a vector drawn as a row (the row convention's x, z, b): its orientation is part of it
+            data["row"] = True
+        return data
 
     def _render_Sum(self, expr: m.Sum) -> dict[str, Any]:
         return self.fields_of(expr)
