@@ -54,6 +54,7 @@ class Variant:
     observe: Observer | None = None
     combines: bool = False  # an observer also tried on top of each replayed mistake (not only the correct solve)
     rule: str | None = None  # the correct rule where it depends on the place (the loss as written); else the model's
+    reveals: str = ""  # more of the note that gives the answer away (the right update's numbers): shown only with it
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,8 @@ def softmax_diagonal_jacobian(graph: Graph) -> Iterator[Variant]:
                       Perturbation(vjps={(i, 0): diagonal}))
     for i in _made_by(graph, "cross_entropy"):  # softmax fused into the loss: dL/dz = p - t, no Jacobian left
         yield Variant("softmax_diagonal_jacobian", graph.label(graph.inputs[i][0]),
-                      f"your dL/d{graph.called(graph.inputs[i][0])} chains dL/dp = -t/p through only the "
+                      f"your {graph.key_text('gradients.' + graph.label(graph.inputs[i][0]))} chains dL/dp = -t/p "
+                      "through only the "
                       "diagonal s_i(1 - s_i) of softmax's Jacobian",
                       Perturbation(vjps={(i, 0): _unfused_diagonal()}))
 
@@ -280,9 +282,8 @@ def _another_derivative(graph: Graph, i: int, op: Any) -> Iterator[Variant]:
 
 
 def _symbol_of(graph: Graph, i: int) -> str:
-    """A node as a formula writes it: the problem's own symbol, else its name."""
-    label = graph.label(i)
-    return graph.solution.names.symbol(label) or label if i in graph.name_of else label
+    """A node as a formula writes it: its symbol in the problem's notation."""
+    return graph.called(i)
 
 
 def _formula(text: str, out: str, x: str) -> str:
@@ -361,9 +362,10 @@ def sign(graph: Graph) -> Iterator[Variant]:
 
 def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool = False) -> Iterator[Variant]:
     """One variant per named gradient (and, for ``values``, per named computed value; always the loss)."""
-    loss = graph.solution.names.symbol("loss") or "L"
+    loss = graph.written.loss.plain()
     for i in _named_with_grad(graph):
-        yield Variant(code, f"d{loss}/d{graph.label(i)}", f"your number {verb} d{loss}/d{graph.called(i)}",
+        yield Variant(code, f"d{loss}/d{graph.label(i)}",
+                      f"your number {verb} {graph.key_text('gradients.' + graph.name_of[i])}",
                       Perturbation(grad_transforms={i: transform}), rule=_square_rule(graph, i, code))
     value_sites = [i for i in graph.name_of if graph.nodes[i].op is not None] if values else []
     if graph.loss is not None and graph.loss not in value_sites:
@@ -395,24 +397,25 @@ def _square_rule(graph: Graph, i: int, code: str) -> str | None:
     except (TypeError, ValueError, ArithmeticError):
         return None
     target = graph.inputs[loss][1]
-    target_name = next((name for name, j in graph.view.names.items() if j == target), "t")
-    y, t = _symbol_of(graph, i), graph.solution.names.symbol(target_name) or target_name
-    name = graph.solution.names.symbol("loss") or "L"
+    target_name = next((name for name, j in graph.view.names.items() if j == target), "target")
+    y, t = _symbol_of(graph, i), graph.called(target_name)
+    name = graph.written.loss.text()
 
     def written(text: str) -> str:
         return text.replace("$t", t).replace("$y", y)
 
     term, derivative = written(op.term.text), written(op.partial(0).text)
+    slope = graph.key_text("gradients." + graph.label(i))
     outputs = int(np.asarray(graph.nodes[i].data).size)
     mean = op.over_outputs == "mean"
     whole = f"1/n sum_k {term}" if mean and outputs > 1 else term
     count = f", with n = {outputs} outputs" if mean and outputs > 1 else ", with n = 1 output here" if mean else ""
     if k == 1:
-        return (f"The 1/2 in {name} = {whole} is there to cancel the 2 of the square: d{name}/d{y} = "
+        return (f"The 1/2 in {name} = {whole} is there to cancel the 2 of the square: {slope} = "
                 f"{derivative}{count}, and no other factor 1/2 enters the chain rule.")
     if k == 2:
         return (f"{name} = {whole} has no 1/2 in front: the derivative of the square keeps its 2, so "
-                f"d{name}/d{y} = {derivative}{count}.")
+                f"{slope} = {derivative}{count}.")
     return None
 
 
@@ -519,7 +522,8 @@ def transposed(graph: Graph) -> Iterator[Variant]:
 def update_sign(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     for name in graph.params if graph.updates else ():
-        yield Variant("update_sign", name, f"your {graph.called(name)} adds lr * dL/d{name} instead of subtracting it",
+        yield Variant("update_sign", name, f"your {graph.key_text('updated.' + name)} adds lr * "
+                                           f"{graph.key_text('gradients.' + name)} instead of subtracting it",
                       Perturbation(learning_rates={name: -lr}))
 
 
@@ -530,7 +534,8 @@ def learning_rate(graph: Graph) -> Iterator[Variant]:
     if not graph.updates or lr == 1:
         return
     for name in graph.params:
-        yield Variant("learning_rate", name, f"your {graph.called(name)} leaves out the learning rate {lr}",
+        yield Variant("learning_rate", name, f"your {graph.key_text('updated.' + name)} leaves out the learning "
+                                             f"rate {lr}",
                       Perturbation(learning_rates={name: one}))
 
 
@@ -538,8 +543,8 @@ def learning_rate(graph: Graph) -> Iterator[Variant]:
 def bias_not_updated(graph: Graph) -> Iterator[Variant]:
     for name in _biases(graph) if graph.updates else ():
         yield Variant("bias_not_updated", name,
-                      f"your {graph.called(name)} is left at its initial value{_sgd_step(graph, name)}",
-                      Perturbation(frozen=frozenset({name})))
+                      f"your {graph.called(name)} is left at its initial value",
+                      Perturbation(frozen=frozenset({name})), reveals=_sgd_step(graph, name))
 
 
 def _sgd_step(graph: Graph, name: str) -> str:
@@ -555,8 +560,8 @@ def _sgd_step(graph: Graph, name: str) -> str:
     after = before - gradient * optimizer.lr
     g = array_text(gradient)
     g = f"({g})" if gradient.ndim == 0 and g.startswith("-") else g
-    symbol = graph.solution.names.symbol(name) or name
-    return (f" {array_text(before)}; the update is {symbol} - lr * dL/d{symbol} = {array_text(before)} - "
+    symbol, slope = graph.called(name), graph.key_text("gradients." + name)
+    return (f" {array_text(before)}; the update is {symbol} - lr * {slope} = {array_text(before)} - "
             f"{number_text(optimizer.lr, exact=True)} * {g} = {array_text(after)}")
 
 

@@ -74,6 +74,7 @@ def mark_folder(solution: Solution, paths, tolerance: Tolerance | None = None,
         paths, refused = class_work(paths)
         errors.update(refused)
     marker = WorkMarker(solution, tolerance)
+    solution = marker.solution  # a gradwork.Solved is accepted as well
     reports: dict[str, MarkReport] = {}
     for path in paths:
         student = Path(path).stem

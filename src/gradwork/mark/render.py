@@ -188,3 +188,40 @@ def _clip(text: str, limit: int) -> str:
 
 def _points(value: float) -> str:
     return number_text(float(value))  # check's rounding rule: 2.5, 3, 0.3333
+
+
+# ---------------------------------------------------------------- the notebook view (Jupyter reprs)
+def summary_markdown(report: MarkReport) -> str:
+    """The marked solution as a table of its checked lines, for a notebook (the document itself is not needed)."""
+    rows = ["| line | | as written | diagnosis | feedback |", "|---|---|---|---|---|"]
+    for line in report.lines:
+        if line.status == "unchecked":
+            continue
+        codes = ", ".join(f"`{code}`" for code in line.diagnosis)
+        rows.append(f"| {line.line} | {MARKS[line.status]} | {_cell(_clip(line.text, 60))} | {codes} "
+                    f"| {_cell(line.message)} |")
+    out = [f"**{_cell(headline(report))}**", "", *rows]
+    missing = _missing_lines(report, markdown=True)
+    if missing:
+        out += ["", *missing]
+    return "\n".join(out) + "\n"
+
+
+def summary_html(report: MarkReport) -> str:
+    """The same table as an HTML fragment (a notebook cell takes a fragment, never a whole page)."""
+    e = html.escape
+    rows = "".join(
+        f'<tr class="gw-{line.status}"><td>{line.line}</td><td>{MARKS[line.status]}</td>'
+        f"<td><code>{e(_clip(line.text, 60))}</code></td><td>{e(', '.join(line.diagnosis))}</td>"
+        f"<td>{e(line.message)}</td></tr>"
+        for line in report.lines if line.status != "unchecked")
+    missing = "".join(f"<li><code>{e(m.key)}</code> {e(m.message)}</li>" for m in report.missing)
+    return (f'<div class="gw-mark"><p><strong>{e(headline(report))}</strong></p>'
+            "<table><thead><tr><th>line</th><th></th><th>as written</th><th>diagnosis</th><th>feedback</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>"
+            + (f"<p>Missing:</p><ul>{missing}</ul>" if missing else "") + "</div>")
+
+
+def _cell(text: str) -> str:
+    """Text for one Markdown table cell: no line break, no cell border, no HTML a notebook would run."""
+    return html.escape(" ".join(text.split())).replace("|", "\\|")
