@@ -142,7 +142,7 @@ def marked(request, tmp_path_factory):
     checker = Checker(variant.solution)
     table = {}
     for case, answers in cases.items():
-        report = checker.check(parse_answers(answers, case))
+        report = checker.check(parse_answers(answers, case), reveal=False)
         graded = {**data, "submitted_answers": {}, "raw_submitted_answers": {}, "partial_scores": {},
                   "feedback": {}, "format_errors": {}}
         for spec in data["params"]["gradwork_inputs"]:

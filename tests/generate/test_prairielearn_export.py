@@ -158,6 +158,8 @@ def test_grade_gives_checks_points_and_messages(tmp_path):
     wrong = _submit(folder, data, submitted)
     assert wrong["partial_scores"]["q2"]["score"] == 0.0 and "log" in wrong["partial_scores"]["q2"]["feedback"]
     assert "log_base_10" in wrong["feedback"]["gradwork"] and wrong["score"] == pytest.approx(8 / 9)
+    key = f"{float(data['correct_answers']['q2']):.4g}"  # the key is never in a student's feedback
+    assert key not in wrong["feedback"]["gradwork"] and "expected" not in wrong["partial_scores"]["q2"]["feedback"]
 
     # output.a written wrong; dL/db2 = a - t computed from the student's own a is carried forward
     solution = solve(load(parse_text(data["params"]["gradwork_problem"], "json"), checked=True))

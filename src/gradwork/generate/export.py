@@ -114,8 +114,9 @@ PLATFORM_NOTES = {
     "prairielearn": [
         "copy OUT/questions/<name>/ into your course's questions/ and OUT/serverFilesCourse/gradwork/ into its "
         "serverFilesCourse/; nothing needs installing (PrairieLearn's own numpy and sympy suffice)",
-        "PrairieLearn draws a variant per student from its variant_seed; carried-forward credit and diagnoses are "
-        "check's; the feedback shows check's messages, which state the expected numbers",
+        "PrairieLearn draws a variant per student from its variant_seed; carried-forward credit, diagnoses and "
+        "points are check's; the feedback never states the expected numbers (PrairieLearn's answer panel shows "
+        "the correct answers when the assessment allows it)",
     ],
     "moodle": [
         "Moodle marks each number on its own: no carried-forward credit (a number computed from an earlier wrong "

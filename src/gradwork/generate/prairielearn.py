@@ -27,8 +27,9 @@ The lifecycle (PrairieLearn calls these through ``server.py``):
     marks the submission with check's :class:`~gradwork.check.Checker` exactly as
     ``gradwork check`` does (the problem's ``marking:`` policy, carried-forward credit,
     named mistakes) and writes ``partial_scores`` (per input: check's points as score x
-    weight, and check's message), ``score`` and ``feedback["gradwork"]``. It never raises:
-    a value that cannot be read is marked wrong with a message saying why.
+    weight, and check's message, which never states the expected number: ``reveal=False``),
+    ``score`` and ``feedback["gradwork"]``. It never raises: a value that cannot be read is
+    marked wrong with a message saying why.
 """
 
 from __future__ import annotations
@@ -347,7 +348,7 @@ def _grade(data: dict[str, Any]) -> None:
         if problem is not None:
             unread[spec["key"]] = problem
         _put(answers, spec["key"], value)
-    report = checker.check(parse_answers(answers, "submission"))
+    report = checker.check(parse_answers(answers, "submission"), reveal=False)  # no key in a student's feedback
     results = {result.key: result for result in report.items}
     labels = params.get("gradwork_labels") or {}
     partial = data.setdefault("partial_scores", {})

@@ -70,7 +70,7 @@ def mark():
     keys = json.loads((source / "keys.json").read_text(encoding="utf-8")) if (source / "keys.json").is_file() else {}
     checker = Checker(solve(load(problem)), other_keys=[key for name, key in keys.items() if name != variant])
     try:
-        report = checker.check(answers)
+        report = checker.check(answers, reveal=False)  # verdicts and mistakes, never the expected numbers
     except ProblemError as error:
         message = str(error).replace(str(path), path.name)
         raise Failure(f"Your answers file could not be marked: {message}") from None
