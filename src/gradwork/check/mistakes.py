@@ -37,7 +37,7 @@ import numpy as np
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.convert import element
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
-from gradwork.ops.registry import get_op, ops_of_kind, unbroadcast
+from gradwork.ops.registry import get_op, ops_of_kind, pitfalls_of, unbroadcast
 from gradwork.numbers.display import array_text, number_text
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
@@ -110,6 +110,21 @@ def _made_by(graph: Graph, *op_names: str) -> list[int]:
     return [i for i in range(len(graph.nodes)) if graph.op_name(i) in op_names]
 
 
+def _pitfall_variants(graph: Graph, code: str) -> Iterator[Variant]:
+    """One variant per node whose op carries a pitfall record with this code and a wrong VJP (ops/ registry):
+    the solve replayed with that VJP, at the node (or, for ``at_input``, reported at its first input)."""
+    for op, pitfall in pitfalls_of(code):
+        wrong = pitfall.wrong_vjp()
+        if wrong is None:
+            continue
+        for i in _made_by(graph, op.name):
+            site = graph.inputs[i][0] if pitfall.at_input else i
+            note = pitfall.note.format(at=graph.called(site),
+                                       gradient=graph.key_text("gradients." + graph.label(site)))
+            yield Variant(code, graph.label(site), note,
+                          Perturbation(vjps={(i, pitfall.wrt): wrong}))
+
+
 def _named_with_grad(graph: Graph) -> list[int]:
     return [i for i in graph.name_of if graph.requires_grad(i)]
 
@@ -148,47 +163,16 @@ def misread_data(graph: Graph) -> Iterator[Variant]:
          "Softmax's Jacobian is ds_i/dz_j = s_i([i = j] - s_j): every output depends on every input, "
          "so dL/dz = s * (g - <g, s>), not just the diagonal s_i(1 - s_i) g_i.")
 def softmax_diagonal_jacobian(graph: Graph) -> Iterator[Variant]:
-    # The diagonal s_i(1 - s_i) is the sigmoid's derivative written at softmax's outputs: the registered
-    # sigmoid VJP (g * out * (1 - out)) run with softmax's output is exactly that mistake.
-    sigmoid = get_op("sigmoid").partial(0).vjp
-
-    def diagonal(bk, g, out, x, **params):
-        return sigmoid(bk, g, out, x)
-
-    for i in _made_by(graph, "softmax"):
-        yield Variant("softmax_diagonal_jacobian", graph.label(i),
-                      f"your number uses only the diagonal s_i(1 - s_i) of softmax's Jacobian at {graph.called(i)}",
-                      Perturbation(vjps={(i, 0): diagonal}))
-    for i in _made_by(graph, "cross_entropy"):  # softmax fused into the loss: dL/dz = p - t, no Jacobian left
-        yield Variant("softmax_diagonal_jacobian", graph.label(graph.inputs[i][0]),
-                      f"your {graph.key_text('gradients.' + graph.label(graph.inputs[i][0]))} chains dL/dp = -t/p "
-                      "through only the "
-                      "diagonal s_i(1 - s_i) of softmax's Jacobian",
-                      Perturbation(vjps={(i, 0): _unfused_diagonal()}))
-
-
-def _unfused_diagonal() -> Any:
-    """Fused softmax + cross-entropy's dL/dz, chained through softmax's diagonal only.
-
-    L = -sum t log p with p = softmax(z) (a mean over a batch, as the fused op
-    is): dL/dp from the registered ``log`` VJP, then the diagonal p(1 - p)
-    from the registered ``sigmoid`` VJP; no derivative is typed here.
-    """
-    softmax, log, sigmoid = get_op("softmax"), get_op("log"), get_op("sigmoid")
-
-    def vjp(bk, g, out, z, t, reduction="mean"):
-        samples = z.size // z.shape[-1] if z.ndim > 1 and reduction == "mean" else 1  # the loss is a batch mean
-        probabilities = softmax.forward(bk, z, axis=-1)
-        d_p = log.partial(0).vjp(bk, -(t * g) / samples, log.forward(bk, probabilities), probabilities)
-        return sigmoid.partial(0).vjp(bk, d_p, probabilities, z)
-    return vjp
+    # The wrong VJPs are the ops' own pitfall records: softmax's diagonal s_i(1 - s_i), and cross-entropy's
+    # dL/dz chained through that diagonal where softmax is fused into the loss (dL/dz = p - t, no Jacobian left).
+    yield from _pitfall_variants(graph, "softmax_diagonal_jacobian")
 
 
 @mistake("relu_at_zero",
          "ReLU has no derivative at exactly 0; the problem fixes the value used there (relu_grad_at_zero), "
          "and it applies wherever an input to ReLU is exactly 0.")
 def relu_at_zero(graph: Graph) -> Iterator[Variant]:
-    for i in _made_by(graph, "relu"):
+    for i in _made_by(graph, *(op.name for op, _ in pitfalls_of("relu_at_zero"))):
         x = graph.nodes[graph.inputs[i][0]].data
         if x.dtype != object and not np.any(x == 0):
             continue
@@ -467,7 +451,8 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
         # z - log sum exp z) is not log10'd by swapping the backend's log; a loss that uses logs is a sum
         # of t log p terms, so in base 10 it is the natural value over ln 10.
         scaled = np.asarray(tensor.data) / _LN10(bk)
-        if (op.term is not None or op.name == "log_softmax") and not _same(np.asarray(changed), scaled):
+        natural = any(pitfall.code == "log_base_10" for pitfall in op.pitfalls)  # log softmax: the log is inside
+        if (op.term is not None or natural) and not _same(np.asarray(changed), scaled):
             def over(bk, *args, op=op, **p):
                 return op.forward(bk, *args, **p) / _LN10(bk)
 

@@ -10,6 +10,7 @@ from gradwork.explain.gates import separate_elements
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, substitute_all, sum_terms, value_at
 from gradwork.explain.math import (
+    MATRIX,
     Array,
     Call,
     Derivative,
@@ -31,7 +32,7 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
     steps: list = []
     mapping = graph.values_mapping()
     for node in graph.order:  # a piecewise rule ([z > 0], {1 if z ≥ 0; α otherwise}) with numbers: its slopes
-        if node.op is not None and node.op.name in PIECEWISE and node.inputs and graph.name(node.inputs[0]):
+        if node.op is not None and node.op.piecewise and node.inputs and graph.name(node.inputs[0]):
             mapping[graph.local_formula(node, 0)] = value_expr(graph.local_derivative(node, node.inputs[0]))
     root = solution.loss if solution.loss is not None else solution.output
     if solution.loss is None and solution.upstream is not None:
@@ -112,9 +113,9 @@ def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:
         n = consumer.size
         J = np.asarray(graph.jacobian(consumer, tensor), dtype=object).reshape(n, n)
         if graph.row_vectors:  # diag(a) − aᵀa: a is a row, so the outer product is aᵀ a
-            shown: Expr = Sum((Call("diag", (a_sym,)), Neg(Product((Transpose(a_sym), a_sym), "matmul"))))
+            shown: Expr = Sum((Call("diag", (a_sym,)), Neg(Product((Transpose(a_sym), a_sym), MATRIX))))
         else:
-            shown = Sum((Call("diag", (a_sym,)), Neg(Product((a_sym, Transpose(a_sym)), "matmul"))))
+            shown = Sum((Call("diag", (a_sym,)), Neg(Product((a_sym, Transpose(a_sym)), MATRIX))))
         numbers = substitute_all(shown, {a_sym: value_expr(consumer.data)})
         parts = []
         for i in range(n):
@@ -132,7 +133,6 @@ def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:
     return out
 
 
-PIECEWISE = {"relu", "leaky_relu", "elu"}
 MAX_ELEMENT_PARTS = 8  # a vector this long or shorter gets one line of working per element (symbolic mode)
 
 

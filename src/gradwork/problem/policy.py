@@ -15,6 +15,7 @@ import numpy as np
 
 from gradwork.numbers.marking import CHARGES, MarkingPolicy
 from gradwork.problem.names import Names
+from gradwork.problem.network import inner_of
 from gradwork.numbers.written import is_number
 from gradwork.problem.notation import EXPECTED_NAME, NameError_, parse_name
 from gradwork.problem.quantities import NodeRef, Quantity, QuantityError
@@ -54,7 +55,7 @@ def catalogue(spec: NetworkSpec | GraphSpec, plan: Any, has_optimizer: bool) -> 
     if isinstance(spec, NetworkSpec):
         layers = tuple(name for layer in plan.layers for name in (f"{layer.name}.z", f"{layer.name}.a"))
         # softmax fused into cross_entropy: its probabilities are reported as <last layer>.p (solving.py)
-        fused = (f"{plan.layers[-1].name}.p",) if plan.loss == "cross_entropy" and plan.layers else ()
+        fused = (f"{plan.layers[-1].name}.p",) if inner_of(plan.loss) is not None and plan.layers else ()
         values = ("input", *layers, *fused)
         has_loss = plan.loss is not None
         gradients = (*parameters, *layers, "input") if has_loss else ()

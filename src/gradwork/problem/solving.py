@@ -20,7 +20,9 @@ from gradwork.backends import Backend, BackendError, get_backend
 from gradwork.documents import limits
 from gradwork.problem.faults import Fault, bad_elements, first_fault
 from gradwork.problem.graph import GraphPlan, build_graph, graph_inputs, graph_parameters, plan_graph, upstream_tensor
-from gradwork.problem.network import NetworkPlan, activation_options, build_network, network_parameters, plan_network
+from gradwork.problem.network import (
+    NetworkPlan, activation_options, build_network, inner_of, network_parameters, plan_network,
+)
 from gradwork.numbers.marking import MarkingPolicy
 from gradwork.problem.names import Names
 from gradwork.problem.numbers import NumberError, reported, scalar
@@ -289,7 +291,7 @@ def _solve_network(problem: Problem, plan: NetworkPlan, backend: Backend, relu_a
 
 def probabilities_name(plan: NetworkPlan) -> str | None:
     """``<last layer>.p`` when softmax is fused into the loss (``loss: cross_entropy``), else None."""
-    return f"{plan.layers[-1].name}.p" if plan.loss == "cross_entropy" and plan.layers else None
+    return f"{plan.layers[-1].name}.p" if inner_of(plan.loss) is not None and plan.layers else None
 
 
 def _probabilities(plan: NetworkPlan, nodes: dict[str, Tensor]) -> str | None:

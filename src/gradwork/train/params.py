@@ -50,7 +50,7 @@ class Checkpoint:
     """A trained network with what is needed to use it, explain it or export it."""
 
     model: MLP
-    loss: str = "cross_entropy"
+    loss: str | dict[str, Any] = "cross_entropy"  # a name, or {name: huber, delta: 1}
     optimizer: dict[str, Any] = field(default_factory=lambda: {"name": "sgd", "lr": 0.01})
     title: str = ""
     classes: list[str] | None = None  # class names, when the data had named classes
