@@ -40,7 +40,7 @@ import re
 import sys
 import uuid
 from decimal import Decimal
-from html import escape
+from gradwork.documents.escape import html_text as escape
 from pathlib import Path
 from typing import Any
 
@@ -126,8 +126,9 @@ def question_html(variant: Any, tol: Any) -> str:
         comparison = f'comparison="decdig" digits="{tol.places}"'
     else:
         comparison = f'comparison="relabs" rtol="{tol.rtol!r}" atol="{tol.atol!r}"'
-    comment = f"{variant.template.stem}: template sha256 {variant.template.hash}".replace("--", "- -")
-    lines = [f"<!-- {escape(comment)} -->",
+    from gradwork.documents.escape import xml_comment
+
+    lines = [f"<!-- {xml_comment(variant.template.stem)}: template sha256 {variant.template.hash} -->",
              "<pl-question-panel>", "  {{{params.statement}}}", "</pl-question-panel>", ""]
     for spec in inputs(variant):
         name = spec["name"]
@@ -369,7 +370,7 @@ def _grade(data: dict[str, Any]) -> None:
         earned += points
         possible += weight
         label = labels.get(spec["key"])
-        shown = (f"\\({escape(label, quote=False)}\\)" if isinstance(label, str)
+        shown = (f"\\({escape(label)}\\)" if isinstance(label, str)
                  else f"<code>{escape(spec['key'])}</code>")
         tags = f" [{escape(', '.join(codes))}]" if codes else ""
         said = "" if message in ("", status) else f" {escape(message)}"
