@@ -27,7 +27,7 @@ from gradwork.documents.errors import ProblemError
 from gradwork.documents.sources import Document
 from gradwork.problem import Problem, Solution, load, solve
 from gradwork.problem.solved_graph import solved_graph
-from gradwork.tensor import Tensor
+from gradwork.tensor import Tensor, topological_order
 
 
 class Candidate:
@@ -61,9 +61,12 @@ class Candidate:
 
     @cached_property
     def graph(self) -> list[Tensor]:
-        """The float solve's tensors the loss (or output) depends on, in forward order."""
-        view = solved_graph(self.float)
-        return [node.tensor for node in view.nodes[:view.root_size]]
+        """The float solve's tensors the loss (or output) depends on, inputs before the nodes that use them."""
+        s = self.float
+        root = s.loss if s.loss is not None else s.output
+        # The engine's own walk: the constraints only look at which ops there are (solved_graph's naming is
+        # not needed for that, and cost as much as the solve on a seed-sized network).
+        return topological_order(root) if root is not None else [node.tensor for node in solved_graph(s).nodes]
 
     @cached_property
     def items(self) -> list[Item]:

@@ -71,7 +71,9 @@ class RandomSpec:
 
         if not self.shape:
             return number(int(indices))
-        return np.vectorize(number, otypes=[object])(indices).tolist()
+        flat = np.empty(len(indices.ravel()), dtype=object)
+        flat[:] = [number(k) for k in indices.ravel().tolist()]
+        return flat.reshape(indices.shape).tolist()
 
 
 @dataclass(frozen=True)
