@@ -18,6 +18,8 @@ from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.syntax import Bin, Neg, Node, Num, has_derivative, is_number, numbers
 
 
+RELATIVE = 1e-4  # beyond the precision written: a student's own rounding of what they carried, in the 5th figure
+
 Make = Callable[..., Evaluator]  # make(log10=..., bumps=...) -> an Evaluator with a context's symbols
 
 
@@ -41,7 +43,7 @@ def holds(left: Node, right: Node, make: Make = plain, log10: bool = False,
     slack = uncertainty(left, make, log10, a_array, exact) + uncertainty(right, make, log10, b_array, exact)
     scale = np.maximum(np.abs(a_array), np.abs(b_array))
     with np.errstate(invalid="ignore"):
-        ok = np.abs(a_array - b_array) <= slack + 1e-9 * (1 + scale)
+        ok = np.abs(a_array - b_array) <= slack + 1e-9 * (1 + scale) + RELATIVE * scale
     return bool(np.all(ok)), a, b
 
 

@@ -32,6 +32,7 @@ from gradwork.mark.program import Statement, read_program, strip_update
 from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, role_of
 from gradwork.mark.report import MarkReport
 from gradwork.mark.score import attach, check_results
+from gradwork.mark.structure import bind_by_structure
 from gradwork.mark.syntax import Node, Sym, has_derivative, is_number, numbers, symbols
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Quantity, Solution
@@ -141,7 +142,7 @@ class WorkMarker:
             return
         node = statement.sides[result].node
         try:
-            value = Evaluator(no_symbols)(node)  # type: ignore[arg-type]
+            value = Evaluator(no_symbols, options=self.options)(node)  # type: ignore[arg-type]
         except ERRORS:
             return
         if finite(value):
@@ -195,11 +196,7 @@ class WorkMarker:
             if statement.kind == "local" and statement.target:
                 everything |= {strip_update(s)[0] for s in statement.target.split("|")}
         bindings = Binder(self.solution, self.quantities, self.tolerance).bind(claims, everything, aliases)
-        for statement in program:  # a decorated name (w'_5, w_5^new) is its symbol's next version
-            if statement.written and statement.written != statement.target and statement.target:
-                binding = bindings.get(statement.target)
-                if binding is not None and statement.written not in bindings.by_symbol:
-                    bindings.by_symbol[statement.written] = binding
+        bind_by_structure(program, bindings, self.solution)
         return bindings
 
     def _key(self, statement: Statement, bindings: Bindings) -> None:

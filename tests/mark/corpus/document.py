@@ -153,7 +153,7 @@ def _usable(solution: Any) -> bool:
 # ---------------------------------------------------------------- the student and their mistakes
 def make_document(seed: int, notation: str | None = None, style: str | None = None, plant: str | None = "random"
                   ) -> CorpusDocument:
-    from gradwork.check import Marker
+    from gradwork.check import Checker
     from gradwork.check.replay import NOTHING, Graph, Perturbation, replay
 
     rng = random.Random(seed)
@@ -161,16 +161,17 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
     notation = notation or rng.choice(NOTATIONS)
     style = style or rng.choice(STYLES)
     graph = Graph(solution)
-    marker = Marker(solution)
-    digits = rng.choice([4, 4, 4, 5, 3])
+    marker = Checker(solution)
+    digits = rng.choice([4, 4, 4, 5])
     rounding = (digits, "sig")
     units = [np.asarray(solution.values["input"]).size] + [layer.fan_out for layer in solution.layers]
     names = choose_names(rng, units)
     tolerance = marking.marking.effective_tolerance
 
     def network(perturbation: Any) -> Network:
-        state = replay(graph, perturbation + Perturbation(round_to=digits))
-        clean = replay(graph, Perturbation(round_to=digits))
+        carried = digits + 2  # a calculator keeps more figures than the student writes down
+        state = replay(graph, perturbation + Perturbation(round_to=carried))
+        clean = replay(graph, Perturbation(round_to=carried))
         return Network(solution, graph, Values(graph, state, solution), Values(graph, clean, solution),
                        Values(graph, marker.clean, solution), names, rounding)
 
