@@ -54,10 +54,12 @@ def uncertainty(node: Node, make: Make, log10: bool, value: np.ndarray,
     Integers and the numbers the problem gives (``exact``, up to sign) are exact.
     """
     total = np.zeros(value.shape)
-    if isinstance(node, Num):  # a side that is one number is a result as written, never a copy of the data
-        return np.full(value.shape, 0.0 if node.decimals is None else 0.51 * 10.0 ** -node.decimals)
+    if is_result(node):  # a side of numbers only (a number, a matrix of them) is a result as written, not data
+        exact = frozenset()
     literals = [n for n in numbers(node) if n.decimals is not None
                 and round(n.value, 12) not in exact and round(-n.value, 12) not in exact]
+    if isinstance(node, (Num, Neg)) and len(literals) == 1:
+        return np.full(value.shape, 0.51 * 10.0 ** -(literals[0].decimals or 0))
     for literal in literals[:24]:
         half = 0.5 * 10.0 ** -literal.decimals  # type: ignore[operator]
         try:
@@ -68,6 +70,17 @@ def uncertainty(node: Node, make: Make, log10: bool, value: np.ndarray,
             with np.errstate(invalid="ignore"):
                 total = total + np.nan_to_num(np.abs(bumped - value), nan=0.0)
     return total * 1.02
+
+
+def is_result(node: Node) -> bool:
+    """A number (``-0.1``) or a matrix of numbers as written: a result, never an expression to evaluate."""
+    from gradwork.mark.syntax import Matrix
+
+    if isinstance(node, Neg):
+        node = node.operand
+    if isinstance(node, Num):
+        return True
+    return isinstance(node, Matrix) and all(is_result(cell) for row in node.rows for cell in row)
 
 
 def signed_first(node: Node) -> float | None:

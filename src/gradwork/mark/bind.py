@@ -50,6 +50,7 @@ class Binding:
     evidence: str
     candidates: tuple[str, ...] = ()  # the equally good quantities when ambiguous
     weak: bool = False  # chosen among equally good numbers by the subscript alone: a formula may say otherwise
+    support: int = 0  # how many lines' numbers say so (a formula's structure saying otherwise more often wins)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"symbol": self.symbol, "quantity": self.quantity, "inferred": self.inferred,
@@ -228,7 +229,7 @@ class Binder:
                            tuple(top))
         return Binding(symbol, top[0], True, f"its number on line{'s' if len(lines) > 1 else ''} {where} is "
                        f"{top[0]}'s" + (" (of those it fits, the one its subscript names)" if weak else ""),
-                       weak=weak)
+                       weak=weak, support=len(lines))
 
     def _size(self, key: str) -> int:
         q = next((q for q in self.quantities if q.node_key == key), None)
@@ -266,8 +267,17 @@ class Binder:
         layered = self._by_layer(symbol, role)
         if layered is not None:
             return layered
-        if role == "act" and base in ("y", "hat(y)") and self._output_node():
-            return Binding(symbol, self._output_node(), True, f"{base} is the usual letter for the network's output")
+        output = self._output_node()
+        if role == "act" and base in ("y", "hat(y)", "o") and output:
+            size = next((np.asarray(q.value).size for q in self.quantities if q.name == output and q.index is None), 1)
+            if sub.isdigit() and 1 <= int(sub) <= size and size > 1:
+                k = int(sub) - 1
+                shape = np.shape(next(q.value for q in self.quantities if q.name == output and q.index is None))
+                index = (k,) if len(shape) == 1 else (0, k)
+                key = f"{output}[{','.join(map(str, index))}]"
+                return Binding(symbol, key, True, f"{base}_{sub} is output {sub} of the network (counted from 1)")
+            if not sub:
+                return Binding(symbol, output, True, f"{base} is the usual letter for the network's output")
         return None
 
     def _element(self, symbol: str, bindings: Bindings) -> Binding | None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradwork.mark.arith import holds, last_number, no_symbols, short, shown
+from gradwork.mark.arith import holds, is_result, last_number, no_symbols, short, shown
 from gradwork.mark.env import Env, FunctionDefinition
 from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.functions import derivative as registered_derivative
@@ -120,6 +120,9 @@ class Checks:
             ok, a, b = holds(left, right, self.plain, exact=exact)
         except ERRORS:
             return None
+        if not ok and is_result(right):  # a result rounded as the marking tolerance allows: still right
+            ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float),
+                                                   np.asarray(b, dtype=float).reshape(np.shape(a)))))
         if ok:
             return Verdict("correct", message="the arithmetic holds")
         if uses_log(left) or uses_log(right):

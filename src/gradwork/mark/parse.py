@@ -671,4 +671,8 @@ def _number(text: str) -> Num:
     value = float(text)
     if not math.isfinite(value):
         raise Unreadable(f"the number {text[:20]} (too large to be a student's number)")
+    if decimals is None and not exponent and len(text) >= 4:  # 1260000: a rounded result, its zeros not figures
+        zeros = len(text) - len(text.rstrip("0"))
+        if zeros >= 1:
+            decimals = -zeros
     return Num(value, decimals, text)

@@ -42,6 +42,7 @@ def bind_by_structure(statements: list[Statement], bindings: Bindings, solution:
             elif statement.kind == "gradient" and statement.target:
                 binder.gradient(statement)
         binder.deltas(statements)
+        binder.apply()
 
 
 class _Structure:
@@ -50,15 +51,35 @@ class _Structure:
         self.solution = solution
         self.shapes = shapes
         self.by_z = {layer.z: layer for layer in solution.layers}
+        self.proposed: dict[str, dict[str, list[str]]] = {}  # symbol -> key -> evidences
 
     # ------------------------------------------------------------ helpers
     def free(self, symbol: str) -> bool:
         binding = self.bindings.get(symbol)
         return binding is None or binding.quantity is None or binding.weak
 
-    def bind(self, symbol: str, key: str, evidence: str) -> None:
-        if self.free(symbol):
-            self.bindings.by_symbol[symbol] = Binding(symbol, key, True, evidence)
+    def bind(self, symbol: str, key: str, evidence: str, weight: int = 1) -> None:
+        """Propose ``key`` for ``symbol``; :meth:`apply` decides (the formulas against the numbers). A forward
+        formula, the student's own statement of what multiplies what, counts twice."""
+        found = self.proposed.setdefault(symbol, {}).setdefault(key, [])
+        if evidence not in found:
+            found.extend([evidence] * weight)
+
+    def apply(self) -> None:
+        """Each proposal the formulas agree on binds its symbol when the symbol is free, or when more formulas
+        say so than lines' numbers said otherwise (a wrong number may match another quantity by chance)."""
+        for symbol, keys in self.proposed.items():
+            if len(keys) != 1:
+                continue
+            key, evidences = next(iter(keys.items()))
+            binding = self.bindings.get(symbol)
+            if binding is not None and binding.quantity == key:
+                continue
+            if self.free(symbol) or (binding is not None and binding.inferred and binding.support
+                                     and len(evidences) > binding.support):
+                self.bindings.by_symbol[symbol] = Binding(symbol, key, True, "; ".join(dict.fromkeys(evidences)),
+                                                          support=len(evidences))
+        self.proposed = {}
 
     def unit_of(self, symbol: str) -> tuple[Any, int] | None:
         """(layer, unit j) when ``symbol`` is bound to a pre-activation's element (or a one-unit layer's)."""
@@ -143,17 +164,17 @@ class _Structure:
                     continue
                 for weight, source in ((symbols[0], symbols[1]), (symbols[1], symbols[0])):
                     i = self.input_of(layer, source.name)
-                    if i is None or not self.free(weight.name):
+                    if i is None or self.input_of(layer, weight.name) is not None:
                         continue
                     key = self.weight_key(layer, j, i)
                     if key:
                         self.bind(weight.name, key, f"it multiplies {source.name} in the formula for "
-                                                    f"{statement.target}: the weight {key}")
+                                                    f"{statement.target}: the weight {key}", weight=2)
 
     def gradient(self, statement: Statement) -> None:
         variable = statement.target or ""
         if not self.free(variable):
-            return
+            self.delta_from_weight(statement)
         for side in statement.sides[1:]:
             if side.node is None:
                 continue
@@ -176,6 +197,31 @@ class _Structure:
                     self.bind(variable, key, f"its gradient is dL/dz times {others[0].name}: the weight {key}")
                     return
 
+    def delta_from_weight(self, statement: Statement) -> None:
+        """``∂L/∂w_4 = δ_2 x_2`` with ``w_4`` bound: ``δ_2`` is dL/dz of the unit ``w_4`` leads to."""
+        node = self.bindings.node(statement.target or "")
+        if node is None or "[" not in node:
+            return
+        name, _, rest = node.partition("[")
+        layer = next((layer for layer in self.solution.layers if layer.weight == name), None)
+        if layer is None:
+            return
+        index = [int(i) for i in rest.rstrip("]").split(",")]
+        if layer.flat_weights or len(index) == 1:
+            j = 0
+        else:
+            j = index[1] if self.solution.convention == "row" else index[0]
+        z_shape = self.shapes.get(layer.z, ())
+        z_key = layer.z if not z_shape or int(np.prod(z_shape)) == 1 else \
+            f"{layer.z}[{','.join(map(str, (j,) if len(z_shape) == 1 else (0, j)))}]"
+        for side in statement.sides[1:]:
+            if side.node is None:
+                continue
+            for factor in _factors(side.node):
+                if isinstance(factor, Sym) and role_of(factor.name) == "delta" and self.free(factor.name):
+                    self.bind(factor.name, z_key, f"it multiplies an input in dL/d{statement.target}: the gradient "
+                                                  f"of {z_key}")
+
     def deltas(self, statements: list[Statement]) -> None:
         """``δ_3`` (or ``δ^{(2)}_1``) unbound while ``z_3`` (``z^{(2)}_1``) is bound: that unit's dL/dz."""
         names = {s.target for s in statements if s.target and s.kind == "symbol"}
@@ -195,6 +241,37 @@ class _Structure:
             node = bound_units.get((sub, sup))
             if node is not None:
                 self.bind(name, node, f"{name} is dL/d of the unit the same label names ({node})")
+
+
+def bind_by_value(statements: list[Statement], bindings: Bindings, evaluate: Any, matches: Any) -> None:
+    """A head the numbers left unbound (its own number wrong, or none): its formula, on the problem's true
+    values, is one quantity's value and no other's: the head is that quantity (``z_1 = w_1 x_1 + w_2 x_2 + b_1``
+    with every symbol on the right bound).
+
+    ``evaluate(node, statement)`` gives a formula's true value (raising when it cannot); ``matches(section,
+    value, symbol)`` the node keys of that section whose value it is."""
+    for statement in statements:
+        target = statement.target
+        if statement.kind not in ("symbol", "gradient") or not target:
+            continue
+        binding = bindings.get(target)
+        if binding is not None and binding.quantity is not None and not binding.weak:
+            continue
+        section = statement.section or "values"
+        if section == "updated":
+            continue  # an update's formula on true values is the update itself: its number decides
+        for side in statement.sides[1:]:
+            if side.node is None or not _symbol_names(side.node):
+                continue
+            try:
+                value = evaluate(side.node, statement)
+            except Exception:  # noqa: BLE001 (a formula that cannot be evaluated binds nothing)
+                continue
+            found = matches(section, value, target)
+            if len(found) == 1:
+                bindings.by_symbol[target] = Binding(target, found[0], True,
+                                                     f"its formula, on the problem's numbers, is {found[0]}")
+                break
 
 
 def _terms(node: Node) -> list[Node]:
