@@ -41,6 +41,7 @@ def holds(left: Node, right: Node, make: Make = plain, log10: bool = False,
             return False, a, b
         b_array = b_array.reshape(a_array.shape)
     slack = uncertainty(left, make, log10, a_array, exact) + uncertainty(right, make, log10, b_array, exact)
+    slack = slack + carried(left, make, log10, a_array) + carried(right, make, log10, b_array)
     scale = np.maximum(np.abs(a_array), np.abs(b_array))
     with np.errstate(invalid="ignore"):
         ok = np.abs(a_array - b_array) <= slack + 1e-9 * (1 + scale) + RELATIVE * scale
@@ -81,6 +82,29 @@ def is_result(node: Node) -> bool:
     if isinstance(node, Num):
         return True
     return isinstance(node, Matrix) and all(is_result(cell) for row in node.rows for cell in row)
+
+
+def carried(node: Node, make: Make, log10: bool, value: np.ndarray) -> np.ndarray:
+    """How far ``node``'s value can move because the student's own earlier numbers in it were rounded as
+    written (each symbol's value moved by half a unit in the last place the student wrote it to)."""
+    total = np.zeros(value.shape)
+    precision = getattr(make, "precision", None)
+    if precision is None:
+        return total
+    from gradwork.mark.syntax import symbols
+
+    for name in sorted(symbols(node))[:16]:
+        half = precision(name)
+        if half is None:
+            continue
+        try:
+            moved = np.asarray(make(log10=log10, shift={name: half})(node), dtype=float)
+        except (Unbound, ValueError, TypeError, ArithmeticError):
+            continue
+        if moved.shape == value.shape:
+            with np.errstate(invalid="ignore"):
+                total = total + np.nan_to_num(np.abs(moved - value), nan=0.0)
+    return total * 1.02
 
 
 def signed_first(node: Node) -> float | None:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.mark.letters import by_letter
 from gradwork.mark.quantities import (
     LOSS_LETTERS,
     Q,
@@ -268,7 +269,7 @@ class Binder:
         if layered is not None:
             return layered
         output = self._output_node()
-        if role == "act" and base in ("y", "hat(y)", "o") and output:
+        if role == "act" and base in ("y", "hat(y)", "o") and output and (sub.isdigit() or not sub):
             size = next((np.asarray(q.value).size for q in self.quantities if q.name == output and q.index is None), 1)
             if sub.isdigit() and 1 <= int(sub) <= size and size > 1:
                 k = int(sub) - 1
@@ -278,6 +279,20 @@ class Binder:
                 return Binding(symbol, key, True, f"{base}_{sub} is output {sub} of the network (counted from 1)")
             if not sub:
                 return Binding(symbol, output, True, f"{base} is the usual letter for the network's output")
+        layer_subscripts = any(  # W_1, δ_2 bound to whole layers: this sheet's subscripts count layers
+            b.quantity and "[" not in b.quantity and base_and_parts(b.symbol)[2].isdigit() and not
+            base_and_parts(b.symbol)[3] and role_of(b.symbol) in ("weight", "delta")
+            and b.quantity.endswith((".W", ".z")) for b in bindings.by_symbol.values())
+        if layer_subscripts and role in ("pre", "act") and sub.isdigit() and not sup:
+            k = int(sub)
+            if 1 <= k <= len(self.solution.layers):
+                layer = self.solution.layers[k - 1]
+                node = layer.z if role == "pre" else layer.a
+                return Binding(symbol, node, True, f"{symbol}: layer {k}'s, as this sheet's W and δ subscripts count "
+                                                   "layers", weak=True)
+        found = by_letter(symbol, role, self.solution)
+        if found is not None:
+            return Binding(symbol, found[0], True, found[1], weak=True)
         return None
 
     def _element(self, symbol: str, bindings: Bindings) -> Binding | None:

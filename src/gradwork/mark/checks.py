@@ -106,7 +106,7 @@ class Checks:
         if not env.all_bound(left) or not env.all_bound(right):
             return None
         try:
-            ok, a, b = holds(left, right, env.evaluator, exact=self.marker.exact)
+            ok, a, b = holds(left, right, env.make, exact=self.marker.exact)
             if not ok:
                 ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float),
                                                        np.asarray(b, dtype=float).reshape(np.shape(a)))))
@@ -142,7 +142,7 @@ class Checks:
         if not env.all_bound(formula) or not env.derivatives_given(formula):
             return None
         try:
-            ok, a, b = holds(formula, numeric, env.evaluator, exact=self.marker.exact)
+            ok, a, b = holds(formula, numeric, env.make, exact=self.marker.exact)
             if not ok:  # the symbols' values are the student's rounded numbers: the marking tolerance also counts
                 b_array = np.asarray(b, dtype=float).reshape(np.shape(a))
                 ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float), b_array)))
