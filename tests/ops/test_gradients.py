@@ -211,6 +211,7 @@ SPECS = [
     Spec("softplus", unary(-8, 8), torch.nn.functional.softplus),
     Spec("elu", unary(kinks=(0.0,), alpha=1.0), lambda x, alpha: torch.nn.functional.elu(x, alpha)),
     Spec("gelu", unary(), torch.nn.functional.gelu),
+    Spec("silu", unary(-8, 8), torch.nn.functional.silu),
     Spec("softmax", softmax_draw, lambda x, axis: torch.softmax(x, dim=axis)),
     Spec("log_softmax", softmax_draw, lambda x, axis: torch.log_softmax(x, dim=axis)),
     Spec("index", index_draw, lambda x, index: x[torch.as_tensor(index) if isinstance(index, np.ndarray) else index]),
