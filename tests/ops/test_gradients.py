@@ -220,6 +220,7 @@ SPECS = [
     Spec("sse", loss_draw(), torch_loss(lambda y, t: (t - y) ** 2)),
     Spec("mse", loss_draw(), torch_loss(lambda y, t: (t - y) ** 2, mean_over_outputs=True)),
     Spec("l1", loss_draw(kink=True), torch_loss(lambda y, t: (t - y).abs())),
+    Spec("huber", loss_draw(), torch_loss(lambda y, t: torch.nn.functional.huber_loss(y, t, reduction="none"), True)),
     Spec("bce", loss_draw(0.05, 0.95, 0.0, 1.0),
          torch_loss(lambda y, t: -(t * torch.log(y) + (1 - t) * torch.log(1 - y)), mean_over_outputs=True)),
     Spec("cross_entropy", loss_draw(t_lo=0.0, t_hi=1.0), torch_ce),

@@ -151,6 +151,32 @@ _loss("l1",
       definition_text="L = sum_k |t_k - y_k|",
       scalar_term="abs({t} - {y})", scalar_d_y="(1.0 if {y} - {t} > 0.0 else (-1.0 if {y} - {t} < 0.0 else 0.0))")
 
+def _huber(bk: Backend, y: Array, t: Array, delta: Any = 1.0) -> Array:
+    r = y - t
+    inside = bk.positive(delta - bk.abs(r), 1)  # 1 where |y - t| <= delta
+    return inside * r * r / 2 + (1 - inside) * delta * (bk.abs(r) - delta / 2)
+
+
+def _huber_d_y(bk: Backend, y: Array, t: Array, delta: Any = 1.0) -> Array:
+    r = y - t
+    inside = bk.positive(delta - bk.abs(r), 1)
+    return inside * r + (1 - inside) * delta * _sign(bk, r)
+
+
+_loss("huber", _huber, _huber_d_y, lambda bk, y, t, delta=1.0: -_huber_d_y(bk, y, t, delta),
+      r"\begin{cases} $y - $t & |$y - $t| \le \delta \\ \delta\,\operatorname{sign}($y - $t) & |$y - $t| > \delta "
+      r"\end{cases}", "($y - $t if |$y - $t| ≤ δ else δ sign($y - $t))",
+      r"\begin{cases} $t - $y & |$y - $t| \le \delta \\ \delta\,\operatorname{sign}($t - $y) & |$y - $t| > \delta "
+      r"\end{cases}", "($t - $y if |$y - $t| ≤ δ else δ sign($t - $y))",
+      r"L = \frac{1}{n}\sum_k H_\delta(t_k - y_k),\quad H_\delta(r) = \begin{cases} \frac{1}{2} r^{2} & |r| \le \delta "
+      r"\\ \delta\,(|r| - \frac{\delta}{2}) & |r| > \delta \end{cases}",
+      "dL/dy = (y - t)/n where |y - t| <= δ, else δ sign(y - t)/n: the square's slope, capped at δ (option delta).",
+      Notation("(1/2 ($t - $y)^2 if |$t - $y| ≤ δ else δ (|$t - $y| - δ/2))",
+               r"\begin{cases} \frac{1}{2}($t - $y)^{2} & |$t - $y| \le \delta \\ \delta\left(|$t - $y| - "
+               r"\frac{\delta}{2}\right) & |$t - $y| > \delta \end{cases}", 100),
+      mean_over_outputs=True, options=(Option("delta", "1"),), long_name="Huber loss", piecewise=True,
+      definition_text="L = 1/n sum_k H(t_k - y_k), H(r) = r^2 / 2 if |r| <= δ else δ (|r| - δ/2)")
+
 _loss("bce",
       lambda bk, y, t: -(t * bk.log(y) + (1 - t) * bk.log(1 - y)),
       lambda bk, y, t: (y - t) / (y * (1 - y)),
