@@ -28,7 +28,6 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "gradwork"
 CEILING = {
     "backends/exact.py": 4,
     "check/answers.py": 1,
-    "check/mistakes.py": 9,  # CONFUSED_DERIVATIVES: the check engineer moves it onto Pitfall(instead_of=...) records
     "check/summary_html.py": 1,
     "explain/delta.py": 1,
     "explain/gates.py": 10,

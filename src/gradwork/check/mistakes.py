@@ -233,28 +233,21 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
             yield from _another_derivative(graph, i, op)
 
 
-# Which activation's derivative students write for which (the op pitfall records of issue #22 will hold these on
-# the Op itself; until then this is the one table, read only by _another_derivative).
-CONFUSED_DERIVATIVES: dict[str, tuple[str, ...]] = {
-    "tanh": ("sigmoid",),  # sigma' = a(1 - a) written for tanh' = 1 - a^2
-    "sigmoid": ("tanh",),  # and the other way round
-    "leaky_relu": ("relu",),  # the slope alpha below 0 forgotten
-    "elu": ("relu",),
-}
-
-
 def _another_derivative(graph: Graph, i: int, op: Any) -> Iterator[Variant]:
     """Another activation's derivative used for this one's (σ' = h(1 - h) for tanh', ReLU' for leaky ReLU').
 
-    The other op's registered VJP is run with this node's own input and
+    Which other activation is the op's own pitfall record (``instead_of``, ops/
+    registry). The other op's registered VJP is run with this node's own input and
     output, which is what a student who writes the wrong rule computes. Its
     formula is printed in the problem's symbols for this node.
     """
     out_symbol, in_symbol = _symbol_of(graph, i), _symbol_of(graph, graph.inputs[i][0])
     own = _formula(op.partial(0).text, out_symbol, in_symbol)
-    for name in CONFUSED_DERIVATIVES.get(op.name, ()):
-        other = get_op(name)
-        vjp = other.partial(0).vjp
+    for pitfall in op.pitfalls:  # the op's own records: Pitfall("activation_derivative", instead_of=...)
+        vjp = pitfall.wrong_vjp()
+        if pitfall.code != "activation_derivative" or pitfall.instead_of is None or vjp is None:
+            continue
+        other = get_op(pitfall.instead_of)
         formula = _formula(other.partial(0).text, out_symbol, in_symbol)
         yield Variant(
             "activation_derivative", graph.label(i),
@@ -391,7 +384,7 @@ def _square_rule(graph: Graph, i: int, code: str) -> str | None:
     term, derivative = written(op.term.text), written(op.partial(0).text)
     slope = graph.key_text("gradients." + graph.label(i))
     outputs = int(np.asarray(graph.nodes[i].data).size)
-    mean = op.over_outputs == "mean"
+    mean = op.averages_outputs
     whole = f"1/n sum_k {term}" if mean and outputs > 1 else term
     count = f", with n = {outputs} outputs" if mean and outputs > 1 else ", with n = 1 output here" if mean else ""
     if k == 1:

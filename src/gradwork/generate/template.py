@@ -22,6 +22,7 @@ template, through :class:`~gradwork.documents.sources.Document`'s positions.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +38,7 @@ TEMPLATE_KEYS = ("constraints", "tries", "expect")
 MAX_TRIES = 100_000  # bounded work: a template cannot ask for more candidates per variant than this
 MAX_DRAWN = 10_000  # numbers drawn per candidate
 MAX_GRID = 10**9  # points on one random grid
+GRID_DIGITS = 28  # significant digits of a grid point (Python's decimal arithmetic is exact up to 28)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ class RandomSpec:
 
         if not self.shape:
             return number(int(indices))
-        return np.vectorize(number, otypes=[object])(indices).tolist()
+        flat = np.empty(len(indices.ravel()), dtype=object)
+        flat[:] = [number(k) for k in indices.ravel().tolist()]
+        return flat.reshape(indices.shape).tolist()
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,15 @@ class Template:
 
     @property
     def stem(self) -> str:
+        """The template's file name without suffix, made safe to name a folder and to print on one line.
+
+        Letters, digits and ``_ . + -`` are kept; anything else becomes ``_`` and
+        leading dots are dropped, so ``...yaml`` cannot name ``..`` and a new line
+        in a file name cannot start a new line in an output.
+        """
         name = self.document.name
-        return Path(name).stem if not name.startswith("<") else "template"
+        stem = Path(name).stem if not name.startswith("<") else "template"
+        return re.sub(r"[^A-Za-z0-9_.+-]+", "_", stem).lstrip(".")[:100] or "template"
 
     def error(self, path: DataPath, message: str, expected: str = "", *, at: str = "value") -> ProblemError:
         return self.document.error(path, message, expected, at=at)
@@ -195,7 +206,11 @@ def _decimal(document: Document, spec: dict, key: str, path: DataPath, default: 
         raise document.error(path, f"random needs `{key}`", "low, high and optionally shape, step", at="key")
     if not is_number(value) or isinstance(value, float):
         raise document.error(path + (key,), f"{key} must be a number", "for example -1 or 0.5")
-    number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+    try:
+        number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+    except (ArithmeticError, ValueError):  # "1/3": a fraction has no exact decimal grid
+        raise document.error(path + (key,), f"{key} must be a decimal number, not {value!r}",
+                             "a decimal such as -1 or 0.5; a fraction such as 1/3 has no grid of decimals") from None
     if not number.is_finite():
         raise document.error(path + (key,), f"{key} must be finite", "a number such as 1")
     return number
@@ -224,6 +239,11 @@ def _random(document: Document, spec: Any, path: DataPath) -> RandomSpec:
         raise document.error(where + ("step",), "step must be positive", "for example 0.1")
     if high < low:
         raise document.error(where + ("high",), f"high ({high}) is below low ({low})", "low <= high")
+    places = max(-low.as_tuple().exponent, -step.as_tuple().exponent, 0)  # type: ignore[operator]
+    digits = max(abs(low), abs(high)).adjusted() + 1 + places
+    if digits > GRID_DIGITS:  # every grid point must be exact in decimal arithmetic (step: 1e-40 next to 5)
+        raise document.error(where + ("step",), f"the grid from {low} to {high} by {step} needs {digits} significant "
+                             f"digits", f"at most {GRID_DIGITS}: a coarser step or smaller numbers")
     steps = (high - low) / step
     if steps > MAX_GRID:
         raise document.error(where + ("step",), f"the grid from {low} to {high} by {step} has over {MAX_GRID} points",

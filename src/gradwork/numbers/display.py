@@ -27,6 +27,7 @@ so check and explain cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -88,6 +89,12 @@ def numeral(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False, *, fr
         number = float(value)
     except (TypeError, ValueError):
         return Numeral(False, "decimal", str(value))
+    return _float_numeral(number, digits, exact)
+
+
+@functools.lru_cache(maxsize=4096)
+def _float_numeral(number: float, digits: int, exact: bool) -> Numeral:
+    """numeral() of a float (cached: an explanation shows each number several times; a Numeral is immutable)."""
     if math.isnan(number):
         return Numeral(False, "nan")
     if math.isinf(number):

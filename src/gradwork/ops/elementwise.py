@@ -172,6 +172,7 @@ _unary("leaky_relu", _leaky_forward, _leaky_vjp,
        kind="activation", display=("LeakyReLU", r"\operatorname{LeakyReLU}"),
        export=Export("LeakyRelu", "LeakyReLU", ("alpha",)), options=(Option("alpha", "0.01"),),
        piecewise=True, written=("lrelu",),
+       pitfalls=(Pitfall("activation_derivative", instead_of="relu", explained=False),),  # the slope alpha forgotten
        kernel=Kernel(_leaky_kernel_forward, _leaky_kernel_vjp),
        scalar=elementwise(lambda out, x, temp, alpha="0.01": f"({x} if {x} > 0.0 else {alpha} * {x})",
                           lambda g, out, x, alpha="0.01": f"({g} if {x} >= 0.0 else {g} * {alpha})",
@@ -196,6 +197,7 @@ _unary("sigmoid", lambda bk, x: bk.sigmoid(x), lambda bk, g, out, x: g * out * (
        definition_text="sigmoid(x) = 1 / (1 + exp(-x))",
        kind="activation", display=("σ", r"\sigma"), export=Export("Sigmoid", "Sigmoid"),
        written=("sigma", "logistic"),
+       pitfalls=(Pitfall("activation_derivative", instead_of="tanh", explained=False),),  # 1 - a^2 for a(1 - a)
        kernel=Kernel(lambda k: emit_sigmoid(k, k.args[0], k.out), _sigmoid_kernel_vjp),
        scalar=elementwise(lambda out, x, temp: stable_sigmoid(x, out, temp),
                           lambda g, out, x: f"{g} * {out} * (1 - {out})"))
@@ -205,6 +207,7 @@ _unary("tanh", lambda bk, x: bk.tanh(x), lambda bk, g, out, x: g * (1 - out * ou
        "tanh'(x) = 1 - tanh(x)^2: the derivative reuses the output.",
        definition_text="tanh(x) = (e^x - e^(-x)) / (e^x + e^(-x))",
        kind="activation", display=("tanh", r"\tanh"), export=Export("Tanh", "Tanh"),
+       pitfalls=(Pitfall("activation_derivative", instead_of="sigmoid", explained=False),),  # a(1 - a) for 1 - a^2
        scalar=elementwise(lambda out, x, temp: f"math.tanh({x})", lambda g, out, x: f"{g} * (1 - {out} * {out})"))
 
 
@@ -239,6 +242,7 @@ _unary("elu", _elu_forward, _elu_vjp,
        definition_text="elu(x) = x if x > 0 else alpha (e^x - 1)",
        kind="activation", display=("ELU", r"\operatorname{ELU}"),
        export=Export("Elu", "ELU", ("alpha",)), options=(Option("alpha", "1"),), piecewise=True,
+       pitfalls=(Pitfall("activation_derivative", instead_of="relu", explained=False),),  # alpha e^x forgotten
        scalar=elementwise(lambda out, x, temp, alpha="1.0": f"({x} if {x} > 0.0 else {alpha} * (math.exp({x}) - 1))",
                           lambda g, out, x, alpha="1.0": f"{g} * (1.0 if {x} > 0.0 else {alpha} * math.exp({x}))",
                           params=("alpha",)))

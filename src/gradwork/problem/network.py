@@ -25,6 +25,7 @@ from gradwork.nn.activations import ACTIVATIONS, ALIASES
 from gradwork.ops import OPS
 from gradwork.problem.expressions import EvaluationContext, Expression, ExpressionError, parse_expression
 from gradwork.numbers.written import is_number, shown
+from gradwork.problem.names import MAX_SYMBOL
 from gradwork.problem.numbers import NumberError, shape_of, scalar, to_array
 from gradwork.problem.schema import NetworkSpec
 from gradwork.documents.sources import DataPath, Document
@@ -105,9 +106,9 @@ def _plan_layer(document: Document, spec: NetworkSpec, index: int, layer_spec: A
                 seen: dict[str, int]) -> LayerPlan:
     path: DataPath = ("layers", index)
     name = layer_spec.name or f"layer{index + 1}"
-    if not _LAYER_NAME.fullmatch(name):
+    if not _LAYER_NAME.fullmatch(name) or len(name) > MAX_SYMBOL:
         raise document.error(path + ("name",), f"the layer name {name!r} cannot be used in keys such as {name}.W",
-                             "a name of letters, digits, _ and -, starting with a letter")
+                             f"a name of letters, digits, _ and -, starting with a letter, at most {MAX_SYMBOL} long")
     if name in seen:
         raise document.error(path + ("name",), f"two layers are named {name!r}",
                              f"a new name (layer {seen[name] + 1} is already {name!r})")

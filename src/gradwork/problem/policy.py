@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from gradwork.numbers.marking import CHARGES, MarkingPolicy
-from gradwork.problem.names import Names
 from gradwork.problem.network import inner_of
 from gradwork.numbers.written import is_number
+from gradwork.problem.names import MAX_SYMBOL, Names
 from gradwork.problem.notation import EXPECTED_NAME, NameError_, parse_name
 from gradwork.problem.quantities import NodeRef, Quantity, QuantityError
 from gradwork.problem.schema import GraphSpec, NetworkSpec
@@ -92,6 +92,9 @@ def _names(document: Document, entries: dict[str, str], known: Catalogue) -> Nam
         text = symbol.strip()
         if not text:
             raise document.error(path, f"names: the symbol of {key!r} is empty", "a symbol such as w1")
+        if len(text) > MAX_SYMBOL:
+            raise document.error(path, f"names: the symbol of {key!r} is {len(text)} characters long",
+                                 f"at most {MAX_SYMBOL}, so that formulas can be set")
         try:
             parse_name(text)  # plain (w1, net_h1), Unicode (ŷ, δ₃) or LaTeX (v_{11}, \hat{y}): printed right everywhere
         except NameError_ as error:

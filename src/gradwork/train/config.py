@@ -39,13 +39,13 @@ from gradwork.nn.init import INITIALIZERS
 from gradwork.nn.losses import LOSSES, classification_loss, loss_parts
 from gradwork.ops import OPS
 from gradwork.documents import limits
-from gradwork.documents.errors import ProblemError
+from gradwork.documents.errors import GradworkError, ProblemError
 from gradwork.documents.sources import Document, read
 from gradwork.documents.validation import existing, validate_model
 
 
 
-class ConfigError(ValueError):
+class ConfigError(GradworkError, ValueError):
     """A config that cannot be used; the message starts with FILE:LINE:COL or FILE."""
 
 
@@ -116,7 +116,7 @@ class TrainConfig(_Strict):
     validation: float = Field(default=0.2, ge=0, lt=1)
     convention: Literal["row", "column"] = "row"
     init: str = "he"
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, lt=2**63)  # NumPy's generators take a non-negative seed
     dtype: Literal["float32", "float64"] = "float32"
     layers: list[LayerSpec] = Field(min_length=1)
     loss: str | dict[str, Any] = Field(default_factory=classification_loss)  # a name or {name: huber, delta: 1}
@@ -241,6 +241,7 @@ def _check_limits(loaded: LoadedConfig) -> None:
     if limits.over("epochs", config.epochs):
         raise loaded.error(("epochs",), f"epochs is {config.epochs} ({limits.note('epochs')})")
     previous = None
+    total = 0  # parameters of every layer but the first (its inputs are the data's features, checked with them)
     for index, layer in enumerate(config.layers):
         if limits.over("width", layer.units):
             raise loaded.error(("layers", index, "units"), f"layers[{index}].units is {layer.units} "
@@ -248,6 +249,11 @@ def _check_limits(loaded: LoadedConfig) -> None:
         if previous is not None and limits.over("elements", previous * layer.units):
             raise loaded.error(("layers", index, "units"),
                                f"layers[{index}] has {previous} x {layer.units} weights ({limits.note('elements')})")
+        total += (previous or 0) * layer.units + layer.units
+        if limits.over("total_elements", total):  # each layer within bounds, all of them together too large
+            raise loaded.error(("layers", index, "units"),
+                               f"layers[0..{index}] have {total} weights and biases together "
+                               f"({limits.note('total_elements')})")
         previous = layer.units
 
 

@@ -24,12 +24,14 @@ from gradwork.nn import MLP
 from gradwork.nn.activations import ALIASES
 from gradwork.nn.layers import Dense
 from gradwork.ops import OPS, Op
+from gradwork.documents.files import writing
+from gradwork.documents.errors import GradworkError
 
 ONNX_OPSET = 17
 ONNX_IR_VERSION = 8  # understood by every onnxruntime since 1.10
 
 
-class ExportError(ValueError):
+class ExportError(GradworkError, ValueError):
     pass
 
 
@@ -84,7 +86,8 @@ def export_onnx(model: MLP, path: str | Path) -> Path:
     onnx_model.ir_version = ONNX_IR_VERSION
     onnx.checker.check_model(onnx_model)
     path = Path(path)
-    onnx.save(onnx_model, str(path))
+    with writing(path) as stream:  # the one atomic writer: a failed write leaves the old file
+        stream.write(onnx_model.SerializeToString())
     return path
 
 
@@ -165,7 +168,8 @@ def export_torch(model: MLP, path: str | Path) -> Path:
     import torch
 
     path = Path(path)
-    torch.save(torch_module(model), path)
+    with writing(path) as stream:
+        torch.save(torch_module(model), stream)
     return path
 
 

@@ -45,6 +45,14 @@ def build_model(loaded: LoadedConfig, inputs: int) -> MLP:
 def check_fits_data(loaded: LoadedConfig, dataset: Dataset) -> None:
     """The output layer must match the targets; raises a ConfigError pointing at the last layer."""
     config = loaded.config
+    first = config.layers[0].units
+    if limits.over("elements", dataset.features * first):
+        raise loaded.error(("layers", 0, "units"), f"layers[0] has {dataset.features} x {first} weights "
+                                                   f"({limits.note('elements')})")
+    total = dataset.features * first + sum(a.units * b.units for a, b in zip(config.layers, config.layers[1:]))
+    if limits.over("total_elements", total):
+        raise loaded.error(("layers", 0, "units"), f"the layers have {total} weights together "
+                                                   f"({limits.note('total_elements')})")
     last = len(config.layers) - 1
     units = config.layers[-1].units
     activation = config.layers[-1].activation

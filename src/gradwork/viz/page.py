@@ -24,13 +24,13 @@ every number and the whole list of stops.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
+from gradwork.documents.escape import html_text
 from gradwork.problem import Solution
 from gradwork.viz.fragments import circled_labels, polish
 from gradwork.viz.graph import GraphvizNotFoundError, graph_to_dot, mark_numbers, render, retitle_svg
@@ -310,7 +310,7 @@ def _asset(name: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html_text(text)
 
 
 _TEMPLATE = """<!DOCTYPE html>

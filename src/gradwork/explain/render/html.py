@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import functools
 import re
-from html import escape
 from typing import Any
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.latex import MathDocument
+from gradwork.documents.escape import html_text as escape
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.5; color: #1d1d1f;

@@ -175,6 +175,8 @@ def unicode_math(text: str, unicode_ok: bool = False) -> str:
             out.append(r"\backslash ")
         elif c == "~":
             out.append(r"\sim ")
+        elif c in "_^":  # not a script (nothing to attach to): the character itself, never a TeX error
+            out.append(r"\_" if c == "_" else r"\hat{}")
         elif c.isascii():
             out.append(c)
         else:
