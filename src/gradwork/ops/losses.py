@@ -19,7 +19,7 @@ from gradwork.ops.elementwise import NATURAL_LOG
 from gradwork.ops.registry import (
     Array, Export, Kernel, KernelCall, Notation, Op, Option, Partial, Pitfall, register,
 )
-from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, total
+from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, literal, total
 from gradwork.ops.softmax import _log_softmax_forward, _softmax_forward
 
 
@@ -69,17 +69,29 @@ def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwis
     def vjp_t(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean", **given: Any) -> Array:
         return g * d_t(bk, y, t, **{**defaults, **given}) / scale(y, reduction)
 
+    def option_literals(c: ScalarCall) -> dict[str, str] | None:
+        """The options as Python literals for the scalar templates ({delta}), or None (not a plain float)."""
+        found = {}
+        for option in options:
+            text = literal(c.params.get(option.name, defaults[option.name]))
+            if text is None:
+                return None
+            found[option.name] = text
+        return found
+
     def scalar_forward(c: ScalarCall) -> list[str] | None:
-        if scalar_term is None or c.shapes[0] != c.shapes[1]:
+        given = option_literals(c)
+        if scalar_term is None or c.shapes[0] != c.shapes[1] or given is None:
             return None
-        terms = [f"({scalar_term.format(y=y, t=t)})" for y, t in zip(*c.args)]
+        terms = [f"({scalar_term.format(y=y, t=t, **given)})" for y, t in zip(*c.args)]
         return [f"{c.out[0]} = ({total(terms)}) / {scale(np.empty(c.shapes[0]), c.params.get('reduction', 'mean'))}"]
 
     def scalar_vjp(c: ScalarCall, position: int) -> tuple[list[str], Terms] | None:
-        if scalar_d_y is None or position != 0 or c.shapes[0] != c.shapes[1] or c.g[0] == "0.0":
+        given = option_literals(c)
+        if scalar_d_y is None or position != 0 or c.shapes[0] != c.shapes[1] or c.g[0] == "0.0" or given is None:
             return None
         divisor = scale(np.empty(c.shapes[0]), c.params.get("reduction", "mean"))
-        return [], [f"{c.g[0]} * ({scalar_d_y.format(y=y, t=t)}) / {divisor}" for y, t in zip(*c.args)]
+        return [], [f"{c.g[0]} * ({scalar_d_y.format(y=y, t=t, **given)}) / {divisor}" for y, t in zip(*c.args)]
 
     register(Op(
         kind="loss",
@@ -175,6 +187,9 @@ _loss("huber", _huber, _huber_d_y, lambda bk, y, t, delta=1.0: -_huber_d_y(bk, y
                r"\begin{cases} \frac{1}{2}($t - $y)^{2} & |$t - $y| \le \delta \\ \delta\left(|$t - $y| - "
                r"\frac{\delta}{2}\right) & |$t - $y| > \delta \end{cases}", 100),
       mean_over_outputs=True, options=(Option("delta", "1"),), long_name="Huber loss", piecewise=True,
+      scalar_term="(({y} - {t}) * ({y} - {t}) / 2 if abs({y} - {t}) <= {delta} "
+                  "else {delta} * (abs({y} - {t}) - {delta} / 2))",
+      scalar_d_y="(({y} - {t}) if abs({y} - {t}) <= {delta} else ({delta} if {y} > {t} else -{delta}))",
       definition_text="L = 1/n sum_k H(t_k - y_k), H(r) = r^2 / 2 if |r| <= δ else δ (|r| - δ/2)")
 
 _loss("bce",
