@@ -27,7 +27,6 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "gradwork"
 
 CEILING = {
     "backends/exact.py": 4,
-    "backends/symbolic.py": 2,
     "check/answers.py": 1,
     "check/summary_html.py": 1,
     "explain/delta.py": 1,
