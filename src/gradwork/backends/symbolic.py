@@ -57,7 +57,9 @@ def _vectorize(function: Any) -> Any:
 MAX_EXP_ARGUMENT = 10**6
 
 
-def _bounded(function: Any, name: str) -> Any:
+def _bounded(function: Any) -> Any:
+    name = function.__name__  # SymPy's own name of the function, for the message
+
     def apply(x: Any) -> Any:
         if isinstance(x, (sympy.Rational, sympy.Float)) and abs(x) > MAX_EXP_ARGUMENT:
             shown = sympy.Float(x, 4)
@@ -68,11 +70,11 @@ def _bounded(function: Any, name: str) -> Any:
     return apply
 
 
-_exp = _vectorize(_bounded(sympy.exp, "exp"))
+_exp = _vectorize(_bounded(sympy.exp))
 _log = _vectorize(sympy.log)
 _sqrt = _vectorize(sympy.sqrt)
-_tanh = _vectorize(_bounded(sympy.tanh, "tanh"))
-_erf = _vectorize(_bounded(sympy.erf, "erf"))
+_tanh = _vectorize(_bounded(sympy.tanh))
+_erf = _vectorize(_bounded(sympy.erf))
 _abs = _vectorize(sympy.Abs)
 
 READABLE_MAX_OPS = 400  # larger formulas are reported as computed (still exact)

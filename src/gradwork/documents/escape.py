@@ -37,10 +37,12 @@ from typing import Any
 
 # ---------------------------------------------------------------- characters no output should carry raw
 
-# C0 and C1 controls, DEL; Unicode format characters that reorder or hide text (bidi overrides, zero-width);
-# line and paragraph separators (U+2028/9), which some viewers break lines at.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-                        "\ufff9-\ufffb]")
+# C0 and C1 controls, DEL; Unicode's format characters (category Cf: bidi overrides, zero widths, the soft
+# hyphen, tags ...), which reorder or hide text; line and paragraph separators (U+2028/9), which some viewers
+# break lines at. (Tab, newline and carriage return are handled by each escaper.)
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+                        "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+                        "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
 _LINE_BREAKS = re.compile(r"[\t\n\r]+")
 
 
@@ -254,7 +256,7 @@ def json_safe(value: Any) -> Any:
     """``value`` with every non-finite float (NaN, ±inf; NumPy's too) as ``None``: ``json.dumps(...,
     allow_nan=False)`` of the result never fails and never writes ``NaN`` or ``Infinity`` (not JSON)."""
     if isinstance(value, float) or type(value).__name__ in ("float64", "float32", "float16", "longdouble"):
-        return value if math.isfinite(float(value)) else None
+        return float(value) if math.isfinite(float(value)) else None
     if isinstance(value, dict):
         return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

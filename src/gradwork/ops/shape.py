@@ -18,7 +18,8 @@ def _positions(c: ScalarCall) -> Array:
 
 def _picked(c: ScalarCall) -> list[int] | None:
     try:
-        return np.asarray(_positions(c)[c.params["index"]]).ravel().tolist()
+        picked: list[int] = np.asarray(_positions(c)[c.params["index"]]).ravel().tolist()
+        return picked
     except (IndexError, TypeError, ValueError, KeyError):
         return None
 

@@ -27,7 +27,7 @@ from gradwork.problem.expressions import EvaluationContext, Expression, Expressi
 from gradwork.numbers.written import is_number, shown
 from gradwork.problem.names import MAX_SYMBOL
 from gradwork.problem.numbers import NumberError, shape_of, scalar, to_array
-from gradwork.problem.schema import NetworkSpec
+from gradwork.problem.spec import NetworkSpec
 from gradwork.documents.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
