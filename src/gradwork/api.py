@@ -60,7 +60,7 @@ class Solved:
         self.style = style
         self.digits = digits
 
-    # The FORMAT.md sections, ready for JSON.
+    # The docs/format.md sections, ready for JSON.
     @property
     def title(self) -> str:
         return self.solution.title
@@ -108,7 +108,7 @@ class Solved:
         return cache[style]
 
     def to_dict(self, style: Style | None = None, digits: int | None = None) -> dict[str, Any]:
-        """The FORMAT.md JSON object, ``steps`` included."""
+        """The docs/format.md JSON object, ``steps`` included."""
         from gradwork.explain.render import steps_to_json
 
         return {
