@@ -78,6 +78,7 @@ class GraphProgram:
         run = self._forwards.get(key, _MISSING)
         if run is _MISSING:
             run = self._remember(self._forwards, key, _Builder(self).forward(set(forwards), set(values)), key)
+        assert run is not _MISSING
         if run is None:
             raise ProgramError("an op of this graph has no scalar emitter for its shapes")
         try:
@@ -94,6 +95,7 @@ class GraphProgram:
         run = self._backwards.get(key, _MISSING)
         if run is _MISSING:
             run = self._remember(self._backwards, key, _Builder(self).backward(set(vjps), set(grads)), ("b", key))
+        assert run is not _MISSING
         if run is None:
             raise ProgramError("an op of this graph has no scalar emitter for its shapes")
         try:
@@ -115,7 +117,7 @@ class GraphProgram:
 
 
 _CACHE: dict[Hashable, GraphProgram | None] = {}
-_MISSING = object()
+_MISSING: Any = object()
 
 
 def program_for(nodes: Sequence[Any], inputs: Sequence[tuple[int, ...]], root: int) -> GraphProgram | None:
