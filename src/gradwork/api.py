@@ -172,7 +172,7 @@ class Solved:
         """
         from gradwork.check import Tolerance, check_answers, read_answers
 
-        spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
+        spec = _tolerance(tolerance, Tolerance)
         return check_answers(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
 
     def mark(self, text: str, source: str = "<work>", tolerance: Any = None) -> Any:
@@ -180,7 +180,10 @@ class Solved:
         from gradwork.mark import mark_work
         from gradwork.numbers.tolerance import Tolerance
 
-        spec = Tolerance.parse(tolerance) if isinstance(tolerance, dict) else tolerance
+        if not isinstance(text, str) or not isinstance(source, str):
+            raise TypeError(f"mark() takes the worked solution's text and its name as str, not "
+                            f"{type(text).__name__} and {type(source).__name__}")
+        spec = _tolerance(tolerance, Tolerance)
         return mark_work(self.solution, text, source, spec)
 
     # Jupyter display
@@ -203,6 +206,22 @@ class Solved:
         from gradwork.viz import repr_svg
 
         return repr_svg(self.solution, digits=self.digits, labels=self.graph_labels())
+
+
+def _tolerance(tolerance: Any, kind: Any) -> Any:
+    """A tolerance argument as a Tolerance (None: the problem's); anything else is a TypeError that says so."""
+    if tolerance is None or isinstance(tolerance, kind):
+        return tolerance
+    if isinstance(tolerance, dict):
+        from gradwork.documents.errors import GradworkError
+        from gradwork.numbers.tolerance import ToleranceError
+
+        try:
+            return kind.parse(tolerance)
+        except ToleranceError as error:  # numbers/ sits below the error types: the API's own error here
+            raise GradworkError(str(error)) from None
+    raise TypeError(f"tolerance must be a Tolerance or a mapping such as {{'sigfigs': 3}}, "
+                    f"not {type(tolerance).__name__} {tolerance!r:.40}")
 
 
 def solve(source: str | Path, mode: Mode | None = None, style: Style = "chain") -> Solved:

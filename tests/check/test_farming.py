@@ -180,3 +180,25 @@ def test_the_exercise_of_the_teacher_table_keeps_its_given_data_out(tmp_path, lo
     solution = solve(load(path))
     report = Checker(solution).check(parse_answers({"values": {"input": [0.4, 1.0, -0.7]}}))
     assert report.total == 11 and not report.answered
+
+
+def test_feedback_between_tries_gives_no_answer_away(tmp_path):
+    # Exported graders show messages right after a submission: with reveal=False no expected number appears.
+    solution = variant(tmp_path, [1.0, 2.0])
+    key = solution.json()
+    answers = by_hand([0.0, 0.0])
+    answers["updated"]["output.W"] = [0.3, -0.5]  # not updated: bias_not_updated's note would state the step
+    answers.pop("loss")
+    report = Checker(solution).check(parse_answers(answers), reveal=False)
+    told = " ".join(item.message for item in report.items)
+    numbers = [key["loss"], *np.ravel(key["values"]["hidden.z"]), *np.ravel(key["gradients"]["hidden.W"]),
+               *np.ravel(key["updated"]["output.W"]), *np.ravel(key["updated"]["hidden.W"])]
+    from gradwork.numbers.display import array_text
+    for number in numbers:
+        if number not in (0, 0.0, 0.3, -0.5, 0.5, -0.6, -0.4, 0.8, 0.2, -0.2):  # given data may be repeated
+            assert array_text(number, 4) not in told, (number, told)
+    assert all(item.expected is None and item.expected_given_yours is None for item in report.items)
+    assert report.item("loss").message == "left blank"
+    revealed = Checker(solution).check(parse_answers(answers))
+    assert [i.status for i in revealed.items] == [i.status for i in report.items]
+    assert revealed.points == report.points

@@ -185,11 +185,13 @@ def test_feedback_uses_the_problems_own_symbols():
     names = Names({NodeRef("output.b"): "b3", NodeRef("loss"): "J", NodeRef("hidden.W", (1, 0)): "w3"})
     solution = replace(fixtures.seed_002(), names=names)
     report, items = _items(solution, {"loss": 0.2225, "updated": {"output.b": 0}, "gradients": {"hidden.W[1,0]": 0}})
-    assert items["loss"].symbol == "J" and "uses log10 in J (loss)" in items["loss"].message
-    assert items["updated.output.b"].label == "updated.output.b (b3)"
-    assert "Your b3 (output.b) is left at its initial value" in items["updated.output.b"].message
-    assert items["gradients.hidden.W[1,0]"].symbol == "w3"
-    assert report.to_json()["items"][0]["symbol"] in ("J", "w3", "b3")
+    # The problem's notation (gradwork.problem.notation), never an internal key, in what the student reads.
+    assert items["loss"].symbol == "J" and "Your number uses log10 in J." in items["loss"].message
+    assert items["updated.output.b"].label == "updated.output.b (b₃′)"
+    assert "Your b₃ is left at its initial value 0; the update is b₃ - lr * ∂J/∂b₃" in items["updated.output.b"].message
+    assert "output.b" not in items["updated.output.b"].message
+    assert items["gradients.hidden.W[1,0]"].symbol == "∂J/∂w₃"
+    assert report.to_json()["items"][0]["symbol"] in ("J", "∂J/∂w₃", "b₃′")
 
 
 def test_an_element_key_into_a_one_unit_scalar_is_that_scalar(tmp_path) -> None:

@@ -225,8 +225,10 @@ def test_an_unupdated_bias_is_told_its_one_sgd_step_with_numbers_true_as_printed
 
     # Seed 002 (row): dJ/db3 = a3 - y = 0.40131; b3 = 0 - 0.01 * 0.4013 = -0.004013.
     item = check_answers(fixtures.seed_002(), parse_answers({"updated": {"output.b": 0}})).item("updated.output.b")
-    assert "left at its initial value 0; the update is output.b - lr * dL/doutput.b = 0 - 0.01 * 0.4013 = -0.004013" \
+    assert "left at its initial value 0; the update is b⁽²⁾ - lr * ∂L/∂b⁽²⁾ = 0 - 0.01 * 0.4013 = -0.004013" \
         in item.message
+    quiet = check_answers(fixtures.seed_002(), parse_answers({"updated": {"output.b": 0}}), reveal=False).items[0]
+    assert "left at its initial value" in quiet.message and "the update is" not in quiet.message  # no answer given
     adam = fixtures.network_solution("adam", [1.0, 2.0], 0.0, fixtures.SEED_002_LAYERS, "bce", "row", optimizer="adam")
     item = check_answers(adam, parse_answers({"updated": {"output.b": 0}})).item("updated.output.b")
     assert item.diagnosis == ("bias_not_updated",) and "the update is" not in item.message  # Adam's is no one product
@@ -254,8 +256,8 @@ def test_a_factor_at_a_squared_error_is_told_in_the_terms_of_the_loss_as_written
     # half_sse = 1/2 (t - y)^2 has its 1/2: a halved dL/dy is that 1/2 used a second time.
     item = check_answers(problem("half_sse"), parse_answers({"gradients": {"out.z": (y - 1.0) / 2}})).items[0]
     assert item.diagnosis == ("factor_half",)
-    assert "The 1/2 in L = 1/2 (t - out.z)^2 is there to cancel the 2 of the square" in item.message
+    assert "The 1/2 in L = 1/2 (t - a⁽¹⁾)^2 is there to cancel the 2 of the square" in item.message
     # sse = (t - y)^2 has none: a halved dL/dy is the 2 of the square dropped.
     item = check_answers(problem("sse"), parse_answers({"gradients": {"out.z": (y - 1.0)}})).items[0]
     assert item.diagnosis == ("factor_half",)
-    assert "L = (t - out.z)^2 has no 1/2 in front" in item.message and "dL/dout.z = -2(t - out.z)" in item.message
+    assert "L = (t - a⁽¹⁾)^2 has no 1/2 in front" in item.message and "∂L/∂a⁽¹⁾ = -2(t - a⁽¹⁾)" in item.message

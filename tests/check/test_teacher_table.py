@@ -166,10 +166,10 @@ def test_each_mistake_is_named_with_what_the_student_did(book):
         "gradients.output.z").message
     # The squared error as written has no 1/2: the message says so (not "the 1/2 in 1/2 (t - y)^2").
     two = book.reports["dropped_two"].item("gradients.output.a")
-    assert "E = (t - p)^2 has no 1/2 in front" in two.message and "dE/dp = -2/n (t - p)" in two.message
+    assert "E = (t - p)^2 has no 1/2 in front" in two.message and "∂E/∂p = -2/n (t - p)" in two.message
     assert "1/2 (t - y)^2" not in two.message
     misread = book.reports["misread_input"].item("values.hidden.z")
-    assert misread.status == "wrong" and "You copied x (input) as [0.4, 1, 0.7]" in misread.message
+    assert misread.status == "wrong" and "You copied x as [0.4, 1, 0.7]" in misread.message
 
 
 def test_repeats_of_a_charged_mistake_are_credited(book):

@@ -91,10 +91,10 @@ def test_json_500_levels_deep(tmp_path):
     one_line_error(run("solve", str(path)), 2, "deep.json:1:", "--max-depth")
 
 
-def test_dev_zero_is_refused_by_the_size_limit_not_read_forever():
+def test_dev_zero_is_refused_as_a_device_not_read_forever():
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero here")
-    one_line_error(run("solve", "/dev/zero"), 2, "/dev/zero:1:1:", "limit 2000000; --max-file-size to raise")
+    one_line_error(run("solve", "/dev/zero"), 2, "/dev/zero:1:1:", "is a device, not a regular file")
 
 
 def test_stdin_larger_than_the_limit():

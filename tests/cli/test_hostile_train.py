@@ -89,7 +89,7 @@ def test_adam_beta2_of_1_and_eps_0_are_refused(workdir):
 
 def test_binary_csv_is_one_line(workdir):
     (workdir / "d.csv").write_bytes(bytes(range(256)) * 4)
-    refused(run("train", "train.yaml"), 2, "d.csv", "not UTF-8")
+    refused(run("train", "train.yaml"), 2, "d.csv", "not valid UTF-8")
 
 
 def test_nan_in_the_data_is_refused(workdir):

@@ -78,7 +78,7 @@ def test_training_is_deterministic_from_the_command_line(workdir):
     (("units: 3}", "units: 3, activation: softmax}"),
      r"train.yaml:7:39: cross_entropy applies the softmax itself"),
     (("epochs: 4", "epochs: -1"), r"train.yaml:9:9: epochs is -1, too small \(expected at least 0\)"),
-    (("blobs.csv", "nothere.csv"), r"nothere.csv: cannot read"),
+    (("blobs.csv", "nothere.csv"), r"nothere.csv:1:1: cannot read the file"),
 ])
 def test_bad_config_is_one_line_and_exit_2(workdir, edit, expected):
     (workdir / "train.yaml").write_text(CONFIG.replace(*edit))
@@ -125,7 +125,7 @@ def test_export_onnx_torch_and_problem(workdir):
 
 def test_export_errors_exit_2(workdir):
     result = _run("export", "none.npz", "--to", "onnx", "-o", "x.onnx")
-    assert result.exit_code == 2 and result.stderr.startswith("none.npz: not a readable .npz parameters file")
+    assert result.exit_code == 2 and result.stderr.startswith("none.npz: cannot read the file: No such file")
     np.savez("plain.npz", W=np.zeros(2))
     result = _run("export", "plain.npz", "--to", "torch", "-o", "x.pt")
     assert result.exit_code == 2 and "no 'gradwork' entry" in result.stderr

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from gradwork.backends.base import Array, Backend
+from gradwork.backends.base import Array, Backend, BackendError
 
 
 def to_sympy(value: Any) -> sympy.Expr:
@@ -51,11 +51,30 @@ def _vectorize(function: Any) -> Any:
     return apply
 
 
-_exp = _vectorize(sympy.exp)
+# exp (and tanh, erf) of a constant this large has an exact value SymPy cannot work with: deciding the sign of
+# 1 - exp(a)/(exp(a) + exp(b)) with a ~ 1e600 (huge weights) takes minutes in mpmath. Such a constant is refused,
+# named at its node, instead (docs/limits.md).
+MAX_EXP_ARGUMENT = 10**6
+
+
+def _bounded(function: Any) -> Any:
+    name = function.__name__  # SymPy's own name of the function, for the message
+
+    def apply(x: Any) -> Any:
+        if isinstance(x, (sympy.Rational, sympy.Float)) and abs(x) > MAX_EXP_ARGUMENT:
+            shown = sympy.Float(x, 4)
+            raise BackendError(f"{name}({shown}): the exact value of {name} of a constant beyond 10^6 in absolute "
+                               "value is too large to compute with (expected smaller numbers, or --mode float)")
+        return function(x)
+
+    return apply
+
+
+_exp = _vectorize(_bounded(sympy.exp))
 _log = _vectorize(sympy.log)
 _sqrt = _vectorize(sympy.sqrt)
-_tanh = _vectorize(sympy.tanh)
-_erf = _vectorize(sympy.erf)
+_tanh = _vectorize(_bounded(sympy.tanh))
+_erf = _vectorize(_bounded(sympy.erf))
 _abs = _vectorize(sympy.Abs)
 
 READABLE_MAX_OPS = 400  # larger formulas are reported as computed (still exact)

@@ -23,9 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from gradwork.numbers.tolerance import Tolerance, ToleranceError
 from gradwork.documents.errors import ProblemError
-from gradwork.documents.sources import DataPath, Document, parse, read, sniff_format
+from gradwork.documents.sources import DataPath, Document, check_data, parse, read, sniff_format
+from gradwork.numbers.tolerance import Tolerance, ToleranceError
 
 Section = Literal["loss", "values", "gradients", "updated"]
 SECTIONS: tuple[Section, ...] = ("values", "gradients", "updated")
@@ -98,7 +98,12 @@ def read_answers(source: str | Path, text: str | None = None) -> Answers:
 def parse_answers(document: Document | dict[str, Any], source: str = "<answers>") -> Answers:
     """Answers from a parsed document (with positions), or from a plain dict (positions 1:1)."""
     if not isinstance(document, Document):
-        document = Document(source, "", "yaml", document)
+        if not isinstance(document, dict):
+            raise TypeError(f"parse_answers() takes a Document or a dict of answers, not {type(document).__name__}")
+        try:  # bounded like a file (depth, sizes): a 5,000-deep list is one located error
+            document = check_data(document, source)
+        except ProblemError as error:
+            raise AnswersError(error.file, error.line, error.column, error.message, error.expected) from None
     source, data = document.name, document.data
     if not isinstance(data, dict):
         raise _error(document, (), "an answers file must be a mapping", "keys " + ", ".join(TOP_LEVEL))

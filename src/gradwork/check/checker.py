@@ -93,14 +93,17 @@ class Checker:
             self.reader.resolve(answers, answer)
 
     def check(self, answers: Answers | Mapping[str, Any] | str | Path, tolerance: Tolerance | None = None, *,
-              policy: MarkingPolicy | None = None, allow_answer_tolerance: bool = False) -> Report:
+              policy: MarkingPolicy | None = None, allow_answer_tolerance: bool = False,
+              reveal: bool = True) -> Report:
         """Check ``answers`` under the teacher's policy.
 
         ``policy``: the problem's ``marking:`` (default: the solution's own);
         ``tolerance``: the command line's, which overrides it. The answers
         file's own tolerance counts only with ``allow_answer_tolerance``
         (:func:`gradwork.check.policy.effective_policy`). The score depends on
-        this file and the policy alone.
+        this file and the policy alone. ``reveal=False``: the report gives no
+        answer away (no expected numbers, in the items or their messages),
+        for feedback shown while a student may still try again.
         """
         answers = _answers_of(answers)
         policy, warnings = effective_policy(policy or self.solution.marking, answers.tolerance,
@@ -127,7 +130,7 @@ class Checker:
         for variant, note in given_notes:
             if not any(variant in combination for item in items for combination in item.findings):
                 notes.append(note)
-        results = [result(self.models, item, tol) for _, item in resolved]
+        results = [result(self.models, item, tol, reveal) for _, item in resolved]
         asked = bool(self.solution.ask)
         if not asked:  # what the student answered, in the order of the computation
             order = sorted(range(len(scored)), key=lambda k: resolved[k][1].order)
@@ -194,10 +197,10 @@ class Checker:
 
 def check_answers(solved: Any, answers: Answers | Mapping[str, Any] | str | Path, tolerance: Tolerance | None = None,
                   *, policy: MarkingPolicy | None = None, allow_answer_tolerance: bool = False,
-                  other_keys: Iterable[Any] = ()) -> Report:
+                  other_keys: Iterable[Any] = (), reveal: bool = True) -> Report:
     """Check one answers file against a solved problem (see :class:`Checker` to check many)."""
     return Checker(solved, other_keys=other_keys).check(answers, tolerance, policy=policy,
-                                                        allow_answer_tolerance=allow_answer_tolerance)
+                                                        allow_answer_tolerance=allow_answer_tolerance, reveal=reveal)
 
 
 def _answers_of(answers: Any) -> Answers:

@@ -192,7 +192,8 @@ class Judge:
                 item.carried = item.carried | item.unresolved
                 item.repeated = tuple(dict.fromkeys(v.code for f in repeats for v in f))
                 item.carried_from = item.carried_from + tuple(
-                    f"the {code} mistake charged at {self.charged[code]}" for code in item.repeated)
+                    f"the {code} mistake charged at {self.graph.key_text(self.charged[code])}"
+                    for code in item.repeated)
                 self.follows[id(item)] = self.follows[id(item)] + repeats
                 chosen = self._choose(item, [c for c in matched if all(v.code in self.charged for v in c)], active,
                                       everything, items[position + 1:])
@@ -239,7 +240,7 @@ class Judge:
 
     def _mistake_text(self, variant: Variant) -> str:
         where = self.charged.get(variant.code)
-        return f"the {variant.code} mistake (charged at {where})" if where else \
+        return f"the {variant.code} mistake (charged at {self.graph.key_text(where)})" if where else \
             f"the {variant.code} mistake at {variant.site}"
 
     def _reach(self, variant: Variant) -> int:

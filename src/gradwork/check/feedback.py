@@ -7,6 +7,7 @@ by :mod:`gradwork.numbers.display`, the rounding explain uses too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,8 @@ class Facts:
     diagnosis: tuple[str, ...] = ()
     symbol: str | None = None  # the problem's own name for the quantity (names:), when it has one
     repeated: tuple[str, ...] = ()  # codes of a mistake already charged earlier, made again here (credited)
+    name: Callable[[str], str] = str  # a quantity key as the problem writes it (its notation)
+    reveal: bool = True  # False: no expected number nor "which give" value (feedback shown between tries)
     charged_every_item: bool = False  # right given a mistake, charged again by the teacher's policy
 
 
@@ -44,30 +47,34 @@ def digits_for(tolerance: Tolerance) -> int:
 def message(facts: Facts) -> str:
     """The item's one-paragraph feedback."""
     digits = digits_for(facts.tolerance)
+    reveal = facts.reveal
     expected = array_text(facts.expected, digits)
-    given_yours = _given(facts.carried_from)
+    correct_value = f" (the correct value is {expected})" if reveal else ""
+    given_yours = _given(facts.carried_from, facts.name)
     if facts.status == "correct":
         return "correct, given your own earlier (rounded) numbers" if facts.own_rounding else "correct"
     if facts.status == "missing":
-        return f"left blank; expected {expected}"
+        return f"left blank; expected {expected}" if reveal else "left blank"
     if facts.status == "carried_forward" and facts.repeated:
         return (f"the same mistake again ({', '.join(facts.repeated)}): it is charged once, at its first item, "
-                f"so this is credited (the correct value is {expected})")
+                f"so this is credited{correct_value}")
     if facts.status == "carried_forward":
-        return (f"right given {given_yours or 'your earlier answers'}, which give "
-                f"{array_text(facts.carried_value, digits)} (the correct value is {expected})")
+        gives = f", which give {array_text(facts.carried_value, digits)}" if reveal else ""
+        return f"right given {given_yours or 'your earlier answers'}{gives}{correct_value}"
+    within = "exactly" if facts.exact else facts.tolerance.short()
+    wrote = f"you wrote {array_text(facts.given, GIVEN_DIGITS)}"
     if facts.charged_every_item:
-        text = f"you wrote {array_text(facts.given, GIVEN_DIGITS)}, expected {expected}: right given " \
-               f"{given_yours or 'your earlier answers'}, but the teacher charges a mistake on every item it " \
-               f"makes wrong."
+        text = (f"{wrote}, expected {expected}: right" if reveal else f"{wrote}: right") + \
+               f" given {given_yours or 'your earlier answers'}, but the teacher charges a mistake on every item " \
+               "it makes wrong."
         return text + (" [" + ", ".join(facts.diagnosis) + "]" if facts.diagnosis else "")
-    text = f"you wrote {array_text(facts.given, GIVEN_DIGITS)}, expected {expected} " \
-           f"({'exactly' if facts.exact else facts.tolerance.short()})"
+    text = f"{wrote}, expected {expected} ({within})" if reveal else f"{wrote}, which is not right ({within})"
     if given_yours:
         text += f"; given {given_yours}"
     text += "."
     if facts.findings:
-        notes = ["; ".join(finding.notes) for finding in facts.findings]
+        notes = ["; ".join(finding.notes if reveal else finding.hints or finding.notes)
+                 for finding in facts.findings]
         rules: list[str] = []
         for finding in facts.findings:
             rules.extend(rule for rule in finding.rules if rule not in rules)
@@ -76,9 +83,9 @@ def message(facts: Facts) -> str:
     return text
 
 
-def _given(carried_from: tuple[str, ...]) -> str:
-    """"your values.output.a and the log_base_10 mistake (charged at loss)": answers, then mistakes."""
-    answers = [part for part in carried_from if not part.startswith("the ")]
+def _given(carried_from: tuple[str, ...], name: Callable[[str], str] = str) -> str:
+    """"your a₃ and the log_base_10 mistake (charged at J)": answers (as the problem writes them), then mistakes."""
+    answers = [name(part) for part in carried_from if not part.startswith("the ")]
     mistakes = [part for part in carried_from if part.startswith("the ")]
     parts = (["your " + ", ".join(answers)] if answers else []) + mistakes
     return " and ".join(parts)

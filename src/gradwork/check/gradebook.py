@@ -29,12 +29,12 @@ from gradwork.check.answers import Answers, AnswersError, read_answers
 from gradwork.check.checker import Checker
 from gradwork.check.mistakes import MISTAKES
 from gradwork.check.report import STATUSES, Report, describe_policy
+from gradwork.documents.escape import csv_cell, markdown_text, terminal_text
 from gradwork.numbers.marking import MarkingPolicy
-from gradwork.problem import Solution
 from gradwork.numbers.tolerance import Tolerance
+from gradwork.problem import Solution
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 VERDICTS = {"correct": "correct", "carried_forward": "carried forward", "wrong": "wrong", "missing": "missing"}
 
 
@@ -166,23 +166,24 @@ class Gradebook:
 
     def to_text(self) -> str:
         """A plain-text class summary for the terminal."""
-        lines = [f"{self.title or 'Class'}: {len(self.reports)} students marked"
+        lines = [f"{terminal_text(self.title or 'Class')}: {len(self.reports)} students marked"
                  + (f", {len(self.errors)} unreadable" if self.errors else ""),
                  f"Marking: {self.policy_text()}."]
         stats = self.statistics()
         if stats is not None:
             lines.append(f"Mean {_number(round(stats.mean, 2))}, median {_number(round(stats.median, 2))} of "
                          f"{_number(stats.max_points)} points; full marks: {stats.full_marks} of {stats.students}.")
-        width = max((len(s) for s in self.students), default=7)
+        shown = {s: terminal_text(s) for s in self.students}  # a file name's ESC never reaches the terminal
+        width = max((len(s) for s in shown.values()), default=7)
         lines += ["", f"{'student':<{width}}  points      items  diagnoses"]
         for student in self.students:
             report = self.reports.get(student)
             if report is None:
-                lines.append(f"{student:<{width}}  unreadable")
+                lines.append(f"{shown[student]:<{width}}  unreadable")
                 continue
             score = f"{_number(report.points)}/{_number(report.max_points)}"
             notes = ", ".join(report.diagnoses) or ("nothing answered" if not report.answered else "")
-            lines.append(f"{student:<{width}}  {score:<10}  {report.correct}/{report.total:<4} {notes}".rstrip())
+            lines.append(f"{shown[student]:<{width}}  {score:<10}  {report.correct}/{report.total:<4} {notes}".rstrip())
         common = self.diagnosis_counts()
         if common:
             lines += ["", "Most common diagnoses:"]
@@ -193,7 +194,7 @@ class Gradebook:
     def to_markdown(self) -> str:
         """The class summary as Markdown."""
         counts = self.item_counts()
-        lines = [f"## {self.title or 'Class'}: {len(self.reports)} students", "",
+        lines = [f"## {markdown_text(self.title or 'Class')}: {len(self.reports)} students", "",
                  f"Marking: {self.policy_text()}." + (" Items as asked by the problem." if self.asked else ""), ""]
         stats = self.statistics()
         if stats is not None:
@@ -235,13 +236,6 @@ class Gradebook:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
-
-
-def csv_cell(value: Any) -> Any:
-    """A CSV cell a spreadsheet shows as text: one starting with = + - @ (or tab, CR) gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def answers_files(folder: str | Path) -> list[Path]:
@@ -354,7 +348,7 @@ def _number(value: float) -> float | int:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text)
 
 
 __all__ = ["DiagnosisCount", "Gradebook", "Statistics", "answers_files", "check_class", "check_files", "check_folder",

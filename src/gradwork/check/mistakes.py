@@ -36,9 +36,11 @@ import numpy as np
 
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.convert import element
+from gradwork.check.model_parts import (
+    Log10, dropped, formula, ln10, over_ln10, sgd_step, square_rule, symbol_of, vjp_in_base_10,
+)
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
-from gradwork.ops.registry import get_op, ops_of_kind, unbroadcast
-from gradwork.numbers.display import array_text, number_text
+from gradwork.ops.registry import get_op, ops_of_kind, pitfalls_of
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
 
@@ -54,6 +56,7 @@ class Variant:
     observe: Observer | None = None
     combines: bool = False  # an observer also tried on top of each replayed mistake (not only the correct solve)
     rule: str | None = None  # the correct rule where it depends on the place (the loss as written); else the model's
+    reveals: str = ""  # more of the note that gives the answer away (the right update's numbers): shown only with it
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,21 @@ def _made_by(graph: Graph, *op_names: str) -> list[int]:
     return [i for i in range(len(graph.nodes)) if graph.op_name(i) in op_names]
 
 
+def _pitfall_variants(graph: Graph, code: str) -> Iterator[Variant]:
+    """One variant per node whose op carries a pitfall record with this code and a wrong VJP (ops/ registry):
+    the solve replayed with that VJP, at the node (or, for ``at_input``, reported at its first input)."""
+    for op, pitfall in pitfalls_of(code):
+        wrong = pitfall.wrong_vjp()
+        if wrong is None:
+            continue
+        for i in _made_by(graph, op.name):
+            site = graph.inputs[i][0] if pitfall.at_input else i
+            note = pitfall.note.format(at=graph.called(site),
+                                       gradient=graph.key_text("gradients." + graph.label(site)))
+            yield Variant(code, graph.label(site), note,
+                          Perturbation(vjps={(i, pitfall.wrt): wrong}))
+
+
 def _named_with_grad(graph: Graph) -> list[int]:
     return [i for i in graph.name_of if graph.requires_grad(i)]
 
@@ -147,46 +165,16 @@ def misread_data(graph: Graph) -> Iterator[Variant]:
          "Softmax's Jacobian is ds_i/dz_j = s_i([i = j] - s_j): every output depends on every input, "
          "so dL/dz = s * (g - <g, s>), not just the diagonal s_i(1 - s_i) g_i.")
 def softmax_diagonal_jacobian(graph: Graph) -> Iterator[Variant]:
-    # The diagonal s_i(1 - s_i) is the sigmoid's derivative written at softmax's outputs: the registered
-    # sigmoid VJP (g * out * (1 - out)) run with softmax's output is exactly that mistake.
-    sigmoid = get_op("sigmoid").partial(0).vjp
-
-    def diagonal(bk, g, out, x, **params):
-        return sigmoid(bk, g, out, x)
-
-    for i in _made_by(graph, "softmax"):
-        yield Variant("softmax_diagonal_jacobian", graph.label(i),
-                      f"your number uses only the diagonal s_i(1 - s_i) of softmax's Jacobian at {graph.called(i)}",
-                      Perturbation(vjps={(i, 0): diagonal}))
-    for i in _made_by(graph, "cross_entropy"):  # softmax fused into the loss: dL/dz = p - t, no Jacobian left
-        yield Variant("softmax_diagonal_jacobian", graph.label(graph.inputs[i][0]),
-                      f"your dL/d{graph.called(graph.inputs[i][0])} chains dL/dp = -t/p through only the "
-                      "diagonal s_i(1 - s_i) of softmax's Jacobian",
-                      Perturbation(vjps={(i, 0): _unfused_diagonal()}))
-
-
-def _unfused_diagonal() -> Any:
-    """Fused softmax + cross-entropy's dL/dz, chained through softmax's diagonal only.
-
-    L = -sum t log p with p = softmax(z) (a mean over a batch, as the fused op
-    is): dL/dp from the registered ``log`` VJP, then the diagonal p(1 - p)
-    from the registered ``sigmoid`` VJP; no derivative is typed here.
-    """
-    softmax, log, sigmoid = get_op("softmax"), get_op("log"), get_op("sigmoid")
-
-    def vjp(bk, g, out, z, t, reduction="mean"):
-        samples = z.size // z.shape[-1] if z.ndim > 1 and reduction == "mean" else 1  # the loss is a batch mean
-        probabilities = softmax.forward(bk, z, axis=-1)
-        d_p = log.partial(0).vjp(bk, -(t * g) / samples, log.forward(bk, probabilities), probabilities)
-        return sigmoid.partial(0).vjp(bk, d_p, probabilities, z)
-    return vjp
+    # The wrong VJPs are the ops' own pitfall records: softmax's diagonal s_i(1 - s_i), and cross-entropy's
+    # dL/dz chained through that diagonal where softmax is fused into the loss (dL/dz = p - t, no Jacobian left).
+    yield from _pitfall_variants(graph, "softmax_diagonal_jacobian")
 
 
 @mistake("relu_at_zero",
          "ReLU has no derivative at exactly 0; the problem fixes the value used there (relu_grad_at_zero), "
          "and it applies wherever an input to ReLU is exactly 0.")
 def relu_at_zero(graph: Graph) -> Iterator[Variant]:
-    for i in _made_by(graph, "relu"):
+    for i in _made_by(graph, *(op.name for op, _ in pitfalls_of("relu_at_zero"))):
         x = graph.nodes[graph.inputs[i][0]].data
         if x.dtype != object and not np.any(x == 0):
             continue
@@ -247,47 +235,29 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
             yield from _another_derivative(graph, i, op)
 
 
-# Which activation's derivative students write for which (the op pitfall records of issue #22 will hold these on
-# the Op itself; until then this is the one table, read only by _another_derivative).
-CONFUSED_DERIVATIVES: dict[str, tuple[str, ...]] = {
-    "tanh": ("sigmoid",),  # sigma' = a(1 - a) written for tanh' = 1 - a^2
-    "sigmoid": ("tanh",),  # and the other way round
-    "leaky_relu": ("relu",),  # the slope alpha below 0 forgotten
-    "elu": ("relu",),
-}
-
-
 def _another_derivative(graph: Graph, i: int, op: Any) -> Iterator[Variant]:
     """Another activation's derivative used for this one's (σ' = h(1 - h) for tanh', ReLU' for leaky ReLU').
 
-    The other op's registered VJP is run with this node's own input and
+    Which other activation is the op's own pitfall record (``instead_of``, ops/
+    registry). The other op's registered VJP is run with this node's own input and
     output, which is what a student who writes the wrong rule computes. Its
     formula is printed in the problem's symbols for this node.
     """
-    out_symbol, in_symbol = _symbol_of(graph, i), _symbol_of(graph, graph.inputs[i][0])
-    own = _formula(op.partial(0).text, out_symbol, in_symbol)
-    for name in CONFUSED_DERIVATIVES.get(op.name, ()):
-        other = get_op(name)
-        vjp = other.partial(0).vjp
-        formula = _formula(other.partial(0).text, out_symbol, in_symbol)
+    out_symbol, in_symbol = symbol_of(graph, i), symbol_of(graph, graph.inputs[i][0])
+    own = formula(op.partial(0).text, out_symbol, in_symbol)
+    for pitfall in op.pitfalls:  # the op's own records: Pitfall("activation_derivative", instead_of=...)
+        vjp = pitfall.wrong_vjp()
+        if pitfall.code != "activation_derivative" or pitfall.instead_of is None or vjp is None:
+            continue
+        other = get_op(pitfall.instead_of)
+        written = formula(other.partial(0).text, out_symbol, in_symbol)
         yield Variant(
             "activation_derivative", graph.label(i),
-            f"your number uses {other.display_text}'s derivative, {formula}, in place of "
+            f"your number uses {other.display_text}'s derivative, {written}, in place of "
             f"{op.display_text}'s at {graph.called(i)}",
             Perturbation(vjps={(i, 0): lambda bk, g, out, x, vjp=vjp, **p: vjp(bk, g, out, x)}),
-            rule=f"The derivative of {op.display_text} here is {own}; {formula} is {other.display_text}'s "
+            rule=f"The derivative of {op.display_text} here is {own}; {written} is {other.display_text}'s "
                  f"derivative, which holds only for {other.display_text}.")
-
-
-def _symbol_of(graph: Graph, i: int) -> str:
-    """A node as a formula writes it: the problem's own symbol, else its name."""
-    label = graph.label(i)
-    return graph.solution.names.symbol(label) or label if i in graph.name_of else label
-
-
-def _formula(text: str, out: str, x: str) -> str:
-    """A rule's text template (``$out (1 - $out)``) with this node's output and input symbols put in."""
-    return text.replace("$out", out).replace("$x", x)
 
 
 @mistake("missed_path",
@@ -307,24 +277,13 @@ def missed_path(graph: Graph) -> Iterator[Variant]:
             registered = graph.nodes[consumer].op.partial(position).vjp  # type: ignore[union-attr]
             path = f"the path from {graph.called(j)} through {graph.called(consumer)}"
             yield Variant("missed_path", graph.label(j), f"your number leaves out {path}",
-                          Perturbation(vjps={(consumer, position): _dropped(registered, position, shape, None)}))
+                          Perturbation(vjps={(consumer, position): dropped(registered, position, shape, None)}))
             if 1 < int(np.prod(shape)) <= 16:  # one term of it: the product-rule term of a single element
                 for element in np.ndindex(*shape):
                     at = f"{graph.label(j)}[{','.join(map(str, element))}]"
                     yield Variant("missed_path", at, f"your number leaves out the term that {path} adds to {at}",
                                   Perturbation(vjps={(consumer, position):
-                                                     _dropped(registered, position, shape, element)}))
-
-
-def _dropped(registered: Any, position: int, shape: tuple[int, ...], element: tuple[int, ...] | None) -> Any:
-    """The edge's VJP with nothing passed back (or nothing to one element of the input)."""
-    def vjp(bk, g, out, *args, **params):
-        if element is None:
-            return bk.zeros_like(np.asarray(args[position]))
-        contribution = unbroadcast(np.asarray(registered(bk, g, out, *args, **params)), shape).copy()
-        contribution[element] = 0 * contribution[element]
-        return contribution
-    return vjp
+                                                     dropped(registered, position, shape, element)}))
 
 
 @mistake("updated_weights_in_backward",
@@ -361,10 +320,11 @@ def sign(graph: Graph) -> Iterator[Variant]:
 
 def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool = False) -> Iterator[Variant]:
     """One variant per named gradient (and, for ``values``, per named computed value; always the loss)."""
-    loss = graph.solution.names.symbol("loss") or "L"
+    loss = graph.written.loss.plain()
     for i in _named_with_grad(graph):
-        yield Variant(code, f"d{loss}/d{graph.label(i)}", f"your number {verb} d{loss}/d{graph.called(i)}",
-                      Perturbation(grad_transforms={i: transform}), rule=_square_rule(graph, i, code))
+        yield Variant(code, f"d{loss}/d{graph.label(i)}",
+                      f"your number {verb} {graph.key_text('gradients.' + graph.name_of[i])}",
+                      Perturbation(grad_transforms={i: transform}), rule=square_rule(graph, i, code))
     value_sites = [i for i in graph.name_of if graph.nodes[i].op is not None] if values else []
     if graph.loss is not None and graph.loss not in value_sites:
         value_sites.append(graph.loss)
@@ -373,67 +333,11 @@ def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool =
                       Perturbation(value_transforms={i: transform}))
 
 
-def _square_rule(graph: Graph, i: int, code: str) -> str | None:
-    """The factor rule as the problem's own squared-error loss is written, where node i is what it takes.
-
-    A loss whose derivative is a multiple of (y - t) is a square: with
-    dL/dy = k (y - t) for one output, k = 1 means the loss has its 1/2 (it
-    cancels the 2 of the square), k = 2 means it has none (the 2 stays).
-    """
-    if code not in ("factor_half", "factor_2"):
-        return None
-    loss = next((c for c, position in graph.consumers[i] if position == 0 and graph.nodes[c].op is not None
-                 and graph.nodes[c].op.kind == "loss" and graph.nodes[c].op.term is not None), None)  # type: ignore[union-attr]
-    if loss is None:
-        return None
-    op = graph.nodes[loss].op
-    assert op is not None and op.term is not None
-    bk = graph.backend
-    try:
-        with np.errstate(all="ignore"):
-            k = float(np.asarray(op.partial(0).vjp(bk, bk.asarray(1), bk.asarray(0), bk.asarray(1), bk.asarray(0))))
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-    target = graph.inputs[loss][1]
-    target_name = next((name for name, j in graph.view.names.items() if j == target), "t")
-    y, t = _symbol_of(graph, i), graph.solution.names.symbol(target_name) or target_name
-    name = graph.solution.names.symbol("loss") or "L"
-
-    def written(text: str) -> str:
-        return text.replace("$t", t).replace("$y", y)
-
-    term, derivative = written(op.term.text), written(op.partial(0).text)
-    outputs = int(np.asarray(graph.nodes[i].data).size)
-    mean = op.over_outputs == "mean"
-    whole = f"1/n sum_k {term}" if mean and outputs > 1 else term
-    count = f", with n = {outputs} outputs" if mean and outputs > 1 else ", with n = 1 output here" if mean else ""
-    if k == 1:
-        return (f"The 1/2 in {name} = {whole} is there to cancel the 2 of the square: d{name}/d{y} = "
-                f"{derivative}{count}, and no other factor 1/2 enters the chain rule.")
-    if k == 2:
-        return (f"{name} = {whole} has no 1/2 in front: the derivative of the square keeps its 2, so "
-                f"d{name}/d{y} = {derivative}{count}.")
-    return None
-
-
-class _Log10:
-    """A backend whose log is base 10: an op's own forward run with it computes the log10 variant."""
-
-    def __init__(self, backend: Any) -> None:
-        self._backend = backend
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._backend, name)
-
-    def log(self, x: np.ndarray) -> np.ndarray:
-        return self._backend.log(x) / self._backend.log(self._backend.asarray(10))
-
-
 @mistake("log_base_10",
          "Logs in losses are natural logs: cross-entropy is -(t ln y + (1 - t) ln(1 - y)), not log10.")
 def log_base_10(graph: Graph) -> Iterator[Variant]:
     bk = graph.backend
-    base10 = _Log10(bk)
+    base10 = Log10(bk)
     for i in range(len(graph.nodes)):
         tensor = graph.nodes[i]
         if tensor.op is None:
@@ -448,46 +352,33 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
             continue
         op = tensor.op
         def forward(bk, *args, op=op, **p):
-            return op.forward(_Log10(bk), *args, **p)
+            return op.forward(Log10(bk), *args, **p)
 
         yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.called(i)}",
                       Perturbation(forwards={i: forward}))
-        if _same(np.asarray(changed), np.asarray(tensor.data) / _LN10(bk)):
+        if _same(np.asarray(changed), np.asarray(tensor.data) / ln10(bk)):
             # log-linear here (a log, or a sum of t log p terms): the derivative in base 10 is the natural one
             # over ln 10, which a VJP written without logs (1/x, (y - t)/(y(1 - y))) would not show
-            vjps = {(i, position): _over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
+            vjps = {(i, position): over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
         else:
-            vjps = {(i, position): _vjp_in_base_10(op, position) for position in range(len(arguments))}
+            vjps = {(i, position): vjp_in_base_10(op, position) for position in range(len(arguments))}
         yield Variant("log_base_10", graph.label(i), f"your numbers use log10 in {graph.called(i)} and its derivative",
                       Perturbation(forwards={i: forward}, vjps=vjps))
         # A loss whose logs hide inside a fused formula (cross-entropy on logits computes log softmax as
         # z - log sum exp z) is not log10'd by swapping the backend's log; a loss that uses logs is a sum
         # of t log p terms, so in base 10 it is the natural value over ln 10.
-        scaled = np.asarray(tensor.data) / _LN10(bk)
-        if (op.term is not None or op.name == "log_softmax") and not _same(np.asarray(changed), scaled):
+        scaled = np.asarray(tensor.data) / ln10(bk)
+        natural = any(pitfall.code == "log_base_10" for pitfall in op.pitfalls)  # log softmax: the log is inside
+        if (op.term is not None or natural) and not _same(np.asarray(changed), scaled):
             def over(bk, *args, op=op, **p):
-                return op.forward(bk, *args, **p) / _LN10(bk)
+                return op.forward(bk, *args, **p) / ln10(bk)
 
             yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.called(i)}",
                           Perturbation(forwards={i: over}))
-            vjps = {(i, position): _over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
+            vjps = {(i, position): over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
             yield Variant("log_base_10", graph.label(i),
                           f"your numbers use log10 in {graph.called(i)} and its derivative",
                           Perturbation(forwards={i: over}, vjps=vjps))
-
-
-def _LN10(bk: Any) -> Any:  # noqa: N802  (a constant of the backend)
-    return bk.log(bk.asarray(10))
-
-
-def _over_ln10(vjp: Any) -> Any:
-    """``vjp`` divided by ln 10: a loss's derivative when its logs are taken in base 10."""
-    return lambda bk, g, o, *args, **p: vjp(bk, g, o, *args, **p) / _LN10(bk)
-
-
-def _vjp_in_base_10(op: Any, position: int) -> Any:
-    vjp = op.partial(position).vjp
-    return lambda bk, g, out, *args, **p: vjp(_Log10(bk), g, out, *args, **p)
 
 
 @mistake("transposed",
@@ -519,7 +410,8 @@ def transposed(graph: Graph) -> Iterator[Variant]:
 def update_sign(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     for name in graph.params if graph.updates else ():
-        yield Variant("update_sign", name, f"your {graph.called(name)} adds lr * dL/d{name} instead of subtracting it",
+        yield Variant("update_sign", name, f"your {graph.key_text('updated.' + name)} adds lr * "
+                                           f"{graph.key_text('gradients.' + name)} instead of subtracting it",
                       Perturbation(learning_rates={name: -lr}))
 
 
@@ -530,7 +422,8 @@ def learning_rate(graph: Graph) -> Iterator[Variant]:
     if not graph.updates or lr == 1:
         return
     for name in graph.params:
-        yield Variant("learning_rate", name, f"your {graph.called(name)} leaves out the learning rate {lr}",
+        yield Variant("learning_rate", name, f"your {graph.key_text('updated.' + name)} leaves out the learning "
+                                             f"rate {lr}",
                       Perturbation(learning_rates={name: one}))
 
 
@@ -538,26 +431,8 @@ def learning_rate(graph: Graph) -> Iterator[Variant]:
 def bias_not_updated(graph: Graph) -> Iterator[Variant]:
     for name in _biases(graph) if graph.updates else ():
         yield Variant("bias_not_updated", name,
-                      f"your {graph.called(name)} is left at its initial value{_sgd_step(graph, name)}",
-                      Perturbation(frozen=frozenset({name})))
-
-
-def _sgd_step(graph: Graph, name: str) -> str:
-    """``; its step is b - lr * dL/db = 0 - 0.01 * 0.4013 = -0.004013`` for one plain SGD step, else nothing.
-
-    Only where that one formula is the whole update (momentum, Adam or several steps are not one product).
-    """
-    optimizer = graph.solution.optimizer
-    tensor = graph.nodes[graph.params[name]]
-    if optimizer.name != "sgd" or optimizer.steps != 1 or optimizer.options or tensor.grad is None:
-        return ""
-    before, gradient = np.asarray(tensor.data), np.asarray(tensor.grad)
-    after = before - gradient * optimizer.lr
-    g = array_text(gradient)
-    g = f"({g})" if gradient.ndim == 0 and g.startswith("-") else g
-    symbol = graph.solution.names.symbol(name) or name
-    return (f" {array_text(before)}; the update is {symbol} - lr * dL/d{symbol} = {array_text(before)} - "
-            f"{number_text(optimizer.lr, exact=True)} * {g} = {array_text(after)}")
+                      f"your {graph.called(name)} is left at its initial value",
+                      Perturbation(frozen=frozenset({name})), reveals=sgd_step(graph, name))
 
 
 @mistake("gradient_as_update",

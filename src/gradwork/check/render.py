@@ -6,12 +6,12 @@ tolerance came from, and lists the items given but not asked (not scored).
 
 from __future__ import annotations
 
-import html
 import io
 import json
 from typing import Any
 
 from gradwork.check.report import ItemResult, Report
+from gradwork.documents.escape import html_text, json_safe, markdown_code, markdown_text, terminal_text
 from gradwork.numbers.display import array_text, number_text
 
 MARKS = {"correct": "✓", "carried_forward": "→", "wrong": "✗", "missing": "–"}
@@ -23,7 +23,7 @@ EXPECTED_DIGITS = 4
 
 def render_json(report: Report) -> str:
     """FORMAT.md's ``check --format json`` object."""
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+    return json.dumps(json_safe(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def points_text(points: float, max_points: float) -> str:
@@ -53,23 +53,24 @@ def render_text(report: Report, color: bool = False, width: int = 100) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
                       highlight=False, emoji=False)
-    console.print(Text(headline(report), style="bold" if color else ""))
+    console.print(Text(terminal_text(headline(report)), style="bold" if color else ""))
     console.print(Text("Marking: " + report.policy_text() + "."))
     for warning in report.warnings:
-        console.print(Text("Warning: " + warning + ".", style="yellow" if color else ""))
+        console.print(Text("Warning: " + terminal_text(warning) + ".", style="yellow" if color else ""))
     table = Table(box=box.SIMPLE_HEAD if color else box.ASCII2, show_edge=not color)
     table.add_column("item", no_wrap=True)
     for column in ("you wrote", "expected", "verdict", "points", "diagnosis"):
         table.add_column(column, overflow="fold")
     for item in report.items:
         verdict = Text(f"{MARKS[item.status]} {VERDICTS[item.status]}", style=STYLES[item.status] if color else "")
-        table.add_row(item.label, _given(item), array_text(item.expected, EXPECTED_DIGITS), verdict,
+        table.add_row(terminal_text(item.label), terminal_text(_given(item)),
+                      array_text(item.expected, EXPECTED_DIGITS), verdict,
                       points_text(item.points, item.max_points), ", ".join(item.diagnosis))
     console.print(table)
     notes = [item for item in report.items if item.status != "correct"]
     for item in notes:
-        console.print(Text(f"{MARKS[item.status]} {item.label}: ", style=STYLES[item.status] if color else "")
-                      + Text(item.message))
+        console.print(Text(f"{MARKS[item.status]} {terminal_text(item.label)}: ",
+                           style=STYLES[item.status] if color else "") + Text(terminal_text(item.message)))
     if not report.answered:
         console.print("Nothing answered: an answers file needs numbers, such as `loss: 0.25` or "
                       "`gradients: {output.W: [...]}`.")
@@ -83,7 +84,8 @@ def render_text(report: Report, color: bool = False, width: int = 100) -> str:
 
 def render_markdown(report: Report) -> str:
     """Feedback a tutor can paste to a student: score, policy, a table, one paragraph per item to look at."""
-    lines = [f"### {report.title or 'Your answers'}: {points_text(report.points, report.max_points)} points", "",
+    title = _escape(report.title or "Your answers")
+    lines = [f"### {title}: {points_text(report.points, report.max_points)} points", "",
              f"Marking: {report.policy_text()}. Answers that are right given an earlier wrong answer of yours "
              "are credited as carried forward.", ""]
     lines += [f"> **Warning:** {_escape(warning)}." for warning in report.warnings]
@@ -91,7 +93,7 @@ def render_markdown(report: Report) -> str:
         lines.append("")
     lines += ["| | item | you wrote | expected | verdict | points |", "|---|---|---|---|---|---|"]
     for item in report.items:
-        lines.append(f"| {MARKS[item.status]} | `{item.label}` | {_escape(_given(item))} "
+        lines.append(f"| {MARKS[item.status]} | {markdown_code(item.label)} | {_escape(_given(item))} "
                      f"| {_escape(array_text(item.expected, EXPECTED_DIGITS))} | {VERDICTS[item.status]} "
                      f"| {points_text(item.points, item.max_points)} |")
     wrong = [item for item in report.items if item.status in ("wrong", "missing")]
@@ -101,20 +103,20 @@ def render_markdown(report: Report) -> str:
         lines += [_paragraph(item) for item in wrong]
     if carried:
         lines += ["", "**Carried forward (credited)**", ""]
-        lines += [f"- `{item.label}`: {_escape(item.message)}" for item in carried]
+        lines += [f"- {markdown_code(item.label)}: {_escape(item.message)}" for item in carried]
     if not report.answered:
         lines += ["", "Nothing answered."]
     elif not wrong and not carried:
         lines += ["", "Everything asked is correct." if report.asked else "Everything is correct."]
     if report.not_asked:
         lines += ["", "**Not asked, so not scored**: " + ", ".join(
-            f"`{item.label}` ({VERDICTS[item.status]})" for item in report.not_asked)]
+            f"{markdown_code(item.label)} ({VERDICTS[item.status]})" for item in report.not_asked)]
     return "\n".join(lines) + "\n"
 
 
 def render_html(report: Report) -> str:
     """A self-contained HTML fragment (Jupyter's ``_repr_html_``): the table with each item's feedback."""
-    e = html.escape
+    e = html_text
     rows = []
     for item in report.items:
         feedback = "" if item.status == "correct" and item.message == "correct" else item.message
@@ -137,7 +139,8 @@ def render_html(report: Report) -> str:
 
 def _paragraph(item: ItemResult) -> str:
     codes = " ".join(f"`{code}`" for code in item.diagnosis)
-    return f"- **`{item.label}`**: {_escape(_without_codes(item, item.message))}" + (f" {codes}" if codes else "")
+    text = _escape(_without_codes(item, item.message))
+    return f"- **{markdown_code(item.label)}**: {text}" + (f" {codes}" if codes else "")
 
 
 def _without_codes(item: ItemResult, message: str) -> str:
@@ -151,7 +154,7 @@ def _given(item: ItemResult) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    return markdown_text(text)
 
 
 def _number(value: Any) -> str:

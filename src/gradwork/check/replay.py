@@ -34,6 +34,7 @@ from gradwork.nn import make_optimizer
 from gradwork.nn.program import GraphProgram, ProgramError, program_for
 from gradwork.autodiff import backward_pass
 from gradwork.problem import Solution
+from gradwork.problem.notation import Notation, notation
 from gradwork.problem.solved_graph import solved_graph
 from gradwork.tensor import Tensor
 
@@ -98,11 +99,31 @@ class Graph:
         op = self.op_name(i) or "constant"
         return f"{op}({', '.join(self.label(j) for j in self.inputs[i])})"
 
+    @property
+    def written(self) -> Notation:
+        """How the problem writes its quantities (its ``names:``, else the course convention): one symbol each."""
+        return notation(self.solution)
+
     def called(self, node: int | str) -> str:
-        """How feedback names a node: the problem's own symbol first (``names:``), ``b3 (output.b)``."""
-        name = node if isinstance(node, str) else self.label(node)
-        symbol = self.solution.names.symbol(name) if (name in self.names or name in self.params) else None
-        return f"{symbol} ({name})" if symbol else name
+        """How feedback names a node: its symbol (``b₃``, ``a⁽¹⁾``), never an internal key.
+
+        An unnamed intermediate is its op applied to its inputs' symbols (``matmul(W⁽¹⁾, x)``).
+        """
+        if isinstance(node, int) and node not in self.name_of:
+            op = self.op_name(node) or "constant"
+            return f"{op}({', '.join(self.called(j) for j in self.inputs[node])})"
+        name = node if isinstance(node, str) else self.name_of[node]
+        try:
+            return self.written.symbol(name).text()
+        except (KeyError, ValueError):
+            return name
+
+    def key_text(self, key: str) -> str:
+        """A quantity key (``gradients.hidden.W[0,1]``) as the problem writes it (``∂J/∂w₃``)."""
+        try:
+            return self.written.text(key)
+        except (KeyError, ValueError):
+            return key
 
     def requires_grad(self, i: int) -> bool:
         return self.nodes[i].requires_grad

@@ -28,6 +28,7 @@ class Finding:
     codes: tuple[str, ...]  # FORMAT.md diagnosis codes, e.g. ("gradient_as_update", "softmax_diagonal_jacobian")
     notes: tuple[str, ...]  # what the student did, one per code
     rules: tuple[str, ...]  # the correct rule, one sentence per code
+    hints: tuple[str, ...] = ()  # the notes without the numbers that would give the answer away
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,9 @@ class ItemResult:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Report:
-    """A marked answers file."""
+    """A checked answers file (in Jupyter: a table with each item's feedback)."""
 
     title: str
     answers: str  # the answers file's name
@@ -80,6 +81,10 @@ class Report:
     not_asked: tuple[ItemResult, ...] = ()  # given by the student but not asked: listed, not scored
     asked: bool = False  # True when the problem's ask: fixed the scored items
     warnings: tuple[str, ...] = ()  # e.g. an answers file's own tolerance, ignored
+
+    def __repr__(self) -> str:
+        return (f"Report({self.answers!r}: {_number(self.points)}/{_number(self.max_points)} points, "
+                f"{self.correct} of {self.total} items credited)")
 
     # ------------------------------------------------------------ the score
     @property

@@ -8,11 +8,12 @@ is only a colour.
 
 from __future__ import annotations
 
-import html
+
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gradwork.check.report import STATUSES
+from gradwork.documents.escape import html_text
 
 if TYPE_CHECKING:
     from gradwork.check.gradebook import Gradebook
@@ -36,7 +37,7 @@ svg text{font-family:inherit;font-size:12px;fill:#212121}code{font-size:.9em}
 
 def page(book: Gradebook) -> str:
     """The whole page (``gradwork check PROBLEM DIR -o summary.html``)."""
-    e = html.escape
+    e = html_text
     title = f"{book.title or 'Class'}: class summary"
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -51,7 +52,7 @@ def fragment(book: Gradebook) -> str:
 
 def body(book: Gradebook) -> str:
     """The summary's content (a notebook cell shows this alone)."""
-    e = html.escape
+    e = html_text
     out = [f'<p class="policy">{len(book.reports)} students checked'
            + (f", {len(book.errors)} unreadable" if book.errors else "")
            + f". Marking: {e(book.policy_text())}.</p>"]
@@ -133,7 +134,7 @@ def histogram(scores: Sequence[float], top: float) -> str:
 
 def item_bars(keys: Sequence[str], counts: dict[str, dict[str, int]]) -> str:
     """One stacked bar per item: how many students were correct, carried forward, wrong, missing."""
-    e = html.escape
+    e = html_text
     label_width = min(320, 12 + 7 * max((len(k) for k in keys), default=4))
     bar_width, row, top = 420, 24, 6
     total_width = label_width + bar_width + 60

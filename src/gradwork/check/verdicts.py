@@ -24,8 +24,12 @@ from gradwork.numbers.marking import MarkingPolicy
 from gradwork.problem.numbers import jsonify
 
 
-def result(models: Models, item: Item, tol: Tolerance) -> ItemResult:
-    """The verdict on one judged item (points not yet set: :func:`with_points`)."""
+def result(models: Models, item: Item, tol: Tolerance, reveal: bool = True) -> ItemResult:
+    """The verdict on one judged item (points not yet set: :func:`with_points`).
+
+    ``reveal=False``: nothing in it gives the answer away (no expected number, no value "your numbers give"),
+    for graders that show feedback while a student may still try again.
+    """
     statuses = np.where(item.blank, "missing", np.where(item.correct | item.accepted, "correct",
                                                          np.where(item.carried, "carried_forward", "wrong")))
     flat = set(np.asarray(statuses).reshape(-1).tolist())
@@ -49,12 +53,15 @@ def result(models: Models, item: Item, tol: Tolerance) -> ItemResult:
         exact=item.given.dtype == object and _symbolic(item.given),
         own_rounding=bool(item.accepted.any() and not item.correct.all()),
         carried_from=carried_from, carried_value=carried_value, findings=findings, diagnosis=codes,
-        repeated=item.repeated if status == "carried_forward" else (), charged_every_item=bool(item.charged_codes)))
+        repeated=item.repeated if status == "carried_forward" else (), charged_every_item=bool(item.charged_codes),
+        name=models.graph.key_text, reveal=reveal))
     return ItemResult(
         key=item.answer.key, given=item.answer.value,
-        expected=None if expected is None else jsonify(expected, bk), status=status,  # type: ignore[arg-type]
-        diagnosis=codes, message=text, findings=findings, carried_from=carried_from,
-        expected_given_yours=None if carried_value is None else jsonify(carried_value, bk),
+        expected=None if expected is None or not reveal else jsonify(expected, bk),
+        status=status,  # type: ignore[arg-type]
+        diagnosis=codes, message=text, findings=findings if reveal else tuple(
+            replace(f, notes=f.hints) for f in findings), carried_from=carried_from,
+        expected_given_yours=None if carried_value is None or not reveal else jsonify(carried_value, bk),
         elements=statuses.tolist() if statuses.ndim and len(flat) > 1 else None,
         line=item.answer.line, symbol=symbol(models, item.answer),
     )
@@ -62,20 +69,14 @@ def result(models: Models, item: Item, tol: Tolerance) -> ItemResult:
 
 def finding(combination: tuple[Variant, ...]) -> Finding:
     ordered = _ordered(combination)
-    return Finding(tuple(v.code for v in ordered), tuple(v.note for v in ordered),
-                   tuple(v.rule or MISTAKES[v.code].rule for v in ordered))
+    return Finding(tuple(v.code for v in ordered), tuple(v.note + v.reveals for v in ordered),
+                   tuple(v.rule or MISTAKES[v.code].rule for v in ordered), tuple(v.note for v in ordered))
 
 
 def symbol(models: Models, answer: Answer) -> str | None:
-    """The problem's own name for an item (``names:``): its element's, or its node's with the index."""
-    names = models.solution.names
-    if answer.section == "loss":
-        return names.symbol("loss")
-    own = names.symbol(answer.name, answer.index)
-    if own is not None or answer.index is None:
-        return own
-    whole = names.symbol(answer.name)
-    return None if whole is None else whole + "[" + ",".join(map(str, answer.index)) + "]"
+    """How the problem writes the item (its notation: ``names:``, else the course convention): ``∂J/∂w₃``."""
+    text = models.graph.key_text(answer.key)
+    return None if text == answer.key else text
 
 
 def with_points(result: ItemResult, policy: MarkingPolicy) -> ItemResult:

@@ -27,7 +27,10 @@ class CommandError(Exception):
 
 
 def one_line(message: str) -> str:
-    return " ".join(str(message).split())
+    """The message on one line, for a terminal: control characters (ESC ...) shown as escapes, never sent."""
+    from gradwork.documents.escape import one_line as terminal_line
+
+    return terminal_line(message)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -73,7 +76,7 @@ def run_guarded(run: Callable[[list[str], bool], Any], args: Sequence[str] | Non
     except OSError as error:
         code = _os_error(error, debug)
     except Exception as error:  # noqa: BLE001 (the boundary: nothing else may print a traceback)
-        code = _internal(error, debug)
+        code = _gradwork_error(error, debug)
     if standalone:
         sys.exit(code)
     return code
@@ -163,6 +166,20 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def _gradwork_error(error: Exception, debug: bool) -> int:
+    """Bad input that a library call refused with its own error type (one line, exit 2); anything else is a bug."""
+    from gradwork.documents.errors import GradworkError
+
+    if isinstance(error, GradworkError):
+        sys.stderr.write(one_line(str(error)) + "\n")
+        if debug:
+            import traceback
+
+            traceback.print_exception(error)
+        return EXIT_BAD_INPUT
+    return _internal(error, debug)
 
 
 def _internal(error: BaseException, debug: bool) -> int:

@@ -1,9 +1,18 @@
-"""The one error type for bad problem input, carrying where in the file it is."""
+"""The error types for bad input: :class:`GradworkError`, and the located :class:`ProblemError`."""
 
 from __future__ import annotations
 
 
-class ProblemError(Exception):
+class GradworkError(Exception):
+    """Bad input or a refused operation, with a one-line message: the base of gradwork's own errors.
+
+    The public API raises this (or ``TypeError`` for an argument of the wrong
+    type), never a raw internal error; the command line prints ``str(error)``
+    and exits 2.
+    """
+
+
+class ProblemError(GradworkError):
     """Bad input in a problem file.
 
     ``str(error)`` is the one line that FORMAT.md fixes for the command line:

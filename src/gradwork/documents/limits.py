@@ -27,6 +27,7 @@ class Limits:
     list_length: int = 100_000  # items in one list
     values: int = 1_000_000  # values in one file, YAML aliases expanded (a 300-byte alias bomb has 10^9)
     elements: int = 10_000_000  # elements of one tensor: an array in a file, a layer's weights, an .npz array
+    total_elements: int = 50_000_000  # elements of all of them together: a network's layers, an .npz's arrays
     width: int = 100_000  # units of one layer
     steps: int = 10_000  # optimizer steps in a problem file
     epochs: int = 100_000  # training epochs
@@ -35,6 +36,7 @@ class Limits:
     expression_length: int = 10_000  # characters of one expression (a formula, a symbolic answer)
     operators: int = 2_000  # operators and calls in one expression
     simplify_seconds: int = 10  # time for SymPy to put one result in its readable form (then: unsimplified)
+    draw_seconds: int = 10  # time generate/test may spend on candidates that fail the constraints, in one run
 
     def option(self, name: str) -> str:
         return "--max-" + name.replace("_", "-")

@@ -20,18 +20,17 @@ YAML itself and builds the :class:`Document` every reader above works on.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gradwork.documents import limits
+from gradwork.documents import files, limits
 from gradwork.documents.errors import ProblemError
 from gradwork.documents.json_positions import parse_json
 from gradwork.documents.positions import START, DataPath, Lines, Position, Span, decimal_number, empty_file
 from gradwork.documents.toml_positions import parse_toml
 
-__all__ = ["FORMATS", "DataPath", "Document", "Position", "Span", "parse", "read", "sniff_format"]
+__all__ = ["FORMATS", "DataPath", "Document", "Position", "Span", "check_data", "parse", "read", "sniff_format"]
 
 FORMATS = ("yaml", "toml", "json")
 
@@ -83,6 +82,10 @@ def read(source: str | Path, format: str | None = None) -> Document:  # noqa: A0
     """
     if format is not None and format not in FORMATS:
         raise ValueError(f"unknown format {format!r} (expected one of {', '.join(FORMATS)})")
+    if not isinstance(source, (str, Path)):
+        hint = " (pass json.dumps(data) to give the data itself)" if isinstance(source, (dict, list)) else ""
+        raise TypeError(f"expected a path, '-' for standard input, or the text of a file, "
+                        f"not {type(source).__name__}{hint}")
     if isinstance(source, Path):
         name, text = str(source), _read_file(source)
         format = format or _format_from_suffix(source)
@@ -98,33 +101,12 @@ def read(source: str | Path, format: str | None = None) -> Document:  # noqa: A0
 
 
 def _read_file(path: Path, what: str = "problem file") -> str:
-    """The file's text, read up to the size limit only (``/dev/zero`` is refused, not read forever)."""
-    cap = limits.current().file_size
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(cap + 1)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ProblemError(str(path), 1, 1, f"cannot read the file: {reason}",
-                           f"a readable YAML, TOML or JSON {what}") from None
-    if len(raw) > cap:
-        raise ProblemError(str(path), 1, 1, f"the file is larger than {cap} bytes", limits.note("file_size"))
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        before = raw[: error.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise ProblemError(str(path), line, column, "the file is not valid UTF-8 text",
-                           "a UTF-8 encoded text file") from None
+    """The file's text: a regular file only (a FIFO or ``/dev/zero`` is refused unread), up to the size limit."""
+    return files.read_text(path, what, f"a readable YAML, TOML or JSON {what}")
 
 
 def _read_stdin() -> str:
-    cap = limits.current().file_size
-    text = sys.stdin.read(cap + 1)
-    if len(text) > cap:
-        raise ProblemError("<stdin>", 1, 1, f"the input is larger than {cap} characters", limits.note("file_size"))
-    return text
+    return files.read_stdin()
 
 
 def _format_from_suffix(path: Path) -> str | None:
@@ -197,6 +179,18 @@ def _bad_character(text: str) -> str | None:
         if (code < 0x20 and character not in "\t\n\r") or 0x7F <= code <= 0x9F:
             return f"the control character U+{code:04X}"
     return None
+
+
+def check_data(data: Any, name: str = "<data>") -> Document:
+    """Plain data handed over in code (not read from a file), as a :class:`Document` checked like a file's.
+
+    Depth, list lengths, the number of values and the characters are bounded as
+    for a file (a 5,000-deep list is one :class:`ProblemError`, never a
+    RecursionError later); positions are all 1:1.
+    """
+    document = Document(name, "", "yaml", data)
+    _check_data(document)
+    return document
 
 
 def _check_data(document: Document) -> None:

@@ -35,6 +35,7 @@ from gradwork.explain.math import (
 )
 from gradwork.explain.matrix import matrix_single
 from gradwork.explain.steps import ChainProduct, Factor, Prose
+from gradwork.ops import get_op
 from gradwork.problem import LayerInfo, Solution
 
 MAX_CHAIN_PATHS = 8  # a scalar weight with more chain-rule paths than this is explained by its delta
@@ -88,7 +89,8 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         out.append(Prose(f"In the loss formula {solution.loss_name}, y_k is the network's output a_k of the "
                          "last layer and t_k the target (counting from 1: y[0] in the formula is y_1); the engine "
                          "differentiated the formula itself, in symbolic mode."))
-    fused_softmax = loss.op is not None and loss.op.name == "cross_entropy"  # p = softmax(z): the forward pass's
+    inner = loss.op.inner if loss.op is not None else None  # cross-entropy applies softmax to y itself
+    fused_softmax = inner is not None  # its probabilities p are the forward pass's
     p_name = next((name for name in solution.nodes if name.endswith(".p")), None)
 
     def emit() -> None:
@@ -117,7 +119,7 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
             p_sym = graph.symbols.get(p_name or "", Symbol("p"))
             p_m = element(p_sym, idx) if idx else p_sym
             formula = Sum((p_m, Neg(element(t_sym, idx) if idx and t.ndim else t_sym)))
-            p = _softmax_values(graph, last)
+            p = _softmax_values(graph, last, inner)
             substituted = Sum((Number(p[m] if idx else p), Neg(Number(value_at(t.data, idx), exact=True))))
         elif loss.op is not None and loss.op.term is not None and loss.inputs[0] is a:
             t = loss.inputs[1]
@@ -255,12 +257,10 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
     return out
 
 
-def _softmax_values(graph: NamedGraph, layer: LayerInfo) -> Any:
-    """softmax of the last layer's output, by the registry's own softmax (cross-entropy applies it inside)."""
-    from gradwork.ops import get_op
-
+def _softmax_values(graph: NamedGraph, layer: LayerInfo, inner: str) -> Any:
+    """softmax of the last layer's output, by the registry's own op (cross-entropy applies it inside: ``inner``)."""
     a = graph.tensor(layer.a)
-    return get_op("softmax").forward(a.backend, a.data)
+    return get_op(inner).forward(a.backend, a.data)
 
 
 def _chain_product(graph, node, lhs, paths, own, seen_labels, value, note=None) -> ChainProduct:
@@ -326,7 +326,7 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
     if rules.get(loss_label) is not None and rules.get(act_label) is not None:
         sides.append(Product((rules[loss_label], rules[act_label])))
     sides += [formula, Number(value_at(z.grad, index))]
-    loss_name = {"bce": "binary cross-entropy"}.get(loss.op.name, loss.op.name)
+    loss_name = loss.op.called
     text = (f"Multiplied as formulas, {_circled(loss_label)} and {_circled(act_label)} cancel "
             f"({a.op.name} followed by {loss_name}): ∂L/∂z at this output is simply")
     return [Prose(text, Relation(tuple(sides)), layer.z)]

@@ -23,6 +23,7 @@ from gradwork.explain.math import (
 )
 from gradwork.explain.matrix import matrix_single
 from gradwork.explain.steps import Compute, Prose
+from gradwork.ops import OPS
 from gradwork.problem import LayerInfo, Solution
 from gradwork.problem.notation import notation
 
@@ -118,8 +119,8 @@ def _deltas_of_layer(solution: Solution, graph: NamedGraph, layer: LayerInfo, nu
                 formula, numbers = _times_activation(graph, layer, local, j, None, upstream_expr, upstream_val)
         parts.append(Relation((d_j, formula, numbers, Number(z_grad))))
     note = None
-    if last and a is not z and a.op is not None and a.op.name == "sigmoid" and solution.loss is not None \
-            and solution.loss.op is not None and solution.loss.op.name == "bce":
+    if last and a is not z and a.op is not None and solution.loss is not None and solution.loss.op is not None \
+            and _fused(a.op.name, solution.loss.op.name):  # sigmoid then bce: the registry's fused sigmoid_bce
         note = "Sigmoid and cross-entropy cancel: δ = a − t (divided by the number of outputs)."
     return [Compute(layer.z, "backward", Symbol("δ", tag), Derivative(L, z_sym), None, value_expr(z.grad),
                     note, tuple(parts))]
@@ -159,7 +160,7 @@ def _loss_gradient(solution: Solution, graph: NamedGraph, a, a_sym, idx: tuple) 
     a_m = element(a_sym, idx) if idx else a_sym
     value = Number(value_at(a.grad, idx))
     if loss is None or loss.op is None or loss.op.term is None or loss.inputs[0] is not a or \
-            loss.op.name == "cross_entropy":
+            loss.op.inner is not None:  # cross-entropy's rule is per logit
         return Derivative(graph.loss_symbol, a_m), value
     t = loss.inputs[1]
     t_sym = graph.symbols.get("target", Symbol("t"))
@@ -211,3 +212,6 @@ def _parameter_gradients(solution: Solution, graph: NamedGraph, layer: LayerInfo
     return steps
 
 
+def _fused(activation: str, loss: str) -> bool:
+    """Whether the registry has one fused op for this activation followed by this loss (sigmoid then bce)."""
+    return any(op.fuses == (activation, loss) for op in OPS.values())

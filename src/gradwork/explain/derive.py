@@ -18,13 +18,15 @@ from gradwork.explain import backward, optimizer
 from gradwork.explain.graph import NamedGraph, element, loss_divisor, value_expr
 from gradwork.explain.layerwise import asked, layer_letters, weight_index
 from gradwork.explain.math import (
+    MATRIX,
     Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words,
     as_rows, substitute,
 )
 from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfall, Prose, Section, Table, Update
 from gradwork.explain.symbols import symbol_table, updated
+from gradwork.nn.activations import is_identity
+from gradwork.ops import OPS, Op, ops_of_kind
 from gradwork.problem.notation import notation
-from gradwork.ops import get_op
 from gradwork.problem import Solution
 
 Style = Literal["chain", "delta", "matrix"]
@@ -73,12 +75,12 @@ def _setup(solution: Solution, graph: NamedGraph, notes: bool = False) -> Sectio
         before, w = Symbol(letters["a"], "l−1"), letters["W"].lower()
         inputs = f"{letters['a']}⁽⁰⁾ = {graph.symbols['input'].text()}, the input"
         if solution.convention == "row":
-            rule = Relation((z, Sum((Product((before, W), "matmul"), b))))
+            rule = Relation((z, Sum((Product((before, W), MATRIX), b))))
             text = (f"Row convention: layer l computes {z.text()} = {before.text()} {W.text()} + {b.text()} "
                     f"({inputs}), so {W.text()} has shape [inputs, units] and {w}_jk joins input j to unit k. "
                     "Indices count from 1.")
         else:
-            rule = Relation((z, Sum((Product((W, before), "matmul"), b))))
+            rule = Relation((z, Sum((Product((W, before), MATRIX), b))))
             text = (f"Column convention: layer l computes {z.text()} = {W.text()} {before.text()} + {b.text()} "
                     f"({inputs}), so {W.text()} has shape [units, inputs] and {w}_kj joins input j to unit k. "
                     "Indices count from 1.")
@@ -112,11 +114,9 @@ def _definitions(solution: Solution, graph: NamedGraph, notes: bool = False) -> 
     seen: set[str] = set()
     out: list[Definition] = []
     ops_used = [node.op for node in graph.order if node.op is not None]
-    interesting = {"relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu", "gelu", "softmax",
-                   "log_softmax", "exp", "log", "half_sse", "sse", "mse", "l1", "bce", "cross_entropy"}
     dummy = Symbol(notation(solution).fresh("uvsrq", also_avoid="e"))
     for op in ops_used:
-        if op.name in seen or op.name not in interesting:
+        if op.name in seen or not op.defined:  # the registry says which ops an explanation defines
             continue
         seen.add(op.name)
         if op.term is not None:
@@ -128,12 +128,12 @@ def _definitions(solution: Solution, graph: NamedGraph, notes: bool = False) -> 
         derivative = Relation((Derivative(out_expr, dummy),
                                OpTemplate(op.name, "partial", bindings + (("out", out_expr),), 0)))
         formula: Expr = OpTemplate(op.name, "definition", bindings)
-        if "e" in notation(solution).taken() and op.name == "exp":
+        if "e" in notation(solution).taken() and op.notation.latex.replace(" ", "").startswith("e^"):
             formula = out_expr  # e is a quantity of this problem: exp(u) is not written as e to the u
         out.append(Definition(op.name, formula, derivative, _sentence(op.sentence, dummy, notes)))
     for layer in solution.layers:
-        if layer.activation in ("identity", "linear") or layer.activation in seen or \
-                layer.activation in {o.name for o in ops_used if o.name != "pow"}:
+        if is_identity(layer.activation) or layer.activation in seen or \
+                layer.activation in {o.name for o in ops_used if o.kind != "arithmetic"}:
             continue
         seen.add(layer.activation)
         out.append(_derived_activation(layer.activation, solution.relu_grad_at_zero, dummy.base, notes))
@@ -163,10 +163,10 @@ def _loss_definition(solution: Solution, graph: NamedGraph) -> Definition:
     divisor = loss_divisor(loss)
     batch = y.ndim > 1
     index: tuple[int | str, ...] = ("n", "k") if batch else ("k",)
-    if op.name == "cross_entropy":
+    if op.inner is not None:  # cross-entropy: in the probabilities p of the forward pass
         p_sym = graph.symbols.get(_probabilities_node(solution) or "", Symbol("p"))
         p_k, t_k = element(p_sym, index), element(t_sym, index)
-        total: Expr = Neg(Call("sum_nk" if batch else "sum_k", (Product((t_k, Call("log", (p_k,)))),)))
+        total: Expr = Neg(Call("sum_nk" if batch else "sum_k", (Product((t_k, Call("ln", (p_k,)))),)))
         z_k = element(y_sym, index)
         slope: Expr = Sum((p_k, Neg(t_k)))
         formula = Relation((L, total if divisor == 1 else Quotient(total, Number(divisor, exact=True))))
@@ -345,8 +345,7 @@ def _loss(solution: Solution, graph: NamedGraph) -> Section:
         formula = Number(as_written, exact=True)
         substituted = _numbers_into(as_written, solution) or substituted
     note = None
-    if any(node.op is not None and node.op.name in ("log", "bce", "cross_entropy", "log_softmax")
-           for node in graph.order):
+    if any(node.op is not None and _natural_log(node.op) for node in graph.order):
         note = "Logs are natural logs (ln)."
     steps.append(Compute(graph.name(loss) or "loss", "loss", graph.loss_symbol, formula, substituted,
                          value_expr(loss.data), note))
@@ -367,12 +366,12 @@ def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
     y, t = loss.inputs
     y_sym = graph.symbol(y) or Symbol("y")
     t_sym = graph.symbol(t) or Symbol("t")
-    if op.name == "cross_entropy" and any(n.endswith(".p") for n in graph.solution.nodes) and \
+    if op.inner is not None and any(n.endswith(".p") for n in graph.solution.nodes) and \
             np.shape(loss.inputs[1].data) == np.shape(y.data):
         return _cross_entropy_loss(graph, loss, t_sym)
     terms, numbers = [], []
     indices = list(np.ndindex(y.shape)) or [()]
-    per_sample = op.name == "cross_entropy"  # its term is a whole sample's −t·log softmax(y)
+    per_sample = op.inner is not None  # cross-entropy: its term is a whole sample's −t·log softmax(y)
     if per_sample:
         indices = list(np.ndindex(y.shape[:-1])) or [()]
     for index in indices:
@@ -404,9 +403,9 @@ def _cross_entropy_loss(graph: NamedGraph, loss, t_sym: Symbol) -> tuple[Expr, E
         f_terms, n_terms = [], []
         for k in range(p.shape[-1]):
             index = row + (k,)
-            f_terms.append(Product((element(t_sym, index), Call("log", (element(p_sym, index),)))))
+            f_terms.append(Product((element(t_sym, index), Call("ln", (element(p_sym, index),)))))
             n_terms.append(Product((Number(np.asarray(t.data, dtype=object)[index], exact=True),
-                                    Call("log", (Number(np.asarray(p.data, dtype=object)[index]),)))))
+                                    Call("ln", (Number(np.asarray(p.data, dtype=object)[index]),)))))
         formulas.append(Neg(Sum(tuple(f_terms))))
         numbers.append(Neg(Sum(tuple(n_terms))))
     formula: Expr = formulas[0] if len(formulas) == 1 else Sum(tuple(formulas))
@@ -543,22 +542,26 @@ def _answers(solution: Solution, graph: NamedGraph) -> Section:
 
 
 def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
-    found: list[Pitfall] = []
+    """The registry's pitfall records of the ops used here (a fused op's where the ops it fuses are used
+    together; a formula loss counts as the named loss it equals), each code once, in the records' order."""
     names = {node.op.name for node in graph.order if node.op is not None}
-    if "relu" in names:
-        for node in graph.order:
-            if node.op is not None and node.op.name == "relu" and np.any(node.inputs[0].data == 0):
-                found.append(Pitfall("relu_at_zero", f"A ReLU input is exactly 0. {_pitfall_of('relu')} "
-                                     f"Here it is {float(solution.relu_grad_at_zero):g}.", graph.name(node)))
-                break
-    if "sigmoid" in names and ("bce" in names or _formula_kind(solution) in ("bce", "bce_sum")):
-        found.append(Pitfall("sigmoid_bce", _pitfall_of("sigmoid_bce")))
-    if "softmax" in names:
-        found.append(Pitfall("softmax_diagonal_jacobian", _pitfall_of("softmax")))
-    if "half_sse" in names or _formula_kind(solution) == "half_sse":
-        found.append(Pitfall("factor_half", _pitfall_of("half_sse")))
-    if names & {"log", "bce", "cross_entropy", "log_softmax"}:
-        found.append(Pitfall("log_base_10", _pitfall_of("log")))
+    formula = _formula_kind(solution)
+    present = names | ({formula} if formula else set())
+    shown: dict[str, tuple[int, Pitfall]] = {}
+    for op in OPS.values():
+        used = set(op.fuses) <= present if op.fuses else op.name in present
+        for record in op.pitfalls if used else ():
+            if not record.explained or record.code in shown:
+                continue
+            if record.when == "used":
+                shown[record.code] = (record.order, Pitfall(record.code, typeset(record.sentence)))
+                continue
+            for node in graph.order:  # "at_zero": where an input of the op is exactly 0, named there
+                if node.op is op and np.any(node.inputs[0].data == 0):
+                    sentence = record.sentence.format(**_shown_params(node.params))
+                    shown[record.code] = (record.order, Pitfall(record.code, typeset(sentence), graph.name(node)))
+                    break
+    found = [pitfall for _, pitfall in sorted(shown.values(), key=lambda item: item[0])]
     opt = solution.optimizer
     trained_biases = [n for n in solution.parameters if n.endswith(".b") and n not in solution.frozen]
     if trained_biases and opt.name not in ("", "none") and opt.steps >= 1:
@@ -568,14 +571,26 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
     return found
 
 
-def _pitfall_of(op_name: str) -> str:
-    """The op's own pitfall sentence from the registry, in the derivation's typography."""
-    return typeset(get_op(op_name).pitfall or "")
+def _shown_params(params: dict[str, Any]) -> dict[str, str]:
+    """A node's numeric parameters as a pitfall sentence shows them (``:g``)."""
+    shown = {}
+    for key, value in params.items():
+        try:
+            shown[key] = f"{float(value):g}"
+        except (TypeError, ValueError):
+            continue
+    return shown
+
+
+def _natural_log(op: Op) -> bool:
+    """Whether the op takes a log (its records include the natural-log pitfall)."""
+    return any(record.code == "log_base_10" for record in op.pitfalls)
 
 
 def _formula_kind(solution: Solution) -> str | None:
     """A loss written as a formula that is a named loss in disguise (½ Σ (t − y)², BCE, CE), so that
-    its pitfalls apply: recognised by evaluating it against the named losses at two sample points."""
+    its pitfalls apply: recognised by evaluating it against the named losses at two sample points.
+    Returns that loss's op name (a loss averaged over its outputs also matches written as a sum)."""
     from gradwork.nn.losses import LOSSES
 
     name = solution.loss_name
@@ -587,9 +602,9 @@ def _formula_kind(solution: Solution) -> str | None:
 
         formula = parse_expression(name, {"y", "t"})
         shape = np.shape(solution.output.data)
-        for candidate in ("half_sse", "sse", "bce", "bce_sum", "cross_entropy"):
-            op = get_op(candidate.removesuffix("_sum"))
-            scale = float(np.prod(shape)) if candidate.endswith("_sum") else 1.0  # Σ, not the mean
+        candidates = [(op, 1.0) for op in ops_of_kind("loss")]
+        candidates += [(op, float(np.prod(shape))) for op in ops_of_kind("loss") if op.averages_outputs]
+        for op, scale in candidates:  # scale: Σ, not the mean
             same = True
             for seed in (1, 2):
                 rng = np.random.default_rng(seed)
@@ -602,7 +617,7 @@ def _formula_kind(solution: Solution) -> str | None:
                     same = False
                     break
             if same:
-                return candidate
+                return op.name
     except Exception:  # a formula in other names, or one the test points do not suit: no claim
         return None
     return None

@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from gradwork.explain.math import (
+    MATRIX,
     Array, Call, Derivative, Expr, Neg, Number, OpTemplate, Power, Product, Quotient, Sum, Symbol, Transpose, Words,
 )
+from gradwork.ops import UNBROADCAST_SUM, Op, batch_mean
 from gradwork.problem import Solution
 from gradwork.problem.solved_graph import solved_graph
 from gradwork.autodiff import backward_pass
@@ -89,15 +91,15 @@ class NamedGraph:
             return symbol
         if tensor.op is None:
             return symbol if symbol is not None else _constant(tensor)
-        if tensor.op.name == "matmul" and all(i.ndim == 1 for i in tensor.inputs):
+        if tensor.op.vector_dot and all(i.ndim == 1 for i in tensor.inputs):
             # two vectors: a dot product (a juxtaposition would read as a column times a column)
             return Product(tuple(self.formula(i, top=False) for i in tensor.inputs), "dot")
-        if tensor.op.name == "index":
+        if tensor.op.picks:
             picked = self._picked(tensor)
             if picked is not None:
                 return picked
-        if tensor.op.name == "exp" and self.euler_taken:  # e names a quantity here: exp(x), never e to the x
-            return Call("exp", (self.formula(tensor.inputs[0], top=False),))
+        if self.euler_taken and _writes_euler(tensor.op):  # e names a quantity here: exp(x), never e to the x
+            return Call(tensor.op.name, (self.formula(tensor.inputs[0], top=False),))
         return OpTemplate(tensor.op.name, "notation", self._bindings(tensor), 0)
 
     def _picked(self, tensor: Tensor) -> Expr | None:
@@ -107,7 +109,7 @@ class NamedGraph:
         source = tensor.inputs[0]
         if not isinstance(base, Symbol) or source.ndim != 1:
             return None
-        positions = _positions(source, tensor.params["index"])
+        positions = _positions(source, _picking(tensor))
         if positions is None:
             return None
         if tensor.ndim == 0:
@@ -132,19 +134,23 @@ class NamedGraph:
         else:
             for partial, child in zip(op.partials, tensor.inputs):
                 bindings.append((partial.wrt, self.formula(child, top=False)))
-        if "index" in tensor.params:
-            bindings.append(("index", Words(_index_text(tensor.params["index"]))))
-        for key in ("alpha",):
-            if key in tensor.params:  # written α in the rule; its number comes with the other numbers
-                bindings.append((key, Symbol("α")))
+        options = {option.name for option in op.options}
+        for key in op.params:  # a parameter the templates write out ($index), as words
+            if key in tensor.params and key not in options and _in_templates(op, key):
+                bindings.append((key, Words(_index_text(tensor.params[key]))))
+        for option in op.options:  # a user option (leaky ReLU's α): its symbol; its number comes with the others
+            if option.name in tensor.params:
+                bindings.append((option.name, Symbol(option.name)))
         return tuple(bindings)
 
     def constants(self) -> dict[Expr, Expr]:
-        """The activations' own constants (leaky ReLU's and ELU's α) -> their numbers (one α per problem)."""
+        """The ops' own options (leaky ReLU's and ELU's α) -> their numbers (one value per option and problem)."""
+        found: dict[Expr, Expr] = {}
         for node in self.order:
-            if node.op is not None and "alpha" in node.params:
-                return {Symbol("α"): Number(node.params["alpha"], exact=True)}
-        return {}
+            for option in node.op.options if node.op is not None else ():
+                if option.name in node.params:
+                    found.setdefault(Symbol(option.name), Number(node.params[option.name], exact=True))
+        return found
 
     def named_inputs(self, tensor: Tensor) -> list[Tensor]:
         """The named tensors (or constants) ``tensor`` is computed from, through unnamed intermediates."""
@@ -211,21 +217,21 @@ class NamedGraph:
         if consumer.op is None or not consumer.op.elementwise or tensor.shape == consumer.shape:
             return term
         if tensor.size == 1:
-            return Call("sum", (term,))
+            return Call(UNBROADCAST_SUM, (term,))
         if consumer.ndim == 2 and tensor.ndim == 1 and consumer.shape[1] == tensor.shape[0]:
             ones = Array(tuple(Number(1, exact=True) for _ in range(consumer.shape[0])), row=True)
-            return Product((ones, term), "matmul")  # 1ᵀ G: each column of the batch summed
+            return Product((ones, term), MATRIX)  # 1ᵀ G: each column of the batch summed
         return term
 
     def _pull(self, consumer: Tensor, position: int, upstream: Expr | None) -> Expr:
         op = consumer.op
         assert op is not None
         partial = op.partial(position)
-        if op.name == "matmul" and all(i.ndim == 1 for i in consumer.inputs):
+        if op.vector_dot and all(i.ndim == 1 for i in consumer.inputs):
             # a · b, a dot product: its gradient is the upstream scalar times the other vector.
             other = self.formula(consumer.inputs[1 - position], top=False)
             return other if upstream is None else Product((upstream, other))
-        if op.name == "index" and upstream is not None:
+        if op.picks and upstream is not None:
             routed = self._routed(consumer, upstream)
             if routed is not None:
                 return routed
@@ -242,8 +248,8 @@ class NamedGraph:
         if not op.elementwise and consumer.size > 1 and consumer.inputs[position].size > 1:
             # A full Jacobian J = ∂out/∂in: the gradient is Jᵀ g (columns), or g J (rows).
             if self.row_vectors:
-                return Product((upstream, local), "matmul")
-            return Product((Transpose(local), upstream), "matmul")
+                return Product((upstream, local), MATRIX)
+            return Product((Transpose(local), upstream), MATRIX)
         kind = "hadamard" if op.elementwise and consumer.size > 1 else "dot"
         return Product((upstream, local), kind)
 
@@ -253,7 +259,7 @@ class NamedGraph:
         source = consumer.inputs[0]
         if source.ndim != 1:
             return None
-        positions = _positions(source, consumer.params["index"])
+        positions = _positions(source, _picking(consumer))
         if positions is None:
             return None
         pieces: list[list[Expr]] = [[] for _ in range(source.size)]
@@ -278,12 +284,12 @@ class NamedGraph:
         """∂L/∂y of a named loss, with the divisor written as a number: the per-term rule, over D.
 
         D counts the samples (a batch averaged) times the outputs (a loss that averages them, such as
-        mse). mse's own template says "2/n"; its per-term rule is sse's, so n is never left unbound.
+        mse). mse's own template says "2/n"; its per-term rule is another op's (the registry's ``term_rule``:
+        sse's), so n is never left unbound.
         """
         op = loss.op
         assert op is not None
-        name = "sse" if op.name == "mse" else op.name
-        rule = OpTemplate(name, "partial", bindings, 0)
+        rule = OpTemplate(op.term_rule or op.name, "partial", bindings, 0)
         divisor = loss_divisor(loss)
         return rule if divisor == 1 else Quotient(rule, Number(divisor, exact=True))
 
@@ -292,7 +298,7 @@ class NamedGraph:
         op = consumer.op
         assert op is not None
         partial = op.partial(position)
-        if op.term is not None and position == 0 and op.name != "cross_entropy":
+        if op.term is not None and position == 0 and op.inner is None:  # cross-entropy's rule is per logit
             return self.loss_partial(consumer, self._local_bindings(consumer))
         if op.term is not None and position == 0:  # softmax(z) − t, over the batch's N samples when it averages
             divisor = loss_divisor(consumer)
@@ -300,18 +306,18 @@ class NamedGraph:
             return rule if divisor == 1 else Quotient(rule, Number(divisor, exact=True))
         if partial.text in ("1", "-1"):
             return Number(int(partial.text), exact=True)
-        if op.name == "exp" and self.euler_taken:  # e names a quantity here: exp(x), never e to the x
-            return Call("exp", (self.formula(consumer.inputs[0], top=False),))
+        if self.euler_taken and _writes_euler(op):  # e names a quantity here: exp(x), never e to the x
+            return Call(op.name, (self.formula(consumer.inputs[0], top=False),))
         constants = {p.wrt: child for p, child in zip(op.partials, consumer.inputs)
                      if child.op is None and self.name(child) is None and child.size == 1}
-        if op.name == "pow" and position == 0 and "p" in constants:
-            # x^p with a constant p: write p x^(p-1) with the exponent worked out.
-            p = constants["p"].data.reshape(()).item()
-            base = self.formula(consumer.inputs[0], top=False)
-            power = base if p - 1 == 1 else Power(base, Number(p - 1, exact=True))
-            return _fold(Product((Number(p, exact=True), power)))
-        if op.name == "div" and position == 0 and "b" in constants:
-            return Number(1 / _exact(constants["b"].data.reshape(()).item()), exact=True)
+        fold = partial.with_constant
+        if fold is not None and fold[0] in constants:
+            value = constants[fold[0]].data.reshape(()).item()
+            if fold[1] == "power":  # x^p with a constant p: write p x^(p-1) with the exponent worked out.
+                base = self.formula(consumer.inputs[position], top=False)
+                power = base if value - 1 == 1 else Power(base, Number(value - 1, exact=True))
+                return _fold(Product((Number(value, exact=True), power)))
+            return Number(1 / _exact(value), exact=True)  # a / b with a constant b: 1/b
         return OpTemplate(op.name, "partial", self._local_bindings(consumer), position,
                           elementwise=op.elementwise and consumer.size > 1)
 
@@ -360,13 +366,20 @@ class NamedGraph:
         return jac.reshape(n, n)[np.arange(n), np.arange(n)].reshape(out.shape)
 
 
+def _in_templates(op: Op, key: str) -> bool:
+    """Whether the op's notation or rule templates write the parameter ``key`` out (``$index``)."""
+    placeholder = "$" + key
+    texts = [op.notation.text, op.notation.latex] + [t for p in op.partials for t in (p.text, p.latex)]
+    return any(placeholder in text for text in texts)
+
+
 def loss_divisor(loss: Tensor) -> int:
     """What a named loss divides its sum of terms by: samples (batch mean) × outputs (a mean loss)."""
     op, y = loss.op, loss.inputs[0]
     per_sample = y.shape[-1] if y.ndim else 1
     samples = y.size // max(per_sample, 1) if y.ndim > 1 else 1
-    divisor = samples if loss.params.get("reduction", "mean") == "mean" else 1
-    if op is not None and op.over_outputs == "mean":
+    divisor = samples if batch_mean(loss.params) else 1
+    if op is not None and op.averages_outputs:
         divisor *= per_sample
     return int(divisor)
 
@@ -445,6 +458,17 @@ def _between(out: Tensor, inp: Tensor) -> list[Tensor]:
         if any(id(parent) in reaches for parent in node.inputs):
             reaches.add(id(node))
     return [node for node in order if id(node) in reaches]
+
+
+def _picking(tensor: Tensor) -> Any:
+    """What a picking op picks: its one parameter (the index it was given)."""
+    op = tensor.op
+    return tensor.params.get(op.params[0]) if op is not None and op.params else None
+
+
+def _writes_euler(op: Any) -> bool:
+    """An op whose notation is e to a power (exp): reads wrong where e names a quantity."""
+    return op is not None and op.notation.latex.replace(" ", "").startswith("e^")
 
 
 def _positions(source: Tensor, index: Any) -> list[int] | None:

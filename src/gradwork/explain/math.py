@@ -35,12 +35,16 @@ class Sum:
     terms: tuple[Expr, ...]
 
 
+ProductKind = Literal["dot", "hadamard", "matmul"]
+MATRIX: ProductKind = "matmul"  # a matrix product, written by juxtaposition (the JSON output's name for it)
+
+
 @dataclass(frozen=True)
 class Product:
-    """Factors multiplied; ``kind`` picks the sign: · (scalar), ⊙ (elementwise) or juxtaposition (matrix)."""
+    """Factors multiplied; ``kind`` picks the sign: · (scalar), ⊙ (elementwise) or juxtaposition (:data:`MATRIX`)."""
 
     factors: tuple[Expr, ...]
-    kind: Literal["dot", "hadamard", "matmul"] = "dot"
+    kind: ProductKind = "dot"
 
 
 @dataclass(frozen=True)

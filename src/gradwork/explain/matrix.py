@@ -10,6 +10,7 @@ from gradwork.explain.gates import separate_elements
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, substitute_all, sum_terms, value_at
 from gradwork.explain.math import (
+    MATRIX,
     Array,
     Call,
     Derivative,
@@ -122,9 +123,9 @@ def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:
         n = consumer.size
         J = np.asarray(graph.jacobian(consumer, tensor), dtype=object).reshape(n, n)
         if graph.row_vectors:  # diag(a) − aᵀa: a is a row, so the outer product is aᵀ a
-            shown: Expr = Sum((Call("diag", (a_sym,)), Neg(Product((Transpose(a_sym), a_sym), "matmul"))))
+            shown: Expr = Sum((Call("diag", (a_sym,)), Neg(Product((Transpose(a_sym), a_sym), MATRIX))))
         else:
-            shown = Sum((Call("diag", (a_sym,)), Neg(Product((a_sym, Transpose(a_sym)), "matmul"))))
+            shown = Sum((Call("diag", (a_sym,)), Neg(Product((a_sym, Transpose(a_sym)), MATRIX))))
         numbers = substitute_all(shown, {a_sym: value_expr(consumer.data)})
         parts = []
         for i in range(n):
@@ -142,7 +143,6 @@ def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:
     return out
 
 
-PIECEWISE = {"relu", "leaky_relu", "elu"}
 MAX_ELEMENT_PARTS = 8  # a vector this long or shorter gets one line of working per element (symbolic mode)
 
 

@@ -9,6 +9,7 @@ cost order. The first candidate that passes is the variant.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,11 +22,12 @@ from gradwork.generate import constraints as rules
 from gradwork.generate.plant import Item, Planter, answers, asked
 from gradwork.generate.sample import candidates, rng_for
 from gradwork.generate.template import Template
+from gradwork.documents import limits
 from gradwork.documents.errors import ProblemError
-from gradwork.problem import Problem, Solution, load, solve
 from gradwork.documents.sources import Document
+from gradwork.problem import Problem, Solution, load, solve
 from gradwork.problem.solved_graph import solved_graph
-from gradwork.tensor import Tensor
+from gradwork.tensor import Tensor, topological_order
 
 
 class Candidate:
@@ -38,7 +40,7 @@ class Candidate:
     @cached_property
     def problem(self) -> Problem:
         t = self.template.document
-        return load(Document(t.name, t.text, t.format, self.data, t.spans))
+        return load(Document(t.name, t.text, t.format, self.data, t.spans), checked=self.template.checked)
 
     @cached_property
     def float(self) -> Solution:
@@ -59,9 +61,12 @@ class Candidate:
 
     @cached_property
     def graph(self) -> list[Tensor]:
-        """The float solve's tensors the loss (or output) depends on, in forward order."""
-        view = solved_graph(self.float)
-        return [node.tensor for node in view.nodes[:view.root_size]]
+        """The float solve's tensors the loss (or output) depends on, inputs before the nodes that use them."""
+        s = self.float
+        root = s.loss if s.loss is not None else s.output
+        # The engine's own walk: the constraints only look at which ops there are (solved_graph's naming is
+        # not needed for that, and cost as much as the solve on a seed-sized network).
+        return topological_order(root) if root is not None else [node.tensor for node in solved_graph(s).nodes]
 
     @cached_property
     def items(self) -> list[Item]:
@@ -119,17 +124,43 @@ class Variant:
 
 
 class ConstraintsNotMet(ProblemError):
-    """No candidate met the constraints within the template's ``tries``."""
+    """No candidate met the constraints within the template's ``tries`` (or the run's time for failed tries)."""
 
 
-def draw(template: Template, seed: int, key: int | str, variant_id: str | None = None) -> Variant:
-    """The variant drawn for ``key`` (a variant number or a student id) under ``seed``."""
+class Budget:
+    """The seconds one run (``generate``, ``test``) may spend on candidates that fail the constraints.
+
+    Counted over every variant of the run together, so that ``tries: 100000``
+    with a constraint that can never hold stops after ``draw_seconds``
+    (gradwork.documents.limits), not after 100,000 solves.
+    """
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = float(limits.current().draw_seconds if seconds is None else seconds)
+        self.spent = 0.0
+
+    def charge(self, seconds: float) -> bool:
+        """Add ``seconds`` of failed tries; whether the budget is now spent."""
+        self.spent += seconds
+        return self.spent > self.seconds
+
+
+def draw(template: Template, seed: int, key: int | str, variant_id: str | None = None,
+         budget: Budget | None = None) -> Variant:
+    """The variant drawn for ``key`` (a variant number or a student id) under ``seed``.
+
+    ``budget`` bounds the time spent on failing candidates (default: a fresh
+    one, ``draw_seconds`` for this variant alone).
+    """
     variant_id = variant_id or (key if isinstance(key, str) else f"v{key + 1:03d}")
+    budget = budget or Budget()
     rng = rng_for(seed, key)
     wanted = rules.ordered(template.constraints)
     failures: Counter[str] = Counter()
     tries = 0
+    out_of_time = False
     for drawn in candidates(template, rng, template.tries):
+        started = time.perf_counter()
         tries += 1
         data = template.fill(drawn)
         data = {"title": f"{data.get('title') or template.stem} (variant {variant_id})",
@@ -139,8 +170,17 @@ def draw(template: Template, seed: int, key: int | str, variant_id: str | None =
         if failed is None:
             return Variant(variant_id, template, seed, key, data, candidate, tries, candidate.items)
         failures[failed] += 1
+        if budget.charge(time.perf_counter() - started):
+            out_of_time = True
+            break
     counts = ", ".join(f"{name} failed {n} time{'s' if n != 1 else ''}" for name, n in failures.most_common())
     at = ("constraints",) if "constraints" in template.document.data else ()
+    if out_of_time:
+        raise ConstraintsNotMet(template.name, *_where(template, at),
+                                f"no candidate for variant {variant_id} met the constraints in {tries} of "
+                                f"{template.tries} tries: the run spent {budget.seconds:g} s on candidates that "
+                                f"failed ({counts})",
+                                f"{limits.note('draw_seconds')}; or wider ranges, fewer constraints")
     raise ConstraintsNotMet(template.name, *_where(template, at),
                             f"no candidate for variant {variant_id} met the constraints in {tries} tries "
                             f"({counts})", "wider ranges, fewer constraints or more `tries:`")

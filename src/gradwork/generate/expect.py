@@ -25,7 +25,7 @@ from typing import Any
 
 from gradwork.check import MISTAKES, Checker, parse_answers
 from gradwork.check.report import STATUSES, Report
-from gradwork.generate.build import Variant, draw
+from gradwork.generate.build import Budget, Variant, draw
 from gradwork.generate.template import Template
 from gradwork.documents.sources import DataPath
 
@@ -113,8 +113,9 @@ def run_cases(template: Template, count: int = 200, seed: int = 0) -> Outcome:
     if not cases:
         raise template.error((), "the template has no `expect:` cases to run", "an `expect:` list", at="key")
     outcome = Outcome(template, count, cases)
+    budget = Budget()  # one time budget for failed tries, over every variant tested
     for k in range(count):
-        variant = draw(template, seed, k)
+        variant = draw(template, seed, k, budget=budget)
         for case in cases:
             outcome.checks += 1
             problem = run_case(variant, case)

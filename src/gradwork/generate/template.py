@@ -9,11 +9,12 @@ may be replaced by
 * ``{choice: [relu, sigmoid, tanh]}``: one of the listed values (any value:
   a name, a number, a list, a mapping).
 
-and three top-level keys that are the template's own and never reach a variant:
+and four top-level keys that are the template's own and never reach a variant:
 
 * ``constraints: [nice, no_dead_relu, ...]`` (see :mod:`gradwork.generate.constraints`);
 * ``tries: 1000``: how many candidates a variant may draw before giving up;
-* ``expect: [...]``: author tests (see :mod:`gradwork.generate.expect`).
+* ``expect: [...]``: author tests (see :mod:`gradwork.generate.expect`);
+* ``uuid: ...``: the PrairieLearn question's UUID (default: one that follows from the file name).
 
 Every error is one ``FILE:LINE:COL`` line at the offending key or value of the
 template, through :class:`~gradwork.documents.sources.Document`'s positions.
@@ -22,6 +23,8 @@ template, through :class:`~gradwork.documents.sources.Document`'s positions.
 from __future__ import annotations
 
 import hashlib
+import re
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -33,10 +36,11 @@ from gradwork.documents.errors import ProblemError
 from gradwork.numbers.written import is_number
 from gradwork.documents.sources import DataPath, Document, read
 
-TEMPLATE_KEYS = ("constraints", "tries", "expect")
+TEMPLATE_KEYS = ("constraints", "tries", "expect", "uuid")
 MAX_TRIES = 100_000  # bounded work: a template cannot ask for more candidates per variant than this
 MAX_DRAWN = 10_000  # numbers drawn per candidate
 MAX_GRID = 10**9  # points on one random grid
+GRID_DIGITS = 28  # significant digits of a grid point (Python's decimal arithmetic is exact up to 28)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,9 @@ class RandomSpec:
 
         if not self.shape:
             return number(int(indices))
-        return np.vectorize(number, otypes=[object])(indices).tolist()
+        flat = np.empty(len(indices.ravel()), dtype=object)
+        flat[:] = [number(k) for k in indices.ravel().tolist()]
+        return flat.reshape(indices.shape).tolist()
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class Template:
     constraints: tuple[str, ...]
     tries: int
     expect: list[Any] = field(default_factory=list)
+    checked: bool = False  # validated before (an export's template.json): variants skip the pydantic schema
 
     @property
     def name(self) -> str:
@@ -101,8 +108,15 @@ class Template:
 
     @property
     def stem(self) -> str:
+        """The template's file name without suffix, made safe to name a folder and to print on one line.
+
+        Letters, digits and ``_ . + -`` are kept; anything else becomes ``_`` and
+        leading dots are dropped, so ``...yaml`` cannot name ``..`` and a new line
+        in a file name cannot start a new line in an output.
+        """
         name = self.document.name
-        return Path(name).stem if not name.startswith("<") else "template"
+        stem = Path(name).stem if not name.startswith("<") else "template"
+        return re.sub(r"[^A-Za-z0-9_.+-]+", "_", stem).lstrip(".")[:100] or "template"
 
     def error(self, path: DataPath, message: str, expected: str = "", *, at: str = "value") -> ProblemError:
         return self.document.error(path, message, expected, at=at)
@@ -120,8 +134,12 @@ class Template:
         return walk(self.body, ())
 
 
-def read_template(source: str | Path) -> Template:
-    """Read and check a template file (a path, ``"-"``, or the text itself)."""
+def read_template(source: str | Path, *, checked: bool = False) -> Template:
+    """Read and check a template file (a path, ``"-"``, or the text itself).
+
+    ``checked=True``: the template was validated when it was exported (PrairieLearn's
+    ``template.json``), so its variants are built without pydantic (see ``problem.load``).
+    """
     document = read(source)
     data = document.data
     if not isinstance(data, dict):
@@ -136,8 +154,15 @@ def read_template(source: str | Path) -> Template:
     expect = data.get("expect", [])
     if not isinstance(expect, list):
         raise document.error(("expect",), "expect must be a list of cases", "`- plant: log_base_10 ...` items")
+    stated = data.get("uuid")
+    if stated is not None:
+        try:
+            uuid.UUID(str(stated))
+        except ValueError:
+            raise document.error(("uuid",), f"uuid {str(stated)[:60]!r} is not a UUID",
+                                 "for example 0f8fad5b-d9cb-469f-a165-70867728950e") from None
     body = {key: value for key, value in data.items() if key not in TEMPLATE_KEYS}
-    return Template(document, body, tuple(specs), constraints, tries, expect)
+    return Template(document, body, tuple(specs), constraints, tries, expect, checked)
 
 
 def _constraints(document: Document, value: Any) -> tuple[str, ...]:
@@ -195,7 +220,11 @@ def _decimal(document: Document, spec: dict, key: str, path: DataPath, default: 
         raise document.error(path, f"random needs `{key}`", "low, high and optionally shape, step", at="key")
     if not is_number(value) or isinstance(value, float):
         raise document.error(path + (key,), f"{key} must be a number", "for example -1 or 0.5")
-    number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+    try:
+        number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+    except (ArithmeticError, ValueError):  # "1/3": a fraction has no exact decimal grid
+        raise document.error(path + (key,), f"{key} must be a decimal number, not {value!r}",
+                             "a decimal such as -1 or 0.5; a fraction such as 1/3 has no grid of decimals") from None
     if not number.is_finite():
         raise document.error(path + (key,), f"{key} must be finite", "a number such as 1")
     return number
@@ -224,6 +253,11 @@ def _random(document: Document, spec: Any, path: DataPath) -> RandomSpec:
         raise document.error(where + ("step",), "step must be positive", "for example 0.1")
     if high < low:
         raise document.error(where + ("high",), f"high ({high}) is below low ({low})", "low <= high")
+    places = max(-low.as_tuple().exponent, -step.as_tuple().exponent, 0)  # type: ignore[operator]
+    digits = max(abs(low), abs(high)).adjusted() + 1 + places
+    if digits > GRID_DIGITS:  # every grid point must be exact in decimal arithmetic (step: 1e-40 next to 5)
+        raise document.error(where + ("step",), f"the grid from {low} to {high} by {step} needs {digits} significant "
+                             f"digits", f"at most {GRID_DIGITS}: a coarser step or smaller numbers")
     steps = (high - low) / step
     if steps > MAX_GRID:
         raise document.error(where + ("step",), f"the grid from {low} to {high} by {step} has over {MAX_GRID} points",

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradwork.generate.build import Variant, draw
+from gradwork.generate.build import Budget, Variant, draw
 from gradwork.generate.sheet import SHEET_FORMATS, answers_text, render_key, render_sheet
 from gradwork.generate.template import Template
-from gradwork.documents.errors import ProblemError
+from gradwork.documents.errors import GradworkError, ProblemError
+from gradwork.documents.files import read_text, same_file, write_file
 
 MAX_VARIANTS = 10_000
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}")
@@ -50,8 +49,9 @@ def generate(template: Template, request: Request, progress: Callable[[int], Non
     if not 1 <= len(request.keys()) <= MAX_VARIANTS:
         raise ValueError(f"between 1 and {MAX_VARIANTS} variants can be generated at once")
     variants = []
+    budget = Budget()  # one time budget for failed tries, over every variant of the run
     for n, (key, variant_id) in enumerate(request.keys(), start=1):
-        variants.append(draw(template, request.seed, key, variant_id))
+        variants.append(draw(template, request.seed, key, variant_id, budget))
         if progress is not None:
             progress(n)
     return variants
@@ -60,11 +60,7 @@ def generate(template: Template, request: Request, progress: Callable[[int], Non
 def read_roster(path: str | Path) -> tuple[str, ...]:
     """Student ids from a CSV roster: the column named id/student_id/sid/student/email/username, else the first."""
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProblemError(name, 1, 1, f"cannot read the roster: {getattr(error, 'strerror', None) or error}",
-                           "a UTF-8 CSV file with one student id per row") from None
+    text = read_text(path, "roster", "a UTF-8 CSV file with one student id per row")  # regular files only, bounded
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise ProblemError(name, 1, 1, "the roster is empty", "a CSV file with one student id per row")
@@ -123,20 +119,23 @@ def collect(template: Template, request: Request, variants: list[Variant]) -> di
     return files
 
 
-class OutputExists(Exception):
+class OutputExists(GradworkError):
     """An output file exists and ``force`` was not given."""
 
 
 def write_files(folder: Path, files: dict[str, str | bytes], force: bool = False,
-                inputs: tuple[Path, ...] = ()) -> list[Path]:
+                inputs: tuple[Path, ...] = (), shared: tuple[str, ...] = ()) -> list[Path]:
     """Write ``files`` (relative name -> content) under ``folder``; nothing is written if one exists without force.
 
-    No output may be one of ``inputs`` (the template, the roster), even with force.
+    Under the ``shared`` prefixes, a regular file that already holds exactly the content
+    to write is left as it is and needs no force (a second PrairieLearn question exported
+    into the same course finds ``serverFilesCourse/gradwork`` there already). No output
+    may be one of ``inputs`` (the template, the roster), even with force.
     """
-    targets = [(folder / name, content) for name, content in files.items()]
-    protected = {path.resolve() for path in inputs if path.exists()}
+    targets = [(folder / name, content) for name, content in files.items()
+               if force or not (shared and name.startswith(shared) and _holds(folder / name, content))]
     for path, _ in targets:
-        if path.resolve() in protected:
+        if any(same_file(path, source) for source in inputs):
             raise OutputExists(f"{path}:1:1: is an input of this command (expected an output folder that holds "
                                "neither the template nor the roster)")
     if not force:
@@ -147,13 +146,19 @@ def write_files(folder: Path, files: dict[str, str | bytes], force: bool = False
         if path.is_symlink() or (path.exists() and not path.is_file()):
             raise OutputExists(f"{path}:1:1: is not a regular file (expected a new path or a regular file to replace)")
     written = []
-    for path, content in targets:
+    for path, content in targets:  # each through the one atomic writer: a failure leaves the old file
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o755 if path.name in ("run_autograder", "setup.sh") else 0o644)
-        os.replace(temporary, path)
+        write_file(path, content, mode=0o755 if path.name in ("run_autograder", "setup.sh") else 0o644)
         written.append(path)
     return written
+
+
+def _holds(path: Path, content: str | bytes) -> bool:
+    """Does ``path`` exist as a regular file (no link) holding exactly ``content``?"""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False

@@ -68,19 +68,22 @@ def mark_folder(solution: Solution, paths, tolerance: Tolerance | None = None,
 
     from gradwork.check.gradebook import Gradebook
     from gradwork.mark.marker import WorkMarker
+    from gradwork.documents.errors import ProblemError
+    from gradwork.documents.files import read_text
 
     errors = dict(errors or {})
     if isinstance(paths, (str, Path)):
         paths, refused = class_work(paths)
         errors.update(refused)
     marker = WorkMarker(solution, tolerance)
+    solution = marker.solution  # a gradwork.Solved is accepted as well
     reports: dict[str, MarkReport] = {}
     for path in paths:
         student = Path(path).stem
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            errors[student] = f"{path}:1:1: cannot read this file ({getattr(error, 'strerror', None) or error})"
+            text = read_text(path, "worked solution", "a Markdown file with the worked solution")
+        except ProblemError as error:  # a FIFO, a device, over the size limit, not UTF-8: never read, never blocks
+            errors[student] = str(error)
             continue
         try:
             check_size(text, str(path))

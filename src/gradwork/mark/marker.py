@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.check import Answer, Answers, Checker, ItemResult
+from gradwork.check import Answer, Answers, Checker, ItemResult, solution_of
 from gradwork.mark.bind import Binder, Binding, Bindings, Claim
 from gradwork.mark.document import Chain, Row, Work, read_work
 from gradwork.mark.errors import NothingRead
@@ -81,6 +81,7 @@ class WorkMarker:
     """Marks worked solutions against one solved problem; build one per problem and reuse it for a class."""
 
     def __init__(self, solution: Solution, tolerance: Tolerance | None = None, policy: Any = None) -> None:
+        solution = solution_of(solution, "WorkMarker")  # a gradwork.Solved too, as the README shows
         self.solution = solution
         self.policy = policy if policy is not None else solution.marking
         if tolerance is not None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import json
-import math
 import re
 
 from gradwork.mark.report import MARKS, LineResult, MarkReport
+from gradwork.documents.escape import html_text, json_safe, markdown_inert_html, terminal_text
 from gradwork.mark.scan import split_lines
 from gradwork.numbers.display import number_text
 
@@ -17,17 +16,7 @@ VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried 
 
 def render_json(report: MarkReport) -> str:
     """FORMAT.md's ``mark --format json`` object (a non-finite number, never valid JSON, as null)."""
-    return json.dumps(_finite(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def _finite(value: object) -> object:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
+    return json.dumps(json_safe(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def headline(report: MarkReport) -> str:
@@ -42,7 +31,7 @@ def headline(report: MarkReport) -> str:
 
 def render_text(report: MarkReport, width: int = 110) -> str:
     """One row per checked line (line number, mark, diagnosis, message), then what is missing."""
-    out = [headline(report), ""]
+    out = [terminal_text(headline(report)), ""]
     for line in report.lines:
         if line.status == "unchecked":
             continue
@@ -52,10 +41,8 @@ def render_text(report: MarkReport, width: int = 110) -> str:
             out.append(f"       {_clip(line.message, width - 7)}")
     out += _missing_lines(report)
     out += _inferred_lines(report, markdown=False)
-    return "\n".join(_CONTROL.sub("\ufffd", line) for line in out).rstrip() + "\n"
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # never to a terminal: ESC sequences
+    # The student's text (and symbols) on a terminal: ESC and other controls shown, never sent.
+    return terminal_text("\n".join(out).rstrip(), keep_newlines=True) + "\n"
 
 
 def render_markdown(report: MarkReport, text: str) -> str:
@@ -97,17 +84,14 @@ def render_markdown(report: MarkReport, text: str) -> str:
 
 
 _FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
-_TAG = re.compile(r"<(?=[!/?A-Za-z])")
-
-
 def _inert(source: str) -> str:
     """A line of the student's Markdown with every HTML tag or comment opener shown as text."""
-    return _TAG.sub("&lt;", source)
+    return markdown_inert_html(source)
 
 
 def _md(text: str) -> str:
     """gradwork's own words in Markdown: no HTML, no line breaks."""
-    return _inert(" ".join(text.split()))
+    return markdown_inert_html(" ".join(text.split()))
 
 
 def render_html(report: MarkReport, text: str) -> str:
@@ -116,19 +100,20 @@ def render_html(report: MarkReport, text: str) -> str:
     for line in report.lines:
         if line.status != "unchecked":
             notes.setdefault(line.end_line or line.line, []).append(line)
+    e = html_text
     rows: list[str] = []
     for number, source in enumerate(split_lines(text), start=1):
-        rows.append(f'<div class="src"><span class="n">{number}</span>{html.escape(source) or "&nbsp;"}</div>')
+        rows.append(f'<div class="src"><span class="n">{number}</span>{html_text(source) or "&nbsp;"}</div>')
         for line in notes.get(number, []):
-            codes = "".join(f' <code>{html.escape(c)}</code>' for c in line.diagnosis)
+            codes = "".join(f' <code>{e(c)}</code>' for c in line.diagnosis)
             rows.append(f'<div class="mark {line.status}"><b>{MARKS[line.status]} line {line.line}</b>{codes} '
-                        f'{html.escape(_binding_text(line))}{html.escape(line.message)}</div>')
-    missing = "".join(f"<li><code>{html.escape(m.key)}</code> {html.escape(m.message)}"
-                      + "".join(f" <code>{html.escape(c)}</code>" for c in m.diagnosis) + "</li>"
+                        f'{e(_binding_text(line))}{e(line.message)}</div>')
+    missing = "".join(f"<li><code>{e(m.key)}</code> {e(m.message)}"
+                      + "".join(f" <code>{e(c)}</code>" for c in m.diagnosis) + "</li>"
                       for m in report.missing)
-    bindings = "".join(f"<li><code>{html.escape(b.symbol)}</code> = <code>{html.escape(str(b.quantity))}</code>: "
-                       f"{html.escape(b.evidence)}</li>" for b in report.bindings if b.inferred)
-    title = html.escape(report.title or "Marked work")
+    bindings = "".join(f"<li><code>{e(b.symbol)}</code> = <code>{e(str(b.quantity))}</code>: "
+                       f"{e(b.evidence)}</li>" for b in report.bindings if b.inferred)
+    title = e(report.title or "Marked work")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -140,7 +125,7 @@ body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
 .carried_forward {{ border-color: #28c; background: #f0f6fd; }} .not_read {{ border-color: #aa2; background: #fbfbef; }}
 </style></head><body>
 <h1>{title}</h1>
-<p>{html.escape(headline(report))}</p>
+<p>{e(headline(report))}</p>
 {''.join(rows)}
 <h2>Missing</h2><ul>{missing or '<li>nothing</li>'}</ul>
 <h2>Symbols read from the working</h2><ul>{bindings or '<li>all from the problem&#39;s names</li>'}</ul>
@@ -188,3 +173,40 @@ def _clip(text: str, limit: int) -> str:
 
 def _points(value: float) -> str:
     return number_text(float(value))  # check's rounding rule: 2.5, 3, 0.3333
+
+
+# ---------------------------------------------------------------- the notebook view (Jupyter reprs)
+def summary_markdown(report: MarkReport) -> str:
+    """The marked solution as a table of its checked lines, for a notebook (the document itself is not needed)."""
+    rows = ["| line | | as written | diagnosis | feedback |", "|---|---|---|---|---|"]
+    for line in report.lines:
+        if line.status == "unchecked":
+            continue
+        codes = ", ".join(f"`{code}`" for code in line.diagnosis)
+        rows.append(f"| {line.line} | {MARKS[line.status]} | {_cell(_clip(line.text, 60))} | {codes} "
+                    f"| {_cell(line.message)} |")
+    out = [f"**{_cell(headline(report))}**", "", *rows]
+    missing = _missing_lines(report, markdown=True)
+    if missing:
+        out += ["", *missing]
+    return "\n".join(out) + "\n"
+
+
+def summary_html(report: MarkReport) -> str:
+    """The same table as an HTML fragment (a notebook cell takes a fragment, never a whole page)."""
+    e = html_text
+    rows = "".join(
+        f'<tr class="gw-{line.status}"><td>{line.line}</td><td>{MARKS[line.status]}</td>'
+        f"<td><code>{e(_clip(line.text, 60))}</code></td><td>{e(', '.join(line.diagnosis))}</td>"
+        f"<td>{e(line.message)}</td></tr>"
+        for line in report.lines if line.status != "unchecked")
+    missing = "".join(f"<li><code>{e(m.key)}</code> {e(m.message)}</li>" for m in report.missing)
+    return (f'<div class="gw-mark"><p><strong>{e(headline(report))}</strong></p>'
+            "<table><thead><tr><th>line</th><th></th><th>as written</th><th>diagnosis</th><th>feedback</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>"
+            + (f"<p>Missing:</p><ul>{missing}</ul>" if missing else "") + "</div>")
+
+
+def _cell(text: str) -> str:
+    """Text for one Markdown table cell: no line break, no cell border, no HTML a notebook would run."""
+    return html_text(" ".join(text.split())).replace("|", "\\|")

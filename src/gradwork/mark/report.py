@@ -46,9 +46,9 @@ class Missing:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class MarkReport:
-    """A marked worked solution."""
+    """A marked worked solution (in Jupyter: a table of its checked lines)."""
 
     title: str
     source: str
@@ -59,6 +59,21 @@ class MarkReport:
     bindings: tuple[Binding, ...] = ()
     missing: tuple[Missing, ...] = ()
     asked: tuple[str, ...] = ()  # the problem's ask: keys (empty: what the student answered is scored)
+
+    def __repr__(self) -> str:
+        score = self.score()
+        return (f"MarkReport({self.source!r}: {score['points']}/{score['max_points']} points, "
+                f"{len(self.lines)} lines)")
+
+    def _repr_markdown_(self) -> str:
+        from gradwork.mark.render import summary_markdown
+
+        return summary_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from gradwork.mark.render import summary_html
+
+        return summary_html(self)
 
     @property
     def student(self) -> str:
@@ -108,3 +123,4 @@ class MarkReport:
 
 def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(float(value), 6)
+

@@ -33,6 +33,11 @@ ACTIVATIONS: RegistryTable[Callable[..., Tensor]] = RegistryTable(_activations)
 ALIASES = {"linear": "identity", "none": "identity", "logistic": "sigmoid"}
 
 
+def is_identity(name: str) -> bool:
+    """Whether the activation ``name`` is the identity (``identity``, ``linear``, ``none``)."""
+    return ALIASES.get(name, name) == "identity"
+
+
 class UnknownActivationError(ValueError):
     pass
 

@@ -27,6 +27,7 @@ so check and explain cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -88,6 +89,12 @@ def numeral(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False, *, fr
         number = float(value)
     except (TypeError, ValueError):
         return Numeral(False, "decimal", str(value))
+    return _float_numeral(number, digits, exact)
+
+
+@functools.lru_cache(maxsize=4096)
+def _float_numeral(number: float, digits: int, exact: bool) -> Numeral:
+    """numeral() of a float (cached: an explanation shows each number several times; a Numeral is immutable)."""
     if math.isnan(number):
         return Numeral(False, "nan")
     if math.isinf(number):
@@ -164,7 +171,10 @@ def array_text(value: Any, digits: int = DEFAULT_DIGITS, blank: str = "blank") -
 
 
 def json_number(value: Any, mode: str | None = None) -> Any:
-    """A number as a JSON value: int or float, "3/8" for a fraction, a string for SymPy or non-finite values.
+    """A number as a JSON value, one form per kind of number in every command's JSON (solve, check, mark and
+    the steps of explanations alike): a float or int as a JSON number; an exact-mode rational (a Fraction) as a
+    string, whole numbers too ("3", "3/8"); a SymPy value as its text ("3", "x**2"); "nan"/"inf" where JSON has no
+    number.
 
     With a number ``mode`` it is FORMAT.md's encoding of that mode's results, one type
     per mode: a float (float), a fraction string even for a whole number ("3", exact),
@@ -177,13 +187,11 @@ def json_number(value: Any, mode: str | None = None) -> Any:
     if mode == "symbolic":
         return str(value)
     if is_sympy(value):
-        if value.is_Integer:
-            return int(value)
-        return float(value) if value.is_Float else str(value)
+        return str(value)  # as symbolic mode's results are written ("3", not 3)
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+        return str(value)  # as exact mode's results are written: "3" and "3/8" alike
     if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
         return int(value)
     try:

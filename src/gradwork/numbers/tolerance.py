@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+
 ZERO = 1e-12  # |t| below this is treated as an exact zero
 
 Kind = Literal["sigfigs", "digits", "rtol"]

@@ -2,9 +2,11 @@
 
 Importing this package registers all ops. To add an op, add one ``register``
 call in the family module it belongs to (or a new module imported below) and
-one spec line in ``tests/ops/test_gradients.py``; see docs/engine.md. Every
-table outside this package (functional's wrappers, ``nn`` activations, the
-problem-file functions, the export mapping) is built from :data:`OPS`.
+one spec line in ``tests/ops/test_gradients.py`` (and in
+``tests/ops/test_symbolic_gradients.py``); see docs/engine.md. Every table
+outside this package (functional's wrappers, ``nn`` activations and losses,
+the problem-file functions, the export mapping, the renderers' names, mark's
+readable functions, check's pitfall models) is built from :data:`OPS`.
 """
 
 from gradwork.ops import arithmetic, elementwise, fused, losses, reductions, shape, softmax  # noqa: F401  (registers)
@@ -14,17 +16,23 @@ from gradwork.ops.registry import (
     Export,
     Kind,
     Notation,
+    OnnxNode,
     Op,
     Option,
     Partial,
+    Pitfall,
     RegistryTable,
     UnknownOpError,
+    batch_mean,
     get_op,
     ops_of_kind,
+    pitfalls_of,
     register,
+    UNBROADCAST_SUM,
     unbroadcast,
     unregister,
 )
 
-__all__ = ["KINDS", "OPS", "Export", "Kind", "Notation", "Op", "Option", "Partial", "RegistryTable", "UnknownOpError",
-           "get_op", "ops_of_kind", "register", "unbroadcast", "unregister"]
+__all__ = ["KINDS", "OPS", "UNBROADCAST_SUM", "Export", "Kind", "Notation", "OnnxNode", "Op", "Option", "Partial",
+           "Pitfall", "RegistryTable", "UnknownOpError", "batch_mean", "get_op", "ops_of_kind", "pitfalls_of",
+           "register", "unbroadcast", "unregister"]

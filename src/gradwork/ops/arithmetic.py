@@ -65,7 +65,7 @@ register(Op(
     name="div",
     forward=lambda bk, a, b: a / b,
     partials=(
-        Partial("a", lambda bk, g, out, a, b: g / b, r"\frac{1}{$b}", "1 / $b"),
+        Partial("a", lambda bk, g, out, a, b: g / b, r"\frac{1}{$b}", "1 / $b", with_constant=("b", "reciprocal")),
         Partial("b", lambda bk, g, out, a, b: -g * a / (b * b), r"-\frac{$a}{$b^{2}}", "-$a / $b^2"),
     ),
     notation=Notation("$a / $b", r"\frac{$a}{$b}", 60),
@@ -104,7 +104,7 @@ register(Op(
     name="pow",
     forward=lambda bk, x, p: bk.power(x, p),
     partials=(
-        Partial("x", _pow_wrt_base, r"$p \, $x^{$p - 1}", "$p * $x^($p - 1)"),
+        Partial("x", _pow_wrt_base, r"$p \, $x^{$p - 1}", "$p * $x^($p - 1)", with_constant=("p", "power")),
         Partial("p", _pow_wrt_exponent, r"$x^{$p} \ln $x", "$x^$p * log($x)"),
     ),
     notation=Notation("$x**$p", "{$x}^{$p}", 80),
@@ -358,6 +358,7 @@ register(Op(
     definition_latex="a b",
     definition_text='a @ b',
     sentence="For Y = A B the gradient is dL/dA = dL/dY B^T and dL/dB = A^T dL/dY.",
+    vector_dot=True,
 ))
 
 # ---------------------------------------------------------------- linear (fused matmul + bias)

@@ -6,6 +6,7 @@ sigma'(z) = sigma(z)(1 - sigma(z)), not about the exp and division inside it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from gradwork.backends import Backend
@@ -18,19 +19,33 @@ from gradwork.ops.registry import (
     KernelCall,
     Kind,
     Notation,
+    OnnxNode,
     Op,
     Option,
     Partial,
+    Pitfall,
     register,
 )
 from gradwork.ops.scalar import Scalar, elementwise, stable_sigmoid
 
+# Logs are natural everywhere (log, bce, cross-entropy, log softmax carry this record): base 10 divides by ln 10.
+NATURAL_LOG = Pitfall(
+    "log_base_10", "Logs are natural: a log base 10 would divide the loss and every gradient by ln 10 ≈ 2.303.",
+    note="your number uses log10 in {at}", order=50)
+
+
+def _log10(bk: Backend, x: Array) -> Array:
+    """The mistake itself: the log taken in base 10."""
+    return bk.log(x) / bk.log(bk.asarray(10))
+
 
 def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, notation_text: str,
-           notation_latex: str, definition: str, sentence: str, pitfall: str | None = None,
+           notation_latex: str, definition: str, sentence: str, pitfalls: tuple[Pitfall, ...] = (),
            params: tuple[str, ...] = (), definition_text: str | None = None, kind: Kind = "function",
            display: tuple[str, str] | None = None, options: tuple[Option, ...] = (),
-           export: Export | None = None, kernel: Kernel | None = None, scalar: Scalar | None = None) -> Op:
+           export: Export | None = None, kernel: Kernel | None = None, scalar: Scalar | None = None,
+           defined: bool = False, piecewise: bool = False, call: Notation | None = None,
+           written: tuple[str, ...] = ()) -> Op:
     return register(Op(
         name=name,
         forward=forward,
@@ -40,13 +55,17 @@ def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, not
         sentence=sentence,
         kind=kind,
         elementwise=True,
-        pitfall=pitfall,
+        pitfalls=pitfalls,
         params=params,
         definition_text=definition_text,
         display=display,
         options=options,
         export=export,
         kernel=kernel,
+        defined=defined or kind == "activation",  # every activation is defined where an explanation uses it
+        piecewise=piecewise,
+        call=call,
+        written=written,
         scalar=scalar,
     ))
 
@@ -56,18 +75,19 @@ def _unary(name: str, forward: Forward, vjp: VJP, d_latex: str, d_text: str, not
 _unary("exp", lambda bk, x: bk.exp(x), lambda bk, g, out, x: g * out,
        "e^{$x}", "exp($x)", "exp($x)", "e^{$x}", r"e^{x}",
        "The exponential is its own derivative.", definition_text="exp(x) = e^x", display=("exp", r"\exp"),
+       defined=True,
        scalar=elementwise(lambda out, x, temp: f"math.exp({x})", lambda g, out, x: f"{g} * {out}"))
 
 _unary("log", lambda bk, x: bk.log(x), lambda bk, g, out, x: g / x,
        r"\frac{1}{$x}", "1 / $x", "log($x)", r"\ln $x", r"\ln x",
        "d(ln x)/dx = 1/x (natural log).",
-       definition_text="log(x)", display=("ln", r"\ln"),
-       pitfall="Logs are natural: a log base 10 would divide the loss and every gradient by ln 10 ≈ 2.303.",
+       definition_text="log(x)", display=("ln", r"\ln"), pitfalls=(replace(NATURAL_LOG, wrong_forward=_log10),),
+       defined=True,
        scalar=elementwise(lambda out, x, temp: f"math.log({x})", lambda g, out, x: f"{g} / {x}"))
 
 _unary("sqrt", lambda bk, x: bk.sqrt(x), lambda bk, g, out, x: g / (2 * out),
        r"\frac{1}{2\sqrt{$x}}", "1 / (2 sqrt($x))", "sqrt($x)", r"\sqrt{$x}", r"\sqrt{x}",
-       "d(sqrt x)/dx = 1/(2 sqrt x).", definition_text="sqrt(x)",
+       "d(sqrt x)/dx = 1/(2 sqrt x).", definition_text="sqrt(x)", call=Notation("√$x", r"\sqrt{$x}"),
        scalar=elementwise(lambda out, x, temp: f"math.sqrt({x})", lambda g, out, x: f"{g} / (2 * {out})"))
 
 
@@ -77,7 +97,7 @@ def _sign(bk: Backend, x: Array) -> Array:
 
 _unary("abs", lambda bk, x: bk.abs(x), lambda bk, g, out, x: g * _sign(bk, x),
        r"\operatorname{sign}($x)", "sign($x)", "abs($x)", r"\left|$x\right|", r"|x|",
-       "d|x|/dx = sign(x), taken as 0 at x = 0.", definition_text="|x|",
+       "d|x|/dx = sign(x), taken as 0 at x = 0.", definition_text="|x|", call=Notation("|$x|", r"\left|$x\right|"),
        scalar=elementwise(lambda out, x, temp: f"abs({x})",
                           lambda g, out, x: f"({g} if {x} > 0.0 else (-{g} if {x} < 0.0 else 0.0))"))
 
@@ -102,8 +122,10 @@ _unary("relu", lambda bk, x, at_zero=0: bk.maximum(x, bk.zero(x)), _relu_vjp,
        r"[$x > 0]", "[$x > 0]", "relu($x)", r"\operatorname{ReLU}($x)", r"\operatorname{ReLU}(x) = \max(0, x)",
        "ReLU'(x) is 1 for x > 0 and 0 for x < 0; at exactly 0 it is a convention (relu_grad_at_zero).",
        definition_text="relu(x) = max(0, x)",
-       pitfall="ReLU has no derivative at exactly 0: the value used there is a convention (relu_grad_at_zero).",
-       params=("at_zero",),
+       pitfalls=(Pitfall("relu_at_zero", "A ReLU input is exactly 0. ReLU has no derivative at exactly 0: the value "
+                         "used there is a convention (relu_grad_at_zero). Here it is {at_zero}.",
+                         when="at_zero", order=10),),
+       params=("at_zero",), piecewise=True,
        kind="activation", display=("ReLU", r"\operatorname{ReLU}"), export=Export("Relu", "ReLU"),
        kernel=Kernel(_relu_kernel_forward, _relu_kernel_vjp),
        # max(x, 0) that keeps a NaN as np.maximum does; at 0 the gradient is g times the at_zero convention
@@ -149,6 +171,8 @@ _unary("leaky_relu", _leaky_forward, _leaky_vjp,
        definition_text="leaky_relu(x) = max(alpha x, x)",
        kind="activation", display=("LeakyReLU", r"\operatorname{LeakyReLU}"),
        export=Export("LeakyRelu", "LeakyReLU", ("alpha",)), options=(Option("alpha", "0.01"),),
+       piecewise=True, written=("lrelu",),
+       pitfalls=(Pitfall("activation_derivative", instead_of="relu", explained=False),),  # the slope alpha forgotten
        kernel=Kernel(_leaky_kernel_forward, _leaky_kernel_vjp),
        scalar=elementwise(lambda out, x, temp, alpha="0.01": f"({x} if {x} > 0.0 else {alpha} * {x})",
                           lambda g, out, x, alpha="0.01": f"({g} if {x} >= 0.0 else {g} * {alpha})",
@@ -172,6 +196,8 @@ _unary("sigmoid", lambda bk, x: bk.sigmoid(x), lambda bk, g, out, x: g * out * (
        "sigma'(x) = sigma(x)(1 - sigma(x)): the derivative reuses the output.",
        definition_text="sigmoid(x) = 1 / (1 + exp(-x))",
        kind="activation", display=("σ", r"\sigma"), export=Export("Sigmoid", "Sigmoid"),
+       written=("sigma", "logistic"),
+       pitfalls=(Pitfall("activation_derivative", instead_of="tanh", explained=False),),  # 1 - a^2 for a(1 - a)
        kernel=Kernel(lambda k: emit_sigmoid(k, k.args[0], k.out), _sigmoid_kernel_vjp),
        scalar=elementwise(lambda out, x, temp: stable_sigmoid(x, out, temp),
                           lambda g, out, x: f"{g} * {out} * (1 - {out})"))
@@ -181,6 +207,7 @@ _unary("tanh", lambda bk, x: bk.tanh(x), lambda bk, g, out, x: g * (1 - out * ou
        "tanh'(x) = 1 - tanh(x)^2: the derivative reuses the output.",
        definition_text="tanh(x) = (e^x - e^(-x)) / (e^x + e^(-x))",
        kind="activation", display=("tanh", r"\tanh"), export=Export("Tanh", "Tanh"),
+       pitfalls=(Pitfall("activation_derivative", instead_of="sigmoid", explained=False),),  # a(1 - a) for 1 - a^2
        scalar=elementwise(lambda out, x, temp: f"math.tanh({x})", lambda g, out, x: f"{g} * (1 - {out} * {out})"))
 
 
@@ -214,7 +241,8 @@ _unary("elu", _elu_forward, _elu_vjp,
        "ELU'(x) is 1 for x > 0 and alpha e^x for x <= 0.", params=("alpha",),
        definition_text="elu(x) = {x if x > 0; alpha (e^x - 1) if x ≤ 0}",
        kind="activation", display=("ELU", r"\operatorname{ELU}"),
-       export=Export("Elu", "ELU", ("alpha",)), options=(Option("alpha", "1"),),
+       export=Export("Elu", "ELU", ("alpha",)), options=(Option("alpha", "1"),), piecewise=True,
+       pitfalls=(Pitfall("activation_derivative", instead_of="relu", explained=False),),  # alpha e^x forgotten
        scalar=elementwise(lambda out, x, temp, alpha="1.0": f"({x} if {x} > 0.0 else {alpha} * (math.exp({x}) - 1))",
                           lambda g, out, x, alpha="1.0": f"{g} * (1.0 if {x} > 0.0 else {alpha} * math.exp({x}))",
                           params=("alpha",)))
@@ -235,7 +263,13 @@ _unary("gelu", _gelu_forward, _gelu_vjp,
        r"\operatorname{GELU}(x) = x\,\Phi(x)",
        "GELU'(x) = Phi(x) + x phi(x), with Phi and phi the standard normal CDF and density.",
        definition_text="gelu(x) = x Phi(x)",
-       kind="activation", display=("GELU", r"\operatorname{GELU}"), export=Export(None, "GELU"),
+       kind="activation", display=("GELU", r"\operatorname{GELU}"),
+       # x (1 + erf(x / sqrt 2)) / 2 in ONNX nodes: the Gelu op needs opset 20
+       export=Export(None, "GELU", onnx_nodes=(
+           OnnxNode("Div", ("$x", "#sqrt2"), "scaled"), OnnxNode("Erf", ("scaled",), "erf"),
+           OnnxNode("Add", ("erf", "#one"), "sum"), OnnxNode("Mul", ("$x", "sum"), "product"),
+           OnnxNode("Mul", ("product", "#half"), "$out")),
+           onnx_constants=(("half", 0.5), ("sqrt2", 2 ** 0.5), ("one", 1.0))),
        scalar=elementwise(lambda out, x, temp: f"{x} * (1 + math.erf({x} / _SQRT2)) / 2",
                           lambda g, out, x: f"{g} * ((1 + math.erf({x} / _SQRT2)) / 2 + {x} * (math.exp(-{x} * {x} / 2)"
                                             f" / _SQRT2PI))"))

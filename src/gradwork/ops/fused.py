@@ -30,7 +30,7 @@ from gradwork.ops.arithmetic import (
 )
 from gradwork.ops.elementwise import emit_sigmoid
 from gradwork.ops.losses import _batch_divisor, _per_sample_size
-from gradwork.ops.registry import Kernel, KernelCall, Notation, Op, Partial, register
+from gradwork.ops.registry import Kernel, KernelCall, Notation, Op, Partial, Pitfall, register
 from gradwork.ops.scalar import Scalar, ScalarCall, Terms, stable_sigmoid, total
 
 Array = Any
@@ -143,8 +143,9 @@ register(Op(
     definition_text="L = -1/n sum_k (t_k log(sigmoid(z_k)) + (1 - t_k) log(1 - sigmoid(z_k)))",
     sentence="Sigmoid then BCE: dL/da = (a - t) / (a (1 - a)) times da/dz = a (1 - a) collapses to "
              "dL/dz = a - t per output (divided by the n outputs).",
-    pitfall="Sigmoid followed by cross-entropy: ∂L/∂a · ∂a/∂z collapses to a - t (per output, divided by the "
-            "number of outputs), so the output δ needs no division.",
+    pitfalls=(Pitfall("sigmoid_bce", "Sigmoid followed by cross-entropy: ∂L/∂a · ∂a/∂z collapses to a - t (per "
+                                     "output, divided by the number of outputs), so the output δ needs no division.",
+                      order=20),),
     params=("reduction",),
     over_outputs="mean",
     kernel=Kernel(_sigmoid_bce_kernel_forward, _sigmoid_bce_kernel_vjp),

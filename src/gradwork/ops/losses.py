@@ -15,7 +15,10 @@ from typing import Any
 import numpy as np
 
 from gradwork.backends import Backend
-from gradwork.ops.registry import Array, Kernel, KernelCall, Notation, Op, Partial, register
+from gradwork.ops.elementwise import NATURAL_LOG
+from gradwork.ops.registry import (
+    Array, Export, Kernel, KernelCall, Notation, Op, Option, Partial, Pitfall, register,
+)
 from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, total
 from gradwork.ops.softmax import _log_softmax_forward, _softmax_forward
 
@@ -29,13 +32,22 @@ def _batch_divisor(y: Array, reduction: str) -> int:
     return samples if reduction == "mean" else 1
 
 
-Elementwise = Callable[[Backend, Array, Array], Array]
+Elementwise = Callable[..., Array]  # (bk, y, t, **options) -> one array of per-element terms or derivatives
 
 
 def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwise, y_latex: str, y_text: str,
           t_latex: str, t_text: str, definition: str, sentence: str, term: Notation,
-          mean_over_outputs: bool = False, pitfall: str | None = None, definition_text: str | None = None,
-          scalar_term: str | None = None, scalar_d_y: str | None = None) -> None:
+          mean_over_outputs: bool = False, pitfalls: tuple[Pitfall, ...] = (), definition_text: str | None = None,
+          options: tuple[Option, ...] = (), long_name: str | None = None, piecewise: bool = False,
+          term_rule: str | None = None, export: Export | None = None, scalar_term: str | None = None,
+          scalar_d_y: str | None = None) -> None:
+    """Register the loss ``name``: ``per_element(bk, y, t, **options)`` summed (or averaged) over the outputs.
+
+    ``options`` are numbers a user may set (``{name: huber, delta: 1}``); they reach ``per_element``,
+    ``d_y`` and ``d_t`` as keyword arguments, with their defaults where a call leaves them out.
+    """
+    defaults = {option.name: float(option.default) for option in options}
+
     def scale(y: Array, reduction: str) -> int:
         if y.ndim <= 1:  # one sample (the usual exercise): no batch to divide by
             return (y.shape[0] if y.ndim else 1) if mean_over_outputs else 1
@@ -44,18 +56,18 @@ def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwis
             divisor *= _per_sample_size(y)
         return divisor
 
-    def forward(bk: Backend, y: Array, t: Array, reduction: str = "mean") -> Array:
-        elements = per_element(bk, y, t)
+    def forward(bk: Backend, y: Array, t: Array, reduction: str = "mean", **given: Any) -> Array:
+        elements = per_element(bk, y, t, **{**defaults, **given})
         # ndarray.sum skips np.sum's dispatch (slow on the one-output networks of exercises); a single
         # element (a NumPy scalar, or a Fraction in exact mode) is its own sum.
         total = elements.sum() if isinstance(elements, np.ndarray) else elements
         return total / scale(y, reduction)
 
-    def vjp_y(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean") -> Array:
-        return g * d_y(bk, y, t) / scale(y, reduction)
+    def vjp_y(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean", **given: Any) -> Array:
+        return g * d_y(bk, y, t, **{**defaults, **given}) / scale(y, reduction)
 
-    def vjp_t(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean") -> Array:
-        return g * d_t(bk, y, t) / scale(y, reduction)
+    def vjp_t(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean", **given: Any) -> Array:
+        return g * d_t(bk, y, t, **{**defaults, **given}) / scale(y, reduction)
 
     def scalar_forward(c: ScalarCall) -> list[str] | None:
         if scalar_term is None or c.shapes[0] != c.shapes[1]:
@@ -78,11 +90,17 @@ def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwis
         notation=Notation(f"{name}($y, $t)", rf"\operatorname{{{name.replace('_', chr(92) + '_')}}}($y, $t)"),
         definition_latex=definition,
         sentence=sentence,
-        pitfall=pitfall,
-        params=("reduction",),
+        pitfalls=pitfalls,
+        params=("reduction", *(option.name for option in options)),
         term=term,
         over_outputs="mean" if mean_over_outputs else "sum",
         definition_text=definition_text,
+        options=options,
+        long_name=long_name,
+        defined=True,
+        piecewise=piecewise,
+        term_rule=term_rule,
+        export=export,
     ))
 
 
@@ -97,7 +115,8 @@ _loss("half_sse",
       r"L = \frac{1}{2}\sum_k (t_k - y_k)^2",
       "dL/dy = -(t - y): the 1/2 cancels the 2 from the square.",
       Notation("1/2 ($t - $y)^2", r"\frac{1}{2}($t - $y)^{2}", 60),
-      pitfall="The 1/2 in 1/2 (t - y)^2 is there to cancel the 2 of the square: dL/dy = −(t - y), with no second 1/2.",
+      pitfalls=(Pitfall("factor_half", "The 1/2 in 1/2 (t - y)^2 is there to cancel the 2 of the square: "
+                                       "dL/dy = −(t - y), with no second 1/2.", order=40),),
       definition_text="L = 1/2 sum_k (t_k - y_k)^2",
       scalar_term="({t} - {y}) * ({t} - {y}) / 2", scalar_d_y="{y} - {t}")
 
@@ -118,7 +137,7 @@ _loss("mse",
       r"L = \frac{1}{n}\sum_k (t_k - y_k)^2",
       "dL/dy = -2(t - y)/n, with n the number of outputs.",
       Notation("($t - $y)^2", r"($t - $y)^{2}", 80),
-      mean_over_outputs=True,
+      mean_over_outputs=True, term_rule="sse",  # its rule's 2/n is the divisor: per term it is sse's -2(t - y)
       definition_text="L = 1/n sum_k (t_k - y_k)^2",
       scalar_term="({t} - {y}) * ({t} - {y})", scalar_d_y="2 * ({y} - {t})")
 
@@ -143,7 +162,7 @@ _loss("bce",
       "after a sigmoid this collapses to dL/dz = y - t.",
       Notation("-($t log($y) + (1 - $t) log(1 - $y))", r"-\left($t \ln $y + (1 - $t)\ln(1 - $y)\right)", 70),
       mean_over_outputs=True,
-      pitfall="Cross-entropy uses the natural log; after a sigmoid a = sigma(z), dL/dz collapses to a - t.",
+      pitfalls=(NATURAL_LOG,), long_name="binary cross-entropy",
       definition_text="L = -1/n sum_k (t_k log(y_k) + (1 - t_k) log(1 - y_k))",
       scalar_term="-({t} * math.log({y}) + (1 - {t}) * math.log(1 - {y}))",
       scalar_d_y="({y} - {t}) / ({y} * (1 - {y}))")
@@ -252,6 +271,18 @@ def _ce_vjp_t(bk: Backend, g: Array, out: Array, z: Array, t: Array, reduction: 
     return -g * _log_softmax(bk, z) / _batch_divisor(z, reduction)
 
 
+def _ce_diagonal_only_vjp(bk: Backend, g: Array, out: Array, z: Array, t: Array, reduction: str = "mean") -> Array:
+    """dL/dz chained by hand through softmax, but through only its Jacobian's diagonal p(1 - p).
+
+    dL/dp = -t/p (the log's rule, over the batch mean), then times p(1 - p): the
+    mistake softmax's pitfall describes, made inside the fused loss.
+    """
+    samples = z.size // z.shape[-1] if z.ndim > 1 and reduction == "mean" else 1
+    p = _softmax(bk, z)
+    d_p = (-(t * g) / samples) / p
+    return d_p * p * (1 - p)
+
+
 register(Op(
     kind="loss",
     name="cross_entropy",
@@ -264,8 +295,13 @@ register(Op(
     definition_latex=r"L = -\sum_k t_k \ln \operatorname{softmax}(z)_k",
     definition_text="L = -sum_k t_k log(softmax(z)_k)",
     sentence="Softmax and cross-entropy together have the gradient dL/dz = softmax(z) - t.",
-    pitfall="Fused with softmax, cross-entropy's gradient is simply softmax(z) - t; no Jacobian needed.",
+    pitfalls=(NATURAL_LOG,
+              Pitfall("softmax_diagonal_jacobian", wrong=_ce_diagonal_only_vjp, at_input=True, explained=False,
+                      note="your {gradient} chains dL/dp = -t/p through only the diagonal s_i(1 - s_i) of "
+                           "softmax's Jacobian")),
     params=("reduction",),
+    defined=True,
+    inner="softmax",
     term=Notation("-$t log softmax($y)", r"-$t \ln \operatorname{softmax}($y)", 70),
     over_outputs="sum",
     save=_ce_save,

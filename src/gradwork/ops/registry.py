@@ -18,12 +18,24 @@ those whenever it ran ``save``, and the plain ``vjp`` stays valid on its own
 The human-readable rule sits beside them: LaTeX and plain-text templates with
 ``$x``/``$a``/``$b``/``$out`` placeholders that the explainers fill with node
 names. No renderer lives here; the templates are data. So is everything a
-table outside ``ops/`` needs to know about an op: its :data:`kind`, the name
-students write it by (``display``), its user options with defaults, and how it
-exports to ONNX and PyTorch (:class:`Export`). Those tables (functional's
-wrappers, ``nn`` activations, the problem-file function whitelist, the export
-mapping, the renderers' function names) are built from :data:`OPS`, so adding
-an activation is one ``register`` call.
+module outside ``ops/`` needs to know about an op, so that no other module
+names an op to decide something:
+
+* what it is (:data:`Kind`), whether an explanation states its definition and
+  rule (``defined``), whether that rule is piecewise (``piecewise``);
+* its :class:`Pitfall` records: the warning an explanation prints and the
+  wrong VJP (or forward) a student's number follows, which check's mistake
+  models and mark's rule checks substitute;
+* how it is written: ``display`` (the function name in text and LaTeX),
+  ``call`` (a call written other than name(x): √x, |x|), ``long_name`` for
+  prose, and ``written``, the other names a student may write for it;
+* its user ``options`` with defaults (activations and losses alike);
+* its ONNX and PyTorch equivalent or composition (:class:`Export`).
+
+Those tables (functional's wrappers, ``nn`` activations and losses, the
+problem-file function whitelist, the export mapping, the renderers' function
+names, mark's readable functions) are built from :data:`OPS`, so adding an
+activation or a loss is one ``register`` call (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -64,6 +76,9 @@ class Partial:
     includes_upstream: bool = False
     # The same VJP given what the op's `save` kept: saved_vjp(bk, g, out, saved, *inputs, **params).
     saved_vjp: VJP | None = None
+    # How the rule folds when another input is a given constant: ("p", "power") for x^p (p x^(p-1) with
+    # p - 1 worked out), ("b", "reciprocal") for a / b (1/b as a number).
+    with_constant: tuple[str, Literal["power", "reciprocal"]] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,12 +99,30 @@ class Option:
 
 
 @dataclass(frozen=True)
-class Export:
-    """How an activation is written in ONNX (one node ``z -> a``) and PyTorch (one ``torch.nn`` module).
+class OnnxNode:
+    """One node of an ONNX composition: ``op_type(inputs) -> output``.
 
-    ``options`` are the op options handed on, in order: as ONNX attributes of
-    the same name and as the module's positional arguments. ``None`` means no
-    single-node equivalent (the exporter may still compose one).
+    Names are ``$x`` (the op's input), ``$out`` (its output), ``#label`` (a
+    constant of :attr:`Export.onnx_constants`) or a bare label for a value made
+    by an earlier node of the same composition.
+    """
+
+    op_type: str
+    inputs: tuple[str, ...]
+    output: str
+
+
+@dataclass(frozen=True)
+class Export:
+    """How the op is written in ONNX and PyTorch.
+
+    An activation is one ONNX node ``z -> a`` (``onnx``) or, where ONNX has no
+    such node at the exporter's opset, a composition of nodes
+    (``onnx_nodes`` with its ``onnx_constants``: GELU is x (1 + erf(x/√2)) / 2);
+    in PyTorch it is one ``torch.nn`` module (``torch``; a loss: its
+    ``torch.nn`` loss module). ``options`` are the op options handed on, in
+    order: as ONNX attributes of the same name and as the module's positional
+    arguments. ``None`` everywhere means no equivalent.
     """
 
     onnx: str | None = None
@@ -97,6 +130,53 @@ class Export:
     options: tuple[str, ...] = ()
     onnx_attributes: tuple[tuple[str, Any], ...] = ()  # fixed ones, e.g. (("axis", -1),) for Softmax
     torch_kwargs: tuple[tuple[str, Any], ...] = ()  # fixed ones, e.g. (("dim", -1),)
+    onnx_nodes: tuple[OnnxNode, ...] = ()
+    onnx_constants: tuple[tuple[str, float], ...] = ()
+
+
+PitfallWhen = Literal["used", "at_zero"]
+
+
+@dataclass(frozen=True)
+class Pitfall:
+    """A classic mistake an op invites, as data: the warning an explanation prints and the wrong math it models.
+
+    * ``code``: the diagnosis code a student making it is given (docs/format.md);
+    * ``sentence``: the one-line warning (ASCII, as the other templates; ``{name}``
+      is filled with the node's parameter ``name``, formatted with ``:g``);
+    * ``wrong``: the wrong VJP for input ``wrt``, with the signature of
+      :attr:`Partial.vjp`; check's mistake models replay the solve with it;
+    * ``wrong_forward``: a wrong forward, where the mistake changes the value
+      too (log base 10 for ln); mark evaluates a worked line with it;
+    * ``instead_of``: the op whose rule the student writes in this one's place
+      (tanh: sigmoid's a(1 - a)); ``wrong`` is then that op's own VJP;
+    * ``note``: what the student did, for feedback; ``{at}`` is the place,
+      ``{gradient}`` the loss's gradient there, as the problem writes them;
+      ``at_input``: the place is the op's first input (cross-entropy's
+      logits), not its output;
+    * ``explained``: whether an explanation lists it (False: only check models
+      it); ``when``: "used" (wherever the op is used; a fused op's pitfalls
+      where the ops it fuses are used together) or "at_zero" (where an input
+      of the op is exactly 0); ``order``: where the explanation lists it.
+    """
+
+    code: str
+    sentence: str = ""
+    wrong: VJP | None = None
+    wrt: int = 0
+    wrong_forward: Forward | None = None
+    instead_of: str | None = None
+    note: str = ""
+    at_input: bool = False
+    explained: bool = True
+    when: PitfallWhen = "used"
+    order: int = 100
+
+    def wrong_vjp(self) -> VJP | None:
+        """The VJP a student's number follows: ``wrong``, else the rule of the op ``instead_of`` names."""
+        if self.wrong is not None or self.instead_of is None:
+            return self.wrong
+        return get_op(self.instead_of).partial(self.wrt).vjp
 
 
 class KernelCall:
@@ -156,7 +236,7 @@ class Op:
     kind: Kind = "function"
     elementwise: bool = False  # inputs broadcast; the engine sums VJPs back to input shapes
     variadic: bool = False  # any number of inputs sharing partials[0] (concatenate)
-    pitfall: str | None = None  # a one-line classic mistake this op invites
+    pitfalls: tuple[Pitfall, ...] = ()  # the classic mistakes this op invites (warnings and mistake models)
     params: tuple[str, ...] = field(default_factory=tuple)
     # Losses: one output's term ($y, $t stand for y_k, t_k) and how terms combine over outputs.
     term: Notation | None = None
@@ -168,8 +248,21 @@ class Op:
     definition_text: str | None = None
     # How students write the function's name: (text, LaTeX), e.g. ("σ", r"\sigma"); None: the op's name.
     display: tuple[str, str] | None = None
+    # A one-input call written other than name(x), as text and LaTeX templates over $x: "√$x", "|$x|".
+    call: Notation | None = None
+    long_name: str | None = None  # how prose names it ("binary cross-entropy"); None: its name
+    written: tuple[str, ...] = ()  # other names a student may write for it ("lrelu"), besides name and display
     options: tuple[Option, ...] = ()  # user-settable numbers (a subset of params), with defaults
-    export: Export | None = None  # activations: the ONNX / PyTorch equivalent
+    export: Export | None = None  # activations (and losses): the ONNX / PyTorch equivalent
+    defined: bool = False  # an explanation states its definition and derivative rule where it is used
+    piecewise: bool = False  # its rule has cases (ReLU, ELU, Huber): the branch taken is shown, not substituted
+    vector_dot: bool = False  # between two 1-D inputs it is their dot product (matmul)
+    picks: bool = False  # it picks elements of its input (x[0], x[[2, 4]]): written as what it picked
+    # A loss that applies an activation to y itself (cross_entropy: softmax on the logits): its term is a whole
+    # sample's, and dL/dy is the fused rule of that activation and the loss.
+    inner: str | None = None
+    # A loss whose dL/dy template carries its own divisor (mse's 2/n): the op whose rule is the per-term one.
+    term_rule: str | None = None
     save: Save | None = None  # forward that also returns what the saved_vjps reuse
     fuses: tuple[str, ...] = ()  # fused ops: the ops they stand for, in forward order
     kernel: Kernel | None = None  # float source for the compiled training step
@@ -181,6 +274,36 @@ class Op:
     @property
     def arity(self) -> int | None:
         return None if self.variadic else len(self.partials)
+
+    @property
+    def pitfall(self) -> str | None:
+        """The sentence of the first pitfall an explanation lists, or None."""
+        return next((p.sentence for p in self.pitfalls if p.explained and p.sentence), None)
+
+    @property
+    def called(self) -> str:
+        """The op as prose names it: "binary cross-entropy", else its name."""
+        return self.long_name or self.name
+
+    @property
+    def written_names(self) -> tuple[str, ...]:
+        """Every name a student may write for it: its name, its display name (σ, ReLU, ln), then ``written``.
+
+        As written here; a reader compares them in whatever normal form it reads (case, spaces, hyphens).
+        """
+        names = [self.name]
+        if self.display is not None:
+            names.append(self.display[0])
+        names.extend(self.written)
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def averages_outputs(self) -> bool:
+        """A loss that averages its per-output terms (mse, bce) rather than summing them (sse, l1)."""
+        return self.over_outputs == "mean"
+
+    def option_defaults(self) -> dict[str, str]:
+        return {option.name: option.default for option in self.options}
 
     @property
     def display_text(self) -> str:
@@ -230,6 +353,16 @@ def ops_of_kind(*kinds: Kind) -> list[Op]:
     return [op for op in OPS.values() if op.kind in kinds]
 
 
+def batch_mean(params: Mapping[str, Any]) -> bool:
+    """Whether a loss node averages over the samples of a batch (``reduction: mean``, the default) or sums them."""
+    return bool(params.get("reduction", "mean") == "mean")
+
+
+def pitfalls_of(code: str) -> list[tuple[Op, Pitfall]]:
+    """Every registered op carrying a pitfall with this diagnosis code, with that record (registry order)."""
+    return [(op, pitfall) for op in OPS.values() for pitfall in op.pitfalls if pitfall.code == code]
+
+
 V = TypeVar("V")
 
 
@@ -264,6 +397,11 @@ class RegistryTable(Mapping[str, V], Generic[V]):
 
     def __repr__(self) -> str:
         return f"RegistryTable({self._current()!r})"
+
+
+# The op whose rule :func:`unbroadcast` applies: an input broadcast over copies gets the sum of the upstream
+# gradient over them (explanations write it as a call of this op).
+UNBROADCAST_SUM = "sum"
 
 
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gradwork.backends import Backend
-from gradwork.ops.registry import Array, Export, Notation, Op, Partial, register
+from gradwork.ops.elementwise import NATURAL_LOG
+from gradwork.ops.registry import Array, Export, Notation, Op, Partial, Pitfall, register
 from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, total
 
 
@@ -63,6 +64,18 @@ def _softmax_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = -1) ->
     return out * (g - (g * out).sum(axis=axis, keepdims=True))
 
 
+def _diagonal_only_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = -1) -> Array:
+    """The classic mistake: only the Jacobian's diagonal s_i (1 - s_i), as if softmax were a sigmoid."""
+    return g * out * (1 - out)
+
+
+DIAGONAL_ONLY = Pitfall(
+    "softmax_diagonal_jacobian",
+    "Softmax needs its full Jacobian: using only the diagonal s_i(1 - s_i) drops the -s_i s_j terms.",
+    wrong=_diagonal_only_vjp, note="your number uses only the diagonal s_i(1 - s_i) of softmax's Jacobian at {at}",
+    order=30)
+
+
 register(Op(
     kind="activation",
     scalar=_scalar_softmax(log=False),
@@ -76,8 +89,9 @@ register(Op(
     definition_latex=r"\operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}",
     definition_text="softmax(x)_i = e^(x_i) / sum_j e^(x_j)",
     sentence="softmax's Jacobian is ds_i/dx_j = s_i([i = j] - s_j): every output depends on every input.",
-    pitfall="Softmax needs its full Jacobian: using only the diagonal s_i(1 - s_i) drops the -s_i s_j terms.",
+    pitfalls=(DIAGONAL_ONLY,),
     params=("axis",),
+    defined=True,
     element_partials=(Notation("$oi (1 - $oi)", r"$oi\,(1 - $oi)", 60), Notation("-$oi $oj", r"-$oi\,$oj", 70)),
 ))
 
@@ -103,4 +117,6 @@ register(Op(
     definition_text="log softmax(x)_i = x_i - log sum_j e^(x_j)",
     sentence="d log softmax(x)_i / dx_j = [i = j] - softmax(x)_j.",
     params=("axis",),
+    pitfalls=(NATURAL_LOG,),
+    defined=True,
 ))

@@ -15,8 +15,9 @@ from typing import Any
 from gradwork.backends import Backend
 from gradwork.problem.expressions import FUNCTIONS, EvaluationContext, Expression, ExpressionError, parse_expression
 from gradwork.numbers.written import is_number
+from gradwork.problem.names import MAX_SYMBOL
 from gradwork.problem.numbers import NumberError, shape_of, to_array
-from gradwork.problem.schema import GraphSpec
+from gradwork.problem.spec import GraphSpec
 from gradwork.documents.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
@@ -83,6 +84,9 @@ def _check_name(document: Document, path: DataPath, name: str, defined: dict[str
     if not name.isidentifier() or name.startswith("_"):
         raise document.error(path, f"{name!r} cannot be a name in expressions",
                              "a name of letters, digits and _, not starting with a digit or _", at="key")
+    if len(name) > MAX_SYMBOL:
+        raise document.error(path, f"the name {name[:20]}... is {len(name)} characters long",
+                             f"at most {MAX_SYMBOL}, so that formulas can be set", at="key")
     if name in FUNCTIONS:
         raise document.error(path, f"{name!r} is the name of a function", "another name", at="key")
     if name in defined:

@@ -15,6 +15,9 @@ from collections.abc import Iterator, Mapping
 from gradwork.problem.quantities import Index, NodeRef
 
 
+MAX_SYMBOL = 64  # characters of one name or symbol: longer ones cannot be set in a formula (TeX's widths overflow)
+
+
 class Names(Mapping[NodeRef, str]):
     """An immutable map from node references to the problem's symbols (empty when the file has none)."""
 

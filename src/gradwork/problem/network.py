@@ -25,8 +25,9 @@ from gradwork.nn.activations import ACTIVATIONS, ALIASES
 from gradwork.ops import OPS
 from gradwork.problem.expressions import EvaluationContext, Expression, ExpressionError, parse_expression
 from gradwork.numbers.written import is_number, shown
+from gradwork.problem.names import MAX_SYMBOL
 from gradwork.problem.numbers import NumberError, shape_of, scalar, to_array
-from gradwork.problem.schema import NetworkSpec
+from gradwork.problem.spec import NetworkSpec
 from gradwork.documents.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
@@ -64,6 +65,7 @@ class NetworkPlan:
     loss: str | None  # a loss name, the formula text, or None
     loss_formula: Expression | None
     target_kind: Literal["none", "values", "class"]
+    loss_options: dict[str, Any] = field(default_factory=dict)  # as written ({name: huber, delta: 1})
 
     @property
     def parameter_names(self) -> list[str]:
@@ -88,9 +90,9 @@ def plan_network(document: Document, spec: NetworkSpec) -> NetworkPlan:
         layer = _plan_layer(document, spec, index, layer_spec, width, source, seen)
         layers.append(layer)
         width, source = layer.fan_out, f"{layer.name}.a"
-    loss, formula = _plan_loss(document, spec, layers[-1])
+    loss, options, formula = _plan_loss(document, spec, layers[-1])
     target_kind = _check_target(document, spec, loss, formula, width, samples)
-    return NetworkPlan(spec, layers, input_shape, features, samples, loss, formula, target_kind)
+    return NetworkPlan(spec, layers, input_shape, features, samples, loss, formula, target_kind, options)
 
 
 def _shape(document: Document, path: DataPath, value: Any) -> tuple[int, ...]:
@@ -104,9 +106,9 @@ def _plan_layer(document: Document, spec: NetworkSpec, index: int, layer_spec: A
                 seen: dict[str, int]) -> LayerPlan:
     path: DataPath = ("layers", index)
     name = layer_spec.name or f"layer{index + 1}"
-    if not _LAYER_NAME.fullmatch(name):
+    if not _LAYER_NAME.fullmatch(name) or len(name) > MAX_SYMBOL:
         raise document.error(path + ("name",), f"the layer name {name!r} cannot be used in keys such as {name}.W",
-                             "a name of letters, digits, _ and -, starting with a letter")
+                             f"a name of letters, digits, _ and -, starting with a letter, at most {MAX_SYMBOL} long")
     if name in seen:
         raise document.error(path + ("name",), f"two layers are named {name!r}",
                              f"a new name (layer {seen[name] + 1} is already {name!r})")
@@ -180,18 +182,7 @@ def _plan_activation(document: Document, path: DataPath, value: Any) -> tuple[st
         if not isinstance(name, str):
             raise document.error(name_path, "the activation name must be text", "a name such as relu")
         canonical = _canonical_activation(document, name_path, name)
-        allowed = tuple(o.name for o in OPS[canonical].options) if canonical in OPS else ()
-        for key, option in value.items():
-            if key == "name":
-                continue
-            if key not in allowed:
-                expected = f"options of {canonical}: {', '.join(allowed)}" if allowed else f"{canonical} has no options"
-                raise document.error(path + (key,), f"unknown option {key!r} for activation {canonical}",
-                                     expected, at="key")
-            if not is_number(option):
-                raise document.error(path + (key,), f"{key} must be a number, not {option!r}", "a number")
-            options[key] = option
-        return canonical, options, None
+        return canonical, _plan_options(document, path, value, "activation", canonical), None
     if not isinstance(value, str):
         raise document.error(path, f"an activation must be a name or a formula, not {shown(value)}",
                              "relu, sigmoid, ..., {name: leaky_relu, alpha: 0.01} or a formula in x")
@@ -205,6 +196,22 @@ def _plan_activation(document: Document, path: DataPath, value: Any) -> tuple[st
     return value.strip(), options, formula
 
 
+def _plan_options(document: Document, path: DataPath, value: dict[str, Any], what: str, name: str) -> dict[str, Any]:
+    """The options of ``{name: ..., option: number}`` (an activation or a loss), each checked against the op's own."""
+    allowed = tuple(o.name for o in OPS[name].options) if name in OPS else ()
+    options: dict[str, Any] = {}
+    for key, option in value.items():
+        if key == "name":
+            continue
+        if key not in allowed:
+            expected = f"options of {name}: {', '.join(allowed)}" if allowed else f"{name} has no options"
+            raise document.error(path + (key,), f"unknown option {key!r} for {what} {name}", expected, at="key")
+        if not is_number(option):
+            raise document.error(path + (key,), f"{key} must be a number, not {option!r}", "a number")
+        options[key] = option
+    return options
+
+
 def _canonical_activation(document: Document, path: DataPath, name: str) -> str:
     key = ALIASES.get(name, name)
     if key in ACTIVATIONS:
@@ -216,31 +223,64 @@ def _canonical_activation(document: Document, path: DataPath, name: str) -> str:
                          f"one of: {', '.join(known)}, or a formula in x such as \"x**2\"")
 
 
-def _plan_loss(document: Document, spec: NetworkSpec, last: LayerPlan) -> tuple[str | None, Expression | None]:
+def _plan_loss(document: Document, spec: NetworkSpec,
+               last: LayerPlan) -> tuple[str | None, dict[str, Any], Expression | None]:
     value = spec.loss
     if value is None:
-        return None, None
+        return None, {}, None
+    options: dict[str, Any] = {}
+    path: DataPath = ("loss",)
+    if isinstance(value, dict):  # {name: huber, delta: 1}: a loss with options, as an activation takes them
+        if "name" not in value or not isinstance(value["name"], str):
+            raise document.error(path, "a loss written as a mapping needs a name", "{name: huber, delta: 1}")
+        name = _canonical_loss(document, path + ("name",), value["name"].strip(), last)
+        return name, _plan_options(document, path, value, "loss", name), None
     if not isinstance(value, str):
-        raise document.error(("loss",), f"the loss must be a name or a formula, not {shown(value)}",
-                             f"one of: {', '.join(LOSSES)}, or a formula in y and t")
+        raise document.error(path, f"the loss must be a name or a formula, not {shown(value)}",
+                             f"one of: {', '.join(LOSSES)}, {{name: ..., option: ...}}, or a formula in y and t")
     name = value.strip()
     if name.isidentifier() and name not in ("y", "t"):
-        if name not in LOSSES:
-            close = difflib.get_close_matches(name, list(LOSSES), n=1)
-            hint = f", did you mean {close[0]!r}?" if close else ""
-            raise document.error(("loss",), f"unknown loss {name!r}{hint}",
-                                 f"one of: {', '.join(LOSSES)}, or a formula in y and t")
-        if name == "cross_entropy" and last.activation != "identity":
-            raise document.error(("loss",), f"cross_entropy applies softmax itself, but the output layer "
-                                 f"{last.name!r} already has the activation {last.activation!r}",
-                                 "activation: identity on the last layer (or a formula loss)")
-        return name, None
+        return _canonical_loss(document, path, name, last), options, None
     try:
         formula = parse_expression(value, variables={"y", "t"})
     except ExpressionError as error:
-        raise document.error_in_text(("loss",), error.line, error.column, f"in the loss formula: {error.message}",
+        raise document.error_in_text(path, error.line, error.column, f"in the loss formula: {error.message}",
                                      error.expected) from None
-    return name, formula
+    return name, options, formula
+
+
+def _canonical_loss(document: Document, path: DataPath, name: str, last: LayerPlan) -> str:
+    if name not in LOSSES:
+        close = difflib.get_close_matches(name, list(LOSSES), n=1)
+        hint = f", did you mean {close[0]!r}?" if close else ""
+        raise document.error(path, f"unknown loss {name!r}{hint}",
+                             f"one of: {', '.join(LOSSES)}, or a formula in y and t")
+    inner = OPS[name].inner
+    if inner is not None and last.activation != "identity":  # cross_entropy applies softmax to the logits itself
+        raise document.error(path, f"{name} applies {inner} itself, but the output layer "
+                             f"{last.name!r} already has the activation {last.activation!r}",
+                             "activation: identity on the last layer (or a formula loss)")
+    return name
+
+
+def loss_options(document: Document, plan: NetworkPlan, backend: Backend) -> dict[str, Any]:
+    """The loss's options (Huber's delta, ...) as backend numbers, each error at its key."""
+    options = {}
+    for key, value in plan.loss_options.items():
+        try:
+            options[key] = scalar(value, backend)
+        except NumberError as error:
+            raise document.error(("loss", key), error.message, error.expected) from None
+    return options
+
+
+def inner_of(loss: str | None) -> str | None:
+    """The activation a named loss applies to the outputs itself (cross_entropy: softmax), else None.
+
+    Such a loss takes the logits, may take class indices as targets, and its probabilities are reported
+    as ``<last layer>.p``."""
+    op = OPS.get(loss) if loss is not None else None
+    return op.inner if op is not None and op.kind == "loss" else None
 
 
 def _check_target(document: Document, spec: NetworkSpec, loss: str | None, formula: Expression | None,
@@ -258,7 +298,7 @@ def _check_target(document: Document, spec: NetworkSpec, loss: str | None, formu
         given = "one value" if not shape else f"{shape[0]} samples"
         raise document.error(("target",), f"the target has {given} but the input is a batch of {samples} samples",
                              f"{samples} targets, one per sample")
-    if loss == "cross_entropy" and per_sample == ():
+    if inner_of(loss) is not None and per_sample == ():
         _check_class_indices(document, spec.target, outputs, samples)
         return "class"
     size = int(np.prod(per_sample)) if per_sample else 1
@@ -396,7 +436,8 @@ def _loss(document: Document, plan: NetworkPlan, output: Tensor, target: Tensor 
         y, t = output, target
         if plan.samples is not None and output.ndim == 1:  # one output unit per sample: outputs are the last axis
             y, t = F.reshape(output, (plan.samples, 1)), Tensor(target.data.reshape(plan.samples, 1), backend=y.backend)
-        return named_loss(plan.loss, y, t, reduction=plan.spec.batch_reduction)
+        return named_loss(plan.loss, y, t, reduction=plan.spec.batch_reduction,
+                          **loss_options(document, plan, context.backend))
     except BackendError as error:
         raise document.error(("loss",), f"cannot compute the loss in {context.backend.name} mode: {error}") from None
     except ExpressionError as error:

@@ -31,6 +31,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from gradwork.nn.activations import is_identity
 from gradwork.problem.quantities import Quantity, QuantityError
 
 __all__ = ["GREEK", "NameError_", "Notation", "Symbol", "Written", "notation", "parse_name", "subscript",
@@ -413,8 +414,7 @@ def _convention(solution: Any) -> dict[str, Symbol]:
             tag = str(number)
             symbols[layer.z] = Symbol("z", tag)
             # the identity's output is z itself: one quantity, one symbol
-            identity = solution.nodes.get(layer.a) is solution.nodes.get(layer.z) or \
-                layer.activation in ("identity", "linear")
+            identity = solution.nodes.get(layer.a) is solution.nodes.get(layer.z) or is_identity(layer.activation)
             symbols[layer.a] = Symbol("z" if identity else "a", tag)
             symbols[layer.weight] = Symbol("w" if layer.flat_weights else "W", tag)
             if layer.bias:
@@ -500,8 +500,7 @@ def _resolve(symbols: dict[str, Symbol], named: frozenset[str], solution: Any) -
     same = {("loss", name) for name, tensor in solution.nodes.items()  # a graph's loss is one of its nodes
             if name != "loss" and tensor is solution.loss}
     same |= {(layer.a, layer.z) for layer in getattr(solution, "layers", []) or []  # the identity's a is z
-             if solution.nodes.get(layer.a) is solution.nodes.get(layer.z)
-             or layer.activation in ("identity", "linear")}
+             if solution.nodes.get(layer.a) is solution.nodes.get(layer.z) or is_identity(layer.activation)}
     same |= {(b, a) for a, b in same}
 
     def printed(node: str) -> set[str]:

@@ -90,6 +90,8 @@ def leaf(value: Any, backend: Backend) -> Any:
             return _float(value)
         return exact(value) if not isinstance(value, int) else value
     if isinstance(value, str) and value.isidentifier():
+        if len(value) > 64:  # names.MAX_SYMBOL: a formula cannot set a longer symbol
+            raise NumberError(f"the symbol name {value[:20]}... is {len(value)} characters long", "at most 64")
         if backend.name != "symbolic":
             raise NumberError(f"{value!r} is a symbol name, which needs symbolic mode",
                               "a number, or `mode: symbolic` (--mode symbolic)")

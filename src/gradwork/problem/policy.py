@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 
 from gradwork.numbers.marking import CHARGES, MarkingPolicy
-from gradwork.problem.names import Names
+from gradwork.problem.network import inner_of
 from gradwork.numbers.written import is_number
+from gradwork.problem.names import MAX_SYMBOL, Names
 from gradwork.problem.notation import EXPECTED_NAME, NameError_, parse_name
 from gradwork.problem.quantities import NodeRef, Quantity, QuantityError
-from gradwork.problem.schema import GraphSpec, NetworkSpec
+from gradwork.problem.spec import GraphSpec, NetworkSpec
 from gradwork.documents.sources import DataPath, Document
 from gradwork.numbers.tolerance import Tolerance, ToleranceError
 
@@ -54,7 +55,7 @@ def catalogue(spec: NetworkSpec | GraphSpec, plan: Any, has_optimizer: bool) -> 
     if isinstance(spec, NetworkSpec):
         layers = tuple(name for layer in plan.layers for name in (f"{layer.name}.z", f"{layer.name}.a"))
         # softmax fused into cross_entropy: its probabilities are reported as <last layer>.p (solving.py)
-        fused = (f"{plan.layers[-1].name}.p",) if plan.loss == "cross_entropy" and plan.layers else ()
+        fused = (f"{plan.layers[-1].name}.p",) if inner_of(plan.loss) is not None and plan.layers else ()
         values = ("input", *layers, *fused)
         has_loss = plan.loss is not None
         gradients = (*parameters, *layers, "input") if has_loss else ()
@@ -91,6 +92,9 @@ def _names(document: Document, entries: dict[str, str], known: Catalogue) -> Nam
         text = symbol.strip()
         if not text:
             raise document.error(path, f"names: the symbol of {key!r} is empty", "a symbol such as w1")
+        if len(text) > MAX_SYMBOL:
+            raise document.error(path, f"names: the symbol of {key!r} is {len(text)} characters long",
+                                 f"at most {MAX_SYMBOL}, so that formulas can be set")
         try:
             parse_name(text)  # plain (w1, net_h1), Unicode (ŷ, δ₃) or LaTeX (v_{11}, \hat{y}): printed right everywhere
         except NameError_ as error:

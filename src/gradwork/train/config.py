@@ -32,18 +32,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from gradwork.nn.activations import UnknownActivationError, activation
 from gradwork.nn.init import INITIALIZERS
+from gradwork.nn.losses import LOSSES, classification_loss, loss_parts
+from gradwork.ops import OPS
 from gradwork.documents import limits
-from gradwork.documents.errors import ProblemError
+from gradwork.documents.errors import GradworkError, ProblemError
 from gradwork.documents.sources import Document, read
 from gradwork.documents.validation import existing, validate_model
 
-LOSS_NAMES = ("cross_entropy", "bce", "mse", "half_sse", "sse", "l1")
 
 
-class ConfigError(ValueError):
+class ConfigError(GradworkError, ValueError):
     """A config that cannot be used; the message starts with FILE:LINE:COL or FILE."""
 
 
@@ -114,10 +116,10 @@ class TrainConfig(_Strict):
     validation: float = Field(default=0.2, ge=0, lt=1)
     convention: Literal["row", "column"] = "row"
     init: str = "he"
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, lt=2**63)  # NumPy's generators take a non-negative seed
     dtype: Literal["float32", "float64"] = "float32"
     layers: list[LayerSpec] = Field(min_length=1)
-    loss: Literal[LOSS_NAMES] = "cross_entropy"  # type: ignore[valid-type]
+    loss: str | dict[str, Any] = Field(default_factory=classification_loss)  # a name or {name: huber, delta: 1}
     optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
     weight_decay: float = Field(default=0.0, ge=0)
     epochs: int = Field(default=10, ge=0)
@@ -140,8 +142,36 @@ class TrainConfig(_Strict):
     def _known_init(cls, value: str) -> str:
         return _check_init(value)
 
+    @field_validator("loss")
+    @classmethod
+    def _known_loss(cls, value: str | dict[str, Any]) -> str | dict[str, Any]:
+        return _check_loss(value)
+
+    @property
+    def loss_name(self) -> str:
+        return loss_parts(self.loss)[0]
+
     def layer_names(self) -> list[str]:
         return [layer.name or f"layer{i}" for i, layer in enumerate(self.layers, start=1)]
+
+
+def _check_loss(value: str | dict[str, Any]) -> str | dict[str, Any]:
+    """A registered loss (every op of kind loss), with only its own options, each a number."""
+    if isinstance(value, dict) and not isinstance(value.get("name"), str):
+        raise ValueError("a loss given as a mapping needs `name`, e.g. {name: huber, delta: 1}")
+    name, options = loss_parts(value)
+    if name not in LOSSES:  # reported as pydantic reports a Literal: "unknown loss 'x' (expected 'a', 'b' or 'c')"
+        names = [repr(known) for known in LOSSES]
+        raise PydanticCustomError("literal_error", "unknown loss", {"expected": " or ".join(
+            [", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)})
+    allowed = [option.name for option in OPS[name].options]
+    for key, option in options.items():
+        if key not in allowed:
+            raise ValueError(f"unknown option {key!r} for loss {name} (expected "
+                             f"{', '.join(allowed) if allowed else 'no options'})")
+        if isinstance(option, bool) or not isinstance(option, (int, float)):
+            raise ValueError(f"{key} must be a number, not {option!r}")
+    return value
 
 
 def _check_init(value: str | None) -> str | None:
@@ -211,6 +241,7 @@ def _check_limits(loaded: LoadedConfig) -> None:
     if limits.over("epochs", config.epochs):
         raise loaded.error(("epochs",), f"epochs is {config.epochs} ({limits.note('epochs')})")
     previous = None
+    total = 0  # parameters of every layer but the first (its inputs are the data's features, checked with them)
     for index, layer in enumerate(config.layers):
         if limits.over("width", layer.units):
             raise loaded.error(("layers", index, "units"), f"layers[{index}].units is {layer.units} "
@@ -218,6 +249,11 @@ def _check_limits(loaded: LoadedConfig) -> None:
         if previous is not None and limits.over("elements", previous * layer.units):
             raise loaded.error(("layers", index, "units"),
                                f"layers[{index}] has {previous} x {layer.units} weights ({limits.note('elements')})")
+        total += (previous or 0) * layer.units + layer.units
+        if limits.over("total_elements", total):  # each layer within bounds, all of them together too large
+            raise loaded.error(("layers", index, "units"),
+                               f"layers[0..{index}] have {total} weights and biases together "
+                               f"({limits.note('total_elements')})")
         previous = layer.units
 
 

@@ -20,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.documents.errors import GradworkError
 
-class DataError(ValueError):
+
+class DataError(GradworkError, ValueError):
     """A data set that cannot be loaded; the message starts with FILE or FILE:LINE:COL."""
 
 
@@ -83,13 +85,14 @@ def load_csv(path: str | Path, target: str) -> Dataset:
     other numbers are regression targets; words are class names, numbered in
     sorted order.
     """
+    from gradwork.documents.errors import ProblemError
+    from gradwork.documents.files import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
-    except UnicodeDecodeError as error:  # a binary file named .csv
-        raise DataError(f"{path}: not UTF-8 text at byte {error.start} (expected a CSV file)") from None
+    try:  # a regular file within the file-size limit (a FIFO or /dev/zero is refused unread), UTF-8
+        text = read_text(path, "CSV file", "a CSV file with a header row")
+    except ProblemError as error:
+        raise DataError(str(error)) from None
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise DataError(f"{path}: empty file (expected a header row naming the columns)")
@@ -152,18 +155,15 @@ def _parse_targets(cells: list[str]) -> tuple[np.ndarray, list[str] | None]:
 
 def load_npz(path: str | Path) -> Dataset:
     """A NumPy ``.npz`` archive with arrays ``X`` [samples, features] and ``y``."""
+    from gradwork.documents.errors import ProblemError
+    from gradwork.documents.npz import read_npz, unlocated
+
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in ("X", "y") if key not in archive.files]
-            if missing:
-                raise DataError(f"{path}: no array named {missing[0]!r} "
-                                f"(expected arrays X and y; found {', '.join(archive.files) or 'none'})")
-            X, y = archive["X"], archive["y"]
-    except (OSError, ValueError) as error:
-        if isinstance(error, DataError):
-            raise
-        raise DataError(f"{path}: not a readable .npz archive ({error})") from None
+    try:  # a regular file; only X and y read, each after its header was checked against the limits
+        arrays = read_npz(path, ["X", "y"], what=".npz archive", strings=["y"])
+    except ProblemError as error:
+        raise DataError(unlocated(error)) from None
+    X, y = arrays["X"], arrays["y"]
     if X.ndim == 1:
         X = X[:, None]
     if not np.issubdtype(X.dtype, np.number):

@@ -24,12 +24,14 @@ from gradwork.nn import MLP
 from gradwork.nn.activations import ALIASES
 from gradwork.nn.layers import Dense
 from gradwork.ops import OPS, Op
+from gradwork.documents.files import writing
+from gradwork.documents.errors import GradworkError
 
 ONNX_OPSET = 17
 ONNX_IR_VERSION = 8  # understood by every onnxruntime since 1.10
 
 
-class ExportError(ValueError):
+class ExportError(GradworkError, ValueError):
     pass
 
 
@@ -84,7 +86,8 @@ def export_onnx(model: MLP, path: str | Path) -> Path:
     onnx_model.ir_version = ONNX_IR_VERSION
     onnx.checker.check_model(onnx_model)
     path = Path(path)
-    onnx.save(onnx_model, str(path))
+    with writing(path) as stream:  # the one atomic writer: a failed write leaves the old file
+        stream.write(onnx_model.SerializeToString())
     return path
 
 
@@ -102,22 +105,22 @@ def _onnx_activation(helper: Any, layer: Dense, z: str, out: str, dtype: np.dtyp
         attributes = dict(op.export.onnx_attributes)
         attributes.update({key: float(options.get(key, _default(op, key))) for key in op.export.options})
         return [node(op.export.onnx, [z], [out], **attributes)]
+    if op is None or op.export is None or not op.export.onnx_nodes:
+        raise ExportError(f"layer {layer.name!r}: activation {name!r} has no ONNX export")
+    # The registry's composition (GELU: x (1 + erf(x / sqrt 2)) / 2): $x is z, $out the layer's output,
+    # #label a constant of the layer, any other name a value the composition made (<layer>.<op>_<name>).
     p = layer.name
-
-    def constant(label: str, value: float) -> str:
+    for label, value in op.export.onnx_constants:
         initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), f"{p}.{label}"))
-        return f"{p}.{label}"
 
-    if name == "gelu":  # x * (1 + erf(x / sqrt 2)) / 2; the Gelu op needs opset 20
-        half, root2, one = constant("half", 0.5), constant("sqrt2", np.sqrt(2.0)), constant("one", 1.0)
-        return [
-            node("Div", [z, root2], [f"{p}.gelu_scaled"]),
-            node("Erf", [f"{p}.gelu_scaled"], [f"{p}.gelu_erf"]),
-            node("Add", [f"{p}.gelu_erf", one], [f"{p}.gelu_sum"]),
-            node("Mul", [z, f"{p}.gelu_sum"], [f"{p}.gelu_product"]),
-            node("Mul", [f"{p}.gelu_product", half], [out]),
-        ]
-    raise ExportError(f"layer {layer.name!r}: activation {name!r} has no ONNX export")
+    def named(value: str) -> str:
+        if value == "$x":
+            return z
+        if value == "$out":
+            return out
+        return f"{p}.{value[1:]}" if value.startswith("#") else f"{p}.{op.name}_{value}"
+
+    return [node(step.op_type, [named(v) for v in step.inputs], [named(step.output)]) for step in op.export.onnx_nodes]
 
 
 # ------------------------------------------------------------------ PyTorch
@@ -165,7 +168,8 @@ def export_torch(model: MLP, path: str | Path) -> Path:
     import torch
 
     path = Path(path)
-    torch.save(torch_module(model), path)
+    with writing(path) as stream:
+        torch.save(torch_module(model), stream)
     return path
 
 

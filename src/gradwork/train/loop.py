@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from gradwork.nn import MLP, Optimizer, loss as loss_of, make_optimizer
+from gradwork.nn.losses import LossSpec, loss_parts
 from gradwork.nn.tape import Tape
 from gradwork.tensor import Tensor, no_grad
 from gradwork.train.data import encode_targets, minibatches
@@ -80,7 +81,7 @@ def fit(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str = "cross_entropy",
+    loss: LossSpec = "cross_entropy",
     epochs: int = 10,
     batch_size: int = 32,
     optimizer: str | dict[str, Any] | Optimizer = "adam",
@@ -95,7 +96,8 @@ def fit(
 
     ``y`` holds class indices for ``cross_entropy`` (the output layer gives
     logits), 0/1 labels for ``bce`` (after a sigmoid), numbers for the
-    regression losses. ``optimizer`` is a name (sgd, momentum, adam), a dict
+    regression losses; a loss with options is a mapping, ``{name: huber, delta: 1}``.
+    ``optimizer`` is a name (sgd, momentum, adam), a dict
     ``{name: adam, lr: 0.001, ...}`` or a ready :class:`~gradwork.nn.Optimizer`;
     ``lr`` overrides the learning rate of a name or dict. ``validation`` is a
     held-out ``(X, y)`` evaluated after every epoch. ``seed`` fixes the batch
@@ -103,6 +105,7 @@ def fit(
     """
     if epochs < 0 or batch_size < 1:
         raise ValueError("epochs must be >= 0 and batch_size >= 1")
+    loss, loss_options = loss_parts(loss)
     dtype = np.dtype(model.dtype)
     outputs = model.sizes[-1]
     X = np.ascontiguousarray(X, dtype=dtype)
@@ -123,7 +126,7 @@ def fit(
         if validation is not None:
             T_val = T_val.reshape(len(T_val), *output.shape[1:])
     t_in = Tensor(T[:batch_size], dtype=str(dtype))
-    tape = Tape(loss_of(loss, output, t_in), [x_in, t_in])
+    tape = Tape(loss_of(loss, output, t_in, **loss_options), [x_in, t_in])
     step = tape.compile(opt, keep=[output])
     where_output = tape.locate(output)
 
@@ -152,7 +155,7 @@ def fit(
             seconds=0.0,
         )
         if validation is not None:
-            metrics.val_loss, metrics.val_accuracy = _evaluate_encoded(model, X_val, T_val, loss)
+            metrics.val_loss, metrics.val_accuracy = _evaluate_encoded(model, X_val, T_val, loss, loss_options)
         metrics.seconds = time.perf_counter() - started
         history.epochs.append(metrics)
         if progress:
@@ -208,16 +211,19 @@ def predict_classes(model: MLP, X: np.ndarray) -> np.ndarray:
     return classes[0] if single else classes
 
 
-def evaluate(model: MLP, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> tuple[float, float | None]:
+def evaluate(model: MLP, X: np.ndarray, y: np.ndarray,
+             loss: LossSpec = "cross_entropy") -> tuple[float, float | None]:
     """(mean loss, accuracy) of ``model`` on ``X`` and targets ``y``; accuracy is None for regression losses."""
+    loss, loss_options = loss_parts(loss)
     dtype = np.dtype(model.dtype)
     T = encode_targets(np.asarray(y), loss, model.sizes[-1], dtype)
-    return _evaluate_encoded(model, np.asarray(X, dtype=dtype), T, loss)
+    return _evaluate_encoded(model, np.asarray(X, dtype=dtype), T, loss, loss_options)
 
 
-def _evaluate_encoded(model: MLP, X: np.ndarray, T: np.ndarray, loss: str) -> tuple[float, float | None]:
+def _evaluate_encoded(model: MLP, X: np.ndarray, T: np.ndarray, loss: str,
+                      loss_options: dict[str, Any]) -> tuple[float, float | None]:
     out = predict(model, X)
     with no_grad():
-        value = float(loss_of(loss, Tensor(out, dtype=model.dtype), Tensor(T, dtype=model.dtype)).data)
+        value = float(loss_of(loss, Tensor(out, dtype=model.dtype), Tensor(T, dtype=model.dtype), **loss_options).data)
     accuracy = _correct(out, T, loss) / len(X) if loss in CLASSIFICATION_LOSSES else None
     return value, accuracy

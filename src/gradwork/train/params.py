@@ -25,7 +25,6 @@ that explains one of its steps (:func:`problem_from_params`).
 from __future__ import annotations
 
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,13 +34,14 @@ import numpy as np
 from gradwork.nn import MLP
 from gradwork.nn.activations import UnknownActivationError
 from gradwork.nn.layers import Dense
+from gradwork.documents.errors import GradworkError
 
 FORMAT_NAME = "gradwork-params"
 FORMAT_VERSION = 1
 META_KEY = "gradwork"
 
 
-class ParamsError(ValueError):
+class ParamsError(GradworkError, ValueError):
     """A parameters file that cannot be read; the message starts with the file name."""
 
 
@@ -50,7 +50,7 @@ class Checkpoint:
     """A trained network with what is needed to use it, explain it or export it."""
 
     model: MLP
-    loss: str = "cross_entropy"
+    loss: str | dict[str, Any] = "cross_entropy"  # a name, or {name: huber, delta: 1}
     optimizer: dict[str, Any] = field(default_factory=lambda: {"name": "sgd", "lr": 0.01})
     title: str = ""
     classes: list[str] | None = None  # class names, when the data had named classes
@@ -87,20 +87,39 @@ def save_params(path: str | Path, checkpoint: Checkpoint) -> Path:
     }
     arrays[META_KEY] = np.asarray(json.dumps(meta))
     path = Path(path)
-    with path.open("wb") as handle:  # a file object: numpy would otherwise append ".npz" to other suffixes
+    from gradwork.documents.files import writing
+
+    with writing(path) as handle:  # atomic; a file object, or numpy would append ".npz" to other suffixes
         np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub matches **arrays to allow_pickle
     return path
 
 
 def load_params(path: str | Path) -> Checkpoint:
-    """Read a parameters file written by :func:`save_params` (or by hand in the same layout)."""
+    """Read a parameters file written by :func:`save_params` (or by hand in the same layout).
+
+    Only the arrays the metadata names are read, each after its header was
+    checked against the limits (:func:`gradwork.documents.npz.read_npz`).
+    """
+    from gradwork.documents.errors import ProblemError
+    from gradwork.documents.npz import read_npz, unlocated
+
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            _check_sizes(path, archive)
-            arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ParamsError(f"{path}: not a readable .npz parameters file ({error})") from None
+        found = read_npz(path, [], what=".npz parameters file", optional=[META_KEY], strings=[META_KEY])
+        if META_KEY not in found:
+            raise ParamsError(f"{path}: no {META_KEY!r} entry (expected a file written by `gradwork train`)")
+        meta = _meta(path, found[META_KEY])
+        layers = meta.get("layers")
+        if not isinstance(layers, list) or not all(isinstance(s, dict) and isinstance(s.get("name"), str)
+                                                   for s in layers):
+            raise ParamsError(f"{path}: not a valid parameters file (the {META_KEY!r} entry has no list of named "
+                              "layers; expected a file written by `gradwork train`)")
+        names = [f"{spec['name']}.W" for spec in layers]
+        optional = [f"{spec['name']}.b" for spec in layers] + ["sample.input", "sample.target"]
+        arrays = read_npz(path, names, what=".npz parameters file", optional=optional)
+    except ProblemError as error:
+        raise ParamsError(unlocated(error)) from None
+    arrays[META_KEY] = meta
     try:
         return _checkpoint(path, arrays)
     except ParamsError:
@@ -111,32 +130,23 @@ def load_params(path: str | Path) -> Checkpoint:
         raise ParamsError(f"{path}: not a valid parameters file ({what})") from None
 
 
-def _check_sizes(path: Path, archive: Any) -> None:
-    """Each array's element count from its header, before anything is decompressed (a zip bomb stays shut)."""
-    from gradwork.documents import limits
-
-    for name in archive.zip.namelist():
-        if not name.endswith(".npy"):
-            continue
-        with archive.zip.open(name) as member:
-            version = np.lib.format.read_magic(member)
-            reader = {(1, 0): np.lib.format.read_array_header_1_0,
-                      (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-            if reader is None:
-                continue  # a newer header layout: np.load checks it, and the sizes below still apply
-            shape, _, _ = reader(member)
-        count = int(np.prod(shape, dtype=object)) if shape else 1
-        if limits.over("elements", count):
-            raise ParamsError(f"{path}: the array {name[:-4]!r} has {count} elements ({limits.note('elements')})")
-
-
-def _checkpoint(path: Path, arrays: dict[str, np.ndarray]) -> Checkpoint:
-    if META_KEY not in arrays:
-        raise ParamsError(f"{path}: no {META_KEY!r} entry (expected a file written by `gradwork train`)")
+def _meta(path: Path, entry: np.ndarray) -> dict[str, Any]:
+    """The metadata JSON (any depth or size refused with one line, never a RecursionError)."""
     try:
-        meta = json.loads(str(arrays[META_KEY]))
+        meta = json.loads(str(entry))
     except json.JSONDecodeError as error:
         raise ParamsError(f"{path}: the {META_KEY!r} entry is not JSON ({error.msg})") from None
+    except RecursionError:
+        raise ParamsError(f"{path}: the {META_KEY!r} entry nests too deeply (expected the metadata of "
+                          "`gradwork train`)") from None
+    if not isinstance(meta, dict):
+        raise ParamsError(f"{path}: the {META_KEY!r} entry is not a JSON object (expected the metadata of "
+                          "`gradwork train`)")
+    return meta
+
+
+def _checkpoint(path: Path, arrays: dict[str, Any]) -> Checkpoint:
+    meta = arrays[META_KEY]
     if meta.get("format") != FORMAT_NAME or meta.get("version", 0) > FORMAT_VERSION:
         raise ParamsError(f"{path}: format {meta.get('format')!r} version {meta.get('version')!r} "
                           f"(expected {FORMAT_NAME!r} version {FORMAT_VERSION})")

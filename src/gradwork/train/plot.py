@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gradwork.documents.escape import plain_text
 from gradwork.train.loop import History
 
 
@@ -34,9 +35,12 @@ def plot_history(history: History, path: str | Path, title: str = "") -> Path:
         accuracy_axes.grid(alpha=0.3)
     for ax in axes[0]:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
-    if title:
-        figure.suptitle(title)
+    if title:  # the config's title as plain text: never parsed as mathtext ($...$ 200 deep would not end well)
+        figure.suptitle(plain_text(title, 300), parse_math=False)
     figure.tight_layout()
     path = Path(path)
-    figure.savefig(path, dpi=100)
+    from gradwork.documents.files import writing
+
+    with writing(path) as stream:  # atomic: a failed or killed write leaves the old image
+        figure.savefig(stream, format="png", dpi=100)
     return path

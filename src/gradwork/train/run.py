@@ -10,6 +10,7 @@ import numpy as np
 
 from gradwork.nn import MLP
 from gradwork.nn.activations import ALIASES
+from gradwork.ops import OPS
 from gradwork.documents import limits
 from gradwork.train.config import ConfigError, LoadedConfig
 from gradwork.train.data import Dataset, load_dataset, split
@@ -44,17 +45,27 @@ def build_model(loaded: LoadedConfig, inputs: int) -> MLP:
 def check_fits_data(loaded: LoadedConfig, dataset: Dataset) -> None:
     """The output layer must match the targets; raises a ConfigError pointing at the last layer."""
     config = loaded.config
+    first = config.layers[0].units
+    if limits.over("elements", dataset.features * first):
+        raise loaded.error(("layers", 0, "units"), f"layers[0] has {dataset.features} x {first} weights "
+                                                   f"({limits.note('elements')})")
+    total = dataset.features * first + sum(a.units * b.units for a, b in zip(config.layers, config.layers[1:]))
+    if limits.over("total_elements", total):
+        raise loaded.error(("layers", 0, "units"), f"the layers have {total} weights together "
+                                                   f"({limits.note('total_elements')})")
     last = len(config.layers) - 1
     units = config.layers[-1].units
     activation = config.layers[-1].activation
     activation_name = activation if isinstance(activation, str) else str(activation.get("name"))
-    if config.loss == "cross_entropy":
+    loss = config.loss_name
+    inner = OPS[loss].inner  # cross_entropy applies softmax to the logits itself
+    if inner is not None:
         if ALIASES.get(activation_name, activation_name) != "identity":
             raise loaded.error(("layers", last, "activation"),
-                               f"cross_entropy applies the softmax itself (expected the output layer's activation "
+                               f"{loss} applies the {inner} itself (expected the output layer's activation "
                                f"to be identity, not {activation_name})")
         if not dataset.is_classification:
-            raise loaded.error(("loss",), f"{dataset.name} has numeric targets; cross_entropy needs class labels "
+            raise loaded.error(("loss",), f"{dataset.name} has numeric targets; {loss} needs class labels "
                                           "(expected a regression loss such as mse)")
         if dataset.classes != units:
             raise loaded.error(("layers", last, "units"),

@@ -6,14 +6,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gradwork.problem import Solution
+from gradwork.documents.files import write_file
 from gradwork.viz.graph import to_dot, to_png, to_svg
 from gradwork.viz.numbers import DEFAULT_DIGITS
 from gradwork.viz.page import PageStep, build_page
+from gradwork.documents.errors import GradworkError
 
 FORMATS = (".dot", ".svg", ".png", ".html")
 
 
-class UnknownFormatError(ValueError):
+class UnknownFormatError(GradworkError, ValueError):
     pass
 
 
@@ -41,7 +43,8 @@ def save(
     ``steps`` is the page's derivation (.html only, required there; see
     :func:`build_page`), ``labels`` the names drawn on the nodes.
     SVG, PNG and HTML need Graphviz's ``dot`` (GraphvizNotFoundError otherwise).
-    The file is written only once its content is complete.
+    The file is written only once its content is complete, through the one atomic writer
+    (:func:`gradwork.documents.files.write_file`: a failed write leaves the old file intact).
     """
     path = Path(path)
     kind = output_format(path)
@@ -49,13 +52,11 @@ def save(
         raise ValueError("a page needs the derivation's steps: use gradwork.api's Solved.page() "
                          "or pass steps=Solved.page_steps()")
     if kind == ".png":
-        path.write_bytes(to_png(solution, digits=digits, labels=labels))
-        return path
+        return write_file(path, to_png(solution, digits=digits, labels=labels))
     if kind == ".dot":
         text = to_dot(solution, digits=digits, labels=labels)
     elif kind == ".svg":
         text = to_svg(solution, digits=digits, labels=labels)
     else:
         text = build_page(solution, steps or (), digits=digits, labels=labels)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_file(path, text)

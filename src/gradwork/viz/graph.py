@@ -19,11 +19,11 @@ to highlight the current step.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from typing import Literal
 
+from gradwork.documents.escape import graphviz_label
 from gradwork.problem import Solution
 from gradwork.viz.model import ComputationGraph, GraphNode, build_graph
 from gradwork.viz.numbers import COLLAPSE_ABOVE, DEFAULT_DIGITS, describe, shape_text
@@ -223,7 +223,7 @@ def _font(content: str, color: str | None, size: int | None = None) -> str:
 
 
 def _escape(text: str) -> str:
-    return html.escape(text, quote=False).replace('"', "&quot;")
+    return graphviz_label(text)
 
 
 def _escape_lines(lines: list[str]) -> str:

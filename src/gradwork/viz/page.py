@@ -24,13 +24,13 @@ every number and the whole list of stops.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
+from gradwork.documents.escape import html_text
 from gradwork.problem import Solution
 from gradwork.viz.fragments import circled_labels, polish
 from gradwork.viz.graph import GraphvizNotFoundError, graph_to_dot, mark_numbers, render, retitle_svg
@@ -306,11 +306,11 @@ def _subtitle(solution: Solution, digits: int) -> str:
 
 
 def _asset(name: str) -> str:
-    return resources.files("gradwork.viz").joinpath("assets", name).read_text(encoding="utf-8")
+    return resources.files("gradwork.viz").joinpath("assets").joinpath(name).read_text(encoding="utf-8")
 
 
 def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html_text(text)
 
 
 _TEMPLATE = """<!DOCTYPE html>

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from gradwork.cli import app
-from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail
+from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail, one_line
 from gradwork.cli.output import guard_output, write_output
 
 GRADEBOOK_SUFFIX = ".gradebook.csv"
@@ -70,7 +70,7 @@ def check(
     except AnswersError as error:
         fail(str(error))
     for warning in report.warnings:
-        sys.stderr.write(f"warning: {report.answers}: {warning}\n")
+        sys.stderr.write(one_line(f"warning: {report.answers}: {warning}") + "\n")
     write_output(_render(report, format, output), output)
     raise typer.Exit(EXIT_OK if report.all_correct else EXIT_WRONG)
 
@@ -108,18 +108,18 @@ def _check_folder(solution, folder: Path, format: str, output: Path | None, forc
     saved = gradebook.to_html() if suffix in (".html", ".htm") else \
         gradebook.to_markdown() if suffix in (".md", ".markdown") else gradebook.to_csv()
     written = _write_gradebook(saved, target, force)
-    for student in gradebook.students:
+    for student in gradebook.students:  # file names from the folder: one line each, no control characters
         if student in gradebook.errors:
-            sys.stderr.write(gradebook.errors[student] + "\n")
+            sys.stderr.write(one_line(gradebook.errors[student]) + "\n")
         elif gradebook.reports[student].warnings:
             for warning in gradebook.reports[student].warnings:
-                sys.stderr.write(f"warning: {gradebook.reports[student].answers}: {warning}\n")
+                sys.stderr.write(one_line(f"warning: {gradebook.reports[student].answers}: {warning}") + "\n")
     if format == "json":
         text = json.dumps({"gradebook": str(target), **gradebook.to_json()}, indent=2, ensure_ascii=False)
     elif format == "markdown":
         text = gradebook.to_markdown()
     else:
-        text = gradebook.to_text() + f"gradebook {written}: {target}"
+        text = gradebook.to_text() + one_line(f"gradebook {written}: {target}")
     sys.stdout.write(text.rstrip("\n") + "\n")
     if gradebook.errors:
         raise typer.Exit(EXIT_BAD_INPUT)

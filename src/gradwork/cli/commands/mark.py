@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from gradwork.cli import app
-from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail
-from gradwork.cli.output import write_output
+from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail, one_line
+from gradwork.cli.output import guard_output, write_output
 
 GRADEBOOK = "gradebook.csv"
 FORMATS = ("text", "json", "markdown", "html")
@@ -39,9 +39,10 @@ def mark(
     except ProblemError as error:
         fail(str(error))
     if work != "-" and Path(work).is_dir():
-        _mark_folder(solution, Path(work), format, output, force)
+        _mark_folder(solution, Path(work), format, output, force, problem)
         return
-    _refuse(output, force, [problem, work])
+    if output is not None:
+        guard_output(output, [problem, work], force)
     text = _read(work)
     from gradwork.mark import WorkError, mark_work
 
@@ -54,23 +55,14 @@ def mark(
 
 
 def _read(work: str) -> str:
+    """The worked solution's text: a regular file (or -) within the file-size limit, UTF-8."""
+    from gradwork.documents.errors import ProblemError
+    from gradwork.documents.files import read_text
+
     try:
-        return sys.stdin.read() if work == "-" else Path(work).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        fail(f"{work}:1:1: no such file (expected a Markdown file with the worked solution)")
-    except (OSError, UnicodeDecodeError) as error:
-        fail(f"{work}:1:1: cannot read this file ({getattr(error, 'strerror', None) or error}) "
-             "(expected a UTF-8 text file)")
-
-
-def _refuse(output: Path | None, force: bool, inputs: list[str]) -> None:
-    if output is None:
-        return
-    for name in inputs:
-        if name != "-" and Path(name).exists() and Path(name).resolve() == output.resolve():
-            fail(f"{output}:1:1: -o names an input file (expected a new file to write)")
-    if output.exists() and not force:
-        fail(f"{output}:1:1: already exists (expected --force to replace it)")
+        return read_text(work, "worked solution", "a Markdown file with the worked solution")
+    except ProblemError as error:
+        fail(str(error))
 
 
 def _render(report, text: str, format: str) -> str:
@@ -90,7 +82,7 @@ def _render(report, text: str, format: str) -> str:
     return render_text(report)
 
 
-def _mark_folder(solution, folder: Path, format: str, output: Path | None, force: bool) -> None:
+def _mark_folder(solution, folder: Path, format: str, output: Path | None, force: bool, problem: str) -> None:
     import json
 
     from gradwork.mark import WORK_SUFFIXES, class_work, mark_folder
@@ -99,29 +91,30 @@ def _mark_folder(solution, folder: Path, format: str, output: Path | None, force
     if not files and not refused:
         fail(f"{folder}:1:1: no worked solutions in this folder (expected {', '.join(WORK_SUFFIXES)} files)")
     target = output or folder / GRADEBOOK
-    if any(target.resolve() == path.resolve() for path in files):
-        fail(f"{target}:1:1: -o names one of the submissions (expected a new file for the gradebook)")
-    if target.exists() and not force:
+    if output is None and target.exists() and not force:
         fail(f"{target}:1:1: already exists (expected -o FILE.csv to choose where to write, or --force to replace it)")
+    guard_output(target, [problem, *files], force)  # never the problem, a submission or a non-regular file
     reports, gradebook = mark_folder(solution, files, errors=refused)
     write_output(gradebook.to_csv(), target)
-    for student in gradebook.students:
+    for student in gradebook.students:  # file names from the folder: one line each, no control characters
         if student in gradebook.errors:
-            sys.stderr.write(gradebook.errors[student] + "\n")
+            sys.stderr.write(one_line(gradebook.errors[student]) + "\n")
     if format == "json":
         text = json.dumps({"gradebook": str(target), "students": [
             {"student": s, **reports[s].to_json()} for s in sorted(reports)]}, indent=2, ensure_ascii=False)
     else:
-        width = max((len(s) for s in gradebook.students), default=7)
+        shown = {s: one_line(s) for s in gradebook.students}
+        width = max((len(s) for s in shown.values()), default=7)
         lines = [f"{'student':<{width}}  points  lines wrong"]
         for s in gradebook.students:
             report = reports.get(s)
             if report is None:
-                lines.append(f"{s:<{width}}  unreadable")
+                lines.append(f"{shown[s]:<{width}}  unreadable")
                 continue
             score = report.score()
-            lines.append(f"{s:<{width}}  {score['points']:g}/{score['max_points']:g}  {report.counts()['wrong']}")
-        lines.append(f"gradebook written to {target}")
+            lines.append(f"{shown[s]:<{width}}  {score['points']:g}/{score['max_points']:g}  "
+                         f"{report.counts()['wrong']}")
+        lines.append(one_line(f"gradebook written to {target}"))
         text = "\n".join(lines)
     sys.stdout.write(text.rstrip("\n") + "\n")
     if gradebook.errors:

@@ -225,6 +225,8 @@ class Printer(Dispatcher):
         """``expr`` printed, bracketed if it binds less tightly than ``required``."""
         expr = as_expr(expr)
         text = self.dispatch(expr)
+        if not required:  # nothing binds less tightly than a relation: no bracket to decide
+            return text
         if self.precedence(expr) < required or (required >= PREC_PRODUCT and text.startswith(MINUS_SIGNS)):
             return self.bracket(text)
         return text

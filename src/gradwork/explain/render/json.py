@@ -3,9 +3,10 @@
 Every step is ``{"type": "<step class in snake_case>", "section": ..., "phase": ..., <its fields>}``;
 every formula is a dict with a ``"type"`` key too (``{"type": "symbol", "base": "w", "layer": "1",
 "index": [0, 1], ...}``). Numbers: ``{"type": "number", "value": 0.4013..., "exact": false,
-"display": "0.4013"}`` where ``value`` is the full-precision float (an int where the value is
-an integer, a ``"3/8"`` string for a fraction, a SymPy string for a formula, ``"nan"``/``"inf"``
-where JSON has no number) and ``display`` is the value as the text renderer shows it.
+"display": "0.4013"}`` where ``value`` is the full-precision float (an int where it is a Python
+integer; an exact-mode number as the results write it, a string even when whole: ``"3"``,
+``"3/8"``; a SymPy string in symbolic mode; ``"nan"``/``"inf"`` where JSON has no number) and
+``display`` is the value as the text renderer shows it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer, Renderer, reused_note, Setting
 from gradwork.explain.render.notation import (
-    FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, join_indices,
+    CALLS, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, join_indices,
 )
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION, PREC_SUM
 from gradwork.explain.render.text import product_factors, rounded_floats, split_primes
@@ -175,6 +175,8 @@ def unicode_math(text: str, unicode_ok: bool = False) -> str:
             out.append(r"\backslash ")
         elif c == "~":
             out.append(r"\sim ")
+        elif c in "_^":  # not a script (nothing to attach to): the character itself, never a TeX error
+            out.append(r"\_" if c == "_" else r"\hat{}")
         elif c.isascii():
             out.append(c)
         else:
@@ -211,7 +213,7 @@ class LatexPrinter(Printer):
     HADAMARD = r" \odot "
     RELATIONS: ClassVar[dict[str, str]] = {
         "=": "=", "≈": r"\approx", "←": r"\leftarrow", "<": "<", ">": ">", "≤": r"\le", "≥": r"\ge"}
-    PRODUCT_SIGNS: ClassVar[dict[str, str]] = {"dot": r" \cdot ", "hadamard": r" \odot ", "matmul": " "}
+    PRODUCT_SIGNS: ClassVar[dict[str, str]] = {"dot": r" \cdot ", "hadamard": r" \odot ", m.MATRIX: " "}
 
     def bracket(self, text: str) -> str:
         return rf"\left({text}\right)" if _TALL.search(text) else f"({text})"
@@ -350,10 +352,9 @@ class LatexPrinter(Printer):
     def _print_Call(self, expr: m.Call) -> str:
         name, primes = split_primes(expr.function)
         args = ", ".join(self.print(a) for a in expr.args)
-        if name == "sqrt" and len(expr.args) == 1 and not primes:
-            return rf"\sqrt{{{args}}}"
-        if name == "abs" and len(expr.args) == 1 and not primes:
-            return rf"\left|{args}\right|"
+        call = CALLS.get(name)
+        if call is not None and len(expr.args) == 1 and not primes:  # the registry's call form: \sqrt{x}, |x|
+            return call[1].replace("$x", args)
         return self.function(name) + "'" * primes + self.bracket(args)
 
     def _print_Transpose(self, expr: m.Transpose) -> str:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.latex import MathDocument
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_$<>|])")
+from gradwork.documents.escape import markdown_maths, markdown_text
 
 
 def escape(text: str) -> str:
-    """Prose as Markdown that renders as written (no stray emphasis, math or HTML)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Prose as Markdown that renders as written (no stray emphasis, link, math or HTML): the one escaper."""
+    return markdown_text(text)
 
 
 class MarkdownRenderer(MathDocument):
@@ -34,11 +32,11 @@ class MarkdownRenderer(MathDocument):
 
     @staticmethod
     def display(math: str) -> str:
-        return f"$${math}$$"
+        return f"$${markdown_maths(math)}$$"
 
     @staticmethod
     def inline(math: str) -> str:
-        return f"${math}$"
+        return f"${markdown_maths(math)}$"
 
     @staticmethod
     def note(text: str | None) -> str:

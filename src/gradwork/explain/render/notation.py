@@ -56,6 +56,10 @@ _NOT_OPS: dict[str, tuple[str, str]] = {
 FUNCTIONS: Mapping[str, tuple[str, str]] = RegistryTable(
     lambda: {**{op.name: op.display for op in OPS.values() if op.display is not None}, **_NOT_OPS})
 
+# One-input calls written other than name(x), as (text, LaTeX) templates over $x: each op's `call` (√x, |x|).
+CALLS: Mapping[str, tuple[str, str]] = RegistryTable(
+    lambda: {op.name: (op.call.text, op.call.latex) for op in OPS.values() if op.call is not None})
+
 PRIMES = ("'", "′")
 
 EXPONENT_CHARS = set("0123456789+-−=()T")  # what a text exponent may raise; letters read badly

@@ -17,7 +17,7 @@ from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer, Renderer, reused_note, Setting
 from gradwork.explain.render.notation import (
-    EXPONENT_CHARS, FUNCTIONS, GREEK, IDENTIFIER, PRIMES, subscript, superscript,
+    CALLS, EXPONENT_CHARS, FUNCTIONS, GREEK, IDENTIFIER, PRIMES, subscript, superscript,
 )
 from gradwork.explain.render.precedence import (
     MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION,
@@ -35,7 +35,7 @@ class TextPrinter(Printer):
     """
 
     RELATIONS: ClassVar[dict[str, str]] = {"=": "=", "≈": "≈", "←": "←", "<": "<", ">": ">", "≤": "≤", "≥": "≥"}
-    PRODUCT_SIGNS: ClassVar[dict[str, str]] = {"dot": "·", "hadamard": " ⊙ ", "matmul": ""}
+    PRODUCT_SIGNS: ClassVar[dict[str, str]] = {"dot": "·", "hadamard": " ⊙ ", m.MATRIX: ""}
 
     def _print_Symbol(self, symbol: m.Symbol) -> str:
         return symbol.text()  # the notation model's own Unicode form (gradwork.problem.notation)
@@ -68,7 +68,7 @@ class TextPrinter(Printer):
 
     def _print_Product(self, expr: m.Product) -> str:
         texts = product_factors(self, expr)
-        if expr.kind != "matmul":
+        if expr.kind != m.MATRIX:
             return self.PRODUCT_SIGNS[expr.kind].join(texts)
         out = texts[0]
         for text in texts[1:]:
@@ -97,11 +97,11 @@ class TextPrinter(Printer):
     def _print_Call(self, expr: m.Call) -> str:
         name, primes = split_primes(expr.function)
         args = [self.print(a) for a in expr.args]
-        if name == "sqrt" and len(args) == 1:
-            inner = args[0] if self.precedence(expr.args[0]) >= PREC_ATOM else self.bracket(args[0])
-            return "√" + inner
-        if name == "abs" and len(args) == 1 and not primes:
-            return f"|{args[0]}|"
+        call = CALLS.get(name)
+        if call is not None and len(args) == 1 and not primes:  # the registry's call form: √x, |x|
+            before, _, after = call[0].partition("$x")
+            enclosed = bool(after) or self.precedence(expr.args[0]) >= PREC_ATOM
+            return before + (args[0] if enclosed else self.bracket(args[0])) + after
         return f"{function_text(name)}{'′' * primes}({', '.join(args)})"
 
     def _print_Transpose(self, expr: m.Transpose) -> str:
@@ -458,7 +458,11 @@ def sympy_text(value: Any) -> str:
     # y_1, t_12: a name with a numbered index, as the derivation writes indices (y₁)
     text = re.sub(r"\b([A-Za-z]+)_(\d+)\b", lambda s: s.group(1) + (subscript(s.group(2)) or "_" + s.group(2)), text)
     text = _POWER.sub(lambda m: superscript(m.group(1)) or "^" + m.group(1), text)
-    text = text.replace("**", "^").replace("*", "·").replace("sqrt", "√").replace("-", "−")
+    text = text.replace("**", "^").replace("*", "·")
+    for name, (call, _) in CALLS.items():  # SymPy names functions as the ops do: sqrt(x) -> √(x)
+        if call.endswith("$x"):
+            text = text.replace(name, call.removesuffix("$x"))
+    text = text.replace("-", "−")
     text = re.sub(r"\blog\(", "ln(", text)  # SymPy's log is the natural log, written ln as everywhere else
     text = re.sub(r"(^|[−+(] ?)1·", r"\1", text)  # an unevaluated −1·a (numbers put into 1 − y) reads −a
     return text
