@@ -52,12 +52,6 @@ def export(platform: str, template: Template, request: Request, variants: list[V
 
 
 # ---------------------------------------------------------------- shared pieces
-def input_name(item: Item | str) -> str:
-    """An item key as a platform's answer name: letters, digits and underscores."""
-    key = item if isinstance(item, str) else item.key
-    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")
-
-
 def fragments(variant: Variant) -> tuple[str, list[str]]:
     """The sheet as HTML: the given part, and one fragment per question (same order as ``variant.items``)."""
     from gradwork.explain.render import step_fragments
