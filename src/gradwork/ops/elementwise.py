@@ -6,6 +6,7 @@ sigma'(z) = sigma(z)(1 - sigma(z)), not about the exp and division inside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -273,3 +274,30 @@ _unary("gelu", _gelu_forward, _gelu_vjp,
        scalar=elementwise(lambda out, x, temp: f"{x} * (1 + math.erf({x} / _SQRT2)) / 2",
                           lambda g, out, x: f"{g} * ((1 + math.erf({x} / _SQRT2)) / 2 + {x} * (math.exp(-{x} * {x} / 2)"
                                             f" / _SQRT2PI))"))
+
+
+def _silu_vjp(bk: Backend, g: Array, out: Array, x: Array) -> Array:
+    s = bk.sigmoid(x)
+    return g * (s + out * (1 - s))  # σ(x) (1 + x (1 − σ(x))), with x σ(x) = out
+
+
+def _silu_scalar_forward(out: str, x: str, temp: Callable[[], str]) -> list[str]:
+    s = temp()
+    return [*stable_sigmoid(x, s, temp), f"{out} = {x} * {s}"]
+
+
+def _silu_scalar_vjp(g: str, out: str, x: str) -> str:
+    s = f"(1.0 / (1.0 + math.exp(-{x})) if {x} >= 0.0 else math.exp({x}) / (1.0 + math.exp({x})))"  # stable σ
+    return f"{g} * ({s} + {out} * (1.0 - {s}))"
+
+
+_unary("silu", lambda bk, x: x * bk.sigmoid(x), _silu_vjp,
+       r"\sigma($x)\,(1 + $x\,(1 - \sigma($x)))", "sigmoid($x) (1 + $x (1 - sigmoid($x)))",
+       "silu($x)", r"\operatorname{SiLU}($x)", r"\operatorname{SiLU}(x) = x\,\sigma(x)",
+       "SiLU'(x) = sigma(x)(1 + x(1 - sigma(x))): the product rule on x sigma(x).",
+       definition_text="silu(x) = x sigmoid(x)",
+       kind="activation", display=("SiLU", r"\operatorname{SiLU}"), written=("swish",),
+       # x σ(x) in ONNX nodes: the Swish op needs opset 24
+       export=Export(None, "SiLU", onnx_nodes=(OnnxNode("Sigmoid", ("$x",), "sigmoid"),
+                                               OnnxNode("Mul", ("$x", "sigmoid"), "$out"))),
+       scalar=elementwise(_silu_scalar_forward, _silu_scalar_vjp))
