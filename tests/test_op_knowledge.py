@@ -29,7 +29,6 @@ CEILING = {
     "backends/exact.py": 4,
     "check/answers.py": 1,
     "check/summary_html.py": 1,
-    "explain/delta.py": 1,
     "explain/gates.py": 10,
     "explain/math.py": 2,
     "explain/optimizer.py": 2,

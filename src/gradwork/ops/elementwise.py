@@ -165,7 +165,7 @@ def _leaky_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
 
 
 _unary("leaky_relu", _leaky_forward, _leaky_vjp,
-       r"\begin{cases} 1 & $x \ge 0 \\ \alpha & $x < 0 \end{cases}", "(1 if $x ≥ 0 else α)",
+       r"\begin{cases} 1 & $x \ge 0 \\ $alpha & $x < 0 \end{cases}", "{1 if $x ≥ 0; $alpha if $x < 0}",
        "leaky_relu($x)", r"\operatorname{LeakyReLU}_{\alpha}($x)",
        r"\operatorname{LeakyReLU}_{\alpha}(x) = \max(\alpha x, x)",
        "LeakyReLU'(x) is 1 for x >= 0 and alpha for x < 0.", params=("alpha",),
@@ -236,11 +236,11 @@ def _elu_vjp(bk: Backend, g: Array, out: Array, x: Array, alpha: Any = 1.0) -> A
 
 
 _unary("elu", _elu_forward, _elu_vjp,
-       r"\begin{cases} 1 & $x > 0 \\ \alpha e^{$x} & $x \le 0 \end{cases}", "(1 if $x > 0 else α exp($x))",
+       r"\begin{cases} 1 & $x > 0 \\ $alpha\, e^{$x} & $x \le 0 \end{cases}", "{1 if $x > 0; $alpha exp($x) if $x ≤ 0}",
        "elu($x)", r"\operatorname{ELU}($x)",
        r"\operatorname{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}",
        "ELU'(x) is 1 for x > 0 and alpha e^x for x <= 0.", params=("alpha",),
-       definition_text="elu(x) = x if x > 0 else alpha (e^x - 1)",
+       definition_text="elu(x) = {x if x > 0; alpha (e^x - 1) if x ≤ 0}",
        kind="activation", display=("ELU", r"\operatorname{ELU}"),
        export=Export("Elu", "ELU", ("alpha",)), options=(Option("alpha", "1"),), piecewise=True,
        pitfalls=(Pitfall("activation_derivative", instead_of="relu", explained=False),),  # alpha e^x forgotten
