@@ -29,7 +29,6 @@ CEILING = {
     "backends/exact.py": 4,
     "check/answers.py": 1,
     "check/summary_html.py": 1,
-    "explain/delta.py": 1,
     "explain/gates.py": 10,
     "explain/math.py": 2,
     "explain/optimizer.py": 2,
@@ -41,7 +40,6 @@ CEILING = {
     "nn/losses.py": 1,
     "nn/tape.py": 7,
     "problem/expressions.py": 26,
-    "problem/network.py": 1,
     "problem/quantities.py": 1,
     "problem/schema.py": 3,
     "problem/spec.py": 3,  # schema.py's defaults again (batch_reduction "mean"/"sum", activation "identity")

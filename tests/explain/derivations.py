@@ -1,6 +1,6 @@
 """Derivations built by hand, independent of derive.py, for the renderers' golden tests.
 
-``seed_004_delta`` is EXPLAIN.md's Sample 1 (seed 004, delta style, net = W a,
+``seed_004_delta`` is docs/explain.md's Sample 1 (seed 004, delta style, net = W a,
 σ(x) = x², L = ½(t − y)², η = 0.01); every number is worked by hand there.
 ``seed_002_chain`` is Sample 2 (seed 002's w₆ in the row reading), with values
 from the sample at full precision (a₃ = σ(−0.4)).
@@ -150,7 +150,7 @@ def seed_004_delta() -> Derivation:
 
 
 def seed_002_chain() -> Derivation:
-    """EXPLAIN.md Sample 2: w₆'s gradient as three numbered factors, and b₃ reusing two of them."""
+    """docs/explain.md's Sample 2: w₆'s gradient as three numbered factors, and b₃ reusing two of them."""
     a2, a3, z3, y, J = Symbol("a2"), Symbol("a3"), Symbol("z3"), Symbol("y"), Symbol("J")
     w6, b3 = Symbol("w6"), Symbol("b3")
     a3_value = 1 / (1 + math.exp(0.4))  # σ(z₃) with z₃ = −0.4
@@ -173,7 +173,7 @@ def seed_002_chain() -> Derivation:
         Factor(2, Derivative(a3, z3), times(a3, minus(n(1, True), a3)), n(d2), "output.z"),
         Factor(3, Derivative(z3, w6), a2, n(0.8), "output.W"),
         ChainProduct("output.W[1]", Derivative(J, w6), ((1, 2, 3),), (), n(grad_w6),
-                     "① · ② = a₃ − y = 0.4013: sigmoid and cross-entropy cancel, which is why this output layer's "
+                     "[B1]·[B2] = a₃ − y = 0.4013: sigmoid and cross-entropy cancel, which is why this output layer's "
                      "δ is just a₃ − y."),
         Factor(4, Derivative(z3, b3), n(1, True), n(1, True), "output.b"),
         ChainProduct("output.b", Derivative(J, b3), ((1, 2, 4),), (1, 2), n(d1 * d2)),

@@ -77,6 +77,7 @@ register(Op(
     sentence="Picking elements routes each gradient back to the position it was taken from; "
              "positions picked twice add up.",
     params=("index",),
+    picks=True,
 ))
 
 
