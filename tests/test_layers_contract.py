@@ -41,9 +41,11 @@ KNOWN = {
     "mark/render.py": "the marked-solution page",
     # Readers, not writers: they recognise LaTeX in a student's worked solution.
     "mark/document.py": "reads students' LaTeX",
-    "mark/latex.py": "reads students' LaTeX",
+    "mark/parse.py": "reads students' LaTeX",
     "mark/normalise.py": "reads students' LaTeX",
     "mark/scan.py": "finds students' LaTeX",
+    "mark/plain.py": "reads students' plain maths into the reader's LaTeX",
+    "mark/functions.py": "reads the function names students write (\\operatorname{ReLU})",
 }
 
 

@@ -256,8 +256,8 @@ def test_a_factor_at_a_squared_error_is_told_in_the_terms_of_the_loss_as_written
     # half_sse = 1/2 (t - y)^2 has its 1/2: a halved dL/dy is that 1/2 used a second time.
     item = check_answers(problem("half_sse"), parse_answers({"gradients": {"out.z": (y - 1.0) / 2}})).items[0]
     assert item.diagnosis == ("factor_half",)
-    assert "The 1/2 in L = 1/2 (t - a⁽¹⁾)^2 is there to cancel the 2 of the square" in item.message
+    assert "The 1/2 in L = 1/2 (t - z⁽¹⁾)^2 is there to cancel the 2 of the square" in item.message
     # sse = (t - y)^2 has none: a halved dL/dy is the 2 of the square dropped.
     item = check_answers(problem("sse"), parse_answers({"gradients": {"out.z": (y - 1.0)}})).items[0]
     assert item.diagnosis == ("factor_half",)
-    assert "L = (t - a⁽¹⁾)^2 has no 1/2 in front" in item.message and "∂L/∂a⁽¹⁾ = -2(t - a⁽¹⁾)" in item.message
+    assert "L = (t - z⁽¹⁾)^2 has no 1/2 in front" in item.message and "∂L/∂z⁽¹⁾ = -2(t - z⁽¹⁾)" in item.message

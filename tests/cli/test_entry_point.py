@@ -42,7 +42,7 @@ def test_help_lists_the_commands_and_imports_no_heavy_library():
 def test_the_demo_prints_the_worked_solution_with_exit_0():
     result = real("solve", str(SEED_002))
     assert result.returncode == 0 and result.stderr == ""
-    assert "∂J/∂w₆ = ①·②·④ = 1.670·0.2403·0.8 = 0.3210" in result.stdout
+    assert "∂J/∂w₆ = [B1]·[B2]·[B4] = 1.670·0.2403·0.8 = 0.3210" in result.stdout
     assert "\x1b[" not in result.stdout  # piped: no escape codes
 
 

@@ -41,7 +41,7 @@ def test_every_format_and_style_renders(fmt, style):
 def test_plain_text_when_piped_has_no_escape_codes():
     result = run("solve", str(SEED_002))
     assert "\x1b[" not in result.stdout
-    assert "∂J/∂w₆ = ①·②·④ = 1.670·0.2403·0.8 = 0.3210" in result.stdout  # the sheet's own names
+    assert "∂J/∂w₆ = [B1]·[B2]·[B4] = 1.670·0.2403·0.8 = 0.3210" in result.stdout  # the sheet's own names
 
 
 def test_digits_option_changes_rounding_only():

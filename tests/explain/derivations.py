@@ -173,7 +173,7 @@ def seed_002_chain() -> Derivation:
         Factor(2, Derivative(a3, z3), times(a3, minus(n(1, True), a3)), n(d2), "output.z"),
         Factor(3, Derivative(z3, w6), a2, n(0.8), "output.W"),
         ChainProduct("output.W[1]", Derivative(J, w6), ((1, 2, 3),), (), n(grad_w6),
-                     "① · ② = a₃ − y = 0.4013: sigmoid and cross-entropy cancel, which is why this output layer's "
+                     "[B1]·[B2] = a₃ − y = 0.4013: sigmoid and cross-entropy cancel, which is why this output layer's "
                      "δ is just a₃ − y."),
         Factor(4, Derivative(z3, b3), n(1, True), n(1, True), "output.b"),
         ChainProduct("output.b", Derivative(J, b3), ((1, 2, 4),), (1, 2), n(d1 * d2)),

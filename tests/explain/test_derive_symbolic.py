@@ -69,7 +69,7 @@ def test_seed002_symbolic_chain_says_that_factor_1_times_factor_2_is_a3_minus_y(
                                               w5=0.3, w6=-0.5, y=0).items()}
     assert float(value.subs(at)) == pytest.approx(1 / (1 + math.exp(0.4)), rel=1e-12)  # seed 002's 0.4013
     text = render(derivation, "text")
-    assert "①·② = ((a⁽²⁾ − t) / (a⁽²⁾ (1 − a⁽²⁾)))·a⁽²⁾ (1 − a⁽²⁾) = a⁽²⁾ − t = " in text
+    assert "[B1]·[B2] = ((a⁽²⁾ − t) / (a⁽²⁾ (1 − a⁽²⁾)))·a⁽²⁾ (1 − a⁽²⁾) = a⁽²⁾ − t = " in text
 
 
 def test_the_numeric_seed002_in_symbolic_mode_says_it_with_the_exact_value():
@@ -89,7 +89,7 @@ def test_nothing_is_said_when_nothing_cancels():
 def test_formula_activation_derivative_is_derived_by_the_engine():
     derivation = derived(EXAMPLES / "seed004_hw1.toml", "delta", mode="symbolic")
     (definition,) = [s for s in derivation.steps() if isinstance(s, Definition) and s.name == "x**2"]
-    x = sympy.Symbol("x")
+    x = sympy.Symbol("u")  # the page's own variable: x is the input
     assert definition.formula.sides[1] == Number(x ** 2, exact=True)
     assert definition.derivative.sides[1] == Number(2 * x, exact=True)
 

@@ -48,7 +48,7 @@ def test_a_piecewise_formula_activation_reads_as_cases() -> None:
     text = (ROOT / "examples" / "seed004_hw1.toml").read_text(encoding="utf-8").replace(
         'activation = "x**2"', 'activation = "max(x, 0.5 * x)"')
     out = render(derive(solve(_toml(text)), "chain"), "text")
-    assert "Piecewise" not in out and "σ′(x) = {1 if 0 ≤ x; 1/2 otherwise}" in out
+    assert "Piecewise" not in out and "σ′(u) = {1 if 0 ≤ u; 1/2 otherwise}" in out
 
 
 def _toml(text: str):

@@ -190,7 +190,7 @@ def test_kitchen_sink_holds_every_type_and_renders_in_every_format():
     ("sigmoid(", ")", 0),  # a function argument
     (r"\frac{", "}{$b}", 0),
     ("", " + $b", PREC_SUM),
-    ("$a + ", "", PREC_SUM),
+    ("$a + ", "", PREC_NEG + 1),  # after a plus, a leading minus is bracketed: 4 + (−3)
     ("$a - ", "", PREC_PRODUCT),  # a − (b + c)
     ("1 - ", "^2", PREC_ATOM),  # the base of a power
     ("{", "}^{$p}", PREC_ATOM),

@@ -80,7 +80,7 @@ def test_step_titles_name_what_each_step_computes():
     assert len(titles) == len(step_fragments(seed_004_delta()))
     assert titles[:5] == ["Setup", "Setup", "Setup: x**2", "Setup: half_sse", "Forward pass: net⁽¹⁾"]
     assert "Backward pass: ∂L/∂W⁽¹⁾" in titles and "Update: W′⁽¹⁾" in titles
-    assert step_titles(seed_002_chain())[6] == "Backward pass: ③ ∂z₃/∂w₆"
+    assert step_titles(seed_002_chain())[6] == "Backward pass: [B3] ∂z₃/∂w₆"
 
 
 def test_words_inside_math_stay_valid_html():

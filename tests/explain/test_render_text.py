@@ -88,9 +88,9 @@ CASES = [
     (Derivative(Symbol("a", "2"), Symbol("z", "2")), "∂a⁽²⁾/∂z⁽²⁾"),
     (Derivative(Sum((x, y)), x), "∂(x + y)/∂x"),
     # Label
-    (Label(1), "①"),
-    (Label(20), "⑳"),
-    (Label(21), "(21)"),
+    (Label(1), "[B1]"),  # a step reference reads as no number and no product, whatever its number
+    (Label(20), "[B20]"),
+    (Label(21), "[B21]"),
     # Words
     (Words("if z > 0"), "if z > 0"),
     # Cases
@@ -161,7 +161,7 @@ def test_sample_1_lines_read_as_in_explain_md():
 
 def test_sample_2_chain_product_shows_labels_then_numbers():
     text = render(seed_002_chain(), "text")
-    assert "① ∂J/∂a₃ = (a₃ − y) / (a₃·(1 − a₃)) = 1.670" in text
-    assert "∂J/∂w₆ = ①·②·③ = 1.670·0.2403·0.8 = 0.3210" in text
+    assert "[B1] ∂J/∂a₃ = (a₃ − y) / (a₃·(1 − a₃)) = 1.670" in text
+    assert "∂J/∂w₆ = [B1]·[B2]·[B3] = 1.670·0.2403·0.8 = 0.3210" in text
     assert "w₆′ = w₆ − η·∂J/∂w₆ = −0.5 − 0.01·0.3210 = −0.5032" in text
-    assert "① and ② were derived above." in text
+    assert "[B1] and [B2] were derived above." in text

@@ -81,7 +81,8 @@ def page(derivation, fmt: str) -> tuple[str, str]:
 
 def reread(derivation, fmt: str) -> Report:
     text, reader = page(derivation, fmt)
-    return Reader(DIGITS).read(READERS[reader](text))
+    network = any(symbol.one_based for symbol in derivation.symbols.values())  # W⁽¹⁾[2]: after step 2
+    return Reader(DIGITS, steps_in_brackets=network).read(READERS[reader](text))
 
 
 COUNTS: dict[str, int] = {}

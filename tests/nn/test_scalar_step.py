@@ -22,14 +22,15 @@ from gradwork import functional as F
 from gradwork.nn import MLP, SGD, Adam, loss
 from gradwork.nn.compile import SCALAR_MAX_ELEMENTS
 from gradwork.nn.tape import Tape
-from gradwork.ops import OPS
+from gradwork.ops import OPS, ops_of_kind
 from gradwork.tensor import Tensor
 
 RTOL = 1e-12
 
-ACTIVATIONS = ["identity", "relu", "sigmoid", "tanh", "softplus", "gelu", {"name": "leaky_relu", "alpha": 0.2},
-               {"name": "elu", "alpha": 0.7}, "softmax"]
-LOSSES = ["half_sse", "sse", "mse", "l1", "bce", "cross_entropy"]
+# Every registered activation (options away from their defaults) and loss: a new op is drawn here at once.
+ACTIVATIONS = ["identity", *({"name": op.name, **{o.name: round(float(o.default) * 0.7 + 0.03, 3) for o in op.options}}
+                             if op.options else op.name for op in ops_of_kind("activation"))]
+LOSSES = [op.name for op in ops_of_kind("loss")]
 
 
 def _optimizer(kind, params, frozen):

@@ -123,6 +123,7 @@ SPECS = [
     Spec("softplus", [c(mixed_signs("x", (4,)))]),
     Spec("elu", [c(mixed_signs("x", (4,)), alpha=1), c(mixed_signs("x", (2,)), alpha=R(1, 2))]),
     Spec("gelu", [c(S("x", (2,)))]),
+    Spec("silu", [c(S("x", (3,)))]),
     Spec("softmax", [c(S("x", (3,)), axis=-1), c(S("x", (2, 3)), axis=-1), c(S("x", (2, 3)), axis=0)]),
     Spec("log_softmax", [c(S("x", (3,)), axis=-1), c(S("x", (2, 2)), axis=0)]),
     *[Spec(loss, [c(S("y", (3,)), S("t", (3,)), reduction="mean"), c(S("y", (2, 2)), S("t", (2, 2)), reduction="mean"),
@@ -131,6 +132,7 @@ SPECS = [
     # y and t of opposite signs: y - t has a definite sign, so |t - y| takes one branch.
     Spec("l1", [c(mixed_signs("y", (2,)), mixed_signs("t", (2,), first_positive=False), reduction="mean"),
                 c(mixed_signs("y", (2, 2)), mixed_signs("t", (2, 2), first_positive=False), reduction="sum")]),
+    Spec("huber", [c(S("y", (3,)), S("t", (3,)), reduction="mean", delta=R(1, 2)), c(S("y", (2,)), S("t", (2,)))]),
     Spec("sum", [c(S("x", (2, 3)), axis=None, keepdims=False), c(S("x", (2, 3)), axis=1, keepdims=False),
                  c(S("x", (2, 3)), axis=0, keepdims=True)]),
     Spec("mean", [c(S("x", (2, 3)), axis=None, keepdims=False), c(S("x", (2, 3)), axis=1, keepdims=True)]),

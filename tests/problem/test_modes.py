@@ -214,3 +214,19 @@ def test_api_symbolic_gradients_are_formulas():
     x0, x1, d0, d1 = sympy.symbols("x0 x1 d0 d1")
     assert sympy.expand(sympy.sympify(solved.gradients["x"][1]) - d1 * x0) == 0
     assert "2*d0*x0" in solved.gradients["x"][0]
+
+
+def test_an_option_left_out_takes_its_default_as_written_in_exact_mode():
+    # leaky_relu's default slope 0.01 is 1/100 in exact mode, as a written 0.01 is (it was a binary float).
+    text = """\
+input: [1, -2]
+target: 1
+layers:
+  - {name: h, weights: [[0.5, -0.6], [-0.4, 0.8]], bias: [0.2, -0.2], activation: leaky_relu}
+  - {name: o, weights: [0.3, -0.5], bias: 0, activation: identity}
+loss: half_sse
+"""
+    solved = gradwork.load(text).solve("exact")
+    assert solved.values["h.a"] == ["19/10", "-11/500"]  # z = [1.9, -2.2]; -2.2 / 100
+    written = gradwork.load(text.replace("activation: leaky_relu}", "activation: {name: leaky_relu, alpha: 0.01}}"))
+    assert written.solve("exact").gradients == solved.gradients

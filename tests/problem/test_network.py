@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gradwork.nn import LOSSES
 from gradwork.problem import ProblemError, load, solve
 from tests.seed_texts import SEED_002_TEXT
 
@@ -76,7 +77,7 @@ def test_unknown_loss():
     error = error_of(NETWORK.replace("loss: bce", "loss: bcee"))
     assert (error.line, error.column) == (14, 7)
     assert error.message == "unknown loss 'bcee', did you mean 'bce'?"
-    assert error.expected == "one of: half_sse, sse, mse, l1, bce, cross_entropy, or a formula in y and t"
+    assert error.expected == f"one of: {', '.join(LOSSES)}, or a formula in y and t"  # every registered loss
 
 
 def test_bad_formula_loss_points_inside_the_formula():

@@ -9,11 +9,22 @@ import torch
 
 from gradwork.nn import MLP
 from gradwork.nn.layers import Dense
+from gradwork.ops import ops_of_kind
 from gradwork.train import predict
 from gradwork.train.export import ExportError, export_onnx, export_torch
 
-ACTIVATIONS = ["relu", {"name": "leaky_relu", "alpha": 0.05}, "sigmoid", "tanh", "softplus",
-               {"name": "elu", "alpha": 0.7}, "gelu", "identity"]
+
+def _registered_activations() -> list:
+    """Every elementwise activation of the op registry (its options set away from their defaults), and identity."""
+    found: list = []
+    for op in ops_of_kind("activation"):
+        if op.elementwise:
+            options = {o.name: round(float(o.default) * 0.7 + 0.03, 3) for o in op.options}
+            found.append({"name": op.name, **options} if options else op.name)
+    return [*found, "identity"]
+
+
+ACTIVATIONS = _registered_activations()
 
 
 def _model(convention="row", dtype="float32", last="softmax"):

@@ -129,17 +129,20 @@ def test_formulas_wrap_inside_the_panel(browser, tmp_path):
     assert log["errors"] == []
 
 
-def test_circled_labels_are_drawn_by_css(browser, tmp_path):
+def test_step_references_are_plain_tags_never_clipped(browser, tmp_path):
+    """[B1] … [B14]: text that reads as no number, shown whole however many factors there are (#23 item 5)."""
     page, log, _, _ = open_page(browser, tmp_path, "seed002_exam4a_row.yaml", "chain")
     page.keyboard.press("End")
-    labels = page.eval_on_selector_all(".gw-circled", "els => els.map(e => e.textContent)")
-    assert labels and set(labels) <= {str(n) for n in range(1, 11)}
-    assert "⑪" not in page.content() and "①" not in page.content()
-    go(page, 10)  # the stop with factors ⑪ ⑫ ⑬: plain labels past ten
-    assert "(11)" in page.inner_text(".gw-step.gw-current")
-    box = page.eval_on_selector(".gw-step.gw-current .gw-circled",
-                                "e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; }")
-    assert 8 < box[0] < 30 and 8 < box[1] < 30  # a small round badge, whatever the font
+    content = page.content()
+    assert "[B14]" in content and "⑪" not in content and "(11)" not in content
+    go(page, 10)
+    text = page.inner_text(".gw-step.gw-current")
+    assert "[B1" in text
+    clipped = page.eval_on_selector_all(".gw-step.gw-current math", """els => els.filter(e => {
+        if (!e.textContent.includes('[B')) return false;
+        const r = e.getBoundingClientRect(); const p = e.closest('.gw-step').getBoundingClientRect();
+        return r.left < p.left - 1 || r.left + 40 > p.right; }).map(e => e.textContent)""")  # the tag is seen
+    assert clipped == []
     assert log["errors"] == []
 
 

@@ -49,7 +49,11 @@ def number(answers: Answers, answer: Answer, value: Any, backend: Any) -> Any:
     if mode == "symbolic":
         return formula(answers, answer, value, backend) if isinstance(value, str) else _sympy_number(value)
     if isinstance(value, (int, float)):
-        return float(value) if mode == "float" else Fraction(str(value))
+        try:
+            return float(value) if mode == "float" else Fraction(str(value))
+        except (OverflowError, ValueError):  # 10**400 has no float; a NaN or infinity no Fraction
+            raise answers.error(answer, f"{shown(value)} is not a finite number a computer can compare",
+                                "a number of ordinary size") from None
     if not is_number(value):
         raise answers.error(answer, f"{shown(value)} is not a number",
                             "a number or a fraction such as \"3/8\" (formulas need mode: symbolic)")

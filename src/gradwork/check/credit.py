@@ -25,6 +25,7 @@ before the first item: charged at the first item it makes wrong, carried after.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -42,7 +43,7 @@ MAX_PRECISION_REPLAYS = 64  # numbers whose written precision is followed throug
 class Judge:
     """Verdicts for one student's items (sorted in computation order), under one tolerance."""
 
-    def __init__(self, models: Models, tol: Tolerance, items: list[Item], made: list[Variant] = (),  # type: ignore[assignment]
+    def __init__(self, models: Models, tol: Tolerance, items: list[Item], made: Sequence[Variant] = (),
                  charge_every_item: bool = False) -> None:
         self.models = models
         self.graph = models.graph

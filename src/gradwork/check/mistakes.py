@@ -36,9 +36,11 @@ import numpy as np
 
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.convert import element
+from gradwork.check.model_parts import (
+    Log10, dropped, formula, ln10, over_ln10, sgd_step, square_rule, symbol_of, vjp_in_base_10,
+)
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
-from gradwork.ops.registry import get_op, ops_of_kind, pitfalls_of, unbroadcast
-from gradwork.numbers.display import array_text, number_text
+from gradwork.ops.registry import get_op, ops_of_kind, pitfalls_of
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
 
@@ -241,31 +243,21 @@ def _another_derivative(graph: Graph, i: int, op: Any) -> Iterator[Variant]:
     output, which is what a student who writes the wrong rule computes. Its
     formula is printed in the problem's symbols for this node.
     """
-    out_symbol, in_symbol = _symbol_of(graph, i), _symbol_of(graph, graph.inputs[i][0])
-    own = _formula(op.partial(0).text, out_symbol, in_symbol)
+    out_symbol, in_symbol = symbol_of(graph, i), symbol_of(graph, graph.inputs[i][0])
+    own = formula(op.partial(0).text, out_symbol, in_symbol)
     for pitfall in op.pitfalls:  # the op's own records: Pitfall("activation_derivative", instead_of=...)
         vjp = pitfall.wrong_vjp()
         if pitfall.code != "activation_derivative" or pitfall.instead_of is None or vjp is None:
             continue
         other = get_op(pitfall.instead_of)
-        formula = _formula(other.partial(0).text, out_symbol, in_symbol)
+        written = formula(other.partial(0).text, out_symbol, in_symbol)
         yield Variant(
             "activation_derivative", graph.label(i),
-            f"your number uses {other.display_text}'s derivative, {formula}, in place of "
+            f"your number uses {other.display_text}'s derivative, {written}, in place of "
             f"{op.display_text}'s at {graph.called(i)}",
             Perturbation(vjps={(i, 0): lambda bk, g, out, x, vjp=vjp, **p: vjp(bk, g, out, x)}),
-            rule=f"The derivative of {op.display_text} here is {own}; {formula} is {other.display_text}'s "
+            rule=f"The derivative of {op.display_text} here is {own}; {written} is {other.display_text}'s "
                  f"derivative, which holds only for {other.display_text}.")
-
-
-def _symbol_of(graph: Graph, i: int) -> str:
-    """A node as a formula writes it: its symbol in the problem's notation."""
-    return graph.called(i)
-
-
-def _formula(text: str, out: str, x: str) -> str:
-    """A rule's text template (``$out (1 - $out)``) with this node's output and input symbols put in."""
-    return text.replace("$out", out).replace("$x", x)
 
 
 @mistake("missed_path",
@@ -285,24 +277,13 @@ def missed_path(graph: Graph) -> Iterator[Variant]:
             registered = graph.nodes[consumer].op.partial(position).vjp  # type: ignore[union-attr]
             path = f"the path from {graph.called(j)} through {graph.called(consumer)}"
             yield Variant("missed_path", graph.label(j), f"your number leaves out {path}",
-                          Perturbation(vjps={(consumer, position): _dropped(registered, position, shape, None)}))
+                          Perturbation(vjps={(consumer, position): dropped(registered, position, shape, None)}))
             if 1 < int(np.prod(shape)) <= 16:  # one term of it: the product-rule term of a single element
                 for element in np.ndindex(*shape):
                     at = f"{graph.label(j)}[{','.join(map(str, element))}]"
                     yield Variant("missed_path", at, f"your number leaves out the term that {path} adds to {at}",
                                   Perturbation(vjps={(consumer, position):
-                                                     _dropped(registered, position, shape, element)}))
-
-
-def _dropped(registered: Any, position: int, shape: tuple[int, ...], element: tuple[int, ...] | None) -> Any:
-    """The edge's VJP with nothing passed back (or nothing to one element of the input)."""
-    def vjp(bk, g, out, *args, **params):
-        if element is None:
-            return bk.zeros_like(np.asarray(args[position]))
-        contribution = unbroadcast(np.asarray(registered(bk, g, out, *args, **params)), shape).copy()
-        contribution[element] = 0 * contribution[element]
-        return contribution
-    return vjp
+                                                     dropped(registered, position, shape, element)}))
 
 
 @mistake("updated_weights_in_backward",
@@ -343,7 +324,7 @@ def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool =
     for i in _named_with_grad(graph):
         yield Variant(code, f"d{loss}/d{graph.label(i)}",
                       f"your number {verb} {graph.key_text('gradients.' + graph.name_of[i])}",
-                      Perturbation(grad_transforms={i: transform}), rule=_square_rule(graph, i, code))
+                      Perturbation(grad_transforms={i: transform}), rule=square_rule(graph, i, code))
     value_sites = [i for i in graph.name_of if graph.nodes[i].op is not None] if values else []
     if graph.loss is not None and graph.loss not in value_sites:
         value_sites.append(graph.loss)
@@ -352,68 +333,11 @@ def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool =
                       Perturbation(value_transforms={i: transform}))
 
 
-def _square_rule(graph: Graph, i: int, code: str) -> str | None:
-    """The factor rule as the problem's own squared-error loss is written, where node i is what it takes.
-
-    A loss whose derivative is a multiple of (y - t) is a square: with
-    dL/dy = k (y - t) for one output, k = 1 means the loss has its 1/2 (it
-    cancels the 2 of the square), k = 2 means it has none (the 2 stays).
-    """
-    if code not in ("factor_half", "factor_2"):
-        return None
-    loss = next((c for c, position in graph.consumers[i] if position == 0 and graph.nodes[c].op is not None
-                 and graph.nodes[c].op.kind == "loss" and graph.nodes[c].op.term is not None), None)  # type: ignore[union-attr]
-    if loss is None:
-        return None
-    op = graph.nodes[loss].op
-    assert op is not None and op.term is not None
-    bk = graph.backend
-    try:
-        with np.errstate(all="ignore"):
-            k = float(np.asarray(op.partial(0).vjp(bk, bk.asarray(1), bk.asarray(0), bk.asarray(1), bk.asarray(0))))
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-    target = graph.inputs[loss][1]
-    target_name = next((name for name, j in graph.view.names.items() if j == target), "target")
-    y, t = _symbol_of(graph, i), graph.called(target_name)
-    name = graph.written.loss.text()
-
-    def written(text: str) -> str:
-        return text.replace("$t", t).replace("$y", y)
-
-    term, derivative = written(op.term.text), written(op.partial(0).text)
-    slope = graph.key_text("gradients." + graph.label(i))
-    outputs = int(np.asarray(graph.nodes[i].data).size)
-    mean = op.averages_outputs
-    whole = f"1/n sum_k {term}" if mean and outputs > 1 else term
-    count = f", with n = {outputs} outputs" if mean and outputs > 1 else ", with n = 1 output here" if mean else ""
-    if k == 1:
-        return (f"The 1/2 in {name} = {whole} is there to cancel the 2 of the square: {slope} = "
-                f"{derivative}{count}, and no other factor 1/2 enters the chain rule.")
-    if k == 2:
-        return (f"{name} = {whole} has no 1/2 in front: the derivative of the square keeps its 2, so "
-                f"{slope} = {derivative}{count}.")
-    return None
-
-
-class _Log10:
-    """A backend whose log is base 10: an op's own forward run with it computes the log10 variant."""
-
-    def __init__(self, backend: Any) -> None:
-        self._backend = backend
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._backend, name)
-
-    def log(self, x: np.ndarray) -> np.ndarray:
-        return self._backend.log(x) / self._backend.log(self._backend.asarray(10))
-
-
 @mistake("log_base_10",
          "Logs in losses are natural logs: cross-entropy is -(t ln y + (1 - t) ln(1 - y)), not log10.")
 def log_base_10(graph: Graph) -> Iterator[Variant]:
     bk = graph.backend
-    base10 = _Log10(bk)
+    base10 = Log10(bk)
     for i in range(len(graph.nodes)):
         tensor = graph.nodes[i]
         if tensor.op is None:
@@ -428,47 +352,33 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
             continue
         op = tensor.op
         def forward(bk, *args, op=op, **p):
-            return op.forward(_Log10(bk), *args, **p)
+            return op.forward(Log10(bk), *args, **p)
 
         yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.called(i)}",
                       Perturbation(forwards={i: forward}))
-        if _same(np.asarray(changed), np.asarray(tensor.data) / _LN10(bk)):
+        if _same(np.asarray(changed), np.asarray(tensor.data) / ln10(bk)):
             # log-linear here (a log, or a sum of t log p terms): the derivative in base 10 is the natural one
             # over ln 10, which a VJP written without logs (1/x, (y - t)/(y(1 - y))) would not show
-            vjps = {(i, position): _over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
+            vjps = {(i, position): over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
         else:
-            vjps = {(i, position): _vjp_in_base_10(op, position) for position in range(len(arguments))}
+            vjps = {(i, position): vjp_in_base_10(op, position) for position in range(len(arguments))}
         yield Variant("log_base_10", graph.label(i), f"your numbers use log10 in {graph.called(i)} and its derivative",
                       Perturbation(forwards={i: forward}, vjps=vjps))
         # A loss whose logs hide inside a fused formula (cross-entropy on logits computes log softmax as
         # z - log sum exp z) is not log10'd by swapping the backend's log; a loss that uses logs is a sum
         # of t log p terms, so in base 10 it is the natural value over ln 10.
-        scaled = np.asarray(tensor.data) / _LN10(bk)
+        scaled = np.asarray(tensor.data) / ln10(bk)
         natural = any(pitfall.code == "log_base_10" for pitfall in op.pitfalls)  # log softmax: the log is inside
         if (op.term is not None or natural) and not _same(np.asarray(changed), scaled):
             def over(bk, *args, op=op, **p):
-                return op.forward(bk, *args, **p) / _LN10(bk)
+                return op.forward(bk, *args, **p) / ln10(bk)
 
             yield Variant("log_base_10", graph.label(i), f"your number uses log10 in {graph.called(i)}",
                           Perturbation(forwards={i: over}))
-            vjps = {(i, position): _over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
+            vjps = {(i, position): over_ln10(op.partial(position).vjp) for position in range(len(arguments))}
             yield Variant("log_base_10", graph.label(i),
                           f"your numbers use log10 in {graph.called(i)} and its derivative",
                           Perturbation(forwards={i: over}, vjps=vjps))
-
-
-def _LN10(bk: Any) -> Any:  # noqa: N802  (a constant of the backend)
-    return bk.log(bk.asarray(10))
-
-
-def _over_ln10(vjp: Any) -> Any:
-    """``vjp`` divided by ln 10: a loss's derivative when its logs are taken in base 10."""
-    return lambda bk, g, o, *args, **p: vjp(bk, g, o, *args, **p) / _LN10(bk)
-
-
-def _vjp_in_base_10(op: Any, position: int) -> Any:
-    vjp = op.partial(position).vjp
-    return lambda bk, g, out, *args, **p: vjp(_Log10(bk), g, out, *args, **p)
 
 
 @mistake("transposed",
@@ -522,25 +432,7 @@ def bias_not_updated(graph: Graph) -> Iterator[Variant]:
     for name in _biases(graph) if graph.updates else ():
         yield Variant("bias_not_updated", name,
                       f"your {graph.called(name)} is left at its initial value",
-                      Perturbation(frozen=frozenset({name})), reveals=_sgd_step(graph, name))
-
-
-def _sgd_step(graph: Graph, name: str) -> str:
-    """``; its step is b - lr * dL/db = 0 - 0.01 * 0.4013 = -0.004013`` for one plain SGD step, else nothing.
-
-    Only where that one formula is the whole update (momentum, Adam or several steps are not one product).
-    """
-    optimizer = graph.solution.optimizer
-    tensor = graph.nodes[graph.params[name]]
-    if optimizer.name != "sgd" or optimizer.steps != 1 or optimizer.options or tensor.grad is None:
-        return ""
-    before, gradient = np.asarray(tensor.data), np.asarray(tensor.grad)
-    after = before - gradient * optimizer.lr
-    g = array_text(gradient)
-    g = f"({g})" if gradient.ndim == 0 and g.startswith("-") else g
-    symbol, slope = graph.called(name), graph.key_text("gradients." + name)
-    return (f" {array_text(before)}; the update is {symbol} - lr * {slope} = {array_text(before)} - "
-            f"{number_text(optimizer.lr, exact=True)} * {g} = {array_text(after)}")
+                      Perturbation(frozen=frozenset({name})), reveals=sgd_step(graph, name))
 
 
 @mistake("gradient_as_update",

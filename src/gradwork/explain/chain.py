@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.explain.graph import NamedGraph, element, loss_divisor, value_expr
+from gradwork.explain.graph import NamedGraph, element, loss_divisor
 from gradwork.explain.layerwise import (
     asked,
     activation_formula,
@@ -34,7 +34,7 @@ from gradwork.explain.math import (
     substitute,
 )
 from gradwork.explain.matrix import matrix_single
-from gradwork.explain.steps import ChainProduct, Compute, Factor, Prose
+from gradwork.explain.steps import ChainProduct, Factor, Prose
 from gradwork.ops import get_op
 from gradwork.problem import LayerInfo, Solution
 
@@ -90,9 +90,8 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
                          "last layer and t_k the target (counting from 1: y[0] in the formula is y_1); the engine "
                          "differentiated the formula itself, in symbolic mode."))
     inner = loss.op.inner if loss.op is not None else None  # cross-entropy applies softmax to y itself
-    fused_softmax = inner is not None
-    if inner is not None:
-        out.extend(_softmax_probabilities(graph, layers[-1], inner))
+    fused_softmax = inner is not None  # its probabilities p are the forward pass's
+    p_name = next((name for name in solution.nodes if name.endswith(".p")), None)
 
     def emit() -> None:
         out.extend(factors.steps[len(emitted):])
@@ -117,7 +116,8 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         elif fused_softmax:
             t = loss.inputs[1]
             t_sym = graph.symbols.get("target", Symbol("t"))
-            p_m = Symbol("p", None, idx) if idx else Symbol("p")
+            p_sym = graph.symbols.get(p_name or "", Symbol("p"))
+            p_m = element(p_sym, idx) if idx else p_sym
             formula = Sum((p_m, Neg(element(t_sym, idx) if idx and t.ndim else t_sym)))
             p = _softmax_values(graph, last, inner)
             substituted = Sum((Number(p[m] if idx else p), Neg(Number(value_at(t.data, idx), exact=True))))
@@ -144,7 +144,7 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         value = (jac[k] if jac.ndim else jac.item()) if elementwise else jac[m, k]
         a_m = element(a_sym, m_idx) if m_idx else a_sym
         z_k = element(z_sym, k_idx) if k_idx else z_sym
-        numbers = {a_m: Number(value_at(a.data, m_idx)), z_k: Number(value_at(z.data, k_idx))}
+        numbers = {a_m: Number(value_at(a.data, m_idx)), z_k: Number(value_at(z.data, k_idx)), **graph.constants()}
         if elementwise:
             formula = activation_formula(graph, layer, k)
         else:
@@ -152,9 +152,7 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
             a_k = element(a_sym, k_idx)
             numbers[a_k] = Number(value_at(a.data, k_idx))
             formula = OpTemplate(a.op.name, diagonal if m == k else off, (("oi", a_m), ("oj", a_k)))
-        substituted = substitute(formula, numbers)
-        if a.op is not None and a.op.piecewise:
-            substituted = formula  # a piecewise rule: the branch it takes is its value (shown next)
+        substituted = substitute(formula, numbers)  # a piecewise rule too: [z₁ > 0] = [−0.1 > 0] = 0
         number, _ = factors.label(("act", layer.name, m, k), Derivative(a_m, z_k), formula, value, layer.a,
                                   substituted if substituted != formula else None)
         return number
@@ -265,17 +263,6 @@ def _softmax_values(graph: NamedGraph, layer: LayerInfo, inner: str) -> Any:
     return get_op(inner).forward(a.backend, a.data)
 
 
-def _softmax_probabilities(graph: NamedGraph, layer: LayerInfo, inner: str) -> list:
-    """Cross-entropy applies softmax itself: its probabilities p = softmax(z), stated once with numbers."""
-    z = graph.tensor(layer.a)
-    z_sym = graph.symbols[layer.a]
-    p = _softmax_values(graph, layer, inner)
-    formula = OpTemplate(inner, "notation", (("x", z_sym),))
-    substituted = OpTemplate(inner, "notation", (("x", value_expr(z.data)),))
-    return [Compute(layer.a, "backward", Symbol("p"), formula, substituted, value_expr(p),
-                    "Cross-entropy applies softmax to the outputs itself; p are its probabilities.")]
-
-
 def _chain_product(graph, node, lhs, paths, own, seen_labels, value, note=None) -> ChainProduct:
     full = tuple(tuple(path + ([own] if own is not None else [])) for path in paths)
     labels = {label for path in full for label in path}
@@ -346,7 +333,7 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
 
 
 def _circled(number: int) -> str:
-    return chr(0x2460 + number - 1) if 1 <= number <= 20 else f"({number})"
+    return Label(number).tag
 
 
 def _formula_of(expr: Any, named: dict[Any, Expr]) -> Expr | None:
@@ -400,8 +387,10 @@ def chain_graph(solution: Solution, graph: NamedGraph) -> list:
             c_sym, t_sym = graph.symbol(consumer) if consumer is not root else L, graph.symbol(tensor)
             lhs = Derivative(c_sym, t_sym)
             value = graph.jacobian(consumer, tensor).reshape(()).item()
-            label, _ = factors.label(("edge", id(consumer), id(tensor)), lhs, graph.edge_formula(consumer, tensor),
-                                     value, graph.name(consumer))
+            formula = graph.edge_formula(consumer, tensor)
+            numbers = substitute(formula, graph.values_mapping())
+            label, _ = factors.label(("edge", id(consumer), id(tensor)), lhs, formula, value, graph.name(consumer),
+                                     numbers if numbers != formula else None)
             result.extend(upper + [label] for upper in uppers)
         return result
 

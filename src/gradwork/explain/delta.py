@@ -5,6 +5,7 @@ from __future__ import annotations
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import (
     asked,
+    layer_letters,
     activation_formula,
     activation_jacobian,
     value_at,
@@ -24,34 +25,45 @@ from gradwork.explain.matrix import matrix_single
 from gradwork.explain.steps import Compute, Prose
 from gradwork.ops import OPS
 from gradwork.problem import LayerInfo, Solution
+from gradwork.problem.notation import notation
 
 
 def delta_rule(solution: Solution, graph: NamedGraph) -> list:
     steps: list = []
     L = graph.loss_symbol
+    letters = layer_letters(solution, graph)
+    zl, al, wl, bl = letters["z"], letters["a"], letters["W"].lower(), letters["b"]
+    last = str(len(solution.layers))
     delta = lambda layer, index=(): Symbol("δ", layer, index)  # noqa: E731
-    sigma_prime = lambda layer: Call("σ′", (Symbol("z", layer, ("j",)),))  # noqa: E731
+    # The activation's derivative, in a letter no quantity of the page uses (σ may be the sigmoid here).
+    f = "f′" if "f" not in notation(solution).taken() else "g′"
+    slope = lambda layer: Call(f, (Symbol(zl, layer, ("j",)),))  # noqa: E731
     column = solution.convention != "row"
     # The rule in the problem's own index order: column convention w_kj (row k of W feeds unit k),
     # row convention w_jk (column k of W feeds unit k).
-    w_next = Symbol("w", "l+1", ("k", "j") if column else ("j", "k"))
-    w_this = Symbol("w", "l", ("k", "j") if column else ("j", "k"))
+    w_next = Symbol(wl, "l+1", ("k", "j") if column else ("j", "k"))
+    w_this = Symbol(wl, "l", ("k", "j") if column else ("j", "k"))
     back = Product((delta("l+1", ("k",)), w_next)) if column else Product((w_next, delta("l+1", ("k",))))
-    grad_w = Product((delta("l", ("k",)), Symbol("a", "l-1", ("j",)))) if column else \
-        Product((Symbol("a", "l-1", ("j",)), delta("l", ("k",))))
+    grad_w = Product((delta("l", ("k",)), Symbol(al, "l−1", ("j",)))) if column else \
+        Product((Symbol(al, "l−1", ("j",)), delta("l", ("k",))))
+    output = graph.symbols[solution.layers[-1].a]
+    several = graph.tensor(solution.layers[-1].a).size > 1
+    out_j = element(output, ("j",)) if several else output
+    last_slope = slope(last) if several else Call(f, (graph.symbols[solution.layers[-1].z],))
     general = (
-        Relation((delta("L", ("j",)), Product((Derivative(L, Symbol("a", "L", ("j",))), sigma_prime("L"))))),
-        Relation((delta("l", ("j",)), Product((Call("sum", (back,)), sigma_prime("l"))))),
+        Relation((delta(last, ("j",) if several else ()), Product((Derivative(L, out_j), last_slope)))),
+        Relation((delta("l", ("j",)), Product((Call("sum_k", (back,)), slope("l"))))),
         Relation((Derivative(L, w_this), grad_w)),
-        Relation((Derivative(L, Symbol("b", "l", ("k",))), delta("l", ("k",)))),
+        Relation((Derivative(L, Symbol(bl, "l", ("k",))), delta("l", ("k",)))),
     )
-    joins = "w_kj joins unit j of layer l−1 to unit k of layer l" if column else \
-        "w_jk joins unit j of layer l−1 to unit k of layer l"
-    steps.append(Prose("The delta rule: δ_j = ∂L/∂z_j for every unit. At the output layer it is the loss "
-                       "gradient times the activation's derivative; in a hidden layer it is the weighted sum "
-                       "of the next layer's deltas times the activation's derivative. Each weight's gradient "
-                       "is the delta of the unit it feeds times the value on its input side (the sum runs "
-                       f"over the units k of layer l+1; {joins}; a⁽⁰⁾ = x).",
+    joins = f"{wl}_kj joins unit j of layer l−1 to unit k of layer l" if column else \
+        f"{wl}_jk joins unit j of layer l−1 to unit k of layer l"
+    steps.append(Prose(f"The delta rule: δ⁽ˡ⁾ⱼ = ∂{L.text()}/∂{zl}⁽ˡ⁾ⱼ for every unit j of layer l, with {f} the "
+                       f"activation's derivative. At the output layer (layer {last}) it is the loss gradient "
+                       "times the activation's derivative; in a hidden layer it is the weighted sum of the next "
+                       "layer's deltas times the activation's derivative. Each weight's gradient is the delta "
+                       "of the unit it feeds times the value on its input side (the sum runs over the units k "
+                       f"of layer l+1; {joins}; {al}⁽⁰⁾ = {graph.symbols['input'].text()}).",
                        general[0]))
     for relation in general[1:]:
         steps.append(Prose("", relation))
@@ -123,7 +135,7 @@ def _times_activation(graph, layer, local, j, upstream, upstream_expr=None, upst
         derivative = activation_formula(graph, layer, j)
         z, idx = graph.tensor(layer.z), ((j,) if graph.tensor(layer.z).ndim else ())
         numbers = {element(z_sym, idx) if idx else z_sym: Number(value_at(z.data, idx)),
-                   element(a_sym, idx) if idx else a_sym: Number(value_at(a.data, idx))}
+                   element(a_sym, idx) if idx else a_sym: Number(value_at(a.data, idx)), **graph.constants()}
         value = substitute(derivative, numbers)  # σ′ with the numbers in it: 2·5, 0.75 (1 − 0.75)
         if value == derivative:
             value = Number(local[j] if local.ndim else local.item())

@@ -8,14 +8,15 @@ gradients; every formula from the op registry's notation and rule templates.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
 
 from gradwork.explain import backward, optimizer
-from gradwork.explain.graph import NamedGraph, element, value_expr
-from gradwork.explain.layerwise import asked, weight_index
+from gradwork.explain.graph import NamedGraph, element, loss_divisor, value_expr
+from gradwork.explain.layerwise import asked, layer_letters, weight_index
 from gradwork.explain.math import (
     MATRIX,
     Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words,
@@ -25,6 +26,7 @@ from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfa
 from gradwork.explain.symbols import symbol_table, updated
 from gradwork.nn.activations import is_identity
 from gradwork.ops import OPS, Op, ops_of_kind
+from gradwork.problem.notation import notation
 from gradwork.problem import Solution
 
 Style = Literal["chain", "delta", "matrix"]
@@ -32,13 +34,15 @@ STYLES: tuple[str, ...] = ("chain", "delta", "matrix")
 MAX_EXPANDED_UNITS = 8  # beyond this many units (or inputs per unit) a layer is shown in matrix form only
 
 
-def derive(solution: Solution, style: Style = "chain") -> Derivation:
+def derive(solution: Solution, style: Style = "chain", notes: bool = False) -> Derivation:
+    """The worked solution as steps. ``notes``: keep the teacher's implementation remarks (how the engine
+    derived a formula activation, conventions by their option names); a student's page has none."""
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r} (expected chain, delta or matrix)")
     symbols = symbol_table(solution)
     graph = NamedGraph(solution, symbols)
     sections = [
-        _setup(solution, graph),
+        _setup(solution, graph, notes),
         _forward(solution, graph),
     ]
     if solution.loss is not None:
@@ -63,18 +67,23 @@ def derive(solution: Solution, style: Style = "chain") -> Derivation:
 # ---------------------------------------------------------------- setup
 
 
-def _setup(solution: Solution, graph: NamedGraph) -> Section:
+def _setup(solution: Solution, graph: NamedGraph, notes: bool = False) -> Section:
     steps: list = []
     if solution.form == "network":
-        x, W, b, z = Symbol("x"), Symbol("W"), Symbol("b"), Symbol("z")
+        letters = layer_letters(solution, graph)
+        z, a, W, b = (Symbol(letters[k], "l") for k in ("z", "a", "W", "b"))
+        before, w = Symbol(letters["a"], "l−1"), letters["W"].lower()
+        inputs = f"{letters['a']}⁽⁰⁾ = {graph.symbols['input'].text()}, the input"
         if solution.convention == "row":
-            rule = Relation((z, Sum((Product((x, W), MATRIX), b))))
-            text = ("Row convention: z = x W + b, so W has shape [inputs, units] and "
-                    "w_jk joins input j to unit k. Indices count from 1.")
+            rule = Relation((z, Sum((Product((before, W), MATRIX), b))))
+            text = (f"Row convention: layer l computes {z.text()} = {before.text()} {W.text()} + {b.text()} "
+                    f"({inputs}), so {W.text()} has shape [inputs, units] and {w}_jk joins input j to unit k. "
+                    "Indices count from 1.")
         else:
-            rule = Relation((z, Sum((Product((W, x), MATRIX), b))))
-            text = ("Column convention: z = W x + b, so W has shape [units, inputs] and "
-                    "w_kj joins input j to unit k. Indices count from 1.")
+            rule = Relation((z, Sum((Product((W, before), MATRIX), b))))
+            text = (f"Column convention: layer l computes {z.text()} = {W.text()} {before.text()} + {b.text()} "
+                    f"({inputs}), so {W.text()} has shape [units, inputs] and {w}_kj joins input j to unit k. "
+                    "Indices count from 1.")
         steps.append(Prose(text, rule))
     given = []
     for name, symbol in graph.symbols.items():
@@ -88,61 +97,119 @@ def _setup(solution: Solution, graph: NamedGraph) -> Section:
             given.append(Relation((symbol, value_expr(tensor.data))))
     if solution.parameters and solution.optimizer.name not in ("", "none") and solution.optimizer.lr is not None:
         given.append(Relation((Symbol("η"), Number(solution.optimizer.lr, exact=True))))
+    for symbol, value in graph.constants().items():  # leaky ReLU's α: given, then used by name
+        given.append(Relation((symbol, value)))
     if given:
         steps.append(Given(tuple(given)))
-    steps.extend(_definitions(solution, graph))
+    steps.extend(_definitions(solution, graph, notes))
     return Section("Setup", "setup", tuple(steps))
 
 
-def _definitions(solution: Solution, graph: NamedGraph) -> list[Definition]:
-    """Each activation and the loss stated once, with its derivative rule."""
+def _definitions(solution: Solution, graph: NamedGraph, notes: bool = False) -> list[Definition]:
+    """Each activation and the loss stated once, with its derivative rule.
+
+    An activation is stated in a variable no other symbol of the page uses (u, unless the problem
+    names something u); the loss in the problem's own symbols: its name, its output and its target.
+    """
     seen: set[str] = set()
     out: list[Definition] = []
     ops_used = [node.op for node in graph.order if node.op is not None]
+    dummy = Symbol(notation(solution).fresh("uvsrq", also_avoid="e"))
     for op in ops_used:
         if op.name in seen or not op.defined:  # the registry says which ops an explanation defines
             continue
         seen.add(op.name)
-        variable = Symbol("y") if op.partials[0].wrt == "y" else Symbol("x")
-        bindings = tuple((p.wrt, Symbol(p.wrt)) for p in op.partials)
+        if op.term is not None:
+            if solution.loss is not None and solution.loss.op is op:
+                out.append(_loss_definition(solution, graph))
+            continue
+        bindings = tuple((p.wrt, dummy) for p in op.partials)
         out_expr = OpTemplate(op.name, "notation", bindings)
-        derivative = Relation((
-            Derivative(out_expr if op.term is None else graph.loss_symbol, variable),
-            OpTemplate(op.name, "partial", bindings + (("out", out_expr),), 0),
-        ))
-        out.append(Definition(op.name, OpTemplate(op.name, "definition"), derivative, _words_only(op.sentence)))
+        derivative = Relation((Derivative(out_expr, dummy),
+                               OpTemplate(op.name, "partial", bindings + (("out", out_expr),), 0)))
+        formula: Expr = OpTemplate(op.name, "definition", bindings)
+        if "e" in notation(solution).taken() and op.notation.latex.replace(" ", "").startswith("e^"):
+            formula = out_expr  # e is a quantity of this problem: exp(u) is not written as e to the u
+        out.append(Definition(op.name, formula, derivative, _sentence(op.sentence, dummy, notes)))
     for layer in solution.layers:
         if is_identity(layer.activation) or layer.activation in seen or \
                 layer.activation in {o.name for o in ops_used if o.kind != "arithmetic"}:
             continue
         seen.add(layer.activation)
-        out.append(_derived_activation(layer.activation, solution.relu_grad_at_zero))
+        out.append(_derived_activation(layer.activation, solution.relu_grad_at_zero, dummy.base, notes))
     return out
 
 
-def _derived_activation(activation: str, relu_at_zero) -> Definition:
+def _sentence(sentence: str, dummy: Symbol, notes: bool) -> str:
+    """A rule's sentence in the page's variable, without engine words unless the teacher asked for notes."""
+    text = _words_only(sentence)
+    text = re.sub(r"(?<![A-Za-z\\])x(?![A-Za-z])", dummy.base, text)
+    if not notes:
+        text = text.replace(" (relu_grad_at_zero)", "").replace("relu_grad_at_zero", "the problem's convention")
+    return text
+
+
+def _loss_definition(solution: Solution, graph: NamedGraph) -> Definition:
+    """The loss in the problem's own symbols: J = −(y ln(a₃) + (1 − y) ln(1 − a₃)) and its derivative for one
+    output; L = (1/D) Σₖ term(yₖ, tₖ) with ∂L/∂yₖ over several (D written as a number); cross-entropy in
+    the probabilities p of the forward pass, L = −Σₖ tₖ ln(pₖ) with ∂L/∂zₖ = pₖ − tₖ."""
+    loss = solution.loss
+    assert loss is not None and loss.op is not None
+    op = loss.op
+    L = graph.loss_symbol
+    y, t = loss.inputs
+    y_sym = graph.symbol(y) or Symbol("y")
+    t_sym = graph.symbol(t) or graph.symbols.get("target", Symbol("t"))
+    divisor = loss_divisor(loss)
+    batch = y.ndim > 1
+    index: tuple[int | str, ...] = ("n", "k") if batch else ("k",)
+    if op.inner is not None:  # cross-entropy: in the probabilities p of the forward pass
+        p_sym = graph.symbols.get(_probabilities_node(solution) or "", Symbol("p"))
+        p_k, t_k = element(p_sym, index), element(t_sym, index)
+        total: Expr = Neg(Call("sum_nk" if batch else "sum_k", (Product((t_k, Call("ln", (p_k,)))),)))
+        z_k = element(y_sym, index)
+        slope: Expr = Sum((p_k, Neg(t_k)))
+        formula = Relation((L, total if divisor == 1 else Quotient(total, Number(divisor, exact=True))))
+        rule = Relation((Derivative(L, z_k), slope if divisor == 1 else Quotient(slope, Number(divisor, exact=True))))
+        return Definition(op.name, formula, rule, "")
+    if y.size == 1:
+        y_k, t_k = y_sym, t_sym
+        term: Expr = OpTemplate(op.name, "term", (("y", y_k), ("t", t_k)))
+    else:
+        y_k, t_k = element(y_sym, index), element(t_sym, index)
+        term = Call("sum_nk" if batch else "sum_k", (OpTemplate(op.name, "term", (("y", y_k), ("t", t_k))),))
+    formula = Relation((L, term if divisor == 1 else Quotient(term, Number(divisor, exact=True))))
+    rule = Relation((Derivative(L, y_k), graph.loss_partial(loss, (("y", y_k), ("t", t_k), ("out", L)))))
+    return Definition(op.name, formula, rule, "")
+
+
+def _probabilities_node(solution: Solution) -> str | None:
+    return next((name for name in solution.nodes if name.endswith(".p")), None)
+
+
+def _derived_activation(activation: str, relu_at_zero, variable_name: str = "u", notes: bool = False) -> Definition:
     """σ and σ′ of an activation made of several ops (a formula such as "x**2"): the engine
-    differentiates it itself, by running it on a symbol x in symbolic mode."""
+    differentiates it itself, by running it on a symbol in symbolic mode."""
     import sympy
 
     from gradwork.nn.activations import UnknownActivationError, activation as named_activation
     from gradwork.problem.expressions import EvaluationContext, parse_expression
     from gradwork.tensor import Tensor
 
-    x = Tensor(np.array(sympy.Symbol("x"), dtype=object), requires_grad=True, backend="symbolic")
+    x = Tensor(np.array(sympy.Symbol(variable_name), dtype=object), requires_grad=True, backend="symbolic")
     try:
         y = named_activation(activation)(x)
-    except UnknownActivationError:
+    except UnknownActivationError:  # a formula in x, evaluated on the page's variable
         y = parse_expression(activation, {"x"}).evaluate({"x": x}, EvaluationContext(x.backend, relu_at_zero))
     y.backward()
     readable = x.backend.simplify  # bounded cost; sympy.simplify can hang (see docs/modes.md)
     value, slope = readable(y.data).item(), readable(x.grad).item()
-    sigma, variable = "σ", Symbol("x")
+    sigma, variable = "σ", Symbol(variable_name)
     return Definition(
         activation,
         Relation((Call(sigma, (variable,)), _cases(value))),
         Relation((Call(sigma + "′", (variable,)), _cases(slope))),
-        "The engine derived σ′ itself, by running σ on a symbol x in symbolic mode.",
+        "The engine derived σ′ itself, by running σ on a symbol in symbolic mode." if notes else "",
     )
 
 
@@ -209,6 +276,7 @@ def _named_values(graph: NamedGraph, tensor) -> dict[Expr, Expr]:
     for child in graph.named_inputs(tensor):
         symbol = graph.symbol(child)
         if symbol is not None:
+            mapping.update(graph.element_values(symbol, child))  # w[0] picked from w: its number
             mapping[symbol] = value_expr(child.data)
     return mapping
 
@@ -298,6 +366,9 @@ def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
     y, t = loss.inputs
     y_sym = graph.symbol(y) or Symbol("y")
     t_sym = graph.symbol(t) or Symbol("t")
+    if op.inner is not None and any(n.endswith(".p") for n in graph.solution.nodes) and \
+            np.shape(loss.inputs[1].data) == np.shape(y.data):
+        return _cross_entropy_loss(graph, loss, t_sym)
     terms, numbers = [], []
     indices = list(np.ndindex(y.shape)) or [()]
     per_sample = op.inner is not None  # cross-entropy: its term is a whole sample's −t·log softmax(y)
@@ -311,6 +382,33 @@ def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
         terms.append(OpTemplate(op.name, "term", (("y", y_k), ("t", t_k))))
         numbers.append(OpTemplate(op.name, "term", (("y", y_val), ("t", _exact_value(t_val)))))
     formula: Expr = terms[0] if len(terms) == 1 else Sum(tuple(terms))
+    substituted: Expr = numbers[0] if len(numbers) == 1 else Sum(tuple(numbers))
+    divisor = loss_divisor(loss)
+    if divisor > 1:
+        formula = Quotient(formula, Number(divisor, exact=True))
+        substituted = Quotient(substituted, Number(divisor, exact=True))
+    return formula, substituted
+
+
+def _cross_entropy_loss(graph: NamedGraph, loss, t_sym: Symbol) -> tuple[Expr, Expr]:
+    """Cross-entropy in the probabilities p of the forward pass, a scalar sum of scalars:
+    −(t₁ ln(p₁) + t₂ ln(p₂)) for a sample, (−(…) − (…)) / N over a batch."""
+    solution = graph.solution
+    p_name = next(name for name in solution.nodes if name.endswith(".p"))
+    p, p_sym = solution.nodes[p_name], graph.symbols.get(p_name, Symbol("p"))
+    t = loss.inputs[1]
+    rows = [()] if p.ndim == 1 else [(n,) for n in range(p.shape[0])]
+    formulas, numbers = [], []
+    for row in rows:
+        f_terms, n_terms = [], []
+        for k in range(p.shape[-1]):
+            index = row + (k,)
+            f_terms.append(Product((element(t_sym, index), Call("ln", (element(p_sym, index),)))))
+            n_terms.append(Product((Number(np.asarray(t.data, dtype=object)[index], exact=True),
+                                    Call("ln", (Number(np.asarray(p.data, dtype=object)[index]),)))))
+        formulas.append(Neg(Sum(tuple(f_terms))))
+        numbers.append(Neg(Sum(tuple(n_terms))))
+    formula: Expr = formulas[0] if len(formulas) == 1 else Sum(tuple(formulas))
     substituted: Expr = numbers[0] if len(numbers) == 1 else Sum(tuple(numbers))
     divisor = loss_divisor(loss)
     if divisor > 1:

@@ -67,6 +67,7 @@ class NamedGraph:
             if uses:
                 self.consumers[id(node.tensor)] = [(view.nodes[i].tensor, position) for i, position in uses]
         self.loss_symbol = symbols.get("loss", Symbol("L"))
+        self.euler_taken = any(symbol.base == "e" and not symbol.index for symbol in symbols.values())
         self.row_vectors = solution.form == "network" and solution.convention == "row"
 
     # ------------------------------------------------------------ naming
@@ -93,7 +94,36 @@ class NamedGraph:
         if tensor.op.vector_dot and all(i.ndim == 1 for i in tensor.inputs):
             # two vectors: a dot product (a juxtaposition would read as a column times a column)
             return Product(tuple(self.formula(i, top=False) for i in tensor.inputs), "dot")
+        if tensor.op.picks:
+            picked = self._picked(tensor)
+            if picked is not None:
+                return picked
+        if self.euler_taken and _writes_euler(tensor.op):  # e names a quantity here: exp(x), never e to the x
+            return Call(tensor.op.name, (self.formula(tensor.inputs[0], top=False),))
         return OpTemplate(tensor.op.name, "notation", self._bindings(tensor), 0)
+
+    def _picked(self, tensor: Tensor) -> Expr | None:
+        """``w[0]`` as the element symbol itself, ``x[[2, 4, 3]]`` as the vector (x[2], x[4], x[3]):
+        what was picked, never the indexing code."""
+        base = self.formula(tensor.inputs[0], top=False)
+        source = tensor.inputs[0]
+        if not isinstance(base, Symbol) or source.ndim != 1:
+            return None
+        positions = _positions(source, _picking(tensor))
+        if positions is None:
+            return None
+        if tensor.ndim == 0:
+            return element(base, (int(positions[0]),))
+        if tensor.ndim == 1:
+            return Array(tuple(element(base, (int(p),)) for p in positions))
+        return None
+
+    def element_values(self, symbol: Symbol, tensor: Tensor) -> dict[Expr, Expr]:
+        """Each element symbol of a named vector or matrix -> its number (small arrays only)."""
+        data = np.asarray(tensor.data, dtype=object)
+        if data.ndim == 0 or data.size > 64:
+            return {}
+        return {element(symbol, index): Number(data[index]) for index in np.ndindex(data.shape)}
 
     def _bindings(self, tensor: Tensor) -> tuple[tuple[str, Expr], ...]:
         op = tensor.op
@@ -108,10 +138,19 @@ class NamedGraph:
         for key in op.params:  # a parameter the templates write out ($index), as words
             if key in tensor.params and key not in options and _in_templates(op, key):
                 bindings.append((key, Words(_index_text(tensor.params[key]))))
-        for option in op.options:  # a user option (leaky_relu's alpha), as a number
+        for option in op.options:  # a user option (leaky ReLU's α): its symbol; its number comes with the others
             if option.name in tensor.params:
-                bindings.append((option.name, Number(tensor.params[option.name], exact=True)))
+                bindings.append((option.name, Symbol(option.name)))
         return tuple(bindings)
+
+    def constants(self) -> dict[Expr, Expr]:
+        """The ops' own options (leaky ReLU's and ELU's α) -> their numbers (one value per option and problem)."""
+        found: dict[Expr, Expr] = {}
+        for node in self.order:
+            for option in node.op.options if node.op is not None else ():
+                if option.name in node.params:
+                    found.setdefault(Symbol(option.name), Number(node.params[option.name], exact=True))
+        return found
 
     def named_inputs(self, tensor: Tensor) -> list[Tensor]:
         """The named tensors (or constants) ``tensor`` is computed from, through unnamed intermediates."""
@@ -128,15 +167,20 @@ class NamedGraph:
 
     def values_mapping(self) -> dict[Expr, Expr]:
         """Every named node's symbol -> its value, and d(loss)/d(node) -> its gradient."""
-        mapping: dict[Expr, Expr] = {}
+        mapping: dict[Expr, Expr] = dict(self.constants())
         for name, symbol in self.symbols.items():
             try:
                 tensor = self.tensor(name)
             except KeyError:
                 continue
+            mapping.update(self.element_values(symbol, tensor))
             mapping[symbol] = value_expr(tensor.data)
             if tensor.grad is not None:
                 mapping[Derivative(self.loss_symbol, symbol)] = value_expr(tensor.grad)
+                grads = np.asarray(tensor.grad, dtype=object)
+                if 0 < grads.ndim and grads.size <= 64:
+                    for index in np.ndindex(grads.shape):
+                        mapping[Derivative(self.loss_symbol, element(symbol, index))] = Number(grads[index])
         return mapping
 
     # ------------------------------------------------------------ backward formulas
@@ -187,6 +231,10 @@ class NamedGraph:
             # a · b, a dot product: its gradient is the upstream scalar times the other vector.
             other = self.formula(consumer.inputs[1 - position], top=False)
             return other if upstream is None else Product((upstream, other))
+        if op.picks and upstream is not None:
+            routed = self._routed(consumer, upstream)
+            if routed is not None:
+                return routed
         if partial.includes_upstream:
             g = upstream if upstream is not None else Number(1, exact=True)
             return OpTemplate(op.name, "partial", self._local_bindings(consumer) + (("g", g),), position)
@@ -204,6 +252,28 @@ class NamedGraph:
             return Product((Transpose(local), upstream), MATRIX)
         kind = "hadamard" if op.elementwise and consumer.size > 1 else "dot"
         return Product((upstream, local), kind)
+
+    def _routed(self, consumer: Tensor, upstream: Expr) -> Expr | None:
+        """Picking elements, backwards: a vector the size of the source with each picked element's upstream
+        gradient at the position it came from (positions picked twice add up) and 0 elsewhere."""
+        source = consumer.inputs[0]
+        if source.ndim != 1:
+            return None
+        positions = _positions(source, _picking(consumer))
+        if positions is None:
+            return None
+        pieces: list[list[Expr]] = [[] for _ in range(source.size)]
+        for j, p in enumerate(positions):
+            if consumer.ndim == 0:
+                piece: Expr | None = upstream
+            elif isinstance(upstream, Derivative) and isinstance(upstream.wrt, Symbol):
+                piece = Derivative(upstream.of, element(upstream.wrt, (j,)))
+            elif isinstance(upstream, Array) and not isinstance(upstream.rows[0], tuple):
+                piece = upstream.rows[j]
+            else:
+                return None
+            pieces[int(p)].append(piece)
+        return Array(tuple(_sum(list(terms)) for terms in pieces))
 
     def _local_bindings(self, consumer: Tensor) -> tuple[tuple[str, Expr], ...]:
         named = consumer is not self.root or self.name(consumer)
@@ -236,6 +306,8 @@ class NamedGraph:
             return rule if divisor == 1 else Quotient(rule, Number(divisor, exact=True))
         if partial.text in ("1", "-1"):
             return Number(int(partial.text), exact=True)
+        if self.euler_taken and _writes_euler(op):  # e names a quantity here: exp(x), never e to the x
+            return Call(op.name, (self.formula(consumer.inputs[0], top=False),))
         constants = {p.wrt: child for p, child in zip(op.partials, consumer.inputs)
                      if child.op is None and self.name(child) is None and child.size == 1}
         fold = partial.with_constant
@@ -246,7 +318,8 @@ class NamedGraph:
                 power = base if value - 1 == 1 else Power(base, Number(value - 1, exact=True))
                 return _fold(Product((Number(value, exact=True), power)))
             return Number(1 / _exact(value), exact=True)  # a / b with a constant b: 1/b
-        return OpTemplate(op.name, "partial", self._local_bindings(consumer), position)
+        return OpTemplate(op.name, "partial", self._local_bindings(consumer), position,
+                          elementwise=op.elementwise and consumer.size > 1)
 
     def edge_formula(self, consumer: Tensor, tensor: Tensor) -> Expr:
         """d consumer / d tensor for two directly connected named nodes, through unnamed ops between them."""
@@ -385,6 +458,26 @@ def _between(out: Tensor, inp: Tensor) -> list[Tensor]:
         if any(id(parent) in reaches for parent in node.inputs):
             reaches.add(id(node))
     return [node for node in order if id(node) in reaches]
+
+
+def _picking(tensor: Tensor) -> Any:
+    """What a picking op picks: its one parameter (the index it was given)."""
+    op = tensor.op
+    return tensor.params.get(op.params[0]) if op is not None and op.params else None
+
+
+def _writes_euler(op: Any) -> bool:
+    """An op whose notation is e to a power (exp): reads wrong where e names a quantity."""
+    return op is not None and op.notation.latex.replace(" ", "").startswith("e^")
+
+
+def _positions(source: Tensor, index: Any) -> list[int] | None:
+    """The flat positions of ``source`` that ``source[index]`` picks, in order, or None for other indexing."""
+    try:
+        picked = np.arange(source.size).reshape(source.shape)[index]
+    except (IndexError, TypeError, ValueError):
+        return None
+    return [int(p) for p in np.ravel(picked)]
 
 
 def _sum(terms: list[Expr]) -> Expr:

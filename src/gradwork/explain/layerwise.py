@@ -11,6 +11,7 @@ from gradwork.explain.math import (
     Call,
     Expr,
     Sum,
+    scalar,
     substitute,
 )
 from gradwork.problem import LayerInfo
@@ -26,7 +27,7 @@ def activation_formula(graph: NamedGraph, layer: LayerInfo, j: int) -> Expr:
     formula = graph.edge_formula(a, z)
     if not idx:
         return formula
-    return substitute(formula, {z_sym: element(z_sym, idx), a_sym: element(a_sym, idx)})
+    return scalar(substitute(formula, {z_sym: element(z_sym, idx), a_sym: element(a_sym, idx)}))
 
 
 def activation_jacobian(graph: NamedGraph, layer: LayerInfo) -> np.ndarray:
@@ -66,3 +67,14 @@ def is_zero(value: Any) -> bool:
 substitute_all = substitute
 
 
+def layer_letters(solution: Any, graph: NamedGraph) -> dict[str, str]:
+    """The letters the problem writes a layer's quantities with (net for z in seed 004), for general rules
+    about every layer l; the course's letters where the problem names none."""
+    letters = {"z": "z", "a": "a", "W": "W", "b": "b"}
+    if solution.layers:
+        first = solution.layers[0]
+        for key, node in (("z", first.z), ("a", first.a), ("W", first.weight), ("b", first.bias)):
+            symbol = graph.symbols.get(node) if node else None
+            if symbol is not None and symbol.layer is not None and not symbol.sub and symbol.base.isalpha():
+                letters[key] = symbol.base if key != "W" else symbol.base.upper()
+    return letters

@@ -97,13 +97,23 @@ class OpTemplate:
     part: Literal["notation", "definition", "partial", "term", "element_diagonal", "element_off_diagonal"]
     bindings: tuple[tuple[str, Expr], ...] = field(default_factory=tuple)
     position: int = 0
+    # Bound to vectors or matrices: the template's scalar products are elementwise (a ⊙ (1 − a), not a (1 − a)).
+    elementwise: bool = False
 
 
 @dataclass(frozen=True)
 class Label:
-    """A reference to a numbered chain-rule factor, printed as a circled number."""
+    """A reference to a numbered chain-rule factor, printed as a tag that reads as no number: [B4].
+
+    ``prefix`` names the section the factor belongs to (B: the backward pass), so a product of
+    references, [B1]·[B2]·[B4], can never be read as a product of numbers."""
 
     number: int
+    prefix: str = "B"
+
+    @property
+    def tag(self) -> str:
+        return f"[{self.prefix}{self.number}]"
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,19 @@ def num(value: Any, exact: bool = False) -> Number:
 
 def equation(*sides: Expr, op: Literal["=", "≈", "←", "<", ">", "≤", "≥"] = "=") -> Relation:
     return Relation(tuple(sides), op)
+
+
+def scalar(expr: Any) -> Any:
+    """``expr`` with every op template read as scalars (its bindings are single elements now)."""
+    if isinstance(expr, OpTemplate):
+        return replace(expr, elementwise=False, bindings=tuple((k, scalar(v)) for k, v in expr.bindings))
+    if isinstance(expr, tuple):
+        return tuple(scalar(e) for e in expr)
+    if not is_dataclass(expr) or isinstance(expr, (Number, Symbol)):
+        return expr
+    changes = {f.name: scalar(getattr(expr, f.name)) for f in fields(expr)
+               if isinstance(getattr(expr, f.name), tuple) or is_dataclass(getattr(expr, f.name))}
+    return replace(expr, **changes) if changes else expr
 
 
 def substitute(expr: Expr, mapping: dict) -> Expr:

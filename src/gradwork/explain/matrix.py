@@ -30,10 +30,7 @@ from gradwork.problem import Solution
 
 def matrix(solution: Solution, graph: NamedGraph) -> list:
     steps: list = []
-    mapping = graph.values_mapping()
-    for node in graph.order:  # a piecewise rule ([z > 0], {1 if z ≥ 0; α otherwise}) with numbers: its slopes
-        if node.op is not None and node.op.piecewise and node.inputs and graph.name(node.inputs[0]):
-            mapping[graph.local_formula(node, 0)] = value_expr(graph.local_derivative(node, node.inputs[0]))
+    mapping = graph.values_mapping()  # a piecewise rule ([z > 0]) gets z's numbers like any formula
     root = solution.loss if solution.loss is not None else solution.output
     if solution.loss is None and solution.upstream is not None:
         symbol = graph.symbol(solution.output)
@@ -51,7 +48,7 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
             continue
         symbol = graph.symbols.get(name)
         lhs = Derivative(graph.loss_symbol, symbol)
-        formula = sum_terms([t for _, t in terms])
+        formula = _merged([t for _, t in terms])
         jacobians = _jacobian_steps(graph, tensor, symbol)
         for step, template, value in jacobians:
             steps.append(step)
@@ -78,6 +75,19 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
                 substituted = Sum(tuple(value_expr(path) for path in paths))
         steps.append(Compute(name, "backward", lhs, formula, substituted, value_expr(tensor.grad), note, parts))
     return steps
+
+
+def _merged(terms: list[Expr]) -> Expr:
+    """Terms that are each a vector with a few nonzero places (picked elements routed back) as one vector:
+    each place holds the sum of what reached it, 0 where nothing did."""
+    if len(terms) > 1 and all(isinstance(t, Array) and not isinstance(t.rows[0], tuple) for t in terms) and \
+            len({len(t.rows) for t in terms}) == 1:
+        places = []
+        for k in range(len(terms[0].rows)):
+            reached = [t.rows[k] for t in terms if not (isinstance(t.rows[k], Number) and t.rows[k].value == 0)]
+            places.append(sum_terms(reached) if reached else Number(0, exact=True))
+        return Array(tuple(places))
+    return sum_terms(terms)
 
 
 def _formula_loss_gradient(solution: Solution, graph: NamedGraph, tensor: Any, terms: list) -> tuple | None:

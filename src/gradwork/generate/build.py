@@ -40,7 +40,7 @@ class Candidate:
     @cached_property
     def problem(self) -> Problem:
         t = self.template.document
-        return load(Document(t.name, t.text, t.format, self.data, t.spans))
+        return load(Document(t.name, t.text, t.format, self.data, t.spans), checked=self.template.checked)
 
     @cached_property
     def float(self) -> Solution:

@@ -12,11 +12,13 @@ the absolute half-width the platform wants with the checker's own rule
 from __future__ import annotations
 
 import io
+from math import gcd
 import json
 import re
 import uuid
 import zipfile
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from gradwork.generate.plant import Item
 from gradwork.generate.sheet import sheet
 from gradwork.generate.template import Template
 from gradwork.generate.write import Request
-from gradwork.documents.escape import cloze_text, xml_comment
+from gradwork.documents.escape import xml_comment
 from gradwork.documents.escape import xml_text as escape
 
 PLATFORMS = ("prairielearn", "moodle", "qti", "gradescope")
@@ -37,7 +39,9 @@ ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same seed gives a byte
 
 def export(platform: str, template: Template, request: Request, variants: list[Variant]) -> dict[str, str | bytes]:
     if platform == "prairielearn":
-        return prairielearn(template, variants)
+        from gradwork.generate import prairielearn
+
+        return prairielearn.export(template, variants)
     if platform == "moodle":
         return {"moodle.xml": moodle(template, variants)}
     if platform == "qti":
@@ -79,12 +83,59 @@ def points(variant: Variant, item: Item) -> float:
 
 
 def scalars(variant: Variant, item: Item) -> Iterator[tuple[str, tuple[int, ...], float, float]]:
-    """Each number of an item: (label, element index, value, absolute tolerance)."""
+    """Each number of an item: (label as LaTeX in the problem's symbols, element index, value, absolute tolerance)."""
+    from gradwork.generate.labels import element_latex
+
     value = np.asarray(_float(_answer(variant, item)), dtype=float)
     bound = np.asarray(tolerance(variant).bound(value), dtype=float).reshape(value.shape)
     for index in np.ndindex(*value.shape):
-        label = item.key + ("" if not index else "[" + ",".join(map(str, index)) + "]")
-        yield label, index, float(value[index]), float(bound[index])
+        yield element_latex(variant, item, index), index, float(value[index]), float(bound[index])
+
+
+def math_label(latex: str) -> str:
+    """A label for an HTML page (Moodle, Canvas): MathML, as the rest of the exported question text."""
+    from gradwork.explain.render.html import mathml
+
+    return mathml(latex)
+
+
+def element_points(variant: Variant, item: Item) -> list[Fraction]:
+    """The item's points (check's) split evenly over its numbers, for platforms that mark each number on its own."""
+    count = max(1, int(np.size(_answer(variant, item))))
+    total = Fraction(points(variant, item)).limit_denominator(10_000)
+    return [total / count] * count
+
+
+PLATFORM_NOTES = {
+    "prairielearn": [
+        "copy OUT/questions/<name>/ into your course's questions/ and OUT/serverFilesCourse/gradwork/ into its "
+        "serverFilesCourse/; nothing needs installing (PrairieLearn's own numpy and sympy suffice)",
+        "PrairieLearn draws a variant per student from its variant_seed; carried-forward credit, diagnoses and "
+        "points are check's; the feedback never states the expected numbers (PrairieLearn's answer panel shows "
+        "the correct answers when the assessment allows it)",
+    ],
+    "moodle": [
+        "Moodle marks each number on its own: no carried-forward credit (a number computed from an earlier wrong "
+        "one is wrong) and an item earns part of its points when some of its numbers are right; each item's points "
+        "are split evenly over its numbers, so a question's maximum equals check's points",
+    ],
+    "qti": [
+        "Canvas marks each number on its own: no carried-forward credit, and an item earns part of its points when "
+        "some of its numbers are right; each item's points are split evenly over its numbers (to the cent)",
+        "one quiz per variant: a Canvas question group draws each question independently and a numerical question "
+        "holds one number, so a group cannot give a student one coherent multi-part variant; assign the quizzes "
+        "per student or section",
+    ],
+    "gradescope": [
+        "students submit an answers file (answers.yaml, .json or .toml); it is marked by gradwork check against "
+        "their own variant, with carried-forward credit and diagnoses",
+    ],
+}
+
+
+def platform_notes(platform: str) -> list[str]:
+    """What the command says about a platform: where the files go and what the platform cannot do."""
+    return PLATFORM_NOTES.get(platform, [])
 
 
 def _answer(variant: Variant, item: Item) -> Any:
@@ -122,59 +173,6 @@ def _uuid(template: Template, *parts: object) -> str:
     """A UUID v4-shaped id that follows from the template and ``parts`` (so re-exports keep their ids)."""
     digest = uuid.uuid5(uuid.NAMESPACE_URL, "gradwork:" + template.hash + ":" + ":".join(map(str, parts)))
     return str(uuid.UUID(bytes=digest.bytes, version=4))
-
-
-# ---------------------------------------------------------------- PrairieLearn
-def prairielearn(template: Template, variants: list[Variant]) -> dict[str, str | bytes]:
-    """A PrairieLearn question folder whose server.py draws a variant per PrairieLearn variant and marks with gradwork.
-
-    PrairieLearn seeds each variant itself (``data["variant_seed"]``), so the
-    folder holds the template, not the drawn variants; ``variants[0]`` fixes the
-    answer inputs (every variant of a template asks the same items).
-    """
-    first = variants[0]
-    folder = template.stem
-    info = {
-        "uuid": _uuid(template, "prairielearn"),
-        "title": first.solution.title.rsplit(" (variant", 1)[0],
-        "topic": "Backpropagation",
-        "tags": ["gradwork", "backpropagation"],
-        "type": "v3",
-        "gradingMethod": "Internal",
-        "partialCredit": True,
-        "singleVariant": False,
-        "comment": f"generated by gradwork generate from {template.stem} (template sha256 {template.hash})",
-    }
-    return {
-        f"{folder}/info.json": json.dumps(info, indent=2) + "\n",
-        f"{folder}/question.html": _pl_question(first),
-        f"{folder}/server.py": (RESOURCES / "prairielearn_server.py").read_text(encoding="utf-8"),
-        f"{folder}/template.yaml": template.document.text,
-    }
-
-
-def _pl_question(variant: Variant) -> str:
-    tol = tolerance(variant)
-    if tol.kind == "sigfigs":
-        comparison = f'comparison="sigfig" digits="{tol.places}"'
-    elif tol.kind == "digits":
-        comparison = f'comparison="decdig" digits="{tol.places}"'
-    else:
-        comparison = f'comparison="relabs" rtol="{tol.rtol}" atol="{tol.atol}"'
-    lines = [f"<!-- {xml_comment(variant.origin.split(': ', 1)[0])}: template sha256 {variant.template.hash} -->",
-             "<pl-question-panel>", "  {{{params.statement}}}", "</pl-question-panel>", ""]
-    for number, item in enumerate(variant.items):
-        name = input_name(item)
-        lines.append(f'<div>{{{{{{params.question_{number}}}}}}}</div>')
-        if np.ndim(_answer(variant, item)) == 0:
-            lines.append(f'<pl-number-input answers-name="{name}" label="{escape(item.key)} =" '
-                         f'{comparison} weight="{points(variant, item):g}"></pl-number-input>')
-        else:
-            lines.append(f'<pl-matrix-input answers-name="{name}" label="{escape(item.key)} =" '
-                         f'{comparison} weight="{points(variant, item):g}"></pl-matrix-input>')
-    lines += ["", '<pl-submission-panel>', '  {{#feedback.gradwork}}<div class="gradwork-feedback">'
-              '{{{feedback.gradwork}}}</div>{{/feedback.gradwork}}', '</pl-submission-panel>', ""]
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- Moodle XML
@@ -227,11 +225,6 @@ def _mistake_answers(variant: Variant, item: Item) -> dict[tuple[int, ...], list
     return found
 
 
-def _no_cloze(html: str) -> str:
-    """HTML for a Cloze question's text: braces as entities, so only gradwork's own answers are sub-questions."""
-    return html.replace("{", "&#123;").replace("}", "&#125;")
-
-
 def _cloze_text(text: str) -> str:
     """Feedback inside a Cloze answer: Moodle's special characters escaped."""
     return re.sub(r'([}#~/"\\])', r"\\\1", text)
@@ -261,24 +254,50 @@ def _moodle_question(variant: Variant) -> list[str]:
                        f"    <defaultgrade>{points(variant, item):g}</defaultgrade>",
                        "    <penalty>0</penalty>", "    <hidden>0</hidden>", *answers,
                        "  </question>"]
-    blocks = [_no_cloze(given)]  # a name holding {1:NUMERICAL:=3} stays text, never a sub-question
-    total = 0.0
+    blocks = [_cloze_markup(given)]  # a name holding {1:NUMERICAL:=3} stays text, never a sub-question
+    weights = _cloze_weights(variant)
     for item, question in zip(items, questions):
         mistakes = _mistake_answers(variant, item)
-        weight = max(1, round(points(variant, item)))
         rows = []
-        for label, index, value, tol in scalars(variant, item):
+        for (label, index, value, tol), weight in zip(scalars(variant, item), weights[item.key]):
             options = [f"%100%{_number(value)}:{_number(tol)}#{_cloze_text('Correct.')}"]
             for wrong, hint in mistakes.get(index, []):
                 options.append(f"%0%{_number(wrong)}:{_number(tol)}#{_cloze_text(escape(hint))}")
-            rows.append(f"<li>{cloze_text(label)} = {{{weight}:NUMERICAL:{'~'.join(options)}}}</li>")
-            total += weight
-        blocks.append(_no_cloze(question) + "\n<ul>" + "".join(rows) + "</ul>")
+            rows.append(f"<li>{_cloze_markup(math_label(label))} = {{{weight}:NUMERICAL:{'~'.join(options)}}}</li>")
+        blocks.append(_cloze_markup(question) + "\n<ul>" + "".join(rows) + "</ul>")
     body = "\n".join(blocks)
+    total = sum(points(variant, item) for item in items)
     return head + [f'    <questiontext format="html"><text>{_cdata(body)}</text></questiontext>',
                    f'    <generalfeedback format="html"><text>{_cdata(general)}</text></generalfeedback>',
                    f"    <defaultgrade>{total:g}</defaultgrade>", "    <penalty>0</penalty>",
                    "    <hidden>0</hidden>", "  </question>"]
+
+
+MAX_CLOZE_WEIGHT = 100_000
+
+
+def _cloze_weights(variant: Variant) -> dict[str, list[int]]:
+    """Whole-number Cloze weights proportional to each number's share of check's points.
+
+    Moodle scales a Cloze question's sub-question weights to its default grade (the
+    sum of the items' points), so weights k * (item points / item numbers) with one
+    common k give every item exactly its points.
+    """
+    shares = {item.key: element_points(variant, item) for item in variant.items}
+    scale = 1
+    for parts in shares.values():
+        for part in parts:
+            scale = scale * part.denominator // gcd(scale, part.denominator)
+    if any(part * scale > MAX_CLOZE_WEIGHT for parts in shares.values() for part in parts):
+        scale = max(1, MAX_CLOZE_WEIGHT // max(1, max(int(part * 1000) for parts in shares.values()
+                                                     for part in parts)))  # pragma: no cover - absurd points
+    return {key: [max(0, round(part * scale)) for part in parts] for key, parts in shares.items()}
+
+
+def _cloze_markup(html: str) -> str:
+    """HTML for a Cloze question's text, made inert: braces as entities, so only gradwork's own answers are
+    sub-questions (a name or label holding {1:NUMERICAL:=3} stays text)."""
+    return html.replace("{", "&#123;").replace("}", "&#125;")
 
 
 # ---------------------------------------------------------------- Canvas / QTI 1.2
@@ -314,18 +333,18 @@ def _qti_assessment(variant: Variant, ident: str) -> str:
            '    <section ident="root_section">']
     number = 0
     for item, question in zip(variant.items, questions):
-        weight = points(variant, item)
-        count = int(np.size(_answer(variant, item)))
-        for label, _, value, tol in scalars(variant, item):
+        shares = _cents(element_points(variant, item))
+        for (label, index, value, tol), share in zip(scalars(variant, item), shares):
             number += 1
-            text = (given if number == 1 else "") + question + f"<p>{escape(label)} =</p>"
+            text = (given if number == 1 else "") + question + f"<p>{math_label(label)} =</p>"
+            title = item.key + ("[" + ",".join(map(str, index)) + "]" if index else "")
             out += [
-                f'      <item ident="{ident}_{number}" title="{escape(label)}">',
+                f'      <item ident="{ident}_{number}" title="{escape(title)}">',
                 "        <itemmetadata><qtimetadata>",
                 "          <qtimetadatafield><fieldlabel>question_type</fieldlabel>"
                 "<fieldentry>numerical_question</fieldentry></qtimetadatafield>",
                 "          <qtimetadatafield><fieldlabel>points_possible</fieldlabel>"
-                f"<fieldentry>{weight / count:g}</fieldentry></qtimetadatafield>",
+                f"<fieldentry>{share}</fieldentry></qtimetadatafield>",
                 "        </qtimetadata></itemmetadata>",
                 "        <presentation>",
                 f'          <material><mattext texttype="text/html">{escape(text)}</mattext></material>',
@@ -350,22 +369,44 @@ def _qti_assessment(variant: Variant, ident: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def _cents(parts: list[Fraction]) -> list[str]:
+    """Shares to the cent that add up to the rounded total exactly (largest remainders get the spare cents)."""
+    total = round(sum(parts, Fraction(0)) * 100)
+    floors = [int(part * 100) for part in parts]
+    spare = total - sum(floors)
+    order = sorted(range(len(parts)), key=lambda k: -(parts[k] * 100 - floors[k]))
+    for k in order[:max(0, spare)]:
+        floors[k] += 1
+    return [f"{c // 100}.{c % 100:02d}".rstrip("0").rstrip(".") for c in floors]
+
+
 # ---------------------------------------------------------------- Gradescope
 def gradescope(template: Template, request: Request, variants: list[Variant]) -> bytes:
-    """A Gradescope autograder zip: each student's answers file is marked by ``gradwork check`` against their variant.
+    """A Gradescope autograder zip: each student's answers file is marked by gradwork's checker against their variant.
 
     With a roster, variants are found by the submitter's student id (``sid``, else email) in
     ``submission_metadata.json``; with a single variant every submission is marked against it.
+    ``wheels/`` holds a wheel of this very gradwork, which ``setup.sh`` installs.
     """
+    from gradwork.generate.wheel import build_wheel
+
+    wheel_name, wheel = build_wheel()
     files: dict[str, str | bytes] = {
         "setup.sh": (RESOURCES / "gradescope_setup.sh").read_text(encoding="utf-8"),
         "run_autograder": (RESOURCES / "gradescope_run_autograder").read_text(encoding="utf-8"),
         "grade.py": (RESOURCES / "gradescope_grade.py").read_text(encoding="utf-8"),
+        f"wheels/{wheel_name}": wheel,
         "variants.json": json.dumps({
             "template": template.stem, "template_sha256": template.hash, "seed": request.seed,
             "by": "student" if request.students else "number",
             "variants": [v.id for v in variants]}, indent=2) + "\n",
     }
+    keys = {}
     for variant in variants:
         files[f"variants/{variant.id}/problem.yaml"] = variant.problem_text
+        key = variant.solution.json()
+        keys[variant.id] = {section: key[section] for section in ("loss", "values", "gradients", "updated")
+                            if section in key}
+    if len(variants) > 1:  # what flags a submission of another student's key (check's `other_variant`)
+        files["keys.json"] = json.dumps(keys, allow_nan=False) + "\n"
     return _zip(files)

@@ -1,106 +1,495 @@
-"""What a PrairieLearn question's server.py calls: draw a variant, and mark a submission with gradwork's checker.
+"""PrairieLearn: the question files an export writes, and what their ``server.py`` runs inside PrairieLearn.
 
-PrairieLearn passes one ``data`` dict through its question lifecycle. ``generate``
-fills ``data["params"]`` (the sheet's HTML, the variant's problem file) and
-``data["correct_answers"]``; ``grade`` marks ``data["submitted_answers"]`` as
-``gradwork check`` would (carried-forward credit, named mistakes) and writes
-``data["partial_scores"]``, ``data["score"]`` and ``data["feedback"]``, so a
-student sees the diagnosis and is credited for numbers that follow from their own
-earlier mistake.
+Inside PrairieLearn, ``server.py`` runs in PrairieLearn's own Python (3.13, with numpy,
+sympy, lxml, rich, pandas ... but no pydantic, PyYAML or typer); nothing is installed at
+run time, and ``serverFilesCourse/`` is on ``sys.path``. So the export ships gradwork's
+own source in ``serverFilesCourse/gradwork/`` and everything that runs here imports
+only numpy, sympy and that source:
+
+* the template ships as ``template.json``, validated when it was exported, so variants
+  are drawn and built without PyYAML or the pydantic schema
+  (``read_template(..., checked=True)``; see ``problem.load(checked=True)``);
+* the sheet's maths stays LaTeX for PrairieLearn's MathJax (``step_fragments(math="tex")``);
+* the variant a student saw is kept in ``params`` (as JSON), so an edited template never
+  changes how an existing variant is marked.
+
+The lifecycle (PrairieLearn calls these through ``server.py``):
+
+``generate(data)``
+    draws the variant of ``data["variant_seed"]`` and fills ``params`` (the sheet,
+    one question and label per input) and ``correct_answers`` (a number per
+    ``pl-number-input``, a 2-D array per ``pl-matrix-input``: the element refuses 1-D
+    answers, so a vector is a row, or a column under the column convention);
+``parse(data)``
+    after the elements' own parse: an input left blank is "not answered" (marked with
+    the policy's ``missing:`` credit) rather than an invalid submission;
+``grade(data)``
+    marks the submission with check's :class:`~gradwork.check.Checker` exactly as
+    ``gradwork check`` does (the problem's ``marking:`` policy, carried-forward credit,
+    named mistakes) and writes ``partial_scores`` (per input: check's points as score x
+    weight, and check's message, which never states the expected number: ``reveal=False``),
+    ``score`` and ``feedback["gradwork"]``. It never raises: a value that cannot be read is
+    marked wrong with a message saying why.
 """
 
 from __future__ import annotations
 
-from html import escape
+import json
+import math
+import re
+import sys
+import uuid
+from decimal import Decimal
+from gradwork.documents.escape import html_text as escape
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gradwork.generate.build import draw
-from gradwork.generate.export import fragments, input_name
-from gradwork.generate.template import read_template
+TEMPLATE_FILE = "template.json"
+SERVER = """\
+# PrairieLearn question server, written by `gradwork generate --to prairielearn`.
+# gradwork's source is in serverFilesCourse/gradwork (PrairieLearn puts serverFilesCourse on sys.path);
+# it needs only numpy and sympy of PrairieLearn's own Python packages. The variant is drawn from
+# template.json beside this file, seeded by PrairieLearn's variant_seed.
+from pathlib import Path
+
+from gradwork.generate import prairielearn
+
+TEMPLATE = Path(__file__).with_name("template.json")
 
 
-def generate(data: dict[str, Any], template: str | Path) -> None:
-    """Draw the variant of PrairieLearn's ``variant_seed`` and put it in ``data``."""
-    parsed = read_template(Path(template))
-    seed = int(data.get("variant_seed", 0)) % (2**63)
-    variant = draw(parsed, seed, 0, "pl")
-    given, questions = fragments(variant)
-    params = data.setdefault("params", {})
-    correct = data.setdefault("correct_answers", {})
-    params["statement"] = given
-    params["gradwork_problem"] = variant.problem_text
-    params["gradwork_items"] = [item.key for item in variant.items]
-    answers = variant.answers
-    for number, (item, question) in enumerate(zip(variant.items, questions)):
-        params[f"question_{number}"] = question
-        value = answers["loss"] if item.section == "loss" else answers[item.section][item.entry]
-        value = np.asarray(_floats(value), dtype=float)
-        correct[input_name(item)] = float(value) if value.ndim == 0 else {
-            "_type": "ndarray", "_value": value.tolist(), "_dtype": "float64"}
+def generate(data):
+    prairielearn.generate(data, TEMPLATE)
 
 
-def grade(data: dict[str, Any]) -> None:
-    """Mark the submission with gradwork's checker and write PrairieLearn's scores and feedback."""
-    from gradwork.check import Checker, parse_answers
-    from gradwork.problem import load, solve
+def parse(data):
+    prairielearn.parse(data)
 
-    params = data["params"]
-    solution = solve(load(params["gradwork_problem"]))
-    submitted = data.get("submitted_answers", {})
-    answers: dict[str, Any] = {}
-    names: dict[str, str] = {}
-    for key in params["gradwork_items"]:
-        section, _, entry = key.partition(".")
-        name = input_name(key)
-        names[key] = name
-        value = _submitted(submitted.get(name))
-        if section == "loss":
-            answers["loss"] = value
+
+def grade(data):
+    prairielearn.grade(data)
+"""
+
+
+# ================================================================ export side
+def question_uuid(template: Any) -> str:
+    """The question's UUID: the template's own ``uuid:`` if it has one, else one that follows from its file name.
+
+    The template's text is not used, so an edited template keeps its UUID (PrairieLearn
+    keeps students' records by it); a renamed file gets a new one unless it states ``uuid:``.
+    """
+    stated = template.document.data.get("uuid") if isinstance(template.document.data, dict) else None
+    if stated is not None:
+        return str(uuid.UUID(str(stated)))  # read_template checked it
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"gradwork:prairielearn:question:{template.stem}"))
+
+
+def export(template: Any, variants: list[Any]) -> dict[str, str | bytes]:
+    """The course files: ``questions/<name>/{info.json,question.html,server.py,template.json}`` and
+    ``serverFilesCourse/gradwork/...`` (gradwork's source: what server.py imports beyond PrairieLearn's packages).
+
+    ``variants`` were drawn by the ordinary (validating) path; the first fixes the inputs
+    (every variant of a template asks the same items in the same shapes).
+    """
+    from gradwork.generate.export import tolerance
+
+    first = variants[0]
+    folder = f"questions/{template.stem}"
+    title = first.solution.title.rsplit(" (variant", 1)[0]
+    info = {
+        "uuid": question_uuid(template),
+        "title": title,
+        "topic": "Backpropagation",
+        "tags": ["gradwork", "backpropagation"],
+        "type": "v3",
+        "gradingMethod": "Internal",
+        "partialCredit": True,
+        "singleVariant": False,
+        "comment": f"generated by gradwork generate from {template.stem} (template sha256 {template.hash})",
+    }
+    files: dict[str, str | bytes] = {
+        f"{folder}/info.json": json.dumps(info, indent=2, ensure_ascii=False) + "\n",
+        f"{folder}/question.html": question_html(first, tolerance(first)),
+        f"{folder}/server.py": SERVER,
+        f"{folder}/{TEMPLATE_FILE}": template_json(template),
+    }
+    files.update(course_files())
+    return files
+
+
+def question_html(variant: Any, tol: Any) -> str:
+    """The question: the sheet, then per asked item its question and an input element labelled with its symbol."""
+    if tol.kind == "sigfigs":
+        comparison = f'comparison="sigfig" digits="{tol.places}"'
+    elif tol.kind == "digits":
+        comparison = f'comparison="decdig" digits="{tol.places}"'
+    else:
+        comparison = f'comparison="relabs" rtol="{tol.rtol!r}" atol="{tol.atol!r}"'
+    from gradwork.documents.escape import xml_comment
+
+    lines = [f"<!-- {xml_comment(variant.template.stem)}: template sha256 {variant.template.hash} -->",
+             "<pl-question-panel>", "  {{{params.statement}}}", "</pl-question-panel>", ""]
+    for spec in inputs(variant):
+        name = spec["name"]
+        weight = spec["points"]
+        weight_attribute = f' weight="{int(weight)}"' if float(weight).is_integer() and weight >= 0 else ""
+        lines.append(f"<div>{{{{{{params.question_{name}}}}}}}</div>")
+        if spec["element"] == "pl-number-input":
+            lines.append(f'<pl-number-input answers-name="{name}" label="{{{{params.label_{name}}}}}" '
+                         f'{comparison}{weight_attribute} allow-blank="true" blank-value=""></pl-number-input>')
         else:
-            answers.setdefault(section, {})[entry] = value
-    marking = solution.marking
-    report = Checker(solution).check(parse_answers(answers, "submission"), marking.tolerance)
-    partial = data.setdefault("partial_scores", {})
-    earned = possible = 0.0
-    lines = []
-    for result in report.items:
-        name = names[result.key]
-        weight = float(marking.points_for(result.key))
-        credit = {"correct": 1.0, "carried_forward": float(marking.carried_forward),
-                  "missing": float(marking.missing)}.get(result.status, 0.0)
-        partial[name] = {"score": credit, "weight": weight, "feedback": result.message}
-        earned += credit * weight
-        possible += weight
-        codes = f" [{', '.join(result.diagnosis)}]" if result.diagnosis else ""
-        lines.append(f"<li><code>{escape(result.key)}</code>: {escape(result.status.replace('_', ' '))}"
-                     f"{escape(codes)}. {escape(result.message)}</li>")
-    data["score"] = earned / possible if possible else 0.0
-    data.setdefault("feedback", {})["gradwork"] = (
-        f"<p>Marked by gradwork to {escape(report.tolerance.describe())}.</p><ul>" + "".join(lines) + "</ul>")
+            lines.append(f'<pl-matrix-input answers-name="{name}" label="{{{{params.label_{name}}}}}" '
+                         f'{comparison}{weight_attribute}></pl-matrix-input>')
+    lines += ["", "<pl-submission-panel>",
+              "  {{#feedback.gradwork}}<div class=\"gradwork-feedback\">{{{feedback.gradwork}}}</div>"
+              "{{/feedback.gradwork}}", "</pl-submission-panel>", ""]
+    return "\n".join(lines)
 
 
-def _submitted(value: Any) -> Any:
-    """A PrairieLearn submitted answer as an answers-file value (None when blank)."""
-    if value is None:
-        return None
-    if isinstance(value, dict) and value.get("_type") == "ndarray":
-        return value.get("_value")
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return value
+def template_json(template: Any) -> str:
+    """The template as JSON (numbers exactly as written), without its author tests: what server.py draws from."""
+    data = {key: value for key, value in template.document.data.items() if key != "expect"}
+    return dump_json(data) + "\n"
 
 
-def _floats(value: Any) -> Any:
+def course_files() -> dict[str, bytes]:
+    """gradwork's own source, for ``serverFilesCourse/gradwork/`` (Python files and package data; no caches)."""
+    import gradwork
+
+    root = Path(gradwork.__file__).resolve().parent
+    files: dict[str, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo"):
+            continue
+        files["serverFilesCourse/gradwork/" + path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def dump_json(value: Any) -> str:
+    """Problem data as JSON with every number as written (a Decimal stays ``0.1``, so exact mode reads 1/10)."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} cannot be written as JSON")
+        text = str(value)
+        return text if re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", text) else format(value, "f")
+    if value is None or isinstance(value, (bool, str)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value} cannot be written as JSON")
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(dump_json(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(key), ensure_ascii=False)}: {dump_json(item)}"
+                               for key, item in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as problem data")
+
+
+# ================================================================ shared by both sides
+def inputs(variant: Any) -> list[dict[str, Any]]:
+    """One input per asked item, in order: its answers-name (q1, q2, ...), item key, shape, element and points."""
+    from gradwork.generate.export import points
+
+    out = []
+    for number, item in enumerate(variant.items, start=1):
+        shape = list(np.shape(_key_value(variant, item)))
+        out.append({"name": f"q{number}", "key": item.key, "shape": shape,
+                    "element": "pl-number-input" if not shape else "pl-matrix-input",
+                    "points": points(variant, item)})
+    return out
+
+
+def _key_value(variant: Any, item: Any) -> Any:
+    data = variant.answers
+    return data["loss"] if item.section == "loss" else data[item.section][item.entry]
+
+
+def _as_floats(value: Any) -> Any:
     if isinstance(value, list):
-        return [_floats(v) for v in value]
-    if isinstance(value, str):
+        return [_as_floats(v) for v in value]
+    if isinstance(value, str):  # exact mode writes "3/8"
         from fractions import Fraction
 
         return float(Fraction(value))
     return float(value)
+
+
+def _matrix(array: np.ndarray, column: bool) -> np.ndarray:
+    """An answer as the 2-D array pl-matrix-input needs: a vector as a row (a column under the column convention)."""
+    if array.ndim == 1:
+        return array.reshape(-1, 1) if column else array.reshape(1, -1)
+    if array.ndim > 2:
+        return array.reshape(array.shape[0], -1)
+    return array
+
+
+# ================================================================ runtime side (inside PrairieLearn)
+_TEMPLATES: dict[tuple[str, float], Any] = {}
+
+
+def _template(path: str | Path) -> Any:
+    from gradwork.generate.template import read_template
+
+    path = Path(path)
+    key = (str(path), path.stat().st_mtime)
+    if key not in _TEMPLATES:
+        _TEMPLATES.clear()
+        _TEMPLATES[key] = read_template(path, checked=True)
+    return _TEMPLATES[key]
+
+
+def generate(data: dict[str, Any], template: str | Path) -> None:
+    """Draw the variant of PrairieLearn's ``variant_seed`` and put it in ``data`` (the same seed, the same variant)."""
+    from gradwork.explain.render import step_fragments
+    from gradwork.generate.build import draw
+    from gradwork.generate.labels import labels_latex
+    from gradwork.generate.sheet import sheet
+
+    parsed = _template(template)
+    seed = abs(int(data.get("variant_seed") or 0)) % 2**63
+    variant = draw(parsed, seed, 0, "pl")
+    parts = step_fragments(sheet(variant), math="tex")
+    questions = [html for _, phase, html in parts if phase == "summary"]
+    params = data.setdefault("params", {})
+    correct = data.setdefault("correct_answers", {})
+    params["statement"] = "\n".join(html for _, phase, html in parts if phase == "setup")
+    column = getattr(variant.solution, "convention", None) == "column"
+    labels = labels_latex(variant)
+    specs = inputs(variant)
+    for spec, item, question in zip(specs, variant.items, questions):
+        name = spec["name"]
+        spec["column"] = column
+        params[f"question_{name}"] = question
+        params[f"label_{name}"] = f"${labels[item.key]}$ ="
+        value = np.asarray(_as_floats(_key_value(variant, item)), dtype=float)
+        correct[name] = float(value) if value.ndim == 0 else {
+            "_type": "ndarray", "_value": _matrix(value, column).tolist(), "_dtype": "float64"}
+    params["gradwork_inputs"] = specs
+    params["gradwork_labels"] = {item.key: labels[item.key] for item in variant.items}
+    params["gradwork_problem"] = dump_json(variant.data)
+    params["gradwork_origin"] = (f"gradwork: {parsed.stem} (template sha256 {parsed.hash[:16]}), "
+                                 f"variant_seed {seed}")
+
+
+def parse(data: dict[str, Any]) -> None:
+    """After the elements' parse: a blank input is "not answered", not an invalid submission. Never raises."""
+    try:
+        raw = data.get("raw_submitted_answers") or {}
+        submitted = data.setdefault("submitted_answers", {})
+        errors = data.setdefault("format_errors", {})
+        for spec in _specs(data):
+            name = spec["name"]
+            value = raw.get(name) if isinstance(raw, dict) else None
+            if _blank(value) and _blank(submitted.get(name)):
+                errors.pop(name, None)
+                if spec.get("element") == "pl-matrix-input":
+                    submitted.pop(name, None)  # the element shows it as a missing input, and grades it 0
+                else:
+                    submitted[name] = ""
+    except Exception as error:  # noqa: BLE001 - never an error page for a student's submission
+        print(f"gradwork parse: {type(error).__name__}: {error}", file=sys.stderr)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def grade(data: dict[str, Any]) -> None:
+    """Mark the submission as ``gradwork check`` does and write PrairieLearn's scores and feedback. Never raises."""
+    try:
+        _grade(data)
+    except Exception as error:  # noqa: BLE001 - a student's submission must never become an error page
+        print(f"gradwork grade: {type(error).__name__}: {error}", file=sys.stderr)
+        partial = data.setdefault("partial_scores", {})
+        message = "This submission could not be marked automatically; please tell your instructor."
+        for spec in _specs(data):
+            partial[spec["name"]] = {"score": 0.0, "weight": _weight(spec), "feedback": message}
+        data["score"] = 0.0
+        data.setdefault("feedback", {})["gradwork"] = f"<p>{escape(message)}</p>"
+
+
+def _specs(data: dict[str, Any]) -> list[dict[str, Any]]:
+    specs = (data.get("params") or {}).get("gradwork_inputs") or []
+    return [spec for spec in specs if isinstance(spec, dict) and isinstance(spec.get("name"), str)]
+
+
+def _weight(spec: dict[str, Any]) -> float:
+    try:
+        weight = float(spec.get("points", 1.0))
+    except (TypeError, ValueError):
+        return 1.0
+    return weight if math.isfinite(weight) and weight >= 0 else 1.0
+
+
+def _grade(data: dict[str, Any]) -> None:
+    from gradwork.check import Checker, parse_answers
+    from gradwork.problem import load, solve
+    from gradwork.documents.sources import parse as parse_text
+
+    params = data["params"]
+    specs = _specs(data)
+    solution = solve(load(parse_text(params["gradwork_problem"], "json", "variant.json"), checked=True))
+    checker = Checker(solution)
+    submitted = data.get("submitted_answers") or {}
+    if not isinstance(submitted, dict):
+        submitted = {}
+    answers: dict[str, Any] = {}
+    unread: dict[str, str] = {}
+    for spec in specs:
+        value, problem = read_submitted(submitted.get(spec["name"]), spec)
+        if problem is None and value is not None:
+            try:
+                checker.validate(parse_answers(_answers_dict({spec["key"]: value}), "submission"))
+            except Exception as error:  # noqa: BLE001 - the checker's own reason, shown to the student
+                value, problem = None, _reason(error)
+        if problem is not None:
+            unread[spec["key"]] = problem
+        _put(answers, spec["key"], value)
+    report = checker.check(parse_answers(answers, "submission"), reveal=False)  # no key in a student's feedback
+    results = {result.key: result for result in report.items}
+    labels = params.get("gradwork_labels") or {}
+    partial = data.setdefault("partial_scores", {})
+    earned = possible = 0.0
+    rows = []
+    for spec in specs:
+        result = results.get(spec["key"])
+        weight = float(result.max_points) if result is not None else _weight(spec)
+        codes: tuple[str, ...] = ()
+        if spec["key"] in unread or result is None:
+            status = "wrong"
+            points = 0.0
+            message = unread.get(spec["key"], "not marked")
+        else:
+            status, codes, points, message = result.status, result.diagnosis, float(result.points), result.message
+        score = points / weight if weight > 0 else (1.0 if status == "correct" else 0.0)
+        partial[spec["name"]] = {"score": _finite(score), "weight": _finite(weight), "feedback": message}
+        earned += points
+        possible += weight
+        label = labels.get(spec["key"])
+        shown = (f"\\({escape(label)}\\)" if isinstance(label, str)
+                 else f"<code>{escape(spec['key'])}</code>")
+        tags = f" [{escape(', '.join(codes))}]" if codes else ""
+        said = "" if message in ("", status) else f" {escape(message)}"
+        rows.append(f"<li>{shown}: {escape(status.replace('_', ' '))}{tags}.{said}</li>")
+    data["score"] = _finite(earned / possible) if possible > 0 else 0.0
+    data.setdefault("feedback", {})["gradwork"] = (
+        f"<p>Marked by gradwork: {escape(report.policy_text())}. "
+        f"{_number(earned)} of {_number(possible)} points.</p><ul>" + "".join(rows) + "</ul>")
+
+
+def _finite(value: float) -> float:
+    return float(value) if math.isfinite(value) else 0.0
+
+
+def _number(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _reason(error: Exception) -> str:
+    """An answers error as the student should read it: the message, without a file position."""
+    message = getattr(error, "message", None) or str(error)
+    return re.sub(r"^[^:]*:\d+:\d+: ", "", str(message))[:300]
+
+
+def _put(answers: dict[str, Any], key: str, value: Any) -> None:
+    section, _, entry = key.partition(".")
+    if section == "loss":
+        answers["loss"] = value
+    else:
+        answers.setdefault(section, {})[entry] = value
+
+
+def _answers_dict(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        _put(out, key, value)
+    return out
+
+
+MAX_ELEMENTS = 10_000  # a submission larger than any asked item is refused before it is read
+
+
+def read_submitted(value: Any, spec: dict[str, Any]) -> tuple[Any, str | None]:
+    """A submitted value as an answers-file value: (value, None), (None, None) when blank, or (None, why not).
+
+    Accepts what PrairieLearn's elements store (a number, ``{"_type": "ndarray", "_value": ...}``,
+    an empty string for a blank) and, defensively, anything else a request could carry:
+    text, nested lists, NaN, infinities, huge integers, dicts, ragged rows.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, dict):
+        if value.get("_type") == "ndarray" and "_value" in value:
+            value = value["_value"]
+        elif value.get("_type") in ("sympy", "complex"):
+            return None, "not a real number"
+        else:
+            return None, "not a number or an array of numbers"
+    shape = tuple(spec.get("shape") or ())
+    try:
+        numbers = _numbers(value, depth=0, budget=[MAX_ELEMENTS])
+    except _Unreadable as why:
+        return None, str(why)
+    array = np.asarray(numbers, dtype=float)
+    if not np.all(np.isfinite(array)):
+        return None, "not a finite number (NaN or infinity)"
+    if not shape:
+        if array.size != 1:
+            return None, "one number was expected, not several"
+        return float(array.reshape(())), None
+    if array.shape == shape:
+        return array.tolist(), None
+    if len(shape) == 1 and array.size == shape[0] and (array.ndim <= 1 or sorted(array.shape)[:-1] == [1] *
+                                                        (array.ndim - 1)):
+        return array.reshape(-1).tolist(), None  # a vector written as a row or a column
+    if len(shape) > 2 and array.size == int(np.prod(shape)):
+        return array.reshape(shape).tolist(), None
+    if array.ndim == len(shape) and array.shape == tuple(reversed(shape)):
+        return array.tolist(), None  # transposed: the checker diagnoses it
+    expected = "x".join(map(str, shape))
+    got = "x".join(map(str, array.shape)) or "a single number"
+    return None, f"the shape is {got}, but {expected} was expected"
+
+
+class _Unreadable(ValueError):
+    pass
+
+
+def _numbers(value: Any, depth: int, budget: list[int]) -> Any:
+    """Nested lists of floats, or _Unreadable: no recursion past a few levels, no more than MAX_ELEMENTS numbers."""
+    if depth > 4:
+        raise _Unreadable("nested too deeply")
+    if isinstance(value, bool):
+        raise _Unreadable("true/false is not a number")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Unreadable("too many numbers")
+        try:
+            return float(value)
+        except OverflowError:
+            raise _Unreadable("a number too large to compare") from None
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 100:
+            raise _Unreadable("not a number")
+        try:
+            if "/" in text:
+                top, _, bottom = text.partition("/")
+                return float(top) / float(bottom)
+            return float(text)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            raise _Unreadable(f"{text[:40]!r} is not a number") from None
+    if isinstance(value, (list, tuple)):
+        if len(value) > MAX_ELEMENTS:
+            raise _Unreadable("too many numbers")
+        rows = [_numbers(item, depth + 1, budget) for item in value]
+        lengths = {len(row) if isinstance(row, list) else -1 for row in rows}
+        if len(lengths) > 1:
+            raise _Unreadable("the rows have different lengths")
+        return rows
+    raise _Unreadable("not a number or an array of numbers")

@@ -9,11 +9,12 @@ may be replaced by
 * ``{choice: [relu, sigmoid, tanh]}``: one of the listed values (any value:
   a name, a number, a list, a mapping).
 
-and three top-level keys that are the template's own and never reach a variant:
+and four top-level keys that are the template's own and never reach a variant:
 
 * ``constraints: [nice, no_dead_relu, ...]`` (see :mod:`gradwork.generate.constraints`);
 * ``tries: 1000``: how many candidates a variant may draw before giving up;
-* ``expect: [...]``: author tests (see :mod:`gradwork.generate.expect`).
+* ``expect: [...]``: author tests (see :mod:`gradwork.generate.expect`);
+* ``uuid: ...``: the PrairieLearn question's UUID (default: one that follows from the file name).
 
 Every error is one ``FILE:LINE:COL`` line at the offending key or value of the
 template, through :class:`~gradwork.documents.sources.Document`'s positions.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +36,7 @@ from gradwork.documents.errors import ProblemError
 from gradwork.numbers.written import is_number
 from gradwork.documents.sources import DataPath, Document, read
 
-TEMPLATE_KEYS = ("constraints", "tries", "expect")
+TEMPLATE_KEYS = ("constraints", "tries", "expect", "uuid")
 MAX_TRIES = 100_000  # bounded work: a template cannot ask for more candidates per variant than this
 MAX_DRAWN = 10_000  # numbers drawn per candidate
 MAX_GRID = 10**9  # points on one random grid
@@ -93,6 +95,7 @@ class Template:
     constraints: tuple[str, ...]
     tries: int
     expect: list[Any] = field(default_factory=list)
+    checked: bool = False  # validated before (an export's template.json): variants skip the pydantic schema
 
     @property
     def name(self) -> str:
@@ -131,8 +134,12 @@ class Template:
         return walk(self.body, ())
 
 
-def read_template(source: str | Path) -> Template:
-    """Read and check a template file (a path, ``"-"``, or the text itself)."""
+def read_template(source: str | Path, *, checked: bool = False) -> Template:
+    """Read and check a template file (a path, ``"-"``, or the text itself).
+
+    ``checked=True``: the template was validated when it was exported (PrairieLearn's
+    ``template.json``), so its variants are built without pydantic (see ``problem.load``).
+    """
     document = read(source)
     data = document.data
     if not isinstance(data, dict):
@@ -147,8 +154,15 @@ def read_template(source: str | Path) -> Template:
     expect = data.get("expect", [])
     if not isinstance(expect, list):
         raise document.error(("expect",), "expect must be a list of cases", "`- plant: log_base_10 ...` items")
+    stated = data.get("uuid")
+    if stated is not None:
+        try:
+            uuid.UUID(str(stated))
+        except ValueError:
+            raise document.error(("uuid",), f"uuid {str(stated)[:60]!r} is not a UUID",
+                                 "for example 0f8fad5b-d9cb-469f-a165-70867728950e") from None
     body = {key: value for key, value in data.items() if key not in TEMPLATE_KEYS}
-    return Template(document, body, tuple(specs), constraints, tries, expect)
+    return Template(document, body, tuple(specs), constraints, tries, expect, checked)
 
 
 def _constraints(document: Document, value: Any) -> tuple[str, ...]:

@@ -124,12 +124,16 @@ class OutputExists(GradworkError):
 
 
 def write_files(folder: Path, files: dict[str, str | bytes], force: bool = False,
-                inputs: tuple[Path, ...] = ()) -> list[Path]:
+                inputs: tuple[Path, ...] = (), shared: tuple[str, ...] = ()) -> list[Path]:
     """Write ``files`` (relative name -> content) under ``folder``; nothing is written if one exists without force.
 
-    No output may be one of ``inputs`` (the template, the roster), even with force.
+    Under the ``shared`` prefixes, a regular file that already holds exactly the content
+    to write is left as it is and needs no force (a second PrairieLearn question exported
+    into the same course finds ``serverFilesCourse/gradwork`` there already). No output
+    may be one of ``inputs`` (the template, the roster), even with force.
     """
-    targets = [(folder / name, content) for name, content in files.items()]
+    targets = [(folder / name, content) for name, content in files.items()
+               if force or not (shared and name.startswith(shared) and _holds(folder / name, content))]
     for path, _ in targets:
         if any(same_file(path, source) for source in inputs):
             raise OutputExists(f"{path}:1:1: is an input of this command (expected an output folder that holds "
@@ -147,3 +151,14 @@ def write_files(folder: Path, files: dict[str, str | bytes], force: bool = False
         write_file(path, content, mode=0o755 if path.name in ("run_autograder", "setup.sh") else 0o644)
         written.append(path)
     return written
+
+
+def _holds(path: Path, content: str | bytes) -> bool:
+    """Does ``path`` exist as a regular file (no link) holding exactly ``content``?"""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False

@@ -4,7 +4,7 @@
     >>> report = mark_work(solution, open("work.md").read(), "work.md")
     >>> [(line.line, line.status, line.diagnosis) for line in report.lines]
 
-Reading (:mod:`gradwork.mark.document`, :mod:`gradwork.mark.latex`, the OCR
+Reading (:mod:`gradwork.mark.document`, :mod:`gradwork.mark.parse`, the OCR
 table in :mod:`gradwork.mark.normalise`), binding symbols to the problem
 (:mod:`gradwork.mark.bind`), checking each line (:mod:`gradwork.mark.marker`,
 which marks results with :mod:`gradwork.check`) and rendering

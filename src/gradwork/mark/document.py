@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gradwork.mark.latex import Node, Unreadable, parse
+from gradwork.mark.parse import parse
+from gradwork.mark.plain import maths_span, to_latex
+from gradwork.mark.syntax import Node, Unreadable
 from gradwork.mark.normalise import GAMMA_AS_RATE, normalise_all
 from gradwork.mark.scan import LAYOUT_ENVIRONMENTS, Lines, blocks
 
@@ -83,10 +85,15 @@ def read_work(text: str) -> Work:
     gamma_is_y = GAMMA_AS_RATE.search(text) is None
     previous_block_chain: Chain | None = None
     for block in blocks(text):
-        if block.kind == "plain":
-            continue
-        inline = block.kind == "inline"
         start, content = block.start, block.content
+        shown: str | None = None
+        if block.kind == "plain":
+            found = maths_span(content)
+            if found is None:
+                continue
+            offset, shown = found
+            start, content = start + offset, to_latex(shown)
+        inline = block.kind != "display"
         block_end_line = lines.of(block.end - 1)
         current: Chain | None = previous_block_chain if not inline else None
         last_in_block: Chain | None = None
@@ -96,7 +103,7 @@ def read_work(text: str) -> Work:
             if not raw:
                 continue
             line = lines.of(start + row_offset + len(row_text) - len(row_text.lstrip()))
-            row = Row(line, block_end_line, raw)
+            row = Row(line, block_end_line, shown if shown is not None else raw)
             if len(raw) > MAX_ROW_CHARACTERS:  # not one line of working: not read, and not scanned further
                 chains.append(Chain([Side(raw[:40], line, None, f"a line of {len(raw)} characters (at most "
                                                                 f"{MAX_ROW_CHARACTERS} are read)")] * 2, [row, row]))

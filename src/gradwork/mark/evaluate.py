@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.mark.latex import Bin, Deriv, Func, Matrix, Neg, Node, Num, Sym, Transpose
+from gradwork.mark.functions import derivative, evaluate, function_op, is_natural_log
+from gradwork.mark.parse import GENERIC_FUNCTIONS as GENERIC
+from gradwork.mark.syntax import Bin, Deriv, Func, Matrix, Neg, Node, Num, Sym, Transpose
 
 
 MAX_EXACT_POWER = 1000
@@ -32,11 +34,15 @@ class Evaluator:
     """Evaluates trees with symbols looked up by ``lookup``; ``log10`` reads every log as base 10."""
 
     def __init__(self, lookup: Lookup, log10: bool = False, bumps: dict[int, float] | None = None,
-                 exact: bool = False) -> None:
+                 exact: bool = False, options: dict[str, dict[str, float]] | None = None,
+                 activation: Callable[[Func], Any] | None = None) -> None:
         self.lookup = lookup
         self.log10 = log10
         self.bumps = bumps or {}
         self.exact = exact  # numbers as SymPy rationals (a symbolic problem's formulas stay exact)
+        self.options = options or {}  # op name -> the problem's options for it (a leaky ReLU's slope)
+        # f(z), σ(z), φ(z): what the function means here (an object with value(x) and derivative(x)), or None
+        self.activation = activation
 
     def __call__(self, node: Node) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -64,41 +70,61 @@ class Evaluator:
             dtype = object if any(_is_symbolic(c) for row in cells for c in row) else np.float64
             return np.array(cells, dtype=dtype)
         if isinstance(node, Func):
-            return self.function(node.name, [self.value_of(a) for a in node.args])
+            return self.function(node, [self.value_of(a) for a in node.args])
         if isinstance(node, Bin):
             left, right = self.value_of(node.left), self.value_of(node.right)
             return _binary(node.op, left, right)
         raise Unbound(type(node).__name__)
 
-    def function(self, name: str, args: list[Any]) -> Any:
+    def function(self, node: Func, args: list[Any]) -> Any:
+        name = node.name
         x = args[0]
-        symbolic = _is_symbolic(x)
-        if name == "leaky_relu":
-            alpha = _scalar(args[1]) if len(args) > 1 else None
-            if alpha is None:
-                raise Unbound("leaky ReLU without its slope")
-            return _elementwise(x, lambda v: v if v >= 0 else alpha * v)
-        if len(args) != 1:
-            raise Unbound(f"{name} of {len(args)} arguments")
-        if name == "softmax":
-            array = np.asarray(x, dtype=float)
-            shifted = np.exp(array - array.max())
-            return shifted / shifted.sum()
-        if symbolic:
-            import sympy
+        if name in ("log10", "log2") or (self.log10 and is_natural_log(name)):
+            if len(args) != 1 or node.order:
+                raise Unbound(f"{name} of {len(args)} arguments")
+            base = 2 if name == "log2" else 10
+            if _is_symbolic(x):
+                import sympy
 
-            table = {"exp": sympy.exp, "log": (lambda v: sympy.log(v, 10)) if self.log10 else sympy.log,
-                     "log10": lambda v: sympy.log(v, 10), "log2": lambda v: sympy.log(v, 2), "sqrt": sympy.sqrt,
-                     "tanh": sympy.tanh, "abs": sympy.Abs, "sigmoid": lambda v: 1 / (1 + sympy.exp(-v)),
-                     "relu": lambda v: sympy.Max(0, v)}
-            return _elementwise(x, table[name])
-        array = np.asarray(x, dtype=float)
-        if name == "log":
-            return np.log10(array) if self.log10 else np.log(array)
-        numeric: dict[str, Callable[[np.ndarray], Any]] = {
-            "exp": np.exp, "log10": np.log10, "log2": np.log2, "sqrt": np.sqrt, "tanh": np.tanh, "abs": np.abs,
-            "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0)}
-        return numeric[name](array)
+                return _elementwise(x, lambda v: sympy.log(v, base))
+            return np.log(np.asarray(x, dtype=float)) / np.log(base)
+        if self.activation is not None and not _is_symbolic(x):
+            found = self.activation(node)
+            if found is not None:
+                try:
+                    return found.derivative(x) if node.order else found.value(x)
+                except (ValueError, TypeError, KeyError) as error:
+                    raise Unbound(f"{name}: {error}") from None
+        op = function_op(name) if name not in GENERIC else None
+        if op is None:
+            raise Unbound(f"the function {name}")
+        if len(args) - 1 < len(op.options):  # a slope left out: the problem's own (leaky ReLU in this layer)
+            defaults = self.options.get(op.name, {})
+            args = args + [defaults[o.name] for o in op.options[len(args) - 1:] if o.name in defaults]
+        try:
+            if _is_symbolic(x):
+                return self._symbolic(op, node.order, args)
+            if node.order:
+                return derivative(op, args)
+            return evaluate(op, args)
+        except (ValueError, TypeError, KeyError) as error:
+            raise Unbound(f"{name}: {error}") from None
+
+    @staticmethod
+    def _symbolic(op: Any, order: int, args: list[Any]) -> Any:
+        """A registered op on SymPy values (a symbolic problem's formulas), by the symbolic backend."""
+        from gradwork.backends import get_backend
+
+        bk = get_backend("symbolic")
+        x = np.asarray(args[0], dtype=object)
+        params = {o.name: v for o, v in zip(op.options, args[1:])}
+        out = op.forward(bk, x, **params)
+        if not order:
+            return out
+        if not op.elementwise:
+            raise Unbound(f"the derivative of {op.name} written as {op.name}'")
+        ones = np.full(x.shape, 1, dtype=object) if x.ndim else np.array(1, dtype=object)
+        return op.partial(0).vjp(bk, ones, out, x, **params)
 
 
 def _binary(op: str, left: Any, right: Any) -> Any:
@@ -120,7 +146,7 @@ def _binary(op: str, left: Any, right: Any) -> Any:
             raise Unbound(f"elementwise product of shapes {a.shape} and {b.shape}")
         return a * b
     if op == "/":
-        if b.ndim and b.size > 1 and a.shape != b.shape:
+        if b.ndim and b.size > 1 and a.shape != b.shape and a.size != 1:
             raise Unbound(f"dividing by an array of shape {b.shape}")
         return a / b
     if op == "^":

@@ -24,6 +24,9 @@ class Rule:
         return re.compile(self.pattern)
 
 
+# A symbol as the derivative rule below reads it: a letter or Greek command with primes and scripts.
+_SYMBOL = r"(?:\\[A-Za-z]+|[A-Za-z])(?:\s*'|\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*"
+
 # Applied top to bottom; docs/mark.md prints this table.
 RULES: tuple[Rule, ...] = (
     Rule(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*\.", "", "an invisible \\left. / \\right. delimiter"),
@@ -56,6 +59,10 @@ RULES: tuple[Rule, ...] = (
          "the loss written with its arguments, L(t; y): the loss"),
     Rule(r"\bnet(?=\s*[_^])", r"\\text{net}", "net (a unit's net input) is one symbol, not n e t"),
     Rule(r"\\(?:ldots|cdots|dots)(?![A-Za-z])|\.\.\.", r"\\unreadable ", "an ellipsis cannot be checked"),
+    Rule(r"\\(?:leftarrow|gets|longleftarrow|coloneqq)(?![A-Za-z])|:=|\u2190", "=",
+         "an update written with an arrow or := (the symbol's next version)"),
+    Rule(r"\\partial\s*(" + _SYMBOL + r")\s*/\s*\\partial\s*(" + _SYMBOL + r")",
+         r"\\frac{\\partial \1}{\\partial \2}", "a derivative written on one line, \\partial E / \\partial w"),
     Rule(r"\\ln(?![A-Za-z])", r"\\log", "ln and log: both natural logs (log base 10 is a diagnosed mistake)"),
 )
 

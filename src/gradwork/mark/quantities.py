@@ -56,12 +56,15 @@ class Q:
         return f"{self.section}.{self.node_key}"
 
 
+_PARTS = re.compile(r"^(?P<base>hat\([^)]*\)|[A-Za-z]+)(?P<primes>'*)(?:_(?P<lower>[^^]*))?(?:\^(?P<sup>.*))?$")
+
+
 def base_and_parts(symbol: str) -> tuple[str, str, str, str]:
     """``w_11^(2)`` -> ("w", "", "11", "(2)"); ``E'_BCE`` -> ("E", "'", "BCE", "")."""
-    match = re.match(r"^(?P<base>hat\([^)]*\)|[A-Za-z]+)(?P<primes>'*)(?:_(?P<sub>[^^]*))?(?:\^(?P<sup>.*))?$", symbol)
+    match = _PARTS.match(symbol)
     if not match:
         return symbol, "", "", ""
-    return match["base"], match["primes"], match["sub"] or "", match["sup"] or ""
+    return match["base"], match["primes"], match["lower"] or "", match["sup"] or ""
 
 
 def role_of(symbol: str) -> str | None:

@@ -6,6 +6,7 @@ sigma'(z) = sigma(z)(1 - sigma(z)), not about the exp and division inside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -164,7 +165,7 @@ def _leaky_kernel_vjp(k: KernelCall, position: int) -> list[str] | None:
 
 
 _unary("leaky_relu", _leaky_forward, _leaky_vjp,
-       r"\begin{cases} 1 & $x \ge 0 \\ \alpha & $x < 0 \end{cases}", "(1 if $x ≥ 0 else α)",
+       r"\begin{cases} 1 & $x \ge 0 \\ $alpha & $x < 0 \end{cases}", "{1 if $x ≥ 0; $alpha if $x < 0}",
        "leaky_relu($x)", r"\operatorname{LeakyReLU}_{\alpha}($x)",
        r"\operatorname{LeakyReLU}_{\alpha}(x) = \max(\alpha x, x)",
        "LeakyReLU'(x) is 1 for x >= 0 and alpha for x < 0.", params=("alpha",),
@@ -235,11 +236,11 @@ def _elu_vjp(bk: Backend, g: Array, out: Array, x: Array, alpha: Any = 1.0) -> A
 
 
 _unary("elu", _elu_forward, _elu_vjp,
-       r"\begin{cases} 1 & $x > 0 \\ \alpha e^{$x} & $x \le 0 \end{cases}", "(1 if $x > 0 else α exp($x))",
+       r"\begin{cases} 1 & $x > 0 \\ $alpha\, e^{$x} & $x \le 0 \end{cases}", "{1 if $x > 0; $alpha exp($x) if $x ≤ 0}",
        "elu($x)", r"\operatorname{ELU}($x)",
        r"\operatorname{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}",
        "ELU'(x) is 1 for x > 0 and alpha e^x for x <= 0.", params=("alpha",),
-       definition_text="elu(x) = x if x > 0 else alpha (e^x - 1)",
+       definition_text="elu(x) = {x if x > 0; alpha (e^x - 1) if x ≤ 0}",
        kind="activation", display=("ELU", r"\operatorname{ELU}"),
        export=Export("Elu", "ELU", ("alpha",)), options=(Option("alpha", "1"),), piecewise=True,
        pitfalls=(Pitfall("activation_derivative", instead_of="relu", explained=False),),  # alpha e^x forgotten
@@ -273,3 +274,30 @@ _unary("gelu", _gelu_forward, _gelu_vjp,
        scalar=elementwise(lambda out, x, temp: f"{x} * (1 + math.erf({x} / _SQRT2)) / 2",
                           lambda g, out, x: f"{g} * ((1 + math.erf({x} / _SQRT2)) / 2 + {x} * (math.exp(-{x} * {x} / 2)"
                                             f" / _SQRT2PI))"))
+
+
+def _silu_vjp(bk: Backend, g: Array, out: Array, x: Array) -> Array:
+    s = bk.sigmoid(x)
+    return g * (s + out * (1 - s))  # σ(x) (1 + x (1 − σ(x))), with x σ(x) = out
+
+
+def _silu_scalar_forward(out: str, x: str, temp: Callable[[], str]) -> list[str]:
+    s = temp()
+    return [*stable_sigmoid(x, s, temp), f"{out} = {x} * {s}"]
+
+
+def _silu_scalar_vjp(g: str, out: str, x: str) -> str:
+    s = f"(1.0 / (1.0 + math.exp(-{x})) if {x} >= 0.0 else math.exp({x}) / (1.0 + math.exp({x})))"  # stable σ
+    return f"{g} * ({s} + {out} * (1.0 - {s}))"
+
+
+_unary("silu", lambda bk, x: x * bk.sigmoid(x), _silu_vjp,
+       r"\sigma($x)\,(1 + $x\,(1 - \sigma($x)))", "sigmoid($x) (1 + $x (1 - sigmoid($x)))",
+       "silu($x)", r"\operatorname{SiLU}($x)", r"\operatorname{SiLU}(x) = x\,\sigma(x)",
+       "SiLU'(x) = sigma(x)(1 + x(1 - sigma(x))): the product rule on x sigma(x).",
+       definition_text="silu(x) = x sigmoid(x)",
+       kind="activation", display=("SiLU", r"\operatorname{SiLU}"), written=("swish",),
+       # x σ(x) in ONNX nodes: the Swish op needs opset 24
+       export=Export(None, "SiLU", onnx_nodes=(OnnxNode("Sigmoid", ("$x",), "sigmoid"),
+                                               OnnxNode("Mul", ("$x", "sigmoid"), "$out"))),
+       scalar=elementwise(_silu_scalar_forward, _silu_scalar_vjp))

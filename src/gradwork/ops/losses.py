@@ -19,7 +19,7 @@ from gradwork.ops.elementwise import NATURAL_LOG
 from gradwork.ops.registry import (
     Array, Export, Kernel, KernelCall, Notation, Op, Option, Partial, Pitfall, register,
 )
-from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, total
+from gradwork.ops.scalar import Scalar, ScalarCall, Terms, groups, literal, total
 from gradwork.ops.softmax import _log_softmax_forward, _softmax_forward
 
 
@@ -69,17 +69,29 @@ def _loss(name: str, per_element: Elementwise, d_y: Elementwise, d_t: Elementwis
     def vjp_t(bk: Backend, g: Array, out: Array, y: Array, t: Array, reduction: str = "mean", **given: Any) -> Array:
         return g * d_t(bk, y, t, **{**defaults, **given}) / scale(y, reduction)
 
+    def option_literals(c: ScalarCall) -> dict[str, str] | None:
+        """The options as Python literals for the scalar templates ({delta}), or None (not a plain float)."""
+        found = {}
+        for option in options:
+            text = literal(c.params.get(option.name, defaults[option.name]))
+            if text is None:
+                return None
+            found[option.name] = text
+        return found
+
     def scalar_forward(c: ScalarCall) -> list[str] | None:
-        if scalar_term is None or c.shapes[0] != c.shapes[1]:
+        given = option_literals(c)
+        if scalar_term is None or c.shapes[0] != c.shapes[1] or given is None:
             return None
-        terms = [f"({scalar_term.format(y=y, t=t)})" for y, t in zip(*c.args)]
+        terms = [f"({scalar_term.format(y=y, t=t, **given)})" for y, t in zip(*c.args)]
         return [f"{c.out[0]} = ({total(terms)}) / {scale(np.empty(c.shapes[0]), c.params.get('reduction', 'mean'))}"]
 
     def scalar_vjp(c: ScalarCall, position: int) -> tuple[list[str], Terms] | None:
-        if scalar_d_y is None or position != 0 or c.shapes[0] != c.shapes[1] or c.g[0] == "0.0":
+        given = option_literals(c)
+        if scalar_d_y is None or position != 0 or c.shapes[0] != c.shapes[1] or c.g[0] == "0.0" or given is None:
             return None
         divisor = scale(np.empty(c.shapes[0]), c.params.get("reduction", "mean"))
-        return [], [f"{c.g[0]} * ({scalar_d_y.format(y=y, t=t)}) / {divisor}" for y, t in zip(*c.args)]
+        return [], [f"{c.g[0]} * ({scalar_d_y.format(y=y, t=t, **given)}) / {divisor}" for y, t in zip(*c.args)]
 
     register(Op(
         kind="loss",
@@ -150,6 +162,35 @@ _loss("l1",
       Notation("|$t - $y|", r"\left|$t - $y\right|", 100),
       definition_text="L = sum_k |t_k - y_k|",
       scalar_term="abs({t} - {y})", scalar_d_y="(1.0 if {y} - {t} > 0.0 else (-1.0 if {y} - {t} < 0.0 else 0.0))")
+
+def _huber(bk: Backend, y: Array, t: Array, delta: Any = 1.0) -> Array:
+    r = y - t
+    inside = bk.positive(delta - bk.abs(r), 1)  # 1 where |y - t| <= delta
+    return inside * r * r / 2 + (1 - inside) * delta * (bk.abs(r) - delta / 2)
+
+
+def _huber_d_y(bk: Backend, y: Array, t: Array, delta: Any = 1.0) -> Array:
+    r = y - t
+    inside = bk.positive(delta - bk.abs(r), 1)
+    return inside * r + (1 - inside) * delta * _sign(bk, r)
+
+
+_loss("huber", _huber, _huber_d_y, lambda bk, y, t, delta=1.0: -_huber_d_y(bk, y, t, delta),
+      r"\begin{cases} $y - $t & |$y - $t| \le \delta \\ \delta\,\operatorname{sign}($y - $t) & |$y - $t| > \delta "
+      r"\end{cases}", "($y - $t if |$y - $t| ≤ δ else δ sign($y - $t))",
+      r"\begin{cases} $t - $y & |$y - $t| \le \delta \\ \delta\,\operatorname{sign}($t - $y) & |$y - $t| > \delta "
+      r"\end{cases}", "($t - $y if |$y - $t| ≤ δ else δ sign($t - $y))",
+      r"L = \frac{1}{n}\sum_k H_\delta(t_k - y_k),\quad H_\delta(r) = \begin{cases} \frac{1}{2} r^{2} & |r| \le \delta "
+      r"\\ \delta\,(|r| - \frac{\delta}{2}) & |r| > \delta \end{cases}",
+      "dL/dy = (y - t)/n where |y - t| <= δ, else δ sign(y - t)/n: the square's slope, capped at δ (option delta).",
+      Notation("(1/2 ($t - $y)^2 if |$t - $y| ≤ δ else δ (|$t - $y| - δ/2))",
+               r"\begin{cases} \frac{1}{2}($t - $y)^{2} & |$t - $y| \le \delta \\ \delta\left(|$t - $y| - "
+               r"\frac{\delta}{2}\right) & |$t - $y| > \delta \end{cases}", 100),
+      mean_over_outputs=True, options=(Option("delta", "1"),), long_name="Huber loss", piecewise=True,
+      scalar_term="(({y} - {t}) * ({y} - {t}) / 2 if abs({y} - {t}) <= {delta} "
+                  "else {delta} * (abs({y} - {t}) - {delta} / 2))",
+      scalar_d_y="(({y} - {t}) if abs({y} - {t}) <= {delta} else ({delta} if {y} > {t} else -{delta}))",
+      definition_text="L = 1/n sum_k H(t_k - y_k), H(r) = r^2 / 2 if |r| <= δ else δ (|r| - δ/2)")
 
 _loss("bce",
       lambda bk, y, t: -(t * bk.log(y) + (1 - t) * bk.log(1 - y)),

@@ -257,6 +257,7 @@ class Op:
     defined: bool = False  # an explanation states its definition and derivative rule where it is used
     piecewise: bool = False  # its rule has cases (ReLU, ELU, Huber): the branch taken is shown, not substituted
     vector_dot: bool = False  # between two 1-D inputs it is their dot product (matmul)
+    picks: bool = False  # it picks elements of its input (x[0], x[[2, 4]]): written as what it picked
     # A loss that applies an activation to y itself (cross_entropy: softmax on the logits): its term is a whole
     # sample's, and dL/dy is the fused rule of that activation and the loss.
     inner: str | None = None

@@ -18,7 +18,8 @@ def _positions(c: ScalarCall) -> Array:
 
 def _picked(c: ScalarCall) -> list[int] | None:
     try:
-        return np.asarray(_positions(c)[c.params["index"]]).ravel().tolist()
+        picked: list[int] = np.asarray(_positions(c)[c.params["index"]]).ravel().tolist()
+        return picked
     except (IndexError, TypeError, ValueError, KeyError):
         return None
 
@@ -76,6 +77,7 @@ register(Op(
     sentence="Picking elements routes each gradient back to the position it was taken from; "
              "positions picked twice add up.",
     params=("index",),
+    picks=True,
 ))
 
 

@@ -70,7 +70,7 @@ def _unary(function: Callable[[Tensor], Tensor]) -> Callable[..., Tensor]:
 
 
 def _loss(name: str) -> Callable[..., Tensor]:
-    return lambda y, t, context: apply(name, y, t, reduction="mean")
+    return lambda y, t, context, **values: apply(name, y, t, reduction="mean", **values)
 
 
 def _registered(name: str) -> Callable[..., Tensor]:
@@ -96,7 +96,8 @@ def _functions() -> dict[str, Function]:
         *(Function(name, 1, (("axis", None),), (lambda fn: lambda x, context, axis: fn(x, axis=axis))(fn), True)  # noqa: B023
           for name, fn in [("sum", F.sum), ("mean", F.mean), ("max", F.max), ("min", F.min)]),
         Function("matmul", 2, (), lambda a, b, context: F.matmul(a, b)),
-        *(Function(op.name, 2, (), _loss(op.name)) for op in ops_of_kind("loss")),
+        *(Function(op.name, 2, tuple((o.name, Decimal(o.default)) for o in op.options), _loss(op.name))
+          for op in ops_of_kind("loss")),
     ]})
     return table
 

@@ -17,7 +17,7 @@ from gradwork.problem.expressions import FUNCTIONS, EvaluationContext, Expressio
 from gradwork.numbers.written import is_number
 from gradwork.problem.names import MAX_SYMBOL
 from gradwork.problem.numbers import NumberError, shape_of, to_array
-from gradwork.problem.schema import GraphSpec
+from gradwork.problem.spec import GraphSpec
 from gradwork.documents.sources import DataPath, Document
 from gradwork.tensor import Tensor
 

@@ -27,7 +27,7 @@ from gradwork.problem.expressions import EvaluationContext, Expression, Expressi
 from gradwork.numbers.written import is_number, shown
 from gradwork.problem.names import MAX_SYMBOL
 from gradwork.problem.numbers import NumberError, shape_of, scalar, to_array
-from gradwork.problem.schema import NetworkSpec
+from gradwork.problem.spec import NetworkSpec
 from gradwork.documents.sources import DataPath, Document
 from gradwork.tensor import Tensor
 
@@ -264,14 +264,10 @@ def _canonical_loss(document: Document, path: DataPath, name: str, last: LayerPl
 
 
 def loss_options(document: Document, plan: NetworkPlan, backend: Backend) -> dict[str, Any]:
-    """The loss's options (Huber's delta, ...) as backend numbers, each error at its key."""
-    options = {}
-    for key, value in plan.loss_options.items():
-        try:
-            options[key] = scalar(value, backend)
-        except NumberError as error:
-            raise document.error(("loss", key), error.message, error.expected) from None
-    return options
+    """The loss's options (Huber's delta, ...) as backend numbers, each error at its key (defaults as written)."""
+    if plan.loss is None or plan.loss_formula is not None:
+        return {}
+    return _options(document, ("loss",), plan.loss, plan.loss_options, backend)
 
 
 def inner_of(loss: str | None) -> str | None:
@@ -386,13 +382,22 @@ def build_network(document: Document, plan: NetworkPlan, parameters: dict[str, T
 
 
 def activation_options(document: Document, layer: LayerPlan, backend: Backend) -> dict[str, Any]:
-    """A layer's activation options (leaky_relu's slope, ...) as backend numbers, each error at its key."""
+    """A layer's activation options (leaky_relu's slope, ...) as backend numbers, each error at its key.
+
+    An option left out takes the op's default, read as written (0.01 is exactly 1/100 in exact mode).
+    """
+    return _options(document, layer.path + ("activation",), layer.activation, layer.activation_options, backend)
+
+
+def _options(document: Document, path: DataPath, name: str, given: dict[str, Any], backend: Backend) -> dict[str, Any]:
+    op = OPS.get(name)
+    written = {**(op.option_defaults() if op is not None else {}), **given}
     options = {}
-    for key, value in layer.activation_options.items():
+    for key, value in written.items():
         try:
             options[key] = scalar(value, backend)
         except NumberError as error:
-            raise document.error(layer.path + ("activation", key), error.message, error.expected) from None
+            raise document.error(path + (key,), error.message, error.expected) from None
     return options
 
 
@@ -401,7 +406,8 @@ def _activation(document: Document, layer: LayerPlan, backend: Backend, context:
         formula = layer.formula
         return lambda z: formula.evaluate({"x": z}, context)
     options = activation_options(document, layer, backend)
-    if layer.activation == "relu":
+    op = OPS.get(layer.activation)
+    if op is not None and "at_zero" in op.params:  # ReLU's gradient at 0 is the problem's convention
         options["at_zero"] = context.relu_at_zero
     return named_activation(layer.activation, **options)
 

@@ -31,6 +31,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from gradwork.nn.activations import is_identity
 from gradwork.problem.quantities import Quantity, QuantityError
 
 __all__ = ["GREEK", "NameError_", "Notation", "Symbol", "Written", "notation", "parse_name", "subscript",
@@ -333,6 +334,8 @@ class Notation:
     symbols: dict[str, Symbol]
     form: Literal["network", "graph"] = "network"
     named: frozenset[str] = field(default_factory=frozenset)  # nodes whose symbol the problem gives
+    # text()/plain() results by key (a speed memo: the symbols are not changed after the notation is made)
+    _written: dict[tuple[str, Any], str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def loss(self) -> Symbol:
@@ -357,16 +360,24 @@ class Notation:
 
     def text(self, key: str | Quantity) -> str:
         """:meth:`quantity`'s Unicode form; a key that is not a quantity comes back as it is."""
-        try:
-            return self.quantity(key).text()
-        except QuantityError:
-            return str(key)
+        found = self._written.get(("text", key))  # check's feedback names the same keys for every student
+        if found is None:
+            try:
+                found = self.quantity(key).text()
+            except QuantityError:
+                found = str(key)
+            self._written[("text", key)] = found
+        return found
 
     def plain(self, key: str | Quantity) -> str:
-        try:
-            return self.quantity(key).plain()
-        except QuantityError:
-            return str(key)
+        found = self._written.get(("plain", key))
+        if found is None:
+            try:
+                found = self.quantity(key).plain()
+            except QuantityError:
+                found = str(key)
+            self._written[("plain", key)] = found
+        return found
 
     def at_step(self, symbol: Symbol, step: int | str | None) -> Symbol:
         """``symbol`` at an optimizer step, written so that the step reads apart from layers and elements."""
@@ -412,7 +423,9 @@ def _convention(solution: Any) -> dict[str, Symbol]:
         for number, layer in enumerate(solution.layers, start=1):
             tag = str(number)
             symbols[layer.z] = Symbol("z", tag)
-            symbols[layer.a] = Symbol("a", tag)
+            # the identity's output is z itself: one quantity, one symbol
+            identity = solution.nodes.get(layer.a) is solution.nodes.get(layer.z) or is_identity(layer.activation)
+            symbols[layer.a] = Symbol("z" if identity else "a", tag)
             symbols[layer.weight] = Symbol("w" if layer.flat_weights else "W", tag)
             if layer.bias:
                 symbols[layer.bias] = Symbol("b", tag)
@@ -472,12 +485,21 @@ def _named(name: str, node: str, solution: Any, one_based: bool) -> Symbol:
     is that layer's: W⁽¹⁾, whose entries read w⁽¹⁾₁₂; a scalar keeps the number as a subscript (w6: w₆)."""
     tensor = solution.target if node == "target" else solution.nodes.get(node)
     match = _LAYERED.match(name.strip())
-    if match and tensor is not None and getattr(tensor, "size", 1) > 1 and one_based:
+    if match and tensor is not None and one_based and (getattr(tensor, "size", 1) > 1 or
+                                                        match.group(2) == _layer_number(solution, node)):
         return Symbol(match.group(1), match.group(2), (), one_based)
     try:
         return replace(parse_name(name), one_based=one_based)
     except NameError_:
         return Symbol(name, one_based=one_based)
+
+
+def _layer_number(solution: Any, node: str) -> str | None:
+    """The number of the layer a network node belongs to (net2 names layer 2's z: net⁽²⁾, as net1 is net⁽¹⁾)."""
+    for number, layer in enumerate(getattr(solution, "layers", []) or [], start=1):
+        if node in (layer.z, layer.a, layer.weight, layer.bias):
+            return str(number)
+    return None
 
 
 def _resolve(symbols: dict[str, Symbol], named: frozenset[str], solution: Any) -> dict[str, Symbol]:
@@ -487,6 +509,8 @@ def _resolve(symbols: dict[str, Symbol], named: frozenset[str], solution: Any) -
     output = _output_name(solution)
     same = {("loss", name) for name, tensor in solution.nodes.items()  # a graph's loss is one of its nodes
             if name != "loss" and tensor is solution.loss}
+    same |= {(layer.a, layer.z) for layer in getattr(solution, "layers", []) or []  # the identity's a is z
+             if solution.nodes.get(layer.a) is solution.nodes.get(layer.z) or is_identity(layer.activation)}
     same |= {(b, a) for a, b in same}
 
     def printed(node: str) -> set[str]:

@@ -19,7 +19,7 @@ from gradwork.numbers.written import is_number
 from gradwork.problem.names import MAX_SYMBOL, Names
 from gradwork.problem.notation import EXPECTED_NAME, NameError_, parse_name
 from gradwork.problem.quantities import NodeRef, Quantity, QuantityError
-from gradwork.problem.schema import GraphSpec, NetworkSpec
+from gradwork.problem.spec import GraphSpec, NetworkSpec
 from gradwork.documents.sources import DataPath, Document
 from gradwork.numbers.tolerance import Tolerance, ToleranceError
 

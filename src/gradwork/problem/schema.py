@@ -1,6 +1,10 @@
 """The two forms of a problem file (FORMAT.md) as pydantic models, with errors mapped to FILE:LINE:COL
 (by ``validation.py``, shared with answers and training configs).
 
+Validation only: :func:`validate` returns the plain dataclasses of :mod:`gradwork.problem.spec`, which
+everything after it reads, so that solving and marking run where pydantic is not installed (an exported
+PrairieLearn question). The models' fields and defaults are the dataclasses' (a test holds them together).
+
 The models fix the keys and the simple types. Values whose meaning depends on
 other values (arrays and their shapes, activations, losses, expressions) are
 kept as written here and checked where they are built (``network.py``,
@@ -17,6 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from gradwork.numbers.written import is_number
 from gradwork.documents.sources import Document
 from gradwork.documents.validation import kind_of, validate_model
+from gradwork.problem.spec import GraphSpec, Mode, NetworkSpec, spec_from_data
 
 
 def _text(value: Any) -> Any:
@@ -32,14 +37,13 @@ def _number(value: Any) -> Any:
 
 Text = Annotated[str, BeforeValidator(_text)]
 Number = Annotated[Any, BeforeValidator(_number)]  # a user number (or a symbol name), converted per mode later
-Mode = Literal["float", "exact", "symbolic"]
 
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class OptimizerSpec(_Spec):
+class OptimizerModel(_Spec):
     name: Literal["sgd", "momentum", "adam"] = "sgd"
     lr: Number
     momentum: Number | None = None
@@ -49,14 +53,14 @@ class OptimizerSpec(_Spec):
     steps: int | None = Field(default=None, ge=1)
 
 
-class LayerSpec(_Spec):
+class LayerModel(_Spec):
     name: Text | None = None
     weights: Any
     bias: Any = None
     activation: Any = "identity"  # a name, {name: leaky_relu, alpha: 0.01}, or a formula in x
 
 
-class MarkingSpec(_Spec):
+class MarkingModel(_Spec):
     """``marking:``: the teacher's policy (checked further in ``policy.py``)."""
 
     tolerance: Any = None  # {sigfigs: d} | {digits: d} | {rtol: r, atol: a}
@@ -71,25 +75,25 @@ class _Common(_Spec):
     title: Text | None = None
     description: Text | None = None
     mode: Mode | None = None
-    optimizer: OptimizerSpec | None = None
+    optimizer: OptimizerModel | None = None
     steps: int | None = Field(default=None, ge=1)
     frozen: list[Text] = Field(default_factory=list)
     relu_grad_at_zero: Number = 0
     names: dict[str, Text] = Field(default_factory=dict)  # the problem's own symbols, see names.py
     ask: list[Text] = Field(default_factory=list)  # asked quantities, see quantities.py
-    marking: MarkingSpec | None = None
+    marking: MarkingModel | None = None
 
 
-class NetworkSpec(_Common):
+class NetworkModel(_Common):
     convention: Literal["row", "column"] = "column"
     input: Any
     target: Any = None
-    layers: list[LayerSpec] = Field(min_length=1)
+    layers: list[LayerModel] = Field(min_length=1)
     loss: Any = None  # a loss name or a formula in y and t
     batch_reduction: Literal["mean", "sum"] = "mean"
 
 
-class GraphSpec(_Common):
+class GraphModel(_Common):
     inputs: dict[str, Any] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
     graph: dict[str, Any] = Field(min_length=1)
@@ -98,8 +102,8 @@ class GraphSpec(_Common):
 
 
 KEYS = {
-    "network": sorted(NetworkSpec.model_fields),
-    "graph": sorted(GraphSpec.model_fields),
+    "network": sorted(NetworkModel.model_fields),
+    "graph": sorted(GraphModel.model_fields),
 }
 
 
@@ -113,10 +117,21 @@ def validate(document: Document) -> NetworkSpec | GraphSpec:
         raise document.error(("graph",), "a problem has either `layers:` or `graph:`, not both",
                              "one of the two forms", at="key")
     if "layers" in data:
-        model: type[NetworkSpec] | type[GraphSpec] = NetworkSpec
+        model: type[NetworkModel] | type[GraphModel] = NetworkModel
     elif "graph" in data:
-        model = GraphSpec
+        model = GraphModel
     else:
         raise document.error((), "the problem has neither `layers:` (a network) nor `graph:` (expressions)",
                              "one of the two forms of FORMAT.md")
-    return validate_model(document, model)
+    return spec_from_data(_plain(validate_model(document, model)))
+
+
+def _plain(model: BaseModel) -> dict[str, Any]:
+    """A validated model as data (nested models as mappings), for :func:`spec_from_data`."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            return {name: plain(getattr(value, name)) for name in type(value).model_fields}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+    return plain(model)

@@ -16,7 +16,7 @@ from gradwork.backends import Backend, BackendError
 from gradwork.nn import Optimizer, make_optimizer
 from gradwork.documents import limits
 from gradwork.problem.numbers import NumberError, exact, scalar
-from gradwork.problem.schema import GraphSpec, NetworkSpec, OptimizerSpec
+from gradwork.problem.spec import GraphSpec, NetworkSpec, OptimizerSpec
 from gradwork.problem.solution import OptimizerInfo
 from gradwork.documents.sources import Document
 from gradwork.tensor import Tensor

@@ -306,7 +306,7 @@ def _subtitle(solution: Solution, digits: int) -> str:
 
 
 def _asset(name: str) -> str:
-    return resources.files("gradwork.viz").joinpath("assets", name).read_text(encoding="utf-8")
+    return resources.files("gradwork.viz").joinpath("assets").joinpath(name).read_text(encoding="utf-8")
 
 
 def _escape(text: str) -> str:

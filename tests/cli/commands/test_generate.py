@@ -114,7 +114,9 @@ def test_to_a_platform_writes_its_package_and_keeps_existing_files(tmp_path):
     out = tmp_path / "moodle"
     result = run("generate", str(TEMPLATE), "--seed", "2", "--count", "2", "--to", "moodle", "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"2 variants from seed 2: 1 file in {out} (moodle)"
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == f"2 variants from seed 2: 1 file in {out} (moodle)"
+    assert lines[1].startswith("note: Moodle marks each number on its own: no carried-forward credit")
     assert (out / "moodle.xml").read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>')
     again = run("generate", str(TEMPLATE), "--seed", "2", "--count", "2", "--to", "moodle", "-o", str(out))
     assert again.returncode == 2 and "already exists" in again.stderr
@@ -139,3 +141,26 @@ def test_count_goes_with_seed_not_with_a_roster(tmp_path):
     result = run("generate", str(TEMPLATE), "--students", str(roster), "--count", "3", "-o", str(tmp_path / "o"))
     assert result.returncode == 2 and result.stderr.startswith("--count: a roster gives one variant per student")
     assert not (tmp_path / "o").exists()
+
+
+def test_to_prairielearn_needs_no_seed_and_writes_a_course_fragment(tmp_path):
+    out = tmp_path / "course"
+    result = run("generate", str(TEMPLATE), "--to", "prairielearn", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    stem = TEMPLATE.stem
+    assert result.stdout.startswith(f"PrairieLearn question {stem}: ")
+    assert "PrairieLearn draws one per student" in result.stdout and "\nnote: copy OUT/questions/" in result.stdout
+    assert sorted(p.name for p in (out / "questions" / stem).iterdir()) == [
+        "info.json", "question.html", "server.py", "template.json"]
+    assert (out / "serverFilesCourse" / "gradwork" / "__init__.py").is_file()
+
+
+def test_two_prairielearn_questions_share_one_course_folder(tmp_path):
+    out = tmp_path / "course"
+    first = run("generate", str(TEMPLATE), "--to", "prairielearn", "-o", str(out))
+    other = ROOT / "examples" / "templates" / "seed003_7_2_graph.yaml"
+    second = run("generate", str(other), "--to", "prairielearn", "-o", str(out))
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    assert {p.name for p in (out / "questions").iterdir()} == {TEMPLATE.stem, other.stem}
+    again = run("generate", str(TEMPLATE), "--to", "prairielearn", "-o", str(out))
+    assert again.returncode == 2 and "info.json:1:1: already exists" in again.stderr  # the question itself is kept

@@ -67,8 +67,10 @@ class Report:
 
 
 class Reader:
-    def __init__(self, digits: int = 4) -> None:
+    def __init__(self, digits: int = 4, steps_in_brackets: bool = False) -> None:
+        """``steps_in_brackets``: a network page, where W⁽¹⁾[2] is W⁽¹⁾ after step 2 (not an element)."""
         self.digits = digits
+        self.steps_in_brackets = steps_in_brackets
         self.env: dict[str, Any] = {}
         self.functions: dict[str, tuple[str, Any]] = {}
         self.report = Report()
@@ -103,6 +105,8 @@ class Reader:
             self.report.add("shape", f"{where}  (the result: {error})")
             return
         for i, side in enumerate(sides[:-1]):
+            if i == 0 and side[0] == "name" and not self.defined(side[1]):
+                continue  # a symbol the page has not given a value yet: it takes the result
             try:
                 value = self.value(side)
             except NotNumeric:
@@ -129,7 +133,7 @@ class Reader:
         last = len(sides) - 1
         for i in range(1, last):
             formula, numbers = sides[i], sides[i + 1]
-            if not names_in(formula) or names_in(numbers) or not _known(formula, self):
+            if not self.names(formula) or self.names(numbers) or not _known(formula, self):
                 continue
             if i + 1 == last:
                 if not _simple(formula) and _leaf(numbers):
@@ -138,6 +142,10 @@ class Reader:
             reason = _follows(formula, numbers)
             if reason:
                 self.report.add("substitution", f"{where}  ({reason})")
+
+    def names(self, node: Any) -> list[str]:
+        """The symbols of a side (e and π are numbers unless the page gives them a value)."""
+        return [key for key in names_in(node) if key not in ("e", "π") or key in self.env]
 
     # ------------------------------------------------------------ values
     def value(self, node: Any) -> Any:
@@ -183,20 +191,27 @@ class Reader:
             return _element(base, node[2], one_based=False)
         raise NotNumeric(kind)
 
-    def lookup(self, key: str) -> Any:
+    def defined(self, key: str) -> bool:
+        try:
+            self.lookup(key, constants=False)
+            return True
+        except NotNumeric:
+            return False
+
+    def lookup(self, key: str, constants: bool = True) -> Any:
         if key in self.env:
             return self.env[key]
         name = split_name(key)
-        if name is not None and (name.sub or name.bracket):
+        if name is not None and (name.sub or name.bracket and not self.steps_in_brackets):
             index, one_based = (name.sub, True) if name.sub else (name.bracket, False)
             for base in dict.fromkeys([name.base, name.base.upper(), name.base.lower()]):
                 whole = type(name)(base, name.primes, name.layer, "" if name.sub else name.sub,
                                    "" if name.bracket else name.bracket).key
                 if whole in self.env and v.is_array(self.env[whole]):
                     return _element(self.env[whole], index, one_based)
-        if key == "e":
+        if key == "e" and constants:
             return I(math.e).widen()
-        if key == "π":
+        if key == "π" and constants:
             return I(math.pi).widen()
         raise NotNumeric(key)
 
@@ -286,10 +301,12 @@ def _known(formula: Any, reader: Reader) -> bool:
 
 
 def _leaf(node: Any) -> bool:
-    """A number, or an array of numbers: what a symbol is replaced by."""
+    """A number (a fraction 3/8 too), or an array of numbers: what a symbol is replaced by."""
     if node[0] == "neg":
         return _leaf(node[1])
     if node[0] == "num":
+        return True
+    if node[0] == "div" and _leaf(node[1]) and _leaf(node[2]) and node[2][0] == "num":
         return True
     if node[0] == "vec":
         return all(_leaf(i) for i in node[1])
@@ -346,6 +363,8 @@ def _numeric(node: Any) -> bool:
 
 
 def _same(formula: Any, numbers: Any) -> str | None:
+    if formula[0] == "name" and formula == numbers and formula[1] in ("e", "π"):
+        return None  # Euler's number is a number on both sides
     if formula[0] in ("name", "deriv", "label"):
         return None if _numeric(numbers) else f"{show(formula)} became {show(numbers)}"
     if formula[0] == "neg" and numbers[0] == "neg":
@@ -380,6 +399,17 @@ def _same(formula: Any, numbers: Any) -> str | None:
             reason = _same(a, b)
             if reason:
                 return reason
+        return None
+    if formula[0] == "cases":
+        if len(formula[1]) != len(numbers[1]):
+            return f"{show(formula)} became {show(numbers)}"
+        for (value_f, cond_f), (value_n, cond_n) in zip(formula[1], numbers[1]):
+            for a, b in ((value_f, value_n), (cond_f, cond_n)):
+                if (a is None) != (b is None):
+                    return "a case and its numbers differ"
+                reason = _same(a, b) if a is not None else None
+                if reason:
+                    return reason
         return None
     if formula[0] in ("iverson", "mul"):
         pairs = list(zip(formula[2:], numbers[2:]))

@@ -206,7 +206,7 @@ class _Latex:
             if top.strip().startswith("∂") and bottom.strip().startswith("∂"):
                 of, wrt = top.strip()[1:].strip(), bottom.strip()[1:].strip()
                 if not of:
-                    return f" ∂({latex_to_text(self.group())})/∂{wrt} "
+                    return f" ∂/∂{wrt} "  # the operator, applied to what follows
                 return f"∂{of}/∂{wrt}"
             return f"(({top}) / ({bottom}))"
         if name == "sqrt":
@@ -423,10 +423,10 @@ def _mathml(node: Any) -> str:
             return f"∂{of}/∂{bottom.strip()[1:].strip()}"
         return f"(({top}) / ({bottom}))"
     kids = [c for c in children if not isinstance(c, str)]
-    if tag == "msup":
-        return _mathml(kids[0]) + raised(_mathml(kids[1]))
+    if tag == "msup":  # latex2mathml may spread a (pmatrix) base over several children: the last is the script
+        return _row(kids[:-1]) + raised(_mathml(kids[-1]))
     if tag == "msub":
-        return _mathml(kids[0]) + lowered(_mathml(kids[1]))
+        return _row(kids[:-1]) + lowered(_mathml(kids[-1]))
     if tag == "msubsup":
         return _mathml(kids[0]) + lowered(_mathml(kids[1])) + raised(_mathml(kids[2]))
     if tag == "munder":
@@ -656,7 +656,9 @@ def _json_text(node: Any) -> str:
     if kind == "derivative":
         return f"∂{_json_text(node['of'])}/∂{_json_text(node['wrt'])}"
     if kind == "call":
-        return f"{node['function']}({', '.join(_json_text(a) for a in node['args'])})"
+        name = {"sum_k": "Σₖ", "sum_nk": "Σₙ Σₖ", "log": "ln", "sigmoid": "σ", "relu": "ReLU", "sum": "Σ",
+                "leaky_relu": "LeakyReLU", "sqrt": "√"}.get(node["function"], node["function"])
+        return f"{name}({', '.join(_json_text(a) for a in node['args'])})"
     if kind == "label":
         return f"[C{node['number']}]"
     if kind == "words":
@@ -688,10 +690,14 @@ def _template_text(node: dict[str, Any]) -> str:
     else:
         template = op.element_partials[0 if part == "element_diagonal" else 1].text
     bindings = {name: _json_text(value) for name, value in node["bindings"].items()}
+    if node.get("elementwise"):  # the rule's products between values are elementwise
+        template = re.sub(r"(\$\{?\w+\}?)\s+(?!if\b)(?=[(A-Za-z$])", r"\1 ⊙ ", template)
+        template = re.sub(r"\s*\*\s*", " ⊙ ", template)
     text = re.sub(r"\$\{?(\w+)\}?", lambda m: "(" + bindings.get(m.group(1), m.group(1)) + ")", template)
-    text = text.replace("**", "^").replace("*", "·").replace("sigmoid", "σ").replace("log", "ln")
-    text = text.replace("relu", "ReLU").replace("@", " ").replace(".T", "ᵀ")
-    return text
+    for word, shown in (("leaky_relu", "LeakyReLU"), ("sigmoid", "σ"), ("log", "ln"), ("relu", "ReLU"),
+                        ("alpha", "α"), ("sqrt", "√"), ("phi", "φ"), ("Phi", "Φ")):
+        text = re.sub(rf"\b{word}\b", shown, text)
+    return text.replace("**", "^").replace("*", "·").replace("@", " ").replace(".T", "ᵀ")
 
 
 READERS = {"text": text_equations, "markdown": markdown_equations, "latex": latex_equations,

@@ -108,8 +108,9 @@ def lex(text: str) -> list[Tok]:
         if match:
             number = match.group(0)
             j = match.end()
-            if text.startswith("×10", j):
-                k = j + 3
+            scientific = re.match(r"\s*×\s*10(?=[⁰¹²³⁴⁵⁶⁷⁸⁹⁻^])", text[j:])
+            if scientific:
+                k = j + scientific.end()
                 exponent, k2 = _scripts(text, k, SUPER)
                 if exponent:
                     number += "e" + exponent
@@ -392,6 +393,11 @@ class Parser:
                 inside = self.sum()
                 self.expect("|")
                 return ("call", "abs", [inside])
+            if tok.text == "∂" and self.at("op", "/"):  # ∂/∂u (expression): a derivative operator
+                self.take()
+                self.expect("∂")
+                wrt = self.postfix()
+                return ("deriv", show(self.power()), show(wrt))
             if tok.text == "∂":
                 of = self.postfix()
                 self.expect("/")
@@ -411,17 +417,18 @@ class Parser:
         return items
 
     def bracket(self) -> Any:
-        if self.at("op", "["):  # a matrix [[…], […]]
-            rows = []
-            while True:
-                self.expect("[")
-                rows.append(self.items("]"))
-                if self.at("op", ","):
-                    self.take()
-                    continue
-                self.expect("]")
-                return ("mat", rows)
         first = self.sum()
+        if first[0] == "vec" and first[2] and self.at("op") and self.peek().text in (",", "]") and \
+                self.t[self.i - 1].text == "]":  # type: ignore[union-attr]  # a matrix [[…], […]]
+            rows = [first[1]]
+            while self.at("op", ","):
+                self.take()
+                row = self.sum()
+                if row[0] != "vec" or not row[2]:
+                    raise Unreadable(f"a matrix row that is not a row in {self.source!r}")
+                rows.append(row[1])
+            self.expect("]")
+            return ("mat", rows)
         if self.at("op") and self.peek().text in COMPARISONS:  # type: ignore[union-attr]
             op = self.take().text
             right = self.sum()
@@ -439,7 +446,7 @@ class Parser:
             self.take()
             index = self.take().text
             return ("sumover", index, self.power())
-        if self.at("op", "_") and name in ("max", "min"):
+        if self.at("op", "_"):  # max_k, LeakyReLU_α: the subscript names an index or a constant
             self.take()
             self.take()
         if self.at("op", "("):

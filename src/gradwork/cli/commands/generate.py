@@ -27,7 +27,7 @@ def generate(
     """Per-student exercise variants: problem file, student sheet (Markdown, LaTeX, HTML) and key for each."""
     if to is not None and to not in PLATFORMS:
         fail(f"--to: unknown value {to!r} (expected one of: {', '.join(PLATFORMS)})")
-    if seed is None and students is None:
+    if seed is None and students is None and to != "prairielearn":  # PrairieLearn draws by its variant_seed
         fail("generate: give --seed N (with --count K) or --students ROSTER.csv (expected one of them)")
     if count is not None and students is not None:
         fail("--count: a roster gives one variant per student (expected --count only with --seed)")
@@ -38,6 +38,8 @@ def generate(
     try:
         parsed = read_template(template)
         roster = read_roster(students) if students is not None else ()
+        if to == "prairielearn" and seed is None and not roster:
+            count = count or 3  # variants drawn here only to check the template; PrairieLearn draws its own
         request = Request(seed=seed or 0, count=count or 1, students=roster)
         variants = draw_all(parsed, request)
         if to is None:
@@ -53,15 +55,25 @@ def generate(
         fail(f"{folder}:1:1: is not a folder (expected -o DIR)")
     try:
         inputs = tuple(Path(p) for p in (template, students) if p is not None and str(p) != "-")
-        written = write_files(folder, files, force, inputs)
+        written = write_files(folder, files, force, inputs, shared=("serverFilesCourse/",))
     except OutputExists as error:
         fail(str(error))
     except OSError as error:
         fail(f"{folder}:1:1: cannot write ({error.strerror or error})")
     what = f"for {len(roster)} students" if roster else f"from seed {request.seed}"
-    sys.stdout.write(f"{len(variants)} variant{'s' if len(variants) != 1 else ''} {what}: "
-                     f"{len(written)} file{'s' if len(written) != 1 else ''} in {folder}"
-                     + (f" ({to})" if to else "") + "\n")
+    if to == "prairielearn":
+        sys.stdout.write(f"PrairieLearn question {parsed.stem}: {len(written)} file{'s' if len(written) != 1 else ''}"
+                         f" in {folder} ({len(variants)} variant{'s' if len(variants) != 1 else ''} drawn {what} "
+                         "to check the template; PrairieLearn draws one per student)\n")
+    else:
+        sys.stdout.write(f"{len(variants)} variant{'s' if len(variants) != 1 else ''} {what}: "
+                         f"{len(written)} file{'s' if len(written) != 1 else ''} in {folder}"
+                         + (f" ({to})" if to else "") + "\n")
+    if to is not None:
+        from gradwork.generate.export import platform_notes
+
+        for note in platform_notes(to):
+            sys.stdout.write(f"note: {note}\n")
 
 
 @app.command("test")

@@ -58,11 +58,12 @@ def steps_to_json(derivation: Derivation, digits: int = 4) -> list[dict[str, Any
     return convert(derivation, digits=digits)
 
 
-def step_fragments(derivation: Derivation, digits: int = 4) -> list[tuple[str | None, str, str]]:
-    """Each step as an HTML fragment: (node, phase, html), for interactive pages."""
+def step_fragments(derivation: Derivation, digits: int = 4, math: str = "mathml") -> list[tuple[str | None, str, str]]:
+    """Each step as an HTML fragment: (node, phase, html), for interactive pages; ``math="tex"`` keeps the maths
+    as LaTeX for MathJax."""
     from gradwork.explain.render.html import step_fragments as fragments
 
-    return fragments(derivation, digits=digits)
+    return fragments(derivation, digits=digits, math=math)
 
 
 def step_titles(derivation: Derivation, digits: int = 4) -> list[str]:

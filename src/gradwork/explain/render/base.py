@@ -133,6 +133,8 @@ def required_precedence(before: str, after: str) -> int:
         return PREC_POWER
     if b.endswith(MINUS_SIGNS) or a.startswith("/"):
         return PREC_PRODUCT
+    if b.endswith("+"):
+        return PREC_NEG + 1  # 4 + (−3): a sign after a plus is bracketed
     if _FUNCTION_BEFORE.search(b):
         return PREC_POWER
     juxtaposed_before = bool(b) and (b[-1].isalnum() or b[-1] in ")}*·@" or b.endswith(("\\cdot", "\\odot", "\\,")))
@@ -197,9 +199,10 @@ def template_source(expr: m.OpTemplate, latex: bool) -> tuple[str, int | None]:
         notation = op.element_partials[0 if part == "element_diagonal" else 1]
         return (notation.latex if latex else notation.text), notation.precedence
     if part == "definition":
-        if latex:
-            return op.definition_latex, None
-        return (op.definition_text or op.notation.text), None  # an op without one shows its notation
+        template = op.definition_latex if latex else (op.definition_text or op.notation.text)
+        if any(name == "x" for name, _ in expr.bindings):  # stated in the page's own variable, not x
+            template = re.sub(r"(?<![A-Za-z\\$])x(?![A-Za-z])", "$x", template)
+        return template, None
     raise UnsupportedError(f"OpTemplate part {part!r} is not one the printers know")
 
 
@@ -272,9 +275,12 @@ class Printer(Dispatcher):
         out = []
         position = 0
         pieces = template_pieces(template)
-        for literal, name in pieces:
+        for k, (literal, name) in enumerate(pieces):
             if name is None:
-                out.append(self.template_literal(literal))
+                shown = literal
+                if expr.elementwise and k:  # bound to arrays: a product inside the rule is elementwise
+                    shown = self.elementwise_literal(literal, pieces[k - 1][1] is not None)
+                out.append(self.template_literal(shown))
                 position += len(literal)
                 continue
             raw = _PLACEHOLDER.match(template, position)
@@ -288,6 +294,17 @@ class Printer(Dispatcher):
     def template_literal(self, literal: str) -> str:
         return literal
 
+    HADAMARD = " ⊙ "
+
+    def elementwise_literal(self, literal: str, after_value: bool) -> str:
+        """A template's products as elementwise: ``*`` and LaTeX's thin space, and a juxtaposition right after a
+        value (``$out (1 - $out)``, ``$x phi($x)``), become ⊙."""
+        signed = re.sub(r"\s*\*\s*|\s*\\,\s*|\s*·\s*", lambda _: self.HADAMARD, literal)
+        if signed == literal and after_value and \
+                re.match(r"^ +(?!if\b|otherwise\b|\\(?:ge|le|geq|leq|ne|end|right)\b)[(A-Za-z\\$]", literal):
+            signed = self.HADAMARD + literal.lstrip(" ")
+        return signed
+
     def place_binding(self, out: list[str], before: str, text: str) -> None:
         self.separate_numbers(out, text)
         out.append(text)
@@ -297,7 +314,8 @@ class Printer(Dispatcher):
     def separate_numbers(self, out: list[str], text: str) -> None:
         """Juxtaposed numbers read as one list of numbers: put a multiplication sign between them."""
         if len(out) >= 2 and not out[-1].strip() and out[-1] and re.search(r"\d\)?$", out[-2]) and \
-                re.match(r"^[(−\-]?\d", text):
+                re.match(r"^[(−\-]?\d", text) and "," not in text and "," not in out[-2] and "&" not in text \
+                and "&" not in out[-2]:  # two numbers; juxtaposed arrays stay a matrix product
             out[-1] = self.TIMES
 
     def finish_template(self, text: str) -> str:

@@ -144,9 +144,28 @@ class HtmlRenderer(MathDocument):
         return self.relation(expr) if isinstance(expr, m.Relation) else self.printer.print(expr)
 
 
-def step_fragments(derivation: s.Derivation, digits: int = 4) -> list[tuple[str | None, str, str]]:
-    """(node, phase, html) for every step, in order: the HTML is a self-contained ``<div class="step">``."""
-    renderer = HtmlRenderer(digits=digits)
+class TexHtmlRenderer(HtmlRenderer):
+    """HTML whose maths stays LaTeX, as ``\\(...\\)`` and ``\\[...\\]`` (HTML-escaped), for a page that typesets
+    with MathJax (PrairieLearn's questions do; latex2mathml is not there)."""
+
+    @staticmethod
+    def display(latex: str) -> str:
+        return f'<div class="math">\\[{escape(latex)}\\]</div>'
+
+    @staticmethod
+    def inline(latex: str) -> str:
+        return f"\\({escape(latex)}\\)"
+
+
+def step_fragments(derivation: s.Derivation, digits: int = 4,
+                   math: str = "mathml") -> list[tuple[str | None, str, str]]:
+    """(node, phase, html) for every step, in order: the HTML is a self-contained ``<div class="step">``.
+
+    ``math``: ``"mathml"`` (the default: no script needed) or ``"tex"`` (LaTeX for MathJax).
+    """
+    if math not in ("mathml", "tex"):
+        raise ValueError(f"unknown math {math!r} (expected mathml or tex)")
+    renderer = (TexHtmlRenderer if math == "tex" else HtmlRenderer)(digits=digits)
     renderer.setup(derivation)
     out = []
     for section in derivation.sections:

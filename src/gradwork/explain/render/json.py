@@ -75,8 +75,11 @@ class JsonRenderer(Renderer):
                 "display": self.text.print(number)}
 
     def _render_OpTemplate(self, expr: m.OpTemplate) -> dict[str, Any]:
-        return {"type": "op_template", "op": expr.op, "part": expr.part, "position": expr.position,
+        data = {"type": "op_template", "op": expr.op, "part": expr.part, "position": expr.position,
                 "bindings": {name: self.value(bound) for name, bound in expr.bindings}}
+        if expr.elementwise:  # bound to arrays: the rule's products are elementwise
+            data["elementwise"] = True
+        return data
 
     def _render_Cases(self, expr: m.Cases) -> dict[str, Any]:
         return {"type": "cases", "branches": [{"value": self.value(v), "condition": self.value(c)}

@@ -18,7 +18,7 @@ from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer, Renderer, reused_note, Setting
 from gradwork.explain.render.notation import (
-    CALLS, circled, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, join_indices,
+    CALLS, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, join_indices,
 )
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION, PREC_SUM
 from gradwork.explain.render.text import product_factors, rounded_floats, split_primes
@@ -210,6 +210,7 @@ class LatexPrinter(Printer):
     latex = True
     fraction_is_atom = True
     quotient_is_atom = True
+    HADAMARD = r" \odot "
     RELATIONS: ClassVar[dict[str, str]] = {
         "=": "=", "≈": r"\approx", "←": r"\leftarrow", "<": "<", ">": ">", "≤": r"\le", "≥": r"\ge"}
     PRODUCT_SIGNS: ClassVar[dict[str, str]] = {"dot": r" \cdot ", "hadamard": r" \odot ", m.MATRIX: " "}
@@ -287,8 +288,11 @@ class LatexPrinter(Printer):
             text += f"^{{{sup}}}"
         labels = symbol.index_labels()
         if labels:
-            index = ",".join(labels) if not symbol.one_based else join_indices(labels)  # graph names: x_{0}
-            text += f"_{{{index}}}" if simple or sup else f"[{index}]"
+            if not symbol.one_based:  # a graph name's element, 0-based as in the file: x[0] in every format
+                text += "[" + ",".join(labels) + "]"
+            else:
+                index = join_indices(labels)
+                text += f"_{{{index}}}" if simple or sup else f"[{index}]"
         if symbol.step is not None and not symbol.step_raised:
             text += f"[{symbol.step}]"
         return text
@@ -365,9 +369,7 @@ class LatexPrinter(Printer):
         return rf"\frac{{\partial}}{{\partial {wrt}}}\left({self.print(expr.of)}\right)"
 
     def _print_Label(self, expr: m.Label) -> str:
-        if self.settings["unicode_text"]:
-            return rf"\text{{{circled(expr.number) or f'({expr.number})'}}}"
-        return rf"\text{{{textcircled(expr.number)}}}"
+        return rf"\text{{{expr.tag}}}"
 
     def _print_Words(self, expr: m.Words) -> str:
         return self.text(expr.text)
@@ -424,7 +426,7 @@ class MathDocument(Renderer):
         return self.chain([step.lhs, contributions, step.total])
 
     def chain_notes(self, step: s.ChainProduct) -> list[str]:
-        reused = reused_note(step.reused, lambda n: circled(n) or f"({n})")
+        reused = reused_note(step.reused, lambda n: m.Label(n).tag)
         return [note for note in (reused, step.note) if note]
 
     # Steps whose layout is the same in every math document: a displayed formula plus notes.

@@ -50,6 +50,8 @@ _NOT_OPS: dict[str, tuple[str, str]] = {
     "identity": ("id", r"\operatorname{id}"),
     "linear": ("id", r"\operatorname{id}"),
     "diag": ("diag", r"\operatorname{diag}"),
+    "sum_k": ("Σₖ", r"\sum_{k}"),  # over the outputs k, in a loss's definition
+    "sum_nk": ("Σₙ Σₖ", r"\sum_{n}\sum_{k}"),  # over the samples n of a batch and their outputs k
 }
 FUNCTIONS: Mapping[str, tuple[str, str]] = RegistryTable(
     lambda: {**{op.name: op.display for op in OPS.values() if op.display is not None}, **_NOT_OPS})

@@ -17,7 +17,7 @@ from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer, Renderer, reused_note, Setting
 from gradwork.explain.render.notation import (
-    CALLS, circled, EXPONENT_CHARS, FUNCTIONS, GREEK, IDENTIFIER, PRIMES, subscript, superscript,
+    CALLS, EXPONENT_CHARS, FUNCTIONS, GREEK, IDENTIFIER, PRIMES, subscript, superscript,
 )
 from gradwork.explain.render.precedence import (
     MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION,
@@ -113,7 +113,7 @@ class TextPrinter(Printer):
         return f"∂{self.print(expr.of, PREC_POSTFIX)}/∂{self.print(expr.wrt, PREC_POSTFIX)}"
 
     def _print_Label(self, expr: m.Label) -> str:
-        return circled(expr.number) or f"({expr.number})"
+        return expr.tag
 
     def _print_Words(self, expr: m.Words) -> str:
         return expr.text

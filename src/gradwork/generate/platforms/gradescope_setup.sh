@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Gradescope autograder setup, written by `gradwork generate --to gradescope`.
-# Installs gradwork: from wheels placed in wheels/ beside this file if there are any (an offline or pinned
-# install), else from the package index.
+# Installs the gradwork wheel in wheels/ (built when this autograder was exported, so the variants are marked by
+# the code that made them) into the image's Python 3: Ubuntu 22.04's python3 is 3.10, which gradwork supports.
+# Its dependencies (numpy, sympy, PyYAML, pydantic, ...) come from the package index. GRADWORK_PYTHON names
+# another interpreter.
 set -euo pipefail
 cd "$(dirname "$0")"
-apt-get install -y python3 python3-pip >/dev/null 2>&1 || true
-if ls wheels/*.whl >/dev/null 2>&1; then
-    pip3 install --break-system-packages wheels/*.whl || pip3 install wheels/*.whl
-else
-    pip3 install --break-system-packages gradwork || pip3 install gradwork
+PYTHON="${GRADWORK_PYTHON:-python3}"
+if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-pip
 fi
+WHEEL="$(ls wheels/gradwork-*.whl | head -n 1)"
+"$PYTHON" -m pip install --no-input --disable-pip-version-check "$WHEEL"
+# the same version may be installed already (an image built before): this wheel's code is the one that marks
+"$PYTHON" -m pip install --no-input --disable-pip-version-check --force-reinstall --no-deps "$WHEEL"
+"$PYTHON" -c "import gradwork.check, gradwork.problem; print('gradwork', gradwork.__version__, 'ready')"

@@ -1,4 +1,4 @@
-"""Reading one side of an equation, LaTeX as students write it, into a small expression tree.
+"""Reading one side of an equation, as students write it (already normalised to LaTeX), into a tree.
 
 The grammar is the school algebra of a worked backprop solution: numbers,
 symbols with subscripts and layer superscripts (``w_{11}^{(2)}``), + - and
@@ -21,77 +21,39 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from gradwork.mark.functions import function_op, is_natural_log
+from gradwork.mark.syntax import (
+    Bin,
+    Deriv,
+    Func,
+    Matrix,
+    Neg,
+    Node,
+    Num,
+    Sym,
+    Transpose,
+    Unreadable,
+    depth,
+    size,
+    substitute_index,
+)
 
-class Unreadable(ValueError):
-    """A side that the reader does not understand (the message says what)."""
-
-
-# ---------------------------------------------------------------- the tree
-@dataclass(frozen=True, slots=True)
-class Num:
-    value: float
-    decimals: int | None  # digits after the point as written (None: an integer, exact)
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Sym:
-    name: str  # canonical: "w_11^(2)", "delta_1", "hat(y)", "E'_BCE"
-
-
-@dataclass(frozen=True, slots=True)
-class Bin:
-    op: str  # "+", "-", "*" (product: matrix or scalar), "o" (elementwise), "/", "^"
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True, slots=True)
-class Neg:
-    operand: Node
-
-
-@dataclass(frozen=True, slots=True)
-class Func:
-    name: str  # exp, log, log10, sqrt, tanh, abs, relu, sigmoid, softmax, leaky_relu
-    args: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Transpose:
-    operand: Node
-
-
-@dataclass(frozen=True, slots=True)
-class Matrix:
-    rows: tuple[tuple[Node, ...], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Deriv:
-    numerator: Sym  # the function differentiated (J, a_3)
-    denominator: Sym  # the variable (w_5)
-
-
-Node = Num | Sym | Bin | Neg | Func | Transpose | Matrix | Deriv
-
-FUNCTIONS = {
-    "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "tanh": "tanh", "abs": "abs",
-    "relu": "relu", "sigmoid": "sigmoid", "softmax": "softmax", "leakyrelu": "leaky_relu", "leaky_relu": "leaky_relu",
-    "lrelu": "leaky_relu",
-}
 GREEK = {
     "alpha", "beta", "gamma", "omega", "delta", "Delta", "epsilon", "varepsilon", "eta", "theta", "lambda", "mu", "nu",
     "xi", "rho",
     "sigma", "tau", "phi", "varphi", "psi", "chi", "zeta", "kappa", "Theta", "Sigma", "Phi", "Lambda", "Omega",
 }
-# Symbols that name a function when followed by "(": sigma(x) is not sigma times x.
-FUNCTION_LIKE = {"sigma", "phi", "varphi", "psi", "f", "g", "F", "G"}
+# Letters that stand for "the activation" when followed by "(" (f(z), phi(z)): generic functions, resolved from
+# the layer their argument belongs to. A registered function's names (sigma, tanh, ReLU, ...) come from the registry.
+GENERIC_FUNCTIONS = {"phi", "varphi", "psi", "f", "g", "F", "G"}
+UPDATE_WORDS = {"new", "old", "neu", "upd"}  # w^{new}: a label, not a power
+NOT_FUNCTIONS = {"sin", "cos", "tan", "arctan"}  # commands a student may write that no problem here has
 MATRIX_ENVIRONMENTS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "vmatrix"}
 
 _TOKEN = re.compile(r"""
   (?P<num>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
 | (?P<text>\\text\s*\{[^{}]*\})
+| (?P<var>\\var\{[A-Za-z_]+\})
 | (?P<env>\\(?:begin|end)\s*\{[^{}]*\}(?:\s*\{[lcr|]*\})?)
 | (?P<circled>\\circled\{\d*\})
 | (?P<newline>\\\\)
@@ -107,11 +69,13 @@ _TOKEN = re.compile(r"""
 class Token:
     kind: str
     text: str
+    spaced: bool = False  # whitespace before it (two numbers with only a space between are one broken number)
 
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     position = 0
+    spaced = False
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
@@ -119,12 +83,16 @@ def tokenize(text: str) -> list[Token]:
         position = match.end()
         kind = match.lastgroup or ""
         if kind == "space":
+            spaced = True
             continue
-        tokens.append(Token(kind, match.group()))
+        tokens.append(Token(kind, match.group(), spaced))
+        spaced = False
     return tokens
 
 
-# ---------------------------------------------------------------- the parser
+OCR_DIGITS = {"l", "O", "o", "I", "S"}  # letters OCR puts for 1, 0, 5 inside a number
+
+
 MAX_SIDE_CHARACTERS = 50_000  # a 5,000-term sum fits; a side is otherwise a line or two
 MAX_DEPTH = 200  # how deeply a tree may nest (a long + or product chain is built balanced, so it stays shallow)
 MAX_NODES = 20_000  # nodes in one side's tree, sums expanded (four nested sums of 60 terms are 13 million)
@@ -149,40 +117,6 @@ def parse(text: str) -> Node:
     if depth(node) > MAX_DEPTH:
         raise Unreadable(f"an expression nested more than {MAX_DEPTH} deep")
     return node
-
-
-def depth(node: Node) -> int:
-    """How deeply ``node`` nests (iteratively: a tree too deep for recursion is measured too)."""
-    deepest = 0
-    stack: list[tuple[Node, int]] = [(node, 1)]
-    while stack:
-        current, level = stack.pop()
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children(current))
-    return deepest
-
-
-def size(node: Node) -> int:
-    """How many nodes ``node`` has."""
-    count = 0
-    stack: list[Node] = [node]
-    while stack:
-        current = stack.pop()
-        count += 1
-        stack.extend(children(current))
-    return count
-
-
-def children(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, Bin):
-        return (node.left, node.right)
-    if isinstance(node, (Neg, Transpose)):
-        return (node.operand,)
-    if isinstance(node, Func):
-        return node.args
-    if isinstance(node, Matrix):
-        return tuple(c for row in node.rows for c in row)
-    return ()
 
 
 def _balanced(op: str, operands: list[Node]) -> Node:
@@ -256,6 +190,7 @@ class _Parser:
                 self.next()
                 rest.append(("/", self.unary()))
             elif self.starts_atom(token):
+                self._refuse_broken_number(token)
                 rest.append(("*", self.power()))
             else:
                 break
@@ -309,14 +244,14 @@ class _Parser:
         raise Unreadable(f"the exponent {token.text!r}")
 
     def starts_atom(self, token: Token) -> bool:
-        if token.kind in ("num", "letter", "text", "circled"):
+        if token.kind in ("num", "letter", "text", "circled", "var"):
             return True
         if token.kind == "env":
             return token.text.startswith("\\begin")
         if token.kind == "cmd":
             name = token.text[1:]
-            return name in GREEK or name in FUNCTIONS or name in (
-                "frac", "sqrt", "hat", "bar", "tilde", "partial", "pi", "log", "exp", "unreadable", "nabla", "sum")
+            return name in GREEK or name in NOT_FUNCTIONS or function_op(token.text) is not None or name in (
+                "frac", "hat", "bar", "tilde", "partial", "pi", "unreadable", "nabla") or token.text == r"\sum"
         return token.text in ("(", "[", "{")
 
     def atom(self) -> Node:
@@ -327,10 +262,12 @@ class _Parser:
         if kind == "letter":
             if text == "e" and self.at("^"):
                 self.next()
-                return Func("exp", (self.exponent(),))
+                return Func(_op(r"\exp"), (self.exponent(),))
             return self.symbol(text)
         if kind == "text":
             return self.text_command(text)
+        if kind == "var":  # a name of several letters (plain notation: loss, lr, net)
+            return self.symbol(text[len("\\var{"):-1])
         if kind == "circled":
             raise Unreadable("a reference to step " + text[len("\\circled"):] + " (not a formula)")
         if kind == "env":
@@ -346,14 +283,15 @@ class _Parser:
             name = text[1:]
             if name == "frac":
                 return self.fraction()
-            if name == "sqrt":
+            if text == r"\sqrt":
                 if self.at("["):
                     raise Unreadable("a root other than the square root")
-                return Func("sqrt", (self.braced(),))
-            if name in ("log", "exp", "tanh", "ln", "sin", "cos"):
-                if name in ("sin", "cos"):
-                    raise Unreadable(f"\\{name}")
-                return self.function(FUNCTIONS.get(name, name))
+                return Func(_op(text), (self.braced(),))
+            if name in NOT_FUNCTIONS:
+                raise Unreadable(f"\\{name}")
+            op = function_op(text) if name not in GREEK else None
+            if op is not None:
+                return self.function(op.name)
             if name in GREEK:
                 return self.symbol(name)
             if name == "pi":
@@ -385,7 +323,13 @@ class _Parser:
             name += "_" + subscript
         if superscript:
             name += "^" + superscript
-        if self.at("(") and (base in FUNCTION_LIKE or primes):
+        if self.at("(") and not subscript and not superscript:
+            op = function_op(base) if base in GREEK else None
+            if op is not None:
+                return self.call(op.name, len(primes))
+            if base in GENERIC_FUNCTIONS:
+                return self.call(base, len(primes))
+        if self.at("(") and base in GENERIC_FUNCTIONS | {"sigma"}:
             raise Unreadable(f"the function {name}(...)")
         element = self._element_index()
         if element:
@@ -413,13 +357,23 @@ class _Parser:
         return "(" + ",".join(parts) + ")"
 
     def _label_superscript(self) -> bool:
-        """``^{(2)}`` or ``^(2)``: a layer label, not a power."""
+        """``^{(2)}`` or ``^(2)``: a layer label; ``^{new}``, ``^{+}``, ``^{*}``: an update's label. Not a power."""
         after = self.peek(1)
         if after is None:
             return False
         if after.text == "(":
             return True
-        return after.text == "{" and (self.peek(2) is not None and self.peek(2).text == "(")  # type: ignore[union-attr]
+        if after.text != "{":
+            return False
+        following = self.peek(2)
+        if following is not None and following.text in ("(", "+", "*"):
+            return True
+        word: list[str] = []
+        j = self.i + 2
+        while j < len(self.tokens) and self.tokens[j].kind == "letter" and len(word) < 8:
+            word.append(self.tokens[j].text)
+            j += 1
+        return "".join(word) in UPDATE_WORDS and j < len(self.tokens) and self.tokens[j].text == "}"
 
     def script(self) -> str:
         """A subscript or label superscript as canonical text: ``{11}`` -> "11", ``{(2)}`` -> "(2)"."""
@@ -446,22 +400,38 @@ class _Parser:
 
     def text_command(self, text: str) -> Node:
         content = text[text.index("{") + 1:-1].strip()
-        key = content.lower().replace(" ", "").replace("-", "").replace("'", "")
-        if key in FUNCTIONS and content.strip() == content and "'" not in content:
-            return self.function(FUNCTIONS[key])
+        op = function_op(content) if "'" not in content else None
+        if op is not None:
+            return self.function(op.name)
         if re.fullmatch(r"[A-Za-z]+", content) and self.at("_", "^"):
             return self.symbol(content)
         raise Unreadable(f"the words \\text{{{content}}}")
 
     def function(self, name: str) -> Node:
-        if self.at("_"):  # \log_{10}, \log_2
+        if self.at("_") and is_natural_log(name):  # \log_{10}, \log_2
             self.next()
             base = self.script()
-            if name != "log" or base not in ("10", "2", "e"):
-                raise Unreadable(f"\\{name}_{base}")
-            name = {"10": "log10", "2": "log2", "e": "log"}[base]
+            if base not in ("10", "2", "e"):
+                raise Unreadable(f"\\log_{base}")
+            name = {"10": "log10", "2": "log2", "e": name}[base]
+        order = 0
+        while self.at("'"):
+            self.next()
+            order += 1
         if self.at("^"):
             raise Unreadable(f"a power of {name} written before its argument")
+        if order:
+            if not self.at("("):
+                raise Unreadable(f"the derivative {name}{chr(39) * order} without its argument")
+            return self.call(name, order)
+        if self.at("("):
+            return self.call(name, 0)
+        return Func(name, (self.power(),))
+
+    def call(self, name: str, order: int) -> Node:
+        """``name(args)`` at an opening parenthesis; ``order`` primes were written before it."""
+        if order > 1:
+            raise Unreadable(f"a derivative of order {order}")
         if self.at("("):
             self.next()
             args = [self.expression()]
@@ -472,9 +442,8 @@ class _Parser:
                     self.next()  # a keyword such as "a = 0.01": the value is what counts
                 args.append(self.expression())
             self.expect(")")
-            node: Node = Func(name, tuple(args))
-            return node
-        return Func(name, (self.power(),))
+            return Func(name, tuple(args), order)
+        raise Unreadable(f"{name} without its argument")
 
     def fraction(self) -> Node:
         if self.at("{") and self.peek(1) is not None and self.peek(1).text == "\\partial":  # type: ignore[union-attr]
@@ -535,7 +504,44 @@ class _Parser:
         self.next()
         return "".join(parts)
 
+    def _refuse_broken_number(self, token: Token) -> None:
+        """``0.5 939`` or ``0.59l3`` is one number broken by a space or a letter, never a product."""
+        previous = self.tokens[self.i - 1] if self.i else None
+        if previous is None or previous.kind != "num":
+            return
+        if token.kind == "num":
+            raise Unreadable(f"a number broken by a space: {previous.text} {token.text}")
+        following = self.peek(1)
+        if token.kind == "letter" and token.text in OCR_DIGITS and not token.spaced and following is not None \
+                and following.kind == "num" and not following.spaced:
+            raise Unreadable(f"a number broken by a letter: {previous.text}{token.text}{following.text}")
+
+    def _spaced_row(self, close: str) -> Node | None:
+        """``[0.5 0.3 -1]``: numbers separated by spaces only, a row vector (as MATLAB writes one)."""
+        j = self.i
+        values: list[Node] = []
+        while j < len(self.tokens):
+            token = self.tokens[j]
+            if token.text == close:
+                break
+            if token.text == "-" and j + 1 < len(self.tokens) and self.tokens[j + 1].kind == "num":
+                values.append(Neg(_number(self.tokens[j + 1].text)))
+                j += 2
+                continue
+            if token.kind != "num":
+                return None
+            values.append(_number(token.text))
+            j += 1
+        if len(values) < 2 or j >= len(self.tokens):
+            return None
+        self.i = j + 1
+        return Matrix((tuple(values),))
+
     def bracketed(self, close: str) -> Node:
+        if close == "]":
+            row = self._spaced_row(close)
+            if row is not None:
+                return row
         items = [self.expression()]
         while self.at(","):
             self.next()
@@ -602,7 +608,7 @@ class _Parser:
         self.expanded += size(body) * (stop - start + 1)
         if self.expanded > MAX_NODES:
             raise Unreadable(f"sums that write out more than {MAX_NODES} terms")
-        terms = [_substitute_index(body, index.text, k) for k in range(start, stop + 1)]
+        terms = [substitute_index(body, index.text, k) for k in range(start, stop + 1)]
         node = terms[0]
         for term in terms[1:]:
             node = Bin("+", node, term)
@@ -610,6 +616,14 @@ class _Parser:
 
     def term_without_sum(self) -> Node:
         return self.term()
+
+
+def _op(command: str) -> str:
+    """The registered op a LaTeX command names (``\\exp``, ``\\sqrt``), by the registry's own names."""
+    op = function_op(command)
+    if op is None:
+        raise Unreadable(command)
+    return op.name
 
 
 def _script_text(token: Token) -> str:
@@ -633,108 +647,3 @@ def _number(text: str) -> Num:
     if not math.isfinite(value):
         raise Unreadable(f"the number {text[:20]} (too large to be a student's number)")
     return Num(value, decimals, text)
-
-
-def _substitute_index(node: Node, index: str, value: int) -> Node:
-    """``node`` with the summation index replaced by ``value`` in every subscript (d_i -> d_3)."""
-    if isinstance(node, Sym):
-        base, sep, sub = node.name.partition("_")
-        if sep and re.fullmatch(rf"{index}|\{{{index}\}}", sub.split("^")[0]):
-            rest = sub[len(sub.split("^")[0]):]
-            return Sym(f"{base}_{value}{rest}")
-        if node.name == index:
-            return Num(float(value), None, str(value))
-        return node
-    if isinstance(node, Bin):
-        return Bin(node.op, _substitute_index(node.left, index, value), _substitute_index(node.right, index, value))
-    if isinstance(node, Neg):
-        return Neg(_substitute_index(node.operand, index, value))
-    if isinstance(node, Func):
-        return Func(node.name, tuple(_substitute_index(a, index, value) for a in node.args))
-    if isinstance(node, Transpose):
-        return Transpose(_substitute_index(node.operand, index, value))
-    if isinstance(node, Matrix):
-        return Matrix(tuple(tuple(_substitute_index(c, index, value) for c in row) for row in node.rows))
-    return node
-
-
-# ---------------------------------------------------------------- questions about a tree
-def symbols(node: Node) -> set[str]:
-    """The symbol names used in ``node`` (derivatives count as their own names)."""
-    found: set[str] = set()
-    _walk_symbols(node, found)
-    return found
-
-
-def _walk_symbols(node: Node, found: set[str]) -> None:
-    if isinstance(node, Sym):
-        found.add(node.name)
-    elif isinstance(node, Deriv):
-        found.add(f"d{node.numerator.name}/d{node.denominator.name}")
-    elif isinstance(node, Bin):
-        _walk_symbols(node.left, found)
-        _walk_symbols(node.right, found)
-    elif isinstance(node, (Neg, Transpose)):
-        _walk_symbols(node.operand, found)
-    elif isinstance(node, Func):
-        for a in node.args:
-            _walk_symbols(a, found)
-    elif isinstance(node, Matrix):
-        for row in node.rows:
-            for c in row:
-                _walk_symbols(c, found)
-
-
-def has_derivative(node: Node) -> bool:
-    if isinstance(node, Deriv):
-        return True
-    if isinstance(node, Bin):
-        return has_derivative(node.left) or has_derivative(node.right)
-    if isinstance(node, (Neg, Transpose)):
-        return has_derivative(node.operand)
-    if isinstance(node, Func):
-        return any(has_derivative(a) for a in node.args)
-    if isinstance(node, Matrix):
-        return any(has_derivative(c) for row in node.rows for c in row)
-    return False
-
-
-def numbers(node: Node) -> list[Num]:
-    """The number literals of ``node``, in reading order."""
-    found: list[Num] = []
-
-    def walk(n: Node) -> None:
-        if isinstance(n, Num):
-            found.append(n)
-        elif isinstance(n, Bin):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, (Neg, Transpose)):
-            walk(n.operand)
-        elif isinstance(n, Func):
-            for a in n.args:
-                walk(a)
-        elif isinstance(n, Matrix):
-            for row in n.rows:
-                for c in row:
-                    walk(c)
-
-    walk(node)
-    return found
-
-
-def is_number(node: Node) -> bool:
-    """A side with no symbols at all: the student's own arithmetic."""
-    return not symbols(node)
-
-
-def uses_log(node: Node) -> bool:
-    if isinstance(node, Func):
-        return node.name == "log" or any(uses_log(a) for a in node.args)
-    if isinstance(node, Bin):
-        return uses_log(node.left) or uses_log(node.right)
-    if isinstance(node, (Neg, Transpose)):
-        return uses_log(node.operand)
-    if isinstance(node, Matrix):
-        return any(uses_log(c) for row in node.rows for c in row)
-    return False

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gradwork.mark.evaluate import Evaluator, Unbound
-from gradwork.mark.latex import Deriv, Sym, Unreadable, parse
+from gradwork.mark.parse import parse
+from gradwork.mark.syntax import Deriv, Func, Matrix, Num, Sym, Unreadable
 from gradwork.mark.normalise import normalise_all
 
 
@@ -52,8 +53,23 @@ def test_a_bounded_sum_is_expanded():
     assert float(total) == 10.0
 
 
+@pytest.mark.parametrize("text, node", [
+    (r"\sigma(x)", Func("sigmoid", (Sym("x"),))),
+    (r"\sigma'(z_1)", Func("sigmoid", (Sym("z_1"),), 1)),
+    (r"\tanh'(0.5)", Func("tanh", (Num(0.5, 1, "0.5"),), 1)),
+    (r"\text{ReLU}'(z)", Func("relu", (Sym("z"),), 1)),
+    (r"f'(z)", Func("f", (Sym("z"),), 1)),
+    (r"w_{12}^{new}", Sym("w_12^new")),
+    (r"[0.5 0.3]", Matrix(((Num(0.5, 1, "0.5"), Num(0.3, 1, "0.3")),))),
+])
+def test_functions_primes_update_labels_and_spaced_rows(text, node):
+    assert parse(normalise_all(text)) == node
+
+
 @pytest.mark.parametrize("text, reason", [
-    (r"\sigma(x)", "function"),
+    (r"F_2(x)", "function"),
+    ("0.5 939", "broken by a space"),
+    ("0.59l3", "broken by a letter"),
     (r"\text{if } z > 0", "words"),
     (r"\begin{cases} 0 \\ 1 \end{cases}", "cases"),
     (r"\circled{1} \circled{2}", "step"),

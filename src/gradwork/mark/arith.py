@@ -1,0 +1,141 @@
+"""Numbers as a student writes them: how precisely two sides agree, which side holds the result, and how a
+number is shown back in a message.
+
+A decimal the student wrote may be off by half a unit in its last place; that
+uncertainty is carried through the expression it is in (each literal bumped in
+turn), so ``1·0.5 + 2·(−0.6) + 0.2 = −0.1`` fails (it is −0.5) while
+``0.401·0.8 = 0.321`` holds. Integers and numbers the problem gives are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gradwork.mark.evaluate import Evaluator, Unbound
+from gradwork.mark.syntax import Bin, Neg, Node, Num, has_derivative, is_number, numbers
+
+
+Make = Callable[..., Evaluator]  # make(log10=..., bumps=...) -> an Evaluator with a context's symbols
+
+
+def plain(log10: bool = False, bumps: dict[int, float] | None = None) -> Evaluator:
+    """An evaluator for numbers only (no symbol has a value)."""
+    return Evaluator(no_symbols, log10=log10, bumps=bumps)
+
+
+def holds(left: Node, right: Node, make: Make = plain, log10: bool = False,
+          exact: frozenset[float] = frozenset()) -> tuple[bool, Any, Any]:
+    """Does ``left = right`` hold to the precision written? Returns (holds, left value, right value)."""
+    a = make(log10=log10)(left)
+    b = make(log10=log10)(right)
+    a_array, b_array = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a_array.size != b_array.size:
+        raise Unbound("sides of different sizes")
+    if a_array.shape != b_array.shape:
+        if a_array.ndim == 2 and b_array.ndim == 2 and a_array.shape == b_array.shape[::-1] and min(a_array.shape) > 1:
+            return False, a, b
+        b_array = b_array.reshape(a_array.shape)
+    slack = uncertainty(left, make, log10, a_array, exact) + uncertainty(right, make, log10, b_array, exact)
+    scale = np.maximum(np.abs(a_array), np.abs(b_array))
+    with np.errstate(invalid="ignore"):
+        ok = np.abs(a_array - b_array) <= slack + 1e-9 * (1 + scale)
+    return bool(np.all(ok)), a, b
+
+
+def uncertainty(node: Node, make: Make, log10: bool, value: np.ndarray,
+                 exact: frozenset[float] = frozenset()) -> np.ndarray:
+    """How far ``node``'s value can move if each decimal written is off by half a unit in its last place.
+
+    Integers and the numbers the problem gives (``exact``, up to sign) are exact.
+    """
+    total = np.zeros(value.shape)
+    if isinstance(node, Num):  # a side that is one number is a result as written, never a copy of the data
+        return np.full(value.shape, 0.0 if node.decimals is None else 0.51 * 10.0 ** -node.decimals)
+    literals = [n for n in numbers(node) if n.decimals is not None
+                and round(n.value, 12) not in exact and round(-n.value, 12) not in exact]
+    for literal in literals[:24]:
+        half = 0.5 * 10.0 ** -literal.decimals  # type: ignore[operator]
+        try:
+            bumped = np.asarray(make(log10=log10, bumps={id(literal): half})(node), dtype=float)
+        except (Unbound, ValueError, TypeError, ArithmeticError):
+            continue
+        if bumped.shape == value.shape:
+            with np.errstate(invalid="ignore"):
+                total = total + np.nan_to_num(np.abs(bumped - value), nan=0.0)
+    return total * 1.02
+
+
+def signed_first(node: Node) -> float | None:
+    """The first number of an update's numbers (``-0.6 - (0.01)(-0.2005)`` -> -0.6): the old value."""
+    current = node
+    while isinstance(current, Bin) and current.op in ("+", "-"):
+        current = current.left
+    if isinstance(current, Neg) and isinstance(current.operand, Num):
+        return -current.operand.value
+    if isinstance(current, Num):
+        return current.value
+    return None
+
+
+def last_number(sides: Any) -> int | None:
+    for i in range(len(sides) - 1, 0, -1):
+        if sides[i].node is not None and is_number(sides[i].node):
+            return i
+    return None
+
+
+def last_read(sides: Any, start: int = 1) -> int | None:
+    for i in range(len(sides) - 1, start - 1, -1):
+        if sides[i].node is not None and not has_derivative(sides[i].node):
+            return i
+    return None
+
+
+def last_formula(sides: Any) -> int | None:
+    for i in range(len(sides) - 1, 0, -1):
+        node = sides[i].node
+        if node is not None and not is_number(node) and not has_derivative(node):
+            return i
+    return None
+
+
+def json_value(value: Any) -> Any:
+    array = np.asarray(value)
+    if array.dtype == object:
+        if array.ndim == 0:
+            return str(array.item())
+        return [json_value(v) for v in array]
+    if array.ndim == 0:
+        return float(array)
+    if array.ndim == 2 and 1 in array.shape:
+        array = array.reshape(-1)
+    return array.tolist()
+
+
+def shown(value: Any) -> str:
+    from gradwork.numbers.display import array_text
+
+    array = np.asarray(value)
+    if array.ndim == 2 and 1 in array.shape:
+        array = array.reshape(-1)
+    if array.dtype != object:
+        array = np.asarray([float(f"{v:.10g}") for v in array.astype(float).reshape(-1)]).reshape(array.shape)
+    return array_text(array.tolist() if array.ndim else (array.item() if array.dtype == object else float(array)), 4)
+
+
+def short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def no_symbols(name: str) -> Any:
+    raise Unbound(name)
+
+
+def finite(value: Any) -> bool:
+    """A number check can mark: not infinite or NaN (10^400 written out by a student is not an answer)."""
+    array = np.asarray(value)
+    return array.dtype == object or bool(np.all(np.isfinite(array.astype(float))))
