@@ -27,9 +27,6 @@ from tests.fuzz.mutations import EXAMPLES, entry_fuzz, mutated
 from tests.fuzz.test_entry_points import SMALL, bounded
 
 COULD_NOT = "could not mark this submission"
-# Until the graders of #25 item 2 land from the exports branch, the fuzzers find what they raise on
-# ("nan", a list as submission_metadata.json ...); then this mark goes.
-PENDING = pytest.mark.xfail(reason="#25 item 2: exported graders not yet hardened on main", strict=False)
 
 
 def _json_value(depth: int = 3):
@@ -53,8 +50,10 @@ def prairielearn_question(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pl")
     template = read_template(EXAMPLES / "templates" / "seed002_exam4a.yaml")
     request = Request(seed=0, count=1)
-    write_files(folder, export("prairielearn", template, request, generate(template, request)))
-    spec = importlib.util.spec_from_file_location("pl_server_fuzz", folder / template.stem / "server.py")
+    write_files(folder, export("prairielearn", template, request, generate(template, request)),
+                shared=("serverFilesCourse/",))
+    # The question's server.py imports the gradwork already loaded here (this source), not the course's copy.
+    spec = importlib.util.spec_from_file_location("pl_server_fuzz", folder / "questions" / template.stem / "server.py")
     server = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(server)
     data = {"params": {}, "correct_answers": {}, "variant_seed": 12345, "options": {}}
@@ -62,7 +61,6 @@ def prairielearn_question(tmp_path_factory):
     return server, data
 
 
-@PENDING
 @entry_fuzz
 @given(st.data())
 def test_the_prairielearn_grader_never_raises(prairielearn_question, data):
@@ -131,7 +129,6 @@ METADATA = st.one_of(
     _json_value())
 
 
-@PENDING
 @entry_fuzz
 @given(st.data())
 def test_the_gradescope_autograder_never_raises(gradescope_autograder, monkeypatch_module, data):
