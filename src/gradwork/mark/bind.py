@@ -326,7 +326,8 @@ class Binder:
         node = {"weight": layer.weight, "bias": layer.bias, "delta": layer.z}.get(role or "")
         if node is None or (role == "bias" and base != "b"):
             return None
-        return Binding(symbol, node, True, f"{symbol} read as layer {k}'s {node.split('.')[-1]} (by its subscript)")
+        return Binding(symbol, node, True, f"{symbol} read as layer {k}'s {node.split('.')[-1]} (by its subscript)",
+                       weak=True)
 
     def _by_label(self, symbol: str, role: str | None, sub: str, sup: str) -> Binding | None:
         match = re.fullmatch(r"\((\d+)\)", sup)
