@@ -279,10 +279,12 @@ class Binder:
                 return Binding(symbol, key, True, f"{base}_{sub} is output {sub} of the network (counted from 1)")
             if not sub:
                 return Binding(symbol, output, True, f"{base} is the usual letter for the network's output")
-        layer_subscripts = any(  # W_1, δ_2 bound to whole layers: this sheet's subscripts count layers
-            b.quantity and "[" not in b.quantity and base_and_parts(b.symbol)[2].isdigit() and not
-            base_and_parts(b.symbol)[3] and role_of(b.symbol) in ("weight", "delta")
-            and b.quantity.endswith((".W", ".z")) for b in bindings.by_symbol.values())
+        digit = [b for b in bindings.by_symbol.values() if b.quantity and base_and_parts(b.symbol)[2].isdigit()
+                 and not base_and_parts(b.symbol)[3]]
+        layer_subscripts = any(  # W_1, δ_2 bound to whole layers, and no z_k a unit: subscripts count layers
+            "[" not in str(b.quantity) and role_of(b.symbol) in ("weight", "delta")
+            and str(b.quantity).endswith((".W", ".z")) for b in digit) and not any(
+            "[" in str(b.quantity) and role_of(b.symbol) in ("pre", "act") for b in digit)
         if layer_subscripts and role in ("pre", "act") and sub.isdigit() and not sup:
             k = int(sub)
             if 1 <= k <= len(self.solution.layers):
