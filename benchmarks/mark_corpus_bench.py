@@ -71,7 +71,8 @@ def main() -> None:
         f"{total.correct_documents} correct. Python {platform.python_version()}, load {load}.",
         "",
         f"* **recall**: {total.found}/{total.planted} = {_pct(rates['recall'])} of planted mistakes found at their "
-        "line with their code",
+        f"line with their code (of them {total.as_specific} generic slips, a sign or a factor, that check "
+        "diagnoses as the specific mistake giving the very same number, as it prefers)",
         f"* **false flags**: {total.flagged}/{total.correct_lines} = {_pct(rates['false_flags'], 2)} of correct "
         "lines marked ✗ or →",
         f"* **full marks**: {total.full_marks}/{total.correct_documents} correct documents",

@@ -202,8 +202,17 @@ class Binder:
         if key in self.symbols_by_name:
             node = self.symbols_by_name[key]
             return Binding(symbol, node, True, f"{symbol} is the problem's symbol {key}, the value of {node}")
-        if symbol in self.graph_nodes:
-            return Binding(symbol, symbol, True, f"{symbol} is the name of a node of the problem")
+        named = next((n for n in self.graph_nodes if symbol_key(n) == key), None)
+        if named is not None:
+            return Binding(symbol, named, True, f"{symbol} is the name of a node of the problem")
+        base, primes, sub, sup = base_and_parts(symbol)
+        if self.graph_nodes and base in self.graph_nodes and sub.isdigit() and not primes and not sup:
+            shape: tuple[int, ...] = next((tuple(np.shape(q.value)) for q in self.quantities
+                                           if q.name == base and q.index is None), ())
+            if len(shape) == 1 and int(sub) < shape[0]:  # w2 of a vector node w: its element [2] (the problem's count)
+                return Binding(symbol, f"{base}[{int(sub)}]", True,
+                               f"{symbol} is element [{sub}] of the problem's node {base} (counted from 0, as the "
+                               "problem does)")
         if symbol in ("upstream",):
             return None
         return None
@@ -250,6 +259,10 @@ class Binder:
         has_target = any(q.name == "target" for q in self.quantities)
         if base in ("t", "T", "Y") and has_target and not sub.isdigit():
             return Binding(symbol, "target", True, f"{base} is the usual letter for the target")
+        if base in ("t", "T") and has_target and sub.isdigit():
+            size = next((np.asarray(q.value).size for q in self.quantities if q.name == "target"), 0)
+            if 1 <= int(sub) <= size and size > 1:
+                return Binding(symbol, f"target[{int(sub) - 1}]", True, f"{symbol} read as target {sub} (from 1)")
         if base == "y" and has_target:
             output = self._output_node()
             if output and any(b.quantity and b.quantity.split("[")[0] == output for b in bindings.by_symbol.values()):

@@ -51,6 +51,9 @@ class _Structure:
         self.solution = solution
         self.shapes = shapes
         self.by_z = {layer.z: layer for layer in solution.layers}
+        for layer in solution.layers:  # a linear layer's output is its pre-activation: y = v h + c names the unit
+            if layer.a in solution.nodes and solution.nodes[layer.a] is solution.nodes.get(layer.z):
+                self.by_z[layer.a] = layer
         self.proposed: dict[str, dict[str, list[str]]] = {}  # symbol -> key -> evidences
 
     # ------------------------------------------------------------ helpers
