@@ -19,6 +19,7 @@ from gradwork.check import Checker
 from gradwork.check.mistakes import Variant
 from gradwork.check.replay import Place, State
 from gradwork.problem import Solution
+from gradwork.problem.quantities import node_key, quantity_key
 
 NOISE = 1e-12  # relative: below this a replay's number is the right one (floating-point noise)
 
@@ -33,16 +34,12 @@ class Item:
 
     @property
     def key(self) -> str:
-        if self.section == "loss":
-            return "loss"
-        suffix = "" if self.index is None else "[" + ",".join(map(str, self.index)) + "]"
-        return f"{self.section}.{self.name}{suffix}"
+        return quantity_key(self.section, self.name, self.index)
 
     @property
     def entry(self) -> str:
         """The key inside its section of an answers file: ``hidden.W`` or ``"hidden.W[1,0]"``."""
-        suffix = "" if self.index is None else "[" + ",".join(map(str, self.index)) + "]"
-        return f"{self.name}{suffix}"
+        return node_key(self.name or "", self.index)
 
 
 def asked(solution: Solution) -> list[Item]:
