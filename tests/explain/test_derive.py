@@ -134,7 +134,9 @@ def test_formula_loss_factor_is_derived_by_the_engine():
     root = Path(__file__).resolve().parents[2]
     derivation = gradwork.load(root / "examples/seed003_7_1_network.yaml").solve().derivation("chain")
     first = next(s for s in _section(derivation, "Backward pass").steps if isinstance(s, Factor))
-    # L = -(ln y1 + ln(1 - y2)) / 2, so dL/dy1 = -1/(2 y1); y1 = sigmoid(0.7·0.23 + 0.2·0.4 + 0.1·0.57 + 0.1)
-    assert str(first.formula.value) == "-1/(2*y_1)"
+    # L = -(ln y1 + ln(1 - y2)) / 2, so dL/dy1 = -1/(2 y1), written in the problem's symbols (y1 is a⁽²⁾₁)
+    from gradwork.explain.render.text import TextPrinter
+
+    assert TextPrinter().doprint(first.formula) == "−(1 / (2·a⁽²⁾₁))"
     y1 = 1 / (1 + math.exp(-(0.7 * 0.23 + 0.2 * 0.4 + 0.1 * 0.57 + 0.1)))
     assert _value(first.value) == pytest.approx(-1 / (2 * y1), rel=1e-9)

@@ -9,12 +9,12 @@ gradients; every formula from the op registry's notation and rule templates.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
 
 from gradwork.explain import backward, optimizer
+from gradwork.explain.formulas import formula_loss
 from gradwork.explain.graph import NamedGraph, element, loss_divisor, value_expr
 from gradwork.explain.layerwise import asked, layer_letters, weight_index
 from gradwork.explain.math import (
@@ -338,12 +338,9 @@ def _loss(solution: Solution, graph: NamedGraph) -> Section:
         formula, substituted = _expanded_loss(graph, loss)
     elif op is not None and op.term is not None:
         substituted = None  # too many terms to write out: the formula and the result
-    from gradwork.explain.chain import formula_loss_expression
-
-    as_written = formula_loss_expression(solution)
-    if as_written is not None:  # a formula loss as the problem writes it: 1 − t and Σ kept, 1-based
-        formula = Number(as_written, exact=True)
-        substituted = _numbers_into(as_written, solution) or substituted
+    written = formula_loss(solution, graph)
+    if written is not None:  # a formula loss in the problem's symbols, its numbers in the same places
+        formula, substituted = written.expression, written.substituted
     note = None
     if any(node.op is not None and _natural_log(node.op) for node in graph.order):
         note = "Logs are natural logs (ln)."
@@ -415,36 +412,6 @@ def _cross_entropy_loss(graph: NamedGraph, loss, t_sym: Symbol) -> tuple[Expr, E
         formula = Quotient(formula, Number(divisor, exact=True))
         substituted = Quotient(substituted, Number(divisor, exact=True))
     return formula, substituted
-
-
-def _numbers_into(expr, solution: Solution) -> Expr | None:
-    """The formula loss with the numbers in the places of y_k and t_k, left unevaluated."""
-    import sympy
-
-    mapping = {}
-    for letter, tensor in (("y", solution.output), ("t", solution.target)):
-        if tensor is None:
-            continue
-        for k, value in enumerate(np.asarray(tensor.data, dtype=object).ravel()):
-            given = letter == "t" or solution.mode == "exact"  # targets are given: 0 and 1, not 0.0 and 1.0
-            number = _given_number(value) if given else sympy.Float(float(value), 15)
-            mapping[sympy.Symbol(f"{letter}_{k + 1}")] = number
-    try:
-        with sympy.evaluate(False):
-            return Number(expr.xreplace(mapping), exact=True)
-    except Exception:  # SymPy could not keep it unevaluated: the numbers side is left as it was
-        return None
-
-
-def _given_number(value: Any) -> Any:
-    """A given number as SymPy writes it: 1 not 1.0, 0.1 as 1/10 (nsimplify), cheaply for the usual 0 and 1."""
-    import sympy
-
-    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer()):
-        return sympy.Integer(int(value))
-    if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
-    return sympy.nsimplify(value)
 
 
 def _exact_value(value) -> Expr:
