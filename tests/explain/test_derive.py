@@ -103,10 +103,12 @@ def test_pitfall_sentences_are_the_ops_own_from_the_registry():
     texts = {p.code: p.text for p in derive(seed_002(), "chain").steps() if isinstance(p, Pitfall)}
     assert texts["sigmoid_bce"] == typeset(get_op("sigmoid_bce").pitfall)
     assert texts["log_base_10"] == typeset(get_op("log").pitfall)
-    assert "a − t" in texts["sigmoid_bce"] and "≈ 2.303" in texts["log_base_10"]
+    # in words: a pitfall names no symbol, so it never says y for the output where the problem's y is the target
+    assert "output minus the target" in texts["sigmoid_bce"] and "≈ 2.303" in texts["log_base_10"]
     half = [p.text for p in derive(seed_004(), "delta").steps() if isinstance(p, Pitfall)]
     assert half == [typeset(get_op("half_sse").pitfall)]
-    assert half[0] == "The ½ in ½ (t − y)² is there to cancel the 2 of the square: ∂L/∂y = −(t − y), with no second ½."
+    assert half[0] == "The ½ in front of the squared error is there to cancel the 2 of the square: the derivative has no " \
+        "second ½."
 
 
 def test_relu_at_zero_pitfall_names_the_convention_used():

@@ -55,7 +55,7 @@ def derive(solution: Solution, style: Style = "chain", notes: bool = False) -> D
     sections.append(_summary(solution, graph))
     if getattr(solution, "ask", ()):
         sections.append(_answers(solution, graph))
-    pitfalls = _pitfalls(solution, graph)
+    pitfalls = _pitfalls(solution, graph, notes)
     if pitfalls:
         sections.append(Section("Watch out", "summary", tuple(pitfalls)))
     vectors = "row" if solution.form == "network" and solution.convention == "row" else "column"
@@ -144,9 +144,7 @@ def _sentence(sentence: str, dummy: Symbol, notes: bool) -> str:
     """A rule's sentence in the page's variable, without engine words unless the teacher asked for notes."""
     text = _words_only(sentence)
     text = re.sub(r"(?<![A-Za-z\\])x(?![A-Za-z])", dummy.base, text)
-    if not notes:
-        text = text.replace(" (relu_grad_at_zero)", "").replace("relu_grad_at_zero", "the problem's convention")
-    return text
+    return _student(text, notes)
 
 
 def _loss_definition(solution: Solution, graph: NamedGraph) -> Definition:
@@ -508,7 +506,14 @@ def _answers(solution: Solution, graph: NamedGraph) -> Section:
     return Section("Answers", "summary", (Table("Answers", ("asked", "value"), tuple(rows)),))
 
 
-def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
+def _student(text: str, notes: bool) -> str:
+    """A sentence without the engine's option names, unless the teacher asked for notes."""
+    if notes:
+        return text
+    return text.replace(" (relu_grad_at_zero)", "").replace("relu_grad_at_zero", "the problem's convention")
+
+
+def _pitfalls(solution: Solution, graph: NamedGraph, notes: bool = False) -> list[Pitfall]:
     """The registry's pitfall records of the ops used here (a fused op's where the ops it fuses are used
     together; a formula loss counts as the named loss it equals), each code once, in the records' order."""
     names = {node.op.name for node in graph.order if node.op is not None}
@@ -525,7 +530,7 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
                 continue
             for node in graph.order:  # "at_zero": where an input of the op is exactly 0, named there
                 if node.op is op and np.any(node.inputs[0].data == 0):
-                    sentence = record.sentence.format(**_shown_params(node.params))
+                    sentence = _student(record.sentence.format(**_shown_params(node.params)), notes)
                     shown[record.code] = (record.order, Pitfall(record.code, typeset(sentence), graph.name(node)))
                     break
     found = [pitfall for _, pitfall in sorted(shown.values(), key=lambda item: item[0])]
@@ -533,7 +538,8 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
     trained_biases = [n for n in solution.parameters if n.endswith(".b") and n not in solution.frozen]
     if trained_biases and opt.name not in ("", "none") and opt.steps >= 1:
         plain_sgd = opt.name == "sgd" and not opt.options.get("momentum")
-        rule = "each b moves by −η ∂L/∂b" if plain_sgd else f"each b follows the same {opt.name} rule as the weights"
+        rule = "each moves by −η times its gradient" if plain_sgd else \
+            f"each follows the same {opt.name} rule as the weights"
         found.append(Pitfall("bias_not_updated", f"Biases are parameters too: {rule}."))
     return found
 
