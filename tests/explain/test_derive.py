@@ -107,8 +107,8 @@ def test_pitfall_sentences_are_the_ops_own_from_the_registry():
     assert "output minus the target" in texts["sigmoid_bce"] and "≈ 2.303" in texts["log_base_10"]
     half = [p.text for p in derive(seed_004(), "delta").steps() if isinstance(p, Pitfall)]
     assert half == [typeset(get_op("half_sse").pitfall)]
-    assert half[0] == "The ½ in front of the squared error is there to cancel the 2 of the square: the derivative has no " \
-        "second ½."
+    assert half[0] == ("The ½ in front of the squared error is there to cancel the 2 of the square: "
+                       "the derivative has no second ½.")
 
 
 def test_relu_at_zero_pitfall_names_the_convention_used():
