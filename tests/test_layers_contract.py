@@ -1,4 +1,4 @@
-"""The one-way import rule of DESIGN.md, enforced by import-linter."""
+"""The one-way import rule of docs/engine.md ("Layers"), enforced by import-linter."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ HTML = re.compile(r"(?<!\?P)<\s*/?\s*(div|span|table|tr|td|th|p|br|html|body|hea
                   r"|strong|code|pre|ul|ol|li|h[1-6]|math|details|summary|section|figure|img|sup|sub)\b[^>]*>",
                   re.IGNORECASE)
 # (A regex's named group, (?P<sub>...), is not a tag.)
-# Where LaTeX and HTML text may be written (DESIGN.md principle 4), and the ops, whose derivative rules
+# Where LaTeX and HTML text may be written (docs/engine.md, principle 4), and the ops, whose derivative rules
 # are LaTeX templates held as data (principle 1).
 RENDERERS = ("explain/render/", "viz/", "ops/")
 # Modules outside the renderers that hold such text today, each for a reason; the test fails when one of

@@ -12,11 +12,16 @@ fragment), Markdown with LaTeX, and the SVG graph alone.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gradwork.explain.derive import derive
 from gradwork.explain.steps import Derivation
 from gradwork.problem import Solution
+
+if TYPE_CHECKING:  # the report types, for the annotations only: check and mark are imported when used
+    from gradwork.check.report import Report
+    from gradwork.mark.report import MarkReport
+    from gradwork.numbers.tolerance import Tolerance
 
 Format = Literal["text", "markdown", "latex", "html", "json"]
 Style = Literal["chain", "delta", "matrix"]
@@ -55,7 +60,7 @@ class Solved:
         self.style = style
         self.digits = digits
 
-    # The FORMAT.md sections, ready for JSON.
+    # The docs/format.md sections, ready for JSON.
     @property
     def title(self) -> str:
         return self.solution.title
@@ -104,7 +109,7 @@ class Solved:
         return cache[style, notes]
 
     def to_dict(self, style: Style | None = None, digits: int | None = None) -> dict[str, Any]:
-        """The FORMAT.md JSON object, ``steps`` included."""
+        """The docs/format.md JSON object, ``steps`` included."""
         from gradwork.explain.render import steps_to_json
 
         return {
@@ -170,8 +175,9 @@ class Solved:
         return build_page(self.solution, self.page_steps(style, digits), labels=self.graph_labels(style),
                           digits=digits, missing_graphviz="note")
 
-    def check(self, answers: str | Path, tolerance: Any = None, allow_answer_tolerance: bool = False) -> Any:
-        """Mark a student's answers file against this solution (a ``gradwork.check.Report``).
+    def check(self, answers: str | Path, tolerance: Tolerance | dict[str, Any] | None = None,
+              allow_answer_tolerance: bool = False) -> Report:
+        """Check a student's answers file against this solution: its :class:`~gradwork.check.Report`.
 
         The problem's ``marking:`` applies; ``tolerance`` (a Tolerance or {sigfigs: 4}) overrides it, as the
         command-line flags do; the answers file's own tolerance counts only with ``allow_answer_tolerance``.
@@ -181,8 +187,9 @@ class Solved:
         spec = _tolerance(tolerance, Tolerance)
         return check_answers(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
 
-    def mark(self, text: str, source: str = "<work>", tolerance: Any = None) -> Any:
-        """Mark a worked solution (Markdown with LaTeX maths) line by line (a ``gradwork.mark.MarkReport``)."""
+    def mark(self, text: str, source: str = "<work>",
+             tolerance: Tolerance | dict[str, Any] | None = None) -> MarkReport:
+        """Mark a worked solution (Markdown with LaTeX maths) line by line: its :class:`~gradwork.mark.MarkReport`."""
         from gradwork.mark import mark_work
         from gradwork.numbers.tolerance import Tolerance
 

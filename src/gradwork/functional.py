@@ -137,7 +137,7 @@ def gather(x: Tensor, indices: Sequence[int]) -> Tensor:
     return x[list(indices)]
 
 
-# Losses (FORMAT.md): y outputs, t targets; a batch is reduced by `reduction`.
+# Losses (docs/format.md): y outputs, t targets; a batch is reduced by `reduction`.
 def half_sse(y: Any, t: Any, reduction: str = "mean") -> Tensor:
     return apply("half_sse", y, t, reduction=reduction)
 

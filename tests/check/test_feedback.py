@@ -1,4 +1,4 @@
-"""The wording of one item's feedback (EXPLAIN.md, sample 3)."""
+"""The wording of one item's feedback (docs/check.md, "Feedback, by example")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The JSON shape FORMAT.md fixes, the terminal table and the Markdown feedback."""
+"""The JSON shape docs/format.md fixes, the terminal table and the Markdown feedback."""
 
 from __future__ import annotations
 

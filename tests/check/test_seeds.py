@@ -15,7 +15,7 @@ Each mistake was checked by hand first:
 * seed 003, 7.1: dL/dh = W2^T delta2 = [0.0242, 0.0587, 0.1117] (their
   numbers, right); delta1 = dL/dh * ReLU'(z1) = dL/dh, and they halve it.
   7.3: d(x0 x)/dx0 has the two product-rule terms d0 x0 + sum_i d_i x_i.
-* seed 004: every number is right (the worked sample of EXPLAIN.md).
+* seed 004: every number is right (sample 1 of docs/explain.md, worked by hand).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ProblemError: the one-line FILE:LINE:COL message of FORMAT.md."""
+"""ProblemError: the one-line FILE:LINE:COL message of docs/format.md."""
 
 from __future__ import annotations
 

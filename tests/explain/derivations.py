@@ -1,6 +1,6 @@
 """Derivations built by hand, independent of derive.py, for the renderers' golden tests.
 
-``seed_004_delta`` is EXPLAIN.md's Sample 1 (seed 004, delta style, net = W a,
+``seed_004_delta`` is docs/explain.md's Sample 1 (seed 004, delta style, net = W a,
 σ(x) = x², L = ½(t − y)², η = 0.01); every number is worked by hand there.
 ``seed_002_chain`` is Sample 2 (seed 002's w₆ in the row reading), with values
 from the sample at full precision (a₃ = σ(−0.4)).
@@ -150,7 +150,7 @@ def seed_004_delta() -> Derivation:
 
 
 def seed_002_chain() -> Derivation:
-    """EXPLAIN.md Sample 2: w₆'s gradient as three numbered factors, and b₃ reusing two of them."""
+    """docs/explain.md's Sample 2: w₆'s gradient as three numbered factors, and b₃ reusing two of them."""
     a2, a3, z3, y, J = Symbol("a2"), Symbol("a3"), Symbol("z3"), Symbol("y"), Symbol("J")
     w6, b3 = Symbol("w6"), Symbol("b3")
     a3_value = 1 / (1 + math.exp(0.4))  # σ(z₃) with z₃ = −0.4

@@ -1,6 +1,6 @@
 """The renderers on real derivations from derive.py: every style, every format, LaTeX that compiles.
 
-Expected numbers are EXPLAIN.md's samples (worked by hand), not read back from the engine.
+Expected numbers are the samples of docs/explain.md (worked by hand), not read back from the engine.
 """
 
 from __future__ import annotations

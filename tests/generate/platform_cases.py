@@ -1,6 +1,6 @@
 """Submissions a teacher would expect marked the same everywhere, made from a variant's own numbers.
 
-Each is an answers file's data (FORMAT.md), computed by gradwork's replays, never typed in:
+Each is an answers file's data (docs/format.md), computed by gradwork's replays, never typed in:
 
 * ``right``: the key;
 * ``wrong_derivative``: an activation's derivative wrong (check's ``activation_derivative`` model; ``sign``

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gradwork.generate import draw, read_template
 from gradwork.generate.export import export
@@ -221,6 +223,27 @@ def test_grade_never_raises_on_what_a_request_can_carry(exam, value):
         assert partial["score"] in (0.0, 1.0) and partial["feedback"]
         assert 0.0 <= graded["score"] <= 1.0 and math.isfinite(graded["score"])
         json.dumps({k: graded[k] for k in ("partial_scores", "score", "feedback")}, allow_nan=False)
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(min_value=10**300, max_value=10**400)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["_type", "_value", "a"]), inner,
+                                                                 max_size=3),
+    max_leaves=20)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(_JSONISH, min_size=1, max_size=9))
+def test_grade_never_raises_on_generated_submissions(exam, values):
+    server, data = exam
+    names = [spec["name"] for spec in data["params"]["gradwork_inputs"]]
+    graded = {**data, "submitted_answers": dict(zip(names, values)), "raw_submitted_answers": {},
+              "partial_scores": {}, "feedback": {}, "format_errors": {}}
+    server.grade(graded)
+    assert 0.0 <= graded["score"] <= 1.0
+    json.dumps({k: graded[k] for k in ("partial_scores", "score", "feedback")}, allow_nan=False)
+    assert "could not be marked" not in graded["feedback"]["gradwork"]  # a mark or a reason, never the fallback
 
 
 def test_grade_survives_a_broken_submission_dict_and_params(exam):

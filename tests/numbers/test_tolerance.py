@@ -1,4 +1,4 @@
-"""Tolerances exactly as FORMAT.md defines them, at and around their edges."""
+"""Tolerances exactly as docs/format.md defines them, at and around their edges."""
 
 from __future__ import annotations
 

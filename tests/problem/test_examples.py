@@ -38,7 +38,7 @@ def torch_network(x, layers, convention, loss_fn, lr=None, frozen=()):
     """An independent forward/backward/SGD step in PyTorch.
 
     ``layers``: (name, W in the convention's layout, b or None, activation) tuples.
-    Returns values, gradients and updated parameters as NumPy arrays, keyed as FORMAT.md keys them.
+    Returns values, gradients and updated parameters as NumPy arrays, keyed as docs/format.md keys them.
     """
     h = T(x).requires_grad_()
     x_tensor = h

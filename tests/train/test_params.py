@@ -1,4 +1,4 @@
-"""Parameters on disk and back; a FORMAT.md problem file for one step of a trained network."""
+"""Parameters on disk and back; a docs/format.md problem file for one step of a trained network."""
 
 from __future__ import annotations
 

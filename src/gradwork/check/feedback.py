@@ -1,4 +1,4 @@
-"""What a student reads about one item: the wording of check's feedback (EXPLAIN.md, sample 3).
+"""What a student reads about one item: the wording of check's feedback (docs/check.md, "Feedback, by example").
 
 Marking (:mod:`gradwork.check.marker`) decides verdicts and findings as data;
 this module turns them into one short paragraph per item. Numbers are shown

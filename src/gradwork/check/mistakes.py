@@ -93,7 +93,7 @@ MISTAKES: dict[str, Mistake] = {}
 
 
 def mistake(code: str, rule: str, generic: bool = False) -> Callable[[Callable[[Graph], Iterable[Variant]]], Callable]:
-    """Register a mistake model under its FORMAT.md diagnosis ``code``."""
+    """Register a mistake model under its docs/format.md diagnosis ``code``."""
     def register(function: Callable[[Graph], Iterable[Variant]]) -> Callable[[Graph], Iterable[Variant]]:
         if code in MISTAKES:
             raise ValueError(f"mistake {code!r} is registered twice")

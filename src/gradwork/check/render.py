@@ -22,7 +22,7 @@ EXPECTED_DIGITS = 4
 
 
 def render_json(report: Report) -> str:
-    """FORMAT.md's ``check --format json`` object."""
+    """docs/format.md's ``check --format json`` object."""
     return json.dumps(json_safe(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False)
 
 

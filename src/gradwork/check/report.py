@@ -1,4 +1,4 @@
-"""What marking produces: a verdict and points per item, the policy used, as data and as FORMAT.md's JSON.
+"""What marking produces: a verdict and points per item, the policy used, as data and as docs/format.md's JSON.
 
 The score counts only the *scored* items: the problem's ``ask:`` list when it
 has one (an unanswered asked item is ``missing``), else every item the
@@ -25,7 +25,7 @@ STATUSES: tuple[Status, ...] = ("correct", "carried_forward", "wrong", "missing"
 class Finding:
     """One mistake model (or a pair: a computed mistake written down wrongly) that reproduces the answer."""
 
-    codes: tuple[str, ...]  # FORMAT.md diagnosis codes, e.g. ("gradient_as_update", "softmax_diagonal_jacobian")
+    codes: tuple[str, ...]  # docs/format.md diagnosis codes, e.g. ("gradient_as_update", "softmax_diagonal_jacobian")
     notes: tuple[str, ...]  # what the student did, one per code
     rules: tuple[str, ...]  # the correct rule, one sentence per code
     hints: tuple[str, ...] = ()  # the notes without the numbers that would give the answer away
@@ -148,7 +148,7 @@ class Report:
 
     # ------------------------------------------------------------ output
     def to_json(self) -> dict[str, Any]:
-        """FORMAT.md's ``check --format json`` object, plus the policy, the items not asked and warnings."""
+        """docs/format.md's ``check --format json`` object, plus the policy, the items not asked and warnings."""
         return {
             "score": {"correct": self.correct, "total": self.total, "points": _number(self.points),
                       "max_points": _number(self.max_points)},

@@ -15,7 +15,7 @@ class GradworkError(Exception):
 class ProblemError(GradworkError):
     """Bad input in a problem file.
 
-    ``str(error)`` is the one line that FORMAT.md fixes for the command line:
+    ``str(error)`` is the one line that docs/format.md fixes for the command line:
     ``FILE:LINE:COL: what is wrong (what was expected)``. Line and column are
     1-based; ``expected`` may be empty, and then the parenthesis is left out.
     """

@@ -114,7 +114,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Pitfall:
-    """A one-line warning where a classic mistake applies (code from FORMAT.md's diagnosis list)."""
+    """A one-line warning where a classic mistake applies (code from docs/format.md's diagnosis list)."""
 
     code: str
     text: str

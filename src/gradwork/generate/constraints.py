@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 SATURATION = {"sigmoid": 4.0, "tanh": 2.0}  # |input| bound: sigmoid'(4) = 0.018; tanh(x) = 2 sigmoid(2x) - 1
 ZERO = 1e-9  # a float this close to 0 came from numbers that cancel exactly on the template's decimal grid
 
-# The mistakes `distinct_mistakes` keeps apart from the right answer (FORMAT.md diagnosis codes).
+# The mistakes `distinct_mistakes` keeps apart from the right answer (docs/format.md diagnosis codes).
 DISTINCT_MISTAKES = ("log_base_10", "transposed", "softmax_diagonal_jacobian", "missed_path", "bias_not_updated")
 
 

@@ -52,12 +52,6 @@ def export(platform: str, template: Template, request: Request, variants: list[V
 
 
 # ---------------------------------------------------------------- shared pieces
-def input_name(item: Item | str) -> str:
-    """An item key as a platform's answer name: letters, digits and underscores."""
-    key = item if isinstance(item, str) else item.key
-    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")
-
-
 def fragments(variant: Variant) -> tuple[str, list[str]]:
     """The sheet as HTML: the given part, and one fragment per question (same order as ``variant.items``)."""
     from gradwork.explain.render import step_fragments
@@ -133,9 +127,18 @@ PLATFORM_NOTES = {
 }
 
 
-def platform_notes(platform: str) -> list[str]:
+def platform_notes(platform: str, template: Template | None = None) -> list[str]:
     """What the command says about a platform: where the files go and what the platform cannot do."""
-    return PLATFORM_NOTES.get(platform, [])
+    notes = list(PLATFORM_NOTES.get(platform, []))
+    if platform == "prairielearn" and template is not None:
+        from gradwork.generate.prairielearn import question_uuid
+
+        stated = isinstance(template.document.data, dict) and "uuid" in template.document.data
+        notes.append(f"the question's UUID is {question_uuid(template)}, "
+                     + ("the template's own `uuid:`" if stated else
+                        "derived from the file name: it stays when the template is edited; to keep it through a "
+                        f"rename, add `uuid: {question_uuid(template)}` to the template"))
+    return notes
 
 
 def _answer(variant: Variant, item: Item) -> Any:

@@ -64,7 +64,7 @@ def asked(solution: Solution) -> list[Item]:
 
 
 def answers(solution: Solution, items: list[Item]) -> dict[str, Any]:
-    """The right answers to ``items`` as an answers file's data (FORMAT.md), in the solve's mode."""
+    """The right answers to ``items`` as an answers file's data (docs/format.md), in the solve's mode."""
     out: dict[str, Any] = {}
     for item in items:
         if item.section == "loss":

@@ -50,7 +50,7 @@ class Q:
 
     @property
     def key(self) -> str:
-        """The FORMAT.md quantity key check reports (``gradients.hidden.W[1,0]``, ``loss``)."""
+        """The docs/format.md quantity key check reports (``gradients.hidden.W[1,0]``, ``loss``)."""
         if self.section == "loss":
             return "loss"
         return f"{self.section}.{self.node_key}"

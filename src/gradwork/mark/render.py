@@ -15,7 +15,7 @@ VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried 
 
 
 def render_json(report: MarkReport) -> str:
-    """FORMAT.md's ``mark --format json`` object (a non-finite number, never valid JSON, as null)."""
+    """docs/format.md's ``mark --format json`` object (a non-finite number, never valid JSON, as null)."""
     return json.dumps(json_safe(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

@@ -104,7 +104,7 @@ class MarkReport:
                 "max_points": _number(self.max_points)}
 
     def to_json(self) -> dict[str, Any]:
-        """FORMAT.md's ``mark --format json`` object, plus the items, bindings and policy used."""
+        """docs/format.md's ``mark --format json`` object, plus the items, bindings and policy used."""
         return {
             "score": self.score(),
             "lines": [line.to_json() for line in self.lines],

@@ -1,4 +1,4 @@
-"""Activations by the names FORMAT.md fixes, each a call of one registered op.
+"""Activations by the names docs/format.md fixes, each a call of one registered op.
 
 The table is built from the op registry (every op of kind "activation"), plus
 ``identity`` and ``square``, which are no op of their own.

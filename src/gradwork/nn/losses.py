@@ -1,4 +1,4 @@
-"""Losses by the names FORMAT.md fixes: every registered op of kind "loss"."""
+"""Losses by the names docs/format.md fixes: every registered op of kind "loss"."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Optimizers that update parameters in place: SGD, SGD with momentum, Adam.
 
-Parameters whose names are in ``frozen`` are left alone (FORMAT.md's
+Parameters whose names are in ``frozen`` are left alone (docs/format.md's
 ``frozen: [hidden.b]``). The update arithmetic runs on the parameters' own
 arrays, so it is exact in exact mode; float parameters and optimizer state are
 updated in place (the training fast path reads ``p.data`` by reference).
@@ -166,7 +166,7 @@ class Adam(Optimizer):
 
 def make_optimizer(params: Iterable[Tensor], name: str = "sgd", frozen: Iterable[str] = (),
                    **options: Any) -> Optimizer:
-    """An optimizer from FORMAT.md's ``optimizer: {name: sgd|momentum|adam, lr: ..., ...}``."""
+    """An optimizer from docs/format.md's ``optimizer: {name: sgd|momentum|adam, lr: ..., ...}``."""
     if name == "sgd":
         return SGD(params, frozen=frozen, **options)
     if name == "momentum":

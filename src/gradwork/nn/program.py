@@ -41,8 +41,8 @@ from gradwork.ops.registry import Op, unbroadcast
 from gradwork.ops.scalar import NAMESPACE, ScalarCall
 
 MAX_ELEMENTS = 64  # the largest array a program takes (past it NumPy's own calls are cheaper)
-MAX_PROGRAMS = 256  # structures kept in the cache
-MAX_VARIANTS = 512  # hook sets kept per structure
+MAX_PROGRAMS = 64  # structures kept in the cache
+MAX_VARIANTS = 256  # hook sets kept per structure
 
 
 class ProgramError(ValueError):
@@ -75,9 +75,12 @@ class GraphProgram:
         """Every node's value as it flows on (after its ``values`` hook); ``leaves[i]`` is read for leaf nodes."""
         forwards, values = forwards or {}, values or {}
         key = (frozenset(forwards), frozenset(values))
-        run = self._forwards.get(key)
-        if run is None:
+        run = self._forwards.get(key, _MISSING)
+        if run is _MISSING:
             run = self._remember(self._forwards, key, _Builder(self).forward(set(forwards), set(values)), key)
+        assert run is not _MISSING
+        if run is None:
+            raise ProgramError("an op of this graph has no scalar emitter for its shapes")
         try:
             return run(leaves, backend, forwards, values)
         except (ArithmeticError, ValueError, TypeError, IndexError) as error:
@@ -89,27 +92,32 @@ class GraphProgram:
         """d(root)/d(node), weighted by ``seed``, for every node a gradient reaches (None elsewhere)."""
         vjps, grads = vjps or {}, grads or {}
         key = (frozenset(vjps), frozenset(grads))
-        run = self._backwards.get(key)
-        if run is None:
+        run = self._backwards.get(key, _MISSING)
+        if run is _MISSING:
             run = self._remember(self._backwards, key, _Builder(self).backward(set(vjps), set(grads)), ("b", key))
+        assert run is not _MISSING
+        if run is None:
+            raise ProgramError("an op of this graph has no scalar emitter for its shapes")
         try:
             return run(values, seed, backend, vjps, grads)
         except (ArithmeticError, ValueError, TypeError, IndexError) as error:
             raise ProgramError(str(error)) from error
 
     def _remember(self, cache: dict[Hashable, Any], key: Hashable, built: tuple[Callable[..., Any], str] | None,
-                  name: Hashable) -> Callable[..., Any]:
-        if built is None:
-            raise ProgramError("an op of this graph has no scalar emitter for its shapes")
+                  name: Hashable) -> Callable[..., Any] | None:
+        """Keep what was generated for ``key`` (None: nothing could be, which is kept too)."""
         if len(cache) >= MAX_VARIANTS:
             cache.clear()
-        cache[key] = built[0]
+        cache[key] = None if built is None else built[0]
+        if built is None:
+            return None
         if len(self.sources) < 8:
             self.sources[name] = built[1]
         return built[0]
 
 
 _CACHE: dict[Hashable, GraphProgram | None] = {}
+_MISSING: Any = object()
 
 
 def program_for(nodes: Sequence[Any], inputs: Sequence[tuple[int, ...]], root: int) -> GraphProgram | None:

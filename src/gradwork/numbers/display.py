@@ -7,7 +7,7 @@ plain-text typesetting used in feedback, tables and labels, and
 :func:`array_text` the same for nested arrays. :func:`json_number` is a number
 as a JSON value.
 
-The rule (EXPLAIN.md: "numbers shown rounded are computed at full precision"):
+The rule (docs/render.md, "Numbers": numbers shown rounded are computed at full precision):
 
 * a number that is exactly what its rounded form shows prints minimally
   (``25``, ``-0.96``, ``0.2``); an integer, a fraction and an exact constant
@@ -19,7 +19,7 @@ Two presentation choices are options, not copies of the rule: ``fraction_width``
 (a fraction longer than that many characters is shown as its rounded decimal,
 marked approximate: a compact graph label) and ``evaluate_constants`` (an exact
 constant such as sqrt(2) shown as its rounded decimal). :func:`json_number`
-with a ``mode`` is the FORMAT.md encoding of solve's JSON sections.
+with a ``mode`` is the docs/format.md encoding of solve's JSON sections.
 
 This module is below every consumer in the layers contract (``gradwork.problem``),
 so check and explain cannot drift apart.
@@ -176,7 +176,7 @@ def json_number(value: Any, mode: str | None = None) -> Any:
     string, whole numbers too ("3", "3/8"); a SymPy value as its text ("3", "x**2"); "nan"/"inf" where JSON has no
     number.
 
-    With a number ``mode`` it is FORMAT.md's encoding of that mode's results, one type
+    With a number ``mode`` it is docs/format.md's encoding of that mode's results, one type
     per mode: a float (float), a fraction string even for a whole number ("3", exact),
     SymPy's text (symbolic).
     """

@@ -1,4 +1,4 @@
-"""When a student's number counts as the expected one: the tolerances of FORMAT.md (used by check and marking:).
+"""When a student's number counts as the expected one: the tolerances of docs/format.md (used by check and marking:).
 
 With s the student's number and t the expected one:
 

@@ -1,4 +1,4 @@
-"""Loss functions as primitives, exactly as FORMAT.md defines them.
+"""Loss functions as primitives, exactly as docs/format.md defines them.
 
 Each takes outputs ``y`` and targets ``t`` of the same shape. The last axis
 holds one sample's outputs (a scalar or 1-D ``y`` is one sample); leading

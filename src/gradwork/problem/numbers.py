@@ -171,7 +171,7 @@ def reported(array: Any, backend: Backend) -> Any:
 
 
 def to_json(value: Any, mode: str) -> Any:
-    """A reported value (scalar or array) as FORMAT.md JSON: floats; "3/8" strings in exact mode; SymPy text."""
+    """A reported value (scalar or array) as docs/format.md JSON: floats; "3/8" strings in exact mode; SymPy text."""
     if value is None:
         return None
     data = np.asarray(value, dtype=object if mode != "float" or not isinstance(value, np.ndarray) else None)

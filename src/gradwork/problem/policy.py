@@ -50,7 +50,7 @@ class Policy:
 
 
 def catalogue(spec: NetworkSpec | GraphSpec, plan: Any, has_optimizer: bool) -> Catalogue:
-    """The node names of each section, from the checked plan (see FORMAT.md's JSON output)."""
+    """The node names of each section, from the checked plan (see docs/format.md's JSON output)."""
     parameters = tuple(plan.parameter_names)
     if isinstance(spec, NetworkSpec):
         layers = tuple(name for layer in plan.layers for name in (f"{layer.name}.z", f"{layer.name}.a"))
@@ -204,7 +204,7 @@ def check_indices(document: Document, policy: Policy, shapes: dict[str, dict[str
         for part in sections:
             shape = shapes.get(part, {}).get(name)
             if shape is not None:
-                # a single unit's value may be written as a number or a one-element list (FORMAT.md)
+                # a single unit's value may be written as a number or a one-element list (docs/format.md)
                 ok = (len(index) == len(shape) and all(0 <= i < n for i, n in zip(index, shape))) or (
                     shape == () and index == (0,))
                 return None if ok else shape

@@ -1,4 +1,4 @@
-"""Quantities of a solved problem, named as FORMAT.md's JSON names them.
+"""Quantities of a solved problem, named as docs/format.md's JSON names them.
 
 A quantity is one section of the solution (``loss``, ``values``,
 ``gradients``, ``updated``), a node name within it (``hidden.W``) and,

@@ -1,4 +1,4 @@
-"""The two forms of a problem file (FORMAT.md) as pydantic models, with errors mapped to FILE:LINE:COL
+"""The two forms of a problem file (docs/format.md) as pydantic models, with errors mapped to FILE:LINE:COL
 (by ``validation.py``, shared with answers and training configs).
 
 Validation only: :func:`validate` returns the plain dataclasses of :mod:`gradwork.problem.spec`, which
@@ -122,7 +122,7 @@ def validate(document: Document) -> NetworkSpec | GraphSpec:
         model = GraphModel
     else:
         raise document.error((), "the problem has neither `layers:` (a network) nor `graph:` (expressions)",
-                             "one of the two forms of FORMAT.md")
+                             "one of the two forms of docs/format.md")
     return spec_from_data(_plain(validate_model(document, model)))
 
 

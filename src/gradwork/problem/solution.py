@@ -59,7 +59,7 @@ class Solution:
     numbers in the shapes the user wrote: a scalar as a float, Fraction (or
     int) or SymPy expression, anything bigger as an array of the mode's dtype;
     symbolic results already in readable form. JSON is made only at the edges:
-    :meth:`json` gives the FORMAT.md sections ("3/8" strings in exact mode,
+    :meth:`json` gives the docs/format.md sections ("3/8" strings in exact mode,
     SymPy text in symbolic mode), :meth:`json_value` one value.
     """
 
@@ -91,11 +91,11 @@ class Solution:
     notes: list[str] = field(default_factory=list)  # what the reader should know about how it was solved
 
     def json_value(self, value: Any) -> Any:
-        """One result (a scalar or an array of this solve) as FORMAT.md JSON data."""
+        """One result (a scalar or an array of this solve) as docs/format.md JSON data."""
         return to_json(value, self.mode)
 
     def json(self) -> dict[str, Any]:
-        """The FORMAT.md result sections: ``loss``, ``values``, ``gradients``, ``updated``."""
+        """The docs/format.md result sections: ``loss``, ``values``, ``gradients``, ``updated``."""
         return {
             "loss": self.json_value(self.loss_value),
             **{section: {name: self.json_value(value) for name, value in getattr(self, section).items()}

@@ -1,4 +1,4 @@
-"""Training configs: the ``layers:`` form of FORMAT.md with ``units`` instead of listed weights.
+"""Training configs: the ``layers:`` form of docs/format.md with ``units`` instead of listed weights.
 
 ::
 

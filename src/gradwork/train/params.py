@@ -1,4 +1,4 @@
-"""Trained parameters on disk (``.npz``), and back into a FORMAT.md problem file.
+"""Trained parameters on disk (``.npz``), and back into a docs/format.md problem file.
 
 Layout of a parameters file (a plain NumPy ``.npz``; read it with
 ``numpy.load(path)``, no pickling):
@@ -191,7 +191,7 @@ def problem_from_params(
     optimizer: dict[str, Any] | None = None,
     title: str | None = None,
 ) -> dict[str, Any]:
-    """A FORMAT.md ``layers:`` problem (as a dict) for one training step of the saved network on one sample.
+    """A docs/format.md ``layers:`` problem (as a dict) for one training step of the saved network on one sample.
 
     ``x`` and ``target`` default to the sample stored in the file; ``optimizer``
     defaults to the one the network was trained with (without weight decay,

@@ -150,6 +150,8 @@ def test_to_prairielearn_needs_no_seed_and_writes_a_course_fragment(tmp_path):
     stem = TEMPLATE.stem
     assert result.stdout.startswith(f"PrairieLearn question {stem}: ")
     assert "PrairieLearn draws one per student" in result.stdout and "\nnote: copy OUT/questions/" in result.stdout
+    uuid = json.loads((out / "questions" / stem / "info.json").read_text())["uuid"]
+    assert f"note: the question's UUID is {uuid}, derived from the file name" in result.stdout
     assert sorted(p.name for p in (out / "questions" / stem).iterdir()) == [
         "info.json", "question.html", "server.py", "template.json"]
     assert (out / "serverFilesCourse" / "gradwork" / "__init__.py").is_file()

@@ -72,7 +72,7 @@ def generate(
     if to is not None:
         from gradwork.generate.export import platform_notes
 
-        for note in platform_notes(to):
+        for note in platform_notes(to, parsed):
             sys.stdout.write(f"note: {note}\n")
 
 

@@ -65,7 +65,7 @@ def train(
 @app.command("export")
 def export(
     params: Path = typer.Argument(..., help="Parameters saved by `gradwork train` (.npz)."),
-    to: str = typer.Option(..., "--to", help="onnx, torch, or problem (a FORMAT.md problem file for one step)."),
+    to: str = typer.Option(..., "--to", help="onnx, torch, or problem (a docs/format.md problem file for one step)."),
     output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
     force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
 ) -> None:
