@@ -62,5 +62,5 @@ def _toml(text: str):
 def test_a_formula_loss_is_written_as_given() -> None:
     out = render(derive(solve(load(ROOT / "examples" / "seed000_exercise6_1.yaml")), "matrix"), "text")
     loss = next(line for line in out.splitlines() if line.strip().startswith("E = "))
-    assert "(1 − t₁)" in loss and "[1, 0]" not in loss and "Piecewise" not in out
+    assert "(1 − Y₁)" in loss and "[1, 0]" not in loss and "Piecewise" not in out  # the problem's own symbols
     assert "−1 ⊙" not in out  # the derivative as the engine derived it, not the VJPs of its pieces

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from gradwork.explain.derive import derive
 from gradwork.explain.math import Derivative, Expr, Symbol, Words
 from gradwork.explain.steps import Derivation, Prose, Section
+from gradwork.problem.quantities import node_key
 
 if TYPE_CHECKING:
     from gradwork.generate.build import Variant
@@ -70,7 +71,7 @@ def _words(item: Item, names: Any = None) -> str:
         symbol = names.symbol(name, index) if names and name else None
         if symbol is None and names and name and index is not None:
             whole = names.symbol(name)
-            symbol = f"{whole}[{','.join(map(str, index))}]" if whole else None
+            symbol = node_key(whole, index) if whole else None
         return f"{symbol} ({entry})" if symbol else entry
 
     if item.section == "loss":

@@ -29,9 +29,10 @@ from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.functions import with_pitfall
 from gradwork.mark.lines import carry_forward, line_results
 from gradwork.mark.program import Statement, read_program, strip_update
-from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, role_of
+from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, layer_hint, role_of
 from gradwork.mark.report import MarkReport
 from gradwork.mark.score import attach, check_results
+from gradwork.mark.structure import bind_by_structure, bind_by_value
 from gradwork.mark.syntax import Node, Sym, has_derivative, is_number, numbers, symbols
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Quantity, Solution
@@ -141,7 +142,7 @@ class WorkMarker:
             return
         node = statement.sides[result].node
         try:
-            value = Evaluator(no_symbols)(node)  # type: ignore[arg-type]
+            value = Evaluator(no_symbols, options=self.options)(node)  # type: ignore[arg-type]
         except ERRORS:
             return
         if finite(value):
@@ -194,12 +195,26 @@ class WorkMarker:
                 aliases.append((strip_update(sides[0].node.name)[0], strip_update(sides[1].node.name)[0]))
             if statement.kind == "local" and statement.target:
                 everything |= {strip_update(s)[0] for s in statement.target.split("|")}
-        bindings = Binder(self.solution, self.quantities, self.tolerance).bind(claims, everything, aliases)
-        for statement in program:  # a decorated name (w'_5, w_5^new) is its symbol's next version
-            if statement.written and statement.written != statement.target and statement.target:
-                binding = bindings.get(statement.target)
-                if binding is not None and statement.written not in bindings.by_symbol:
-                    bindings.by_symbol[statement.written] = binding
+        binder = Binder(self.solution, self.quantities, self.tolerance)
+        bindings = binder.bind(claims, everything, aliases)
+        bind_by_structure(program, bindings, self.solution)
+        context = Context({(q.section, q.node_key): q for q in self.quantities}, self.loss, bindings, program, {}, {},
+                          self.convention, self.symbolic, self.layer_function, self.local, self.options)
+
+        def evaluate(node: Node, statement: Statement) -> Any:
+            if has_derivative(node) and statement.kind != "gradient":
+                raise Unbound("a derivative")
+            return Env(context, statement.index, own=False).evaluate(node)
+
+        def matches(section: str, value: Any, symbol: str) -> list[str]:
+            role = self.role(symbol)
+            keys = {q.node_key for q in binder.matches(section, value, role, layer_hint(symbol))}
+            keys = {key for key in keys if not (f"{key}[" in " ".join(keys) and binder._size(key) == 1)}
+            return sorted(keys)
+
+        if not self.symbolic:
+            bind_by_value(program, bindings, evaluate, matches)
+            bind_by_structure(program, bindings, self.solution)
         return bindings
 
     def _key(self, statement: Statement, bindings: Bindings) -> None:

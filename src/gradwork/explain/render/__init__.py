@@ -21,17 +21,19 @@ FORMATS: tuple[str, ...] = ("text", "markdown", "latex", "html", "json")
 __all__ = ["FORMATS", "Format", "render", "step_fragments", "step_titles", "steps_to_json"]
 
 
-def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bool = False) -> str:
+def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bool = False,
+           width: int = 100) -> str:
     """The derivation as one document in ``format``.
 
     ``digits``: significant figures shown (numbers are computed at full
-    precision). ``color``: ANSI colour for a terminal (text only).
+    precision). ``color``: ANSI colour for a terminal (text only). ``width``:
+    the columns text wraps at (text only; the terminal's, or 100 when piped).
     ``"json"`` gives the JSON text of :func:`steps_to_json`.
     """
     if format == "text":
         from gradwork.explain.render.text import TextRenderer
 
-        return TextRenderer(digits=digits, color=color).render(derivation)
+        return TextRenderer(digits=digits, color=color, width=max(40, width)).render(derivation)
     if format == "markdown":
         from gradwork.explain.render.markdown import MarkdownRenderer
 
