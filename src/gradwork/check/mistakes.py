@@ -40,6 +40,7 @@ from gradwork.check.model_parts import (
     Log10, dropped, formula, ln10, over_ln10, sgd_step, square_rule, symbol_of, vjp_in_base_10,
 )
 from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
+from gradwork.problem.quantities import node_key
 from gradwork.ops.registry import get_op, ops_of_kind, pitfalls_of
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
@@ -280,7 +281,7 @@ def missed_path(graph: Graph) -> Iterator[Variant]:
                           Perturbation(vjps={(consumer, position): dropped(registered, position, shape, None)}))
             if 1 < int(np.prod(shape)) <= 16:  # one term of it: the product-rule term of a single element
                 for element in np.ndindex(*shape):
-                    at = f"{graph.label(j)}[{','.join(map(str, element))}]"
+                    at = node_key(graph.label(j), element)
                     yield Variant("missed_path", at, f"your number leaves out the term that {path} adds to {at}",
                                   Perturbation(vjps={(consumer, position):
                                                      dropped(registered, position, shape, element)}))

@@ -140,7 +140,7 @@ class TrainConfig(_Strict):
     @field_validator("init")
     @classmethod
     def _known_init(cls, value: str) -> str:
-        return _check_init(value)
+        return _check_init(value) or value
 
     @field_validator("loss")
     @classmethod
