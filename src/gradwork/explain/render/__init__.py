@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 Format = Literal["text", "markdown", "latex", "html", "json"]
 FORMATS: tuple[str, ...] = ("text", "markdown", "latex", "html", "json")
 
-__all__ = ["FORMATS", "Format", "render", "step_fragments", "step_titles", "steps_to_json"]
+__all__ = ["FORMATS", "Format", "latex_symbol", "render", "step_fragments", "step_titles", "steps_to_json"]
 
 
 def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bool = False,
@@ -73,4 +73,19 @@ def step_titles(derivation: Derivation, digits: int = 4) -> list[str]:
     from gradwork.explain.render.text import step_titles as titles
 
     return titles(derivation, digits=digits)
+
+
+def latex_symbol(written: Any) -> str:
+    """A quantity as the notation model writes it (``notation(solution).quantity(key)``, a ``Written``), or a
+    ``Symbol``, as LaTeX math without dollars: ``\\frac{\\partial J}{\\partial w_{3}}``, ``b_{3}'``, ``z^{(1)}``.
+    For labels of exported questions, so that a platform shows the problem's own symbols."""
+    from gradwork.explain import math as m
+    from gradwork.explain.render.latex import LatexPrinter
+
+    printer = LatexPrinter()
+    if isinstance(written, m.Symbol):
+        return printer.doprint(written)
+    if written.section == "gradients":
+        return printer.doprint(m.Derivative(written.loss, written.symbol))
+    return printer.doprint(written.symbol)
 

@@ -271,8 +271,9 @@ class TextRenderer(Renderer):
         blocks: list[Any] = [
             _Line([(derivation.title or "Worked solution", "title")]),
             _Line([("=" * max(len(derivation.title or "Worked solution"), 3), "title")]),
-            _Line([(self.preface(derivation), "note")]),
         ]
+        if self.preface(derivation):
+            blocks.append(_Line([(self.preface(derivation), "note")]))
         for section in derivation.sections:
             self.section = section
             blocks += [_BLANK, _Line([(section.title, "heading")]), _Line([("-" * len(section.title), "heading")])]
