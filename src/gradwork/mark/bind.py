@@ -52,6 +52,7 @@ class Binding:
     candidates: tuple[str, ...] = ()  # the equally good quantities when ambiguous
     weak: bool = False  # chosen among equally good numbers by the subscript alone: a formula may say otherwise
     support: int = 0  # how many lines' numbers say so (a formula's structure saying otherwise more often wins)
+    written: str = ""  # the quantity as the problem writes it (gradwork.problem.notation): w₅, η, J; for feedback
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"symbol": self.symbol, "quantity": self.quantity, "inferred": self.inferred,

@@ -13,13 +13,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Any
 
 import numpy as np
 
 from gradwork.check import Checker, solution_of
 from gradwork.mark.arith import finite, json_value, last_formula, last_number, last_read, no_symbols, signed_first
-from gradwork.mark.bind import Binder, Bindings, Claim, symbol_key
+from gradwork.mark.bind import Binder, Binding, Bindings, Claim, symbol_key
 from gradwork.mark.calculus import Calculus
 from gradwork.mark.checks import Checks
 from gradwork.mark.document import Work, read_work
@@ -33,6 +35,8 @@ from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, laye
 from gradwork.mark.report import MarkReport
 from gradwork.mark.score import attach, check_results
 from gradwork.mark.structure import bind_by_structure, bind_by_value
+from gradwork.problem.notation import notation
+from gradwork.problem.quantities import NodeRef, QuantityError
 from gradwork.mark.syntax import Node, Sym, has_derivative, is_number, numbers, symbols
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Quantity, Solution
@@ -110,7 +114,8 @@ class WorkMarker:
             raise NothingRead(source, first, 1, "nothing in this worked solution could be checked against the problem",
                               "equations that give the problem's quantities numbers, or a names: map binding its "
                               "symbols")
-        listed = sorted(bindings.by_symbol.values(), key=lambda b: b.symbol) + list(bindings.overrides.values())
+        listed = [_written(b, self.solution) for b in
+                  sorted(bindings.by_symbol.values(), key=lambda b: b.symbol) + list(bindings.overrides.values())]
         return MarkReport(self.solution.title, source, self.tolerance, self.policy, tuple(lines), report,
                           tuple(listed), tuple(missing), tuple(q.key for q in self.solution.ask))
 
@@ -393,3 +398,23 @@ def _refuse_unread(work: Work, source: str) -> None:
 
 
 __all__ = ["WorkMarker", "json_value"]
+
+
+def _written(binding: Binding, solution: Any) -> Binding:
+    """A binding with its quantity as the problem writes it (gradwork.problem.notation), for feedback."""
+    quantity = binding.quantity
+    if quantity is None or binding.written:
+        return binding
+    written = notation(solution)
+    if quantity == "lr":
+        text = "η"
+    elif quantity == "loss":
+        text = written.loss.text()
+    else:
+        try:  # a node key, or one element of it
+            node = NodeRef.parse(quantity)
+        except QuantityError:
+            return binding
+        text = written.symbol(node.name, node.index).text()
+    return replace(binding, written=text, evidence=binding.evidence.replace(f"{quantity}'s", f"{text}'s"))
+
