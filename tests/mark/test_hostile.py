@@ -90,7 +90,8 @@ def test_a_mark_inside_an_unclosed_code_fence_is_placed_after_a_closing_fence():
     text = "$$J = 0.513$$\n\n```\n$$a_3 = 0.5$$\n"
     marked = render_markdown(mark_work(solution(), text, "w.md"), text)
     lines = marked.splitlines()
-    assert lines[:2] == ["$$J = 0.513$$", ""] and lines[2].startswith("> ✓ **line 1** (J = loss) J is ") and not lines[3]
+    assert lines[:2] == ["$$J = 0.513$$", ""] and not lines[3]
+    assert lines[2].startswith("> ✓ **line 1** (J = loss) J is ")
     closing = lines.index("```", 4)
     assert closing > 4 and not any(line.startswith("> ") for line in lines[4:closing])
 
