@@ -39,6 +39,7 @@ from gradwork.mark.quantities import (
 )
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Solution
+from gradwork.problem.quantities import node_key
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ class Binder:
             shape: tuple[int, ...] = next((tuple(np.shape(q.value)) for q in self.quantities
                                            if q.name == base and q.index is None), ())
             if len(shape) == 1 and int(sub) < shape[0]:  # w2 of a vector node w: its element [2] (the problem's count)
-                return Binding(symbol, f"{base}[{int(sub)}]", True,
+                return Binding(symbol, node_key(base, (int(sub),)), True,
                                f"{symbol} is element [{sub}] of the problem's node {base} (counted from 0, as the "
                                "problem does)")
         if symbol in ("upstream",):
@@ -289,7 +290,7 @@ class Binder:
                 k = int(sub) - 1
                 shape = np.shape(next(q.value for q in self.quantities if q.name == output and q.index is None))
                 index = (k,) if len(shape) == 1 else (0, k)
-                key = f"{output}[{','.join(map(str, index))}]"
+                key = node_key(output, index)
                 return Binding(symbol, key, True, f"{base}_{sub} is output {sub} of the network (counted from 1)")
             if not sub:
                 return Binding(symbol, output, True, f"{base} is the usual letter for the network's output")
@@ -323,7 +324,7 @@ class Binder:
         shape = next((np.shape(q.value) for q in self.quantities if q.node_key == whole.quantity), None)
         if shape is None or len(shape) != len(index) or not all(0 <= i < n for i, n in zip(index, shape)):
             return None
-        node = f"{whole.quantity}[{','.join(map(str, index))}]"
+        node = node_key(whole.quantity, index)
         return Binding(symbol, node, True, f"element ({match.group(2)}) of {match.group(1)} = {whole.quantity}, "
                                            "counted from 1")
 
@@ -373,7 +374,7 @@ class Binder:
                 return None
         if len(index) != len(shape) or not all(0 <= a < n for a, n in zip(index, shape)):
             return None
-        key = node + ("[" + ",".join(map(str, index)) + "]" if index else "")
+        key = node_key(node, index or None)
         return Binding(symbol, key, True, f"{symbol} read as {key} by its label (unit {sub}, layer {k}, from 1)")
 
     def _output_node(self) -> str | None:
