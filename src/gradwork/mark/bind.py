@@ -30,16 +30,15 @@ from typing import Any
 import numpy as np
 
 from gradwork.mark.letters import by_letter
-from gradwork.mark.quantities import (
-    LOSS_LETTERS,
-    Q,
-    base_and_parts,
-    layer_hint,
-    role_of,
-)
+from gradwork.mark.normalise import normalise_all
+from gradwork.mark.parse import parse
+from gradwork.mark.plain import to_latex
+from gradwork.mark.quantities import LOSS_LETTERS, Q, base_and_parts, layer_hint, role_of
+from gradwork.mark.syntax import Sym, Unreadable
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Solution
-from gradwork.problem.quantities import node_key
+from gradwork.problem.notation import notation
+from gradwork.problem.quantities import node_key, quantity_key
 
 
 @dataclass(frozen=True)
@@ -101,6 +100,28 @@ class Bindings:
         return None if binding is None else binding.quantity
 
 
+MAX_WRITTEN = 2_000  # quantities (elements included) whose written symbols are worked out
+
+
+def problem_symbols(solution: Solution, quantities: list[Q]) -> dict[str, str]:
+    """The problem's own symbols (its notation model, as feedback writes them: ``w⁽¹⁾₂₁``, ``O₁``, ``x[2]``),
+    read as a student's symbols are, each to the one node (or element) it names."""
+    keys = sorted({(q.name, q.index) for q in quantities if q.section in ("values", "given") and q.name != "loss"},
+                  key=str)
+    if len(keys) > MAX_WRITTEN:
+        return {}
+    model = notation(solution)
+    found: dict[str, set[str]] = {}
+    for name, index in keys:
+        try:
+            node = parse(normalise_all(to_latex(model.text(quantity_key("values", name, index)))))
+        except (Unreadable, RecursionError, ValueError, KeyError):
+            continue
+        if isinstance(node, Sym):
+            found.setdefault(symbol_key(node.name), set()).add(node_key(name, index))
+    return {symbol: next(iter(nodes)) for symbol, nodes in found.items() if len(nodes) == 1}
+
+
 class Binder:
     """Builds :class:`Bindings` for one document from its claims and the problem's quantities."""
 
@@ -121,6 +142,7 @@ class Binder:
             if q.index is not None and q.section in ("values", "given") and hasattr(q.value, "is_Symbol") \
                     and q.value.is_Symbol:
                 self.symbols_by_name.setdefault(symbol_key(str(q.value)), q.node_key)
+        self.written = problem_symbols(solution, quantities)
 
     def role(self, symbol: str) -> str | None:
         """The role from the names map when it names the symbol, else from the letter."""
@@ -181,6 +203,11 @@ class Binder:
                 binding = self._by_numbers(symbol, by_symbol[symbol], candidates)
             if binding is not None:
                 bindings.by_symbol[symbol] = binding
+        for symbol in sorted(everything - set(bindings.by_symbol)):
+            written = self.written.get(symbol_key(symbol))
+            if written is not None:  # weak: a formula's structure may show the student counts otherwise
+                bindings.by_symbol[symbol] = Binding(symbol, written, True, f"{symbol} is how the problem writes "
+                                                                            f"{written}", weak=True)
         for symbol in sorted(everything - set(bindings.by_symbol)):
             binding = self._by_letter(symbol, bindings)
             if binding is not None:
@@ -264,18 +291,21 @@ class Binder:
         if base in ("t", "T") and has_target and sub.isdigit():
             size = next((np.asarray(q.value).size for q in self.quantities if q.name == "target"), 0)
             if 1 <= int(sub) <= size and size > 1:
-                return Binding(symbol, f"target[{int(sub) - 1}]", True, f"{symbol} read as target {sub} (from 1)")
+                return Binding(symbol, node_key("target", (int(sub) - 1,)), True,
+                               f"{symbol} read as target {sub} (from 1)")
         if base == "y" and has_target:
             output = self._output_node()
             if output and any(b.quantity and b.quantity.split("[")[0] == output for b in bindings.by_symbol.values()):
                 return Binding(symbol, "target", True, f"y next to the output {output} written as another symbol")
-        if base in ("eta", "alpha", "gamma") and any(q.name == "lr" for q in self.quantities):
+        options = {name for layer in self.solution.layers for name in layer.activation_options}
+        if base in ("eta", "alpha", "gamma") and base not in options and any(q.name == "lr" for q in self.quantities):
             return Binding(symbol, "lr", True, f"{base} is the usual letter for the learning rate")
         if role == "input" and sub.isdigit():
             size = next((np.asarray(q.value).size for q in self.quantities if q.name == "input" and q.index is None), 0)
             k = int(sub)
             if 1 <= k <= size and size > 1:
-                return Binding(symbol, f"input[{k - 1}]", True, f"{symbol} read as input {k} (counted from 1)")
+                return Binding(symbol, node_key("input", (k - 1,)), True,
+                               f"{symbol} read as input {k} (counted from 1)")
         if role == "input" and not sub and not sup and any(q.name == "input" for q in self.quantities):
             return Binding(symbol, "input", True, f"{base} is the usual letter for the input")
         if base == "a" and sup == "(0)" and sub.isdigit():
@@ -313,20 +343,22 @@ class Binder:
         return None
 
     def _element(self, symbol: str, bindings: Bindings) -> Binding | None:
-        """``W_2(1,1)``: element (1,1), counted from 1, of what ``W_2`` is bound to."""
-        match = re.fullmatch(r"(.+)\(([\d,]+)\)", symbol)
+        """``W_2(1,1)``: element (1,1), counted from 1, of what ``W_2`` is bound to; ``W[0,1]``: counted from 0."""
+        match = re.fullmatch(r"(.+)\(([\d,]+)\)", symbol) or re.fullmatch(r"(.+)\[([\d,]+)\]", symbol)
         if not match:
             return None
+        start = 1 if symbol.endswith(")") else 0
         whole = bindings.get(match.group(1))
         if whole is None or whole.quantity is None or "[" in whole.quantity:
             return None
-        index = tuple(int(i) - 1 for i in match.group(2).split(","))
+        index = tuple(int(i) - start for i in match.group(2).split(","))
         shape = next((np.shape(q.value) for q in self.quantities if q.node_key == whole.quantity), None)
         if shape is None or len(shape) != len(index) or not all(0 <= i < n for i, n in zip(index, shape)):
             return None
         node = node_key(whole.quantity, index)
-        return Binding(symbol, node, True, f"element ({match.group(2)}) of {match.group(1)} = {whole.quantity}, "
-                                           "counted from 1")
+        count = "counted from 1" if start else "counted from 0"
+        return Binding(symbol, node, True, f"element {symbol[len(match.group(1)):]} of {match.group(1)} = "
+                                           f"{whole.quantity}, {count}")
 
     def _by_layer(self, symbol: str, role: str | None) -> Binding | None:
         """``W_2``, ``b_1``, ``\\delta_1``: a whole node of layer k (counted from 1), by its subscript;
