@@ -31,7 +31,7 @@ from decimal import Decimal
 import numpy as np
 
 from gradwork.numbers.tolerance import Tolerance
-from gradwork.check.diagnose import Diagnoser, agree, read
+from gradwork.check.diagnose import Diagnoser, agree, agree_value, read
 from gradwork.check.items import Item
 from gradwork.check.mistakes import Variant, same_numbers
 from gradwork.check.models import Models, combined
@@ -128,6 +128,15 @@ class Judge:
                 continue
             upstream = self.graph.upstream_places(item.place)
             touched = [v for v in active if self.changes(v, item.place)]
+            twin = self._twin(item, items[:position], off)
+            if twin is not None:
+                # One quantity under two keys (an identity layer's a is its z): the same number again is the same
+                # answer, right given the first one.
+                same = agree_value(tol, item, twin.given) & item.unresolved
+                if same.any():
+                    item.carried = item.carried | same
+                    item.carried_value = twin.given
+                    item.carried_from = (twin.answer.key,)
             # Each replay only where it can differ from the correct solve for this item.
             wanted = {"all": bool(upstream & off or touched),
                       "local": bool(active and upstream & off),
@@ -174,7 +183,7 @@ class Judge:
                 roots.append(item)
                 states.pop("roots", None)
                 continue
-            self.follows[id(item)] = [root_finding for root in roots if root.place in upstream
+            self.follows[id(item)] = [root_finding for root in roots if root.place in upstream or root is twin
                                       for root_finding in root.findings] + [(v,) for v in touched]
             if not item.unresolved.any():
                 continue
@@ -185,7 +194,7 @@ class Judge:
                 if "all" not in states:
                     states["all"] = models.replay(combined(active), everything)
                 context = states["all"]
-            findings = diagnoser.diagnose(item, context, active)
+            findings = diagnoser.diagnose(item, context, active, frozenset(self.charged))
             matched = diagnoser.matched
             repeats = [f for f in findings if all(v.code in self.charged for v in f)]
             if repeats:
@@ -208,6 +217,14 @@ class Judge:
                 active.append(chosen)
                 states.clear()
                 diagnoser.forget_contexts()
+
+    @staticmethod
+    def _twin(item: Item, earlier: list[Item], off: set[Place]) -> Item | None:
+        """An earlier answer of the very same number (same place and element) that was not simply correct."""
+        if item.place not in off:
+            return None
+        return next((other for other in reversed(earlier) if other.place == item.place
+                     and other.answer.index == item.answer.index and other.answered), None)
 
     # ------------------------------------------------------------ charging
     def _charge(self, item: Item) -> None:
@@ -268,7 +285,8 @@ class Judge:
         by that much (one replay per number, from the replay of the roots).
         """
         centre = read(state, item)
-        if centre is None or item.given.dtype == object or np.asarray(centre).dtype == object:
+        if centre is None or item.given.dtype == object or np.asarray(centre).dtype == object \
+                or np.shape(centre) != item.given.shape:  # an answer of another shape (a matrix written transposed)
             return np.zeros_like(item.unresolved)
         moved = np.zeros(item.given.shape, dtype=np.float64)
         shifts = 0
@@ -295,7 +313,7 @@ class Judge:
                     shifted.add(root.place, None, value)
                 other = self.models.replay(active, shifted)
                 there = None if other is None else read(other, item)
-                if there is None:
+                if there is None or np.shape(there) != item.given.shape:
                     return np.zeros_like(item.unresolved)
                 moved = moved + np.abs(np.asarray(there, dtype=np.float64) - np.asarray(centre, dtype=np.float64))
         if not shifts:
