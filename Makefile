@@ -47,12 +47,14 @@ test: $(TESTING) system-deps platform-envs
 bench: $(TESTING)
 	$(BIN)/python benchmarks/run.py
 
-# Coverage-guided fuzzing of every reader (not in CI): FUZZ_SECONDS=60 make fuzz. Crashes are saved as crash-*.
+# Coverage-guided fuzzing of every reader and entry point (not in CI): FUZZ_SECONDS=60 make fuzz. Crashes are
+# saved as crash-*. The Hypothesis fuzzers run longer with GRADWORK_FUZZ_EXAMPLES=5000 (tests/fuzz/, docs/limits.md).
 fuzz: $(TESTING)
 	$(BIN)/python -m pip install -q 'atheris>=2.3,<4'
 	rm -rf .fuzz-corpus && mkdir -p .fuzz-corpus
 	for f in examples/*.yaml examples/*.toml examples/*.json; do cp "$$f" ".fuzz-corpus/problem-$$(basename $$f)"; done
 	for f in examples/answers/*.yaml; do cp "$$f" ".fuzz-corpus/answers-$$(basename $$f)"; done
+	for f in tests/mark/fixtures/*.md; do cp "$$f" ".fuzz-corpus/work-$$(basename $$f)"; done
 	PYTHONPATH=. $(BIN)/python tests/fuzz/atheris_harness.py .fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048
 
 clean:

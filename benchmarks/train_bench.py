@@ -742,9 +742,9 @@ def report(sections, rounds, budget) -> str:
         "optimizer update. Times are the median of interleaved rounds in one process "
         f"({rounds} rounds of about {budget} s per contender per case); ratios are per-step times "
         "relative to hand-written NumPy (lower is faster), the median of the per-round ratios. "
-        "`gradwork` is the training fast path (`fit`'s compiled tape: fused ops, one generated function over "
-        "preallocated buffers, SGD in place); `gradwork, graph per step` is the plain engine building a new graph "
-        "every step.",
+        "`gradwork (compiled)` is the training fast path (`fit`'s compiled tape: fused ops, one generated function "
+        "per batch shape, SGD in place; the scalar back end for the two small nets, the NumPy back end for the "
+        "MLPs); `gradwork eager` is the plain engine building a new graph every step.",
         "",
     ]
     for threads, blas, rows, load in sections:
@@ -838,18 +838,20 @@ READING = """\
 ## Reading the numbers
 
 - The small steps (seed 002, seed 000) are a few dozen NumPy calls on arrays of 1 to 12 numbers, where
-  each call costs about as much as its arithmetic is worth. Hand-written NumPy uses what a person derives
-  for this one network (dL/dz = a - t after sigmoid + BCE, a 4-call sigmoid). The compiled step runs the
-  registered ops' kernels: general code (the numerically stable sigmoid, reductions over any batch shape,
-  cross-entropy's gradient for any target rows, p * sum(t) - t) plus the call of the generated function.
-- `gradwork, graph per step` is the eager engine through its public API (Tensor, MLP, loss, SGD): every
-  step builds a new graph of ~13 nodes, walks it backward and stores every node's gradient, intermediate
-  ones included; the micrograd-style engine builds ~30 Python scalar nodes for the same step. What keeps
-  the eager engine level with it: one backward walk over the recorded nodes (a heap by serial number, no
-  sort, leaves not queued), op functions called positionally, and 0-d values handed to the ops as NumPy
-  scalars (Backend.unbox_0d) in float mode.
-- digits: about 25 NumPy calls on [32, 128]-sized arrays per step; the two sides run the same products,
-  gradwork adds the call of the generated function and cross-entropy's general gradient.
+  each call costs about as much as its arithmetic is worth. `gradwork` runs them on the compiled step's
+  scalar back end: straight-line Python over floats, one statement per element (forward, backward, SGD
+  update), generated from the registered ops' scalar emitters, with the parameters read from and written
+  back to their arrays once per step. `gradwork (NumPy back end)` is the same step forced onto NumPy calls
+  over preallocated buffers. `plain floats` is the step a person would write in plain Python (lists and
+  loops for the softmax net): the floor for any Python engine. JAX jit runs one XLA call per step; its
+  dispatch cost is what it pays on these nets.
+- `gradwork eager` is the eager engine through its public API (Tensor, MLP, loss, SGD): every step builds
+  a new graph of ~13 nodes, walks it backward and stores every node's gradient, intermediate ones
+  included; the micrograd-style engine builds ~30 Python scalar nodes (seed 002) or ~60 (softmax) per step.
+- digits: about 25 NumPy calls on [32, 128]-sized arrays per step; the two sides run the same products;
+  gradwork starts backward from the learning rate under plain SGD, so each parameter's update is one
+  subtraction with no scaling pass, and adds the call of the generated function and cross-entropy's
+  general gradient (p * sum(t) - t).
 - big MLP: the matrix products dominate and both run the same BLAS calls; the fused linear op (bias added
   into the product in place) can put gradwork slightly ahead of the straightforward NumPy code. Peak
   memory: gradwork's preallocated buffers and in-place SGD against NumPy's temporaries; the traced graph
@@ -863,6 +865,7 @@ def conditions(cleared) -> list[str]:
         "",
         f"- Machine: {platform.machine()} {_cpu_name()}, {os.cpu_count()} cores, **shared with other developers "
         "running tests at the same time**: absolute times are noisy, ratios from interleaved rounds less so.",
+        "- JAX: " + (f"{jax.__version__} (CPU, x64 enabled, one XLA thread)." if jax is not None else "not installed."),
         f"- Python {platform.python_version()}, NumPy {np.__version__}, PyTorch {torch.__version__} "
         "(CPU; `torch.set_num_threads(n)` with n the thread count NumPy's BLAS is limited to, by threadpoolctl).",
         "- OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: "

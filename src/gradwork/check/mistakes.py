@@ -42,6 +42,7 @@ from gradwork.check.model_parts import (
     Log10, dropped, factor_rule, formula, ln10, over_ln10, sgd_step, square_rule, symbol_of, vjp_in_base_10,
 )
 from gradwork.check.replay import Graph, Perturbation, Place, Rounding, State, round_decimals, round_significant
+from gradwork.problem.quantities import node_key
 from gradwork.ops.registry import get_op, ops_of_kind, pitfalls_of
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
@@ -288,7 +289,7 @@ def missed_path(graph: Graph) -> Iterator[Variant]:
                           Perturbation(vjps={(consumer, position): dropped(registered, position, shape, None)}))
             if 1 < int(np.prod(shape)) <= 16:  # one term of it: the product-rule term of a single element
                 for element in np.ndindex(*shape):
-                    at = f"{graph.label(j)}[{','.join(map(str, element))}]"
+                    at = node_key(graph.label(j), element)
                     yield Variant("missed_path", at, f"your number leaves out the term that {path} adds to {at}",
                                   Perturbation(vjps={(consumer, position):
                                                      dropped(registered, position, shape, element)}))
@@ -369,7 +370,7 @@ def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool =
 
 
 @mistake("log_base_10",
-         "Logs in losses are natural logs: cross-entropy is -(t ln y + (1 - t) ln(1 - y)), not log10.")
+         "Logs in losses are natural logs (ln), not log10.")
 def log_base_10(graph: Graph) -> Iterator[Variant]:
     bk = graph.backend
     base10 = Log10(bk)
@@ -441,7 +442,8 @@ def transposed(graph: Graph) -> Iterator[Variant]:
 
 
 # ---------------------------------------------------------------- models of the update
-@mistake("update_sign", "Gradient descent steps against the gradient: theta <- theta - lr * dL/dtheta.")
+@mistake("update_sign", "Gradient descent steps against the gradient: a parameter moves by minus the learning "
+                        "rate times its gradient.")
 def update_sign(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     for name in graph.params if graph.updates else ():
@@ -450,7 +452,7 @@ def update_sign(graph: Graph) -> Iterator[Variant]:
                       Perturbation(learning_rates={name: -lr}))
 
 
-@mistake("learning_rate", "The step is the gradient scaled by the learning rate: theta <- theta - lr * dL/dtheta.")
+@mistake("learning_rate", "The step is the gradient scaled by the learning rate (minus the rate times the gradient).")
 def learning_rate(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     one = 1 if graph.backend.name == "float" else graph.backend.asarray(1).item()
@@ -486,7 +488,7 @@ def _step_hidden(graph: Graph, name: str, lr: Any) -> bool:
     return bool(np.all(graph.solution.marking.effective_tolerance.passes(before, after)))
 
 
-@mistake("bias_not_updated", "Biases are parameters too: b <- b - lr * dL/db, with dL/db the layer's delta.")
+@mistake("bias_not_updated", "Biases are parameters too: each moves by minus the learning rate times its gradient.")
 def bias_not_updated(graph: Graph) -> Iterator[Variant]:
     for name in _biases(graph) if graph.updates else ():
         yield Variant("bias_not_updated", name,
@@ -495,7 +497,8 @@ def bias_not_updated(graph: Graph) -> Iterator[Variant]:
 
 
 @mistake("gradient_as_update",
-         "The update asks for the new parameter theta - lr * dL/dtheta, not the gradient dL/dtheta itself.")
+         "The update asks for the new parameter (the old one minus the learning rate times the gradient), not the "
+         "gradient itself.")
 def gradient_as_update(graph: Graph) -> Iterator[Variant]:
     def gradient(look: Look) -> Iterator[np.ndarray]:
         if look.place.kind == "updated":

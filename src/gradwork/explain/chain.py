@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 
 from typing import Any
 
 import numpy as np
 
+from gradwork.explain.formulas import formula_loss, sympy_tree
 from gradwork.explain.graph import NamedGraph, element, loss_divisor
 from gradwork.explain.layerwise import (
     asked,
@@ -25,7 +25,6 @@ from gradwork.explain.math import (
     Neg,
     Number,
     OpTemplate,
-    Power,
     Product,
     Quotient,
     Relation,
@@ -84,11 +83,7 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
     loss = solution.loss
     assert loss is not None
 
-    formula_partials = formula_loss_partials(solution)
-    if formula_partials is not None:
-        out.append(Prose(f"In the loss formula {solution.loss_name}, y_k is the network's output a_k of the "
-                         "last layer and t_k the target (counting from 1: y[0] in the formula is y_1); the engine "
-                         "differentiated the formula itself, in symbolic mode."))
+    written = formula_loss(solution, graph)  # a loss written as a formula, in the problem's symbols
     inner = loss.op.inner if loss.op is not None else None  # cross-entropy applies softmax to y itself
     fused_softmax = inner is not None  # its probabilities p are the forward pass's
     p_name = next((name for name in solution.nodes if name.endswith(".p")), None)
@@ -108,11 +103,8 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         formula: Expr | None = None
         substituted: Expr | None = None
         value = value_at(a.grad, idx)
-        if formula_partials is not None:
-            from gradwork.explain.derive import _numbers_into
-
-            formula = Number(formula_partials[m], exact=True)
-            substituted = _numbers_into(formula_partials[m], solution)
+        if written is not None:
+            formula, substituted = written.partials[m], written.partials_substituted[m]
         elif fused_softmax:
             t = loss.inputs[1]
             t_sym = graph.symbols.get("target", Symbol("t"))
@@ -318,7 +310,7 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
     product = readable(first * second)
     if sympy.count_ops(product) >= sympy.count_ops(first):
         return []
-    formula = _formula_of(product, named)
+    formula = sympy_tree(product, named)
     if formula is None:
         return []
     rules = {step.label: step.formula for step in factors.steps if isinstance(step, Factor)}
@@ -334,40 +326,6 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
 
 def _circled(number: int) -> str:
     return Label(number).tag
-
-
-def _formula_of(expr: Any, named: dict[Any, Expr]) -> Expr | None:
-    """A small SymPy formula (sums, products, quotients, integer powers of named symbols) as a
-    derivation formula; None for anything else."""
-    import sympy
-
-    if expr in named:
-        return named[expr]
-    if expr.is_Integer or expr.is_Rational:
-        return Number(int(expr) if expr.is_Integer else expr, exact=True)
-    if expr.is_Add:
-        terms = []
-        for term in expr.as_ordered_terms():
-            negative = term.could_extract_minus_sign()
-            inner = _formula_of(-term if negative else term, named)
-            if inner is None:
-                return None
-            terms.append(Neg(inner) if negative else inner)
-        return Sum(tuple(terms))
-    if expr.is_Mul:
-        if expr.could_extract_minus_sign():
-            inner = _formula_of(-expr, named)
-            return None if inner is None else Neg(inner)
-        numerator, denominator = sympy.fraction(expr)
-        if denominator != 1:
-            top, bottom = _formula_of(numerator, named), _formula_of(denominator, named)
-            return None if top is None or bottom is None else Quotient(top, bottom)
-        factors = [_formula_of(factor, named) for factor in expr.as_ordered_factors()]
-        return None if any(f is None for f in factors) else Product(tuple(factors))
-    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1:
-        base = _formula_of(expr.base, named)
-        return None if base is None else Power(base, Number(int(expr.exp), exact=True))
-    return None
 
 
 def chain_graph(solution: Solution, graph: NamedGraph) -> list:
@@ -421,59 +379,3 @@ def _named_consumers(graph: NamedGraph, tensor) -> list:
         else:
             stack.extend(cc for cc, _ in graph.consumers.get(id(c), []))
     return found
-
-
-def formula_loss_partials(solution: Solution) -> list | None:
-    """dL/dy_k of a formula loss as SymPy expressions in y_1, y_2, ... (and t_1, ...), or None.
-
-    The engine derives them itself: the formula runs on symbols in symbolic mode and
-    backward() gives each partial, so no derivative is written here.
-    """
-    found = _formula_loss(solution)
-    return None if found is None else found[1]
-
-
-def formula_loss_expression(solution: Solution) -> Any:
-    """A formula loss as written, in y_1, y_2, … and t_1, …: 1 − t stays 1 − t, Σ is written out
-    (1-based, as the derivation counts), or None."""
-    found = _formula_loss(solution)
-    return None if found is None else found[0]
-
-
-def _formula_loss(solution: Solution) -> tuple[Any, list] | None:
-    from gradwork.nn.losses import LOSSES
-
-    if not solution.loss_name or solution.loss_name in LOSSES or solution.output.size > 8:
-        return None
-    target_shape = None if solution.target is None else tuple(solution.target.data.shape)
-    return _formula_loss_of(solution.loss_name, tuple(solution.output.data.shape), target_shape,
-                            solution.relu_grad_at_zero)
-
-
-# The formula in y_k and t_k depends on the text and the shapes only, not on the numbers: symbolic
-# differentiation and simplification (tens of milliseconds) run once, not for every explanation of every
-# generated variant. Callers only read the result.
-@functools.lru_cache(maxsize=64)
-def _formula_loss_of(loss_name: str, output_shape: tuple[int, ...], target_shape: tuple[int, ...] | None,
-                     relu_grad_at_zero: float) -> tuple[Any, list] | None:
-    try:
-        import sympy
-
-        from gradwork.problem.expressions import EvaluationContext, parse_expression
-        from gradwork.tensor import Tensor
-
-        def symbols(letter: str, shape: tuple[int, ...]) -> np.ndarray:
-            names = [sympy.Symbol(f"{letter}_{k + 1}") for k in range(int(np.prod(shape, dtype=int)))]
-            return np.array(names, dtype=object).reshape(shape)
-
-        y = Tensor(symbols("y", output_shape), requires_grad=True, backend="symbolic")
-        env = {"y": y}
-        if target_shape is not None:
-            env["t"] = Tensor(symbols("t", target_shape), backend="symbolic")
-        loss = parse_expression(loss_name, set(env)).evaluate(env, EvaluationContext(y.backend, relu_grad_at_zero))
-        loss.backward()
-        readable = y.backend.simplify(np.asarray(y.grad, dtype=object))
-        value = y.backend.simplify(np.asarray(loss.data, dtype=object)).reshape(-1)[0]
-        return value, list(np.asarray(readable, dtype=object).reshape(-1))
-    except Exception:  # an exotic formula: the factor is then shown by its value alone
-        return None

@@ -9,12 +9,12 @@ gradients; every formula from the op registry's notation and rule templates.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
 
 from gradwork.explain import backward, optimizer
+from gradwork.explain.formulas import formula_loss
 from gradwork.explain.graph import NamedGraph, element, loss_divisor, value_expr
 from gradwork.explain.layerwise import asked, layer_letters, weight_index
 from gradwork.explain.math import (
@@ -55,7 +55,7 @@ def derive(solution: Solution, style: Style = "chain", notes: bool = False) -> D
     sections.append(_summary(solution, graph))
     if getattr(solution, "ask", ()):
         sections.append(_answers(solution, graph))
-    pitfalls = _pitfalls(solution, graph)
+    pitfalls = _pitfalls(solution, graph, notes)
     if pitfalls:
         sections.append(Section("Watch out", "summary", tuple(pitfalls)))
     vectors = "row" if solution.form == "network" and solution.convention == "row" else "column"
@@ -144,9 +144,7 @@ def _sentence(sentence: str, dummy: Symbol, notes: bool) -> str:
     """A rule's sentence in the page's variable, without engine words unless the teacher asked for notes."""
     text = _words_only(sentence)
     text = re.sub(r"(?<![A-Za-z\\])x(?![A-Za-z])", dummy.base, text)
-    if not notes:
-        text = text.replace(" (relu_grad_at_zero)", "").replace("relu_grad_at_zero", "the problem's convention")
-    return text
+    return _student(text, notes)
 
 
 def _loss_definition(solution: Solution, graph: NamedGraph) -> Definition:
@@ -338,12 +336,9 @@ def _loss(solution: Solution, graph: NamedGraph) -> Section:
         formula, substituted = _expanded_loss(graph, loss)
     elif op is not None and op.term is not None:
         substituted = None  # too many terms to write out: the formula and the result
-    from gradwork.explain.chain import formula_loss_expression
-
-    as_written = formula_loss_expression(solution)
-    if as_written is not None:  # a formula loss as the problem writes it: 1 − t and Σ kept, 1-based
-        formula = Number(as_written, exact=True)
-        substituted = _numbers_into(as_written, solution) or substituted
+    written = formula_loss(solution, graph)
+    if written is not None:  # a formula loss in the problem's symbols, its numbers in the same places
+        formula, substituted = written.expression, written.substituted
     note = None
     if any(node.op is not None and _natural_log(node.op) for node in graph.order):
         note = "Logs are natural logs (ln)."
@@ -415,36 +410,6 @@ def _cross_entropy_loss(graph: NamedGraph, loss, t_sym: Symbol) -> tuple[Expr, E
         formula = Quotient(formula, Number(divisor, exact=True))
         substituted = Quotient(substituted, Number(divisor, exact=True))
     return formula, substituted
-
-
-def _numbers_into(expr, solution: Solution) -> Expr | None:
-    """The formula loss with the numbers in the places of y_k and t_k, left unevaluated."""
-    import sympy
-
-    mapping = {}
-    for letter, tensor in (("y", solution.output), ("t", solution.target)):
-        if tensor is None:
-            continue
-        for k, value in enumerate(np.asarray(tensor.data, dtype=object).ravel()):
-            given = letter == "t" or solution.mode == "exact"  # targets are given: 0 and 1, not 0.0 and 1.0
-            number = _given_number(value) if given else sympy.Float(float(value), 15)
-            mapping[sympy.Symbol(f"{letter}_{k + 1}")] = number
-    try:
-        with sympy.evaluate(False):
-            return Number(expr.xreplace(mapping), exact=True)
-    except Exception:  # SymPy could not keep it unevaluated: the numbers side is left as it was
-        return None
-
-
-def _given_number(value: Any) -> Any:
-    """A given number as SymPy writes it: 1 not 1.0, 0.1 as 1/10 (nsimplify), cheaply for the usual 0 and 1."""
-    import sympy
-
-    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer()):
-        return sympy.Integer(int(value))
-    if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
-    return sympy.nsimplify(value)
 
 
 def _exact_value(value) -> Expr:
@@ -541,7 +506,14 @@ def _answers(solution: Solution, graph: NamedGraph) -> Section:
     return Section("Answers", "summary", (Table("Answers", ("asked", "value"), tuple(rows)),))
 
 
-def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
+def _student(text: str, notes: bool) -> str:
+    """A sentence without the engine's option names, unless the teacher asked for notes."""
+    if notes:
+        return text
+    return text.replace(" (relu_grad_at_zero)", "").replace("relu_grad_at_zero", "the problem's convention")
+
+
+def _pitfalls(solution: Solution, graph: NamedGraph, notes: bool = False) -> list[Pitfall]:
     """The registry's pitfall records of the ops used here (a fused op's where the ops it fuses are used
     together; a formula loss counts as the named loss it equals), each code once, in the records' order."""
     names = {node.op.name for node in graph.order if node.op is not None}
@@ -558,7 +530,7 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
                 continue
             for node in graph.order:  # "at_zero": where an input of the op is exactly 0, named there
                 if node.op is op and np.any(node.inputs[0].data == 0):
-                    sentence = record.sentence.format(**_shown_params(node.params))
+                    sentence = _student(record.sentence.format(**_shown_params(node.params)), notes)
                     shown[record.code] = (record.order, Pitfall(record.code, typeset(sentence), graph.name(node)))
                     break
     found = [pitfall for _, pitfall in sorted(shown.values(), key=lambda item: item[0])]
@@ -566,7 +538,8 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
     trained_biases = [n for n in solution.parameters if n.endswith(".b") and n not in solution.frozen]
     if trained_biases and opt.name not in ("", "none") and opt.steps >= 1:
         plain_sgd = opt.name == "sgd" and not opt.options.get("momentum")
-        rule = "each b moves by −η ∂L/∂b" if plain_sgd else f"each b follows the same {opt.name} rule as the weights"
+        rule = "each moves by −η times its gradient" if plain_sgd else \
+            f"each follows the same {opt.name} rule as the weights"
         found.append(Pitfall("bias_not_updated", f"Biases are parameters too: {rule}."))
     return found
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.explain.formulas import formula_loss
 from gradwork.explain.gates import separate_elements
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, substitute_all, sum_terms, value_at
@@ -91,23 +92,17 @@ def _merged(terms: list[Expr]) -> Expr:
 
 
 def _formula_loss_gradient(solution: Solution, graph: NamedGraph, tensor: Any, terms: list) -> tuple | None:
-    """∂L/∂y of a loss written as a formula, readable: (−t₁/y₁ + (1 − t₁)/(1 − y₁), …) with numbers,
-    instead of the VJPs of its pieces (−1 ⊙ t ⊙ (1 / y) …)."""
-    from gradwork.explain.chain import formula_loss_partials
-    from gradwork.explain.derive import _numbers_into
-
+    """∂L/∂y of a loss written as a formula, readable: (−Y₁/O₁ − (Y₁ − 1)/(1 − O₁), …) with numbers in the same
+    places, instead of the VJPs of its pieces (−1 ⊙ t ⊙ (1 / y) …)."""
     if tensor is not solution.output or solution.loss is None or \
             any(owner is not graph.root for owner, _ in terms):
         return None
-    partials = formula_loss_partials(solution)
-    if partials is None or len(partials) != tensor.size or tensor.ndim > 1:
+    written = formula_loss(solution, graph)
+    if written is None or len(written.partials) != tensor.size or tensor.ndim > 1:
         return None
-    with_numbers = [_numbers_into(p, solution) for p in partials]
-    formula = Array(tuple(Number(p, exact=True) for p in partials)) if tensor.ndim else Number(partials[0], exact=True)
-    if any(n is None for n in with_numbers):
-        return formula, None
-    numbers = Array(tuple(with_numbers)) if tensor.ndim else with_numbers[0]
-    return formula, numbers
+    if tensor.ndim:
+        return Array(written.partials), Array(written.partials_substituted)
+    return written.partials[0], written.partials_substituted[0]
 
 
 def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:

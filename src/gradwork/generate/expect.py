@@ -143,7 +143,11 @@ def mark(variant: Variant, data: dict[str, Any]) -> Report:
     """What ``gradwork check`` says about answers ``data`` for this variant, under the problem's marking policy."""
     marker = variant.__dict__.get("_marker")
     if marker is None:
-        marker = variant.__dict__["_marker"] = Checker(variant.solution)
+        candidate = variant.candidate
+        # The planter's checker marks the same float solve: sharing it shares the mistake models' replays
+        # (the constraints and the planted cases already ran them).
+        marker = candidate.planter.marker if candidate.float is variant.solution else Checker(variant.solution)
+        variant.__dict__["_marker"] = marker
     marking = getattr(variant.solution, "marking", None)
     tolerance = marking.tolerance if marking is not None else None
     return marker.check(parse_answers(data, f"{variant.id}.answers"), tolerance)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradwork.mark.arith import holds, last_number, plain, short, shown
+from gradwork.mark.arith import holds, is_result, last_number, no_symbols, short, shown
 from gradwork.mark.env import Env, FunctionDefinition
 from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.functions import derivative as registered_derivative
@@ -68,6 +68,10 @@ class Checks:
         self.context = context
         self.tolerance = marker.tolerance
 
+    def plain(self, log10: bool = False, bumps: dict[int, float] | None = None) -> Evaluator:
+        """Numbers only, with the problem's options for its functions (a leaky ReLU's slope)."""
+        return Evaluator(no_symbols, log10=log10, bumps=bumps, options=self.context.options)
+
     def own(self, statement: Statement) -> Env:
         return Env(self.context, statement.index, own=True)
 
@@ -102,7 +106,7 @@ class Checks:
         if not env.all_bound(left) or not env.all_bound(right):
             return None
         try:
-            ok, a, b = holds(left, right, env.evaluator, exact=self.marker.exact)
+            ok, a, b = holds(left, right, env.make, exact=self.marker.exact)
             if not ok:
                 ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float),
                                                        np.asarray(b, dtype=float).reshape(np.shape(a)))))
@@ -113,14 +117,17 @@ class Checks:
     def arithmetic(self, left: Node, right: Node, left_text: str, right_text: str) -> Verdict | None:
         exact = self.marker.exact
         try:
-            ok, a, b = holds(left, right, plain, exact=exact)
+            ok, a, b = holds(left, right, self.plain, exact=exact)
         except ERRORS:
             return None
+        if not ok and is_result(right):  # a result rounded as the marking tolerance allows: still right
+            ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float),
+                                                   np.asarray(b, dtype=float).reshape(np.shape(a)))))
         if ok:
             return Verdict("correct", message="the arithmetic holds")
         if uses_log(left) or uses_log(right):
             try:
-                if holds(left, right, plain, log10=True, exact=exact)[0]:
+                if holds(left, right, self.plain, log10=True, exact=exact)[0]:
                     return Verdict("wrong", ("log_base_10",),
                                    f"{short(left_text)} is {shown(a)} with natural logs, not {shown(b)}: "
                                    f"{shown(b)} is what log base 10 gives. Logs in losses are natural logs.")
@@ -135,7 +142,7 @@ class Checks:
         if not env.all_bound(formula) or not env.derivatives_given(formula):
             return None
         try:
-            ok, a, b = holds(formula, numeric, env.evaluator, exact=self.marker.exact)
+            ok, a, b = holds(formula, numeric, env.make, exact=self.marker.exact)
             if not ok:  # the symbols' values are the student's rounded numbers: the marking tolerance also counts
                 b_array = np.asarray(b, dtype=float).reshape(np.shape(a))
                 ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float), b_array)))

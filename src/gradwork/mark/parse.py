@@ -60,7 +60,7 @@ _TOKEN = re.compile(r"""
 | (?P<cmd>\\[A-Za-z]+)
 | (?P<escaped>\\[{}|%$#&_])
 | (?P<letter>[A-Za-z])
-| (?P<punct>[-+/^_'=&(),\[\]{};|!<>.:?])
+| (?P<punct>[-+/^_'=&(),\[\]{};|!<>.:?*])
 | (?P<space>\s+)
 """, re.VERBOSE)
 
@@ -214,6 +214,12 @@ class _Parser:
 
     def power(self) -> Node:
         base = self.postfix(self.atom())
+        if isinstance(base, Sym) and self.at("^") and self._update_label():  # {w^{(1)}_{32}}^{new}
+            self.next()
+            self.script()
+            name = base.name
+            cut = min((k for k in (name.find("_"), name.find("^")) if k > 0), default=len(name))
+            base = Sym(name[:cut] + "'" + name[cut:])
         if self.at("^"):
             self.next()
             exponent = self.exponent()
@@ -310,6 +316,10 @@ class _Parser:
             if self.at("'"):
                 self.next()
                 primes += "'"
+            elif self.at("^", "_") and self._update_label():  # w^{new}, w_{new}, w^{+}: the updated value, w'
+                self.next()
+                self.script()
+                primes += "'"
             elif self.at("_") and not subscript:
                 self.next()
                 subscript = self.script()
@@ -355,6 +365,21 @@ class _Parser:
             return ""
         self.i = j + 1
         return "(" + ",".join(parts) + ")"
+
+    def _update_label(self) -> bool:
+        """``^{new}``, ``_{new}``, ``^{+}``, ``^{*}``, ``^{(new)}`` next: an update's label."""
+        j = self.i + 1
+        if j < len(self.tokens) and self.tokens[j].text == "{":
+            j += 1
+        if j < len(self.tokens) and self.tokens[j].text == "(":
+            j += 1
+        if j < len(self.tokens) and self.tokens[j].text in ("+", "*") and self.tokens[self.i].text == "^":
+            return True
+        word: list[str] = []
+        while j < len(self.tokens) and self.tokens[j].kind == "letter" and len(word) < 8:
+            word.append(self.tokens[j].text)
+            j += 1
+        return "".join(word) in UPDATE_WORDS and j < len(self.tokens) and self.tokens[j].text in ("}", ")")
 
     def _label_superscript(self) -> bool:
         """``^{(2)}`` or ``^(2)``: a layer label; ``^{new}``, ``^{+}``, ``^{*}``: an update's label. Not a power."""
@@ -646,4 +671,8 @@ def _number(text: str) -> Num:
     value = float(text)
     if not math.isfinite(value):
         raise Unreadable(f"the number {text[:20]} (too large to be a student's number)")
+    if decimals is None and not exponent and len(text) >= 4:  # 1260000: a rounded result, its zeros not figures
+        zeros = len(text) - len(text.rstrip("0"))
+        if zeros >= 1:
+            decimals = -zeros
     return Num(value, decimals, text)

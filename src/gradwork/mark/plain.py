@@ -66,7 +66,8 @@ def _first_equals(line: str, start: int) -> int | None:
 
 def _is_prose(word: str) -> bool:
     """A word that is not maths: "so", "then", "weights"; not a symbol, function or Greek name."""
-    if is_op_word(word):
+    word = word.strip("_")
+    if not word or is_op_word(word):
         return False
     parts = [part for part in word.split("_") if part]
     if len(parts) > 1:
@@ -122,6 +123,7 @@ def to_latex(text: str) -> str:
     text = text.replace("@", " \\cdot ")
     text = _derivatives(text)
     text = _identifiers(text)
+    text = re.sub(r"_([A-Za-z0-9]{2,})(?![A-Za-z0-9{(])", r"_{\1}", text)  # δ_o1: one subscript, as plain text means
     text = re.sub(r"(?<=[\w)\]}])\.T\b|ᵀ", "^T", text)
     text = text.replace("·", " \\cdot ").replace("⋅", " \\cdot ").replace("×", " \\cdot ").replace("*", " \\cdot ")
     text = text.replace("⊙", " \\odot ").replace("∘", " \\odot ")

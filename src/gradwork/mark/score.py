@@ -24,6 +24,7 @@ from gradwork.mark.checks import Verdict, verdict_at
 from gradwork.mark.program import Statement
 from gradwork.mark.report import Missing
 from gradwork.problem import Quantity
+from gradwork.problem.notation import notation
 
 if TYPE_CHECKING:
     from gradwork.mark.marker import WorkMarker
@@ -53,18 +54,22 @@ def check_results(marker: WorkMarker, statements: list[Statement], source: str
                               json_value(statement.result_value), statement.chain.rows[statement.result or 0].line, 1))
     missing_codes: dict[str, tuple[tuple[str, ...], str]] = {}
     solution = marker.solution
-    if not solution.ask:  # what the student answered is scored; an SGD step also asks every parameter
-        updated = {Quantity.parse(a.key).name for a in answers if a.section == "updated"}
-        if updated:
-            for name in solution.parameters:
-                if name not in updated and name in solution.updated and name not in solution.frozen:
-                    key = f"updated.{name}"
-                    bias = any(layer.bias == name for layer in solution.layers) or name.endswith(".b")
+    written = notation(solution)
+    updated = {Quantity.parse(a.key).name for a in answers if a.section == "updated"}
+    if updated:  # a working that updates some parameters but never others: those are missing (asked or not)
+        for name in solution.parameters:
+            if name not in updated and name in solution.updated and name not in solution.frozen:
+                key = f"updated.{name}"
+                bias = any(layer.bias == name for layer in solution.layers) or name.endswith(".b")
+                if not solution.ask:  # without ask:, an SGD step asks every parameter
                     answers.append(blank(key))
-                    missing_codes[key] = (("bias_not_updated",) if bias else (), f"{name} is never updated" + (
-                        ": biases are parameters too, b <- b - lr * dL/db" if bias else ""))
+                missing_codes[key] = (("bias_not_updated",) if bias else (),
+                                      f"{written.symbol(name).text()} is never updated" + (
+                                          ": biases are parameters too, each moves by minus the learning rate "
+                                          "times its gradient" if bias else ""))
     report = marker.checker.check(Answers(source, tuple(answers)), policy=marker.policy)
-    missing = [Missing(item.key, *missing_codes.get(item.key, ((), f"{item.key} is asked and no line gives it")))
+    missing = [Missing(item.key, *missing_codes.get(item.key, ((), f"{written.text(item.key)} is asked and no line "
+                                                                   "gives it")), label=written.text(item.key))
                for item in report.items if item.status == "missing"]
     return report, missing, answers
 

@@ -486,12 +486,25 @@ def _named(name: str, node: str, solution: Any, one_based: bool) -> Symbol:
     tensor = solution.target if node == "target" else solution.nodes.get(node)
     match = _LAYERED.match(name.strip())
     if match and tensor is not None and one_based and (getattr(tensor, "size", 1) > 1 or
-                                                        match.group(2) == _layer_number(solution, node)):
+                                                        match.group(2) == _layer_number(solution, node) and
+                                                        _layered_sibling(solution, match.group(1), node)):
         return Symbol(match.group(1), match.group(2), (), one_based)
     try:
         return replace(parse_name(name), one_based=one_based)
     except NameError_:
         return Symbol(name, one_based=one_based)
+
+
+def _layered_sibling(solution: Any, letters: str, node: str) -> bool:
+    """Whether another node's name has the same letters and is a layer's vector (net1 beside net2)."""
+    names = getattr(solution, "names", None) or {}
+    for ref, name in names.items():
+        match = _LAYERED.match(name.strip())
+        other = solution.nodes.get(ref.name)
+        if ref.index is None and ref.name != node and match and match.group(1) == letters and \
+                other is not None and getattr(other, "size", 1) > 1:
+            return True
+    return False
 
 
 def _layer_number(solution: Any, node: str) -> str | None:

@@ -153,7 +153,7 @@ def _usable(solution: Any) -> bool:
 # ---------------------------------------------------------------- the student and their mistakes
 def make_document(seed: int, notation: str | None = None, style: str | None = None, plant: str | None = "random"
                   ) -> CorpusDocument:
-    from gradwork.check import Marker
+    from gradwork.check import Checker
     from gradwork.check.replay import NOTHING, Graph, Perturbation, replay
 
     rng = random.Random(seed)
@@ -161,16 +161,17 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
     notation = notation or rng.choice(NOTATIONS)
     style = style or rng.choice(STYLES)
     graph = Graph(solution)
-    marker = Marker(solution)
-    digits = rng.choice([4, 4, 4, 5, 3])
+    marker = Checker(solution)
+    digits = rng.choice([4, 4, 4, 5])
     rounding = (digits, "sig")
     units = [np.asarray(solution.values["input"]).size] + [layer.fan_out for layer in solution.layers]
     names = choose_names(rng, units)
     tolerance = marking.marking.effective_tolerance
 
     def network(perturbation: Any) -> Network:
-        state = replay(graph, perturbation + Perturbation(round_to=digits))
-        clean = replay(graph, Perturbation(round_to=digits))
+        carried = digits + 2  # a calculator keeps more figures than the student writes down
+        state = replay(graph, perturbation + Perturbation(round_to=carried))
+        clean = replay(graph, Perturbation(round_to=carried))
         return Network(solution, graph, Values(graph, state, solution), Values(graph, clean, solution),
                        Values(graph, marker.clean, solution), names, rounding)
 
@@ -187,8 +188,11 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
         trial = statements(net, style, random.Random(seed + 1))
         if wanted == "bias_not_updated":
             trial = [s for s in trial if not (s.kind == "update" and s.key and _is_bias(solution, s.key))]
-        if any(not _passes(tolerance, s.student, s.clean) for s in trial) or (
-                wanted == "bias_not_updated" and _has_bias_updates(solution)):
+        first = next((s for s in trial if (s.key or s.kind == "given") and not _passes(tolerance, s.student, s.clean)),
+                     None)
+        if first is not None and not _identifiable(marker, graph, variant, trial, first, tolerance):
+            continue  # another mistake model gives the same number there: no one could tell which was made
+        if first is not None or (wanted == "bias_not_updated" and _has_bias_updates(solution)):
             planted, work = [(variant.code, variant.site)], trial
             break
     if not planted:
@@ -207,6 +211,60 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
     _truth_codes(work, planted, tolerance)
     doc.text = render(work, notation, rng, doc, tolerance, digits)
     return doc
+
+
+def _identifiable(marker: Any, graph: Any, planted: Any, work: list[Statement], first: Statement,
+                  tolerance: Any) -> bool:
+    """No mistake model of another code gives the planted one's number at its first line while leaving every
+    line before it as it is (else no one could tell which mistake was made)."""
+    if not first.key or first.key.startswith("local:") or first.kind == "given":
+        return True
+    state = marker.variant_state(planted)
+    if state is None:
+        return True
+    mine = _read(graph, state, first.key)
+    if mine is None:
+        return True
+    earlier = [s.key for s in work[:work.index(first)] if s.key and not s.key.startswith("local:")]
+    clean = marker.clean
+    for other in marker.variants:
+        if other.code == planted.code or other.perturbation is None:
+            continue
+        other_state = marker.variant_state(other)
+        value = None if other_state is None else _read(graph, other_state, first.key)
+        if value is None or not _passes(tolerance, value, mine):
+            continue
+        if all(_passes(tolerance, _read(graph, other_state, key), _read(graph, clean, key)) for key in earlier):
+            return False
+    return True
+
+
+def _read(graph: Any, state: Any, key: str) -> Any:
+    from gradwork.check.replay import Place
+
+    section, _, rest = key.partition(".")
+    name, _, index = rest.partition("[")
+    try:
+        if section == "loss":
+            place = Place("loss", graph.loss)
+        elif section == "updated":
+            place = Place("updated", graph.params[name])
+        else:
+            place = Place("value" if section == "values" else "grad", graph.names[name])
+    except KeyError:
+        return None
+    found = state.read(place)
+    if found is None:
+        return None
+    array = np.asarray(found, dtype=float)
+    return array if not index else array.reshape(-1)[_flat(np.shape(array), index)]
+
+
+def _flat(shape: tuple[int, ...], index: str) -> int:
+    numbers = tuple(int(i) for i in index.rstrip("]").split(","))
+    if len(numbers) != len(shape):
+        return numbers[-1]
+    return int(np.ravel_multi_index(numbers, shape))
 
 
 def _is_bias(solution: Any, key: str) -> bool:

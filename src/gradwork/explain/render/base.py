@@ -375,7 +375,9 @@ class Renderer(Dispatcher):
         raise NotImplementedError
 
     def preface(self, derivation: Any) -> str:
-        """One line under the title: the style, and how numbers are shown."""
+        """One line under the title: the style, and how numbers are shown (none on a student's sheet)."""
+        if getattr(derivation, "kind", "solution") == "sheet":
+            return ""
         style = f"{derivation.style.capitalize()} style."
         if derivation.mode == "exact":
             return f"{style} Exact arithmetic: numbers are fractions."

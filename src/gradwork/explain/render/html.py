@@ -61,7 +61,9 @@ class HtmlRenderer(MathDocument):
     def render(self, derivation: s.Derivation) -> str:
         self.setup(derivation)
         title = escape(derivation.title or "Worked solution")
-        body = [f"<h1>{title}</h1>", f'<p class="preface">{escape(self.preface(derivation))}</p>']
+        body = [f"<h1>{title}</h1>"]
+        if self.preface(derivation):
+            body.append(f'<p class="preface">{escape(self.preface(derivation))}</p>')
         for section in derivation.sections:
             self.section = section
             body.append(f'<section class="phase-{section.phase}">')

@@ -476,8 +476,10 @@ class LatexRenderer(MathDocument):
     def render(self, derivation: s.Derivation) -> str:
         self.setup(derivation)
         title = self.text(derivation.title or "Worked solution")
-        out = [self.PREAMBLE, r"\begin{document}",
-               r"\section*{" + title + "}", r"\textit{" + self.text(self.preface(derivation)) + "}", ""]
+        out = [self.PREAMBLE, r"\begin{document}", r"\section*{" + title + "}"]
+        if self.preface(derivation):
+            out.append(r"\textit{" + self.text(self.preface(derivation)) + "}")
+        out.append("")
         for section in derivation.sections:
             self.section = section
             out.append(r"\subsection*{" + self.text(section.title) + "}")
