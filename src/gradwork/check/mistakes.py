@@ -312,7 +312,8 @@ def updated_weights_in_backward(graph: Graph) -> Iterator[Variant]:
 def batch_mean(graph: Graph) -> Iterator[Variant]:
     """The batch's 1/n left out (gradients or the loss n times too large), or put in where the batch sums."""
     solution = graph.solution
-    shape = np.shape(solution.values.get("input")) if solution.form == "network" else ()
+    given = solution.values.get("input") if solution.form == "network" else None
+    shape: tuple[int, ...] = tuple(np.shape(given)) if given is not None else ()
     if graph.loss is None or len(shape) != 2 or shape[0] < 2:
         return
     n = int(shape[0])
