@@ -171,7 +171,8 @@ class Checker:
         notes: list[tuple[Variant, str]] = []
         for answer in given:
             item = self.reader.resolve(answers, answer)  # validates the key and reads the numbers
-            node = graph.names[answer.name]
+            node = self.reader.given_node(answer.name)
+            assert node is not None
             data = np.asarray(graph.nodes[node].data)
             copy = data.copy()
             if answer.index is not None:

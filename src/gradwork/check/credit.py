@@ -155,7 +155,8 @@ class Judge:
                 state = states[kind]
                 if state is None or same_numbers(read(state, item), read(models.clean, item)):
                     continue
-                carried = agree(tol, item, state.read(item.place)) & item.unresolved
+                fits = agree(tol, item, state.read(item.place))
+                carried = fits & item.unresolved if self._coherent(item, fits, state) else np.zeros_like(fits)
                 if kind == "all" or carried.any():
                     item.carried_value = read(state, item)
                     item.carried_from = tuple([root.answer.key for root in roots if root.place in upstream]
@@ -320,7 +321,26 @@ class Judge:
             return np.zeros_like(item.unresolved)
         centre = np.asarray(centre, dtype=np.float64)
         nearest = centre + np.clip(item.given - centre, -moved, moved)
-        return self.tol.passes(item.given, nearest) & item.unresolved & np.isfinite(moved)
+        fits = self.tol.passes(item.given, nearest) & np.isfinite(moved) & ~item.blank
+        return fits & item.unresolved if self._coherent(item, fits, state) else np.zeros_like(item.unresolved)
+
+    def _coherent(self, item: Item, fits: np.ndarray, state: State) -> bool:
+        """Is the whole answer what ``state`` gives, where it fits it? An array is credited as carried forward only
+        when each answered number fits that one computation, or is right where that computation leaves the number
+        as it was: zeros where the right ∂L/∂W has its zeros and others where the student's own numbers put theirs
+        are neither answer."""
+        answered = ~item.blank
+        if item.given.ndim == 0 or not (fits & item.unresolved).any():
+            return True
+        here, clean = read(state, item), read(self.models.clean, item)
+        if here is None or clean is None or np.shape(here) != item.given.shape or np.shape(clean) != np.shape(here):
+            return True
+        if np.asarray(here).dtype == object or np.asarray(clean).dtype == object:
+            unaffected = np.asarray(here == clean, dtype=bool)
+        else:
+            unaffected = self.tol.passes(np.asarray(here, dtype=np.float64), np.asarray(clean, dtype=np.float64))
+        right = item.correct | item.accepted
+        return bool((fits | right & unaffected)[answered].all())
 
     # ------------------------------------------------------------ helpers
     def changes(self, variant: Variant, place: Place) -> bool:
