@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from gradwork.explain.formulas import formula_loss, sympy_tree
 from gradwork.explain.graph import NamedGraph, element, loss_divisor
 from gradwork.explain.layerwise import (
     asked,
+    grad,
     activation_formula,
     activation_jacobian,
     is_zero,
@@ -111,7 +112,7 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
             p_sym = graph.symbols.get(p_name or "", Symbol("p"))
             p_m = element(p_sym, idx) if idx else p_sym
             formula = Sum((p_m, Neg(element(t_sym, idx) if idx and t.ndim else t_sym)))
-            p = _softmax_values(graph, last, inner)
+            p = _softmax_values(graph, last, inner or "")
             substituted = Sum((Number(p[m] if idx else p), Neg(Number(value_at(t.data, idx), exact=True))))
         elif loss.op is not None and loss.op.term is not None and loss.inputs[0] is a:
             t = loss.inputs[1]
@@ -140,10 +141,12 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         if elementwise:
             formula = activation_formula(graph, layer, k)
         else:
-            diagonal, off = (("element_diagonal", "element_off_diagonal"))
+            part: Literal["element_diagonal", "element_off_diagonal"] = \
+                "element_diagonal" if m == k else "element_off_diagonal"
             a_k = element(a_sym, k_idx)
             numbers[a_k] = Number(value_at(a.data, k_idx))
-            formula = OpTemplate(a.op.name, diagonal if m == k else off, (("oi", a_m), ("oj", a_k)))
+            assert a.op is not None  # a Jacobian that is not elementwise is an op's (softmax)
+            formula = OpTemplate(a.op.name, part, (("oi", a_m), ("oj", a_k)))
         substituted = substitute(formula, numbers)  # a piecewise rule too: [z₁ > 0] = [−0.1 > 0] = 0
         number, _ = factors.label(("act", layer.name, m, k), Derivative(a_m, z_k), formula, value, layer.a,
                                   substituted if substituted != formula else None)
@@ -219,12 +222,13 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
                 emit()
                 out.append(_chain_product(graph, f"{layer.weight}{list(w_idx)}".replace(" ", ""),
                                           Derivative(L, element(w_sym, w_idx)), paths, own, seen_labels,
-                                          W.grad[w_idx]))
+                                          grad(W)[w_idx]))
                 if solution.mode == "symbolic" and number == len(layers) and j == 0:
                     out.extend(_collapsed_output(solution, graph, factors, layer, k))
             if layer.bias:
-                b = graph.tensor(layer.bias)
-                b_sym = graph.symbols[layer.bias]
+                bias = layer.bias
+                b = graph.tensor(bias)
+                b_sym = graph.symbols[bias]
                 if b.size == 1 and layer.fan_out > 1:
                     shared_bias.extend(paths)
                     continue  # a shared bias: shown once after the loop
@@ -235,11 +239,11 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
                                           seen_labels, value_at(b.grad, b_idx),
                                           "∂z/∂b = 1, so the bias's gradient is the loss's gradient with "
                                           "respect to z itself."))
-        if shared_bias:
+        if shared_bias and layer.bias:
             b = graph.tensor(layer.bias)
             emit()
             out.append(_chain_product(graph, layer.bias, Derivative(L, graph.symbols[layer.bias]), shared_bias,
-                                      None, seen_labels, b.grad.reshape(-1)[0],
+                                      None, seen_labels, grad(b).reshape(-1)[0],
                                       "One bias feeds every unit (∂z_k/∂b = 1): its gradient adds up the "
                                       "loss's gradient with respect to every z_k."))
     emit()
@@ -276,9 +280,9 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
     alone, as sigmoid followed by BCE gives a − t (seed 002's hand derivation),
     the derivation says so. Nothing is said when nothing cancels.
     """
-    import sympy
+    import sympy  # heavy: imported only when a symbolic derivation is explained
 
-    from gradwork.backends import get_backend
+    from gradwork.backends import get_backend  # the symbolic back end imports SymPy: loaded with it
     from gradwork.backends.symbolic import readable
 
     loss, a, z = solution.loss, graph.tensor(layer.a), graph.tensor(layer.z)
@@ -315,8 +319,9 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
         return []
     rules = {step.label: step.formula for step in factors.steps if isinstance(step, Factor)}
     sides: list[Expr] = [Product((Label(loss_label), Label(act_label)))]
-    if rules.get(loss_label) is not None and rules.get(act_label) is not None:
-        sides.append(Product((rules[loss_label], rules[act_label])))
+    first_rule, second_rule = rules.get(loss_label), rules.get(act_label)
+    if first_rule is not None and second_rule is not None:
+        sides.append(Product((first_rule, second_rule)))
     sides += [formula, Number(value_at(z.grad, index))]
     loss_name = loss.op.called
     text = (f"Multiplied as formulas, {_circled(loss_label)} and {_circled(act_label)} cancel "
@@ -339,10 +344,11 @@ def chain_graph(solution: Solution, graph: NamedGraph) -> list:
     def paths_from(tensor) -> list[list[int]]:
         if tensor is root:
             return [[]]
-        result = []
+        result: list[list[int]] = []
         for consumer in _named_consumers(graph, tensor):
             uppers = paths_from(consumer)  # label from the loss down, as students write the chain
-            c_sym, t_sym = graph.symbol(consumer) if consumer is not root else L, graph.symbol(tensor)
+            c_sym = graph.written_for(consumer) if consumer is not root else L
+            t_sym = graph.written_for(tensor)
             lhs = Derivative(c_sym, t_sym)
             value = graph.jacobian(consumer, tensor).reshape(()).item()
             formula = graph.edge_formula(consumer, tensor)
@@ -364,12 +370,12 @@ def chain_graph(solution: Solution, graph: NamedGraph) -> list:
         seen_labels.update(labels)
         note = "Several paths lead to the loss: their products add up." if len(full) > 1 else None
         out.append(ChainProduct(name, Derivative(L, graph.symbols[name]), full, reused,
-                                Number(tensor.grad.reshape(()).item()), note))
+                                Number(grad(tensor).reshape(()).item()), note))
     return out
 
 
-def _named_consumers(graph: NamedGraph, tensor) -> list:
-    found = []
+def _named_consumers(graph: NamedGraph, tensor: Any) -> list[Any]:
+    found: list[Any] = []
     stack = [c for c, _ in graph.consumers.get(id(tensor), [])]
     while stack:
         c = stack.pop(0)

@@ -16,7 +16,7 @@ import numpy as np
 from gradwork.explain import backward, optimizer
 from gradwork.explain.formulas import formula_loss
 from gradwork.explain.graph import NamedGraph, element, loss_divisor, value_expr
-from gradwork.explain.layerwise import asked, layer_letters, weight_index
+from gradwork.explain.layerwise import asked, grad, layer_letters, weight_index
 from gradwork.explain.math import (
     MATRIX,
     Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words,
@@ -24,10 +24,13 @@ from gradwork.explain.math import (
 )
 from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfall, Prose, Section, Table, Update
 from gradwork.explain.symbols import symbol_table, updated
-from gradwork.nn.activations import is_identity
+from gradwork.nn.activations import UnknownActivationError, activation as named_activation, is_identity
+from gradwork.nn.losses import LOSSES
 from gradwork.ops import OPS, Op, ops_of_kind
 from gradwork.problem.notation import notation
 from gradwork.problem import Solution
+from gradwork.problem.expressions import EvaluationContext, parse_expression
+from gradwork.tensor import Tensor
 
 Style = Literal["chain", "delta", "matrix"]
 STYLES: tuple[str, ...] = ("chain", "delta", "matrix")
@@ -58,7 +61,8 @@ def derive(solution: Solution, style: Style = "chain", notes: bool = False) -> D
     pitfalls = _pitfalls(solution, graph, notes)
     if pitfalls:
         sections.append(Section("Watch out", "summary", tuple(pitfalls)))
-    vectors = "row" if solution.form == "network" and solution.convention == "row" else "column"
+    vectors: Literal["row", "column"] = "row" if solution.form == "network" and solution.convention == "row" \
+        else "column"
     if vectors == "row":
         sections = [as_rows(section) for section in sections]
     return Derivation(solution.title, style, solution.mode, tuple(sections), symbols, vectors)
@@ -97,8 +101,8 @@ def _setup(solution: Solution, graph: NamedGraph, notes: bool = False) -> Sectio
             given.append(Relation((symbol, value_expr(tensor.data))))
     if solution.parameters and solution.optimizer.name not in ("", "none") and solution.optimizer.lr is not None:
         given.append(Relation((Symbol("η"), Number(solution.optimizer.lr, exact=True))))
-    for symbol, value in graph.constants().items():  # leaky ReLU's α: given, then used by name
-        given.append(Relation((symbol, value)))
+    for constant, value in graph.constants().items():  # leaky ReLU's α: given, then used by name
+        given.append(Relation((constant, value)))
     if given:
         steps.append(Given(tuple(given)))
     steps.extend(_definitions(solution, graph, notes))
@@ -188,11 +192,7 @@ def _probabilities_node(solution: Solution) -> str | None:
 def _derived_activation(activation: str, relu_at_zero, variable_name: str = "u", notes: bool = False) -> Definition:
     """σ and σ′ of an activation made of several ops (a formula such as "x**2"): the engine
     differentiates it itself, by running it on a symbol in symbolic mode."""
-    import sympy
-
-    from gradwork.nn.activations import UnknownActivationError, activation as named_activation
-    from gradwork.problem.expressions import EvaluationContext, parse_expression
-    from gradwork.tensor import Tensor
+    import sympy  # heavy: imported only when an activation written as a formula is explained
 
     x = Tensor(np.array(sympy.Symbol(variable_name), dtype=object), requires_grad=True, backend="symbolic")
     try:
@@ -201,7 +201,7 @@ def _derived_activation(activation: str, relu_at_zero, variable_name: str = "u",
         y = parse_expression(activation, {"x"}).evaluate({"x": x}, EvaluationContext(x.backend, relu_at_zero))
     y.backward()
     readable = x.backend.simplify  # bounded cost; sympy.simplify can hang (see docs/modes.md)
-    value, slope = readable(y.data).item(), readable(x.grad).item()
+    value, slope = readable(y.data).item(), readable(grad(x)).item()
     sigma, variable = "σ", Symbol(variable_name)
     return Definition(
         activation,
@@ -213,7 +213,7 @@ def _derived_activation(activation: str, relu_at_zero, variable_name: str = "u",
 
 def _cases(expr) -> Expr:
     """A SymPy result as a formula; a Piecewise as cases ({1 if x > 0; 0 otherwise}), never raw."""
-    import sympy
+    import sympy  # heavy: imported only when an activation written as a formula is explained
 
     if getattr(expr, "has", None) and expr.has(sympy.Piecewise):
         expr = sympy.piecewise_fold(expr)
@@ -288,10 +288,11 @@ def _unit_sums(solution: Solution, graph: NamedGraph, layer) -> tuple[Relation, 
         return ()
     b = graph.tensor(layer.bias) if layer.bias else None
     x_sym, w_sym, z_sym = graph.symbols[layer.input], graph.symbols[layer.weight], graph.symbols[layer.z]
-    b_sym = graph.symbols[layer.bias] if layer.bias else None
+    b_sym = graph.written(layer.bias) if layer.bias else Symbol("b")
     lines = []
     for k in range(layer.fan_out):
-        terms, numbers = [], []
+        terms: list[Expr] = []
+        numbers: list[Expr] = []
         for j in range(layer.fan_in):
             w_index = weight_index(layer, solution.convention, j, k)
             terms.append(Product((element(x_sym, (j,)), element(w_sym, w_index))))
@@ -355,8 +356,6 @@ def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
 
     D is what the loss divides by (the samples of a batch, the outputs of a mean loss), written as a number.
     """
-    from gradwork.explain.graph import loss_divisor
-
     op = loss.op
     y, t = loss.inputs
     y_sym = graph.symbol(y) or Symbol("y")
@@ -459,15 +458,15 @@ def _updated_value(solution: Solution, name: str, tensor) -> Expr:
 
 def _summary(solution: Solution, graph: NamedGraph) -> Section:
     updates = bool(solution.parameters) and solution.optimizer.name != "none"  # no "updated" column without a step
-    rows = []
+    rows: list[tuple[Expr | str, ...]] = []
     for name, tensor in solution.nodes.items():
         if graph.name(tensor) != name:
             continue
         symbol = graph.symbols.get(name, Symbol(name, one_based=False))
         shown = name != "loss" and not (solution.form == "network" and name in ("input", "target")
                                          and not asked(solution, name))  # ∂L/∂x only when asked
-        grad = value_expr(tensor.grad) if tensor.grad is not None and shown else "—"
-        row = (symbol, value_expr(tensor.data), grad)
+        gradient: Expr | str = value_expr(tensor.grad) if tensor.grad is not None and shown else "—"
+        row: tuple[Expr | str, ...] = (symbol, value_expr(tensor.data), gradient)
         if updates:
             row += (_updated_value(solution, name, tensor) if name in solution.parameters else "—",)
         rows.append(row)
@@ -478,7 +477,7 @@ def _summary(solution: Solution, graph: NamedGraph) -> Section:
 
 def _answers(solution: Solution, graph: NamedGraph) -> Section:
     """What the problem asks (``ask:``), in its order: the derivation ends with these."""
-    rows = []
+    rows: list[tuple[Expr | str, ...]] = []
     for quantity in solution.ask:
         index = tuple(quantity.index) if quantity.index is not None else ()
         if quantity.section == "loss":
@@ -564,15 +563,10 @@ def _formula_kind(solution: Solution) -> str | None:
     """A loss written as a formula that is a named loss in disguise (½ Σ (t − y)², BCE, CE), so that
     its pitfalls apply: recognised by evaluating it against the named losses at two sample points.
     Returns that loss's op name (a loss averaged over its outputs also matches written as a sum)."""
-    from gradwork.nn.losses import LOSSES
-
     name = solution.loss_name
     if not name or name in LOSSES or solution.output.size > 8:
         return None
     try:
-        from gradwork.problem.expressions import EvaluationContext, parse_expression
-        from gradwork.tensor import Tensor
-
         formula = parse_expression(name, {"y", "t"})
         shape = np.shape(solution.output.data)
         candidates = [(op, 1.0) for op in ops_of_kind("loss")]

@@ -57,7 +57,7 @@ def formula_loss(solution: Solution, graph: NamedGraph) -> FormulaLoss | None:
 
 def _places(solution: Solution, graph: NamedGraph) -> tuple[dict[Any, Expr], dict[Expr, Expr]]:
     """y_k and t_k -> the problem's symbols for the output's and the target's elements, and those -> numbers."""
-    import sympy
+    import sympy  # heavy: imported only when a formula loss is explained
 
     named: dict[Any, Expr] = {}
     numbers: dict[Expr, Expr] = {}
@@ -104,7 +104,7 @@ def _formula_loss_of(loss_name: str, output_shape: tuple[int, ...], target_shape
 def sympy_tree(expr: Any, named: dict[Any, Expr]) -> Expr | None:
     """A SymPy formula (sums, products, quotients, integer powers, ln and exp of the named symbols) as a
     derivation formula; None for anything else."""
-    import sympy
+    import sympy  # heavy: imported only when a formula loss is explained
 
     if expr in named:
         return named[expr]

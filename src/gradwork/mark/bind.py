@@ -203,8 +203,17 @@ class Binder:
         if key in self.symbols_by_name:
             node = self.symbols_by_name[key]
             return Binding(symbol, node, True, f"{symbol} is the problem's symbol {key}, the value of {node}")
-        if symbol in self.graph_nodes:
-            return Binding(symbol, symbol, True, f"{symbol} is the name of a node of the problem")
+        named = next((n for n in self.graph_nodes if symbol_key(n) == key), None)
+        if named is not None:
+            return Binding(symbol, named, True, f"{symbol} is the name of a node of the problem")
+        base, primes, sub, sup = base_and_parts(symbol)
+        if self.graph_nodes and base in self.graph_nodes and sub.isdigit() and not primes and not sup:
+            shape: tuple[int, ...] = next((tuple(np.shape(q.value)) for q in self.quantities
+                                           if q.name == base and q.index is None), ())
+            if len(shape) == 1 and int(sub) < shape[0]:  # w2 of a vector node w: its element [2] (the problem's count)
+                return Binding(symbol, f"{base}[{int(sub)}]", True,
+                               f"{symbol} is element [{sub}] of the problem's node {base} (counted from 0, as the "
+                               "problem does)")
         if symbol in ("upstream",):
             return None
         return None
@@ -251,6 +260,10 @@ class Binder:
         has_target = any(q.name == "target" for q in self.quantities)
         if base in ("t", "T", "Y") and has_target and not sub.isdigit():
             return Binding(symbol, "target", True, f"{base} is the usual letter for the target")
+        if base in ("t", "T") and has_target and sub.isdigit():
+            size = next((np.asarray(q.value).size for q in self.quantities if q.name == "target"), 0)
+            if 1 <= int(sub) <= size and size > 1:
+                return Binding(symbol, f"target[{int(sub) - 1}]", True, f"{symbol} read as target {sub} (from 1)")
         if base == "y" and has_target:
             output = self._output_node()
             if output and any(b.quantity and b.quantity.split("[")[0] == output for b in bindings.by_symbol.values()):
@@ -280,10 +293,12 @@ class Binder:
                 return Binding(symbol, key, True, f"{base}_{sub} is output {sub} of the network (counted from 1)")
             if not sub:
                 return Binding(symbol, output, True, f"{base} is the usual letter for the network's output")
-        layer_subscripts = any(  # W_1, δ_2 bound to whole layers: this sheet's subscripts count layers
-            b.quantity and "[" not in b.quantity and base_and_parts(b.symbol)[2].isdigit() and not
-            base_and_parts(b.symbol)[3] and role_of(b.symbol) in ("weight", "delta")
-            and b.quantity.endswith((".W", ".z")) for b in bindings.by_symbol.values())
+        digit = [b for b in bindings.by_symbol.values() if b.quantity and base_and_parts(b.symbol)[2].isdigit()
+                 and not base_and_parts(b.symbol)[3]]
+        layer_subscripts = any(  # W_1, δ_2 bound to whole layers, and no z_k a unit: subscripts count layers
+            "[" not in str(b.quantity) and role_of(b.symbol) in ("weight", "delta")
+            and str(b.quantity).endswith((".W", ".z")) for b in digit) and not any(
+            "[" in str(b.quantity) and role_of(b.symbol) in ("pre", "act") for b in digit)
         if layer_subscripts and role in ("pre", "act") and sub.isdigit() and not sup:
             k = int(sub)
             if 1 <= k <= len(self.solution.layers):
@@ -327,7 +342,8 @@ class Binder:
         node = {"weight": layer.weight, "bias": layer.bias, "delta": layer.z}.get(role or "")
         if node is None or (role == "bias" and base != "b"):
             return None
-        return Binding(symbol, node, True, f"{symbol} read as layer {k}'s {node.split('.')[-1]} (by its subscript)")
+        return Binding(symbol, node, True, f"{symbol} read as layer {k}'s {node.split('.')[-1]} (by its subscript)",
+                       weak=True)
 
     def _by_label(self, symbol: str, role: str | None, sub: str, sup: str) -> Binding | None:
         match = re.fullmatch(r"\((\d+)\)", sup)

@@ -242,6 +242,30 @@ class Checks:
             else:
                 verdict_at(statement, i, Verdict("wrong", codes, text + ": not the rule for it", "rule"))
 
+    def rate(self, statement: Statement) -> None:
+        """An update that multiplies the gradient by a number other than the problem's learning rate:
+        ``w_5 - 0.05 ∂E/∂w_5`` when η is 0.5 is ✗ ``learning_rate`` on that side."""
+        lr = self.marker.solution.optimizer.lr if self.marker.solution.parameters else None
+        if statement.section != "updated" or lr is None:
+            return
+        from gradwork.mark.syntax import Bin, Num
+
+        for i, side in enumerate(statement.sides[1:], start=1):
+            node = side.node
+            if not isinstance(node, Bin) or node.op not in "+-":
+                continue
+            step = node.right
+            factors = [step.left, step.right] if isinstance(step, Bin) and step.op == "*" else []
+            numbers = [f for f in factors if isinstance(f, Num)]
+            others = [f for f in factors if not isinstance(f, Num)]
+            if len(numbers) == 1 and len(others) == 1 and (has_derivative(others[0]) or any(
+                    self.marker.role(name) == "delta" for name in symbols(others[0]))):
+                used = numbers[0].value
+                if abs(used - float(lr)) > 1e-12 * max(1.0, abs(float(lr))):
+                    verdict_at(statement, i, Verdict("wrong", ("learning_rate",),
+                                                     f"the step uses {numbers[0].text} as the learning rate; the "
+                                                     f"problem's is {float(lr):g}", "rule"))
+
     def _adds_the_step(self, statement: Statement, node: Node) -> bool:
         """``w + η ∂L/∂w`` for an updated parameter: the step added, not subtracted."""
         from gradwork.mark.syntax import Bin
@@ -346,6 +370,8 @@ class Checks:
                 functions[(function.name, function.order)] = FunctionDefinition(
                     function.name, function.order, variable, node, statement.line)
                 continue
+            self.context.wrong_functions[(function.name, function.order)] = FunctionDefinition(
+                function.name, function.order, variable, node, statement.line)
             code = "activation_derivative" if function.order else "rule"
             expected = "its registered derivative" if function.order else "the registered function"
             verdict_at(statement, i, Verdict("wrong", (code,),

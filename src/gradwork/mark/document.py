@@ -78,8 +78,10 @@ class Work:
         return sorted(seen.values(), key=lambda r: r.line)
 
 
-def read_work(text: str) -> Work:
-    """Split ``text`` into chains of parsed sides (every side parsed or marked unread)."""
+def read_work(text: str, known: frozenset[str] = frozenset()) -> Work:
+    """Split ``text`` into chains of parsed sides (every side parsed or marked unread).
+
+    ``known``: the problem's own names (a graph's nodes), which a plain line reads as symbols, never prose."""
     lines = Lines(text)
     chains: list[Chain] = []
     gamma_is_y = GAMMA_AS_RATE.search(text) is None
@@ -88,7 +90,7 @@ def read_work(text: str) -> Work:
         start, content = block.start, block.content
         shown: str | None = None
         if block.kind == "plain":
-            found = maths_span(content)
+            found = maths_span(content, known)
             if found is None:
                 continue
             offset, shown = found

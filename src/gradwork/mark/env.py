@@ -54,12 +54,14 @@ class Context:
     bindings: Bindings
     statements: list[Statement]
     definitions: dict[str, Node]  # symbol -> formula (a symbol the working defines but no quantity binds)
-    functions: dict[tuple[str, int], FunctionDefinition]
+    functions: dict[tuple[str, int], FunctionDefinition]  # definitions that are a function of this network
     convention: str
     symbolic: bool
     layer_function: Callable[[str], Any]  # node key -> LayerFunction (or None)
     local: Callable[[str, str], Any]  # (numerator node key, denominator node key) -> true local derivative
     options: dict[str, dict[str, float]] = field(default_factory=dict)
+    # definitions found wrong: the student's own later numbers follow them (their own working), the truth does not
+    wrong_functions: dict[tuple[str, int], FunctionDefinition] = field(default_factory=dict)
     own: dict[str, list[tuple[int, Any, int, str]]] = field(default_factory=dict)  # name -> (index, value, step,
     #                                                                                   section), in order
     precision: dict[str, list[tuple[int, Any, int, str]]] = field(default_factory=dict)  # as own: half a last place
@@ -268,6 +270,9 @@ class Env:
     def function(self, node: Func) -> Any:
         """What ``σ(z)``/``f(z)`` means here (an object with ``value`` and ``derivative``), or None: the registry's."""
         context = self.context
+        mistaken = context.wrong_functions.get((node.name, node.order)) if self.own else None
+        if mistaken is not None and mistaken.line <= self._line():
+            return _Defined(self, mistaken, node.order)
         defined = context.functions.get((node.name, node.order)) or context.functions.get((node.name, 0))
         if defined is not None and defined.line <= self._line():
             return _Defined(self, defined, node.order - (0 if (node.name, node.order) in context.functions else 0))

@@ -8,6 +8,8 @@ structure overrides it, :mod:`gradwork.mark.structure`):
 * a label and a unit name one element, a bias too: ``b^{(2)}_1``;
 * ``o`` and ``h`` name the output and the hidden layer of a two-layer network:
   ``δ_o``, ``δ_{o2}``, ``δ_h``, ``δ_{h1}``;
+* ``W``, ``b``, ``z``, ``h`` with no label at all: the first layer's (a sheet that
+  names the output layer's with other letters, ``V``, ``c``, ``s``, ``y``);
 * numbering through the network, unit by unit, as seed 002's sheet counts:
   ``z_3``/``net_3``/``a_3``/``δ_3`` the third unit counting from the first layer,
   ``h_2`` the second hidden unit, ``b_3`` the third unit's bias, ``w_5`` the fifth
@@ -49,6 +51,8 @@ def by_letter(symbol: str, role: str | None, solution: Any) -> tuple[str, str] |
                 return layer.z, f"{symbol}: dL/dz of the {where} layer"
             return _element(solution, layer.z, int(letters.group(2)) - 1,
                             f"{symbol}: dL/dz of {where} unit {letters.group(2)}")
+    if not sub and not sup and base in ("W", "b", "z", "h", "Z", "H") and role != "delta":
+        return _whole(role, 1, solution, f"{symbol}: the first layer's, as a sheet without labels writes it")
     if sup or not sub.isdigit():
         return None
     return _numbered(role, base, int(sub), solution)

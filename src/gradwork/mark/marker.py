@@ -72,10 +72,13 @@ class WorkMarker:
         self._names = {symbol_key(symbol): ref.key for ref, symbol in solution.names.items()} if solution.names \
             else {}
         self._local_cache: dict[tuple[str, str], Any] = {}
+        self.known = frozenset(name for name in solution.nodes if "." not in name)  # a graph's node names
+        self.output_name = None if solution.layers or solution.loss is None else next(
+            (name for name, tensor in solution.nodes.items() if tensor is solution.loss and name != "loss"), None)
 
     # ------------------------------------------------------------ the whole document
     def mark(self, text: str, source: str = "<work>") -> MarkReport:
-        work = read_work(text)
+        work = read_work(text, self.known)
         _refuse_unread(work, source)
         program = read_program(work, self.is_loss, self.role, self.is_rate, max(self.solution.optimizer.steps, 1))
         for statement in program:
@@ -99,6 +102,7 @@ class WorkMarker:
             self._results(statement, Env(context, statement.index, own=False), numeric_keys)
             checks.links(statement)
             checks.rules(statement)
+            checks.rate(statement)
             if statement.kind in ("local", "function"):
                 checks.local(statement)
         report, missing, answers = check_results(self, program, source)
@@ -119,6 +123,8 @@ class WorkMarker:
     def is_loss(self, symbol: str) -> bool:
         base = base_and_parts(symbol)[0]
         named = self._names.get(symbol_key(symbol))
+        if named is None and self.output_name is not None and symbol_key(symbol) == symbol_key(self.output_name):
+            return True  # a graph's output node (f) is what its gradients are of
         return named == "loss" or (named is None and (base in LOSS_LETTERS or role_of(symbol) == "loss"))
 
     def role(self, symbol: str) -> str | None:
@@ -281,6 +287,8 @@ class WorkMarker:
                 statement.result, statement.result_value = result, value
                 return
         formula = last_formula(sides)
+        if formula is not None and any(side.node is None for side in sides[formula:]):
+            return  # a number was written after the formula, but cannot be read: it is the answer, unread
         if formula is not None and statement.key not in numeric_keys:  # a formula is the answer where no number is
             try:
                 value = env.evaluate(sides[formula].node)

@@ -51,6 +51,9 @@ class _Structure:
         self.solution = solution
         self.shapes = shapes
         self.by_z = {layer.z: layer for layer in solution.layers}
+        for layer in solution.layers:  # a linear layer's output is its pre-activation: y = v h + c names the unit
+            if layer.a in solution.nodes and solution.nodes[layer.a] is solution.nodes.get(layer.z):
+                self.by_z[layer.a] = layer
         self.proposed: dict[str, dict[str, list[str]]] = {}  # symbol -> key -> evidences
 
     # ------------------------------------------------------------ helpers
@@ -229,11 +232,14 @@ class _Structure:
             for side in statement.sides:
                 if side.node is not None:
                     names |= _symbol_names(side.node)
-        bound_units = {}
+        bound_units: dict[tuple[str, str], str | None] = {}
         for name in names:
             base, primes, sub, sup = base_and_parts(name)
             if base in PRE_ACTIVATION_LETTERS and not primes and not self.free(name):
-                bound_units[(sub, sup)] = self.bindings.node(name)
+                node = self.bindings.node(name)
+                seen = bound_units.setdefault((sub, sup), node)
+                if seen != node:  # z_2 and s_2 name two units: the label says nothing
+                    bound_units[(sub, sup)] = None
         for name in names:
             base, primes, sub, sup = base_and_parts(name)
             if role_of(name) != "delta" or not self.free(name) or primes:

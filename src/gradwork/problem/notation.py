@@ -162,7 +162,7 @@ class Symbol:
         return self.text()
 
     # ------------------------------------------------------------ derived symbols
-    def element(self, index: tuple[int, ...]) -> Symbol:
+    def element(self, index: tuple[int | str, ...]) -> Symbol:
         """One entry: the problem's own name for it, else the symbol with the index (a matrix W's entries are w)."""
         for position, named in self.elements:
             if tuple(position) == tuple(index):

@@ -53,7 +53,8 @@ class Truth:
     status: str  # correct | wrong | after | drift
     code: str | None = None
     key: str | None = None
-    broken: bool = False  # a number on the line was broken by OCR noise (must be reported unread)
+    broken: bool = False  # a number on the statement was broken by OCR noise (must be reported unread)
+    broken_line: int = 0  # the line holding the broken number
 
 
 @dataclass
@@ -432,7 +433,11 @@ def render(work: list[Statement], notation: str, rng: random.Random, doc: Corpus
             status = "wrong"
         elif not _passes(tolerance, s.clean, s.true):
             status = "drift"
-        doc.truth[number] = Truth(number, status, s.planted if status == "wrong" else None, s.key, broken)
+        doc.truth[number] = Truth(number, status, s.planted if status == "wrong" else None, s.key, bool(broken))
+        if broken:
+            rows = text.split("\n")
+            doc.truth[number].broken_line = len(lines) + 1 + next(
+                (k for k, row in enumerate(rows) if broken in row), result_offset)
         rows = text.count("\n") + 1
         doc.rows.extend(range(len(lines) + 1, len(lines) + 1 + rows))
         lines += text.split("\n")
@@ -456,11 +461,11 @@ def _shown(value: Any, digits: int) -> Any:
 
 
 def _sides(s: Statement, printer: Printer, digits: int, rng: random.Random, notation: str
-           ) -> tuple[list[str], bool]:
+           ) -> tuple[list[str], str]:
     result = _shown(s.student, digits)
     head = printer.expr(s.head)
     if s.kind == "given":
-        return [head, printer.expr(result)], False
+        return [head, printer.expr(result)], ""
     sides = [head]
     substituted = None
     if s.formula is not None and s.inputs:
@@ -474,14 +479,15 @@ def _sides(s: Statement, printer: Printer, digits: int, rng: random.Random, nota
         mapping = {symbol: _shown(value, digits) for symbol, value in s.inputs}
         candidate = substitute(flipped, mapping)
         if holds(candidate, result):
-            return [head, printer.expr(flipped), printer.expr(candidate), printer.expr(result)], False
+            return [head, printer.expr(flipped), printer.expr(candidate), printer.expr(result)], ""
     if s.formula is not None and (substituted is not None or rng.random() < 0.5) and rng.random() < 0.9:
         sides.append(printer.expr(s.formula))
-    broken = False
+    broken = ""
     if substituted is not None and rng.random() < 0.85:
         text = printer.expr(substituted)
         if notation == "ocr" and rng.random() < 0.08:
-            text, broken = _break_a_number(text, rng)
+            text, did = _break_a_number(text, rng)
+            broken = text if did else ""
         sides.append(text)
     sides.append(printer.expr(result))
     return sides, broken

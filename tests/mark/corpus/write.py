@@ -291,10 +291,11 @@ def _forward_matrix(net: Network) -> list[Statement]:
         out.append(Statement(n.whole("z", number), total(*terms), None, f"values.{layer.z}", *_three(net, read),
                              "value", values))
         rule = activation_rule(layer.activation, n.whole("z", number), None)
-        if layer.a != layer.z and rule is not None:
+        if layer.a != layer.z:  # softmax: its number only
             read = lambda v, name=layer.a: _vector(v.value(name), column)  # noqa: E731
+            values = [(n.whole("z", number), _vector(net.student.value(layer.z), column))] if rule is not None else []
             out.append(Statement(n.whole("a", number), rule, None, f"values.{layer.a}", *_three(net, read), "value",
-                                 [(n.whole("z", number), _vector(net.student.value(layer.z), column))]))
+                                 values))
     return out
 
 

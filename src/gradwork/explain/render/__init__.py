@@ -5,7 +5,8 @@
     step_fragments(derivation, digits=4)               # -> [(node, phase, html), ...]
     step_titles(derivation, digits=4)                  # -> a plain-text heading per step, same order
 
-Each format lives in its own module and is imported only when used.
+Each format lives in its own module and is imported only when used (a lazy import for load time, not to
+break a cycle: no renderer imports this package's functions back).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ _NAMESPACE = re.compile(r'\s+xmlns="[^"]*"')
 @functools.lru_cache(maxsize=4096)  # pure; the same definitions recur in every page and every generated variant
 def mathml(latex: str, display: bool = False) -> str:
     """LaTeX math as a MathML ``<math>`` element (HTML5 needs no namespace attribute)."""
-    from latex2mathml.converter import convert
+    from latex2mathml.converter import convert  # not in PrairieLearn's packages: imported when HTML is written
 
     markup = _NAMESPACE.sub("", convert(latex, display="block" if display else "inline"))
     return _MTEXT.sub(lambda match: match.group(1) + _escape_text(match.group(2)) + match.group(3), markup)

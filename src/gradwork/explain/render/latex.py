@@ -307,7 +307,7 @@ class LatexPrinter(Printer):
         n = self.numeral(number)
         sign = "-" if n.negative else ""
         if n.kind == "sympy":
-            import sympy
+            import sympy  # heavy: imported only for SymPy values (symbolic mode)
 
             # ln for the natural log; an unevaluated −1·a (numbers put into 1 − y) reads −a
             shown = rounded_floats(n.value, self.settings["digits"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from io import StringIO
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -375,9 +376,7 @@ class TextRenderer(Renderer):
         return "\n".join(out) + "\n"
 
     def _rich(self, blocks: list[Any]) -> str:
-        from io import StringIO
-
-        from rich.console import Console
+        from rich.console import Console  # rich: imported only for a terminal's colours
         from rich.padding import Padding
         from rich.table import Table
         from rich.text import Text
@@ -537,7 +536,7 @@ _POWER = re.compile(r"\*\*(\d+)")
 def rounded_floats(value: Any, digits: int) -> Any:
     """The decimals inside a SymPy expression shown to ``digits`` figures, the rest left as it is
     (numbers put into a formula unevaluated: −(ln(0.8823) + …))."""
-    import sympy
+    import sympy  # heavy: imported only for SymPy values (symbolic mode)
 
     floats = value.atoms(sympy.Float)
     if not floats:
