@@ -69,7 +69,8 @@ def run(students: int, seed: int, sparse: float) -> tuple[dict[str, Counter], li
         if not (found and after and points):
             misses.append((k, slip.name, exercise.hidden, exercise.loss, exercise.convention, truth.first,
                            first.status, first.diagnosis,
-                           [(i.key, i.diagnosis) for i in report.items if i.status == "wrong" and i.key != truth.first]))
+                           [(i.key, i.diagnosis) for i in report.items
+                            if i.status == "wrong" and i.key != truth.first]))
     return stats, misses, time.process_time() - start
 
 

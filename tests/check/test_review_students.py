@@ -74,8 +74,11 @@ def a_student(X=AX, leaky=0.1, diagonal=False, log10_loss=False, log10_grad=Fals
     dW1, db1 = keep(X.T @ dZ1), keep(dZ1.sum(0))
     W2n, W1n = keep(AW2 + step * eta * dW2), keep(AW1 + step * eta * dW1)
     b2n, b1n = (keep(AB2 + step * eta * db2), keep(AB1 + step * eta * db1)) if biases else (AB2, AB1)
-    w = (lambda v: figures(v, write))
-    return {"values": {"hidden.z": w(Z1), "hidden.a": w(H), "output.z": w(Z2), "output.p": w(P.T if p_transposed else P)},
+    def w(v):
+        return figures(v, write)
+
+    return {"values": {"hidden.z": w(Z1), "hidden.a": w(H), "output.z": w(Z2),
+                       "output.p": w(P.T if p_transposed else P)},
             "loss": w(L),
             "gradients": {"output.z": w(dZ2), "output.W": w(dW2), "output.b": w(db2), "hidden.a": w(dH),
                           "hidden.z": w(dZ1), "hidden.W": w(dW1.T if dw1_transposed else dW1), "hidden.b": w(db1)},

@@ -192,9 +192,9 @@ class ItemReader:
             known = solution.values if answer.section == "values" else solution.gradients
             names = [name for name in known if name in graph.names]
             if answer.name not in names:
-                given = [name for name in (*graph.params, "target") if self.given_node(name) is not None]
+                data = [name for name in (*graph.params, "target") if self.given_node(name) is not None]
                 raise answers.error(answer, f"unknown name {answer.name!r} in {answer.section}",
-                                    "one of " + ", ".join(names + (given if answer.section == "values" else [])))
+                                    "one of " + ", ".join(names + (data if answer.section == "values" else [])))
             i = graph.names[answer.name]
             place = Place("value" if answer.section == "values" else "grad", i)
             order = (0, i, 0) if answer.section == "values" else (2, *self._backward_rank(i))

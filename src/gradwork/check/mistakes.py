@@ -317,7 +317,7 @@ def batch_mean(graph: Graph) -> Iterator[Variant]:
     if graph.loss is None or len(shape) != 2 or shape[0] < 2:
         return
     n = int(shape[0])
-    mean = solution.batch_reduction == "mean"
+    mean = solution.batch_reduction == type(solution).batch_reduction  # the default, "mean": not the op's name
     transform = _scaled(n) if mean else (lambda bk, x: x / n if bk.name == "float" else x / bk.asarray(n))
     what = f"leaves out the batch mean's 1/{n} ({n} samples)" if mean else \
         f"divides by the batch size {n}"
