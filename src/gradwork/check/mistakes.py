@@ -253,13 +253,14 @@ def _another_derivative(graph: Graph, i: int, op: Any) -> Iterator[Variant]:
     formula is printed in the problem's symbols for this node.
     """
     out_symbol, in_symbol = symbol_of(graph, i), symbol_of(graph, graph.inputs[i][0])
-    own = formula(op.partial(0).text, out_symbol, in_symbol)
+    params = graph.nodes[i].params
+    own = formula(op.partial(0).text, out_symbol, in_symbol, params)
     for pitfall in op.pitfalls:  # the op's own records: Pitfall("activation_derivative", instead_of=...)
         vjp = pitfall.wrong_vjp()
         if pitfall.code != "activation_derivative" or pitfall.instead_of is None or vjp is None:
             continue
         other = get_op(pitfall.instead_of)
-        written = formula(other.partial(0).text, out_symbol, in_symbol)
+        written = formula(other.partial(0).text, out_symbol, in_symbol, params)
         yield Variant(
             "activation_derivative", graph.label(i),
             f"your number uses {other.display_text}'s derivative, {written}, in place of "
