@@ -65,8 +65,9 @@ def test_a_2_2_1_network_steps_in_at_most_twenty_stops(seed002_solved, style, mo
 def test_chain_factors_join_the_gradient_they_lead_to(seed002_solved):
     stops = group_steps(seed002_solved.page_steps("chain"))
     first = next(stop for stop in stops if stop.phase == "backward")
-    assert [step.kind for step in first.steps] == ["Factor", "Factor", "Factor", "ChainProduct", "Factor",
-                                                   "ChainProduct"]
+    # each weight the problem names gets its own story first ("Consider w₅: …"), then its factors and product
+    assert [step.kind for step in first.steps] == ["Prose", "Factor", "Factor", "Factor", "ChainProduct",
+                                                   "Prose", "Factor", "ChainProduct"]
     products = [step.title.split(": ", 1)[1] for step in first.steps if step.kind == "ChainProduct"]
     assert first.title == "Backward pass: " + ", ".join(products)  # ∂J/∂w5, ∂J/∂w6 (the sheet's names)
 
