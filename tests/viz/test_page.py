@@ -112,8 +112,8 @@ def test_no_internal_names_in_the_drawing_of_a_network(seed002_solved, graphviz_
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert "hidden.W" not in svg and "output.a" not in svg and "hidden.z" not in svg
     labels = seed002_solved.graph_labels("chain")
-    # The derivation's own names: the sheet's (a3, J) where the problem names them, else W⁽¹⁾, z⁽¹⁾.
-    assert labels["output.a"] == "a3" and labels["loss"] == "J" and labels["hidden.W"] == "W⁽¹⁾"
+    # The derivation's own symbols: the sheet's (a₃, J) where the problem names them, else W⁽¹⁾, z⁽¹⁾, printed alike.
+    assert labels["output.a"] == "a₃" and labels["loss"] == "J" and labels["hidden.W"] == "W⁽¹⁾"
     for key in ("output.a", "loss", "hidden.W", "hidden.z"):
         assert f"<title>{labels[key]}</title>" in svg
 
@@ -124,10 +124,10 @@ def test_a_names_map_names_the_nodes(tmp_path, graphviz_installed):
     problem = tmp_path / "named.yaml"
     problem.write_text(source + '\nnames: {hidden.W: W1, output.a: a3, loss: J, "hidden.W[0,0]": w1}\n')
     named = gradwork.load(problem).solve()
-    assert "W1" in named.graph_labels().values()
+    assert "W⁽¹⁾" in named.graph_labels().values()  # W1 names a layer's matrix: written W⁽¹⁾ as everywhere
     svg = named.page()
     svg = svg[svg.index("<svg"):svg.index("</svg>")]
-    assert re.search(r">W1<", svg) and re.search(r">a3<", svg) and re.search(r">J<", svg)
+    assert re.search(r">W⁽¹⁾<", svg) and re.search(r">a₃<", svg) and re.search(r">J<", svg)
     assert "hidden.W" not in svg
     # The plain drawing takes the problem's names too, without explain.
     dot = gradwork.viz.to_dot(named.solution)
