@@ -23,6 +23,15 @@ from gradwork.mark.normalise import GAMMA_AS_RATE, normalise_all
 from gradwork.mark.scan import LAYOUT_ENVIRONMENTS, Lines, blocks
 
 MAX_ROW_CHARACTERS = 100_000  # a 5,000-term sum is ~35,000
+MAX_EQUATIONS = 5_000  # seed 002's two pages hold ~110; more is not one student's worked solution
+
+
+class TooManyEquations(ValueError):
+    """A document with more than :data:`MAX_EQUATIONS` equations (the line where the limit was passed)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 _ENV = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}(\s*\{[lcr|\s]*\})?")
 _SEPARATOR = re.compile(r",?\s*\\q?quad(?![A-Za-z])")
 _LABEL = re.compile(r"\s*(?:\\circled\{\d*\}|\\cdot|\\ast|\\star|\\rightarrow|\\Rightarrow|\\to|\\implies"
@@ -129,6 +138,8 @@ def read_work(text: str, known: frozenset[str] = frozenset()) -> Work:
                 dangling = not pieces[-1].strip()  # a row ending in "=" goes on in the next row
                 if dangling:
                     pieces = pieces[:-1]
+                if len(chains) > MAX_EQUATIONS:
+                    raise TooManyEquations(line)
                 for piece in pieces:
                     chain.sides.append(_side(piece, line))
                     chain.rows.append(row)

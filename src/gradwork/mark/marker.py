@@ -24,9 +24,9 @@ from gradwork.mark.arith import finite, json_value, last_formula, last_number, l
 from gradwork.mark.bind import Binder, Binding, Bindings, Claim, symbol_key
 from gradwork.mark.calculus import Calculus
 from gradwork.mark.checks import Checks
-from gradwork.mark.document import Work, read_work
+from gradwork.mark.document import MAX_EQUATIONS, TooManyEquations, Work, read_work
 from gradwork.mark.env import Context, Env, FunctionDefinition
-from gradwork.mark.errors import NothingRead
+from gradwork.mark.errors import NothingRead, WorkTooLarge
 from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.functions import with_pitfall
 from gradwork.mark.lines import carry_forward, line_results
@@ -78,7 +78,11 @@ class WorkMarker:
 
     # ------------------------------------------------------------ the whole document
     def mark(self, text: str, source: str = "<work>") -> MarkReport:
-        work = read_work(text, self.known)
+        try:
+            work = read_work(text, self.known)
+        except TooManyEquations as error:
+            raise WorkTooLarge(source, error.line, 1, f"more than {MAX_EQUATIONS} equations",
+                               "a worked solution of a few pages") from None
         _refuse_unread(work, source)
         program = read_program(work, self.is_loss, self.role, self.is_rate, max(self.solution.optimizer.steps, 1))
         for statement in program:

@@ -78,6 +78,7 @@ def attach(marker: WorkMarker, statements: list[Statement], report: Report, answ
     """Check's verdict on each line that gives a marked quantity (a repeated one marked again in its place)."""
     items: dict[str, ItemResult] = {item.key: item for item in (*report.items, *report.not_asked)}
     remarked = 0
+    written = _notation(marker.solution)
     for statement in statements:
         if statement.key is None or statement.result is None or statement.result_value is None:
             continue
@@ -85,7 +86,7 @@ def attach(marker: WorkMarker, statements: list[Statement], report: Report, answ
         if item is None:
             continue
         if statement.key not in items or same_answer(item.given, statement.result_value):
-            verdict = Verdict(item.status, tuple(item.diagnosis), result_message(statement, item), "result")
+            verdict = Verdict(item.status, tuple(item.diagnosis), result_message(statement, item, written), "result")
         else:  # the same quantity given again elsewhere: marked in place of the one chosen, the rest as they are
             remarked += 1
             if remarked > MAX_REMARKS:  # bounded work: a document repeating one quantity hundreds of times
@@ -93,8 +94,18 @@ def attach(marker: WorkMarker, statements: list[Statement], report: Report, answ
             other = mark_instead(marker, statement, answers, report.answers)
             if other is None:
                 continue
-            verdict = Verdict(other.status, tuple(other.diagnosis), result_message(statement, other), "result")
+            verdict = Verdict(other.status, tuple(other.diagnosis), result_message(statement, other, written),
+                              "result")
         verdict_at(statement, statement.result, verdict)
+
+
+def _notation(solution: Any) -> Any:
+    try:
+        from gradwork.problem.notation import notation
+
+        return notation(solution)
+    except (ValueError, KeyError, TypeError):  # a problem the notation model cannot write: the keys, then
+        return None
 
 
 def mark_instead(marker: WorkMarker, statement: Statement, answers: list[Answer], source: str) -> ItemResult | None:
@@ -138,12 +149,21 @@ def same_answer(given: Any, value: Any) -> bool:
         return False
 
 
-def result_message(statement: Statement, item: ItemResult) -> str:
+def result_message(statement: Statement, item: ItemResult, written: Any = None) -> str:
+    """``a_3 is a₃ (values.output.a): correct``: the student's symbol, the problem's own (its notation model,
+    problem/notation.py) and the key."""
     name = statement.binding.symbol if statement.binding else statement.key
+    said = statement.key or ""
+    if written is not None and statement.key:
+        try:
+            own = written.text(statement.key)
+        except (ValueError, KeyError, TypeError):
+            own = statement.key
+        said = f"{own} ({statement.key})" if own and own != statement.key else statement.key
     if item.status == "correct":
-        return f"{name} is {statement.key}: correct" + (" (your formula, on the problem's numbers)"
-                                                         if statement.formula_result else "")
+        return f"{name} is {said}: correct" + (" (your formula, on the problem's numbers)"
+                                                if statement.formula_result else "")
     message = item.message
     if statement.formula_result:
         message = message.replace("you wrote", "on the problem's numbers your formula gives", 1)
-    return f"{name} is {statement.key}: {message}"
+    return f"{name} is {said}: {message}"
