@@ -81,6 +81,28 @@ def square_rule(graph: Graph, i: int, code: str) -> str | None:
     return None
 
 
+def factor_rule(graph: Graph, code: str) -> str | None:
+    """The factor rule where no squared-error loss explains it: the registered one speaks of 1/2 (t - y)^2, which
+    only fits a loss with that 1/2 (a cross-entropy exercise has no square to halve or double)."""
+    if code not in ("factor_half", "factor_2"):
+        return None
+    loss = graph.loss
+    op = None if loss is None else graph.nodes[loss].op
+    if op is not None and op.kind == "loss" and op.term is not None:
+        bk = graph.backend
+        try:
+            with np.errstate(all="ignore"):
+                k = float(np.asarray(op.partial(0).vjp(bk, bk.asarray(1), bk.asarray(0), bk.asarray(1),
+                                                       bk.asarray(0))))
+        except (TypeError, ValueError, ArithmeticError):
+            k = 0.0
+        if k == 1:
+            return None  # a loss with its 1/2: the registered rule is about it
+    if code == "factor_half":
+        return "No factor 1/2 enters the chain rule unless the formula has one: each local derivative is used once."
+    return "No factor 2 enters the chain rule unless the formula has one or a term really appears twice."
+
+
 class Log10:
     """A backend whose log is base 10: an op's own forward run with it computes the log10 variant."""
 
