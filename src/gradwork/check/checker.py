@@ -114,7 +114,7 @@ class Checker:
         made, given_notes = self._copies(answers, given, tol)
         scored, extra = self.reader.select(answers)
         resolved = [(answer, self.reader.resolve(answers, answer)) for answer in (*scored, *extra)]
-        items = sorted((item for _, item in resolved), key=lambda it: it.order)
+        items = self._in_order([item for _, item in resolved])
         judge = Judge(self.models, tol, items, made, charge_every_item=policy.charge == "every_item")
         judge.start()
         other = self._other_variant(items, tol) if self.other_keys else None
@@ -144,6 +144,25 @@ class Checker:
             tuple(replace(results[k], max_points=0.0) for k in others),  # listed, never scored
             asked=asked, warnings=tuple(notes))
 
+    def _in_order(self, items: list[Item]) -> list[Item]:
+        """The items in the order of the computation; with ``ask:``, items that do not depend on each other
+        (a layer's ∂L/∂W and ∂L/∂b, the updates) in the sheet's order, so a mistake that makes several of them
+        wrong is charged at the first one the sheet asks."""
+        computed = sorted(items, key=lambda it: it.order)
+        if not self.solution.ask:
+            return computed
+        sheet = {id(item): k for k, item in enumerate(items)}
+        graph = self.models.graph
+        out: list[Item] = []
+        while computed:
+            ready = [item for item in computed if not any(
+                other is not item and other.place != item.place and other.place in graph.upstream_places(item.place)
+                for other in computed)]
+            chosen = min(ready or computed[:1], key=lambda it: sheet[id(it)])
+            out.append(chosen)
+            computed = [item for item in computed if item is not chosen]
+        return out
+
     # ------------------------------------------------------------ given data and other variants
     def _copies(self, answers: Answers, given: list[Answer], tol: Tolerance) -> tuple[list[Variant], list[tuple]]:
         """The student's copies of given data that differ from it: mistakes made before the first item."""
@@ -152,7 +171,8 @@ class Checker:
         notes: list[tuple[Variant, str]] = []
         for answer in given:
             item = self.reader.resolve(answers, answer)  # validates the key and reads the numbers
-            node = graph.names[answer.name]
+            node = self.reader.given_node(answer.name)
+            assert node is not None
             data = np.asarray(graph.nodes[node].data)
             copy = data.copy()
             if answer.index is not None:

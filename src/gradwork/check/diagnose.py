@@ -17,7 +17,7 @@ import numpy as np
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.items import Item
 from gradwork.check.mistakes import MISTAKES, Look, Variant, same_numbers
-from gradwork.check.models import Models, combined, pick
+from gradwork.check.models import Models, combined, pick, written_as_carried
 from gradwork.check.replay import Place, State, Substitutions
 
 
@@ -79,8 +79,14 @@ class Diagnoser:
         self._contexts: dict[tuple[int, int, bool], State | None] = {}
         self.matched: list[tuple[Variant, ...]] = []  # the last diagnosis: every combination that reproduces it
 
-    def diagnose(self, item: Item, context: State | None, active: list[Variant]) -> list[tuple[Variant, ...]]:
-        """Every model, or model written down wrongly, whose numbers reproduce the whole answer."""
+    def diagnose(self, item: Item, context: State | None, active: list[Variant],
+                 charged: frozenset[str] = frozenset()) -> list[tuple[Variant, ...]]:
+        """Every model, or model written down wrongly, whose numbers reproduce the whole answer.
+
+        An explanation made only of mistakes already ``charged`` (the same mistake again) is kept over new ones:
+        it asks for no second mistake (a student who rounds every number to 2 figures writes an update whose step
+        vanishes in that rounding: that is their rounding again, not a bias left alone).
+        """
         models, tol = self.models, self.tol
         answered = ~item.blank
         clean_value = models.clean.read(item.place)
@@ -90,11 +96,16 @@ class Diagnoser:
         every: list[tuple[Variant, ...]] = []  # every matching combination (several variants of one code)
 
         def keep(combination: tuple[Variant, ...]) -> None:
-            found.setdefault(frozenset(v.code for v in combination), combination)
+            codes = frozenset(v.code for v in combination)
+            if not codes <= charged and any(v.again_only for v in combination):
+                return
+            if codes not in found or catch_all(found[codes]) and not catch_all(combination):
+                found[codes] = combination
             every.append(combination)
 
         def look_at(variant: Variant | None, state: State) -> None:
-            if variant is not None and matches(tol, item, read(state, item), answered):
+            if variant is not None and any(matches(tol, item, prediction, answered)
+                                           for prediction in written_as_carried(variant, read(state, item))):
                 keep((variant,))
             look = Look(models.graph, state, item.place, item.answer.index, item.given, tol)
             for observer in observers if variant is None else [o for o in observers if o.combines]:
@@ -104,7 +115,7 @@ class Diagnoser:
                         break
 
         def explained() -> bool:
-            return any(not MISTAKES[code].generic for codes in found for code in codes)
+            return any(not catch_all(combination) or codes <= charged for codes, combination in found.items())
 
         look_at(None, models.clean)
         if use_context:
@@ -130,7 +141,7 @@ class Diagnoser:
                     break
                 update = item.place.kind == "updated"
                 for k, variant in relevant:
-                    if MISTAKES[variant.code].generic is not generic:
+                    if variant.catch_all is not generic:
                         continue
                     sites = variant.perturbation.places(models.graph)  # type: ignore[union-attr]
                     if sites is not None and item.place not in sites and not sites & reach:
@@ -144,8 +155,9 @@ class Diagnoser:
                     if self._contexts[key] is not None:
                         look_at(variant, self._contexts[key])  # type: ignore[arg-type]
         simplest = {codes: c for codes, c in found.items() if not any(other < codes for other in found)}
-        specific = {codes: c for codes, c in simplest.items() if not any(MISTAKES[code].generic for code in codes)}
-        kept = specific or simplest
+        specific = {codes: c for codes, c in simplest.items() if not catch_all(c)}
+        again = {codes: c for codes, c in simplest.items() if codes <= charged}
+        kept = again or specific or simplest
         self.matched = [c for c in every if frozenset(v.code for v in c) in kept]
         return list(kept.values())
 
@@ -193,6 +205,12 @@ class Diagnoser:
         bound = slack(self.tol, magnitude, len(rows))
         difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
         return np.flatnonzero((difference <= bound[:, None]).all(axis=1))
+
+
+def catch_all(combination: tuple[Variant, ...]) -> bool:
+    """Is a combination of mistakes a catch-all explanation (a factor, a sign, rounding), counted only when no
+    specific one explains the number?"""
+    return any(variant.catch_all for variant in combination)
 
 
 def codes_of(findings: list[tuple[Any, ...]]) -> tuple[str, ...]:
