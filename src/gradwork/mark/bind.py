@@ -122,6 +122,15 @@ def problem_symbols(solution: Solution, quantities: list[Q]) -> dict[str, str]:
     return {symbol: next(iter(nodes)) for symbol, nodes in found.items() if len(nodes) == 1}
 
 
+def problem_words(solution: Solution) -> frozenset[str]:
+    """The words the problem's own symbols are made of (``target``, ``out``, ``net``, ``total``): maths, not
+    prose, where a plain line holds them."""
+    model = notation(solution)
+    symbols = [*model.symbols.values(), *(named for symbol in model.symbols.values() for _, named in symbol.elements)]
+    return frozenset(word for symbol in symbols for part in (symbol.base, symbol.sub)
+                     for word in re.findall(r"[A-Za-z]{2,}", str(part)))
+
+
 class Binder:
     """Builds :class:`Bindings` for one document from its claims and the problem's quantities."""
 

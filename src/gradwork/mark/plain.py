@@ -154,7 +154,7 @@ def _extend_right(line: str, equals: int, known: frozenset[str] = frozenset()) -
 # ---------------------------------------------------------------- into the reader's LaTeX
 def to_latex(text: str) -> str:
     """Plain Unicode/ASCII maths as the LaTeX the reader reads (see the module docstring)."""
-    text = ASSIGN.sub("=", text)
+    text = ASSIGN.sub("=", text).replace("\\_", "_").replace("\\*", "*")  # Markdown's escapes: E\_total
     text = _with_cases(text)
     text = re.sub(r"\[[A-Z](\d+)\]", r"\\circled{\1}", text)  # [B4]: a step tag as our worked solutions write it
     for written, read in (("\u2033", "''"), ("\u2034", "'''"), ("\u2032", "'"), ("\u2019", "'"), ("\u2212", "-"),
