@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gradwork.documents import limits
-from tests.fuzz.mutations import EXAMPLES, entry_fuzz, mutated
+from tests.fuzz.mutations import EXAMPLES, counted, entry_fuzz, mutated
 from tests.fuzz.test_entry_points import SMALL, bounded
 
 COULD_NOT = "could not mark this submission"
@@ -64,6 +64,7 @@ def prairielearn_question(tmp_path_factory):
 @entry_fuzz
 @given(st.data())
 def test_the_prairielearn_grader_never_raises(prairielearn_question, data):
+    counted("prairielearn grader")
     server, generated = prairielearn_question
     names = list(generated["correct_answers"])
     submitted = {}
@@ -132,6 +133,7 @@ METADATA = st.one_of(
 @entry_fuzz
 @given(st.data())
 def test_the_gradescope_autograder_never_raises(gradescope_autograder, monkeypatch_module, data):
+    counted("gradescope autograder")
     root, grader = gradescope_autograder
     submission = root / "submission"
     shutil.rmtree(submission, ignore_errors=True)
