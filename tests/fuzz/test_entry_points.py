@@ -202,6 +202,8 @@ FOUND_WORK = [
     ("seed003_7_3b_scale.yaml", "$$\\begin{aligned} \\frac{\\partial L}{\\partial x_0} &= d_0 \\cdot x$$_0 + "
                                 "\\sum_{i=0}^4 d_i \\cdot x_i, \\\\ \\frac{\\partial L}{\\partial x_1} &= d_1 \\cdot x_0 "
                                 "\\end{aligned}$$\n\n$$\\frac{\\partial L}{\\partial x_4} = d_4 \\cdot x_0$$\n"),
+    # \frac1e999999999: the one-digit argument split off a number in exponent form (ValueError in mark/parse.py)
+    ("seed003_7_2_graph.yaml", "$$L = \\frac{1}{2}z^2 = \\frac1e999999999$$\n"),
 ]
 
 

@@ -237,7 +237,7 @@ class _Parser:
             return Neg(self.exponent())
         if token.kind in ("num", "letter"):
             self.next()
-            if token.kind == "num" and len(token.text) > 1 and "." not in token.text:  # x^23 is x^2 times 3
+            if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:  # x^23 is x^2 times 3
                 self.tokens.insert(self.i, Token("num", token.text[1:]))
                 return _number(token.text[0])
             return _number(token.text) if token.kind == "num" else Sym(token.text)
@@ -468,7 +468,7 @@ class _Parser:
         token = self.next()
         if token.text != "{":
             # \frac12: single-character arguments
-            if token.kind == "num" and len(token.text) > 1 and "." not in token.text:
+            if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:
                 self.tokens.insert(self.i, Token("num", token.text[1:]))
                 return _number(token.text[0])
             self.i -= 1
