@@ -237,7 +237,8 @@ class _Parser:
             return Neg(self.exponent())
         if token.kind in ("num", "letter"):
             self.next()
-            if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:  # x^23 is x^2 times 3
+            # x^23 is x^2 times 3 (a digit run only: x^2e5 is not split into 2 and "e5")
+            if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:
                 self.tokens.insert(self.i, Token("num", token.text[1:]))
                 return _number(token.text[0])
             return _number(token.text) if token.kind == "num" else Sym(token.text)
