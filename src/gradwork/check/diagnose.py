@@ -10,6 +10,7 @@ factor, a sign, rounding) only count when no specific model explains it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,34 @@ def matches(tol: Tolerance, item: Item, expected: np.ndarray | None, where: np.n
     return bool(agreed[where].all())
 
 
+def any_matches(tol: Tolerance, item: Item, predictions: Iterable[np.ndarray | None], where: np.ndarray) -> bool:
+    """``any(matches(tol, item, p, where) for p in predictions)``, with the numbers of the answer's shape screened
+    all at once first (most are far off); :func:`matches` decides on the few left."""
+    given = item.given
+    batch: list[np.ndarray] = []
+    for prediction in predictions:
+        if prediction is None:
+            continue
+        array = np.asarray(prediction)
+        if array.shape == given.shape and array.dtype != object and given.dtype != object:
+            batch.append(array)
+        elif matches(tol, item, prediction, where):
+            return True
+    if not batch:
+        return False
+    if len(batch) == 1:
+        return matches(tol, item, batch[0], where)
+    rows = np.array(batch, dtype=np.float64).reshape(len(batch), -1)
+    flat = where.reshape(-1)
+    magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
+    # matches' own first test (within the tolerance's loosest bound at the scale of the whole answer), a hair
+    # looser so that no rounding here can rule out what matches itself would accept.
+    bound = slack(tol, magnitude, len(rows)) * (1 + 1e-9)
+    difference = np.abs(rows[:, flat] - given.reshape(-1)[flat])
+    return any(matches(tol, item, batch[k], where)
+               for k in np.flatnonzero((difference <= bound[:, None]).all(axis=1)))
+
+
 def slack(tol: Tolerance, magnitude: np.ndarray, rows: int) -> np.ndarray:
     """The tolerance's loosest bound for each row of candidates (a decimal-places bound is one number for all)."""
     scale = magnitude.max(axis=1) if magnitude.shape[1] else np.zeros(rows)
@@ -104,15 +133,13 @@ class Diagnoser:
             every.append(combination)
 
         def look_at(variant: Variant | None, state: State) -> None:
-            if variant is not None and any(matches(tol, item, prediction, answered)
-                                           for prediction in written_as_carried(variant, read(state, item))):
+            if variant is not None and any_matches(tol, item, written_as_carried(variant, read(state, item)),
+                                                   answered):
                 keep((variant,))
             look = Look(models.graph, state, item.place, item.answer.index, item.given, tol)
             for observer in observers if variant is None else [o for o in observers if o.combines]:
-                for written in observer.observe(look):  # type: ignore[misc]
-                    if matches(tol, item, written, answered):
-                        keep((observer,) if variant is None else (observer, variant))
-                        break
+                if any_matches(tol, item, observer.observe(look), answered):  # type: ignore[misc]
+                    keep((observer,) if variant is None else (observer, variant))
 
         def explained() -> bool:
             return any(not catch_all(combination) or codes <= charged for codes, combination in found.items())

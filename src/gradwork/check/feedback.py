@@ -46,13 +46,13 @@ def digits_for(tolerance: Tolerance) -> int:
 
 def message(facts: Facts) -> str:
     """The item's one-paragraph feedback."""
+    if facts.status == "correct":
+        return "correct, given your own earlier (rounded) numbers" if facts.own_rounding else "correct"
     digits = digits_for(facts.tolerance)
     reveal = facts.reveal
     expected = array_text(facts.expected, digits)
     correct_value = f" (the correct value is {expected})" if reveal else ""
     given_yours = _given(facts.carried_from, facts.name)
-    if facts.status == "correct":
-        return "correct, given your own earlier (rounded) numbers" if facts.own_rounding else "correct"
     if facts.status == "missing":
         return f"left blank; expected {expected}" if reveal else "left blank"
     if facts.status == "carried_forward" and facts.repeated:
