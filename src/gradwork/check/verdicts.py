@@ -54,13 +54,16 @@ def result(models: Models, item: Item, tol: Tolerance, reveal: bool = True, *, p
     carried_from = item.carried_from if status in ("carried_forward", "wrong") else ()
     carried_value = item.carried_value if status == "carried_forward" or item.charged_codes else None
     bk = models.graph.backend
-    text = feedback.message(feedback.Facts(
-        status=status, given=item.answer.value, expected=expected, tolerance=tol,
-        exact=item.given.dtype == object and _symbolic(item.given),
-        own_rounding=bool(item.accepted.any() and not item.correct.all()),
-        carried_from=carried_from, carried_value=carried_value, findings=findings, diagnosis=codes,
-        repeated=item.repeated if status == "carried_forward" else (), charged_every_item=bool(item.charged_codes),
-        name=models.graph.key_text, reveal=reveal))
+    own_rounding = bool(item.accepted.any() and not item.correct.all())
+    if status == "correct":  # the message of most items: no facts to gather
+        text = feedback.correct_message(own_rounding)
+    else:
+        text = feedback.message(feedback.Facts(
+            status=status, given=item.answer.value, expected=expected, tolerance=tol,
+            exact=item.given.dtype == object and _symbolic(item.given), own_rounding=own_rounding,
+            carried_from=carried_from, carried_value=carried_value, findings=findings, diagnosis=codes,
+            repeated=item.repeated if status == "carried_forward" else (),
+            charged_every_item=bool(item.charged_codes), name=models.graph.key_text, reveal=reveal))
     key = item.answer.key
     if policy is not None:
         points, max_points = _points(key, status, policy)
@@ -104,8 +107,12 @@ def finding(combination: tuple[Variant, ...]) -> Finding:
 
 def symbol(models: Models, answer: Answer) -> str | None:
     """How the problem writes the item (its notation: ``names:``, else the course convention): ``∂J/∂w₃``."""
-    text = models.graph.key_text(answer.key)
-    return None if text == answer.key else text
+    key = answer.key
+    known = models.__dict__.setdefault("_symbols", {})  # once per problem and key
+    if key not in known:
+        text = models.graph.key_text(key)
+        known[key] = None if text == key else text
+    return known[key]
 
 
 def with_points(result: ItemResult, policy: MarkingPolicy) -> ItemResult:
