@@ -154,11 +154,13 @@ class Solved:
     def graph_labels(self, style: Style | None = None) -> dict[str, str]:
         """Node name -> how the derivation writes it (W⁽¹⁾, or the problem's ``names:``), for the drawings."""
         from gradwork.explain.render.text import TextPrinter
+        from gradwork.problem.notation import notation
 
         printer = TextPrinter(digits=self.digits)
         labels = {name: printer.print(symbol) for name, symbol in self.derivation(style).symbols.items()}
         # The problem's own symbol for a whole node wins (names: {hidden.W: W1}).
-        labels.update({ref.name: symbol for ref, symbol in self.solution.names.items() if ref.index is None})
+        written = notation(self.solution)  # a name as printed (\\hat{y}: ŷ), never its raw text
+        labels.update({ref.name: written.symbol(ref.name).text() for ref in self.solution.names if ref.index is None})
         if self.solution.loss is not None and self.solution.loss.name and "loss" in labels:
             labels.setdefault(self.solution.loss.name, labels["loss"])
         return labels

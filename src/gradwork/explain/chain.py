@@ -219,6 +219,8 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
                 lhs = Derivative(element(z_sym, k_idx) if k_idx else z_sym, element(w_sym, w_idx))
                 own, _ = factors.label(("param", layer.weight, w_idx), lhs, element(x_sym, (j,)),
                                        x.data[j], layer.z)
+                if len(w_sym.elements) == W.size:  # the problem names each weight: each gets its own story
+                    out.append(_consider(factors, element(w_sym, w_idx), L, paths, own))
                 emit()
                 out.append(_chain_product(graph, f"{layer.weight}{list(w_idx)}".replace(" ", ""),
                                           Derivative(L, element(w_sym, w_idx)), paths, own, seen_labels,
@@ -257,6 +259,19 @@ def _softmax_values(graph: NamedGraph, layer: LayerInfo, inner: str) -> Any:
     """softmax of the last layer's output, by the registry's own op (cross-entropy applies it inside: ``inner``)."""
     a = graph.tensor(layer.a)
     return get_op(inner).forward(a.backend, a.data)
+
+
+def _consider(factors: _Factors, weight: Symbol, L: Symbol, paths: list[list[int]], own: int) -> Prose:
+    """A weight's own narrative, as Mazur's post tells it: what is asked, and the chain rule for it in derivatives
+    before any number (∂E/∂w₅ = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w₅)."""
+    derivative = {step.label: step.derivative for step in factors.steps if isinstance(step, Factor)}
+    products: list[Expr] = []
+    for path in paths:
+        chain = tuple(derivative[label] for label in path + [own])
+        products.append(chain[0] if len(chain) == 1 else Product(chain))
+    rule = Relation((Derivative(L, weight), products[0] if len(products) == 1 else Sum(tuple(products))))
+    return Prose(f"Consider {weight.text()}: how much does a change in {weight.text()} affect {L.text()}? "
+                 "By the chain rule:", rule)
 
 
 def _chain_product(graph, node, lhs, paths, own, seen_labels, value, note=None) -> ChainProduct:

@@ -54,7 +54,7 @@ def derive(solution: Solution, style: Style = "chain", notes: bool = False) -> D
     if optimizer.needed(solution):  # momentum, Adam, several steps: the optimizer's own working, step by step
         sections.extend(optimizer.sections(solution, graph))
     elif solution.parameters and solution.optimizer.name != "none":
-        sections.append(_update(solution, graph))
+        sections.append(_update(solution, graph, per_weight=style == "chain"))
     sections.append(_summary(solution, graph))
     if getattr(solution, "ask", ()):
         sections.append(_answers(solution, graph))
@@ -421,7 +421,9 @@ def _exact_value(value) -> Expr:
 # ---------------------------------------------------------------- update
 
 
-def _update(solution: Solution, graph: NamedGraph) -> Section:
+def _update(solution: Solution, graph: NamedGraph, per_weight: bool = False) -> Section:
+    """θ′ = θ − η ∂L/∂θ with numbers for every parameter. ``per_weight`` (the chain style): a parameter whose
+    every element the problem names (w1 … w8, as Mazur's post and seed 002) gets one line per element."""
     steps: list = []
     opt = solution.optimizer
     eta = Symbol("η")
@@ -433,6 +435,17 @@ def _update(solution: Solution, graph: NamedGraph) -> Section:
         new_value = _updated_value(solution, name, tensor)
         if name in solution.frozen:
             steps.append(Update(name, Relation((updated(symbol), symbol, value_expr(tensor.data))), frozen=True))
+            continue
+        if per_weight and opt.name == "sgd" and not opt.options.get("momentum") and tensor.grad is not None and \
+                tensor.ndim and len(symbol.elements) == tensor.size:
+            for index in sorted(np.ndindex(tensor.shape), key=lambda i: _name_order(element(symbol, i))):
+                own = element(symbol, index)
+                rule = Sum((own, Neg(Product((eta, Derivative(graph.loss_symbol, own))))))
+                numbers = Sum((Number(tensor.data[index]), Neg(Product((Number(opt.lr, exact=True),
+                                                                        Number(tensor.grad[index]))))))
+                after = np.asarray(solution.updated.get(name, tensor.data), dtype=object)[index]
+                steps.append(Update(f"{name}[{','.join(map(str, index))}]",
+                                    Relation((updated(own), rule, numbers, Number(after)))))
             continue
         if opt.name == "sgd" and not opt.options.get("momentum") and tensor.grad is not None:
             rule = Sum((symbol, Neg(Product((eta, Derivative(graph.loss_symbol, symbol))))))
@@ -446,6 +459,12 @@ def _update(solution: Solution, graph: NamedGraph) -> Section:
         steps.append(Prose(f"The derivation shows the first of {opt.steps} steps; the updated values are "
                            f"after all {opt.steps}."))
     return Section("Update", "update", tuple(steps))
+
+
+def _name_order(symbol: Symbol) -> tuple[str, int, str]:
+    """w1 < w2 < w10: the problem's names in their own order (the sheet's), not the matrix's."""
+    sub = symbol.sub
+    return (symbol.base, int(sub) if sub.isdigit() else 0, sub)
 
 
 def _updated_value(solution: Solution, name: str, tensor) -> Expr:
@@ -470,8 +489,7 @@ def _summary(solution: Solution, graph: NamedGraph) -> Section:
         if updates:
             row += (_updated_value(solution, name, tensor) if name in solution.parameters else "—",)
         rows.append(row)
-    loss = graph.loss_symbol.base if graph.loss_symbol.base.isalpha() else "L"
-    columns = ("quantity", "value", f"∂{loss}/∂·") + (("updated",) if updates else ())
+    columns = ("quantity", "value", f"∂{graph.loss_symbol.text()}/∂·") + (("updated",) if updates else ())
     return Section("Summary", "summary", (Table("Summary", columns, tuple(rows)),))
 
 

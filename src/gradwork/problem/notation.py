@@ -107,7 +107,9 @@ class Symbol:
     def text(self) -> str:
         """Unicode, as a terminal shows it: ``w⁽¹⁾₁₂``, ``w₅′``, ``ŷ``, ``netₕ₁``, ``x[0]``, ``v_(W⁽¹⁾)[2]``."""
         out = base_text(self.base, self.accent)
-        own = (subscript(self.sub) or f"_{self.sub}") if self.sub else ""
+        # a short subscript is lowered (w₅, netₕ₁); a word stays readable as typed (E_total, not Eₜₒₜₐₗ)
+        short = len(self.sub) <= 2 or self.sub.isdigit()
+        own = ((subscript(self.sub) if short else None) or f"_{self.sub}") if self.sub else ""
         if self.of is not None:
             inner = self.of.text()
             own += subscript(inner) or f"_({inner})"

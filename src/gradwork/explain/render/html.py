@@ -136,8 +136,15 @@ class HtmlRenderer(MathDocument):
 
         caption = "" if self._same_title(step.title) else f"<caption>{escape(step.title)}</caption>"
         head = "".join(f"<th>{escape(c)}</th>" for c in step.columns)
-        rows = "\n".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in row) + "</tr>" for row in step.rows)
-        return f"<table>{caption}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+
+        def td(column: str, value: Any) -> str:  # each cell names its column: a narrow page stacks the rows
+            empty = ' class="gw-empty"' if value == "—" else ""
+            return f'<td data-label="{escape(column)}"{empty}>{cell(value)}</td>'
+
+        rows = "\n".join("<tr>" + "".join(td(c, v) for c, v in zip(step.columns, row)) + "</tr>"
+                         for row in step.rows)
+        return (f'<table class="gw-table">{caption}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n'
+                "</table>")
 
     def _render_Pitfall(self, step: s.Pitfall) -> str:
         return f'<p class="pitfall">⚠ {escape(step.text)}</p>'
