@@ -13,7 +13,9 @@ item the mistake moves beyond the tolerance. Measured per mistake:
 
 - found: that item is wrong with the mistake's code (a slip: wrong);
 - after: every later item is correct or carried forward (and every earlier one correct);
-- points: the score is the total minus that first item's points.
+- points: the score is the total minus that first item's points;
+- alone: the first item names that code and no other (with a batch of two, the batch's 1/n and a factor 2 of a
+  squared error are the same number: both are named).
 
 Writes benchmarks/RESULTS-students.md.
 """
@@ -64,6 +66,7 @@ def run(students: int, seed: int, sparse: float) -> tuple[dict[str, Counter], li
             all(report.item(key).status == "correct" for key in truth.before)
         points = report.points == truth.points
         row["found"] += found
+        row["alone"] += found and (first.diagnosis == (slip.code,) if slip.code else not first.diagnosis)
         row["after"] += after
         row["points"] += points
         if not (found and after and points):
@@ -75,17 +78,18 @@ def run(students: int, seed: int, sparse: float) -> tuple[dict[str, Counter], li
 
 
 def table(stats: dict[str, Counter]) -> str:
-    lines = ["| planted mistake | students | visible | found at its first item with its code | later items credited"
-             " | points = total - first item |", "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| planted mistake | students | visible | found at its first item with its code | that code alone "
+             "| later items credited | points = total - first item |", "|---|---:|---:|---:|---:|---:|---:|"]
     total: Counter = Counter()
     for name in sorted(stats):
         row = stats[name]
         total.update(row)
-        lines.append(f"| {name} | {row['students']} | {row['visible']} | {row['found']} | {row['after']} | "
-                     f"{row['points']} |")
+        lines.append(f"| {name} | {row['students']} | {row['visible']} | {row['found']} | {row['alone']} | "
+                     f"{row['after']} | {row['points']} |")
     v = max(total["visible"], 1)
     lines.append(f"| **all** | {total['students']} | {total['visible']} | {total['found']} "
-                 f"({100 * total['found'] / v:.1f} %) | {total['after']} ({100 * total['after'] / v:.1f} %) | "
+                 f"({100 * total['found'] / v:.1f} %) | {total['alone']} ({100 * total['alone'] / v:.1f} %) | "
+                 f"{total['after']} ({100 * total['after'] / v:.1f} %) | "
                  f"{total['points']} ({100 * total['points'] / v:.1f} %) |")
     lines.append("")
     lines.append(f"Invisible (the mistake moves no asked number beyond the tolerance): {total['invisible']}, "

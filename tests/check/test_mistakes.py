@@ -266,6 +266,8 @@ def test_another_activations_derivative_is_named_relu_for_leaky_relu():
     item = check_answers(solution, parse_answers({"gradients": {"hidden.z": relu_slope.tolist()}})).items[0]
     assert item.diagnosis == ("activation_derivative",)
     assert "ReLU's derivative" in item.message and "in place of LeakyReLU's" in item.message
+    # the op's option is written with its value, never as the template's placeholder ($alpha)
+    assert "$" not in item.message and "0.01 if z⁽¹⁾ < 0" in item.message
 
 
 def test_a_factor_at_a_squared_error_is_told_in_the_terms_of_the_loss_as_written():

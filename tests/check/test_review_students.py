@@ -106,7 +106,8 @@ A_TABLE = [
     ("rounded_2sf", lambda: a_student(carry=2, write=2), 19, ("rounding",)),
     ("misread_input", lambda: _with_input(MISREAD), 19, ("misread_data",)),
     ("biases_not_updated", lambda: a_student(biases=False), 18, ("bias_not_updated",)),
-    ("eta_left_out", lambda: a_student(eta=1.0), 18, ("learning_rate",)),  # η = 0.5 = 1/n: batch_mean fits too
+    # η = 0.5 = 1/n: "the batch's 1/2 dropped from ∂L/∂W2" gives the same update, but their ∂L/∂W2 is right
+    ("eta_left_out", lambda: a_student(eta=1.0), 18, ("learning_rate",)),
     ("eta_read_as_0.05", lambda: a_student(eta=0.05), 18, ("learning_rate",)),
     ("slip_in_z1", lambda: a_student(slip="z1"), 19, ()),
     ("batch_summed", lambda: a_student(mean=False), 19, ("batch_mean",)),
@@ -151,6 +152,7 @@ def test_exercise_a_charges_each_mistake_where_the_sheet_first_shows_it(a_book):
     # The batch's 1/n dropped is named as such (not a factor 2 of a squared error this loss does not have).
     summed = a_book.reports["batch_summed"].item("gradients.output.z")
     assert summed.diagnosis == ("batch_mean",) and "(t - y)^2" not in summed.message
+    assert a_book.reports["eta_left_out"].diagnoses == ("learning_rate",)  # not batch_mean: ∂L/∂W2 was right
     rounded = a_book.reports["rounded_2sf"]
     assert [i.key for i in rounded.items if i.status == "wrong"] == ["values.output.z"]
 

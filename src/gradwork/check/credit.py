@@ -196,7 +196,7 @@ class Judge:
                     states["all"] = models.replay(combined(active), everything)
                 context = states["all"]
             findings = diagnoser.diagnose(item, context, active, frozenset(self.charged))
-            matched = diagnoser.matched
+            findings, matched = self._consistent(item, findings, diagnoser.matched, items[:position])
             repeats = [f for f in findings if all(v.code in self.charged for v in f)]
             if repeats:
                 # The same mistake made again (a second parameter updated with the wrong sign): charged once.
@@ -218,6 +218,38 @@ class Judge:
                 active.append(chosen)
                 states.clear()
                 diagnoser.forget_contexts()
+
+    def _consistent(self, item: Item, findings: list[tuple[Variant, ...]], matched: list[tuple[Variant, ...]],
+                    earlier: list[Item]) -> tuple[list[tuple[Variant, ...]], list[tuple[Variant, ...]]]:
+        """The explanations the student's own right answers do not contradict.
+
+        A mistake that would have changed an earlier answer which the student got right (beyond the tolerance)
+        was not made there: with η = 0.5 and a batch of two, ∂L/∂W written right and W − ∂L/∂W as the update is
+        η left out, not the batch's 1/2 dropped from ∂L/∂W. When every explanation is contradicted, all stay.
+        """
+        upstream = self.graph.upstream_places(item.place)
+        right = [other for other in earlier if other.place in upstream and other.answered
+                 and bool((other.correct | other.accepted)[~other.blank].all())]
+        if not right or len(findings) < 2:
+            return findings, matched
+
+        def contradicted(combination: tuple[Variant, ...]) -> bool:
+            for variant in combination:
+                if variant.perturbation is None or any(variant is made for made in self.made):
+                    continue
+                state = self.models.variant_state(variant)
+                if state is None:
+                    continue
+                for other in right:
+                    if not agree(self.tol, other, state.read(other.place))[~other.blank].all():
+                        return True
+            return False
+
+        kept = [combination for combination in findings if not contradicted(combination)]
+        if not kept:
+            return findings, matched
+        codes = {frozenset(v.code for v in combination) for combination in kept}
+        return kept, [c for c in matched if frozenset(v.code for v in c) in codes]
 
     @staticmethod
     def _twin(item: Item, earlier: list[Item], off: set[Place]) -> Item | None:

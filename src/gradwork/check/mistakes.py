@@ -217,6 +217,11 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
         position = trainable[0]
         vjp = op.partial(position).vjp
         where = graph.label(i)
+        # the rule in the problem's own symbols for this node: σ' here is a⁽²⁾ (1 - a⁽²⁾)
+        own = formula(op.partial(position).text, symbol_of(graph, i), symbol_of(graph, graph.inputs[i][position]),
+                      graph.nodes[i].params)
+        rule = (f"The derivative of {op.display_text} here is {own}, and every gradient that passes back through "
+                f"{graph.called(i)} is multiplied by it.") if "$" not in own else None
 
         def at_output(bk, g, out, *args, vjp=vjp, position=position, **p):
             inputs = list(args)
@@ -230,16 +235,16 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
             return g
 
         yield Variant("activation_derivative", where,
-                      f"your number leaves out the derivative of {op.name} at {graph.called(i)}",
-                      Perturbation(vjps={(i, position): left_out}))
+                      f"your number leaves out the derivative of {op.display_text} at {graph.called(i)}",
+                      Perturbation(vjps={(i, position): left_out}), rule=rule)
         yield Variant("activation_derivative", where,
-                      f"your number evaluates {op.name}'s derivative at its output instead of its input "
+                      f"your number evaluates {op.display_text}'s derivative at its output instead of its input "
                       f"at {graph.called(i)}",
-                      Perturbation(vjps={(i, position): at_output}))
+                      Perturbation(vjps={(i, position): at_output}), rule=rule)
         yield Variant("activation_derivative", where,
-                      f"your number evaluates {op.name}'s derivative at its input instead of its output "
+                      f"your number evaluates {op.display_text}'s derivative at its input instead of its output "
                       f"at {graph.called(i)}",
-                      Perturbation(vjps={(i, position): at_input}))
+                      Perturbation(vjps={(i, position): at_input}), rule=rule)
         if position == 0 and op.arity == 1:
             yield from _another_derivative(graph, i, op)
 
@@ -253,13 +258,14 @@ def _another_derivative(graph: Graph, i: int, op: Any) -> Iterator[Variant]:
     formula is printed in the problem's symbols for this node.
     """
     out_symbol, in_symbol = symbol_of(graph, i), symbol_of(graph, graph.inputs[i][0])
-    own = formula(op.partial(0).text, out_symbol, in_symbol)
+    params = graph.nodes[i].params
+    own = formula(op.partial(0).text, out_symbol, in_symbol, params)
     for pitfall in op.pitfalls:  # the op's own records: Pitfall("activation_derivative", instead_of=...)
         vjp = pitfall.wrong_vjp()
         if pitfall.code != "activation_derivative" or pitfall.instead_of is None or vjp is None:
             continue
         other = get_op(pitfall.instead_of)
-        written = formula(other.partial(0).text, out_symbol, in_symbol)
+        written = formula(other.partial(0).text, out_symbol, in_symbol, params)
         yield Variant(
             "activation_derivative", graph.label(i),
             f"your number uses {other.display_text}'s derivative, {written}, in place of "

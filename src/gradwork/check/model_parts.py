@@ -21,8 +21,13 @@ def symbol_of(graph: Graph, i: int) -> str:
     return graph.called(i)
 
 
-def formula(text: str, out: str, x: str) -> str:
-    """A rule's text template (``$out (1 - $out)``) with this node's output and input symbols put in."""
+def formula(text: str, out: str, x: str, params: Any = None) -> str:
+    """A rule's text template (``$out (1 - $out)``, ``$alpha if $x < 0``) with this node's output and input
+    symbols and its options' values (leaky ReLU's alpha) put in."""
+    for key in sorted(params or {}, key=len, reverse=True):
+        value = params[key]
+        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) or hasattr(value, "numerator"):
+            text = text.replace("$" + key, number_text(value, exact=True))
     return text.replace("$out", out).replace("$x", x)
 
 
