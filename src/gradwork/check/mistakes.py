@@ -454,7 +454,8 @@ def transposed(graph: Graph) -> Iterator[Variant]:
 def update_sign(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     for name in graph.params if graph.updates else ():
-        yield Variant("update_sign", name, f"your {graph.key_text('updated.' + name)} adds lr * "
+        eta = graph.written.learning_rate.text()
+        yield Variant("update_sign", name, f"your {graph.key_text('updated.' + name)} adds {eta} * "
                                            f"{graph.key_text('gradients.' + name)} instead of subtracting it",
                       Perturbation(learning_rates={name: -lr}))
 
