@@ -18,8 +18,10 @@ written with the figures. Writes benchmarks/RESULTS-user.md.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,12 +37,15 @@ for k in range({count}):
 """
 
 
-def timed(command: list[str]) -> tuple[float, float, int]:
-    """(CPU seconds, wall seconds, exit status) of ``command`` run to its end."""
+def timed(command: list[str]) -> tuple[float, float, int, str]:
+    """(CPU seconds, wall seconds, exit status, what it printed) of ``command`` run to its end."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    return usage.ru_utime + usage.ru_stime, time.perf_counter() - started, os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile("w+") as printed:
+        child = subprocess.Popen(command, cwd=ROOT, stdout=printed, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(child.pid, 0)
+        printed.seek(0)
+        output = printed.read()
+    return usage.ru_utime + usage.ru_stime, time.perf_counter() - started, os.waitstatus_to_exitcode(status), output
 
 
 def main(argv: list[str]) -> int:
@@ -49,14 +54,22 @@ def main(argv: list[str]) -> int:
     gradwork = str(Path(python).with_name("gradwork"))
     load_before = os.getloadavg()
     rows: list[tuple[str, str, float, float, float, int]] = []
+    notes: list[str] = []
 
-    def run(what: str, command: list[str], target: float, shown: str) -> None:
-        cpu, wall, status = timed(command)
+    def run(what: str, command: list[str], target: float, shown: str, timed_part: str | None = None) -> None:
+        cpu, wall, status, output = timed(command)
+        if timed_part is not None:  # the command times its own part (check_bench: not writing the files)
+            found = re.search(timed_part, output)
+            if found:
+                wall, cpu = float(found.group(1)), float(found.group(2))
         rows.append((what, shown, cpu, wall, target * count / 1000, status))
         print(f"{what}: {cpu:.2f} s CPU, {wall:.2f} s wall (exit {status})", flush=True)
+        if status:
+            notes.append(f"- `{shown}` exited {status}: " + " / ".join(output.strip().splitlines()[:4]))
 
     run(f"check: {count} answers files (seed 002)", [python, str(HERE / "check_bench.py"), "--students", str(count)],
-        1.55, f"python benchmarks/check_bench.py --students {count}")
+        1.55, f"python benchmarks/check_bench.py --students {count}",
+        r"in ([\d.]+) s wall, ([\d.]+) s CPU")
     seed002 = ROOT / "examples" / "templates" / "seed002_exam4a.yaml"
     script = GENERATE.format(path=str(seed002), count=count)
     run(f"generate: {count} seed002 variants with keys", [python, "-c", script], 20.0,
@@ -75,6 +88,11 @@ def main(argv: list[str]) -> int:
     for what, shown, cpu, wall, target, status in rows:
         lines.append(f"| {what} | `{shown}` | {cpu:.2f} | {wall:.2f} | <= {target:g} s | "
                      f"{'yes' if cpu <= target else 'no'} | {status} |")
+    lines += ["", "The check row is check_bench's own timing (reading and marking the files, the gradebook; writing "
+              "them first is not timed); every other row is the whole process. The target for check is half of "
+              "the 3.1 s the issue measured."]
+    if notes:
+        lines += ["", "Commands that exited non-zero (`gradwork test` exits 1 when an expect case fails):", "", *notes]
     output = HERE / ("RESULTS-user-quick.md" if count != 1000 else "RESULTS-user.md")
     output.write_text("\n".join(lines) + "\n")
     print(f"wrote {output}")

@@ -93,19 +93,20 @@ class Solved:
             cache.update(self.solution.json())
         return cache
 
-    def derivation(self, style: Style | None = None) -> Derivation:
-        return self._derivations(style or self.style)
+    def derivation(self, style: Style | None = None, notes: bool = False) -> Derivation:
+        """The worked solution as steps; ``notes``: with the teacher's implementation remarks (docs/explain.md)."""
+        return self._derivations(style or self.style, notes)
 
     @property
     def steps(self) -> list:
         """The derivation's steps (data) in this object's style."""
         return self.derivation().steps()
 
-    def _derivations(self, style: str) -> Derivation:
+    def _derivations(self, style: str, notes: bool = False) -> Derivation:
         cache = self.__dict__.setdefault("_derivation_cache", {})
-        if style not in cache:
-            cache[style] = derive(self.solution, style)  # type: ignore[arg-type]
-        return cache[style]
+        if (style, notes) not in cache:
+            cache[style, notes] = derive(self.solution, style, notes)  # type: ignore[arg-type]
+        return cache[style, notes]
 
     def to_dict(self, style: Style | None = None, digits: int | None = None) -> dict[str, Any]:
         """The docs/format.md JSON object, ``steps`` included."""
@@ -122,8 +123,12 @@ class Solved:
         }
 
     def render(self, format: Format = "text", style: Style | None = None, digits: int | None = None,
-               color: bool = False) -> str:
-        """The worked solution as text, Markdown, LaTeX, HTML (the interactive page) or JSON."""
+               color: bool = False, width: int = 100, notes: bool = False) -> str:
+        """The worked solution as text, Markdown, LaTeX, HTML (the interactive page) or JSON.
+
+        ``width``: the columns text wraps at (the CLI passes the terminal's, 100 when piped). ``notes``: the
+        teacher's view, with implementation remarks a student's page leaves out (docs/explain.md).
+        """
         if format == "json":
             import json
 
@@ -132,7 +137,8 @@ class Solved:
             return self.page(style, digits)
         from gradwork.explain.render import render
 
-        return render(self.derivation(style), format, digits=digits or self.digits, color=color)
+        return render(self.derivation(style, notes), format, digits=digits or self.digits, color=color,
+                      width=width)
 
     def page_steps(self, style: Style | None = None, digits: int | None = None) -> list:
         """The derivation as the interactive page's steps (viz.PageStep), one per derivation step."""
@@ -148,11 +154,13 @@ class Solved:
     def graph_labels(self, style: Style | None = None) -> dict[str, str]:
         """Node name -> how the derivation writes it (W⁽¹⁾, or the problem's ``names:``), for the drawings."""
         from gradwork.explain.render.text import TextPrinter
+        from gradwork.problem.notation import notation
 
         printer = TextPrinter(digits=self.digits)
         labels = {name: printer.print(symbol) for name, symbol in self.derivation(style).symbols.items()}
         # The problem's own symbol for a whole node wins (names: {hidden.W: W1}).
-        labels.update({ref.name: symbol for ref, symbol in self.solution.names.items() if ref.index is None})
+        written = notation(self.solution)  # a name as printed (\\hat{y}: ŷ), never its raw text
+        labels.update({ref.name: written.symbol(ref.name).text() for ref in self.solution.names if ref.index is None})
         if self.solution.loss is not None and self.solution.loss.name and "loss" in labels:
             labels.setdefault(self.solution.loss.name, labels["loss"])
         return labels

@@ -67,3 +67,15 @@ def test_a_quoted_number_is_bounded_like_a_problem_files_number(text, mode, mess
 def test_a_quoted_tiny_number_in_float_mode_is_zero():
     array, _ = _one(["1e-999999999", " 3 / 8 "], "float")
     assert list(array) == [0.0, 0.375]
+
+
+def test_a_typeset_minus_sign_is_a_minus():
+    # A sheet prints −0.5 with U+2212; pasted into an answers file (YAML reads it as text) it is still -0.5.
+    from gradwork.backends import get_backend
+    from gradwork.check.answers import parse_answers
+    from gradwork.check.convert import convert
+
+    answers = parse_answers({"loss": "\u22120.5", "values": {"hidden.z": ["\u22121/4", 2]}})
+    for answer, expected in zip(answers.answers, ([-0.5], [-0.25, 2.0])):
+        value, _ = convert(answers, answer, get_backend("float"))
+        assert value.reshape(-1).tolist() == expected

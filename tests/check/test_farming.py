@@ -76,9 +76,12 @@ def test_the_given_input_is_never_an_item_and_a_different_copy_is_charged_once(t
     assert report.item("values.hidden.z").diagnosis == ("misread_data",)
     assert [item.status for item in report.items[1:]] == ["carried_forward"] * 8
     assert report.points == 8 <= first_wrong_bound(report)
-    # The same numbers without the copy written down: the same 8 (follow-through from the first wrong number).
+    # The same numbers without the copy written down: follow-through from the first wrong number, except for
+    # ∂L/∂W1 = xᵀδ, all zeros, which uses x itself: the answers never say which x (docs/check.md). Before the
+    # review it earned 8, zeros credited element by element: "right" where the right ∂L/∂W1 has its zeros
+    # and "carried forward" where the student's own numbers put theirs, which neither computation gives.
     quiet = Checker(solution).check(parse_answers(by_hand([0.0, 0.0])))
-    assert quiet.points == 8
+    assert quiet.points == 7 and quiet.item("gradients.hidden.W").status == "wrong"
     # A right copy of the data changes nothing, and is no item either.
     honest = by_hand([1.0, 2.0])
     honest["values"] = {"input": [1, 2], **honest["values"]}
@@ -202,3 +205,44 @@ def test_feedback_between_tries_gives_no_answer_away(tmp_path):
     revealed = Checker(solution).check(parse_answers(answers))
     assert [i.status for i in revealed.items] == [i.status for i in report.items]
     assert revealed.points == report.points
+
+
+def test_an_array_is_carried_forward_only_as_a_whole(tmp_path):
+    # Zeros where the right gradient has zeros, and zeros where the student's own numbers give zeros: each element
+    # fits one computation or the other, the matrix neither.
+    solution = variant(tmp_path, [1.0, 2.0])
+    answers = by_hand([0.0, 0.0])
+    report = Checker(solution).check(parse_answers(answers))
+    assert answers["gradients"]["hidden.W"] == [[0.0, -0.0], [0.0, -0.0]]
+    assert report.item("gradients.hidden.W").status == "wrong"
+    assert report.item("updated.hidden.W").status == "carried_forward"  # their W1 - η·0 follows from their zeros
+
+
+def test_copies_of_weights_and_target_are_given_data_too(tmp_path):
+    solution = variant(tmp_path, [1.0, 2.0])
+    misread = [[0.5, -0.6], [0.4, 0.8]]  # -0.4 copied as 0.4
+    answers = by_hand([1.0, 2.0], misread)
+    answers["values"] = {"hidden.W": misread, **answers["values"]}
+    report = Checker(solution).check(parse_answers(answers))
+    assert report.item("values.hidden.z").diagnosis == ("misread_data",)
+    assert [item.status for item in report.items[1:]] == ["carried_forward"] * 8
+    assert report.points == 8 == first_wrong_bound(report)
+    assert "values.hidden.W" not in [item.key for item in report.all_items]
+    # the target: t = 1 instead of 0, written down
+    x, w1, w2 = np.array([1.0, 2.0]), np.array(W1), np.array([0.3, -0.5])
+    a = np.maximum(x @ w1 + np.array([0.2, -0.2]), 0)
+    p = 1 / (1 + np.exp(-(a @ w2)))
+    report = Checker(solution).check(parse_answers({"values": {"target": 1}, "loss": float(-np.log(p)),
+                                                    "gradients": {"output.z": float(p - 1)}}))
+    assert report.item("loss").diagnosis == ("misread_data",) and report.item("loss").status == "wrong"
+    assert report.item("gradients.output.z").status == "carried_forward"
+
+
+def test_two_files_whose_names_differ_only_in_case_are_one_student(tmp_path):
+    solution = variant(tmp_path, [1.0, 2.0])
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "Dan.yaml").write_text("loss: 0.513\n")
+    (folder / "dan.json").write_text('{"loss": 0.513}\n')
+    book = check_folder(solution, folder)
+    assert not book.reports and "Dan.yaml" in book.errors["Dan"] and "dan.json" in book.errors["Dan"]

@@ -40,8 +40,8 @@ def test_text_table_is_plain_without_color():
     assert "\x1b[" not in text
     assert text.splitlines()[0] == "Exam 4a: 6/10 points (6 of 10 items credited: 6 carried forward, 4 wrong)"
     assert text.splitlines()[1].startswith("Marking: numbers compared to 3 significant figures (the default);")
-    assert "| loss " in text and "log_base_10" in text and "| 0/1 " in text
-    assert "✗ loss (L): you wrote 0.2225, expected 0.4741 (3 s.f.)" in text
+    assert "| L " in text and "log_base_10" in text and "| 0/1 " in text
+    assert "✗ L: you wrote 0.2225, expected 0.4741 (3 s.f.)" in text
 
 
 def test_text_with_color_uses_ansi():
@@ -52,8 +52,8 @@ def test_markdown_feedback():
     text = render_markdown(_report())
     assert text.startswith("### Exam 4a: 6/10 points\n\n"
                            "Marking: numbers compared to 3 significant figures (the default)")
-    assert "| ✗ | `loss (L)` | 0.2225 | 0.4741 | wrong | 0/1 |" in text
-    assert "- **`loss (L)`**: you wrote 0.2225, expected 0.4741 (3 s.f.)" in text
+    assert "| ✗ | `L` | 0.2225 | 0.4741 | wrong | 0/1 |" in text
+    assert "- **`L`**: you wrote 0.2225, expected 0.4741 (3 s.f.)" in text
     assert text.count("`log_base_10`") == 1
     assert "**Carried forward (credited)**" in text
 
@@ -62,7 +62,7 @@ def test_jupyter_shows_a_table_with_feedback():
     report = _report()
     page = report._repr_html_()
     assert page.startswith('<div class="gw-check">') and "<table>" in page
-    assert '<tr class="gw-wrong"><td>✗</td><td><code>loss (L)</code></td><td>0.2225</td><td>0.4741</td>' in page
+    assert '<tr class="gw-wrong"><td>✗</td><td><code>L</code></td><td>0.2225</td><td>0.4741</td>' in page
     assert "Your number uses log10 in L." in page and "<code>log_base_10</code>" in page
     assert "Marking: numbers compared to 3 significant figures (the default)" in page
     assert report._repr_markdown_() == render_markdown(report)

@@ -103,10 +103,12 @@ def test_pitfall_sentences_are_the_ops_own_from_the_registry():
     texts = {p.code: p.text for p in derive(seed_002(), "chain").steps() if isinstance(p, Pitfall)}
     assert texts["sigmoid_bce"] == typeset(get_op("sigmoid_bce").pitfall)
     assert texts["log_base_10"] == typeset(get_op("log").pitfall)
-    assert "a − t" in texts["sigmoid_bce"] and "≈ 2.303" in texts["log_base_10"]
+    # in words: a pitfall names no symbol, so it never says y for the output where the problem's y is the target
+    assert "output minus the target" in texts["sigmoid_bce"] and "≈ 2.303" in texts["log_base_10"]
     half = [p.text for p in derive(seed_004(), "delta").steps() if isinstance(p, Pitfall)]
     assert half == [typeset(get_op("half_sse").pitfall)]
-    assert half[0] == "The ½ in ½ (t − y)² is there to cancel the 2 of the square: ∂L/∂y = −(t − y), with no second ½."
+    assert half[0] == ("The ½ in front of the squared error is there to cancel the 2 of the square: "
+                       "the derivative has no second ½.")
 
 
 def test_relu_at_zero_pitfall_names_the_convention_used():
@@ -134,7 +136,9 @@ def test_formula_loss_factor_is_derived_by_the_engine():
     root = Path(__file__).resolve().parents[2]
     derivation = gradwork.load(root / "examples/seed003_7_1_network.yaml").solve().derivation("chain")
     first = next(s for s in _section(derivation, "Backward pass").steps if isinstance(s, Factor))
-    # L = -(ln y1 + ln(1 - y2)) / 2, so dL/dy1 = -1/(2 y1); y1 = sigmoid(0.7·0.23 + 0.2·0.4 + 0.1·0.57 + 0.1)
-    assert str(first.formula.value) == "-1/(2*y_1)"
+    # L = -(ln y1 + ln(1 - y2)) / 2, so dL/dy1 = -1/(2 y1), written in the problem's symbols (y1 is a⁽²⁾₁)
+    from gradwork.explain.render.text import TextPrinter
+
+    assert TextPrinter().doprint(first.formula) == "−(1 / (2·a⁽²⁾₁))"
     y1 = 1 / (1 + math.exp(-(0.7 * 0.23 + 0.2 * 0.4 + 0.1 * 0.57 + 0.1)))
     assert _value(first.value) == pytest.approx(-1 / (2 * y1), rel=1e-9)

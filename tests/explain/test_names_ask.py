@@ -62,5 +62,16 @@ def _toml(text: str):
 def test_a_formula_loss_is_written_as_given() -> None:
     out = render(derive(solve(load(ROOT / "examples" / "seed000_exercise6_1.yaml")), "matrix"), "text")
     loss = next(line for line in out.splitlines() if line.strip().startswith("E = "))
-    assert "(1 − t₁)" in loss and "[1, 0]" not in loss and "Piecewise" not in out
+    assert "(1 − Y₁)" in loss and "[1, 0]" not in loss and "Piecewise" not in out  # the problem's own symbols
     assert "−1 ⊙" not in out  # the derivative as the engine derived it, not the VJPs of its pieces
+
+
+def test_latex_symbol_writes_a_quantity_in_the_problems_own_symbols() -> None:
+    from gradwork.explain.render import latex_symbol
+    from gradwork.problem.notation import notation
+
+    written = notation(solve(load(SEED002.replace("output.a: a3", "output.a: '\\hat{y}'"))))
+    assert latex_symbol(written.quantity("gradients.hidden.W[0,1]")) == r"\frac{\partial J}{\partial w_{3}}"
+    assert latex_symbol(written.quantity("updated.output.b")) == "b_{3}'"
+    assert latex_symbol(written.quantity("values.output.a")) == r"\hat{y}"
+    assert latex_symbol(written.quantity("values.hidden.z")) == "z^{(1)}"

@@ -74,3 +74,30 @@ def test_all_gradients_nonzero_looks_at_inputs_when_there_are_no_parameters():
 def test_constraints_are_tried_cheapest_first():
     assert ordered(("distinct_mistakes", "nice", "integer_results")) == ["nice", "integer_results",
                                                                           "distinct_mistakes"]
+
+
+SKIP_V584 = """\
+title: seed 001's skip network, variant v584 of the bundled template as drawn before this test existed
+inputs: {x: [0.5, 0.5], t: 0}
+params: {w0: [0.8, 0.2], b0: 0.1, w1: -0.6, b1: -0.2, w2: -0.6, w3: -0.1, b2: 0.1}
+graph:
+  z0: w0 @ x + b0
+  h0: sigmoid(z0)
+  z1: w1 * h0 + b1
+  h1: sigmoid(z1)
+  z2: w2 * h1 + w3 * h0 + b2
+  y: z2
+  L: abs(y - t)
+output: L
+optimizer: {name: sgd, lr: 0.1}
+ask: [values.h0, loss, gradients.w0, updated.w0]
+marking: {tolerance: {sigfigs: 3}}
+"""
+
+
+def test_distinct_mistakes_keeps_every_planted_expect_case_beyond_the_tolerance():
+    # dL/dw0 = [0.00198, 0.00198]: w0 - 0.1 g and w0 + 0.1 g are both [0.800, 0.200] at 3 s.f., so a student who adds
+    # the gradient is marked right and `gradwork test`'s update_sign case failed on this variant (v584 of 1000).
+    assert holds("distinct_mistakes", SKIP_V584)
+    planted = SKIP_V584 + "expect:\n  - {plant: update_sign, diagnosis: [update_sign]}\n"
+    assert not holds("distinct_mistakes", planted)

@@ -87,3 +87,29 @@ def test_element_asks_give_single_numbers_in_the_key_and_on_every_platform():
     assert mark(variant, answers).all_correct
     for platform in ("prairielearn", "moodle", "qti", "gradescope"):
         assert export(platform, template, Request(), [variant])
+
+
+def test_a_planted_mistake_that_changes_no_asked_number_is_not_run_there_and_fails_only_if_never_made():
+    from gradwork.generate.expect import run_cases
+
+    # No update is asked, so a bias left unchanged shows nowhere (as a symmetric W read transposed in seed 002's v262).
+    unasked = """\
+title: biases are never asked about
+convention: column
+input: [1.0, 2.0]
+target: 1
+layers:
+  - {name: hidden, weights: [[0.5, 0.2], [-0.4, 0.3]], bias: [0.1, -0.1], activation: sigmoid}
+  - {name: output, weights: [0.3, -0.5], bias: 0.1, activation: sigmoid}
+loss: half_sse
+optimizer: {name: sgd, lr: 0.5}
+ask: [loss, gradients.hidden.W]
+expect:
+  - {answers: key, status: correct}
+  - {name: bias left, plant: bias_not_updated, diagnosis: [bias_not_updated]}
+"""
+    outcome = run_cases(read_template(unasked), count=2)
+    assert outcome.not_made == {"bias left": 2}
+    assert outcome.failures == ["bias left: bias_not_updated changes no asked number in any variant tested "
+                                "(expected a mistake the asked items can show)"]
+    assert "bias left: not run in 2 variants" in outcome.summary()

@@ -38,6 +38,38 @@ HOSTILE = ["nan", "-inf", "inf", "1e999", "1e400", "-1e-400", "10**400", "9" * 4
            "{}", "[nan inf]", "1/0", "0x10", "1_000", "\u00a0", "\x00", "[" * 200, "é", "0.5 0.5", "True"]
 
 
+TYPED = ("unicode_minus", "spaces", "scientific", "fraction", "vector_other_way")
+
+
+def typed(raw: dict[str, str], style: str, specs: list[dict]) -> dict[str, str]:
+    """The key as students type it otherwise: −0.5 pasted from the sheet, spaces, 5e-1, 1/3, a row as a column."""
+    from fractions import Fraction
+
+    out = {}
+    for spec in specs:
+        text = raw[spec["name"]]
+        numbers = [float(x) for x in text.strip("[]").replace(";", " ").split()]
+        def write(x: float, scalar: bool = not spec["shape"]) -> str:
+            if style == "unicode_minus":
+                return repr(x).replace("-", "\u2212")
+            if style == "spaces":
+                return f"  {x!r} "
+            if style == "scientific":
+                return f"{x:.15e}"
+            if style == "fraction" and scalar:  # pl-matrix-input reads no fractions (a format error)
+                f = Fraction(x).limit_denominator(10**6)
+                return f"{f.numerator}/{f.denominator}" if abs(float(f) - x) < 1e-12 and f.denominator > 1 else repr(x)
+            return repr(x)
+        if not spec["shape"]:
+            out[spec["name"]] = write(numbers[0])
+        elif style == "vector_other_way" and len(spec["shape"]) == 1:
+            out[spec["name"]] = "[" + ("; " if not spec.get("column") else " ").join(write(x) for x in numbers) + "]"
+        else:
+            rows = text.strip("[]").split(";")
+            out[spec["name"]] = "[" + "; ".join(" ".join(write(float(x)) for x in row.split()) for row in rows) + "]"
+    return out
+
+
 def _platform_python() -> Path:
     if not LIFECYCLE.exists():
         pytest.skip(f"PrairieLearn's code is not here ({SHARED} is absent)")
@@ -70,6 +102,8 @@ def run(tmp_path_factory):
         cases = {name: answers for name, answers in submissions(variant).items() if answers is not None}
         raws: dict[str, object] = {"key": "correct", **{name: pl_raw(a, specs) for name, a in cases.items()},
                                    "garbage": {**pl_raw(cases["right"], specs), **GARBAGE}}
+        for style in TYPED:
+            raws[f"typed_{style}"] = typed(pl_raw(cases["right"], specs), style, specs)
         for n, text in enumerate(HOSTILE if template.stem == HOSTILE_ON else ()):
             raws[f"hostile{n}"] = {**pl_raw(cases["right"], specs), **{spec["name"]: text for spec in specs}}
         questions.append({"dir": str(folder), "seed": SEED, "submissions": raws})
@@ -134,6 +168,14 @@ def test_every_submission_gets_the_points_check_gives(run, name):
     assert scores.count(0.0) == 1 and 0 < result["submissions"]["carried_slip"]["score"] < 1
     assert result["submissions"]["blank"]["score"] == 0.0
     assert "carried forward" in result["submissions"]["carried_slip"]["feedback"]["gradwork"]
+
+
+@pytest.mark.parametrize("name", [p.stem for p in TEMPLATES])
+def test_the_key_typed_as_students_type_it_scores_one(run, name):
+    for style in TYPED:
+        got = run["results"][name]["submissions"][f"typed_{style}"]
+        assert got["element_errors"] == [] and got["format_errors"] == {}, style
+        assert got["pl_score"] == pytest.approx(1.0), (style, got["partial_scores"])
 
 
 @pytest.mark.parametrize("name", [p.stem for p in TEMPLATES])

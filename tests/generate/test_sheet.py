@@ -67,6 +67,16 @@ def test_questions_use_the_problems_own_symbols():
     variant = draw(read_template(text), 0, 0)
     sheet = render_sheet(variant, "markdown")
     assert "Compute the loss J:" in sheet
-    assert "Compute the gradient of the loss with respect to w3[0,0]" not in sheet
-    assert "Compute the gradient of the loss with respect to b2 (output.b):" in sheet
-    assert "Compute the gradient of the loss with respect to hidden.W:" in sheet  # no symbol for the whole matrix
+    assert "w3[0,0]" not in sheet and "output.b" not in sheet and "hidden.W" not in sheet  # never an internal key
+    assert "Compute the gradient ∂J/∂b₂:" in sheet
+    assert "Compute the gradient ∂J/∂W⁽¹⁾:" in sheet  # the whole matrix: the convention's symbol
+    assert "derivative" not in sheet.lower() and "Chain style" not in sheet  # asks without telling
+
+
+def test_a_sheet_tells_the_rules_and_hints_only_where_the_template_says_hints():
+    text = (ROOT / "examples" / "templates" / "seed002_exam4a.yaml").read_text()
+    plain = render_sheet(draw(read_template(text), 0, 0), "text")
+    assert "∂σ" not in plain and "Hints" not in plain
+    hinted = text.replace("tries: 1000", 'tries: 1000\nhints: [rules, "Logs are natural logs."]')
+    sheet = render_sheet(draw(read_template(hinted), 0, 0), "text")
+    assert "∂σ(u)/∂u = σ(u) (1 − σ(u))" in sheet and "Hints" in sheet and "Logs are natural logs." in sheet

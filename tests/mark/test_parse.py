@@ -59,7 +59,8 @@ def test_a_bounded_sum_is_expanded():
     (r"\tanh'(0.5)", Func("tanh", (Num(0.5, 1, "0.5"),), 1)),
     (r"\text{ReLU}'(z)", Func("relu", (Sym("z"),), 1)),
     (r"f'(z)", Func("f", (Sym("z"),), 1)),
-    (r"w_{12}^{new}", Sym("w_12^new")),
+    (r"w_{12}^{new}", Sym("w'_12")),
+    (r"{w^{(1)}_{32}}^{new}", Sym("w'_32^(1)")),
     (r"[0.5 0.3]", Matrix(((Num(0.5, 1, "0.5"), Num(0.3, 1, "0.3")),))),
 ])
 def test_functions_primes_update_labels_and_spaced_rows(text, node):

@@ -65,8 +65,9 @@ def test_a_2_2_1_network_steps_in_at_most_twenty_stops(seed002_solved, style, mo
 def test_chain_factors_join_the_gradient_they_lead_to(seed002_solved):
     stops = group_steps(seed002_solved.page_steps("chain"))
     first = next(stop for stop in stops if stop.phase == "backward")
-    assert [step.kind for step in first.steps] == ["Factor", "Factor", "Factor", "ChainProduct", "Factor",
-                                                   "ChainProduct"]
+    # each weight the problem names gets its own story first ("Consider w₅: …"), then its factors and product
+    assert [step.kind for step in first.steps] == ["Prose", "Factor", "Factor", "Factor", "ChainProduct",
+                                                   "Prose", "Factor", "ChainProduct"]
     products = [step.title.split(": ", 1)[1] for step in first.steps if step.kind == "ChainProduct"]
     assert first.title == "Backward pass: " + ", ".join(products)  # ∂J/∂w5, ∂J/∂w6 (the sheet's names)
 
@@ -111,8 +112,8 @@ def test_no_internal_names_in_the_drawing_of_a_network(seed002_solved, graphviz_
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert "hidden.W" not in svg and "output.a" not in svg and "hidden.z" not in svg
     labels = seed002_solved.graph_labels("chain")
-    # The derivation's own names: the sheet's (a3, J) where the problem names them, else W⁽¹⁾, z⁽¹⁾.
-    assert labels["output.a"] == "a3" and labels["loss"] == "J" and labels["hidden.W"] == "W⁽¹⁾"
+    # The derivation's own symbols: the sheet's (a₃, J) where the problem names them, else W⁽¹⁾, z⁽¹⁾, printed alike.
+    assert labels["output.a"] == "a₃" and labels["loss"] == "J" and labels["hidden.W"] == "W⁽¹⁾"
     for key in ("output.a", "loss", "hidden.W", "hidden.z"):
         assert f"<title>{labels[key]}</title>" in svg
 
@@ -123,10 +124,10 @@ def test_a_names_map_names_the_nodes(tmp_path, graphviz_installed):
     problem = tmp_path / "named.yaml"
     problem.write_text(source + '\nnames: {hidden.W: W1, output.a: a3, loss: J, "hidden.W[0,0]": w1}\n')
     named = gradwork.load(problem).solve()
-    assert "W1" in named.graph_labels().values()
+    assert "W⁽¹⁾" in named.graph_labels().values()  # W1 names a layer's matrix: written W⁽¹⁾ as everywhere
     svg = named.page()
     svg = svg[svg.index("<svg"):svg.index("</svg>")]
-    assert re.search(r">W1<", svg) and re.search(r">a3<", svg) and re.search(r">J<", svg)
+    assert re.search(r">W⁽¹⁾<", svg) and re.search(r">a₃<", svg) and re.search(r">J<", svg)
     assert "hidden.W" not in svg
     # The plain drawing takes the problem's names too, without explain.
     dot = gradwork.viz.to_dot(named.solution)

@@ -161,3 +161,19 @@ def test_max_gate_page_and_clicking_a_node_jumps_to_its_step(browser, tmp_path):
     page.click(f"g#{graph['m'].dom_id}")  # in the forward pass: where m = max(z, w) is computed
     assert page.inner_text(".gw-step.gw-current .gw-title") == "Forward pass: m"
     assert log["errors"] == []
+
+
+def test_every_stop_fits_a_laptop_window(browser, tmp_path):
+    """Mazur's network on a 1280×800 window: no stop runs below the window or past the panel's edge (a tall
+    stop scrolls inside the panel, the summary's rows are stacked), and the buttons stay in view (#23 item 9)."""
+    page, log, _, _ = open_page(browser, tmp_path, "mazur_step_by_step.yaml", "chain", width=1280)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    stops = page.eval_on_selector_all(".gw-step", "els => els.length")
+    for stop in range(stops):
+        go(page, stop)
+        bottom, height, wide = page.eval_on_selector(".gw-panel", """e => {
+            const c = e.querySelector('.gw-step.gw-current');
+            return [e.getBoundingClientRect().bottom, window.innerHeight, c.scrollWidth > c.clientWidth + 1]; }""")
+        assert bottom <= height and not wide, f"stop {stop}"
+    page.screenshot(path=str(ARTIFACTS / "mazur_chain_1280x800_summary.png"))
+    assert log["errors"] == []

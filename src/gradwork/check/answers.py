@@ -26,6 +26,7 @@ from typing import Any, Literal
 from gradwork.documents.errors import ProblemError
 from gradwork.documents.sources import DataPath, Document, check_data, parse, read, sniff_format
 from gradwork.numbers.tolerance import Tolerance, ToleranceError
+from gradwork.problem.quantities import quantity_key
 
 Section = Literal["loss", "values", "gradients", "updated"]
 SECTIONS: tuple[Section, ...] = ("values", "gradients", "updated")
@@ -51,10 +52,7 @@ class Answer:
     @property
     def key(self) -> str:
         """How reports name the item: "loss", "values.output.a", "gradients.hidden.W[1,0]"."""
-        if self.section == "loss":
-            return "loss"
-        suffix = "" if self.index is None else "[" + ",".join(map(str, self.index)) + "]"
-        return f"{self.section}.{self.name}{suffix}"
+        return quantity_key(self.section, self.name, self.index)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ from gradwork.numbers.written import is_number, shown
 from gradwork.problem.numbers import NumberError, leaf
 
 
+MINUS_SIGN = "\u2212"
+
+
 def convert(answers: Answers, answer: Answer, backend: Any) -> tuple[np.ndarray, np.ndarray]:
     """The answer as an array in ``backend``, and a boolean array of where it is blank."""
     raw = answer.value
@@ -45,6 +48,8 @@ def number(answers: Answers, answer: Answer, value: Any, backend: Any) -> Any:
     """One entry in ``backend``'s element type (None stays None)."""
     if value is None:
         return None
+    if isinstance(value, str):
+        value = value.replace(MINUS_SIGN, "-")  # −0.5 as a typeset sheet prints it, pasted into a text field
     mode = backend.name
     if mode == "symbolic":
         return formula(answers, answer, value, backend) if isinstance(value, str) else _sympy_number(value)

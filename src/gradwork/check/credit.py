@@ -31,7 +31,7 @@ from decimal import Decimal
 import numpy as np
 
 from gradwork.numbers.tolerance import Tolerance
-from gradwork.check.diagnose import Diagnoser, agree, read
+from gradwork.check.diagnose import Diagnoser, agree, agree_value, answer_key, read
 from gradwork.check.items import Item
 from gradwork.check.mistakes import Variant, same_numbers
 from gradwork.check.models import Models, combined
@@ -64,11 +64,24 @@ class Judge:
     def start(self) -> None:
         """Correct, and right given the student's own accepted numbers."""
         for item in self.items:
-            item.correct = agree(self.tol, item, self.models.clean.read(item.place))
-            item.accepted = np.zeros_like(item.correct)
-            item.carried = np.zeros_like(item.correct)
+            item.correct = self._correct(item)
+            item.accepted = np.zeros(item.correct.shape, dtype=bool)
+            item.carried = np.zeros(item.correct.shape, dtype=bool)
         if any(item.unresolved.any() for item in self.items):
             self.credit_own_numbers()
+
+    def _correct(self, item: Item) -> np.ndarray:
+        """Where the answer agrees with the solution (once per distinct float answer to an item, for a class)."""
+        key = answer_key(item, self.tol)
+        if key is None:
+            return agree(self.tol, item, self.models.clean.read(item.place))
+        memo = self.models.memo()
+        found = memo.get(("correct", key))
+        if found is None:
+            found = memo[("correct", key)] = agree(self.tol, item, self.models.clean.read(item.place))
+            if isinstance(found, np.ndarray):  # shared: every use makes a new array (item.correct | ...)
+                found.flags.writeable = False
+        return found
 
     def finish(self) -> None:
         """Carried forward, mistakes charged and diagnosed."""
@@ -128,6 +141,15 @@ class Judge:
                 continue
             upstream = self.graph.upstream_places(item.place)
             touched = [v for v in active if self.changes(v, item.place)]
+            twin = self._twin(item, items[:position], off)
+            if twin is not None:
+                # One quantity under two keys (an identity layer's a is its z): the same number again is the same
+                # answer, right given the first one.
+                same = agree_value(tol, item, twin.given) & item.unresolved
+                if same.any():
+                    item.carried = item.carried | same
+                    item.carried_value = twin.given
+                    item.carried_from = (twin.answer.key,)
             # Each replay only where it can differ from the correct solve for this item.
             wanted = {"all": bool(upstream & off or touched),
                       "local": bool(active and upstream & off),
@@ -146,7 +168,8 @@ class Judge:
                 state = states[kind]
                 if state is None or same_numbers(read(state, item), read(models.clean, item)):
                     continue
-                carried = agree(tol, item, state.read(item.place)) & item.unresolved
+                fits = agree(tol, item, state.read(item.place))
+                carried = fits & item.unresolved if self._coherent(item, fits, state) else np.zeros_like(fits)
                 if kind == "all" or carried.any():
                     item.carried_value = read(state, item)
                     item.carried_from = tuple([root.answer.key for root in roots if root.place in upstream]
@@ -174,7 +197,7 @@ class Judge:
                 roots.append(item)
                 states.pop("roots", None)
                 continue
-            self.follows[id(item)] = [root_finding for root in roots if root.place in upstream
+            self.follows[id(item)] = [root_finding for root in roots if root.place in upstream or root is twin
                                       for root_finding in root.findings] + [(v,) for v in touched]
             if not item.unresolved.any():
                 continue
@@ -185,8 +208,8 @@ class Judge:
                 if "all" not in states:
                     states["all"] = models.replay(combined(active), everything)
                 context = states["all"]
-            findings = diagnoser.diagnose(item, context, active)
-            matched = diagnoser.matched
+            findings = diagnoser.diagnose(item, context, active, frozenset(self.charged))
+            findings, matched = self._consistent(item, findings, diagnoser.matched, items[:position])
             repeats = [f for f in findings if all(v.code in self.charged for v in f)]
             if repeats:
                 # The same mistake made again (a second parameter updated with the wrong sign): charged once.
@@ -208,6 +231,46 @@ class Judge:
                 active.append(chosen)
                 states.clear()
                 diagnoser.forget_contexts()
+
+    def _consistent(self, item: Item, findings: list[tuple[Variant, ...]], matched: list[tuple[Variant, ...]],
+                    earlier: list[Item]) -> tuple[list[tuple[Variant, ...]], list[tuple[Variant, ...]]]:
+        """The explanations the student's own right answers do not contradict.
+
+        A mistake that would have changed an earlier answer which the student got right (beyond the tolerance)
+        was not made there: with η = 0.5 and a batch of two, ∂L/∂W written right and W − ∂L/∂W as the update is
+        η left out, not the batch's 1/2 dropped from ∂L/∂W. When every explanation is contradicted, all stay.
+        """
+        upstream = self.graph.upstream_places(item.place)
+        right = [other for other in earlier if other.place in upstream and other.answered
+                 and bool((other.correct | other.accepted)[~other.blank].all())]
+        if not right or len(findings) < 2:
+            return findings, matched
+
+        def contradicted(combination: tuple[Variant, ...]) -> bool:
+            for variant in combination:
+                if variant.perturbation is None or any(variant is made for made in self.made):
+                    continue
+                state = self.models.variant_state(variant)
+                if state is None:
+                    continue
+                for other in right:
+                    if not agree(self.tol, other, state.read(other.place))[~other.blank].all():
+                        return True
+            return False
+
+        kept = [combination for combination in findings if not contradicted(combination)]
+        if not kept:
+            return findings, matched
+        codes = {frozenset(v.code for v in combination) for combination in kept}
+        return kept, [c for c in matched if frozenset(v.code for v in c) in codes]
+
+    @staticmethod
+    def _twin(item: Item, earlier: list[Item], off: set[Place]) -> Item | None:
+        """An earlier answer of the very same number (same place and element) that was not simply correct."""
+        if item.place not in off:
+            return None
+        return next((other for other in reversed(earlier) if other.place == item.place
+                     and other.answer.index == item.answer.index and other.answered), None)
 
     # ------------------------------------------------------------ charging
     def _charge(self, item: Item) -> None:
@@ -268,7 +331,8 @@ class Judge:
         by that much (one replay per number, from the replay of the roots).
         """
         centre = read(state, item)
-        if centre is None or item.given.dtype == object or np.asarray(centre).dtype == object:
+        if centre is None or item.given.dtype == object or np.asarray(centre).dtype == object \
+                or np.shape(centre) != item.given.shape:  # an answer of another shape (a matrix written transposed)
             return np.zeros_like(item.unresolved)
         moved = np.zeros(item.given.shape, dtype=np.float64)
         shifts = 0
@@ -295,14 +359,33 @@ class Judge:
                     shifted.add(root.place, None, value)
                 other = self.models.replay(active, shifted)
                 there = None if other is None else read(other, item)
-                if there is None:
+                if there is None or np.shape(there) != item.given.shape:
                     return np.zeros_like(item.unresolved)
                 moved = moved + np.abs(np.asarray(there, dtype=np.float64) - np.asarray(centre, dtype=np.float64))
         if not shifts:
             return np.zeros_like(item.unresolved)
         centre = np.asarray(centre, dtype=np.float64)
         nearest = centre + np.clip(item.given - centre, -moved, moved)
-        return self.tol.passes(item.given, nearest) & item.unresolved & np.isfinite(moved)
+        fits = self.tol.passes(item.given, nearest) & np.isfinite(moved) & ~item.blank
+        return fits & item.unresolved if self._coherent(item, fits, state) else np.zeros_like(item.unresolved)
+
+    def _coherent(self, item: Item, fits: np.ndarray, state: State) -> bool:
+        """Is the whole answer what ``state`` gives, where it fits it? An array is credited as carried forward only
+        when each answered number fits that one computation, or is right where that computation leaves the number
+        as it was: zeros where the right ∂L/∂W has its zeros and others where the student's own numbers put theirs
+        are neither answer."""
+        answered = ~item.blank
+        if item.given.ndim == 0 or not (fits & item.unresolved).any():
+            return True
+        here, clean = read(state, item), read(self.models.clean, item)
+        if here is None or clean is None or np.shape(here) != item.given.shape or np.shape(clean) != np.shape(here):
+            return True
+        if np.asarray(here).dtype == object or np.asarray(clean).dtype == object:
+            unaffected = np.asarray(here == clean, dtype=bool)
+        else:
+            unaffected = self.tol.passes(np.asarray(here, dtype=np.float64), np.asarray(clean, dtype=np.float64))
+        right = item.correct | item.accepted
+        return bool((fits | right & unaffected)[answered].all())
 
     # ------------------------------------------------------------ helpers
     def changes(self, variant: Variant, place: Place) -> bool:

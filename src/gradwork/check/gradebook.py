@@ -257,15 +257,19 @@ def class_files(folder: str | Path, suffixes: Iterable[str]) -> tuple[list[Path]
 
 
 def one_file_per_student(paths: Iterable[str | Path]) -> tuple[list[Path], dict[str, str]]:
-    """The files of students with one file each, and {student: error naming both} for two files of one student."""
+    """The files of students with one file each, and {student: error naming both} for two files of one student.
+
+    A student is the file's stem, in any case (``Dan.yaml`` and ``dan.json`` are one student: on most teachers'
+    systems they could not even be two files).
+    """
     found = [Path(p) for p in paths]
     by_student: dict[str, list[Path]] = {}
     for path in found:
-        by_student.setdefault(path.stem, []).append(path)
-    errors = {student: (f"{paths[0]}:1:1: two files for one student: "
-                        + " and ".join(p.name for p in paths) + " (expected one file per student)")
-              for student, paths in by_student.items() if len(paths) > 1}
-    return [p for p in found if p.stem not in errors], errors
+        by_student.setdefault(path.stem.casefold(), []).append(path)
+    errors = {paths[0].stem: (f"{paths[0]}:1:1: two files for one student: "
+                              + " and ".join(p.name for p in paths) + " (expected one file per student)")
+              for paths in by_student.values() if len(paths) > 1}
+    return [p for p in found if len(by_student[p.stem.casefold()]) == 1], errors
 
 
 def _submissions(folder: str | Path, suffixes: Iterable[str]) -> list[Path]:

@@ -101,12 +101,16 @@ class ItemReader:
                                 f"(line {whole.line}); {whole.key} counts")
         return Answers(answers.source, tuple(out), answers.tolerance), tuple(warnings)
 
+    def given_node(self, name: str) -> int | None:
+        """The node of given data named ``name`` (the input, a weight's starting value, the target), else None."""
+        node = self.graph.names.get(name)
+        if node is None and name == "target":
+            node = self.graph.view.names.get(name)
+        return node if node is not None and self.graph.nodes[node].op is None else None
+
     def is_given(self, answer: Answer) -> bool:
         """Does ``answer`` write down data the problem gives (a leaf's value), rather than a result?"""
-        if answer.section != "values":
-            return False
-        node = self.graph.names.get(answer.name)
-        return node is not None and self.graph.nodes[node].op is None
+        return answer.section == "values" and self.given_node(answer.name) is not None
 
     def split_given(self, answers: Answers) -> tuple[Answers, list[Answer]]:
         """The answers to score, and the student's copies of given data (never scored)."""
@@ -179,12 +183,18 @@ class ItemReader:
                                     "one of " + (", ".join(graph.params) or "no parameters"))
             i = graph.params[answer.name]
             place, order = Place("updated", i), (3, *self._backward_rank(i))
+        elif answer.section == "values" and self.given_node(answer.name) is not None and \
+                answer.name not in solution.values:
+            # a copy of given data that the solve does not report as a value (a weight, the target)
+            i = self.given_node(answer.name)  # type: ignore[assignment]
+            place, order = Place("value", i), (0, i, 0)
         else:
             known = solution.values if answer.section == "values" else solution.gradients
             names = [name for name in known if name in graph.names]
             if answer.name not in names:
+                data = [name for name in (*graph.params, "target") if self.given_node(name) is not None]
                 raise answers.error(answer, f"unknown name {answer.name!r} in {answer.section}",
-                                    "one of " + ", ".join(names))
+                                    "one of " + ", ".join(names + (data if answer.section == "values" else [])))
             i = graph.names[answer.name]
             place = Place("value" if answer.section == "values" else "grad", i)
             order = (0, i, 0) if answer.section == "values" else (2, *self._backward_rank(i))

@@ -28,18 +28,21 @@ rounding) that are reported only when no specific model explains the number.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from gradwork.numbers.display import number_text
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.check.convert import element
 from gradwork.check.model_parts import (
-    Log10, dropped, formula, ln10, over_ln10, sgd_step, square_rule, symbol_of, vjp_in_base_10,
+    Log10, dropped, factor_rule, formula, ln10, over_ln10, sgd_step, square_rule, symbol_of, vjp_in_base_10,
 )
-from gradwork.check.replay import Graph, Perturbation, Place, State, round_decimals, round_significant
+from gradwork.check.replay import Graph, Perturbation, Place, Rounding, State, round_decimals, round_significant
+from gradwork.problem.quantities import node_key
 from gradwork.ops.registry import get_op, ops_of_kind, pitfalls_of
 
 Observer = Callable[["Look"], Iterable[np.ndarray]]
@@ -57,6 +60,12 @@ class Variant:
     combines: bool = False  # an observer also tried on top of each replayed mistake (not only the correct solve)
     rule: str | None = None  # the correct rule where it depends on the place (the loss as written); else the model's
     reveals: str = ""  # more of the note that gives the answer away (the right update's numbers): shown only with it
+    generic: bool | None = None  # a catch-all here? None: as its model (a factor at a squared loss is specific)
+    again_only: bool = False  # explains a number only as the same mistake again, once it has been charged
+
+    @property
+    def catch_all(self) -> bool:
+        return MISTAKES[self.code].generic if self.generic is None else self.generic
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,11 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
         position = trainable[0]
         vjp = op.partial(position).vjp
         where = graph.label(i)
+        # the rule in the problem's own symbols for this node: σ' here is a⁽²⁾ (1 - a⁽²⁾)
+        own = formula(op.partial(position).text, symbol_of(graph, i), symbol_of(graph, graph.inputs[i][position]),
+                      graph.nodes[i].params)
+        rule = (f"The derivative of {op.display_text} here is {own}, and every gradient that passes back through "
+                f"{graph.called(i)} is multiplied by it.") if "$" not in own else None
 
         def at_output(bk, g, out, *args, vjp=vjp, position=position, **p):
             inputs = list(args)
@@ -221,16 +235,16 @@ def activation_derivative(graph: Graph) -> Iterator[Variant]:
             return g
 
         yield Variant("activation_derivative", where,
-                      f"your number leaves out the derivative of {op.name} at {graph.called(i)}",
-                      Perturbation(vjps={(i, position): left_out}))
+                      f"your number leaves out the derivative of {op.display_text} at {graph.called(i)}",
+                      Perturbation(vjps={(i, position): left_out}), rule=rule)
         yield Variant("activation_derivative", where,
-                      f"your number evaluates {op.name}'s derivative at its output instead of its input "
+                      f"your number evaluates {op.display_text}'s derivative at its output instead of its input "
                       f"at {graph.called(i)}",
-                      Perturbation(vjps={(i, position): at_output}))
+                      Perturbation(vjps={(i, position): at_output}), rule=rule)
         yield Variant("activation_derivative", where,
-                      f"your number evaluates {op.name}'s derivative at its input instead of its output "
+                      f"your number evaluates {op.display_text}'s derivative at its input instead of its output "
                       f"at {graph.called(i)}",
-                      Perturbation(vjps={(i, position): at_input}))
+                      Perturbation(vjps={(i, position): at_input}), rule=rule)
         if position == 0 and op.arity == 1:
             yield from _another_derivative(graph, i, op)
 
@@ -244,13 +258,14 @@ def _another_derivative(graph: Graph, i: int, op: Any) -> Iterator[Variant]:
     formula is printed in the problem's symbols for this node.
     """
     out_symbol, in_symbol = symbol_of(graph, i), symbol_of(graph, graph.inputs[i][0])
-    own = formula(op.partial(0).text, out_symbol, in_symbol)
+    params = graph.nodes[i].params
+    own = formula(op.partial(0).text, out_symbol, in_symbol, params)
     for pitfall in op.pitfalls:  # the op's own records: Pitfall("activation_derivative", instead_of=...)
         vjp = pitfall.wrong_vjp()
         if pitfall.code != "activation_derivative" or pitfall.instead_of is None or vjp is None:
             continue
         other = get_op(pitfall.instead_of)
-        written = formula(other.partial(0).text, out_symbol, in_symbol)
+        written = formula(other.partial(0).text, out_symbol, in_symbol, params)
         yield Variant(
             "activation_derivative", graph.label(i),
             f"your number uses {other.display_text}'s derivative, {written}, in place of "
@@ -280,7 +295,7 @@ def missed_path(graph: Graph) -> Iterator[Variant]:
                           Perturbation(vjps={(consumer, position): dropped(registered, position, shape, None)}))
             if 1 < int(np.prod(shape)) <= 16:  # one term of it: the product-rule term of a single element
                 for element in np.ndindex(*shape):
-                    at = f"{graph.label(j)}[{','.join(map(str, element))}]"
+                    at = node_key(graph.label(j), element)
                     yield Variant("missed_path", at, f"your number leaves out the term that {path} adds to {at}",
                                   Perturbation(vjps={(consumer, position):
                                                      dropped(registered, position, shape, element)}))
@@ -297,6 +312,32 @@ def updated_weights_in_backward(graph: Graph) -> Iterator[Variant]:
 
 
 # ---------------------------------------------------------------- models that change a number along the way
+@mistake("batch_mean",
+         "A batch's loss is the mean of its samples' losses, so its 1/n is in the loss and in every gradient "
+         "below it.")
+def batch_mean(graph: Graph) -> Iterator[Variant]:
+    """The batch's 1/n left out (gradients or the loss n times too large), or put in where the batch sums."""
+    solution = graph.solution
+    given = solution.values.get("input") if solution.form == "network" else None
+    shape: tuple[int, ...] = tuple(np.shape(given)) if given is not None else ()
+    if graph.loss is None or len(shape) != 2 or shape[0] < 2:
+        return
+    n = int(shape[0])
+    mean = solution.batch_reduction == type(solution).batch_reduction  # the default, "mean": not the op's name
+    transform = _scaled(n) if mean else (lambda bk, x: x / n if bk.name == "float" else x / bk.asarray(n))
+    what = f"leaves out the batch mean's 1/{n} ({n} samples)" if mean else \
+        f"divides by the batch size {n}"
+    rule = None if mean else \
+        f"Here {graph.written.loss.text()} is the sum of the {n} samples' losses, not their mean: no 1/{n} anywhere."
+
+    for i in _named_with_grad(graph):
+        yield Variant("batch_mean", f"d{graph.written.loss.plain()}/d{graph.label(i)}",
+                      f"your {graph.key_text('gradients.' + graph.name_of[i])} {what}",
+                      Perturbation(grad_transforms={i: transform}), rule=rule)
+    yield Variant("batch_mean", graph.label(graph.loss), f"your {graph.called(graph.loss)} {what}",
+                  Perturbation(value_transforms={graph.loss: transform}), rule=rule)
+
+
 @mistake("factor_half",
          "The 1/2 in 1/2 (t - y)^2 is there to cancel the 2 of the square's derivative: it is used once, "
          "and no other factor 1/2 enters the chain rule.", generic=True)
@@ -322,19 +363,21 @@ def _scalings(graph: Graph, code: str, transform: Any, verb: str, values: bool =
     """One variant per named gradient (and, for ``values``, per named computed value; always the loss)."""
     loss = graph.written.loss.plain()
     for i in _named_with_grad(graph):
+        square = square_rule(graph, i, code)  # the factor of the squared-error loss as written: a specific mistake
         yield Variant(code, f"d{loss}/d{graph.label(i)}",
                       f"your number {verb} {graph.key_text('gradients.' + graph.name_of[i])}",
-                      Perturbation(grad_transforms={i: transform}), rule=square_rule(graph, i, code))
+                      Perturbation(grad_transforms={i: transform}),
+                      rule=square or factor_rule(graph, code), generic=False if square else None)
     value_sites = [i for i in graph.name_of if graph.nodes[i].op is not None] if values else []
     if graph.loss is not None and graph.loss not in value_sites:
         value_sites.append(graph.loss)
     for i in value_sites:
         yield Variant(code, graph.label(i), f"your number {verb} {graph.called(i)}",
-                      Perturbation(value_transforms={i: transform}))
+                      Perturbation(value_transforms={i: transform}), rule=factor_rule(graph, code))
 
 
 @mistake("log_base_10",
-         "Logs in losses are natural logs: cross-entropy is -(t ln y + (1 - t) ln(1 - y)), not log10.")
+         "Logs in losses are natural logs (ln), not log10.")
 def log_base_10(graph: Graph) -> Iterator[Variant]:
     bk = graph.backend
     base10 = Log10(bk)
@@ -406,16 +449,18 @@ def transposed(graph: Graph) -> Iterator[Variant]:
 
 
 # ---------------------------------------------------------------- models of the update
-@mistake("update_sign", "Gradient descent steps against the gradient: theta <- theta - lr * dL/dtheta.")
+@mistake("update_sign", "Gradient descent steps against the gradient: a parameter moves by minus the learning "
+                        "rate times its gradient.")
 def update_sign(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     for name in graph.params if graph.updates else ():
-        yield Variant("update_sign", name, f"your {graph.key_text('updated.' + name)} adds lr * "
+        eta = graph.written.learning_rate.text()
+        yield Variant("update_sign", name, f"your {graph.key_text('updated.' + name)} adds {eta} * "
                                            f"{graph.key_text('gradients.' + name)} instead of subtracting it",
                       Perturbation(learning_rates={name: -lr}))
 
 
-@mistake("learning_rate", "The step is the gradient scaled by the learning rate: theta <- theta - lr * dL/dtheta.")
+@mistake("learning_rate", "The step is the gradient scaled by the learning rate (minus the rate times the gradient).")
 def learning_rate(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     one = 1 if graph.backend.name == "float" else graph.backend.asarray(1).item()
@@ -425,9 +470,33 @@ def learning_rate(graph: Graph) -> Iterator[Variant]:
         yield Variant("learning_rate", name, f"your {graph.key_text('updated.' + name)} leaves out the learning "
                                              f"rate {lr}",
                       Perturbation(learning_rates={name: one}))
+    # The learning rate copied with its decimal point moved (0.5 read as 0.05 or 5).
+    for shift, shown in ((1, "ten times"), (-1, "a tenth of")):
+        if graph.backend.name == "float":
+            written = format(Decimal(repr(float(lr))).scaleb(shift).normalize(), "f")
+            misread: Any = float(written)
+        else:
+            misread = lr * one * 10 if shift > 0 else lr * one / 10
+            written = number_text(misread, exact=True)
+        for name in graph.params:
+            if shift < 0 and _step_hidden(graph, name, misread):
+                continue  # a tenth of the step vanishes in the tolerance: no different from no update at all
+            yield Variant("learning_rate", name, f"your {graph.key_text('updated.' + name)} uses a learning rate "
+                                                 f"of {written}, {shown} the given {number_text(lr, exact=True)}",
+                          Perturbation(learning_rates={name: misread}))
 
 
-@mistake("bias_not_updated", "Biases are parameters too: b <- b - lr * dL/db, with dL/db the layer's delta.")
+def _step_hidden(graph: Graph, name: str, lr: Any) -> bool:
+    """Is one SGD step of ``lr`` on parameter ``name`` within the teacher's tolerance of not stepping at all?"""
+    tensor = graph.nodes[graph.params[name]]
+    if tensor.grad is None or graph.backend.name != "float":
+        return False
+    before = np.asarray(tensor.data, dtype=np.float64)
+    after = before - lr * np.asarray(tensor.grad, dtype=np.float64)
+    return bool(np.all(graph.solution.marking.effective_tolerance.passes(before, after)))
+
+
+@mistake("bias_not_updated", "Biases are parameters too: each moves by minus the learning rate times its gradient.")
 def bias_not_updated(graph: Graph) -> Iterator[Variant]:
     for name in _biases(graph) if graph.updates else ():
         yield Variant("bias_not_updated", name,
@@ -436,7 +505,8 @@ def bias_not_updated(graph: Graph) -> Iterator[Variant]:
 
 
 @mistake("gradient_as_update",
-         "The update asks for the new parameter theta - lr * dL/dtheta, not the gradient dL/dtheta itself.")
+         "The update asks for the new parameter (the old one minus the learning rate times the gradient), not the "
+         "gradient itself.")
 def gradient_as_update(graph: Graph) -> Iterator[Variant]:
     def gradient(look: Look) -> Iterator[np.ndarray]:
         if look.place.kind == "updated":
@@ -460,6 +530,9 @@ def swapped_entries(graph: Graph) -> Iterator[Variant]:
         if len(wrong) == 2:
             swapped = predicted.copy().reshape(-1)
             a, b = wrong
+            if predicted.ndim == 2 and np.unravel_index(b, predicted.shape) == \
+                    np.unravel_index(a, predicted.shape)[::-1]:
+                return  # two entries mirrored across the diagonal: the matrix written transposed (its own model)
             swapped[a], swapped[b] = swapped[b], swapped[a]
             yield swapped.reshape(predicted.shape)
 
@@ -485,20 +558,99 @@ def rounding(graph: Graph) -> Iterator[Variant]:
         if np.shape(look.given) == predicted.shape and not np.all(
                 np.abs(look.given - predicted)[np.isfinite(look.given)] <= reach):
             return
-        for mode in ("round", "round_even", "truncate"):
-            if look.tolerance.kind == "digits":
-                for decimals in range(places + 1):
-                    yield round_decimals(predicted, decimals, mode)
-            else:
-                for figures in range(1, places + 1):
-                    yield round_significant(predicted, figures, mode)
+        same_shape = np.shape(look.given) == predicted.shape and look.given.dtype != object
+        ways, stacks = _roundings(predicted, look.tolerance.kind, places)
+        nearest = None
+        if same_shape and predicted.size > 1:
+            # Each number rounded on its own, a half either way: 0.675 is 0.67 to a program that rounds its
+            # binary value and 0.68 on a calculator, so each element takes the one nearest what was written
+            # (for every precision at once: stacks[k] is precision k's [rounded, rounded half down]).
+            chosen = np.argmin(np.abs(stacks - np.asarray(look.given, dtype=np.float64)), axis=1)
+            nearest = np.take_along_axis(stacks, chosen[:, None], axis=1)[:, 0].astype(predicted.dtype, copy=False)
+        for k, rounded in enumerate(ways):
+            yield from rounded
+            if nearest is not None:
+                yield nearest[k]
+
+    def rounded_along_the_way(look: Look) -> Iterator[np.ndarray]:
+        # A student who rounds every number to f figures also rounds numbers nobody asked for (2(y - t) before
+        # the batch's 1/n): the answer drifts a few units of its own last figure from what their written numbers
+        # give. Only as the same rounding again, once it has been charged.
+        predicted, given = look.predicted, look.given
+        if predicted is None or predicted.dtype == object or given.dtype == object or \
+                np.shape(given) != np.shape(predicted):
+            return
+        band = DRIFT_UNITS * last_figure_units(given)
+        yield predicted + np.clip(given - predicted, -band, band)
 
     yield Variant("rounding", "final answer", "your number is the right result rounded or cut off too early",
                   observe=rounded_at_the_end)
+    yield Variant("rounding", "along the way", "your number follows from your own numbers rounded along the way",
+                  observe=rounded_along_the_way, again_only=True)
     for figures in (2, 3):
         yield Variant("rounding", "intermediate values",
                       f"your number follows from intermediate values rounded to {figures} significant figures",
                       Perturbation(round_to=figures))
+
+
+ROUNDINGS: tuple[Rounding, ...] = ("round", "round_even", "truncate")
+_ROUNDED: dict[tuple[Any, ...], tuple[list[list[np.ndarray]], np.ndarray]] = {}
+_ROUNDED_KEPT = 4096  # predictions whose roundings are kept (the correct solve's, shared by a whole class)
+
+
+def _roundings(predicted: np.ndarray, kind: str, places: int) -> tuple[list[list[np.ndarray]], np.ndarray]:
+    """rounded_at_the_end's numbers that do not depend on the answer, computed once per prediction (a class's
+    students are diagnosed against the same solve): per precision, the prediction in each of the ROUNDINGS, and
+    the stack [rounded, rounded a half toward zero] (float64; one row per precision). Read-only arrays."""
+    key = (kind, places, predicted.dtype.str, predicted.shape, predicted.tobytes())
+    found = _ROUNDED.get(key)
+    if found is not None:
+        return found
+    decimals = kind == "digits"
+    ways: list[list[np.ndarray]] = []
+    stacks: list[np.ndarray] = []
+    for precision in range(0 if decimals else 1, places + 1):
+        rounded = [round_decimals(predicted, precision, mode) if decimals else
+                   round_significant(predicted, precision, mode) for mode in ROUNDINGS]
+        ways.append(rounded)
+        if predicted.size > 1:
+            down = round_half_down(predicted, precision, decimals)
+            stacks.append(np.stack([np.asarray(rounded[0], dtype=np.float64), down]))
+    stack = np.array(stacks, dtype=np.float64) if stacks else np.zeros(0)
+    for array in (*(a for row in ways for a in row), stack):
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    if len(_ROUNDED) >= _ROUNDED_KEPT:
+        _ROUNDED.clear()
+    _ROUNDED[key] = (ways, stack)
+    return ways, stack
+DRIFT_UNITS = 2.5  # how far (in units of its last written figure) rounding along the way may move a number
+
+
+def last_figure_units(given: np.ndarray) -> np.ndarray:
+    """One unit of the last figure of each number as written (0.75 -> 0.01, 12 -> 1, 0.0 -> 0); NaN (blank): 0."""
+    out = np.zeros(np.shape(given), dtype=np.float64)
+    flat = np.asarray(given, dtype=np.float64).reshape(-1)
+    for k, value in enumerate(flat.tolist()):
+        if value == value and value not in (math.inf, -math.inf) and value != 0:
+            exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+            if isinstance(exponent, int):
+                out.reshape(-1)[k] = 10.0 ** exponent
+    return out
+
+
+def round_half_down(array: np.ndarray, precision: int, decimals: bool) -> np.ndarray:
+    """``array`` to ``precision`` decimal places or significant figures, a half (or a hair over: floating-point
+    noise) toward zero: 0.675 and 0.67500000001 become 0.67; the other halves are rounded as usual."""
+    a = np.asarray(array, dtype=np.float64)
+    magnitude = np.abs(a)
+    if decimals:
+        scale = np.full_like(a, 10.0 ** precision)
+    else:
+        safe = np.where(magnitude > 0, magnitude, 1.0)
+        scale = 10.0 ** (precision - 1 - np.floor(np.log10(safe)))
+    y = magnitude * scale
+    return np.sign(a) * np.maximum(np.ceil(y - 0.5 - 1e-9 * np.maximum(y, 1.0)), 0.0) / scale
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

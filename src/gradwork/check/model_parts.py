@@ -21,8 +21,13 @@ def symbol_of(graph: Graph, i: int) -> str:
     return graph.called(i)
 
 
-def formula(text: str, out: str, x: str) -> str:
-    """A rule's text template (``$out (1 - $out)``) with this node's output and input symbols put in."""
+def formula(text: str, out: str, x: str, params: Any = None) -> str:
+    """A rule's text template (``$out (1 - $out)``, ``$alpha if $x < 0``) with this node's output and input
+    symbols and its options' values (leaky ReLU's alpha) put in."""
+    for key in sorted(params or {}, key=len, reverse=True):
+        value = params[key]
+        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) or hasattr(value, "numerator"):
+            text = text.replace("$" + key, number_text(value, exact=True))
     return text.replace("$out", out).replace("$x", x)
 
 
@@ -81,6 +86,28 @@ def square_rule(graph: Graph, i: int, code: str) -> str | None:
     return None
 
 
+def factor_rule(graph: Graph, code: str) -> str | None:
+    """The factor rule where no squared-error loss explains it: the registered one speaks of 1/2 (t - y)^2, which
+    only fits a loss with that 1/2 (a cross-entropy exercise has no square to halve or double)."""
+    if code not in ("factor_half", "factor_2"):
+        return None
+    loss = graph.loss
+    op = None if loss is None else graph.nodes[loss].op
+    if op is not None and op.kind == "loss" and op.term is not None:
+        bk = graph.backend
+        try:
+            with np.errstate(all="ignore"):
+                k = float(np.asarray(op.partial(0).vjp(bk, bk.asarray(1), bk.asarray(0), bk.asarray(1),
+                                                       bk.asarray(0))))
+        except (TypeError, ValueError, ArithmeticError):
+            k = 0.0
+        if k == 1:
+            return None  # a loss with its 1/2: the registered rule is about it
+    if code == "factor_half":
+        return "No factor 1/2 enters the chain rule unless the formula has one: each local derivative is used once."
+    return "No factor 2 enters the chain rule unless the formula has one or a term really appears twice."
+
+
 class Log10:
     """A backend whose log is base 10: an op's own forward run with it computes the log10 variant."""
 
@@ -109,7 +136,7 @@ def vjp_in_base_10(op: Any, position: int) -> Any:
 
 
 def sgd_step(graph: Graph, name: str) -> str:
-    """``; its step is b - lr * dL/db = 0 - 0.01 * 0.4013 = -0.004013`` for one plain SGD step, else nothing.
+    """``; the update is b₃ − η·∂J/∂b₃ = 0 − 0.01·0.4013 = −0.004013`` for one plain SGD step, else nothing.
 
     Only where that one formula is the whole update (momentum, Adam or several steps are not one product).
     """
@@ -122,5 +149,6 @@ def sgd_step(graph: Graph, name: str) -> str:
     g = array_text(gradient)
     g = f"({g})" if gradient.ndim == 0 and g.startswith("-") else g
     symbol, slope = graph.called(name), graph.key_text("gradients." + name)
-    return (f" {array_text(before)}; the update is {symbol} - lr * {slope} = {array_text(before)} - "
+    eta = graph.written.learning_rate.text()
+    return (f" {array_text(before)}; the update is {symbol} - {eta} * {slope} = {array_text(before)} - "
             f"{number_text(optimizer.lr, exact=True)} * {g} = {array_text(after)}")

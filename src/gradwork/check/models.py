@@ -15,9 +15,14 @@ import numpy as np
 
 from gradwork.numbers.tolerance import DEFAULT
 from gradwork.check.convert import element
-from gradwork.check.mistakes import Look, Variant, same_numbers, variants_for
-from gradwork.check.replay import NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay
+from gradwork.check.mistakes import Look, Variant, round_half_down, same_numbers, variants_for
+from gradwork.check.replay import (
+    NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay, round_significant,
+)
 from gradwork.problem import Solution
+
+
+MEMO_KEPT = 50_000  # answers' comparisons kept per problem (see Models.memo)
 
 
 class Models:
@@ -30,6 +35,8 @@ class Models:
         self._variants: list[Variant] | None = None
         self._variant_states: dict[int, State | None] = {}  # by id(variant)
         self._changed: dict[tuple[Any, ...], Any] = {}  # does a variant change a place's number? which do?
+        self._observers: list[Variant] | None = None
+        self._memo: dict[Any, Any] = {}
 
     @property
     def variants(self) -> list[Variant]:
@@ -39,7 +46,17 @@ class Models:
 
     @property
     def observers(self) -> list[Variant]:
-        return [v for v in self.variants if v.observe is not None]
+        if self._observers is None:
+            self._observers = [v for v in self.variants if v.observe is not None]
+        return self._observers
+
+    def memo(self, entries: int = 1) -> dict[Any, Any]:
+        """A store for results that depend only on this problem and one answer (diagnose's comparisons with the
+        correct solve), shared by a class; emptied when it grows past MEMO_KEPT entries (``entries``: how many
+        the caller is about to add at most)."""
+        if len(self._memo) + entries > MEMO_KEPT:
+            self._memo.clear()
+        return self._memo
 
     def variant_state(self, variant: Variant) -> State | None:
         """The correct solve with ``variant``'s mistake made (None when it cannot be evaluated)."""
@@ -97,8 +114,9 @@ class Models:
             for _, variant in self.changing(place):
                 state = self.variant_state(variant)
                 assert state is not None
-                rows.append(np.asarray(pick(index, state.read(place)), dtype=np.float64))
-                combinations.append((variant,))
+                for prediction in written_as_carried(variant, pick(index, state.read(place))):
+                    rows.append(np.asarray(prediction, dtype=np.float64))
+                    combinations.append((variant,))
                 look = Look(self.graph, state, place, index, given, DEFAULT)
                 for observer in observers:
                     for written in observer.observe(look):  # type: ignore[misc]
@@ -111,6 +129,16 @@ class Models:
             [c for c, _ in kept], np.array([r for _, r in kept], dtype=np.float64).reshape(len(kept), *shape))
         self._changed[key] = result
         return result
+
+
+def written_as_carried(variant: Variant, value: np.ndarray | None) -> list[np.ndarray | None]:
+    """A replayed mistake's number for an item, and for a student who rounds every number they carry on, that
+    number written as they carry it (rounded to the same figures, a half either way)."""
+    figures = None if variant.perturbation is None else variant.perturbation.round_to
+    if figures is None or value is None or np.asarray(value).dtype == object:
+        return [value]
+    return [value, round_significant(np.asarray(value), figures),
+            round_half_down(np.asarray(value), figures, decimals=False)]
 
 
 def pick(index: tuple[int, ...] | None, full: np.ndarray | None) -> np.ndarray | None:

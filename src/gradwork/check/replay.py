@@ -474,15 +474,21 @@ def _backward_program(program: GraphProgram, graph: Graph, values: list[np.ndarr
 def _step(graph, leaves, grads, perturbation, stepper):
     """One optimizer step on copies of the parameters: the new values (natural) and the stepper for later steps."""
     info = graph.solution.optimizer
-    if info.name == "sgd" and not any(info.options.values()) and graph.backend.name == "float":
-        # Plain SGD keeps no state: theta - lr g per parameter, SGD.step's arithmetic without building optimizers.
+    if info.name == "sgd" and not any(info.options.values()):
+        # Plain SGD keeps no state: theta - lr g per parameter, SGD.step's arithmetic without building optimizers
+        # (in place on a float copy; exact and symbolic numbers: a new array, lr in the backend's numbers).
         frozen = set(graph.solution.frozen) | set(perturbation.frozen)
         rates = perturbation.learning_rates
+        bk = graph.backend
         updated: dict[int, np.ndarray] = {}
         for name, i in graph.params.items():
-            new = updated[i] = leaves[i].copy()  # an array, 0-d ones included
-            if grads[i] is not None and name not in frozen:
+            if grads[i] is None or name in frozen:
+                updated[i] = leaves[i].copy()
+            elif bk.name == "float":
+                new = updated[i] = leaves[i].copy()  # an array, 0-d ones included
                 new -= rates.get(name, info.lr) * grads[i]
+            else:
+                updated[i] = leaves[i] - bk.asarray(rates.get(name, info.lr)) * np.asarray(grads[i])
         return updated, None
     if stepper is None:  # one optimizer per learning rate (a mistake may change one parameter's)
         info = graph.solution.optimizer

@@ -52,8 +52,9 @@ class ItemResult:
 
     @property
     def label(self) -> str:
-        """The key, with the problem's symbol when it has one: ``updated.output.b (b3)``."""
-        return f"{self.key} ({self.symbol})" if self.symbol else self.key
+        """How a student reads the item: the problem's own symbol (``b₃′``, ``∂J/∂w₃``), the notation model's;
+        the key (``updated.output.b``) stays in the JSON, for programs."""
+        return self.symbol or self.key
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "given": self.given, "expected": self.expected,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from gradwork.explain.formulas import formula_loss, sympy_tree
 from gradwork.explain.graph import NamedGraph, element, loss_divisor
 from gradwork.explain.layerwise import (
     asked,
+    grad,
     activation_formula,
     activation_jacobian,
     is_zero,
@@ -25,7 +26,6 @@ from gradwork.explain.math import (
     Neg,
     Number,
     OpTemplate,
-    Power,
     Product,
     Quotient,
     Relation,
@@ -84,11 +84,7 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
     loss = solution.loss
     assert loss is not None
 
-    formula_partials = formula_loss_partials(solution)
-    if formula_partials is not None:
-        out.append(Prose(f"In the loss formula {solution.loss_name}, y_k is the network's output a_k of the "
-                         "last layer and t_k the target (counting from 1: y[0] in the formula is y_1); the engine "
-                         "differentiated the formula itself, in symbolic mode."))
+    written = formula_loss(solution, graph)  # a loss written as a formula, in the problem's symbols
     inner = loss.op.inner if loss.op is not None else None  # cross-entropy applies softmax to y itself
     fused_softmax = inner is not None  # its probabilities p are the forward pass's
     p_name = next((name for name in solution.nodes if name.endswith(".p")), None)
@@ -108,18 +104,15 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         formula: Expr | None = None
         substituted: Expr | None = None
         value = value_at(a.grad, idx)
-        if formula_partials is not None:
-            from gradwork.explain.derive import _numbers_into
-
-            formula = Number(formula_partials[m], exact=True)
-            substituted = _numbers_into(formula_partials[m], solution)
+        if written is not None:
+            formula, substituted = written.partials[m], written.partials_substituted[m]
         elif fused_softmax:
             t = loss.inputs[1]
             t_sym = graph.symbols.get("target", Symbol("t"))
             p_sym = graph.symbols.get(p_name or "", Symbol("p"))
             p_m = element(p_sym, idx) if idx else p_sym
             formula = Sum((p_m, Neg(element(t_sym, idx) if idx and t.ndim else t_sym)))
-            p = _softmax_values(graph, last, inner)
+            p = _softmax_values(graph, last, inner or "")
             substituted = Sum((Number(p[m] if idx else p), Neg(Number(value_at(t.data, idx), exact=True))))
         elif loss.op is not None and loss.op.term is not None and loss.inputs[0] is a:
             t = loss.inputs[1]
@@ -148,10 +141,12 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
         if elementwise:
             formula = activation_formula(graph, layer, k)
         else:
-            diagonal, off = (("element_diagonal", "element_off_diagonal"))
+            part: Literal["element_diagonal", "element_off_diagonal"] = \
+                "element_diagonal" if m == k else "element_off_diagonal"
             a_k = element(a_sym, k_idx)
             numbers[a_k] = Number(value_at(a.data, k_idx))
-            formula = OpTemplate(a.op.name, diagonal if m == k else off, (("oi", a_m), ("oj", a_k)))
+            assert a.op is not None  # a Jacobian that is not elementwise is an op's (softmax)
+            formula = OpTemplate(a.op.name, part, (("oi", a_m), ("oj", a_k)))
         substituted = substitute(formula, numbers)  # a piecewise rule too: [z₁ > 0] = [−0.1 > 0] = 0
         number, _ = factors.label(("act", layer.name, m, k), Derivative(a_m, z_k), formula, value, layer.a,
                                   substituted if substituted != formula else None)
@@ -224,15 +219,18 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
                 lhs = Derivative(element(z_sym, k_idx) if k_idx else z_sym, element(w_sym, w_idx))
                 own, _ = factors.label(("param", layer.weight, w_idx), lhs, element(x_sym, (j,)),
                                        x.data[j], layer.z)
+                if len(w_sym.elements) == W.size:  # the problem names each weight: each gets its own story
+                    out.append(_consider(factors, element(w_sym, w_idx), L, paths, own))
                 emit()
                 out.append(_chain_product(graph, f"{layer.weight}{list(w_idx)}".replace(" ", ""),
                                           Derivative(L, element(w_sym, w_idx)), paths, own, seen_labels,
-                                          W.grad[w_idx]))
+                                          grad(W)[w_idx]))
                 if solution.mode == "symbolic" and number == len(layers) and j == 0:
                     out.extend(_collapsed_output(solution, graph, factors, layer, k))
             if layer.bias:
-                b = graph.tensor(layer.bias)
-                b_sym = graph.symbols[layer.bias]
+                bias = layer.bias
+                b = graph.tensor(bias)
+                b_sym = graph.symbols[bias]
                 if b.size == 1 and layer.fan_out > 1:
                     shared_bias.extend(paths)
                     continue  # a shared bias: shown once after the loop
@@ -243,11 +241,11 @@ def chain_network(solution: Solution, graph: NamedGraph) -> list:
                                           seen_labels, value_at(b.grad, b_idx),
                                           "∂z/∂b = 1, so the bias's gradient is the loss's gradient with "
                                           "respect to z itself."))
-        if shared_bias:
+        if shared_bias and layer.bias:
             b = graph.tensor(layer.bias)
             emit()
             out.append(_chain_product(graph, layer.bias, Derivative(L, graph.symbols[layer.bias]), shared_bias,
-                                      None, seen_labels, b.grad.reshape(-1)[0],
+                                      None, seen_labels, grad(b).reshape(-1)[0],
                                       "One bias feeds every unit (∂z_k/∂b = 1): its gradient adds up the "
                                       "loss's gradient with respect to every z_k."))
     emit()
@@ -261,6 +259,19 @@ def _softmax_values(graph: NamedGraph, layer: LayerInfo, inner: str) -> Any:
     """softmax of the last layer's output, by the registry's own op (cross-entropy applies it inside: ``inner``)."""
     a = graph.tensor(layer.a)
     return get_op(inner).forward(a.backend, a.data)
+
+
+def _consider(factors: _Factors, weight: Symbol, L: Symbol, paths: list[list[int]], own: int) -> Prose:
+    """A weight's own narrative, as Mazur's post tells it: what is asked, and the chain rule for it in derivatives
+    before any number (∂E/∂w₅ = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w₅)."""
+    derivative = {step.label: step.derivative for step in factors.steps if isinstance(step, Factor)}
+    products: list[Expr] = []
+    for path in paths:
+        chain = tuple(derivative[label] for label in path + [own])
+        products.append(chain[0] if len(chain) == 1 else Product(chain))
+    rule = Relation((Derivative(L, weight), products[0] if len(products) == 1 else Sum(tuple(products))))
+    return Prose(f"Consider {weight.text()}: how much does a change in {weight.text()} affect {L.text()}? "
+                 "By the chain rule:", rule)
 
 
 def _chain_product(graph, node, lhs, paths, own, seen_labels, value, note=None) -> ChainProduct:
@@ -284,9 +295,9 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
     alone, as sigmoid followed by BCE gives a − t (seed 002's hand derivation),
     the derivation says so. Nothing is said when nothing cancels.
     """
-    import sympy
+    import sympy  # heavy: imported only when a symbolic derivation is explained
 
-    from gradwork.backends import get_backend
+    from gradwork.backends import get_backend  # the symbolic back end imports SymPy: loaded with it
     from gradwork.backends.symbolic import readable
 
     loss, a, z = solution.loss, graph.tensor(layer.a), graph.tensor(layer.z)
@@ -318,13 +329,14 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
     product = readable(first * second)
     if sympy.count_ops(product) >= sympy.count_ops(first):
         return []
-    formula = _formula_of(product, named)
+    formula = sympy_tree(product, named)
     if formula is None:
         return []
     rules = {step.label: step.formula for step in factors.steps if isinstance(step, Factor)}
     sides: list[Expr] = [Product((Label(loss_label), Label(act_label)))]
-    if rules.get(loss_label) is not None and rules.get(act_label) is not None:
-        sides.append(Product((rules[loss_label], rules[act_label])))
+    first_rule, second_rule = rules.get(loss_label), rules.get(act_label)
+    if first_rule is not None and second_rule is not None:
+        sides.append(Product((first_rule, second_rule)))
     sides += [formula, Number(value_at(z.grad, index))]
     loss_name = loss.op.called
     text = (f"Multiplied as formulas, {_circled(loss_label)} and {_circled(act_label)} cancel "
@@ -334,40 +346,6 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
 
 def _circled(number: int) -> str:
     return Label(number).tag
-
-
-def _formula_of(expr: Any, named: dict[Any, Expr]) -> Expr | None:
-    """A small SymPy formula (sums, products, quotients, integer powers of named symbols) as a
-    derivation formula; None for anything else."""
-    import sympy
-
-    if expr in named:
-        return named[expr]
-    if expr.is_Integer or expr.is_Rational:
-        return Number(int(expr) if expr.is_Integer else expr, exact=True)
-    if expr.is_Add:
-        terms = []
-        for term in expr.as_ordered_terms():
-            negative = term.could_extract_minus_sign()
-            inner = _formula_of(-term if negative else term, named)
-            if inner is None:
-                return None
-            terms.append(Neg(inner) if negative else inner)
-        return Sum(tuple(terms))
-    if expr.is_Mul:
-        if expr.could_extract_minus_sign():
-            inner = _formula_of(-expr, named)
-            return None if inner is None else Neg(inner)
-        numerator, denominator = sympy.fraction(expr)
-        if denominator != 1:
-            top, bottom = _formula_of(numerator, named), _formula_of(denominator, named)
-            return None if top is None or bottom is None else Quotient(top, bottom)
-        factors = [_formula_of(factor, named) for factor in expr.as_ordered_factors()]
-        return None if any(f is None for f in factors) else Product(tuple(factors))
-    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1:
-        base = _formula_of(expr.base, named)
-        return None if base is None else Power(base, Number(int(expr.exp), exact=True))
-    return None
 
 
 def chain_graph(solution: Solution, graph: NamedGraph) -> list:
@@ -381,10 +359,11 @@ def chain_graph(solution: Solution, graph: NamedGraph) -> list:
     def paths_from(tensor) -> list[list[int]]:
         if tensor is root:
             return [[]]
-        result = []
+        result: list[list[int]] = []
         for consumer in _named_consumers(graph, tensor):
             uppers = paths_from(consumer)  # label from the loss down, as students write the chain
-            c_sym, t_sym = graph.symbol(consumer) if consumer is not root else L, graph.symbol(tensor)
+            c_sym = graph.written_for(consumer) if consumer is not root else L
+            t_sym = graph.written_for(tensor)
             lhs = Derivative(c_sym, t_sym)
             value = graph.jacobian(consumer, tensor).reshape(()).item()
             formula = graph.edge_formula(consumer, tensor)
@@ -406,12 +385,12 @@ def chain_graph(solution: Solution, graph: NamedGraph) -> list:
         seen_labels.update(labels)
         note = "Several paths lead to the loss: their products add up." if len(full) > 1 else None
         out.append(ChainProduct(name, Derivative(L, graph.symbols[name]), full, reused,
-                                Number(tensor.grad.reshape(()).item()), note))
+                                Number(grad(tensor).reshape(()).item()), note))
     return out
 
 
-def _named_consumers(graph: NamedGraph, tensor) -> list:
-    found = []
+def _named_consumers(graph: NamedGraph, tensor: Any) -> list[Any]:
+    found: list[Any] = []
     stack = [c for c, _ in graph.consumers.get(id(tensor), [])]
     while stack:
         c = stack.pop(0)
@@ -421,59 +400,3 @@ def _named_consumers(graph: NamedGraph, tensor) -> list:
         else:
             stack.extend(cc for cc, _ in graph.consumers.get(id(c), []))
     return found
-
-
-def formula_loss_partials(solution: Solution) -> list | None:
-    """dL/dy_k of a formula loss as SymPy expressions in y_1, y_2, ... (and t_1, ...), or None.
-
-    The engine derives them itself: the formula runs on symbols in symbolic mode and
-    backward() gives each partial, so no derivative is written here.
-    """
-    found = _formula_loss(solution)
-    return None if found is None else found[1]
-
-
-def formula_loss_expression(solution: Solution) -> Any:
-    """A formula loss as written, in y_1, y_2, … and t_1, …: 1 − t stays 1 − t, Σ is written out
-    (1-based, as the derivation counts), or None."""
-    found = _formula_loss(solution)
-    return None if found is None else found[0]
-
-
-def _formula_loss(solution: Solution) -> tuple[Any, list] | None:
-    from gradwork.nn.losses import LOSSES
-
-    if not solution.loss_name or solution.loss_name in LOSSES or solution.output.size > 8:
-        return None
-    target_shape = None if solution.target is None else tuple(solution.target.data.shape)
-    return _formula_loss_of(solution.loss_name, tuple(solution.output.data.shape), target_shape,
-                            solution.relu_grad_at_zero)
-
-
-# The formula in y_k and t_k depends on the text and the shapes only, not on the numbers: symbolic
-# differentiation and simplification (tens of milliseconds) run once, not for every explanation of every
-# generated variant. Callers only read the result.
-@functools.lru_cache(maxsize=64)
-def _formula_loss_of(loss_name: str, output_shape: tuple[int, ...], target_shape: tuple[int, ...] | None,
-                     relu_grad_at_zero: float) -> tuple[Any, list] | None:
-    try:
-        import sympy
-
-        from gradwork.problem.expressions import EvaluationContext, parse_expression
-        from gradwork.tensor import Tensor
-
-        def symbols(letter: str, shape: tuple[int, ...]) -> np.ndarray:
-            names = [sympy.Symbol(f"{letter}_{k + 1}") for k in range(int(np.prod(shape, dtype=int)))]
-            return np.array(names, dtype=object).reshape(shape)
-
-        y = Tensor(symbols("y", output_shape), requires_grad=True, backend="symbolic")
-        env = {"y": y}
-        if target_shape is not None:
-            env["t"] = Tensor(symbols("t", target_shape), backend="symbolic")
-        loss = parse_expression(loss_name, set(env)).evaluate(env, EvaluationContext(y.backend, relu_grad_at_zero))
-        loss.backward()
-        readable = y.backend.simplify(np.asarray(y.grad, dtype=object))
-        value = y.backend.simplify(np.asarray(loss.data, dtype=object)).reshape(-1)[0]
-        return value, list(np.asarray(readable, dtype=object).reshape(-1))
-    except Exception:  # an exotic formula: the factor is then shown by its value alone
-        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import (
     asked,
+    grad,
     layer_letters,
     activation_formula,
     activation_jacobian,
@@ -13,6 +14,7 @@ from gradwork.explain.layerwise import (
 )
 from gradwork.explain.math import (
     Call,
+    Expr,
     Derivative,
     Number,
     Product,
@@ -93,6 +95,8 @@ def _deltas_of_layer(solution: Solution, graph: NamedGraph, layer: LayerInfo, nu
         d_j = Symbol("δ", tag, idx)
         z_j = element(z_sym, idx) if idx else z_sym
         z_grad = value_at(z.grad, idx)
+        formula: Expr
+        numbers: Expr
         if last:
             if a is z:
                 formula = Derivative(L, z_j)
@@ -191,7 +195,7 @@ def _parameter_gradients(solution: Solution, graph: NamedGraph, layer: LayerInfo
                 Derivative(L, element(w_sym, w_idx)),
                 Product((Symbol("δ", tag, k_idx), element(x_sym, (j,)))),
                 Product((Number(value_at(z.grad, k_idx)), Number(x.data[j]))),
-                Number(W.grad[w_idx]),
+                Number(grad(W)[w_idx]),
             )))
     steps.append(Compute(layer.weight, "backward", Derivative(L, w_sym), None, None, value_expr(W.grad),
                          None, tuple(parts)))

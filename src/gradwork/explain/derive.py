@@ -9,14 +9,14 @@ gradients; every formula from the op registry's notation and rule templates.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
 
 from gradwork.explain import backward, optimizer
+from gradwork.explain.formulas import formula_loss
 from gradwork.explain.graph import NamedGraph, element, loss_divisor, value_expr
-from gradwork.explain.layerwise import asked, layer_letters, weight_index
+from gradwork.explain.layerwise import asked, grad, layer_letters, weight_index
 from gradwork.explain.math import (
     MATRIX,
     Array, Call, Cases, Derivative, Expr, Neg, Number, OpTemplate, Product, Quotient, Relation, Sum, Symbol, Words,
@@ -24,10 +24,13 @@ from gradwork.explain.math import (
 )
 from gradwork.explain.steps import Compute, Definition, Derivation, Given, Pitfall, Prose, Section, Table, Update
 from gradwork.explain.symbols import symbol_table, updated
-from gradwork.nn.activations import is_identity
+from gradwork.nn.activations import UnknownActivationError, activation as named_activation, is_identity
+from gradwork.nn.losses import LOSSES
 from gradwork.ops import OPS, Op, ops_of_kind
-from gradwork.problem.notation import notation
+from gradwork.problem.notation import LEARNING_RATE, notation
 from gradwork.problem import Solution
+from gradwork.problem.expressions import EvaluationContext, parse_expression
+from gradwork.tensor import Tensor
 
 Style = Literal["chain", "delta", "matrix"]
 STYLES: tuple[str, ...] = ("chain", "delta", "matrix")
@@ -51,14 +54,15 @@ def derive(solution: Solution, style: Style = "chain", notes: bool = False) -> D
     if optimizer.needed(solution):  # momentum, Adam, several steps: the optimizer's own working, step by step
         sections.extend(optimizer.sections(solution, graph))
     elif solution.parameters and solution.optimizer.name != "none":
-        sections.append(_update(solution, graph))
+        sections.append(_update(solution, graph, per_weight=style == "chain"))
     sections.append(_summary(solution, graph))
     if getattr(solution, "ask", ()):
         sections.append(_answers(solution, graph))
-    pitfalls = _pitfalls(solution, graph)
+    pitfalls = _pitfalls(solution, graph, notes)
     if pitfalls:
         sections.append(Section("Watch out", "summary", tuple(pitfalls)))
-    vectors = "row" if solution.form == "network" and solution.convention == "row" else "column"
+    vectors: Literal["row", "column"] = "row" if solution.form == "network" and solution.convention == "row" \
+        else "column"
     if vectors == "row":
         sections = [as_rows(section) for section in sections]
     return Derivation(solution.title, style, solution.mode, tuple(sections), symbols, vectors)
@@ -96,9 +100,9 @@ def _setup(solution: Solution, graph: NamedGraph, notes: bool = False) -> Sectio
         if tensor.op is None:
             given.append(Relation((symbol, value_expr(tensor.data))))
     if solution.parameters and solution.optimizer.name not in ("", "none") and solution.optimizer.lr is not None:
-        given.append(Relation((Symbol("η"), Number(solution.optimizer.lr, exact=True))))
-    for symbol, value in graph.constants().items():  # leaky ReLU's α: given, then used by name
-        given.append(Relation((symbol, value)))
+        given.append(Relation((LEARNING_RATE, Number(solution.optimizer.lr, exact=True))))
+    for constant, value in graph.constants().items():  # leaky ReLU's α: given, then used by name
+        given.append(Relation((constant, value)))
     if given:
         steps.append(Given(tuple(given)))
     steps.extend(_definitions(solution, graph, notes))
@@ -144,9 +148,7 @@ def _sentence(sentence: str, dummy: Symbol, notes: bool) -> str:
     """A rule's sentence in the page's variable, without engine words unless the teacher asked for notes."""
     text = _words_only(sentence)
     text = re.sub(r"(?<![A-Za-z\\])x(?![A-Za-z])", dummy.base, text)
-    if not notes:
-        text = text.replace(" (relu_grad_at_zero)", "").replace("relu_grad_at_zero", "the problem's convention")
-    return text
+    return _student(text, notes)
 
 
 def _loss_definition(solution: Solution, graph: NamedGraph) -> Definition:
@@ -190,11 +192,7 @@ def _probabilities_node(solution: Solution) -> str | None:
 def _derived_activation(activation: str, relu_at_zero, variable_name: str = "u", notes: bool = False) -> Definition:
     """σ and σ′ of an activation made of several ops (a formula such as "x**2"): the engine
     differentiates it itself, by running it on a symbol in symbolic mode."""
-    import sympy
-
-    from gradwork.nn.activations import UnknownActivationError, activation as named_activation
-    from gradwork.problem.expressions import EvaluationContext, parse_expression
-    from gradwork.tensor import Tensor
+    import sympy  # heavy: imported only when an activation written as a formula is explained
 
     x = Tensor(np.array(sympy.Symbol(variable_name), dtype=object), requires_grad=True, backend="symbolic")
     try:
@@ -203,7 +201,7 @@ def _derived_activation(activation: str, relu_at_zero, variable_name: str = "u",
         y = parse_expression(activation, {"x"}).evaluate({"x": x}, EvaluationContext(x.backend, relu_at_zero))
     y.backward()
     readable = x.backend.simplify  # bounded cost; sympy.simplify can hang (see docs/modes.md)
-    value, slope = readable(y.data).item(), readable(x.grad).item()
+    value, slope = readable(y.data).item(), readable(grad(x)).item()
     sigma, variable = "σ", Symbol(variable_name)
     return Definition(
         activation,
@@ -215,7 +213,7 @@ def _derived_activation(activation: str, relu_at_zero, variable_name: str = "u",
 
 def _cases(expr) -> Expr:
     """A SymPy result as a formula; a Piecewise as cases ({1 if x > 0; 0 otherwise}), never raw."""
-    import sympy
+    import sympy  # heavy: imported only when an activation written as a formula is explained
 
     if getattr(expr, "has", None) and expr.has(sympy.Piecewise):
         expr = sympy.piecewise_fold(expr)
@@ -290,10 +288,11 @@ def _unit_sums(solution: Solution, graph: NamedGraph, layer) -> tuple[Relation, 
         return ()
     b = graph.tensor(layer.bias) if layer.bias else None
     x_sym, w_sym, z_sym = graph.symbols[layer.input], graph.symbols[layer.weight], graph.symbols[layer.z]
-    b_sym = graph.symbols[layer.bias] if layer.bias else None
+    b_sym = graph.written(layer.bias) if layer.bias else Symbol("b")
     lines = []
     for k in range(layer.fan_out):
-        terms, numbers = [], []
+        terms: list[Expr] = []
+        numbers: list[Expr] = []
         for j in range(layer.fan_in):
             w_index = weight_index(layer, solution.convention, j, k)
             terms.append(Product((element(x_sym, (j,)), element(w_sym, w_index))))
@@ -338,12 +337,9 @@ def _loss(solution: Solution, graph: NamedGraph) -> Section:
         formula, substituted = _expanded_loss(graph, loss)
     elif op is not None and op.term is not None:
         substituted = None  # too many terms to write out: the formula and the result
-    from gradwork.explain.chain import formula_loss_expression
-
-    as_written = formula_loss_expression(solution)
-    if as_written is not None:  # a formula loss as the problem writes it: 1 − t and Σ kept, 1-based
-        formula = Number(as_written, exact=True)
-        substituted = _numbers_into(as_written, solution) or substituted
+    written = formula_loss(solution, graph)
+    if written is not None:  # a formula loss in the problem's symbols, its numbers in the same places
+        formula, substituted = written.expression, written.substituted
     note = None
     if any(node.op is not None and _natural_log(node.op) for node in graph.order):
         note = "Logs are natural logs (ln)."
@@ -360,8 +356,6 @@ def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
 
     D is what the loss divides by (the samples of a batch, the outputs of a mean loss), written as a number.
     """
-    from gradwork.explain.graph import loss_divisor
-
     op = loss.op
     y, t = loss.inputs
     y_sym = graph.symbol(y) or Symbol("y")
@@ -417,36 +411,6 @@ def _cross_entropy_loss(graph: NamedGraph, loss, t_sym: Symbol) -> tuple[Expr, E
     return formula, substituted
 
 
-def _numbers_into(expr, solution: Solution) -> Expr | None:
-    """The formula loss with the numbers in the places of y_k and t_k, left unevaluated."""
-    import sympy
-
-    mapping = {}
-    for letter, tensor in (("y", solution.output), ("t", solution.target)):
-        if tensor is None:
-            continue
-        for k, value in enumerate(np.asarray(tensor.data, dtype=object).ravel()):
-            given = letter == "t" or solution.mode == "exact"  # targets are given: 0 and 1, not 0.0 and 1.0
-            number = _given_number(value) if given else sympy.Float(float(value), 15)
-            mapping[sympy.Symbol(f"{letter}_{k + 1}")] = number
-    try:
-        with sympy.evaluate(False):
-            return Number(expr.xreplace(mapping), exact=True)
-    except Exception:  # SymPy could not keep it unevaluated: the numbers side is left as it was
-        return None
-
-
-def _given_number(value: Any) -> Any:
-    """A given number as SymPy writes it: 1 not 1.0, 0.1 as 1/10 (nsimplify), cheaply for the usual 0 and 1."""
-    import sympy
-
-    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer()):
-        return sympy.Integer(int(value))
-    if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
-    return sympy.nsimplify(value)
-
-
 def _exact_value(value) -> Expr:
     array = np.asarray(value, dtype=object)
     if array.ndim == 0:
@@ -457,10 +421,12 @@ def _exact_value(value) -> Expr:
 # ---------------------------------------------------------------- update
 
 
-def _update(solution: Solution, graph: NamedGraph) -> Section:
+def _update(solution: Solution, graph: NamedGraph, per_weight: bool = False) -> Section:
+    """θ′ = θ − η ∂L/∂θ with numbers for every parameter. ``per_weight`` (the chain style): a parameter whose
+    every element the problem names (w1 … w8, as Mazur's post and seed 002) gets one line per element."""
     steps: list = []
     opt = solution.optimizer
-    eta = Symbol("η")
+    eta = LEARNING_RATE
     if opt.name != "sgd" or opt.options.get("momentum"):
         steps.append(Prose(f"Optimizer {opt.name} with {opt.options or 'its defaults'}: each parameter moves "
                            "by its rule; the values below are after the update."))
@@ -469,6 +435,17 @@ def _update(solution: Solution, graph: NamedGraph) -> Section:
         new_value = _updated_value(solution, name, tensor)
         if name in solution.frozen:
             steps.append(Update(name, Relation((updated(symbol), symbol, value_expr(tensor.data))), frozen=True))
+            continue
+        if per_weight and opt.name == "sgd" and not opt.options.get("momentum") and tensor.grad is not None and \
+                tensor.ndim and len(symbol.elements) == tensor.size:
+            for index in sorted(np.ndindex(tensor.shape), key=lambda i: _name_order(element(symbol, i))):
+                own = element(symbol, index)
+                rule = Sum((own, Neg(Product((eta, Derivative(graph.loss_symbol, own))))))
+                numbers = Sum((Number(tensor.data[index]), Neg(Product((Number(opt.lr, exact=True),
+                                                                        Number(tensor.grad[index]))))))
+                after = np.asarray(solution.updated.get(name, tensor.data), dtype=object)[index]
+                steps.append(Update(f"{name}[{','.join(map(str, index))}]",
+                                    Relation((updated(own), rule, numbers, Number(after)))))
             continue
         if opt.name == "sgd" and not opt.options.get("momentum") and tensor.grad is not None:
             rule = Sum((symbol, Neg(Product((eta, Derivative(graph.loss_symbol, symbol))))))
@@ -484,6 +461,12 @@ def _update(solution: Solution, graph: NamedGraph) -> Section:
     return Section("Update", "update", tuple(steps))
 
 
+def _name_order(symbol: Symbol) -> tuple[str, int, str]:
+    """w1 < w2 < w10: the problem's names in their own order (the sheet's), not the matrix's."""
+    sub = symbol.sub
+    return (symbol.base, int(sub) if sub.isdigit() else 0, sub)
+
+
 def _updated_value(solution: Solution, name: str, tensor) -> Expr:
     value = solution.updated.get(name)
     return value_expr(tensor.data if value is None else value)
@@ -494,26 +477,25 @@ def _updated_value(solution: Solution, name: str, tensor) -> Expr:
 
 def _summary(solution: Solution, graph: NamedGraph) -> Section:
     updates = bool(solution.parameters) and solution.optimizer.name != "none"  # no "updated" column without a step
-    rows = []
+    rows: list[tuple[Expr | str, ...]] = []
     for name, tensor in solution.nodes.items():
         if graph.name(tensor) != name:
             continue
         symbol = graph.symbols.get(name, Symbol(name, one_based=False))
         shown = name != "loss" and not (solution.form == "network" and name in ("input", "target")
                                          and not asked(solution, name))  # ∂L/∂x only when asked
-        grad = value_expr(tensor.grad) if tensor.grad is not None and shown else "—"
-        row = (symbol, value_expr(tensor.data), grad)
+        gradient: Expr | str = value_expr(tensor.grad) if tensor.grad is not None and shown else "—"
+        row: tuple[Expr | str, ...] = (symbol, value_expr(tensor.data), gradient)
         if updates:
             row += (_updated_value(solution, name, tensor) if name in solution.parameters else "—",)
         rows.append(row)
-    loss = graph.loss_symbol.base if graph.loss_symbol.base.isalpha() else "L"
-    columns = ("quantity", "value", f"∂{loss}/∂·") + (("updated",) if updates else ())
+    columns = ("quantity", "value", f"∂{graph.loss_symbol.text()}/∂·") + (("updated",) if updates else ())
     return Section("Summary", "summary", (Table("Summary", columns, tuple(rows)),))
 
 
 def _answers(solution: Solution, graph: NamedGraph) -> Section:
     """What the problem asks (``ask:``), in its order: the derivation ends with these."""
-    rows = []
+    rows: list[tuple[Expr | str, ...]] = []
     for quantity in solution.ask:
         index = tuple(quantity.index) if quantity.index is not None else ()
         if quantity.section == "loss":
@@ -541,7 +523,14 @@ def _answers(solution: Solution, graph: NamedGraph) -> Section:
     return Section("Answers", "summary", (Table("Answers", ("asked", "value"), tuple(rows)),))
 
 
-def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
+def _student(text: str, notes: bool) -> str:
+    """A sentence without the engine's option names, unless the teacher asked for notes."""
+    if notes:
+        return text
+    return text.replace(" (relu_grad_at_zero)", "").replace("relu_grad_at_zero", "the problem's convention")
+
+
+def _pitfalls(solution: Solution, graph: NamedGraph, notes: bool = False) -> list[Pitfall]:
     """The registry's pitfall records of the ops used here (a fused op's where the ops it fuses are used
     together; a formula loss counts as the named loss it equals), each code once, in the records' order."""
     names = {node.op.name for node in graph.order if node.op is not None}
@@ -558,7 +547,7 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
                 continue
             for node in graph.order:  # "at_zero": where an input of the op is exactly 0, named there
                 if node.op is op and np.any(node.inputs[0].data == 0):
-                    sentence = record.sentence.format(**_shown_params(node.params))
+                    sentence = _student(record.sentence.format(**_shown_params(node.params)), notes)
                     shown[record.code] = (record.order, Pitfall(record.code, typeset(sentence), graph.name(node)))
                     break
     found = [pitfall for _, pitfall in sorted(shown.values(), key=lambda item: item[0])]
@@ -566,7 +555,8 @@ def _pitfalls(solution: Solution, graph: NamedGraph) -> list[Pitfall]:
     trained_biases = [n for n in solution.parameters if n.endswith(".b") and n not in solution.frozen]
     if trained_biases and opt.name not in ("", "none") and opt.steps >= 1:
         plain_sgd = opt.name == "sgd" and not opt.options.get("momentum")
-        rule = "each b moves by −η ∂L/∂b" if plain_sgd else f"each b follows the same {opt.name} rule as the weights"
+        rule = "each moves by −η times its gradient" if plain_sgd else \
+            f"each follows the same {opt.name} rule as the weights"
         found.append(Pitfall("bias_not_updated", f"Biases are parameters too: {rule}."))
     return found
 
@@ -591,15 +581,10 @@ def _formula_kind(solution: Solution) -> str | None:
     """A loss written as a formula that is a named loss in disguise (½ Σ (t − y)², BCE, CE), so that
     its pitfalls apply: recognised by evaluating it against the named losses at two sample points.
     Returns that loss's op name (a loss averaged over its outputs also matches written as a sum)."""
-    from gradwork.nn.losses import LOSSES
-
     name = solution.loss_name
     if not name or name in LOSSES or solution.output.size > 8:
         return None
     try:
-        from gradwork.problem.expressions import EvaluationContext, parse_expression
-        from gradwork.tensor import Tensor
-
         formula = parse_expression(name, {"y", "t"})
         shape = np.shape(solution.output.data)
         candidates = [(op, 1.0) for op in ops_of_kind("loss")]

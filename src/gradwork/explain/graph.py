@@ -13,7 +13,8 @@ numeric Jacobians between named nodes computed by the engine's own VJPs.
 
 from __future__ import annotations
 
-from typing import Any
+from fractions import Fraction
+from typing import Any, Literal
 
 import numpy as np
 
@@ -40,7 +41,7 @@ def value_expr(data: Any) -> Expr:
     return Words(f"array of shape {array.shape}")
 
 
-def element(symbol: Symbol, index: tuple[int, ...]) -> Symbol:
+def element(symbol: Symbol, index: tuple[int | str, ...]) -> Symbol:
     """One entry of a named array: the problem's own name for it (w1, h1), else the indexed symbol (W's are w)."""
     return symbol.element(tuple(index))
 
@@ -77,6 +78,15 @@ class NamedGraph:
     def symbol(self, tensor: Tensor) -> Symbol | None:
         name = self.name(tensor)
         return self.symbols.get(name) if name else None
+
+    def written(self, name: str) -> Symbol:
+        """Node ``name``'s symbol (a node without one is written as its name)."""
+        return self.symbols.get(name) or Symbol(name, one_based=False)
+
+    def written_for(self, tensor: Tensor) -> Symbol:
+        """``tensor``'s symbol, as :meth:`written` (the loss's own where it is the loss)."""
+        symbol = self.symbol(tensor)
+        return symbol if symbol is not None else Symbol(self.name(tensor) or "?", one_based=False)
 
     def tensor(self, name: str) -> Tensor:
         if name == "target" and self.solution.target is not None:
@@ -196,7 +206,7 @@ class NamedGraph:
                 upstream = None  # d(loss)/d(loss) = 1: the term is the loss's own local derivative
                 owners = [consumer]
             elif named:
-                upstream = Derivative(self.loss_symbol, self.symbol(consumer))
+                upstream = Derivative(self.loss_symbol, self.written_for(consumer))
                 owners = [consumer]
             else:
                 inner = self.gradient_terms(consumer)
@@ -250,7 +260,7 @@ class NamedGraph:
             if self.row_vectors:
                 return Product((upstream, local), MATRIX)
             return Product((Transpose(local), upstream), MATRIX)
-        kind = "hadamard" if op.elementwise and consumer.size > 1 else "dot"
+        kind: Literal["hadamard", "dot"] = "hadamard" if op.elementwise and consumer.size > 1 else "dot"
         return Product((upstream, local), kind)
 
     def _routed(self, consumer: Tensor, upstream: Expr) -> Expr | None:
@@ -264,8 +274,9 @@ class NamedGraph:
             return None
         pieces: list[list[Expr]] = [[] for _ in range(source.size)]
         for j, p in enumerate(positions):
+            piece: Expr
             if consumer.ndim == 0:
-                piece: Expr | None = upstream
+                piece = upstream
             elif isinstance(upstream, Derivative) and isinstance(upstream.wrt, Symbol):
                 piece = Derivative(upstream.of, element(upstream.wrt, (j,)))
             elif isinstance(upstream, Array) and not isinstance(upstream.rows[0], tuple):
@@ -352,9 +363,12 @@ class NamedGraph:
         for flat in range(max(out.size, 1)):
             seed = out.backend.zeros_like(out.data).reshape(-1)
             seed[flat] = 1
-            grads = backward_pass(nodes, inputs, values, at, seed.reshape(out.shape), saved=saved) \
-                if where is not None else {}
-            rows.append(grads.get(where, inp.backend.zeros_like(inp.data)))
+            if where is None:
+                rows.append(inp.backend.zeros_like(inp.data))
+                continue
+            grads = backward_pass(nodes, inputs, values, at, seed.reshape(out.shape), saved=saved)
+            found = grads.get(where)
+            rows.append(inp.backend.zeros_like(inp.data) if found is None else found)
         return np.stack(rows).reshape(out.shape + inp.shape)
 
     def local_derivative(self, out: Tensor, inp: Tensor) -> np.ndarray:
@@ -385,8 +399,6 @@ def loss_divisor(loss: Tensor) -> int:
 
 
 def _exact(value: Any) -> Any:
-    from fractions import Fraction
-
     if isinstance(value, float) and value.is_integer():
         return Fraction(int(value))
     return Fraction(value) if isinstance(value, (int, Fraction)) else value

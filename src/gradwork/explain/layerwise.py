@@ -45,6 +45,13 @@ def weight_index(layer: LayerInfo, convention: str | None, j: int, k: int) -> tu
     return (j, k) if convention == "row" else (k, j)
 
 
+def grad(tensor: Any) -> Any:
+    """A tensor's gradient (the derivations explain only tensors the backward pass reached)."""
+    if tensor.grad is None:
+        raise ValueError("a tensor without a gradient has no backward step to explain")
+    return tensor.grad
+
+
 def value_at(array: Any, index: tuple) -> Any:
     array = np.asarray(array) if not isinstance(array, np.ndarray) else array
     return array[index] if index else array.reshape(-1)[0] if array.size == 1 else array

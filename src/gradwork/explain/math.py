@@ -156,15 +156,17 @@ def scalar(expr: Any) -> Any:
         return replace(expr, elementwise=False, bindings=tuple((k, scalar(v)) for k, v in expr.bindings))
     if isinstance(expr, tuple):
         return tuple(scalar(e) for e in expr)
-    if not is_dataclass(expr) or isinstance(expr, (Number, Symbol)):
+    if not is_dataclass(expr) or isinstance(expr, (type, Number, Symbol)):
         return expr
     changes = {f.name: scalar(getattr(expr, f.name)) for f in fields(expr)
                if isinstance(getattr(expr, f.name), tuple) or is_dataclass(getattr(expr, f.name))}
     return replace(expr, **changes) if changes else expr
 
 
-def substitute(expr: Expr, mapping: dict) -> Expr:
-    """Replace every sub-expression found in ``mapping`` (symbols by values, usually)."""
+def substitute(expr: Any, mapping: dict[Any, Any]) -> Any:
+    """Replace every sub-expression found in ``mapping`` (symbols by values, usually).
+
+    ``expr`` is a formula, or any frozen dataclass or tuple holding formulas (a step, a relation's sides)."""
     if not mapping:
         return expr
     try:
@@ -174,9 +176,9 @@ def substitute(expr: Expr, mapping: dict) -> Expr:
         pass
     if isinstance(expr, tuple):
         return tuple(substitute(e, mapping) for e in expr)
-    if not is_dataclass(expr) or isinstance(expr, (Number, Symbol)):
+    if not is_dataclass(expr) or isinstance(expr, (type, Number, Symbol)):
         return expr
-    changes = {}
+    changes: dict[str, Any] = {}
     for f in fields(expr):
         value = getattr(expr, f.name)
         if isinstance(value, tuple) or is_dataclass(value):

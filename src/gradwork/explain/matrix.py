@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from gradwork.explain.formulas import formula_loss
 from gradwork.explain.gates import separate_elements
 from gradwork.explain.graph import NamedGraph, element, value_expr
 from gradwork.explain.layerwise import asked, substitute_all, sum_terms, value_at
@@ -33,7 +34,7 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
     mapping = graph.values_mapping()  # a piecewise rule ([z > 0]) gets z's numbers like any formula
     root = solution.loss if solution.loss is not None else solution.output
     if solution.loss is None and solution.upstream is not None:
-        symbol = graph.symbol(solution.output)
+        symbol = graph.written_for(solution.output)
         steps.append(Compute(graph.name(solution.output) or "output", "backward",
                              Derivative(graph.loss_symbol, symbol), None, None,
                              value_expr(solution.output.grad), "The upstream gradient is given."))
@@ -46,7 +47,7 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
         terms = graph.gradient_terms(tensor)
         if not terms:
             continue
-        symbol = graph.symbols.get(name)
+        symbol = graph.written(name)
         lhs = Derivative(graph.loss_symbol, symbol)
         formula = _merged([t for _, t in terms])
         jacobians = _jacobian_steps(graph, tensor, symbol)
@@ -80,34 +81,28 @@ def matrix(solution: Solution, graph: NamedGraph) -> list:
 def _merged(terms: list[Expr]) -> Expr:
     """Terms that are each a vector with a few nonzero places (picked elements routed back) as one vector:
     each place holds the sum of what reached it, 0 where nothing did."""
-    if len(terms) > 1 and all(isinstance(t, Array) and not isinstance(t.rows[0], tuple) for t in terms) and \
-            len({len(t.rows) for t in terms}) == 1:
-        places = []
-        for k in range(len(terms[0].rows)):
-            reached = [t.rows[k] for t in terms if not (isinstance(t.rows[k], Number) and t.rows[k].value == 0)]
+    vectors = [t for t in terms if isinstance(t, Array) and not isinstance(t.rows[0], tuple)]
+    if len(terms) > 1 and len(vectors) == len(terms) and len({len(t.rows) for t in vectors}) == 1:
+        places: list[Expr] = []
+        for k in range(len(vectors[0].rows)):
+            reached = [t.rows[k] for t in vectors if not (isinstance(t.rows[k], Number) and t.rows[k].value == 0)]
             places.append(sum_terms(reached) if reached else Number(0, exact=True))
         return Array(tuple(places))
     return sum_terms(terms)
 
 
 def _formula_loss_gradient(solution: Solution, graph: NamedGraph, tensor: Any, terms: list) -> tuple | None:
-    """∂L/∂y of a loss written as a formula, readable: (−t₁/y₁ + (1 − t₁)/(1 − y₁), …) with numbers,
-    instead of the VJPs of its pieces (−1 ⊙ t ⊙ (1 / y) …)."""
-    from gradwork.explain.chain import formula_loss_partials
-    from gradwork.explain.derive import _numbers_into
-
+    """∂L/∂y of a loss written as a formula, readable: (−Y₁/O₁ − (Y₁ − 1)/(1 − O₁), …) with numbers in the same
+    places, instead of the VJPs of its pieces (−1 ⊙ t ⊙ (1 / y) …)."""
     if tensor is not solution.output or solution.loss is None or \
             any(owner is not graph.root for owner, _ in terms):
         return None
-    partials = formula_loss_partials(solution)
-    if partials is None or len(partials) != tensor.size or tensor.ndim > 1:
+    written = formula_loss(solution, graph)
+    if written is None or len(written.partials) != tensor.size or tensor.ndim > 1:
         return None
-    with_numbers = [_numbers_into(p, solution) for p in partials]
-    formula = Array(tuple(Number(p, exact=True) for p in partials)) if tensor.ndim else Number(partials[0], exact=True)
-    if any(n is None for n in with_numbers):
-        return formula, None
-    numbers = Array(tuple(with_numbers)) if tensor.ndim else with_numbers[0]
-    return formula, numbers
+    if tensor.ndim:
+        return Array(written.partials), Array(written.partials_substituted)
+    return written.partials[0], written.partials_substituted[0]
 
 
 def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:
@@ -118,7 +113,7 @@ def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:
         op = consumer.op
         if op is None or op.element_partials is None or graph.name(consumer) is None or consumer.ndim != 1:
             continue
-        a_sym = graph.symbol(consumer)
+        a_sym = graph.written_for(consumer)
         template = graph.local_formula(consumer, position)
         n = consumer.size
         J = np.asarray(graph.jacobian(consumer, tensor), dtype=object).reshape(n, n)
@@ -131,7 +126,8 @@ def _jacobian_steps(graph: NamedGraph, tensor: Any, symbol: Symbol) -> list:
         for i in range(n):
             for j in range(n):
                 a_i, a_j = element(a_sym, (i,)), element(a_sym, (j,))
-                part = "element_diagonal" if i == j else "element_off_diagonal"
+                part: Literal["element_diagonal", "element_off_diagonal"] = \
+                    "element_diagonal" if i == j else "element_off_diagonal"
                 rule = OpTemplate(op.name, part, (("oi", a_i), ("oj", a_j)))
                 with_numbers = OpTemplate(op.name, part, (("oi", Number(consumer.data[i])),
                                                           ("oj", Number(consumer.data[j]))))
@@ -156,7 +152,7 @@ def _element_paths(graph: NamedGraph, tensor: Any, symbol: Symbol) -> tuple[list
     path's contribution (real values) and one relation per element:
     ∂L/∂x[i] = placeholders = values = total.
     """
-    import sympy
+    import sympy  # heavy: imported only when a symbolic graph is explained element by element
 
     named: dict[Any, tuple[Any, tuple[int, ...]]] = {}  # placeholder -> (named tensor, index)
     memo: dict[int, np.ndarray] = {}
@@ -182,7 +178,7 @@ def _element_paths(graph: NamedGraph, tensor: Any, symbol: Symbol) -> tuple[list
 
     uses = [(c, p) for c, p in graph.consumers.get(id(tensor), []) if c.requires_grad and c.grad is not None]
     in_placeholders = [np.asarray(c.pullback(upstream(c), p), dtype=object) for c, p in uses]
-    in_values = [np.asarray(c.pullback(c.grad, p), dtype=object) for c, p in uses]
+    in_values = [np.asarray(c.pullback(c.grad, p), dtype=object) for c, p in uses if c.grad is not None]
     order = list(named)
     parts = []
     for i in range(tensor.size):
@@ -202,8 +198,8 @@ def _element_paths(graph: NamedGraph, tensor: Any, symbol: Symbol) -> tuple[list
                 if coefficient == 0:
                     continue
                 node, index = named[placeholder]
-                gradient = Derivative(graph.loss_symbol, element(graph.symbol(node), index) if index
-                                      else graph.symbol(node))
+                gradient = Derivative(graph.loss_symbol, element(graph.written_for(node), index) if index
+                                      else graph.written_for(node))
                 value = Number(value_at(node.grad, index))
                 if coefficient == 1:
                     formula_terms.append(gradient)

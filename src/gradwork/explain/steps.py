@@ -142,6 +142,8 @@ class Derivation:
     symbols: dict[str, Symbol] = field(default_factory=dict)  # node name -> how it is written
     # How a vector is drawn: a column (z = W x) or, in the row convention, a row (z = x W).
     vectors: Literal["column", "row"] = "column"
+    # "solution" (a worked solution) or "sheet" (a student's question sheet: no line about the style or rounding)
+    kind: Literal["solution", "sheet"] = "solution"
 
     def steps(self) -> list[Step]:
         return [step for section in self.sections for step in section.steps]

@@ -135,8 +135,12 @@ def _leaves(value: Any) -> Iterator[Any]:
 # ---------------------------------------------------------------- on the mistake models
 @constraint("distinct_mistakes", "log10, a transposed W, softmax's diagonal Jacobian, a missed path and a bias left "
                                  "unchanged each give an answer that differs from the right one at the marking "
-                                 "tolerance")
+                                 "tolerance; so does every mistake the template's `expect:` plants")
 def distinct_mistakes(candidate: Candidate) -> bool:
-    from gradwork.generate.plant import visible
+    from gradwork.generate.plant import visible  # lazy: check's marker is only needed once a candidate is drawn
 
-    return all(visible(candidate.planter, code) for code in DISTINCT_MISTAKES)
+    # A mistake `gradwork test` plants must not hide within the tolerance (an update whose sign flip moves it
+    # less than the tolerance would be marked right, and the case would fail on that variant).
+    expected = [case["plant"] for case in candidate.template.expect
+                if isinstance(case, dict) and isinstance(case.get("plant"), str)]
+    return all(visible(candidate.planter, code) for code in dict.fromkeys((*DISTINCT_MISTAKES, *expected)))

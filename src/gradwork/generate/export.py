@@ -29,6 +29,7 @@ from gradwork.generate.plant import Item
 from gradwork.generate.sheet import sheet
 from gradwork.generate.template import Template
 from gradwork.generate.write import Request
+from gradwork.problem.quantities import index_text
 from gradwork.documents.escape import xml_comment
 from gradwork.documents.escape import xml_text as escape
 
@@ -340,7 +341,7 @@ def _qti_assessment(variant: Variant, ident: str) -> str:
         for (label, index, value, tol), share in zip(scalars(variant, item), shares):
             number += 1
             text = (given if number == 1 else "") + question + f"<p>{math_label(label)} =</p>"
-            title = item.key + ("[" + ",".join(map(str, index)) + "]" if index else "")
+            title = item.key + (index_text(index) if index else "")
             out += [
                 f'      <item ident="{ident}_{number}" title="{escape(title)}">',
                 "        <itemmetadata><qtimetadata>",

@@ -19,6 +19,7 @@ from gradwork.check import Checker
 from gradwork.check.mistakes import Variant
 from gradwork.check.replay import Place, State
 from gradwork.problem import Solution
+from gradwork.problem.quantities import node_key, quantity_key
 
 NOISE = 1e-12  # relative: below this a replay's number is the right one (floating-point noise)
 
@@ -33,16 +34,12 @@ class Item:
 
     @property
     def key(self) -> str:
-        if self.section == "loss":
-            return "loss"
-        suffix = "" if self.index is None else "[" + ",".join(map(str, self.index)) + "]"
-        return f"{self.section}.{self.name}{suffix}"
+        return quantity_key(self.section, self.name, self.index)
 
     @property
     def entry(self) -> str:
         """The key inside its section of an answers file: ``hidden.W`` or ``"hidden.W[1,0]"``."""
-        suffix = "" if self.index is None else "[" + ",".join(map(str, self.index)) + "]"
-        return f"{self.name}{suffix}"
+        return node_key(self.name or "", self.index)
 
 
 def asked(solution: Solution) -> list[Item]:
@@ -107,13 +104,13 @@ class Planter:
             found = [v for v in found if "[" not in v.site]
         return found
 
-    def numbers(self, variant: Variant) -> dict[Item, np.ndarray] | None:
+    def numbers(self, variant: Variant) -> dict[Item, np.ndarray | None] | None:
         state = self.marker.variant_state(variant)
         if state is None:
             return None
         return {item: self._read(state, item) for item in self.items}
 
-    def changed(self, numbers: dict[Item, np.ndarray]) -> list[Item]:
+    def changed(self, numbers: dict[Item, np.ndarray | None]) -> list[Item]:
         """The items whose number the mistake changes at all (beyond floating-point noise)."""
         out = []
         for item, wrong in numbers.items():
@@ -125,7 +122,7 @@ class Planter:
                 out.append(item)
         return out
 
-    def beyond_tolerance(self, numbers: dict[Item, np.ndarray], item: Item) -> bool:
+    def beyond_tolerance(self, numbers: dict[Item, np.ndarray | None], item: Item) -> bool:
         wrong, right = np.asarray(numbers[item], dtype=float), np.asarray(self.right[item], dtype=float)
         if wrong.shape != right.shape:
             return True
@@ -140,7 +137,7 @@ class Planter:
             return variant, self._answers(numbers)
         return None
 
-    def _answers(self, numbers: dict[Item, np.ndarray]) -> dict[str, Any]:
+    def _answers(self, numbers: dict[Item, np.ndarray | None]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for item, value in numbers.items():
             data = _json(value)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gradwork.explain.derive import derive
 from gradwork.explain.math import Derivative, Expr, Symbol, Words
-from gradwork.explain.steps import Derivation, Prose, Section
+from gradwork.explain.steps import Definition, Derivation, Prose, Section, Step
+from gradwork.problem.notation import Notation, notation
 
 if TYPE_CHECKING:
     from gradwork.generate.build import Variant
@@ -33,14 +34,34 @@ def derivation(variant: Variant) -> Derivation:
 
 
 def sheet(variant: Variant) -> Derivation:
-    """The student sheet as a derivation: what is given, then what to compute."""
+    """The student sheet as a derivation: the question, the data and what to compute, nothing of the method.
+
+    The setup's convention and given values stay; each function used (activation, loss) is defined, since the
+    question needs it, but its derivative rule and the explanation's sentences only where the template says
+    ``hints: [rules]``; other ``hints:`` lines are printed under "Hints". No line about styles or rounding.
+    """
     full = derivation(variant)
-    given = tuple(section for section in full.sections if section.phase == "setup")
-    names = getattr(variant.solution, "names", None)
-    questions = tuple(Prose(f"({number}) Compute {_words(item, names)}:", _expression(full, item))
+    hints = getattr(variant.template, "hints", ())
+    rules = "rules" in hints
+    given: list[Section] = []
+    for section in full.sections:
+        if section.phase != "setup":
+            continue
+        kept: list[Step] = []
+        for step in section.steps:
+            if isinstance(step, Definition) and not rules:
+                step = replace(step, derivative=None, sentence="")
+            kept.append(step)
+        given.append(replace(section, title="The problem", steps=tuple(kept)))
+    extra = tuple(Prose(h) for h in hints if h != "rules")
+    sections = tuple(given)
+    if extra:
+        sections += (Section("Hints", "setup", extra),)
+    written = notation(variant.solution)
+    questions = tuple(Prose(f"({number}) Compute {_words(item, written)}:", _expression(full, item))
                       for number, item in enumerate(variant.items, start=1))
-    return Derivation(full.title, full.style, full.mode,
-                      given + (Section("Questions", "summary", questions),), full.symbols)
+    return Derivation(full.title, full.style, full.mode, sections + (Section("Questions", "summary", questions),),
+                      full.symbols, full.vectors, kind="sheet")
 
 
 def render_sheet(variant: Variant, format: str, digits: int = 4) -> str:
@@ -64,36 +85,29 @@ def answers_text(variant: Variant) -> str:
         json.loads(json.dumps(variant.answers)))
 
 
-def _words(item: Item, names: Any = None) -> str:
-    """The question in words, with the problem's own symbol (``names:``) where it has one."""
-    def called(name: str | None, index: tuple[int, ...] | None, entry: str) -> str:
-        symbol = names.symbol(name, index) if names and name else None
-        if symbol is None and names and name and index is not None:
-            whole = names.symbol(name)
-            symbol = f"{whole}[{','.join(map(str, index))}]" if whole else None
-        return f"{symbol} ({entry})" if symbol else entry
-
+def _words(item: Item, written: Notation) -> str:
+    """The question in words, in the problem's own symbols (never an internal key such as output.W)."""
     if item.section == "loss":
-        symbol = names.symbol("loss") if names else None
-        return f"the loss {symbol}" if symbol else "the loss"
-    label = called(item.name, item.index, item.entry)
+        return f"the loss {written.loss.text()}"
+    quantity = written.quantity(item.key)
     if item.section == "gradients":
-        return f"the gradient of the loss with respect to {label}"
+        return f"the gradient {quantity.text()}"
     if item.section == "updated":
-        return f"{label} after the update"
-    return f"the value of {label}"
+        return f"{written.symbol(item.name or '', item.index).text()} after the update, {quantity.text()}"
+    return f"the value of {quantity.text()}"
 
 
 def _expression(full: Derivation, item: Item) -> Expr:
-    symbols = full.symbols
-    loss = symbols.get("loss", Symbol("L"))
+    """The asked item as a formula in the notation model's symbols (an element by its own name: w₃, not w⁽¹⁾₁₂
+    when the problem names it)."""
+    loss = full.symbols.get("loss", Symbol("L"))
     if item.section == "loss":
         return loss
-    symbol = symbols.get(item.name or "")
+    symbol = full.symbols.get(item.name or "")
     if symbol is None:
         return Words(item.entry)
     if item.index is not None:
-        symbol = replace(symbol, index=tuple(item.index))
+        symbol = symbol.element(tuple(item.index))
     if item.section == "gradients":
         return Derivative(loss, symbol)
     if item.section == "updated":

@@ -9,12 +9,14 @@ may be replaced by
 * ``{choice: [relu, sigmoid, tanh]}``: one of the listed values (any value:
   a name, a number, a list, a mapping).
 
-and four top-level keys that are the template's own and never reach a variant:
+and five top-level keys that are the template's own and never reach a variant:
 
 * ``constraints: [nice, no_dead_relu, ...]`` (see :mod:`gradwork.generate.constraints`);
 * ``tries: 1000``: how many candidates a variant may draw before giving up;
 * ``expect: [...]``: author tests (see :mod:`gradwork.generate.expect`);
-* ``uuid: ...``: the PrairieLearn question's UUID (default: one that follows from the file name).
+* ``uuid: ...``: the PrairieLearn question's UUID (default: one that follows from the file name);
+* ``hints: [rules, "Use natural logs."]``: what the student sheet may tell (``rules``: each function's
+  derivative rule; any other line is printed as it is). Without it the sheet asks and tells nothing else.
 
 Every error is one ``FILE:LINE:COL`` line at the offending key or value of the
 template, through :class:`~gradwork.documents.sources.Document`'s positions.
@@ -36,7 +38,7 @@ from gradwork.documents.errors import ProblemError
 from gradwork.numbers.written import is_number
 from gradwork.documents.sources import DataPath, Document, read
 
-TEMPLATE_KEYS = ("constraints", "tries", "expect", "uuid")
+TEMPLATE_KEYS = ("constraints", "tries", "expect", "uuid", "hints")
 MAX_TRIES = 100_000  # bounded work: a template cannot ask for more candidates per variant than this
 MAX_DRAWN = 10_000  # numbers drawn per candidate
 MAX_GRID = 10**9  # points on one random grid
@@ -95,7 +97,10 @@ class Template:
     constraints: tuple[str, ...]
     tries: int
     expect: list[Any] = field(default_factory=list)
-    checked: bool = False  # validated before (an export's template.json): variants skip the pydantic schema
+    checked: bool = False
+    # What the student sheet may tell beyond the question (docs/generate.md): "rules" (each function's
+    # derivative rule) and lines of text, in order. Without it a sheet asks and tells nothing else.
+    hints: tuple[str, ...] = ()  # validated before (an export's template.json): variants skip the pydantic schema
 
     @property
     def name(self) -> str:
@@ -161,8 +166,15 @@ def read_template(source: str | Path, *, checked: bool = False) -> Template:
         except ValueError:
             raise document.error(("uuid",), f"uuid {str(stated)[:60]!r} is not a UUID",
                                  "for example 0f8fad5b-d9cb-469f-a165-70867728950e") from None
+    hints = data.get("hints", [])
+    if hints is True:
+        hints = ["rules"]
+    if not isinstance(hints, list) or not all(isinstance(h, str) and h.strip() for h in hints) or len(hints) > 20:
+        raise document.error(("hints",), "hints must be a list of lines (at most 20)",
+                             "for example `hints: [rules, \"Use the natural log.\"]`")
     body = {key: value for key, value in data.items() if key not in TEMPLATE_KEYS}
-    return Template(document, body, tuple(specs), constraints, tries, expect, checked)
+    return Template(document, body, tuple(specs), constraints, tries, expect, checked,
+                    tuple(h.strip()[:300] for h in hints))
 
 
 def _constraints(document: Document, value: Any) -> tuple[str, ...]:

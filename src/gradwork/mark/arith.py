@@ -18,6 +18,8 @@ from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.syntax import Bin, Neg, Node, Num, has_derivative, is_number, numbers
 
 
+RELATIVE = 1e-4  # beyond the precision written: a student's own rounding of what they carried, in the 5th figure
+
 Make = Callable[..., Evaluator]  # make(log10=..., bumps=...) -> an Evaluator with a context's symbols
 
 
@@ -39,9 +41,10 @@ def holds(left: Node, right: Node, make: Make = plain, log10: bool = False,
             return False, a, b
         b_array = b_array.reshape(a_array.shape)
     slack = uncertainty(left, make, log10, a_array, exact) + uncertainty(right, make, log10, b_array, exact)
+    slack = slack + carried(left, make, log10, a_array) + carried(right, make, log10, b_array)
     scale = np.maximum(np.abs(a_array), np.abs(b_array))
     with np.errstate(invalid="ignore"):
-        ok = np.abs(a_array - b_array) <= slack + 1e-9 * (1 + scale)
+        ok = np.abs(a_array - b_array) <= slack + 1e-9 * (1 + scale) + RELATIVE * scale
     return bool(np.all(ok)), a, b
 
 
@@ -52,10 +55,12 @@ def uncertainty(node: Node, make: Make, log10: bool, value: np.ndarray,
     Integers and the numbers the problem gives (``exact``, up to sign) are exact.
     """
     total = np.zeros(value.shape)
-    if isinstance(node, Num):  # a side that is one number is a result as written, never a copy of the data
-        return np.full(value.shape, 0.0 if node.decimals is None else 0.51 * 10.0 ** -node.decimals)
+    if is_result(node):  # a side of numbers only (a number, a matrix of them) is a result as written, not data
+        exact = frozenset()
     literals = [n for n in numbers(node) if n.decimals is not None
                 and round(n.value, 12) not in exact and round(-n.value, 12) not in exact]
+    if isinstance(node, (Num, Neg)) and len(literals) == 1:
+        return np.full(value.shape, 0.51 * 10.0 ** -(literals[0].decimals or 0))
     for literal in literals[:24]:
         half = 0.5 * 10.0 ** -literal.decimals  # type: ignore[operator]
         try:
@@ -65,6 +70,40 @@ def uncertainty(node: Node, make: Make, log10: bool, value: np.ndarray,
         if bumped.shape == value.shape:
             with np.errstate(invalid="ignore"):
                 total = total + np.nan_to_num(np.abs(bumped - value), nan=0.0)
+    return total * 1.02
+
+
+def is_result(node: Node) -> bool:
+    """A number (``-0.1``) or a matrix of numbers as written: a result, never an expression to evaluate."""
+    from gradwork.mark.syntax import Matrix
+
+    if isinstance(node, Neg):
+        node = node.operand
+    if isinstance(node, Num):
+        return True
+    return isinstance(node, Matrix) and all(is_result(cell) for row in node.rows for cell in row)
+
+
+def carried(node: Node, make: Make, log10: bool, value: np.ndarray) -> np.ndarray:
+    """How far ``node``'s value can move because the student's own earlier numbers in it were rounded as
+    written (each symbol's value moved by half a unit in the last place the student wrote it to)."""
+    total = np.zeros(value.shape)
+    precision = getattr(make, "precision", None)
+    if precision is None:
+        return total
+    from gradwork.mark.syntax import symbols
+
+    for name in sorted(symbols(node))[:16]:
+        half = precision(name)
+        if half is None:
+            continue
+        try:
+            moved = np.asarray(make(log10=log10, shift={name: half})(node), dtype=float)
+        except (Unbound, ValueError, TypeError, ArithmeticError):
+            continue
+        if moved.shape == value.shape:
+            with np.errstate(invalid="ignore"):
+                total = total + np.nan_to_num(np.abs(moved - value), nan=0.0)
     return total * 1.02
 
 

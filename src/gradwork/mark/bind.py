@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.mark.letters import by_letter
 from gradwork.mark.quantities import (
     LOSS_LETTERS,
     Q,
@@ -49,6 +50,9 @@ class Binding:
     inferred: bool
     evidence: str
     candidates: tuple[str, ...] = ()  # the equally good quantities when ambiguous
+    weak: bool = False  # chosen among equally good numbers by the subscript alone: a formula may say otherwise
+    support: int = 0  # how many lines' numbers say so (a formula's structure saying otherwise more often wins)
+    written: str = ""  # the quantity as the problem writes it (gradwork.problem.notation): w₅, η, J; for feedback
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"symbol": self.symbol, "quantity": self.quantity, "inferred": self.inferred,
@@ -81,10 +85,18 @@ class Bindings:
     overrides: dict[int, Binding] = field(default_factory=dict)  # chain index -> a label read as another quantity
 
     def get(self, symbol: str) -> Binding | None:
-        return self.by_symbol.get(symbol)
+        """The binding of ``symbol``, or of the symbol it updates (``w'_5``, ``w_5^{new}`` are ``w_5``'s)."""
+        found = self.by_symbol.get(symbol)
+        if found is None:
+            from gradwork.mark.program import strip_update
+
+            target, updated = strip_update(symbol)
+            if updated:
+                found = self.by_symbol.get(target)
+        return found
 
     def node(self, symbol: str) -> str | None:
-        binding = self.by_symbol.get(symbol)
+        binding = self.get(symbol)
         return None if binding is None else binding.quantity
 
 
@@ -144,9 +156,11 @@ class Binder:
 
     def claim_candidates(self, claim: Claim) -> set[str]:
         role = self.role(claim.symbol)
-        if role is None:  # a letter that names nothing in particular (m, k, Dim): its number proves nothing
-            return set()
         layer = layer_hint(claim.symbol)
+        if role is None:  # a letter that says nothing (v_1, c, m): only a number no other quantity has binds it
+            found = {q.node_key for q in self.matches(claim.section, claim.value, None, layer)
+                     if q.role not in ("target", "lr", "loss", "upstream")}
+            return found if len({key.split("[")[0] for key in found}) == 1 else set()
         found = {q.node_key for q in self.matches(claim.section, claim.value, role, layer)}
         if claim.section == "updated" and not found and claim.old_value is not None:
             found = {q.node_key for q in self.matches("given", claim.old_value, role, layer)}
@@ -189,8 +203,17 @@ class Binder:
         if key in self.symbols_by_name:
             node = self.symbols_by_name[key]
             return Binding(symbol, node, True, f"{symbol} is the problem's symbol {key}, the value of {node}")
-        if symbol in self.graph_nodes:
-            return Binding(symbol, symbol, True, f"{symbol} is the name of a node of the problem")
+        named = next((n for n in self.graph_nodes if symbol_key(n) == key), None)
+        if named is not None:
+            return Binding(symbol, named, True, f"{symbol} is the name of a node of the problem")
+        base, primes, sub, sup = base_and_parts(symbol)
+        if self.graph_nodes and base in self.graph_nodes and sub.isdigit() and not primes and not sup:
+            shape: tuple[int, ...] = next((tuple(np.shape(q.value)) for q in self.quantities
+                                           if q.name == base and q.index is None), ())
+            if len(shape) == 1 and int(sub) < shape[0]:  # w2 of a vector node w: its element [2] (the problem's count)
+                return Binding(symbol, f"{base}[{int(sub)}]", True,
+                               f"{symbol} is element [{sub}] of the problem's node {base} (counted from 0, as the "
+                               "problem does)")
         if symbol in ("upstream",):
             return None
         return None
@@ -203,16 +226,25 @@ class Binder:
             return None
         best = max(support.values())
         top = sorted(key for key, count in support.items() if count == best)
+        if len(top) > 1:  # a one-element node and its element are one quantity: keep the element
+            top = [key for key in top if not (f"{key}[" in " ".join(top) and self._size(key) == 1)]
+        weak = False
         if len(top) > 1:
             hinted = [key for key in top if _index_hint_fits(symbol, key)]
             if len(hinted) == 1:
-                top = hinted
+                top, weak = hinted, True
         lines = sorted({c.line for c in claims if top[0] in candidates[id(c)]})
         where = ", ".join(map(str, lines))
         if len(top) > 1:
             return Binding(symbol, None, True, f"its number (line {where}) fits {len(top)} quantities equally",
                            tuple(top))
-        return Binding(symbol, top[0], True, f"its number on line{'s' if len(lines) > 1 else ''} {where} is {top[0]}'s")
+        return Binding(symbol, top[0], True, f"its number on line{'s' if len(lines) > 1 else ''} {where} is "
+                       f"{top[0]}'s" + (" (of those it fits, the one its subscript names)" if weak else ""),
+                       weak=weak, support=len(lines))
+
+    def _size(self, key: str) -> int:
+        q = next((q for q in self.quantities if q.node_key == key), None)
+        return 0 if q is None else int(np.asarray(q.value).size)
 
     def _by_letter(self, symbol: str, bindings: Bindings) -> Binding | None:
         role = role_of(symbol)
@@ -228,6 +260,10 @@ class Binder:
         has_target = any(q.name == "target" for q in self.quantities)
         if base in ("t", "T", "Y") and has_target and not sub.isdigit():
             return Binding(symbol, "target", True, f"{base} is the usual letter for the target")
+        if base in ("t", "T") and has_target and sub.isdigit():
+            size = next((np.asarray(q.value).size for q in self.quantities if q.name == "target"), 0)
+            if 1 <= int(sub) <= size and size > 1:
+                return Binding(symbol, f"target[{int(sub) - 1}]", True, f"{symbol} read as target {sub} (from 1)")
         if base == "y" and has_target:
             output = self._output_node()
             if output and any(b.quantity and b.quantity.split("[")[0] == output for b in bindings.by_symbol.values()):
@@ -246,8 +282,33 @@ class Binder:
         layered = self._by_layer(symbol, role)
         if layered is not None:
             return layered
-        if role == "act" and base in ("y", "hat(y)") and self._output_node():
-            return Binding(symbol, self._output_node(), True, f"{base} is the usual letter for the network's output")
+        output = self._output_node()
+        if role == "act" and base in ("y", "hat(y)", "o") and output and (sub.isdigit() or not sub):
+            size = next((np.asarray(q.value).size for q in self.quantities if q.name == output and q.index is None), 1)
+            if sub.isdigit() and 1 <= int(sub) <= size and size > 1:
+                k = int(sub) - 1
+                shape = np.shape(next(q.value for q in self.quantities if q.name == output and q.index is None))
+                index = (k,) if len(shape) == 1 else (0, k)
+                key = f"{output}[{','.join(map(str, index))}]"
+                return Binding(symbol, key, True, f"{base}_{sub} is output {sub} of the network (counted from 1)")
+            if not sub:
+                return Binding(symbol, output, True, f"{base} is the usual letter for the network's output")
+        digit = [b for b in bindings.by_symbol.values() if b.quantity and base_and_parts(b.symbol)[2].isdigit()
+                 and not base_and_parts(b.symbol)[3]]
+        layer_subscripts = any(  # W_1, δ_2 bound to whole layers, and no z_k a unit: subscripts count layers
+            "[" not in str(b.quantity) and role_of(b.symbol) in ("weight", "delta")
+            and str(b.quantity).endswith((".W", ".z")) for b in digit) and not any(
+            "[" in str(b.quantity) and role_of(b.symbol) in ("pre", "act") for b in digit)
+        if layer_subscripts and role in ("pre", "act") and sub.isdigit() and not sup:
+            k = int(sub)
+            if 1 <= k <= len(self.solution.layers):
+                layer = self.solution.layers[k - 1]
+                node = layer.z if role == "pre" else layer.a
+                return Binding(symbol, node, True, f"{symbol}: layer {k}'s, as this sheet's W and δ subscripts count "
+                                                   "layers", weak=True)
+        found = by_letter(symbol, role, self.solution)
+        if found is not None:
+            return Binding(symbol, found[0], True, found[1], weak=True)
         return None
 
     def _element(self, symbol: str, bindings: Bindings) -> Binding | None:
@@ -281,7 +342,8 @@ class Binder:
         node = {"weight": layer.weight, "bias": layer.bias, "delta": layer.z}.get(role or "")
         if node is None or (role == "bias" and base != "b"):
             return None
-        return Binding(symbol, node, True, f"{symbol} read as layer {k}'s {node.split('.')[-1]} (by its subscript)")
+        return Binding(symbol, node, True, f"{symbol} read as layer {k}'s {node.split('.')[-1]} (by its subscript)",
+                       weak=True)
 
     def _by_label(self, symbol: str, role: str | None, sub: str, sup: str) -> Binding | None:
         match = re.fullmatch(r"\((\d+)\)", sup)

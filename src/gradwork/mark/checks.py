@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradwork.mark.arith import holds, last_number, plain, short, shown
+from gradwork.mark.arith import holds, is_result, last_number, no_symbols, short, shown
 from gradwork.mark.env import Env, FunctionDefinition
 from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.functions import derivative as registered_derivative
@@ -68,6 +68,10 @@ class Checks:
         self.context = context
         self.tolerance = marker.tolerance
 
+    def plain(self, log10: bool = False, bumps: dict[int, float] | None = None) -> Evaluator:
+        """Numbers only, with the problem's options for its functions (a leaky ReLU's slope)."""
+        return Evaluator(no_symbols, log10=log10, bumps=bumps, options=self.context.options)
+
     def own(self, statement: Statement) -> Env:
         return Env(self.context, statement.index, own=True)
 
@@ -102,7 +106,7 @@ class Checks:
         if not env.all_bound(left) or not env.all_bound(right):
             return None
         try:
-            ok, a, b = holds(left, right, env.evaluator, exact=self.marker.exact)
+            ok, a, b = holds(left, right, env.make, exact=self.marker.exact)
             if not ok:
                 ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float),
                                                        np.asarray(b, dtype=float).reshape(np.shape(a)))))
@@ -113,14 +117,17 @@ class Checks:
     def arithmetic(self, left: Node, right: Node, left_text: str, right_text: str) -> Verdict | None:
         exact = self.marker.exact
         try:
-            ok, a, b = holds(left, right, plain, exact=exact)
+            ok, a, b = holds(left, right, self.plain, exact=exact)
         except ERRORS:
             return None
+        if not ok and is_result(right):  # a result rounded as the marking tolerance allows: still right
+            ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float),
+                                                   np.asarray(b, dtype=float).reshape(np.shape(a)))))
         if ok:
             return Verdict("correct", message="the arithmetic holds")
         if uses_log(left) or uses_log(right):
             try:
-                if holds(left, right, plain, log10=True, exact=exact)[0]:
+                if holds(left, right, self.plain, log10=True, exact=exact)[0]:
                     return Verdict("wrong", ("log_base_10",),
                                    f"{short(left_text)} is {shown(a)} with natural logs, not {shown(b)}: "
                                    f"{shown(b)} is what log base 10 gives. Logs in losses are natural logs.")
@@ -135,7 +142,7 @@ class Checks:
         if not env.all_bound(formula) or not env.derivatives_given(formula):
             return None
         try:
-            ok, a, b = holds(formula, numeric, env.evaluator, exact=self.marker.exact)
+            ok, a, b = holds(formula, numeric, env.make, exact=self.marker.exact)
             if not ok:  # the symbols' values are the student's rounded numbers: the marking tolerance also counts
                 b_array = np.asarray(b, dtype=float).reshape(np.shape(a))
                 ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float), b_array)))
@@ -234,6 +241,30 @@ class Checks:
                      + "; a names: map in the problem would settle it)")
             else:
                 verdict_at(statement, i, Verdict("wrong", codes, text + ": not the rule for it", "rule"))
+
+    def rate(self, statement: Statement) -> None:
+        """An update that multiplies the gradient by a number other than the problem's learning rate:
+        ``w_5 - 0.05 ∂E/∂w_5`` when η is 0.5 is ✗ ``learning_rate`` on that side."""
+        lr = self.marker.solution.optimizer.lr if self.marker.solution.parameters else None
+        if statement.section != "updated" or lr is None:
+            return
+        from gradwork.mark.syntax import Bin, Num
+
+        for i, side in enumerate(statement.sides[1:], start=1):
+            node = side.node
+            if not isinstance(node, Bin) or node.op not in "+-":
+                continue
+            step = node.right
+            factors = [step.left, step.right] if isinstance(step, Bin) and step.op == "*" else []
+            numbers = [f for f in factors if isinstance(f, Num)]
+            others = [f for f in factors if not isinstance(f, Num)]
+            if len(numbers) == 1 and len(others) == 1 and (has_derivative(others[0]) or any(
+                    self.marker.role(name) == "delta" for name in symbols(others[0]))):
+                used = numbers[0].value
+                if abs(used - float(lr)) > 1e-12 * max(1.0, abs(float(lr))):
+                    verdict_at(statement, i, Verdict("wrong", ("learning_rate",),
+                                                     f"the step uses {numbers[0].text} as the learning rate; the "
+                                                     f"problem's is {float(lr):g}", "rule"))
 
     def _adds_the_step(self, statement: Statement, node: Node) -> bool:
         """``w + η ∂L/∂w`` for an updated parameter: the step added, not subtracted."""
@@ -339,6 +370,8 @@ class Checks:
                 functions[(function.name, function.order)] = FunctionDefinition(
                     function.name, function.order, variable, node, statement.line)
                 continue
+            self.context.wrong_functions[(function.name, function.order)] = FunctionDefinition(
+                function.name, function.order, variable, node, statement.line)
             code = "activation_derivative" if function.order else "rule"
             expected = "its registered derivative" if function.order else "the registered function"
             verdict_at(statement, i, Verdict("wrong", (code,),

@@ -23,6 +23,15 @@ from gradwork.mark.normalise import GAMMA_AS_RATE, normalise_all
 from gradwork.mark.scan import LAYOUT_ENVIRONMENTS, Lines, blocks
 
 MAX_ROW_CHARACTERS = 100_000  # a 5,000-term sum is ~35,000
+MAX_EQUATIONS = 5_000  # seed 002's two pages hold ~110; more is not one student's worked solution
+
+
+class TooManyEquations(ValueError):
+    """A document with more than :data:`MAX_EQUATIONS` equations (the line where the limit was passed)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 _ENV = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}(\s*\{[lcr|\s]*\})?")
 _SEPARATOR = re.compile(r",?\s*\\q?quad(?![A-Za-z])")
 _LABEL = re.compile(r"\s*(?:\\circled\{\d*\}|\\cdot|\\ast|\\star|\\rightarrow|\\Rightarrow|\\to|\\implies"
@@ -78,8 +87,10 @@ class Work:
         return sorted(seen.values(), key=lambda r: r.line)
 
 
-def read_work(text: str) -> Work:
-    """Split ``text`` into chains of parsed sides (every side parsed or marked unread)."""
+def read_work(text: str, known: frozenset[str] = frozenset()) -> Work:
+    """Split ``text`` into chains of parsed sides (every side parsed or marked unread).
+
+    ``known``: the problem's own names (a graph's nodes), which a plain line reads as symbols, never prose."""
     lines = Lines(text)
     chains: list[Chain] = []
     gamma_is_y = GAMMA_AS_RATE.search(text) is None
@@ -88,7 +99,7 @@ def read_work(text: str) -> Work:
         start, content = block.start, block.content
         shown: str | None = None
         if block.kind == "plain":
-            found = maths_span(content)
+            found = maths_span(content, known)
             if found is None:
                 continue
             offset, shown = found
@@ -128,6 +139,8 @@ def read_work(text: str) -> Work:
                 dangling = not pieces or not pieces[-1].strip()  # a row ending in "=" goes on in the next row
                 if dangling:
                     pieces = pieces[:-1]
+                if len(chains) > MAX_EQUATIONS:
+                    raise TooManyEquations(line)
                 for piece in pieces:
                     chain.sides.append(_side(piece, line))
                     chain.rows.append(row)

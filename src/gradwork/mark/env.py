@@ -54,14 +54,17 @@ class Context:
     bindings: Bindings
     statements: list[Statement]
     definitions: dict[str, Node]  # symbol -> formula (a symbol the working defines but no quantity binds)
-    functions: dict[tuple[str, int], FunctionDefinition]
+    functions: dict[tuple[str, int], FunctionDefinition]  # definitions that are a function of this network
     convention: str
     symbolic: bool
     layer_function: Callable[[str], Any]  # node key -> LayerFunction (or None)
     local: Callable[[str, str], Any]  # (numerator node key, denominator node key) -> true local derivative
     options: dict[str, dict[str, float]] = field(default_factory=dict)
+    # definitions found wrong: the student's own later numbers follow them (their own working), the truth does not
+    wrong_functions: dict[tuple[str, int], FunctionDefinition] = field(default_factory=dict)
     own: dict[str, list[tuple[int, Any, int, str]]] = field(default_factory=dict)  # name -> (index, value, step,
     #                                                                                   section), in order
+    precision: dict[str, list[tuple[int, Any, int, str]]] = field(default_factory=dict)  # as own: half a last place
     sections: dict[str, list[tuple[int, Any, int, str]]] = field(default_factory=dict)  # symbol -> (index, section,
     #                                                                                     step, section)
 
@@ -69,6 +72,7 @@ class Context:
         """Index the student's numbers and sections by symbol and statement, for lookups "in force at"."""
         own: dict[str, list[tuple[int, Any, int, str]]] = {}
         sections: dict[str, list[tuple[int, Any, int, str]]] = {}
+        precision: dict[str, list[tuple[int, Any, int, str]]] = {}
         for s in self.statements:
             names: list[str] = []
             section = s.section or "values"
@@ -82,9 +86,12 @@ class Context:
                 names = ["local:" + s.target]
             if s.value is None:
                 continue
+            half = written_precision(s)
             for name in names:
                 own.setdefault(name, []).append((s.index, s.value, s.step, section))
-        self.own, self.sections = own, sections
+                if half is not None:
+                    precision.setdefault(name, []).append((s.index, half, s.step, section))
+        self.own, self.sections, self.precision = own, sections, precision
 
     def before(self, table: dict[str, list[tuple[int, Any, int, str]]], name: str, at: int) -> Any:
         """The entry for ``name`` in force at statement ``at``: the last one before it, an update only from the
@@ -112,9 +119,26 @@ class Env:
         self.depth = 0
 
     # ------------------------------------------------------------ evaluation
-    def evaluator(self, **extra: Any) -> Evaluator:
-        return Evaluator(self.lookup, exact=self.context.symbolic and not self.own, options=self.context.options,
+    def evaluator(self, shift: dict[str, Any] | None = None, **extra: Any) -> Evaluator:
+        """An evaluator with these values; ``shift`` moves some symbols' values (to measure their rounding)."""
+        lookup = self.lookup
+        if shift:
+            def lookup(name: str) -> Any:
+                value = self.lookup(name)
+                return value + np.reshape(shift[name], np.shape(value)) if name in shift else value
+        return Evaluator(lookup, exact=self.context.symbolic and not self.own, options=self.context.options,
                          activation=self.function, **extra)
+
+    @property
+    def make(self) -> Any:
+        """The evaluator factory :func:`gradwork.mark.arith.holds` takes, knowing how the own numbers were rounded."""
+        return _Make(self)
+
+    def precision(self, name: str) -> Any:
+        """Half a unit in the last place of the student's own number for ``name`` in force here, or None."""
+        if not self.own:
+            return None
+        return self.context.before(self.context.precision, name, self.at)
 
     def evaluate(self, node: Node | None) -> Any:
         if node is None:
@@ -246,6 +270,9 @@ class Env:
     def function(self, node: Func) -> Any:
         """What ``σ(z)``/``f(z)`` means here (an object with ``value`` and ``derivative``), or None: the registry's."""
         context = self.context
+        mistaken = context.wrong_functions.get((node.name, node.order)) if self.own else None
+        if mistaken is not None and mistaken.line <= self._line():
+            return _Defined(self, mistaken, node.order)
         defined = context.functions.get((node.name, node.order)) or context.functions.get((node.name, 0))
         if defined is not None and defined.line <= self._line():
             return _Defined(self, defined, node.order - (0 if (node.name, node.order) in context.functions else 0))
@@ -269,6 +296,15 @@ class Env:
     def _line(self) -> int:
         statements = self.context.statements
         return statements[self.at].line if 0 <= self.at < len(statements) else 1 << 30
+
+
+class _Make:
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self.precision = env.precision
+
+    def __call__(self, **extra: Any) -> Evaluator:
+        return self.env.evaluator(**extra)
 
 
 class _Defined:
@@ -295,6 +331,27 @@ class _Defined:
         h = 1e-6
         x = np.asarray(x, dtype=float)
         return (np.asarray(self.value(x + h), dtype=float) - np.asarray(self.value(x - h), dtype=float)) / (2 * h)
+
+
+def written_precision(statement: Statement) -> Any:
+    """Half a unit in the last place of each number of the statement's result, as written (None: exact)."""
+    from gradwork.mark.syntax import Matrix, Neg, Num
+
+    if statement.result is None:
+        return None
+    node = statement.sides[statement.result].node
+
+    def half(cell: Any) -> float:
+        while isinstance(cell, Neg):
+            cell = cell.operand
+        if isinstance(cell, Num) and cell.decimals is not None:
+            return 0.5 * 10.0 ** -cell.decimals
+        return 0.0
+
+    if isinstance(node, Matrix):
+        return np.array([[half(c) for c in row] for row in node.rows])
+    value = half(node)
+    return value if value else None
 
 
 def defined_function(statement: Statement) -> FunctionDefinition | None:

@@ -21,6 +21,7 @@ from gradwork.mark.checks import Verdict
 from gradwork.mark.document import Row, Work
 from gradwork.mark.program import Statement
 from gradwork.mark.report import LineResult, LineStatus
+from gradwork.mark.syntax import symbols
 
 
 def carry_forward(statements: list[Statement]) -> None:
@@ -28,8 +29,11 @@ def carry_forward(statements: list[Statement]) -> None:
     definition), or that repeat an earlier line's wrong number for the same quantity: carried forward."""
     charged: dict[str, int] = {}  # code -> first line charged by a local derivative or definition line
     results: dict[str, tuple[int, tuple[str, ...]]] = {}  # node (without element) -> first wrong result's line, codes
+    wrong_numbers: dict[str, int] = {}  # a wrong line's result as written -> its line
+    wrong_names: dict[str, int] = {}  # the symbol (or derivative) a wrong line gives -> its line
     for statement in statements:
         own_slip = any(v.status == "wrong" and v.kind == "link" for vs in statement.verdicts.values() for v in vs)
+        used = _uses(statement, wrong_numbers, wrong_names)
         for side, verdicts in sorted(statement.verdicts.items()):
             for k, verdict in enumerate(verdicts):
                 if verdict.status != "wrong":
@@ -43,6 +47,9 @@ def carry_forward(statements: list[Statement]) -> None:
                     verdicts[k] = Verdict("carried_forward", (), f"follows from line {line}, where the mistake "
                                                                  f"({', '.join(verdict.codes)}) is marked",
                                           "result")
+                elif verdict.kind == "result" and used is not None and not own_slip:
+                    verdicts[k] = Verdict("carried_forward", (), f"follows from line {used}: right given the "
+                                                                 "number you have there", "result")
                 elif verdict.kind == "result" and statement.key:
                     node = statement.key.split("[")[0]
                     earlier = results.get(node)
@@ -52,6 +59,57 @@ def carry_forward(statements: list[Statement]) -> None:
                         verdicts[k] = Verdict("carried_forward", (), f"the same slip as line {earlier[0]} "
                                                                      f"({', '.join(verdict.codes)}), marked there",
                                               "result")
+
+
+        if any(v.status == "wrong" for vs in statement.verdicts.values() for v in vs):
+            line = statement.line
+            if statement.result is not None:
+                wrong_numbers.setdefault(statement.sides[statement.result].text.strip(), line)
+            for name in _gives(statement):
+                wrong_names.setdefault(name, line)
+
+
+def _gives(statement: Statement) -> list[str]:
+    """The names later formulas use for what the statement gives: its symbol, or its derivative."""
+    if statement.kind == "symbol" and statement.target:
+        return [statement.target] + ([statement.written] if statement.written else [])
+    if statement.kind == "gradient" and statement.written and statement.sides[0].node is not None:
+        return sorted(symbols(statement.sides[0].node))
+    if statement.kind == "local" and statement.sides[0].node is not None:
+        return sorted(symbols(statement.sides[0].node))
+    if statement.kind == "function" and statement.function is not None and statement.definition:
+        return [statement.function.name + ("'" if statement.function.order else "")]
+    return []
+
+
+def _uses(statement: Statement, numbers: dict[str, int], names: dict[str, int]) -> int | None:
+    """The line of an earlier wrong result this statement's working uses (a number as written, or a symbol)."""
+    from gradwork.mark.syntax import numbers as literals
+
+    for i, side in enumerate(statement.sides):
+        if i == 0 or i == statement.result or side.node is None:
+            continue
+        for literal in literals(side.node):
+            if literal.text in numbers and literal.text not in ("0", "1"):
+                return numbers[literal.text]
+        for name in symbols(side.node) | _functions(side.node):
+            if name in names:
+                return names[name]
+    return None
+
+
+def _functions(node: Any) -> set[str]:
+    """The functions a side applies, as ``_gives`` names them (``tanh'`` for a derivative)."""
+    from gradwork.mark.syntax import Func, children
+
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Func):
+            found.add(current.name + ("'" if current.order else ""))
+        stack.extend(children(current))
+    return found
 
 
 def line_results(work: Work, statements: list[Statement]) -> list[LineResult]:

@@ -13,25 +13,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Any
 
 import numpy as np
 
 from gradwork.check import Checker, solution_of
 from gradwork.mark.arith import finite, json_value, last_formula, last_number, last_read, no_symbols, signed_first
-from gradwork.mark.bind import Binder, Bindings, Claim, symbol_key
+from gradwork.mark.bind import Binder, Binding, Bindings, Claim, symbol_key
 from gradwork.mark.calculus import Calculus
 from gradwork.mark.checks import Checks
-from gradwork.mark.document import Work, read_work
+from gradwork.mark.document import MAX_EQUATIONS, TooManyEquations, Work, read_work
 from gradwork.mark.env import Context, Env, FunctionDefinition
-from gradwork.mark.errors import NothingRead
+from gradwork.mark.errors import NothingRead, WorkTooLarge
 from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.functions import with_pitfall
 from gradwork.mark.lines import carry_forward, line_results
 from gradwork.mark.program import Statement, read_program, strip_update
-from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, role_of
+from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, layer_hint, role_of
 from gradwork.mark.report import MarkReport
 from gradwork.mark.score import attach, check_results
+from gradwork.mark.structure import bind_by_structure, bind_by_value
+from gradwork.problem.notation import notation
+from gradwork.problem.quantities import NodeRef, QuantityError
 from gradwork.mark.syntax import Node, Sym, has_derivative, is_number, numbers, symbols
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Quantity, Solution
@@ -67,10 +72,17 @@ class WorkMarker:
         self._names = {symbol_key(symbol): ref.key for ref, symbol in solution.names.items()} if solution.names \
             else {}
         self._local_cache: dict[tuple[str, str], Any] = {}
+        self.known = frozenset(name for name in solution.nodes if "." not in name)  # a graph's node names
+        self.output_name = None if solution.layers or solution.loss is None else next(
+            (name for name, tensor in solution.nodes.items() if tensor is solution.loss and name != "loss"), None)
 
     # ------------------------------------------------------------ the whole document
     def mark(self, text: str, source: str = "<work>") -> MarkReport:
-        work = read_work(text)
+        try:
+            work = read_work(text, self.known)
+        except TooManyEquations as error:
+            raise WorkTooLarge(source, error.line, 1, f"more than {MAX_EQUATIONS} equations",
+                               "a worked solution of a few pages") from None
         _refuse_unread(work, source)
         program = read_program(work, self.is_loss, self.role, self.is_rate, max(self.solution.optimizer.steps, 1))
         for statement in program:
@@ -94,6 +106,7 @@ class WorkMarker:
             self._results(statement, Env(context, statement.index, own=False), numeric_keys)
             checks.links(statement)
             checks.rules(statement)
+            checks.rate(statement)
             if statement.kind in ("local", "function"):
                 checks.local(statement)
         report, missing, answers = check_results(self, program, source)
@@ -105,7 +118,8 @@ class WorkMarker:
             raise NothingRead(source, first, 1, "nothing in this worked solution could be checked against the problem",
                               "equations that give the problem's quantities numbers, or a names: map binding its "
                               "symbols")
-        listed = sorted(bindings.by_symbol.values(), key=lambda b: b.symbol) + list(bindings.overrides.values())
+        listed = [_written(b, self.solution) for b in
+                  sorted(bindings.by_symbol.values(), key=lambda b: b.symbol) + list(bindings.overrides.values())]
         return MarkReport(self.solution.title, source, self.tolerance, self.policy, tuple(lines), report,
                           tuple(listed), tuple(missing), tuple(q.key for q in self.solution.ask))
 
@@ -113,6 +127,8 @@ class WorkMarker:
     def is_loss(self, symbol: str) -> bool:
         base = base_and_parts(symbol)[0]
         named = self._names.get(symbol_key(symbol))
+        if named is None and self.output_name is not None and symbol_key(symbol) == symbol_key(self.output_name):
+            return True  # a graph's output node (f) is what its gradients are of
         return named == "loss" or (named is None and (base in LOSS_LETTERS or role_of(symbol) == "loss"))
 
     def role(self, symbol: str) -> str | None:
@@ -141,7 +157,7 @@ class WorkMarker:
             return
         node = statement.sides[result].node
         try:
-            value = Evaluator(no_symbols)(node)  # type: ignore[arg-type]
+            value = Evaluator(no_symbols, options=self.options)(node)  # type: ignore[arg-type]
         except ERRORS:
             return
         if finite(value):
@@ -194,12 +210,26 @@ class WorkMarker:
                 aliases.append((strip_update(sides[0].node.name)[0], strip_update(sides[1].node.name)[0]))
             if statement.kind == "local" and statement.target:
                 everything |= {strip_update(s)[0] for s in statement.target.split("|")}
-        bindings = Binder(self.solution, self.quantities, self.tolerance).bind(claims, everything, aliases)
-        for statement in program:  # a decorated name (w'_5, w_5^new) is its symbol's next version
-            if statement.written and statement.written != statement.target and statement.target:
-                binding = bindings.get(statement.target)
-                if binding is not None and statement.written not in bindings.by_symbol:
-                    bindings.by_symbol[statement.written] = binding
+        binder = Binder(self.solution, self.quantities, self.tolerance)
+        bindings = binder.bind(claims, everything, aliases)
+        bind_by_structure(program, bindings, self.solution)
+        context = Context({(q.section, q.node_key): q for q in self.quantities}, self.loss, bindings, program, {}, {},
+                          self.convention, self.symbolic, self.layer_function, self.local, self.options)
+
+        def evaluate(node: Node, statement: Statement) -> Any:
+            if has_derivative(node) and statement.kind != "gradient":
+                raise Unbound("a derivative")
+            return Env(context, statement.index, own=False).evaluate(node)
+
+        def matches(section: str, value: Any, symbol: str) -> list[str]:
+            role = self.role(symbol)
+            keys = {q.node_key for q in binder.matches(section, value, role, layer_hint(symbol))}
+            keys = {key for key in keys if not (f"{key}[" in " ".join(keys) and binder._size(key) == 1)}
+            return sorted(keys)
+
+        if not self.symbolic:
+            bind_by_value(program, bindings, evaluate, matches)
+            bind_by_structure(program, bindings, self.solution)
         return bindings
 
     def _key(self, statement: Statement, bindings: Bindings) -> None:
@@ -261,6 +291,8 @@ class WorkMarker:
                 statement.result, statement.result_value = result, value
                 return
         formula = last_formula(sides)
+        if formula is not None and any(side.node is None for side in sides[formula:]):
+            return  # a number was written after the formula, but cannot be read: it is the answer, unread
         if formula is not None and statement.key not in numeric_keys:  # a formula is the answer where no number is
             try:
                 value = env.evaluate(sides[formula].node)
@@ -370,3 +402,23 @@ def _refuse_unread(work: Work, source: str) -> None:
 
 
 __all__ = ["WorkMarker", "json_value"]
+
+
+def _written(binding: Binding, solution: Any) -> Binding:
+    """A binding with its quantity as the problem writes it (gradwork.problem.notation), for feedback."""
+    quantity = binding.quantity
+    if quantity is None or binding.written:
+        return binding
+    written = notation(solution)
+    if quantity == "lr":
+        text = "η"
+    elif quantity == "loss":
+        text = written.loss.text()
+    else:
+        try:  # a node key, or one element of it
+            node = NodeRef.parse(quantity)
+        except QuantityError:
+            return binding
+        text = written.symbol(node.name, node.index).text()
+    return replace(binding, written=text, evidence=binding.evidence.replace(f"{quantity}'s", f"{text}'s"))
+

@@ -40,7 +40,7 @@ RULES: tuple[Rule, ...] = (
          "the learning rate: gamma = 0.01, gamma \\nabla ...)"),
     Rule(r"[\u2212\u2013]", "-", "a Unicode minus or dash"),
     Rule(r"\u00b7|\u22c5|\\bullet(?![A-Za-z])", r"\\cdot ", "a middle dot for multiplication"),
-    Rule(r"(?<![\^_\\])\*", r"\\cdot ", "* for multiplication"),
+    Rule(r"(?<![\^_\\{])\*", r"\\cdot ", "* for multiplication"),
     Rule(r"\\times(?![A-Za-z])|\u00d7", r"\\cdot ", "x (times) for multiplication"),
     Rule(r"\\(?:odot|circ)(?![A-Za-z])|\u2218|\u2299", r"\\hadamard ", "the elementwise product"),
     Rule(r"\\(?:d|t)frac(?![A-Za-z])", r"\\frac", "display and text fractions"),

@@ -16,13 +16,24 @@ reported as "not read", never guessed. (SymPy's own LaTeX parsers guess:
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from gradwork.mark.functions import function_op, is_natural_log
+from gradwork.mark.tokens import (
+    GENERIC_FUNCTIONS,
+    GREEK,
+    MATRIX_ENVIRONMENTS,
+    NOT_FUNCTIONS,
+    OCR_DIGITS,
+    UPDATE_WORDS,
+    Token,
+    number,
+    script_text,
+    tokenize,
+)
 from gradwork.mark.syntax import (
+    balanced,
     Bin,
     Deriv,
     Func,
@@ -37,61 +48,6 @@ from gradwork.mark.syntax import (
     size,
     substitute_index,
 )
-
-GREEK = {
-    "alpha", "beta", "gamma", "omega", "delta", "Delta", "epsilon", "varepsilon", "eta", "theta", "lambda", "mu", "nu",
-    "xi", "rho",
-    "sigma", "tau", "phi", "varphi", "psi", "chi", "zeta", "kappa", "Theta", "Sigma", "Phi", "Lambda", "Omega",
-}
-# Letters that stand for "the activation" when followed by "(" (f(z), phi(z)): generic functions, resolved from
-# the layer their argument belongs to. A registered function's names (sigma, tanh, ReLU, ...) come from the registry.
-GENERIC_FUNCTIONS = {"phi", "varphi", "psi", "f", "g", "F", "G"}
-UPDATE_WORDS = {"new", "old", "neu", "upd"}  # w^{new}: a label, not a power
-NOT_FUNCTIONS = {"sin", "cos", "tan", "arctan"}  # commands a student may write that no problem here has
-MATRIX_ENVIRONMENTS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "vmatrix"}
-
-_TOKEN = re.compile(r"""
-  (?P<num>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
-| (?P<text>\\text\s*\{[^{}]*\})
-| (?P<var>\\var\{[A-Za-z_]+\})
-| (?P<env>\\(?:begin|end)\s*\{[^{}]*\}(?:\s*\{[lcr|]*\})?)
-| (?P<circled>\\circled\{\d*\})
-| (?P<newline>\\\\)
-| (?P<cmd>\\[A-Za-z]+)
-| (?P<escaped>\\[{}|%$#&_])
-| (?P<letter>[A-Za-z])
-| (?P<punct>[-+/^_'=&(),\[\]{};|!<>.:?])
-| (?P<space>\s+)
-""", re.VERBOSE)
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    kind: str
-    text: str
-    spaced: bool = False  # whitespace before it (two numbers with only a space between are one broken number)
-
-
-def tokenize(text: str) -> list[Token]:
-    tokens: list[Token] = []
-    position = 0
-    spaced = False
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise Unreadable(f"the character {text[position]!r}")
-        position = match.end()
-        kind = match.lastgroup or ""
-        if kind == "space":
-            spaced = True
-            continue
-        tokens.append(Token(kind, match.group(), spaced))
-        spaced = False
-    return tokens
-
-
-OCR_DIGITS = {"l", "O", "o", "I", "S"}  # letters OCR puts for 1, 0, 5 inside a number
-
 
 MAX_SIDE_CHARACTERS = 50_000  # a 5,000-term sum fits; a side is otherwise a line or two
 MAX_DEPTH = 200  # how deeply a tree may nest (a long + or product chain is built balanced, so it stays shallow)
@@ -117,16 +73,6 @@ def parse(text: str) -> Node:
     if depth(node) > MAX_DEPTH:
         raise Unreadable(f"an expression nested more than {MAX_DEPTH} deep")
     return node
-
-
-def _balanced(op: str, operands: list[Node]) -> Node:
-    """``a op b op c ...`` as a balanced tree (``op`` associative: + of signed terms, or a product)."""
-    while len(operands) > 1:
-        paired: list[Node] = [Bin(op, operands[k], operands[k + 1]) for k in range(0, len(operands) - 1, 2)]
-        if len(operands) % 2:
-            paired.append(operands[-1])
-        operands = paired
-    return operands[0]
 
 
 class _Parser:
@@ -167,7 +113,7 @@ class _Parser:
             op = self.next().text
             rest.append((op, self.term()))
         if len(rest) >= BALANCED_FROM:
-            return _balanced("+", [first] + [term if op == "+" else Neg(term) for op, term in rest])
+            return balanced("+", [first] + [term if op == "+" else Neg(term) for op, term in rest])
         node = first
         for op, term in rest:
             node = Bin(op, node, term)
@@ -190,12 +136,12 @@ class _Parser:
                 self.next()
                 rest.append(("/", self.unary()))
             elif self.starts_atom(token):
-                self._refuse_broken_number(token)
+                self._refuse_brokennumber(token)
                 rest.append(("*", self.power()))
             else:
                 break
         if len(rest) >= BALANCED_FROM and all(op == "*" for op, _ in rest):
-            return _balanced("*", [first] + [factor for _, factor in rest])
+            return balanced("*", [first] + [factor for _, factor in rest])
         node = first
         for op, factor in rest:
             node = Bin(op, node, factor)
@@ -214,6 +160,12 @@ class _Parser:
 
     def power(self) -> Node:
         base = self.postfix(self.atom())
+        if isinstance(base, Sym) and self.at("^") and self._update_label():  # {w^{(1)}_{32}}^{new}
+            self.next()
+            self.script()
+            name = base.name
+            cut = min((k for k in (name.find("_"), name.find("^")) if k > 0), default=len(name))
+            base = Sym(name[:cut] + "'" + name[cut:])
         if self.at("^"):
             self.next()
             exponent = self.exponent()
@@ -240,8 +192,8 @@ class _Parser:
             # x^23 is x^2 times 3 (a digit run only: x^2e5 is not split into 2 and "e5")
             if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:
                 self.tokens.insert(self.i, Token("num", token.text[1:]))
-                return _number(token.text[0])
-            return _number(token.text) if token.kind == "num" else Sym(token.text)
+                return number(token.text[0])
+            return number(token.text) if token.kind == "num" else Sym(token.text)
         raise Unreadable(f"the exponent {token.text!r}")
 
     def starts_atom(self, token: Token) -> bool:
@@ -259,7 +211,7 @@ class _Parser:
         token = self.next()
         kind, text = token.kind, token.text
         if kind == "num":
-            return _number(text)
+            return number(text)
         if kind == "letter":
             if text == "e" and self.at("^"):
                 self.next()
@@ -311,6 +263,10 @@ class _Parser:
             if self.at("'"):
                 self.next()
                 primes += "'"
+            elif self.at("^", "_") and self._update_label():  # w^{new}, w_{new}, w^{+}: the updated value, w'
+                self.next()
+                self.script()
+                primes += "'"
             elif self.at("_") and not subscript:
                 self.next()
                 subscript = self.script()
@@ -357,6 +313,21 @@ class _Parser:
         self.i = j + 1
         return "(" + ",".join(parts) + ")"
 
+    def _update_label(self) -> bool:
+        """``^{new}``, ``_{new}``, ``^{+}``, ``^{*}``, ``^{(new)}`` next: an update's label."""
+        j = self.i + 1
+        if j < len(self.tokens) and self.tokens[j].text == "{":
+            j += 1
+        if j < len(self.tokens) and self.tokens[j].text == "(":
+            j += 1
+        if j < len(self.tokens) and self.tokens[j].text in ("+", "*") and self.tokens[self.i].text == "^":
+            return True
+        word: list[str] = []
+        while j < len(self.tokens) and self.tokens[j].kind == "letter" and len(word) < 8:
+            word.append(self.tokens[j].text)
+            j += 1
+        return "".join(word) in UPDATE_WORDS and j < len(self.tokens) and self.tokens[j].text in ("}", ")")
+
     def _label_superscript(self) -> bool:
         """``^{(2)}`` or ``^(2)``: a layer label; ``^{new}``, ``^{+}``, ``^{*}``: an update's label. Not a power."""
         after = self.peek(1)
@@ -389,15 +360,15 @@ class _Parser:
                     depth -= 1
                     if depth == 0:
                         break
-                parts.append(_script_text(inner))
+                parts.append(script_text(inner))
             return "".join(parts)
         if token.text == "(":
             parts = [token.text]
             while not self.at(")"):
-                parts.append(_script_text(self.next()))
+                parts.append(script_text(self.next()))
             parts.append(self.next().text)
             return "".join(parts)
-        return _script_text(token)
+        return script_text(token)
 
     def text_command(self, text: str) -> Node:
         content = text[text.index("{") + 1:-1].strip()
@@ -471,7 +442,7 @@ class _Parser:
             # \frac12: single-character arguments
             if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:
                 self.tokens.insert(self.i, Token("num", token.text[1:]))
-                return _number(token.text[0])
+                return number(token.text[0])
             self.i -= 1
             return self.atom()
         # {a \choose b}
@@ -498,14 +469,14 @@ class _Parser:
     def braced_text(self) -> str:
         token = self.next()
         if token.text != "{":
-            return _script_text(token)
+            return script_text(token)
         parts = []
         while not self.at("}"):
-            parts.append(_script_text(self.next()))
+            parts.append(script_text(self.next()))
         self.next()
         return "".join(parts)
 
-    def _refuse_broken_number(self, token: Token) -> None:
+    def _refuse_brokennumber(self, token: Token) -> None:
         """``0.5 939`` or ``0.59l3`` is one number broken by a space or a letter, never a product."""
         previous = self.tokens[self.i - 1] if self.i else None
         if previous is None or previous.kind != "num":
@@ -526,12 +497,12 @@ class _Parser:
             if token.text == close:
                 break
             if token.text == "-" and j + 1 < len(self.tokens) and self.tokens[j + 1].kind == "num":
-                values.append(Neg(_number(self.tokens[j + 1].text)))
+                values.append(Neg(number(self.tokens[j + 1].text)))
                 j += 2
                 continue
             if token.kind != "num":
                 return None
-            values.append(_number(token.text))
+            values.append(number(token.text))
             j += 1
         if len(values) < 2 or j >= len(self.tokens):
             return None
@@ -627,24 +598,3 @@ def _op(command: str) -> str:
     return op.name
 
 
-def _script_text(token: Token) -> str:
-    if token.kind == "cmd" and token.text[1:] in GREEK:
-        return token.text[1:]
-    if token.kind == "text":
-        return token.text[token.text.index("{") + 1:-1].strip()
-    if token.kind == "circled":
-        raise Unreadable("a step label in a subscript")
-    return token.text.lstrip("\\")
-
-
-def _number(text: str) -> Num:
-    mantissa, _, exponent = text.lower().partition("e")
-    decimals = len(mantissa.split(".")[1]) if "." in mantissa else None
-    if exponent:
-        if abs(int(exponent)) > 300:
-            raise Unreadable(f"the number {text} (too large or too small to be a student's number)")
-        decimals = max(0, (decimals or 0) - int(exponent))
-    value = float(text)
-    if not math.isfinite(value):
-        raise Unreadable(f"the number {text[:20]} (too large to be a student's number)")
-    return Num(value, decimals, text)

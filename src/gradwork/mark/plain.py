@@ -37,12 +37,16 @@ ASSIGN = re.compile(r":=|←|<-|⟵|⇐")
 MATH_WORDS = {"net", "new", "old", "hat", "lr", "loss", "grad", "out", "in", "ln", "T", "e"}  # besides op names
 PROSE_SHORT = {"so", "is", "we", "at", "of", "to", "by", "as", "if", "or", "an", "be", "on", "it", "and", "the",
                "for", "then", "thus", "hence", "where", "with", "gives", "get", "are", "has", "our"}
+_COMMENT = re.compile(r"<!--.*?-->")
 _WORD = re.compile(r"[A-Za-z][A-Za-z_]*")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•]\s+|\d+[.)]\s+|[a-z][.)]\s+|>\s*)")
 
 
-def maths_span(line: str) -> tuple[int, str] | None:
-    """(offset, text) of the maths in a plain line around its first ``=``, or None when there is none."""
+def maths_span(line: str, known: frozenset[str] = frozenset()) -> tuple[int, str] | None:
+    """(offset, text) of the maths in a plain line around its first ``=``, or None when there is none.
+
+    ``known``: words that are symbols of this problem (a graph's node names, ``den``, ``dot``), never prose."""
+    line = _COMMENT.sub(lambda m: " " * len(m.group()), line)  # an HTML comment is never maths
     stripped = line.lstrip()
     if not stripped or stripped.startswith(("#", "|", "<!--")):
         return None
@@ -51,8 +55,8 @@ def maths_span(line: str) -> tuple[int, str] | None:
     equals = _first_equals(line, start_bound)
     if equals is None:
         return None
-    start = _extend_left(line, equals, start_bound)
-    end = _extend_right(line, equals)
+    start = _extend_left(line, equals, start_bound, known)
+    end = _extend_right(line, equals, known)
     span = line[start:end].strip()
     if not span or span.startswith("=") or "=" not in ASSIGN.sub("=", span):
         return None
@@ -64,13 +68,16 @@ def _first_equals(line: str, start: int) -> int | None:
     return None if match is None else match.start()
 
 
-def _is_prose(word: str) -> bool:
+def _is_prose(word: str, known: frozenset[str] = frozenset()) -> bool:
     """A word that is not maths: "so", "then", "weights"; not a symbol, function or Greek name."""
-    if is_op_word(word):
+    word = word.strip("_")
+    if word in known:
+        return False
+    if not word or is_op_word(word):
         return False
     parts = [part for part in word.split("_") if part]
     if len(parts) > 1:
-        return all(_is_prose(part) for part in parts)
+        return all(_is_prose(part, known) for part in parts)
     lower = word.lower()
     if lower in PROSE_SHORT:
         return True
@@ -79,12 +86,12 @@ def _is_prose(word: str) -> bool:
     return not re.fullmatch(r"d?[A-Za-z]|d[A-Z][a-z]?|[A-Z][a-z]?", word)
 
 
-def _extend_left(line: str, equals: int, bound: int) -> int:
+def _extend_left(line: str, equals: int, bound: int, known: frozenset[str] = frozenset()) -> int:
     """Where the left side begins: back from the ``=`` over maths, stopping after a prose word or a colon."""
     start = bound
     for match in reversed(list(_WORD.finditer(line, bound, equals))):
         after = line[match.end():equals]
-        if _is_prose(match.group()) or (":" in after.replace(":=", "")):
+        if _is_prose(match.group(), known) or (":" in after.replace(":=", "")):
             start = match.end()
             break
     while start < equals and line[start] in " \t:,;":
@@ -92,14 +99,23 @@ def _extend_left(line: str, equals: int, bound: int) -> int:
     return start
 
 
-def _extend_right(line: str, equals: int) -> int:
+def _extend_right(line: str, equals: int, known: frozenset[str] = frozenset()) -> int:
     """Where the maths ends: the end of the line, or before the first prose word after the ``=``."""
     end = len(line)
     for match in _WORD.finditer(line, equals):
-        if _is_prose(match.group()):
+        if _is_prose(match.group(), known):
             end = match.start()
             break
     text = line[:end].rstrip()
+    depth, opened = 0, []  # "= 0.19 (relu'(z) = 1 since ...": a remark in brackets left open is cut off
+    for k in range(equals, len(text)):
+        if text[k] == "(":
+            opened.append(k)
+        elif text[k] == ")" and opened:
+            opened.pop()
+    if opened:
+        text = text[:opened[0]].rstrip()
+    del depth
     while text and text[-1] in ",;:(" or (text.endswith(".") and not re.search(r"\d\.\d*$", text[-12:])):
         text = text[:-1].rstrip()
     if re.search(r"\d\.$", text):  # "= 0.5." at the end of a sentence
@@ -111,7 +127,9 @@ def _extend_right(line: str, equals: int) -> int:
 def to_latex(text: str) -> str:
     """Plain Unicode/ASCII maths as the LaTeX the reader reads (see the module docstring)."""
     text = ASSIGN.sub("=", text)
-    text = text.replace("′", "'").replace("’", "'").replace("−", "-").replace("–", "-")
+    for written, read in (("\u2033", "''"), ("\u2034", "'''"), ("\u2032", "'"), ("\u2019", "'"), ("\u2212", "-"),
+                          ("\u2013", "-")):  # ″ ‴ ′ ’ − –
+        text = text.replace(written, read)
     text = text.replace("½", "(1/2)").replace("¼", "(1/4)")
     text = re.sub(r"([A-Za-z])\u0302", r"\\hat{\1}", text)  # y + combining circumflex
     text = text.replace("ŷ", "\\hat{y} ")
@@ -122,6 +140,7 @@ def to_latex(text: str) -> str:
     text = text.replace("@", " \\cdot ")
     text = _derivatives(text)
     text = _identifiers(text)
+    text = re.sub(r"_([A-Za-z0-9]{2,})(?![A-Za-z0-9{(])", r"_{\1}", text)  # δ_o1: one subscript, as plain text means
     text = re.sub(r"(?<=[\w)\]}])\.T\b|ᵀ", "^T", text)
     text = text.replace("·", " \\cdot ").replace("⋅", " \\cdot ").replace("×", " \\cdot ").replace("*", " \\cdot ")
     text = text.replace("⊙", " \\odot ").replace("∘", " \\odot ")
@@ -130,6 +149,27 @@ def to_latex(text: str) -> str:
     for letter, name in GREEK.items():
         text = text.replace(letter, f"\\{name} ")
     text = _exponents(text)
+    return _separate(text)
+
+
+def _separate(text: str) -> str:
+    """``w1 = 0.5, w2 = -0.6``: equations a comma or semicolon parts (outside brackets) as ``\\quad`` does."""
+    cuts: list[int] = []
+    depth = 0
+    start = 0
+    for k, c in enumerate(text):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c in ",;" and depth == 0 and k + 1 < len(text) and text[k + 1] == " ":
+            rest = text[k + 1:]
+            following = rest.split(",")[0].split(";")[0]
+            if "=" in text[start:k] and "=" in following:
+                cuts.append(k)
+                start = k + 1
+    for k in reversed(cuts):
+        text = text[:k] + " \\quad " + text[k + 1:]
     return text
 
 

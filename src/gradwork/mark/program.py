@@ -120,7 +120,7 @@ def read_program(work: Work, is_loss: Callable[[str], bool], role: Callable[[str
             if parameter and (statement.updated or stepping or phase in ("backward", "update")):
                 statement.updated = True
                 phase = "update"
-            elif statement.updated and phase in ("backward", "update"):
+            elif statement.updated and phase in ("backward", "update") and role(target) is None:
                 phase = "update"  # an update of a symbol whose letter says nothing (v_1, c): its own symbol used
             elif phase == "update" and steps > 1 and not parameter and role(target) not in ("target", "lr", "input") \
                     and any(side.node is not None and is_number(side.node) for side in statement.sides[1:]):

@@ -111,7 +111,7 @@ def render_html(report: MarkReport, text: str) -> str:
     missing = "".join(f"<li><code>{e(m.key)}</code> {e(m.message)}"
                       + "".join(f" <code>{e(c)}</code>" for c in m.diagnosis) + "</li>"
                       for m in report.missing)
-    bindings = "".join(f"<li><code>{e(b.symbol)}</code> = <code>{e(str(b.quantity))}</code>: "
+    bindings = "".join(f"<li><code>{e(b.symbol)}</code> = <code>{e(str(b.written or b.quantity))}</code>: "
                        f"{e(b.evidence)}</li>" for b in report.bindings if b.inferred)
     title = e(report.title or "Marked work")
     return f"""<!DOCTYPE html>
@@ -141,7 +141,7 @@ def _note_markdown(line: LineResult) -> str:
 def _binding_text(line: LineResult) -> str:
     if line.binding is None or line.binding.quantity is None:
         return ""
-    return f"({line.binding.symbol} = {line.binding.quantity}) "
+    return f"({line.binding.symbol} = {line.binding.written or line.binding.quantity}) "
 
 
 def _missing_lines(report: MarkReport, markdown: bool = False) -> list[str]:
@@ -150,7 +150,8 @@ def _missing_lines(report: MarkReport, markdown: bool = False) -> list[str]:
     out = ["", "**Missing**" if markdown else "Missing:"]
     for m in report.missing:
         codes = f" [{', '.join(m.diagnosis)}]" if m.diagnosis else ""
-        out.append(_md(f"- {m.key}: {m.message}{codes}") if markdown else f"  – {m.key}: {m.message}{codes}")
+        shown = m.label or m.key
+        out.append(_md(f"- {shown}: {m.message}{codes}") if markdown else f"  – {shown}: {m.message}{codes}")
     return out
 
 
@@ -160,7 +161,7 @@ def _inferred_lines(report: MarkReport, markdown: bool) -> list[str]:
         return []
     out = ["", "**Symbols read from the working**" if markdown else "Symbols read from the working:"]
     for b in inferred:
-        target = b.quantity if b.quantity else "ambiguous: " + ", ".join(b.candidates)
+        target = (b.written or b.quantity) if b.quantity else "ambiguous: " + ", ".join(b.candidates)
         entry = f"{b.symbol} = {target}: {b.evidence}"
         out.append(_md("- " + entry) if markdown else "  " + entry)
     return out

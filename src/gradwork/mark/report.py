@@ -44,6 +44,7 @@ class Missing:
     key: str
     diagnosis: tuple[str, ...]
     message: str
+    label: str = ""  # the quantity in the problem's symbols (b₃′): what feedback shows; the key is for programs
 
 
 @dataclass(frozen=True, repr=False)

@@ -24,6 +24,7 @@ from gradwork.mark.checks import Verdict, verdict_at
 from gradwork.mark.program import Statement
 from gradwork.mark.report import Missing
 from gradwork.problem import Quantity
+from gradwork.problem.notation import notation
 
 if TYPE_CHECKING:
     from gradwork.mark.marker import WorkMarker
@@ -55,18 +56,22 @@ def check_results(marker: WorkMarker, statements: list[Statement], source: str
                               json_value(statement.result_value), statement.chain.rows[statement.result or 0].line, 1))
     missing_codes: dict[str, tuple[tuple[str, ...], str]] = {}
     solution = marker.solution
-    if not solution.ask:  # what the student answered is scored; an SGD step also asks every parameter
-        updated = {Quantity.parse(a.key).name for a in answers if a.section == "updated"}
-        if updated:
-            for name in solution.parameters:
-                if name not in updated and name in solution.updated and name not in solution.frozen:
-                    key = f"updated.{name}"
-                    bias = any(layer.bias == name for layer in solution.layers) or name.endswith(".b")
+    written = notation(solution)
+    updated = {Quantity.parse(a.key).name for a in answers if a.section == "updated"}
+    if updated:  # a working that updates some parameters but never others: those are missing (asked or not)
+        for name in solution.parameters:
+            if name not in updated and name in solution.updated and name not in solution.frozen:
+                key = f"updated.{name}"
+                bias = any(layer.bias == name for layer in solution.layers) or name.endswith(".b")
+                if not solution.ask:  # without ask:, an SGD step asks every parameter
                     answers.append(blank(key))
-                    missing_codes[key] = (("bias_not_updated",) if bias else (), f"{name} is never updated" + (
-                        ": biases are parameters too, b <- b - lr * dL/db" if bias else ""))
+                missing_codes[key] = (("bias_not_updated",) if bias else (),
+                                      f"{written.symbol(name).text()} is never updated" + (
+                                          ": biases are parameters too, each moves by minus the learning rate "
+                                          "times its gradient" if bias else ""))
     report = marker.checker.check(Answers(source, tuple(answers)), policy=marker.policy)
-    missing = [Missing(item.key, *missing_codes.get(item.key, ((), f"{item.key} is asked and no line gives it")))
+    missing = [Missing(item.key, *missing_codes.get(item.key, ((), f"{written.text(item.key)} is asked and no line "
+                                                                   "gives it")), label=written.text(item.key))
                for item in report.items if item.status == "missing"]
     return report, missing, answers
 
@@ -75,6 +80,7 @@ def attach(marker: WorkMarker, statements: list[Statement], report: Report, answ
     """Check's verdict on each line that gives a marked quantity (a repeated one marked again in its place)."""
     items: dict[str, ItemResult] = {item.key: item for item in (*report.items, *report.not_asked)}
     remarked = 0
+    written = _notation(marker.solution)
     for statement in statements:
         if statement.key is None or statement.result is None or statement.result_value is None:
             continue
@@ -82,7 +88,7 @@ def attach(marker: WorkMarker, statements: list[Statement], report: Report, answ
         if item is None:
             continue
         if statement.key not in items or same_answer(item.given, statement.result_value):
-            verdict = Verdict(item.status, tuple(item.diagnosis), result_message(statement, item), "result")
+            verdict = Verdict(item.status, tuple(item.diagnosis), result_message(statement, item, written), "result")
         else:  # the same quantity given again elsewhere: marked in place of the one chosen, the rest as they are
             remarked += 1
             if remarked > MAX_REMARKS:  # bounded work: a document repeating one quantity hundreds of times
@@ -90,8 +96,18 @@ def attach(marker: WorkMarker, statements: list[Statement], report: Report, answ
             other = mark_instead(marker, statement, answers, report.answers)
             if other is None:
                 continue
-            verdict = Verdict(other.status, tuple(other.diagnosis), result_message(statement, other), "result")
+            verdict = Verdict(other.status, tuple(other.diagnosis), result_message(statement, other, written),
+                              "result")
         verdict_at(statement, statement.result, verdict)
+
+
+def _notation(solution: Any) -> Any:
+    try:
+        from gradwork.problem.notation import notation
+
+        return notation(solution)
+    except (ValueError, KeyError, TypeError):  # a problem the notation model cannot write: the keys, then
+        return None
 
 
 def mark_instead(marker: WorkMarker, statement: Statement, answers: list[Answer], source: str) -> ItemResult | None:
@@ -135,12 +151,21 @@ def same_answer(given: Any, value: Any) -> bool:
         return False
 
 
-def result_message(statement: Statement, item: ItemResult) -> str:
+def result_message(statement: Statement, item: ItemResult, written: Any = None) -> str:
+    """``a_3 is a₃ (values.output.a): correct``: the student's symbol, the problem's own (its notation model,
+    problem/notation.py) and the key."""
     name = statement.binding.symbol if statement.binding else statement.key
+    said = statement.key or ""
+    if written is not None and statement.key:
+        try:
+            own = written.text(statement.key)
+        except (ValueError, KeyError, TypeError):
+            own = statement.key
+        said = f"{own} ({statement.key})" if own and own != statement.key else statement.key
     if item.status == "correct":
-        return f"{name} is {statement.key}: correct" + (" (your formula, on the problem's numbers)"
-                                                         if statement.formula_result else "")
+        return f"{name} is {said}: correct" + (" (your formula, on the problem's numbers)"
+                                                if statement.formula_result else "")
     message = item.message
     if statement.formula_result:
         message = message.replace("you wrote", "on the problem's numbers your formula gives", 1)
-    return f"{name} is {statement.key}: {message}"
+    return f"{name} is {said}: {message}"

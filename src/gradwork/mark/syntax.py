@@ -214,3 +214,13 @@ def uses_log(node: Node) -> bool:
     if isinstance(node, Matrix):
         return any(uses_log(c) for row in node.rows for c in row)
     return False
+
+
+def balanced(op: str, operands: list[Node]) -> Node:
+    """``a op b op c ...`` as a balanced tree (``op`` associative: + of signed terms, or a product)."""
+    while len(operands) > 1:
+        paired: list[Node] = [Bin(op, operands[k], operands[k + 1]) for k in range(0, len(operands) - 1, 2)]
+        if len(operands) % 2:
+            paired.append(operands[-1])
+        operands = paired
+    return operands[0]

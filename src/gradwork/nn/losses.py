@@ -51,7 +51,7 @@ def loss(name: str, output: Tensor, target: Any, reduction: str = "mean", **opti
     if function is None:
         raise UnknownLossError(f"unknown loss {name!r} (expected one of: {', '.join(LOSSES)}, or a formula in y and t)")
     op = OPS[name]
-    unknown = sorted(set(options) - {option.name for option in op.options})
+    unknown = sorted(set(options) - {option.name for option in op.options}) if options else None
     if unknown:
         raise UnknownLossError(f"unknown option {unknown[0]!r} for loss {name!r} (expected "
                                f"{', '.join(o.name for o in op.options) or 'none'})")

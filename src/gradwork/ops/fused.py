@@ -143,8 +143,9 @@ register(Op(
     definition_text="L = -1/n sum_k (t_k log(sigmoid(z_k)) + (1 - t_k) log(1 - sigmoid(z_k)))",
     sentence="Sigmoid then BCE: dL/da = (a - t) / (a (1 - a)) times da/dz = a (1 - a) collapses to "
              "dL/dz = a - t per output (divided by the n outputs).",
-    pitfalls=(Pitfall("sigmoid_bce", "Sigmoid followed by cross-entropy: ∂L/∂a · ∂a/∂z collapses to a - t (per "
-                                     "output, divided by the number of outputs), so the output δ needs no division.",
+    pitfalls=(Pitfall("sigmoid_bce", "Sigmoid followed by cross-entropy: their derivatives cancel, so the loss's "
+                                     "gradient with respect to the pre-activation is the output minus the target "
+                                     "(each output's, divided by the number of outputs when the loss averages them).",
                       order=20),),
     params=("reduction",),
     over_outputs="mean",

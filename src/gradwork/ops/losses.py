@@ -127,8 +127,8 @@ _loss("half_sse",
       r"L = \frac{1}{2}\sum_k (t_k - y_k)^2",
       "dL/dy = -(t - y): the 1/2 cancels the 2 from the square.",
       Notation("1/2 ($t - $y)^2", r"\frac{1}{2}($t - $y)^{2}", 60),
-      pitfalls=(Pitfall("factor_half", "The 1/2 in 1/2 (t - y)^2 is there to cancel the 2 of the square: "
-                                       "dL/dy = −(t - y), with no second 1/2.", order=40),),
+      pitfalls=(Pitfall("factor_half", "The 1/2 in front of the squared error is there to cancel the 2 of the "
+                                       "square: the derivative has no second 1/2.", order=40),),
       definition_text="L = 1/2 sum_k (t_k - y_k)^2",
       scalar_term="({t} - {y}) * ({t} - {y}) / 2", scalar_d_y="{y} - {t}")
 

@@ -71,7 +71,8 @@ def _diagonal_only_vjp(bk: Backend, g: Array, out: Array, x: Array, axis: Any = 
 
 DIAGONAL_ONLY = Pitfall(
     "softmax_diagonal_jacobian",
-    "Softmax needs its full Jacobian: using only the diagonal s_i(1 - s_i) drops the -s_i s_j terms.",
+    "Softmax needs its full Jacobian: every output depends on every input, and using only the diagonal "
+    "drops the off-diagonal terms.",
     wrong=_diagonal_only_vjp, note="your number uses only the diagonal s_i(1 - s_i) of softmax's Jacobian at {at}",
     order=30)
 

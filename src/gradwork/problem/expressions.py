@@ -244,7 +244,8 @@ class Expression:
     def _options(self, node: ast.Call, function: Function, context: EvaluationContext) -> dict[str, Any]:
         values = {name: default for name, default in function.options}
         given = list(zip((name for name, _ in function.options), node.args[function.tensors:]))
-        given += [(keyword.arg, keyword.value) for keyword in node.keywords]
+        # a keyword here always has a name: the checker refused **kwargs (keyword.arg None) before evaluation
+        given += [(keyword.arg or "", keyword.value) for keyword in node.keywords]
         for name, value_node in given:
             values[name] = self._literal_text_value(value_node)
         if function.integer_options:

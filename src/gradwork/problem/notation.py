@@ -107,7 +107,9 @@ class Symbol:
     def text(self) -> str:
         """Unicode, as a terminal shows it: ``w⁽¹⁾₁₂``, ``w₅′``, ``ŷ``, ``netₕ₁``, ``x[0]``, ``v_(W⁽¹⁾)[2]``."""
         out = base_text(self.base, self.accent)
-        own = (subscript(self.sub) or f"_{self.sub}") if self.sub else ""
+        # a short subscript is lowered (w₅, netₕ₁); a word stays readable as typed (E_total, not Eₜₒₜₐₗ)
+        short = len(self.sub) <= 2 or self.sub.isdigit()
+        own = ((subscript(self.sub) if short else None) or f"_{self.sub}") if self.sub else ""
         if self.of is not None:
             inner = self.of.text()
             own += subscript(inner) or f"_({inner})"
@@ -162,7 +164,7 @@ class Symbol:
         return self.text()
 
     # ------------------------------------------------------------ derived symbols
-    def element(self, index: tuple[int, ...]) -> Symbol:
+    def element(self, index: tuple[int | str, ...]) -> Symbol:
         """One entry: the problem's own name for it, else the symbol with the index (a matrix W's entries are w)."""
         for position, named in self.elements:
             if tuple(position) == tuple(index):
@@ -320,6 +322,7 @@ _ALTERNATIVES = {"x": "xiu", "t": "tyd", "z": "zsu", "a": "aho", "W": "WVU", "w"
                  "p": "pqπ"}
 # Letters the derivation's rules use for their own things (rates, moments, deltas, dummies).
 RESERVED = frozenset("ηαβεμδσΣ")
+LEARNING_RATE = Symbol("η")
 
 
 @dataclass
@@ -340,6 +343,11 @@ class Notation:
     @property
     def loss(self) -> Symbol:
         return self.symbols.get("loss", Symbol("L"))
+
+    @property
+    def learning_rate(self) -> Symbol:
+        """The learning rate's symbol, η in every problem (a reserved letter: no quantity is given it)."""
+        return LEARNING_RATE
 
     def symbol(self, name: str, index: tuple[int, ...] | None = None) -> Symbol:
         """Node ``name``'s symbol, or its element's (0-based ``index``); an unknown node is written as its name."""
@@ -486,12 +494,25 @@ def _named(name: str, node: str, solution: Any, one_based: bool) -> Symbol:
     tensor = solution.target if node == "target" else solution.nodes.get(node)
     match = _LAYERED.match(name.strip())
     if match and tensor is not None and one_based and (getattr(tensor, "size", 1) > 1 or
-                                                        match.group(2) == _layer_number(solution, node)):
+                                                        match.group(2) == _layer_number(solution, node) and
+                                                        _layered_sibling(solution, match.group(1), node)):
         return Symbol(match.group(1), match.group(2), (), one_based)
     try:
         return replace(parse_name(name), one_based=one_based)
     except NameError_:
         return Symbol(name, one_based=one_based)
+
+
+def _layered_sibling(solution: Any, letters: str, node: str) -> bool:
+    """Whether another node's name has the same letters and is a layer's vector (net1 beside net2)."""
+    names = getattr(solution, "names", None) or {}
+    for ref, name in names.items():
+        match = _LAYERED.match(name.strip())
+        other = solution.nodes.get(ref.name)
+        if ref.index is None and ref.name != node and match and match.group(1) == letters and \
+                other is not None and getattr(other, "size", 1) > 1:
+            return True
+    return False
 
 
 def _layer_number(solution: Any, node: str) -> str | None:

@@ -48,7 +48,7 @@ class NodeRef:
 
     @property
     def key(self) -> str:
-        return self.name + _index_text(self.index)
+        return node_key(self.name, self.index)
 
     def __str__(self) -> str:
         return self.key
@@ -83,9 +83,7 @@ class Quantity:
 
     @property
     def key(self) -> str:
-        if self.section == "loss":
-            return "loss"
-        return f"{self.section}.{self.name}{_index_text(self.index)}"
+        return quantity_key(self.section, self.name, self.index)
 
     @property
     def whole(self) -> Quantity:
@@ -105,5 +103,22 @@ def _index(text: str, index: str | None) -> Index | None:
     return tuple(int(part) for part in parts)
 
 
-def _index_text(index: Index | None) -> str:
+def index_text(index: Index | None) -> str:
+    """An element index as keys write it, 0-based: ``[1,0]``; "" for a whole node."""
     return "" if index is None else "[" + ",".join(map(str, index)) + "]"
+
+
+def node_key(name: str, index: Index | None = None) -> str:
+    """A node or one element of it: ``hidden.W``, ``hidden.W[1,0]`` (how ``names:`` keys and answers entries read)."""
+    return name + index_text(index)
+
+
+def quantity_key(section: str, name: str | None = None, index: Index | None = None) -> str:
+    """The one builder of quantity keys (docs/format.md): ``loss``, ``values.output.a``, ``gradients.hidden.W[1,0]``.
+
+    Every report, answers file, export and marked line names a quantity with this text;
+    :meth:`Quantity.parse` reads it back.
+    """
+    if section == "loss":
+        return "loss"
+    return f"{section}.{node_key(name or '', index)}"

@@ -140,7 +140,7 @@ class TrainConfig(_Strict):
     @field_validator("init")
     @classmethod
     def _known_init(cls, value: str) -> str:
-        return _check_init(value)
+        return _check_init(value) or value
 
     @field_validator("loss")
     @classmethod
@@ -202,7 +202,7 @@ class LoadedConfig:
 
 
 def load_config(path: str | Path) -> LoadedConfig:
-    """Read and validate a training config (YAML, JSON or TOML), with gradwork.problem's located reader.
+    """Read and validate a training config (YAML, JSON or TOML) with the located reader (gradwork.documents).
 
     Reading is the problem files' (``gradwork.documents.sources``): the same size,
     depth and character limits, the same FILE:LINE:COL positions.

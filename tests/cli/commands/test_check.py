@@ -103,6 +103,11 @@ def test_folder_writes_a_gradebook_next_to_it_and_a_second_run_succeeds(tmp_path
     chosen = tmp_path / "marks.csv"
     assert run(SEED002, folder, "-o", chosen, "-f", "json").exit_code == 1
     assert chosen.read_text().startswith("student,points,max_points,correct,total,")
+    reports = tmp_path / "marks.json"  # every report as JSON (it was the CSV under a .json name)
+    assert run(SEED002, folder, "-o", reports).exit_code == 1
+    students = {row["student"]: row for row in json.loads(reports.read_text())["students"]}
+    assert students["alice"]["score"]["points"] == 7
+    assert f"gradebook unchanged: {reports}" in run(SEED002, folder, "-o", reports).stdout
     summary = tmp_path / "summary.md"
     assert run(SEED002, folder, "-o", summary).exit_code == 1
     assert "### Most common diagnoses" in summary.read_text()
@@ -172,4 +177,4 @@ def test_asked_items_are_scored_in_order_and_the_rest_listed(tmp_path):
     assert data["score"] == {"correct": 0, "total": 3, "points": 0, "max_points": 4}
     assert "values.hidden.z" in [item["key"] for item in data["not_asked"]]
     text = run(problem, ANSWERS / "seed002_exam4a.yaml").stdout
-    assert "Not asked, so not scored: values.hidden.z (z⁽¹⁾) (correct);" in text
+    assert "Not asked, so not scored: z⁽¹⁾ (correct);" in text

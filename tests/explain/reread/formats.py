@@ -307,6 +307,10 @@ def is_prose(line: str) -> bool:
     return bool(_WORDS.search(bare)) or line.rstrip().endswith((":", ".")) and not line.rstrip().endswith("..")
 
 
+def _open(text: str) -> bool:
+    return sum(text.count(c) for c in "([{") > sum(text.count(c) for c in ")]}")
+
+
 def text_equations(page: str) -> list[Equation]:
     lines = page.splitlines()
     out: list[Equation] = []
@@ -324,8 +328,10 @@ def text_equations(page: str) -> list[Equation]:
         if not stripped or set(stripped) <= {"-", "="} or stripped.startswith(("+", "|", "⚠")):
             continue
         indent = len(line) - len(line.lstrip())
-        while i < len(lines) and lines[i].strip().startswith(("= ", "+ ", "− ", "· ", "⊙ ", "≈ ")) and \
-                len(lines[i]) - len(lines[i].lstrip()) > indent:
+        # A wrapped equation: its later lines are indented more and start with an operator, or continue an
+        # array or a bracket that is still open.
+        while i < len(lines) and len(lines[i]) - len(lines[i].lstrip()) > indent and lines[i].strip() and \
+                (lines[i].strip().startswith(("= ", "+ ", "− ", "· ", "⊙ ", "≈ ")) or _open(stripped)):
             stripped += " " + lines[i].strip()
             i += 1
         label, body = _label_of(stripped)

@@ -235,8 +235,11 @@ def _name(text: str, i: int, tokens: list[Tok], space: bool) -> int:
             inside, i = _group(text, i + 1)
             sub += inside.replace(" ", "")
         elif text[i] == "_" and i + 1 < len(text) and text[i + 1].isalnum():
-            sub += text[i + 1]
-            i += 2
+            j = i + 1
+            while j < len(text) and text[j].isascii() and text[j].isalnum():  # E_total: a word as subscript
+                j += 1
+            sub += text[i + 1:j]
+            i = j
         elif text[i] in "′'":
             primes += 1
             i += 1

@@ -53,7 +53,8 @@ class Truth:
     status: str  # correct | wrong | after | drift
     code: str | None = None
     key: str | None = None
-    broken: bool = False  # a number on the line was broken by OCR noise (must be reported unread)
+    broken: bool = False  # a number on the statement was broken by OCR noise (must be reported unread)
+    broken_line: int = 0  # the line holding the broken number
 
 
 @dataclass
@@ -153,7 +154,7 @@ def _usable(solution: Any) -> bool:
 # ---------------------------------------------------------------- the student and their mistakes
 def make_document(seed: int, notation: str | None = None, style: str | None = None, plant: str | None = "random"
                   ) -> CorpusDocument:
-    from gradwork.check import Marker
+    from gradwork.check import Checker
     from gradwork.check.replay import NOTHING, Graph, Perturbation, replay
 
     rng = random.Random(seed)
@@ -161,16 +162,17 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
     notation = notation or rng.choice(NOTATIONS)
     style = style or rng.choice(STYLES)
     graph = Graph(solution)
-    marker = Marker(solution)
-    digits = rng.choice([4, 4, 4, 5, 3])
+    marker = Checker(solution)
+    digits = rng.choice([4, 4, 4, 5])
     rounding = (digits, "sig")
     units = [np.asarray(solution.values["input"]).size] + [layer.fan_out for layer in solution.layers]
     names = choose_names(rng, units)
     tolerance = marking.marking.effective_tolerance
 
     def network(perturbation: Any) -> Network:
-        state = replay(graph, perturbation + Perturbation(round_to=digits))
-        clean = replay(graph, Perturbation(round_to=digits))
+        carried = digits + 2  # a calculator keeps more figures than the student writes down
+        state = replay(graph, perturbation + Perturbation(round_to=carried))
+        clean = replay(graph, Perturbation(round_to=carried))
         return Network(solution, graph, Values(graph, state, solution), Values(graph, clean, solution),
                        Values(graph, marker.clean, solution), names, rounding)
 
@@ -187,8 +189,11 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
         trial = statements(net, style, random.Random(seed + 1))
         if wanted == "bias_not_updated":
             trial = [s for s in trial if not (s.kind == "update" and s.key and _is_bias(solution, s.key))]
-        if any(not _passes(tolerance, s.student, s.clean) for s in trial) or (
-                wanted == "bias_not_updated" and _has_bias_updates(solution)):
+        first = next((s for s in trial if (s.key or s.kind == "given") and not _passes(tolerance, s.student, s.clean)),
+                     None)
+        if first is not None and not _identifiable(marker, graph, variant, trial, first, tolerance):
+            continue  # another mistake model gives the same number there: no one could tell which was made
+        if first is not None or (wanted == "bias_not_updated" and _has_bias_updates(solution)):
             planted, work = [(variant.code, variant.site)], trial
             break
     if not planted:
@@ -207,6 +212,60 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
     _truth_codes(work, planted, tolerance)
     doc.text = render(work, notation, rng, doc, tolerance, digits)
     return doc
+
+
+def _identifiable(marker: Any, graph: Any, planted: Any, work: list[Statement], first: Statement,
+                  tolerance: Any) -> bool:
+    """No mistake model of another code gives the planted one's number at its first line while leaving every
+    line before it as it is (else no one could tell which mistake was made)."""
+    if not first.key or first.key.startswith("local:") or first.kind == "given":
+        return True
+    state = marker.variant_state(planted)
+    if state is None:
+        return True
+    mine = _read(graph, state, first.key)
+    if mine is None:
+        return True
+    earlier = [s.key for s in work[:work.index(first)] if s.key and not s.key.startswith("local:")]
+    clean = marker.clean
+    for other in marker.variants:
+        if other.code == planted.code or other.perturbation is None:
+            continue
+        other_state = marker.variant_state(other)
+        value = None if other_state is None else _read(graph, other_state, first.key)
+        if value is None or not _passes(tolerance, value, mine):
+            continue
+        if all(_passes(tolerance, _read(graph, other_state, key), _read(graph, clean, key)) for key in earlier):
+            return False
+    return True
+
+
+def _read(graph: Any, state: Any, key: str) -> Any:
+    from gradwork.check.replay import Place
+
+    section, _, rest = key.partition(".")
+    name, _, index = rest.partition("[")
+    try:
+        if section == "loss":
+            place = Place("loss", graph.loss)
+        elif section == "updated":
+            place = Place("updated", graph.params[name])
+        else:
+            place = Place("value" if section == "values" else "grad", graph.names[name])
+    except KeyError:
+        return None
+    found = state.read(place)
+    if found is None:
+        return None
+    array = np.asarray(found, dtype=float)
+    return array if not index else array.reshape(-1)[_flat(np.shape(array), index)]
+
+
+def _flat(shape: tuple[int, ...], index: str) -> int:
+    numbers = tuple(int(i) for i in index.rstrip("]").split(","))
+    if len(numbers) != len(shape):
+        return numbers[-1]
+    return int(np.ravel_multi_index(numbers, shape))
 
 
 def _is_bias(solution: Any, key: str) -> bool:
@@ -374,7 +433,11 @@ def render(work: list[Statement], notation: str, rng: random.Random, doc: Corpus
             status = "wrong"
         elif not _passes(tolerance, s.clean, s.true):
             status = "drift"
-        doc.truth[number] = Truth(number, status, s.planted if status == "wrong" else None, s.key, broken)
+        doc.truth[number] = Truth(number, status, s.planted if status == "wrong" else None, s.key, bool(broken))
+        if broken:
+            rows = text.split("\n")
+            doc.truth[number].broken_line = len(lines) + 1 + next(
+                (k for k, row in enumerate(rows) if broken in row), result_offset)
         rows = text.count("\n") + 1
         doc.rows.extend(range(len(lines) + 1, len(lines) + 1 + rows))
         lines += text.split("\n")
@@ -398,11 +461,11 @@ def _shown(value: Any, digits: int) -> Any:
 
 
 def _sides(s: Statement, printer: Printer, digits: int, rng: random.Random, notation: str
-           ) -> tuple[list[str], bool]:
+           ) -> tuple[list[str], str]:
     result = _shown(s.student, digits)
     head = printer.expr(s.head)
     if s.kind == "given":
-        return [head, printer.expr(result)], False
+        return [head, printer.expr(result)], ""
     sides = [head]
     substituted = None
     if s.formula is not None and s.inputs:
@@ -416,14 +479,15 @@ def _sides(s: Statement, printer: Printer, digits: int, rng: random.Random, nota
         mapping = {symbol: _shown(value, digits) for symbol, value in s.inputs}
         candidate = substitute(flipped, mapping)
         if holds(candidate, result):
-            return [head, printer.expr(flipped), printer.expr(candidate), printer.expr(result)], False
+            return [head, printer.expr(flipped), printer.expr(candidate), printer.expr(result)], ""
     if s.formula is not None and (substituted is not None or rng.random() < 0.5) and rng.random() < 0.9:
         sides.append(printer.expr(s.formula))
-    broken = False
+    broken = ""
     if substituted is not None and rng.random() < 0.85:
         text = printer.expr(substituted)
         if notation == "ocr" and rng.random() < 0.08:
-            text, broken = _break_a_number(text, rng)
+            text, did = _break_a_number(text, rng)
+            broken = text if did else ""
         sides.append(text)
     sides.append(printer.expr(result))
     return sides, broken

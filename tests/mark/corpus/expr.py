@@ -133,7 +133,7 @@ class Printer:
             if s.layer:
                 text += "".join(SUP[c] for c in "(" + s.layer + ")")
             if s.sub:
-                text += "".join(SUB.get(c, c) for c in s.sub)
+                text += "".join(SUB[c] for c in s.sub) if all(c in SUB for c in s.sub) else "_" + s.sub
             if s.updated:
                 text += "′" if self.style.update != "new" else "_new"
             return text
@@ -150,7 +150,7 @@ class Printer:
     def _updated_latex(self, text: str) -> str:
         update = self.style.update
         if update == "new":
-            return text + "^{new}" if "^" not in text else text.replace("^{(", "^{new,(", 1)
+            return text + "^{new}" if "^" not in text else "{" + text + "}^{new}"
         if update == "plus":
             return text + "^{+}" if "^" not in text else text + "'"
         # a prime goes before the subscript: w'_{12}
@@ -245,6 +245,8 @@ class Printer:
         parts = []
         for arg in e.args:
             text = self.expr(arg, "factor")
+            if isinstance(arg, Call) and parts and self.style.times == "juxtapose":
+                text = " " + text  # t ln(a), never tln(a)
             if self.style.times == "juxtapose" and (isinstance(arg, Num) or parts and text[:1].isdigit()):
                 text = text if text.startswith("(") else "(" + text + ")"
             parts.append(text)

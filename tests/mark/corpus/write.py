@@ -111,12 +111,12 @@ def _forward_units(net: Network) -> list[Statement]:
             read = lambda v, name=layer.z, j=j: _unit(v.value(name), j)  # noqa: E731
             out.append(Statement(n.z(number, j), total(*terms), None, key, *_three(net, read), "value", values))
             rule = activation_rule(layer.activation, n.z(number, j), None)
-            if layer.a != layer.z and rule is not None:
+            if layer.a != layer.z:  # a softmax output has no one-unit formula: its number only
                 key = _vector_key("values", layer.a, _shape(net, layer.a), j)
                 read = lambda v, name=layer.a, j=j: _unit(v.value(name), j)  # noqa: E731
                 z_value = _unit(net.student.value(layer.z), j)
                 out.append(Statement(n.a(number, j), rule, None, key, *_three(net, read), "value",
-                                     [(n.z(number, j), z_value)]))
+                                     [(n.z(number, j), z_value)] if rule is not None else []))
     return out
 
 
@@ -190,11 +190,10 @@ def _backward_units(net: Network, style: str, rng: random.Random) -> list[Statem
                         chain_values = [(D(L, a_sym), g_a(net.student)), (D(a_sym, z_sym), local(net.student))]
                     else:
                         chain, chain_values = None, []
-                else:
-                    chain, chain_values = (D(L, a_sym) if has_activation else formula), values
+                else:  # no activation (dL/dz is dL/da's formula), or softmax (a Jacobian: the number only)
+                    chain, chain_values = (None if has_activation else formula), ([] if has_activation else values)
                 key = _vector_key("gradients", layer.z, _shape(net, layer.z), j)
-                if chain is not None:
-                    out.append(Statement(dz_sym, chain, None, key, *_three(net, g_z), "grad", chain_values))
+                out.append(Statement(dz_sym, chain, None, key, *_three(net, g_z), "grad", chain_values))
             else:  # delta style: delta = (dL/da) * f'(z) in one line
                 if formula is not None and local_formula is not None:
                     both = product(Paren(formula) if isinstance(formula, Op) and formula.op in "+-" else formula,
@@ -292,10 +291,11 @@ def _forward_matrix(net: Network) -> list[Statement]:
         out.append(Statement(n.whole("z", number), total(*terms), None, f"values.{layer.z}", *_three(net, read),
                              "value", values))
         rule = activation_rule(layer.activation, n.whole("z", number), None)
-        if layer.a != layer.z and rule is not None:
+        if layer.a != layer.z:  # softmax: its number only
             read = lambda v, name=layer.a: _vector(v.value(name), column)  # noqa: E731
+            values = [(n.whole("z", number), _vector(net.student.value(layer.z), column))] if rule is not None else []
             out.append(Statement(n.whole("a", number), rule, None, f"values.{layer.a}", *_three(net, read), "value",
-                                 [(n.whole("z", number), _vector(net.student.value(layer.z), column))]))
+                                 values))
     return out
 
 
@@ -316,9 +316,8 @@ def _backward_matrix(net: Network) -> list[Statement]:
         values = [(delta, _vector(net.student.grad(layer.z), column)), (x, _vector(net.student.value(source), column))]
         W = n.whole("w", number)
         read = lambda v, name=layer.weight, layer=layer: _matrix(v.grad(name), layer, column, "weight")  # noqa: E731
-        if not layer.flat_weights:
-            out.append(Statement(D(L, W), outer, None, f"gradients.{layer.weight}", *_three(net, read), "grad",
-                                 values))
+        out.append(Statement(D(L, W), outer, None, f"gradients.{layer.weight}", *_three(net, read), "grad",
+                             values))
         if layer.bias:
             read = lambda v, name=layer.bias: _vector(v.grad(name), column)  # noqa: E731
             out.append(Statement(D(L, n.whole("b", number)), delta, None, f"gradients.{layer.bias}",
@@ -336,8 +335,6 @@ def _updates_matrix(net: Network) -> list[Statement]:
     lr = float(net.solution.optimizer.lr)
     eta = Sym(n.lr)
     for number, layer in enumerate(net.solution.layers, start=1):
-        if layer.flat_weights:
-            continue
         for name, symbol, kind in ((layer.weight, n.whole("w", number), "weight"),
                                    (layer.bias, n.whole("b", number), "bias")):
             if not name:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from gradwork.cli import app
+from gradwork.cli.app import app
 from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail, one_line
 from gradwork.cli.output import guard_output, write_output
 
@@ -27,7 +27,8 @@ def check(
     output: Path | None = typer.Option(
         None, "-o", "--output",
         help=f"Write the report to FILE. For a folder: the gradebook (default FOLDER{GRADEBOOK_SUFFIX}, next to "
-             "the folder); a FILE ending in .md or .html gets the class summary instead of the CSV."),
+             "the folder); a FILE ending in .md or .html gets the class summary, .json every report, instead of "
+             "the CSV."),
     force: bool = typer.Option(
         False, "--force", help=f"Replace an existing -o FILE or FOLDER{GRADEBOOK_SUFFIX} (a class's gradebook "
                                "that already holds the same marks is left as it is without it)."),
@@ -106,7 +107,9 @@ def _check_folder(solution, folder: Path, format: str, output: Path | None, forc
     gradebook = check_files(solution, files, tolerance, allow_answer_tolerance=allow_answer_tolerance)
     suffix = target.suffix.lower()
     saved = gradebook.to_html() if suffix in (".html", ".htm") else \
-        gradebook.to_markdown() if suffix in (".md", ".markdown") else gradebook.to_csv()
+        gradebook.to_markdown() if suffix in (".md", ".markdown") else \
+        json.dumps(gradebook.to_json(), indent=2, ensure_ascii=False) + "\n" if suffix == ".json" else \
+        gradebook.to_csv()
     written = _write_gradebook(saved, target, force)
     for student in gradebook.students:  # file names from the folder: one line each, no control characters
         if student in gradebook.errors:

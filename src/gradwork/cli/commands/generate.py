@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from gradwork.cli import app
+from gradwork.cli.app import app
 from gradwork.cli.errors import EXIT_OK, EXIT_WRONG, fail
 
 PLATFORMS = ("prairielearn", "moodle", "qti", "gradescope")

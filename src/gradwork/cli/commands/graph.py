@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from gradwork.cli import app
+from gradwork.cli.app import app
 from gradwork.cli.errors import fail
 from gradwork.cli.output import guard_output
 

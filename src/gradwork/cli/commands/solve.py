@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
 import typer
 
-from gradwork.cli import app
+from gradwork.cli.app import app
 from gradwork.cli.errors import fail
 from gradwork.cli.output import guard_output, write_output
 
@@ -23,6 +24,7 @@ def solve(
         4, "--digits", "-d", min=1, max=17, help="Significant figures shown (computed at full precision)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to FILE instead of standard output."),
     force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
+    notes: bool = typer.Option(False, "--notes", help="The teacher's view: keep implementation remarks."),
 ) -> None:
     """Forward pass, loss, every gradient and the update, explained step by step."""
     _check_choice("--format", format, ("text", "markdown", "latex", "html", "json"))
@@ -37,8 +39,9 @@ def solve(
     try:
         solved = load(problem).solve(mode)  # type: ignore[arg-type]
         solved.style = style  # type: ignore[assignment]
-        color = format == "text" and output is None and sys.stdout.isatty()
-        text = solved.render(format, digits=digits, color=color)  # type: ignore[arg-type]
+        terminal = format == "text" and output is None and sys.stdout.isatty()
+        width = shutil.get_terminal_size((100, 24)).columns if terminal else 100  # 100 when piped or written
+        text = solved.render(format, digits=digits, color=terminal, width=width, notes=notes)  # type: ignore[arg-type]
     except ProblemError as error:
         fail(str(error))
     for note in solved.solution.notes:  # e.g. symbolic simplification ran out of time: say so, never silently

@@ -5,7 +5,8 @@
     step_fragments(derivation, digits=4)               # -> [(node, phase, html), ...]
     step_titles(derivation, digits=4)                  # -> a plain-text heading per step, same order
 
-Each format lives in its own module and is imported only when used.
+Each format lives in its own module and is imported only when used (a lazy import for load time, not to
+break a cycle: no renderer imports this package's functions back).
 """
 
 from __future__ import annotations
@@ -18,20 +19,22 @@ if TYPE_CHECKING:
 Format = Literal["text", "markdown", "latex", "html", "json"]
 FORMATS: tuple[str, ...] = ("text", "markdown", "latex", "html", "json")
 
-__all__ = ["FORMATS", "Format", "render", "step_fragments", "step_titles", "steps_to_json"]
+__all__ = ["FORMATS", "Format", "latex_symbol", "render", "step_fragments", "step_titles", "steps_to_json"]
 
 
-def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bool = False) -> str:
+def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bool = False,
+           width: int = 100) -> str:
     """The derivation as one document in ``format``.
 
     ``digits``: significant figures shown (numbers are computed at full
-    precision). ``color``: ANSI colour for a terminal (text only).
+    precision). ``color``: ANSI colour for a terminal (text only). ``width``:
+    the columns text wraps at (text only; the terminal's, or 100 when piped).
     ``"json"`` gives the JSON text of :func:`steps_to_json`.
     """
     if format == "text":
         from gradwork.explain.render.text import TextRenderer
 
-        return TextRenderer(digits=digits, color=color).render(derivation)
+        return TextRenderer(digits=digits, color=color, width=max(40, width)).render(derivation)
     if format == "markdown":
         from gradwork.explain.render.markdown import MarkdownRenderer
 
@@ -71,4 +74,19 @@ def step_titles(derivation: Derivation, digits: int = 4) -> list[str]:
     from gradwork.explain.render.text import step_titles as titles
 
     return titles(derivation, digits=digits)
+
+
+def latex_symbol(written: Any) -> str:
+    """A quantity as the notation model writes it (``notation(solution).quantity(key)``, a ``Written``), or a
+    ``Symbol``, as LaTeX math without dollars: ``\\frac{\\partial J}{\\partial w_{3}}``, ``b_{3}'``, ``z^{(1)}``.
+    For labels of exported questions, so that a platform shows the problem's own symbols."""
+    from gradwork.explain import math as m
+    from gradwork.explain.render.latex import LatexPrinter
+
+    printer = LatexPrinter()
+    if isinstance(written, m.Symbol):
+        return printer.doprint(written)
+    if written.section == "gradients":
+        return printer.doprint(m.Derivative(written.loss, written.symbol))
+    return printer.doprint(written.symbol)
 

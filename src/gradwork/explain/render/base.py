@@ -24,6 +24,8 @@ from typing import Any, ClassVar
 from collections.abc import Callable
 
 from gradwork.explain import math as m
+from gradwork.explain import steps as s
+from gradwork.ops import get_op as registry_get_op
 from gradwork.explain.render.notation import Numeral, is_sympy, number_precedence, numeral
 from gradwork.explain.render.precedence import (
     MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION,
@@ -175,9 +177,7 @@ def template_precedence(template: str) -> int:
 
 
 def get_op(name: str) -> Any:
-    from gradwork.ops import get_op as registry_get_op  # the registry is data the printers read
-
-    return registry_get_op(name)
+    return registry_get_op(name)  # the registry is data the printers read
 
 
 def template_source(expr: m.OpTemplate, latex: bool) -> tuple[str, int | None]:
@@ -375,7 +375,9 @@ class Renderer(Dispatcher):
         raise NotImplementedError
 
     def preface(self, derivation: Any) -> str:
-        """One line under the title: the style, and how numbers are shown."""
+        """One line under the title: the style, and how numbers are shown (none on a student's sheet)."""
+        if getattr(derivation, "kind", "solution") == "sheet":
+            return ""
         style = f"{derivation.style.capitalize()} style."
         if derivation.mode == "exact":
             return f"{style} Exact arithmetic: numbers are fractions."
@@ -391,9 +393,7 @@ class Renderer(Dispatcher):
     @staticmethod
     def factor_values(derivation: Any) -> dict[int, Any]:
         """Each numbered chain-rule factor's value, so a product of labels can be shown with numbers."""
-        from gradwork.explain.steps import Factor
-
-        return {step.label: step.value for step in derivation.steps() if isinstance(step, Factor)}
+        return {step.label: step.value for step in derivation.steps() if isinstance(step, s.Factor)}
 
     @staticmethod
     def chain_sides(step: Any, values: dict[int, Any]) -> list[Any]:

@@ -38,7 +38,7 @@ _NAMESPACE = re.compile(r'\s+xmlns="[^"]*"')
 @functools.lru_cache(maxsize=4096)  # pure; the same definitions recur in every page and every generated variant
 def mathml(latex: str, display: bool = False) -> str:
     """LaTeX math as a MathML ``<math>`` element (HTML5 needs no namespace attribute)."""
-    from latex2mathml.converter import convert
+    from latex2mathml.converter import convert  # not in PrairieLearn's packages: imported when HTML is written
 
     markup = _NAMESPACE.sub("", convert(latex, display="block" if display else "inline"))
     return _MTEXT.sub(lambda match: match.group(1) + _escape_text(match.group(2)) + match.group(3), markup)
@@ -61,7 +61,9 @@ class HtmlRenderer(MathDocument):
     def render(self, derivation: s.Derivation) -> str:
         self.setup(derivation)
         title = escape(derivation.title or "Worked solution")
-        body = [f"<h1>{title}</h1>", f'<p class="preface">{escape(self.preface(derivation))}</p>']
+        body = [f"<h1>{title}</h1>"]
+        if self.preface(derivation):
+            body.append(f'<p class="preface">{escape(self.preface(derivation))}</p>')
         for section in derivation.sections:
             self.section = section
             body.append(f'<section class="phase-{section.phase}">')
@@ -134,8 +136,15 @@ class HtmlRenderer(MathDocument):
 
         caption = "" if self._same_title(step.title) else f"<caption>{escape(step.title)}</caption>"
         head = "".join(f"<th>{escape(c)}</th>" for c in step.columns)
-        rows = "\n".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in row) + "</tr>" for row in step.rows)
-        return f"<table>{caption}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
+
+        def td(column: str, value: Any) -> str:  # each cell names its column: a narrow page stacks the rows
+            empty = ' class="gw-empty"' if value == "—" else ""
+            return f'<td data-label="{escape(column)}"{empty}>{cell(value)}</td>'
+
+        rows = "\n".join("<tr>" + "".join(td(c, v) for c, v in zip(step.columns, row)) + "</tr>"
+                         for row in step.rows)
+        return (f'<table class="gw-table">{caption}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n'
+                "</table>")
 
     def _render_Pitfall(self, step: s.Pitfall) -> str:
         return f'<p class="pitfall">⚠ {escape(step.text)}</p>'

@@ -12,11 +12,13 @@ integer; an exact-mode number as the results write it, a string even when whole:
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
+import json
 from typing import Any
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import as_expr, Renderer, snake
+from gradwork.explain.render.text import TextPrinter
 from gradwork.numbers.display import json_number as number_value  # one rule for every number
 
 
@@ -27,13 +29,9 @@ class JsonRenderer(Renderer):
     """Steps and formulas as nested dicts, dispatching on class like the other renderers."""
 
     def render(self, derivation: s.Derivation) -> str:
-        import json
-
         return json.dumps(self.steps(derivation), indent=2, ensure_ascii=False)
 
     def steps(self, derivation: s.Derivation) -> list[dict[str, Any]]:
-        from gradwork.explain.render.text import TextPrinter
-
         self.text = TextPrinter(digits=self.settings["digits"])
         out = []
         for section in derivation.sections:

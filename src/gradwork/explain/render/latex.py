@@ -304,7 +304,7 @@ class LatexPrinter(Printer):
         n = self.numeral(number)
         sign = "-" if n.negative else ""
         if n.kind == "sympy":
-            import sympy
+            import sympy  # heavy: imported only for SymPy values (symbolic mode)
 
             # ln for the natural log; an unevaluated −1·a (numbers put into 1 − y) reads −a
             shown = rounded_floats(n.value, self.settings["digits"])
@@ -473,8 +473,10 @@ class LatexRenderer(MathDocument):
     def render(self, derivation: s.Derivation) -> str:
         self.setup(derivation)
         title = self.text(derivation.title or "Worked solution")
-        out = [self.PREAMBLE, r"\begin{document}",
-               r"\section*{" + title + "}", r"\textit{" + self.text(self.preface(derivation)) + "}", ""]
+        out = [self.PREAMBLE, r"\begin{document}", r"\section*{" + title + "}"]
+        if self.preface(derivation):
+            out.append(r"\textit{" + self.text(self.preface(derivation)) + "}")
+        out.append("")
         for section in derivation.sections:
             self.section = section
             out.append(r"\subsection*{" + self.text(section.title) + "}")

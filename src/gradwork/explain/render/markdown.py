@@ -22,7 +22,9 @@ class MarkdownRenderer(MathDocument):
 
     def render(self, derivation: s.Derivation) -> str:
         self.setup(derivation)
-        out = [f"# {escape(derivation.title or 'Worked solution')}", "", f"*{escape(self.preface(derivation))}*"]
+        out = [f"# {escape(derivation.title or 'Worked solution')}"]
+        if self.preface(derivation):
+            out += ["", f"*{escape(self.preface(derivation))}*"]
         for section in derivation.sections:
             self.section = section
             out += ["", f"## {escape(section.title)}"]

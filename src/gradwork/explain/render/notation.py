@@ -22,7 +22,7 @@ from gradwork.problem.notation import (  # noqa: F401  (re-exported: one table o
 
 def number_precedence(n: Numeral, fraction_is_atom: bool) -> int:
     if n.kind == "sympy":
-        from sympy.printing.precedence import precedence
+        from sympy.printing.precedence import precedence  # heavy: only for SymPy values (symbolic mode)
 
         p = precedence(n.value)
         return PREC_SUM if p <= 40 else PREC_PRODUCT if p <= 50 else PREC_POWER if p <= 60 else PREC_ATOM

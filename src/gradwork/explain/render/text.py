@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from io import StringIO
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -271,8 +272,9 @@ class TextRenderer(Renderer):
         blocks: list[Any] = [
             _Line([(derivation.title or "Worked solution", "title")]),
             _Line([("=" * max(len(derivation.title or "Worked solution"), 3), "title")]),
-            _Line([(self.preface(derivation), "note")]),
         ]
+        if self.preface(derivation):
+            blocks.append(_Line([(self.preface(derivation), "note")]))
         for section in derivation.sections:
             self.section = section
             blocks += [_BLANK, _Line([(section.title, "heading")]), _Line([("-" * len(section.title), "heading")])]
@@ -364,17 +366,17 @@ class TextRenderer(Renderer):
     # ---------------------------------------------------------- output
     def _plain(self, blocks: list[Any]) -> str:
         out: list[str] = []
+        width = self.settings["width"]
         for block in blocks:
             if isinstance(block, _TableBlock):
-                out.extend(ascii_table(block, self.STEP_INDENT))
+                out.extend(fitted_table(block, self.STEP_INDENT, width))
             else:
-                out.append((" " * block.indent + "".join(text for text, _ in block.segments)).rstrip())
+                text = "".join(segment for segment, _ in block.segments).rstrip()
+                out.extend(wrap_equation(text, block.indent, width))
         return "\n".join(out) + "\n"
 
     def _rich(self, blocks: list[Any]) -> str:
-        from io import StringIO
-
-        from rich.console import Console
+        from rich.console import Console  # rich: imported only for a terminal's colours
         from rich.padding import Padding
         from rich.table import Table
         from rich.text import Text
@@ -382,8 +384,13 @@ class TextRenderer(Renderer):
         buffer = StringIO()
         console = Console(file=buffer, force_terminal=True, color_system="standard", width=self.settings["width"],
                           highlight=False, emoji=False, markup=False)
+        width = self.settings["width"]
         for block in blocks:
             if isinstance(block, _TableBlock):
+                if table_width(block, self.STEP_INDENT) > width:  # too wide: one block per quantity
+                    for line in fitted_table(block, self.STEP_INDENT, width):
+                        console.print(Text(line), soft_wrap=True)
+                    continue
                 table = Table(title=block.title or None, title_style=self.STYLES["heading"], title_justify="left")
                 for column in block.columns:
                     table.add_column(column)
@@ -391,11 +398,97 @@ class TextRenderer(Renderer):
                     table.add_row(*row)
                 console.print(Padding(table, (0, 0, 0, self.STEP_INDENT)))
                 continue
+            plain = "".join(segment for segment, _ in block.segments).rstrip()
+            lines = wrap_equation(plain, block.indent, width)
+            if len(lines) > 1:  # wrapped at the = signs: the result keeps its highlight on the last line
+                result, style = block.segments[-1] if block.segments else ("", "plain")
+                for line in lines[:-1]:
+                    console.print(Text(line), soft_wrap=True)
+                last = Text(lines[-1][:len(lines[-1]) - len(result)] if lines[-1].endswith(result) else lines[-1])
+                if lines[-1].endswith(result):
+                    last.append(result, style=self.STYLES[style] or None)
+                console.print(last, soft_wrap=True)
+                continue
             text = Text(" " * block.indent)
             for segment, style in block.segments:
                 text.append(segment, style=self.STYLES[style] or None)
             console.print(text, soft_wrap=True)
         return buffer.getvalue()
+
+
+CONTINUATION = 4  # a wrapped equation's later lines are indented this much more than its first
+
+
+def wrap_equation(text: str, indent: int, width: int) -> list[str]:
+    """One printed line (``indent`` spaces, then ``text``) in lines of at most ``width`` columns where it can be.
+
+    It breaks before a top-level ``=`` first (later lines start with ``= …``, indented a little more), then
+    before a top-level ``+``, ``−`` or ``⊙``, then after a comma inside an array (``[[…],`` / ``[…]]``), so every
+    line reads as a continuation of the one before. A piece with no place to break stays whole.
+    """
+    if indent + len(text) <= width or not text:
+        return [" " * indent + text] if text else [""]
+    lines: list[str] = []
+    current, pad = text, indent
+    while pad + len(current) > width:
+        cut = _break_at(current, width - pad, first=not lines)
+        if cut is None:
+            break
+        lines.append(" " * pad + current[:cut].rstrip())
+        current = current[cut:].lstrip()
+        pad = indent + CONTINUATION
+    lines.append(" " * pad + current)
+    return lines
+
+
+def _break_at(text: str, room: int, first: bool = False) -> int | None:
+    """Where to break ``text`` so that its first part fits ``room`` columns: the best place at the lowest depth.
+
+    The ``first`` line keeps its left side and one = at least: a line with the left side alone says nothing."""
+    lhs_end = text.find(" = ") + 2 if first else 0
+    candidates: dict[int, list[int]] = {}  # depth -> break positions (the second part starts there)
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == " " and i + 2 < len(text) and text[i + 1] in "=+−⊙" and text[i + 2] == " ":
+            level = 0 if text[i + 1] == "=" and depth == 0 else 1 if depth == 0 else 2 + 2 * depth
+            candidates.setdefault(level, []).append(i + 1)
+        elif char == "," and depth >= 1 and i + 1 < len(text) and text[i + 1] == " ":
+            candidates.setdefault(1 + 2 * depth, []).append(i + 2)
+    for level in sorted(candidates):
+        fitting = [p for p in candidates[level] if max(0, lhs_end) < p <= room]
+        if fitting:
+            return max(fitting)
+    for level in sorted(candidates):  # nothing fits: the earliest break, so the line is as short as it can be
+        if candidates[level]:
+            return min(p for p in candidates[level] if p > 0)
+    return None
+
+
+def table_width(table: _TableBlock, indent: int) -> int:
+    widths = [len(c) for c in table.columns]
+    for row in table.rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
+    return indent + sum(w + 3 for w in widths) + 1
+
+
+def fitted_table(table: _TableBlock, indent: int, width: int) -> list[str]:
+    """The ASCII table, or, when it is wider than ``width``, one block per row: its first cell, then each
+    other column's name and value on a line of its own (wrapped like an equation)."""
+    if table_width(table, indent) <= width:
+        return ascii_table(table, indent)
+    out = [" " * indent + table.title] if table.title else []
+    label = max(len(c) for c in table.columns[1:]) if len(table.columns) > 1 else 0
+    for row in table.rows:
+        out.append(" " * indent + row[0])
+        for column, cell in zip(table.columns[1:], row[1:]):
+            if cell == "—":
+                continue
+            out.extend(wrap_equation(f"{column.ljust(label)}  {cell}", indent + 4, width))
+    return out
 
 
 def ascii_table(table: _TableBlock, indent: int) -> list[str]:
@@ -443,7 +536,7 @@ _POWER = re.compile(r"\*\*(\d+)")
 def rounded_floats(value: Any, digits: int) -> Any:
     """The decimals inside a SymPy expression shown to ``digits`` figures, the rest left as it is
     (numbers put into a formula unevaluated: −(ln(0.8823) + …))."""
-    import sympy
+    import sympy  # heavy: imported only for SymPy values (symbolic mode)
 
     floats = value.atoms(sympy.Float)
     if not floats:
