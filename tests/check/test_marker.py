@@ -188,7 +188,7 @@ def test_feedback_uses_the_problems_own_symbols():
     # The problem's notation (gradwork.problem.notation), never an internal key, in what the student reads.
     assert items["loss"].symbol == "J" and "Your number uses log10 in J." in items["loss"].message
     assert items["updated.output.b"].label == "b₃′"  # the student reads the problem's symbol; JSON keeps the key
-    assert "Your b₃ is left at its initial value 0; the update is b₃ - lr * ∂J/∂b₃" in items["updated.output.b"].message
+    assert "Your b₃ is left at its initial value 0; the update is b₃ - η * ∂J/∂b₃" in items["updated.output.b"].message
     assert "output.b" not in items["updated.output.b"].message
     assert items["gradients.hidden.W[1,0]"].symbol == "∂J/∂w₃"
     assert report.to_json()["items"][0]["symbol"] in ("J", "∂J/∂w₃", "b₃′")

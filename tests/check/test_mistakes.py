@@ -245,7 +245,7 @@ def test_an_unupdated_bias_is_told_its_one_sgd_step_with_numbers_true_as_printed
 
     # Seed 002 (row): dJ/db3 = a3 - y = 0.40131; b3 = 0 - 0.01 * 0.4013 = -0.004013.
     item = check_answers(fixtures.seed_002(), parse_answers({"updated": {"output.b": 0}})).item("updated.output.b")
-    assert "left at its initial value 0; the update is b⁽²⁾ - lr * ∂L/∂b⁽²⁾ = 0 - 0.01 * 0.4013 = -0.004013" \
+    assert "left at its initial value 0; the update is b⁽²⁾ - η * ∂L/∂b⁽²⁾ = 0 - 0.01 * 0.4013 = -0.004013" \
         in item.message
     quiet = check_answers(fixtures.seed_002(), parse_answers({"updated": {"output.b": 0}}), reveal=False).items[0]
     assert "left at its initial value" in quiet.message and "the update is" not in quiet.message  # no answer given

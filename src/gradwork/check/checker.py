@@ -15,7 +15,6 @@ the teacher's policy.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,9 @@ from gradwork.check.items import Item, ItemReader
 from gradwork.check.mistakes import Variant
 from gradwork.check.models import Models
 from gradwork.check.policy import effective_policy
-from gradwork.check.replay import Graph, Perturbation, State
+from gradwork.check.replay import Graph, Perturbation, Place, State
 from gradwork.check.report import Report
-from gradwork.check.verdicts import result, with_points
+from gradwork.check.verdicts import result
 from gradwork.numbers.marking import MarkingPolicy
 from gradwork.problem import Solution
 from gradwork.numbers.display import array_text
@@ -68,6 +67,7 @@ class Checker:
         self.models = Models(self.solution)
         self.reader = ItemReader(self.models.graph, self.models.clean)
         self.other_keys = [_key_of(key) for key in other_keys]
+        self._orders: dict[tuple[Any, ...], tuple[int, ...]] = {}  # _in_order's answer per structure of items
 
     # What the exports' planting code reads (generate/plant.py): the problem's replays.
     @property
@@ -130,7 +130,9 @@ class Checker:
         for variant, note in given_notes:
             if not any(variant in combination for item in items for combination in item.findings):
                 notes.append(note)
-        results = [result(self.models, item, tol, reveal) for _, item in resolved]
+        # Scored items get their points under the policy; the others are listed, never scored.
+        results = [result(self.models, item, tol, reveal, policy=policy if k < len(scored) else None,
+                          listed_only=k >= len(scored)) for k, (_, item) in enumerate(resolved)]
         asked = bool(self.solution.ask)
         if not asked:  # what the student answered, in the order of the computation
             order = sorted(range(len(scored)), key=lambda k: resolved[k][1].order)
@@ -139,29 +141,35 @@ class Checker:
             scored_results = results[:len(scored)]
         others = sorted(range(len(scored), len(results)), key=lambda k: resolved[k][1].order)
         return Report(
-            self.solution.title, answers.source, policy,
-            tuple(with_points(r, policy) for r in scored_results),
-            tuple(replace(results[k], max_points=0.0) for k in others),  # listed, never scored
+            self.solution.title, answers.source, policy, tuple(scored_results), tuple(results[k] for k in others),
             asked=asked, warnings=tuple(notes))
 
     def _in_order(self, items: list[Item]) -> list[Item]:
         """The items in the order of the computation; with ``ask:``, items that do not depend on each other
         (a layer's ∂L/∂W and ∂L/∂b, the updates) in the sheet's order, so a mistake that makes several of them
         wrong is charged at the first one the sheet asks."""
-        computed = sorted(items, key=lambda it: it.order)
         if not self.solution.ask:
-            return computed
-        sheet = {id(item): k for k, item in enumerate(items)}
+            return sorted(items, key=lambda it: it.order)
+        # The order depends only on the items' places and computation order: worked out once per such structure
+        # (a class answers the same sheet), as positions into ``items``.
+        structure = tuple((item.order, item.place) for item in items)
+        positions = self._orders.get(structure)
+        if positions is None:
+            positions = self._orders[structure] = self._sheet_order(structure)
+        return [items[k] for k in positions]
+
+    def _sheet_order(self, structure: tuple[tuple[tuple[int, int, int], Place], ...]) -> tuple[int, ...]:
+        computed = sorted(range(len(structure)), key=lambda k: structure[k][0])
         graph = self.models.graph
-        out: list[Item] = []
+        out: list[int] = []
         while computed:
-            ready = [item for item in computed if not any(
-                other is not item and other.place != item.place and other.place in graph.upstream_places(item.place)
-                for other in computed)]
-            chosen = min(ready or computed[:1], key=lambda it: sheet[id(it)])
+            ready = [k for k in computed if not any(
+                other != k and structure[other][1] != structure[k][1]
+                and structure[other][1] in graph.upstream_places(structure[k][1]) for other in computed)]
+            chosen = min(ready or computed[:1])  # the first on the sheet
             out.append(chosen)
-            computed = [item for item in computed if item is not chosen]
-        return out
+            computed = [k for k in computed if k != chosen]
+        return tuple(out)
 
     # ------------------------------------------------------------ given data and other variants
     def _copies(self, answers: Answers, given: list[Answer], tol: Tolerance) -> tuple[list[Variant], list[tuple]]:

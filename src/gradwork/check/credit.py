@@ -31,7 +31,7 @@ from decimal import Decimal
 import numpy as np
 
 from gradwork.numbers.tolerance import Tolerance
-from gradwork.check.diagnose import Diagnoser, agree, agree_value, read
+from gradwork.check.diagnose import Diagnoser, agree, agree_value, answer_key, read
 from gradwork.check.items import Item
 from gradwork.check.mistakes import Variant, same_numbers
 from gradwork.check.models import Models, combined
@@ -64,11 +64,24 @@ class Judge:
     def start(self) -> None:
         """Correct, and right given the student's own accepted numbers."""
         for item in self.items:
-            item.correct = agree(self.tol, item, self.models.clean.read(item.place))
-            item.accepted = np.zeros_like(item.correct)
-            item.carried = np.zeros_like(item.correct)
+            item.correct = self._correct(item)
+            item.accepted = np.zeros(item.correct.shape, dtype=bool)
+            item.carried = np.zeros(item.correct.shape, dtype=bool)
         if any(item.unresolved.any() for item in self.items):
             self.credit_own_numbers()
+
+    def _correct(self, item: Item) -> np.ndarray:
+        """Where the answer agrees with the solution (once per distinct float answer to an item, for a class)."""
+        key = answer_key(item, self.tol)
+        if key is None:
+            return agree(self.tol, item, self.models.clean.read(item.place))
+        memo = self.models.memo()
+        found = memo.get(("correct", key))
+        if found is None:
+            found = memo[("correct", key)] = agree(self.tol, item, self.models.clean.read(item.place))
+            if isinstance(found, np.ndarray):  # shared: every use makes a new array (item.correct | ...)
+                found.flags.writeable = False
+        return found
 
     def finish(self) -> None:
         """Carried forward, mistakes charged and diagnosed."""

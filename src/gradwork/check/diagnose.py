@@ -10,6 +10,7 @@ factor, a sign, rounding) only count when no specific model explains it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,8 @@ def matches(tol: Tolerance, item: Item, expected: np.ndarray | None, where: np.n
     if expected is None or np.shape(expected) != item.given.shape:
         return False
     numeric = item.given.dtype != object and np.asarray(expected).dtype != object
+    if numeric and item.given.size <= SMALL:
+        return _matches_small(tol, item, np.asarray(expected), where)
     if numeric:  # most candidates are far off: rule them out with one cheap comparison
         t = np.asarray(expected, dtype=np.float64)
         finite = np.abs(t[np.isfinite(t)])
@@ -60,6 +63,64 @@ def matches(tol: Tolerance, item: Item, expected: np.ndarray | None, where: np.n
     if not agreed[where].all() and numeric:
         agreed = agreed | (difference < tol.bound(np.asarray(scale)))
     return bool(agreed[where].all())
+
+
+SMALL = 4  # answers of at most this many numbers are compared on Python floats (Tolerance.passes' own threshold)
+_BOUNDS: dict[tuple[Tolerance, float], float] = {}
+
+
+def _matches_small(tol: Tolerance, item: Item, expected: np.ndarray, where: np.ndarray) -> bool:
+    """:func:`matches` for a small numeric answer on Python floats: the same tests, in the same arithmetic
+    (IEEE subtraction and comparisons, Tolerance.passes' own per-number test, Tolerance.bound itself)."""
+    given = item.given.reshape(-1).tolist()
+    t = expected.astype(np.float64, copy=False).reshape(-1).tolist()
+    chosen = where.reshape(-1).tolist()
+    blank = item.blank.reshape(-1).tolist()
+    finite = [abs(x) for x in t if x - x == 0]  # finite: inf - inf and nan - nan are nan
+    scale = max(finite) if finite else 0.0
+    loosest = tol.slack(scale)
+    difference = [abs(s - x) for s, x in zip(given, t)]
+    if not all(d <= loosest for d, w in zip(difference, chosen) if w):
+        return False
+    agreed = [tol._one(s, x) and not b for s, x, b in zip(given, t, blank)]
+    if all(a for a, w in zip(agreed, chosen) if w):
+        return True
+    key = (tol, scale)
+    bound = _BOUNDS.get(key)
+    if bound is None:
+        if len(_BOUNDS) > 4096:
+            _BOUNDS.clear()
+        bound = _BOUNDS[key] = float(tol.bound(np.asarray(scale)))
+    return all(a or d < bound for a, d, w in zip(agreed, difference, chosen) if w)
+
+
+def any_matches(tol: Tolerance, item: Item, predictions: Iterable[np.ndarray | None], where: np.ndarray) -> bool:
+    """``any(matches(tol, item, p, where) for p in predictions)``, with the numbers of the answer's shape screened
+    all at once first (most are far off); :func:`matches` decides on the few left."""
+    given = item.given
+    batch: list[np.ndarray] = []
+    for prediction in predictions:
+        if prediction is None:
+            continue
+        array = np.asarray(prediction)
+        if array.shape == given.shape and array.dtype != object and given.dtype != object:
+            batch.append(array)
+        elif matches(tol, item, prediction, where):
+            return True
+    if not batch:
+        return False
+    if len(batch) == 1:
+        return matches(tol, item, batch[0], where)
+    rows = np.array(batch, dtype=np.float64).reshape(len(batch), -1)
+    flat = where.reshape(-1)
+    magnitude = np.where(np.isfinite(rows), np.abs(rows), 0.0)
+    # matches' own first test (within the tolerance's loosest bound at the scale of the whole answer), a hair
+    # looser so that no rounding here can rule out what matches itself would accept.
+    bound = slack(tol, magnitude, len(rows)) * (1 + 1e-9)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, which fails the test below as in matches
+        difference = np.abs(rows[:, flat] - given.reshape(-1)[flat])
+    return any(matches(tol, item, batch[k], where)
+               for k in np.flatnonzero((difference <= bound[:, None]).all(axis=1)))
 
 
 def slack(tol: Tolerance, magnitude: np.ndarray, rows: int) -> np.ndarray:
@@ -104,19 +165,28 @@ class Diagnoser:
             every.append(combination)
 
         def look_at(variant: Variant | None, state: State) -> None:
-            if variant is not None and any(matches(tol, item, prediction, answered)
-                                           for prediction in written_as_carried(variant, read(state, item))):
+            if variant is not None and any_matches(tol, item, written_as_carried(variant, read(state, item)),
+                                                   answered):
                 keep((variant,))
             look = Look(models.graph, state, item.place, item.answer.index, item.given, tol)
             for observer in observers if variant is None else [o for o in observers if o.combines]:
-                for written in observer.observe(look):  # type: ignore[misc]
-                    if matches(tol, item, written, answered):
-                        keep((observer,) if variant is None else (observer, variant))
-                        break
+                if state is models.clean and memo is not None:  # the same answer to the same item: the same
+                    looked = (id(observer), memo)
+                    if looked not in seen:
+                        seen[looked] = any_matches(tol, item, observer.observe(look), answered)  # type: ignore[misc]
+                    matched = seen[looked]
+                else:
+                    matched = any_matches(tol, item, observer.observe(look), answered)  # type: ignore[misc]
+                if matched:
+                    keep((observer,) if variant is None else (observer, variant))
 
         def explained() -> bool:
             return any(not catch_all(combination) or codes <= charged for codes, combination in found.items())
 
+        # What is compared with the correct solve depends only on the item and the answer (float numbers: not on
+        # the student's other numbers): worked out once per distinct answer and kept with the models.
+        memo = answer_key(item, tol)
+        seen = models.memo(len(observers) + 1)
         look_at(None, models.clean)
         if use_context:
             look_at(None, context)  # type: ignore[arg-type]
@@ -124,9 +194,14 @@ class Diagnoser:
         candidates = models.candidates(item.place, item.answer.index, item.given)
         if candidates is not None:  # numbers: screen every mistake's prediction at once, then check the few left
             combinations, stack = candidates
-            for row in self._screen(item, stack):
+            rows = seen.get(("candidates", memo)) if memo is not None else None
+            if rows is None:
+                rows = [row for row in self._screen(item, stack) if matches(tol, item, stack[row], answered)]
+                if memo is not None:
+                    seen[("candidates", memo)] = rows
+            for row in rows:
                 combination = combinations[row]
-                if not any(v is a for v in combination for a in active) and matches(tol, item, stack[row], answered):
+                if not any(v is a for v in combination for a in active):
                     keep(combination)
         else:
             for _, variant in relevant:
@@ -205,6 +280,14 @@ class Diagnoser:
         bound = slack(self.tol, magnitude, len(rows))
         difference = np.abs(rows[:, answered] - item.given.reshape(-1)[answered])
         return np.flatnonzero((difference <= bound[:, None]).all(axis=1))
+
+
+def answer_key(item: Item, tol: Tolerance) -> tuple[Any, ...] | None:
+    """What a comparison of a float answer with a solve's number for its item depends on (None: not floats)."""
+    given = item.given
+    if given.dtype != np.float64:
+        return None
+    return (item.place, item.answer.index, tol, given.shape, given.tobytes(), item.blank.tobytes())
 
 
 def catch_all(combination: tuple[Variant, ...]) -> bool:

@@ -44,15 +44,20 @@ def digits_for(tolerance: Tolerance) -> int:
     return max(4, tolerance.places + 1 if tolerance.kind != "rtol" else 6)
 
 
+def correct_message(own_rounding: bool = False) -> str:
+    """A correct item's feedback (:func:`message` of its facts)."""
+    return "correct, given your own earlier (rounded) numbers" if own_rounding else "correct"
+
+
 def message(facts: Facts) -> str:
     """The item's one-paragraph feedback."""
+    if facts.status == "correct":
+        return correct_message(facts.own_rounding)
     digits = digits_for(facts.tolerance)
     reveal = facts.reveal
     expected = array_text(facts.expected, digits)
     correct_value = f" (the correct value is {expected})" if reveal else ""
     given_yours = _given(facts.carried_from, facts.name)
-    if facts.status == "correct":
-        return "correct, given your own earlier (rounded) numbers" if facts.own_rounding else "correct"
     if facts.status == "missing":
         return f"left blank; expected {expected}" if reveal else "left blank"
     if facts.status == "carried_forward" and facts.repeated:

@@ -454,7 +454,8 @@ def transposed(graph: Graph) -> Iterator[Variant]:
 def update_sign(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     for name in graph.params if graph.updates else ():
-        yield Variant("update_sign", name, f"your {graph.key_text('updated.' + name)} adds lr * "
+        eta = graph.written.learning_rate.text()
+        yield Variant("update_sign", name, f"your {graph.key_text('updated.' + name)} adds {eta} * "
                                            f"{graph.key_text('gradients.' + name)} instead of subtracting it",
                       Perturbation(learning_rates={name: -lr}))
 
@@ -558,17 +559,18 @@ def rounding(graph: Graph) -> Iterator[Variant]:
                 np.abs(look.given - predicted)[np.isfinite(look.given)] <= reach):
             return
         same_shape = np.shape(look.given) == predicted.shape and look.given.dtype != object
-        for precision in range(0 if look.tolerance.kind == "digits" else 1, places + 1):
-            ways = [round_decimals(predicted, precision, mode) if look.tolerance.kind == "digits" else
-                    round_significant(predicted, precision, mode) for mode in ROUNDINGS]
-            yield from ways
-            if same_shape and predicted.size > 1:
-                # Each number rounded on its own, a half either way: 0.675 is 0.67 to a program that rounds its
-                # binary value and 0.68 on a calculator, so each element takes the one nearest what was written.
-                down = round_half_down(predicted, precision, look.tolerance.kind == "digits")
-                stack = np.stack([np.asarray(ways[0], dtype=np.float64), down])
-                nearest = np.argmin(np.abs(stack - np.asarray(look.given, dtype=np.float64)), axis=0)
-                yield np.take_along_axis(stack, nearest[None], axis=0)[0].astype(predicted.dtype, copy=False)
+        ways, stacks = _roundings(predicted, look.tolerance.kind, places)
+        nearest = None
+        if same_shape and predicted.size > 1:
+            # Each number rounded on its own, a half either way: 0.675 is 0.67 to a program that rounds its
+            # binary value and 0.68 on a calculator, so each element takes the one nearest what was written
+            # (for every precision at once: stacks[k] is precision k's [rounded, rounded half down]).
+            chosen = np.argmin(np.abs(stacks - np.asarray(look.given, dtype=np.float64)), axis=1)
+            nearest = np.take_along_axis(stacks, chosen[:, None], axis=1)[:, 0].astype(predicted.dtype, copy=False)
+        for k, rounded in enumerate(ways):
+            yield from rounded
+            if nearest is not None:
+                yield nearest[k]
 
     def rounded_along_the_way(look: Look) -> Iterator[np.ndarray]:
         # A student who rounds every number to f figures also rounds numbers nobody asked for (2(y - t) before
@@ -592,6 +594,36 @@ def rounding(graph: Graph) -> Iterator[Variant]:
 
 
 ROUNDINGS: tuple[Rounding, ...] = ("round", "round_even", "truncate")
+_ROUNDED: dict[tuple[Any, ...], tuple[list[list[np.ndarray]], np.ndarray]] = {}
+_ROUNDED_KEPT = 4096  # predictions whose roundings are kept (the correct solve's, shared by a whole class)
+
+
+def _roundings(predicted: np.ndarray, kind: str, places: int) -> tuple[list[list[np.ndarray]], np.ndarray]:
+    """rounded_at_the_end's numbers that do not depend on the answer, computed once per prediction (a class's
+    students are diagnosed against the same solve): per precision, the prediction in each of the ROUNDINGS, and
+    the stack [rounded, rounded a half toward zero] (float64; one row per precision). Read-only arrays."""
+    key = (kind, places, predicted.dtype.str, predicted.shape, predicted.tobytes())
+    found = _ROUNDED.get(key)
+    if found is not None:
+        return found
+    decimals = kind == "digits"
+    ways: list[list[np.ndarray]] = []
+    stacks: list[np.ndarray] = []
+    for precision in range(0 if decimals else 1, places + 1):
+        rounded = [round_decimals(predicted, precision, mode) if decimals else
+                   round_significant(predicted, precision, mode) for mode in ROUNDINGS]
+        ways.append(rounded)
+        if predicted.size > 1:
+            down = round_half_down(predicted, precision, decimals)
+            stacks.append(np.stack([np.asarray(rounded[0], dtype=np.float64), down]))
+    stack = np.array(stacks, dtype=np.float64) if stacks else np.zeros(0)
+    for array in (*(a for row in ways for a in row), stack):
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    if len(_ROUNDED) >= _ROUNDED_KEPT:
+        _ROUNDED.clear()
+    _ROUNDED[key] = (ways, stack)
+    return ways, stack
 DRIFT_UNITS = 2.5  # how far (in units of its last written figure) rounding along the way may move a number
 
 

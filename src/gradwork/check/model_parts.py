@@ -136,7 +136,7 @@ def vjp_in_base_10(op: Any, position: int) -> Any:
 
 
 def sgd_step(graph: Graph, name: str) -> str:
-    """``; its step is b - lr * dL/db = 0 - 0.01 * 0.4013 = -0.004013`` for one plain SGD step, else nothing.
+    """``; the update is b₃ − η·∂J/∂b₃ = 0 − 0.01·0.4013 = −0.004013`` for one plain SGD step, else nothing.
 
     Only where that one formula is the whole update (momentum, Adam or several steps are not one product).
     """
@@ -149,5 +149,6 @@ def sgd_step(graph: Graph, name: str) -> str:
     g = array_text(gradient)
     g = f"({g})" if gradient.ndim == 0 and g.startswith("-") else g
     symbol, slope = graph.called(name), graph.key_text("gradients." + name)
-    return (f" {array_text(before)}; the update is {symbol} - lr * {slope} = {array_text(before)} - "
+    eta = graph.written.learning_rate.text()
+    return (f" {array_text(before)}; the update is {symbol} - {eta} * {slope} = {array_text(before)} - "
             f"{number_text(optimizer.lr, exact=True)} * {g} = {array_text(after)}")

@@ -22,6 +22,9 @@ from gradwork.check.replay import (
 from gradwork.problem import Solution
 
 
+MEMO_KEPT = 50_000  # answers' comparisons kept per problem (see Models.memo)
+
+
 class Models:
     """The correct solve and every mistake model's replay for one problem (computed lazily, once)."""
 
@@ -32,6 +35,8 @@ class Models:
         self._variants: list[Variant] | None = None
         self._variant_states: dict[int, State | None] = {}  # by id(variant)
         self._changed: dict[tuple[Any, ...], Any] = {}  # does a variant change a place's number? which do?
+        self._observers: list[Variant] | None = None
+        self._memo: dict[Any, Any] = {}
 
     @property
     def variants(self) -> list[Variant]:
@@ -41,7 +46,17 @@ class Models:
 
     @property
     def observers(self) -> list[Variant]:
-        return [v for v in self.variants if v.observe is not None]
+        if self._observers is None:
+            self._observers = [v for v in self.variants if v.observe is not None]
+        return self._observers
+
+    def memo(self, entries: int = 1) -> dict[Any, Any]:
+        """A store for results that depend only on this problem and one answer (diagnose's comparisons with the
+        correct solve), shared by a class; emptied when it grows past MEMO_KEPT entries (``entries``: how many
+        the caller is about to add at most)."""
+        if len(self._memo) + entries > MEMO_KEPT:
+            self._memo.clear()
+        return self._memo
 
     def variant_state(self, variant: Variant) -> State | None:
         """The correct solve with ``variant``'s mistake made (None when it cannot be evaluated)."""

@@ -10,6 +10,8 @@ correct, the ``carried_forward`` fraction of them when carried forward, the
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
+
 import numpy as np
 
 from gradwork.check import feedback
@@ -24,15 +26,18 @@ from gradwork.numbers.marking import MarkingPolicy
 from gradwork.problem.numbers import jsonify
 
 
-def result(models: Models, item: Item, tol: Tolerance, reveal: bool = True) -> ItemResult:
-    """The verdict on one judged item (points not yet set: :func:`with_points`).
+def result(models: Models, item: Item, tol: Tolerance, reveal: bool = True, *, policy: MarkingPolicy | None = None,
+           listed_only: bool = False) -> ItemResult:
+    """The verdict on one judged item: with ``policy``, its points under it (as :func:`with_points` sets them);
+    ``listed_only``: an item listed, never scored (no points); else the points are not yet set.
 
     ``reveal=False``: nothing in it gives the answer away (no expected number, no value "your numbers give"),
     for graders that show feedback while a student may still try again.
     """
-    statuses = np.where(item.blank, "missing", np.where(item.correct | item.accepted, "correct",
-                                                         np.where(item.carried, "carried_forward", "wrong")))
-    flat = set(np.asarray(statuses).reshape(-1).tolist())
+    each = [_STATUS[(b, r, c)] for b, r, c in zip(item.blank.reshape(-1).tolist(),
+                                                   (item.correct | item.accepted).reshape(-1).tolist(),
+                                                   item.carried.reshape(-1).tolist())]
+    flat = set(each)
     if "wrong" in flat:
         status = "wrong"
     elif "missing" in flat:
@@ -42,29 +47,56 @@ def result(models: Models, item: Item, tol: Tolerance, reveal: bool = True) -> I
     else:
         status = "correct"
     expected = read(models.clean, item)
+    expected_json = _expected_json(models, item) if expected is not None and reveal else None
     wrong = status == "wrong"
     codes = codes_of(item.findings) if wrong else ()
     findings = tuple(finding(c) for c in item.findings) if wrong else ()
     carried_from = item.carried_from if status in ("carried_forward", "wrong") else ()
     carried_value = item.carried_value if status == "carried_forward" or item.charged_codes else None
     bk = models.graph.backend
-    text = feedback.message(feedback.Facts(
-        status=status, given=item.answer.value, expected=expected, tolerance=tol,
-        exact=item.given.dtype == object and _symbolic(item.given),
-        own_rounding=bool(item.accepted.any() and not item.correct.all()),
-        carried_from=carried_from, carried_value=carried_value, findings=findings, diagnosis=codes,
-        repeated=item.repeated if status == "carried_forward" else (), charged_every_item=bool(item.charged_codes),
-        name=models.graph.key_text, reveal=reveal))
+    own_rounding = bool(item.accepted.any() and not item.correct.all())
+    if status == "correct":  # the message of most items: no facts to gather
+        text = feedback.correct_message(own_rounding)
+    else:
+        text = feedback.message(feedback.Facts(
+            status=status, given=item.answer.value, expected=expected, tolerance=tol,
+            exact=item.given.dtype == object and _symbolic(item.given), own_rounding=own_rounding,
+            carried_from=carried_from, carried_value=carried_value, findings=findings, diagnosis=codes,
+            repeated=item.repeated if status == "carried_forward" else (),
+            charged_every_item=bool(item.charged_codes), name=models.graph.key_text, reveal=reveal))
+    key = item.answer.key
+    if policy is not None:
+        points, max_points = _points(key, status, policy)
+    else:
+        points, max_points = 0.0, 0.0 if listed_only else 1.0
     return ItemResult(
-        key=item.answer.key, given=item.answer.value,
-        expected=None if expected is None or not reveal else jsonify(expected, bk),
+        key=key, given=item.answer.value,
+        expected=expected_json,
         status=status,  # type: ignore[arg-type]
         diagnosis=codes, message=text, findings=findings if reveal else tuple(
             replace(f, notes=f.hints) for f in findings), carried_from=carried_from,
         expected_given_yours=None if carried_value is None or not reveal else jsonify(carried_value, bk),
-        elements=statuses.tolist() if statuses.ndim and len(flat) > 1 else None,
-        line=item.answer.line, symbol=symbol(models, item.answer),
+        elements=np.array(each).reshape(item.blank.shape).tolist() if item.blank.ndim and len(flat) > 1 else None,
+        line=item.answer.line, symbol=symbol(models, item.answer), points=points, max_points=max_points,
     )
+
+
+# An element's status from (blank, correct or accepted, carried): blank first, then right, then carried forward.
+_STATUS = {(b, r, c): "missing" if b else "correct" if r else "carried_forward" if c else "wrong"
+           for b in (False, True) for r in (False, True) for c in (False, True)}
+
+
+def _expected_json(models: Models, item: Item) -> Any:
+    """The correct value of the item as JSON, worked out once per problem and key (a fresh copy each time)."""
+    cache = models.__dict__.setdefault("_expected_json", {})
+    key = (item.place, item.answer.index)
+    if key not in cache:
+        cache[key] = jsonify(read(models.clean, item), models.graph.backend)
+    return _copied(cache[key])
+
+
+def _copied(value: Any) -> Any:
+    return [_copied(v) for v in value] if isinstance(value, list) else value
 
 
 def finding(combination: tuple[Variant, ...]) -> Finding:
@@ -75,16 +107,26 @@ def finding(combination: tuple[Variant, ...]) -> Finding:
 
 def symbol(models: Models, answer: Answer) -> str | None:
     """How the problem writes the item (its notation: ``names:``, else the course convention): ``∂J/∂w₃``."""
-    text = models.graph.key_text(answer.key)
-    return None if text == answer.key else text
+    key = answer.key
+    known = models.__dict__.setdefault("_symbols", {})  # once per problem and key
+    if key not in known:
+        text = models.graph.key_text(key)
+        known[key] = None if text == key else text
+    return known[key]
 
 
 def with_points(result: ItemResult, policy: MarkingPolicy) -> ItemResult:
     """The item's points under the policy: in full, the carried-forward or blank fraction, or none."""
-    worth = policy.points_for(result.key)
+    points, worth = _points(result.key, result.status, policy)
+    return replace(result, points=points, max_points=worth)
+
+
+def _points(key: str, status: str, policy: MarkingPolicy) -> tuple[float, float]:
+    """(earned, the item's points) under the policy."""
+    worth = policy.points_for(key)
     shares = {"correct": 1.0, "carried_forward": policy.carried_forward, "missing": policy.missing}
-    share = shares.get(result.status, 0.0)
-    return replace(result, points=worth * share, max_points=worth)
+    share = shares.get(status, 0.0)
+    return worth * share, worth
 
 
 def _ordered(combination: tuple[Variant, ...]) -> tuple[Variant, ...]:

@@ -27,7 +27,7 @@ from gradwork.explain.symbols import symbol_table, updated
 from gradwork.nn.activations import UnknownActivationError, activation as named_activation, is_identity
 from gradwork.nn.losses import LOSSES
 from gradwork.ops import OPS, Op, ops_of_kind
-from gradwork.problem.notation import notation
+from gradwork.problem.notation import LEARNING_RATE, notation
 from gradwork.problem import Solution
 from gradwork.problem.expressions import EvaluationContext, parse_expression
 from gradwork.tensor import Tensor
@@ -100,7 +100,7 @@ def _setup(solution: Solution, graph: NamedGraph, notes: bool = False) -> Sectio
         if tensor.op is None:
             given.append(Relation((symbol, value_expr(tensor.data))))
     if solution.parameters and solution.optimizer.name not in ("", "none") and solution.optimizer.lr is not None:
-        given.append(Relation((Symbol("η"), Number(solution.optimizer.lr, exact=True))))
+        given.append(Relation((LEARNING_RATE, Number(solution.optimizer.lr, exact=True))))
     for constant, value in graph.constants().items():  # leaky ReLU's α: given, then used by name
         given.append(Relation((constant, value)))
     if given:
@@ -426,7 +426,7 @@ def _update(solution: Solution, graph: NamedGraph, per_weight: bool = False) -> 
     every element the problem names (w1 … w8, as Mazur's post and seed 002) gets one line per element."""
     steps: list = []
     opt = solution.optimizer
-    eta = Symbol("η")
+    eta = LEARNING_RATE
     if opt.name != "sgd" or opt.options.get("momentum"):
         steps.append(Prose(f"Optimizer {opt.name} with {opt.options or 'its defaults'}: each parameter moves "
                            "by its rule; the values below are after the update."))

@@ -16,6 +16,7 @@ from gradwork.explain.graph import NamedGraph, value_expr
 from gradwork.explain.math import Call, Derivative, Expr, Neg, Number, Power, Product, Quotient, Relation, Sum, Symbol
 from gradwork.explain.steps import Compute, Prose, Section, Update
 from gradwork.explain.symbols import updated
+from gradwork.problem.notation import LEARNING_RATE
 from gradwork.problem import Solution
 from gradwork.autodiff import backward_pass
 
@@ -104,7 +105,7 @@ class _Symbols:
 def _rule(name: str, momentum: Any, beta1: Any, beta2: Any, eps: Any, lr: Any, k: int, sym: _Symbols,
           old: Any, g: Any, state: dict) -> tuple[list[tuple[Expr, Expr, Expr, Expr]], Any]:
     """The optimizer's rule for one parameter at step k: lines (lhs, formula, numbers, result) and θ′."""
-    eta = Symbol("η")
+    eta = LEARNING_RATE
     grad = sym.gradient
     lr_n, g_n = Number(lr, exact=True), value_expr(g)
     lines: list[tuple[Expr, Expr, Expr, Expr]] = []

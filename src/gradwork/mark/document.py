@@ -154,13 +154,14 @@ def read_work(text: str, known: frozenset[str] = frozenset()) -> Work:
                 continuing = (not pieces[0].strip() or dangling) and current is not None
                 if continuing and current is not None:
                     chain = current
-                    pieces = pieces[1:]
+                    if not pieces[0].strip():  # the row starts with "=" (after a dangling row, it need not)
+                        pieces = pieces[1:]
                 else:
                     chain = Chain()
                     chains.append(chain)
                     if not pieces[0].strip():
                         pieces = pieces[1:]
-                dangling = not pieces[-1].strip()  # a row ending in "=" goes on in the next row
+                dangling = not pieces or not pieces[-1].strip()  # a row ending in "=" goes on in the next row
                 if dangling:
                     pieces = pieces[:-1]
                 if len(chains) > MAX_EQUATIONS:

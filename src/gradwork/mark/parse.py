@@ -145,7 +145,8 @@ class _Parser(Cursor):
             return Neg(self.exponent())
         if token.kind in ("num", "letter"):
             self.next()
-            if token.kind == "num" and len(token.text) > 1 and "." not in token.text:  # x^23 is x^2 times 3
+            # x^23 is x^2 times 3 (a digit run only: x^2e5 is not split into 2 and "e5")
+            if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:
                 self.tokens.insert(self.i, Token("num", token.text[1:]))
                 return number(token.text[0])
             return number(token.text) if token.kind == "num" else Sym(token.text)
@@ -346,7 +347,7 @@ class _Parser(Cursor):
         token = self.next()
         if token.text != "{":
             # \frac12: single-character arguments
-            if token.kind == "num" and len(token.text) > 1 and "." not in token.text:
+            if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:
                 self.tokens.insert(self.i, Token("num", token.text[1:]))
                 return number(token.text[0])
             self.i -= 1

@@ -322,6 +322,7 @@ _ALTERNATIVES = {"x": "xiu", "t": "tyd", "z": "zsu", "a": "aho", "W": "WVU", "w"
                  "p": "pqπ"}
 # Letters the derivation's rules use for their own things (rates, moments, deltas, dummies).
 RESERVED = frozenset("ηαβεμδσΣ")
+LEARNING_RATE = Symbol("η")
 
 
 @dataclass
@@ -342,6 +343,11 @@ class Notation:
     @property
     def loss(self) -> Symbol:
         return self.symbols.get("loss", Symbol("L"))
+
+    @property
+    def learning_rate(self) -> Symbol:
+        """The learning rate's symbol, η in every problem (a reserved letter: no quantity is given it)."""
+        return LEARNING_RATE
 
     def symbol(self, name: str, index: tuple[int, ...] | None = None) -> Symbol:
         """Node ``name``'s symbol, or its element's (0-based ``index``); an unknown node is written as its name."""
