@@ -20,6 +20,7 @@ from gradwork.mark.syntax import Bin, Neg, Node, Num, has_derivative, is_number,
 
 RELATIVE = 1e-4  # beyond the precision written: a student's own rounding of what they carried, in the 5th figure
 
+MAX_SHIFTS = 64  # evaluations one side's carried rounding may take (a vector's elements moved one at a time)
 Make = Callable[..., Evaluator]  # make(log10=..., bumps=...) -> an Evaluator with a context's symbols
 
 
@@ -52,13 +53,15 @@ def uncertainty(node: Node, make: Make, log10: bool, value: np.ndarray,
                  exact: frozenset[float] = frozenset()) -> np.ndarray:
     """How far ``node``'s value can move if each decimal written is off by half a unit in its last place.
 
-    Integers and the numbers the problem gives (``exact``, up to sign) are exact.
+    Integers and the numbers the problem gives (``exact``, up to sign) are exact; a whole number written with
+    decimals (``1.000``) is a rounded result.
     """
     total = np.zeros(value.shape)
     if is_result(node):  # a side of numbers only (a number, a matrix of them) is a result as written, not data
         exact = frozenset()
-    literals = [n for n in numbers(node) if n.decimals is not None
-                and round(n.value, 12) not in exact and round(-n.value, 12) not in exact]
+    literals = [n for n in numbers(node) if n.decimals is not None and (
+                (round(n.value, 12) not in exact and round(-n.value, 12) not in exact)
+                or (n.decimals > 0 and float(n.value).is_integer()))]  # 1.000: a result rounded, not a given 1
     if isinstance(node, (Num, Neg)) and len(literals) == 1:
         return np.full(value.shape, 0.51 * 10.0 ** -(literals[0].decimals or 0))
     for literal in literals[:24]:
@@ -93,17 +96,24 @@ def carried(node: Node, make: Make, log10: bool, value: np.ndarray) -> np.ndarra
         return total
     from gradwork.mark.syntax import symbols
 
+    budget = MAX_SHIFTS
     for name in sorted(symbols(node))[:16]:
         half = precision(name)
         if half is None:
             continue
-        try:
-            moved = np.asarray(make(log10=log10, shift={name: half})(node), dtype=float)
-        except (Unbound, ValueError, TypeError, ArithmeticError):
-            continue
-        if moved.shape == value.shape:
-            with np.errstate(invalid="ignore"):
-                total = total + np.nan_to_num(np.abs(moved - value), nan=0.0)
+        halves = np.asarray(half, dtype=float)
+        # each element of a vector on its own: a_1 W_2 sums them with signs that cancel a shift of all at once
+        shifts = [halves] if halves.size == 1 or halves.size > budget else [
+            np.where(np.arange(halves.size).reshape(halves.shape) == k, halves, 0.0) for k in range(halves.size)]
+        budget -= len(shifts)
+        for shift in shifts:
+            try:
+                moved = np.asarray(make(log10=log10, shift={name: shift})(node), dtype=float)
+            except (Unbound, ValueError, TypeError, ArithmeticError):
+                continue
+            if moved.shape == value.shape:
+                with np.errstate(invalid="ignore"):
+                    total = total + np.nan_to_num(np.abs(moved - value), nan=0.0)
     return total * 1.02
 
 

@@ -268,6 +268,9 @@ class Binder:
         weak = False
         if len(top) > 1:
             hinted = [key for key in top if _index_hint_fits(symbol, key)]
+            if len(hinted) != 1:  # z_4 fits z_2's number too: the way the sheet numbers symbols says which
+                lettered = by_letter(symbol, role_of(symbol), self.solution)
+                hinted = [lettered[0]] if lettered is not None and lettered[0] in top else hinted
             if len(hinted) == 1:
                 top, weak = hinted, True
         lines = sorted({c.line for c in claims if top[0] in candidates[id(c)]})

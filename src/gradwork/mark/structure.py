@@ -70,8 +70,9 @@ class _Structure:
             found.extend([evidence] * weight)
 
     def apply(self) -> None:
-        """Each proposal the formulas agree on binds its symbol when the symbol is free, or when more formulas
-        say so than lines' numbers said otherwise (a wrong number may match another quantity by chance)."""
+        """Each proposal the formulas agree on binds its symbol when the symbol is free, or when as many formulas
+        say so as lines' numbers said otherwise (a wrong number may match another quantity by chance; a forward
+        formula counts twice)."""
         for symbol, keys in self.proposed.items():
             if len(keys) != 1:
                 continue
@@ -80,7 +81,7 @@ class _Structure:
             if binding is not None and binding.quantity == key:
                 continue
             if self.free(symbol) or (binding is not None and binding.inferred and binding.support
-                                     and len(evidences) > binding.support):
+                                     and len(evidences) >= binding.support):
                 self.bindings.by_symbol[symbol] = Binding(symbol, key, True, "; ".join(dict.fromkeys(evidences)),
                                                           support=len(evidences))
         self.proposed = {}
@@ -243,8 +244,9 @@ class _Structure:
                     bound_units[(sub, sup)] = None
         for name in names:
             base, primes, sub, sup = base_and_parts(name)
-            if role_of(name) != "delta" or not self.free(name) or primes:
-                continue
+            binding = self.bindings.get(name)
+            if role_of(name) != "delta" or primes or (binding is not None and not binding.inferred):
+                continue  # bound by numbers: the label's unit is weighed against them (apply)
             node = bound_units.get((sub, sup))
             if node is not None:
                 self.bind(name, node, f"{name} is dL/d of the unit the same label names ({node})")
@@ -275,10 +277,25 @@ def bind_by_value(statements: list[Statement], bindings: Bindings, evaluate: Any
             except Exception:  # noqa: BLE001 (a formula that cannot be evaluated binds nothing)
                 continue
             found = matches(section, value, target)
+            if len(found) > 1 and section == "values":  # z_4 = w_7 a_1 + ... with z_2's value too: the layer
+                found = _same_layer(found, side.node, bindings)  # of its weights (y = s^2: of what it uses)
             if len(found) == 1:
                 bindings.by_symbol[target] = Binding(target, found[0], True,
                                                      f"its formula, on the problem's numbers, is {found[0]}")
                 break
+
+
+def _same_layer(found: list[str], formula: Node, bindings: Bindings) -> list[str]:
+    """The candidates in the layer the formula's weights belong to (else the one layer its symbols belong to),
+    other than the quantities the formula itself uses."""
+    nodes = {name: bindings.node(name) for name in _symbol_names(formula) if bindings.node(name)}
+    used = set(nodes.values())
+    weights = {str(node).split(".")[0] for name, node in nodes.items() if role_of(name) == "weight"}
+    layers = weights or {str(node).split(".")[0] for node in used}
+    if len(layers) != 1:
+        return found
+    kept = [key for key in found if key.split(".")[0] in layers and key not in used]
+    return kept or found
 
 
 def _terms(node: Node) -> list[Node]:

@@ -169,12 +169,21 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
     names = choose_names(rng, units)
     tolerance = marking.marking.effective_tolerance
 
-    def network(perturbation: Any) -> Network:
-        carried = digits + 2  # a calculator keeps more figures than the student writes down
+    def network(perturbation: Any, carried: int) -> Network:
         state = replay(graph, perturbation + Perturbation(round_to=carried))
         clean = replay(graph, Perturbation(round_to=carried))
         return Network(solution, graph, Values(graph, state, solution), Values(graph, clean, solution),
                        Values(graph, marker.clean, solution), names, rounding)
+
+    # a calculator keeps more figures than the student writes down: enough that a correct student's answers
+    # pass the marking tolerance (a difference of close numbers loses figures: keep more there)
+    def written(value: Any) -> Any:
+        return np.vectorize(lambda v: float(number_text(float(v), *rounding)))(np.asarray(value, dtype=float))
+
+    carried = next((c for c in (digits + 2, digits + 4, 12) if all(
+        _passes(tolerance, written(s.clean), s.true) for s in statements(network(NOTHING, c), style,
+                                                                         random.Random(seed + 1))
+        if s.key and s.clean is not None and s.true is not None)), 12)
 
     planted: list[tuple[str, str]] = []
     work: list[Statement] = []
@@ -183,7 +192,7 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
     rng.shuffle(candidates)
     for variant in candidates[:12]:
         try:
-            net = network(variant.perturbation)
+            net = network(variant.perturbation, carried)
         except Exception:  # noqa: BLE001 (a mistake that cannot be made in this problem)
             continue
         trial = statements(net, style, random.Random(seed + 1))
@@ -197,7 +206,7 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
             planted, work = [(variant.code, variant.site)], trial
             break
     if not planted:
-        work = statements(network(NOTHING), style, random.Random(seed + 1))
+        work = statements(network(NOTHING, carried), style, random.Random(seed + 1))
     doc = CorpusDocument(f"doc{seed:05d}", marking, "", notation, style, origin, planted)
     EXACT.clear()
     for tensor in [*solution.parameters.values(), solution.nodes.get("input"), solution.target]:

@@ -8,6 +8,7 @@ circled labels, stray spacing). This is test code: nothing here is read by gradw
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -103,6 +104,9 @@ def number_text(value: float, digits: int, mode: str = "sig") -> str:
             text = str(int(round(rounded))) if abs(rounded) >= 1 else f"{rounded:.{digits + 8}f}".rstrip("0")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
+    if "." not in text and mode != "dec" and math.isfinite(value) and abs(value) < 10 ** (digits - 1) \
+            and abs(value - round(value)) > 1e-9:
+        text = f"{value:#.{digits}g}".rstrip(".")  # 0.99998 rounds to 1.000, not to the exact-looking 1
     return "0" if text in ("-0", "") else text
 
 
