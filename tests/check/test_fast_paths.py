@@ -109,7 +109,7 @@ def test_cached_roundings_are_the_roundings(tol):
     rng = np.random.default_rng(3)
     for _ in range(60):
         expected, given = _pair(rng, int(rng.integers(1, 5)))
-        expected = np.nan_to_num(expected, posinf=3.0)
+        expected = np.asarray(np.nan_to_num(expected, posinf=3.0))
         look = Look(None, _State(expected), Place("value", 0), None, given, tol)  # type: ignore[arg-type]
         with np.errstate(all="ignore"):
             reference = [a.tolist() for a in _reference(expected, given, tol)]

@@ -120,7 +120,7 @@ class Checker:
         other = self._other_variant(items, tol) if self.other_keys else None
         if other is not None and not policy.other_variant_credit:
             for item in items:
-                if item.unresolved.any():
+                if item.is_open:
                     item.findings = [(other,)]
         else:
             judge.finish()

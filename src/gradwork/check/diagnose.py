@@ -190,7 +190,9 @@ class Diagnoser:
         look_at(None, models.clean)
         if use_context:
             look_at(None, context)  # type: ignore[arg-type]
-        relevant = [(k, v) for k, v in models.changing(item.place) if not any(v is a for a in active)]
+        def relevant() -> list[tuple[int, Variant]]:  # the replayed mistakes not made already, where needed
+            return [(k, v) for k, v in models.changing(item.place) if not any(v is a for a in active)]
+
         candidates = models.candidates(item.place, item.answer.index, item.given)
         if candidates is not None:  # numbers: screen every mistake's prediction at once, then check the few left
             combinations, stack = candidates
@@ -204,21 +206,22 @@ class Diagnoser:
                 if not any(v is a for v in combination for a in active):
                     keep(combination)
         else:
-            for _, variant in relevant:
+            for _, variant in relevant():
                 look_at(variant, models.variant_state(variant))  # type: ignore[arg-type]
         if use_context and not explained():
             base = combined(active)
             # A mistake made upstream of a number the student gave in full cannot reach this item past it.
             reach = models.graph.reachable(item.place, self.everything.whole_places())
             near = self._near(item, context)  # type: ignore[arg-type]
+            others = relevant()
             for generic in (False, True):
                 if generic and explained():
                     break
                 update = item.place.kind == "updated"
-                for k, variant in relevant:
+                for k, variant in others:
                     if variant.catch_all is not generic:
                         continue
-                    sites = variant.perturbation.places(models.graph)  # type: ignore[union-attr]
+                    sites = models.sites(variant)
                     if sites is not None and item.place not in sites and not sites & reach:
                         continue
                     if near is not None and id(variant) not in near:
