@@ -48,6 +48,7 @@ class Item:
     # unresolved, kept with the four arrays it was computed from (each verdict array is replaced, never changed
     # in place): the judge asks for it dozens of times per item.
     _open: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+    memo_key: Any = field(default=None, init=False, repr=False, compare=False)  # diagnose.answer_key's, kept
 
     @property
     def unresolved(self) -> np.ndarray:
