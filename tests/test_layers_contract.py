@@ -42,6 +42,7 @@ KNOWN = {
     # Readers, not writers: they recognise LaTeX in a student's worked solution.
     "mark/document.py": "reads students' LaTeX",
     "mark/parse.py": "reads students' LaTeX",
+    "mark/cursor.py": "reads students' LaTeX (a symbol's labels)",
     "mark/normalise.py": "reads students' LaTeX",
     "mark/scan.py": "finds students' LaTeX",
     "mark/plain.py": "reads students' plain maths into the reader's LaTeX",

@@ -76,3 +76,19 @@ def _mutation(draw: st.DrawFn, text: str) -> str:
     number = draw(st.one_of(st.integers(-10**6, 10**6).map(str), st.floats(allow_nan=True).map(repr),
                             st.fractions().map(str)))
     return text[:at] + number + text[end:]
+
+
+_COUNTS: dict[str, int] = {}
+
+
+def counted(name: str) -> None:
+    """In a long run (GRADWORK_FUZZ_EXAMPLES set), print every 100th case of fuzzer ``name`` (run with -s)."""
+    if not _LONG_RUN:
+        return
+    _COUNTS[name] = _COUNTS.get(name, 0) + 1
+    if _COUNTS[name] % 100 == 0:
+        import sys
+        import time
+
+        sys.stderr.write(f"fuzz {time.strftime('%H:%M:%S')} {name}: {_COUNTS[name]} cases\n")
+

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gradwork.documents import limits
-from tests.fuzz.mutations import EXAMPLES, entry_fuzz, mutated
+from tests.fuzz.mutations import EXAMPLES, counted, entry_fuzz, mutated
 from tests.fuzz.test_entry_points import SMALL, bounded
 
 COULD_NOT = "could not mark this submission"
@@ -64,6 +64,7 @@ def prairielearn_question(tmp_path_factory):
 @entry_fuzz
 @given(st.data())
 def test_the_prairielearn_grader_never_raises(prairielearn_question, data):
+    counted("prairielearn grader")
     server, generated = prairielearn_question
     names = list(generated["correct_answers"])
     submitted = {}
@@ -132,21 +133,28 @@ METADATA = st.one_of(
 @entry_fuzz
 @given(st.data())
 def test_the_gradescope_autograder_never_raises(gradescope_autograder, monkeypatch_module, data):
+    counted("gradescope autograder")
     root, grader = gradescope_autograder
     submission = root / "submission"
     shutil.rmtree(submission, ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
     submission.mkdir()
     student = data.draw(st.sampled_from(["s1", "s2"]))
-    key = (root / "source" / "variants" / student / "answers.yaml")
-    key_text = key.read_text(encoding="utf-8") if key.exists() else "loss: 0.5\n"
-    _, text = data.draw(mutated([("answers.yaml", key_text)]))
-    name = data.draw(st.sampled_from(["answers.yaml", "answers.json", "mine.yaml", "answers.toml"]))
+    keys = json.loads((root / "source" / "keys.json").read_text(encoding="utf-8"))
+    key = keys[data.draw(st.sampled_from([student, "s1", "s2"]))]  # the own key, or another student's
+    seeds = [("answers.json", json.dumps(key, indent=1)), ("answers.yaml", _yaml(key))]
+    seed_name, text = data.draw(st.one_of(st.sampled_from(seeds), mutated(seeds)))  # a third reach the checker
+    name = data.draw(st.sampled_from([seed_name] * 3 + ["answers.yaml", "answers.json", "mine.yaml", "answers.toml"]))
     (submission / name).write_text(text, encoding="utf-8", errors="surrogatepass")
     if data.draw(st.booleans()):
         (submission / "other.yaml").write_text("loss: 1\n", encoding="utf-8")
-    metadata = data.draw(METADATA)
-    raw = json.dumps(metadata) if data.draw(st.booleans()) else data.draw(st.sampled_from(["{", "", "[]", "null"]))
+    kind = data.draw(st.sampled_from(["own", "own", "own", "any", "broken"]))  # most submissions find a variant
+    if kind == "own":
+        raw = json.dumps({"users": [{"sid": student, "email": f"{student}@x"}]})
+    elif kind == "any":
+        raw = json.dumps(data.draw(METADATA))
+    else:
+        raw = data.draw(st.sampled_from(["{", "", "[]", "null", '{"users": [', "\x00"]))
     (root / "submission_metadata.json").write_text(raw, encoding="utf-8")
     monkeypatch_module.setattr(grader, "ROOT", root)
     if hasattr(grader, "subprocess"):  # a grader that runs `gradwork check`: run it in this process (same code)
@@ -155,9 +163,17 @@ def test_the_gradescope_autograder_never_raises(gradescope_autograder, monkeypat
         grader.main()
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     assert COULD_NOT not in results.get("output", ""), results["output"]
+    if results.get("tests"):
+        counted("gradescope autograder, marked by the checker")
     score = results["score"]
     assert isinstance(score, (int, float)) and math.isfinite(score) and score >= 0
     assert score <= results.get("max_score", score)
+
+
+def _yaml(data) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False)
 
 
 @pytest.fixture(scope="module")

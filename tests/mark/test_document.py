@@ -42,5 +42,5 @@ def test_matrix_rows_do_not_cut_rows_and_labels_are_dropped():
 
 
 def test_an_unreadable_side_says_why():
-    work = read_work("$$a_1 = \\begin{cases} 0 & z \\leq 0 \\end{cases}$$")
+    work = read_work("$$a_1 = \\begin{cases} 0 & z \\end{cases}$$")
     assert not work.chains[0].sides[1].read and "cases" in work.chains[0].sides[1].error

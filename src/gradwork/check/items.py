@@ -227,6 +227,9 @@ class ItemReader:
             if not index_fits(answer.index, full.shape):
                 raise answers.error(answer, f"index [{','.join(map(str, answer.index))}] is outside {answer.name}, "
                                             f"of shape [{', '.join(map(str, full.shape))}]", "0-based indices")
+            if given.size != 1:  # built in code (mark's bindings), not read from a file, which refuses it earlier
+                raise answers.error(answer, f"{answer.key} names one element but holds {given.size} values",
+                                    "a single number")
             given, blank = given.reshape(()), blank.reshape(())
         elif given.shape != full.shape and given.size == full.size and (
                 given.ndim <= 1 or full.ndim <= 1 or squeezed(given.shape) == squeezed(full.shape)):

@@ -176,12 +176,14 @@ def cloze_text(text: str) -> str:
 
 # ---------------------------------------------------------------- LaTeX
 
-_LATEX = {
+# LaTeX text mode's special characters as commands (the explain renderers use this table for ASCII text).
+LATEX_TEXT = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#",
     "_": r"\_", "^": r"\^{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
-    "|": r"\textbar{}", '"': r"\textquotedbl{}",
+    "|": r"\textbar{}",
 }
-_LATEX_SPECIAL = re.compile(r"[\\{}$&%#_^~<>|\"]")
+_LATEX = LATEX_TEXT
+_LATEX_SPECIAL = re.compile(r"[\\{}$&%#_^~<>|]")
 _LATEX_MATHS = {"{": r"\{", "}": r"\}", "\\": r"\backslash ", "$": r"\$", "%": r"\%", "#": r"\#", "&": r"\&",
                 "_": r"\_", "^": r"\^{}", "~": r"\sim "}
 _LATEX_MATHS_SPECIAL = re.compile(r"[{}\\$%#&_^~]")

@@ -30,15 +30,15 @@ from typing import Any
 import numpy as np
 
 from gradwork.mark.letters import by_letter
-from gradwork.mark.quantities import (
-    LOSS_LETTERS,
-    Q,
-    base_and_parts,
-    layer_hint,
-    role_of,
-)
+from gradwork.mark.normalise import normalise_all
+from gradwork.mark.parse import parse
+from gradwork.mark.plain import to_latex
+from gradwork.mark.quantities import LOSS_LETTERS, Q, base_and_parts, layer_hint, role_of
+from gradwork.mark.syntax import Sym, Unreadable
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Solution
+from gradwork.problem.notation import notation
+from gradwork.problem.quantities import node_key, quantity_key
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,37 @@ class Bindings:
         return None if binding is None else binding.quantity
 
 
+MAX_WRITTEN = 2_000  # quantities (elements included) whose written symbols are worked out
+
+
+def problem_symbols(solution: Solution, quantities: list[Q]) -> dict[str, str]:
+    """The problem's own symbols (its notation model, as feedback writes them: ``w⁽¹⁾₂₁``, ``O₁``, ``x[2]``),
+    read as a student's symbols are, each to the one node (or element) it names."""
+    keys = sorted({(q.name, q.index) for q in quantities if q.section in ("values", "given") and q.name != "loss"},
+                  key=str)
+    if len(keys) > MAX_WRITTEN:
+        return {}
+    model = notation(solution)
+    found: dict[str, set[str]] = {}
+    for name, index in keys:
+        try:
+            node = parse(normalise_all(to_latex(model.text(quantity_key("values", name, index)))))
+        except (Unreadable, RecursionError, ValueError, KeyError):
+            continue
+        if isinstance(node, Sym):
+            found.setdefault(symbol_key(node.name), set()).add(node_key(name, index))
+    return {symbol: next(iter(nodes)) for symbol, nodes in found.items() if len(nodes) == 1}
+
+
+def problem_words(solution: Solution) -> frozenset[str]:
+    """The words the problem's own symbols are made of (``target``, ``out``, ``net``, ``total``): maths, not
+    prose, where a plain line holds them."""
+    model = notation(solution)
+    symbols = [*model.symbols.values(), *(named for symbol in model.symbols.values() for _, named in symbol.elements)]
+    return frozenset(word for symbol in symbols for part in (symbol.base, symbol.sub)
+                     for word in re.findall(r"[A-Za-z]{2,}", str(part)))
+
+
 class Binder:
     """Builds :class:`Bindings` for one document from its claims and the problem's quantities."""
 
@@ -120,6 +151,7 @@ class Binder:
             if q.index is not None and q.section in ("values", "given") and hasattr(q.value, "is_Symbol") \
                     and q.value.is_Symbol:
                 self.symbols_by_name.setdefault(symbol_key(str(q.value)), q.node_key)
+        self.written = problem_symbols(solution, quantities)
 
     def role(self, symbol: str) -> str | None:
         """The role from the names map when it names the symbol, else from the letter."""
@@ -181,6 +213,11 @@ class Binder:
             if binding is not None:
                 bindings.by_symbol[symbol] = binding
         for symbol in sorted(everything - set(bindings.by_symbol)):
+            written = self.written.get(symbol_key(symbol))
+            if written is not None:  # weak: a formula's structure may show the student counts otherwise
+                bindings.by_symbol[symbol] = Binding(symbol, written, True, f"{symbol} is how the problem writes "
+                                                                            f"{written}", weak=True)
+        for symbol in sorted(everything - set(bindings.by_symbol)):
             binding = self._by_letter(symbol, bindings)
             if binding is not None:
                 bindings.by_symbol[symbol] = binding
@@ -211,7 +248,7 @@ class Binder:
             shape: tuple[int, ...] = next((tuple(np.shape(q.value)) for q in self.quantities
                                            if q.name == base and q.index is None), ())
             if len(shape) == 1 and int(sub) < shape[0]:  # w2 of a vector node w: its element [2] (the problem's count)
-                return Binding(symbol, f"{base}[{int(sub)}]", True,
+                return Binding(symbol, node_key(base, (int(sub),)), True,
                                f"{symbol} is element [{sub}] of the problem's node {base} (counted from 0, as the "
                                "problem does)")
         if symbol in ("upstream",):
@@ -263,18 +300,21 @@ class Binder:
         if base in ("t", "T") and has_target and sub.isdigit():
             size = next((np.asarray(q.value).size for q in self.quantities if q.name == "target"), 0)
             if 1 <= int(sub) <= size and size > 1:
-                return Binding(symbol, f"target[{int(sub) - 1}]", True, f"{symbol} read as target {sub} (from 1)")
+                return Binding(symbol, node_key("target", (int(sub) - 1,)), True,
+                               f"{symbol} read as target {sub} (from 1)")
         if base == "y" and has_target:
             output = self._output_node()
             if output and any(b.quantity and b.quantity.split("[")[0] == output for b in bindings.by_symbol.values()):
                 return Binding(symbol, "target", True, f"y next to the output {output} written as another symbol")
-        if base in ("eta", "alpha", "gamma") and any(q.name == "lr" for q in self.quantities):
+        options = {name for layer in self.solution.layers for name in layer.activation_options}
+        if base in ("eta", "alpha", "gamma") and base not in options and any(q.name == "lr" for q in self.quantities):
             return Binding(symbol, "lr", True, f"{base} is the usual letter for the learning rate")
         if role == "input" and sub.isdigit():
             size = next((np.asarray(q.value).size for q in self.quantities if q.name == "input" and q.index is None), 0)
             k = int(sub)
             if 1 <= k <= size and size > 1:
-                return Binding(symbol, f"input[{k - 1}]", True, f"{symbol} read as input {k} (counted from 1)")
+                return Binding(symbol, node_key("input", (k - 1,)), True,
+                               f"{symbol} read as input {k} (counted from 1)")
         if role == "input" and not sub and not sup and any(q.name == "input" for q in self.quantities):
             return Binding(symbol, "input", True, f"{base} is the usual letter for the input")
         if base == "a" and sup == "(0)" and sub.isdigit():
@@ -289,7 +329,7 @@ class Binder:
                 k = int(sub) - 1
                 shape = np.shape(next(q.value for q in self.quantities if q.name == output and q.index is None))
                 index = (k,) if len(shape) == 1 else (0, k)
-                key = f"{output}[{','.join(map(str, index))}]"
+                key = node_key(output, index)
                 return Binding(symbol, key, True, f"{base}_{sub} is output {sub} of the network (counted from 1)")
             if not sub:
                 return Binding(symbol, output, True, f"{base} is the usual letter for the network's output")
@@ -312,20 +352,22 @@ class Binder:
         return None
 
     def _element(self, symbol: str, bindings: Bindings) -> Binding | None:
-        """``W_2(1,1)``: element (1,1), counted from 1, of what ``W_2`` is bound to."""
-        match = re.fullmatch(r"(.+)\(([\d,]+)\)", symbol)
+        """``W_2(1,1)``: element (1,1), counted from 1, of what ``W_2`` is bound to; ``W[0,1]``: counted from 0."""
+        match = re.fullmatch(r"(.+)\(([\d,]+)\)", symbol) or re.fullmatch(r"(.+)\[([\d,]+)\]", symbol)
         if not match:
             return None
+        start = 1 if symbol.endswith(")") else 0
         whole = bindings.get(match.group(1))
         if whole is None or whole.quantity is None or "[" in whole.quantity:
             return None
-        index = tuple(int(i) - 1 for i in match.group(2).split(","))
+        index = tuple(int(i) - start for i in match.group(2).split(","))
         shape = next((np.shape(q.value) for q in self.quantities if q.node_key == whole.quantity), None)
         if shape is None or len(shape) != len(index) or not all(0 <= i < n for i, n in zip(index, shape)):
             return None
-        node = f"{whole.quantity}[{','.join(map(str, index))}]"
-        return Binding(symbol, node, True, f"element ({match.group(2)}) of {match.group(1)} = {whole.quantity}, "
-                                           "counted from 1")
+        node = node_key(whole.quantity, index)
+        count = "counted from 1" if start else "counted from 0"
+        return Binding(symbol, node, True, f"element {symbol[len(match.group(1)):]} of {match.group(1)} = "
+                                           f"{whole.quantity}, {count}")
 
     def _by_layer(self, symbol: str, role: str | None) -> Binding | None:
         """``W_2``, ``b_1``, ``\\delta_1``: a whole node of layer k (counted from 1), by its subscript;
@@ -373,7 +415,7 @@ class Binder:
                 return None
         if len(index) != len(shape) or not all(0 <= a < n for a, n in zip(index, shape)):
             return None
-        key = node + ("[" + ",".join(map(str, index)) + "]" if index else "")
+        key = node_key(node, index or None)
         return Binding(symbol, key, True, f"{symbol} read as {key} by its label (unit {sub}, layer {k}, from 1)")
 
     def _output_node(self) -> str | None:

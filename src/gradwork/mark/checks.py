@@ -163,8 +163,11 @@ class Checks:
     def identity(self, left: Node, right: Node, left_text: str, right_text: str, env: Env) -> Verdict | None:
         names = sorted(symbols(left) | symbols(right))
         generator = random.Random(len(names) * 7919 + len(left_text) + len(right_text))
+        bindings = env.context.bindings
+        same = {name: f"{bindings.node(name) or name}{chr(39) * name.count(chr(39))}" for name in names}  # x[2], x_2
         for _ in range(3):
-            point = {name: generator.uniform(0.15, 0.85) for name in names}
+            drawn = {quantity: generator.uniform(0.15, 0.85) for quantity in sorted(set(same.values()))}
+            point = {name: drawn[same[name]] for name in names}
             try:
                 a = Evaluator(point.__getitem__, activation=env.function)(left)
                 b = Evaluator(point.__getitem__, activation=env.function)(right)
@@ -359,7 +362,7 @@ class Checks:
             if values is None:
                 continue
             reference = self._reference(op, function.order, points)
-            if reference is not None and np.allclose(values, reference, rtol=1e-6, atol=1e-9):
+            if reference is not None and np.allclose(values, reference, rtol=1e-6, atol=1e-9, equal_nan=True):
                 verdict_at(statement, i, Verdict("correct", message=f"the rule for {_written(function)}",
                                                  kind="definition"))
                 continue
@@ -386,7 +389,8 @@ class Checks:
                 return points
             raise Unbound(name)
 
-        value = np.asarray(Evaluator(lookup, options=self.context.options, activation=None)(node), dtype=float)
+        with np.errstate(all="ignore"):  # ln at the negative points: nan there, compared as such
+            value = np.asarray(Evaluator(lookup, options=self.context.options, activation=None)(node), dtype=float)
         return value if value.shape == points.shape else None if value.ndim else np.full(points.shape, float(value))
 
     @staticmethod
@@ -394,7 +398,8 @@ class Checks:
         if op is None:
             return None
         try:
-            return registered_derivative(op, [points]) if order else registered_value(op, [points])
+            with np.errstate(all="ignore"):
+                return registered_derivative(op, [points]) if order else registered_value(op, [points])
         except ERRORS:
             return None
 

@@ -20,7 +20,7 @@ from gradwork.mark.parse import parse
 from gradwork.mark.plain import maths_span, to_latex
 from gradwork.mark.syntax import Node, Unreadable
 from gradwork.mark.normalise import GAMMA_AS_RATE, normalise_all
-from gradwork.mark.scan import LAYOUT_ENVIRONMENTS, Lines, blocks
+from gradwork.mark.scan import LAYOUT_ENVIRONMENTS, Block, Lines, blocks
 
 MAX_ROW_CHARACTERS = 100_000  # a 5,000-term sum is ~35,000
 MAX_EQUATIONS = 5_000  # seed 002's two pages hold ~110; more is not one student's worked solution
@@ -36,7 +36,10 @@ _ENV = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}(\s*\{[lcr|\s]*\})?")
 _SEPARATOR = re.compile(r",?\s*\\q?quad(?![A-Za-z])")
 _LABEL = re.compile(r"\s*(?:\\circled\{\d*\}|\\cdot|\\ast|\\star|\\rightarrow|\\Rightarrow|\\to|\\implies"
                     r"|\(\s*\d+\s*\)|\d+\s*\)|-\s(?=\\frac)|[a-z]\)\s)\s*")
-_STEP_REFERENCES = re.compile(r"^\s*(?:\(\s*\d+\s*\)\s*){2,}$|^\s*(?:\\circled\{\d*\}\s*)+$")
+REFERENCES = "references to earlier steps (not a formula)"
+_NAMED = re.compile(r"\\text\{([A-Za-z_]+)\}")
+_STEP_REFERENCES = re.compile(r"^\s*(?:\(\s*\d+\s*\)\s*){2,}$"
+                              r"|^\s*\\circled\{\d*\}(?:\s*(?:(?:\\cdot|\+|-)\s*)?\\circled\{\d*\})*\s*$")
 
 
 @dataclass
@@ -95,16 +98,28 @@ def read_work(text: str, known: frozenset[str] = frozenset()) -> Work:
     chains: list[Chain] = []
     gamma_is_y = GAMMA_AS_RATE.search(text) is None
     previous_block_chain: Chain | None = None
-    for block in blocks(text):
+    above: tuple[Chain, int] | None = None  # the plain line above: its chain and (last) line
+    pending: dict[int, tuple[Side, list[str]]] = {}  # sides that rows below carried on: read at the end
+    for block in _logical_lines(blocks(text), lines):
         start, content = block.start, block.content
         shown: str | None = None
+        goes_on = False
         if block.kind == "plain":
             found = maths_span(content, known)
             if found is None:
                 continue
             offset, shown = found
+            line = lines.of(start + offset)
+            chain_above = above[0] if above is not None and above[1] == line - 1 else None
+            if shown[0] in "+−·×":  # a list item "+ w = 0.5" (a sum going on was joined to its line above)
+                offset, shown = offset + 1, shown[1:].lstrip()
+            elif shown[0] == "=" and chain_above is None:
+                continue
+            goes_on = shown[0] == "="  # "    = 0.06": the equation on the line above goes on
+            previous_block_chain = chain_above if goes_on else previous_block_chain
             start, content = start + offset, to_latex(shown)
-        inline = block.kind != "display"
+            above = None
+        inline = block.kind == "inline" or (block.kind == "plain" and not goes_on)
         block_end_line = lines.of(block.end - 1)
         current: Chain | None = previous_block_chain if not inline else None
         last_in_block: Chain | None = None
@@ -123,19 +138,30 @@ def read_work(text: str, known: frozenset[str] = frozenset()) -> Work:
                 continue
             for segment in _SEPARATOR.split(raw):
                 segment = _strip_label(normalise_all(segment, gamma_is_y))
+                if known and block.kind != "plain":  # \mathrm{invden}: a graph node's name, not words
+                    segment = _NAMED.sub(lambda m: f"\\var{{{m[1]}}}" if m[1] in known else m[0], segment)
                 pieces = _split_equals(segment)
+                goes_on_sum = current is not None and current is last_in_block and not dangling and not inline and (
+                    segment.lstrip()[:1] in "+-" or segment.lstrip().startswith(("\\cdot", "\\times")))
+                if goes_on_sum and current is not None:  # "&\quad + 3.018 \cdot ...": the sum above goes on
+                    last = current.sides[-1]
+                    pending.setdefault(id(last), (last, [last.text]))[1].append(pieces[0].strip())  # read once, whole
+                    pieces = ["", *pieces[1:]]
+                    if len(pieces) < 2:
+                        continue
                 if len(pieces) < 2 and not (dangling and current is not None and segment.strip()):
                     continue
                 continuing = (not pieces[0].strip() or dangling) and current is not None
                 if continuing and current is not None:
                     chain = current
-                    pieces = pieces[1:]
+                    if not pieces[0].strip():  # the row starts with "=" (after a dangling row, it need not)
+                        pieces = pieces[1:]
                 else:
                     chain = Chain()
                     chains.append(chain)
                     if not pieces[0].strip():
                         pieces = pieces[1:]
-                dangling = not pieces[-1].strip()  # a row ending in "=" goes on in the next row
+                dangling = not pieces or not pieces[-1].strip()  # a row ending in "=" goes on in the next row
                 if dangling:
                     pieces = pieces[:-1]
                 if len(chains) > MAX_EQUATIONS:
@@ -146,13 +172,54 @@ def read_work(text: str, known: frozenset[str] = frozenset()) -> Work:
                 current = chain
                 last_in_block = chain
         previous_block_chain = last_in_block if not inline else previous_block_chain
+        if block.kind == "plain" and last_in_block is not None:
+            above = (last_in_block, lines.of(block.end - 1))
+    for side, parts in pending.values():
+        side.text = " ".join(parts)
+        read = _side(side.text, side.line)
+        side.node, side.error = read.node, read.error
     return Work(text, [c for c in chains if len(c.sides) >= 2])
+
+
+def _logical_lines(found: list[Block], lines: Lines) -> list[Block]:
+    """Plain lines with the lines that carry them on (indented deeper, right below: a sum going on after ``+``
+    or ``−``, brackets still open) joined into one, as a wrapped line of working is read (in one pass: linear)."""
+    out: list[Block] = []
+    parts: list[str] = []  # the logical line being built (out[-1] once flushed)
+    head: Block | None = None
+    end, depth, last_line, first_indent, has_equals = 0, 0, 0, 0, False
+
+    def flush() -> None:
+        if head is not None:
+            out.append(Block(head.start, end, " ".join(parts), "plain") if len(parts) > 1 else head)
+
+    for block in found:
+        if block.kind == "plain" and head is not None and has_equals and lines.of(block.start) == last_line + 1:
+            indent = len(block.content) - len(block.content.lstrip())
+            rest = block.content.strip()
+            if indent > first_indent and rest and (rest[0] in "+−·×" or depth > 0 or parts[-1][-1:] in "+−-·×*/("):
+                parts.append(rest)
+                end, last_line = block.end, lines.of(block.end - 1)
+                depth += sum(rest.count(c) for c in "([{") - sum(rest.count(c) for c in ")]}")
+                continue
+        flush()
+        head, parts = None, []
+        if block.kind != "plain":
+            out.append(block)
+            continue
+        if not block.content.lstrip().startswith("="):  # an equation's first line
+            first_indent = len(block.content) - len(block.content.lstrip())
+        head, parts, end = block, [block.content.rstrip()], block.end
+        last_line, has_equals = lines.of(block.end - 1), "=" in block.content
+        depth = sum(block.content.count(c) for c in "([{") - sum(block.content.count(c) for c in ")]}")
+    flush()
+    return out
 
 
 def _side(text: str, line: int) -> Side:
     side = Side(text.strip(), line)
     if _STEP_REFERENCES.match(side.text):
-        side.error = "references to earlier steps (not a formula)"
+        side.error = REFERENCES
         return side
     try:
         side.node = parse(side.text)

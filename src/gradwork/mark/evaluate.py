@@ -10,13 +10,15 @@ vector entry by entry).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from gradwork.mark.functions import derivative, evaluate, function_op, is_natural_log
+from gradwork.mark.functions import apply_inputs, call_op, derivative, evaluate, function_op, is_natural_log
 from gradwork.mark.parse import GENERIC_FUNCTIONS as GENERIC
+from gradwork.mark.tokens import MATHS_FUNCTIONS
 from gradwork.mark.syntax import Bin, Deriv, Func, Matrix, Neg, Node, Num, Sym, Transpose
 
 
@@ -79,6 +81,22 @@ class Evaluator:
     def function(self, node: Func, args: list[Any]) -> Any:
         name = node.name
         x = args[0]
+        if name in MATHS_FUNCTIONS:  # sign(z - t), element by element
+            if len(args) != 1 or node.order:
+                raise Unbound(f"{name} of {len(args)} arguments")
+            if _is_symbolic(x):
+                import sympy
+
+                return _elementwise(x, sympy.sign)
+            return np.sign(np.asarray(x, dtype=float))
+        several = call_op(name, len(args)) if function_op(name) is None and name not in GENERIC else None
+        if several is not None:  # max(0, z): an op of several inputs
+            if node.order or any(_is_symbolic(a) for a in args):
+                raise Unbound(f"{name} here")
+            try:
+                return apply_inputs(several, args)
+            except (ValueError, TypeError, KeyError) as error:
+                raise Unbound(f"{name}: {error}") from None
         if name in ("log10", "log2") or (self.log10 and is_natural_log(name)):
             if len(args) != 1 or node.order:
                 raise Unbound(f"{name} of {len(args)} arguments")
@@ -127,6 +145,10 @@ class Evaluator:
         return op.partial(0).vjp(bk, ones, out, x, **params)
 
 
+COMPARED: dict[str, Callable[[Any, Any], Any]] = {">": operator.gt, "<": operator.lt, ">=": operator.ge,
+                                                  "<=": operator.le}
+
+
 def _binary(op: str, left: Any, right: Any) -> Any:
     a, b = np.asarray(left), np.asarray(right)
     if op == "+" or op == "-":
@@ -149,6 +171,13 @@ def _binary(op: str, left: Any, right: Any) -> Any:
         if b.ndim and b.size > 1 and a.shape != b.shape and a.size != 1:
             raise Unbound(f"dividing by an array of shape {b.shape}")
         return a / b
+    if op in COMPARED:  # Iverson's bracket [z > 0]: 1 where it holds, 0 where not
+        if a.dtype == object or b.dtype == object:
+            import sympy
+
+            return np.vectorize(lambda u, v: sympy.Piecewise((1, COMPARED[op](u, v)), (0, True)),
+                                otypes=[object])(a, b)
+        return COMPARED[op](a.astype(float), b.astype(float)).astype(float)
     if op == "^":
         if b.ndim and b.size > 1:
             raise Unbound("an array as exponent")

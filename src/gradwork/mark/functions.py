@@ -56,6 +56,36 @@ def is_op_word(word: str) -> bool:
     return word.lower() in OPS or function_op(word) is not None
 
 
+_CALLED: tuple[Kind, ...] = ("arithmetic", "reduction")  # max(0, z), max(x): school maths the registry has too
+
+
+def call_op(name: str, arity: int) -> Op | None:
+    """The op a call ``name(a, ...)`` of ``arity`` arguments stands for: a registered function, or an op of
+    several inputs (or a reduction of one) written so (``max(0, z)``: the elementwise maximum)."""
+    op = function_op(name)
+    if op is not None:
+        return op
+    key = _key(name)
+    return next((op for op in ops_of_kind(*_CALLED) if len(op.partials) == arity
+                 and key in {_key(written) for written in op.written_names}), None)
+
+
+def is_call_word(name: str) -> bool:
+    """A name that reads as a call when an argument list follows (``max``, ``min``)."""
+    key = _key(name)
+    return any(key in {_key(written) for written in op.written_names} for op in ops_of_kind(*_CALLED))
+
+
+def apply_inputs(op: Op, args: list[Any]) -> np.ndarray:
+    """An op of several inputs (``maximum``) or a reduction applied to the student's arguments, as numbers."""
+    return np.asarray(op.forward(_backend(), *[np.asarray(a, dtype=float) for a in args]), dtype=float)
+
+
+def between_bars() -> Op | None:
+    """The function written ``|x|`` (its registered call notation): the absolute value."""
+    return next((op for op in ops_of_kind(*_KINDS) if op.call is not None and op.call.text == "|$x|"), None)
+
+
 def natural_log() -> Op | None:
     """The op whose value a log in base 10 would change (its pitfall record says so): ln."""
     return next((op for op, pitfall in pitfalls_of("log_base_10") if pitfall.wrong_forward is not None), None)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.mark.quantities import base_and_parts
+from gradwork.problem.quantities import node_key
 
 
 def by_letter(symbol: str, role: str | None, solution: Any) -> tuple[str, str] | None:
@@ -75,7 +76,7 @@ def _element(solution: Any, node: str, j: int, evidence: str) -> tuple[str, str]
     if j >= shape[-1]:
         return None
     index = (j,) if len(shape) == 1 else (0, j)
-    return f"{node}[{','.join(map(str, index))}]", evidence
+    return node_key(node, index), evidence
 
 
 def _numbered(role: str, base: str, k: int, solution: Any) -> tuple[str, str] | None:
@@ -101,7 +102,7 @@ def _numbered(role: str, base: str, k: int, solution: Any) -> tuple[str, str] | 
                 j, i = divmod(position, layer.fan_in)  # each unit's incoming weights in turn
                 shape = np.shape(solution.nodes[layer.weight].data)
                 index = (i,) if len(shape) == 1 else ((i, j) if solution.convention == "row" else (j, i))
-                return (f"{layer.weight}[{','.join(map(str, index))}]",
+                return (node_key(layer.weight, index),
                         f"w_{k}: weight {k} counting each unit's incoming weights through the layers")
             count += size
     return None

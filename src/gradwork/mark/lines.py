@@ -18,7 +18,7 @@ from typing import Any
 
 from gradwork.mark.arith import short
 from gradwork.mark.checks import Verdict
-from gradwork.mark.document import Row, Work
+from gradwork.mark.document import REFERENCES, Row, Work
 from gradwork.mark.program import Statement
 from gradwork.mark.report import LineResult, LineStatus
 from gradwork.mark.syntax import symbols
@@ -129,7 +129,9 @@ def line_results(work: Work, statements: list[Statement]) -> list[LineResult]:
             entry["notes"].extend(statement.notes.get(i, []))
             if entry["binding"] is None and statement.binding is not None:
                 entry["binding"] = statement.binding
-            if side.node is None:
+            if side.node is None and side.error == REFERENCES:  # [B1]·[B2]: what the steps named give is checked
+                entry["notes"].append(f"{short(side.text)} names earlier steps")
+            elif side.node is None:
                 entry["unread"].append(f"{short(side.text)} ({side.error})")
             for verdict in statement.verdicts.get(i, []):
                 if verdict.status == "wrong":

@@ -21,7 +21,7 @@ import numpy as np
 
 from gradwork.check import Checker, solution_of
 from gradwork.mark.arith import finite, json_value, last_formula, last_number, last_read, no_symbols, signed_first
-from gradwork.mark.bind import Binder, Binding, Bindings, Claim, symbol_key
+from gradwork.mark.bind import Binder, Binding, Bindings, Claim, problem_words, symbol_key
 from gradwork.mark.calculus import Calculus
 from gradwork.mark.checks import Checks
 from gradwork.mark.document import MAX_EQUATIONS, TooManyEquations, Work, read_work
@@ -72,7 +72,7 @@ class WorkMarker:
         self._names = {symbol_key(symbol): ref.key for ref, symbol in solution.names.items()} if solution.names \
             else {}
         self._local_cache: dict[tuple[str, str], Any] = {}
-        self.known = frozenset(name for name in solution.nodes if "." not in name)  # a graph's node names
+        self.known = frozenset(name for name in solution.nodes if "." not in name) | problem_words(solution)
         self.output_name = None if solution.layers or solution.loss is None else next(
             (name for name, tensor in solution.nodes.items() if tensor is solution.loss and name != "loss"), None)
 

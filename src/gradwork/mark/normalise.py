@@ -31,6 +31,8 @@ _SYMBOL = r"(?:\\[A-Za-z]+|[A-Za-z])(?:\s*'|\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9])
 RULES: tuple[Rule, ...] = (
     Rule(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*\.", "", "an invisible \\left. / \\right. delimiter"),
     Rule(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![A-Za-z])", "", "sizing commands around brackets"),
+    Rule(r"\\text\{\s*\[[A-Z](\d+)\]\s*\}|\[[A-Z](\d+)\]", r"\\circled{\g<1>\g<2>}",
+         "step tags as our worked solutions write them ([B4], \\text{[B4]}): a step label like a circled one"),
     Rule(r"\\textcircled\{\s*(\d+)\s*\}|[\u2460-\u2473]", r"\\circled{\g<1>}",
          "circled step labels: a label at the start of a row is dropped, one inside a formula stands for an "
          "earlier step and is not read"),

@@ -19,35 +19,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from gradwork.mark.functions import function_op, is_natural_log
-from gradwork.mark.tokens import (
-    GENERIC_FUNCTIONS,
-    GREEK,
-    MATRIX_ENVIRONMENTS,
-    NOT_FUNCTIONS,
-    OCR_DIGITS,
-    UPDATE_WORDS,
-    Token,
-    number,
-    script_text,
-    tokenize,
-)
-from gradwork.mark.syntax import (
-    balanced,
-    Bin,
-    Deriv,
-    Func,
-    Matrix,
-    Neg,
-    Node,
-    Num,
-    Sym,
-    Transpose,
-    Unreadable,
-    depth,
-    size,
-    substitute_index,
-)
+from gradwork.mark.cursor import Cursor
+from gradwork.mark.functions import between_bars, call_op, function_op, is_call_word, is_natural_log
+from gradwork.mark.tokens import (COMPARISONS, GENERIC_FUNCTIONS, MATHS_FUNCTIONS, GREEK, MATRIX_ENVIRONMENTS,
+                                   NOT_FUNCTIONS, OCR_DIGITS, Token, number, script_text, tokenize)
+from gradwork.mark.syntax import (balanced, Bin, Deriv, Func, Matrix, Neg, Node, Num, Sym, Transpose, Unreadable,
+                                  depth, size, substitute_index)
 
 MAX_SIDE_CHARACTERS = 50_000  # a 5,000-term sum fits; a side is otherwise a line or two
 MAX_DEPTH = 200  # how deeply a tree may nest (a long + or product chain is built balanced, so it stays shallow)
@@ -75,35 +52,10 @@ def parse(text: str) -> Node:
     return node
 
 
-class _Parser:
+class _Parser(Cursor):
     def __init__(self, tokens: list[Token]) -> None:
-        self.tokens = tokens
-        self.i = 0
+        super().__init__(tokens)
         self.expanded = 0  # nodes written out by sums so far
-
-    # -- token helpers
-    def peek(self, ahead: int = 0) -> Token | None:
-        j = self.i + ahead
-        return self.tokens[j] if j < len(self.tokens) else None
-
-    def next(self) -> Token:
-        token = self.peek()
-        if token is None:
-            raise Unreadable("an incomplete expression")
-        self.i += 1
-        return token
-
-    def at(self, *texts: str) -> bool:
-        token = self.peek()
-        return token is not None and token.text in texts
-
-    def expect(self, text: str) -> None:
-        token = self.next()
-        if token.text != text:
-            raise Unreadable(f"{token.text!r} where {text!r} was expected")
-
-    def rest(self) -> str:
-        return " ".join(t.text for t in self.tokens[self.i:])
 
     # -- grammar
     def expression(self) -> Node:
@@ -173,6 +125,10 @@ class _Parser:
         return base
 
     def postfix(self, node: Node) -> Node:
+        if isinstance(node, Deriv) and self.at("[") and not self.peek().spaced:  # type: ignore[union-attr]
+            element = self._element_index()  # \partial L/\partial F[3]: the gradient's element 3 (code's count)
+            if element:
+                node = Deriv(node.numerator, Sym(node.denominator.name + element))
         while self.at("\\transpose"):
             self.next()
             node = Transpose(node)
@@ -189,7 +145,8 @@ class _Parser:
             return Neg(self.exponent())
         if token.kind in ("num", "letter"):
             self.next()
-            if token.kind == "num" and len(token.text) > 1 and "." not in token.text:  # x^23 is x^2 times 3
+            # x^23 is x^2 times 3 (a digit run only: x^2e5 is not split into 2 and "e5")
+            if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:
                 self.tokens.insert(self.i, Token("num", token.text[1:]))
                 return number(token.text[0])
             return number(token.text) if token.kind == "num" else Sym(token.text)
@@ -203,7 +160,8 @@ class _Parser:
         if token.kind == "cmd":
             name = token.text[1:]
             return name in GREEK or name in NOT_FUNCTIONS or function_op(token.text) is not None or name in (
-                "frac", "hat", "bar", "tilde", "partial", "pi", "unreadable", "nabla") or token.text == r"\sum"
+                "frac", "hat", "bar", "tilde", "partial", "pi", "unreadable", "nabla") or is_call_word(name) \
+                or token.text == r"\sum"
         return token.text in ("(", "[", "{")
 
     def atom(self) -> Node:
@@ -228,6 +186,10 @@ class _Parser:
             return self.bracketed(")")
         if text == "[":
             return self.bracketed("]")
+        if text == "|" and between_bars() is not None:  # |z - t|: the registry's function written between bars
+            inside = self.expression()
+            self.expect("|")
+            return Func(between_bars().name, (inside,))  # type: ignore[union-attr]
         if text == "{":
             self.i -= 1
             return self.braced()
@@ -241,6 +203,8 @@ class _Parser:
                 return Func(_op(text), (self.braced(),))
             if name in NOT_FUNCTIONS:
                 raise Unreadable(f"\\{name}")
+            if name in MATHS_FUNCTIONS or is_call_word(name):  # \max(0, z): the registry's elementwise maximum
+                return self.called(name)
             op = function_op(text) if name not in GREEK else None
             if op is not None:
                 return self.function(op.name)
@@ -292,88 +256,13 @@ class _Parser:
             name += element
         return Sym(name)
 
-    def _element_index(self) -> str:
-        """``W_2(1,1)``, ``b_1(2)``: an element picked by whole numbers in parentheses (the student's count)."""
-        if not self.at("("):
-            return ""
-        j, parts = self.i + 1, []
-        while j < len(self.tokens) and self.tokens[j].kind == "num" and "." not in self.tokens[j].text:
-            parts.append(self.tokens[j].text)
-            j += 1
-            if j < len(self.tokens) and self.tokens[j].text == ",":
-                j += 1
-                continue
-            break
-        if not parts or j >= len(self.tokens) or self.tokens[j].text != ")" or (
-                len(parts) == 1 and (self.i + 2 >= len(self.tokens) or j != self.i + 2)):
-            return ""
-        if len(parts) == 1 and j + 1 < len(self.tokens) and self.tokens[j + 1].text in ("(", "\\cdot"):
-            return ""
-        self.i = j + 1
-        return "(" + ",".join(parts) + ")"
-
-    def _update_label(self) -> bool:
-        """``^{new}``, ``_{new}``, ``^{+}``, ``^{*}``, ``^{(new)}`` next: an update's label."""
-        j = self.i + 1
-        if j < len(self.tokens) and self.tokens[j].text == "{":
-            j += 1
-        if j < len(self.tokens) and self.tokens[j].text == "(":
-            j += 1
-        if j < len(self.tokens) and self.tokens[j].text in ("+", "*") and self.tokens[self.i].text == "^":
-            return True
-        word: list[str] = []
-        while j < len(self.tokens) and self.tokens[j].kind == "letter" and len(word) < 8:
-            word.append(self.tokens[j].text)
-            j += 1
-        return "".join(word) in UPDATE_WORDS and j < len(self.tokens) and self.tokens[j].text in ("}", ")")
-
-    def _label_superscript(self) -> bool:
-        """``^{(2)}`` or ``^(2)``: a layer label; ``^{new}``, ``^{+}``, ``^{*}``: an update's label. Not a power."""
-        after = self.peek(1)
-        if after is None:
-            return False
-        if after.text == "(":
-            return True
-        if after.text != "{":
-            return False
-        following = self.peek(2)
-        if following is not None and following.text in ("(", "+", "*"):
-            return True
-        word: list[str] = []
-        j = self.i + 2
-        while j < len(self.tokens) and self.tokens[j].kind == "letter" and len(word) < 8:
-            word.append(self.tokens[j].text)
-            j += 1
-        return "".join(word) in UPDATE_WORDS and j < len(self.tokens) and self.tokens[j].text == "}"
-
-    def script(self) -> str:
-        """A subscript or label superscript as canonical text: ``{11}`` -> "11", ``{(2)}`` -> "(2)"."""
-        token = self.next()
-        if token.text == "{":
-            depth, parts = 1, []
-            while True:
-                inner = self.next()
-                if inner.text == "{":
-                    depth += 1
-                elif inner.text == "}":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                parts.append(script_text(inner))
-            return "".join(parts)
-        if token.text == "(":
-            parts = [token.text]
-            while not self.at(")"):
-                parts.append(script_text(self.next()))
-            parts.append(self.next().text)
-            return "".join(parts)
-        return script_text(token)
-
     def text_command(self, text: str) -> Node:
         content = text[text.index("{") + 1:-1].strip()
         op = function_op(content) if "'" not in content else None
         if op is not None:
             return self.function(op.name)
+        if (content in MATHS_FUNCTIONS or is_call_word(content)) and self.at("("):  # \operatorname{sign}(z)
+            return self.called(content)
         if re.fullmatch(r"[A-Za-z]+", content) and self.at("_", "^"):
             return self.symbol(content)
         raise Unreadable(f"the words \\text{{{content}}}")
@@ -385,6 +274,9 @@ class _Parser:
             if base not in ("10", "2", "e"):
                 raise Unreadable(f"\\log_{base}")
             name = {"10": "log10", "2": "log2", "e": name}[base]
+        if self.at("_") and not is_natural_log(name):  # LeakyReLU_α(u): the subscript names its parameter
+            self.next()
+            self.script()
         order = 0
         while self.at("'"):
             self.next()
@@ -398,6 +290,17 @@ class _Parser:
         if self.at("("):
             return self.call(name, 0)
         return Func(name, (self.power(),))
+
+    def called(self, name: str) -> Node:
+        """``max(0, z)``, ``sign(z)``: a call whose op depends on how many arguments it has."""
+        call = self.call(name, 0)
+        assert isinstance(call, Func)
+        if name in MATHS_FUNCTIONS:
+            return call
+        op = call_op(name, len(call.args))
+        if op is None:
+            raise Unreadable(f"{name} of {len(call.args)} arguments")
+        return Func(op.name, call.args)
 
     def call(self, name: str, order: int) -> Node:
         """``name(args)`` at an opening parenthesis; ``order`` primes were written before it."""
@@ -420,14 +323,19 @@ class _Parser:
         if self.at("{") and self.peek(1) is not None and self.peek(1).text == "\\partial":  # type: ignore[union-attr]
             self.next()
             self.next()
-            if self.at("}"):
-                raise Unreadable("a derivative operator applied to what follows")
-            numerator = self.expression()
+            operator = self.at("}")  # \frac{\partial}{\partial u}(e^u): the operator applied to what follows
+            numerator = Sym("") if operator else self.expression()
             self.expect("}")
             self.expect("{")
             self.expect("\\partial")
             denominator = self.expression()
             self.expect("}")
+            if operator:
+                numerator = self.power()
+            if isinstance(numerator, Func) and not numerator.order and numerator.args == (denominator,):
+                return Func(numerator.name, numerator.args, 1)  # the derivative of a function of one variable
+            if operator:
+                raise Unreadable("a derivative operator applied to what follows")
             if not isinstance(numerator, Sym) or not isinstance(denominator, Sym):
                 return Deriv(Sym("(expression)"), Sym("(expression)"))
             return Deriv(numerator, denominator)
@@ -439,7 +347,7 @@ class _Parser:
         token = self.next()
         if token.text != "{":
             # \frac12: single-character arguments
-            if token.kind == "num" and len(token.text) > 1 and "." not in token.text:
+            if token.kind == "num" and len(token.text) > 1 and token.text[:2].isdigit() and "." not in token.text:
                 self.tokens.insert(self.i, Token("num", token.text[1:]))
                 return number(token.text[0])
             self.i -= 1
@@ -514,6 +422,11 @@ class _Parser:
             if row is not None:
                 return row
         items = [self.expression()]
+        if close == "]" and self.at(*COMPARISONS):  # [z > 0]: Iverson's bracket, 1 where it holds and 0 elsewhere
+            relation = COMPARISONS[self.next().text]
+            right = self.expression()
+            self.expect(close)
+            return Bin(relation, items[0], right)
         while self.at(","):
             self.next()
             items.append(self.expression())
@@ -529,6 +442,8 @@ class _Parser:
 
     def environment(self, text: str) -> Node:
         name = re.search(r"\{([^{}]*)\}", text).group(1)  # type: ignore[union-attr]
+        if text.startswith("\\begin") and name == "cases":
+            return self.cases()
         if not text.startswith("\\begin") or name not in MATRIX_ENVIRONMENTS:
             raise Unreadable(f"the environment {name}")
         rows: list[list[Node]] = [[]]
@@ -552,6 +467,43 @@ class _Parser:
         if not rows or len({len(row) for row in rows}) != 1:
             raise Unreadable(f"a {name} with rows of different lengths")
         return Matrix(tuple(tuple(row) for row in rows))
+
+    def cases(self) -> Node:
+        """``\\begin{cases} 1 & z > 0 \\\\ 0 & \\text{otherwise} \\end{cases}``: a rule by cases, read as
+        the sum of each value times Iverson's bracket of its condition (1 where it holds): one value at any point."""
+        pieces: list[tuple[Node, Node | None]] = []
+        while not (self.peek() is not None and self.peek().kind == "env"):  # type: ignore[union-attr]
+            value = self.expression()
+            if self.at(","):
+                self.next()
+            if not self.at("&"):
+                raise Unreadable("cases without a condition after &")
+            self.next()
+            if self.peek() is not None and self.peek().kind == "text" and re.fullmatch(  # type: ignore[union-attr]
+                    r"\\text\s*\{\s*(otherwise|else)\s*\}", self.peek().text):  # type: ignore[union-attr]
+                self.next()
+                pieces.append((value, None))
+            else:
+                if self.peek() is not None and self.peek().kind == "text" and re.fullmatch(  # type: ignore[union-attr]
+                        r"\\text\s*\{\s*(if|for|when)\s*\}", self.peek().text):  # type: ignore[union-attr]
+                    self.next()
+                left = self.expression()
+                if not self.at(*COMPARISONS):
+                    raise Unreadable("cases whose condition is not a comparison")
+                relation = COMPARISONS[self.next().text]
+                pieces.append((value, Bin(relation, left, self.expression())))
+            if self.peek() is not None and self.peek().kind == "newline":  # type: ignore[union-attr]
+                self.next()
+        if not self.next().text.startswith("\\end") or not pieces:
+            raise Unreadable("cases without their end")  # pragma: no cover (the scanner closes environments)
+        held = [condition for _, condition in pieces if condition is not None]
+        total: Node | None = None
+        for value, condition in pieces:
+            if condition is None:  # otherwise: where none of the others holds
+                condition = Bin("-", Num(1.0, None, "1"), balanced("+", held)) if held else Num(1.0, None, "1")
+            term = Bin("o", value, condition)
+            total = term if total is None else Bin("+", total, term)
+        return total  # type: ignore[return-value]
 
     def summation(self) -> Node:
         self.expect("\\sum")

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 
-from gradwork.mark.functions import function_op, is_op_word
+from gradwork.mark.functions import function_op, is_call_word, is_op_word
+from gradwork.mark.tokens import MATHS_FUNCTIONS
 
 SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", "0123456789+-=()aehijklmnoprstuvx"))
 SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀ",
@@ -34,10 +35,9 @@ GREEK_WORDS = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "la
                "omega", "rho", "tau", "kappa", "Delta", "Sigma", "Theta"}
 ASSIGN = re.compile(r":=|←|<-|⟵|⇐")
 # Words that are maths in a plain line (beside the registry's function names and Greek letters).
-MATH_WORDS = {"net", "new", "old", "hat", "lr", "loss", "grad", "out", "in", "ln", "T", "e"}  # besides op names
+MATH_WORDS = {"net", "new", "old", "hat", "lr", "loss", "grad", "out", "in", "ln", "T", "e", *MATHS_FUNCTIONS}
 PROSE_SHORT = {"so", "is", "we", "at", "of", "to", "by", "as", "if", "or", "an", "be", "on", "it", "and", "the",
                "for", "then", "thus", "hence", "where", "with", "gives", "get", "are", "has", "our"}
-_COMMENT = re.compile(r"<!--.*?-->")
 _WORD = re.compile(r"[A-Za-z][A-Za-z_]*")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•]\s+|\d+[.)]\s+|[a-z][.)]\s+|>\s*)")
 
@@ -46,7 +46,7 @@ def maths_span(line: str, known: frozenset[str] = frozenset()) -> tuple[int, str
     """(offset, text) of the maths in a plain line around its first ``=``, or None when there is none.
 
     ``known``: words that are symbols of this problem (a graph's node names, ``den``, ``dot``), never prose."""
-    line = _COMMENT.sub(lambda m: " " * len(m.group()), line)  # an HTML comment is never maths
+    line = _without_comments(line)  # an HTML comment is never maths
     stripped = line.lstrip()
     if not stripped or stripped.startswith(("#", "|", "<!--")):
         return None
@@ -55,12 +55,32 @@ def maths_span(line: str, known: frozenset[str] = frozenset()) -> tuple[int, str
     equals = _first_equals(line, start_bound)
     if equals is None:
         return None
+    if stripped.startswith("=") and not stripped.startswith("=="):  # "    = 0.3": the line above goes on
+        span = line[equals:_extend_right(line, equals, known)].strip()
+        return (equals, span) if len(span) > 1 else None
     start = _extend_left(line, equals, start_bound, known)
     end = _extend_right(line, equals, known)
+    lead = re.fullmatch(r"\s*([+−·×])\s+", line[:start])
+    if lead:  # "    + ∂L/∂F[3] = ...": the sum on the line above goes on (or, with nothing above it, a list item)
+        start = lead.start(1)
     span = line[start:end].strip()
     if not span or span.startswith("=") or "=" not in ASSIGN.sub("=", span):
         return None
     return start + (len(line[start:end]) - len(line[start:end].lstrip())), span
+
+
+def _without_comments(line: str) -> str:
+    """``line`` with each ``<!-- ... -->`` blanked (one left open runs to the end); linear, unlike a lazy regex."""
+    if "<!--" not in line:
+        return line
+    out, position = [], 0
+    while (opened := line.find("<!--", position)) >= 0:
+        closed = line.find("-->", opened + 4)
+        end = len(line) if closed < 0 else closed + 3
+        out += [line[position:opened], " " * (end - opened)]
+        position = end
+    out.append(line[position:])
+    return "".join(out)
 
 
 def _first_equals(line: str, start: int) -> int | None:
@@ -91,7 +111,7 @@ def _extend_left(line: str, equals: int, bound: int, known: frozenset[str] = fro
     start = bound
     for match in reversed(list(_WORD.finditer(line, bound, equals))):
         after = line[match.end():equals]
-        if _is_prose(match.group(), known) or (":" in after.replace(":=", "")):
+        if _is_prose(match.group(), known) or (":" in after.replace(":=", "")) or ";" in after:
             start = match.end()
             break
     while start < equals and line[start] in " \t:,;":
@@ -102,7 +122,12 @@ def _extend_left(line: str, equals: int, bound: int, known: frozenset[str] = fro
 def _extend_right(line: str, equals: int, known: frozenset[str] = frozenset()) -> int:
     """Where the maths ends: the end of the line, or before the first prose word after the ``=``."""
     end = len(line)
+    braces, counted = 0, equals  # braces open between the = and the word (counted once: linear)
     for match in _WORD.finditer(line, equals):
+        braces += line.count("{", counted, match.start()) - line.count("}", counted, match.start())
+        counted = match.start()
+        if match.group() in CASE_WORDS and braces > 0:
+            continue  # {1 if z > 0; 0 otherwise}: a rule by cases
         if _is_prose(match.group(), known):
             end = match.start()
             break
@@ -113,6 +138,9 @@ def _extend_right(line: str, equals: int, known: frozenset[str] = frozenset()) -
             opened.append(k)
         elif text[k] == ")" and opened:
             opened.pop()
+        elif text[k] == ")":  # "(... for layer l; a⁽⁰⁾ = x)": the bracket of a remark begun in the prose
+            text = text[:k].rstrip()
+            break
     if opened:
         text = text[:opened[0]].rstrip()
     del depth
@@ -126,7 +154,9 @@ def _extend_right(line: str, equals: int, known: frozenset[str] = frozenset()) -
 # ---------------------------------------------------------------- into the reader's LaTeX
 def to_latex(text: str) -> str:
     """Plain Unicode/ASCII maths as the LaTeX the reader reads (see the module docstring)."""
-    text = ASSIGN.sub("=", text)
+    text = ASSIGN.sub("=", text).replace("\\_", "_").replace("\\*", "*")  # Markdown's escapes: E\_total
+    text = _with_cases(text)
+    text = re.sub(r"\[[A-Z](\d+)\]", r"\\circled{\1}", text)  # [B4]: a step tag as our worked solutions write it
     for written, read in (("\u2033", "''"), ("\u2034", "'''"), ("\u2032", "'"), ("\u2019", "'"), ("\u2212", "-"),
                           ("\u2013", "-")):  # ″ ‴ ′ ’ − –
         text = text.replace(written, read)
@@ -143,6 +173,7 @@ def to_latex(text: str) -> str:
     text = re.sub(r"_([A-Za-z0-9]{2,})(?![A-Za-z0-9{(])", r"_{\1}", text)  # δ_o1: one subscript, as plain text means
     text = re.sub(r"(?<=[\w)\]}])\.T\b|ᵀ", "^T", text)
     text = text.replace("·", " \\cdot ").replace("⋅", " \\cdot ").replace("×", " \\cdot ").replace("*", " \\cdot ")
+    text = text.replace("≥", " \\geq ").replace("≤", " \\leq ").replace(">=", " \\geq ").replace("<=", " \\leq ")
     text = text.replace("⊙", " \\odot ").replace("∘", " \\odot ")
     text = re.sub(r"√\s*", "\\\\sqrt", text)
     text = text.replace("∑", "\\sum ").replace("Σ", "\\sum ")
@@ -150,6 +181,39 @@ def to_latex(text: str) -> str:
         text = text.replace(letter, f"\\{name} ")
     text = _exponents(text)
     return _separate(text)
+
+
+CASE_WORDS = {"if", "otherwise", "else"}
+_CASE = re.compile(r"\s*(\S.*?)\s+(?:if\s+(\S.*)|otherwise|else)\s*")
+
+
+def _with_cases(text: str) -> str:
+    """``{1 if z > 0; 0 otherwise}`` as ``\\begin{cases} 1 & z > 0 \\\\ 0 & \\text{otherwise} \\end{cases}``
+    (braces scanned once: linear in the line)."""
+    if "{" not in text or not CASE_WORDS & set(re.findall(r"[a-z]+", text)):
+        return text
+    out, position = [], 0
+    while (opened := text.find("{", position)) >= 0:
+        closed = text.find("}", opened + 1)
+        inner = text.find("{", opened + 1)
+        if closed < 0 or 0 <= inner < closed:
+            out.append(text[position:opened + 1])
+            position = opened + 1
+            continue
+        inside, rows = text[opened + 1:closed], []
+        for piece in (inside.split(";") if ";" in inside else inside.split(",")):
+            found = _CASE.fullmatch(piece)
+            if found is None:
+                break
+            rows.append(f"{found[1]} & " + (found[2] if found[2] else "\\text{otherwise}"))
+        else:
+            out += [text[position:opened], "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"]
+            position = closed + 1
+            continue
+        out.append(text[position:closed + 1])
+        position = closed + 1
+    out.append(text[position:])
+    return "".join(out)
 
 
 def _separate(text: str) -> str:
@@ -179,6 +243,8 @@ _FUNCTION_CALL = re.compile(r"(?<![\\A-Za-z{])([A-Za-z][A-Za-z_]*)(?=\s*'?\s*\()
 def _function_name(match: re.Match[str]) -> str:
     """``sigmoid(`` / ``ReLU'(`` / ``leaky_relu(``: a registered function, as the reader's \\text{...}."""
     word = match.group(1)
+    if word in MATHS_FUNCTIONS or (function_op(word) is None and is_call_word(word)):  # sign(z), max(0, z)
+        return "\\text{" + word + "}"
     if function_op(word) is None or len(word) < 2:
         return word
     return "\\text{" + word + "}"
@@ -207,6 +273,8 @@ def _scripts(text: str) -> str:
 
 _SYMBOL = r"(?:\\hat\{[A-Za-z]\}|[A-Za-zα-ωΑ-Ω][A-Za-z]*)(?:'?(?:\^\{[^{}]*\}|_\{[^{}]*\}|_?\w+|\^\(\w+\))*)'?"
 _PARTIAL = re.compile(rf"∂\s*({_SYMBOL})\s*/\s*∂\s*({_SYMBOL})")
+_PARTIAL_OF_CALL = re.compile(  # ∂σ(u)/∂u, ∂ReLU(u)/∂u: a function's derivative
+    r"∂\s*((?:\\text\{[A-Za-z_]+\}|[A-Za-zα-ωΑ-Ω]+)\s*\(\s*([A-Za-z])\s*\))\s*/\s*∂\s*\2(?![\w])")
 _ASCII_PARTIAL = re.compile(rf"(?<![A-Za-z\\])d\s*({_SYMBOL})\s*/\s*d\s*({_SYMBOL})")
 
 
@@ -214,6 +282,7 @@ def _derivatives(text: str) -> str:
     def frac(match: re.Match[str]) -> str:
         return "\\frac{\\partial " + _identifiers(match.group(1)) + "}{\\partial " + _identifiers(match.group(2)) + "}"
 
+    text = _PARTIAL_OF_CALL.sub(lambda m: "\\frac{\\partial " + m.group(1) + "}{\\partial " + m.group(2) + "}", text)
     text = _PARTIAL.sub(frac, text)
     return _ASCII_PARTIAL.sub(frac, text)
 

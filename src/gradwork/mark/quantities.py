@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.problem import Solution
+from gradwork.problem.quantities import node_key, quantity_key
 
 # letter -> role; a symbol's role is its base letter's (before _ ^ and primes)
 ROLES: dict[str, str] = {
@@ -46,14 +47,12 @@ class Q:
 
     @property
     def node_key(self) -> str:
-        return self.name + ("" if self.index is None else "[" + ",".join(map(str, self.index)) + "]")
+        return node_key(self.name, self.index)
 
     @property
     def key(self) -> str:
         """The docs/format.md quantity key check reports (``gradients.hidden.W[1,0]``, ``loss``)."""
-        if self.section == "loss":
-            return "loss"
-        return f"{self.section}.{self.node_key}"
+        return quantity_key(self.section, self.name, self.index)
 
 
 _PARTS = re.compile(r"^(?P<base>hat\([^)]*\)|[A-Za-z]+)(?P<primes>'*)(?:_(?P<lower>[^^]*))?(?:\^(?P<sup>.*))?$")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
-from gradwork.mark.report import MARKS, LineResult, MarkReport
 from gradwork.documents.escape import html_text, json_safe, markdown_inert_html, terminal_text
 from gradwork.mark.scan import split_lines
 from gradwork.numbers.display import number_text
+
+if TYPE_CHECKING:  # types only: report imports this module for its notebook views, so no import back at run time
+    from gradwork.mark.report import LineResult, MarkReport
+
+MARKS = {"correct": "✓", "wrong": "✗", "carried_forward": "→", "not_read": "?", "unchecked": "·", "missing": "–"}
 
 VERDICTS = {"correct": "correct", "wrong": "wrong", "carried_forward": "carried forward", "not_read": "not read",
             "unchecked": "not checked"}

@@ -11,7 +11,6 @@ from gradwork.numbers.marking import MarkingPolicy
 from gradwork.numbers.tolerance import Tolerance
 
 LineStatus = Literal["correct", "wrong", "carried_forward", "not_read", "unchecked"]
-MARKS = {"correct": "✓", "wrong": "✗", "carried_forward": "→", "not_read": "?", "unchecked": "·", "missing": "–"}
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,8 @@ def _closing_fence(text: str, start: int, fence: str) -> int | None:
 
 
 def _plain(text: str, start: int, end: int) -> list[Block]:
-    """The lines of ``text[start:end]`` that hold an ``=`` or an arrow, as plain blocks."""
+    """The lines of ``text[start:end]`` that are not blank, as plain blocks (one without an ``=`` or arrow may
+    carry on the working of the line above it)."""
     out: list[Block] = []
     position = start
     while position < end:
@@ -180,7 +181,7 @@ def _plain(text: str, start: int, end: int) -> list[Block]:
         if line_end < 0:
             line_end = end
         line = text[position:line_end]
-        if "=" in line or "\u2190" in line or "<-" in line:
+        if line.strip():
             out.append(Block(position, line_end, line, "plain"))
         position = line_end + 1
     return out

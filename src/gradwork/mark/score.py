@@ -50,6 +50,8 @@ def check_results(marker: WorkMarker, statements: list[Statement], source: str
     answers: list[Answer] = []
     for key, statement in answers_of(statements).items():
         quantity = Quantity.parse(key)
+        if quantity.index is not None and np.size(statement.result_value) != 1:
+            continue  # an element bound to a whole vector: nothing check can mark as that element
         answers.append(Answer(quantity.section, quantity.name or "loss", quantity.index,
                               json_value(statement.result_value), statement.chain.rows[statement.result or 0].line, 1))
     missing_codes: dict[str, tuple[tuple[str, ...], str]] = {}

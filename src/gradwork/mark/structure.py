@@ -25,6 +25,7 @@ from gradwork.mark.bind import Binding, Bindings
 from gradwork.mark.program import Statement
 from gradwork.mark.quantities import base_and_parts, role_of
 from gradwork.mark.syntax import Bin, Deriv, Node, Sym, has_derivative
+from gradwork.problem.quantities import node_key
 
 PRE_ACTIVATION_LETTERS = ("z", "net", "s", "Z")
 
@@ -120,7 +121,7 @@ class _Structure:
             index = (i, j) if self.solution.convention == "row" else (j, i)
         if len(index) != len(shape) or not all(0 <= a < n for a, n in zip(index, shape)):
             return None
-        return f"{layer.weight}[{','.join(map(str, index))}]"
+        return node_key(layer.weight, index)
 
     def bias_key(self, layer: Any, j: int) -> str | None:
         if not layer.bias:
@@ -128,7 +129,7 @@ class _Structure:
         shape = self.shapes.get(layer.bias, ())
         if not shape:
             return layer.bias if j == 0 else None
-        return f"{layer.bias}[{j}]" if j < shape[-1] else None
+        return node_key(layer.bias, (j,)) if j < shape[-1] else None
 
     def unit_of_gradient(self, factor: Node) -> tuple[Any, int] | None:
         """The unit whose ∂L/∂z a factor is: ``∂L/∂z_2`` or a bound ``δ_2``."""
@@ -216,7 +217,7 @@ class _Structure:
             j = index[1] if self.solution.convention == "row" else index[0]
         z_shape = self.shapes.get(layer.z, ())
         z_key = layer.z if not z_shape or int(np.prod(z_shape)) == 1 else \
-            f"{layer.z}[{','.join(map(str, (j,) if len(z_shape) == 1 else (0, j)))}]"
+            node_key(layer.z, (j,) if len(z_shape) == 1 else (0, j))
         for side in statement.sides[1:]:
             if side.node is None:
                 continue

@@ -30,7 +30,7 @@ class Sym:
 
 @dataclass(frozen=True, slots=True)
 class Bin:
-    op: str  # "+", "-", "*" (product: matrix or scalar), "o" (elementwise), "/", "^"
+    op: str  # "+", "-", "*" (product: matrix or scalar), "o" (elementwise), "/", "^"; ">", "<", ">=", "<=": [a > b]
     left: Node
     right: Node
 

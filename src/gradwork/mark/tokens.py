@@ -24,6 +24,9 @@ GREEK = {
 GENERIC_FUNCTIONS = {"phi", "varphi", "psi", "f", "g", "F", "G"}
 UPDATE_WORDS = {"new", "old", "neu", "upd"}  # w^{new}: a label, not a power
 NOT_FUNCTIONS = {"sin", "cos", "tan", "arctan"}  # commands a student may write that no problem here has
+MATHS_FUNCTIONS = {"sign"}  # school maths the registry has no op for (d|x|/dx = sign(x)): evaluated here
+COMPARISONS = {">": ">", "<": "<", "\\gt": ">", "\\lt": "<", "\\geq": ">=", "\\ge": ">=", "\\geqslant": ">=",
+               "\\leq": "<=", "\\le": "<=", "\\leqslant": "<="}  # inside [ ]: Iverson's bracket
 MATRIX_ENVIRONMENTS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "vmatrix"}
 
 _TOKEN = re.compile(r"""

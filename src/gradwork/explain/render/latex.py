@@ -20,6 +20,7 @@ from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer,
 from gradwork.explain.render.notation import (
     CALLS, FROM_SUBSCRIPT, FROM_SUPERSCRIPT, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, join_indices,
 )
+from gradwork.documents.escape import LATEX_TEXT
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION, PREC_SUM
 from gradwork.explain.render.text import product_factors, rounded_floats, split_primes
 
@@ -31,11 +32,7 @@ UNICODE_MATH: dict[str, str] = {
     "Σ": r"\sum", "∑": r"\sum", "′": "'", "″": "''", "…": r"\dots", "⊤": r"\top", "½": r"\tfrac{1}{2}",
     "ℓ": r"\ell", "∈": r"\in", "√": r"\surd", "±": r"\pm", "⋅": r"\cdot", "∘": r"\circ",
 }
-_TEXT_ASCII = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#",
-    "_": r"\_", "^": r"\^{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
+_TEXT_ASCII = LATEX_TEXT  # the one table of LaTeX text escapes (gradwork.documents.escape)
 _TEXT_SYMBOLS = {
     "—": "---", "–": "--", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\dots{}", "⚠": r"\textbf{!}",
     "•": r"\textbullet{}", "\u00a0": "~", "✓": r"\ensuremath{\checkmark}", "°": r"\ensuremath{^\circ}",
