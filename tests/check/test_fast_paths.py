@@ -109,7 +109,7 @@ def test_cached_roundings_are_the_roundings(tol):
     rng = np.random.default_rng(3)
     for _ in range(60):
         expected, given = _pair(rng, int(rng.integers(1, 5)))
-        expected = np.nan_to_num(expected, posinf=3.0)
+        expected = np.asarray(np.nan_to_num(expected, posinf=3.0))
         look = Look(None, _State(expected), Place("value", 0), None, given, tol)  # type: ignore[arg-type]
         with np.errstate(all="ignore"):
             reference = [a.tolist() for a in _reference(expected, given, tol)]
@@ -175,3 +175,39 @@ def _yaml(data: dict) -> str:
     import yaml
 
     return yaml.safe_dump(data)
+
+
+def test_plain_floats_convert_as_the_full_reading(monkeypatch):
+    from gradwork.backends import get_backend
+    from gradwork.check import convert as module
+    from gradwork.check.answers import Answers, AnswersError
+
+    backend = get_backend("float")
+    rng = np.random.default_rng(5)
+    atoms = [0.5, -3, 10**400, True, None, "3/8", 1e-300, 7, [1.0], -0.0]
+    for _ in range(400):
+        shape = [(), (1,), (3,), (2, 2), (2, 3), (0,)][int(rng.integers(6))]
+        values = rng.normal(size=shape).tolist() if shape else float(rng.normal())
+        if rng.random() < 0.4:  # something unusual somewhere
+            flat = values if isinstance(values, list) else None
+            if flat:
+                target = flat[int(rng.integers(len(flat)))] if isinstance(flat[0], list) else flat
+                target[int(rng.integers(len(target)))] = atoms[int(rng.integers(len(atoms)))]
+            else:
+                values = atoms[int(rng.integers(len(atoms)))]
+        if rng.random() < 0.1 and isinstance(values, list) and values and isinstance(values[0], list):
+            values[0] = values[0][:-1]  # a ragged row
+        answers = Answers("a.yaml", ())
+        answer = Answer("values", "x", None, values)
+
+        def read(fast: bool, answers=answers, answer=answer):
+            with monkeypatch.context() as patch:
+                if not fast:
+                    patch.setattr(module, "_plain_floats", lambda raw: None)
+                try:
+                    given, blank = module.convert(answers, answer, backend)
+                except AnswersError as error:
+                    return str(error)
+                return given.dtype.str, given.shape, given.tobytes(), blank.dtype.str, blank.shape, blank.tobytes()
+
+        assert read(True) == read(False), values

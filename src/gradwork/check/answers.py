@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -49,7 +50,7 @@ class Answer:
     line: int = 1
     column: int = 1
 
-    @property
+    @cached_property
     def key(self) -> str:
         """How reports name the item: "loss", "values.output.a", "gradients.hidden.W[1,0]"."""
         return quantity_key(self.section, self.name, self.index)

@@ -105,6 +105,13 @@ class Checker:
         answer away (no expected numbers, in the items or their messages),
         for feedback shown while a student may still try again.
         """
+        # A student's inf or NaN (through PrairieLearn's grader or the API) is marked wrong, never a NumPy warning.
+        with np.errstate(all="ignore"):
+            return self._check(answers, tolerance, policy=policy, allow_answer_tolerance=allow_answer_tolerance,
+                               reveal=reveal)
+
+    def _check(self, answers: Answers | Mapping[str, Any] | str | Path, tolerance: Tolerance | None, *,
+               policy: MarkingPolicy | None, allow_answer_tolerance: bool, reveal: bool) -> Report:
         answers = _answers_of(answers)
         policy, warnings = effective_policy(policy or self.solution.marking, answers.tolerance,
                                             tolerance=tolerance, allow_answer_tolerance=allow_answer_tolerance)
@@ -120,7 +127,7 @@ class Checker:
         other = self._other_variant(items, tol) if self.other_keys else None
         if other is not None and not policy.other_variant_credit:
             for item in items:
-                if item.unresolved.any():
+                if item.is_open:
                     item.findings = [(other,)]
         else:
             judge.finish()

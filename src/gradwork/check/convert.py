@@ -24,6 +24,10 @@ MINUS_SIGN = "\u2212"
 def convert(answers: Answers, answer: Answer, backend: Any) -> tuple[np.ndarray, np.ndarray]:
     """The answer as an array in ``backend``, and a boolean array of where it is blank."""
     raw = answer.value
+    if backend.name == "float":
+        plain = _plain_floats(raw)
+        if plain is not None:
+            return plain
     try:
         as_objects = np.array(raw, dtype=object)
     except ValueError:
@@ -42,6 +46,30 @@ def convert(answers: Answers, answer: Answer, backend: Any) -> tuple[np.ndarray,
         array[:] = converted
         array = array.reshape(shape)
     return array, blank
+
+
+def _plain_floats(raw: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """What :func:`convert` makes in float mode of a number, a list of numbers or a rectangular list of lists of
+    numbers (Python ints and floats, nothing blank), built directly; None for anything else (read in full)."""
+    try:
+        if type(raw) is float or type(raw) is int:
+            return np.array(float(raw)), np.array(False)
+        if type(raw) is not list or not raw:
+            return None
+        if type(raw[0]) is list:
+            width = len(raw[0])
+            if not width or any(type(row) is not list or len(row) != width for row in raw):
+                return None
+            values = [float(v) for row in raw for v in row if type(v) is float or type(v) is int]
+            if len(values) != width * len(raw):
+                return None
+            return np.array(values, dtype=np.float64).reshape(len(raw), width), np.zeros((len(raw), width), bool)
+        values = [float(v) for v in raw if type(v) is float or type(v) is int]
+        if len(values) != len(raw):
+            return None
+        return np.array(values, dtype=np.float64), np.zeros(len(raw), dtype=bool)
+    except OverflowError:  # an int past float's range: convert's own message
+        return None
 
 
 def number(answers: Answers, answer: Answer, value: Any, backend: Any) -> Any:

@@ -67,7 +67,7 @@ class Judge:
             item.correct = self._correct(item)
             item.accepted = np.zeros(item.correct.shape, dtype=bool)
             item.carried = np.zeros(item.correct.shape, dtype=bool)
-        if any(item.unresolved.any() for item in self.items):
+        if any(item.is_open for item in self.items):
             self.credit_own_numbers()
 
     def _correct(self, item: Item) -> np.ndarray:
@@ -85,7 +85,7 @@ class Judge:
 
     def finish(self) -> None:
         """Carried forward, mistakes charged and diagnosed."""
-        if any(item.unresolved.any() for item in self.items):
+        if any(item.is_open for item in self.items):
             self.carry_forward_and_diagnose()
         if self.every_item:
             self._charge_every_item()
@@ -101,7 +101,7 @@ class Judge:
                 return
             grown: list[Place] = []
             for item in items:
-                if not item.unresolved.any():
+                if not item.is_open:
                     continue
                 newly = agree(self.tol, item, state.read(item.place)) & item.unresolved
                 if newly.any():
@@ -109,7 +109,7 @@ class Judge:
                     self.substitute(substitutions, item, newly)
                     grown.append(item.place)
             # Again only if a newly accepted number feeds an answer still open.
-            if not any(set(grown) & self.graph.upstream_places(item.place) for item in items if item.unresolved.any()):
+            if not any(set(grown) & self.graph.upstream_places(item.place) for item in items if item.is_open):
                 return
 
     def carry_forward_and_diagnose(self) -> None:
@@ -137,7 +137,7 @@ class Judge:
         off: set[Place] = set()  # places of earlier answers not simply correct
         states: dict[str, State | None] = {}  # the replays, dropped when active or roots change
         for position, item in enumerate(items):
-            if not item.unresolved.any():
+            if not item.is_open:
                 continue
             upstream = self.graph.upstream_places(item.place)
             touched = [v for v in active if self.changes(v, item.place)]
@@ -176,9 +176,9 @@ class Judge:
                                               + ([] if kind == "local" else
                                                  [self._mistake_text(v) for v in touched if id(v) not in pending]))
                 item.carried = item.carried | carried
-                if not item.unresolved.any():
+                if not item.is_open:
                     break
-            if item.unresolved.any() and wanted["roots"] and states.get("roots") is not None:
+            if item.is_open and wanted["roots"] and states.get("roots") is not None:
                 # Full precision carried: their earlier wrong numbers were written rounded, and this one was
                 # computed from the unrounded ones (anything that rounds to what they wrote).
                 carried = self._within_precision(item, states["roots"], roots, upstream)  # type: ignore[arg-type]
@@ -188,7 +188,7 @@ class Judge:
                     item.carried_from = tuple(root.answer.key for root in roots if root.place in upstream)
             off.add(item.place)
             first = [v for v in touched if id(v) in pending]
-            if first and not item.unresolved.any() and item.carried.any():
+            if first and not item.is_open and item.carried.any():
                 # Given data copied differently: charged here, at the first item it makes wrong.
                 item.carried = np.zeros_like(item.carried)
                 item.findings = [(v,) for v in first]
@@ -199,7 +199,7 @@ class Judge:
                 continue
             self.follows[id(item)] = [root_finding for root in roots if root.place in upstream or root is twin
                                       for root_finding in root.findings] + [(v,) for v in touched]
-            if not item.unresolved.any():
+            if not item.is_open:
                 continue
             # The diagnosis looks on top of all the student's numbers, accepted ones included (delta1 halved
             # from their own rounded dL/dh is still delta1 halved).
@@ -288,7 +288,7 @@ class Judge:
                            if v.perturbation is not None}.values())
         if not candidates:
             return None
-        open_later = [other for other in later if other.unresolved.any()]
+        open_later = [other for other in later if other.is_open]
         if len(candidates) == 1 or not open_later:
             return min(candidates, key=self._reach)
 

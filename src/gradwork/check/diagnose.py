@@ -170,13 +170,15 @@ class Diagnoser:
                 keep((variant,))
             look = Look(models.graph, state, item.place, item.answer.index, item.given, tol)
             for observer in observers if variant is None else [o for o in observers if o.combines]:
-                if state is models.clean and memo is not None:  # the same answer to the same item: the same
+                if memo is None or variant is not None:
+                    matched = any_matches(tol, item, observer.observe(look), answered)  # type: ignore[misc]
+                elif state is models.clean:  # the same answer to the same item: the same comparison
                     looked = (id(observer), memo)
                     if looked not in seen:
                         seen[looked] = any_matches(tol, item, observer.observe(look), answered)  # type: ignore[misc]
                     matched = seen[looked]
-                else:
-                    matched = any_matches(tol, item, observer.observe(look), answered)  # type: ignore[misc]
+                else:  # on the student's numbers: the same where the numbers the observer read are the same
+                    matched = self._observed(observer, state, item, answered, memo, seen)
                 if matched:
                     keep((observer,) if variant is None else (observer, variant))
 
@@ -190,7 +192,9 @@ class Diagnoser:
         look_at(None, models.clean)
         if use_context:
             look_at(None, context)  # type: ignore[arg-type]
-        relevant = [(k, v) for k, v in models.changing(item.place) if not any(v is a for a in active)]
+        def relevant() -> list[tuple[int, Variant]]:  # the replayed mistakes not made already, where needed
+            return [(k, v) for k, v in models.changing(item.place) if not any(v is a for a in active)]
+
         candidates = models.candidates(item.place, item.answer.index, item.given)
         if candidates is not None:  # numbers: screen every mistake's prediction at once, then check the few left
             combinations, stack = candidates
@@ -204,21 +208,22 @@ class Diagnoser:
                 if not any(v is a for v in combination for a in active):
                     keep(combination)
         else:
-            for _, variant in relevant:
+            for _, variant in relevant():
                 look_at(variant, models.variant_state(variant))  # type: ignore[arg-type]
         if use_context and not explained():
             base = combined(active)
             # A mistake made upstream of a number the student gave in full cannot reach this item past it.
             reach = models.graph.reachable(item.place, self.everything.whole_places())
             near = self._near(item, context)  # type: ignore[arg-type]
+            others = relevant()
             for generic in (False, True):
                 if generic and explained():
                     break
                 update = item.place.kind == "updated"
-                for k, variant in relevant:
+                for k, variant in others:
                     if variant.catch_all is not generic:
                         continue
-                    sites = variant.perturbation.places(models.graph)  # type: ignore[union-attr]
+                    sites = models.sites(variant)
                     if sites is not None and item.place not in sites and not sites & reach:
                         continue
                     if near is not None and id(variant) not in near:
@@ -235,6 +240,28 @@ class Diagnoser:
         kept = again or specific or simplest
         self.matched = [c for c in every if frozenset(v.code for v in c) in kept]
         return list(kept.values())
+
+    def _observed(self, observer: Variant, state: State, item: Item, answered: np.ndarray, memo: tuple[Any, ...],
+                  seen: dict[Any, Any]) -> bool:
+        """Does ``observer`` on ``state`` reproduce the answer? An observer is a function of the look and of the
+        numbers it reads from the state (:class:`_Reads` records which): a class's students whose numbers there
+        are the same get the answer worked out for the first of them."""
+        runs = seen.get(("context", id(observer), memo))
+        if runs:
+            for places, results in runs.items():
+                found = results.get(_signature(state, places))
+                if found is not None:
+                    return found
+        reads = _Reads(state)
+        look = Look(self.models.graph, reads, item.place, item.answer.index, item.given, self.tol)  # type: ignore
+        matched = any_matches(self.tol, item, observer.observe(look), answered)  # type: ignore[misc]
+        places = tuple(reads.places)
+        signature = _signature(state, places) if reads.complete else None
+        if signature is not None:
+            results = seen.setdefault(("context", id(observer), memo), {}).setdefault(places, {})
+            if len(results) < MEMO_RUNS:
+                results[signature] = matched
+        return matched
 
     def forget_contexts(self) -> None:
         """Drop the replays on top of the student's numbers (the active mistakes changed)."""
@@ -282,12 +309,51 @@ class Diagnoser:
         return np.flatnonzero((difference <= bound[:, None]).all(axis=1))
 
 
+MEMO_RUNS = 256  # observers' results kept per answer and set of numbers read
+
+
+class _Reads:
+    """A state that records the places read from it (anything else read marks the record incomplete)."""
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+        self.places: list[Place] = []
+        self.complete = True
+
+    def read(self, place: Place) -> np.ndarray | None:
+        if place not in self.places:
+            self.places.append(place)
+        return self._state.read(place)
+
+    def __getattr__(self, name: str) -> Any:
+        self.complete = False
+        return getattr(self._state, name)
+
+
+def _signature(state: State, places: tuple[Place, ...]) -> tuple[Any, ...] | None:
+    """The numbers of a state at some places, exactly (None where they are not floats)."""
+    out: list[Any] = []
+    for place in places:
+        value = state.read(place)
+        if value is None:
+            out.append(None)
+        elif not isinstance(value, np.ndarray) or value.dtype != np.float64:
+            return None
+        else:
+            out.append((value.shape, value.tobytes()))
+    return tuple(out)
+
+
 def answer_key(item: Item, tol: Tolerance) -> tuple[Any, ...] | None:
     """What a comparison of a float answer with a solve's number for its item depends on (None: not floats)."""
+    kept = item.memo_key
+    if kept is not None and kept[0] is tol and kept[1] is item.given and kept[2] is item.blank:
+        return kept[3]
     given = item.given
-    if given.dtype != np.float64:
-        return None
-    return (item.place, item.answer.index, tol, given.shape, given.tobytes(), item.blank.tobytes())
+    key = None if given.dtype != np.float64 else \
+        (item.place, item.answer.index, tol, given.shape, given.tobytes(), item.blank.tobytes())
+    item.memo_key = (tol, given, item.blank, key)
+    return key
 
 
 def catch_all(combination: tuple[Variant, ...]) -> bool:

@@ -45,9 +45,30 @@ class Item:
     repeated: tuple[str, ...] = ()  # codes of a mistake already charged at an earlier item, made again here
     charged_codes: tuple[str, ...] = ()  # with marking charge: every_item, the mistakes this item is charged for
 
+    # unresolved, kept with the four arrays it was computed from (each verdict array is replaced, never changed
+    # in place): the judge asks for it dozens of times per item.
+    _open: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+    memo_key: Any = field(default=None, init=False, repr=False, compare=False)  # diagnose.answer_key's, kept
+
     @property
     def unresolved(self) -> np.ndarray:
-        return ~(self.correct | self.accepted | self.carried | self.blank)
+        return self._unresolved()[0]
+
+    @property
+    def is_open(self) -> bool:
+        """Is some element still unresolved (``unresolved.any()``)?"""
+        return self._unresolved()[1]
+
+    def _unresolved(self) -> tuple[np.ndarray, bool]:
+        parts = (self.correct, self.accepted, self.carried, self.blank)
+        kept = self._open
+        if kept and kept[0] is parts[0] and kept[1] is parts[1] and kept[2] is parts[2] and kept[3] is parts[3]:
+            return kept[4], kept[5]
+        value = ~(parts[0] | parts[1] | parts[2] | parts[3])
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+        self._open = (*parts, value, bool(value.any()))
+        return value, self._open[5]
 
     @property
     def answered(self) -> bool:

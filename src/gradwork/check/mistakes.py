@@ -27,6 +27,7 @@ rounding) that are reported only when no specific model explains the number.
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 from collections.abc import Callable, Iterable, Iterator
@@ -41,7 +42,7 @@ from gradwork.check.convert import element
 from gradwork.check.model_parts import (
     Log10, dropped, factor_rule, formula, ln10, over_ln10, sgd_step, square_rule, symbol_of, vjp_in_base_10,
 )
-from gradwork.check.replay import Graph, Perturbation, Place, Rounding, State, round_decimals, round_significant
+from gradwork.check.replay import Graph, Perturbation, Place, Rounding, State, _cut, round_decimals, round_significant
 from gradwork.problem.quantities import node_key
 from gradwork.ops.registry import get_op, ops_of_kind, pitfalls_of
 
@@ -607,16 +608,33 @@ def _roundings(predicted: np.ndarray, kind: str, places: int) -> tuple[list[list
     if found is not None:
         return found
     decimals = kind == "digits"
-    ways: list[list[np.ndarray]] = []
-    stacks: list[np.ndarray] = []
-    for precision in range(0 if decimals else 1, places + 1):
-        rounded = [round_decimals(predicted, precision, mode) if decimals else
-                   round_significant(predicted, precision, mode) for mode in ROUNDINGS]
-        ways.append(rounded)
+    precisions = range(0 if decimals else 1, places + 1)
+    if not isinstance(predicted, np.ndarray):  # a NumPy scalar, which the rounding functions leave as it is
+        ways = [[round_decimals(predicted, precision, mode) if decimals else
+                 round_significant(predicted, precision, mode) for mode in ROUNDINGS] for precision in precisions]
+        return ways, np.zeros(0)
+    # round_decimals / round_significant / round_half_down for every precision and mode at once: each
+    # precision's scale is computed exactly as they compute it (the same NumPy call on the same array), the rest
+    # is exact elementwise arithmetic (products, quotients, floor, rint, trunc), the same numbers on one stack.
+    a = np.asarray(predicted, dtype=np.float64)
+    magnitude = np.abs(a)
+    with np.errstate(all="ignore"):
+        if decimals:
+            scales = np.array([np.full_like(a, 10.0 ** precision) for precision in precisions])
+        else:
+            exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0)))
+            scales = np.array([10.0 ** (precision - 1 - exponent) for precision in precisions])
+        x = a * scales
+        by_mode = [_cut(x, mode) / scales for mode in ROUNDINGS]
+        if not decimals:  # round_significant: 0 stays 0
+            by_mode = [np.where(magnitude > 0, cut, 0.0) for cut in by_mode]
+        by_mode = [cut.astype(predicted.dtype, copy=False) for cut in by_mode]
+        ways = [[cut[k, ...] for cut in by_mode] for k in range(len(precisions))]
+        stack = np.zeros(0)
         if predicted.size > 1:
-            down = round_half_down(predicted, precision, decimals)
-            stacks.append(np.stack([np.asarray(rounded[0], dtype=np.float64), down]))
-    stack = np.array(stacks, dtype=np.float64) if stacks else np.zeros(0)
+            y = magnitude * scales
+            down = np.sign(a) * np.maximum(np.ceil(y - 0.5 - 1e-9 * np.maximum(y, 1.0)), 0.0) / scales
+            stack = np.stack([np.asarray(by_mode[0], dtype=np.float64), down], axis=1)
     for array in (*(a for row in ways for a in row), stack):
         if isinstance(array, np.ndarray):
             array.flags.writeable = False
@@ -633,10 +651,18 @@ def last_figure_units(given: np.ndarray) -> np.ndarray:
     flat = np.asarray(given, dtype=np.float64).reshape(-1)
     for k, value in enumerate(flat.tolist()):
         if value == value and value not in (math.inf, -math.inf) and value != 0:
-            exponent = Decimal(repr(value)).normalize().as_tuple().exponent
-            if isinstance(exponent, int):
-                out.reshape(-1)[k] = 10.0 ** exponent
+            unit = _last_figure_unit(value)
+            if unit is not None:
+                out.reshape(-1)[k] = unit
     return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _last_figure_unit(value: float) -> float | None:
+    """One unit of the last figure of a finite, non-zero number (None where Decimal gives no integer exponent);
+    a class writes the same numbers again and again."""
+    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    return 10.0 ** exponent if isinstance(exponent, int) else None
 
 
 def round_half_down(array: np.ndarray, precision: int, decimals: bool) -> np.ndarray:

@@ -50,6 +50,14 @@ class Models:
             self._observers = [v for v in self.variants if v.observe is not None]
         return self._observers
 
+    def sites(self, variant: Variant) -> frozenset[Place] | None:
+        """The places a replayed mistake alters directly (its perturbation's ``places``), once per variant."""
+        key = ("sites", id(variant))
+        if key not in self._changed:
+            assert variant.perturbation is not None
+            self._changed[key] = variant.perturbation.places(self.graph)
+        return self._changed[key]
+
     def memo(self, entries: int = 1) -> dict[Any, Any]:
         """A store for results that depend only on this problem and one answer (diagnose's comparisons with the
         correct solve), shared by a class; emptied when it grows past MEMO_KEPT entries (``entries``: how many

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gradwork.check.report import ItemResult, Report
 from gradwork.documents.escape import html_text, json_safe, markdown_code, markdown_text, terminal_text
 from gradwork.numbers.display import array_text, number_text
+
+if TYPE_CHECKING:  # the report's types, for annotations only: report.py imports this module for its notebook views
+    from gradwork.check.report import ItemResult, Report
 
 MARKS = {"correct": "✓", "carried_forward": "→", "wrong": "✗", "missing": "–"}
 VERDICTS = {"correct": "correct", "carried_forward": "carried forward", "wrong": "wrong", "missing": "missing"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gradwork.check.render import render_html, render_markdown
 from gradwork.numbers.marking import MarkingPolicy
 from gradwork.numbers.tolerance import Tolerance
 
@@ -165,13 +166,9 @@ class Report:
         }
 
     def _repr_markdown_(self) -> str:
-        from gradwork.check.render import render_markdown
-
         return render_markdown(self)
 
     def _repr_html_(self) -> str:
-        from gradwork.check.render import render_html
-
         return render_html(self)
 
 

@@ -89,10 +89,11 @@ _STATUS = {(b, r, c): "missing" if b else "correct" if r else "carried_forward" 
 def _expected_json(models: Models, item: Item) -> Any:
     """The correct value of the item as JSON, worked out once per problem and key (a fresh copy each time)."""
     cache = models.__dict__.setdefault("_expected_json", {})
-    key = (item.place, item.answer.index)
-    if key not in cache:
-        cache[key] = jsonify(read(models.clean, item), models.graph.backend)
-    return _copied(cache[key])
+    key = item.answer.key  # one place and element per key
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = jsonify(read(models.clean, item), models.graph.backend)
+    return _copied(found)
 
 
 def _copied(value: Any) -> Any:

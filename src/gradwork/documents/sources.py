@@ -268,7 +268,7 @@ def _yaml_document(root: Any, loader: Any, name: str, text: str) -> Document:
         raise empty_file(name)
     _yaml_size(root, name, {}, 0)
     spans: dict[DataPath, Span] = {(): Span(None, _mark(root.start_mark), _content_position(root))}
-    data = _yaml_value(root, (), spans, loader, name, set(), [0])
+    data = _yaml_value(root, (), spans, loader, name, set(), [0], limits.current())
     return Document(name, text, "yaml", data, spans)
 
 
@@ -311,15 +311,26 @@ def _content_position(node: Any) -> Position:
     return start
 
 
-def _yaml_value(node: Any, path: DataPath, spans: dict, loader: Any, name: str, active: set[int],
-                count: list[int]) -> Any:
-    import yaml
+def _node_span(key: Position | None, node: Any) -> Span:
+    """The span of a value node (``_mark``, ``_content_position`` and ``_exact_content`` in one pass)."""
+    mark = node.start_mark
+    value = Position(mark.line + 1, mark.column + 1)
+    style = getattr(node, "style", None)
+    if style in ('"', "'"):
+        return Span(key, value, Position(value.line, value.column + 1),
+                    not (style == '"' and "\\" in str(getattr(node, "value", ""))))
+    if style in ("|", ">"):  # a block scalar's text starts on the next line, indented
+        return Span(key, value, Position(value.line + 1, 1), False)
+    return Span(key, value, value, True)
 
+
+def _yaml_value(node: Any, path: DataPath, spans: dict, loader: Any, name: str, active: set[int],
+                count: list[int], bound: limits.Limits) -> Any:
+    yaml = _yaml_module()
     if id(node) in active:
         raise ProblemError(name, *_xy(node), "a YAML alias refers to itself", "a finite value")
     # Checked while building: an alias repeats a node, so a few hundred bytes can stand for 10^9 values,
     # and deep nesting would exhaust Python's recursion before _check_data could see it.
-    bound = limits.current()
     count[0] += 1
     if count[0] > bound.values:
         raise ProblemError(name, *_xy(node), f"more than {bound.values} values in one file (YAML aliases expanded)",
@@ -341,20 +352,32 @@ def _yaml_value(node: Any, path: DataPath, spans: dict, loader: Any, name: str, 
                 first = spans[path + (key,)].key
                 raise ProblemError(name, *_xy(key_node), f"duplicate key {key!r}",
                                    f"each key once; it was first given on line {first.line}")
-            spans[path + (key,)] = Span(_mark(key_node.start_mark), _mark(value_node.start_mark),
-                                        _content_position(value_node), _exact_content(value_node))
-            result[key] = _yaml_value(value_node, path + (key,), spans, loader, name, active, count)
+            spans[path + (key,)] = _node_span(_mark(key_node.start_mark), value_node)
+            result[key] = _yaml_value(value_node, path + (key,), spans, loader, name, active, count, bound)
         active.discard(id(node))
         return result
     if isinstance(node, yaml.SequenceNode):
         active.add(id(node))
         items = []
         for index, item in enumerate(node.value):
-            spans[path + (index,)] = Span(None, _mark(item.start_mark), _content_position(item), _exact_content(item))
-            items.append(_yaml_value(item, path + (index,), spans, loader, name, active, count))
+            spans[path + (index,)] = _node_span(None, item)
+            items.append(_yaml_value(item, path + (index,), spans, loader, name, active, count, bound))
         active.discard(id(node))
         return items
     return _yaml_scalar(node, loader)
+
+
+def _yaml_module() -> Any:
+    """PyYAML, imported on first use (only YAML files pay for it)."""
+    global _YAML
+    if _YAML is None:
+        import yaml
+
+        _YAML = yaml
+    return _YAML
+
+
+_YAML: Any = None
 
 
 def _xy(node: Any) -> tuple[int, int]:

@@ -24,8 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from gradwork.generate import prairielearn
 from gradwork.generate.build import Variant
 from gradwork.generate.plant import Item
+from gradwork.generate.scoring import points, tolerance
 from gradwork.generate.sheet import sheet
 from gradwork.generate.template import Template
 from gradwork.generate.write import Request
@@ -40,8 +42,6 @@ ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same seed gives a byte
 
 def export(platform: str, template: Template, request: Request, variants: list[Variant]) -> dict[str, str | bytes]:
     if platform == "prairielearn":
-        from gradwork.generate import prairielearn
-
         return prairielearn.export(template, variants)
     if platform == "moodle":
         return {"moodle.xml": moodle(template, variants)}
@@ -61,20 +61,6 @@ def fragments(variant: Variant) -> tuple[str, list[str]]:
     given = "\n".join(html for _, phase, html in parts if phase == "setup")
     questions = [html for _, phase, html in parts if phase == "summary"]
     return given, questions
-
-
-def tolerance(variant: Variant) -> Any:
-    marking = getattr(variant.solution, "marking", None)
-    if marking is not None:
-        return marking.effective_tolerance
-    from gradwork.numbers.tolerance import DEFAULT
-
-    return DEFAULT
-
-
-def points(variant: Variant, item: Item) -> float:
-    marking = getattr(variant.solution, "marking", None)
-    return float(marking.points_for(item.key)) if marking is not None else 1.0
 
 
 def scalars(variant: Variant, item: Item) -> Iterator[tuple[str, tuple[int, ...], float, float]]:
@@ -132,13 +118,11 @@ def platform_notes(platform: str, template: Template | None = None) -> list[str]
     """What the command says about a platform: where the files go and what the platform cannot do."""
     notes = list(PLATFORM_NOTES.get(platform, []))
     if platform == "prairielearn" and template is not None:
-        from gradwork.generate.prairielearn import question_uuid
-
         stated = isinstance(template.document.data, dict) and "uuid" in template.document.data
-        notes.append(f"the question's UUID is {question_uuid(template)}, "
+        notes.append(f"the question's UUID is {prairielearn.question_uuid(template)}, "
                      + ("the template's own `uuid:`" if stated else
                         "derived from the file name: it stays when the template is edited; to keep it through a "
-                        f"rename, add `uuid: {question_uuid(template)}` to the template"))
+                        f"rename, add `uuid: {prairielearn.question_uuid(template)}` to the template"))
     return notes
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from gradwork.check import Checker
 from gradwork.check.mistakes import Variant
 from gradwork.check.replay import Place, State
+from gradwork.generate.scoring import tolerance_of
 from gradwork.problem import Solution
 from gradwork.problem.quantities import node_key, quantity_key
 
@@ -94,7 +95,7 @@ class Planter:
         self.solution = solution
         self.marker = Checker(solution)
         self.items = items
-        self.tolerance = _tolerance(solution)
+        self.tolerance = tolerance_of(solution)
         self.right = {item: self._read(self.marker.clean, item) for item in items}
 
     def variants(self, code: str) -> list[Variant]:
@@ -182,15 +183,6 @@ def visible(planter: Planter, code: str) -> bool:
         if changed and not any(planter.beyond_tolerance(numbers, item) for item in changed):
             return False
     return True
-
-
-def _tolerance(solution: Solution) -> Any:
-    marking = getattr(solution, "marking", None)
-    if marking is not None:
-        return marking.effective_tolerance
-    from gradwork.numbers.tolerance import DEFAULT
-
-    return DEFAULT
 
 
 def _json(value: Any) -> Any:

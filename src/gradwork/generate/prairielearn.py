@@ -40,11 +40,13 @@ import re
 import sys
 import uuid
 from decimal import Decimal
-from gradwork.documents.escape import html_text as escape
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from gradwork.documents.escape import html_text as escape
+from gradwork.generate.scoring import points, tolerance
 
 TEMPLATE_FILE = "template.json"
 SERVER = """\
@@ -92,8 +94,6 @@ def export(template: Any, variants: list[Any]) -> dict[str, str | bytes]:
     ``variants`` were drawn by the ordinary (validating) path; the first fixes the inputs
     (every variant of a template asks the same items in the same shapes).
     """
-    from gradwork.generate.export import tolerance
-
     first = variants[0]
     folder = f"questions/{template.stem}"
     title = first.solution.title.rsplit(" (variant", 1)[0]
@@ -192,8 +192,6 @@ def dump_json(value: Any) -> str:
 # ================================================================ shared by both sides
 def inputs(variant: Any) -> list[dict[str, Any]]:
     """One input per asked item, in order: its answers-name (q1, q2, ...), item key, shape, element and points."""
-    from gradwork.generate.export import points
-
     out = []
     for number, item in enumerate(variant.items, start=1):
         shape = list(np.shape(_key_value(variant, item)))
