@@ -9,6 +9,7 @@ hooks that change a value, a gradient or a VJP on the way.
 from __future__ import annotations
 
 import copy
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -139,12 +140,65 @@ def test_programs_are_shared_by_graphs_of_one_structure_and_refuse_a_changed_sha
         program.forward(leaves, nodes[0].backend, values={w: lambda i, value: value[:1]})
 
 
-def test_no_program_for_exact_numbers_or_ops_without_an_emitter():
-    from fractions import Fraction
-
+def test_no_program_for_ops_without_an_emitter_or_exact_code_past_rational_arithmetic():
     from gradwork import functional as F
 
-    W = Tensor(np.array([[Fraction(1, 2)]], dtype=object), requires_grad=True, backend="exact")
-    assert program_for(*_flat((W * W).sum())) is None
     V = Tensor(np.ones((2, 2)), requires_grad=True)
     assert program_for(*_flat(F.concatenate([V, V], axis=0).sum())) is None
+    W = Tensor(np.array([[Fraction(1, 2)]], dtype=object), requires_grad=True, backend="exact")
+    assert program_for(*_flat((W * W).sum())) is None  # exact numbers only when asked for
+    zero = Tensor(np.array([Fraction(0)], dtype=object), requires_grad=True, backend="exact")
+    program = program_for(*_flat(F.exp(zero).sum()), exact=True)  # exp(0) is 1, but math.exp gives no Fraction
+    assert program is not None
+    with pytest.raises(ProgramError):
+        program.forward([zero.data, None, None], zero.backend)
+    assert program_for(*_flat(F.leaky_relu(W, alpha=0.2).sum()), exact=True) is None  # a float parameter
+
+
+def _exact_graphs():
+    """Exact graphs of the rational ops, with zeros and ties where their gradients have a convention."""
+    from gradwork import functional as F
+
+    def tensor(values, grad=True):
+        return Tensor(np.array(values, dtype=object), requires_grad=grad, backend="exact")
+
+    x = tensor([[Fraction(2), Fraction(0)], [Fraction(-1, 3), Fraction(5, 2)]])
+    w = tensor([[Fraction(1), Fraction(-2)], [Fraction(3, 4), Fraction(0)]])
+    b = tensor([Fraction(0), Fraction(-1, 7)])
+    t = tensor([[Fraction(1), Fraction(0)], [Fraction(2), Fraction(-3)]], grad=False)
+    two = tensor(Fraction(2), grad=False)
+    z = x @ w + b
+    yield F.half_sse(F.relu(z), t)
+    yield F.mse(F.maximum(z, x) - F.minimum(x, w), t)  # ties: x[0, 1] = w[1, 1] = 0
+    yield F.sse(F.abs(x - w) * (z ** two) / tensor(Fraction(3), grad=False), t, reduction="sum")
+    yield F.l1(-(F.transpose(x) @ w), t)
+    yield F.mean(F.sum(x * w, axis=0) ** two)
+
+
+@pytest.mark.parametrize("number", range(5))
+def test_exact_program_gives_the_engines_fractions(number):
+    root = list(_exact_graphs())[number]
+    nodes, inputs, r = _flat(root)
+    program = program_for(nodes, inputs, r, exact=True)
+    assert program is not None
+    bk = root.backend
+    values = program.forward([n.data if n.op is None else None for n in nodes], bk)
+    seed = bk.ones_like(root.data)
+    reference = backward_pass(nodes, inputs, [n.data for n in nodes], r, seed, backend=bk)
+    grads = program.backward(values, seed, bk)
+    for i, node in enumerate(nodes):
+        _same_fractions(values[i], node.data)
+        assert (grads[i] is None) == (i not in reference), i
+        if grads[i] is not None:
+            _same_fractions(grads[i], bk.native(reference[i]))
+    # A hook that hands back floats: the program refuses (the engine decides what floats mean there).
+    k = next(i for i, n in enumerate(nodes) if n.op is not None)
+    with pytest.raises(ProgramError):
+        program.forward([n.data if n.op is None else None for n in nodes], bk,
+                        values={k: lambda i, value: value.astype(np.float64)})
+
+
+def _same_fractions(got, want):
+    assert got.dtype == object and got.shape == np.shape(want)
+    assert all(type(a) is Fraction and type(b) is Fraction and a == b
+               for a, b in zip(got.flat, np.asarray(want).flat)), (got, want)

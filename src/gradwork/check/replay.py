@@ -84,9 +84,11 @@ class Graph:
         upstream = solution.upstream
         self.seed = (None if upstream is None
                      else np.asarray(upstream.data if isinstance(upstream, Tensor) else upstream))
-        # The same computation as straight-line float code, shared by every graph of this structure (None:
-        # exact or symbolic numbers, an op without a scalar emitter, large arrays): _forward and _backward use it.
-        self.program: GraphProgram | None = program_for(self.nodes, self.inputs, self.root)
+        # The same computation as straight-line code over floats (or, in exact mode, Fractions), shared by every
+        # graph of this structure (None: symbolic numbers, an op without a scalar emitter, large arrays, exact
+        # code that needs a function of math past pow): _forward and _backward use it.
+        self.program: GraphProgram | None = program_for(self.nodes, self.inputs, self.root,
+                                                        exact=self.backend.name == "exact")
 
     def op_name(self, i: int) -> str | None:
         op = self.nodes[i].op

@@ -23,7 +23,16 @@ cached, per set of hooked nodes):
 * ``grads[i](i, g) -> g``: node i's finished gradient, before it flows on.
 
 Nodes are visited in the order of :func:`gradwork.autodiff.backward_pass`, so
-the results equal the engine's to rounding (tests/nn/test_program.py). A hook
+the results equal the engine's to rounding (tests/nn/test_program.py).
+
+Exact numbers (``exact=True``: object arrays of Fractions, the exact backend)
+run the same generated code with its float literals read as the exact numbers
+they spell (``0.5`` is 1/2, as the exact backend reads a written decimal) and
+``math.pow`` as the exact backend's power; a graph whose code calls any other
+function of ``math`` gets no exact program. Exact arithmetic does not depend on
+the order of the operations, so the results are the engine's, Fraction for
+Fraction; a hook's or a result's element that is not a Fraction raises
+:class:`ProgramError` (the engine then decides). A hook
 whose result has another shape than the node's, or float arithmetic that
 raises where NumPy gives inf or NaN, raises :class:`ProgramError`: the
 caller then runs the engine itself.
@@ -35,8 +44,11 @@ import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
+from fractions import Fraction
+
 import numpy as np
 
+from gradwork.backends.exact import _exact_power, to_fraction
 from gradwork.ops.registry import Op, unbroadcast
 from gradwork.ops.scalar import NAMESPACE, ScalarCall
 
@@ -54,7 +66,8 @@ class GraphProgram:
 
     def __init__(self, ops: Sequence[Op | None], params: Sequence[Mapping[str, Any]], inputs: Sequence[tuple[int, ...]],
                  shapes: Sequence[tuple[int, ...]], requires_grad: Sequence[bool], root: int,
-                 saved_shapes: Sequence[tuple[int, ...] | None] | None = None) -> None:
+                 saved_shapes: Sequence[tuple[int, ...] | None] | None = None, exact: bool = False) -> None:
+        self.exact = exact
         self.ops, self.params, self.inputs = list(ops), list(params), [tuple(i) for i in inputs]
         self.shapes = [tuple(s) for s in shapes]
         # What an op's `save` keeps has the shape of its first input (cross-entropy's softmax) unless told.
@@ -82,9 +95,12 @@ class GraphProgram:
         if run is None:
             raise ProgramError("an op of this graph has no scalar emitter for its shapes")
         try:
-            return run(leaves, backend, forwards, values)
+            found = run(leaves, backend, forwards, values)
         except (ArithmeticError, ValueError, TypeError, IndexError) as error:
             raise ProgramError(str(error)) from error
+        if self.exact:
+            _all_fractions(found)
+        return found
 
     def backward(self, values: Sequence[Any], seed: Any, backend: Any,
                  vjps: Mapping[tuple[int, int], Callable[..., Any]] | None = None,
@@ -99,9 +115,12 @@ class GraphProgram:
         if run is None:
             raise ProgramError("an op of this graph has no scalar emitter for its shapes")
         try:
-            return run(values, seed, backend, vjps, grads)
+            found = run(values, seed, backend, vjps, grads)
         except (ArithmeticError, ValueError, TypeError, IndexError) as error:
             raise ProgramError(str(error)) from error
+        if self.exact:
+            _all_fractions(found)
+        return found
 
     def _remember(self, cache: dict[Hashable, Any], key: Hashable, built: tuple[Callable[..., Any], str] | None,
                   name: Hashable) -> Callable[..., Any] | None:
@@ -120,28 +139,37 @@ _CACHE: dict[Hashable, GraphProgram | None] = {}
 _MISSING: Any = object()
 
 
-def program_for(nodes: Sequence[Any], inputs: Sequence[tuple[int, ...]], root: int) -> GraphProgram | None:
+def program_for(nodes: Sequence[Any], inputs: Sequence[tuple[int, ...]], root: int,
+                exact: bool = False) -> GraphProgram | None:
     """The program of a graph of nodes with ``op``, ``params``, ``requires_grad`` and ``data`` (Tensors), or None.
 
-    None when a value is not a float64 array, an array is larger than
-    :data:`MAX_ELEMENTS`, or an op has no scalar emitter. Programs are cached
-    by the graph's structure, so every variant of a template shares one.
+    None when a value is not a float64 array (``exact``: an object array of
+    Fractions), an array is larger than :data:`MAX_ELEMENTS`, or an op has no
+    scalar emitter. Programs are cached by the graph's structure, so every
+    variant of a template shares one.
     """
     shapes = []
+    dtype = np.dtype(object) if exact else np.float64
     for node in nodes:
         data = node.data
-        if type(data) is not np.ndarray or data.dtype != np.float64 or data.size > MAX_ELEMENTS:
+        if type(data) is not np.ndarray or data.dtype != dtype or data.size > MAX_ELEMENTS:
+            return None
+        if exact and not all(type(x) is Fraction for x in data.flat):
             return None
         shapes.append(data.shape)
     for node in nodes:
         if node.op is not None and node.op.scalar is None:
             return None
+        if exact and any(_inexact(value) for value in node.params.values()):
+            return None  # a float or Fraction parameter would be read back from its float literal
     key = _structure(nodes, inputs, shapes, root)
-    if key is not None and key in _CACHE:
-        return _CACHE[key]
+    if key is not None:
+        key = (key, exact)
+        if key in _CACHE:
+            return _CACHE[key]
     program = GraphProgram([n.op for n in nodes], [n.params for n in nodes], inputs, shapes,
                            [bool(n.requires_grad) for n in nodes], root,
-                           [None if getattr(n, "saved", None) is None else np.shape(n.saved) for n in nodes])
+                           [None if getattr(n, "saved", None) is None else np.shape(n.saved) for n in nodes], exact)
     if key is not None:
         if len(_CACHE) >= MAX_PROGRAMS:
             _CACHE.clear()
@@ -165,6 +193,15 @@ def _structure(nodes: Sequence[Any], inputs: Sequence[tuple[int, ...]], shapes: 
     return key
 
 
+def _inexact(value: Any) -> bool:
+    """Is a parameter a number other than an integer (or does it hold one)?"""
+    if isinstance(value, (list, tuple)):
+        return any(_inexact(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind not in "iub"
+    return not isinstance(value, (str, bool, int, np.integer, type(None)))
+
+
 def _frozen(value: Any) -> Hashable:
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.shape, value.tobytes())
@@ -181,7 +218,9 @@ class _Builder:
         self.p = program
         self.count = 0
         self.namespace: dict[str, Any] = dict(NAMESPACE)
-        self.namespace.update(np=np, _array=_array, _unpack=_unpack, _shaped=_shaped)
+        self.namespace.update(np=np, _array=_array, _unpack=_unpack, _shaped=_shaped, _given=_given)
+        if program.exact:
+            self.namespace.update(_EXACT_NAMESPACE)
 
     def temp(self) -> str:
         self.count += 1
@@ -211,10 +250,20 @@ class _Builder:
         return ScalarCall(out, p.shapes[i], [names[j] for j in p.inputs[i]], [p.shapes[j] for j in p.inputs[i]],
                           p.params[i], saved, self.temp)
 
-    def finish(self, header: str, lines: list[str], name: str) -> tuple[Callable[..., Any], str]:
+    def finish(self, header: str, lines: list[str], name: str) -> tuple[Callable[..., Any], str] | None:
         source = header + "\n" + "\n".join(f"    {line}" for line in lines) + "\n"
+        if self.p.exact:
+            if set(re.findall(r"\bmath\.(\w+)", source)) - {"pow"} or re.search(r"\b_(sigmoid|SQRT2)", source):
+                return None  # no exact value in general: the engine's exact backend says where
+            source = _FLOAT_LITERAL.sub(self.exact_literal, source)
         exec(compile(source, f"<gradwork graph program {name}>", "exec"), self.namespace)  # noqa: S102 (ours)
         return self.namespace[name], source
+
+    def exact_literal(self, match: re.Match[str]) -> str:
+        """A float literal of the generated code as the exact number it spells (a name bound to a Fraction)."""
+        name = f"_q{len(self.namespace)}"
+        self.namespace[name] = to_fraction(float(match.group(0)))
+        return name
 
     # ---------------------------------------------------------------- forward
     def forward(self, replaced: set[int], hooked: set[int]) -> tuple[Callable[..., Any], str] | None:
@@ -235,7 +284,7 @@ class _Builder:
             if i in replaced:
                 self.namespace[f"P{i}"] = params
                 args = ", ".join(self.array(names[j], j) if j not in arrays else arrays[j] for j in p.inputs[i])
-                lines.append(f"A{i} = np.asarray(F[{i}](bk, {args}, **P{i}), dtype=np.float64)")
+                lines.append(f"A{i} = _given(bk, F[{i}](bk, {args}, **P{i}))")
                 arrays[i] = f"A{i}"
             else:
                 assert op.scalar is not None
@@ -336,6 +385,58 @@ class _Builder:
         used = set(re.findall(r"\bv(\d+)_\d+\b", "\n".join(lines)))
         reads = [self.unpack(names[i], f"X[{i}]", i) for i in range(len(p.ops)) if str(i) in used]
         return self.finish("def backward(X, seed, bk, J, G):", reads + lines, "backward")
+
+
+_FLOAT_LITERAL = re.compile(r"(?<![\w.])(?:\d+\.\d*(?:e[+-]?\d+)?|\d+e[+-]?\d+)")
+
+
+def _given(bk: Any, value: Any) -> np.ndarray:
+    """A replaced forward's result as a float64 array."""
+    return np.asarray(value, dtype=np.float64)
+
+
+def _all_fractions(arrays: Sequence[Any]) -> None:
+    """Raise ProgramError unless every element of ``arrays`` (None skipped) is a Fraction."""
+    for array in arrays:
+        if array is not None and (array.dtype != object or not all(type(x) is Fraction for x in array.flat)):
+            raise ProgramError("an exact program's result is not all Fractions")
+
+
+def _unpack_exact(array: Any, shape: tuple[int, ...]) -> list[Fraction]:
+    """_unpack for exact programs: the elements, which must be Fractions."""
+    if type(array) is not np.ndarray or array.shape != shape:
+        raise ProgramError(f"a value of shape {np.shape(array)} where {shape} Fractions were expected")
+    found = array.ravel().tolist()
+    for x in found:
+        if type(x) is not Fraction:
+            raise ProgramError(f"{x!r} where a Fraction was expected")
+    return found
+
+
+def _given_exact(bk: Any, value: Any) -> np.ndarray:
+    """A replaced forward's result as the engine's replay stores it in exact mode."""
+    if type(value) is not np.ndarray or value.dtype != object:
+        value = bk.asarray(value)
+    return value
+
+
+def _shaped_exact(contribution: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """_shaped for exact programs (an object array; the elements are checked when unpacked)."""
+    contribution = np.asarray(contribution, dtype=object)
+    if contribution.shape != shape:
+        contribution = unbroadcast(contribution, shape)
+    _all_fractions([contribution])
+    return contribution
+
+
+class _ExactMath:
+    """``math`` for exact programs: pow is the exact backend's; nothing else is reached (finish refuses it)."""
+
+    pow = staticmethod(_exact_power)
+
+
+_EXACT_NAMESPACE: dict[str, Any] = {"math": _ExactMath, "_unpack": _unpack_exact, "_shaped": _shaped_exact,
+                                    "_given": _given_exact}
 
 
 def _unpack(array: Any, shape: tuple[int, ...]) -> list[float]:
