@@ -23,19 +23,15 @@ cached, per set of hooked nodes):
 * ``grads[i](i, g) -> g``: node i's finished gradient, before it flows on.
 
 Nodes are visited in the order of :func:`gradwork.autodiff.backward_pass`, so
-the results equal the engine's to rounding (tests/nn/test_program.py).
-
-Exact numbers (``exact=True``: object arrays of Fractions, the exact backend)
-run the same generated code with its float literals read as the exact numbers
-they spell (``0.5`` is 1/2, as the exact backend reads a written decimal) and
-``math.pow`` as the exact backend's power; a graph whose code calls any other
-function of ``math`` gets no exact program. Exact arithmetic does not depend on
-the order of the operations, so the results are the engine's, Fraction for
-Fraction; a hook's or a result's element that is not a Fraction raises
-:class:`ProgramError` (the engine then decides). A hook
+the results equal the engine's to rounding (tests/nn/test_program.py). A hook
 whose result has another shape than the node's, or float arithmetic that
 raises where NumPy gives inf or NaN, raises :class:`ProgramError`: the
 caller then runs the engine itself.
+
+Exact numbers (``exact=True``: object arrays of Fractions, the exact backend)
+run the same generated code rewritten to exact arithmetic
+(:mod:`gradwork.nn.program_exact`): the results are the engine's, Fraction for
+Fraction.
 """
 
 from __future__ import annotations
@@ -48,7 +44,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from gradwork.backends.exact import _exact_power, to_fraction
+from gradwork.nn.program_exact import NAMESPACE as EXACT_NAMESPACE, exact_source
 from gradwork.ops.registry import Op, unbroadcast
 from gradwork.ops.scalar import NAMESPACE, ScalarCall
 
@@ -96,10 +92,8 @@ class GraphProgram:
             raise ProgramError("an op of this graph has no scalar emitter for its shapes")
         try:
             found = run(leaves, backend, forwards, values)
-        except (ArithmeticError, ValueError, TypeError, IndexError) as error:
+        except (ArithmeticError, ValueError, TypeError, IndexError) as error:  # ExactError too
             raise ProgramError(str(error)) from error
-        if self.exact:
-            _all_fractions(found)
         return found
 
     def backward(self, values: Sequence[Any], seed: Any, backend: Any,
@@ -118,8 +112,6 @@ class GraphProgram:
             found = run(values, seed, backend, vjps, grads)
         except (ArithmeticError, ValueError, TypeError, IndexError) as error:
             raise ProgramError(str(error)) from error
-        if self.exact:
-            _all_fractions(found)
         return found
 
     def _remember(self, cache: dict[Hashable, Any], key: Hashable, built: tuple[Callable[..., Any], str] | None,
@@ -220,7 +212,7 @@ class _Builder:
         self.namespace: dict[str, Any] = dict(NAMESPACE)
         self.namespace.update(np=np, _array=_array, _unpack=_unpack, _shaped=_shaped, _given=_given)
         if program.exact:
-            self.namespace.update(_EXACT_NAMESPACE)
+            self.namespace.update(EXACT_NAMESPACE)
 
     def temp(self) -> str:
         self.count += 1
@@ -239,6 +231,8 @@ class _Builder:
 
     def array(self, names: list[str], i: int) -> str:
         shape = self.p.shapes[i]
+        if self.p.exact:
+            return f"_fractions([{', '.join(names)}], {shape!r})"
         if not shape:
             return f"np.array({names[0]})"
         if len(shape) == 1:
@@ -253,17 +247,12 @@ class _Builder:
     def finish(self, header: str, lines: list[str], name: str) -> tuple[Callable[..., Any], str] | None:
         source = header + "\n" + "\n".join(f"    {line}" for line in lines) + "\n"
         if self.p.exact:
-            if set(re.findall(r"\bmath\.(\w+)", source)) - {"pow"} or re.search(r"\b_(sigmoid|SQRT2)", source):
-                return None  # no exact value in general: the engine's exact backend says where
-            source = _FLOAT_LITERAL.sub(self.exact_literal, source)
+            exact = exact_source(source, self.namespace)
+            if exact is None:
+                return None
+            source = exact
         exec(compile(source, f"<gradwork graph program {name}>", "exec"), self.namespace)  # noqa: S102 (ours)
         return self.namespace[name], source
-
-    def exact_literal(self, match: re.Match[str]) -> str:
-        """A float literal of the generated code as the exact number it spells (a name bound to a Fraction)."""
-        name = f"_q{len(self.namespace)}"
-        self.namespace[name] = to_fraction(float(match.group(0)))
-        return name
 
     # ---------------------------------------------------------------- forward
     def forward(self, replaced: set[int], hooked: set[int]) -> tuple[Callable[..., Any], str] | None:
@@ -387,56 +376,9 @@ class _Builder:
         return self.finish("def backward(X, seed, bk, J, G):", reads + lines, "backward")
 
 
-_FLOAT_LITERAL = re.compile(r"(?<![\w.])(?:\d+\.\d*(?:e[+-]?\d+)?|\d+e[+-]?\d+)")
-
-
 def _given(bk: Any, value: Any) -> np.ndarray:
     """A replaced forward's result as a float64 array."""
     return np.asarray(value, dtype=np.float64)
-
-
-def _all_fractions(arrays: Sequence[Any]) -> None:
-    """Raise ProgramError unless every element of ``arrays`` (None skipped) is a Fraction."""
-    for array in arrays:
-        if array is not None and (array.dtype != object or not all(type(x) is Fraction for x in array.flat)):
-            raise ProgramError("an exact program's result is not all Fractions")
-
-
-def _unpack_exact(array: Any, shape: tuple[int, ...]) -> list[Fraction]:
-    """_unpack for exact programs: the elements, which must be Fractions."""
-    if type(array) is not np.ndarray or array.shape != shape:
-        raise ProgramError(f"a value of shape {np.shape(array)} where {shape} Fractions were expected")
-    found = array.ravel().tolist()
-    for x in found:
-        if type(x) is not Fraction:
-            raise ProgramError(f"{x!r} where a Fraction was expected")
-    return found
-
-
-def _given_exact(bk: Any, value: Any) -> np.ndarray:
-    """A replaced forward's result as the engine's replay stores it in exact mode."""
-    if type(value) is not np.ndarray or value.dtype != object:
-        value = bk.asarray(value)
-    return value
-
-
-def _shaped_exact(contribution: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """_shaped for exact programs (an object array; the elements are checked when unpacked)."""
-    contribution = np.asarray(contribution, dtype=object)
-    if contribution.shape != shape:
-        contribution = unbroadcast(contribution, shape)
-    _all_fractions([contribution])
-    return contribution
-
-
-class _ExactMath:
-    """``math`` for exact programs: pow is the exact backend's; nothing else is reached (finish refuses it)."""
-
-    pow = staticmethod(_exact_power)
-
-
-_EXACT_NAMESPACE: dict[str, Any] = {"math": _ExactMath, "_unpack": _unpack_exact, "_shaped": _shaped_exact,
-                                    "_given": _given_exact}
 
 
 def _unpack(array: Any, shape: tuple[int, ...]) -> list[float]:
