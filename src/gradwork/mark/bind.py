@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.mark.letters import by_letter
+from gradwork.mark.letters import by_letter, numbered
 from gradwork.mark.normalise import normalise_all
 from gradwork.mark.parse import parse
 from gradwork.mark.plain import to_latex
@@ -152,6 +152,7 @@ class Binder:
                     and q.value.is_Symbol:
                 self.symbols_by_name.setdefault(symbol_key(str(q.value)), q.node_key)
         self.written = problem_symbols(solution, quantities)
+        self._claimed: set[tuple[str, str]] = set()  # (section, quantity) some line's number fits (set by bind)
 
     def role(self, symbol: str) -> str | None:
         """The role from the names map when it names the symbol, else from the letter."""
@@ -189,14 +190,17 @@ class Binder:
     def claim_candidates(self, claim: Claim) -> set[str]:
         role = self.role(claim.symbol)
         layer = layer_hint(claim.symbol)
+        found = self._candidates(claim.section, claim.value, role, layer)
+        if claim.section == "updated" and not found and claim.old_value is not None:
+            found = self._candidates("given", claim.old_value, role, layer)  # a wrong update: the value it moves
+        return found
+
+    def _candidates(self, section: str, value: Any, role: str | None, layer: int | None) -> set[str]:
         if role is None:  # a letter that says nothing (v_1, c, m): only a number no other quantity has binds it
-            found = {q.node_key for q in self.matches(claim.section, claim.value, None, layer)
+            found = {q.node_key for q in self.matches(section, value, None, layer)
                      if q.role not in ("target", "lr", "loss", "upstream")}
             return found if len({key.split("[")[0] for key in found}) == 1 else set()
-        found = {q.node_key for q in self.matches(claim.section, claim.value, role, layer)}
-        if claim.section == "updated" and not found and claim.old_value is not None:
-            found = {q.node_key for q in self.matches("given", claim.old_value, role, layer)}
-        return found
+        return {q.node_key for q in self.matches(section, value, role, layer)}
 
     # ------------------------------------------------------------ binding
     def bind(self, claims: list[Claim], symbols: set[str], aliases: list[tuple[str, str]]) -> Bindings:
@@ -206,6 +210,7 @@ class Binder:
             by_symbol.setdefault(claim.symbol, []).append(claim)
         everything = set(symbols) | set(by_symbol)
         candidates: dict[int, set[str]] = {id(c): self.claim_candidates(c) for c in claims}
+        self._claimed = {(c.section, key) for c in claims for key in candidates[id(c)]}
         for symbol in sorted(everything):
             binding = self._by_name(symbol)
             if binding is None and symbol in by_symbol:
@@ -231,7 +236,28 @@ class Binder:
                     if a not in bindings.by_symbol and bindings.node(b):
                         bindings.by_symbol[a] = Binding(a, bindings.node(b), True, f"the working equates {a} with {b}")
         self._typos(claims, candidates, bindings)
+        self._collisions(bindings)
         return bindings
+
+    def _collisions(self, bindings: Bindings) -> None:
+        """Two labels of one letter (``w_1``, ``w_13``) bound by their numbers to one quantity: the one fewer lines
+        support (a wrong number that happens to be the other's) is read as its siblings' subscripts count."""
+        groups: dict[tuple[str, str], list[Binding]] = {}
+        for binding in bindings.by_symbol.values():
+            base, primes, sub, sup = base_and_parts(binding.symbol)
+            if binding.support and binding.quantity and not primes and not sup and sub.isdigit():
+                groups.setdefault((base, binding.quantity), []).append(binding)
+        for group in groups.values():
+            if len(group) < 2:
+                continue
+            group.sort(key=lambda b: -b.support)
+            for weaker in group[1:]:
+                if weaker.support >= group[0].support:
+                    continue
+                del bindings.by_symbol[weaker.symbol]
+                found = self._by_siblings(weaker.symbol, role_of(weaker.symbol), bindings)
+                keep = found is not None and found.quantity != weaker.quantity
+                bindings.by_symbol[weaker.symbol] = found if keep else weaker  # type: ignore[assignment]
 
     def _by_name(self, symbol: str) -> Binding | None:
         key = symbol_key(symbol)
@@ -274,6 +300,8 @@ class Binder:
             if len(hinted) == 1:
                 top, weak = hinted, True
         lines = sorted({c.line for c in claims if top[0] in candidates[id(c)]})
+        if len(top) == 1 and self._unit_label_contradicts(symbol, top[0], claims, candidates):
+            return None  # the label decides (by letter), the lone line's number is another unit's by chance
         where = ", ".join(map(str, lines))
         if len(top) > 1:
             return Binding(symbol, None, True, f"its number (line {where}) fits {len(top)} quantities equally",
@@ -282,6 +310,26 @@ class Binder:
                        f"{top[0]}'s" + (" (of those it fits, the one its subscript names)" if weak else ""),
                        weak=weak, support=len(lines))
 
+    def _unit_label_contradicts(self, symbol: str, key: str, claims: list[Claim],
+                                candidates: dict[int, set[str]]) -> bool:
+        """``δ_2`` whose one line's number is unit 1's (``δ_2 = -0.2806``, unit 1's true value -0.2809), while
+        its label names unit 2 both ways a sheet counts (unit 2 of the layer, the second unit through the network)
+        and no line's number gives unit 2: a wrong number equal to another unit's by chance (``y_1 = -0.517``
+        carried into ``∂J/∂y_1``, unit 2's gradient under cross-entropy), not a sheet calling unit 2 ``δ_1``."""
+        role = role_of(symbol)
+        if role not in ("pre", "act", "delta") or "[" not in key or _index_hint_fits(symbol, key):
+            return False
+        _, _, sub, _ = base_and_parts(symbol)
+        backing = [c for c in claims if key in candidates[id(c)]]
+        if not sub.isdigit() or len(backing) != 1:
+            return False
+        counted = numbered(role, base_and_parts(symbol)[0], int(sub), self.solution)
+        if counted is not None and counted[0] == key:
+            return False
+        name = key.split("[")[0]
+        label = self._index_by_subscript(name, sub, role)
+        readings = {k for k in (label, counted[0] if counted else None) if k is not None}
+        return bool(readings) and not {(backing[0].section, k) for k in readings} & self._claimed
     def _size(self, key: str) -> int:
         q = next((q for q in self.quantities if q.node_key == key), None)
         return 0 if q is None else int(np.asarray(q.value).size)
@@ -307,7 +355,8 @@ class Binder:
                                f"{symbol} read as target {sub} (from 1)")
         if base == "y" and has_target:
             output = self._output_node()
-            if output and any(b.quantity and b.quantity.split("[")[0] == output for b in bindings.by_symbol.values()):
+            if output and any(b.quantity and b.quantity.split("[")[0] == output and base_and_parts(b.symbol)[0] != "y"
+                              for b in bindings.by_symbol.values()):
                 return Binding(symbol, "target", True, f"y next to the output {output} written as another symbol")
         options = {name for layer in self.solution.layers for name in layer.activation_options}
         if base in ("eta", "alpha", "gamma") and base not in options and any(q.name == "lr" for q in self.quantities):
@@ -322,6 +371,9 @@ class Binder:
             return Binding(symbol, "input", True, f"{base} is the usual letter for the input")
         if base == "a" and sup == "(0)" and sub.isdigit():
             return Binding(symbol, f"input[{int(sub) - 1}]", True, "a^(0) is the input layer")
+        sibling = self._by_siblings(symbol, role, bindings)
+        if sibling is not None:
+            return sibling
         layered = self._by_layer(symbol, role)
         if layered is not None:
             return layered
@@ -339,7 +391,7 @@ class Binder:
         digit = [b for b in bindings.by_symbol.values() if b.quantity and base_and_parts(b.symbol)[2].isdigit()
                  and not base_and_parts(b.symbol)[3]]
         layer_subscripts = any(  # W_1, δ_2 bound to whole layers, and no z_k a unit: subscripts count layers
-            "[" not in str(b.quantity) and role_of(b.symbol) in ("weight", "delta")
+            b.support and "[" not in str(b.quantity) and role_of(b.symbol) in ("weight", "delta")
             and str(b.quantity).endswith((".W", ".z")) for b in digit) and not any(
             "[" in str(b.quantity) and role_of(b.symbol) in ("pre", "act") for b in digit)
         if layer_subscripts and role in ("pre", "act") and sub.isdigit() and not sup:
@@ -351,8 +403,93 @@ class Binder:
                                                    "layers", weak=True)
         found = by_letter(symbol, role, self.solution)
         if found is not None:
-            return Binding(symbol, found[0], True, found[1], weak=True)
+            return self._other_letter(symbol, role, found[0], bindings) or \
+                Binding(symbol, found[0], True, found[1], weak=True)
         return None
+
+    def _other_letter(self, symbol: str, role: str | None, key: str, bindings: Bindings) -> Binding | None:
+        """``s_1`` read as unit 1 of the first layer while ``z_1`` is bound by its numbers to that unit: two
+        letters name units of two layers, so ``s_1`` is unit 1 of the one other layer that has it."""
+        base, _, sub, _ = base_and_parts(symbol)
+        if role not in ("pre", "act") or not sub.isdigit():
+            return None
+        if not any(b.quantity == key and b.support and base_and_parts(b.symbol)[0] != base
+                   for b in bindings.by_symbol.values()):
+            return None
+        taken = {b.quantity for b in bindings.by_symbol.values() if b.support and b.quantity}
+        others = []
+        for layer in self.solution.layers:
+            node = layer.z if role == "pre" else layer.a
+            shape = next((np.shape(q.value) for q in self.quantities if q.name == node and q.index is None), None)
+            if shape is None or node == key.split("[")[0]:
+                continue
+            j = int(sub) - 1
+            if not shape:
+                element = node if j == 0 else None
+            else:
+                element = node_key(node, (j,) if len(shape) == 1 else (0, j)) if 0 <= j < shape[-1] else None
+            if element is not None and element not in taken:
+                others.append(element)
+        if len(others) != 1:
+            return None
+        return Binding(symbol, others[0], True, f"{symbol}: another letter names {key}; unit {sub} of the other "
+                                                "layer", weak=True)
+
+    def _by_siblings(self, symbol: str, role: str | None, bindings: Bindings) -> Binding | None:
+        """``w_11`` unbound while ``w_21``, ``w_31`` are bound by their numbers to ``W[1,0]``, ``W[2,0]`` of one
+        layer: this sheet numbers ``w_{ji}`` within that layer, so ``w_11`` is its ``[0,0]``; ``δ_1`` with ``δ_2``,
+        ``δ_3`` bound to units 2 and 3 of one layer: its unit 1 (not layer 1 by the subscript); ``δ_3`` with
+        ``δ_4``, ``δ_5`` bound to the units numbered 4 and 5 through the network: unit 3 so numbered."""
+        base, primes, sub, sup = base_and_parts(symbol)
+        if primes or sup or not sub.isdigit() or role not in ("weight", "bias", "delta", "pre", "act"):
+            return None
+        siblings = []
+        for other in bindings.by_symbol.values():
+            if not other.support or other.quantity is None or other.symbol == symbol:
+                continue
+            other_base, other_primes, other_sub, other_sup = base_and_parts(other.symbol)
+            if other_base == base and not other_primes and not other_sup and other_sub.isdigit():
+                siblings.append((other_sub, other.quantity))
+        if not siblings:
+            return None
+        nodes = {quantity.split("[")[0] for _, quantity in siblings}
+        if len(nodes) == 1 and all(len(other) == len(sub) for other, _ in siblings):
+            node = next(iter(nodes))
+            if all(self._index_by_subscript(node, other, role) == quantity for other, quantity in siblings):
+                key = self._index_by_subscript(node, sub, role)
+                if key is not None:
+                    return Binding(symbol, key, True, f"{symbol} read as {key}, as its siblings' subscripts count "
+                                                      "(unit, then input, from 1, in one layer)", weak=True)
+        counted = [numbered(role, base, int(other), self.solution) for other, _ in siblings]
+        if all(found is not None and found[0] == quantity for found, (_, quantity) in zip(counted, siblings)):
+            found = numbered(role, base, int(sub), self.solution)
+            if found is not None:
+                return Binding(symbol, found[0], True, f"{found[1]}, as its siblings' subscripts count", weak=True)
+        return None
+
+    def _index_by_subscript(self, node: str, sub: str, role: str) -> str | None:
+        """The element of ``node`` a subscript names: ``ji`` (unit j, input i) for a weight, ``j`` for a unit."""
+        shape = next((np.shape(q.value) for q in self.quantities if q.name == node and q.index is None), None)
+        if shape is None:
+            return None
+        digits = [int(d) - 1 for d in sub]
+        index: tuple[int, ...]
+        if role == "weight":
+            if len(digits) != 2:
+                return None
+            j, i = digits
+            index = (j, i) if self.solution.convention == "column" else (i, j)
+            if len(shape) == 1:
+                index = (i,) if j == 0 else (-1,)
+        else:
+            if len(digits) != 1:
+                return None
+            index = (digits[0],) if len(shape) == 1 else (0, digits[0]) if len(shape) == 2 and shape[0] == 1 else (-1,)
+            if not shape:
+                return node if digits[0] == 0 else None
+        if len(index) != len(shape) or not all(0 <= a < n for a, n in zip(index, shape)):
+            return None
+        return node_key(node, index)
 
     def _element(self, symbol: str, bindings: Bindings) -> Binding | None:
         """``W_2(1,1)``: element (1,1), counted from 1, of what ``W_2`` is bound to; ``W[0,1]``: counted from 0."""
@@ -447,6 +584,10 @@ class Binder:
                     f"the label says {claim.symbol} ({binding.quantity}), which another line already gives; "
                     f"the number is {free[0]}'s, which no other line gives: read as a typo in the label")
                 section[free[0]] += 1
+
+
+def _parse_index(rest: str) -> tuple[int, ...] | None:
+    return tuple(int(i) for i in rest.rstrip("]").split(",")) if rest else None
 
 
 def _role_fits(role: str, quantity_role: str) -> bool:

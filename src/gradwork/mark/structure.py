@@ -24,7 +24,7 @@ import numpy as np
 from gradwork.mark.bind import Binding, Bindings
 from gradwork.mark.program import Statement
 from gradwork.mark.quantities import base_and_parts, role_of
-from gradwork.mark.syntax import Bin, Deriv, Node, Sym, has_derivative
+from gradwork.mark.syntax import Bin, Deriv, Func, Node, Sym, has_derivative
 from gradwork.problem.quantities import node_key
 
 PRE_ACTIVATION_LETTERS = ("z", "net", "s", "Z")
@@ -42,6 +42,8 @@ def bind_by_structure(statements: list[Statement], bindings: Bindings, solution:
                 binder.forward(statement)
             elif statement.kind == "gradient" and statement.target:
                 binder.gradient(statement)
+            elif statement.kind == "local" and statement.target:
+                binder.local(statement)
         binder.deltas(statements)
         binder.apply()
 
@@ -148,7 +150,25 @@ class _Structure:
         return None
 
     # ------------------------------------------------------------ the three readings
+    def activation(self, statement: Statement) -> None:
+        """``y = σ(s)`` with ``y`` bound to a layer's activation (or its unit): ``s`` is that layer's
+        pre-activation (that unit)."""
+        node = self.bindings.node(statement.target or "")
+        if node is None:
+            return
+        name, bracket, rest = node.partition("[")
+        layer = next((layer for layer in self.solution.layers if layer.a == name and layer.a != layer.z), None)
+        if layer is None or self.shapes.get(layer.z) != self.shapes.get(layer.a):
+            return
+        key = layer.z + (bracket + rest if bracket else "")
+        for side in statement.sides[1:]:
+            if isinstance(side.node, Func) and side.node.order == 0 and len(side.node.args) == 1:
+                argument = side.node.args[0]
+                if isinstance(argument, Sym) and self.free(argument.name) and role_of(argument.name) in ("pre", None):
+                    self.bind(argument.name, key, f"the activation of {statement.target} is applied to it: {key}")
+
     def forward(self, statement: Statement) -> None:
+        self.activation(statement)
         unit = self.unit_of(statement.target or "")
         if unit is None:
             return
@@ -201,6 +221,23 @@ class _Structure:
                 if key and role_of(variable) in ("weight", None):
                     self.bind(variable, key, f"its gradient is dL/dz times {others[0].name}: the weight {key}")
                     return
+
+    def local(self, statement: Statement) -> None:
+        """``∂y/∂s`` with ``y`` bound to a layer's activation (or its unit): ``s`` is that layer's pre-activation
+        (that unit), what the activation is applied to."""
+        top, _, bottom = (statement.target or "").partition("|")
+        if not bottom or not self.free(bottom):
+            return
+        node = self.bindings.node(top)
+        if node is None:
+            return
+        name, bracket, rest = node.partition("[")
+        layer = next((layer for layer in self.solution.layers if layer.a == name and layer.a != layer.z), None)
+        if layer is None or self.shapes.get(layer.z) != self.shapes.get(layer.a):
+            return
+        key = layer.z + (bracket + rest if bracket else "")
+        if role_of(bottom) in ("pre", None):
+            self.bind(bottom, key, f"{top} is an activation of it in d{top}/d{bottom}: {key}")
 
     def delta_from_weight(self, statement: Statement) -> None:
         """``∂L/∂w_4 = δ_2 x_2`` with ``w_4`` bound: ``δ_2`` is dL/dz of the unit ``w_4`` leads to."""
