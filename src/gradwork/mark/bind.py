@@ -448,7 +448,8 @@ class Binder:
             if not other.support or other.quantity is None or other.symbol == symbol:
                 continue
             other_base, other_primes, other_sub, other_sup = base_and_parts(other.symbol)
-            if other_base == base and not other_primes and not other_sup and other_sub.isdigit():
+            if other_base == base and not other_primes and not other_sup and other_sub.isdigit() \
+                    and self._size(other.quantity.split("[")[0]) > 1:  # W_1 of a 1x1 layer: a layer's or a unit's
                 siblings.append((other_sub, other.quantity))
         if not siblings:
             return None
@@ -460,12 +461,25 @@ class Binder:
                 if key is not None:
                     return Binding(symbol, key, True, f"{symbol} read as {key}, as its siblings' subscripts count "
                                                       "(unit, then input, from 1, in one layer)", weak=True)
+        layered = [self._layer_node(role, int(other)) for other, _ in siblings]
+        if all(node == quantity for node, (_, quantity) in zip(layered, siblings)):
+            node = self._layer_node(role, int(sub))
+            if node is not None:
+                return Binding(symbol, node, True, f"{symbol}: layer {sub}'s, as its siblings' subscripts count "
+                                                   "layers", weak=True)
         counted = [numbered(role, base, int(other), self.solution) for other, _ in siblings]
         if all(found is not None and found[0] == quantity for found, (_, quantity) in zip(counted, siblings)):
             found = numbered(role, base, int(sub), self.solution)
             if found is not None:
                 return Binding(symbol, found[0], True, f"{found[1]}, as its siblings' subscripts count", weak=True)
         return None
+
+    def _layer_node(self, role: str, k: int) -> str | None:
+        if not 1 <= k <= len(self.solution.layers):
+            return None
+        layer = self.solution.layers[k - 1]
+        return {"weight": layer.weight, "bias": layer.bias, "pre": layer.z, "act": layer.a,
+                "delta": layer.z}.get(role) or None
 
     def _index_by_subscript(self, node: str, sub: str, role: str) -> str | None:
         """The element of ``node`` a subscript names: ``ji`` (unit j, input i) for a weight, ``j`` for a unit."""
