@@ -240,15 +240,29 @@ class Binder:
         return bindings
 
     def _collisions(self, bindings: Bindings) -> None:
-        """Two labels of one letter (``w_1``, ``w_13``) bound by their numbers to one quantity: the one fewer lines
-        support (a wrong number that happens to be the other's) is read as its siblings' subscripts count."""
+        """Two labels of one letter (``w_1``, ``w_3``) bound by their numbers to one quantity: the one whose label
+        names it keeps it, the other is what its own label names (a carried wrong number equal to another
+        quantity's by chance); where no label decides, the one fewer lines support is read as its siblings'
+        subscripts count."""
         groups: dict[tuple[str, str], list[Binding]] = {}
         for binding in bindings.by_symbol.values():
             base, primes, sub, sup = base_and_parts(binding.symbol)
             if binding.support and binding.quantity and not primes and not sup and sub.isdigit():
                 groups.setdefault((base, binding.quantity), []).append(binding)
-        for group in groups.values():
+        taken = {b.quantity for b in bindings.by_symbol.values() if b.support and b.quantity}
+        for (_, quantity), group in groups.items():
             if len(group) < 2:
+                continue
+            agree = [b for b in group if quantity in self._label_readings(b.symbol, quantity)]
+            if len(agree) == 1:
+                for other in group:
+                    readings = self._label_readings(other.symbol, quantity) - taken
+                    if other is not agree[0] and len(readings) == 1:
+                        key = readings.pop()
+                        bindings.by_symbol[other.symbol] = Binding(
+                            other.symbol, key, True, f"{other.symbol} read as {key} by its label: its number is "
+                            f"also {quantity}'s, which {agree[0].symbol} names", weak=True)
+                        taken.add(key)
                 continue
             group.sort(key=lambda b: -b.support)
             for weaker in group[1:]:
@@ -258,6 +272,18 @@ class Binder:
                 found = self._by_siblings(weaker.symbol, role_of(weaker.symbol), bindings)
                 keep = found is not None and found.quantity != weaker.quantity
                 bindings.by_symbol[weaker.symbol] = found if keep else weaker  # type: ignore[assignment]
+
+    def _label_readings(self, symbol: str, quantity: str) -> set[str]:
+        """What a label names, both ways a sheet counts: ``w_{ji}`` (or unit ``j``) in the layer of ``quantity``,
+        and the k-th weight (unit) counting through the network."""
+        base, _, sub, _ = base_and_parts(symbol)
+        node = quantity.split("[")[0]
+        role = role_of(symbol) or self.node_roles.get(node)
+        if role is None or not sub.isdigit():
+            return set()
+        counted = numbered(role, base, int(sub), self.solution)
+        found = {self._index_by_subscript(node, sub, role), counted[0] if counted else None}
+        return {key for key in found if key is not None}
 
     def _by_name(self, symbol: str) -> Binding | None:
         key = symbol_key(symbol)
@@ -320,16 +346,18 @@ class Binder:
         if role not in ("pre", "act", "delta") or "[" not in key or _index_hint_fits(symbol, key):
             return False
         _, _, sub, _ = base_and_parts(symbol)
-        backing = [c for c in claims if key in candidates[id(c)]]
-        if not sub.isdigit() or len(backing) != 1:
+        if not sub.isdigit():
             return False
         counted = numbered(role, base_and_parts(symbol)[0], int(sub), self.solution)
         if counted is not None and counted[0] == key:
             return False
-        name = key.split("[")[0]
-        label = self._index_by_subscript(name, sub, role)
+        label = self._index_by_subscript(key.split("[")[0], sub, role)
         readings = {k for k in (label, counted[0] if counted else None) if k is not None}
-        return bool(readings) and not {(backing[0].section, k) for k in readings} & self._claimed
+        # the lines whose number says this unit and not the label's (a line fitting both units says nothing)
+        backing = [c for c in claims if key in candidates[id(c)] and not readings & candidates[id(c)]]
+        if not readings or len(backing) != 1:
+            return False
+        return not {(backing[0].section, k) for k in readings} & self._claimed
     def _size(self, key: str) -> int:
         q = next((q for q in self.quantities if q.node_key == key), None)
         return 0 if q is None else int(np.asarray(q.value).size)
@@ -441,19 +469,24 @@ class Binder:
         ``δ_3`` bound to units 2 and 3 of one layer: its unit 1 (not layer 1 by the subscript); ``δ_3`` with
         ``δ_4``, ``δ_5`` bound to the units numbered 4 and 5 through the network: unit 3 so numbered."""
         base, primes, sub, sup = base_and_parts(symbol)
-        if primes or sup or not sub.isdigit() or role not in ("weight", "bias", "delta", "pre", "act"):
+        if primes or sup or not sub.isdigit():
             return None
         siblings = []
         for other in bindings.by_symbol.values():
             if not other.support or other.quantity is None or other.symbol == symbol:
                 continue
             other_base, other_primes, other_sub, other_sup = base_and_parts(other.symbol)
-            if other_base == base and not other_primes and not other_sup and other_sub.isdigit() \
-                    and self._size(other.quantity.split("[")[0]) > 1:  # W_1 of a 1x1 layer: a layer's or a unit's
-                siblings.append((other_sub, other.quantity))
+            if other_base == base and not other_primes and not other_sup and other_sub.isdigit() and (
+                    self._size(other.quantity.split("[")[0]) > 1 or int(other_sub) > len(self.solution.layers)):
+                siblings.append((other_sub, other.quantity))  # W_1 of a 1x1 layer: a layer's or a unit's
         if not siblings:
             return None
         nodes = {quantity.split("[")[0] for _, quantity in siblings}
+        if role is None:  # v_21 says nothing by its letter: its siblings v_12, v_22 are weights
+            roles = {self.node_roles.get(node) for node in nodes}
+            role = roles.pop() if len(roles) == 1 else None
+        if role not in ("weight", "bias", "delta", "pre", "act"):
+            return None
         if len(nodes) == 1 and all(len(other) == len(sub) for other, _ in siblings):
             node = next(iter(nodes))
             if all(self._index_by_subscript(node, other, role) == quantity for other, quantity in siblings):
