@@ -239,6 +239,21 @@ class Binder:
         self._collisions(bindings)
         return bindings
 
+    def refine(self, bindings: Bindings) -> bool:
+        """Letter guesses (no line's number or formula behind them) read again as their siblings count, once
+        formulas have bound the siblings (``δ_2`` guessed layer 2's while ``δ_1`` multiplies ``x_1`` in
+        ``∂L/∂w_11``: unit 2 of layer 1). True when something changed."""
+        changed = False
+        for symbol, binding in list(bindings.by_symbol.items()):
+            if binding.support or not binding.weak or binding.quantity is None \
+                    or self.written.get(symbol_key(symbol)) == binding.quantity:  # the problem's own symbol
+                continue
+            found = self._by_siblings(symbol, role_of(symbol), bindings)
+            if found is not None and found.quantity != binding.quantity:
+                bindings.by_symbol[symbol] = found
+                changed = True
+        return changed
+
     def _collisions(self, bindings: Bindings) -> None:
         """Two labels of one letter (``w_1``, ``w_3``) bound by their numbers to one quantity: the one whose label
         names it keeps it, the other is what its own label names (a carried wrong number equal to another

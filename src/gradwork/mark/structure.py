@@ -24,7 +24,7 @@ import numpy as np
 from gradwork.mark.bind import Binding, Bindings
 from gradwork.mark.program import Statement
 from gradwork.mark.quantities import base_and_parts, role_of
-from gradwork.mark.syntax import Bin, Deriv, Func, Node, Sym, has_derivative
+from gradwork.mark.syntax import Bin, Deriv, Func, Neg, Node, Sym, Transpose, has_derivative, is_number
 from gradwork.problem.quantities import node_key
 
 PRE_ACTIVATION_LETTERS = ("z", "net", "s", "Z")
@@ -320,6 +320,55 @@ def bind_by_value(statements: list[Statement], bindings: Bindings, evaluate: Any
                 bindings.by_symbol[target] = Binding(target, found[0], True,
                                                      f"its formula, on the problem's numbers, is {found[0]}")
                 break
+
+
+def bind_by_substitution(statements: list[Statement], bindings: Bindings, evaluate: Any, matches: Any) -> bool:
+    """A symbol still unbound whose numbers put in stand where it stands in the formula before them
+    (``s = h V + c = [0.4, 0.9][[0.7], [0.5]] + [-0.1]``: ``V`` is ``[[0.7], [0.5]]``), every time the same
+    given quantity's value: that quantity. ``evaluate(node)`` gives a number-only side's value; ``matches(value)``
+    the node keys of the given quantities with that value. True when something was bound."""
+    put: dict[str, list[tuple[Any, int]]] = {}
+    for statement in statements:
+        sides = statement.sides
+        for formula, numeric in zip(sides[1:], sides[2:]):
+            if formula.node is None or numeric.node is None or not is_number(numeric.node):
+                continue
+            pairs: list[tuple[str, Node]] = []
+            _align(formula.node, numeric.node, pairs)
+            for name, node in pairs:
+                binding = bindings.get(name)
+                if binding is not None and binding.quantity is not None:
+                    continue
+                try:
+                    put.setdefault(name, []).append((evaluate(node), statement.line))
+                except Exception:  # noqa: BLE001 (a number that cannot be read binds nothing)
+                    continue
+    bound = False
+    for name, values in put.items():
+        keys = {tuple(matches(value)) for value, _ in values}
+        if len(keys) == 1 and len(found := next(iter(keys))) == 1:
+            lines = ", ".join(str(line) for line in sorted({line for _, line in values}))
+            bindings.by_symbol[name] = Binding(name, found[0], True, f"the number put in for it (line {lines}) is "
+                                                                   f"{found[0]}'s, where it stands in the formula")
+            bound = True
+    return bound
+
+
+def _align(formula: Node, numeric: Node, out: list[tuple[str, Node]]) -> None:
+    """The number-only parts of ``numeric`` standing where ``formula``'s symbols stand."""
+    if isinstance(formula, Sym) and "/" not in formula.name:
+        out.append((formula.name, numeric))
+    elif isinstance(formula, Bin) and isinstance(numeric, Bin) and formula.op == numeric.op:
+        _align(formula.left, numeric.left, out)
+        _align(formula.right, numeric.right, out)
+    elif isinstance(formula, Neg) and isinstance(numeric, Neg):
+        _align(formula.operand, numeric.operand, out)
+    elif isinstance(formula, Transpose) and isinstance(numeric, Transpose):
+        _align(formula.operand, numeric.operand, out)
+    elif isinstance(formula, Func) and isinstance(numeric, Func) and formula.name == numeric.name \
+            and len(formula.args) == len(numeric.args):
+        for a, b in zip(formula.args, numeric.args):
+            _align(a, b, out)
 
 
 def _same_layer(found: list[str], formula: Node, bindings: Bindings) -> list[str]:
