@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from gradwork.mark.arith import signed_first
+from gradwork.mark.document import read_work
 from gradwork.mark.parse import parse
+from gradwork.mark.syntax import symbols
 from tests.mark.corpus.document import make_document
 from tests.mark.corpus.score import score
 
@@ -33,6 +35,14 @@ FIXED = {
     805: "a layer read from a letter's guess (δ_1 by its subscript) is no evidence that z_1 names a layer",
     118: "W_1 of a 1x1 layer is no evidence of how W_2 counts",
     229: "z_3 with z_1, z_2 bound to whole layers: layer 3's z, not unit 3 through the network",
+    5663: "a_2's tie between units 1 and 2 plus one line of unit 1's (a carried number): the label decides",
+    5819: "w_3's carried gradient equals w_1's true one (a problem with two equal units): w_1's label names it",
+    5630: "v_21 (a letter that says nothing, its gradient 0 fitting many): its siblings v_12, v_22 count w_ji",
+    5858: "δ_2 guessed layer 2's by its subscript, while formulas bind δ_1 to unit 1 of layer 1: unit 2",
+    5429: "V only ever written as numbers put into s = h V + c: bound by where they stand",
+    # reading (mark/parse.py, mark/plain.py)
+    5101: "[[-1.073], [0.208]] in plain text is a column; Wx and Vh are products",
+    5704: "Wx + b in plain Unicode: W times x, not one symbol read as the bias",
     # line checks (mark/checks.py, mark/env.py)
     20: "a written number within the marking tolerance of the worked-out one: compared as check compares "
         "(written given, worked out expected)",
@@ -54,3 +64,10 @@ def test_an_updates_first_matrix_is_the_old_value():
                        r"\end{bmatrix}")
     assert np.array_equal(signed_first(node), [[0.4, -0.3]])
     assert signed_first(parse("-0.6 - (0.01)(-0.2005)")) == -0.6
+
+
+def test_a_plain_list_of_one_number_rows_is_a_column():
+    work = read_work("d = [[−1.073], [0.208]]\n\nz = Wx + b\n", frozenset())
+    column, formula = work.chains[0].sides[1].node, work.chains[1].sides[1].node
+    assert len(column.rows) == 2 and all(len(row) == 1 for row in column.rows)
+    assert {"W", "x", "b"} <= symbols(formula)

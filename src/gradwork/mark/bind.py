@@ -243,7 +243,9 @@ class Binder:
         """Letter guesses (no line's number or formula behind them) read again as their siblings count, once
         formulas have bound the siblings (``δ_2`` guessed layer 2's while ``δ_1`` multiplies ``x_1`` in
         ``∂L/∂w_11``: unit 2 of layer 1). True when something changed."""
-        changed = False
+        before = dict(bindings.by_symbol)
+        self._collisions(bindings)  # formulas have bound more labels: two on one quantity again
+        changed = bindings.by_symbol != before
         for symbol, binding in list(bindings.by_symbol.items()):
             if binding.support or not binding.weak or binding.quantity is None \
                     or self.written.get(symbol_key(symbol)) == binding.quantity:  # the problem's own symbol
