@@ -153,12 +153,18 @@ class Binder:
                 self.symbols_by_name.setdefault(symbol_key(str(q.value)), q.node_key)
         self.written = problem_symbols(solution, quantities)
         self._claimed: set[tuple[str, str]] = set()  # (section, quantity) some line's number fits (set by bind)
+        self._all_claims: list[Claim] = []
+        self._candidates_of: dict[int, set[str]] = {}
 
     def role(self, symbol: str) -> str | None:
         """The role from the names map when it names the symbol, else from the letter."""
         node = self.names.get(symbol_key(symbol))
         if node is not None:
             return self.node_roles.get(node.split("[")[0])
+        base, primes, sub, sup = base_and_parts(symbol)
+        if base in ("c", "V") and not primes and not sup and (not sub or sub.isdigit()) \
+                and len(self.solution.layers) == 2:  # W, b and V, c: the output layer's weights and bias
+            return "bias" if base == "c" else "weight"
         return role_of(symbol)
 
     # ------------------------------------------------------------ matching numbers
@@ -211,6 +217,7 @@ class Binder:
         everything = set(symbols) | set(by_symbol)
         candidates: dict[int, set[str]] = {id(c): self.claim_candidates(c) for c in claims}
         self._claimed = {(c.section, key) for c in claims for key in candidates[id(c)]}
+        self._all_claims, self._candidates_of = claims, candidates
         for symbol in sorted(everything):
             binding = self._by_name(symbol)
             if binding is None and symbol in by_symbol:
@@ -337,9 +344,15 @@ class Binder:
         weak = False
         if len(top) > 1:
             hinted = [key for key in top if _index_hint_fits(symbol, key)]
+            lettered = by_letter(symbol, role_of(symbol), self.solution)
+            if lettered is not None and lettered[0] in top and hinted != [lettered[0]] and \
+                    self._sheet_counts_through(symbol):
+                hinted = [lettered[0]]  # w_2 fits w_6's number too: this sheet numbers weights through the net
             if len(hinted) != 1:  # z_4 fits z_2's number too: the way the sheet numbers symbols says which
-                lettered = by_letter(symbol, role_of(symbol), self.solution)
                 hinted = [lettered[0]] if lettered is not None and lettered[0] in top else hinted
+            output = self._output_letter(symbol)
+            if len(hinted) != 1 and output is not None:  # V's number fits a hidden weight too: V is the output's
+                hinted = [key for key in top if key == output or ("[" not in output and key.startswith(output + "["))]
             if len(hinted) == 1:
                 top, weak = hinted, True
         lines = sorted({c.line for c in claims if top[0] in candidates[id(c)]})
@@ -352,6 +365,45 @@ class Binder:
         return Binding(symbol, top[0], True, f"its number on line{'s' if len(lines) > 1 else ''} {where} is "
                        f"{top[0]}'s" + (" (of those it fits, the one its subscript names)" if weak else ""),
                        weak=weak, support=len(lines))
+
+    def _output_letter(self, symbol: str) -> str | None:
+        """``V``, ``c``, ``c_2`` of a two-layer network: the output layer's weights, bias, bias of unit 2."""
+        base, primes, sub, sup = base_and_parts(symbol)
+        layers = self.solution.layers
+        if primes or sup or len(layers) != 2:
+            return None
+        if base == "V" and not sub:
+            return layers[-1].weight
+        if base != "c" or not layers[-1].bias or (sub and not sub.isdigit()):
+            return None
+        output = layers[-1].bias
+        size = self._size(output)
+        shape = next((np.shape(q.value) for q in self.quantities if q.name == output and q.index is None), ())
+        j = int(sub) - 1 if sub else 0
+        if not sub:
+            return output if size == 1 else None
+        if not 0 <= j < size:
+            return None
+        return output if size == 1 else node_key(output, (j,) if len(shape) == 1 else (0, j))
+
+    def _sheet_counts_through(self, symbol: str) -> bool:
+        """Do this letter's other labels whose numbers fit one quantity only count through the network
+        (``w_5`` the fifth weight) more often than within a layer (``w_12``: unit 1, input 2)?"""
+        base, _, _, _ = base_and_parts(symbol)
+        role = role_of(symbol)
+        if role is None:
+            return False
+        through = within = 0
+        for claim in self._all_claims:
+            found = self._candidates_of.get(id(claim), set())
+            other_base, primes, sub, sup = base_and_parts(claim.symbol)
+            if claim.symbol == symbol or other_base != base or primes or sup or not sub.isdigit() or len(found) != 1:
+                continue
+            key = next(iter(found))
+            counted = numbered(role, base, int(sub), self.solution)
+            through += counted is not None and counted[0] == key
+            within += _index_hint_fits(claim.symbol, key)
+        return through > within
 
     def _unit_label_contradicts(self, symbol: str, key: str, claims: list[Claim],
                                 candidates: dict[int, set[str]]) -> bool:
@@ -435,10 +487,13 @@ class Binder:
                 return Binding(symbol, output, True, f"{base} is the usual letter for the network's output")
         digit = [b for b in bindings.by_symbol.values() if b.quantity and base_and_parts(b.symbol)[2].isdigit()
                  and not base_and_parts(b.symbol)[3]]
+        def whole(key: str) -> bool:  # a layer's node, or the one element of a one-unit layer's (both)
+            return "[" not in key or self._size(key.split("[")[0]) == 1
+
         layer_subscripts = any(  # W_1, δ_2 bound to whole layers, and no z_k a unit: subscripts count layers
-            b.support and "[" not in str(b.quantity) and role_of(b.symbol) in ("weight", "delta")
-            and str(b.quantity).endswith((".W", ".z")) for b in digit) and not any(
-            "[" in str(b.quantity) and role_of(b.symbol) in ("pre", "act") for b in digit)
+            b.support and whole(str(b.quantity)) and role_of(b.symbol) in ("weight", "delta")
+            and str(b.quantity).split("[")[0].endswith((".W", ".z")) for b in digit) and not any(
+            not whole(str(b.quantity)) and role_of(b.symbol) in ("pre", "act") for b in digit)
         if layer_subscripts and role in ("pre", "act") and sub.isdigit() and not sup:
             k = int(sub)
             if 1 <= k <= len(self.solution.layers):
@@ -446,6 +501,10 @@ class Binder:
                 node = layer.z if role == "pre" else layer.a
                 return Binding(symbol, node, True, f"{symbol}: layer {k}'s, as this sheet's W and δ subscripts count "
                                                    "layers", weak=True)
+        output = self._output_letter(symbol)
+        if output is not None:
+            return Binding(symbol, output, True, f"{symbol}: the output layer's, as a sheet writing V and c for the "
+                                                 "output layer (W and b for the hidden one) names it", weak=True)
         found = by_letter(symbol, role, self.solution)
         if found is not None:
             return self._other_letter(symbol, role, found[0], bindings) or \
@@ -502,12 +561,12 @@ class Binder:
         if role is None:  # v_21 says nothing by its letter: its siblings v_12, v_22 are weights
             roles = {self.node_roles.get(node) for node in nodes}
             role = roles.pop() if len(roles) == 1 else None
-        if role not in ("weight", "bias", "delta", "pre", "act"):
+        if role is None or role not in ("weight", "bias", "delta", "pre", "act"):
             return None
         if len(nodes) == 1 and all(len(other) == len(sub) for other, _ in siblings):
-            node = next(iter(nodes))
-            if all(self._index_by_subscript(node, other, role) == quantity for other, quantity in siblings):
-                key = self._index_by_subscript(node, sub, role)
+            one = next(iter(nodes))
+            if all(self._index_by_subscript(one, other, role) == quantity for other, quantity in siblings):
+                key = self._index_by_subscript(one, sub, role)
                 if key is not None:
                     return Binding(symbol, key, True, f"{symbol} read as {key}, as its siblings' subscripts count "
                                                       "(unit, then input, from 1, in one layer)", weak=True)
