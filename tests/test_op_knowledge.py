@@ -53,7 +53,8 @@ CEILING = {
 
 # The modules issue #22 names: no op name at all (they read Op fields: defined, piecewise, pitfalls, call,
 # term_rule, inner, export.onnx_nodes, ...).
-NONE = ("explain/derive.py", "explain/render/text.py", "explain/render/latex.py", "explain/graph.py",
+NONE = ("explain/derive.py", "explain/setup.py", "explain/forward.py", "explain/summary.py", "explain/wording.py",
+        "explain/render/text.py", "explain/render/latex.py", "explain/render/latex_text.py", "explain/graph.py",
         "explain/chain.py", "explain/matrix.py", "train/config.py", "train/export.py")
 
 

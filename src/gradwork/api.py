@@ -16,12 +16,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from gradwork.explain.derive import derive
 from gradwork.explain.steps import Derivation
-from gradwork.problem import Solution
+from gradwork.explain.render import render, step_fragments, step_titles, steps_to_json
+from gradwork.documents.errors import GradworkError
+from gradwork.mark import mark_work
+from gradwork.numbers.tolerance import Tolerance, ToleranceError
+from gradwork.problem import Solution, load as load_problem, solve as solve_problem
+from gradwork.problem.notation import notation
 
-if TYPE_CHECKING:  # the report types, for the annotations only: check and mark are imported when used
+if TYPE_CHECKING:  # the report types, for the annotations only: check and the marker are imported when used
     from gradwork.check.report import Report
     from gradwork.mark.report import MarkReport
-    from gradwork.numbers.tolerance import Tolerance
 
 Format = Literal["text", "markdown", "latex", "html", "json"]
 Style = Literal["chain", "delta", "matrix"]
@@ -40,15 +44,11 @@ class Problem:
 
     def solve(self, mode: Mode | None = None) -> Solved:
         """Forward pass, loss, every gradient and the optimizer step(s)."""
-        from gradwork.problem import solve as solve_problem
-
         return Solved(solve_problem(self.parsed, mode=mode))
 
 
 def load(source: str | Path) -> Problem:
     """Read a problem file (YAML, TOML or JSON; ``"-"`` for stdin). Raises ``ProblemError`` on bad input."""
-    from gradwork.problem import load as load_problem
-
     return Problem(load_problem(source))
 
 
@@ -110,8 +110,6 @@ class Solved:
 
     def to_dict(self, style: Style | None = None, digits: int | None = None) -> dict[str, Any]:
         """The docs/format.md JSON object, ``steps`` included."""
-        from gradwork.explain.render import steps_to_json
-
         return {
             "title": self.title,
             "mode": self.mode,
@@ -135,14 +133,12 @@ class Solved:
             return json.dumps(self.to_dict(style, digits), indent=2, ensure_ascii=False) + "\n"
         if format == "html":
             return self.page(style, digits)
-        from gradwork.explain.render import render
-
         return render(self.derivation(style, notes), format, digits=digits or self.digits, color=color,
                       width=width)
 
     def page_steps(self, style: Style | None = None, digits: int | None = None) -> list:
         """The derivation as the interactive page's steps (viz.PageStep), one per derivation step."""
-        from gradwork.explain.render import step_fragments, step_titles
+        # lazy (start-up): loaded when first used
         from gradwork.viz import PageStep
 
         derivation = self.derivation(style)
@@ -153,8 +149,8 @@ class Solved:
 
     def graph_labels(self, style: Style | None = None) -> dict[str, str]:
         """Node name -> how the derivation writes it (W⁽¹⁾, or the problem's ``names:``), for the drawings."""
+        # lazy (start-up): loaded when first used
         from gradwork.explain.render.text import TextPrinter
-        from gradwork.problem.notation import notation
 
         printer = TextPrinter(digits=self.digits)
         labels = {name: printer.print(symbol) for name, symbol in self.derivation(style).symbols.items()}
@@ -171,6 +167,7 @@ class Solved:
         Without Graphviz the page still holds the whole derivation, with a note where
         the drawing would be.
         """
+        # lazy (start-up): loaded when first used
         from gradwork.viz import build_page
 
         digits = digits or self.digits
@@ -184,7 +181,8 @@ class Solved:
         The problem's ``marking:`` applies; ``tolerance`` (a Tolerance or {sigfigs: 4}) overrides it, as the
         command-line flags do; the answers file's own tolerance counts only with ``allow_answer_tolerance``.
         """
-        from gradwork.check import Tolerance, check_answers, read_answers
+        # lazy (start-up): loaded when first used
+        from gradwork.check import check_answers, read_answers
 
         spec = _tolerance(tolerance, Tolerance)
         return check_answers(self.solution, read_answers(answers), spec, allow_answer_tolerance=allow_answer_tolerance)
@@ -192,9 +190,6 @@ class Solved:
     def mark(self, text: str, source: str = "<work>",
              tolerance: Tolerance | dict[str, Any] | None = None) -> MarkReport:
         """Mark a worked solution (Markdown with LaTeX maths) line by line: its :class:`~gradwork.mark.MarkReport`."""
-        from gradwork.mark import mark_work
-        from gradwork.numbers.tolerance import Tolerance
-
         if not isinstance(text, str) or not isinstance(source, str):
             raise TypeError(f"mark() takes the worked solution's text and its name as str, not "
                             f"{type(text).__name__} and {type(source).__name__}")
@@ -207,7 +202,7 @@ class Solved:
 
     def _repr_html_(self) -> str:
         """The graph and the derivation together, as an HTML fragment (static: notebooks run no page scripts)."""
-        from gradwork.explain.render import render
+        # lazy (start-up): loaded when first used
         from gradwork.viz import notebook_html
 
         document = render(self.derivation(), "html", digits=self.digits)
@@ -218,6 +213,7 @@ class Solved:
 
     def _repr_svg_(self) -> str | None:
         """The computation graph for Jupyter; None (no drawing) where Graphviz is missing."""
+        # lazy (start-up): loaded when first used
         from gradwork.viz import repr_svg
 
         return repr_svg(self.solution, digits=self.digits, labels=self.graph_labels())
@@ -228,9 +224,6 @@ def _tolerance(tolerance: Any, kind: Any) -> Any:
     if tolerance is None or isinstance(tolerance, kind):
         return tolerance
     if isinstance(tolerance, dict):
-        from gradwork.documents.errors import GradworkError
-        from gradwork.numbers.tolerance import ToleranceError
-
         try:
             return kind.parse(tolerance)
         except ToleranceError as error:  # numbers/ sits below the error types: the API's own error here

@@ -97,7 +97,7 @@ def test_pitfalls_only_where_they_apply():
 
 def test_pitfall_sentences_are_the_ops_own_from_the_registry():
     # One place for each op's pitfall: the explanation prints the registry's sentence, typeset.
-    from gradwork.explain.derive import typeset
+    from gradwork.explain.wording import typeset
     from gradwork.ops import get_op
 
     texts = {p.code: p.text for p in derive(seed_002(), "chain").steps() if isinstance(p, Pitfall)}

@@ -12,7 +12,7 @@ import pytest
 
 from gradwork.explain.derive import derive
 from gradwork.explain.render import render
-from gradwork.explain.render.latex import prose_latex, visible_width
+from gradwork.explain.render.latex_text import prose_latex, visible_width
 from gradwork.problem import ProblemError, load, solve
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,8 @@ from gradwork.explain.math import (
     Transpose, Words,
 )
 from gradwork.explain.render import render
-from gradwork.explain.render.latex import LatexPrinter, latex_text, unicode_math
+from gradwork.explain.render.latex import LatexPrinter
+from gradwork.explain.render.latex_text import latex_text, unicode_math
 from tests.explain.derivations import seed_002_chain, seed_004_delta
 
 x, y, t, L = Symbol("x"), Symbol("y"), Symbol("t"), Symbol("L")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import gradwork.nn.compile as compiled
+import gradwork.nn.compile_scalar as compiled
 from gradwork.nn import MLP
 from gradwork.train import fit
 
@@ -22,14 +22,14 @@ def _fit(optimizer):
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", {"name": "adam", "lr": 0.01}])
 def test_fit_on_the_scalar_back_end_equals_fit_on_numpy(optimizer, monkeypatch):
     picked = []
-    build = compiled._ScalarBuilder.build
+    build = compiled.ScalarBuilder.build
 
     def recording(self):
         built = build(self)
         picked.append(None if built is None else built.backend)
         return built
 
-    monkeypatch.setattr(compiled._ScalarBuilder, "build", recording)
+    monkeypatch.setattr(compiled.ScalarBuilder, "build", recording)
     scalar = _fit(optimizer)
     assert picked and all(backend == "scalar" for backend in picked)  # every batch shape ran as floats
     monkeypatch.setattr(compiled, "SCALAR_MAX_OPERATIONS", -1)  # nothing fits the bound: NumPy

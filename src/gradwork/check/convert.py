@@ -15,7 +15,9 @@ import numpy as np
 
 from gradwork.check.answers import Answer, Answers, AnswersError
 from gradwork.numbers.written import is_number, shown
-from gradwork.problem.numbers import NumberError, leaf
+from gradwork.problem.numbers import NumberError, leaf, to_array
+from gradwork.problem.expressions import EvaluationContext, ExpressionError, function_list, parse_expression
+from gradwork.tensor import Tensor
 
 
 MINUS_SIGN = "\u2212"
@@ -104,10 +106,6 @@ def formula(answers: Answers, answer: Answer, text: str, backend: Any) -> Any:
     ``^`` is read as a power (students write x^2; in the expression language
     it would be an error).
     """
-    from gradwork.problem.expressions import EvaluationContext, ExpressionError, function_list, parse_expression
-    from gradwork.problem.numbers import to_array
-    from gradwork.tensor import Tensor
-
     try:
         expression = parse_expression(text.replace("^", "**"))
         env = {use.name: Tensor(to_array(use.name, backend), backend=backend) for use in expression.names}

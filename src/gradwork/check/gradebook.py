@@ -33,6 +33,7 @@ from gradwork.documents.escape import csv_cell, markdown_text, terminal_text
 from gradwork.numbers.marking import MarkingPolicy
 from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Solution
+from gradwork.check.summary_html import page, fragment
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 VERDICTS = {"correct": "correct", "carried_forward": "carried forward", "wrong": "wrong", "missing": "missing"}
@@ -224,14 +225,10 @@ class Gradebook:
 
     def to_html(self) -> str:
         """The class summary as one complete HTML page: title, charset, the numbers and two charts (inline SVG)."""
-        from gradwork.check.summary_html import page
-
         return page(self)
 
     def _repr_html_(self) -> str:
         """In Jupyter: the summary without the page around it (a cell takes a fragment)."""
-        from gradwork.check.summary_html import fragment
-
         return fragment(self)
 
     def _repr_markdown_(self) -> str:

@@ -252,8 +252,15 @@ def _compose(first: Mapping[int, Transform], second: Mapping[int, Transform]) ->
     merged = dict(first)
     for key, f in second.items():
         g = merged.get(key)
-        merged[key] = f if g is None else (lambda bk, x, f=f, g=g: f(bk, g(bk, x)))
+        merged[key] = f if g is None else _then(g, f)
     return merged
+
+
+def _then(g: Transform, f: Transform) -> Transform:
+    """``g``, then ``f`` on its result."""
+    def both(bk: Any, x: np.ndarray) -> np.ndarray:
+        return f(bk, g(bk, x))
+    return both
 
 
 @dataclass

@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from gradwork.cli.errors import run_guarded
+from gradwork import __version__
 
 
 class _Boundary(TyperGroup):
@@ -36,8 +37,6 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from gradwork import __version__
-
         typer.echo(f"gradwork {__version__}")
         raise typer.Exit()
 

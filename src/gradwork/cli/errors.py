@@ -15,6 +15,11 @@ from typing import Any, NoReturn
 
 import typer
 
+from gradwork.documents.escape import one_line as terminal_line
+from gradwork.documents import limits
+from gradwork.documents.limits import NAMES
+from gradwork.documents.errors import GradworkError
+
 EXIT_OK, EXIT_WRONG, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
@@ -28,8 +33,6 @@ class CommandError(Exception):
 
 def one_line(message: str) -> str:
     """The message on one line, for a terminal: control characters (ESC ...) shown as escapes, never sent."""
-    from gradwork.documents.escape import one_line as terminal_line
-
     return terminal_line(message)
 
 
@@ -45,8 +48,6 @@ def run_guarded(run: Callable[[list[str], bool], Any], args: Sequence[str] | Non
     ``--debug`` and ``--max-NAME N`` are taken out of ``args`` here (so they work
     before or after the command name); the limits apply while the command runs.
     """
-    from gradwork.documents import limits
-
     usage_error: type[Any] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")  # typer's click
 
     argv = list(sys.argv[1:] if args is None else args)
@@ -90,8 +91,6 @@ def _take_debug(argv: list[str]) -> tuple[bool, list[str]]:
 
 def _take_limits(argv: list[str]) -> tuple[dict[str, int], list[str]]:
     """``--max-NAME N`` / ``--max-NAME=N`` anywhere before ``--``, for every limit of gradwork.documents.limits."""
-    from gradwork.documents.limits import NAMES
-
     options = {"--max-" + name.replace("_", "-"): name for name in NAMES}
     changes: dict[str, int] = {}
     rest: list[str] = []
@@ -170,8 +169,6 @@ def _silence_stdout() -> None:
 
 def _gradwork_error(error: Exception, debug: bool) -> int:
     """Bad input that a library call refused with its own error type (one line, exit 2); anything else is a bug."""
-    from gradwork.documents.errors import GradworkError
-
     if isinstance(error, GradworkError):
         sys.stderr.write(one_line(str(error)) + "\n")
         if debug:

@@ -19,6 +19,7 @@ from gradwork.cli.errors import fail
 def guard_output(path: Path, inputs: Iterable[str | Path | None] = (), force: bool = False,
                  option: str = "-o") -> Path:
     """``path`` if the command may write it; else exit 2 with one line saying why."""
+    # lazy (start-up): the file-writing machinery loads only when a command writes a file
     from gradwork.documents.files import OutputError, check_output
 
     try:
@@ -32,6 +33,7 @@ def write_output(text: str, path: Path | None) -> None:
     if path is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
+    # lazy (start-up): the file-writing machinery loads only when a command writes a file
     from gradwork.documents.files import OutputError, write_file
 
     try:

@@ -37,6 +37,7 @@ from gradwork.explain.matrix import matrix_single
 from gradwork.explain.steps import ChainProduct, Factor, Prose
 from gradwork.ops import get_op
 from gradwork.problem import LayerInfo, Solution
+from gradwork.backends import get_backend
 
 MAX_CHAIN_PATHS = 8  # a scalar weight with more chain-rule paths than this is explained by its delta
 MAX_CHAIN_WEIGHTS = 64
@@ -297,7 +298,7 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
     """
     import sympy  # heavy: imported only when a symbolic derivation is explained
 
-    from gradwork.backends import get_backend  # the symbolic back end imports SymPy: loaded with it
+    # lazy (start-up): SymPy, as above
     from gradwork.backends.symbolic import readable
 
     loss, a, z = solution.loss, graph.tensor(layer.a), graph.tensor(layer.z)

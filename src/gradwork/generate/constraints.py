@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradwork.tensor import Tensor
+from gradwork.generate.plant import visible
 
 if TYPE_CHECKING:
     from gradwork.generate.build import Candidate
@@ -137,8 +138,6 @@ def _leaves(value: Any) -> Iterator[Any]:
                                  "unchanged each give an answer that differs from the right one at the marking "
                                  "tolerance; so does every mistake the template's `expect:` plants")
 def distinct_mistakes(candidate: Candidate) -> bool:
-    from gradwork.generate.plant import visible  # lazy: check's marker is only needed once a candidate is drawn
-
     # A mistake `gradwork test` plants must not hide within the tolerance (an update whose sign flip moves it
     # less than the tolerance would be marked right, and the case would fail on that variant).
     expected = [case["plant"] for case in candidate.template.expect

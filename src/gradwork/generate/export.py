@@ -34,6 +34,12 @@ from gradwork.generate.write import Request
 from gradwork.problem.quantities import index_text
 from gradwork.documents.escape import xml_comment
 from gradwork.documents.escape import xml_text as escape
+from gradwork.explain.render import step_fragments
+from gradwork.generate.labels import element_latex
+from gradwork.explain.render.html import mathml
+from gradwork.check import MISTAKES
+from gradwork.generate.constraints import DISTINCT_MISTAKES
+from gradwork.generate.wheel import build_wheel
 
 PLATFORMS = ("prairielearn", "moodle", "qti", "gradescope")
 RESOURCES = Path(__file__).parent / "platforms"
@@ -55,8 +61,6 @@ def export(platform: str, template: Template, request: Request, variants: list[V
 # ---------------------------------------------------------------- shared pieces
 def fragments(variant: Variant) -> tuple[str, list[str]]:
     """The sheet as HTML: the given part, and one fragment per question (same order as ``variant.items``)."""
-    from gradwork.explain.render import step_fragments
-
     parts = step_fragments(sheet(variant))
     given = "\n".join(html for _, phase, html in parts if phase == "setup")
     questions = [html for _, phase, html in parts if phase == "summary"]
@@ -65,8 +69,6 @@ def fragments(variant: Variant) -> tuple[str, list[str]]:
 
 def scalars(variant: Variant, item: Item) -> Iterator[tuple[str, tuple[int, ...], float, float]]:
     """Each number of an item: (label as LaTeX in the problem's symbols, element index, value, absolute tolerance)."""
-    from gradwork.generate.labels import element_latex
-
     value = np.asarray(_float(_answer(variant, item)), dtype=float)
     bound = np.asarray(tolerance(variant).bound(value), dtype=float).reshape(value.shape)
     for index in np.ndindex(*value.shape):
@@ -75,8 +77,6 @@ def scalars(variant: Variant, item: Item) -> Iterator[tuple[str, tuple[int, ...]
 
 def math_label(latex: str) -> str:
     """A label for an HTML page (Moodle, Canvas): MathML, as the rest of the exported question text."""
-    from gradwork.explain.render.html import mathml
-
     return mathml(latex)
 
 
@@ -186,9 +186,6 @@ def _cdata(text: str) -> str:
 
 def _mistake_answers(variant: Variant, item: Item) -> dict[tuple[int, ...], list[tuple[float, str]]]:
     """Per element: the numbers check's mistake models predict that are wrong beyond the tolerance, with a hint."""
-    from gradwork.check import MISTAKES
-    from gradwork.generate.constraints import DISTINCT_MISTAKES
-
     if variant.solution.mode != "float":
         return {}
     planter = variant.candidate.planter
@@ -376,8 +373,6 @@ def gradescope(template: Template, request: Request, variants: list[Variant]) ->
     ``submission_metadata.json``; with a single variant every submission is marked against it.
     ``wheels/`` holds a wheel of this very gradwork, which ``setup.sh`` installs.
     """
-    from gradwork.generate.wheel import build_wheel
-
     wheel_name, wheel = build_wheel()
     files: dict[str, str | bytes] = {
         "setup.sh": (RESOURCES / "gradescope_setup.sh").read_text(encoding="utf-8"),

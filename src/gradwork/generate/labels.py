@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gradwork.explain.render.latex import LatexRenderer
+from gradwork.generate.sheet import _expression, derivation
+
 if TYPE_CHECKING:
     from gradwork.generate.build import Variant
     from gradwork.generate.plant import Item
@@ -23,9 +26,6 @@ def labels_latex(variant: Variant) -> dict[str, str]:
     """Every asked item's symbol as LaTeX, by item key (computed once per variant)."""
     cached = variant.__dict__.get("_labels_latex")
     if cached is None:
-        from gradwork.explain.render.latex import LatexRenderer
-        from gradwork.generate.sheet import _expression, derivation
-
         full = derivation(variant)
         renderer = LatexRenderer()
         renderer.setup(full)
@@ -41,8 +41,6 @@ def element_latex(variant: Variant, item: Item, index: tuple[int, ...]) -> str:
         return label_latex(variant, item)
     from dataclasses import replace
 
-    from gradwork.explain.render.latex import LatexRenderer
-    from gradwork.generate.sheet import _expression, derivation
 
     full = derivation(variant)
     renderer = LatexRenderer()

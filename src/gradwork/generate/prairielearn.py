@@ -45,8 +45,15 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.documents.escape import html_text as escape
+from gradwork.documents.escape import html_text as escape, xml_comment
 from gradwork.generate.scoring import points, tolerance
+from gradwork.generate.template import read_template
+from gradwork.explain.render import step_fragments
+from gradwork.generate.build import draw
+from gradwork.check import Checker, parse_answers
+from gradwork.problem import load, solve
+from gradwork.documents.sources import parse as parse_text
+import gradwork
 
 TEMPLATE_FILE = "template.json"
 SERVER = """\
@@ -126,7 +133,6 @@ def question_html(variant: Any, tol: Any) -> str:
         comparison = f'comparison="decdig" digits="{tol.places}"'
     else:
         comparison = f'comparison="relabs" rtol="{tol.rtol!r}" atol="{tol.atol!r}"'
-    from gradwork.documents.escape import xml_comment
 
     lines = [f"<!-- {xml_comment(variant.template.stem)}: template sha256 {variant.template.hash} -->",
              "<pl-question-panel>", "  {{{params.statement}}}", "</pl-question-panel>", ""]
@@ -155,8 +161,6 @@ def template_json(template: Any) -> str:
 
 def course_files() -> dict[str, bytes]:
     """gradwork's own source, for ``serverFilesCourse/gradwork/`` (Python files and package data; no caches)."""
-    import gradwork
-
     root = Path(gradwork.__file__).resolve().parent
     files: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
@@ -230,8 +234,6 @@ _TEMPLATES: dict[tuple[str, float], Any] = {}
 
 
 def _template(path: str | Path) -> Any:
-    from gradwork.generate.template import read_template
-
     path = Path(path)
     key = (str(path), path.stat().st_mtime)
     if key not in _TEMPLATES:
@@ -242,8 +244,7 @@ def _template(path: str | Path) -> Any:
 
 def generate(data: dict[str, Any], template: str | Path) -> None:
     """Draw the variant of PrairieLearn's ``variant_seed`` and put it in ``data`` (the same seed, the same variant)."""
-    from gradwork.explain.render import step_fragments
-    from gradwork.generate.build import draw
+    # lazy (start-up): only generate() builds a sheet; grade(), per submission, never loads it
     from gradwork.generate.labels import labels_latex
     from gradwork.generate.sheet import sheet
 
@@ -324,10 +325,6 @@ def _weight(spec: dict[str, Any]) -> float:
 
 
 def _grade(data: dict[str, Any]) -> None:
-    from gradwork.check import Checker, parse_answers
-    from gradwork.problem import load, solve
-    from gradwork.documents.sources import parse as parse_text
-
     params = data["params"]
     specs = _specs(data)
     solution = solve(load(parse_text(params["gradwork_problem"], "json", "variant.json"), checked=True))

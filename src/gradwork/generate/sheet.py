@@ -18,6 +18,8 @@ from gradwork.explain.derive import derive
 from gradwork.explain.math import Derivative, Expr, Symbol, Words
 from gradwork.explain.steps import Definition, Derivation, Prose, Section, Step
 from gradwork.problem.notation import Notation, notation
+from gradwork.explain.render import render
+from gradwork.generate.build import dump_yaml
 
 if TYPE_CHECKING:
     from gradwork.generate.build import Variant
@@ -65,22 +67,16 @@ def sheet(variant: Variant) -> Derivation:
 
 
 def render_sheet(variant: Variant, format: str, digits: int = 4) -> str:
-    from gradwork.explain.render import render
-
     return _stamp(render(sheet(variant), format, digits=digits), variant, format)  # type: ignore[arg-type]
 
 
 def render_key(variant: Variant, format: str = "markdown", digits: int = 4) -> str:
     """The worked solution (every step), stamped with the variant's origin."""
-    from gradwork.explain.render import render
-
     return _stamp(render(derivation(variant), format, digits=digits), variant, format)  # type: ignore[arg-type]
 
 
 def answers_text(variant: Variant) -> str:
     """The key's answers file (YAML), with the marking policy the problem states, if any."""
-    from gradwork.generate.build import dump_yaml
-
     return f"# {variant.origin}\n# the key: every asked item at full precision\n" + dump_yaml(
         json.loads(json.dumps(variant.answers)))
 

@@ -37,6 +37,7 @@ import numpy as np
 from gradwork.documents.errors import ProblemError
 from gradwork.numbers.written import is_number
 from gradwork.documents.sources import DataPath, Document, read
+from gradwork.generate.constraints import CONSTRAINTS
 
 TEMPLATE_KEYS = ("constraints", "tries", "expect", "uuid", "hints")
 MAX_TRIES = 100_000  # bounded work: a template cannot ask for more candidates per variant than this
@@ -178,8 +179,6 @@ def read_template(source: str | Path, *, checked: bool = False) -> Template:
 
 
 def _constraints(document: Document, value: Any) -> tuple[str, ...]:
-    from gradwork.generate.constraints import CONSTRAINTS
-
     if value is None:
         return ()
     if not isinstance(value, list):

@@ -19,13 +19,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import gradwork
+
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 def build_wheel() -> tuple[str, bytes]:
     """(file name, bytes) of a wheel of the running gradwork."""
-    import gradwork
-
     package = Path(gradwork.__file__).resolve().parent
     metadata, scripts = _metadata(package)
     name, version = _field(metadata, "Name"), _field(metadata, "Version")

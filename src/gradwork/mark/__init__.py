@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gradwork.mark.errors import NothingRead, TwoFilesForOneStudent, WorkError, WorkTooLarge
+from gradwork.documents.errors import ProblemError
 
 if TYPE_CHECKING:
     from gradwork.check.gradebook import Gradebook
@@ -29,6 +30,7 @@ MAX_WORK_CHARACTERS = 2_000_000  # a worked solution is a few pages; more is not
 
 def mark_work(solution: Solution, text: str, source: str = "<work>", tolerance: Tolerance | None = None) -> MarkReport:
     """Mark one worked solution (its text) against a solved problem."""
+    # lazy (start-up): `import gradwork.mark` stays light; the marker loads when a solution is marked
     from gradwork.mark.marker import WorkMarker
 
     check_size(text, source)
@@ -52,6 +54,7 @@ def work_files(folder):
 
 def class_work(folder):
     """(the worked solutions in ``folder``, {student: error} for students with two files), as check reads a class."""
+    # lazy (start-up): `import gradwork.mark` stays light; the marker loads when a solution is marked
     from gradwork.check.gradebook import class_files
 
     return class_files(folder, WORK_SUFFIXES)
@@ -66,9 +69,9 @@ def mark_folder(solution: Solution, paths, tolerance: Tolerance | None = None,
     """
     from pathlib import Path
 
+    # lazy (start-up): `import gradwork.mark` stays light; the marker loads when a solution is marked
     from gradwork.check.gradebook import Gradebook
     from gradwork.mark.marker import WorkMarker
-    from gradwork.documents.errors import ProblemError
     from gradwork.documents.files import read_text
 
     errors = dict(errors or {})

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from gradwork.mark.evaluate import Evaluator, Unbound
-from gradwork.mark.syntax import Bin, Matrix, Neg, Node, Num, has_derivative, is_number, numbers
+from gradwork.mark.syntax import Bin, Matrix, Neg, Node, Num, has_derivative, is_number, numbers, symbols
+from gradwork.numbers.display import array_text
 
 
 RELATIVE = 1e-4  # beyond the precision written: a student's own rounding of what they carried, in the 5th figure
@@ -78,8 +79,6 @@ def uncertainty(node: Node, make: Make, log10: bool, value: np.ndarray,
 
 def is_result(node: Node) -> bool:
     """A number (``-0.1``) or a matrix of numbers as written: a result, never an expression to evaluate."""
-    from gradwork.mark.syntax import Matrix
-
     if isinstance(node, Neg):
         node = node.operand
     if isinstance(node, Num):
@@ -94,7 +93,6 @@ def carried(node: Node, make: Make, log10: bool, value: np.ndarray) -> np.ndarra
     precision = getattr(make, "precision", None)
     if precision is None:
         return total
-    from gradwork.mark.syntax import symbols
 
     budget = MAX_SHIFTS
     for name in sorted(symbols(node))[:16]:
@@ -171,8 +169,6 @@ def json_value(value: Any) -> Any:
 
 
 def shown(value: Any) -> str:
-    from gradwork.numbers.display import array_text
-
     array = np.asarray(value)
     if array.ndim == 2 and 1 in array.shape:
         array = array.reshape(-1)

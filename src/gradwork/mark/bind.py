@@ -39,6 +39,7 @@ from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Solution
 from gradwork.problem.notation import notation
 from gradwork.problem.quantities import node_key, quantity_key
+from gradwork.mark.program import strip_update
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,6 @@ class Bindings:
         """The binding of ``symbol``, or of the symbol it updates (``w'_5``, ``w_5^{new}`` are ``w_5``'s)."""
         found = self.by_symbol.get(symbol)
         if found is None:
-            from gradwork.mark.program import strip_update
-
             target, updated = strip_update(symbol)
             if updated:
                 found = self.by_symbol.get(target)

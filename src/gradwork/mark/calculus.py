@@ -20,11 +20,10 @@ import numpy as np
 from gradwork.autodiff import backward_pass
 from gradwork.check.replay import Graph
 from gradwork.problem import Solution
+from gradwork.backends import get_backend
 
 
 def _float() -> Any:
-    from gradwork.backends import get_backend
-
     return get_backend("float")
 
 

@@ -36,7 +36,7 @@ from gradwork.mark.functions import derivative as registered_derivative
 from gradwork.mark.functions import evaluate as registered_value
 from gradwork.mark.functions import function_op
 from gradwork.mark.program import Statement
-from gradwork.mark.syntax import Func, Node, Sym, has_derivative, is_number, symbols, uses_log
+from gradwork.mark.syntax import Func, Node, Sym, has_derivative, is_number, symbols, uses_log, Bin, Num
 
 if TYPE_CHECKING:
     from gradwork.mark.marker import WorkMarker
@@ -251,7 +251,6 @@ class Checks:
         lr = self.marker.solution.optimizer.lr if self.marker.solution.parameters else None
         if statement.section != "updated" or lr is None:
             return
-        from gradwork.mark.syntax import Bin, Num
 
         for i, side in enumerate(statement.sides[1:], start=1):
             node = side.node
@@ -271,8 +270,6 @@ class Checks:
 
     def _adds_the_step(self, statement: Statement, node: Node) -> bool:
         """``w + η ∂L/∂w`` for an updated parameter: the step added, not subtracted."""
-        from gradwork.mark.syntax import Bin
-
         return statement.section == "updated" and isinstance(node, Bin) and node.op == "+" and any(
             has_derivative(part) or any(self.marker.role(s) in ("lr", "delta") for s in symbols(part))
             for part in (node.left, node.right))

@@ -28,8 +28,8 @@ from gradwork.mark.evaluate import Evaluator, Unbound
 from gradwork.mark.functions import function_op
 from gradwork.mark.parse import GENERIC_FUNCTIONS
 from gradwork.mark.program import Statement, free_variable
-from gradwork.mark.quantities import Q, role_of
-from gradwork.mark.syntax import Func, Node, Sym, symbols
+from gradwork.mark.quantities import Q, role_of, LOSS_LETTERS, base_and_parts
+from gradwork.mark.syntax import Func, Node, Sym, symbols, Matrix, Neg, Num
 
 MAX_DEFINITION_DEPTH = 8
 
@@ -229,8 +229,6 @@ class Env:
         return self._shaped(self._quantity("values", node))
 
     def _is_local(self, top: str) -> bool:
-        from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts
-
         if top in ("(expression)",):
             return False
         base = base_and_parts(top)[0]
@@ -338,8 +336,6 @@ class _Defined:
 
 def written_precision(statement: Statement) -> Any:
     """Half a unit in the last place of each number of the statement's result, as written (None: exact)."""
-    from gradwork.mark.syntax import Matrix, Neg, Num
-
     if statement.result is None:
         return None
     node = statement.sides[statement.result].node

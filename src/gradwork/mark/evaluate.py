@@ -20,6 +20,7 @@ from gradwork.mark.functions import apply_inputs, call_op, derivative, evaluate,
 from gradwork.mark.parse import GENERIC_FUNCTIONS as GENERIC
 from gradwork.mark.tokens import MATHS_FUNCTIONS
 from gradwork.mark.syntax import Bin, Deriv, Func, Matrix, Neg, Node, Num, Sym, Transpose
+from gradwork.backends import get_backend
 
 
 MAX_EXACT_POWER = 1000
@@ -131,8 +132,6 @@ class Evaluator:
     @staticmethod
     def _symbolic(op: Any, order: int, args: list[Any]) -> Any:
         """A registered op on SymPy values (a symbolic problem's formulas), by the symbolic backend."""
-        from gradwork.backends import get_backend
-
         bk = get_backend("symbolic")
         x = np.asarray(args[0], dtype=object)
         params = {o.name: v for o, v in zip(op.options, args[1:])}

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.ops import OPS, Kind, Op, RegistryTable, ops_of_kind, pitfalls_of
+from gradwork.backends import get_backend
 
 _KINDS: tuple[Kind, ...] = ("function", "activation")
 
@@ -122,8 +123,6 @@ def pitfall_derivatives(op: Op, x: Any) -> list[tuple[str, np.ndarray]]:
 
 
 def _backend() -> Any:
-    from gradwork.backends import get_backend
-
     return get_backend("float")
 
 

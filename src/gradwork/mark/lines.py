@@ -21,7 +21,7 @@ from gradwork.mark.checks import Verdict
 from gradwork.mark.document import REFERENCES, Row, Work
 from gradwork.mark.program import Statement
 from gradwork.mark.report import LineResult, LineStatus
-from gradwork.mark.syntax import symbols
+from gradwork.mark.syntax import symbols, numbers as literals, Func, children
 
 
 def carry_forward(statements: list[Statement]) -> None:
@@ -84,8 +84,6 @@ def _gives(statement: Statement) -> list[str]:
 
 def _uses(statement: Statement, numbers: dict[str, int], names: dict[str, int]) -> int | None:
     """The line of an earlier wrong result this statement's working uses (a number as written, or a symbol)."""
-    from gradwork.mark.syntax import numbers as literals
-
     for i, side in enumerate(statement.sides):
         if i == 0 or i == statement.result or side.node is None:
             continue
@@ -100,8 +98,6 @@ def _uses(statement: Statement, numbers: dict[str, int], names: dict[str, int]) 
 
 def _functions(node: Any) -> set[str]:
     """The functions a side applies, as ``_gives`` names them (``tanh'`` for a derivative)."""
-    from gradwork.mark.syntax import Func, children
-
     found: set[str] = set()
     stack = [node]
     while stack:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gradwork.mark.document import Chain, Side, Work
-from gradwork.mark.syntax import Deriv, Func, Node, Sym, has_derivative, is_number, symbols
+from gradwork.mark.syntax import Deriv, Func, Node, Sym, has_derivative, is_number, symbols, numbers, Bin, Neg, Num
 
 UPDATE_LABEL = re.compile(r"^(?P<base>.*?)(?:_\{?(?:new|neu|upd|updated)\}?|\^\{?(?:new|\+|\(new\))\}?|_\(new\)"
                           r"|\^\{?\*\}?)(?P<rest>.*)$")
@@ -162,8 +162,6 @@ def _takes_a_step(statement: Statement, is_rate: Callable[[Any], bool], role: Ca
     ``strict`` (before any gradient is written): the learning rate's number counts only as a factor of a
     term added to or taken from another (``0.3 - (0.01)(0.2)``), not as one of the data (``W = [-0.1, ...]``).
     """
-    from gradwork.mark.syntax import numbers
-
     for side in statement.sides[1:]:
         node = side.node
         if node is None:
@@ -179,8 +177,6 @@ def _takes_a_step(statement: Statement, is_rate: Callable[[Any], bool], role: Ca
 
 
 def _rate_in_a_step(node: Node, is_rate: Callable[[Any], bool]) -> bool:
-    from gradwork.mark.syntax import Bin, Neg, Num, numbers
-
     if not isinstance(node, Bin) or node.op not in "+-":
         return False
     for term in (node.left, node.right):

@@ -9,6 +9,7 @@ from gradwork.check import Report
 from gradwork.mark.bind import Binding
 from gradwork.numbers.marking import MarkingPolicy
 from gradwork.numbers.tolerance import Tolerance
+from gradwork.mark.render import summary_markdown, summary_html
 
 LineStatus = Literal["correct", "wrong", "carried_forward", "not_read", "unchecked"]
 
@@ -66,13 +67,9 @@ class MarkReport:
                 f"{len(self.lines)} lines)")
 
     def _repr_markdown_(self) -> str:
-        from gradwork.mark.render import summary_markdown
-
         return summary_markdown(self)
 
     def _repr_html_(self) -> str:
-        from gradwork.mark.render import summary_html
-
         return summary_html(self)
 
     @property

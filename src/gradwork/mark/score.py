@@ -103,8 +103,6 @@ def attach(marker: WorkMarker, statements: list[Statement], report: Report, answ
 
 def _notation(solution: Any) -> Any:
     try:
-        from gradwork.problem.notation import notation
-
         return notation(solution)
     except (ValueError, KeyError, TypeError):  # a problem the notation model cannot write: the keys, then
         return None

@@ -24,7 +24,7 @@ import numpy as np
 from gradwork.mark.bind import Binding, Bindings
 from gradwork.mark.program import Statement
 from gradwork.mark.quantities import base_and_parts, role_of
-from gradwork.mark.syntax import Bin, Deriv, Func, Neg, Node, Sym, Transpose, has_derivative, is_number
+from gradwork.mark.syntax import Bin, Deriv, Func, Neg, Node, Sym, Transpose, has_derivative, is_number, symbols
 from gradwork.problem.quantities import node_key
 
 PRE_ACTIVATION_LETTERS = ("z", "net", "s", "Z")
@@ -410,6 +410,4 @@ def _factors(node: Node) -> list[Node]:
 
 
 def _symbol_names(node: Node) -> set[str]:
-    from gradwork.mark.syntax import symbols
-
     return {name for name in symbols(node) if "/" not in name}

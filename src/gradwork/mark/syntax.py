@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gradwork.mark.functions import is_natural_log as natural
+
 
 class Unreadable(ValueError):
     """A side that the reader does not understand (the message says what)."""
@@ -199,8 +201,6 @@ def is_number(node: Node) -> bool:
 
 
 def is_natural_log(name: str) -> bool:
-    from gradwork.mark.functions import is_natural_log as natural
-
     return natural(name)
 
 

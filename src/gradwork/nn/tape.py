@@ -45,12 +45,12 @@ import numpy as np
 
 from gradwork.autodiff import backward_pass
 from gradwork.backends import Backend
+from gradwork.nn.compile import CompiledStep
 from gradwork.ops import get_op
 from gradwork.ops.registry import Op
 from gradwork.tensor import Tensor, topological_order
 
 if TYPE_CHECKING:
-    from gradwork.nn.compile import CompiledStep
     from gradwork.nn.optim import Optimizer
 
 _ndarray = np.ndarray
@@ -203,8 +203,6 @@ class Tape:
         and the rest as NumPy calls over preallocated buffers; "scalar" or
         "numpy" forces one (:mod:`gradwork.nn.compile`).
         """
-        from gradwork.nn.compile import CompiledStep
-
         return CompiledStep(self, optimizer, [self.locate(t) for t in keep], backend)
 
     # ------------------------------------------------------------------ access

@@ -33,6 +33,7 @@ from gradwork.problem.solution import LayerInfo, Solution
 from gradwork.documents.sources import DataPath, Document, read
 from gradwork.problem.training import TrainingPlan, optimizer_info, plan_training, train
 from gradwork.tensor import Tensor
+from gradwork import functional as F
 
 MODES = ("float", "exact", "symbolic")
 
@@ -299,7 +300,6 @@ def _probabilities(plan: NetworkPlan, nodes: dict[str, Tensor]) -> str | None:
     name = probabilities_name(plan)
     if name is None:
         return None
-    from gradwork import functional as F
 
     p = F.softmax(nodes[f"{plan.layers[-1].name}.z"])
     p.name = name

@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.documents.errors import GradworkError
+from gradwork.documents.errors import GradworkError, ProblemError
+from gradwork.documents.files import read_text
+from gradwork.documents.npz import read_npz, unlocated
 
 
 class DataError(GradworkError, ValueError):
@@ -85,9 +87,6 @@ def load_csv(path: str | Path, target: str) -> Dataset:
     other numbers are regression targets; words are class names, numbered in
     sorted order.
     """
-    from gradwork.documents.errors import ProblemError
-    from gradwork.documents.files import read_text
-
     path = Path(path)
     try:  # a regular file within the file-size limit (a FIFO or /dev/zero is refused unread), UTF-8
         text = read_text(path, "CSV file", "a CSV file with a header row")
@@ -155,9 +154,6 @@ def _parse_targets(cells: list[str]) -> tuple[np.ndarray, list[str] | None]:
 
 def load_npz(path: str | Path) -> Dataset:
     """A NumPy ``.npz`` archive with arrays ``X`` [samples, features] and ``y``."""
-    from gradwork.documents.errors import ProblemError
-    from gradwork.documents.npz import read_npz, unlocated
-
     path = Path(path)
     try:  # a regular file; only X and y read, each after its header was checked against the limits
         arrays = read_npz(path, ["X", "y"], what=".npz archive", strings=["y"])

@@ -34,7 +34,9 @@ import numpy as np
 from gradwork.nn import MLP
 from gradwork.nn.activations import UnknownActivationError
 from gradwork.nn.layers import Dense
-from gradwork.documents.errors import GradworkError
+from gradwork.documents.errors import GradworkError, ProblemError
+from gradwork.documents.files import writing
+from gradwork.documents.npz import read_npz, unlocated
 
 FORMAT_NAME = "gradwork-params"
 FORMAT_VERSION = 1
@@ -87,7 +89,6 @@ def save_params(path: str | Path, checkpoint: Checkpoint) -> Path:
     }
     arrays[META_KEY] = np.asarray(json.dumps(meta))
     path = Path(path)
-    from gradwork.documents.files import writing
 
     with writing(path) as handle:  # atomic; a file object, or numpy would append ".npz" to other suffixes
         np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub matches **arrays to allow_pickle
@@ -100,9 +101,6 @@ def load_params(path: str | Path) -> Checkpoint:
     Only the arrays the metadata names are read, each after its header was
     checked against the limits (:func:`gradwork.documents.npz.read_npz`).
     """
-    from gradwork.documents.errors import ProblemError
-    from gradwork.documents.npz import read_npz, unlocated
-
     path = Path(path)
     try:
         found = read_npz(path, [], what=".npz parameters file", optional=[META_KEY], strings=[META_KEY])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from gradwork.documents.escape import plain_text
 from gradwork.train.loop import History
+from gradwork.documents.files import writing
 
 
 def plot_history(history: History, path: str | Path, title: str = "") -> Path:
@@ -39,7 +40,6 @@ def plot_history(history: History, path: str | Path, title: str = "") -> Path:
         figure.suptitle(plain_text(title, 300), parse_math=False)
     figure.tight_layout()
     path = Path(path)
-    from gradwork.documents.files import writing
 
     with writing(path) as stream:  # atomic: a failed or killed write leaves the old image
         figure.savefig(stream, format="png", dpi=100)

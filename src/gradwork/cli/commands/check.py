@@ -14,6 +14,7 @@ import typer
 from gradwork.cli.app import app
 from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail, one_line
 from gradwork.cli.output import guard_output, write_output
+from gradwork.documents.errors import ProblemError
 
 GRADEBOOK_SUFFIX = ".gradebook.csv"
 
@@ -45,10 +46,10 @@ def check(
         fail(f"--format: unknown value {format!r} (expected one of: text, json, markdown)")
     if problem == "-" and answers == "-":
         fail("-: only one of PROBLEM and ANSWERS can be read from stdin (expected a file for the other)")
+    # lazy (start-up): loaded when this command runs
     from gradwork.api import load
     from gradwork.check import AnswersError, check_answers, read_answers
     from gradwork.check.policy import tolerance_from_flags
-    from gradwork.documents.errors import ProblemError
     from gradwork.numbers.tolerance import ToleranceError
 
     try:
@@ -77,6 +78,7 @@ def check(
 
 
 def _render(report, format: str, output: Path | None) -> str:
+    # lazy (start-up): loaded when this command runs
     from gradwork.check.render import render_json, render_markdown, render_text
 
     if format == "json":
@@ -97,6 +99,7 @@ def _check_folder(solution, folder: Path, format: str, output: Path | None, forc
                   allow_answer_tolerance: bool, problem: str) -> None:
     import json
 
+    # lazy (start-up): loaded when this command runs
     from gradwork.check.gradebook import answers_files, check_files
 
     files = answers_files(folder)

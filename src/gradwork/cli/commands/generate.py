@@ -9,6 +9,7 @@ import typer
 
 from gradwork.cli.app import app
 from gradwork.cli.errors import EXIT_OK, EXIT_WRONG, fail
+from gradwork.documents.errors import ProblemError
 
 PLATFORMS = ("prairielearn", "moodle", "qti", "gradescope")
 
@@ -31,9 +32,9 @@ def generate(
         fail("generate: give --seed N (with --count K) or --students ROSTER.csv (expected one of them)")
     if count is not None and students is not None:
         fail("--count: a roster gives one variant per student (expected --count only with --seed)")
+    # lazy (start-up): loaded when this command runs
     from gradwork.generate import read_template
     from gradwork.generate.write import OutputExists, Request, collect, generate as draw_all, read_roster, write_files
-    from gradwork.documents.errors import ProblemError
 
     try:
         parsed = read_template(template)
@@ -45,6 +46,7 @@ def generate(
         if to is None:
             files: dict[str, str | bytes] = dict(collect(parsed, request, variants))
         else:
+            # lazy (start-up): loaded when this command runs
             from gradwork.generate.export import export
 
             files = export(to, parsed, request, variants)
@@ -70,6 +72,7 @@ def generate(
                          f"{len(written)} file{'s' if len(written) != 1 else ''} in {folder}"
                          + (f" ({to})" if to else "") + "\n")
     if to is not None:
+        # lazy (start-up): loaded when this command runs
         from gradwork.generate.export import platform_notes
 
         for note in platform_notes(to, parsed):
@@ -83,9 +86,9 @@ def test_template(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the variants tested."),
 ) -> None:
     """Run the template's `expect:` cases over many variants; exit 1 if a planted mistake goes undiagnosed."""
+    # lazy (start-up): loaded when this command runs
     from gradwork.generate import read_template
     from gradwork.generate.expect import run_cases
-    from gradwork.documents.errors import ProblemError
 
     try:
         parsed = read_template(template)

@@ -9,6 +9,7 @@ import typer
 from gradwork.cli.app import app
 from gradwork.cli.errors import fail
 from gradwork.cli.output import guard_output
+from gradwork.documents.errors import ProblemError
 
 SUFFIXES = (".svg", ".png", ".dot", ".html")  # gradwork.viz.FORMATS, repeated so --help imports nothing heavy
 
@@ -32,8 +33,8 @@ def graph(
     if mode is not None and mode not in ("float", "exact", "symbolic"):
         fail(f"--mode: unknown value {mode!r} (expected one of: float, exact, symbolic)")
     guard_output(output, [problem], force)
+    # lazy (start-up): loaded when this command runs
     from gradwork.api import load
-    from gradwork.documents.errors import ProblemError
     from gradwork.viz import GraphvizNotFoundError, save
 
     try:

@@ -10,6 +10,8 @@ import typer
 from gradwork.cli.app import app
 from gradwork.cli.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, fail, one_line
 from gradwork.cli.output import guard_output, write_output
+from gradwork.documents.errors import ProblemError
+from gradwork.mark import WorkError, mark_work, WORK_SUFFIXES, class_work, mark_folder
 
 GRADEBOOK = "gradebook.csv"
 FORMATS = ("text", "json", "markdown", "html")
@@ -31,8 +33,8 @@ def mark(
         fail(f"--format: unknown value {format!r} (expected one of: {', '.join(FORMATS)})")
     if problem == "-" and work == "-":
         fail("-: only one of PROBLEM and WORK can be read from stdin (expected a file for the other)")
+    # lazy (start-up): loaded when this command runs
     from gradwork.api import load
-    from gradwork.documents.errors import ProblemError
 
     try:
         solution = load(problem).solve().solution
@@ -44,7 +46,6 @@ def mark(
     if output is not None:
         guard_output(output, [problem, work], force)
     text = _read(work)
-    from gradwork.mark import WorkError, mark_work
 
     try:
         report = mark_work(solution, text, work)
@@ -56,7 +57,7 @@ def mark(
 
 def _read(work: str) -> str:
     """The worked solution's text: a regular file (or -) within the file-size limit, UTF-8."""
-    from gradwork.documents.errors import ProblemError
+    # lazy (start-up): loaded when this command runs
     from gradwork.documents.files import read_text
 
     try:
@@ -66,6 +67,7 @@ def _read(work: str) -> str:
 
 
 def _render(report, text: str, format: str) -> str:
+    # lazy (start-up): loaded when this command runs
     from gradwork.mark.render import (
         render_html,
         render_json,
@@ -85,7 +87,6 @@ def _render(report, text: str, format: str) -> str:
 def _mark_folder(solution, folder: Path, format: str, output: Path | None, force: bool, problem: str) -> None:
     import json
 
-    from gradwork.mark import WORK_SUFFIXES, class_work, mark_folder
 
     files, refused = class_work(folder)
     if not files and not refused:

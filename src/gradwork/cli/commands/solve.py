@@ -11,6 +11,7 @@ import typer
 from gradwork.cli.app import app
 from gradwork.cli.errors import fail
 from gradwork.cli.output import guard_output, write_output
+from gradwork.documents.errors import ProblemError
 
 
 @app.command()
@@ -33,8 +34,8 @@ def solve(
         _check_choice("--mode", mode, ("float", "exact", "symbolic"))
     if output is not None:
         guard_output(output, [problem], force)
+    # lazy (start-up): loaded when this command runs
     from gradwork.api import load
-    from gradwork.documents.errors import ProblemError
 
     try:
         solved = load(problem).solve(mode)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ def train(
     force: bool = typer.Option(False, "--force", help="Replace the parameters file and the plot if they exist."),
 ) -> None:
     """Train an MLP from a config file; save its parameters to .npz."""
+    # lazy (start-up): loaded when this command runs
     from gradwork.train import ConfigError, DataError, load_config, save_params, train_from_config
     from gradwork.train.progress import reporter_for
 
@@ -39,6 +40,7 @@ def train(
     guard_output(output, inputs, force)
     if plot is not None:
         guard_output(plot, [*inputs, output], force, option="--plot")
+    # lazy (start-up): loaded when this command runs
     from gradwork.train.run import DivergedError
 
     try:
@@ -53,6 +55,7 @@ def train(
         fail(f"{output}: cannot write ({error.strerror or error})")
     typer.echo(f"saved parameters to {output}")
     if plot is not None:
+        # lazy (start-up): loaded when this command runs
         from gradwork.train.plot import plot_history
 
         try:
@@ -70,6 +73,7 @@ def export(
     force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
 ) -> None:
     """Export trained parameters to ONNX, PyTorch, or a problem file explaining one training step."""
+    # lazy (start-up): loaded when this command runs
     from gradwork.train import ParamsError, load_params
 
     if to not in ("onnx", "torch", "problem"):
@@ -81,10 +85,12 @@ def export(
         fail(str(error))
     try:
         if to == "problem":
+            # lazy (start-up): loaded when this command runs
             from gradwork.train import problem_from_params, problem_yaml
 
             write_output(problem_yaml(problem_from_params(checkpoint)), output)
         else:
+            # lazy (start-up): loaded when this command runs
             from gradwork.train.export import EXPORTERS, ExportError
 
             try:

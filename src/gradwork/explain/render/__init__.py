@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+from gradwork.explain import math as m
+
 if TYPE_CHECKING:
     from gradwork.explain.steps import Derivation
 
@@ -32,18 +34,22 @@ def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bo
     ``"json"`` gives the JSON text of :func:`steps_to_json`.
     """
     if format == "text":
+        # lazy (start-up): a renderer loads with its format
         from gradwork.explain.render.text import TextRenderer
 
         return TextRenderer(digits=digits, color=color, width=max(40, width)).render(derivation)
     if format == "markdown":
+        # lazy (start-up): a renderer loads with its format
         from gradwork.explain.render.markdown import MarkdownRenderer
 
         return MarkdownRenderer(digits=digits).render(derivation)
     if format == "latex":
+        # lazy (start-up): a renderer loads with its format
         from gradwork.explain.render.latex import LatexRenderer
 
         return LatexRenderer(digits=digits).render(derivation)
     if format == "html":
+        # lazy (start-up): a renderer loads with its format
         from gradwork.explain.render.html import HtmlRenderer
 
         return HtmlRenderer(digits=digits).render(derivation)
@@ -56,6 +62,7 @@ def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bo
 
 def steps_to_json(derivation: Derivation, digits: int = 4) -> list[dict[str, Any]]:
     """Every step as a JSON-ready dict (see :mod:`gradwork.explain.render.json`)."""
+    # lazy (start-up): a renderer loads with its format
     from gradwork.explain.render.json import steps_to_json as convert
 
     return convert(derivation, digits=digits)
@@ -64,6 +71,7 @@ def steps_to_json(derivation: Derivation, digits: int = 4) -> list[dict[str, Any
 def step_fragments(derivation: Derivation, digits: int = 4, math: str = "mathml") -> list[tuple[str | None, str, str]]:
     """Each step as an HTML fragment: (node, phase, html), for interactive pages; ``math="tex"`` keeps the maths
     as LaTeX for MathJax."""
+    # lazy (start-up): a renderer loads with its format
     from gradwork.explain.render.html import step_fragments as fragments
 
     return fragments(derivation, digits=digits, math=math)
@@ -71,6 +79,7 @@ def step_fragments(derivation: Derivation, digits: int = 4, math: str = "mathml"
 
 def step_titles(derivation: Derivation, digits: int = 4) -> list[str]:
     """A short plain-text heading per step ("Forward pass: net⁽¹⁾"), in step_fragments' order."""
+    # lazy (start-up): a renderer loads with its format
     from gradwork.explain.render.text import step_titles as titles
 
     return titles(derivation, digits=digits)
@@ -80,7 +89,7 @@ def latex_symbol(written: Any) -> str:
     """A quantity as the notation model writes it (``notation(solution).quantity(key)``, a ``Written``), or a
     ``Symbol``, as LaTeX math without dollars: ``\\frac{\\partial J}{\\partial w_{3}}``, ``b_{3}'``, ``z^{(1)}``.
     For labels of exported questions, so that a platform shows the problem's own symbols."""
-    from gradwork.explain import math as m
+    # lazy (start-up): a renderer loads with its format
     from gradwork.explain.render.latex import LatexPrinter
 
     printer = LatexPrinter()

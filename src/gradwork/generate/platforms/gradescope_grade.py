@@ -58,6 +58,7 @@ def mark():
     problem = source / "variants" / variant / "problem.yaml"
     path = find_answers(ROOT / "submission")
 
+    # imported inside main's try: a broken install still gets a results.json
     from gradwork.check import Checker, read_answers
     from gradwork.problem import ProblemError, load, solve
 
