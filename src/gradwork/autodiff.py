@@ -98,6 +98,8 @@ def walk(
     holds what ``on_grad`` returned; without ``on_grad``, a 0-d gradient may
     be a NumPy scalar (:func:`boxed_grads` makes every one an array).
     """
+    if not vjps and on_grad is None and backend is None:
+        return _walk_plain(root, seed)
     # Largest serial first, and only the nodes a gradient reached: every contribution to a node comes
     # from a node with a larger serial, so a node's sum is complete when its turn comes.
     grads: dict[Any, Any] = {root: seed}
@@ -161,6 +163,87 @@ def walk(
                 # A leaf's gradient is final as it stands (nothing flows on from it): it waits for its turn
                 # only when on_grad must see it.
                 if parent.op is not None or on_grad is not None:
+                    if parent.serial >= node.serial:
+                        raise ValueError("a node's input does not come before it: the serials are not a "
+                                         "topological order")
+                    wait(waiting, (-parent.serial, parent))
+            else:
+                grads[parent] = previous + contribution
+    return grads
+
+
+def _walk_plain(root: Node, seed: Any) -> dict[Any, Any]:
+    """:func:`walk` without hooks (``Tensor.backward``, the eager engine): the same visits and sums.
+
+    It runs once per step of every eager training loop, on graphs of a few small arrays where the
+    walk's own Python work costs as much as the arithmetic: the general loop's hook tests are gone,
+    the one- and two-input nodes (nearly all) take their VJPs' arguments without a list, and
+    a NumPy scalar is carried for a 0-d input exactly as :func:`walk` carries it.
+    """
+    grads: dict[Any, Any] = {root: seed}
+    waiting: list[tuple[int, Any]] = [(-root.serial, root)]
+    take, wait = heapq.heappop, heapq.heappush
+    while waiting:
+        node = take(waiting)[1]
+        op = node.op
+        if op is None:
+            continue
+        g = grads[node]
+        parents = node.inputs
+        params = node.params
+        kept = node.saved
+        bk = node.backend
+        out = node.data
+        partials = op.partials
+        count = len(parents)
+        values = [parent.data for parent in parents] if count > 2 or op.variadic else None
+        unboxed = bk.unbox_0d and type(out) is _ndarray and out.ndim == 0 and values is None
+        if unboxed:  # a scalar node (a loss, one output unit): its VJPs get NumPy scalars, see Backend.unbox_0d
+            out = out[()]
+            if type(g) is _ndarray:
+                g = g[()]
+        for position in range(count):
+            parent = parents[position]
+            if not parent.requires_grad:
+                continue
+            if values is not None:  # three or more inputs, or one rule for any number of them
+                value = values[position]
+                contribution = pull(op, position, bk, g, out, values, params, kept)
+            else:
+                partial = partials[position]
+                if count == 2:
+                    a, b = parents[0].data, parents[1].data
+                    value = b if position else a
+                    if unboxed:
+                        if a.ndim == 0:
+                            a = a[()]
+                        if b.ndim == 0:
+                            b = b[()]
+                    if kept is not None and partial.saved_vjp is not None:
+                        contribution = partial.saved_vjp(bk, g, out, kept, a, b, **params)
+                    elif params:
+                        contribution = partial.vjp(bk, g, out, a, b, **params)
+                    else:
+                        contribution = partial.vjp(bk, g, out, a, b)
+                else:
+                    value = a = parent.data
+                    if unboxed and a.ndim == 0:
+                        a = a[()]
+                    if kept is not None and partial.saved_vjp is not None:
+                        contribution = partial.saved_vjp(bk, g, out, kept, a, **params)
+                    elif params:
+                        contribution = partial.vjp(bk, g, out, a, **params)
+                    else:
+                        contribution = partial.vjp(bk, g, out, a)
+                if type(contribution) is not _ndarray or type(value) is not _ndarray \
+                        or contribution.shape != value.shape:
+                    # A NumPy scalar for a 0-d input stays unboxed while the walk carries it on (as in walk).
+                    if not (unboxed and value.ndim == 0 and isinstance(contribution, _generic)):
+                        contribution = _shaped(contribution, value)
+            previous = grads.get(parent)
+            if previous is None:
+                grads[parent] = contribution
+                if parent.op is not None:  # a leaf's gradient is final as it stands
                     if parent.serial >= node.serial:
                         raise ValueError("a node's input does not come before it: the serials are not a "
                                          "topological order")

@@ -321,7 +321,10 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
         data, saved = result
     out = _new_tensor(Tensor)  # not __init__: the data is made native here and the backend is known
     # An array of the backend's own dtype is native already (checked here: a method call per op adds up).
-    out.data = data if type(data) is _ndarray and data.dtype is backend.array_dtype else backend.native(data)
+    if type(data) is not _ndarray or data.dtype is not backend.array_dtype:
+        # A 0-d result unboxed above comes back a NumPy scalar of the backend's own type: one C call boxes it.
+        data = _box(data) if type(data) is backend.scalar_type else backend.native(data)
+    out.data = data
     out.backend = backend
     out.grad = out.name = None
     out.serial = _next_serial()
@@ -340,6 +343,7 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
 
 
 _new_tensor = object.__new__
+_box = np.asarray
 
 
 def _in_backend(value: Any, backend: Backend) -> Tensor:

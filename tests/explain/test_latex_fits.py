@@ -4,8 +4,6 @@ overfull box wider than 5 pt, and nothing asks for a second run."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,14 +12,13 @@ from gradwork.explain.derive import derive
 from gradwork.explain.render import render
 from gradwork.explain.render.latex_text import prose_latex, visible_width
 from gradwork.problem import ProblemError, load, solve
+from tests.explain.latex_batch import Compiled, compile_each
+from tests.explain.test_render_latex import needs_pdflatex
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".yaml", ".toml", ".json")
                and not p.name.startswith("train_")) + sorted((Path(__file__).parent / "problems").glob("*.yaml"))
 OVERFULL = re.compile(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)")
-
-needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed "
-                                    "(scripts/system-deps.sh installs it)")
 
 
 def _solution(path: Path):
@@ -31,18 +28,26 @@ def _solution(path: Path):
         return solve(load(path), mode="symbolic")
 
 
+STYLES = ("chain", "matrix")
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory) -> dict[str, Compiled]:
+    """Every example in both styles, compiled together (one pdflatex start-up instead of one per document)."""
+    documents = {f"{path.name}-{style}": render(derive(_solution(path), style), "latex")
+                 for path in FILES for style in STYLES}
+    return compile_each(documents, tmp_path_factory.mktemp("latex"))
+
+
 @needs_pdflatex
-@pytest.mark.parametrize("style", ["chain", "matrix"])
+@pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_latex_fits_the_text_block_after_one_run(path: Path, style: str, tmp_path: Path) -> None:
-    (tmp_path / "doc.tex").write_text(render(derive(_solution(path), style), "latex"), encoding="utf-8")
-    result = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "doc.tex"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    log = (tmp_path / "doc.log").read_text(encoding="latin-1")
-    assert result.returncode == 0, result.stdout[-2000:]
-    too_wide = [float(w) for w in OVERFULL.findall(log)]
+def test_latex_fits_the_text_block_after_one_run(path: Path, style: str, compiled: dict[str, Compiled]) -> None:
+    result = compiled[f"{path.name}-{style}"]
+    assert result.returncode == 0, result.output
+    too_wide = [float(w) for w in OVERFULL.findall(result.log)]
     assert not [w for w in too_wide if w > 5.0], f"overfull boxes (pt): {too_wide}"
-    assert "Rerun" not in log and "may have changed" not in log  # stable after one run
+    assert "Rerun" not in result.run_log and "may have changed" not in result.run_log  # stable after one run
 
 
 def test_titles_and_prose_typeset_scripts_as_math() -> None:

@@ -30,6 +30,8 @@ class Backend:
     # Fraction or SymPy number, which op code does not expect.
     unbox_0d: bool = False
     array_dtype: np.dtype[Any] = np.dtype(object)  # the dtype of this backend's arrays
+    # The type of a NumPy scalar that np.asarray makes an array of this dtype (none for object arrays).
+    scalar_type: type | None = None
 
     # --- conversion -------------------------------------------------------
     def asarray(self, value: Any) -> Array:

@@ -21,6 +21,7 @@ class FloatBackend(Backend):
             raise ValueError(f"unsupported dtype {dtype!r} (expected float64 or float32)")
         self.dtype = dtype
         self._np_dtype = self.array_dtype = np.dtype(dtype)
+        self.scalar_type = self.array_dtype.type
 
     def asarray(self, value: Any) -> Array:
         return np.asarray(value, dtype=self._np_dtype)
@@ -61,9 +62,10 @@ class FloatBackend(Backend):
         return ones
 
     def positive(self, x: np.ndarray, at_zero: Any = 0) -> Array:
+        if not at_zero:  # the usual ReLU: one comparison and one cast (a NumPy scalar stays one)
+            return (x > 0).astype(x.dtype)
         mask = np.asarray(x > 0, dtype=x.dtype)
-        if at_zero:
-            mask[x == 0] = at_zero
+        mask[x == 0] = at_zero
         return mask
 
     def where(self, mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> Array:

@@ -71,8 +71,10 @@ class Models:
         key = id(variant)
         if key not in self._variant_states:
             try:
+                # A mistake of the backward pass or the update leaves the forward pass as it is, and one of the
+                # update alone the backward pass too: the correct solve's are reused, not evaluated again.
                 self._variant_states[key] = None if variant.perturbation is None else replay(
-                    self.graph, variant.perturbation)
+                    self.graph, variant.perturbation, forward_of=self.clean, backward_of=self.clean)
             except ReplayError:
                 self._variant_states[key] = None
         return self._variant_states[key]

@@ -311,6 +311,7 @@ class State:
     grads: list[np.ndarray | None]
     updated: dict[int, np.ndarray]
     carried: list[np.ndarray] | None = None  # the forward values as used further (substitutions applied)
+    carried_grads: list[np.ndarray | None] | None = None  # the gradients as the update used them
 
     def read(self, place: Place) -> np.ndarray | None:
         if place.kind in ("value", "loss"):
@@ -322,13 +323,16 @@ class State:
 
 # ---------------------------------------------------------------- replay
 def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Substitutions | None = None,
-           forward_of: State | None = None, update: bool = True) -> State:
+           forward_of: State | None = None, update: bool = True, backward_of: State | None = None) -> State:
     """Evaluate ``graph`` again with ``perturbation`` and the student's ``substitutions`` put in.
 
     ``forward_of``: a replay with the same substitutions whose forward pass
     can be reused (when ``perturbation`` changes only the backward pass and the
-    update). ``update=False`` skips the optimizer step. Raises
-    :class:`ReplayError` when the perturbed computation cannot be evaluated.
+    update). ``backward_of``: the same for the backward pass too (a replay with
+    the same substitutions and an unchanged backward pass; used when
+    ``perturbation`` changes only the update). ``update=False`` skips the
+    optimizer step. Raises :class:`ReplayError` when the perturbed computation
+    cannot be evaluated.
     """
     subs = substitutions or Substitutions()
     solution = graph.solution
@@ -340,9 +344,15 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
                 natural_values, values = forward_of.values, list(forward_of.carried)
             else:
                 natural_values, values = _forward(graph, leaves, perturbation, subs)
-            natural_grads, grads = _backward(graph, values, perturbation, subs)
+            if backward_of is not None and backward_of.carried_grads is not None and \
+                    not perturbation.changes_forward and not perturbation.vjps and not perturbation.grad_transforms:
+                natural_grads, grads = backward_of.grads, backward_of.carried_grads
+                values = list(backward_of.carried) if backward_of.carried is not None else values
+            else:
+                natural_grads, grads = _backward(graph, values, perturbation, subs)
+            first_grads = grads
             if not graph.updates or not update:
-                return State(natural_values, natural_grads, {}, values)
+                return State(natural_values, natural_grads, {}, values, first_grads)
             updated, stepper = _step(graph, leaves, grads, perturbation, None)
             if perturbation.backward_with_updated:
                 for i, new in updated.items():
@@ -356,7 +366,7 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
                 updated, stepper = _step(graph, leaves, later_grads, perturbation, stepper)
     except (ValueError, TypeError, ArithmeticError, IndexError) as error:
         raise ReplayError(str(error)) from error
-    return State(natural_values, natural_grads, updated, values)
+    return State(natural_values, natural_grads, updated, values, first_grads)
 
 
 def _forward(graph: Graph, leaves: dict[int, np.ndarray], perturbation: Perturbation, subs: Substitutions):

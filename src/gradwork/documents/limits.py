@@ -36,7 +36,7 @@ class Limits:
     expression_length: int = 10_000  # characters of one expression (a formula, a symbolic answer)
     operators: int = 2_000  # operators and calls in one expression
     simplify_seconds: int = 10  # time for SymPy to put one result in its readable form (then: unsimplified)
-    draw_seconds: int = 10  # time generate/test may spend on candidates that fail the constraints, in one run
+    draw_seconds: int = 10  # CPU time generate/test may spend on candidates that fail the constraints, in one run
 
     def option(self, name: str) -> str:
         return "--max-" + name.replace("_", "-")

@@ -195,7 +195,7 @@ def _matmul_wrt_b(bk: Backend, g: Array, out: Array, a: Array, b: Array) -> Arra
         return g * a
     if a.ndim == 1:  # b: (..., n, k), g: (..., k)
         if b.ndim == 2 and g.ndim == 1:  # one sample into a layer: the outer product a g^T is dL/db
-            return np.multiply.outer(a, g)
+            return a[:, None] * g  # the products of np.multiply.outer, without its Python-level wrapper
         return unbroadcast(a[:, None] * g[..., None, :], b.shape)
     if b.ndim == 1:  # a: (..., m, n), g: (..., m)
         return unbroadcast((_swap_last(a) @ g[..., None])[..., 0], b.shape)
