@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 TESTING := $(VENV)/.installed-test
 FUZZ_SECONDS ?= 300
+# Python caches compiled modules (__pycache__, git-ignored) even where the environment turns it off: the tests
+# start gradwork in many subprocesses, and without the cache each start compiles every module again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test install system-deps platform-envs bench fuzz clean
 

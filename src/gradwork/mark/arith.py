@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.mark.evaluate import Evaluator, Unbound
-from gradwork.mark.syntax import Bin, Neg, Node, Num, has_derivative, is_number, numbers, Matrix, symbols
+from gradwork.mark.syntax import Bin, Matrix, Neg, Node, Num, has_derivative, is_number, numbers, symbols
 from gradwork.numbers.display import array_text
 
 
@@ -115,8 +115,9 @@ def carried(node: Node, make: Make, log10: bool, value: np.ndarray) -> np.ndarra
     return total * 1.02
 
 
-def signed_first(node: Node) -> float | None:
-    """The first number of an update's numbers (``-0.6 - (0.01)(-0.2005)`` -> -0.6): the old value."""
+def signed_first(node: Node) -> Any:
+    """The first number of an update's numbers (``-0.6 - (0.01)(-0.2005)`` -> -0.6; a matrix of numbers
+    first: that matrix): the old value."""
     current = node
     while isinstance(current, Bin) and current.op in ("+", "-"):
         current = current.left
@@ -124,6 +125,11 @@ def signed_first(node: Node) -> float | None:
         return -current.operand.value
     if isinstance(current, Num):
         return current.value
+    if isinstance(current, Matrix):
+        rows = [[signed_first(cell) if isinstance(cell, (Num, Neg)) else None for cell in row]
+                for row in current.rows]
+        if rows and all(rows) and all(cell is not None for row in rows for cell in row):
+            return np.array(rows, dtype=float)
     return None
 
 

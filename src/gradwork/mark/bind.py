@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from gradwork.mark.binding import Binding, Bindings, Claim, symbol_key
+from gradwork.mark.labels import LabelReading, index_hint_fits
 from gradwork.mark.letters import by_letter
 from gradwork.mark.normalise import normalise_all
 from gradwork.mark.parse import parse
@@ -39,64 +40,6 @@ from gradwork.numbers.tolerance import Tolerance
 from gradwork.problem import Solution
 from gradwork.problem.notation import notation
 from gradwork.problem.quantities import node_key, quantity_key
-from gradwork.mark.program import strip_update
-
-
-@dataclass(frozen=True)
-class Binding:
-    """What one symbol stands for, and why."""
-
-    symbol: str
-    quantity: str | None  # node key ("output.W[0]", "hidden.z", "loss", "target", "lr"); None when ambiguous/unknown
-    inferred: bool
-    evidence: str
-    candidates: tuple[str, ...] = ()  # the equally good quantities when ambiguous
-    weak: bool = False  # chosen among equally good numbers by the subscript alone: a formula may say otherwise
-    support: int = 0  # how many lines' numbers say so (a formula's structure saying otherwise more often wins)
-    written: str = ""  # the quantity as the problem writes it (gradwork.problem.notation): w₅, η, J; for feedback
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"symbol": self.symbol, "quantity": self.quantity, "inferred": self.inferred,
-                               "evidence": self.evidence}
-        if self.candidates:
-            out["ambiguous"] = list(self.candidates)
-        return out
-
-
-@dataclass
-class Claim:
-    """A line that gives a symbol a value: ``section`` is where the number belongs."""
-
-    symbol: str
-    section: str  # values | gradients | updated | given | loss
-    value: Any  # the student's number (array) or None (a formula only)
-    chain: int  # index of the chain
-    line: int
-    old_value: Any = None  # for an update: the parameter's value before it, as the student wrote it
-
-
-def symbol_key(text: str) -> str:
-    """How symbols are compared: ``w_{11}^{(2)}``, ``w_11^(2)`` and ``w11^(2)`` are one symbol."""
-    return re.sub(r"[_{}\s\\]", "", text)
-
-
-@dataclass
-class Bindings:
-    by_symbol: dict[str, Binding] = field(default_factory=dict)
-    overrides: dict[int, Binding] = field(default_factory=dict)  # chain index -> a label read as another quantity
-
-    def get(self, symbol: str) -> Binding | None:
-        """The binding of ``symbol``, or of the symbol it updates (``w'_5``, ``w_5^{new}`` are ``w_5``'s)."""
-        found = self.by_symbol.get(symbol)
-        if found is None:
-            target, updated = strip_update(symbol)
-            if updated:
-                found = self.by_symbol.get(target)
-        return found
-
-    def node(self, symbol: str) -> str | None:
-        binding = self.get(symbol)
-        return None if binding is None else binding.quantity
 
 
 MAX_WRITTEN = 2_000  # quantities (elements included) whose written symbols are worked out
@@ -130,7 +73,7 @@ def problem_words(solution: Solution) -> frozenset[str]:
                      for word in re.findall(r"[A-Za-z]{2,}", str(part)))
 
 
-class Binder:
+class Binder(LabelReading):
     """Builds :class:`Bindings` for one document from its claims and the problem's quantities."""
 
     def __init__(self, solution: Solution, quantities: list[Q], tolerance: Tolerance) -> None:
@@ -151,12 +94,19 @@ class Binder:
                     and q.value.is_Symbol:
                 self.symbols_by_name.setdefault(symbol_key(str(q.value)), q.node_key)
         self.written = problem_symbols(solution, quantities)
+        self._claimed: set[tuple[str, str]] = set()  # (section, quantity) some line's number fits (set by bind)
+        self._all_claims: list[Claim] = []
+        self._candidates_of: dict[int, set[str]] = {}
 
     def role(self, symbol: str) -> str | None:
         """The role from the names map when it names the symbol, else from the letter."""
         node = self.names.get(symbol_key(symbol))
         if node is not None:
             return self.node_roles.get(node.split("[")[0])
+        base, primes, sub, sup = base_and_parts(symbol)
+        if base in ("c", "V") and not primes and not sup and (not sub or sub.isdigit()) \
+                and len(self.solution.layers) == 2:  # W, b and V, c: the output layer's weights and bias
+            return "bias" if base == "c" else "weight"
         return role_of(symbol)
 
     # ------------------------------------------------------------ matching numbers
@@ -188,14 +138,17 @@ class Binder:
     def claim_candidates(self, claim: Claim) -> set[str]:
         role = self.role(claim.symbol)
         layer = layer_hint(claim.symbol)
+        found = self._candidates(claim.section, claim.value, role, layer)
+        if claim.section == "updated" and not found and claim.old_value is not None:
+            found = self._candidates("given", claim.old_value, role, layer)  # a wrong update: the value it moves
+        return found
+
+    def _candidates(self, section: str, value: Any, role: str | None, layer: int | None) -> set[str]:
         if role is None:  # a letter that says nothing (v_1, c, m): only a number no other quantity has binds it
-            found = {q.node_key for q in self.matches(claim.section, claim.value, None, layer)
+            found = {q.node_key for q in self.matches(section, value, None, layer)
                      if q.role not in ("target", "lr", "loss", "upstream")}
             return found if len({key.split("[")[0] for key in found}) == 1 else set()
-        found = {q.node_key for q in self.matches(claim.section, claim.value, role, layer)}
-        if claim.section == "updated" and not found and claim.old_value is not None:
-            found = {q.node_key for q in self.matches("given", claim.old_value, role, layer)}
-        return found
+        return {q.node_key for q in self.matches(section, value, role, layer)}
 
     # ------------------------------------------------------------ binding
     def bind(self, claims: list[Claim], symbols: set[str], aliases: list[tuple[str, str]]) -> Bindings:
@@ -205,6 +158,8 @@ class Binder:
             by_symbol.setdefault(claim.symbol, []).append(claim)
         everything = set(symbols) | set(by_symbol)
         candidates: dict[int, set[str]] = {id(c): self.claim_candidates(c) for c in claims}
+        self._claimed = {(c.section, key) for c in claims for key in candidates[id(c)]}
+        self._all_claims, self._candidates_of = claims, candidates
         for symbol in sorted(everything):
             binding = self._by_name(symbol)
             if binding is None and symbol in by_symbol:
@@ -230,6 +185,7 @@ class Binder:
                     if a not in bindings.by_symbol and bindings.node(b):
                         bindings.by_symbol[a] = Binding(a, bindings.node(b), True, f"the working equates {a} with {b}")
         self._typos(claims, candidates, bindings)
+        self._collisions(bindings)
         return bindings
 
     def _by_name(self, symbol: str) -> Binding | None:
@@ -266,13 +222,21 @@ class Binder:
             top = [key for key in top if not (f"{key}[" in " ".join(top) and self._size(key) == 1)]
         weak = False
         if len(top) > 1:
-            hinted = [key for key in top if _index_hint_fits(symbol, key)]
+            hinted = [key for key in top if index_hint_fits(symbol, key)]
+            lettered = by_letter(symbol, role_of(symbol), self.solution)
+            if lettered is not None and lettered[0] in top and hinted != [lettered[0]] and \
+                    self._sheet_counts_through(symbol):
+                hinted = [lettered[0]]  # w_2 fits w_6's number too: this sheet numbers weights through the net
             if len(hinted) != 1:  # z_4 fits z_2's number too: the way the sheet numbers symbols says which
-                lettered = by_letter(symbol, role_of(symbol), self.solution)
                 hinted = [lettered[0]] if lettered is not None and lettered[0] in top else hinted
+            output = self._output_letter(symbol)
+            if len(hinted) != 1 and output is not None:  # V's number fits a hidden weight too: V is the output's
+                hinted = [key for key in top if key == output or ("[" not in output and key.startswith(output + "["))]
             if len(hinted) == 1:
                 top, weak = hinted, True
         lines = sorted({c.line for c in claims if top[0] in candidates[id(c)]})
+        if len(top) == 1 and self._unit_label_contradicts(symbol, top[0], claims, candidates):
+            return None  # the label decides (by letter), the lone line's number is another unit's by chance
         where = ", ".join(map(str, lines))
         if len(top) > 1:
             return Binding(symbol, None, True, f"its number (line {where}) fits {len(top)} quantities equally",
@@ -280,10 +244,6 @@ class Binder:
         return Binding(symbol, top[0], True, f"its number on line{'s' if len(lines) > 1 else ''} {where} is "
                        f"{top[0]}'s" + (" (of those it fits, the one its subscript names)" if weak else ""),
                        weak=weak, support=len(lines))
-
-    def _size(self, key: str) -> int:
-        q = next((q for q in self.quantities if q.node_key == key), None)
-        return 0 if q is None else int(np.asarray(q.value).size)
 
     def _by_letter(self, symbol: str, bindings: Bindings) -> Binding | None:
         role = role_of(symbol)
@@ -306,7 +266,8 @@ class Binder:
                                f"{symbol} read as target {sub} (from 1)")
         if base == "y" and has_target:
             output = self._output_node()
-            if output and any(b.quantity and b.quantity.split("[")[0] == output for b in bindings.by_symbol.values()):
+            if output and any(b.quantity and b.quantity.split("[")[0] == output and base_and_parts(b.symbol)[0] != "y"
+                              for b in bindings.by_symbol.values()):
                 return Binding(symbol, "target", True, f"y next to the output {output} written as another symbol")
         options = {name for layer in self.solution.layers for name in layer.activation_options}
         if base in ("eta", "alpha", "gamma") and base not in options and any(q.name == "lr" for q in self.quantities):
@@ -321,6 +282,9 @@ class Binder:
             return Binding(symbol, "input", True, f"{base} is the usual letter for the input")
         if base == "a" and sup == "(0)" and sub.isdigit():
             return Binding(symbol, f"input[{int(sub) - 1}]", True, "a^(0) is the input layer")
+        sibling = self._by_siblings(symbol, role, bindings)
+        if sibling is not None:
+            return sibling
         layered = self._by_layer(symbol, role)
         if layered is not None:
             return layered
@@ -337,10 +301,13 @@ class Binder:
                 return Binding(symbol, output, True, f"{base} is the usual letter for the network's output")
         digit = [b for b in bindings.by_symbol.values() if b.quantity and base_and_parts(b.symbol)[2].isdigit()
                  and not base_and_parts(b.symbol)[3]]
+        def whole(key: str) -> bool:  # a layer's node, or the one element of a one-unit layer's (both)
+            return "[" not in key or self._size(key.split("[")[0]) == 1
+
         layer_subscripts = any(  # W_1, δ_2 bound to whole layers, and no z_k a unit: subscripts count layers
-            "[" not in str(b.quantity) and role_of(b.symbol) in ("weight", "delta")
-            and str(b.quantity).endswith((".W", ".z")) for b in digit) and not any(
-            "[" in str(b.quantity) and role_of(b.symbol) in ("pre", "act") for b in digit)
+            b.support and whole(str(b.quantity)) and role_of(b.symbol) in ("weight", "delta")
+            and str(b.quantity).split("[")[0].endswith((".W", ".z")) for b in digit) and not any(
+            not whole(str(b.quantity)) and role_of(b.symbol) in ("pre", "act") for b in digit)
         if layer_subscripts and role in ("pre", "act") and sub.isdigit() and not sup:
             k = int(sub)
             if 1 <= k <= len(self.solution.layers):
@@ -348,9 +315,14 @@ class Binder:
                 node = layer.z if role == "pre" else layer.a
                 return Binding(symbol, node, True, f"{symbol}: layer {k}'s, as this sheet's W and δ subscripts count "
                                                    "layers", weak=True)
+        output = self._output_letter(symbol)
+        if output is not None:
+            return Binding(symbol, output, True, f"{symbol}: the output layer's, as a sheet writing V and c for the "
+                                                 "output layer (W and b for the hidden one) names it", weak=True)
         found = by_letter(symbol, role, self.solution)
         if found is not None:
-            return Binding(symbol, found[0], True, found[1], weak=True)
+            return self._other_letter(symbol, role, found[0], bindings) or \
+                Binding(symbol, found[0], True, found[1], weak=True)
         return None
 
     def _element(self, symbol: str, bindings: Bindings) -> Binding | None:
@@ -456,13 +428,3 @@ def _role_fits(role: str, quantity_role: str) -> bool:
     if role in ("weight", "bias") and quantity_role in ("weight", "bias"):
         return role == quantity_role
     return False
-
-
-def _index_hint_fits(symbol: str, key: str) -> bool:
-    """Does the symbol's subscript name the key's element, counted from 1 (``w_12`` and ``W[0,1]``)?"""
-    _, _, sub, _ = base_and_parts(symbol)
-    match = re.search(r"\[([\d,]+)\]$", key)
-    if not sub.isdigit() or not match:
-        return False
-    index = [int(i) for i in match.group(1).split(",")]
-    return "".join(str(i + 1) for i in index) == sub or (len(index) == 1 and str(index[0] + 1) == sub)

@@ -121,8 +121,8 @@ class Checks:
         except ERRORS:
             return None
         if not ok and is_result(right):  # a result rounded as the marking tolerance allows: still right
-            ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float),
-                                                   np.asarray(b, dtype=float).reshape(np.shape(a)))))
+            ok = bool(np.all(self.tolerance.passes(np.asarray(b, dtype=float).reshape(np.shape(a)),
+                                                   np.asarray(a, dtype=float))))  # as check: written vs worked out
         if ok:
             return Verdict("correct", message="the arithmetic holds")
         if uses_log(left) or uses_log(right):
@@ -144,8 +144,8 @@ class Checks:
         try:
             ok, a, b = holds(formula, numeric, env.make, exact=self.marker.exact)
             if not ok:  # the symbols' values are the student's rounded numbers: the marking tolerance also counts
-                b_array = np.asarray(b, dtype=float).reshape(np.shape(a))
-                ok = bool(np.all(self.tolerance.passes(np.asarray(a, dtype=float), b_array)))
+                b_array = np.asarray(b, dtype=float).reshape(np.shape(a))  # as check: the written number given
+                ok = bool(np.all(self.tolerance.passes(b_array, np.asarray(a, dtype=float))))
         except ERRORS:
             return None
         if ok:

@@ -138,6 +138,9 @@ class Env:
         """Half a unit in the last place of the student's own number for ``name`` in force here, or None."""
         if not self.own:
             return None
+        if name.startswith("d") and "/d" in name:  # dC/dW_2: the student's own gradient, as it was written
+            top, variable = name[1:].split("/d", 1)
+            name = f"local:{top}|{variable}" if self._is_local(top) else "d/d" + variable
         return self.context.before(self.context.precision, name, self.at)
 
     def evaluate(self, node: Node | None) -> Any:

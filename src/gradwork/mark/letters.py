@@ -56,7 +56,7 @@ def by_letter(symbol: str, role: str | None, solution: Any) -> tuple[str, str] |
         return _whole(role, 1, solution, f"{symbol}: the first layer's, as a sheet without labels writes it")
     if sup or not sub.isdigit():
         return None
-    return _numbered(role, base, int(sub), solution)
+    return numbered(role, base, int(sub), solution)
 
 
 def _whole(role: str, k: int, solution: Any, evidence: str) -> tuple[str, str] | None:
@@ -79,7 +79,7 @@ def _element(solution: Any, node: str, j: int, evidence: str) -> tuple[str, str]
     return node_key(node, index), evidence
 
 
-def _numbered(role: str, base: str, k: int, solution: Any) -> tuple[str, str] | None:
+def numbered(role: str, base: str, k: int, solution: Any) -> tuple[str, str] | None:
     """The k-th unit (weight) counting through the layers in order, as a sheet numbers them."""
     layers = solution.layers
     if role in ("pre", "act", "delta", "bias"):

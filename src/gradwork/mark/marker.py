@@ -34,7 +34,7 @@ from gradwork.mark.program import Statement, read_program, strip_update
 from gradwork.mark.quantities import LOSS_LETTERS, base_and_parts, catalog, layer_hint, role_of
 from gradwork.mark.report import MarkReport
 from gradwork.mark.score import attach, check_results
-from gradwork.mark.structure import bind_by_structure, bind_by_value
+from gradwork.mark.structure import bind_by_structure, bind_by_substitution, bind_by_value
 from gradwork.problem.notation import notation
 from gradwork.problem.quantities import NodeRef, QuantityError
 from gradwork.mark.syntax import Node, Sym, has_derivative, is_number, numbers, symbols
@@ -213,6 +213,8 @@ class WorkMarker:
         binder = Binder(self.solution, self.quantities, self.tolerance)
         bindings = binder.bind(claims, everything, aliases)
         bind_by_structure(program, bindings, self.solution)
+        if binder.refine(bindings):
+            bind_by_structure(program, bindings, self.solution)
         context = Context({(q.section, q.node_key): q for q in self.quantities}, self.loss, bindings, program, {}, {},
                           self.convention, self.symbolic, self.layer_function, self.local, self.options)
 
@@ -230,6 +232,15 @@ class WorkMarker:
         if not self.symbolic:
             bind_by_value(program, bindings, evaluate, matches)
             bind_by_structure(program, bindings, self.solution)
+
+            def given(value: Any) -> list[str]:
+                keys = {q.node_key for q in binder.matches("given", value, None, None)
+                        if q.role not in ("target", "lr", "loss", "upstream")}
+                return sorted(keys) if len({key.split("[")[0] for key in keys}) == 1 else []
+
+            plain = Evaluator(no_symbols, options=self.options)
+            if bind_by_substitution(program, bindings, plain, given):
+                bind_by_structure(program, bindings, self.solution)
         return bindings
 
     def _key(self, statement: Statement, bindings: Bindings) -> None:

@@ -421,6 +421,7 @@ class _Parser(Cursor):
             row = self._spaced_row(close)
             if row is not None:
                 return row
+        singles = [self.at("[")]  # [[0.5], [0.4]]: each item a one-number row, so a column
         items = [self.expression()]
         if close == "]" and self.at(*COMPARISONS):  # [z > 0]: Iverson's bracket, 1 where it holds and 0 elsewhere
             relation = COMPARISONS[self.next().text]
@@ -429,10 +430,13 @@ class _Parser(Cursor):
             return Bin(relation, items[0], right)
         while self.at(","):
             self.next()
+            singles.append(self.at("["))
             items.append(self.expression())
         self.expect(close)
         if len(items) == 1:
             return items[0]
+        if close == "]" and all(singles) and all(isinstance(item, (Num, Neg, Sym)) for item in items):
+            return Matrix(tuple((item,) for item in items))
         if all(isinstance(item, Matrix) and len(item.rows) == 1 for item in items):
             rows = tuple(item.rows[0] for item in items)  # type: ignore[union-attr]
             if len({len(row) for row in rows}) != 1:

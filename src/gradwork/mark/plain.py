@@ -300,6 +300,8 @@ def _identifiers(text: str) -> str:
             return "\\text{" + letters + rest + "}"
         if function_op(letters) is not None and not digits and not rest:
             return "\\text{" + letters + "}"
+        if not digits and not rest and re.fullmatch(r"[WVU][a-z]|[a-z][WVU]", letters):
+            return letters[0] + " " + letters[1]  # Wx, Vh, xW: a weight matrix and a vector, multiplied
         update = ""
         if rest.endswith(("_new", "_old")):
             update = "^{" + rest[-3:] + "}"

@@ -24,7 +24,7 @@ import numpy as np
 from gradwork.mark.bind import Binding, Bindings
 from gradwork.mark.program import Statement
 from gradwork.mark.quantities import base_and_parts, role_of
-from gradwork.mark.syntax import Bin, Deriv, Node, Sym, has_derivative, symbols
+from gradwork.mark.syntax import Bin, Deriv, Func, Neg, Node, Sym, Transpose, has_derivative, is_number, symbols
 from gradwork.problem.quantities import node_key
 
 PRE_ACTIVATION_LETTERS = ("z", "net", "s", "Z")
@@ -42,6 +42,8 @@ def bind_by_structure(statements: list[Statement], bindings: Bindings, solution:
                 binder.forward(statement)
             elif statement.kind == "gradient" and statement.target:
                 binder.gradient(statement)
+            elif statement.kind == "local" and statement.target:
+                binder.local(statement)
         binder.deltas(statements)
         binder.apply()
 
@@ -148,7 +150,25 @@ class _Structure:
         return None
 
     # ------------------------------------------------------------ the three readings
+    def activation(self, statement: Statement) -> None:
+        """``y = σ(s)`` with ``y`` bound to a layer's activation (or its unit): ``s`` is that layer's
+        pre-activation (that unit)."""
+        node = self.bindings.node(statement.target or "")
+        if node is None:
+            return
+        name, bracket, rest = node.partition("[")
+        layer = next((layer for layer in self.solution.layers if layer.a == name and layer.a != layer.z), None)
+        if layer is None or self.shapes.get(layer.z) != self.shapes.get(layer.a):
+            return
+        key = layer.z + (bracket + rest if bracket else "")
+        for side in statement.sides[1:]:
+            if isinstance(side.node, Func) and side.node.order == 0 and len(side.node.args) == 1:
+                argument = side.node.args[0]
+                if isinstance(argument, Sym) and self.free(argument.name) and role_of(argument.name) in ("pre", None):
+                    self.bind(argument.name, key, f"the activation of {statement.target} is applied to it: {key}")
+
     def forward(self, statement: Statement) -> None:
+        self.activation(statement)
         unit = self.unit_of(statement.target or "")
         if unit is None:
             return
@@ -201,6 +221,23 @@ class _Structure:
                 if key and role_of(variable) in ("weight", None):
                     self.bind(variable, key, f"its gradient is dL/dz times {others[0].name}: the weight {key}")
                     return
+
+    def local(self, statement: Statement) -> None:
+        """``∂y/∂s`` with ``y`` bound to a layer's activation (or its unit): ``s`` is that layer's pre-activation
+        (that unit), what the activation is applied to."""
+        top, _, bottom = (statement.target or "").partition("|")
+        if not bottom or not self.free(bottom):
+            return
+        node = self.bindings.node(top)
+        if node is None:
+            return
+        name, bracket, rest = node.partition("[")
+        layer = next((layer for layer in self.solution.layers if layer.a == name and layer.a != layer.z), None)
+        if layer is None or self.shapes.get(layer.z) != self.shapes.get(layer.a):
+            return
+        key = layer.z + (bracket + rest if bracket else "")
+        if role_of(bottom) in ("pre", None):
+            self.bind(bottom, key, f"{top} is an activation of it in d{top}/d{bottom}: {key}")
 
     def delta_from_weight(self, statement: Statement) -> None:
         """``∂L/∂w_4 = δ_2 x_2`` with ``w_4`` bound: ``δ_2`` is dL/dz of the unit ``w_4`` leads to."""
@@ -283,6 +320,55 @@ def bind_by_value(statements: list[Statement], bindings: Bindings, evaluate: Any
                 bindings.by_symbol[target] = Binding(target, found[0], True,
                                                      f"its formula, on the problem's numbers, is {found[0]}")
                 break
+
+
+def bind_by_substitution(statements: list[Statement], bindings: Bindings, evaluate: Any, matches: Any) -> bool:
+    """A symbol still unbound whose numbers put in stand where it stands in the formula before them
+    (``s = h V + c = [0.4, 0.9][[0.7], [0.5]] + [-0.1]``: ``V`` is ``[[0.7], [0.5]]``), every time the same
+    given quantity's value: that quantity. ``evaluate(node)`` gives a number-only side's value; ``matches(value)``
+    the node keys of the given quantities with that value. True when something was bound."""
+    put: dict[str, list[tuple[Any, int]]] = {}
+    for statement in statements:
+        sides = statement.sides
+        for formula, numeric in zip(sides[1:], sides[2:]):
+            if formula.node is None or numeric.node is None or not is_number(numeric.node):
+                continue
+            pairs: list[tuple[str, Node]] = []
+            _align(formula.node, numeric.node, pairs)
+            for name, node in pairs:
+                binding = bindings.get(name)
+                if binding is not None and binding.quantity is not None:
+                    continue
+                try:
+                    put.setdefault(name, []).append((evaluate(node), statement.line))
+                except Exception:  # noqa: BLE001 (a number that cannot be read binds nothing)
+                    continue
+    bound = False
+    for name, values in put.items():
+        keys = {tuple(matches(value)) for value, _ in values}
+        if len(keys) == 1 and len(found := next(iter(keys))) == 1:
+            lines = ", ".join(str(line) for line in sorted({line for _, line in values}))
+            bindings.by_symbol[name] = Binding(name, found[0], True, f"the number put in for it (line {lines}) is "
+                                                                   f"{found[0]}'s, where it stands in the formula")
+            bound = True
+    return bound
+
+
+def _align(formula: Node, numeric: Node, out: list[tuple[str, Node]]) -> None:
+    """The number-only parts of ``numeric`` standing where ``formula``'s symbols stand."""
+    if isinstance(formula, Sym) and "/" not in formula.name:
+        out.append((formula.name, numeric))
+    elif isinstance(formula, Bin) and isinstance(numeric, Bin) and formula.op == numeric.op:
+        _align(formula.left, numeric.left, out)
+        _align(formula.right, numeric.right, out)
+    elif isinstance(formula, Neg) and isinstance(numeric, Neg):
+        _align(formula.operand, numeric.operand, out)
+    elif isinstance(formula, Transpose) and isinstance(numeric, Transpose):
+        _align(formula.operand, numeric.operand, out)
+    elif isinstance(formula, Func) and isinstance(numeric, Func) and formula.name == numeric.name \
+            and len(formula.args) == len(numeric.args):
+        for a, b in zip(formula.args, numeric.args):
+            _align(a, b, out)
 
 
 def _same_layer(found: list[str], formula: Node, bindings: Bindings) -> list[str]:

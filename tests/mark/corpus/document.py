@@ -178,6 +178,8 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
     # a calculator keeps more figures than the student writes down: enough that a correct student's answers
     # pass the marking tolerance (a difference of close numbers loses figures: keep more there)
     def written(value: Any) -> Any:
+        if value is None:
+            return None
         return np.vectorize(lambda v: float(number_text(float(v), *rounding)))(np.asarray(value, dtype=float))
 
     carried = next((c for c in (digits + 2, digits + 4, 12) if all(
@@ -198,8 +200,11 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
         trial = statements(net, style, random.Random(seed + 1))
         if wanted == "bias_not_updated":
             trial = [s for s in trial if not (s.kind == "update" and s.key and _is_bias(solution, s.key))]
-        first = next((s for s in trial if (s.key or s.kind == "given") and not _passes(tolerance, s.student, s.clean)),
-                     None)
+        if wanted == "transposed":  # "w12 = 0.2" read in the other convention is the problem's own w_12 (from
+            # input 1 to unit 2): no one can tell the slip from a weight restated alone, so it is not restated
+            trial = [s for s in trial if not (s.kind == "given" and getattr(s.head, "base", "") == "w")]
+        first = next((s for s in trial if (s.key or s.kind == "given")
+                      and not _passes(tolerance, written(s.student), s.clean)), None)
         if first is not None and not _identifiable(marker, graph, variant, trial, first, tolerance):
             continue  # another mistake model gives the same number there: no one could tell which was made
         if first is not None or (wanted == "bias_not_updated" and _has_bias_updates(solution)):
@@ -218,7 +223,7 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
         for name in solution.parameters:
             if _is_bias(solution, "updated." + name) and name in solution.updated:
                 doc.missing["updated." + name] = "bias_not_updated"
-    _truth_codes(work, planted, tolerance)
+    _truth_codes(work, planted, tolerance, written)
     doc.text = render(work, notation, rng, doc, tolerance, digits)
     return doc
 
@@ -295,12 +300,14 @@ def _passes(tolerance: Any, a: Any, b: Any) -> bool:
     return bool(np.all(tolerance.passes(x, y)))
 
 
-def _truth_codes(work: list[Statement], planted: list[tuple[str, str]], tolerance: Any) -> None:
+def _truth_codes(work: list[Statement], planted: list[tuple[str, str]], tolerance: Any, written: Any) -> None:
+    """The truth of each line, from the number the student writes (rounded as they round): a carried value
+    within the tolerance that its rounding takes outside it is a wrong number on the page."""
     first = True
     for s in work:
         if s.key is None and s.kind != "given":
             continue
-        if planted and not _passes(tolerance, s.student, s.clean):
+        if planted and not _passes(tolerance, written(s.student), s.clean):
             s.planted = planted[0][0] if first else "after"
             first = False
 
