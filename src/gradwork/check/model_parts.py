@@ -42,6 +42,26 @@ def dropped(registered: Any, position: int, shape: tuple[int, ...], element: tup
     return vjp
 
 
+_SLOPES: dict[tuple[int, str, str], tuple[Any, float | None]] = {}
+
+
+def loss_slope(op: Any, bk: Any) -> float | None:
+    """k in dL/dy = k (y - t) of a loss op, read off its VJP at y = 1, t = 0 (None: it cannot be evaluated);
+    once per op and backend (the mistake models ask for every gradient of every problem)."""
+    key = (id(op), bk.name, str(getattr(bk, "dtype", "")))
+    found = _SLOPES.get(key)
+    if found is not None and found[0] is op:
+        return found[1]
+    try:
+        with np.errstate(all="ignore"):
+            k: float | None = float(np.asarray(op.partial(0).vjp(bk, bk.asarray(1), bk.asarray(0), bk.asarray(1),
+                                                                 bk.asarray(0))))
+    except (TypeError, ValueError, ArithmeticError):
+        k = None
+    _SLOPES[key] = (op, k)
+    return k
+
+
 def square_rule(graph: Graph, i: int, code: str) -> str | None:
     """The factor rule as the problem's own squared-error loss is written, where node i is what it takes.
 
@@ -57,11 +77,8 @@ def square_rule(graph: Graph, i: int, code: str) -> str | None:
         return None
     op = graph.nodes[loss].op
     assert op is not None and op.term is not None
-    bk = graph.backend
-    try:
-        with np.errstate(all="ignore"):
-            k = float(np.asarray(op.partial(0).vjp(bk, bk.asarray(1), bk.asarray(0), bk.asarray(1), bk.asarray(0))))
-    except (TypeError, ValueError, ArithmeticError):
+    k = loss_slope(op, graph.backend)
+    if k is None:
         return None
     target = graph.inputs[loss][1]
     target_name = next((name for name, j in graph.view.names.items() if j == target), "target")
@@ -94,14 +111,7 @@ def factor_rule(graph: Graph, code: str) -> str | None:
     loss = graph.loss
     op = None if loss is None else graph.nodes[loss].op
     if op is not None and op.kind == "loss" and op.term is not None:
-        bk = graph.backend
-        try:
-            with np.errstate(all="ignore"):
-                k = float(np.asarray(op.partial(0).vjp(bk, bk.asarray(1), bk.asarray(0), bk.asarray(1),
-                                                       bk.asarray(0))))
-        except (TypeError, ValueError, ArithmeticError):
-            k = 0.0
-        if k == 1:
+        if loss_slope(op, graph.backend) == 1:
             return None  # a loss with its 1/2: the registered rule is about it
     if code == "factor_half":
         return "No factor 1/2 enters the chain rule unless the formula has one: each local derivative is used once."

@@ -103,11 +103,20 @@ def _unpack(array: Any, shape: tuple[int, ...]) -> list[Any]:
     return found
 
 
+_WHOLE: dict[int, Fraction] = {}  # whole numbers as Fractions, made once (a Fraction never changes)
+_WHOLE_KEPT = 4096
+
+
 def _fractions(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:
     """An object array of Fractions of ``shape`` from the program's ints and Fractions."""
     for k, x in enumerate(values):
         if type(x) is int:
-            values[k] = Fraction(x)
+            found = _WHOLE.get(x)
+            if found is None:
+                if len(_WHOLE) >= _WHOLE_KEPT:
+                    _WHOLE.clear()
+                found = _WHOLE[x] = Fraction(x)
+            values[k] = found
         elif type(x) is not Fraction:
             raise ExactError(f"{x!r} where an exact number was expected")
     if not shape:
