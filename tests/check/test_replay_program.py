@@ -91,3 +91,49 @@ def test_the_replayed_sgd_step_is_the_solves_own(name):
     for parameter, i in graph.params.items():
         assert type(state.updated[i]) is np.ndarray
         _same(state.updated[i].reshape(np.shape(solution.updated[parameter])), solution.updated[parameter])
+
+
+def _identical(a, b):
+    """The same numbers of the same types (exact mode: Fractions), arrays or not."""
+    if isinstance(a, type) or isinstance(b, type) or a is None or b is None:
+        assert a is b
+        return
+    assert type(a) is type(b) and np.shape(a) == np.shape(b)
+    for x, y in zip(np.asarray(a, dtype=object).flat, np.asarray(b, dtype=object).flat):
+        assert type(x) is type(y) and x == y, (a, b)
+
+
+@pytest.mark.parametrize("k", range(3))
+def test_exact_replays_on_the_program_and_the_sgd_step_equal_the_engines(k, monkeypatch):
+    # Exact mode: the program computes over ints and Fractions, and plain SGD makes each update one Fraction;
+    # every value, gradient and update must be the engine's (general NumPy object arithmetic), type for type.
+    import gradwork.check.replay as replay_module
+    from gradwork.generate.build import draw
+    from gradwork.generate.template import read_template
+
+    solution = draw(read_template(ROOT / "examples" / "templates" / "seed004_hw1.yaml"), 0, k).solution
+    compiled, engine = Graph(solution), Graph(solution)
+    engine.program = None
+    assert compiled.program is not None and compiled.program.exact
+    cases: list[tuple] = [(NOTHING,)]
+    cases += [(v.perturbation,) for v in variants_for(compiled) if v.perturbation is not None]
+    clean = replay(engine)
+    for i in compiled.names.values():
+        for kind in ("value", "grad"):
+            natural = clean.read(Place(kind, i))
+            if natural is not None:
+                subs = Substitutions()
+                subs.add(Place(kind, i), None, natural * 2 - 1)
+                cases.append((NOTHING, subs))
+    ours = [_states([compiled], *case)[0] for case in cases]
+    monkeypatch.setattr(replay_module, "_exact_sgd", lambda theta, lr, g: None)
+    theirs = [_states([engine], *case)[0] for case in cases]
+    for a, b in zip(ours, theirs):
+        if isinstance(a, type) or isinstance(b, type):
+            assert a is b
+            continue
+        for x, y in zip(a.values + a.grads + a.carried, b.values + b.grads + b.carried):
+            _identical(x, y)
+        assert a.updated.keys() == b.updated.keys()
+        for key in a.updated:
+            _identical(a.updated[key], b.updated[key])

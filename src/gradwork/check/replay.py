@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
@@ -506,6 +507,9 @@ def _step(graph, leaves, grads, perturbation, stepper):
             elif bk.name == "float":
                 new = updated[i] = leaves[i].copy()  # an array, 0-d ones included
                 new -= rates.get(name, info.lr) * grads[i]
+            elif bk.name == "exact" and (stepped := _exact_sgd(leaves[i], rates.get(name, info.lr), grads[i])) \
+                    is not None:
+                updated[i] = stepped
             else:
                 updated[i] = leaves[i] - bk.asarray(rates.get(name, info.lr)) * np.asarray(grads[i])
         return updated, None
@@ -526,6 +530,26 @@ def _step(graph, leaves, grads, perturbation, stepper):
         optimizer.step()
         updated.update({i: t.data for i, t in tensors.items()})
     return updated, stepper
+
+
+def _exact_sgd(theta: Any, lr: Any, g: Any) -> Any:
+    """theta - lr g on object arrays of Fractions of one shape, each element made as one Fraction (the same
+    number as the two Fraction operations); None for anything else (the general expression then runs)."""
+    if type(theta) is not np.ndarray or type(g) is not np.ndarray or theta.shape != g.shape or \
+            type(lr) is not Fraction:
+        return None
+    p, q = lr.numerator, lr.denominator
+    out = []
+    for t, d in zip(theta.ravel().tolist(), g.ravel().tolist()):
+        if type(t) is not Fraction or type(d) is not Fraction:
+            return None
+        a, b, c, e = t.numerator, t.denominator, d.numerator, d.denominator
+        out.append(Fraction(a * q * e - p * c * b, b * q * e))
+    if not theta.shape:
+        return out[0]  # as NumPy's object arithmetic gives it for 0-d arrays: the bare Fraction
+    result = np.empty(theta.shape, dtype=object)
+    result.ravel()[:] = out  # (a new array: ravel is a view of it)
+    return result
 
 
 def _native(bk: Any, data: Any) -> np.ndarray:
