@@ -97,6 +97,7 @@ class Planter:
         self.items = items
         self.tolerance = tolerance_of(solution)
         self.right = {item: self._read(self.marker.clean, item) for item in items}
+        self._numbers: dict[int, dict[Item, np.ndarray | None] | None] = {}  # by id(variant): the marker keeps each
 
     def variants(self, code: str) -> list[Variant]:
         """The ways mistake ``code`` can be made here that replay the solve (one per site)."""
@@ -106,10 +107,13 @@ class Planter:
         return found
 
     def numbers(self, variant: Variant) -> dict[Item, np.ndarray | None] | None:
-        state = self.marker.variant_state(variant)
-        if state is None:
-            return None
-        return {item: self._read(state, item) for item in self.items}
+        """The asked items' numbers with ``variant``'s mistake made (None: it cannot be made here); read once per
+        variant (the constraints ask, then each planted case): callers only read them."""
+        key = id(variant)
+        if key not in self._numbers:
+            state = self.marker.variant_state(variant)
+            self._numbers[key] = None if state is None else {item: self._read(state, item) for item in self.items}
+        return self._numbers[key]
 
     def changed(self, numbers: dict[Item, np.ndarray | None]) -> list[Item]:
         """The items whose number the mistake changes at all (beyond floating-point noise)."""
