@@ -4,6 +4,8 @@ where a layer is small enough to show them, then the loss written out term by te
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from gradwork.explain.formulas import formula_loss
@@ -152,7 +154,12 @@ def _expanded_loss(graph: NamedGraph, loss) -> tuple[Expr, Expr]:
         t_val = t.data[index] if index and t.ndim else (t.data if per_sample else t.data.reshape(-1)[0])
         terms.append(OpTemplate(op.name, "term", (("y", y_k), ("t", t_k))))
         numbers.append(OpTemplate(op.name, "term", (("y", y_val), ("t", _exact_value(t_val)))))
-    formula: Expr = terms[0] if len(terms) == 1 else Sum(tuple(terms))
+    return _summed(terms, numbers, loss)
+
+
+def _summed(formulas: Sequence[Expr], numbers: Sequence[Expr], loss) -> tuple[Expr, Expr]:
+    """The loss's terms summed (one stands alone) and divided by its divisor where it averages."""
+    formula: Expr = formulas[0] if len(formulas) == 1 else Sum(tuple(formulas))
     substituted: Expr = numbers[0] if len(numbers) == 1 else Sum(tuple(numbers))
     divisor = loss_divisor(loss)
     if divisor > 1:
@@ -179,13 +186,7 @@ def _cross_entropy_loss(graph: NamedGraph, loss, t_sym: Symbol) -> tuple[Expr, E
                                     Call("ln", (Number(np.asarray(p.data, dtype=object)[index]),)))))
         formulas.append(Neg(Sum(tuple(f_terms))))
         numbers.append(Neg(Sum(tuple(n_terms))))
-    formula: Expr = formulas[0] if len(formulas) == 1 else Sum(tuple(formulas))
-    substituted: Expr = numbers[0] if len(numbers) == 1 else Sum(tuple(numbers))
-    divisor = loss_divisor(loss)
-    if divisor > 1:
-        formula = Quotient(formula, Number(divisor, exact=True))
-        substituted = Quotient(substituted, Number(divisor, exact=True))
-    return formula, substituted
+    return _summed(formulas, numbers, loss)
 
 
 def _exact_value(value) -> Expr:
