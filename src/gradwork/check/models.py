@@ -99,12 +99,21 @@ class Models:
         """Does ``variant``'s mistake change the number at ``place`` (in the correct solve)? Cached per problem."""
         key = (id(variant), place)
         if key not in self._changed:
-            if variant.perturbation is None:
+            if variant.perturbation is None or not self._may_reach(variant, place):
                 self._changed[key] = False
             else:
                 state = self.variant_state(variant)
                 self._changed[key] = state is not None and not same_numbers(state.read(place), self.clean.read(place))
         return self._changed[key]
+
+    def _may_reach(self, variant: Variant, place: Place) -> bool:
+        """Can ``variant``'s mistake change the number at ``place`` at all? Not where every place it alters
+        directly is neither ``place`` nor upstream of it (then its replay's number there is the correct one, and
+        is not computed). Over several optimizer steps every update depends on every place: True."""
+        sites = self.sites(variant)
+        if sites is None or place in sites or (place.kind == "updated" and self.solution.optimizer.steps > 1):
+            return True
+        return not sites.isdisjoint(self.graph.upstream_places(place))
 
     def candidates(self, place: Place, index: tuple[int, ...] | None, given: np.ndarray
                    ) -> tuple[list[tuple[Variant, ...]], np.ndarray] | None:

@@ -148,20 +148,42 @@ class Graph:
         """Does ``later`` use ``earlier`` (through the graph)?"""
         return earlier in self.upstream_places(later)
 
+    @property
+    def shared(self) -> dict[Any, Any]:
+        """A store for what depends only on the graph's structure (which node uses which, which need a gradient),
+        shared by every graph of that structure (every variant of a template): places upstream of a place, the
+        sheet's order of items."""
+        found = self.__dict__.get("_shared")
+        if found is None:
+            key = (tuple(tuple(i) for i in self.inputs), tuple(tuple(c) for c in self.consumers),
+                   tuple(node.requires_grad for node in self.nodes))
+            found = _STRUCTURES.get(key)
+            if found is None:
+                if len(_STRUCTURES) >= MAX_STRUCTURES:
+                    _STRUCTURES.clear()
+                found = _STRUCTURES[key] = {}
+            self.__dict__["_shared"] = found
+        return found
+
     def upstream_places(self, place: Place) -> frozenset[Place]:
         """Every place whose number ``place`` is computed from (not including itself)."""
-        cache = self.__dict__.setdefault("_upstream", {})
-        if place not in cache:
-            cache[place] = frozenset(self._collect(place))
-        return cache[place]
+        key = ("upstream", place)
+        cache = self.shared
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = frozenset(self._collect(place))
+        return found
 
     def reachable(self, place: Place, blocked: frozenset[Place]) -> frozenset[Place]:
         """The places a change can reach ``place`` from when the ``blocked`` places are replaced by given numbers."""
-        cache = self.__dict__.setdefault("_reachable", {})
-        key = (place, blocked)
-        if key not in cache:
-            cache[key] = frozenset(self._collect(place, blocked))
-        return cache[key]
+        key = ("reachable", place, blocked)
+        cache = self.shared
+        found = cache.get(key)
+        if found is None:
+            if len(cache) >= MAX_SHARED:
+                cache.clear()
+            found = cache[key] = frozenset(self._collect(place, blocked))
+        return found
 
     def _collect(self, place: Place, blocked: frozenset[Place] = frozenset()) -> set[Place]:
         seen: set[Place] = set()
@@ -188,6 +210,11 @@ class Graph:
                 direct.append(Place("value", consumer))
                 direct.extend(Place("value", j) for j in self.inputs[consumer])
         return direct
+
+
+_STRUCTURES: dict[Any, dict[Any, Any]] = {}  # Graph.shared, by structure
+MAX_STRUCTURES = 64
+MAX_SHARED = 20_000  # entries kept per structure (reachable's keys grow with the students' sets of places)
 
 
 # ---------------------------------------------------------------- what can be put in
