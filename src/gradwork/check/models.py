@@ -94,7 +94,7 @@ class Models:
         if found is None:
             reach = self._reach(place)
             found = self._changed[key] = [(k, v) for k, v in enumerate(self.variants)
-                                          if reach[k] and self.changes(v, place)]
+                                          if reach[k] and self._differs(v, place)]
         return found
 
     def _reach(self, place: Place) -> list[bool]:
@@ -123,14 +123,23 @@ class Models:
 
     def changes(self, variant: Variant, place: Place) -> bool:
         """Does ``variant``'s mistake change the number at ``place`` (in the correct solve)? Cached per problem."""
+        key = ("changes", id(variant), place)
+        found = self._changed.get(key)
+        if found is None:
+            found = self._changed[key] = variant.perturbation is not None and self._may_reach(variant, place) \
+                and self._differs(variant, place)
+        return found
+
+    def _differs(self, variant: Variant, place: Place) -> bool:
+        """Does the replay of ``variant`` (a mistake with a perturbation) differ from the correct solve at
+        ``place``? Cached per problem."""
         key = (id(variant), place)
-        if key not in self._changed:
-            if variant.perturbation is None or not self._may_reach(variant, place):
-                self._changed[key] = False
-            else:
-                state = self.variant_state(variant)
-                self._changed[key] = state is not None and not same_numbers(state.read(place), self.clean.read(place))
-        return self._changed[key]
+        found = self._changed.get(key)
+        if found is None:
+            state = self.variant_state(variant)
+            found = self._changed[key] = state is not None and not same_numbers(state.read(place),
+                                                                                 self.clean.read(place))
+        return found
 
     def _may_reach(self, variant: Variant, place: Place) -> bool:
         """Can ``variant``'s mistake change the number at ``place`` at all? (see _reach)"""
