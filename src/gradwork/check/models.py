@@ -115,9 +115,9 @@ class Models:
 
     def _sites(self) -> list[frozenset[Place] | None]:
         """Every variant's sites (None for an observer, or a mistake that alters every place)."""
-        found = self._changed.get("sites")
+        found = self._changed.get(("sites",))
         if found is None:
-            found = self._changed["sites"] = [None if v.perturbation is None else self.sites(v)
+            found = self._changed[("sites",)] = [None if v.perturbation is None else self.sites(v)
                                               for v in self.variants]
         return found
 
