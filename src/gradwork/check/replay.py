@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -50,9 +50,11 @@ class ReplayError(ValueError):
     """A perturbed computation that cannot be evaluated (for example a non-square weight read transposed)."""
 
 
-@dataclass(frozen=True)
-class Place:
-    """One quantity of the solve: a node's value or gradient, a parameter after the update, or the loss."""
+class Place(NamedTuple):
+    """One quantity of the solve: a node's value or gradient, a parameter after the update, or the loss.
+
+    (A named tuple: places are made and looked up in dictionaries hundreds of thousands of times per run.)
+    """
 
     kind: PlaceKind
     node: int  # index into Graph.nodes (the parameter's leaf for "updated", the loss node for "loss")
@@ -252,12 +254,17 @@ class Perturbation:
         """The places whose number this change alters directly (None: everywhere)."""
         if self.round_to is not None or self.backward_with_updated:
             return None
-        found = {Place("value", i) for i in (*self.forwards, *self.value_transforms, *self.data)}
-        found |= {Place("updated", i) for i in self.data if i in graph.param_of}
-        found |= {Place("grad", i) for i in self.grad_transforms}
-        found |= {Place("grad", graph.inputs[i][position]) for i, position in self.vjps}
-        found |= {Place("updated", graph.params[name]) for name in (*self.learning_rates, *self.frozen)
-                  if name in graph.params}
+        found: set[Place] = set()  # (most changes fill one of these)
+        if self.forwards or self.value_transforms or self.data:
+            found.update(Place("value", i) for i in (*self.forwards, *self.value_transforms, *self.data))
+            found.update(Place("updated", i) for i in self.data if i in graph.param_of)
+        if self.grad_transforms:
+            found.update(Place("grad", i) for i in self.grad_transforms)
+        if self.vjps:
+            found.update(Place("grad", graph.inputs[i][position]) for i, position in self.vjps)
+        if self.learning_rates or self.frozen:
+            found.update(Place("updated", graph.params[name]) for name in (*self.learning_rates, *self.frozen)
+                         if name in graph.params)
         return frozenset(found)
 
     def __add__(self, other: Perturbation) -> Perturbation:
@@ -344,11 +351,12 @@ class State:
     carried_grads: list[np.ndarray | None] | None = None  # the gradients as the update used them
 
     def read(self, place: Place) -> np.ndarray | None:
-        if place.kind in ("value", "loss"):
-            return self.values[place.node]
-        if place.kind == "grad":
-            return self.grads[place.node]
-        return self.updated.get(place.node)
+        kind, node = place
+        if kind == "value" or kind == "loss":
+            return self.values[node]
+        if kind == "grad":
+            return self.grads[node]
+        return self.updated.get(node)
 
 
 # ---------------------------------------------------------------- replay
