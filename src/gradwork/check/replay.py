@@ -42,8 +42,7 @@ from gradwork.tensor import Tensor
 
 PlaceKind = Literal["value", "grad", "updated", "loss"]
 Transform = Callable[[Any, np.ndarray], np.ndarray]  # (backend, array) -> array
-Forward = Callable[..., np.ndarray]
-VJP = Callable[..., np.ndarray]
+Forward = VJP = Callable[..., np.ndarray]
 
 
 class ReplayError(ValueError):
@@ -152,9 +151,8 @@ class Graph:
 
     @property
     def shared(self) -> dict[Any, Any]:
-        """A store for what depends only on the graph's structure (which node uses which, which need a gradient),
-        shared by every graph of that structure (every variant of a template): places upstream of a place, the
-        sheet's order of items."""
+        """What depends only on the graph's structure (which node uses which, which need a gradient), shared by
+        every graph of that structure (every variant of a template): upstream places, the sheet's order."""
         found = self.__dict__.get("_shared")
         if found is None:
             key = (tuple(tuple(i) for i in self.inputs), tuple(tuple(c) for c in self.consumers),
@@ -214,9 +212,8 @@ class Graph:
         return direct
 
 
-_STRUCTURES: dict[Any, dict[Any, Any]] = {}  # Graph.shared, by structure
-MAX_STRUCTURES = 64
-MAX_SHARED = 20_000  # entries kept per structure (reachable's keys grow with the students' sets of places)
+_STRUCTURES: dict[Any, dict[Any, Any]] = {}  # Graph.shared, by structure (MAX_SHARED entries each: reachable's
+MAX_STRUCTURES, MAX_SHARED = 64, 20_000  # keys grow with the students' sets of places)
 
 
 # ---------------------------------------------------------------- what can be put in
@@ -364,13 +361,11 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
            forward_of: State | None = None, update: bool = True, backward_of: State | None = None) -> State:
     """Evaluate ``graph`` again with ``perturbation`` and the student's ``substitutions`` put in.
 
-    ``forward_of``: a replay with the same substitutions whose forward pass
-    can be reused (when ``perturbation`` changes only the backward pass and the
-    update). ``backward_of``: the same for the backward pass too (a replay with
-    the same substitutions and an unchanged backward pass; used when
-    ``perturbation`` changes only the update). ``update=False`` skips the
-    optimizer step. Raises :class:`ReplayError` when the perturbed computation
-    cannot be evaluated.
+    ``forward_of``: a replay with the same substitutions whose forward pass can be reused (when ``perturbation``
+    changes only the backward pass and the update). ``backward_of``: the same for the backward pass too (a replay
+    with the same substitutions and an unchanged backward pass; used when ``perturbation`` changes only the
+    update). ``update=False`` skips the optimizer step. Raises :class:`ReplayError` when the perturbed
+    computation cannot be evaluated.
     """
     subs = substitutions or Substitutions()
     solution = graph.solution
@@ -540,8 +535,14 @@ def _step(graph, leaves, grads, perturbation, stepper):
             if grads[i] is None or name in frozen:
                 updated[i] = leaves[i].copy()
             elif bk.name == "float":
-                new = updated[i] = leaves[i].copy()  # an array, 0-d ones included
-                new -= rates.get(name, info.lr) * grads[i]
+                theta, g, lr = leaves[i], grads[i], rates.get(name, info.lr)
+                if type(lr) is float and type(g) is np.ndarray and theta.dtype == g.dtype == np.float64 and \
+                        theta.shape == g.shape and theta.size <= 64:  # the same IEEE arithmetic, on Python floats
+                    updated[i] = np.array([t - lr * d for t, d in zip(theta.ravel().tolist(), g.ravel().tolist())]
+                                          ).reshape(theta.shape)  # an array, 0-d ones included
+                else:
+                    new = updated[i] = theta.copy()
+                    new -= lr * g
             elif bk.name == "exact" and (stepped := _exact_sgd(leaves[i], rates.get(name, info.lr), grads[i])) \
                     is not None:
                 updated[i] = stepped
