@@ -42,7 +42,8 @@ from gradwork.tensor import Tensor
 
 PlaceKind = Literal["value", "grad", "updated", "loss"]
 Transform = Callable[[Any, np.ndarray], np.ndarray]  # (backend, array) -> array
-Forward = VJP = Callable[..., np.ndarray]
+Forward = Callable[..., np.ndarray]
+VJP = Callable[..., np.ndarray]
 
 
 class ReplayError(ValueError):
@@ -526,7 +527,7 @@ def _step(graph, leaves, grads, perturbation, stepper):
     info = graph.solution.optimizer
     if info.name == "sgd" and not any(info.options.values()):
         # Plain SGD keeps no state: theta - lr g per parameter, SGD.step's arithmetic without building optimizers
-        # (in place on a float copy; exact and symbolic numbers: a new array, lr in the backend's numbers).
+        # (on float copies or Python floats; exact and symbolic numbers: a new array, lr in the backend's numbers).
         frozen = set(graph.solution.frozen) | set(perturbation.frozen)
         rates = perturbation.learning_rates
         bk = graph.backend
