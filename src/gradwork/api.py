@@ -18,6 +18,7 @@ from gradwork.explain.derive import derive
 from gradwork.explain.steps import Derivation
 from gradwork.explain.render import render, step_fragments, step_titles, steps_to_json
 from gradwork.documents.errors import GradworkError
+from gradwork.documents.json_text import dumps_indented
 from gradwork.mark import mark_work
 from gradwork.numbers.tolerance import Tolerance, ToleranceError
 from gradwork.problem import Solution, load as load_problem, solve as solve_problem
@@ -128,9 +129,7 @@ class Solved:
         teacher's view, with implementation remarks a student's page leaves out (docs/explain.md).
         """
         if format == "json":
-            import json
-
-            return json.dumps(self.to_dict(style, digits), indent=2, ensure_ascii=False) + "\n"
+            return dumps_indented(self.to_dict(style, digits)) + "\n"
         if format == "html":
             return self.page(style, digits)
         return render(self.derivation(style, notes), format, digits=digits or self.digits, color=color,
