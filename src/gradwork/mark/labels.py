@@ -35,6 +35,12 @@ class LabelReading:
         self._collisions(bindings)  # formulas have bound more labels: two on one quantity again
         changed = bindings.by_symbol != before
         for symbol, binding in list(bindings.by_symbol.items()):
+            if binding.quantity is None and binding.candidates:  # a_2's number fits unit 1 of layer 1 and layer 2
+                found = self._by_siblings(symbol, role_of(symbol), bindings)  # a_1 is layer 1's: a_2 layer 2's
+                if found is not None and found.quantity in binding.candidates:
+                    bindings.by_symbol[symbol] = found
+                    changed = True
+                continue
             if binding.support or not binding.weak or binding.quantity is None \
                     or self.written.get(symbol_key(symbol)) == binding.quantity:  # the problem's own symbol
                 continue

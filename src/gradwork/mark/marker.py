@@ -233,9 +233,11 @@ class WorkMarker:
             bind_by_value(program, bindings, evaluate, matches)
             bind_by_structure(program, bindings, self.solution)
 
-            def given(value: Any) -> list[str]:
+            def given(value: Any, symbol: str) -> list[str]:
+                role = self.role(symbol)  # z_2 put in where W_1[1,1]'s number is: a z is never a given weight
                 keys = {q.node_key for q in binder.matches("given", value, None, None)
-                        if q.role not in ("target", "lr", "loss", "upstream")}
+                        if q.role not in ("target", "lr", "loss", "upstream")
+                        and (role is None or q.role == role or {role, q.role} == {"act", "input"})}
                 return sorted(keys) if len({key.split("[")[0] for key in keys}) == 1 else []
 
             plain = Evaluator(no_symbols, options=self.options)
