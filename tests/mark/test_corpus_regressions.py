@@ -14,7 +14,8 @@ import pytest
 from gradwork.mark.arith import signed_first
 from gradwork.mark.document import read_work
 from gradwork.mark.parse import parse
-from gradwork.mark.syntax import symbols
+from gradwork.mark.plain import to_latex
+from gradwork.mark.syntax import Sym, symbols
 from tests.mark.corpus.document import make_document
 from tests.mark.corpus.score import score
 
@@ -43,9 +44,19 @@ FIXED = {
     5630: "v_21 (a letter that says nothing, its gradient 0 fitting many): its siblings v_12, v_22 count w_ji",
     5858: "δ_2 guessed layer 2's by its subscript, while formulas bind δ_1 to unit 1 of layer 1: unit 2",
     5429: "V only ever written as numbers put into s = h V + c: bound by where they stand",
+    2377: "z_2 put in where W_1[1,1]'s number is: a z is never bound to a given weight; a_2, z_2 fitting unit 1 "
+          "of layer 1 and layer 2 read as a_1, z_1 (whole layers) count",
+    2964: "δ_1 bound by its number not overridden by s_1's unit while z_1 (unbound yet) shares the label",
+    2422: "b_1 = [0, -0.1] (its numbers the whole node) never narrowed to b_1[0] by ∂J/∂b_1 = δ_1",
+    2584: "the same, factor_2 planted in δ_1",
+    2064: "W_2's update checked with W_2 the whole layer",
+    2011: "s alone on a two-layer sheet writing z, h and s, y: the output layer's pre-activation (a sign slip)",
+    2976: "the same in OCR-noisy LaTeX: s = [[0.6325, -1.024]] a planted sign slip",
     # reading (mark/parse.py, mark/plain.py)
     5101: "[[-1.073], [0.208]] in plain text is a column; Wx and Vh are products",
     5704: "Wx + b in plain Unicode: W times x, not one symbol read as the bias",
+    2321: "\\omega_6 (2) z_2: the factor 2, not element 2 of w_6 (a spaced bracket of one number)",
+    2523: "dL/dydy/ds (two derivatives typed with nothing between them): dL/dy times dy/ds",
     # line checks (mark/checks.py, mark/env.py)
     20: "a written number within the marking tolerance of the worked-out one: compared as check compares "
         "(written given, worked out expected)",
@@ -53,6 +64,7 @@ FIXED = {
     # the corpus's truth (tests/mark/corpus/document.py)
     209: "a planted document's line is judged by the number written (rounded), not the calculator's",
     725: "a transposed weight restated alone (w12 = 0.2) is the problem's own w_12: not restated",
+    2073: "juxtaposed products in ASCII printed as w13a4 (read w_1 3 a_4): the writer puts w13*a4",
 }
 
 
@@ -67,6 +79,15 @@ def test_an_updates_first_matrix_is_the_old_value():
                        r"\end{bmatrix}")
     assert np.array_equal(signed_first(node), [[0.4, -0.3]])
     assert signed_first(parse("-0.6 - (0.01)(-0.2005)")) == -0.6
+
+
+def test_a_spaced_bracket_of_one_number_is_a_factor():
+    assert parse(r"w_6 (2) z_2") == parse(r"w_6 \cdot 2 \cdot z_2")
+    assert parse(r"b_1(2)") == Sym("b_1(2)") and parse(r"W_2 (1,1)") == Sym("W_2(1,1)")
+
+
+def test_two_typed_derivatives_with_nothing_between_them():
+    assert to_latex("dL/ds = dL/dydy/ds") == to_latex("dL/ds = dL/dy * dy/ds")
 
 
 def test_a_plain_list_of_one_number_rows_is_a_column():
