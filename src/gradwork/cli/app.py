@@ -18,13 +18,13 @@ class _Boundary(TyperGroup):
     """The group behind ``app``: runs every command inside :func:`gradwork.cli.errors.run_guarded`; a command's
     ``str`` and ``Path`` parameters are coerced without Pydantic (:mod:`gradwork.cli.coercion`, start-up)."""
 
-    def get_command(self, ctx, cmd_name):  # type: ignore[no-untyped-def]
+    def get_command(self, ctx, cmd_name):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             lighten(command.get_params(ctx))  # its own and --help
         return command
 
-    def get_params(self, ctx):  # type: ignore[no-untyped-def]
+    def get_params(self, ctx):
         params = super().get_params(ctx)
         lighten(params)
         return params

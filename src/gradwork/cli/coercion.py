@@ -2,10 +2,10 @@
 
 Typer (0.2x) coerces every parameter through a Pydantic ``TypeAdapter``: importing Pydantic and building the
 adapters costs about a tenth of a second at each run, most of ``gradwork mark``'s start-up after NumPy. A ``str``
-or ``bool`` argument needs none of it (Typer's own rule: bytes decoded, anything else ``str()``), nor does a ``Path`` one
-(made a ``Path``, then Typer's own checks: exists, file or directory, readable). Every other parameter (numbers
-with their ranges, choices, lists, files) keeps Typer's coercion. Where Typer's internals differ (another
-version), nothing is changed.
+or ``bool`` argument needs none of it (Typer's own rules: bytes decoded, anything else ``str()``; the words
+Pydantic reads as booleans), nor does a ``Path`` one (made a ``Path``, then Typer's own checks: exists, file or
+directory, readable). Every other parameter (numbers with their ranges, choices, lists, files) keeps Typer's
+coercion. Where Typer's internals differ (another version), nothing is changed.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _FALSE = ("", "0", "off", "f", "false", "n", "no")
 
 
 def lighten(params: list[Any]) -> None:
-    """Give each plain ``str`` or ``Path`` parameter of a command the plain coercion (once)."""
+    """Give each plain ``str``, ``bool`` or ``Path`` parameter of a command the plain coercion (once)."""
     if RuntimeParam is None:
         return  # pragma: no cover
     for param in params:
@@ -59,7 +59,7 @@ def _plain(descriptor: Any) -> Any:
 
 if RuntimeParam is not None:
     @dataclass(frozen=True)
-    class _Str(RuntimeParam):  # type: ignore[misc,valid-type]
+    class _Str(RuntimeParam):
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             if isinstance(value, bytes):
                 try:
@@ -69,7 +69,7 @@ if RuntimeParam is not None:
             return str(value)
 
     @dataclass(frozen=True)
-    class _Bool(RuntimeParam):  # type: ignore[misc,valid-type]
+    class _Bool(RuntimeParam):
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             if isinstance(value, bool):
                 return value
@@ -79,9 +79,9 @@ if RuntimeParam is not None:
             raise BadParameter(f"{value!r} is not a valid boolean", ctx=ctx, param=param)
 
     @dataclass(frozen=True)
-    class _Path(RuntimeParam):  # type: ignore[misc,valid-type]
+    class _Path(RuntimeParam):
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            path_type = self.parameter_info.path_type
+            path_type: Any = self.parameter_info.path_type
             if path_type is None and lenient_issubclass(self.annotation, Path):
                 path_type = self.annotation
             path_type = path_type or Path

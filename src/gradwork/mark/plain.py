@@ -271,7 +271,8 @@ def _scripts(text: str) -> str:
     return "".join(out)
 
 
-_SYMBOL = r"(?:\\hat\{[A-Za-z]\}|[A-Za-zα-ωΑ-Ω][A-Za-z]*)(?:'?(?:\^\{[^{}]*\}|_\{[^{}]*\}|_?\w+|\^\(\w+\))*)'?"
+_SYMBOL = (  # ∂L/∂s₂h₃: the symbol ends at its subscript, h₃ is the next factor
+    r"(?:\\hat\{[A-Za-z]\}|[A-Za-zα-ωΑ-Ω][A-Za-z]*)(?:'?(?:\^\{[^{}]*\}|_\{[^{}]*\}|_\w+|\d\w*|\^\(\w+\))*)'?")
 _PARTIAL = re.compile(rf"∂\s*({_SYMBOL})\s*/\s*∂\s*({_SYMBOL})")
 _PARTIAL_OF_CALL = re.compile(  # ∂σ(u)/∂u, ∂ReLU(u)/∂u: a function's derivative
     r"∂\s*((?:\\text\{[A-Za-z_]+\}|[A-Za-zα-ωΑ-Ω]+)\s*\(\s*([A-Za-z])\s*\))\s*/\s*∂\s*\2(?![\w])")
