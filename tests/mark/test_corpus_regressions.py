@@ -15,7 +15,7 @@ from gradwork.mark.arith import signed_first
 from gradwork.mark.document import read_work
 from gradwork.mark.parse import parse
 from gradwork.mark.plain import to_latex
-from gradwork.mark.syntax import Sym, symbols
+from gradwork.mark.syntax import Sym, Unreadable, symbols
 from tests.mark.corpus.document import make_document
 from tests.mark.corpus.score import score
 
@@ -50,19 +50,30 @@ FIXED = {
     2422: "b_1 = [0, -0.1] (its numbers the whole node) never narrowed to b_1[0] by ∂J/∂b_1 = δ_1",
     2584: "the same, factor_2 planted in δ_1",
     2064: "W_2's update checked with W_2 the whole layer",
+    11000: "a_1^(2)'s wrong gradient equal to layer 1's by chance: of the tie, the quantity its layer label names",
+    11685: "z_1 = 8, z_2 = -8 (a sign slip on the layer swaps its two numbers): the labels decide",
+    11120: "∂E/∂w^(1)_12 and w^(1)_21 transposed on a sheet whose w^(2)_12 counts w_ji: the labels decide",
+    11878: "δ_1 read from the weight w_12 the forward formula binds, not from its chance number's first reading",
     2011: "s alone on a two-layer sheet writing z, h and s, y: the output layer's pre-activation (a sign slip)",
     2976: "the same in OCR-noisy LaTeX: s = [[0.6325, -1.024]] a planted sign slip",
     # reading (mark/parse.py, mark/plain.py)
     5101: "[[-1.073], [0.208]] in plain text is a column; Wx and Vh are products",
     5704: "Wx + b in plain Unicode: W times x, not one symbol read as the bias",
     2321: "\\omega_6 (2) z_2: the factor 2, not element 2 of w_6 (a spaced bracket of one number)",
+    8079: "[[0.0353 8]] (a list's row, which has commas): a broken number, not a row of two",
+    8617: "the same with a minus sign: [[-0.0003 39]]",
+    8374: "∂L/∂s₂h₃: the derivative ends at the subscript, h₃ is the next factor",
+    11810: "δ⁽²⁾₁w⁽²⁾₁₂(2)z⁽¹⁾₂: (2) after a symbol that is already one weight is a factor",
     2523: "dL/dydy/ds (two derivatives typed with nothing between them): dL/dy times dy/ds",
     # line checks (mark/checks.py, mark/env.py)
     20: "a written number within the marking tolerance of the worked-out one: compared as check compares "
         "(written given, worked out expected)",
     541: "dC/dW_2's own rounding counts in the precision of the update that uses it",
+    8069: "da1_1/dz1_1 = 1 (x²'s derivative left out): activation_derivative, as check prefers, not factor_half",
     # the corpus's truth (tests/mark/corpus/document.py)
     209: "a planted document's line is judged by the number written (rounded), not the calculator's",
+    8260: "a mistake whose number is within the tolerance where it first shows (δ = -2.108 for -2.111) and beyond "
+          "it one line on (∂L/∂W = δ aᵀ, right arithmetic on the accepted δ): undecidable, another variant planted",
     725: "a transposed weight restated alone (w12 = 0.2) is the problem's own w_12: not restated",
     2073: "juxtaposed products in ASCII printed as w13a4 (read w_1 3 a_4): the writer puts w13*a4",
 }
@@ -88,6 +99,12 @@ def test_a_spaced_bracket_of_one_number_is_a_factor():
 
 def test_two_typed_derivatives_with_nothing_between_them():
     assert to_latex("dL/ds = dL/dydy/ds") == to_latex("dL/ds = dL/dy * dy/ds")
+
+
+def test_a_lists_spaced_row_is_a_broken_number():
+    with pytest.raises(Unreadable, match="broken"):
+        parse("[[0.0353 8]]")
+    assert parse("[0.5 0.3]") == parse(r"\begin{bmatrix} 0.5 & 0.3 \end{bmatrix}")
 
 
 def test_a_plain_list_of_one_number_rows_is_a_column():

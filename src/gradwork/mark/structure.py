@@ -40,7 +40,9 @@ def bind_by_structure(statements: list[Statement], bindings: Bindings, solution:
         for statement in statements:
             if statement.kind == "symbol" and statement.target:
                 binder.forward(statement)
-            elif statement.kind == "gradient" and statement.target:
+        binder.apply()  # the forward formulas first: a δ is read from the weights they bind
+        for statement in statements:
+            if statement.kind == "gradient" and statement.target:
                 binder.gradient(statement)
             elif statement.kind == "local" and statement.target:
                 binder.local(statement)
