@@ -50,6 +50,8 @@ FIXED = {
     2422: "b_1 = [0, -0.1] (its numbers the whole node) never narrowed to b_1[0] by ∂J/∂b_1 = δ_1",
     2584: "the same, factor_2 planted in δ_1",
     2064: "W_2's update checked with W_2 the whole layer",
+    8931: "δ_o1's sign slip equals δ_o2's number (softmax, two outputs), δ_o2 carried equals δ_o1's: the output "
+          "letters o1, o2 decide",
     11000: "a_1^(2)'s wrong gradient equal to layer 1's by chance: of the tie, the quantity its layer label names",
     11685: "z_1 = 8, z_2 = -8 (a sign slip on the layer swaps its two numbers): the labels decide",
     11120: "∂E/∂w^(1)_12 and w^(1)_21 transposed on a sheet whose w^(2)_12 counts w_ji: the labels decide",

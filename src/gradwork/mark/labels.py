@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.mark.binding import Binding, Bindings, Claim, symbol_key
-from gradwork.mark.letters import numbered
+from gradwork.mark.letters import by_letter, numbered
 from gradwork.mark.quantities import Q, base_and_parts, role_of
 from gradwork.problem.quantities import node_key
 
@@ -90,22 +90,29 @@ class LabelReading:
         two units of one letter bound by their numbers each to the unit the other's label names, both ways a
         sheet counts: the labels decide (no sheet numbers a layer's units backwards)."""
         units = [b for b in bindings.by_symbol.values() if b.support and b.quantity and "[" in b.quantity
-                 and role_of(b.symbol) in ("pre", "act", "delta")
-                 and not base_and_parts(b.symbol)[1] and base_and_parts(b.symbol)[2].isdigit()]
+                 and role_of(b.symbol) in ("pre", "act", "delta") and not base_and_parts(b.symbol)[1]
+                 and re.fullmatch(r"[oh]?\d+", base_and_parts(b.symbol)[2])]  # δ_o1, δ_o2 too
         for k, one in enumerate(units):
             for other in units[k + 1:]:
                 if base_and_parts(one.symbol)[0] != base_and_parts(other.symbol)[0] \
                         or base_and_parts(one.symbol)[3] != base_and_parts(other.symbol)[3]:
                     continue
                 mine, theirs = str(one.quantity), str(other.quantity)
-                if self._label_readings(one.symbol, mine) != {theirs} \
-                        or self._label_readings(other.symbol, theirs) != {mine}:
+                if self._unit_readings(one.symbol, mine) != {theirs} \
+                        or self._unit_readings(other.symbol, theirs) != {mine}:
                     continue
                 for binding, key in ((one, theirs), (other, mine)):
                     bindings.by_symbol[binding.symbol] = Binding(
                         binding.symbol, key, True, f"{binding.symbol} read as {key} by its label: its number is "
                         "another unit's, whose label names this one (the two numbers swapped)", weak=True)
         self._transposed_pair(bindings)
+
+    def _unit_readings(self, symbol: str, quantity: str) -> set[str]:
+        """What a unit's label names: both ways a sheet counts, or the output/hidden letter (``δ_{o2}``)."""
+        if base_and_parts(symbol)[2].isdigit():
+            return self._label_readings(symbol, quantity)
+        lettered = by_letter(symbol, role_of(symbol), self.solution)
+        return {lettered[0]} if lettered else set()
 
     def _transposed_pair(self, bindings: Bindings) -> None:
         """``∂E/∂w^{(1)}_{12}`` and ``∂E/∂w^{(1)}_{21}`` bound by their numbers each to the other's element (a
