@@ -55,6 +55,8 @@ FIXED = {
     11000: "a_1^(2)'s wrong gradient equal to layer 1's by chance: of the tie, the quantity its layer label names",
     11685: "z_1 = 8, z_2 = -8 (a sign slip on the layer swaps its two numbers): the labels decide",
     11120: "∂E/∂w^(1)_12 and w^(1)_21 transposed on a sheet whose w^(2)_12 counts w_ji: the labels decide",
+    908: "z2 = w3*a1 and z3 = w4*a1 with w3 = w4 (both outputs 0.18): w3's numbers stand against a forward "
+         "formula read with z2's label guess, while its gradient line names unit 1",
     11878: "δ_1 read from the weight w_12 the forward formula binds, not from its chance number's first reading",
     2011: "s alone on a two-layer sheet writing z, h and s, y: the output layer's pre-activation (a sign slip)",
     2976: "the same in OCR-noisy LaTeX: s = [[0.6325, -1.024]] a planted sign slip",

@@ -40,9 +40,7 @@ def bind_by_structure(statements: list[Statement], bindings: Bindings, solution:
         for statement in statements:
             if statement.kind == "symbol" and statement.target:
                 binder.forward(statement)
-        binder.apply()  # the forward formulas first: a δ is read from the weights they bind
-        for statement in statements:
-            if statement.kind == "gradient" and statement.target:
+            elif statement.kind == "gradient" and statement.target:
                 binder.gradient(statement)
             elif statement.kind == "local" and statement.target:
                 binder.local(statement)
@@ -244,8 +242,10 @@ class _Structure:
             self.bind(bottom, key, f"{top} is an activation of it in d{top}/d{bottom}: {key}")
 
     def delta_from_weight(self, statement: Statement) -> None:
-        """``∂L/∂w_4 = δ_2 x_2`` with ``w_4`` bound: ``δ_2`` is dL/dz of the unit ``w_4`` leads to."""
-        node = self.bindings.node(statement.target or "")
+        """``∂L/∂w_4 = δ_2 x_2`` with ``w_4`` bound: ``δ_2`` is dL/dz of the unit ``w_4`` leads to (the weight a
+        forward formula puts it at, where one does: its chance number's binding is about to give way)."""
+        forward = self.proposed.get(statement.target or "", {})
+        node = next(iter(forward)) if len(forward) == 1 else self.bindings.node(statement.target or "")
         if node is None or "[" not in node:
             return
         name, _, rest = node.partition("[")
