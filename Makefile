@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 300
 # start gradwork in many subprocesses, and without the cache each start compiles every module again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: demo test install system-deps platform-envs bench fuzz clean
+.PHONY: demo test test-full install system-deps platform-envs bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ test: $(TESTING) system-deps platform-envs
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
+
+# The same with every generated corpus whole (tests/sampling.py): all drawn variants the suite knows, not a sample.
+test-full: $(TESTING) system-deps platform-envs
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	GRADWORK_TEST_FULL=1 $(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(TESTING)
 	$(BIN)/python benchmarks/run.py

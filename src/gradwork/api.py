@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from gradwork.documents.errors import GradworkError
+from gradwork.documents.json_text import dumps_indented
 from gradwork.mark import mark_work
 from gradwork.numbers.tolerance import Tolerance, ToleranceError
 from gradwork.problem import Solution, load as load_problem, solve as solve_problem
@@ -132,9 +133,7 @@ class Solved:
         teacher's view, with implementation remarks a student's page leaves out (docs/explain.md).
         """
         if format == "json":
-            import json
-
-            return json.dumps(self.to_dict(style, digits), indent=2, ensure_ascii=False) + "\n"
+            return dumps_indented(self.to_dict(style, digits)) + "\n"
         if format == "html":
             return self.page(style, digits)
         # lazy (start-up): loaded when first used

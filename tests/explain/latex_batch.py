@@ -3,11 +3,14 @@
 Every document gradwork renders has the same preamble, and pdflatex's start-up (loading the format and the
 packages) is most of the cost of a small document. So the bodies go into one document, each preceded by a
 marker written to the log, and each document's share of the log is what follows its marker. A document that
-breaks the batch is compiled on its own, so its failure is reported against it alone.
+breaks the batch is compiled on its own, so its failure is reported against it alone. Preambles that differ only
+in amsmath's MaxMatrixCols (each document asks for its widest matrix) share the batch at the largest: the limit
+sets nothing, it only lets a wider matrix through.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +18,7 @@ from pathlib import Path
 BEGIN = r"\begin{document}"
 END = r"\end{document}"
 MARK = "@@gradwork-batch-document "
+COLUMNS = re.compile(r"\\setcounter\{MaxMatrixCols\}\{(\d+)\}")
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,22 @@ def _run(tex: str, directory: Path) -> tuple[int, str, str]:
     return result.returncode, log, result.stdout[-3000:]
 
 
+def _with_columns(tex: str, columns: int) -> str:
+    """``tex`` with its preamble's MaxMatrixCols set to ``columns``."""
+    preamble, begin, rest = tex.partition(BEGIN)
+    return COLUMNS.sub(rf"\\setcounter{{MaxMatrixCols}}{{{columns}}}", preamble, count=1) + begin + rest
+
+
 def compile_each(documents: dict[str, str], directory: Path) -> dict[str, Compiled]:
     """Compile every document (name -> full LaTeX source); one pdflatex run when they share a preamble."""
-    preambles = {tex.split(BEGIN, 1)[0] for tex in documents.values()}
+    widest = max((int(match.group(1)) for tex in documents.values()
+                  for match in COLUMNS.finditer(tex.partition(BEGIN)[0])), default=0)
+    batched = {name: _with_columns(tex, widest) for name, tex in documents.items()}
+    preambles = {tex.split(BEGIN, 1)[0] for tex in batched.values()}
     if len(preambles) == 1 and all(tex.count(BEGIN) == 1 and tex.rstrip().endswith(END)
-                                   for tex in documents.values()):
+                                   for tex in batched.values()):
         bodies = []
-        for name, tex in documents.items():
+        for name, tex in batched.items():
             body = tex.split(BEGIN, 1)[1].rstrip().removesuffix(END)
             bodies.append(f"\\typeout{{{MARK}{name}}}\n{body}\n\\clearpage\n")
         code, log, output = _run(preambles.pop() + BEGIN + "\n" + "".join(bodies) + END + "\n", directory)

@@ -15,7 +15,7 @@ from gradwork.explain.math import (
 )
 from gradwork.explain.render import render
 from gradwork.explain.render.latex import LatexPrinter
-from gradwork.explain.render.latex_text import latex_text, unicode_math
+from gradwork.explain.render.latex_text import latex_text, unicode_math, widest_matrix
 from tests.explain.derivations import seed_002_chain, seed_004_delta
 
 x, y, t, L = Symbol("x"), Symbol("y"), Symbol("t"), Symbol("L")
@@ -162,5 +162,30 @@ def test_exact_and_symbolic_numbers_compile(tmp_path):
     tex = render(derivation, "latex")
     assert r"(a + b) \cdot (- b)" in tex and r"-\frac{3}{8}" in tex  # SymPy prints -b as "- b"
     assert "(a + b)·(−b) = −b·(a + b)" in render(derivation, "text")  # SymPy, lightly typeset
+    result = _compile(tex, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_widest_matrix_counts_its_longest_row_and_skips_escaped_ampersands():
+    assert widest_matrix(r"\begin{pmatrix} 1 & 2 \\ 3 & 4 & 5 \end{pmatrix}") == 3
+    nested = r"\begin{pmatrix} \begin{pmatrix} 1 & 2 & 3 \end{pmatrix} & x \end{pmatrix}"
+    assert widest_matrix(r"a &= b \\ c &= " + nested) == 3
+    assert widest_matrix(r"\begin{pmatrix} \text{a \& b} \end{pmatrix}") == 1
+    assert widest_matrix("z = 1 & 2") == 0
+
+
+@needs_pdflatex
+def test_a_document_asks_for_its_widest_matrix_and_compiles(tmp_path):
+    """amsmath's MaxMatrixCols: amsmath's 10 for small matrices (each matrix costs pdflatex time in proportion
+    to it), and the widest matrix's columns when that is more (a 12-input row)."""
+    from gradwork.problem import load, solve
+    from gradwork.explain.derive import derive
+
+    assert r"\setcounter{MaxMatrixCols}{10}" in render(seed_002_chain(), "latex")
+    inputs = [round(0.1 * k - 0.5, 1) for k in range(12)]
+    problem = (f"title: twelve inputs\nconvention: row\ninput: {inputs}\ntarget: 1\nlayers:\n"
+               f"  - {{name: out, weights: {[[0.1]] * 12}, bias: [0.0], activation: sigmoid}}\nloss: bce\n")
+    tex = render(derive(solve(load(problem)), "matrix"), "latex")
+    assert widest_matrix(tex) == 12 and r"\setcounter{MaxMatrixCols}{12}" in tex
     result = _compile(tex, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]

@@ -122,7 +122,8 @@ def _every_step_away_from_kinks(problem: dict, exact) -> bool:
     return True
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+# 100 random networks a run (150 before #22, ~1 s more of CPU); Hypothesis keeps any failing one in .hypothesis/
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(problem=networks())
 def test_exact_mode_agrees_with_float_mode_on_random_rational_networks(problem):
     text = json.dumps(problem)

@@ -161,8 +161,12 @@ class Checker:
         # (a class answers the same sheet), as positions into ``items``.
         structure = tuple((item.order, item.place) for item in items)
         positions = self._orders.get(structure)
-        if positions is None:
-            positions = self._orders[structure] = self._sheet_order(structure)
+        if positions is None:  # the same for every graph of this structure (every variant of a template)
+            shared = self.models.graph.shared
+            positions = shared.get(("sheet order", structure))
+            if positions is None:
+                positions = shared[("sheet order", structure)] = self._sheet_order(structure)
+            self._orders[structure] = positions
         return [items[k] for k in positions]
 
     def _sheet_order(self, structure: tuple[tuple[tuple[int, int, int], Place], ...]) -> tuple[int, ...]:

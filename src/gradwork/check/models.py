@@ -90,21 +90,63 @@ class Models:
     def changing(self, place: Place) -> list[tuple[int, Variant]]:
         """The replayed mistakes that change the number at ``place``, with their positions. Cached per problem."""
         key = ("changing", place)
-        if key not in self._changed:
-            self._changed[key] = [(k, v) for k, v in enumerate(self.variants)
-                                  if v.perturbation is not None and self.changes(v, place)]
-        return self._changed[key]
+        found = self._changed.get(key)
+        if found is None:
+            reach = self._reach(place)
+            found = self._changed[key] = [(k, v) for k, v in enumerate(self.variants)
+                                          if reach[k] and self._differs(v, place)]
+        return found
+
+    def _reach(self, place: Place) -> list[bool]:
+        """For each variant: can its mistake change the number at ``place`` at all? Not where every place it
+        alters directly is neither ``place`` nor upstream of it (its replay's number there is then the correct
+        one, and is not computed); nor without a replay. Over several optimizer steps every update depends on
+        every place."""
+        key = ("reach", place)
+        found = self._changed.get(key)
+        if found is None:
+            every = place.kind == "updated" and self.solution.optimizer.steps > 1
+            upstream = self.graph.upstream_places(place)
+            found = self._changed[key] = [
+                v.perturbation is not None and (every or sites is None or place in sites or
+                                                not sites.isdisjoint(upstream))
+                for v, sites in zip(self.variants, self._sites())]
+        return found
+
+    def _sites(self) -> list[frozenset[Place] | None]:
+        """Every variant's sites (None for an observer, or a mistake that alters every place)."""
+        found = self._changed.get(("sites",))
+        if found is None:
+            found = self._changed[("sites",)] = [None if v.perturbation is None else self.sites(v)
+                                              for v in self.variants]
+        return found
 
     def changes(self, variant: Variant, place: Place) -> bool:
         """Does ``variant``'s mistake change the number at ``place`` (in the correct solve)? Cached per problem."""
+        key = ("changes", id(variant), place)
+        found = self._changed.get(key)
+        if found is None:
+            found = self._changed[key] = variant.perturbation is not None and self._may_reach(variant, place) \
+                and self._differs(variant, place)
+        return found
+
+    def _differs(self, variant: Variant, place: Place) -> bool:
+        """Does the replay of ``variant`` (a mistake with a perturbation) differ from the correct solve at
+        ``place``? Cached per problem."""
         key = (id(variant), place)
-        if key not in self._changed:
-            if variant.perturbation is None:
-                self._changed[key] = False
-            else:
-                state = self.variant_state(variant)
-                self._changed[key] = state is not None and not same_numbers(state.read(place), self.clean.read(place))
-        return self._changed[key]
+        found = self._changed.get(key)
+        if found is None:
+            state = self.variant_state(variant)
+            found = self._changed[key] = state is not None and not same_numbers(state.read(place),
+                                                                                 self.clean.read(place))
+        return found
+
+    def _may_reach(self, variant: Variant, place: Place) -> bool:
+        """Can ``variant``'s mistake change the number at ``place`` at all? (see _reach)"""
+        sites = self.sites(variant)
+        if sites is None or place in sites or (place.kind == "updated" and self.solution.optimizer.steps > 1):
+            return True
+        return not sites.isdisjoint(self.graph.upstream_places(place))
 
     def candidates(self, place: Place, index: tuple[int, ...] | None, given: np.ndarray
                    ) -> tuple[list[tuple[Variant, ...]], np.ndarray] | None:

@@ -34,13 +34,13 @@ import numpy as np
 from gradwork.nn import make_optimizer
 from gradwork.nn.program import GraphProgram, ProgramError, program_for
 from gradwork.autodiff import backward_pass
+from gradwork.check.rounding import Rounding, round_decimals, round_significant  # noqa: F401 (re-exported)
 from gradwork.problem import Solution
 from gradwork.problem.notation import Notation, notation
 from gradwork.problem.solved_graph import solved_graph
 from gradwork.tensor import Tensor
 
 PlaceKind = Literal["value", "grad", "updated", "loss"]
-Rounding = Literal["round", "round_even", "truncate"]
 Transform = Callable[[Any, np.ndarray], np.ndarray]  # (backend, array) -> array
 Forward = Callable[..., np.ndarray]
 VJP = Callable[..., np.ndarray]
@@ -148,20 +148,42 @@ class Graph:
         """Does ``later`` use ``earlier`` (through the graph)?"""
         return earlier in self.upstream_places(later)
 
+    @property
+    def shared(self) -> dict[Any, Any]:
+        """A store for what depends only on the graph's structure (which node uses which, which need a gradient),
+        shared by every graph of that structure (every variant of a template): places upstream of a place, the
+        sheet's order of items."""
+        found = self.__dict__.get("_shared")
+        if found is None:
+            key = (tuple(tuple(i) for i in self.inputs), tuple(tuple(c) for c in self.consumers),
+                   tuple(node.requires_grad for node in self.nodes))
+            found = _STRUCTURES.get(key)
+            if found is None:
+                if len(_STRUCTURES) >= MAX_STRUCTURES:
+                    _STRUCTURES.clear()
+                found = _STRUCTURES[key] = {}
+            self.__dict__["_shared"] = found
+        return found
+
     def upstream_places(self, place: Place) -> frozenset[Place]:
         """Every place whose number ``place`` is computed from (not including itself)."""
-        cache = self.__dict__.setdefault("_upstream", {})
-        if place not in cache:
-            cache[place] = frozenset(self._collect(place))
-        return cache[place]
+        key = ("upstream", place)
+        cache = self.shared
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = frozenset(self._collect(place))
+        return found
 
     def reachable(self, place: Place, blocked: frozenset[Place]) -> frozenset[Place]:
         """The places a change can reach ``place`` from when the ``blocked`` places are replaced by given numbers."""
-        cache = self.__dict__.setdefault("_reachable", {})
-        key = (place, blocked)
-        if key not in cache:
-            cache[key] = frozenset(self._collect(place, blocked))
-        return cache[key]
+        key = ("reachable", place, blocked)
+        cache = self.shared
+        found = cache.get(key)
+        if found is None:
+            if len(cache) >= MAX_SHARED:
+                cache.clear()
+            found = cache[key] = frozenset(self._collect(place, blocked))
+        return found
 
     def _collect(self, place: Place, blocked: frozenset[Place] = frozenset()) -> set[Place]:
         seen: set[Place] = set()
@@ -188,6 +210,11 @@ class Graph:
                 direct.append(Place("value", consumer))
                 direct.extend(Place("value", j) for j in self.inputs[consumer])
         return direct
+
+
+_STRUCTURES: dict[Any, dict[Any, Any]] = {}  # Graph.shared, by structure
+MAX_STRUCTURES = 64
+MAX_SHARED = 20_000  # entries kept per structure (reachable's keys grow with the students' sets of places)
 
 
 # ---------------------------------------------------------------- what can be put in
@@ -561,38 +588,3 @@ def _native(bk: Any, data: Any) -> np.ndarray:
     if bk.name != "float" and data.dtype != object:
         return bk.asarray(data)
     return data
-
-
-def round_significant(array: np.ndarray, figures: int, mode: Rounding = "round") -> np.ndarray:
-    """``array`` rounded (or truncated toward zero) to ``figures`` significant figures; exact/symbolic unchanged."""
-    if not isinstance(array, np.ndarray) or array.dtype == object:
-        return array
-    a = np.asarray(array, dtype=np.float64)
-    magnitude = np.abs(a)
-    safe = np.where(magnitude > 0, magnitude, 1.0)
-    scale = 10.0 ** (figures - 1 - np.floor(np.log10(safe)))
-    cut = _cut(a * scale, mode)
-    result = np.where(magnitude > 0, cut / scale, 0.0)
-    return result.astype(array.dtype, copy=False)
-
-
-def round_decimals(array: np.ndarray, places: int, mode: Rounding = "round") -> np.ndarray:
-    """``array`` rounded (or truncated toward zero) to ``places`` decimal places."""
-    if not isinstance(array, np.ndarray) or array.dtype == object:
-        return array
-    scale = 10.0 ** places
-    a = np.asarray(array, dtype=np.float64)
-    cut = _cut(a * scale, mode)
-    return (cut / scale).astype(array.dtype, copy=False)
-
-
-def _cut(x: np.ndarray, mode: Rounding) -> np.ndarray:
-    """To whole numbers: "round" as students do (a half away from zero: 0.325 to 2 figures is 0.33, not
-    NumPy's 0.32), "round_even" as floating point does (0.105, stored as 0.10499..., becomes 0.1),
-    "truncate" toward zero."""
-    if mode == "truncate":
-        return np.trunc(x)
-    if mode == "round_even":
-        return np.round(x)
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
-

@@ -171,7 +171,12 @@ def _check_text(text: str, name: str) -> None:
                            f"an exponent below 10^{_EXPONENT_DIGITS}")
 
 
+_BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _bad_character(text: str) -> str | None:
+    if _BAD_CHARACTER.search(text) is None:  # the common case, in one call; else the first one, named below
+        return None
     for character in text:
         code = ord(character)
         if 0xD800 <= code <= 0xDFFF:
@@ -266,9 +271,23 @@ def _one_line(error: Exception) -> str:
 def _yaml_document(root: Any, loader: Any, name: str, text: str) -> Document:
     if root is None:
         raise empty_file(name)
-    _yaml_size(root, name, {}, 0)
+    bound = limits.current()
+    # Without an anchor (&) there is no alias, so no node is shared: _yaml_value's own walk bounds the depth and
+    # the count, and _yaml_size (which counts keys as well) runs only where it could refuse the file, and before
+    # _yaml_value's error, as it would have.
+    tree = "&" not in text
+    if not tree:
+        _yaml_size(root, name, {}, 0)
     spans: dict[DataPath, Span] = {(): Span(None, _mark(root.start_mark), _content_position(root))}
-    data = _yaml_value(root, (), spans, loader, name, set(), [0], limits.current())
+    count = [0]
+    try:
+        data = _yaml_value(root, (), spans, loader, name, set(), count, bound)
+    except Exception:
+        if tree:
+            _yaml_size(root, name, {}, 0)
+        raise
+    if tree and 2 * count[0] > bound.values:  # every key is a value to _yaml_size: at most one per value
+        _yaml_size(root, name, {}, 0)
     return Document(name, text, "yaml", data, spans)
 
 

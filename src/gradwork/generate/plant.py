@@ -22,6 +22,7 @@ from gradwork.generate.scoring import tolerance_of
 from gradwork.problem import Solution
 from gradwork.problem.quantities import node_key, quantity_key
 
+_MISSING: Any = object()
 NOISE = 1e-12  # relative: below this a replay's number is the right one (floating-point noise)
 
 
@@ -96,6 +97,8 @@ class Planter:
         self.marker = Checker(solution)
         self.items = items
         self.tolerance = tolerance_of(solution)
+        self._places: dict[Item, Place | None] = {}  # _read's: each item's place, and its quantity's shape and size
+        self._shapes: dict[Item, tuple[tuple[int, ...], int]] = {}
         self.right = {item: self._read(self.marker.clean, item) for item in items}
         self._numbers: dict[int, dict[Item, np.ndarray | None] | None] = {}  # by id(variant): the marker keeps each
 
@@ -153,6 +156,24 @@ class Planter:
         return out
 
     def _read(self, state: State, item: Item) -> np.ndarray | None:
+        place = self._places.get(item, _MISSING)
+        if place is _MISSING:
+            place = self._places[item] = self._place(item)
+        full = None if place is None else state.read(place)
+        if full is None:
+            return None
+        shaped = self._shapes.get(item)
+        if shaped is None:
+            shape = np.shape(self._reported(Item(item.section, item.name)))
+            shaped = self._shapes[item] = (shape, int(np.prod(shape, dtype=int)))
+        shape, size = shaped
+        full = np.asarray(full)
+        if full.size == size:
+            full = full.reshape(shape)
+        return full if item.index is None else np.asarray(full[item.index])
+
+    def _place(self, item: Item) -> Place | None:
+        """An item's place in the replays."""
         graph = self.marker.graph
         if item.section == "loss":
             place = Place("loss", graph.loss) if graph.loss is not None else None
@@ -161,14 +182,7 @@ class Planter:
         else:
             node = graph.names.get(item.name)  # type: ignore[arg-type]
             place = None if node is None else Place("value" if item.section == "values" else "grad", node)
-        full = None if place is None else state.read(place)
-        if full is None:
-            return None
-        shape = np.shape(self._reported(Item(item.section, item.name)))
-        full = np.asarray(full)
-        if full.size == int(np.prod(shape, dtype=int)):
-            full = full.reshape(shape)
-        return full if item.index is None else np.asarray(full[item.index])
+        return place
 
     def _reported(self, item: Item) -> Any:
         if item.section == "loss":

@@ -37,6 +37,8 @@ def bad_elements(data: Any) -> str | None:
     """"nan", "inf" or None: what is wrong with an array of floats, Fractions or SymPy values."""
     array = np.asarray(data)
     if array.dtype.kind in "fc":
+        if np.isfinite(array).all():  # the common case, in one call
+            return None
         if np.isnan(array).any():
             return "nan"
         return "inf" if np.isinf(array).any() else None
@@ -63,7 +65,6 @@ def bad_elements(data: Any) -> str | None:
 def first_fault(roots: Iterable[Tensor], names: Mapping[str, Tensor],
                 updated: Mapping[str, Tensor] | None = None) -> Fault | None:
     """The first non-finite value, gradient or update in the graphs of ``roots``; None when all are finite."""
-    label = {id(tensor): name for name, tensor in names.items()}
     order: list[Tensor] = []
     seen: set[int] = set()
     for root in roots:
@@ -71,6 +72,10 @@ def first_fault(roots: Iterable[Tensor], names: Mapping[str, Tensor],
             if id(node) not in seen:
                 seen.add(id(node))
                 order.append(node)
+    if all(bad_elements(node.data) is None and (node.grad is None or bad_elements(node.grad) is None)
+           for node in order) and all(bad_elements(tensor.data) is None for tensor in (updated or {}).values()):
+        return None  # all finite (the common case): no names to work out
+    label = {id(tensor): name for name, tensor in names.items()}
     users: dict[int, Tensor] = {}
     for node in order:
         for parent in node.inputs:

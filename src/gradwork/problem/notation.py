@@ -533,6 +533,22 @@ def _resolve(symbols: dict[str, Symbol], named: frozenset[str], solution: Any) -
     same |= {(layer.a, layer.z) for layer in getattr(solution, "layers", []) or []  # the identity's a is z
              if solution.nodes.get(layer.a) is solution.nodes.get(layer.z) or is_identity(layer.activation)}
     same |= {(b, a) for a, b in same}
+    # What follows depends only on these (the same for every variant of a template): worked out once for them.
+    key = (tuple(symbols.items()), named, output, frozenset(same))
+    found = _RESOLVED.get(key)
+    if found is None:
+        if len(_RESOLVED) >= 256:
+            _RESOLVED.clear()
+        found = _RESOLVED[key] = _relettered(out, named, output, same)
+    return dict(found)
+
+
+_RESOLVED: dict[Any, dict[str, Symbol]] = {}
+
+
+def _relettered(out: dict[str, Symbol], named: frozenset[str], output: str | None,
+                same: set[tuple[str, str]]) -> dict[str, Symbol]:
+    """_resolve's re-lettering of ``out`` (in place; returned)."""
 
     def printed(node: str) -> set[str]:
         symbol = out[node]

@@ -167,7 +167,9 @@ def _refuse_faults(problem: Problem, solution: Solution) -> None:
     fault = first_fault(roots, names)
     if fault is None:
         for name, value in solution.updated.items():
-            if bad_elements(np.asarray(value, dtype=object)) is not None:
+            numbers = value if isinstance(value, np.ndarray) and value.dtype.kind in "fc" else \
+                np.asarray(value, dtype=object)
+            if bad_elements(numbers) is not None:
                 fault = Fault(name, f"the updated {name} is not finite (overflow or an invalid operation in the "
                                     f"optimizer step)")
                 break

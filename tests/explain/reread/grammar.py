@@ -483,12 +483,30 @@ class Parser:
             return ("cases", branches)
 
 
+_PARSED: dict[str, tuple[list[Any], list[str]] | Exception] = {}  # text -> its reading (or why it has none)
+
+
 def parse(text: str) -> tuple[list[Any], list[str]]:
-    """An equation chain ``a = b = c`` as its sides (trees) and the relation signs between them."""
-    tokens = lex(text)
-    if not tokens:
-        raise Unreadable("empty")
-    return Parser(tokens, text).relation()
+    """An equation chain ``a = b = c`` as its sides (trees) and the relation signs between them.
+
+    Memoised: the same equation is printed in every format of a page (a quarter of the texts read are new), and
+    reading is a function of the text alone. The trees are never changed by their readers (tuples and lists only
+    read); the lists returned are fresh copies."""
+    known = _PARSED.get(text)
+    if known is None:
+        try:
+            tokens = lex(text)
+            if not tokens:
+                raise Unreadable("empty")
+            known = Parser(tokens, text).relation()
+        except (Unreadable, KeyError, IndexError, ValueError) as error:  # what a reader of parse() catches
+            known = error
+        if len(_PARSED) > 100_000:
+            _PARSED.clear()
+        _PARSED[text] = known
+    if isinstance(known, Exception):
+        raise known.with_traceback(None)
+    return list(known[0]), list(known[1])
 
 
 def parse_expr(text: str) -> Any:

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from gradwork.check.mistakes.registry import Look, Variant, mistake
-from gradwork.check.replay import Graph, Perturbation, Rounding, _cut, round_decimals, round_significant
+from gradwork.check.replay import Graph, Perturbation
+from gradwork.check.rounding import Rounding, _cut, round_decimals, round_significant
 
 
 # ---------------------------------------------------------------- models of writing numbers down

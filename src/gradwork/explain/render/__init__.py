@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+from gradwork.documents.json_text import dumps_indented
 from gradwork.explain import math as m
 
 if TYPE_CHECKING:
@@ -54,9 +55,7 @@ def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bo
 
         return HtmlRenderer(digits=digits).render(derivation)
     if format == "json":
-        import json
-
-        return json.dumps(steps_to_json(derivation, digits=digits), indent=2, ensure_ascii=False) + "\n"
+        return dumps_indented(steps_to_json(derivation, digits=digits)) + "\n"
     raise ValueError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
 
 

@@ -29,6 +29,7 @@ _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303"
 
 
 _MATRIX = re.compile(r"\\begin\{pmatrix\}((?:(?!\\begin\{pmatrix\}).)*?)\\end\{pmatrix\}", re.S)
+_MATRIX_TOKENS = re.compile(r"\\begin\{pmatrix\}|\\end\{pmatrix\}|\\\\|\\&|&")
 _FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
 
 
@@ -52,6 +53,30 @@ def visible_width(latex: str) -> int:
     text = re.sub(r"\\(left|right|quad|,|;|!|operatorname|mathrm|text|displaystyle)", "", text)
     text = re.sub(r"\\[A-Za-z]+", "c", text)
     return len(re.sub(r"[{}\s]", "", text)) + text.count(" = ") + text.count("=")
+
+
+def widest_matrix(latex: str) -> int:
+    """The most columns any ``pmatrix`` in ``latex`` has (0 without one; a matrix inside a cell counts its own).
+
+    One pass over the text: a stack of the open matrices, each with its current row's columns and its widest.
+    """
+    widest = 0
+    open_matrices: list[list[int]] = []  # [columns of the current row, the widest row so far]
+    for token in _MATRIX_TOKENS.finditer(latex):
+        mark = token.group()
+        if mark == r"\begin{pmatrix}":
+            open_matrices.append([1, 0])
+        elif not open_matrices or mark == r"\&":
+            continue
+        elif mark == "&":
+            open_matrices[-1][0] += 1
+        elif mark == "\\\\":
+            row = open_matrices[-1]
+            row[1], row[0] = max(row[1], row[0]), 1
+        else:  # \end{pmatrix}
+            columns, wider = open_matrices.pop()
+            widest = max(widest, columns, wider)
+    return widest
 
 
 _INLINE_MATH = re.compile(r"(?<![\w\\])([A-Za-zα-ωΑ-Ω]+)([_^])([A-Za-z0-9]+)\b")
