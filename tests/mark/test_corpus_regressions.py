@@ -74,6 +74,8 @@ FIXED = {
         "(written given, worked out expected)",
     541: "dC/dW_2's own rounding counts in the precision of the update that uses it",
     8069: "da1_1/dz1_1 = 1 (x²'s derivative left out): activation_derivative, as check prefers, not factor_half",
+    14458: "∂C/∂b = δ_o = [-0.2314, 0.3517] = [0.2314, -0.3517]: a result with its sign flipped is a sign slip too",
+    14585: "dC/dw1 = dC/dz1*x1 = 0.3699*(-1) = 0.3699: the same in ASCII",
     # the corpus's truth (tests/mark/corpus/document.py)
     209: "a planted document's line is judged by the number written (rounded), not the calculator's",
     8260: "a mistake whose number is within the tolerance where it first shows (δ = -2.108 for -2.111) and beyond "
