@@ -25,7 +25,7 @@ from gradwork.explain.render.base import array_is_matrix, dedupe, FLAG, Printer,
 from gradwork.explain.render.latex_text import latex_text, prose_latex, unicode_math, visible_width, widest_matrix
 from gradwork.explain.render.notation import CALLS, FUNCTIONS, GREEK, GREEK_LATEX, IDENTIFIER, join_indices
 from gradwork.explain.render.precedence import PREC_ATOM, PREC_POSTFIX, PREC_PRODUCT, PREC_RELATION, PREC_SUM
-from gradwork.explain.render.text import product_factors, rounded_floats, split_primes
+from gradwork.explain.render.text import printed_once, product_factors, rounded_floats, split_primes
 
 LINE_WIDTH = 64  # visible characters one display line holds (11 pt, A4, 2 cm margins), with room to spare
 
@@ -155,7 +155,8 @@ class LatexPrinter(Printer):
 
             # ln for the natural log; an unevaluated −1·a (numbers put into 1 − y) reads −a
             shown = rounded_floats(n.value, self.settings["digits"])
-            return re.sub(r"(^|[-+(] ?)1 \\cdot ", r"\1", sympy.latex(shown, ln_notation=True))
+            return printed_once("latex", shown, lambda value: re.sub(r"(^|[-+(] ?)1 \\cdot ", r"\1",
+                                                                      sympy.latex(value, ln_notation=True)))
         if n.kind == "fraction":
             return rf"{sign}\frac{{{n.digits}}}{{{n.denominator}}}"
         if n.kind == "scientific":

@@ -545,8 +545,32 @@ def rounded_floats(value: Any, digits: int) -> Any:
         return value.xreplace({f: sympy.Float(float(f"{float(f):.{digits}g}"), digits) for f in floats})
 
 
+_PRINTED: dict[tuple[str, Any], str] = {}
+
+
+def printed_once(kind: str, value: Any, make: Callable[[Any], str]) -> str:
+    """``make(value)`` for a SymPy expression, made once per equal expression (SymPy's printers sort the terms of
+    every sum, milliseconds each, and a derivation prints the same numbers in every style and format). SymPy's
+    ``==`` is structural, a Float's precision included, so equal expressions print alike; an unhashable one (a
+    mutable matrix) is printed every time."""
+    try:
+        text = _PRINTED.get((kind, value))
+    except TypeError:
+        return make(value)
+    if text is None:
+        text = make(value)
+        if len(_PRINTED) >= 20_000:
+            _PRINTED.clear()
+        _PRINTED[kind, value] = text
+    return text
+
+
 def sympy_text(value: Any) -> str:
     """A SymPy expression as a student writes it: x², 2·x, √x (SymPy's own str, lightly typeset)."""
+    return printed_once("text", value, _sympy_text)
+
+
+def _sympy_text(value: Any) -> str:
     text = str(value)
     # y_1, t_12: a name with a numbered index, as the derivation writes indices (y₁)
     text = re.sub(r"\b([A-Za-z]+)_(\d+)\b", lambda s: s.group(1) + (subscript(s.group(2)) or "_" + s.group(2)), text)
