@@ -192,3 +192,17 @@ def test_every_example_explains_in_symbolic_mode_in_every_style(path):
     for style in ("chain", "delta", "matrix"):
         text = render(derive(solution, style), "text")
         assert "Backward pass" in text, (style, text[:200])
+
+
+def test_a_formula_activation_written_as_a_power_derives_in_every_style() -> None:
+    """seed 004's σ(x) = x**2 is a two-input pow (its exponent a constant input): the chain style's
+    "what cancels" check must not take it for a one-input activation (it raised a TypeError before)."""
+    solution = solve(load(EXAMPLES / "seed004_hw1.toml"), mode="symbolic")
+    for style in ("chain", "delta", "matrix"):
+        text = render(derive(solution, style), "text")
+        # dL/dw(2)_1 = -(t - y) * 2 net2 * a1 = -2 * -2 * 25 = 100, as the hand derivation has it
+        assert "100" in text
+        if style == "chain":
+            assert "∂L/∂w⁽²⁾₁ = [B1]·[B2]·[B3] = −2·(−2)·25 = 100" in text
+        # x**2 after half SSE cancels nothing, so no "multiplied as formulas" note is made
+        assert "Multiplied as formulas" not in text

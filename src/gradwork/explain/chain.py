@@ -303,7 +303,9 @@ def _collapsed_output(solution: Solution, graph: NamedGraph, factors: _Factors, 
 
     loss, a, z = solution.loss, graph.tensor(layer.a), graph.tensor(layer.z)
     if loss is None or loss.op is None or loss.op.term is None or loss.inputs[0] is not a or a is z \
-            or a.op is None or not a.op.elementwise or a.inputs[0] is not z:
+            or a.op is None or not a.op.elementwise or len(a.inputs) != 1 or a.inputs[0] is not z:
+        # Only a one-input activation's rule is a function of z alone (x**2 written as a formula is a
+        # two-input pow whose exponent is a constant input).
         return []
     loss_label = factors.labels.get(("loss", k))
     act_label = factors.labels.get(("act", layer.name, k, k))
