@@ -14,9 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from gradwork.explain.derive import derive
-from gradwork.explain.steps import Derivation
-from gradwork.explain.render import render, step_fragments, step_titles, steps_to_json
 from gradwork.documents.errors import GradworkError
 from gradwork.documents.json_text import dumps_indented
 from gradwork.mark import mark_work
@@ -26,6 +23,7 @@ from gradwork.problem.notation import notation
 
 if TYPE_CHECKING:  # the report types, for the annotations only: check and the marker are imported when used
     from gradwork.check.report import Report
+    from gradwork.explain.steps import Derivation
     from gradwork.mark.report import MarkReport
 
 Format = Literal["text", "markdown", "latex", "html", "json"]
@@ -106,11 +104,17 @@ class Solved:
     def _derivations(self, style: str, notes: bool = False) -> Derivation:
         cache = self.__dict__.setdefault("_derivation_cache", {})
         if (style, notes) not in cache:
+            # lazy (start-up): the explainer loads when a derivation is first asked for (mark, check never ask)
+            from gradwork.explain.derive import derive
+
             cache[style, notes] = derive(self.solution, style, notes)  # type: ignore[arg-type]
         return cache[style, notes]
 
     def to_dict(self, style: Style | None = None, digits: int | None = None) -> dict[str, Any]:
         """The docs/format.md JSON object, ``steps`` included."""
+        # lazy (start-up): loaded when first used
+        from gradwork.explain.render import steps_to_json
+
         return {
             "title": self.title,
             "mode": self.mode,
@@ -132,12 +136,16 @@ class Solved:
             return dumps_indented(self.to_dict(style, digits)) + "\n"
         if format == "html":
             return self.page(style, digits)
-        return render(self.derivation(style, notes), format, digits=digits or self.digits, color=color,
-                      width=width)
+        # lazy (start-up): loaded when first used
+        from gradwork.explain.render import render as render_steps
+
+        return render_steps(self.derivation(style, notes), format, digits=digits or self.digits, color=color,
+                            width=width)
 
     def page_steps(self, style: Style | None = None, digits: int | None = None) -> list:
         """The derivation as the interactive page's steps (viz.PageStep), one per derivation step."""
         # lazy (start-up): loaded when first used
+        from gradwork.explain.render import step_fragments, step_titles
         from gradwork.viz import PageStep
 
         derivation = self.derivation(style)
@@ -202,9 +210,10 @@ class Solved:
     def _repr_html_(self) -> str:
         """The graph and the derivation together, as an HTML fragment (static: notebooks run no page scripts)."""
         # lazy (start-up): loaded when first used
+        from gradwork.explain.render import render as render_steps
         from gradwork.viz import notebook_html
 
-        document = render(self.derivation(), "html", digits=self.digits)
+        document = render_steps(self.derivation(), "html", digits=self.digits)
         # The derivation's body only: a notebook cell takes a fragment, never a whole document.
         start, end = document.find("<main>"), document.rfind("</main>")
         body = document[start + len("<main>"):end].strip() if 0 <= start < end else document

@@ -39,6 +39,27 @@ def test_help_lists_the_commands_and_imports_no_heavy_library():
     assert result.stderr.strip().splitlines()[-1] == "LOADED []"
 
 
+def test_mark_loads_neither_the_explainer_nor_typers_pydantic_adapters():
+    """Start-up: ``gradwork mark`` marks without the derivation machinery (gradwork.api loads it when a derivation
+    is asked for) and coerces its str, bool and Path parameters without Typer's Pydantic adapters."""
+    unwanted = ("gradwork.explain.derive", "gradwork.explain.chain", "typer._adapters", "sympy")
+    code = ("import atexit, sys; atexit.register(lambda: print("
+            f"'LOADED', [m for m in {unwanted!r} if m in sys.modules], file=sys.stderr)); "
+            f"sys.argv = ['gradwork', 'mark', {str(SEED_002)!r}, 'tests/mark/fixtures/seed002_correct.md', "
+            "'--format', 'json']; from gradwork.cli import main; main()")
+    result = real("-c", code, command=[sys.executable])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["score"]["points"] == json.loads(result.stdout)["score"]["max_points"]
+    assert result.stderr.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_marks_path_option_takes_a_path_without_pydantic(tmp_path):
+    written = tmp_path / "marked.json"
+    result = real("mark", str(SEED_002), "tests/mark/fixtures/seed002_correct.md", "-f", "json", "-o", str(written))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(written.read_text(encoding="utf-8"))["score"]["points"] > 0
+
+
 def test_the_demo_prints_the_worked_solution_with_exit_0():
     result = real("solve", str(SEED_002))
     assert result.returncode == 0 and result.stderr == ""

@@ -9,12 +9,25 @@ from __future__ import annotations
 import typer
 from typer.core import TyperGroup
 
+from gradwork.cli.coercion import lighten
 from gradwork.cli.errors import run_guarded
 from gradwork import __version__
 
 
 class _Boundary(TyperGroup):
-    """The group behind ``app``: runs every command inside :func:`gradwork.cli.errors.run_guarded`."""
+    """The group behind ``app``: runs every command inside :func:`gradwork.cli.errors.run_guarded`; a command's
+    ``str`` and ``Path`` parameters are coerced without Pydantic (:mod:`gradwork.cli.coercion`, start-up)."""
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            lighten(command.get_params(ctx))  # its own and --help
+        return command
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        lighten(params)
+        return params
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
         parent = super().main

@@ -185,6 +185,7 @@ class Binder(LabelReading):
                     if a not in bindings.by_symbol and bindings.node(b):
                         bindings.by_symbol[a] = Binding(a, bindings.node(b), True, f"the working equates {a} with {b}")
         self._typos(claims, candidates, bindings)
+        self._swaps(bindings)
         self._collisions(bindings)
         return bindings
 
@@ -229,6 +230,9 @@ class Binder(LabelReading):
                 hinted = [lettered[0]]  # w_2 fits w_6's number too: this sheet numbers weights through the net
             if len(hinted) != 1:  # z_4 fits z_2's number too: the way the sheet numbers symbols says which
                 hinted = [lettered[0]] if lettered is not None and lettered[0] in top else hinted
+            labelled = [key for key in top if self.node_layers.get(key.split("[")[0]) == layer_hint(symbol)]
+            if len(hinted) != 1 and len(labelled) == 1:  # a_1^(2): a wrong number equal to layer 1's by chance
+                hinted = labelled
             output = self._output_letter(symbol)
             if len(hinted) != 1 and output is not None:  # V's number fits a hidden weight too: V is the output's
                 hinted = [key for key in top if key == output or ("[" not in output and key.startswith(output + "["))]

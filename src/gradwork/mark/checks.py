@@ -134,8 +134,18 @@ class Checks:
             except ERRORS:
                 pass
         written = short(right_text) if short(right_text) == shown(b) else f"{short(right_text)} = {shown(b)}"
-        return Verdict("wrong", ("arithmetic",),
+        return Verdict("wrong", ("arithmetic", *self.slip(a, b)),
                        f"{short(left_text)} = {shown(a)}, not {written}: the arithmetic does not hold as written")
+
+    def slip(self, worked: Any, written: Any) -> tuple[str, ...]:
+        """``(-1824)(3) = 5472``: a result that is the worked-out one with its sign flipped is also a ``sign`` slip,
+        as check names that number."""
+        try:
+            a, b = np.asarray(worked, dtype=float), np.asarray(written, dtype=float).reshape(np.shape(worked))
+            flipped = bool(np.any(a != 0)) and bool(np.all(self.tolerance.passes(b, -a)))
+        except ERRORS:
+            return ()
+        return ("sign",) if flipped else ()
 
     def substitution(self, left: Node, right: Node, env: Env, left_text: str, right_text: str) -> Verdict | None:
         formula, numeric = (left, right) if not is_number(left) else (right, left)
@@ -156,7 +166,7 @@ class Checks:
                 values.append(f"{name} = {shown(env.lookup(name))}")
             except ERRORS:
                 continue
-        return Verdict("wrong", ("arithmetic",),
+        return Verdict("wrong", ("arithmetic", *self.slip(a, b)),
                        f"with {', '.join(values)} (your values, else the problem's) this is {shown(a)}, "
                        f"not {shown(b)}: the numbers put in are not these symbols' values")
 

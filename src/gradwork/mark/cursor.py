@@ -70,6 +70,8 @@ class Cursor:
             return ""
         if len(parts) == 1 and j + 1 < len(self.tokens) and self.tokens[j + 1].text in ("(", "\\cdot"):
             return ""
+        if len(parts) == 1 and self.tokens[self.i].spaced:  # w_6 (2) z_2: a factor 2, not element 2 of w_6
+            return ""
         self.i = j + 1
         return "(" + ",".join(parts) + ")"
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradwork.mark.binding import Binding, Bindings, Claim, symbol_key
-from gradwork.mark.letters import numbered
+from gradwork.mark.letters import by_letter, numbered
 from gradwork.mark.quantities import Q, base_and_parts, role_of
 from gradwork.problem.quantities import node_key
 
@@ -33,8 +33,15 @@ class LabelReading:
         ``∂L/∂w_11``: unit 2 of layer 1). True when something changed."""
         before = dict(bindings.by_symbol)
         self._collisions(bindings)  # formulas have bound more labels: two on one quantity again
+        self._transposed_pair(bindings)  # and may show how the sheet counts w_ji
         changed = bindings.by_symbol != before
         for symbol, binding in list(bindings.by_symbol.items()):
+            if binding.quantity is None and binding.candidates:  # a_2's number fits unit 1 of layer 1 and layer 2
+                found = self._by_siblings(symbol, role_of(symbol), bindings)  # a_1 is layer 1's: a_2 layer 2's
+                if found is not None and found.quantity in binding.candidates:
+                    bindings.by_symbol[symbol] = found
+                    changed = True
+                continue
             if binding.support or not binding.weak or binding.quantity is None \
                     or self.written.get(symbol_key(symbol)) == binding.quantity:  # the problem's own symbol
                 continue
@@ -77,6 +84,62 @@ class LabelReading:
                 found = self._by_siblings(weaker.symbol, role_of(weaker.symbol), bindings)
                 keep = found is not None and found.quantity != weaker.quantity
                 bindings.by_symbol[weaker.symbol] = found if keep else weaker  # type: ignore[assignment]
+
+    def _swaps(self, bindings: Bindings) -> None:
+        """``z_1 = 8``, ``z_2 = -8`` where the layer's true values are -8 and 8 (a sign slip on the whole layer):
+        two units of one letter bound by their numbers each to the unit the other's label names, both ways a
+        sheet counts: the labels decide (no sheet numbers a layer's units backwards)."""
+        units = [b for b in bindings.by_symbol.values() if b.support and b.quantity and "[" in b.quantity
+                 and role_of(b.symbol) in ("pre", "act", "delta") and not base_and_parts(b.symbol)[1]
+                 and re.fullmatch(r"[oh]?\d+", base_and_parts(b.symbol)[2])]  # δ_o1, δ_o2 too
+        for k, one in enumerate(units):
+            for other in units[k + 1:]:
+                if base_and_parts(one.symbol)[0] != base_and_parts(other.symbol)[0] \
+                        or base_and_parts(one.symbol)[3] != base_and_parts(other.symbol)[3]:
+                    continue
+                mine, theirs = str(one.quantity), str(other.quantity)
+                if self._unit_readings(one.symbol, mine) != {theirs} \
+                        or self._unit_readings(other.symbol, theirs) != {mine}:
+                    continue
+                for binding, key in ((one, theirs), (other, mine)):
+                    bindings.by_symbol[binding.symbol] = Binding(
+                        binding.symbol, key, True, f"{binding.symbol} read as {key} by its label: its number is "
+                        "another unit's, whose label names this one (the two numbers swapped)", weak=True)
+        self._transposed_pair(bindings)
+
+    def _unit_readings(self, symbol: str, quantity: str) -> set[str]:
+        """What a unit's label names: both ways a sheet counts, or the output/hidden letter (``δ_{o2}``)."""
+        if base_and_parts(symbol)[2].isdigit():
+            return self._label_readings(symbol, quantity)
+        lettered = by_letter(symbol, role_of(symbol), self.solution)
+        return {lettered[0]} if lettered else set()
+
+    def _transposed_pair(self, bindings: Bindings) -> None:
+        """``∂E/∂w^{(1)}_{12}`` and ``∂E/∂w^{(1)}_{21}`` bound by their numbers each to the other's element (a
+        transposed gradient) on a sheet whose other weights show it writes ``w_{ji}`` (unit j, input i): the
+        labels decide; without such a weight the sheet may count ``w_{ij}``, and the numbers stand."""
+        weights = [b for b in bindings.by_symbol.values() if b.quantity and "[" in b.quantity
+                   and role_of(b.symbol) == "weight" and not base_and_parts(b.symbol)[1]
+                   and re.fullmatch(r"\d\d", base_and_parts(b.symbol)[2])]
+
+        def reading(binding: Binding, sub: str) -> str | None:
+            return self._index_by_subscript(str(binding.quantity).split("[")[0], sub, "weight")
+
+        for k, one in enumerate(weights):
+            for other in weights[k + 1:]:
+                b1, _, s1, up1 = base_and_parts(one.symbol)
+                b2, _, s2, up2 = base_and_parts(other.symbol)
+                if not one.support or not other.support or b1 != b2 or up1 != up2 or s1 != s2[::-1] \
+                        or s1 == s2 or reading(one, s1) != other.quantity or reading(other, s2) != one.quantity:
+                    continue
+                ji = [b for b in weights if b is not one and b is not other and b.quantity == reading(
+                    b, base_and_parts(b.symbol)[2]) != reading(b, base_and_parts(b.symbol)[2][::-1])]
+                if not ji:
+                    continue
+                for binding, key in ((one, other.quantity), (other, one.quantity)):
+                    bindings.by_symbol[binding.symbol] = Binding(
+                        binding.symbol, key, True, f"{binding.symbol} read as {key} by its label, as this sheet's "
+                        f"{ji[0].symbol} counts w_ji: its number is the transposed element's", weak=True)
 
     def _label_readings(self, symbol: str, quantity: str) -> set[str]:
         """What a label names, both ways a sheet counts: ``w_{ji}`` (or unit ``j``) in the layer of ``quantity``,

@@ -9,7 +9,8 @@ structure overrides it, :mod:`gradwork.mark.structure`):
 * ``o`` and ``h`` name the output and the hidden layer of a two-layer network:
   ``δ_o``, ``δ_{o2}``, ``δ_h``, ``δ_{h1}``;
 * ``W``, ``b``, ``z``, ``h`` with no label at all: the first layer's (a sheet that
-  names the output layer's with other letters, ``V``, ``c``, ``s``, ``y``);
+  names the output layer's with other letters, ``V``, ``c``, ``s``, ``y``); ``s`` alone of a
+  two-layer network: the output layer's pre-activation;
 * numbering through the network, unit by unit, as seed 002's sheet counts:
   ``z_3``/``net_3``/``a_3``/``δ_3`` the third unit counting from the first layer,
   ``h_2`` the second hidden unit, ``b_3`` the third unit's bias, ``w_5`` the fifth
@@ -54,6 +55,8 @@ def by_letter(symbol: str, role: str | None, solution: Any) -> tuple[str, str] |
                             f"{symbol}: dL/dz of {where} unit {letters.group(2)}")
     if not sub and not sup and base in ("W", "b", "z", "h", "Z", "H") and role != "delta":
         return _whole(role, 1, solution, f"{symbol}: the first layer's, as a sheet without labels writes it")
+    if not sub and not sup and base == "s" and len(layers) == 2:  # z, h then s, y: the output layer's
+        return _whole(role, 2, solution, f"{symbol}: the output layer's, as a sheet writing z, h and s, y names it")
     if sup or not sub.isdigit():
         return None
     return numbered(role, base, int(sub), solution)

@@ -233,9 +233,11 @@ class WorkMarker:
             bind_by_value(program, bindings, evaluate, matches)
             bind_by_structure(program, bindings, self.solution)
 
-            def given(value: Any) -> list[str]:
+            def given(value: Any, symbol: str) -> list[str]:
+                role = self.role(symbol)  # z_2 put in where W_1[1,1]'s number is: a z is never a given weight
                 keys = {q.node_key for q in binder.matches("given", value, None, None)
-                        if q.role not in ("target", "lr", "loss", "upstream")}
+                        if q.role not in ("target", "lr", "loss", "upstream")
+                        and (role is None or q.role == role or {role, q.role} == {"act", "input"})}
                 return sorted(keys) if len({key.split("[")[0] for key in keys}) == 1 else []
 
             plain = Evaluator(no_symbols, options=self.options)
@@ -355,7 +357,9 @@ class WorkMarker:
     def local_codes(self, about: Any, given: np.ndarray, expected: np.ndarray) -> tuple[str, ...]:
         """Why a local derivative is wrong: a slip of sign or factor, else the activation's derivative."""
         close = lambda a, b: bool(np.all(self.tolerance.passes(a, b)))  # noqa: E731
-        if np.any(expected != 0):
+        left_out = close(given, np.ones_like(expected)) and about and about[0] and about[1] and any(
+            layer.a == about[0].split("[")[0] and layer.z == about[1].split("[")[0] for layer in self.solution.layers)
+        if np.any(expected != 0) and not left_out:  # a derivative of 1: the activation's left out, as check prefers
             if close(given, -expected):
                 return ("sign",)
             if close(given, 2 * expected):

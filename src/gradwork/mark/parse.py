@@ -251,7 +251,10 @@ class _Parser(Cursor):
                 return self.call(base, len(primes))
         if self.at("(") and base in GENERIC_FUNCTIONS | {"sigma"}:
             raise Unreadable(f"the function {name}(...)")
+        start = self.i
         element = self._element_index()
+        if element and "," not in element and (superscript or len(subscript) > 1):
+            self.i, element = start, ""  # w⁽²⁾₁₂(2): already one weight, so (2) is a factor, not its element 2
         if element:
             name += element
         return Sym(name)
@@ -417,7 +420,8 @@ class _Parser(Cursor):
         return Matrix((tuple(values),))
 
     def bracketed(self, close: str) -> Node:
-        if close == "]":
+        nested = self.i >= 2 and self.tokens[self.i - 2].text in ("[", ",")  # [[0.0353 8]]: a list's row has commas
+        if close == "]" and not nested:
             row = self._spaced_row(close)
             if row is not None:
                 return row

@@ -103,7 +103,7 @@ def _is_prose(word: str, known: frozenset[str] = frozenset()) -> bool:
         return True
     if len(word) < 3 or word in MATH_WORDS or lower in MATH_WORDS or word in GREEK_WORDS:
         return False
-    return not re.fullmatch(r"d?[A-Za-z]|d[A-Z][a-z]?|[A-Z][a-z]?", word)
+    return not re.fullmatch(r"d?[A-Za-z]|d[A-Z][a-z]?|[A-Z][a-z]?|d[A-Za-z]d[A-Za-z]", word)  # dL/dydy/ds
 
 
 def _extend_left(line: str, equals: int, bound: int, known: frozenset[str] = frozenset()) -> int:
@@ -271,11 +271,14 @@ def _scripts(text: str) -> str:
     return "".join(out)
 
 
-_SYMBOL = r"(?:\\hat\{[A-Za-z]\}|[A-Za-zα-ωΑ-Ω][A-Za-z]*)(?:'?(?:\^\{[^{}]*\}|_\{[^{}]*\}|_?\w+|\^\(\w+\))*)'?"
+_SYMBOL = (  # ∂L/∂s₂h₃: the symbol ends at its subscript, h₃ is the next factor
+    r"(?:\\hat\{[A-Za-z]\}|[A-Za-zα-ωΑ-Ω][A-Za-z]*)(?:'?(?:\^\{[^{}]*\}|_\{[^{}]*\}|_\w+|\d\w*|\^\(\w+\))*)'?")
 _PARTIAL = re.compile(rf"∂\s*({_SYMBOL})\s*/\s*∂\s*({_SYMBOL})")
 _PARTIAL_OF_CALL = re.compile(  # ∂σ(u)/∂u, ∂ReLU(u)/∂u: a function's derivative
     r"∂\s*((?:\\text\{[A-Za-z_]+\}|[A-Za-zα-ωΑ-Ω]+)\s*\(\s*([A-Za-z])\s*\))\s*/\s*∂\s*\2(?![\w])")
 _ASCII_PARTIAL = re.compile(rf"(?<![A-Za-z\\])d\s*({_SYMBOL})\s*/\s*d\s*({_SYMBOL})")
+_ASCII_JOINED = re.compile(  # dL/dydy/ds, dL/dh1dh1/dz1: two derivatives typed with nothing between them
+    r"(?<![A-Za-z\\])(d[A-Za-z]\w*/d[A-Za-z]\w*?)(?=d[A-Za-z]\w*/d[A-Za-z])")
 
 
 def _derivatives(text: str) -> str:
@@ -284,6 +287,7 @@ def _derivatives(text: str) -> str:
 
     text = _PARTIAL_OF_CALL.sub(lambda m: "\\frac{\\partial " + m.group(1) + "}{\\partial " + m.group(2) + "}", text)
     text = _PARTIAL.sub(frac, text)
+    text = _ASCII_JOINED.sub(lambda m: m.group(1) + " * ", text)
     return _ASCII_PARTIAL.sub(frac, text)
 
 

@@ -82,6 +82,8 @@ class _Structure:
             binding = self.bindings.get(symbol)
             if binding is not None and binding.quantity == key:
                 continue
+            if binding is not None and binding.support and key.startswith(f"{binding.quantity}["):
+                continue  # its numbers fill the whole node (b_1 = [0, -0.1]): never one element of it
             if self.free(symbol) or (binding is not None and binding.inferred and binding.support
                                      and len(evidences) >= binding.support):
                 self.bindings.by_symbol[symbol] = Binding(symbol, key, True, "; ".join(dict.fromkeys(evidences)),
@@ -240,8 +242,10 @@ class _Structure:
             self.bind(bottom, key, f"{top} is an activation of it in d{top}/d{bottom}: {key}")
 
     def delta_from_weight(self, statement: Statement) -> None:
-        """``∂L/∂w_4 = δ_2 x_2`` with ``w_4`` bound: ``δ_2`` is dL/dz of the unit ``w_4`` leads to."""
-        node = self.bindings.node(statement.target or "")
+        """``∂L/∂w_4 = δ_2 x_2`` with ``w_4`` bound: ``δ_2`` is dL/dz of the unit ``w_4`` leads to (the weight a
+        forward formula puts it at, where one does: its chance number's binding is about to give way)."""
+        forward = self.proposed.get(statement.target or "", {})
+        node = next(iter(forward)) if len(forward) == 1 else self.bindings.node(statement.target or "")
         if node is None or "[" not in node:
             return
         name, _, rest = node.partition("[")
@@ -272,9 +276,16 @@ class _Structure:
                 if side.node is not None:
                     names |= _symbol_names(side.node)
         bound_units: dict[tuple[str, str], str | None] = {}
+        letters: dict[tuple[str, str], set[str]] = {}
         for name in names:
             base, primes, sub, sup = base_and_parts(name)
-            if base in PRE_ACTIVATION_LETTERS and not primes and not self.free(name):
+            if base in PRE_ACTIVATION_LETTERS and not primes:
+                letters.setdefault((sub, sup), set()).add(base)
+        for name in names:
+            base, primes, sub, sup = base_and_parts(name)
+            if len(letters.get((sub, sup), ())) > 1:  # z_1 and s_1, one still unbound: two units, says nothing
+                bound_units[(sub, sup)] = None
+            elif base in PRE_ACTIVATION_LETTERS and not primes and not self.free(name):
                 node = self.bindings.node(name)
                 seen = bound_units.setdefault((sub, sup), node)
                 if seen != node:  # z_2 and s_2 name two units: the label says nothing
@@ -326,7 +337,8 @@ def bind_by_substitution(statements: list[Statement], bindings: Bindings, evalua
     """A symbol still unbound whose numbers put in stand where it stands in the formula before them
     (``s = h V + c = [0.4, 0.9][[0.7], [0.5]] + [-0.1]``: ``V`` is ``[[0.7], [0.5]]``), every time the same
     given quantity's value: that quantity. ``evaluate(node)`` gives a number-only side's value; ``matches(value)``
-    the node keys of the given quantities with that value. True when something was bound."""
+    the node keys of the given quantities with that value
+    that the symbol's letter may name. True when something was bound."""
     put: dict[str, list[tuple[Any, int]]] = {}
     for statement in statements:
         sides = statement.sides
@@ -345,7 +357,7 @@ def bind_by_substitution(statements: list[Statement], bindings: Bindings, evalua
                     continue
     bound = False
     for name, values in put.items():
-        keys = {tuple(matches(value)) for value, _ in values}
+        keys = {tuple(matches(value, name)) for value, _ in values}
         if len(keys) == 1 and len(found := next(iter(keys))) == 1:
             lines = ", ".join(str(line) for line in sorted({line for _, line in values}))
             bindings.by_symbol[name] = Binding(name, found[0], True, f"the number put in for it (line {lines}) is "

@@ -207,6 +207,8 @@ def make_document(seed: int, notation: str | None = None, style: str | None = No
                       and not _passes(tolerance, written(s.student), s.clean)), None)
         if first is not None and not _identifiable(marker, graph, variant, trial, first, tolerance):
             continue  # another mistake model gives the same number there: no one could tell which was made
+        if first is not None and _shown_within(trial[:trial.index(first)], written):
+            continue  # an earlier line already shows it within the tolerance: accepted there, so is what follows
         if first is not None or (wanted == "bias_not_updated" and _has_bias_updates(solution)):
             planted, work = [(variant.code, variant.site)], trial
             break
@@ -252,6 +254,19 @@ def _identifiable(marker: Any, graph: Any, planted: Any, work: list[Statement], 
         if all(_passes(tolerance, _read(graph, other_state, key), _read(graph, clean, key)) for key in earlier):
             return False
     return True
+
+
+def _shown_within(before: list[Statement], written: Any) -> bool:
+    """Does a line before the mistake's first wrong one already write a number it changed, within the marking
+    tolerance (δ = -2.108 for -2.111)? A marker accepts that number, and a line computed from it by right
+    arithmetic (∂L/∂W = δ aᵀ, now beyond the tolerance) is then right too: the truth could not be decided."""
+    for s in before:
+        if not s.key or s.student is None or s.clean is None:
+            continue
+        mine, clean = np.asarray(written(s.student), dtype=float), np.asarray(written(s.clean), dtype=float)
+        if mine.shape == clean.shape and not np.array_equal(mine, clean):
+            return True
+    return False
 
 
 def _read(graph: Any, state: Any, key: str) -> Any:

@@ -257,6 +257,8 @@ class Printer:
         if self.style.times == "juxtapose" and self.n in ("unicode", "ascii") and all(
                 p.startswith("(") or not p[:1].isdigit() for p in parts):
             needs_space = [a for a in e.args if isinstance(a, Sym) and (len(self.sym(a)) > 1 and self.n == "ascii")]
+            needs_space += [b for a, b in zip(parts, parts[1:]) if self.n == "ascii" and a[-1:].isalnum()
+                            and b[:1].isalpha() and max(len(a), len(b)) > 1]  # w13*a4, never w13a4 (w_1 3 a_4)
             if needs_space:
                 joiner = "*"
         return joiner.join(parts)
