@@ -195,14 +195,21 @@ def as_rows(obj: Any) -> Any:
             return replace(obj, rows=tuple(as_rows(r) for r in obj.rows), row=True)
         return replace(obj, rows=tuple(tuple(as_rows(c) for c in r) for r in obj.rows))
     if isinstance(obj, tuple):
-        return tuple(as_rows(o) for o in obj)
+        converted = tuple(as_rows(o) for o in obj)
+        return obj if type(obj) is tuple and all(a is b for a, b in zip(converted, obj)) else converted
     if isinstance(obj, dict) or not is_dataclass(obj) or isinstance(obj, (Number, Symbol)):
         return obj
     changes = {}
-    for f in fields(obj):
-        value = getattr(obj, f.name)
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    for name in names:
+        value = getattr(obj, name)
         if isinstance(value, tuple) or is_dataclass(value):
             new = as_rows(value)
             if new is not value:
-                changes[f.name] = new
+                changes[name] = new
     return replace(obj, **changes) if changes else obj
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, read once per class

@@ -54,6 +54,9 @@ class UnsupportedError(TypeError):
     """A printer or renderer met a type it has no method for."""
 
 
+_DISPATCH: dict[tuple[type, type], str] = {}  # (dispatcher class, object class) -> method name ("" for none)
+
+
 class Dispatcher:
     """Settings and MRO dispatch, shared by printers and renderers."""
 
@@ -80,10 +83,14 @@ class Dispatcher:
         return merged
 
     def dispatch(self, obj: Any, *args: Any) -> Any:
-        for klass in type(obj).__mro__:
-            method = getattr(self, f"{self.method_prefix}{klass.__name__}", None)
-            if method is not None:
-                return method(obj, *args)
+        key = (type(self), type(obj))
+        name = _DISPATCH.get(key)
+        if name is None:  # the first class on obj's MRO this dispatcher's class has a method for, found once
+            name = _DISPATCH[key] = next((f"{self.method_prefix}{klass.__name__}" for klass in type(obj).__mro__
+                                          if getattr(type(self), f"{self.method_prefix}{klass.__name__}", None)
+                                          is not None), "")
+        if name:
+            return getattr(self, name)(obj, *args)
         return self.fallback(obj)
 
     def fallback(self, obj: Any) -> Any:
@@ -333,8 +340,22 @@ class Printer(Dispatcher):
         return out
 
 
+_PASSES: dict[type, bool] = {}  # class -> whether as_expr returns its instances unchanged (decided by class alone)
+
+
+def _passes(cls: type) -> bool:
+    return not (issubclass(cls, (list, tuple, m.Number)) or cls.__name__ == "ndarray"
+                or issubclass(cls, numbers.Number) and not issubclass(cls, bool)
+                or cls.__module__.split(".")[0] == "sympy")
+
+
 def as_expr(value: Any) -> Any:
     """Plain numbers and nested sequences, where a formula is expected, as Number / Array."""
+    passes = _PASSES.get(type(value))
+    if passes is None:
+        passes = _PASSES[type(value)] = _passes(type(value))
+    if passes:  # formulas, strings, and anything a printer will name as unsupported
+        return value
     if isinstance(value, (list, tuple)):
         return _nested_array(value, False)
     if isinstance(value, m.Number) and (isinstance(value.value, (list, tuple)) or
