@@ -42,6 +42,13 @@ def sheet(variant: Variant) -> Derivation:
     question needs it, but its derivative rule and the explanation's sentences only where the template says
     ``hints: [rules]``; other ``hints:`` lines are printed under "Hints". No line about styles or rounding.
     """
+    cached = variant.__dict__.get("_sheet")
+    if cached is None:
+        cached = variant.__dict__["_sheet"] = _sheet(variant)
+    return cached
+
+
+def _sheet(variant: Variant) -> Derivation:
     full = derivation(variant)
     hints = getattr(variant.template, "hints", ())
     rules = "rules" in hints

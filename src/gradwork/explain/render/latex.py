@@ -40,6 +40,9 @@ _TALL = re.compile(r"\\(frac|tfrac|begin|sum|left|sqrt)")
 ACCENT_COMMANDS = {"hat": "hat", "bar": "bar", "tilde": "tilde", "dot": "dot", "ddot": "ddot", "vec": "vec"}
 
 
+_SYMBOLS: dict[tuple[Any, ...], str] = {}  # (printer class, settings, symbol, extra superscript) -> LaTeX
+
+
 class LatexPrinter(Printer):
     TIMES = r" \cdot "
     r"""Formulas as LaTeX math: ``z^{(1)} = W^{(1)} x = \begin{pmatrix} 5 \\ 7 \end{pmatrix}``.
@@ -116,6 +119,16 @@ class LatexPrinter(Printer):
 
     # ---------------------------------------------------------- nodes
     def _print_Symbol(self, symbol: m.Symbol, extra_sup: str = "") -> str:
+        # A symbol prints the same under the same printer class and settings: printed once, read back after.
+        key = (type(self), tuple(self.settings.items()), symbol, extra_sup)
+        text = _SYMBOLS.get(key)
+        if text is None:
+            if len(_SYMBOLS) >= 4096:
+                _SYMBOLS.clear()
+            text = _SYMBOLS[key] = self._symbol(symbol, extra_sup)
+        return text
+
+    def _symbol(self, symbol: m.Symbol, extra_sup: str) -> str:
         base, simple = self.name(symbol.base)
         if symbol.accent:
             base, simple = rf"\{ACCENT_COMMANDS.get(symbol.accent, symbol.accent)}{{{base}}}", True
