@@ -9,6 +9,7 @@ cost order. The first candidate that passes is the variant.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -214,14 +215,35 @@ def dump_yaml(data: dict[str, Any]) -> str:
     """A problem's data as YAML: decimals as written (0.1 stays 0.1), arrays of numbers on one line."""
     import yaml
 
-    return yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=120)
+    # libyaml's emitter writes what PyYAML's own does when every string is printable ASCII (both quote, fold at
+    # the width and anchor alike); other characters (U+0085, beyond the BMP) it escapes differently, so those go
+    # through PyYAML's.
+    fast = _dumper(True) if _plain_ascii(data) else None
+    return yaml.dump(data, Dumper=fast or _dumper(), sort_keys=False, allow_unicode=True, width=120)
 
 
-@lru_cache(maxsize=1)
-def _dumper() -> Any:
+_ASCII = re.compile(r"[ -~]*")
+
+
+def _plain_ascii(value: Any) -> bool:
+    """Is every string in ``value`` (keys too) printable ASCII, no line breaks or tabs?"""
+    if isinstance(value, str):
+        return _ASCII.fullmatch(value) is not None
+    if isinstance(value, dict):
+        return all(_plain_ascii(k) and _plain_ascii(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_plain_ascii(v) for v in value)
+    return True
+
+
+@lru_cache(maxsize=2)
+def _dumper(libyaml: bool = False) -> Any:
     import yaml
 
-    class Dumper(yaml.SafeDumper):
+    if libyaml and not hasattr(yaml, "CSafeDumper"):
+        return None
+
+    class Dumper(yaml.CSafeDumper if libyaml else yaml.SafeDumper):  # type: ignore[misc,name-defined]
         pass
 
     def decimal(dumper: yaml.SafeDumper, value: Decimal) -> Any:
