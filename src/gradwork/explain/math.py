@@ -190,26 +190,36 @@ def substitute(expr: Any, mapping: dict[Any, Any]) -> Any:
 
 def as_rows(obj: Any) -> Any:
     """Every vector inside ``obj`` (a formula, a step, a tuple of them) drawn as a row."""
-    if isinstance(obj, Array):
+    kind = _KINDS.get(type(obj))
+    if kind is None:
+        kind = _KINDS[type(obj)] = _kind(type(obj))
+    if kind is None or kind == ():  # nothing inside to draw
+        return obj
+    if kind == "array":
         if obj.rows and not isinstance(obj.rows[0], tuple):
             return replace(obj, rows=tuple(as_rows(r) for r in obj.rows), row=True)
         return replace(obj, rows=tuple(tuple(as_rows(c) for c in r) for r in obj.rows))
-    if isinstance(obj, tuple):
+    if kind == "tuple":
         converted = tuple(as_rows(o) for o in obj)
         return obj if type(obj) is tuple and all(a is b for a, b in zip(converted, obj)) else converted
-    if isinstance(obj, dict) or not is_dataclass(obj) or isinstance(obj, (Number, Symbol)):
-        return obj
     changes = {}
-    names = _FIELD_NAMES.get(type(obj))
-    if names is None:
-        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
-    for name in names:
+    for name in kind:
         value = getattr(obj, name)
-        if isinstance(value, tuple) or is_dataclass(value):
-            new = as_rows(value)
-            if new is not value:
-                changes[name] = new
+        new = as_rows(value)
+        if new is not value:
+            changes[name] = new
     return replace(obj, **changes) if changes else obj
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, read once per class
+# How as_rows treats each class: "array", "tuple", a dataclass's field names, or () for what it passes unchanged.
+_KINDS: dict[type, Any] = {}
+
+
+def _kind(cls: type) -> Any:
+    if issubclass(cls, Array):
+        return "array"
+    if issubclass(cls, tuple):
+        return "tuple"
+    if issubclass(cls, (dict, Number, Symbol)) or not is_dataclass(cls):
+        return ()
+    return tuple(f.name for f in fields(cls))
