@@ -243,7 +243,7 @@ def _dumper(libyaml: bool = False) -> Any:
     if libyaml and not hasattr(yaml, "CSafeDumper"):
         return None
 
-    class Dumper(yaml.CSafeDumper if libyaml else yaml.SafeDumper):  # type: ignore[misc,name-defined]
+    class Dumper(yaml.CSafeDumper if libyaml else yaml.SafeDumper):  # type: ignore[misc]
         pass
 
     def decimal(dumper: yaml.SafeDumper, value: Decimal) -> Any:
