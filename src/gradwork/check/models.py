@@ -22,6 +22,7 @@ from gradwork.check.replay import (
 from gradwork.problem import Solution
 
 
+_UNSET: Any = object()
 MEMO_KEPT = 50_000  # answers' comparisons kept per problem (see Models.memo)
 
 
@@ -93,8 +94,9 @@ class Models:
         found = self._changed.get(key)
         if found is None:
             reach = self._reach(place)
+            clean = self.clean.read(place)
             found = self._changed[key] = [(k, v) for k, v in enumerate(self.variants)
-                                          if reach[k] and self._differs(v, place)]
+                                          if reach[k] and self._differs(v, place, clean)]
         return found
 
     def _reach(self, place: Place) -> list[bool]:
@@ -130,15 +132,15 @@ class Models:
                 and self._differs(variant, place)
         return found
 
-    def _differs(self, variant: Variant, place: Place) -> bool:
+    def _differs(self, variant: Variant, place: Place, clean: Any = _UNSET) -> bool:
         """Does the replay of ``variant`` (a mistake with a perturbation) differ from the correct solve at
-        ``place``? Cached per problem."""
+        ``place`` (whose number there is ``clean``, when given)? Cached per problem."""
         key = (id(variant), place)
         found = self._changed.get(key)
         if found is None:
             state = self.variant_state(variant)
-            found = self._changed[key] = state is not None and not same_numbers(state.read(place),
-                                                                                 self.clean.read(place))
+            found = self._changed[key] = state is not None and not same_numbers(
+                state.read(place), self.clean.read(place) if clean is _UNSET else clean)
         return found
 
     def _may_reach(self, variant: Variant, place: Place) -> bool:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -50,9 +50,11 @@ class ReplayError(ValueError):
     """A perturbed computation that cannot be evaluated (for example a non-square weight read transposed)."""
 
 
-@dataclass(frozen=True)
-class Place:
-    """One quantity of the solve: a node's value or gradient, a parameter after the update, or the loss."""
+class Place(NamedTuple):
+    """One quantity of the solve: a node's value or gradient, a parameter after the update, or the loss.
+
+    (A named tuple: places are made and looked up in dictionaries hundreds of thousands of times per run.)
+    """
 
     kind: PlaceKind
     node: int  # index into Graph.nodes (the parameter's leaf for "updated", the loss node for "loss")
@@ -150,9 +152,8 @@ class Graph:
 
     @property
     def shared(self) -> dict[Any, Any]:
-        """A store for what depends only on the graph's structure (which node uses which, which need a gradient),
-        shared by every graph of that structure (every variant of a template): places upstream of a place, the
-        sheet's order of items."""
+        """What depends only on the graph's structure (which node uses which, which need a gradient), shared by
+        every graph of that structure (every variant of a template): upstream places, the sheet's order."""
         found = self.__dict__.get("_shared")
         if found is None:
             key = (tuple(tuple(i) for i in self.inputs), tuple(tuple(c) for c in self.consumers),
@@ -212,9 +213,8 @@ class Graph:
         return direct
 
 
-_STRUCTURES: dict[Any, dict[Any, Any]] = {}  # Graph.shared, by structure
-MAX_STRUCTURES = 64
-MAX_SHARED = 20_000  # entries kept per structure (reachable's keys grow with the students' sets of places)
+_STRUCTURES: dict[Any, dict[Any, Any]] = {}  # Graph.shared, by structure (MAX_SHARED entries each: reachable's
+MAX_STRUCTURES, MAX_SHARED = 64, 20_000  # keys grow with the students' sets of places)
 
 
 # ---------------------------------------------------------------- what can be put in
@@ -252,12 +252,17 @@ class Perturbation:
         """The places whose number this change alters directly (None: everywhere)."""
         if self.round_to is not None or self.backward_with_updated:
             return None
-        found = {Place("value", i) for i in (*self.forwards, *self.value_transforms, *self.data)}
-        found |= {Place("updated", i) for i in self.data if i in graph.param_of}
-        found |= {Place("grad", i) for i in self.grad_transforms}
-        found |= {Place("grad", graph.inputs[i][position]) for i, position in self.vjps}
-        found |= {Place("updated", graph.params[name]) for name in (*self.learning_rates, *self.frozen)
-                  if name in graph.params}
+        found: set[Place] = set()  # (most changes fill one of these)
+        if self.forwards or self.value_transforms or self.data:
+            found.update(Place("value", i) for i in (*self.forwards, *self.value_transforms, *self.data))
+            found.update(Place("updated", i) for i in self.data if i in graph.param_of)
+        if self.grad_transforms:
+            found.update(Place("grad", i) for i in self.grad_transforms)
+        if self.vjps:
+            found.update(Place("grad", graph.inputs[i][position]) for i, position in self.vjps)
+        if self.learning_rates or self.frozen:
+            found.update(Place("updated", graph.params[name]) for name in (*self.learning_rates, *self.frozen)
+                         if name in graph.params)
         return frozenset(found)
 
     def __add__(self, other: Perturbation) -> Perturbation:
@@ -344,11 +349,12 @@ class State:
     carried_grads: list[np.ndarray | None] | None = None  # the gradients as the update used them
 
     def read(self, place: Place) -> np.ndarray | None:
-        if place.kind in ("value", "loss"):
-            return self.values[place.node]
-        if place.kind == "grad":
-            return self.grads[place.node]
-        return self.updated.get(place.node)
+        kind, node = place
+        if kind == "value" or kind == "loss":
+            return self.values[node]
+        if kind == "grad":
+            return self.grads[node]
+        return self.updated.get(node)
 
 
 # ---------------------------------------------------------------- replay
@@ -356,13 +362,11 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
            forward_of: State | None = None, update: bool = True, backward_of: State | None = None) -> State:
     """Evaluate ``graph`` again with ``perturbation`` and the student's ``substitutions`` put in.
 
-    ``forward_of``: a replay with the same substitutions whose forward pass
-    can be reused (when ``perturbation`` changes only the backward pass and the
-    update). ``backward_of``: the same for the backward pass too (a replay with
-    the same substitutions and an unchanged backward pass; used when
-    ``perturbation`` changes only the update). ``update=False`` skips the
-    optimizer step. Raises :class:`ReplayError` when the perturbed computation
-    cannot be evaluated.
+    ``forward_of``: a replay with the same substitutions whose forward pass can be reused (when ``perturbation``
+    changes only the backward pass and the update). ``backward_of``: the same for the backward pass too (a replay
+    with the same substitutions and an unchanged backward pass; used when ``perturbation`` changes only the
+    update). ``update=False`` skips the optimizer step. Raises :class:`ReplayError` when the perturbed
+    computation cannot be evaluated.
     """
     subs = substitutions or Substitutions()
     solution = graph.solution
@@ -523,7 +527,7 @@ def _step(graph, leaves, grads, perturbation, stepper):
     info = graph.solution.optimizer
     if info.name == "sgd" and not any(info.options.values()):
         # Plain SGD keeps no state: theta - lr g per parameter, SGD.step's arithmetic without building optimizers
-        # (in place on a float copy; exact and symbolic numbers: a new array, lr in the backend's numbers).
+        # (on float copies or Python floats; exact and symbolic numbers: a new array, lr in the backend's numbers).
         frozen = set(graph.solution.frozen) | set(perturbation.frozen)
         rates = perturbation.learning_rates
         bk = graph.backend
@@ -532,8 +536,14 @@ def _step(graph, leaves, grads, perturbation, stepper):
             if grads[i] is None or name in frozen:
                 updated[i] = leaves[i].copy()
             elif bk.name == "float":
-                new = updated[i] = leaves[i].copy()  # an array, 0-d ones included
-                new -= rates.get(name, info.lr) * grads[i]
+                theta, g, lr = leaves[i], grads[i], rates.get(name, info.lr)
+                if type(lr) is float and type(g) is np.ndarray and theta.dtype == g.dtype == np.float64 and \
+                        theta.shape == g.shape and theta.size <= 64:  # the same IEEE arithmetic, on Python floats
+                    updated[i] = np.array([t - lr * d for t, d in zip(theta.ravel().tolist(), g.ravel().tolist())]
+                                          ).reshape(theta.shape)  # an array, 0-d ones included
+                else:
+                    new = updated[i] = theta.copy()
+                    new -= lr * g
             elif bk.name == "exact" and (stepped := _exact_sgd(leaves[i], rates.get(name, info.lr), grads[i])) \
                     is not None:
                 updated[i] = stepped

@@ -34,9 +34,9 @@ def result(models: Models, item: Item, tol: Tolerance, reveal: bool = True, *, p
     ``reveal=False``: nothing in it gives the answer away (no expected number, no value "your numbers give"),
     for graders that show feedback while a student may still try again.
     """
-    each = [_STATUS[(b, r, c)] for b, r, c in zip(item.blank.reshape(-1).tolist(),
-                                                   (item.correct | item.accepted).reshape(-1).tolist(),
-                                                   item.carried.reshape(-1).tolist())]
+    correct, accepted = item.correct.reshape(-1).tolist(), item.accepted.reshape(-1).tolist()
+    each = [_STATUS[(b, r or a, c)] for b, r, a, c in zip(item.blank.reshape(-1).tolist(), correct, accepted,
+                                                          item.carried.reshape(-1).tolist())]
     flat = set(each)
     if "wrong" in flat:
         status = "wrong"
@@ -54,7 +54,7 @@ def result(models: Models, item: Item, tol: Tolerance, reveal: bool = True, *, p
     carried_from = item.carried_from if status in ("carried_forward", "wrong") else ()
     carried_value = item.carried_value if status == "carried_forward" or item.charged_codes else None
     bk = models.graph.backend
-    own_rounding = bool(item.accepted.any() and not item.correct.all())
+    own_rounding = any(accepted) and not all(correct)
     if status == "correct":  # the message of most items: no facts to gather
         text = feedback.correct_message(own_rounding)
     else:

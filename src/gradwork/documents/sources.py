@@ -371,16 +371,27 @@ def _yaml_value(node: Any, path: DataPath, spans: dict, loader: Any, name: str, 
                 first = spans[path + (key,)].key
                 raise ProblemError(name, *_xy(key_node), f"duplicate key {key!r}",
                                    f"each key once; it was first given on line {first.line}")
-            spans[path + (key,)] = _node_span(_mark(key_node.start_mark), value_node)
-            result[key] = _yaml_value(value_node, path + (key,), spans, loader, name, active, count, bound)
+            child = path + (key,)
+            spans[child] = _node_span(_mark(key_node.start_mark), value_node)
+            # A scalar within the bounds is read here (what _yaml_value would do with it, one call less).
+            if type(value_node) is yaml.ScalarNode and count[0] < bound.values and len(child) <= bound.depth:
+                count[0] += 1
+                result[key] = _yaml_scalar(value_node, loader)
+            else:
+                result[key] = _yaml_value(value_node, child, spans, loader, name, active, count, bound)
         active.discard(id(node))
         return result
     if isinstance(node, yaml.SequenceNode):
         active.add(id(node))
         items = []
         for index, item in enumerate(node.value):
-            spans[path + (index,)] = _node_span(None, item)
-            items.append(_yaml_value(item, path + (index,), spans, loader, name, active, count, bound))
+            child = path + (index,)
+            spans[child] = _node_span(None, item)
+            if type(item) is yaml.ScalarNode and count[0] < bound.values and len(child) <= bound.depth:
+                count[0] += 1
+                items.append(_yaml_scalar(item, loader))
+            else:
+                items.append(_yaml_value(item, child, spans, loader, name, active, count, bound))
         active.discard(id(node))
         return items
     return _yaml_scalar(node, loader)

@@ -9,7 +9,7 @@ drawn with it, nor on their order: variant 7 of seed 42 is the same whether 10 o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -34,22 +34,23 @@ def candidates(template: Template, rng: np.random.Generator, limit: int) -> Iter
     while produced < limit:
         size = min(BATCH, limit - produced)
         columns = {spec.path: _draw(spec, rng, size) for spec in template.specs}
-        for row in range(size):
-            yield {path: column[row] for path, column in columns.items()}
+        for row in range(size):  # (a drawing's numbers are made when it is tried: most batches end early)
+            yield {path: column(row) for path, column in columns.items()}
         produced += size
 
 
-def _draw(spec: RandomSpec | ChoiceSpec, rng: np.random.Generator, size: int) -> list[object]:
+def _draw(spec: RandomSpec | ChoiceSpec, rng: np.random.Generator, size: int) -> Callable[[int], object]:
+    """Draw ``size`` values of ``spec`` (every draw from ``rng`` made now); row -> its value."""
     if isinstance(spec, ChoiceSpec):
         picks = rng.integers(0, len(spec.options), size=size)
-        return [spec.options[int(k)] for k in picks]
+        return lambda row: spec.options[int(picks[row])]
     count, zero = spec.count, _zero_index(spec)
     if zero is None:
         indices = rng.integers(0, count, size=(size, *spec.shape))
     else:  # leave 0 out: draw among the other points and step over it
         indices = rng.integers(0, count - 1, size=(size, *spec.shape))
         indices = indices + (indices >= zero)
-    return [spec.values(indices[row]) for row in range(size)]
+    return lambda row: spec.values(indices[row])
 
 
 def _zero_index(spec: RandomSpec) -> int | None:

@@ -415,7 +415,11 @@ def notation(solution: Any) -> Notation:
         return cached
     table = _with_names(_convention(solution), solution)
     named = frozenset(ref.name for ref in getattr(solution, "names", {}) or {})
-    result = Notation(_resolve(table, named, solution), solution.form, named)
+    symbols = _resolve(table, named, solution)
+    if len(_WRITTEN) >= 256:  # (notations of the same symbols, as every variant of a template's, share a memo)
+        _WRITTEN.clear()
+    written = _WRITTEN.setdefault((tuple(symbols.items()), solution.form, named), {})
+    result = Notation(symbols, solution.form, named, written)
     try:
         solution.__dict__["_notation"] = result
     except AttributeError:
@@ -544,6 +548,7 @@ def _resolve(symbols: dict[str, Symbol], named: frozenset[str], solution: Any) -
 
 
 _RESOLVED: dict[Any, dict[str, Symbol]] = {}
+_WRITTEN: dict[Any, dict[tuple[str, Any], str]] = {}  # Notation._written, by symbols, form and named
 
 
 def _relettered(out: dict[str, Symbol], named: frozenset[str], output: str | None,

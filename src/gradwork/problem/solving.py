@@ -167,7 +167,7 @@ def _refuse_faults(problem: Problem, solution: Solution) -> None:
     fault = first_fault(roots, names)
     if fault is None:
         for name, value in solution.updated.items():
-            numbers = value if isinstance(value, np.ndarray) and value.dtype.kind in "fc" else \
+            numbers = value if isinstance(value, np.ndarray) and value.dtype.kind == "f" else \
                 np.asarray(value, dtype=object)
             if bad_elements(numbers) is not None:
                 fault = Fault(name, f"the updated {name} is not finite (overflow or an invalid operation in the "
