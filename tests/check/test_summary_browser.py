@@ -5,6 +5,7 @@ The screenshot goes to tests/artifacts/check_class_summary.png for a person to l
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,12 @@ import yaml
 from gradwork.check import check_class, parse_answers
 from gradwork.problem import load, solve
 from tests.check.test_teacher_table import PROBLEM, TABLE
+from tests.lazy import lazy
 from tests.viz.helpers import require
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+# imported by the test that drives the browser (tests/lazy.py), not at collection on every worker
+pytestmark = pytest.mark.skipif(find_spec("playwright") is None, reason="pip install playwright (the test extra)")
+sync_api = lazy("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

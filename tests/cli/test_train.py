@@ -6,14 +6,16 @@ import json
 import re
 
 import numpy as np
-import onnxruntime
+from tests.lazy import lazy
 import pytest
-import torch
 import yaml
 from typer.testing import CliRunner
 
 from gradwork.cli import app
 from gradwork.train import load_params, predict
+
+onnxruntime = lazy("onnxruntime")
+torch = lazy("torch")
 
 CONFIG = """\
 title: blobs

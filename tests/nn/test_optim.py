@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+from tests.lazy import lazy
 
 from gradwork.nn import make_optimizer
 from gradwork.tensor import Tensor
+
+torch = lazy("torch")
 
 
 @pytest.mark.parametrize("name,options,torch_cls,torch_options", [

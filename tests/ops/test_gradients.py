@@ -14,13 +14,15 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-import torch
+from tests.lazy import lazy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from gradwork.ops import OPS
 from gradwork.tensor import Tensor, apply
+
+torch = lazy("torch")
 
 RTOL = 1e-6
 

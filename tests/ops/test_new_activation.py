@@ -12,9 +12,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-import onnxruntime
+from tests.lazy import lazy
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +27,9 @@ from gradwork.tensor import Tensor
 from gradwork.train import predict
 from gradwork.train.export import export_onnx, export_torch
 from tests.ops.test_gradients import Spec, check_spec, unary
+
+onnxruntime = lazy("onnxruntime")
+torch = lazy("torch")
 
 SOFTSIGN = Op(
     name="softsign",

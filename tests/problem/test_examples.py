@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy
-import torch
+from tests.lazy import lazy
 
 from gradwork.problem import load, solve
+
+torch = lazy("torch")
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PROBLEM_SUFFIXES = (".yaml", ".toml", ".json")

@@ -9,11 +9,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy
-import torch
+from tests.lazy import lazy
 
 import gradwork.problem as problem_package
 from gradwork.problem import Problem, ProblemError, Solution, load, solve
 from tests.seed_texts import SEED_002_TEXT
+
+torch = lazy("torch")
 
 SEED002 = SEED_002_TEXT.replace("title: Exam 4a - 2-2-1 network, one SGD step", "title: Exam 4a", 1)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+from tests.lazy import lazy
 
 from gradwork.problem import ProblemError, load, solve
+
+torch = lazy("torch")
 
 NET = """\
 convention: column

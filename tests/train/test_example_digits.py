@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
+from tests.lazy import lazy
 from typer.testing import CliRunner
 
 from gradwork.cli import app
+
+torch = lazy("torch")
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "train_digits.yaml"
 

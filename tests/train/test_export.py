@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-import onnxruntime
+from tests.lazy import lazy
 import pytest
-import torch
 
 from gradwork.nn import MLP
 from gradwork.nn.layers import Dense
 from gradwork.ops import ops_of_kind
 from gradwork.train import predict
 from gradwork.train.export import ExportError, export_onnx, export_torch
+
+onnxruntime = lazy("onnxruntime")
+torch = lazy("torch")
 
 
 def _registered_activations() -> list:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+from tests.lazy import lazy
 
 from gradwork.nn import MLP, SGD
 from gradwork.train import evaluate, fit, load_digits, predict, predict_classes, split
+
+torch = lazy("torch")
 
 
 def _blobs(n=40, features=4, classes=3, seed=0):

@@ -7,15 +7,19 @@ panel. Screenshots go to tests/artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
 
 import gradwork
 from gradwork.viz import build_graph
+from tests.lazy import lazy
 from tests.viz.helpers import require
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+# imported by the test that drives the browser (tests/lazy.py), not at collection on every worker
+pytestmark = pytest.mark.skipif(find_spec("playwright") is None, reason="pip install playwright (the test extra)")
+sync_api = lazy("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,0 +1,38 @@
+"""Suite-wide hooks: heavy libraries load only on the worker that runs their tests (tests/lazy.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.lazy import COLLECTING
+
+# Files that import PyTorch or onnxruntime (directly or through gradwork's exporters) run on one xdist worker, as one
+# --dist loadfile unit: the other worker never pays for importing them. Each file's module fixtures are unchanged.
+HEAVY = "torch and onnxruntime"
+HEAVY_FILES = {
+    "tests/cli/test_train.py", "tests/nn/test_optim.py", "tests/ops/test_gradients.py",
+    "tests/ops/test_new_activation.py", "tests/problem/test_examples.py", "tests/problem/test_solve.py",
+    "tests/problem/test_training.py", "tests/train/test_example_digits.py", "tests/train/test_export.py",
+    "tests/train/test_loop.py", "tests/train/test_params.py",
+    "tests/cli/test_output_faults.py",  # exports to ONNX and PyTorch in-process
+}
+# The two files that drive Chromium through Playwright, likewise.
+BROWSER = "playwright"
+BROWSER_FILES = {"tests/check/test_summary_browser.py", "tests/viz/test_page_browser.py"}
+
+
+def pytest_collection_finish(session: Any) -> None:
+    COLLECTING[0] = False
+
+
+def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling  # lazy: only the xdist controller schedules
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return HEAVY if scope in HEAVY_FILES else BROWSER if scope in BROWSER_FILES else scope
+
+    return Scheduling(config, log)
