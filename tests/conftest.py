@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.lazy import COLLECTING
 
 # Files that import PyTorch or onnxruntime (directly or through gradwork's exporters) run on one xdist worker, as one
@@ -25,6 +27,7 @@ def pytest_collection_finish(session: Any) -> None:
     COLLECTING[0] = False
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: the suite also runs without xdist (-p no:xdist)
 def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
     if config.getvalue("dist") != "loadfile":
         return None

@@ -223,8 +223,8 @@ def image(tmp_path_factory):
     return venv
 
 
-def test_setup_and_run_autograder_work_under_python_3_10(tmp_path, image):
-    _, variants, archive = _exported()
+def test_setup_and_run_autograder_work_under_python_3_10(tmp_path, image, class_zip):
+    _, variants, archive = class_zip  # the zip the in-process tests mark with (_exported() gives the same bytes)
     root = _tree(tmp_path, archive)
     env = {**os.environ, "PATH": f"{image / 'bin'}{os.pathsep}{os.environ['PATH']}",
            "GRADWORK_AUTOGRADER_ROOT": str(root)}
