@@ -11,9 +11,9 @@ break a cycle: no renderer imports this package's functions back).
 
 from __future__ import annotations
 
+from json import dumps as json_dumps  # the package has a `json` module of its own
 from typing import TYPE_CHECKING, Any, Literal
 
-from gradwork.documents.json_text import dumps_indented
 from gradwork.explain import math as m
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bo
 
         return HtmlRenderer(digits=digits).render(derivation)
     if format == "json":
-        return dumps_indented(steps_to_json(derivation, digits=digits)) + "\n"
+        return json_dumps(steps_to_json(derivation, digits=digits), indent=2, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
 
 

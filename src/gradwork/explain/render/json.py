@@ -11,10 +11,10 @@ integer; an exact-mode number as the results write it, a string even when whole:
 
 from __future__ import annotations
 
+from json import dumps as json_dumps  # the package has a `json` module of its own
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from gradwork.documents.json_text import dumps_indented
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import as_expr, Renderer, snake
@@ -29,7 +29,7 @@ class JsonRenderer(Renderer):
     """Steps and formulas as nested dicts, dispatching on class like the other renderers."""
 
     def render(self, derivation: s.Derivation) -> str:
-        return dumps_indented(self.steps(derivation))
+        return json_dumps(self.steps(derivation), indent=2, ensure_ascii=False)
 
     def steps(self, derivation: s.Derivation) -> list[dict[str, Any]]:
         self.text = TextPrinter(digits=self.settings["digits"])
