@@ -105,13 +105,9 @@ def latex_text(text: str, unicode_ok: bool = False) -> str:
         c = text[i]
         if c.isascii():
             out.append(_TEXT_ASCII.get(c, c))
-        elif c in FROM_SUPERSCRIPT or c in FROM_SUBSCRIPT:
-            table, mark = (FROM_SUPERSCRIPT, "^") if c in FROM_SUPERSCRIPT else (FROM_SUBSCRIPT, "_")
-            j = i
-            while j < len(text) and text[j] in table:
-                j += 1
-            out.append(rf"\ensuremath{{{mark}{{{''.join(table[ch] for ch in text[i:j])}}}}}")
-            i = j
+        elif run := _script_run(text, i):
+            mark, plain, i = run
+            out.append(rf"\ensuremath{{{mark}{{{plain}}}}}")
             continue
         elif c in _TEXT_SYMBOLS:
             out.append(_TEXT_SYMBOLS[c])
@@ -123,6 +119,22 @@ def latex_text(text: str, unicode_ok: bool = False) -> str:
             out.append(_accented(c))
         i += 1
     return "".join(out)
+
+
+def _script_run(text: str, i: int) -> tuple[str, str, int] | None:
+    """The run of Unicode superscripts (or subscripts) starting at ``i``: its mark (^ or _), its plain
+    characters and where it ends; None when ``text[i]`` is neither."""
+    c = text[i]
+    if c in FROM_SUPERSCRIPT:
+        table, mark = FROM_SUPERSCRIPT, "^"
+    elif c in FROM_SUBSCRIPT:
+        table, mark = FROM_SUBSCRIPT, "_"
+    else:
+        return None
+    j = i
+    while j < len(text) and text[j] in table:
+        j += 1
+    return mark, "".join(table[ch] for ch in text[i:j]), j
 
 
 def _accented(c: str) -> str:
@@ -153,13 +165,9 @@ def unicode_math(text: str, unicode_ok: bool = False) -> str:
     i = 0
     while i < len(text):
         c = text[i]
-        if c in FROM_SUPERSCRIPT or c in FROM_SUBSCRIPT:
-            table, mark = (FROM_SUPERSCRIPT, "^") if c in FROM_SUPERSCRIPT else (FROM_SUBSCRIPT, "_")
-            j = i
-            while j < len(text) and text[j] in table:
-                j += 1
-            out.append(f"{mark}{{{unicode_math(''.join(table[ch] for ch in text[i:j]), unicode_ok)}}}")
-            i = j
+        if run := _script_run(text, i):
+            mark, plain, i = run
+            out.append(f"{mark}{{{unicode_math(plain, unicode_ok)}}}")
             continue
         if text.startswith("**", i) or (c in "_^" and i + 1 < len(text) and text[i + 1].isalnum()):
             mark = "_" if c == "_" else "^"
