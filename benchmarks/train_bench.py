@@ -202,14 +202,14 @@ class Scalar:
     that adds its share of the gradient into its inputs.
     """
 
-    __slots__ = ("value", "grad", "parents", "back")
+    __slots__ = ("data", "grad", "parents", "back")  # micrograd's names
 
-    def __init__(self, value, parents=(), back=None):
-        self.value, self.grad, self.parents, self.back = value, 0.0, parents, back
+    def __init__(self, data, parents=(), back=None):
+        self.data, self.grad, self.parents, self.back = data, 0.0, parents, back
 
     def __add__(self, other):
         other = other if isinstance(other, Scalar) else Scalar(other)
-        out = Scalar(self.value + other.value, (self, other))
+        out = Scalar(self.data + other.data, (self, other))
 
         def back():
             self.grad += out.grad
@@ -221,11 +221,11 @@ class Scalar:
 
     def __mul__(self, other):
         other = other if isinstance(other, Scalar) else Scalar(other)
-        out = Scalar(self.value * other.value, (self, other))
+        out = Scalar(self.data * other.data, (self, other))
 
         def back():
-            self.grad += other.value * out.grad
-            other.grad += self.value * out.grad
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
         out.back = back
         return out
 
@@ -234,46 +234,49 @@ class Scalar:
     def __neg__(self):
         return self * -1.0
 
+    def __sub__(self, other):
+        return self + (-other)
+
     def __rsub__(self, other):
         return other + (-self)
 
     def relu(self):
-        out = Scalar(self.value if self.value > 0 else 0.0, (self,))
+        out = Scalar(self.data if self.data > 0 else 0.0, (self,))
 
         def back():
-            self.grad += (out.value > 0) * out.grad
+            self.grad += (out.data > 0) * out.grad
         out.back = back
         return out
 
     def sigmoid(self):
-        out = Scalar(1.0 / (1.0 + math.exp(-self.value)), (self,))
+        out = Scalar(1.0 / (1.0 + math.exp(-self.data)), (self,))
 
         def back():
-            self.grad += out.value * (1.0 - out.value) * out.grad
+            self.grad += out.data * (1.0 - out.data) * out.grad
         out.back = back
         return out
 
     def log(self):
-        out = Scalar(math.log(self.value), (self,))
+        out = Scalar(math.log(self.data), (self,))
 
         def back():
-            self.grad += out.grad / self.value
+            self.grad += out.grad / self.data
         out.back = back
         return out
 
     def exp(self):
-        out = Scalar(math.exp(self.value), (self,))
+        out = Scalar(math.exp(self.data), (self,))
 
         def back():
-            self.grad += out.value * out.grad
+            self.grad += out.data * out.grad
         out.back = back
         return out
 
     def leaky_relu(self, alpha):
-        out = Scalar(self.value if self.value > 0 else alpha * self.value, (self,))
+        out = Scalar(self.data if self.data > 0 else alpha * self.data, (self,))
 
         def back():
-            self.grad += (1.0 if self.value >= 0 else alpha) * out.grad
+            self.grad += (1.0 if self.data >= 0 else alpha) * out.grad
         out.back = back
         return out
 
@@ -320,10 +323,10 @@ def micrograd_value():
     return Value  # extended in this benchmark's process only
 
 
-def micrograd_seed_002(x, t, lr):
-    """Seed 002's step on micrograd's own Value (the PyPI package), written as its README writes a net."""
+def scalars_seed_002(Value, x, t, lr):
+    """Seed 002's step on a scalar engine's nodes (``Value``: micrograd's or the leaner ``Scalar``), written as
+    micrograd's README writes a net: a graph of ~30 scalars per step, then SGD on the nine numbers."""
     def make():
-        Value = micrograd_value()
         W1 = [[Value(0.5), Value(-0.6)], [Value(-0.4), Value(0.8)]]
         b1 = [Value(0.2), Value(-0.2)]
         w2, b2 = [Value(0.3), Value(-0.5)], Value(0.0)
@@ -347,29 +350,28 @@ def micrograd_seed_002(x, t, lr):
     return make
 
 
-def scalar_seed_002(x, t, lr):
-    """Seed 002's step on Scalar nodes: a graph of ~30 scalars per step, then SGD on the eight numbers."""
+def scalars_softmax(Value, x, t, lr):
+    """Seed 000's softmax + cross-entropy step on a scalar engine's nodes (~60 scalars per step)."""
     def make():
-        W1 = [[Scalar(0.5), Scalar(-0.6)], [Scalar(-0.4), Scalar(0.8)]]
-        b1 = [Scalar(0.2), Scalar(-0.2)]
-        w2, b2 = [Scalar(0.3), Scalar(-0.5)], Scalar(0.0)
-        params = [*W1[0], *W1[1], *b1, *w2, b2]
-        xs, target = [float(v) for v in x], float(t)
+        W1 = [[Value(float(v)) for v in row] for row in SEED_000_W1]
+        W2 = [[Value(float(v)) for v in row] for row in SEED_000_W2]
+        params = [p for row in W1 + W2 for p in row]
+        xs, ts = [float(v) for v in x], [float(v) for v in t]
 
         def step():
-            hidden = [(xs[0] * W1[0][j] + xs[1] * W1[1][j] + b1[j]).relu() for j in range(2)]
-            y = (hidden[0] * w2[0] + hidden[1] * w2[1] + b2).sigmoid()
-            loss = -(target * y.log() + (1.0 - target) * (1.0 - y).log())
+            h = [sum(xs[i] * W1[i][j] for i in range(4)).leaky_relu(0.01) for j in range(3)]
+            z = [sum(h[i] * W2[i][k] for i in range(3)) for k in range(2)]
+            top = max(v.data for v in z)
+            e = [(v - top).exp() for v in z]
+            log_total = sum(e).log()
+            loss = sum(-ts[k] * ((z[k] - top) - log_total) for k in range(2))
             for p in params:
                 p.grad = 0.0
             loss.backward()
             for p in params:
-                p.value -= lr * p.grad
-
-        def current():
-            return [np.array([[W1[i][j].value for j in range(2)] for i in range(2)]),
-                    np.array([b.value for b in b1]), np.array([w.value for w in w2]), np.array([b2.value])]
-        return step, current
+                p.data -= lr * p.grad
+        return step, lambda: [np.array([[p.data for p in row] for row in W1]),
+                              np.array([[p.data for p in row] for row in W2])]
     return make
 
 
@@ -450,9 +452,9 @@ def seed_002_case() -> Case:
     case.contenders["gradwork"] = gradwork_tape(SEED_002, "row", "float64", 0.01, [x], [t], bce)
     case.contenders["gradwork-numpy"] = gradwork_tape(SEED_002, "row", "float64", 0.01, [x], [t], bce, "numpy")
     case.contenders["gradwork-graph"] = gradwork_graph(SEED_002, "row", "float64", 0.01, [x], [t], bce)
-    case.contenders["scalars"] = scalar_seed_002(x, t, 0.01)
+    case.contenders["scalars"] = scalars_seed_002(Scalar, x, t, 0.01)
     if MicrogradValue is not None:
-        case.contenders["micrograd"] = micrograd_seed_002(x, t, 0.01)
+        case.contenders["micrograd"] = scalars_seed_002(micrograd_value(), x, t, 0.01)
     case.contenders["floats"] = floats_seed_002(x, t, 0.01)
     if jax is not None:
         def seed_loss(params, xb, tb):
@@ -515,27 +517,6 @@ def softmax_ce_case() -> Case:
     case.contenders["gradwork-numpy"] = gradwork_tape(specs, "row", "float64", 0.1, [x], [t], ce, "numpy")
     case.contenders["gradwork-graph"] = gradwork_graph(specs, "row", "float64", 0.1, [x], [t], ce)
 
-    def scalars_make():
-        W1 = [[Scalar(float(v)) for v in row] for row in SEED_000_W1]
-        W2 = [[Scalar(float(v)) for v in row] for row in SEED_000_W2]
-        params = [p for row in W1 + W2 for p in row]
-        xs, ts = [float(v) for v in x], [float(v) for v in t]
-
-        def step():
-            h = [sum((xs[i] * W1[i][j] for i in range(4)), Scalar(0.0)).leaky_relu(0.01) for j in range(3)]
-            z = [sum((h[i] * W2[i][k] for i in range(3)), Scalar(0.0)) for k in range(2)]
-            top = max(v.value for v in z)
-            e = [(v + (-top)).exp() for v in z]
-            log_total = sum(e, Scalar(0.0)).log()
-            loss = sum((-ts[k] * ((z[k] + (-top)) + -log_total) for k in range(2)), Scalar(0.0))
-            for p in params:
-                p.grad = 0.0
-            loss.backward()
-            for p in params:
-                p.value -= 0.1 * p.grad
-        return step, lambda: [np.array([[p.value for p in row] for row in W1]),
-                              np.array([[p.value for p in row] for row in W2])]
-
     def floats_make():
         W1 = [[float(v) for v in row] for row in SEED_000_W1]  # [4][3]
         W2 = [[float(v) for v in row] for row in SEED_000_W2]  # [3][2]
@@ -559,31 +540,10 @@ def softmax_ce_case() -> Case:
                     W1[i][j] -= 0.1 * xs[i] * d1[j]
         return step, lambda: [np.array(W1), np.array(W2)]
 
-    case.contenders["scalars"] = scalars_make
+    case.contenders["scalars"] = scalars_softmax(Scalar, x, t, 0.1)
     case.contenders["floats"] = floats_make
     if MicrogradValue is not None:
-        def micrograd_make():
-            Value = micrograd_value()
-            W1 = [[Value(float(v)) for v in row] for row in SEED_000_W1]
-            W2 = [[Value(float(v)) for v in row] for row in SEED_000_W2]
-            params = [p for row in W1 + W2 for p in row]
-            xs, ts = [float(v) for v in x], [float(v) for v in t]
-
-            def step():
-                h = [sum(xs[i] * W1[i][j] for i in range(4)).leaky_relu(0.01) for j in range(3)]
-                z = [sum(h[i] * W2[i][k] for i in range(3)) for k in range(2)]
-                top = max(v.data for v in z)
-                e = [(v - top).exp() for v in z]
-                log_total = sum(e).log()
-                loss = sum(-ts[k] * ((z[k] - top) - log_total) for k in range(2))
-                for p in params:
-                    p.grad = 0.0
-                loss.backward()
-                for p in params:
-                    p.data -= 0.1 * p.grad
-            return step, lambda: [np.array([[p.data for p in row] for row in W1]),
-                                  np.array([[p.data for p in row] for row in W2])]
-        case.contenders["micrograd"] = micrograd_make
+        case.contenders["micrograd"] = scalars_softmax(micrograd_value(), x, t, 0.1)
     if jax is not None:
         def softmax_loss(params, xb, tb):
             W1, W2 = params
