@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradwork.generate.constraints import SATURATION, ZERO
+from gradwork.generate.constraints import GATING, KINKED, SATURATION, ZERO
 from gradwork.generate.template import ChoiceSpec, RandomSpec, Template
 from gradwork.documents.sources import DataPath
 from gradwork.nn.program import GraphProgram, ProgramError, program_for
@@ -175,8 +175,6 @@ def build(template: Template, drawn: dict[DataPath, Any], candidate: Candidate, 
 
 
 def _screen(template: Template, drawn: dict[DataPath, Any], candidate: Candidate, wanted: list[str]) -> Screen | None:
-    from gradwork.generate.build import Candidate
-
     solution = candidate.float
     view = solved_graph(solution)
     nodes = view.tensors
@@ -195,7 +193,7 @@ def _screen(template: Template, drawn: dict[DataPath, Any], candidate: Candidate
         probe_drawn[spec.path] = (np.array(numbers, dtype=object).reshape(spec.shape).tolist() if spec.shape
                                   else numbers[0])
     try:
-        probe = Candidate(template, template.fill(probe_drawn)).float
+        probe = type(candidate)(template, template.fill(probe_drawn)).float
     except Exception:  # noqa: BLE001 - a probe that cannot be solved only means no screen
         return None
     probe_view = solved_graph(probe)
@@ -241,8 +239,8 @@ def _screen(template: Template, drawn: dict[DataPath, Any], candidate: Candidate
     screen = Screen(
         program=program, backend=view.backend, constants=constants, filled=filled,
         paths=[spec.path for spec in randoms], seed=seed, root=view.root,
-        relu=[view.nodes[i].inputs[0] for i in inside if op(i) in ("relu", "leaky_relu")],
-        dead=[view.nodes[i].inputs[0] for i in inside if op(i) == "relu"],
+        relu=[view.nodes[i].inputs[0] for i in inside if op(i) in KINKED],
+        dead=[view.nodes[i].inputs[0] for i in inside if op(i) in GATING],
         saturating=[(view.nodes[i].inputs[0], SATURATION[op(i)]) for i in inside  # type: ignore[index]
                     if op(i) in SATURATION],
         nonzero=nonzero,
