@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from gradwork.generate.build import Candidate
 
 SATURATION = {"sigmoid": 4.0, "tanh": 2.0}  # |input| bound: sigmoid'(4) = 0.018; tanh(x) = 2 sigmoid(2x) - 1
+KINKED = ("relu", "leaky_relu")  # no_relu_at_zero's ops: the derivative at 0 is a convention
+GATING = ("relu",)  # no_dead_relu's: a unit whose input is at most 0 passes no gradient
 ZERO = 1e-9  # a float this close to 0 came from numbers that cancel exactly on the template's decimal grid
 
 # The mistakes `distinct_mistakes` keeps apart from the right answer (docs/format.md diagnosis codes).
@@ -90,12 +92,12 @@ def _input(node: Tensor) -> np.ndarray:
 
 @constraint("no_relu_at_zero", "no ReLU (or leaky ReLU) input is exactly 0, where the derivative is a convention")
 def no_relu_at_zero(candidate: Candidate) -> bool:
-    return not any(np.any(np.abs(_input(node)) < ZERO) for node in _made_by(candidate, "relu", "leaky_relu"))
+    return not any(np.any(np.abs(_input(node)) < ZERO) for node in _made_by(candidate, *KINKED))
 
 
 @constraint("no_dead_relu", "every ReLU layer has at least one active unit (input > 0), so gradient flows through it")
 def no_dead_relu(candidate: Candidate) -> bool:
-    return all(np.any(_input(node) > ZERO) for node in _made_by(candidate, "relu"))
+    return all(np.any(_input(node) > ZERO) for node in _made_by(candidate, *GATING))
 
 
 @constraint("no_saturation", "sigmoid inputs lie within [-4, 4] and tanh inputs within [-2, 2]")

@@ -102,6 +102,9 @@ class Template:
     # What the student sheet may tell beyond the question (docs/generate.md): "rules" (each function's
     # derivative rule) and lines of text, in order. Without it a sheet asks and tells nothing else.
     hints: tuple[str, ...] = ()  # validated before (an export's template.json): variants skip the pydantic schema
+    # Each choice of options' compiled first look at a candidate (gradwork.generate.screen), made by the first
+    # draw that solves one; None: that choice cannot be screened.
+    screens: dict[tuple[int, ...], Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def name(self) -> str:
