@@ -3,9 +3,11 @@ files that share a costly set-up run on one worker."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pytest
+import typer.testing
 
 from tests.lazy import COLLECTING
 
@@ -26,6 +28,11 @@ BROWSER_FILES = {"tests/check/test_summary_browser.py", "tests/viz/test_page_bro
 SOURCE = "source scans"
 SOURCE_FILES = {"tests/test_import_graph.py", "tests/test_layers_contract.py", "tests/test_module_sizes.py",
                 "tests/test_op_knowledge.py"}
+
+
+# typer's CliRunner builds the Click command from the Typer app on every invoke (~10 ms: it reads every
+# command's signature again); the app does not change during a run, so each worker builds it once.
+typer.testing._get_command = cache(typer.testing._get_command)
 
 
 def pytest_collection_finish(session: Any) -> None:
