@@ -76,3 +76,31 @@ def test_reachability_stops_at_numbers_given_in_full():
     assert output_delta in graph.reachable(update, frozenset())
     assert output_delta not in graph.reachable(update, frozenset({grad}))
     assert graph.depends(update, Place("value", graph.names["hidden.z"]))
+
+
+def test_replays_share_the_problems_leaves_and_never_change_them():
+    graph = Graph(fixtures.seed_002())
+    leaves = graph.leaves
+    before = {i: a.copy() for i, a in leaves.items()}
+    w1 = graph.params["hidden.W"]
+    assert graph.leaves is leaves and graph.leaf_list[w1] is leaves[w1]
+    misread = replay(graph, Perturbation(data={w1: leaves[w1] * 2}))  # a copy of the leaves with W1 put in
+    plain = replay(graph)
+    assert graph.leaves is leaves and all(np.array_equal(leaves[i], before[i]) for i in leaves)
+    assert not np.array_equal(misread.read(Place("value", graph.names["hidden.z"])),
+                              plain.read(Place("value", graph.names["hidden.z"])))
+    again = replay(graph)  # the same numbers on a second replay (the program's seed is made once per graph)
+    for i in range(len(graph.nodes)):
+        for kind in ("value", "grad"):
+            a, b = plain.read(Place(kind, i)), again.read(Place(kind, i))
+            assert (a is None and b is None) or np.array_equal(a, b)
+
+
+def test_backpropagating_through_updated_weights_keeps_the_natural_forward_values():
+    graph = Graph(fixtures.seed_002())
+    plain = replay(graph)
+    through = replay(graph, Perturbation(backward_with_updated=True))
+    w1 = graph.params["hidden.W"]
+    # The natural values are the forward pass's; the updated weights only flow into the second backward pass.
+    assert np.array_equal(through.read(Place("value", w1)), plain.read(Place("value", w1)))
+    assert through.carried is not None and not np.array_equal(through.carried[w1], plain.read(Place("value", w1)))

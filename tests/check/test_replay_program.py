@@ -107,7 +107,7 @@ def _identical(a, b):
 def test_exact_replays_on_the_program_and_the_sgd_step_equal_the_engines(k, monkeypatch):
     # Exact mode: the program computes over ints and Fractions, and plain SGD makes each update one Fraction;
     # every value, gradient and update must be the engine's (general NumPy object arithmetic), type for type.
-    import gradwork.check.replay as replay_module
+    import gradwork.check.replay_step as replay_step
     from gradwork.generate.build import draw
     from gradwork.generate.template import read_template
 
@@ -126,7 +126,7 @@ def test_exact_replays_on_the_program_and_the_sgd_step_equal_the_engines(k, monk
                 subs.add(Place(kind, i), None, natural * 2 - 1)
                 cases.append((NOTHING, subs))
     ours = [_states([compiled], *case)[0] for case in cases]
-    monkeypatch.setattr(replay_module, "_exact_sgd", lambda theta, lr, g: None)
+    monkeypatch.setattr(replay_step, "exact_sgd", lambda theta, lr, g: None)
     theirs = [_states([engine], *case)[0] for case in cases]
     for a, b in zip(ours, theirs):
         if isinstance(a, type) or isinstance(b, type):

@@ -82,11 +82,25 @@ class Models:
 
     def replay(self, perturbation: Perturbation = NOTHING, substitutions: Substitutions | None = None,
                forward_of: State | None = None, update: bool = True) -> State | None:
-        """One replay (None where the perturbed computation cannot be evaluated)."""
+        """One replay (None where the perturbed computation cannot be evaluated).
+
+        The correct solve itself when nothing is changed: no perturbation, and every number put in is the one the
+        correct solve has there, bit for bit (the same replay: a student's answers that are the key's own numbers).
+        """
+        if perturbation is NOTHING and update and (not substitutions or self._as_computed(substitutions)):
+            return self.clean
         try:
             return replay(self.graph, perturbation, substitutions, forward_of, update)
         except ReplayError:
             return None
+
+    def _as_computed(self, substitutions: Substitutions) -> bool:
+        """Does every number in ``substitutions`` equal the correct solve's own at its place, bit for bit?"""
+        for place in substitutions.entries:
+            natural = self.clean.read(place)
+            if natural is None or not identical(substitutions.apply(place, natural), natural):
+                return False
+        return True
 
     def changing(self, place: Place) -> list[tuple[int, Variant]]:
         """The replayed mistakes that change the number at ``place``, with their positions. Cached per problem."""
@@ -183,6 +197,16 @@ class Models:
             [c for c, _ in kept], np.array([r for _, r in kept], dtype=np.float64).reshape(len(kept), *shape))
         self._changed[key] = result
         return result
+
+
+def identical(a: Any, b: Any) -> bool:
+    """The same numbers, bit for bit: float arrays of one shape and the same bytes (so -0.0 is not 0.0, and NaN is
+    NaN), or object arrays whose elements are of the same types and equal."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype == object:
+        return all(type(x) is type(y) and x == y for x, y in zip(a.ravel().tolist(), b.ravel().tolist()))
+    return a.tobytes() == b.tobytes()
 
 
 def written_as_carried(variant: Variant, value: np.ndarray | None) -> list[np.ndarray | None]:

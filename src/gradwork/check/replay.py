@@ -5,7 +5,7 @@ view of it (``solved_graph``: each node's tensor, ``op``, inputs and names).
 :func:`replay` evaluates it again: forward with each op's registered forward,
 backward through the engine's one driver (gradwork.autodiff.backward_pass, with this module's
 hooks for substitutions and perturbations), then the
-problem's optimizer step (``gradwork.nn.make_optimizer``). Two things can be
+problem's optimizer step (:mod:`gradwork.check.replay_step`). Two things can be
 put in along the way:
 
 * :class:`Substitutions`: the student's own numbers for some values,
@@ -26,14 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from gradwork.nn import make_optimizer
 from gradwork.nn.program import GraphProgram, ProgramError, program_for
 from gradwork.autodiff import backward_pass
+from gradwork.check.replay_step import step as _step
 from gradwork.check.rounding import Rounding, round_decimals, round_significant  # noqa: F401 (re-exported)
 from gradwork.problem import Solution
 from gradwork.problem.notation import Notation, notation
@@ -92,6 +91,24 @@ class Graph:
         # code that needs a function of math past pow): _forward and _backward use it.
         self.program: GraphProgram | None = program_for(self.nodes, self.inputs, self.root,
                                                         exact=self.backend.name == "exact")
+
+    @property
+    def leaves(self) -> dict[int, np.ndarray]:
+        """Every leaf's number as the problem gives it, by node (read by every replay: made once; not to be
+        changed)."""
+        found = self.__dict__.get("_leaves")
+        if found is None:
+            found = self.__dict__["_leaves"] = {i: node.data for i, node in enumerate(self.nodes) if node.op is None}
+        return found
+
+    @property
+    def leaf_list(self) -> list[np.ndarray | None]:
+        """:attr:`leaves` as a list by node (None for computed nodes), as the compiled program reads them."""
+        found = self.__dict__.get("_leaf_list")
+        if found is None:
+            leaves = self.leaves
+            found = self.__dict__["_leaf_list"] = [leaves.get(i) for i in range(len(self.nodes))]
+        return found
 
     def op_name(self, i: int) -> str | None:
         op = self.nodes[i].op
@@ -338,6 +355,9 @@ class Substitutions:
         return place in self.entries
 
 
+_NO_SUBSTITUTIONS = Substitutions()  # what a replay without the student's numbers reads (never added to)
+
+
 @dataclass
 class State:
     """The natural number of every place after a replay."""
@@ -368,10 +388,9 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
     update). ``update=False`` skips the optimizer step. Raises :class:`ReplayError` when the perturbed
     computation cannot be evaluated.
     """
-    subs = substitutions or Substitutions()
+    subs = substitutions or _NO_SUBSTITUTIONS
     solution = graph.solution
-    leaves = {i: graph.nodes[i].data for i in range(len(graph.nodes)) if graph.nodes[i].op is None}
-    leaves.update(perturbation.data)
+    leaves = graph.leaves if not perturbation.data else {**graph.leaves, **perturbation.data}
     try:
         with np.errstate(all="ignore"):
             if forward_of is not None and forward_of.carried is not None and not perturbation.changes_forward:
@@ -389,14 +408,15 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
                 return State(natural_values, natural_grads, {}, values, first_grads)
             updated, stepper = _step(graph, leaves, grads, perturbation, None)
             if perturbation.backward_with_updated:
+                values = list(values)  # (the natural values may be the same list)
                 for i, new in updated.items():
                     values[i] = subs.apply(Place("updated", i), new)
                 natural_grads, grads = _backward(graph, values, perturbation, subs)
                 updated, stepper = _step(graph, leaves, grads, perturbation, None)
             for _ in range(1, max(solution.optimizer.steps, 1)):  # later steps: no student numbers apply
                 leaves = {**leaves, **updated}
-                _, later_values = _forward(graph, leaves, perturbation, Substitutions())
-                _, later_grads = _backward(graph, later_values, perturbation, Substitutions())
+                _, later_values = _forward(graph, leaves, perturbation, _NO_SUBSTITUTIONS)
+                _, later_grads = _backward(graph, later_values, perturbation, _NO_SUBSTITUTIONS)
                 updated, stepper = _step(graph, leaves, later_grads, perturbation, stepper)
     except (ValueError, TypeError, ArithmeticError, IndexError) as error:
         raise ReplayError(str(error)) from error
@@ -476,11 +496,26 @@ def _forward_program(program: GraphProgram, graph: Graph, leaves: dict[int, np.n
         return subs.apply(Place("value", i), value)
 
     hooked = _hooked(len(graph.nodes), figures, transforms, subs, "value", hook)
-    values = program.forward([leaves.get(i) for i in range(len(graph.nodes))], bk, perturbation.forwards, hooked)
+    listed = graph.leaf_list if leaves is graph.leaves else [leaves.get(i) for i in range(len(graph.nodes))]
+    values = program.forward(listed, bk, perturbation.forwards, hooked)
+    if not natural:  # nothing hooked changed what flows on: the natural values are the values
+        return values, values
     naturals = list(values)
     for i, value in natural.items():
         naturals[i] = value
     return naturals, values
+
+
+def _program_seed(graph: Graph, root_value: np.ndarray) -> np.ndarray:
+    """The backward pass's seed for the program (which only reads its numbers): made once per graph and shape."""
+    kept = graph.__dict__.get("_seed")
+    if kept is not None and kept[0] == root_value.shape:
+        return kept[1]
+    bk = graph.backend
+    seed = (bk.ones_like(root_value) if graph.seed is None
+            else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy())
+    graph.__dict__["_seed"] = (root_value.shape, seed)
+    return seed
 
 
 def _hooked(count: int, figures: int | None, transforms: Mapping[int, Transform], subs: Substitutions, kind: str,
@@ -499,9 +534,7 @@ def _backward_program(program: GraphProgram, graph: Graph, values: list[np.ndarr
                       subs: Substitutions):
     """_backward on the graph's compiled program (see _forward_program)."""
     bk = graph.backend
-    root_value = values[graph.root]
-    seed = (bk.ones_like(root_value) if graph.seed is None
-            else np.broadcast_to(bk.asarray(graph.seed), root_value.shape).copy())
+    seed = _program_seed(graph, values[graph.root])
     natural: dict[int, np.ndarray] = {}
     transforms, figures = perturbation.grad_transforms, perturbation.round_to
 
@@ -516,77 +549,12 @@ def _backward_program(program: GraphProgram, graph: Graph, values: list[np.ndarr
 
     hooked = _hooked(len(graph.nodes), figures, transforms, subs, "grad", hook)
     after = program.backward(values, seed, bk, perturbation.vjps, hooked)
+    if not natural:
+        return after, after
     naturals = list(after)
     for i, g in natural.items():
         naturals[i] = g
     return naturals, after
-
-
-def _step(graph, leaves, grads, perturbation, stepper):
-    """One optimizer step on copies of the parameters: the new values (natural) and the stepper for later steps."""
-    info = graph.solution.optimizer
-    if info.name == "sgd" and not any(info.options.values()):
-        # Plain SGD keeps no state: theta - lr g per parameter, SGD.step's arithmetic without building optimizers
-        # (on float copies or Python floats; exact and symbolic numbers: a new array, lr in the backend's numbers).
-        frozen = set(graph.solution.frozen) | set(perturbation.frozen)
-        rates = perturbation.learning_rates
-        bk = graph.backend
-        updated: dict[int, np.ndarray] = {}
-        for name, i in graph.params.items():
-            if grads[i] is None or name in frozen:
-                updated[i] = leaves[i].copy()
-            elif bk.name == "float":
-                theta, g, lr = leaves[i], grads[i], rates.get(name, info.lr)
-                if type(lr) is float and type(g) is np.ndarray and theta.dtype == g.dtype == np.float64 and \
-                        theta.shape == g.shape and theta.size <= 64:  # the same IEEE arithmetic, on Python floats
-                    updated[i] = np.array([t - lr * d for t, d in zip(theta.ravel().tolist(), g.ravel().tolist())]
-                                          ).reshape(theta.shape)  # an array, 0-d ones included
-                else:
-                    new = updated[i] = theta.copy()
-                    new -= lr * g
-            elif bk.name == "exact" and (stepped := _exact_sgd(leaves[i], rates.get(name, info.lr), grads[i])) \
-                    is not None:
-                updated[i] = stepped
-            else:
-                updated[i] = leaves[i] - bk.asarray(rates.get(name, info.lr)) * np.asarray(grads[i])
-        return updated, None
-    if stepper is None:  # one optimizer per learning rate (a mistake may change one parameter's)
-        info = graph.solution.optimizer
-        frozen = set(graph.solution.frozen) | set(perturbation.frozen)
-        groups: dict[str, tuple[Any, dict[int, Tensor]]] = {}
-        for name, i in graph.params.items():
-            lr = perturbation.learning_rates.get(name, info.lr)
-            groups.setdefault(repr(lr), (lr, {}))[1][i] = Tensor(leaves[i].copy(), backend=graph.backend, name=name)
-        stepper = [(make_optimizer(list(tensors.values()), info.name, frozen=frozen, lr=lr, **info.options), tensors)
-                   for lr, tensors in groups.values()]
-    updated = {}
-    for optimizer, tensors in stepper:
-        for i, tensor in tensors.items():
-            tensor.data = leaves[i].copy()
-            tensor.grad = None if grads[i] is None else np.asarray(grads[i])
-        optimizer.step()
-        updated.update({i: t.data for i, t in tensors.items()})
-    return updated, stepper
-
-
-def _exact_sgd(theta: Any, lr: Any, g: Any) -> Any:
-    """theta - lr g on object arrays of Fractions of one shape, each element made as one Fraction (the same
-    number as the two Fraction operations); None for anything else (the general expression then runs)."""
-    if type(theta) is not np.ndarray or type(g) is not np.ndarray or theta.shape != g.shape or \
-            type(lr) is not Fraction:
-        return None
-    p, q = lr.numerator, lr.denominator
-    out = []
-    for t, d in zip(theta.ravel().tolist(), g.ravel().tolist()):
-        if type(t) is not Fraction or type(d) is not Fraction:
-            return None
-        a, b, c, e = t.numerator, t.denominator, d.numerator, d.denominator
-        out.append(Fraction(a * q * e - p * c * b, b * q * e))
-    if not theta.shape:
-        return out[0]  # as NumPy's object arithmetic gives it for 0-d arrays: the bare Fraction
-    result = np.empty(theta.shape, dtype=object)
-    result.ravel()[:] = out  # (a new array: ravel is a view of it)
-    return result
 
 
 def _native(bk: Any, data: Any) -> np.ndarray:

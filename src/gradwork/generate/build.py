@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.generate import constraints as rules
+from gradwork.generate import constraints as rules, screen
 from gradwork.generate.plant import Item, Planter, answers, asked
 from gradwork.generate.sample import candidates, rng_for
 from gradwork.generate.template import Template
@@ -157,7 +157,9 @@ def draw(template: Template, seed: int, key: int | str, variant_id: str | None =
     budget = budget or Budget()
     rng = rng_for(seed, key)
     wanted = rules.ordered(template.constraints)
-    failures: Counter[str] = Counter()
+    screening = screen.SCREENED > 0 and screen.screenable(template, wanted)
+    # Each try's verdict, in order: the constraint it failed, or (screened out, not yet named) the candidate.
+    verdicts: list[str | Candidate] = []
     tries = 0
     out_of_time = False
     for drawn in candidates(template, rng, template.tries):
@@ -167,13 +169,32 @@ def draw(template: Template, seed: int, key: int | str, variant_id: str | None =
         data = {"title": f"{data.get('title') or template.stem} (variant {variant_id})",
                 **{k: v for k, v in data.items() if k != "title"}}
         candidate = Candidate(template, data)
-        failed = _first_failure(candidate, wanted)
-        if failed is None:
-            return Variant(variant_id, template, seed, key, data, candidate, tries, candidate.items)
-        failures[failed] += 1
+        first_look = screen.screen_for(template, drawn) if screening and tries <= screen.SCREENED else None
+        nice = None if first_look is None or "nice" not in wanted else rules.CONSTRAINTS["nice"][1](candidate)
+        if first_look is not None and nice is not False and first_look.rejects(drawn):
+            verdicts.append(candidate)
+        else:
+            failed = _first_failure(candidate, wanted, nice)
+            if failed is None:
+                return Variant(variant_id, template, seed, key, data, candidate, tries, candidate.items)
+            verdicts.append(failed)
+            if screening:
+                screen.build(template, drawn, candidate, wanted)
         if budget.charge(time.process_time() - started):
             out_of_time = True
             break
+    # The screened-out candidates are checked in full now, in order, so that the counts (and their order) are
+    # those of checking every candidate in full. (Should one pass after all, it is the variant.)
+    failures: Counter[str] = Counter()
+    for number, verdict in enumerate(verdicts, start=1):
+        if isinstance(verdict, Candidate):
+            started = time.process_time()
+            name = _first_failure(verdict, wanted)
+            budget.charge(time.process_time() - started)
+            if name is None:
+                return Variant(variant_id, template, seed, key, verdict.data, verdict, number, verdict.items)
+            verdict = name
+        failures[verdict] += 1
     counts = ", ".join(f"{name} failed {n} time{'s' if n != 1 else ''}" for name, n in failures.most_common())
     at = ("constraints",) if "constraints" in template.document.data else ()
     if out_of_time:
@@ -193,8 +214,9 @@ def _where(template: Template, path: tuple) -> tuple[int, int]:
     return where.line, where.column
 
 
-def _first_failure(candidate: Candidate, wanted: list[str]) -> str | None:
-    if "nice" in wanted and not rules.CONSTRAINTS["nice"][1](candidate):
+def _first_failure(candidate: Candidate, wanted: list[str], nice: bool | None = None) -> str | None:
+    """The first constraint ``candidate`` fails, in ``wanted``'s order (``nice``: its ``nice`` verdict, if known)."""
+    if "nice" in wanted and not (rules.CONSTRAINTS["nice"][1](candidate) if nice is None else nice):
         return "nice"
     _ = candidate.problem  # a template error (bad option, wrong shape) is raised here, at its template line
     try:

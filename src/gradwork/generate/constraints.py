@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from gradwork.generate.build import Candidate
 
 SATURATION = {"sigmoid": 4.0, "tanh": 2.0}  # |input| bound: sigmoid'(4) = 0.018; tanh(x) = 2 sigmoid(2x) - 1
+KINKED = ("relu", "leaky_relu")  # no_relu_at_zero's ops: the derivative at 0 is a convention
+GATING = ("relu",)  # no_dead_relu's: a unit whose input is at most 0 passes no gradient
 ZERO = 1e-9  # a float this close to 0 came from numbers that cancel exactly on the template's decimal grid
 
 # The mistakes `distinct_mistakes` keeps apart from the right answer (docs/format.md diagnosis codes).
@@ -59,18 +61,25 @@ def nice(candidate: Candidate) -> bool:
     layers = data.get("layers")
     if isinstance(layers, list):  # weights and biases; not an activation's options (leaky ReLU's alpha 0.01)
         stated += [layer.get(part) for layer in layers if isinstance(layer, dict) for part in ("weights", "bias")]
-    return all(_one_decimal(number) for value in stated for number in _numbers(value))
+    numbers: list[Any] = []
+    for value in stated:
+        _numbers(value, numbers)
+    return all(_one_decimal(number) for number in numbers)
 
 
-def _numbers(value: Any) -> Iterator[Any]:
+def _numbers(value: Any, out: list[Any]) -> None:
+    """Append the numbers in ``value`` (nested mappings and lists) to ``out``, in order."""
     if isinstance(value, dict):
         for item in value.values():
-            yield from _numbers(item)
+            _numbers(item, out)
     elif isinstance(value, list):
         for item in value:
-            yield from _numbers(item)
+            if isinstance(item, (dict, list)):
+                _numbers(item, out)
+            elif isinstance(item, (int, Decimal)) and not isinstance(item, bool):
+                out.append(item)
     elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        yield value
+        out.append(value)
 
 
 def _one_decimal(number: Any) -> bool:
@@ -90,12 +99,12 @@ def _input(node: Tensor) -> np.ndarray:
 
 @constraint("no_relu_at_zero", "no ReLU (or leaky ReLU) input is exactly 0, where the derivative is a convention")
 def no_relu_at_zero(candidate: Candidate) -> bool:
-    return not any(np.any(np.abs(_input(node)) < ZERO) for node in _made_by(candidate, "relu", "leaky_relu"))
+    return not any(np.any(np.abs(_input(node)) < ZERO) for node in _made_by(candidate, *KINKED))
 
 
 @constraint("no_dead_relu", "every ReLU layer has at least one active unit (input > 0), so gradient flows through it")
 def no_dead_relu(candidate: Candidate) -> bool:
-    return all(np.any(_input(node) > ZERO) for node in _made_by(candidate, "relu"))
+    return all(np.any(_input(node) > ZERO) for node in _made_by(candidate, *GATING))
 
 
 @constraint("no_saturation", "sigmoid inputs lie within [-4, 4] and tanh inputs within [-2, 2]")

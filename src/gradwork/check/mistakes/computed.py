@@ -70,7 +70,7 @@ def misread_data(graph: Graph) -> Iterator[Variant]:
 # ---------------------------------------------------------------- models that change the backward pass
 @mistake("softmax_diagonal_jacobian",
          "Softmax's Jacobian is ds_i/dz_j = s_i([i = j] - s_j): every output depends on every input, "
-         "so dL/dz = s * (g - <g, s>), not just the diagonal s_i(1 - s_i) g_i.")
+         "so dL/dz = s * (g - <g, s>), not just the diagonal s_i(1 - s_i) g_i.", per_form=True)
 def softmax_diagonal_jacobian(graph: Graph) -> Iterator[Variant]:
     # The wrong VJPs are the ops' own pitfall records: softmax's diagonal s_i(1 - s_i), and cross-entropy's
     # dL/dz chained through that diagonal where softmax is fused into the loss (dL/dz = p - t, no Jacobian left).
@@ -100,7 +100,7 @@ def relu_at_zero(graph: Graph) -> Iterator[Variant]:
 
 @mistake("activation_derivative",
          "Each activation has its own derivative, evaluated where the rule says: sigma'(z) = a(1 - a) and "
-         "tanh'(z) = 1 - a^2 use the output a, x^2 and ReLU use the input z.")
+         "tanh'(z) = 1 - a^2 use the output a, x^2 and ReLU use the input z.", per_form=True)
 def activation_derivative(graph: Graph) -> Iterator[Variant]:
     activations = {graph.names[layer.a] for layer in graph.solution.layers
                    if layer.a != layer.z and layer.a in graph.names}
@@ -175,7 +175,7 @@ def _another_derivative(graph: Graph, i: int, op: Any) -> Iterator[Variant]:
 
 @mistake("missed_path",
          "A value used in several places gets the sum of the gradients along every path: a skip connection "
-         "adds its own term, and x*x (or x0 times a vector holding x0) has two product-rule terms.")
+         "adds its own term, and x*x (or x0 times a vector holding x0) has two product-rule terms.", per_form=True)
 def missed_path(graph: Graph) -> Iterator[Variant]:
     # Paths inside the loss formula (log y and log(1 - y) in BCE) are the loss's own derivative, not a
     # skip connection or a product rule of the network: the loss models (log_base_10, sign, ...) cover them.
@@ -201,7 +201,7 @@ def missed_path(graph: Graph) -> Iterator[Variant]:
 
 @mistake("updated_weights_in_backward",
          "Backpropagate through the weights of the forward pass; update the parameters only after every "
-         "gradient has been computed.")
+         "gradient has been computed.", per_form=True)
 def updated_weights_in_backward(graph: Graph) -> Iterator[Variant]:
     if graph.updates and len(graph.params) > 1:
         yield Variant("updated_weights_in_backward", "backward pass",
@@ -212,7 +212,7 @@ def updated_weights_in_backward(graph: Graph) -> Iterator[Variant]:
 # ---------------------------------------------------------------- models that change a number along the way
 @mistake("batch_mean",
          "A batch's loss is the mean of its samples' losses, so its 1/n is in the loss and in every gradient "
-         "below it.")
+         "below it.", per_form=True)
 def batch_mean(graph: Graph) -> Iterator[Variant]:
     """The batch's 1/n left out (gradients or the loss n times too large), or put in where the batch sums."""
     solution = graph.solution
@@ -238,21 +238,21 @@ def batch_mean(graph: Graph) -> Iterator[Variant]:
 
 @mistake("factor_half",
          "The 1/2 in 1/2 (t - y)^2 is there to cancel the 2 of the square's derivative: it is used once, "
-         "and no other factor 1/2 enters the chain rule.", generic=True)
+         "and no other factor 1/2 enters the chain rule.", generic=True, per_form=True)
 def factor_half(graph: Graph) -> Iterator[Variant]:
     yield from _scalings(graph, "factor_half", _half, "halves")
 
 
 @mistake("factor_2",
          "d/dy 1/2 (t - y)^2 = -(t - y): the 1/2 cancels the 2 of the square's derivative, so no factor 2 "
-         "remains (and a factor 2 belongs only where a term really appears twice).", generic=True)
+         "remains (and a factor 2 belongs only where a term really appears twice).", generic=True, per_form=True)
 def factor_2(graph: Graph) -> Iterator[Variant]:
     yield from _scalings(graph, "factor_2", _scaled(2), "doubles")
 
 
 @mistake("sign",
          "Carry every minus sign through the chain: d(t - y)/dy = -1, and dL/dy of 1/2 (t - y)^2 is y - t.",
-         generic=True)
+         generic=True, per_form=True)
 def sign(graph: Graph) -> Iterator[Variant]:
     yield from _scalings(graph, "sign", lambda bk, x: -x, "flips the sign of", values=True)
 
@@ -324,7 +324,7 @@ def log_base_10(graph: Graph) -> Iterator[Variant]:
 
 @mistake("transposed",
          "Read a weight matrix in the problem's convention: row means z = x W + b with W of shape [in, out], "
-         "column means z = W x + b with W of shape [out, in].")
+         "column means z = W x + b with W of shape [out, in].", per_form=True)
 def transposed(graph: Graph) -> Iterator[Variant]:
     convention = graph.solution.convention
     other = {"row": "column (z = W x + b)", "column": "row (z = x W + b)"}.get(convention or "", "other")

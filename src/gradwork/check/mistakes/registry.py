@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -64,21 +65,67 @@ class Mistake:
     rule: str
     variants: Callable[[Graph], Iterable[Variant]]
     generic: bool = False
+    # Its variants depend only on the problem's form (see structure_key), not its numbers: made once per form.
+    per_form: bool = False
 
 
 MISTAKES: dict[str, Mistake] = {}
 
 
-def mistake(code: str, rule: str, generic: bool = False) -> Callable[[Callable[[Graph], Iterable[Variant]]], Callable]:
-    """Register a mistake model under its docs/format.md diagnosis ``code``."""
+def mistake(code: str, rule: str, generic: bool = False,
+            per_form: bool = False) -> Callable[[Callable[[Graph], Iterable[Variant]]], Callable]:
+    """Register a mistake model under its docs/format.md diagnosis ``code``.
+
+    ``per_form=True``: the model reads only what :func:`structure_key` holds (ops, their options, shapes, names,
+    notation, convention, optimizer settings), never a number of the problem, and its variants' functions use
+    nothing of the graph: its variants are made once and shared by every problem of that form (every variant
+    of a template).
+    """
     def register(function: Callable[[Graph], Iterable[Variant]]) -> Callable[[Graph], Iterable[Variant]]:
         if code in MISTAKES:
             raise ValueError(f"mistake {code!r} is registered twice")
-        MISTAKES[code] = Mistake(code, rule, function, generic)
+        MISTAKES[code] = Mistake(code, rule, function, generic, per_form)
         return function
     return register
 
 
 def variants_for(graph: Graph) -> list[Variant]:
     """Every variant of every registered model that fits this problem, in registry order."""
-    return [variant for model in MISTAKES.values() for variant in model.variants(graph)]
+    shared = _shared_variants(graph)
+    return [variant for model in MISTAKES.values()
+            for variant in (shared[model.code] if model.per_form else model.variants(graph))]
+
+
+_FORMS: dict[Any, tuple[tuple[Any, ...], dict[str, list[Variant]]]] = {}  # by structure_key: (ops, variants)
+MAX_FORMS = 64
+
+
+def _shared_variants(graph: Graph) -> dict[str, list[Variant]]:
+    """The per-form models' variants for this graph's form, made for the first graph of that form."""
+    key, ops = structure_key(graph)
+    found = _FORMS.get(key)
+    if found is None or any(a is not b for a, b in zip(found[0], ops)):  # (ops by identity: kept alive here)
+        if len(_FORMS) >= MAX_FORMS:
+            _FORMS.clear()
+        found = _FORMS[key] = (ops, {model.code: list(model.variants(graph)) for model in MISTAKES.values()
+                                     if model.per_form})
+    return found[1]
+
+
+def structure_key(graph: Graph) -> tuple[Any, tuple[Any, ...]]:
+    """What a per-form model may read of a problem, without its numbers: (a hashable key, the ops by node)."""
+    solution = graph.solution
+    ops = tuple(node.op for node in graph.nodes)
+    nodes = tuple((id(op), repr(sorted(node.params.items())), node.shape, node.requires_grad)
+                  for op, node in zip(ops, graph.nodes))
+    written = graph.written
+    optimizer = solution.optimizer
+    layers = tuple(repr(layer) for layer in solution.layers)
+    given = solution.values.get("input")
+    key = (nodes, tuple(tuple(i) for i in graph.inputs), graph.root, graph.loss, graph.view.output,
+           tuple(graph.names.items()), tuple(graph.params.items()), tuple(graph.view.names.items()),
+           graph.backend.name, graph.updates, solution.form, solution.convention, solution.batch_reduction,
+           None if given is None else np.shape(given), layers, tuple(solution.frozen),
+           (optimizer.name, repr(optimizer.lr), optimizer.steps, repr(sorted(optimizer.options.items()))),
+           (tuple(written.symbols.items()), written.form, written.named))
+    return key, ops

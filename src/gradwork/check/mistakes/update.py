@@ -25,7 +25,7 @@ def _biases(graph: Graph) -> list[str]:
 
 # ---------------------------------------------------------------- models of the update
 @mistake("update_sign", "Gradient descent steps against the gradient: a parameter moves by minus the learning "
-                        "rate times its gradient.")
+                        "rate times its gradient.", per_form=True)
 def update_sign(graph: Graph) -> Iterator[Variant]:
     lr = graph.solution.optimizer.lr
     for name in graph.params if graph.updates else ():
@@ -81,7 +81,7 @@ def bias_not_updated(graph: Graph) -> Iterator[Variant]:
 
 @mistake("gradient_as_update",
          "The update asks for the new parameter (the old one minus the learning rate times the gradient), not the "
-         "gradient itself.")
+         "gradient itself.", per_form=True)
 def gradient_as_update(graph: Graph) -> Iterator[Variant]:
     def gradient(look: Look) -> Iterator[np.ndarray]:
         if look.place.kind == "updated":

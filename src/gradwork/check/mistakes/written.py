@@ -19,7 +19,8 @@ from gradwork.check.rounding import Rounding, _cut, round_decimals, round_signif
 
 
 # ---------------------------------------------------------------- models of writing numbers down
-@mistake("swapped_entries", "Each entry has its own place: check which index is the row and which the column.")
+@mistake("swapped_entries", "Each entry has its own place: check which index is the row and which the column.",
+         per_form=True)
 def swapped_entries(graph: Graph) -> Iterator[Variant]:
     def swap_two(look: Look) -> Iterator[np.ndarray]:
         predicted = look.predicted
@@ -41,7 +42,7 @@ def swapped_entries(graph: Graph) -> Iterator[Variant]:
 
 @mistake("rounding",
          "Keep full precision in intermediate steps and round only the final answer, to the nearest digit "
-         "(not truncated).", generic=True)
+         "(not truncated).", generic=True, per_form=True)
 def rounding(graph: Graph) -> Iterator[Variant]:
     if graph.backend.name != "float":
         return
