@@ -1,10 +1,13 @@
-"""Suite-wide hooks: heavy libraries load only on the worker that runs their tests (tests/lazy.py)."""
+"""Suite-wide hooks: heavy libraries load only on the worker that runs their tests (tests/lazy.py), and the
+files that share a costly set-up run on one worker."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pytest
+import typer.testing
 
 from tests.lazy import COLLECTING
 
@@ -21,6 +24,15 @@ HEAVY_FILES = {
 # The two files that drive Chromium through Playwright, likewise.
 BROWSER = "playwright"
 BROWSER_FILES = {"tests/check/test_summary_browser.py", "tests/viz/test_page_browser.py"}
+# The files that scan src/gradwork's own source share one parse of it (tests/source_tree.py), likewise.
+SOURCE = "source scans"
+SOURCE_FILES = {"tests/test_import_graph.py", "tests/test_layers_contract.py", "tests/test_module_sizes.py",
+                "tests/test_op_knowledge.py"}
+
+
+# typer's CliRunner builds the Click command from the Typer app on every invoke (~10 ms: it reads every
+# command's signature again); the app does not change during a run, so each worker builds it once.
+typer.testing._get_command = cache(typer.testing._get_command)
 
 
 def pytest_collection_finish(session: Any) -> None:
@@ -36,6 +48,7 @@ def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
     class Scheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             scope = super()._split_scope(nodeid)
-            return HEAVY if scope in HEAVY_FILES else BROWSER if scope in BROWSER_FILES else scope
+            units = ((HEAVY_FILES, HEAVY), (BROWSER_FILES, BROWSER), (SOURCE_FILES, SOURCE))
+            return next((unit for files, unit in units if scope in files), scope)
 
     return Scheduling(config, log)

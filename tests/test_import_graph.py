@@ -13,11 +13,11 @@ import of a gradwork module belongs at the top of its module.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import grimp
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "gradwork"
+from tests.source_tree import Module, modules
+
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -63,36 +63,29 @@ def test_the_import_graph_has_no_cycle():
     assert _cycles(graph) == []
 
 
-def _uncommented_function_level_imports(path: Path) -> list[str]:
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    tree = ast.parse(text)
-    starts = {node.end_lineno: node.lineno for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))}
+def _uncommented_function_level_imports(module: Module) -> list[str]:
+    lines = module.lines
+    starts = {node.end_lineno: node.lineno for node in module.nodes if isinstance(node, (ast.Import, ast.ImportFrom))}
     bare = []
-    for function in ast.walk(tree):
-        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    for node in module.function_level_imports:
+        if isinstance(node, ast.ImportFrom):
+            names = [node.module or ""] if node.level == 0 else ["gradwork"]  # relative: ours
+        else:
+            names = [alias.name for alias in node.names]
+        if not any(name == "gradwork" or name.startswith("gradwork.") for name in names):
             continue
-        for node in ast.walk(function):
-            if isinstance(node, ast.ImportFrom):
-                names = [node.module or ""] if node.level == 0 else ["gradwork"]  # relative: ours
-            elif isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            else:
-                continue
-            if not any(name == "gradwork" or name.startswith("gradwork.") for name in names):
-                continue
-            if "#" in lines[node.lineno - 1]:
-                continue
-            top = node.lineno
-            while top - 1 in starts:  # up through the block of imports it stands in
-                top = starts[top - 1]
-            if top >= 2 and lines[top - 2].strip().startswith("#"):
-                continue
-            bare.append(f"{path.relative_to(SRC).as_posix()}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+        if "#" in lines[node.lineno - 1]:
+            continue
+        top = node.lineno
+        while top - 1 in starts:  # up through the block of imports it stands in
+            top = starts[top - 1]
+        if top >= 2 and lines[top - 2].strip().startswith("#"):
+            continue
+        bare.append(f"{module.name}:{node.lineno}: {lines[node.lineno - 1].strip()}")
     return sorted(set(bare))
 
 
 def test_every_function_level_import_of_gradwork_says_why_it_is_lazy():
-    bare = [line for path in sorted(SRC.rglob("*.py")) for line in _uncommented_function_level_imports(path)]
+    bare = [line for module in modules() for line in _uncommented_function_level_imports(module)]
     assert bare == [], "function-level imports of gradwork modules without a comment saying why they are lazy " \
                        "(move them to the top of the module otherwise):\n" + "\n".join(bare)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.source_tree import Module, modules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,6 @@ def test_imports_point_one_way():
 
 # ---------------------------------------------------------------- LaTeX and HTML only in the renderers
 
-SRC = ROOT / "src" / "gradwork"
 LATEX = re.compile(r"\\(frac|operatorname|sum|sigma|partial|cdot|mathbf|mathrm|left|right|begin|end|sqrt|top|odot"
                    r"|times|quad|hline)\b")
 HTML = re.compile(r"(?<!\?P)<\s*/?\s*(div|span|table|tr|td|th|p|br|html|body|head|style|script|svg|a|b|i|em"
@@ -50,25 +50,18 @@ KNOWN = {
 }
 
 
-def _markup_literals(path: Path) -> list[int]:
+def _markup_literals(module: Module) -> list[int]:
     """Lines of string literals (not docstrings) that look like LaTeX commands or HTML tags."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
-    return [node.lineno for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
-            and (LATEX.search(node.value) or HTML.search(node.value))]
+    return [node.lineno for node in module.strings if LATEX.search(node.value) or HTML.search(node.value)]
 
 
 def test_latex_and_html_are_written_only_by_the_renderers():
     found = {}
-    for path in sorted(SRC.rglob("*.py")):
-        name = path.relative_to(SRC).as_posix()
-        if not name.startswith(RENDERERS):
-            lines = _markup_literals(path)
+    for module in modules():
+        if not module.name.startswith(RENDERERS):
+            lines = _markup_literals(module)
             if lines:
-                found[name] = lines
+                found[module.name] = lines
     unexpected = {name: lines for name, lines in found.items() if name not in KNOWN}
     assert not unexpected, f"LaTeX or HTML text outside explain/render and viz (file: lines): {unexpected}"
     stale = sorted(set(KNOWN) - set(found))

@@ -7,23 +7,17 @@ not cut at line 600: see how nn/compile.py, check/mistakes/, explain/derive.py a
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "gradwork"
+from tests.source_tree import modules
+
 MAX_LINES = 600
 
 
-def _modules() -> list[Path]:
-    return sorted(SRC.rglob("*.py"))
-
-
 def test_no_module_is_over_600_lines():
-    long = {path.relative_to(SRC).as_posix(): n for path in _modules()
-            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    long = {module.name: n for module in modules() if (n := len(module.lines)) > MAX_LINES}
     assert long == {}, f"modules over {MAX_LINES} lines (split them along a seam): {long}"
 
 
 def test_every_module_states_its_job_in_a_docstring():
-    missing = [path.relative_to(SRC).as_posix() for path in _modules()
-               if not (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").strip()]
+    missing = [module.name for module in modules() if not (ast.get_docstring(module.tree) or "").strip()]
     assert missing == [], f"modules without a docstring stating their job: {missing}"

@@ -16,14 +16,12 @@ tables (mark/latex.py, mark/evaluate.py) are being rewritten by the mark enginee
 
 from __future__ import annotations
 
-import ast
 from collections import Counter
 from functools import cache
-from pathlib import Path
 
 from gradwork.ops import OPS
+from tests.source_tree import modules
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "gradwork"
 
 CEILING = {
     "backends/exact.py": 4,
@@ -62,19 +60,12 @@ NONE = ("explain/derive.py", "explain/setup.py", "explain/forward.py", "explain/
 def op_name_literals() -> Counter[str]:
     names = set(OPS)
     found: Counter[str] = Counter()
-    for path in sorted(SRC.rglob("*.py")):
-        module = path.relative_to(SRC).as_posix()
-        if module.startswith("ops/"):
+    for module in modules():
+        if module.name.startswith("ops/"):
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                      and node.body and isinstance(node.body[0], ast.Expr)
-                      and isinstance(node.body[0].value, ast.Constant)}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings \
-                    and node.value in names:
-                found[module] += 1
+        for node in module.strings:
+            if node.value in names:
+                found[module.name] += 1
     return found
 
 

@@ -7,11 +7,12 @@ blocking, then checked), and a file over its size limit is refused from its
 size, before it is read. Refusals are one located line (:class:`ProblemError`).
 
 Writing (:func:`write_file`, :func:`writing`): the content goes to a temporary
-file in the target's folder, is flushed to disk (``fsync``) and renamed over
-the target. A failed write (a full disk, a file-size limit, an exception in
-the code producing the content, a kill) leaves the old file as it was; an
-existing target that is not a regular file (a FIFO, a device, a folder) is
-never replaced. :func:`check_output` is the guard a command runs before any
+file in the target's folder and is renamed over the target; when it replaces
+a file, it is flushed to disk (``fsync``) before the rename, so that even a
+power cut leaves the old content or the new one. A failed write (a full disk,
+a file-size limit, an exception in the code producing the content, a kill)
+leaves the old file as it was; an existing target that is not a regular file
+(a FIFO, a device, a folder) is never replaced. :func:`check_output` is the guard a command runs before any
 work: the output is not one of its inputs, not a non-regular file, and not an
 existing file unless ``force``. Errors are :class:`OutputError`.
 """
@@ -205,25 +206,31 @@ def writing(path: str | Path, mode: int | None = None) -> Iterator[BinaryIO]:
     """A binary stream whose content replaces ``path`` when the block ends without an error.
 
     The stream is a temporary file in the target's folder; on success it is
-    flushed, synced and renamed over the target, with permissions ``mode``
-    (default: an existing file's, else 0666 less the umask). On any error, or when
+    flushed, synced when it replaces a file, and renamed over the target, with
+    permissions ``mode`` (default: an existing file's, else 0666 less the umask). On any error, or when
     the process dies, the target is untouched and the temporary file removed
     (after a kill, a hidden ``.NAME.*.tmp`` may remain). OSError becomes
     :class:`OutputError`.
     """
     target = _target(path)
+    # Only a replaced file has content to lose: its new content reaches the disk before the rename, and the
+    # rename is synced too. A new file is not synced (a sync costs milliseconds, and a run writes hundreds
+    # of files): a power cut can then lose that output, never anything that was there before.
+    replacing = os.path.lexists(target)
     temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
             yield stream
             stream.flush()
-            os.fsync(stream.fileno())
+            if replacing:
+                os.fsync(stream.fileno())
         os.chmod(temporary, _mode_for(target, mode))
         _target(path)  # still not a FIFO or folder: nothing non-regular is ever replaced
         os.replace(temporary, target)
         temporary = None
-        _sync_folder(target.parent)
+        if replacing:
+            _sync_folder(target.parent)
     except OSError as error:
         if isinstance(error, OutputError):
             raise
