@@ -86,3 +86,27 @@ def test_template_keys_do_not_reach_the_problem_body():
     template = read_template(BASE + "constraints: [nice]\ntries: 5\nexpect: []\n")
     assert set(template.body) == {"title", "convention", "input", "target", "layers", "loss"}
     assert template.tries == 5 and len(template.hash) == 64
+
+
+def test_a_number_drawn_twice_is_written_twice_not_as_a_yaml_alias():
+    from gradwork.generate import draw
+
+    text = ("title: t\ninputs: {a: {random: {shape: [3], low: 0.5, high: 0.5}}, b: {random: {low: 0.5, high: 0.5}}}\n"
+            "graph:\n  L: sum(a) * b\noutput: L\n")
+    variant = draw(read_template(text), 0, 0)
+    assert "a: [0.5, 0.5, 0.5]" in variant.problem_text and "b: 0.5" in variant.problem_text
+    assert "&id" not in variant.problem_text and "*id" not in variant.problem_text
+
+
+def test_grid_points_are_looked_up_on_a_small_grid_and_computed_on_a_large_one():
+    from gradwork.generate.template import GRID_KEPT
+
+    small = read_template("x: {random: {shape: [2, 2], low: -1, high: 1, step: 0.1}}\n").specs[0]
+    large = read_template(f"x: {{random: {{shape: [2], low: 0, high: {GRID_KEPT}, step: 0.5}}}}\n").specs[0]
+    assert small.grid is not None and large.grid is None
+    for spec in (small, large):
+        indices = np.array([0, 1, spec.count // 2, spec.count - 1])
+        drawn = spec.values(indices.reshape(spec.shape) if spec.shape == (2, 2) else indices[:2])
+        expected = [spec.number(int(k)) for k in (indices if spec.shape == (2, 2) else indices[:2])]
+        flat = [x for row in drawn for x in row] if spec.shape == (2, 2) else drawn
+        assert flat == expected and [str(x) for x in flat] == [str(x) for x in expected]

@@ -170,10 +170,11 @@ def draw(template: Template, seed: int, key: int | str, variant_id: str | None =
                 **{k: v for k, v in data.items() if k != "title"}}
         candidate = Candidate(template, data)
         first_look = screen.screen_for(template, drawn) if screening and tries <= screen.SCREENED else None
-        if first_look is not None and ("nice" not in wanted or rules.nice(candidate)) and first_look.rejects(drawn):
+        nice = None if first_look is None or "nice" not in wanted else rules.CONSTRAINTS["nice"][1](candidate)
+        if first_look is not None and nice is not False and first_look.rejects(drawn):
             verdicts.append(candidate)
         else:
-            failed = _first_failure(candidate, wanted)
+            failed = _first_failure(candidate, wanted, nice)
             if failed is None:
                 return Variant(variant_id, template, seed, key, data, candidate, tries, candidate.items)
             verdicts.append(failed)
@@ -213,8 +214,9 @@ def _where(template: Template, path: tuple) -> tuple[int, int]:
     return where.line, where.column
 
 
-def _first_failure(candidate: Candidate, wanted: list[str]) -> str | None:
-    if "nice" in wanted and not rules.CONSTRAINTS["nice"][1](candidate):
+def _first_failure(candidate: Candidate, wanted: list[str], nice: bool | None = None) -> str | None:
+    """The first constraint ``candidate`` fails, in ``wanted``'s order (``nice``: its ``nice`` verdict, if known)."""
+    if "nice" in wanted and not (rules.CONSTRAINTS["nice"][1](candidate) if nice is None else nice):
         return "nice"
     _ = candidate.problem  # a template error (bad option, wrong shape) is raised here, at its template line
     try:

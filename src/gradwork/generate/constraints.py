@@ -61,18 +61,25 @@ def nice(candidate: Candidate) -> bool:
     layers = data.get("layers")
     if isinstance(layers, list):  # weights and biases; not an activation's options (leaky ReLU's alpha 0.01)
         stated += [layer.get(part) for layer in layers if isinstance(layer, dict) for part in ("weights", "bias")]
-    return all(_one_decimal(number) for value in stated for number in _numbers(value))
+    numbers: list[Any] = []
+    for value in stated:
+        _numbers(value, numbers)
+    return all(_one_decimal(number) for number in numbers)
 
 
-def _numbers(value: Any) -> Iterator[Any]:
+def _numbers(value: Any, out: list[Any]) -> None:
+    """Append the numbers in ``value`` (nested mappings and lists) to ``out``, in order."""
     if isinstance(value, dict):
         for item in value.values():
-            yield from _numbers(item)
+            _numbers(item, out)
     elif isinstance(value, list):
         for item in value:
-            yield from _numbers(item)
+            if isinstance(item, (dict, list)):
+                _numbers(item, out)
+            elif isinstance(item, (int, Decimal)) and not isinstance(item, bool):
+                out.append(item)
     elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        yield value
+        out.append(value)
 
 
 def _one_decimal(number: Any) -> bool:

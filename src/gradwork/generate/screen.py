@@ -27,7 +27,7 @@ leaves the template unscreened.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -99,66 +99,62 @@ class Screen:
     def rejects(self, drawn: dict[DataPath, Any]) -> bool:
         """Does the candidate clearly fail a constraint (one the full checks would then also find failed)?"""
         try:
-            values = self.program.forward(self.leaves(drawn), self.backend)
+            found = self.program.forward(self.leaves(drawn), self.backend)
         except ProgramError:
             return False
+        values = [value.ravel().tolist() for value in found]  # a few numbers each: Python floats from here on
         scale = _scale(values)
         if scale is None:  # inf or NaN: the full solve says where
             return False
         margin = MARGIN * len(values) * max(1.0, scale)
-        wanted = self.wanted
-        if "no_relu_at_zero" in wanted and any(np.any(np.abs(values[i]) < ZERO - margin) for i in self.relu):
+        low, wanted = ZERO - margin, self.wanted
+        if "no_relu_at_zero" in wanted and any(abs(x) < low for i in self.relu for x in values[i]):
             return True
-        if "no_dead_relu" in wanted and any(np.all(values[i] < ZERO - margin) for i in self.dead):
+        if "no_dead_relu" in wanted and any(all(x < low for x in values[i]) for i in self.dead):
             return True
-        if "no_saturation" in wanted and any(np.any(np.abs(values[i]) > bound + margin)
-                                             for i, bound in self.saturating):
+        if "no_saturation" in wanted and any(abs(x) > bound + margin for i, bound in self.saturating
+                                             for x in values[i]):
             return True
         gradients_wanted = "all_gradients_nonzero" in wanted and self.nonzero
         integers_wanted = "integer_results" in wanted
-        if integers_wanted and any(_fractional(values[i], margin) for i in self.integer_values):
+        if integers_wanted and any(abs(x - round(x)) > margin for i in self.integer_values for x in values[i]):
             return True
         if not gradients_wanted and not (integers_wanted and self.integer_gradients):
             return False
-        root = values[self.root]
+        root = found[self.root]
         seed = np.ones_like(root) if self.seed is None else np.broadcast_to(self.seed, root.shape).copy()
         try:
-            gradients = self.program.backward(values, seed, self.backend)
+            backward = self.program.backward(found, seed, self.backend)
         except ProgramError:
             return False
-        found = _scale([g for g in gradients if g is not None])
-        if found is None:
+        gradients = [None if g is None else g.ravel().tolist() for g in backward]
+        largest = _scale([g for g in gradients if g is not None])
+        if largest is None:
             return False
-        margin = MARGIN * len(values) * max(1.0, scale, found)
-        if gradients_wanted and any(_zero(gradients[i], margin) for i in self.nonzero):
+        margin = MARGIN * len(values) * max(1.0, scale, largest)
+        low = ZERO - margin
+        if gradients_wanted and any(gradients[i] is None or any(abs(x) < low for x in gradients[i])  # type: ignore[union-attr]
+                                    for i in self.nonzero):
             return True
-        return integers_wanted and any(gradients[i] is not None and _fractional(gradients[i], margin)
-                                       for i in self.integer_gradients)
+        return integers_wanted and any(abs(x - round(x)) > margin for i in self.integer_gradients
+                                       for x in gradients[i] or ())
 
 
-def _scale(arrays: list[Any]) -> float | None:
-    """The largest magnitude among ``arrays`` (None when one of them holds inf or NaN)."""
-    numbers = np.abs(np.concatenate([np.ravel(array) for array in arrays if array is not None] or [np.zeros(1)]))
-    top = float(numbers.max()) if numbers.size else 0.0
-    return top if np.isfinite(top) else None  # the max of numbers with a NaN is NaN
+def _scale(numbers: list[list[float]]) -> float | None:
+    """The largest magnitude among lists of numbers (None when one is inf or NaN, or their sum overflows)."""
+    flat = [x for part in numbers for x in part]
+    if not math.isfinite(sum(flat)):
+        return None
+    return max(map(abs, flat), default=0.0)
 
 
-def _zero(gradient: np.ndarray | None, margin: float) -> bool:
-    """Is some number of ``gradient`` clearly below all_gradients_nonzero's ZERO (no gradient at all: zero)?"""
-    return gradient is None or bool(np.any(np.abs(gradient) < ZERO - margin))
-
-
-def _fractional(array: Any, margin: float) -> bool:
-    """Is some number of ``array`` clearly not an integer (further than ``margin`` from the nearest one)?"""
-    return bool(np.any(np.abs(array - np.rint(array)) > margin))
-
-
-def _flat(value: Any) -> Iterator[Any]:
-    if isinstance(value, list):
-        for item in value:
-            yield from _flat(item)
-    else:
-        yield value
+def _flat(value: Any) -> list[Any]:
+    """A drawn value's numbers in order (a number, or nested lists of them)."""
+    if not isinstance(value, list):
+        return [value]
+    if not value or not isinstance(value[0], list):
+        return value
+    return [x for item in value for x in _flat(item)]
 
 
 def screen_for(template: Template, drawn: dict[DataPath, Any]) -> Screen | None:

@@ -28,6 +28,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ TEMPLATE_KEYS = ("constraints", "tries", "expect", "uuid", "hints")
 MAX_TRIES = 100_000  # bounded work: a template cannot ask for more candidates per variant than this
 MAX_DRAWN = 10_000  # numbers drawn per candidate
 MAX_GRID = 10**9  # points on one random grid
+GRID_KEPT = 4096  # a grid of at most this many points is made once per template (its numbers are looked up)
 GRID_DIGITS = 28  # significant digits of a grid point (Python's decimal arithmetic is exact up to 28)
 
 
@@ -63,20 +65,33 @@ class RandomSpec:
 
     def values(self, indices: np.ndarray) -> Any:
         """Grid indices (an integer array of ``shape``) as exact numbers: nested lists of Decimal or int."""
-        places = max(-self.low.as_tuple().exponent, -self.step.as_tuple().exponent, 0)  # type: ignore[operator]
-        quantum = Decimal(1).scaleb(-places)
-
-        def number(k: int) -> Any:
-            value = (self.low + self.step * k).quantize(quantum)
-            if self.integers:
-                return int(value)
-            return value.normalize() if value != 0 else Decimal(0)
-
+        grid = self.grid
+        if grid is not None and self.integers:
+            return grid[indices].tolist() if self.shape else grid[int(indices)]
+        if grid is not None:  # a new Decimal for each number drawn (+x: x itself), as each is its own in a variant
+            return np.positive(grid[indices]).tolist() if self.shape else +grid[int(indices)]
         if not self.shape:
-            return number(int(indices))
+            return self.number(int(indices))
         flat = np.empty(len(indices.ravel()), dtype=object)
-        flat[:] = [number(k) for k in indices.ravel().tolist()]
+        flat[:] = [self.number(k) for k in indices.ravel().tolist()]
         return flat.reshape(indices.shape).tolist()
+
+    def number(self, k: int) -> Any:
+        """Grid point ``k`` as written in a variant: an int on an integer grid, else a normalised Decimal."""
+        places = max(-self.low.as_tuple().exponent, -self.step.as_tuple().exponent, 0)  # type: ignore[operator]
+        value = (self.low + self.step * k).quantize(Decimal(1).scaleb(-places))
+        if self.integers:
+            return int(value)
+        return value.normalize() if value != 0 else Decimal(0)
+
+    @cached_property
+    def grid(self) -> np.ndarray | None:
+        """Every grid point (an object array, :meth:`number` of each), for a grid of at most GRID_KEPT points."""
+        if self.count > GRID_KEPT:
+            return None
+        grid = np.empty(self.count, dtype=object)
+        grid[:] = [self.number(k) for k in range(self.count)]
+        return grid
 
 
 @dataclass(frozen=True)
