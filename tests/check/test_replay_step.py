@@ -99,3 +99,47 @@ def test_the_exact_step_is_one_fraction_per_element():
         Fraction(1, 2) - lr
     assert exact_sgd(theta, 0.1, g) is None  # not a Fraction rate: the general expression runs
     assert exact_sgd(np.array([1, 2], dtype=object), lr, g) is None
+
+
+@pytest.mark.parametrize("template", ["seed002_exam4a.yaml", "seed004_hw1.yaml"])
+def test_updates_kept_from_the_correct_solve_are_the_updates_worked_out(template):
+    # Every mistake model's replay, with the correct solve's updates kept where a gradient is the same: the same
+    # numbers (and types, in exact mode) as the replay that works every update out; never the kept array itself.
+    from gradwork.check.mistakes import variants_for
+    from gradwork.check.replay import ReplayError
+    from gradwork.generate.build import draw
+    from gradwork.generate.template import read_template
+
+    solution = draw(read_template(ROOT / "examples" / "templates" / template), 0, 2).solution
+    graph = Graph(solution)
+    clean = replay(graph)
+    kept = 0
+    for variant in variants_for(graph):
+        if variant.perturbation is None:
+            continue
+        try:
+            ours = replay(graph, variant.perturbation, forward_of=clean, backward_of=clean, update_of=clean)
+        except ReplayError:
+            continue
+        theirs = replay(graph, variant.perturbation)
+        assert ours.updated.keys() == theirs.updated.keys()
+        for i in ours.updated:
+            _bits(np.asarray(ours.updated[i]), np.asarray(theirs.updated[i]))
+            assert ours.updated[i] is not clean.updated[i]
+            kept += bool(ours.carried_grads[i] is clean.carried_grads[i] or
+                         np.array_equal(ours.carried_grads[i], clean.carried_grads[i]))
+    assert kept  # some parameter's gradient is the correct one under some mistake
+
+
+def test_a_changed_rate_or_gradient_is_stepped_again():
+    graph = Graph(solve(load(ROOT / "examples" / "seed002_exam4a_row.yaml")))
+    clean = replay(graph)
+    w = graph.params["output.W"]
+    grads = list(clean.carried_grads)
+    out, _ = step(graph, graph.leaves, grads, Perturbation(learning_rates={"output.W": 1.0}), None, clean)
+    _bits(out[w], graph.nodes[w].data - 1.0 * clean.carried_grads[w])
+    grads[w] = clean.carried_grads[w] * 2
+    out, _ = step(graph, graph.leaves, grads, Perturbation(), None, clean)
+    _bits(out[w], graph.nodes[w].data - graph.solution.optimizer.lr * grads[w])
+    b = graph.params["output.b"]
+    _bits(np.asarray(out[b]), np.asarray(clean.updated[b]))

@@ -97,3 +97,46 @@ def test_small_and_large_arrays_agree(tolerance):
     s[40:60] = np.nan
     one_by_one = [bool(tolerance.passes(np.array([a]), np.array([b]))[0]) for a, b in zip(s, t)]
     assert one_by_one == tolerance.passes(s, t).tolist()
+
+
+def test_exact_numbers_compare_as_the_element_by_element_test():
+    # Object arrays of Fractions, ints and floats (exact mode): the shortcuts for arrays of one shape and for plain
+    # numbers give what _one_passes' general test gives for each pair, broadcasting included.
+    from fractions import Fraction
+
+    from gradwork.numbers import tolerance as module
+
+    rng = np.random.default_rng(26)
+    tolerances = [Tolerance.sigfigs(3), Tolerance.digits(2), Tolerance.relative(1e-3, 1e-9)]
+    for k in range(400):
+        shape = [(), (2,), (2, 2), (3,)][k % 4]
+        size = int(np.prod(shape, dtype=int))
+        t = [Fraction(int(n), int(d)) for n, d in zip(rng.integers(-50, 50, size), rng.integers(1, 9, size))]
+        s = [x if rng.random() < 0.4 else float(x) * (1 + float(rng.choice([0, 1e-4, 1e-2, -0.3]))) for x in t]
+        s = [int(x) if isinstance(x, Fraction) and x.denominator == 1 and rng.random() < 0.5 else x for x in s]
+        if size and rng.random() < 0.2:
+            s[0] = float("nan")
+        given = np.array(s + [None], dtype=object)[:-1].reshape(shape)
+        expected = np.array(t + [None], dtype=object)[:-1].reshape(shape)
+        tol = tolerances[k % 3]
+        want = np.array([_general(tol, a, b) for a, b in zip(given.ravel(), expected.ravel())],
+                        dtype=bool).reshape(shape)
+        assert np.array_equal(tol.passes(given, expected), want)
+        assert [module._one_passes(tol, a, b) for a, b in zip(given.ravel(), expected.ravel())] == want.ravel().tolist()
+    # broadcasting: one expected number against an array of answers
+    one = np.array(Fraction(1, 3), dtype=object)
+    answers = np.array([Fraction(1, 3), 0.3333, 0.34], dtype=object)
+    assert Tolerance.sigfigs(3).passes(answers, one).tolist() == [True, True, False]
+
+
+def _general(tol, s, t):
+    """_one_passes without its shortcut for plain numbers: the float test after the checks for SymPy."""
+    import math
+
+    if s is None:
+        return False
+    try:
+        s_float, t_float = float(s), float(t)
+    except (TypeError, ValueError):
+        return False
+    return not math.isnan(s_float) and tol._one(s_float, t_float)

@@ -16,6 +16,7 @@ import numpy as np
 from gradwork.numbers.tolerance import DEFAULT
 from gradwork.check.convert import element
 from gradwork.check.mistakes import Look, Variant, round_half_down, same_numbers, variants_for
+from gradwork.check.replay_step import identical
 from gradwork.check.replay import (
     NOTHING, Graph, Perturbation, Place, ReplayError, State, Substitutions, replay, round_significant,
 )
@@ -75,7 +76,8 @@ class Models:
                 # A mistake of the backward pass or the update leaves the forward pass as it is, and one of the
                 # update alone the backward pass too: the correct solve's are reused, not evaluated again.
                 self._variant_states[key] = None if variant.perturbation is None else replay(
-                    self.graph, variant.perturbation, forward_of=self.clean, backward_of=self.clean)
+                    self.graph, variant.perturbation, forward_of=self.clean, backward_of=self.clean,
+                    update_of=self.clean)
             except ReplayError:
                 self._variant_states[key] = None
         return self._variant_states[key]
@@ -197,16 +199,6 @@ class Models:
             [c for c, _ in kept], np.array([r for _, r in kept], dtype=np.float64).reshape(len(kept), *shape))
         self._changed[key] = result
         return result
-
-
-def identical(a: Any, b: Any) -> bool:
-    """The same numbers, bit for bit: float arrays of one shape and the same bytes (so -0.0 is not 0.0, and NaN is
-    NaN), or object arrays whose elements are of the same types and equal."""
-    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    if a.dtype == object:
-        return all(type(x) is type(y) and x == y for x, y in zip(a.ravel().tolist(), b.ravel().tolist()))
-    return a.tobytes() == b.tobytes()
 
 
 def written_as_carried(variant: Variant, value: np.ndarray | None) -> list[np.ndarray | None]:

@@ -379,14 +379,16 @@ class State:
 
 # ---------------------------------------------------------------- replay
 def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Substitutions | None = None,
-           forward_of: State | None = None, update: bool = True, backward_of: State | None = None) -> State:
+           forward_of: State | None = None, update: bool = True, backward_of: State | None = None,
+           update_of: State | None = None) -> State:
     """Evaluate ``graph`` again with ``perturbation`` and the student's ``substitutions`` put in.
 
     ``forward_of``: a replay with the same substitutions whose forward pass can be reused (when ``perturbation``
     changes only the backward pass and the update). ``backward_of``: the same for the backward pass too (a replay
     with the same substitutions and an unchanged backward pass; used when ``perturbation`` changes only the
-    update). ``update=False`` skips the optimizer step. Raises :class:`ReplayError` when the perturbed
-    computation cannot be evaluated.
+    update). ``update_of``: the correct solve's replay, whose update a parameter keeps when its gradient here is
+    the same, bit for bit (a mistake downstream of it). ``update=False`` skips the optimizer step. Raises
+    :class:`ReplayError` when the perturbed computation cannot be evaluated.
     """
     subs = substitutions or _NO_SUBSTITUTIONS
     solution = graph.solution
@@ -406,7 +408,8 @@ def replay(graph: Graph, perturbation: Perturbation = NOTHING, substitutions: Su
             first_grads = grads
             if not graph.updates or not update:
                 return State(natural_values, natural_grads, {}, values, first_grads)
-            updated, stepper = _step(graph, leaves, grads, perturbation, None)
+            reference = None if update_of is None or perturbation.backward_with_updated else update_of
+            updated, stepper = _step(graph, leaves, grads, perturbation, None, reference)
             if perturbation.backward_with_updated:
                 values = list(values)  # (the natural values may be the same list)
                 for i, new in updated.items():

@@ -20,7 +20,7 @@ from gradwork.nn import make_optimizer
 from gradwork.tensor import Tensor
 
 if TYPE_CHECKING:
-    from gradwork.check.replay import Graph, Perturbation
+    from gradwork.check.replay import Graph, Perturbation, State
 
 _F64 = np.dtype(np.float64)
 
@@ -42,11 +42,16 @@ _UNSET: Any = object()
 
 
 def step(graph: Graph, leaves: dict[int, Any], grads: list[Any], perturbation: Perturbation,
-         stepper: Any) -> tuple[dict[int, np.ndarray], Any]:
-    """One optimizer step on copies of the parameters: the new values (natural) and the stepper for later steps."""
+         stepper: Any, reference: State | None = None) -> tuple[dict[int, np.ndarray], Any]:
+    """One optimizer step on copies of the parameters: the new values (natural) and the stepper for later steps.
+
+    ``reference``: the correct solve's replay (plain SGD from the problem's own numbers): a parameter stepped
+    from the problem's number, at the problem's rate, with the same gradient bit for bit, gets a copy of its
+    update (the same numbers, not worked out again: one Fraction per element in exact mode).
+    """
     plan = sgd_plan(graph)
     if plan is not None:
-        return _sgd(graph, plan, leaves, grads, perturbation), None
+        return _sgd(graph, plan, leaves, grads, perturbation, reference), None
     info = graph.solution.optimizer
     if stepper is None:  # one optimizer per learning rate (a mistake may change one parameter's)
         frozen = set(graph.solution.frozen) | set(perturbation.frozen)
@@ -67,18 +72,24 @@ def step(graph: Graph, leaves: dict[int, Any], grads: list[Any], perturbation: P
 
 
 def _sgd(graph: Graph, plan: tuple[tuple[tuple[str, int], ...], frozenset[str], Any, str], leaves: dict[int, Any],
-         grads: list[Any], perturbation: Perturbation) -> dict[int, np.ndarray]:
-    """Plain SGD's step (see the module docstring)."""
+         grads: list[Any], perturbation: Perturbation, reference: State | None) -> dict[int, np.ndarray]:
+    """Plain SGD's step (see the module docstring and :func:`step`)."""
     params, frozen, lr0, kind = plan
     if perturbation.frozen:
         frozen = frozen | perturbation.frozen
     rates = perturbation.learning_rates
+    own = graph.leaves
     updated: dict[int, np.ndarray] = {}
     for name, i in params:
         theta, g = leaves[i], grads[i]
         if g is None or name in frozen:
             updated[i] = theta.copy()
             continue
+        if reference is not None and theta is own.get(i) and name not in rates and name not in perturbation.frozen:
+            kept, before = reference.updated.get(i), reference.carried_grads[i] if reference.carried_grads else None
+            if kept is not None and before is not None and (g is before or identical(g, before)):
+                updated[i] = kept.copy()
+                continue
         lr = rates.get(name, lr0) if rates else lr0
         if kind == "float":
             if type(lr) is float and type(g) is np.ndarray and type(theta) is np.ndarray and g.dtype is _F64 \
@@ -93,6 +104,15 @@ def _sgd(graph: Graph, plan: tuple[tuple[tuple[str, int], ...], frozenset[str], 
         else:
             updated[i] = theta - graph.backend.asarray(lr) * np.asarray(g)
     return updated
+
+
+def identical(a: Any, b: Any) -> bool:
+    """The same numbers bit for bit (float arrays: the same bytes; object arrays: equal elements of one type)."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype == object:
+        return all(type(x) is type(y) and x == y for x, y in zip(a.ravel().tolist(), b.ravel().tolist()))
+    return a.tobytes() == b.tobytes()
 
 
 def exact_sgd(theta: Any, lr: Any, g: Any) -> Any:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
@@ -174,6 +175,10 @@ def _places(d: Any, name: str, allow_zero: bool = False) -> int:
 
 def _passes_exactly_or_symbolically(tolerance: Tolerance, given: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """Object arrays: SymPy expressions compare symbolically; Fractions or mixed numbers by the tolerance."""
+    if given.shape == expected.shape:  # (the usual case: element by element, without broadcasting)
+        return np.array([_one_passes(tolerance, s, t) for s, t in zip(given.ravel().tolist(),
+                                                                       expected.ravel().tolist())],
+                        dtype=bool).reshape(given.shape)
     out = np.zeros(np.broadcast(given, expected).shape, dtype=bool)
     pairs = np.broadcast(given, expected)
     for position, (s, t) in zip(np.ndindex(out.shape), pairs):
@@ -181,7 +186,13 @@ def _passes_exactly_or_symbolically(tolerance: Tolerance, given: np.ndarray, exp
     return out
 
 
+_PLAIN = (Fraction, float, int)  # numbers that are not SymPy's: compared as floats by the tolerance
+
+
 def _one_passes(tolerance: Tolerance, s: Any, t: Any) -> bool:
+    if type(s) in _PLAIN and type(t) in _PLAIN:  # (the usual case, exact mode: the same test as below)
+        s_float, t_float = float(s), float(t)
+        return not math.isnan(s_float) and tolerance._one(s_float, t_float)
     if s is None:
         return False
     if _is_sympy(s) or _is_sympy(t):
