@@ -172,73 +172,85 @@ def walk(
     return grads
 
 
-def _walk_plain(root: Node, seed: Any) -> dict[Any, Any]:
+def _walk_plain(root: Node, seed: Any, store: bool = False) -> dict[Any, Any]:
     """:func:`walk` without hooks (``Tensor.backward``, the eager engine): the same visits and sums.
 
     It runs once per step of every eager training loop, on graphs of a few small arrays where the
     walk's own Python work costs as much as the arithmetic: the general loop's hook tests are gone,
     the one- and two-input nodes (nearly all) take their VJPs' arguments without a list, and
     a NumPy scalar is carried for a 0-d input exactly as :func:`walk` carries it.
+
+    With ``store`` (:func:`accumulate`), each node's gradient is also added into ``node.grad`` (as an
+    array) once it is complete: when the node's turn comes, or, for a leaf, at the end.
     """
     grads: dict[Any, Any] = {root: seed}
     waiting: list[tuple[int, Any]] = [(-root.serial, root)]
     take, wait = heapq.heappop, heapq.heappush
+    leaves: list[Any] = []
     while waiting:
         node = take(waiting)[1]
+        g = grads[node]
+        if store:
+            held = g if type(g) is _ndarray else np.asarray(g)
+            previous = node.grad
+            node.grad = held if previous is None else previous + held
         op = node.op
         if op is None:
             continue
-        g = grads[node]
         parents = node.inputs
+        count = len(parents)
+        out = node.data
+        bk = node.backend
         params = node.params
         kept = node.saved
-        bk = node.backend
-        out = node.data
-        partials = op.partials
-        count = len(parents)
         values = [parent.data for parent in parents] if count > 2 or op.variadic else None
-        unboxed = bk.unbox_0d and type(out) is _ndarray and out.ndim == 0 and values is None
-        if unboxed:  # a scalar node (a loss, one output unit): its VJPs get NumPy scalars, see Backend.unbox_0d
-            out = out[()]
-            if type(g) is _ndarray:
-                g = g[()]
+        unboxed = False
+        if values is None:
+            a: Any = parents[0].data if count else None
+            b: Any = parents[1].data if count == 2 else None
+            x, y = a, b
+            if count and bk.unbox_0d and type(out) is _ndarray and out.ndim == 0:
+                if a.ndim == 0 and (b is None or b.ndim == 0):
+                    # A scalar node of scalars (a loss, an output unit's bias and activation): its VJPs get
+                    # NumPy scalars (Backend.unbox_0d), as the forward pass gave them.
+                    unboxed = True
+                    out = out[()]
+                    if type(g) is _ndarray:
+                        g = g[()]
+                    x = a[()]
+                    if b is not None:
+                        y = b[()]
+                elif type(g) is not _ndarray:  # a scalar out of arrays (a dot product): NumPy takes a 0-d
+                    g = np.asarray(g)           # array beside arrays faster than a scalar
+            partials = op.partials
         for position in range(count):
             parent = parents[position]
             if not parent.requires_grad:
                 continue
             if values is not None:  # three or more inputs, or one rule for any number of them
-                value = values[position]
                 contribution = pull(op, position, bk, g, out, values, params, kept)
             else:
                 partial = partials[position]
                 if count == 2:
-                    a, b = parents[0].data, parents[1].data
                     value = b if position else a
-                    if unboxed:
-                        if a.ndim == 0:
-                            a = a[()]
-                        if b.ndim == 0:
-                            b = b[()]
                     if kept is not None and partial.saved_vjp is not None:
-                        contribution = partial.saved_vjp(bk, g, out, kept, a, b, **params)
+                        contribution = partial.saved_vjp(bk, g, out, kept, x, y, **params)
                     elif params:
-                        contribution = partial.vjp(bk, g, out, a, b, **params)
+                        contribution = partial.vjp(bk, g, out, x, y, **params)
                     else:
-                        contribution = partial.vjp(bk, g, out, a, b)
+                        contribution = partial.vjp(bk, g, out, x, y)
                 else:
-                    value = a = parent.data
-                    if unboxed and a.ndim == 0:
-                        a = a[()]
+                    value = a
                     if kept is not None and partial.saved_vjp is not None:
-                        contribution = partial.saved_vjp(bk, g, out, kept, a, **params)
+                        contribution = partial.saved_vjp(bk, g, out, kept, x, **params)
                     elif params:
-                        contribution = partial.vjp(bk, g, out, a, **params)
+                        contribution = partial.vjp(bk, g, out, x, **params)
                     else:
-                        contribution = partial.vjp(bk, g, out, a)
+                        contribution = partial.vjp(bk, g, out, x)
                 if type(contribution) is not _ndarray or type(value) is not _ndarray \
                         or contribution.shape != value.shape:
                     # A NumPy scalar for a 0-d input stays unboxed while the walk carries it on (as in walk).
-                    if not (unboxed and value.ndim == 0 and isinstance(contribution, _generic)):
+                    if not (unboxed and isinstance(contribution, _generic)):
                         contribution = _shaped(contribution, value)
             previous = grads.get(parent)
             if previous is None:
@@ -248,9 +260,25 @@ def _walk_plain(root: Node, seed: Any) -> dict[Any, Any]:
                         raise ValueError("a node's input does not come before it: the serials are not a "
                                          "topological order")
                     wait(waiting, (-parent.serial, parent))
+                elif store:
+                    leaves.append(parent)
             else:
                 grads[parent] = previous + contribution
+    for leaf in leaves:
+        g = grads[leaf]
+        held = g if type(g) is _ndarray else np.asarray(g)
+        previous = leaf.grad
+        leaf.grad = held if previous is None else previous + held
     return grads
+
+
+def accumulate(root: Any, seed: Any) -> None:
+    """Add the gradient of ``root`` (weighted by ``seed``) into ``node.grad`` of every node it reaches.
+
+    ``Tensor.backward``: the plain walk, storing each gradient (as an array) as soon as it is complete,
+    without a second pass over the walk's result.
+    """
+    _walk_plain(root, seed, store=True)
 
 
 class _Linked:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from gradwork.autodiff import pull, walk
+from gradwork.autodiff import accumulate, pull
 from gradwork.backends import Backend, combine, get_backend
 from gradwork.ops import OPS, get_op
 from gradwork.ops.registry import Array, Op
@@ -142,10 +142,8 @@ class Tensor:
             if seed.shape != self.shape:
                 seed = np.broadcast_to(seed, self.shape).copy()
         # The recorded graph is already what the driver walks: Tensors are linked nodes ordered by serial.
-        for node, g in walk(self, seed).items():
-            if type(g) is not _ndarray:  # a 0-d gradient the walk carried as a NumPy scalar
-                g = np.asarray(g)
-            node.grad = g if node.grad is None else node.grad + g  # accumulate, as PyTorch does
+        # Each gradient is added into node.grad (as PyTorch accumulates) as soon as it is complete.
+        accumulate(self, seed)
 
     def pullback(self, g: np.ndarray, position: int) -> Array:
         """The upstream gradient ``g`` of this node, pulled back to its input ``position``."""
@@ -298,15 +296,14 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
     recording = recording and _recording.get()
     function = op.save if recording and op.save is not None else op.forward
     # The usual one or two inputs are passed positionally (a call through *args costs as much as a small
-    # NumPy operation), and 0-d values as NumPy scalars where the backend allows it (Backend.unbox_0d:
-    # cheaper arithmetic; the result is boxed again below).
+    # NumPy operation), and 0-d values as NumPy scalars where the backend allows it and every input is one
+    # (Backend.unbox_0d: cheaper arithmetic; the result is boxed again below). Beside an array, a 0-d input
+    # stays an array: NumPy converts a 0-d array operand faster than a scalar one.
     if len(inputs) == 2:
         a, b = inputs[0].data, inputs[1].data
-        if backend.unbox_0d:
-            if a.ndim == 0:
-                a = a[()]
-            if b.ndim == 0:
-                b = b[()]
+        if backend.unbox_0d and a.ndim == 0 and b.ndim == 0:
+            a = a[()]
+            b = b[()]
         result = function(backend, a, b, **params) if params else function(backend, a, b)
     elif len(inputs) == 1:
         a = inputs[0].data

@@ -22,6 +22,9 @@ class FloatBackend(Backend):
         self.dtype = dtype
         self._np_dtype = self.array_dtype = np.dtype(dtype)
         self.scalar_type = self.array_dtype.type
+        # A 0-d zero of this dtype: NumPy converts a 0-d array operand faster than a scalar one (about half
+        # of a ufunc call on the 2-element arrays of exercises goes to converting a Python or NumPy scalar).
+        self._zero = np.zeros((), self._np_dtype)
 
     def asarray(self, value: Any) -> Array:
         return np.asarray(value, dtype=self._np_dtype)
@@ -33,7 +36,10 @@ class FloatBackend(Backend):
         return np.asarray(data, dtype=self._np_dtype)
 
     def zero(self, array: np.ndarray) -> Any:
-        return array.dtype.type(0)  # a scalar: no array of zeros to allocate in every ReLU
+        """0 of ``array``'s dtype, to compare or combine with it: no array of zeros to allocate in every ReLU."""
+        if type(array) is np.ndarray and array.ndim and array.dtype == self._np_dtype:
+            return self._zero  # shared and never written to: ufuncs make new arrays
+        return array.dtype.type(0)  # a NumPy scalar (the unboxed 0-d case, or another dtype)
 
     # NumPy's ufuncs themselves (a ufunc is no descriptor, so bk.exp(x) calls np.exp(x) directly):
     # a Python method around each would cost as much again on the small arrays of exercises.
@@ -63,7 +69,7 @@ class FloatBackend(Backend):
 
     def positive(self, x: np.ndarray, at_zero: Any = 0) -> Array:
         if not at_zero:  # the usual ReLU: one comparison and one cast (a NumPy scalar stays one)
-            return (x > 0).astype(x.dtype)
+            return (x > self.zero(x)).astype(x.dtype)
         mask = np.asarray(x > 0, dtype=x.dtype)
         mask[x == 0] = at_zero
         return mask

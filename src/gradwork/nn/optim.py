@@ -72,20 +72,38 @@ class SGD(Optimizer):
         super().__init__(params, lr, frozen, weight_decay)
         self.momentum = momentum
         self.velocity: dict[int, Any] = {}
+        self._rates: dict[np.dtype[Any], np.ndarray] = {}  # lr as a 0-d array per gradient dtype (plain SGD)
+        self._rates_for: Any = None  # the lr they hold
 
     def step(self) -> None:
         if self.momentum or self.weight_decay:
             super().step()
             return
         frozen, lr = self.frozen, self.lr
+        if self._rates_for is not lr:  # lr was changed (a schedule): its 0-d arrays are made again
+            self._rates, self._rates_for = {}, lr
+        rates = self._rates
         for p in self.params:  # plain SGD, the usual case, without a method call per parameter
             g, data = p.grad, p.data
-            if g is None or p.name in frozen:
+            if g is None or (frozen and p.name in frozen):
                 continue
-            if data.dtype.kind == "O":
+            rate = rates.get(g.dtype) if type(g) is np.ndarray else None
+            if rate is None:
+                if type(g) is not np.ndarray or g.dtype.kind != "f" or type(lr) is not float:
+                    self._update(p)
+                    continue
+                # lr as a 0-d array of g's dtype: the same product as lr * g (NumPy rounds a Python float to
+                # g's dtype), and NumPy converts a 0-d array operand faster than a Python float.
+                rate = rates[g.dtype] = np.array(lr, g.dtype)
+            if data.dtype == g.dtype:
+                if data.ndim:
+                    data -= rate * g  # in place: the array object stays the same
+                else:  # one number (an output bias): the same arithmetic on NumPy scalars, written back in place
+                    data[()] = data[()] - rate[()] * g[()]
+            elif data.dtype.kind == "O":
                 self._update(p)
             else:
-                data -= lr * g  # in place: the array object stays the same (a float64 g is cast)
+                data -= rate * g  # a float64 g is cast to the parameter's float32
 
     def _update(self, p: Tensor) -> None:
         g = self._gradient(p) if self.weight_decay else p.grad
