@@ -90,9 +90,17 @@ class Dense:
         names = self._names  # "layer.z", "layer.a" made once, not per call
         if names[1] != self.name:  # the layer was renamed
             names = self._names = (f"{self.name}.z", self.name, f"{self.name}.a")
-        self.z = self.pre_activation(x, fused)
-        self.z.name = names[0]
-        self.a = self.activation(self.z)
-        if self.a is not self.z:  # an identity activation leaves a and z the same node
-            self.a.name = names[2]
-        return self.a
+        W, b = self.W, self.b
+        if not fused and (self.convention == "row" or W.data.ndim == 1):
+            # pre_activation's row case (z = x W + b as two nodes) without its call: every eager step runs it.
+            z = x @ W
+            if b is not None:
+                z = z + b
+        else:
+            z = self.pre_activation(x, fused)
+        z.name = names[0]
+        self.z = z
+        a = self.a = self.activation(z)
+        if a is not z:  # an identity activation leaves a and z the same node
+            a.name = names[2]
+        return a
