@@ -28,7 +28,7 @@ leaves the template unscreened.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +49,9 @@ MAX_SCREENS = 32  # choices of options kept per template
 # Marker k is (k + 1) / 4096 + 2**-20: small (a sigmoid does not saturate on it, a softmax is not 0 or 1), positive,
 # exact in binary and in decimal, and not a number templates write.
 STEP, MARKER = Decimal(1) / 4096, Decimal(2) ** -20
-MARGIN = 1e-12  # per node, relative to the largest number in the graph: the widest rounding difference allowed for
+# The widest rounding difference allowed for, per node: relative to the largest number in the graph times the
+# largest leaf (a sum of products of a weight and a value can cancel down to far less than its terms).
+MARGIN = 1e-12
 
 
 def choice_key(template: Template, drawn: dict[DataPath, Any]) -> tuple[int, ...]:
@@ -85,6 +87,10 @@ class Screen:
     integer_values: list[int]  # the nodes whose value integer_results looks at (the loss included)
     integer_gradients: list[int]  # the nodes whose gradient integer_results looks at
     wanted: frozenset[str]
+    leaf_nodes: list[int] = field(init=False)  # the nodes that are leaves
+
+    def __post_init__(self) -> None:
+        self.leaf_nodes = [i for i, constant in enumerate(self.constants) if constant is not None]
 
     def leaves(self, drawn: dict[DataPath, Any]) -> list[np.ndarray | None]:
         """The program's leaves for a candidate: the constants, the drawn numbers put in where they go."""
@@ -106,7 +112,8 @@ class Screen:
         scale = _scale(values)
         if scale is None:  # inf or NaN: the full solve says where
             return False
-        margin = MARGIN * len(values) * max(1.0, scale)
+        terms = max(1.0, max((abs(x) for i in self.leaf_nodes for x in values[i]), default=0.0))
+        margin = MARGIN * len(values) * max(1.0, scale) * terms
         low, wanted = ZERO - margin, self.wanted
         if "no_relu_at_zero" in wanted and any(abs(x) < low for i in self.relu for x in values[i]):
             return True
@@ -131,7 +138,7 @@ class Screen:
         largest = _scale([g for g in gradients if g is not None])
         if largest is None:
             return False
-        margin = MARGIN * len(values) * max(1.0, scale, largest)
+        margin = MARGIN * len(values) * max(1.0, scale, largest) * terms
         low = ZERO - margin
         if gradients_wanted and any(gradients[i] is None or any(abs(x) < low for x in gradients[i])  # type: ignore[union-attr]
                                     for i in self.nonzero):
