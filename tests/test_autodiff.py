@@ -86,3 +86,29 @@ def test_mixed_0d_and_array_nodes_give_the_all_array_results(make):
             low[which].data[index] -= eps
             numeric[index] = (make(*bumped).data.sum() - make(*low).data.sum()) / (2 * eps)
         np.testing.assert_allclose(tensor.grad, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_branching_graph_visits_in_serial_order_like_the_hooked_walk():
+    # Chains (one node waiting) and branches (several waiting, on the heap) mixed: a skip connection, a value
+    # used by three consumers, and a chain after them. The hooked walk (always the heap) is the reference.
+    x = Tensor(np.array([0.3, -1.2]), requires_grad=True)
+    w = Tensor(np.array([[0.5, -0.6], [-0.4, 0.8]]), requires_grad=True)
+    h = F.tanh(x @ w)
+    u = h * h + F.sigmoid(h) - h
+    v = F.exp((u @ w).sum() * h.sum()) + u.sum()
+    L = F.log(v * v + 1.0)
+    order: list[int] = []
+    reference = boxed_grads(walk(L, np.array(1.0), on_grad=lambda node, g: order.append(node.serial) or g))
+    assert order == sorted(order, reverse=True)
+    accumulate(L, np.array(1.0))
+    for node, g in reference.items():
+        np.testing.assert_array_equal(node.grad, g)
+
+
+def test_an_input_made_after_its_node_is_refused():
+    a = Tensor(np.array(1.0), requires_grad=True)
+    b = a * 2.0
+    c = Tensor(np.array(3.0), requires_grad=True) * 1.0
+    b.inputs = (c, b.inputs[1])  # a hand-edited graph whose serials are no topological order
+    with pytest.raises(ValueError, match="topological order"):
+        b.backward()

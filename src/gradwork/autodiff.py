@@ -184,11 +184,17 @@ def _walk_plain(root: Node, seed: Any, store: bool = False) -> dict[Any, Any]:
     array) once it is complete: when the node's turn comes, or, for a leaf, at the end.
     """
     grads: dict[Any, Any] = {root: seed}
-    waiting: list[tuple[int, Any]] = [(-root.serial, root)]
+    # The nodes waiting for their turn, largest serial first. While only one waits (a chain of ops, most of
+    # a network's graph) it is kept in `single`, without the heap.
+    single: Any = root
+    waiting: list[tuple[int, Any]] = []
     take, wait = heapq.heappop, heapq.heappush
     leaves: list[Any] = []
-    while waiting:
-        node = take(waiting)[1]
+    while single is not None or waiting:
+        if single is not None:
+            node, single = single, None
+        else:
+            node = take(waiting)[1]
         g = grads[node]
         if store:
             held = g if type(g) is _ndarray else np.asarray(g)
@@ -259,7 +265,13 @@ def _walk_plain(root: Node, seed: Any, store: bool = False) -> dict[Any, Any]:
                     if parent.serial >= node.serial:
                         raise ValueError("a node's input does not come before it: the serials are not a "
                                          "topological order")
-                    wait(waiting, (-parent.serial, parent))
+                    if single is None and not waiting:
+                        single = parent
+                    else:
+                        if single is not None:
+                            wait(waiting, (-single.serial, single))
+                            single = None
+                        wait(waiting, (-parent.serial, parent))
                 elif store:
                     leaves.append(parent)
             else:

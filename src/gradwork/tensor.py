@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -275,47 +275,49 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
     op = OPS.get(op_name)
     if op is None:
         op = get_op(op_name)  # raises, naming the registered ops
-    # Every op of the eager engine passes here, so the usual case (tensors of one backend) is checked
-    # first with plain loops: no generators, no conversions.
-    backend: Backend | None = None
-    recording = False
-    for operand in operands:
-        if type(operand) is not Tensor or (backend is not None and operand.backend is not backend):
-            backend = None
-            break
-        backend = operand.backend
-        if operand.requires_grad:
-            recording = True
-    if backend is not None:
-        inputs: tuple[Tensor, ...] = operands
+    # Every op of the eager engine passes here, so the usual case (one or two tensors of one backend) is
+    # checked first without a loop: no generators, no conversions.
+    count = len(operands)
+    if count == 2:
+        first, second = operands
+        if type(first) is Tensor and type(second) is Tensor and first.backend is second.backend:
+            backend = first.backend
+            inputs: tuple[Tensor, ...] = operands
+            recording = first.requires_grad or second.requires_grad
+        else:
+            backend, inputs, recording = _gather(operands)
+    elif count == 1 and type(operands[0]) is Tensor:
+        inputs = operands
+        backend = operands[0].backend
+        recording = operands[0].requires_grad
     else:
-        tensors = [o for o in operands if isinstance(o, Tensor)]
-        backend = combine([t.backend for t in tensors]) if tensors else _DEFAULT_BACKEND
-        inputs = tuple(_in_backend(o, backend) for o in operands)
-        recording = any(t.requires_grad for t in inputs)
-    recording = recording and _recording.get()
-    function = op.save if recording and op.save is not None else op.forward
+        backend, inputs, recording = _gather(operands)
+    if recording:
+        recording = _recording.get()
+    save = op.save
+    saving = recording and save is not None
+    function: Callable[..., Any] = save if saving and save is not None else op.forward
     # The usual one or two inputs are passed positionally (a call through *args costs as much as a small
     # NumPy operation), and 0-d values as NumPy scalars where the backend allows it and every input is one
     # (Backend.unbox_0d: cheaper arithmetic; the result is boxed again below). Beside an array, a 0-d input
     # stays an array: NumPy converts a 0-d array operand faster than a scalar one.
-    if len(inputs) == 2:
+    if count == 2:
         a, b = inputs[0].data, inputs[1].data
         if backend.unbox_0d and a.ndim == 0 and b.ndim == 0:
             a = a[()]
             b = b[()]
         result = function(backend, a, b, **params) if params else function(backend, a, b)
-    elif len(inputs) == 1:
+    elif count == 1:
         a = inputs[0].data
         if backend.unbox_0d and a.ndim == 0:
             a = a[()]
         result = function(backend, a, **params) if params else function(backend, a)
     else:
         result = function(backend, *[t.data for t in inputs], **params)
-    if function is op.forward:
-        data, saved = result, None
-    else:
+    if saving:
         data, saved = result
+    else:
+        data, saved = result, None
     out = _new_tensor(Tensor)  # not __init__: the data is made native here and the backend is known
     # An array of the backend's own dtype is native already (checked here: a method call per op adds up).
     if type(data) is not _ndarray or data.dtype is not backend.array_dtype:
@@ -341,6 +343,25 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
 
 _new_tensor = object.__new__
 _box = np.asarray
+
+
+def _gather(operands: tuple[Any, ...]) -> tuple[Backend, tuple[Tensor, ...], bool]:
+    """``apply``'s operands as tensors of one backend (the richest of theirs), and whether any requires a gradient."""
+    backend: Backend | None = None
+    recording = False
+    for operand in operands:
+        if type(operand) is not Tensor or (backend is not None and operand.backend is not backend):
+            backend = None
+            break
+        backend = operand.backend
+        if operand.requires_grad:
+            recording = True
+    if backend is not None:
+        return backend, operands, recording
+    tensors = [o for o in operands if isinstance(o, Tensor)]
+    backend = combine([t.backend for t in tensors]) if tensors else _DEFAULT_BACKEND
+    inputs = tuple(_in_backend(o, backend) for o in operands)
+    return backend, inputs, any(t.requires_grad for t in inputs)
 
 
 def _in_backend(value: Any, backend: Backend) -> Tensor:

@@ -69,7 +69,8 @@ class FloatBackend(Backend):
 
     def positive(self, x: np.ndarray, at_zero: Any = 0) -> Array:
         if not at_zero:  # the usual ReLU: one comparison and one cast (a NumPy scalar stays one)
-            return (x > self.zero(x)).astype(x.dtype)
+            zero = self._zero if type(x) is np.ndarray and x.dtype == self._np_dtype else 0  # as in zero()
+            return (x > zero).astype(x.dtype)
         mask = np.asarray(x > 0, dtype=x.dtype)
         mask[x == 0] = at_zero
         return mask
