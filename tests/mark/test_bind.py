@@ -37,3 +37,24 @@ def test_matches_are_the_quantities_tolerance_passes():
                         and bool(np.all(binder.tolerance.passes(np.asarray(value).reshape(np.shape(q.value)),
                                                                 np.asarray(q.value))))]
             assert binder.matches(section, value, None, None) == expected
+
+
+def test_a_zeroth_weight_or_input_counted_from_one_names_no_element():
+    """``w_0`` (a bias weight, in a course that counts from 1) and ``a^{(0)}_0`` name nothing in a network
+    counted from 1: read as element -1 they ended marking in an internal error (seed 001's worked solution
+    marked against seed 002's problem)."""
+    from gradwork.mark import mark_work
+    from gradwork.mark.errors import NothingRead
+    from gradwork.mark.letters import numbered
+
+    for example in ("seed002_exam4a_row.yaml", "seed004_hw1.toml", "mazur_step_by_step.yaml"):
+        solution = solve(load(ROOT / "examples" / example))
+        assert numbered("weight", "w", 0, solution) is None
+        assert numbered("weight", "w", 1, solution) is not None
+        text = "$$w_0 = 0.1$$\n\n$$\\frac{\\partial E}{\\partial w_0} = 0.25$$\n\n$$a^{(0)}_0 = 1$$\n"
+        try:  # a report, or the one-line refusal of a document that gives nothing checkable; no other error
+            report = mark_work(solution, text, "w0.md")
+        except NothingRead as refusal:
+            assert "nothing in this worked solution could be checked" in str(refusal)
+            continue
+        assert not any("[-1" in str(line.binding) for line in report.lines)

@@ -306,7 +306,9 @@ class Binder(LabelReading):
         if role == "input" and not sub and not sup and any(q.name == "input" for q in self.quantities):
             return Binding(symbol, "input", True, f"{base} is the usual letter for the input")
         if base == "a" and sup == "(0)" and sub.isdigit():
-            return Binding(symbol, f"input[{int(sub) - 1}]", True, "a^(0) is the input layer")
+            size = next((np.asarray(q.value).size for q in self.quantities if q.name == "input" and q.index is None), 0)
+            if 1 <= int(sub) <= size:
+                return Binding(symbol, f"input[{int(sub) - 1}]", True, "a^(0) is the input layer")
         sibling = self._by_siblings(symbol, role, bindings)
         if sibling is not None:
             return sibling
