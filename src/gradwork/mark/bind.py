@@ -30,6 +30,7 @@ import numpy as np
 
 from gradwork.mark.binding import Binding, Bindings, Claim, symbol_key
 from gradwork.mark.labels import LabelReading, index_hint_fits
+from gradwork.mark.functions import registry_generation
 from gradwork.mark.letters import by_letter
 from gradwork.mark.normalise import normalise_all
 from gradwork.mark.parse import parse
@@ -52,6 +53,16 @@ def problem_symbols(solution: Solution, quantities: list[Q]) -> dict[str, str]:
                   key=str)
     if len(keys) > MAX_WRITTEN:
         return {}
+    # worked out once per solution (every document of a class asks), per op registry (what reads as a function)
+    memo = getattr(solution, "__dict__", {}).setdefault("_mark_problem_symbols", {})
+    key = (tuple(keys), registry_generation())
+    if key not in memo:
+        memo.clear()
+        memo[key] = _problem_symbols(solution, keys)
+    return memo[key]
+
+
+def _problem_symbols(solution: Solution, keys: list[tuple[str, Any]]) -> dict[str, str]:
     model = notation(solution)
     found: dict[str, set[str]] = {}
     for name, index in keys:
@@ -79,6 +90,10 @@ class Binder(LabelReading):
     def __init__(self, solution: Solution, quantities: list[Q], tolerance: Tolerance) -> None:
         self.solution = solution
         self.quantities = quantities
+        # each quantity, its value as an array, and as floats when it is a few numbers
+        self._arrays = [(q, array, [float(v) for v in array.reshape(-1)]
+                         if array.dtype.kind in "fiub" and array.size <= 4 else None)
+                        for q in quantities for array in (np.asarray(q.value),)]
         self.tolerance = tolerance
         self.node_roles = {q.name: q.role for q in quantities if q.index is None}
         self.node_layers = {q.name: q.layer for q in quantities if q.index is None}
@@ -118,18 +133,24 @@ class Binder(LabelReading):
         if given.dtype == object:
             return []
         found = []
-        for q in self.quantities:
-            if q.section != section and not (section == "values" and q.section == "given"):
-                continue
-            if role is not None and not _role_fits(role, q.role):
-                continue
-            expected = np.asarray(q.value)
-            if expected.dtype == object or expected.size != given.size:
-                continue
-            if expected.ndim >= 2 and given.ndim >= 2 and expected.shape != given.shape:
-                continue
-            with np.errstate(all="ignore"):
-                if bool(np.all(self.tolerance.passes(given.reshape(expected.shape), expected))):
+        # a few elements: Tolerance.passes judges them as plain floats, one pair at a time (the same rule, here
+        # without building arrays for every quantity)
+        floats = [float(v) for v in given.reshape(-1)] if given.size <= 4 and given.dtype.kind in "fiub" else None
+        one = self.tolerance._one
+        with np.errstate(all="ignore"):
+            for q, expected, expected_floats in self._arrays:
+                if q.section != section and not (section == "values" and q.section == "given"):
+                    continue
+                if role is not None and not _role_fits(role, q.role):
+                    continue
+                if expected.dtype == object or expected.size != given.size:
+                    continue
+                if expected.ndim >= 2 and given.ndim >= 2 and expected.shape != given.shape:
+                    continue
+                if floats is not None and expected_floats is not None:
+                    if all(one(a, b) for a, b in zip(floats, expected_floats)):
+                        found.append(q)
+                elif bool(np.all(self.tolerance.passes(given.reshape(expected.shape), expected))):
                     found.append(q)
         if layer is not None and any(q.layer == layer for q in found):
             found = [q for q in found if q.layer == layer]
@@ -285,7 +306,9 @@ class Binder(LabelReading):
         if role == "input" and not sub and not sup and any(q.name == "input" for q in self.quantities):
             return Binding(symbol, "input", True, f"{base} is the usual letter for the input")
         if base == "a" and sup == "(0)" and sub.isdigit():
-            return Binding(symbol, f"input[{int(sub) - 1}]", True, "a^(0) is the input layer")
+            size = next((np.asarray(q.value).size for q in self.quantities if q.name == "input" and q.index is None), 0)
+            if 1 <= int(sub) <= size:
+                return Binding(symbol, f"input[{int(sub) - 1}]", True, "a^(0) is the input layer")
         sibling = self._by_siblings(symbol, role, bindings)
         if sibling is not None:
             return sibling

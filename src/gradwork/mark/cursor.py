@@ -30,8 +30,8 @@ class Cursor:
         return token
 
     def at(self, *texts: str) -> bool:
-        token = self.peek()
-        return token is not None and token.text in texts
+        i, tokens = self.i, self.tokens  # peek(), inline: the parser asks this most
+        return i < len(tokens) and tokens[i].text in texts
 
     def expect(self, text: str) -> None:
         token = self.next()

@@ -53,30 +53,31 @@ class Evaluator:
         return _squeeze(np.asarray(value) if not isinstance(value, np.ndarray) else value)
 
     def value_of(self, node: Node) -> Any:
+        # the kinds are disjoint: asked most common first (numbers, then operators)
         if isinstance(node, Num):
             if self.exact:
                 import sympy
 
                 return np.array(sympy.Rational(node.text) if node.text != "pi" else sympy.pi, dtype=object)
             return np.float64(node.value + self.bumps.get(id(node), 0.0))
+        if isinstance(node, Bin):
+            left, right = self.value_of(node.left), self.value_of(node.right)
+            return _binary(node.op, left, right)
         if isinstance(node, Sym):
             return _as_value(self.lookup(node.name))
-        if isinstance(node, Deriv):
-            return _as_value(self.lookup(f"d{node.numerator.name}/d{node.denominator.name}"))
         if isinstance(node, Neg):
             return -self.value_of(node.operand)
-        if isinstance(node, Transpose):
-            value = np.asarray(self.value_of(node.operand))
-            return value.T if value.ndim == 2 else value
+        if isinstance(node, Func):
+            return self.function(node, [self.value_of(a) for a in node.args])
         if isinstance(node, Matrix):
             cells = [[_scalar(self.value_of(c)) for c in row] for row in node.rows]
             dtype = object if any(_is_symbolic(c) for row in cells for c in row) else np.float64
             return np.array(cells, dtype=dtype)
-        if isinstance(node, Func):
-            return self.function(node, [self.value_of(a) for a in node.args])
-        if isinstance(node, Bin):
-            left, right = self.value_of(node.left), self.value_of(node.right)
-            return _binary(node.op, left, right)
+        if isinstance(node, Transpose):
+            value = np.asarray(self.value_of(node.operand))
+            return value.T if value.ndim == 2 else value
+        if isinstance(node, Deriv):
+            return _as_value(self.lookup(f"d{node.numerator.name}/d{node.denominator.name}"))
         raise Unbound(type(node).__name__)
 
     def function(self, node: Func, args: list[Any]) -> Any:

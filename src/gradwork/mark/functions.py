@@ -14,16 +14,19 @@ with a mistake of their own are found by their pitfall records
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from gradwork.ops import OPS, Kind, Op, RegistryTable, ops_of_kind, pitfalls_of
 from gradwork.backends import get_backend
+from gradwork.ops.registry import _generation
 
 _KINDS: tuple[Kind, ...] = ("function", "activation")
 
 
+@lru_cache(maxsize=16384)  # a pure function of the name; the reader asks about every word of a plain line
 def _key(name: str) -> str:
     return re.sub(r"[\s\-_{}]|\\operatorname|\\mathrm|\\text|\\", "", name).lower()
 
@@ -45,6 +48,11 @@ TABLE: RegistryTable[Op] = RegistryTable(_build)
 def function_op(name: str) -> Op | None:
     """The op a student's function name stands for (``Sigmoid``, ``\\sigma``, ``relu``, ``ln``), or None."""
     return TABLE.get(_key(name))
+
+
+def registry_generation() -> int:
+    """A number that changes whenever an op is registered or removed (what is read as a function may change)."""
+    return _generation[0]
 
 
 def names() -> list[str]:

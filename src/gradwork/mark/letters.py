@@ -84,6 +84,8 @@ def _element(solution: Any, node: str, j: int, evidence: str) -> tuple[str, str]
 
 def numbered(role: str, base: str, k: int, solution: Any) -> tuple[str, str] | None:
     """The k-th unit (weight) counting through the layers in order, as a sheet numbers them."""
+    if k < 1:  # w_0, h_0: counted from 1, there is no 0th (a bias unit's, say)
+        return None
     layers = solution.layers
     if role in ("pre", "act", "delta", "bias"):
         units = layers[:-1] if base == "h" else layers

@@ -90,9 +90,11 @@ def _uses(statement: Statement, numbers: dict[str, int], names: dict[str, int]) 
         for literal in literals(side.node):
             if literal.text in numbers and literal.text not in ("0", "1"):
                 return numbers[literal.text]
-        for name in symbols(side.node) | _functions(side.node):
-            if name in names:
-                return names[name]
+        # Several wrong lines may be used: the earliest is named (not the first the set yields, which would
+        # change with Python's string hashing from run to run).
+        used = [names[name] for name in symbols(side.node) | _functions(side.node) if name in names]
+        if used:
+            return min(used)
     return None
 
 

@@ -72,6 +72,7 @@ class WorkMarker:
         self._names = {symbol_key(symbol): ref.key for ref, symbol in solution.names.items()} if solution.names \
             else {}
         self._local_cache: dict[tuple[str, str], Any] = {}
+        self._true_values: dict[str, Any] = {}
         self.known = frozenset(name for name in solution.nodes if "." not in name) | problem_words(solution)
         self.output_name = None if solution.layers or solution.loss is None else next(
             (name for name, tensor in solution.nodes.items() if tensor is solution.loss and name != "loss"), None)
@@ -322,11 +323,16 @@ class WorkMarker:
         return expected is not None and np.asarray(value).size == np.asarray(expected).size
 
     def true_value(self, key: str) -> Any:
+        if key in self._true_values:  # the problem's numbers do not change: each key is looked up once
+            return self._true_values[key]
         quantity = Quantity.parse(key)
         if quantity.section == "loss":
-            return None if self.loss is None else self.loss.value
-        q = self.by_key.get((quantity.section, quantity.node.key))  # type: ignore[union-attr]
-        return None if q is None else q.value
+            value = None if self.loss is None else self.loss.value
+        else:
+            q = self.by_key.get((quantity.section, quantity.node.key))  # type: ignore[union-attr]
+            value = None if q is None else q.value
+        self._true_values[key] = value
+        return value
 
     # ------------------------------------------------------------ the network's derivatives
     def layer_function(self, node: str) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class Rule:
     pattern: str
     replacement: str
     why: str
+    # a screen: every match holds one of these strings, so a text with none of them is left as it is, unread
+    needs: tuple[str, ...] = ()
 
     def compiled(self) -> re.Pattern[str]:
         return re.compile(self.pattern)
@@ -27,57 +30,76 @@ class Rule:
 # A symbol as the derivative rule below reads it: a letter or Greek command with primes and scripts.
 _SYMBOL = r"(?:\\[A-Za-z]+|[A-Za-z])(?:\s*'|\s*[_^]\s*(?:\{[^{}]*\}|[A-Za-z0-9]))*"
 
+_SIZING = ("\\left", "\\right", "\\big", "\\Big")
+_DECORATIONS = ("\\mathbf", "\\boldsymbol", "\\vec", "\\mathit", "\\bm")
+
 # Applied top to bottom; docs/mark.md prints this table.
 RULES: tuple[Rule, ...] = (
-    Rule(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*\.", "", "an invisible \\left. / \\right. delimiter"),
-    Rule(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![A-Za-z])", "", "sizing commands around brackets"),
+    Rule(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?\s*\.", "", "an invisible \\left. / \\right. delimiter", _SIZING),
+    Rule(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![A-Za-z])", "", "sizing commands around brackets", _SIZING),
     Rule(r"\\text\{\s*\[[A-Z](\d+)\]\s*\}|\[[A-Z](\d+)\]", r"\\circled{\g<1>\g<2>}",
-         "step tags as our worked solutions write them ([B4], \\text{[B4]}): a step label like a circled one"),
+         "step tags as our worked solutions write them ([B4], \\text{[B4]}): a step label like a circled one", ("[",)),
     Rule(r"\\textcircled\{\s*(\d+)\s*\}|[\u2460-\u2473]", r"\\circled{\g<1>}",
          "circled step labels: a label at the start of a row is dropped, one inside a formula stands for an "
-         "earlier step and is not read"),
-    Rule(r"\\(?:checkmark|surd)|[\u2713\u2714]", "", "a grader's tick"),
-    Rule(r"\\omega(?![A-Za-z])", "w", "OCR reads a hand-written w as omega"),
+         "earlier step and is not read", ("\\textcircled", *map(chr, range(0x2460, 0x2474)))),
+    Rule(r"\\(?:checkmark|surd)|[\u2713\u2714]", "", "a grader's tick", ("\\checkmark", "\\surd", "\u2713", "\u2714")),
+    Rule(r"\\omega(?![A-Za-z])", "w", "OCR reads a hand-written w as omega", ("\\omega",)),
     Rule(r"\\gamma(?![A-Za-z])", "y", "OCR reads a hand-written y as gamma (not in a document that uses gamma as "
-         "the learning rate: gamma = 0.01, gamma \\nabla ...)"),
-    Rule(r"[\u2212\u2013]", "-", "a Unicode minus or dash"),
-    Rule(r"\u00b7|\u22c5|\\bullet(?![A-Za-z])", r"\\cdot ", "a middle dot for multiplication"),
-    Rule(r"(?<![\^_\\{])\*", r"\\cdot ", "* for multiplication"),
-    Rule(r"\\times(?![A-Za-z])|\u00d7", r"\\cdot ", "x (times) for multiplication"),
-    Rule(r"\\(?:odot|circ)(?![A-Za-z])|\u2218|\u2299", r"\\hadamard ", "the elementwise product"),
-    Rule(r"\\(?:d|t)frac(?![A-Za-z])", r"\\frac", "display and text fractions"),
+         "the learning rate: gamma = 0.01, gamma \\nabla ...)", ("\\gamma",)),
+    Rule(r"[\u2212\u2013]", "-", "a Unicode minus or dash", ("\u2212", "\u2013")),
+    Rule(r"\u00b7|\u22c5|\\bullet(?![A-Za-z])", r"\\cdot ", "a middle dot for multiplication",
+         ("\u00b7", "\u22c5", "\\bullet")),
+    Rule(r"(?<![\^_\\{])\*", r"\\cdot ", "* for multiplication", ("*",)),
+    Rule(r"\\times(?![A-Za-z])|\u00d7", r"\\cdot ", "x (times) for multiplication", ("\\times", "\u00d7")),
+    Rule(r"\\(?:odot|circ)(?![A-Za-z])|\u2218|\u2299", r"\\hadamard ", "the elementwise product",
+         ("\\odot", "\\circ", "\u2218", "\u2299")),
+    Rule(r"\\(?:d|t)frac(?![A-Za-z])", r"\\frac", "display and text fractions", ("\\dfrac", "\\tfrac")),
     Rule(r"\\(?:mathbf|boldsymbol|vec|mathit|bm)\s*\{\s*([A-Za-z])\s*\}", r"\1",
-         "bold or arrow decorations on a symbol"),
-    Rule(r"\\(?:mathbf|boldsymbol|vec|mathit|bm)\s*\{([^{}]*)\}", r"{\1}", "bold or arrow decorations on a group"),
-    Rule(r"\\(?:vec|mathbf)\s*([A-Za-z])", r"\1", "an arrow on a one-letter symbol"),
-    Rule(r"(?<!\\)\\(?:quad|qquad|,|;|:|!|enspace|thinspace| )|~", " ", "spacing commands"),
-    Rule(r"\\(?:displaystyle|textstyle|nonumber|notag)(?![A-Za-z])", "", "layout commands"),
+         "bold or arrow decorations on a symbol", _DECORATIONS),
+    Rule(r"\\(?:mathbf|boldsymbol|vec|mathit|bm)\s*\{([^{}]*)\}", r"{\1}", "bold or arrow decorations on a group",
+         _DECORATIONS),
+    Rule(r"\\(?:vec|mathbf)\s*([A-Za-z])", r"\1", "an arrow on a one-letter symbol", ("\\vec", "\\mathbf")),
+    Rule(r"(?<!\\)\\(?:quad|qquad|,|;|:|!|enspace|thinspace| )|~", " ", "spacing commands",
+         ("\\quad", "\\qquad", "\\,", "\\;", "\\:", "\\!", "\\enspace", "\\thinspace", "\\ ", "~")),
+    Rule(r"\\(?:displaystyle|textstyle|nonumber|notag)(?![A-Za-z])", "", "layout commands",
+         ("\\displaystyle", "\\textstyle", "\\nonumber", "\\notag")),
     Rule(r"\^\s*\{\s*(?:T|\\top|\\intercal)\s*\}|\^\s*(?:T|\\top|\\intercal)(?![A-Za-z])", r"\\transpose ",
-         "a transpose written ^T, ^{T} or ^\\top"),
-    Rule(r"\\operatorname\s*\{([^{}]*)\}|\\mathrm\s*\{([^{}]*)\}", r"\\text{\1\2}", "upright names"),
+         "a transpose written ^T, ^{T} or ^\\top", ("^",)),
+    Rule(r"\\operatorname\s*\{([^{}]*)\}|\\mathrm\s*\{([^{}]*)\}", r"\\text{\1\2}", "upright names",
+         ("\\operatorname", "\\mathrm")),
     Rule(r"\\sigma\s*_\s*\{\s*(Softmax|softmax|LeakyReLU|ReLU|Relu|relu|Sigmoid|sigmoid|tanh)\s*\}\s*(?=\()",
-         r"\\text{\1}", "an activation written as sigma with its name as subscript"),
+         r"\\text{\1}", "an activation written as sigma with its name as subscript", ("\\sigma",)),
     Rule(r"(?<![A-Za-z\\])([LJEC])\s*\(\s*([A-Za-z])\s*[;,|]\s*([A-Za-z])\s*\)", r"\1",
-         "the loss written with its arguments, L(t; y): the loss"),
-    Rule(r"\bnet(?=\s*[_^])", r"\\text{net}", "net (a unit's net input) is one symbol, not n e t"),
-    Rule(r"\\(?:ldots|cdots|dots)(?![A-Za-z])|\.\.\.", r"\\unreadable ", "an ellipsis cannot be checked"),
+         "the loss written with its arguments, L(t; y): the loss", ("(",)),
+    Rule(r"\bnet(?=\s*[_^])", r"\\text{net}", "net (a unit's net input) is one symbol, not n e t", ("net",)),
+    Rule(r"\\(?:ldots|cdots|dots)(?![A-Za-z])|\.\.\.", r"\\unreadable ", "an ellipsis cannot be checked",
+         ("\\ldots", "\\cdots", "\\dots", "...")),
     Rule(r"\\(?:leftarrow|gets|longleftarrow|coloneqq)(?![A-Za-z])|:=|\u2190", "=",
-         "an update written with an arrow or := (the symbol's next version)"),
+         "an update written with an arrow or := (the symbol's next version)",
+         ("\\leftarrow", "\\gets", "\\longleftarrow", "\\coloneqq", ":=", "\u2190")),
     Rule(r"\\partial\s*(" + _SYMBOL + r")\s*/\s*\\partial\s*(" + _SYMBOL + r")",
-         r"\\frac{\\partial \1}{\\partial \2}", "a derivative written on one line, \\partial E / \\partial w"),
-    Rule(r"\\ln(?![A-Za-z])", r"\\log", "ln and log: both natural logs (log base 10 is a diagnosed mistake)"),
+         r"\\frac{\\partial \1}{\\partial \2}", "a derivative written on one line, \\partial E / \\partial w",
+         ("\\partial",)),
+    Rule(r"\\ln(?![A-Za-z])", r"\\log", "ln and log: both natural logs (log base 10 is a diagnosed mistake)",
+         ("\\ln",)),
 )
 
-_COMPILED = tuple((rule.compiled(), rule.replacement) for rule in RULES)
+# (pattern, replacement, its screen, the gamma rule?)
+_COMPILED = tuple((rule.compiled(), rule.replacement, rule.needs, rule.replacement == "y") for rule in RULES)
 
 
 GAMMA_AS_RATE = re.compile(r"\\gamma\s*(?:=\s*[\d.]|\\nabla|\\cdot\s*\\nabla)")
 
 
 def normalise(text: str, gamma_is_y: bool = True) -> str:
-    """``text`` with every rule of :data:`RULES` applied, in order (the gamma rule only when ``gamma_is_y``)."""
-    for (pattern, replacement), rule in zip(_COMPILED, RULES):
-        if not gamma_is_y and rule.replacement == "y":
+    """``text`` with every rule of :data:`RULES` applied, in order (the gamma rule only when ``gamma_is_y``).
+
+    A rule none of whose :attr:`Rule.needs` strings is in the text (as the rules before it left it) cannot match
+    there, and is not run."""
+    for pattern, replacement, needs, gamma in _COMPILED:
+        if gamma and not gamma_is_y:
+            continue
+        if needs and not any(need in text for need in needs):
             continue
         text = pattern.sub(replacement, text)
     return text
@@ -161,8 +183,24 @@ BRACED: tuple[tuple[str, int, int, str], ...] = (
 )
 
 
+MEMO_CHARACTERS = 2_000  # a row up to this long is remembered (a class's documents repeat their rows)
+
+
 def normalise_all(text: str, gamma_is_y: bool = True) -> str:
-    """The table's rules, then the brace-aware ones (:data:`BRACED`)."""
+    """The table's rules, then the brace-aware ones (:data:`BRACED`). Memoised (bounded) for rows up to
+    :data:`MEMO_CHARACTERS`: a class's documents repeat their rows, and the problem's own symbols are read for
+    every document."""
+    if len(text) <= MEMO_CHARACTERS:
+        return _remembered(text, gamma_is_y)
+    return _normalise_all(text, gamma_is_y)
+
+
+@lru_cache(maxsize=8192)
+def _remembered(text: str, gamma_is_y: bool) -> str:
+    return _normalise_all(text, gamma_is_y)
+
+
+def _normalise_all(text: str, gamma_is_y: bool) -> str:
     text = normalise(text, gamma_is_y)
     for command, keep, arguments, _ in BRACED:
         if "\\" + command in text:

@@ -20,8 +20,9 @@ which reports it as not read with the reason.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from gradwork.mark.functions import function_op, is_call_word, is_op_word
+from gradwork.mark.functions import function_op, is_call_word, is_op_word, registry_generation
 from gradwork.mark.tokens import MATHS_FUNCTIONS
 
 SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", "0123456789+-=()aehijklmnoprstuvx"))
@@ -152,8 +153,21 @@ def _extend_right(line: str, equals: int, known: frozenset[str] = frozenset()) -
 
 
 # ---------------------------------------------------------------- into the reader's LaTeX
+MEMO_CHARACTERS = 2_000  # a line up to this long is remembered (a class's documents repeat their lines)
+
+
 def to_latex(text: str) -> str:
-    """Plain Unicode/ASCII maths as the LaTeX the reader reads (see the module docstring)."""
+    """Plain Unicode/ASCII maths as the LaTeX the reader reads (see the module docstring). Memoised (bounded) for
+    lines up to :data:`MEMO_CHARACTERS`, per state of the op registry (its names are read as functions)."""
+    return _remembered(text, registry_generation()) if len(text) <= MEMO_CHARACTERS else _to_latex(text)
+
+
+@lru_cache(maxsize=8192)
+def _remembered(text: str, generation: int) -> str:
+    return _to_latex(text)
+
+
+def _to_latex(text: str) -> str:
     text = ASSIGN.sub("=", text).replace("\\_", "_").replace("\\*", "*")  # Markdown's escapes: E\_total
     text = _with_cases(text)
     text = re.sub(r"\[[A-Z](\d+)\]", r"\\circled{\1}", text)  # [B4]: a step tag as our worked solutions write it
@@ -177,8 +191,9 @@ def to_latex(text: str) -> str:
     text = text.replace("⊙", " \\odot ").replace("∘", " \\odot ")
     text = re.sub(r"√\s*", "\\\\sqrt", text)
     text = text.replace("∑", "\\sum ").replace("Σ", "\\sum ")
-    for letter, name in GREEK.items():
-        text = text.replace(letter, f"\\{name} ")
+    if not text.isascii():  # the Greek letters are not ASCII
+        for letter, name in GREEK.items():
+            text = text.replace(letter, f"\\{name} ")
     text = _exponents(text)
     return _separate(text)
 
@@ -252,6 +267,8 @@ def _function_name(match: re.Match[str]) -> str:
 
 def _scripts(text: str) -> str:
     """Runs of Unicode subscripts and superscripts as _{...} and ^{...}."""
+    if text.isascii():  # every script letter is outside ASCII
+        return text
     out: list[str] = []
     i = 0
     n = len(text)
@@ -335,6 +352,8 @@ def _identifiers(text: str) -> str:
 
 def _exponents(text: str) -> str:
     """``^(...)`` as ``^{...}`` unless it is a layer label ``^(2)``; ``^-1`` as ``^{-1}``."""
+    if "^(" not in text and "^-" not in text:  # nothing to rewrite
+        return text
     out: list[str] = []
     i = 0
     n = len(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,7 @@ class Q:
 _PARTS = re.compile(r"^(?P<base>hat\([^)]*\)|[A-Za-z]+)(?P<primes>'*)(?:_(?P<lower>[^^]*))?(?:\^(?P<sup>.*))?$")
 
 
+@lru_cache(maxsize=16384)  # a pure function of a name, asked about every name of a document many times
 def base_and_parts(symbol: str) -> tuple[str, str, str, str]:
     """``w_11^(2)`` -> ("w", "", "11", "(2)"); ``E'_BCE`` -> ("E", "'", "BCE", "")."""
     match = _PARTS.match(symbol)

@@ -189,20 +189,12 @@ def _plain(text: str, start: int, end: int) -> list[Block]:
 
 def open_brackets(content: str) -> int:
     """How many round or square brackets ``content`` leaves open (escaped and sized ones ignored)."""
-    depth = 0
-    i = 0
-    n = len(content)
-    while i < n:
-        c = content[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth -= 1
-        i += 1
-    return depth
+    if "\\" in content:
+        content = _ESCAPED.sub("", content)
+    return content.count("(") + content.count("[") - content.count(")") - content.count("]")
+
+
+_ESCAPED = re.compile(r"\\.", re.DOTALL)
 
 
 def _joined(text: str, found: list[Block]) -> list[Block]:

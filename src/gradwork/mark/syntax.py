@@ -131,10 +131,21 @@ def substitute_index(node: Node, index: str, value: int) -> Node:
 
 
 # ---------------------------------------------------------------- questions about a tree
+_SYMBOLS: dict[int, tuple[Node, frozenset[str]]] = {}  # id(tree) -> (the tree, kept alive: ids stay unique; names)
+MAX_REMEMBERED = 16_384
+
+
 def symbols(node: Node) -> set[str]:
-    """The symbol names used in ``node`` (derivatives count as their own names)."""
+    """The symbol names used in ``node`` (derivatives count as their own names). Remembered per tree (trees are
+    immutable, and marking asks about the same sides many times), at most :data:`MAX_REMEMBERED` trees."""
+    remembered = _SYMBOLS.get(id(node))
+    if remembered is not None and remembered[0] is node:
+        return set(remembered[1])
     found: set[str] = set()
     _walk_symbols(node, found)
+    if len(_SYMBOLS) >= MAX_REMEMBERED:
+        _SYMBOLS.clear()
+    _SYMBOLS[id(node)] = (node, frozenset(found))
     return found
 
 
@@ -157,17 +168,33 @@ def _walk_symbols(node: Node, found: set[str]) -> None:
                 _walk_symbols(c, found)
 
 
+_DERIVATIVES: dict[int, tuple[Node, bool]] = {}  # as _SYMBOLS: id(tree) -> (the tree, has a derivative)
+
+
 def has_derivative(node: Node) -> bool:
+    """A derivative (``\\frac{\\partial E}{\\partial w}``) anywhere in ``node``; remembered per tree as
+    :func:`symbols` is."""
+    remembered = _DERIVATIVES.get(id(node))
+    if remembered is not None and remembered[0] is node:
+        return remembered[1]
+    found = _has_derivative(node)
+    if len(_DERIVATIVES) >= MAX_REMEMBERED:
+        _DERIVATIVES.clear()
+    _DERIVATIVES[id(node)] = (node, found)
+    return found
+
+
+def _has_derivative(node: Node) -> bool:
     if isinstance(node, Deriv):
         return True
     if isinstance(node, Bin):
-        return has_derivative(node.left) or has_derivative(node.right)
+        return _has_derivative(node.left) or _has_derivative(node.right)
     if isinstance(node, (Neg, Transpose)):
-        return has_derivative(node.operand)
+        return _has_derivative(node.operand)
     if isinstance(node, Func):
-        return any(has_derivative(a) for a in node.args)
+        return any(_has_derivative(a) for a in node.args)
     if isinstance(node, Matrix):
-        return any(has_derivative(c) for row in node.rows for c in row)
+        return any(_has_derivative(c) for row in node.rows for c in row)
     return False
 
 
