@@ -12,7 +12,8 @@
 CPU time is the child process's user + system time (``os.wait4``), which
 leaves out the time other processes held the cores: this machine is shared,
 and wall time depends on the neighbours. The load average before and after is
-written with the figures. Writes benchmarks/RESULTS-user.md.
+written with the figures. Writes the table at the top of benchmarks/RESULTS-user.md; the sections
+below it (from the first ``## `` heading) are kept.
 """
 
 from __future__ import annotations
@@ -94,7 +95,10 @@ def main(argv: list[str]) -> int:
     if notes:
         lines += ["", "Commands that exited non-zero (`gradwork test` exits 1 when an expect case fails):", "", *notes]
     output = HERE / ("RESULTS-user-quick.md" if count != 1000 else "RESULTS-user.md")
-    output.write_text("\n".join(lines) + "\n")
+    # The table replaces the previous one; the sections below it (each pass's A/B figures, from "## " on) stay.
+    previous = output.read_text(encoding="utf-8") if output.exists() else ""
+    kept = previous[previous.find("\n## ") + 1:] if "\n## " in previous else ""
+    output.write_text("\n".join(lines) + "\n" + ("\n" + kept if kept else ""), encoding="utf-8")
     print(f"wrote {output}")
     return 0 if all(status == 0 for *_, status in rows) else 1
 
