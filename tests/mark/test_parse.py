@@ -86,3 +86,24 @@ def test_an_exact_power_too_large_is_not_computed():
 
     with pytest.raises(Unbound, match="too large"):
         Evaluator(lambda name: 0, exact=True)(parse("2^{999999999}"))
+
+
+def test_a_side_is_parsed_by_the_ops_registered_now_not_by_those_registered_when_it_was_first_read():
+    """parse remembers trees by the op registry's generation too: a word that names a registered op is a call
+    while the op is registered, and unreadable words again once it is removed (not the remembered call)."""
+    from gradwork.ops import Notation, Op, Partial, register, unregister
+
+    op = Op(name="zigzag", kind="activation", forward=lambda bk, x: x,
+            partials=(Partial("x", lambda bk, g, out, x: g, "1", "1"),),
+            notation=Notation("zigzag($x)", r"\operatorname{zigzag}($x)"), elementwise=True,
+            display=("zigzag", r"\operatorname{zigzag}"), definition_latex=r"\operatorname{zigzag}(x) = x",
+            sentence="zigzag'(x) = 1.")
+    side = normalise_all(r"\operatorname{zigzag}(z_1)")
+    register(op)
+    try:
+        during = parse(side)
+    finally:
+        unregister("zigzag")
+    assert isinstance(during, Func) and during.name == "zigzag"
+    with pytest.raises(Unreadable, match="zigzag"):
+        parse(side)

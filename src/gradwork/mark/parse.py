@@ -20,7 +20,8 @@ import re
 from functools import lru_cache
 
 from gradwork.mark.cursor import Cursor
-from gradwork.mark.functions import between_bars, call_op, function_op, is_call_word, is_natural_log
+from gradwork.mark.functions import (between_bars, call_op, function_op, is_call_word, is_natural_log,
+                                     registry_generation)
 from gradwork.mark.tokens import (COMPARISONS, GENERIC_FUNCTIONS, MATHS_FUNCTIONS, GREEK, MATRIX_ENVIRONMENTS,
                                    NOT_FUNCTIONS, OCR_DIGITS, Token, number, script_text, tokenize)
 from gradwork.mark.syntax import (balanced, Bin, Deriv, Func, Matrix, Neg, Node, Num, Sym, Transpose, Unreadable,
@@ -32,9 +33,14 @@ MAX_NODES = 20_000  # nodes in one side's tree, sums expanded (four nested sums 
 BALANCED_FROM = 32  # a chain of more terms than this is built as a balanced tree
 
 
-@lru_cache(maxsize=4096)
 def parse(text: str) -> Node:
     """The tree of one side (already normalised). Raises :class:`Unreadable`."""
+    return _parse(text, registry_generation())
+
+
+# Remembered by the registry's generation too: which words are functions follows the ops registered now.
+@lru_cache(maxsize=4096)
+def _parse(text: str, generation: int) -> Node:
     stripped = text.strip().rstrip(".,;").strip()
     if not stripped:
         raise Unreadable("an empty side")
