@@ -197,9 +197,7 @@ def _walk_plain(root: Node, seed: Any, store: bool = False) -> dict[Any, Any]:
             node = take(waiting)[1]
         g = grads[node]
         if store:
-            held = g if type(g) is _ndarray else np.asarray(g)
-            previous = node.grad
-            node.grad = held if previous is None else previous + held
+            _add_to_grad(node, g)
         op = node.op
         if op is None:
             continue
@@ -277,11 +275,15 @@ def _walk_plain(root: Node, seed: Any, store: bool = False) -> dict[Any, Any]:
             else:
                 grads[parent] = previous + contribution
     for leaf in leaves:
-        g = grads[leaf]
-        held = g if type(g) is _ndarray else np.asarray(g)
-        previous = leaf.grad
-        leaf.grad = held if previous is None else previous + held
+        _add_to_grad(leaf, grads[leaf])
     return grads
+
+
+def _add_to_grad(node: Any, g: Any) -> None:
+    """``node.grad += g`` as PyTorch accumulates (a 0-d gradient the walk carried as a NumPy scalar, as an array)."""
+    held = g if type(g) is _ndarray else np.asarray(g)
+    previous = node.grad
+    node.grad = held if previous is None else previous + held
 
 
 def accumulate(root: Any, seed: Any) -> None:

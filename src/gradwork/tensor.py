@@ -294,9 +294,9 @@ def apply(op_name: str, *operands: Any, **params: Any) -> Tensor:
         backend, inputs, recording = _gather(operands)
     if recording:
         recording = _recording.get()
-    save = op.save
-    saving = recording and save is not None
-    function: Callable[..., Any] = save if saving and save is not None else op.forward
+    save = op.save if recording else None
+    saving = save is not None
+    function: Callable[..., Any] = save if save is not None else op.forward
     # The usual one or two inputs are passed positionally (a call through *args costs as much as a small
     # NumPy operation), and 0-d values as NumPy scalars where the backend allows it and every input is one
     # (Backend.unbox_0d: cheaper arithmetic; the result is boxed again below). Beside an array, a 0-d input

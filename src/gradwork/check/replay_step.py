@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from gradwork.check.replay import Graph, Perturbation, State
 
 _F64 = np.dtype(np.float64)
+_UNSET: Any = object()
 
 
 def sgd_plan(graph: Graph) -> tuple[tuple[tuple[str, int], ...], frozenset[str], Any, str] | None:
@@ -36,9 +37,6 @@ def sgd_plan(graph: Graph) -> tuple[tuple[tuple[str, int], ...], frozenset[str],
             found = (tuple(graph.params.items()), frozenset(graph.solution.frozen), info.lr, graph.backend.name)
         graph.__dict__["_sgd_plan"] = found
     return found
-
-
-_UNSET: Any = object()
 
 
 def step(graph: Graph, leaves: dict[int, Any], grads: list[Any], perturbation: Perturbation,
