@@ -67,7 +67,7 @@ class _Parser(Cursor):
     def expression(self) -> Node:
         first = self.term()
         rest: list[tuple[str, Node]] = []
-        while self.at("+", "-"):
+        while self.following() in ("+", "-"):
             op = self.next().text
             rest.append((op, self.term()))
         if len(rest) >= BALANCED_FROM:
@@ -106,13 +106,14 @@ class _Parser(Cursor):
         return node
 
     def unary(self) -> Node:
-        if self.at("-"):
+        following = self.following()
+        if following == "-":
             self.next()
             return Neg(self.unary())
-        if self.at("+"):
+        if following == "+":
             self.next()
             return self.unary()
-        if self.at("\\sum"):
+        if following == "\\sum":
             return self.summation()
         return self.power()
 
@@ -229,17 +230,18 @@ class _Parser(Cursor):
         primes = ""
         subscript = superscript = ""
         while True:
-            if self.at("'"):
+            following = self.following()
+            if following == "'":
                 self.next()
                 primes += "'"
-            elif self.at("^", "_") and self._update_label():  # w^{new}, w_{new}, w^{+}: the updated value, w'
+            elif following in ("^", "_") and self._update_label():  # w^{new}, w_{new}, w^{+}: the updated value, w'
                 self.next()
                 self.script()
                 primes += "'"
-            elif self.at("_") and not subscript:
+            elif following == "_" and not subscript:
                 self.next()
                 subscript = self.script()
-            elif self.at("^") and not superscript and self._label_superscript():
+            elif following == "^" and not superscript and self._label_superscript():
                 self.next()
                 superscript = self.script()
             else:
