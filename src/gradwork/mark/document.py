@@ -138,7 +138,7 @@ def read_work(text: str, known: frozenset[str] = frozenset()) -> Work:
                 continue
             for segment in _SEPARATOR.split(raw):
                 segment = _strip_label(normalise_all(segment, gamma_is_y))
-                if known and block.kind != "plain":  # \mathrm{invden}: a graph node's name, not words
+                if known and block.kind != "plain" and "\\text{" in segment:  # \mathrm{invden}: a node's name
                     segment = _NAMED.sub(lambda m: f"\\var{{{m[1]}}}" if m[1] in known else m[0], segment)
                 pieces = _split_equals(segment)
                 goes_on_sum = current is not None and current is last_in_block and not dangling and not inline and (
