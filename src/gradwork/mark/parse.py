@@ -33,14 +33,28 @@ MAX_NODES = 20_000  # nodes in one side's tree, sums expanded (four nested sums 
 BALANCED_FROM = 32  # a chain of more terms than this is built as a balanced tree
 
 
+MEMO_CHARACTERS = 2_000  # a side up to this long is one of many remembered (a class's documents repeat them)
+
+
 def parse(text: str) -> Node:
-    """The tree of one side (already normalised). Raises :class:`Unreadable`."""
-    return _parse(text, registry_generation())
+    """The tree of one side (already normalised). Raises :class:`Unreadable`. Remembered: up to 16,384 sides of
+    up to :data:`MEMO_CHARACTERS` (the problem's symbols and a class's repeated lines), and the last 64 longer."""
+    generation = registry_generation()
+    return _remembered(text, generation) if len(text) <= MEMO_CHARACTERS else _remembered_long(text, generation)
 
 
 # Remembered by the registry's generation too: which words are functions follows the ops registered now.
-@lru_cache(maxsize=4096)
-def _parse(text: str, generation: int) -> Node:
+@lru_cache(maxsize=16_384)
+def _remembered(text: str, generation: int) -> Node:
+    return _parse(text)
+
+
+@lru_cache(maxsize=64)
+def _remembered_long(text: str, generation: int) -> Node:
+    return _parse(text)
+
+
+def _parse(text: str) -> Node:
     stripped = text.strip().rstrip(".,;").strip()
     if not stripped:
         raise Unreadable("an empty side")
