@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import numbers
 import re
+from fractions import Fraction
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 from collections.abc import Callable
+
+import numpy as np
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
@@ -234,8 +237,9 @@ class Printer(Dispatcher):
     def print(self, expr: Any, required: int = 0) -> str:
         """``expr`` printed, bracketed if it binds less tightly than ``required``.
 
-        A formula without numbers prints the same under the same printer class, settings and op registry: a whole
-        one is printed once and read back after (every variant of a template writes the same rules)."""
+        A formula prints the same under the same printer class, settings and op registry: a whole one is printed
+        once and read back after (every variant of a template writes the same rules; a document and the sheet
+        beside it print the same numbers several times)."""
         if self._inside:
             return self._printed(expr, required)
         structure = formula_key(expr)
@@ -377,31 +381,37 @@ class Printer(Dispatcher):
 _FORMULAS: dict[tuple[Any, ...], str] = {}  # (printer class, settings, registry generation, formula_key, required)
 MAX_FORMULAS = 20_000
 NOT_A_KEY: Any = object()
-_FIELDS: dict[type, tuple[str, ...] | None] = {}  # formula class -> its fields (None: not a formula without numbers)
+_FIELDS: dict[type, tuple[str, ...] | None] = {}  # formula class -> its fields (None: not a formula class)
+_NUMBERS = (float, Fraction, np.float64, np.float32, np.int64, np.int32)  # keyed by type and value
 
 
 def formula_key(value: Any) -> Any:
-    """A formula without numbers as plain hashable data, every field of every node included (two formulas with the
-    same key print alike); NOT_A_KEY when it holds a number (or anything but formula nodes, strings, ints, None)."""
+    """A formula as plain hashable data, every field of every node included, so that two formulas with the same
+    key print alike: numbers by type and value (a float array by its dtype, shape and bytes); NOT_A_KEY when it
+    holds anything else (a SymPy expression, an object array)."""
     cls = type(value)
     if cls is str or value is None or cls is int:
         return value
     if cls is bool:
         return (bool, value)
-    if cls is tuple:
-        parts: list[Any] = [tuple]
+    if cls in _NUMBERS:  # equal numbers of one type print alike (0.0 and -0.0 both print 0)
+        return (cls, value)
+    if cls is tuple or cls is list:
+        parts: list[Any] = [cls]
         for item in value:
             part = formula_key(item)
             if part is NOT_A_KEY:
                 return NOT_A_KEY
             parts.append(part)
         return tuple(parts)
+    if cls is np.ndarray:
+        return (cls, value.dtype.str, value.shape, value.tobytes()) if value.dtype.kind in "fiu" else NOT_A_KEY
     if cls is m.Symbol:  # a symbol's fields are names, indices and flags: the symbol is its own key
         return value
     names = _FIELDS.get(cls, ())
     if names == ():
         names = _FIELDS[cls] = (tuple(f.name for f in fields(cls)) if is_dataclass(cls)
-                                and cls.__module__ == m.__name__ and cls is not m.Number else None)
+                                and cls.__module__ == m.__name__ else None)
     if names is None:
         return NOT_A_KEY
     parts = [cls]
