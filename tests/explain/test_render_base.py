@@ -287,6 +287,7 @@ def test_a_formula_prints_alike_from_memory_and_follows_the_op_registry():
     assert base.formula_key(m.Number(sympy.Symbol("x") + 1)) is base.NOT_A_KEY
     assert base.formula_key(np.array([Fraction(1, 2)], dtype=object)) is base.NOT_A_KEY
     assert base.formula_key(m.Label(1)) != base.formula_key(m.Label(True))
+    assert base.formula_key(np.zeros(base.MAX_KEY_PARTS)) is base.NOT_A_KEY  # large ones are not kept
     table = m.Array((m.Number(0.12345), m.Number(-0.0), m.Number(Fraction(3, 8), exact=True)))
     printed = r"\begin{pmatrix} 0.1235 \\ 0 \\ \frac{3}{8} \end{pmatrix}"
     assert LatexPrinter().print(table) == LatexPrinter().print(table) == printed

@@ -388,7 +388,18 @@ _NUMBERS = (float, Fraction, np.float64, np.float32, np.int64, np.int32)  # keye
 def formula_key(value: Any) -> Any:
     """A formula as plain hashable data, every field of every node included, so that two formulas with the same
     key print alike: numbers by type and value (a float array by its dtype, shape and bytes); NOT_A_KEY when it
-    holds anything else (a SymPy expression, an object array)."""
+    holds anything else (a SymPy expression, an object array) or more than MAX_KEY_PARTS parts (kept small)."""
+    budget = [MAX_KEY_PARTS]
+    return _key(value, budget)
+
+
+MAX_KEY_PARTS = 512  # nodes and numbers of a formula kept in memory (a larger one is printed every time)
+
+
+def _key(value: Any, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        return NOT_A_KEY
     cls = type(value)
     if cls is str or value is None or cls is int:
         return value
@@ -399,13 +410,16 @@ def formula_key(value: Any) -> Any:
     if cls is tuple or cls is list:
         parts: list[Any] = [cls]
         for item in value:
-            part = formula_key(item)
+            part = _key(item, budget)
             if part is NOT_A_KEY:
                 return NOT_A_KEY
             parts.append(part)
         return tuple(parts)
     if cls is np.ndarray:
-        return (cls, value.dtype.str, value.shape, value.tobytes()) if value.dtype.kind in "fiu" else NOT_A_KEY
+        budget[0] -= value.size
+        if value.dtype.kind not in "fiu" or budget[0] < 0:
+            return NOT_A_KEY
+        return (cls, value.dtype.str, value.shape, value.tobytes())
     if cls is m.Symbol:  # a symbol's fields are names, indices and flags: the symbol is its own key
         return value
     names = _FIELDS.get(cls, ())
@@ -416,7 +430,7 @@ def formula_key(value: Any) -> Any:
         return NOT_A_KEY
     parts = [cls]
     for name in names:
-        part = formula_key(getattr(value, name))
+        part = _key(getattr(value, name), budget)
         if part is NOT_A_KEY:
             return NOT_A_KEY
         parts.append(part)
