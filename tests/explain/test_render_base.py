@@ -256,3 +256,55 @@ def test_every_op_states_its_definition_in_text():
     from gradwork.ops import OPS
 
     assert [name for name, op in OPS.items() if not op.definition_text] == []
+
+
+def test_a_formula_prints_alike_from_memory_and_follows_the_op_registry():
+    """A whole formula is printed once per printer class and settings and read back after: the same text as
+    printed afresh (its parts printed one by one), and the op's new template once the op is registered again
+    with another notation."""
+    from gradwork.explain.render import base
+    from gradwork.ops import Notation, Op, Partial, register, unregister
+
+    formula = m.Relation((m.Symbol("z", "1"), m.Sum((m.Product((m.Symbol("W", "1"), m.Symbol("x")), "matmul"),
+                                                     m.Symbol("b", "1")))))
+    for printer in (LatexPrinter(), LatexPrinter(unicode_text=True, digits=3), TextPrinter()):
+        base._FORMULAS.clear()
+        first, again = printer.print(formula, PREC_SUM), printer.print(formula, PREC_SUM)
+        printer._inside = True  # printed part by part, never looked up
+        try:
+            afresh = printer.print(formula, PREC_SUM)
+        finally:
+            printer._inside = False
+        assert first == again == afresh
+    # Numbers are keyed by type and value: 1 and 1.0, 1/2 and 0.5 are different keys; what cannot be keyed
+    # exactly (a SymPy expression, an object array) is printed every time.
+    import numpy as np
+    import sympy
+
+    keys = [base.formula_key(m.Sum((m.Symbol("x"), m.Number(v)))) for v in (1, 1.0, Fraction(1, 2), 0.5)]
+    assert len(set(keys)) == 4
+    assert base.formula_key(m.Number(np.array([0.5, 1.0]))) == base.formula_key(m.Number(np.array([0.5, 1.0])))
+    assert base.formula_key(m.Number(sympy.Symbol("x") + 1)) is base.NOT_A_KEY
+    assert base.formula_key(np.array([Fraction(1, 2)], dtype=object)) is base.NOT_A_KEY
+    assert base.formula_key(m.Label(1)) != base.formula_key(m.Label(True))
+    assert base.formula_key(np.zeros(base.MAX_KEY_PARTS)) is base.NOT_A_KEY  # large ones are not kept
+    table = m.Array((m.Number(0.12345), m.Number(-0.0), m.Number(Fraction(3, 8), exact=True)))
+    printed = r"\begin{pmatrix} 0.1235 \\ 0 \\ \frac{3}{8} \end{pmatrix}"
+    assert LatexPrinter().print(table) == LatexPrinter().print(table) == printed
+
+    def op(latex: str) -> Op:
+        return Op(name="zigzag", kind="activation", forward=lambda bk, x: x,
+                  partials=(Partial("x", lambda bk, g, out, x: g, "1", "1"),),
+                  notation=Notation("zigzag($x)", latex), elementwise=True,
+                  display=("zigzag", r"\operatorname{zigzag}"), definition_latex=r"\operatorname{zigzag}(x) = x",
+                  sentence="zigzag'(x) = 1.")
+
+    call = m.OpTemplate("zigzag", "notation", (("x", m.Symbol("z")),))
+    printed = []
+    for latex in (r"\operatorname{zigzag}($x)", r"\mathrm{zz}($x)"):
+        register(op(latex))
+        try:
+            printed.append(LatexPrinter().print(call))
+        finally:
+            unregister("zigzag")
+    assert printed == [r"\operatorname{zigzag}(z)", r"\mathrm{zz}(z)"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from gradwork.ops import OPS, Kind, Op, RegistryTable, ops_of_kind, pitfalls_of
 from gradwork.backends import get_backend
-from gradwork.ops.registry import _generation
+from gradwork.ops.registry import generation
 
 _KINDS: tuple[Kind, ...] = ("function", "activation")
 
@@ -52,7 +52,7 @@ def function_op(name: str) -> Op | None:
 
 def registry_generation() -> int:
     """A number that changes whenever an op is registered or removed (what is read as a function may change)."""
-    return _generation[0]
+    return generation()
 
 
 def names() -> list[str]:

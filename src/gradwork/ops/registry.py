@@ -334,6 +334,11 @@ def register(op: Op) -> Op:
     return op
 
 
+def generation() -> int:
+    """A number that changes whenever an op is registered or removed (what was built from the registry may change)."""
+    return _generation[0]
+
+
 def unregister(name: str) -> None:
     """Remove the op ``name`` (for tests that register an op of their own)."""
     del OPS[name]

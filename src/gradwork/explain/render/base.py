@@ -19,13 +19,17 @@ from __future__ import annotations
 
 import numbers
 import re
-from dataclasses import dataclass
+from fractions import Fraction
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 from collections.abc import Callable
+
+import numpy as np
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.ops import get_op as registry_get_op
+from gradwork.ops.registry import generation
 from gradwork.explain.render.notation import Numeral, is_sympy, number_precedence, numeral
 from gradwork.explain.render.precedence import (
     MINUS_SIGNS, PREC_ATOM, PREC_NEG, PREC_POSTFIX, PREC_POWER, PREC_PRODUCT, PREC_QUOTIENT, PREC_RELATION,
@@ -225,11 +229,45 @@ class Printer(Dispatcher):
     fraction_is_atom: ClassVar[bool] = False
     quotient_is_atom: ClassVar[bool] = False
 
+    _inside = False  # printing a formula's parts (only a whole formula is looked up in _FORMULAS)
+
     def doprint(self, expr: Any) -> str:
         return self.print(expr)
 
     def print(self, expr: Any, required: int = 0) -> str:
-        """``expr`` printed, bracketed if it binds less tightly than ``required``."""
+        """``expr`` printed, bracketed if it binds less tightly than ``required``.
+
+        A formula prints the same under the same printer class, settings and op registry: a whole one is printed
+        once and read back after (every variant of a template writes the same rules; a document and the sheet
+        beside it print the same numbers several times)."""
+        if self._inside:
+            return self._printed(expr, required)
+        structure = formula_key(expr)
+        if structure is NOT_A_KEY:
+            return self._whole(expr, required)
+        key = (type(self), self._settings_key(), generation(), structure, required)
+        text = _FORMULAS.get(key)
+        if text is None:
+            text = self._whole(expr, required)
+            if len(_FORMULAS) >= MAX_FORMULAS:
+                _FORMULAS.clear()
+            _FORMULAS[key] = text
+        return text
+
+    def _settings_key(self) -> tuple[Any, ...]:
+        found = self.__dict__.get("_settings_items")
+        if found is None:
+            found = self.__dict__["_settings_items"] = tuple(self.settings.items())
+        return found
+
+    def _whole(self, expr: Any, required: int) -> str:
+        self._inside = True
+        try:
+            return self._printed(expr, required)
+        finally:
+            self._inside = False
+
+    def _printed(self, expr: Any, required: int) -> str:
         expr = as_expr(expr)
         text = self.dispatch(expr)
         if not required:  # nothing binds less tightly than a relation: no bracket to decide
@@ -338,6 +376,65 @@ class Printer(Dispatcher):
             text = self.print(term, PREC_SUM)
             out += f" {self.MINUS} {text[1:].lstrip()}" if text.startswith(MINUS_SIGNS) else f" + {text}"
         return out
+
+
+_FORMULAS: dict[tuple[Any, ...], str] = {}  # (printer class, settings, registry generation, formula_key, required)
+MAX_FORMULAS = 20_000
+NOT_A_KEY: Any = object()
+_FIELDS: dict[type, tuple[str, ...] | None] = {}  # formula class -> its fields (None: not a formula class)
+_NUMBERS = (float, Fraction, np.float64, np.float32, np.int64, np.int32)  # keyed by type and value
+
+
+def formula_key(value: Any) -> Any:
+    """A formula as plain hashable data, every field of every node included, so that two formulas with the same
+    key print alike: numbers by type and value (a float array by its dtype, shape and bytes); NOT_A_KEY when it
+    holds anything else (a SymPy expression, an object array) or more than MAX_KEY_PARTS parts (kept small)."""
+    budget = [MAX_KEY_PARTS]
+    return _key(value, budget)
+
+
+MAX_KEY_PARTS = 512  # nodes and numbers of a formula kept in memory (a larger one is printed every time)
+
+
+def _key(value: Any, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        return NOT_A_KEY
+    cls = type(value)
+    if cls is str or value is None or cls is int:
+        return value
+    if cls is bool:
+        return (bool, value)
+    if cls in _NUMBERS:  # equal numbers of one type print alike (0.0 and -0.0 both print 0)
+        return (cls, value)
+    if cls is tuple or cls is list:
+        parts: list[Any] = [cls]
+        for item in value:
+            part = _key(item, budget)
+            if part is NOT_A_KEY:
+                return NOT_A_KEY
+            parts.append(part)
+        return tuple(parts)
+    if cls is np.ndarray:
+        budget[0] -= value.size
+        if value.dtype.kind not in "fiu" or budget[0] < 0:
+            return NOT_A_KEY
+        return (cls, value.dtype.str, value.shape, value.tobytes())
+    if cls is m.Symbol:  # a symbol's fields are names, indices and flags: the symbol is its own key
+        return value
+    names = _FIELDS.get(cls, ())
+    if names == ():
+        names = _FIELDS[cls] = (tuple(f.name for f in fields(cls)) if is_dataclass(cls)
+                                and cls.__module__ == m.__name__ else None)
+    if names is None:
+        return NOT_A_KEY
+    parts = [cls]
+    for name in names:
+        part = _key(getattr(value, name), budget)
+        if part is NOT_A_KEY:
+            return NOT_A_KEY
+        parts.append(part)
+    return tuple(parts)
 
 
 _PASSES: dict[type, bool] = {}  # class -> whether as_expr returns its instances unchanged (decided by class alone)
