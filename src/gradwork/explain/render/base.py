@@ -239,16 +239,19 @@ class Printer(Dispatcher):
 
         A formula prints the same under the same printer class, settings and op registry: a whole one is printed
         once and read back after (every variant of a template writes the same rules; a document and the sheet
-        beside it print the same numbers several times)."""
+        beside it print the same numbers several times). Inside a formula, only numbers and symbols are looked up
+        (a matrix of numbers prints each of them)."""
         if self._inside:
-            return self._printed(expr, required)
+            cls = type(expr)
+            if cls is not m.Number and cls is not m.Symbol and cls not in _NUMBERS:
+                return self._printed(expr, required)
         structure = formula_key(expr)
         if structure is NOT_A_KEY:
             return self._whole(expr, required)
         key = (type(self), self._settings_key(), generation(), structure, required)
         text = _FORMULAS.get(key)
         if text is None:
-            text = self._whole(expr, required)
+            text = self._printed(expr, required) if self._inside else self._whole(expr, required)
             if len(_FORMULAS) >= MAX_FORMULAS:
                 _FORMULAS.clear()
             _FORMULAS[key] = text
