@@ -16,6 +16,7 @@ import pytest
 from gradwork.check.mistakes import variants_for
 from gradwork.check.replay import NOTHING, Graph, Place, ReplayError, Substitutions, replay
 from gradwork.problem import load, solve
+from tests.close import assert_close
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ["seed002_exam4a_row.yaml", "seed002_exam4a_column.yaml", "seed000_exercise6_1.yaml",
@@ -27,7 +28,7 @@ def _same(a, b):
     if a is None or b is None:
         assert a is b
         return
-    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-10, atol=1e-12)
+    assert_close(a, b, rtol=1e-10, atol=1e-12)
 
 
 def _states(graphs, *args):

@@ -56,6 +56,18 @@ def test_malformed_yaml_reports_the_parser_position():
     assert error.message.startswith("malformed YAML: expected ',' or ']'")
 
 
+@pytest.mark.parametrize(("text", "where"), [
+    ("a: " + "[" * 1000 + "]" * 1000 + "\n", (1, 1003)),  # flow: the bracket past libyaml's 1000 levels
+    ("a:" + "".join("\n" + "  " * i + "b:" for i in range(1, 1001)) + " 1\n", (1000, 2000)),  # block
+])
+def test_yaml_past_libyamls_depth_is_refused_where_the_depth_ran_out(text, where):
+    with pytest.raises(ProblemError) as caught:
+        parse(text, "yaml", "deep.yaml")
+    assert (caught.value.line, caught.value.column) == where
+    assert caught.value.message == "the YAML is nested too deeply to read"
+    assert "--max-depth" in caught.value.expected
+
+
 def test_yaml_duplicate_key_is_an_error_at_the_second():
     with pytest.raises(ProblemError) as caught:
         parse("a: 1\nb: 2\na: 3\n", "yaml", "d.yaml")

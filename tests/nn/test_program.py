@@ -20,6 +20,7 @@ from gradwork.autodiff import backward_pass
 from gradwork.nn import MLP, loss
 from gradwork.nn.program import ProgramError, program_for
 from gradwork.tensor import Tensor, topological_order
+from tests.close import assert_close
 
 ACTIVATIONS = ["identity", "relu", "sigmoid", "tanh", "softplus", "gelu", {"name": "leaky_relu", "alpha": 0.2},
                {"name": "elu", "alpha": 0.7}, "softmax"]
@@ -66,7 +67,7 @@ def _flat(root):
 
 
 def _close(a, b):
-    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+    assert_close(a, b, rtol=1e-12, atol=1e-13)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -140,3 +140,35 @@ def _general(tol, s, t):
     except (TypeError, ValueError):
         return False
     return not math.isnan(s_float) and tol._one(s_float, t_float)
+
+
+def _identities_and_near_misses():
+    """Pairs of formulas in the symbols courses use: equal ones written differently, and wrong ones (a term
+    dropped, a sign, a factor): the numeric test may only ever say "differ" where simplify says so."""
+    import sympy
+
+    x, y, a = sympy.symbols("x y a")
+    p = sympy.Symbol("p", positive=True)
+    s = 1 / (1 + sympy.exp(-x))
+    return [
+        (sympy.sin(x) ** 2 + sympy.cos(x) ** 2, sympy.Integer(1)),
+        (s * (1 - s), sympy.exp(-x) / (1 + sympy.exp(-x)) ** 2),
+        (sympy.sqrt(p ** 2), p), (sympy.Max(0, x), x), (x / x, sympy.Integer(1)),
+        (sympy.tanh(x), 1 - 2 / (sympy.exp(2 * x) + 1)),
+        (s * (1 - s), s), (2 * (a - y), a - y), (x * y + y, x * y), ((a - y) ** 2 / 2, (y - a) ** 2 / 2),
+        (sympy.log(x * y), sympy.log(x) + sympy.log(y)), (sympy.log(p ** 2), 2 * sympy.log(p)), (sympy.Abs(p), p),
+    ]
+
+
+@pytest.mark.parametrize("pair", range(13))
+def test_the_numeric_shortcut_never_contradicts_simplify(pair):
+    import sympy
+
+    from gradwork.numbers.tolerance import _nonzero_somewhere, _one_passes
+
+    s, t = _identities_and_near_misses()[pair]
+    difference = s - t
+    equal = difference == 0 or sympy.simplify(difference) == 0
+    if difference != 0 and _nonzero_somewhere(difference):
+        assert not equal
+    assert _one_passes(DEFAULT, s, t) == equal

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from tests.close import assert_close
 from tests.lazy import lazy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -282,10 +283,9 @@ def check_spec(spec, data):
     out, grads = _engine_grads(spec, arrays, params, upstream)
     torch_out, torch_grads = _torch_grads(spec, arrays, params, upstream)
 
-    np.testing.assert_allclose(out, torch_out, rtol=RTOL, atol=1e-12)
+    assert_close(out, torch_out, rtol=RTOL, atol=1e-12)
     for position, (grad, torch_grad) in enumerate(zip(grads, torch_grads)):
         assert grad.shape == arrays[position].shape
-        np.testing.assert_allclose(grad, torch_grad, rtol=RTOL, atol=1e-10,
-                                   err_msg=f"{spec.op} input {position} vs torch")
+        assert_close(grad, torch_grad, rtol=RTOL, atol=1e-10, err_msg=f"{spec.op} input {position} vs torch")
         numeric = _finite_difference(spec, arrays, params, upstream, position)
-        np.testing.assert_allclose(grad, numeric, rtol=RTOL, atol=1e-6, err_msg=f"{spec.op} input {position} vs FD")
+        assert_close(grad, numeric, rtol=RTOL, atol=1e-6, err_msg=f"{spec.op} input {position} vs FD")

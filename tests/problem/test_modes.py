@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import gradwork
 from gradwork.problem import ProblemError, load, solve
+from tests.close import assert_close
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KINKED = ("relu", "leaky_relu")
@@ -76,8 +77,8 @@ def _assert_close(exact_value, float_value, key):
     floats = [float(v) for v in _flat(float_value)]
     assert len(fractions) == len(floats), key
     scale = max([1.0] + [abs(float(f)) for f in fractions])
-    np.testing.assert_allclose(np.asarray(floats), np.asarray([float(f) for f in fractions]),
-                               rtol=1e-12, atol=1e-12 * scale, err_msg=key)
+    assert_close(np.asarray(floats), np.asarray([float(f) for f in fractions]), rtol=1e-12, atol=1e-12 * scale,
+                 err_msg=key)
 
 
 def _away_from_kinks(problem: dict, exact) -> bool:

@@ -71,6 +71,17 @@ def go(page, index: int) -> None:
         page.keyboard.press("ArrowRight")
 
 
+def every_stop(page):
+    """Each stop in turn, reached with the keyboard: Home, then one ArrowRight per stop (not Home and k presses
+    for stop k, which made a page of n stops cost n²/2 presses)."""
+    count = page.eval_on_selector_all(".gw-step", "els => els.length")
+    page.keyboard.press("Home")
+    for stop in range(count):
+        if stop:
+            page.keyboard.press("ArrowRight")
+        yield stop
+
+
 @pytest.mark.parametrize("style", ["chain", "delta", "matrix"])
 def test_values_and_gradients_appear_as_the_steps_reach_them(browser, tmp_path, style):
     page, log, path, solved = open_page(browser, tmp_path, "seed002_exam4a_row.yaml", style)
@@ -116,8 +127,7 @@ def test_values_and_gradients_appear_as_the_steps_reach_them(browser, tmp_path, 
 def test_formulas_wrap_inside_the_panel(browser, tmp_path):
     page, log, _, _ = open_page(browser, tmp_path, "seed002_exam4a_row.yaml", "chain", width=1000)
     overflowing = []
-    for index in range(page.eval_on_selector_all(".gw-step", "els => els.length")):
-        go(page, index)
+    for _ in every_stop(page):
         # Every piece of a wrapped formula fits in the panel's width (tables may scroll; formulas must not).
         overflowing += page.eval_on_selector_all(
             ".gw-step.gw-current .gw-eq", """els => els.filter(e => {
@@ -172,9 +182,8 @@ def test_every_stop_fits_a_laptop_window(browser, tmp_path):
     stop scrolls inside the panel, the summary's rows are stacked), and the buttons stay in view (#23 item 9)."""
     page, log, _, _ = open_page(browser, tmp_path, "mazur_step_by_step.yaml", "chain", width=1280)
     page.set_viewport_size({"width": 1280, "height": 800})
-    stops = page.eval_on_selector_all(".gw-step", "els => els.length")
-    for stop in range(stops):
-        go(page, stop)
+    for stop in every_stop(page):
+        assert page.inner_text(".gw-position").startswith(f"Step {stop + 1} of ")
         bottom, height, wide = page.eval_on_selector(".gw-panel", """e => {
             const c = e.querySelector('.gw-step.gw-current');
             return [e.getBoundingClientRect().bottom, window.innerHeight, c.scrollWidth > c.clientWidth + 1]; }""")

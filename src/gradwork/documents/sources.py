@@ -262,8 +262,17 @@ def _parse_yaml(text: str, name: str) -> Document:
         loader = fast(text)
         try:
             root = loader.get_single_node()
+        except yaml.MarkedYAMLError as error:
+            if "exceeded maximum nesting depth" in (error.problem or ""):  # libyaml stops at 1000 levels
+                # PyYAML's own parser would recurse until Python's limit (seconds: its scanner is quadratic
+                # in the depth) to say the same; libyaml's mark is where the depth ran out
+                mark = error.problem_mark
+                line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                raise ProblemError(name, line, column, "the YAML is nested too deeply to read",
+                                   limits.note("depth")) from None
+            # other errors are read again below with PyYAML's own parser, whose messages and positions we report
         except yaml.YAMLError:
-            pass  # re-read below with PyYAML's own parser, whose messages and positions we report
+            pass  # as above
         else:
             return _yaml_document(root, loader, name, text)
         finally:

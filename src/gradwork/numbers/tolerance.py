@@ -203,8 +203,13 @@ def _one_passes(tolerance: Tolerance, s: Any, t: Any) -> bool:
             return bool(tolerance.passes(float(s_expr), float(t_expr)))
         difference = s_expr - t_expr
         # SymPy collects like terms as it subtracts, so an answer written as the expected expression is 0 already;
-        # simplify (milliseconds) only for a difference that is not
-        return difference == 0 or sympy.simplify(difference) == 0
+        # simplify (tens of milliseconds) only for a difference that is not, and not for one that is clearly
+        # nonzero at a point (most wrong answers, each compared with every mistake model's expression)
+        if difference == 0:
+            return True
+        if _nonzero_somewhere(difference):
+            return False
+        return bool(sympy.simplify(difference) == 0)
     try:
         s_float, t_float = float(s), float(t)
     except (TypeError, ValueError):
@@ -212,6 +217,36 @@ def _one_passes(tolerance: Tolerance, s: Any, t: Any) -> bool:
     if math.isnan(s_float):
         return False
     return tolerance._one(s_float, t_float)  # passes() on two floats, without its arrays
+
+
+def _nonzero_somewhere(difference: Any) -> bool:
+    """Whether ``difference`` has a finite value clearly away from 0 at one point that its symbols' assumptions
+    allow: then it is not 0 as a function, and ``simplify`` could not make it 0. False means "not shown": a value
+    near 0, not finite, not a number, or a symbol the point cannot stand for; ``simplify`` decides then."""
+    import sympy
+
+    point = {}
+    for k, symbol in enumerate(sorted(difference.free_symbols, key=str)):
+        if symbol.is_integer:
+            value = sympy.Integer(3 + k)
+        else:  # generic rationals, distinct per symbol, far from 0, 1 and each other
+            value = sympy.Rational(7131 + 1037 * k, 10000)
+        if symbol.is_negative or symbol.is_nonpositive:
+            value = -value
+        if not symbol.is_commutative or not value.is_finite:
+            return False
+        point[symbol] = value
+    try:
+        at = difference.evalf(30, subs=point)
+    except Exception:  # noqa: BLE001 (a formula SymPy cannot evaluate numerically: simplify decides)
+        return False
+    if not at.is_number or at.free_symbols or not at.is_finite:
+        return False
+    try:
+        magnitude = abs(complex(at))
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(magnitude) and magnitude > 1e-12
 
 
 def _is_sympy(value: Any) -> bool:

@@ -252,24 +252,32 @@ def _text_words(group: str) -> str:
     return re.sub(r"\\([{}_%&$#])", r"\1", group)
 
 
+_SPLITTERS = {separator: re.compile(r"\\begin|\\end|(?<!\\)[{}]|"
+                                    + (r"(?<!\\)&" if separator == "&" else re.escape(separator)))
+              for separator in ("&", "\\\\")}
+
+
 def _split(body: str, separator: str) -> list[str]:
-    """``body`` split at ``separator`` outside braces and environments."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(body):
-        if body.startswith("\\begin", i):
-            depth += 1
-        elif body.startswith("\\end", i):
-            depth -= 1
-        elif body[i] == "{" and (i == 0 or body[i - 1] != "\\"):
-            depth += 1
-        elif body[i] == "}" and (i == 0 or body[i - 1] != "\\"):
-            depth -= 1
-        elif depth == 0 and body.startswith(separator, i) and not (separator == "&" and body[i - 1:i] == "\\"):
-            parts.append(body[start:i])
-            i += len(separator)
-            start = i
-            continue
-        i += 1
+    """``body`` split at ``separator`` outside braces and environments.
+
+    The scan jumps between the only things that matter (``\\begin``, ``\\end``, an unescaped brace, the
+    separator) with one regular expression; each is taken where a character-by-character scan would take it (a
+    separator inside braces is passed over by one character, so a ``\\begin`` starting inside it still counts)."""
+    parts, depth, start, position = [], 0, 0, 0
+    splitter = _SPLITTERS[separator]
+    while (found := splitter.search(body, position)) is not None:
+        token = found.group()
+        if token in ("\\begin", "\\end"):
+            depth += 1 if token == "\\begin" else -1
+            position = found.start() + 1
+        elif token in ("{", "}"):
+            depth += 1 if token == "{" else -1
+            position = found.end()
+        elif depth == 0:
+            parts.append(body[start:found.start()])
+            start = position = found.end()
+        else:
+            position = found.start() + 1
     parts.append(body[start:])
     return parts
 
