@@ -29,6 +29,11 @@ class Cursor:
         self.i += 1
         return token
 
+    def following(self) -> str:
+        """The next token's text, "" at the end (no token is empty)."""
+        i, tokens = self.i, self.tokens
+        return tokens[i].text if i < len(tokens) else ""
+
     def at(self, *texts: str) -> bool:
         i, tokens = self.i, self.tokens  # peek(), inline: the parser asks this most
         return i < len(tokens) and tokens[i].text in texts

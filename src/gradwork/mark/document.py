@@ -138,7 +138,7 @@ def read_work(text: str, known: frozenset[str] = frozenset()) -> Work:
                 continue
             for segment in _SEPARATOR.split(raw):
                 segment = _strip_label(normalise_all(segment, gamma_is_y))
-                if known and block.kind != "plain":  # \mathrm{invden}: a graph node's name, not words
+                if known and block.kind != "plain" and "\\text{" in segment:  # \mathrm{invden}: a node's name
                     segment = _NAMED.sub(lambda m: f"\\var{{{m[1]}}}" if m[1] in known else m[0], segment)
                 pieces = _split_equals(segment)
                 goes_on_sum = current is not None and current is last_in_block and not dangling and not inline and (
@@ -200,7 +200,7 @@ def _logical_lines(found: list[Block], lines: Lines) -> list[Block]:
             if indent > first_indent and rest and (rest[0] in "+−·×" or depth > 0 or parts[-1][-1:] in "+−-·×*/("):
                 parts.append(rest)
                 end, last_line = block.end, lines.of(block.end - 1)
-                depth += sum(rest.count(c) for c in "([{") - sum(rest.count(c) for c in ")]}")
+                depth += _opened(rest)
                 continue
         flush()
         head, parts = None, []
@@ -211,9 +211,15 @@ def _logical_lines(found: list[Block], lines: Lines) -> list[Block]:
             first_indent = len(block.content) - len(block.content.lstrip())
         head, parts, end = block, [block.content.rstrip()], block.end
         last_line, has_equals = lines.of(block.end - 1), "=" in block.content
-        depth = sum(block.content.count(c) for c in "([{") - sum(block.content.count(c) for c in ")]}")
+        depth = _opened(block.content)
     flush()
     return out
+
+
+def _opened(text: str) -> int:
+    """Brackets and braces ``text`` opens less those it closes."""
+    return (text.count("(") + text.count("[") + text.count("{")
+            - text.count(")") - text.count("]") - text.count("}"))
 
 
 def _side(text: str, line: int) -> Side:

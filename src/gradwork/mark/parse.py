@@ -33,14 +33,28 @@ MAX_NODES = 20_000  # nodes in one side's tree, sums expanded (four nested sums 
 BALANCED_FROM = 32  # a chain of more terms than this is built as a balanced tree
 
 
+MEMO_CHARACTERS = 2_000  # a side up to this long is one of many remembered (a class's documents repeat them)
+
+
 def parse(text: str) -> Node:
-    """The tree of one side (already normalised). Raises :class:`Unreadable`."""
-    return _parse(text, registry_generation())
+    """The tree of one side (already normalised). Raises :class:`Unreadable`. Remembered: up to 16,384 sides of
+    up to :data:`MEMO_CHARACTERS` (the problem's symbols and a class's repeated lines), and the last 64 longer."""
+    generation = registry_generation()
+    return _remembered(text, generation) if len(text) <= MEMO_CHARACTERS else _remembered_long(text, generation)
 
 
 # Remembered by the registry's generation too: which words are functions follows the ops registered now.
-@lru_cache(maxsize=4096)
-def _parse(text: str, generation: int) -> Node:
+@lru_cache(maxsize=16_384)
+def _remembered(text: str, generation: int) -> Node:
+    return _parse(text)
+
+
+@lru_cache(maxsize=64)
+def _remembered_long(text: str, generation: int) -> Node:
+    return _parse(text)
+
+
+def _parse(text: str) -> Node:
     stripped = text.strip().rstrip(".,;").strip()
     if not stripped:
         raise Unreadable("an empty side")
@@ -67,7 +81,7 @@ class _Parser(Cursor):
     def expression(self) -> Node:
         first = self.term()
         rest: list[tuple[str, Node]] = []
-        while self.at("+", "-"):
+        while self.following() in ("+", "-"):
             op = self.next().text
             rest.append((op, self.term()))
         if len(rest) >= BALANCED_FROM:
@@ -106,13 +120,14 @@ class _Parser(Cursor):
         return node
 
     def unary(self) -> Node:
-        if self.at("-"):
+        following = self.following()
+        if following == "-":
             self.next()
             return Neg(self.unary())
-        if self.at("+"):
+        if following == "+":
             self.next()
             return self.unary()
-        if self.at("\\sum"):
+        if following == "\\sum":
             return self.summation()
         return self.power()
 
@@ -229,17 +244,18 @@ class _Parser(Cursor):
         primes = ""
         subscript = superscript = ""
         while True:
-            if self.at("'"):
+            following = self.following()
+            if following == "'":
                 self.next()
                 primes += "'"
-            elif self.at("^", "_") and self._update_label():  # w^{new}, w_{new}, w^{+}: the updated value, w'
+            elif following in ("^", "_") and self._update_label():  # w^{new}, w_{new}, w^{+}: the updated value, w'
                 self.next()
                 self.script()
                 primes += "'"
-            elif self.at("_") and not subscript:
+            elif following == "_" and not subscript:
                 self.next()
                 subscript = self.script()
-            elif self.at("^") and not superscript and self._label_superscript():
+            elif following == "^" and not superscript and self._label_superscript():
                 self.next()
                 superscript = self.script()
             else:

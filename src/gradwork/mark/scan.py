@@ -20,20 +20,31 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 LAYOUT_ENVIRONMENTS = ("aligned", "align", "align*", "split", "gathered", "gather", "gather*", "array", "eqnarray",
                        "eqnarray*", "equation", "equation*", "alignedat", "alignat", "alignat*", "flalign",
                        "flalign*", "multline", "multline*", "displaymath", "math")
 MAX_JOINED = 32  # display blocks joined because a bracket is still open (a matrix over a few lines)
 
-_OPENER = re.compile(r"\$\$|(?<!\\)\$|\\\[|\\\(|\\begin\s*\{([A-Za-z*]+)\}|<!--|^[ ]{0,3}(?:```|~~~)",
-                     re.MULTILINE)
 _FENCE = re.compile(r"^[ ]{0,3}(```|~~~)", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Block:
+@lru_cache(maxsize=64)
+def _opener(dead: frozenset[str]) -> re.Pattern[str]:
+    """Where maths may open: ``$$``, ``$``, ``\\[``, ``\\(``, a layout environment's ``\\begin``, ``<!--``, a fence;
+    without the openers whose closer (``$$``, ``\\]``, ``\\end{align}``, ``-->``) is in ``dead``, known not to occur
+    any more: such an opener is stepped over unread, so a run of them (``\\[`` 200,000 times) need not be visited."""
+    environments = "|".join(re.escape(name) for name in LAYOUT_ENVIRONMENTS if f"\\end{{{name}}}" not in dead)
+    alternatives = [("$$", r"\$\$"), ("", r"(?<!\\)\$"), ("\\]", r"\\\["), ("", r"\\\("),
+                    ("", rf"\\begin\s*\{{({environments})\}}" if environments else ""), ("-->", "<!--"),
+                    ("", r"^[ ]{0,3}(?:```|~~~)")]
+    return re.compile("|".join(pattern for closer, pattern in alternatives if pattern and closer not in dead),
+                      re.MULTILINE)
+
+
+class Block(NamedTuple):
     """A piece of the document to read: maths (display or inline) or one plain line."""
 
     start: int  # offset of the content in the document
@@ -61,11 +72,12 @@ def blocks(text: str) -> list[Block]:
     """The maths blocks and plain lines of ``text`` in reading order."""
     found: list[Block] = []
     plain_from = 0  # text between maths blocks is read as plain lines
-    closed: dict[str, bool] = {}  # closer -> False once a search for it failed (none later either)
+    dead: set[str] = set()  # closers a search failed to find (none later either): their openers are not looked for
+    openers = _opener(frozenset())
     position = 0
     n = len(text)
     while position < n:
-        match = _OPENER.search(text, position)
+        match = openers.search(text, position)
         if match is None:
             break
         opener = match.group(0)
@@ -80,14 +92,6 @@ def blocks(text: str) -> list[Block]:
             found.extend(_plain(text, inner_from, inner_to))  # ASCII working is often put in a code block
             position = n if close is None else _line_end(text, close)
             plain_from = position
-            continue
-        if opener == "<!--":
-            close = _find(text, "-->", start, closed)
-            if close < 0:
-                position = start
-                continue
-            found.extend(_plain(text, plain_from, match.start()))
-            position = plain_from = close + 3
             continue
         if opener == "$":
             line_end = _line_end(text, start)
@@ -109,40 +113,24 @@ def blocks(text: str) -> list[Block]:
             found.append(Block(start, close + 2, text[start:close], "inline"))
             position = plain_from = close + 2
             continue
-        if opener.startswith("\\begin"):
-            name = match.group(1)
-            if name not in LAYOUT_ENVIRONMENTS:
-                position = start
-                continue
-            closer = f"\\end{{{name}}}"
-            close = _find(text, closer, start, closed)
-            if close < 0:
-                position = start
-                continue
-            found.extend(_plain(text, plain_from, match.start()))
-            found.append(Block(start, close + len(closer), text[start:close], "display"))
-            position = plain_from = close + len(closer)
-            continue
-        closer = "$$" if opener == "$$" else "\\]"
-        close = _find(text, closer, start, closed)
-        if close < 0:
+        if opener == "<!--":
+            closer, kind = "-->", ""
+        elif opener.startswith("\\begin"):
+            closer, kind = f"\\end{{{match.group(1)}}}", "display"
+        else:
+            closer, kind = ("$$" if opener == "$$" else "\\]"), "display"
+        close = text.find(closer, start)
+        if close < 0:  # never closed, here or later: that opener is stepped over from now on
+            dead.add(closer)
+            openers = _opener(frozenset(dead))
             position = start
             continue
         found.extend(_plain(text, plain_from, match.start()))
-        found.append(Block(start, close + len(closer), text[start:close], "display"))
+        if kind:
+            found.append(Block(start, close + len(closer), text[start:close], kind))
         position = plain_from = close + len(closer)
     found.extend(_plain(text, plain_from, n))
     return _joined(text, found)
-
-
-def _find(text: str, closer: str, start: int, closed: dict[str, bool]) -> int:
-    """``text.find(closer, start)``, remembering a failure: no later search for that closer is made."""
-    if closed.get(closer) is False:
-        return -1
-    at = text.find(closer, start)
-    if at < 0:
-        closed[closer] = False
-    return at
 
 
 def _line_end(text: str, start: int) -> int:
@@ -200,24 +188,21 @@ _ESCAPED = re.compile(r"\\.", re.DOTALL)
 def _joined(text: str, found: list[Block]) -> list[Block]:
     """Display blocks joined while a bracket stays open and nothing but space lies between them."""
     out: list[Block] = []
-    parts: list[str] = []
-    depth = 0
-    joined = 0
+    parts: list[str] = []  # while out[-1] is a display block: its content and the contents of those joined to it
+    depth = end = 0  # brackets left open by them; where the last of them ends
     for block in found:
-        previous = out[-1] if out else None
-        if (block.kind == "display" and previous is not None and previous.kind == "display" and depth > 0
-                and joined < MAX_JOINED and not text[previous.end:block.start].strip("$[]\\ \n\t")):
+        if (block.kind == "display" and parts and depth > 0 and len(parts) <= MAX_JOINED
+                and not text[end:block.start].strip("$[]\\ \n\t")):
             parts.append(block.content)
             depth += open_brackets(block.content)
-            joined += 1
-            out[-1] = Block(previous.start, block.end, "", "display")
+            end = block.end
             continue
-        if parts:
-            out[-1] = Block(out[-1].start, out[-1].end, " ".join(parts), "display")
+        if len(parts) > 1:
+            out[-1] = Block(out[-1].start, end, " ".join(parts), "display")
+        out.append(block)
         parts = [block.content] if block.kind == "display" else []
         depth = open_brackets(block.content) if block.kind == "display" else 0
-        joined = 0
-        out.append(block)
-    if parts:
-        out[-1] = Block(out[-1].start, out[-1].end, " ".join(parts), "display")
+        end = block.end
+    if len(parts) > 1:
+        out[-1] = Block(out[-1].start, end, " ".join(parts), "display")
     return out

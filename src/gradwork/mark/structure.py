@@ -36,6 +36,11 @@ def bind_by_structure(statements: list[Statement], bindings: Bindings, solution:
         return
     shapes = {name: np.shape(tensor.data) for name, tensor in solution.nodes.items()}
     binder = _Structure(bindings, solution, shapes)
+    names = {s.target for s in statements if s.target and s.kind == "symbol"}  # every name written (for deltas)
+    for statement in statements:
+        for side in statement.sides:
+            if side.node is not None:
+                names |= _symbol_names(side.node)
     for _ in range(2):  # a weight bound from a forward line can bind a gradient line's δ, and back
         for statement in statements:
             if statement.kind == "symbol" and statement.target:
@@ -44,7 +49,7 @@ def bind_by_structure(statements: list[Statement], bindings: Bindings, solution:
                 binder.gradient(statement)
             elif statement.kind == "local" and statement.target:
                 binder.local(statement)
-        binder.deltas(statements)
+        binder.deltas(names)
         binder.apply()
 
 
@@ -268,13 +273,9 @@ class _Structure:
                     self.bind(factor.name, z_key, f"it multiplies an input in dL/d{statement.target}: the gradient "
                                                   f"of {z_key}")
 
-    def deltas(self, statements: list[Statement]) -> None:
-        """``δ_3`` (or ``δ^{(2)}_1``) unbound while ``z_3`` (``z^{(2)}_1``) is bound: that unit's dL/dz."""
-        names = {s.target for s in statements if s.target and s.kind == "symbol"}
-        for statement in statements:
-            for side in statement.sides:
-                if side.node is not None:
-                    names |= _symbol_names(side.node)
+    def deltas(self, names: set[str]) -> None:
+        """``δ_3`` (or ``δ^{(2)}_1``) unbound while ``z_3`` (``z^{(2)}_1``) is bound: that unit's dL/dz (``names``:
+        every name the statements write)."""
         bound_units: dict[tuple[str, str], str | None] = {}
         letters: dict[tuple[str, str], set[str]] = {}
         for name in names:

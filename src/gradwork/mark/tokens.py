@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gradwork.mark.syntax import Num, Unreadable
 
@@ -44,8 +44,7 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # (a tuple: made for every token of every side read)
     kind: str
     text: str
     spaced: bool = False  # whitespace before it (two numbers with only a space between are one broken number)
@@ -55,10 +54,9 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     position = 0
     spaced = False
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise Unreadable(f"the character {text[position]!r}")
+    for match in _TOKEN.finditer(text):  # every token where the one before ends, else the character there is not read
+        if match.start() != position:
+            break
         position = match.end()
         kind = match.lastgroup or ""
         if kind == "space":
@@ -66,6 +64,8 @@ def tokenize(text: str) -> list[Token]:
             continue
         tokens.append(Token(kind, match.group(), spaced))
         spaced = False
+    if position < len(text):
+        raise Unreadable(f"the character {text[position]!r}")
     return tokens
 
 
