@@ -46,6 +46,15 @@ def pytest_collection_finish(session: Any) -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+@pytest.fixture(scope="session")
+def chromium() -> Any:
+    """One headless Chromium for every page test of the run (tests/browser.py)."""
+    from tests.browser import launched
+
+    with launched() as browser:
+        yield browser
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: Any) -> None:
     """An xdist worker has sent every report and its "finished" message by now (pytest_sessionfinish); its

@@ -5,57 +5,45 @@ The screenshot goes to tests/artifacts/check_class_summary.png for a person to l
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from pathlib import Path
 
-import pytest
 import yaml
 
 from gradwork.check import check_class, parse_answers
 from gradwork.problem import load, solve
 from tests.check.test_teacher_table import PROBLEM, TABLE
-from tests.lazy import lazy
-from tests.viz.helpers import require
+from tests.browser import NO_PLAYWRIGHT
 
-# imported by the test that drives the browser (tests/lazy.py), not at collection on every worker
-pytestmark = pytest.mark.skipif(find_spec("playwright") is None, reason="pip install playwright (the test extra)")
-sync_api = lazy("playwright.sync_api")
+pytestmark = NO_PLAYWRIGHT
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
-def test_the_class_summary_is_a_page_with_charts(tmp_path):
-    if not Path(CHROMIUM).exists():
-        require("chromium", "chromium")
+def test_the_class_summary_is_a_page_with_charts(tmp_path, chromium):
     problem = tmp_path / "exercise.yaml"
     problem.write_text(PROBLEM.replace("LOSS", "mse"))
     answers = [parse_answers(yaml.safe_load(yaml.safe_dump(make())), f"{name}.yaml") for name, make, _, _ in TABLE]
     book = check_class(solve(load(problem)), answers)
     page_file = tmp_path / "summary.html"
     page_file.write_text(book.to_html(), encoding="utf-8")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(page_file.as_uri())
-        assert page.title() == "Exercise 3 - a 3-2-1 network, tanh then sigmoid, squared error: class summary"
-        assert page.evaluate("document.characterSet") == "UTF-8"
-        stats = page.inner_text(".stats")
-        assert "mean" in stats and "median" in stats and "12 / 13" in stats
-        charts = page.eval_on_selector_all("svg", "els => els.map(e => [e.getAttribute('aria-label'), "
-                                                  "e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
-        assert [label for label, _, _ in charts] == ["score histogram", "per-item results"]
-        assert all(width > 200 and height > 100 for _, width, height in charts)
-        bars = page.eval_on_selector_all("svg[aria-label='score histogram'] rect", "els => els.length")
-        assert bars == 14  # one per score 0..13
-        assert page.eval_on_selector_all("svg[aria-label='per-item results'] text", "els => els.length") > 11
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "check_class_summary.png"), full_page=True)
-        browser.close()
+    page = chromium.new_page(viewport={"width": 1100, "height": 900})
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_file.as_uri())
+    assert page.title() == "Exercise 3 - a 3-2-1 network, tanh then sigmoid, squared error: class summary"
+    assert page.evaluate("document.characterSet") == "UTF-8"
+    stats = page.inner_text(".stats")
+    assert "mean" in stats and "median" in stats and "12 / 13" in stats
+    charts = page.eval_on_selector_all("svg", "els => els.map(e => [e.getAttribute('aria-label'), "
+                                              "e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+    assert [label for label, _, _ in charts] == ["score histogram", "per-item results"]
+    assert all(width > 200 and height > 100 for _, width, height in charts)
+    bars = page.eval_on_selector_all("svg[aria-label='score histogram'] rect", "els => els.length")
+    assert bars == 14  # one per score 0..13
+    assert page.eval_on_selector_all("svg[aria-label='per-item results'] text", "els => els.length") > 11
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "check_class_summary.png"), full_page=True)
+    page.close()
     assert requests == [page_file.as_uri()] and errors == []  # nothing fetched from anywhere else

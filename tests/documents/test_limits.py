@@ -72,6 +72,26 @@ def test_list_length_and_values():
         refused('{"a": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]}', "more than 10 values", "json")
 
 
+def test_data_handed_over_in_code_keeps_within_the_same_limits():
+    """check_data (answers given as a dict): what keeps within every bound passes; each bound still refuses what
+    passes it, with its own message (the quick walk for data within bounds decides nothing else)."""
+    from gradwork.documents.sources import check_data
+
+    data = {"values": {"hidden.z": [0.5, -0.25]}, "loss": 0.125, "note": "ok"}
+    assert check_data(data).data is data
+    cases = [
+        (dict(depth=3), {"a": {"b": [[[1]]]}}, "nested more than 3 deep"),
+        (dict(list_length=2), {"a": [1, 2, 3]}, "a list of 3 items"),
+        (dict(values=4), {"a": [1, 2, 3, 4]}, "more than 4 values"),
+        ({}, {"a\x07": 1}, "the control character U+0007"),
+        ({}, {"a": ["x", "y\ud800"]}, "a lone surrogate U+D800"),
+    ]
+    for bound, bad, fragment in cases:
+        with limits.using(**bound), pytest.raises(ProblemError) as caught:
+            check_data(bad, "answers")
+        assert fragment in str(caught.value), str(caught.value)
+
+
 def test_alias_expansion_counts_against_values():
     text = "a: &a [1, 2, 3]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n"
     assert len(parse(text, "yaml").data["c"]) == 3

@@ -269,6 +269,7 @@ def test_a_formula_prints_alike_from_memory_and_follows_the_op_registry():
                                                      m.Symbol("b", "1")))))
     for printer in (LatexPrinter(), LatexPrinter(unicode_text=True, digits=3), TextPrinter()):
         base._FORMULAS.clear()
+        base._NUMBERED.clear()
         first, again = printer.print(formula, PREC_SUM), printer.print(formula, PREC_SUM)
         printer._inside = True  # printed part by part, never looked up
         try:

@@ -7,38 +7,27 @@ panel. Screenshots go to tests/artifacts/ for a person to look at.
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
 
 import gradwork
 from gradwork.viz import build_graph
-from tests.lazy import lazy
+from tests.browser import NO_PLAYWRIGHT
 from tests.viz.helpers import require
 
-# imported by the test that drives the browser (tests/lazy.py), not at collection on every worker
-pytestmark = pytest.mark.skipif(find_spec("playwright") is None, reason="pip install playwright (the test extra)")
-sync_api = lazy("playwright.sync_api")
+pytestmark = NO_PLAYWRIGHT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 VISIBLE = "els => els.filter(e => getComputedStyle(e).visibility === 'visible').length"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    require("dot", "graphviz")
-    if not Path(CHROMIUM).exists():
-        require("chromium", "chromium")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+@pytest.fixture
+def browser(chromium):
+    require("dot", "graphviz")  # the pages draw their graph with Graphviz
+    return chromium  # the run's one Chromium (tests/browser.py); each test opens its own page
 
 
 def open_page(browser, tmp_path, example: str, style: str = "chain", width: int = 1400):

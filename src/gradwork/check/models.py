@@ -24,6 +24,7 @@ from gradwork.problem import Solution
 
 
 _UNSET: Any = object()
+_F64 = np.dtype(np.float64)
 MEMO_KEPT = 50_000  # answers' comparisons kept per problem (see Models.memo)
 
 
@@ -177,26 +178,31 @@ class Models:
         key = ("candidates", place, index)
         if key in self._changed:
             return self._changed[key]
-        combinations: list[tuple[Variant, ...]] = []
-        rows: list[np.ndarray] = []
-        if self.graph.backend.name == "float":
-            observers = [v for v in self.observers if v.combines]
-            for _, variant in self.changing(place):
-                state = self.variant_state(variant)
-                assert state is not None
-                for prediction in written_as_carried(variant, pick(index, state.read(place))):
-                    rows.append(np.asarray(prediction, dtype=np.float64))
-                    combinations.append((variant,))
-                look = Look(self.graph, state, place, index, given, DEFAULT)
-                for observer in observers:
-                    for written in observer.observe(look):  # type: ignore[misc]
-                        rows.append(np.asarray(written, dtype=np.float64))
-                        combinations.append((observer, variant))
         clean = pick(index, self.clean.read(place))
+        if self.graph.backend.name != "float":
+            self._changed[key] = None
+            return None
         shape = () if clean is None else clean.shape
-        kept = [(c, r) for c, r in zip(combinations, rows) if r.shape == shape]
-        result = None if self.graph.backend.name != "float" else (
-            [c for c, _ in kept], np.array([r for _, r in kept], dtype=np.float64).reshape(len(kept), *shape))
+        combinations: list[tuple[Variant, ...]] = []  # the rows of the answer's shape, in order
+        rows: list[np.ndarray] = []
+        observers = [v for v in self.observers if v.combines]
+        for _, variant in self.changing(place):
+            state = self.variant_state(variant)
+            assert state is not None
+            for prediction in written_as_carried(variant, pick(index, state.read(place))):
+                row = prediction if type(prediction) is np.ndarray and prediction.dtype is _F64 else \
+                    np.asarray(prediction, dtype=np.float64)
+                if row.shape == shape:
+                    rows.append(row)
+                    combinations.append((variant,))
+            look = Look(self.graph, state, place, index, given, DEFAULT)
+            for observer in observers:
+                for written in observer.observe(look):  # type: ignore[misc]
+                    row = np.asarray(written, dtype=np.float64)
+                    if row.shape == shape:
+                        rows.append(row)
+                        combinations.append((observer, variant))
+        result = (combinations, np.array(rows, dtype=np.float64).reshape(len(rows), *shape))
         self._changed[key] = result
         return result
 

@@ -78,13 +78,14 @@ def _sgd(graph: Graph, plan: tuple[tuple[tuple[str, int], ...], frozenset[str], 
     rates = perturbation.learning_rates
     own = graph.leaves
     updated: dict[int, np.ndarray] = {}
+    kept_updates, kept_grads = (reference.updated, reference.carried_grads) if reference is not None else ({}, None)
     for name, i in params:
         theta, g = leaves[i], grads[i]
         if g is None or name in frozen:
             updated[i] = theta.copy()
             continue
         if reference is not None and theta is own.get(i) and name not in rates and name not in perturbation.frozen:
-            kept, before = reference.updated.get(i), reference.carried_grads[i] if reference.carried_grads else None
+            kept, before = kept_updates.get(i), kept_grads[i] if kept_grads else None
             if kept is not None and before is not None and (g is before or identical(g, before)):
                 updated[i] = kept.copy()
                 continue

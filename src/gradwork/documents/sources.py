@@ -201,6 +201,8 @@ def check_data(data: Any, name: str = "<data>") -> Document:
 def _check_data(document: Document) -> None:
     """Depth, list length, number of values and characters of the parsed data, without recursion."""
     bound = limits.current()
+    if _within(document.data, bound):  # the common case, without the paths an error names
+        return
     count = 0
     stack: list[tuple[DataPath, Any]] = [((), document.data)]
     while stack:
@@ -222,6 +224,29 @@ def _check_data(document: Document) -> None:
             stack.extend((path + (index,), item) for index, item in enumerate(value))
         elif isinstance(value, str) and (problem := _bad_character(value)):
             raise document.error(path, f"the text contains {problem}", "printable text")
+
+
+def _within(data: Any, bound: limits.Limits) -> bool:
+    """Does ``data`` keep within ``bound`` (what _check_data checks, in the same walk, without naming a path)?"""
+    count = 0
+    stack: list[tuple[int, Any]] = [(0, data)]
+    while stack:
+        depth, value = stack.pop()
+        count += 1
+        if count > bound.values or depth > bound.depth:
+            return False
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and _BAD_CHARACTER.search(key) is not None:
+                    return False
+                stack.append((depth + 1, item))
+        elif isinstance(value, list):
+            if len(value) > bound.list_length:
+                return False
+            stack.extend((depth + 1, item) for item in value)
+        elif isinstance(value, str) and _BAD_CHARACTER.search(value) is not None:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- YAML

@@ -7,6 +7,7 @@ from check's replay of the same solve with that mistake made
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -118,17 +119,16 @@ class Planter:
             self._numbers[key] = None if state is None else {item: self._read(state, item) for item in self.items}
         return self._numbers[key]
 
-    def changed(self, numbers: dict[Item, np.ndarray | None]) -> list[Item]:
-        """The items whose number the mistake changes at all (beyond floating-point noise)."""
-        out = []
+    def changes(self, numbers: dict[Item, np.ndarray | None]) -> Iterator[Item]:
+        """The items whose number the mistake changes at all (beyond floating-point noise), in order, one by one
+        (a caller stops at the first it needs)."""
         for item, wrong in numbers.items():
             right = self.right[item]
             if wrong is None or right is None:
                 continue
             a, b = np.asarray(wrong, dtype=float), np.asarray(right, dtype=float)
             if a.shape != b.shape or not _close(a, b):
-                out.append(item)
-        return out
+                yield item
 
     def beyond_tolerance(self, numbers: dict[Item, np.ndarray | None], item: Item) -> bool:
         wrong, right = np.asarray(numbers[item], dtype=float), np.asarray(self.right[item], dtype=float)
@@ -140,7 +140,7 @@ class Planter:
         """Answers to every item made with mistake ``code`` at its first site that changes an asked number."""
         for variant in self.variants(code):
             numbers = self.numbers(variant)
-            if numbers is None or not self.changed(numbers):
+            if numbers is None or next(self.changes(numbers), None) is None:
                 continue
             return variant, self._answers(numbers)
         return None
@@ -197,9 +197,14 @@ def visible(planter: Planter, code: str) -> bool:
         numbers = planter.numbers(variant)
         if numbers is None:
             continue  # cannot be made here (a non-square W read transposed)
-        changed = planter.changed(numbers)
-        if changed and not any(planter.beyond_tolerance(numbers, item) for item in changed):
-            return False
+        changed = False
+        for item in planter.changes(numbers):  # the first item changed beyond the tolerance settles it
+            changed = True
+            if planter.beyond_tolerance(numbers, item):
+                break
+        else:
+            if changed:
+                return False
     return True
 
 

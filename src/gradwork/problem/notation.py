@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 from gradwork.nn.activations import is_identity
@@ -217,6 +218,7 @@ _PLAIN = re.compile(r"^(?P<base>[^\W\d_]+?)(?P<digits>\d*)$")
 _LAYERED = re.compile(r"^([A-Za-z]+)(\d+)$")
 
 
+@lru_cache(maxsize=4096)  # a pure reading of the text into a frozen Symbol; every load reads its names
 def parse_name(text: str) -> Symbol:
     """A ``names:`` value as a :class:`Symbol`; raise :class:`NameError_` for anything else.
 

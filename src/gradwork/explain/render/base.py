@@ -242,16 +242,19 @@ class Printer(Dispatcher):
         beside it print the same numbers several times)."""
         if self._inside:
             return self._printed(expr, required)
-        structure = formula_key(expr)
+        budget = [MAX_KEY_PARTS, 0]
+        structure = _key(expr, budget)
         if structure is NOT_A_KEY:
             return self._whole(expr, required)
+        # Formulas without numbers recur in every variant; those with numbers only within one (kept few).
+        memory, kept = (_NUMBERED, MAX_NUMBERED) if budget[1] else (_FORMULAS, MAX_FORMULAS)
         key = (type(self), self._settings_key(), generation(), structure, required)
-        text = _FORMULAS.get(key)
+        text = memory.get(key)
         if text is None:
             text = self._whole(expr, required)
-            if len(_FORMULAS) >= MAX_FORMULAS:
-                _FORMULAS.clear()
-            _FORMULAS[key] = text
+            if len(memory) >= kept:
+                memory.clear()
+            memory[key] = text
         return text
 
     def _settings_key(self) -> tuple[Any, ...]:
@@ -379,7 +382,8 @@ class Printer(Dispatcher):
 
 
 _FORMULAS: dict[tuple[Any, ...], str] = {}  # (printer class, settings, registry generation, formula_key, required)
-MAX_FORMULAS = 20_000
+_NUMBERED: dict[tuple[Any, ...], str] = {}  # the same for formulas with numbers
+MAX_FORMULAS, MAX_NUMBERED = 20_000, 2_048
 NOT_A_KEY: Any = object()
 _FIELDS: dict[type, tuple[str, ...] | None] = {}  # formula class -> its fields (None: not a formula class)
 _NUMBERS = (float, Fraction, np.float64, np.float32, np.int64, np.int32)  # keyed by type and value
@@ -389,14 +393,14 @@ def formula_key(value: Any) -> Any:
     """A formula as plain hashable data, every field of every node included, so that two formulas with the same
     key print alike: numbers by type and value (a float array by its dtype, shape and bytes); NOT_A_KEY when it
     holds anything else (a SymPy expression, an object array) or more than MAX_KEY_PARTS parts (kept small)."""
-    budget = [MAX_KEY_PARTS]
-    return _key(value, budget)
+    return _key(value, [MAX_KEY_PARTS, 0])
 
 
 MAX_KEY_PARTS = 512  # nodes and numbers of a formula kept in memory (a larger one is printed every time)
 
 
 def _key(value: Any, budget: list[int]) -> Any:
+    """formula_key's walk; ``budget``: [parts left, 1 once a number was met]."""
     budget[0] -= 1
     if budget[0] < 0:
         return NOT_A_KEY
@@ -406,6 +410,7 @@ def _key(value: Any, budget: list[int]) -> Any:
     if cls is bool:
         return (bool, value)
     if cls in _NUMBERS:  # equal numbers of one type print alike (0.0 and -0.0 both print 0)
+        budget[1] = 1
         return (cls, value)
     if cls is tuple or cls is list:
         parts: list[Any] = [cls]
@@ -417,6 +422,7 @@ def _key(value: Any, budget: list[int]) -> Any:
         return tuple(parts)
     if cls is np.ndarray:
         budget[0] -= value.size
+        budget[1] = 1
         if value.dtype.kind not in "fiu" or budget[0] < 0:
             return NOT_A_KEY
         return (cls, value.dtype.str, value.shape, value.tobytes())
