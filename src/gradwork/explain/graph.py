@@ -42,8 +42,21 @@ def value_expr(data: Any) -> Expr:
 
 
 def element(symbol: Symbol, index: tuple[int | str, ...]) -> Symbol:
-    """One entry of a named array: the problem's own name for it (w1, h1), else the indexed symbol (W's are w)."""
-    return symbol.element(tuple(index))
+    """One entry of a named array: the problem's own name for it (w1, h1), else the indexed symbol (W's are w).
+
+    A symbol is immutable and its entries depend on it alone: each is made once and shared (every variant of a
+    template names the same entries)."""
+    key = (symbol, tuple(index))
+    found = _ELEMENTS.get(key)
+    if found is None:
+        if len(_ELEMENTS) >= MAX_ELEMENTS:
+            _ELEMENTS.clear()
+        found = _ELEMENTS[key] = symbol.element(key[1])
+    return found
+
+
+_ELEMENTS: dict[tuple[Symbol, tuple[int | str, ...]], Symbol] = {}
+MAX_ELEMENTS = 4096
 
 
 class NamedGraph:

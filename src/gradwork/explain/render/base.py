@@ -239,12 +239,9 @@ class Printer(Dispatcher):
 
         A formula prints the same under the same printer class, settings and op registry: a whole one is printed
         once and read back after (every variant of a template writes the same rules; a document and the sheet
-        beside it print the same numbers several times). Inside a formula, only numbers and symbols are looked up
-        (a matrix of numbers prints each of them)."""
+        beside it print the same numbers several times)."""
         if self._inside:
-            cls = type(expr)
-            if cls is not m.Number and cls is not m.Symbol and cls not in _NUMBERS:
-                return self._printed(expr, required)
+            return self._printed(expr, required)
         budget = [MAX_KEY_PARTS, 0]
         structure = _key(expr, budget)
         if structure is NOT_A_KEY:
@@ -254,7 +251,7 @@ class Printer(Dispatcher):
         key = (type(self), self._settings_key(), generation(), structure, required)
         text = memory.get(key)
         if text is None:
-            text = self._printed(expr, required) if self._inside else self._whole(expr, required)
+            text = self._whole(expr, required)
             if len(memory) >= kept:
                 memory.clear()
             memory[key] = text
