@@ -33,7 +33,8 @@ MAX_NODES = 20_000  # nodes in one side's tree, sums expanded (four nested sums 
 BALANCED_FROM = 32  # a chain of more terms than this is built as a balanced tree
 
 
-MEMO_CHARACTERS = 2_000  # a side up to this long is one of many remembered (a class's documents repeat them)
+MEMO_CHARACTERS = 500  # a side up to this long (nearly all: 99.9% of the corpus's are under 170) is one of many
+# remembered (a class's documents repeat them); at most 16,384 of them bounds what they hold
 
 
 def parse(text: str) -> Node:
