@@ -55,11 +55,12 @@ def chromium() -> Any:
         yield browser
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_unconfigure(config: Any) -> None:
-    """An xdist worker has sent every report and its "finished" message by now (pytest_sessionfinish); its
-    interpreter's own shutdown (freeing torch, SymPy's caches, thousands of solved graphs) took several seconds
-    at the end of every run while the controller waited for it, so the worker ends here."""
+    """An xdist worker has sent every report and its "finished" message by now (pytest_sessionfinish), so it ends
+    here. What would follow only held the run's end while the controller waited for the worker to exit: pytest's
+    last full garbage collection (for unraisable-exception warnings, which a worker could no longer send) and the
+    interpreter's own shutdown (freeing torch, SymPy's caches, thousands of solved graphs): 3-5 s in all."""
     if hasattr(config, "workerinput"):
         sys.stdout.flush()
         sys.stderr.flush()

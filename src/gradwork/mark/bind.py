@@ -94,7 +94,7 @@ class Binder(LabelReading):
         self._arrays = [(q, array, [float(v) for v in array.reshape(-1)]
                          if array.dtype.kind in "fiub" and array.size <= 4 else None)
                         for q in quantities for array in (np.asarray(q.value),)]
-        self._comparable_to: dict[tuple[str, str | None], list[tuple[Q, np.ndarray, list[float] | None]]] = {}
+        self._comparable_to: dict[tuple[str, str | None, int], list[tuple[Q, np.ndarray, list[float] | None]]] = {}
         self.tolerance = tolerance
         self.node_roles = {q.name: q.role for q in quantities if q.index is None}
         self.node_layers = {q.name: q.layer for q in quantities if q.index is None}
@@ -139,13 +139,14 @@ class Binder(LabelReading):
         floats = [float(v) for v in given.reshape(-1)] if given.size <= 4 and given.dtype.kind in "fiub" else None
         one = self.tolerance._one
         with np.errstate(all="ignore"):
-            for q, expected, expected_floats in self._comparable(section, role):
-                if expected.size != given.size:
-                    continue
+            for q, expected, expected_floats in self._comparable(section, role, given.size):
                 if expected.ndim >= 2 and given.ndim >= 2 and expected.shape != given.shape:
                     continue
                 if floats is not None and expected_floats is not None:
-                    if all(one(a, b) for a, b in zip(floats, expected_floats)):
+                    if len(floats) == 1:  # (the usual case: one number)
+                        if one(floats[0], expected_floats[0]):
+                            found.append(q)
+                    elif all(one(a, b) for a, b in zip(floats, expected_floats)):
                         found.append(q)
                 elif bool(np.all(self.tolerance.passes(given.reshape(expected.shape), expected))):
                     found.append(q)
@@ -153,16 +154,18 @@ class Binder(LabelReading):
             found = [q for q in found if q.layer == layer]
         return found
 
-    def _comparable(self, section: str, role: str | None) -> list[tuple[Q, np.ndarray, list[float] | None]]:
-        """The quantities (in catalog order, with their arrays) a number of ``section`` and ``role`` may be: of the
-        section (a value may be a given one) and role, not symbolic. Worked out once per document's binder."""
-        key = (section, role)
+    def _comparable(self, section: str, role: str | None, size: int) -> list[tuple[Q, np.ndarray, list[float] | None]]:
+        """The quantities (in catalog order, with their arrays) a number of ``section`` and ``role`` with ``size``
+        elements may be: of the section (a value may be a given one) and role, as many numbers, not symbolic.
+        Worked out once per document's binder."""
+        key = (section, role, size)
         found = self._comparable_to.get(key)
         if found is None:
             found = self._comparable_to[key] = [
                 entry for entry in self._arrays
                 if (entry[0].section == section or (section == "values" and entry[0].section == "given"))
-                and (role is None or _role_fits(role, entry[0].role)) and entry[1].dtype != object]
+                and (role is None or _role_fits(role, entry[0].role)) and entry[1].dtype != object
+                and entry[1].size == size]
         return found
 
     def claim_candidates(self, claim: Claim) -> set[str]:

@@ -149,7 +149,13 @@ COMPARED: dict[str, Callable[[Any, Any], Any]] = {">": operator.gt, "<": operato
                                                   "<=": operator.le}
 
 
+_ON_NUMBERS: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul,
+                                                     "o": operator.mul, "/": operator.truediv}
+
+
 def _binary(op: str, left: Any, right: Any) -> Any:
+    if type(left) is np.float64 and type(right) is np.float64 and op in _ON_NUMBERS:  # two numbers written: NumPy's
+        return _ON_NUMBERS[op](left, right)  # arithmetic on its scalars, as on 0-d arrays below, without them
     a, b = np.asarray(left), np.asarray(right)
     if op == "+" or op == "-":
         if a.ndim and b.ndim and a.shape != b.shape:

@@ -84,6 +84,8 @@ def _gives(statement: Statement) -> list[str]:
 
 def _uses(statement: Statement, numbers: dict[str, int], names: dict[str, int]) -> int | None:
     """The line of an earlier wrong result this statement's working uses (a number as written, or a symbol)."""
+    if not numbers and not names:  # no wrong line so far
+        return None
     for i, side in enumerate(statement.sides):
         if i == 0 or i == statement.result or side.node is None:
             continue

@@ -99,8 +99,12 @@ def normalise(text: str, gamma_is_y: bool = True) -> str:
     for pattern, replacement, needs, gamma in _COMPILED:
         if gamma and not gamma_is_y:
             continue
-        if needs and not any(need in text for need in needs):
-            continue
+        for need in needs:  # (a loop, not any(): this screen is asked of every rule for every new row)
+            if need in text:
+                break
+        else:
+            if needs:
+                continue
         text = pattern.sub(replacement, text)
     return text
 

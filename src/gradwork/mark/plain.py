@@ -120,6 +120,9 @@ def _extend_left(line: str, equals: int, bound: int, known: frozenset[str] = fro
     return start
 
 
+_ROUND = re.compile(r"[()]")
+
+
 def _extend_right(line: str, equals: int, known: frozenset[str] = frozenset()) -> int:
     """Where the maths ends: the end of the line, or before the first prose word after the ``=``."""
     end = len(line)
@@ -134,12 +137,13 @@ def _extend_right(line: str, equals: int, known: frozenset[str] = frozenset()) -
             break
     text = line[:end].rstrip()
     depth, opened = 0, []  # "= 0.19 (relu'(z) = 1 since ...": a remark in brackets left open is cut off
-    for k in range(equals, len(text)):
+    for bracket in _ROUND.finditer(text, equals):
+        k = bracket.start()
         if text[k] == "(":
             opened.append(k)
-        elif text[k] == ")" and opened:
+        elif opened:
             opened.pop()
-        elif text[k] == ")":  # "(... for layer l; a⁽⁰⁾ = x)": the bracket of a remark begun in the prose
+        else:  # "(... for layer l; a⁽⁰⁾ = x)": the bracket of a remark begun in the prose
             text = text[:k].rstrip()
             break
     if opened:
@@ -232,24 +236,31 @@ def _with_cases(text: str) -> str:
 
 
 def _separate(text: str) -> str:
-    """``w1 = 0.5, w2 = -0.6``: equations a comma or semicolon parts (outside brackets) as ``\\quad`` does."""
-    cuts: list[int] = []
+    """``w1 = 0.5, w2 = -0.6``: equations a comma or semicolon parts (outside brackets) as ``\\quad`` does (one pass:
+    linear in the line)."""
+    if ", " not in text and "; " not in text:  # a part ends at a comma or semicolon and a space
+        return text
+    pieces: list[str] = []
     depth = 0
-    start = 0
+    start = 0  # where the part being read began
+    equals = False  # an "=" in it so far
     for k, c in enumerate(text):
         if c in "([{":
             depth += 1
         elif c in ")]}":
             depth -= 1
+        elif c == "=":
+            equals = True
         elif c in ",;" and depth == 0 and k + 1 < len(text) and text[k + 1] == " ":
-            rest = text[k + 1:]
-            following = rest.split(",")[0].split(";")[0]
-            if "=" in text[start:k] and "=" in following:
-                cuts.append(k)
+            following = _PART_END.search(text, k + 1)  # the next part: up to the next comma or semicolon
+            if equals and text.find("=", k + 1, following.start() if following else len(text)) >= 0:
+                pieces += [text[start:k], " \\quad "]
                 start = k + 1
-    for k in reversed(cuts):
-        text = text[:k] + " \\quad " + text[k + 1:]
-    return text
+                equals = False
+    return "".join(pieces) + text[start:] if pieces else text
+
+
+_PART_END = re.compile("[,;]")
 
 
 _FUNCTION_CALL = re.compile(r"(?<![\\A-Za-z{])([A-Za-z][A-Za-z_]*)(?=\s*'?\s*\()")
@@ -347,7 +358,15 @@ def _identifiers(text: str) -> str:
             return base + "_{" + "".join(parts) + "}" + update
         return base + update
 
-    return _IDENTIFIER.sub(name, text)
+    named: dict[str, str] = {}  # a name's reading is its text's (a long line repeats its names: read each once)
+
+    def remembered(match: re.Match[str]) -> str:
+        found = named.get(match.group())
+        if found is None:
+            found = named[match.group()] = name(match)
+        return found
+
+    return _IDENTIFIER.sub(remembered, text)
 
 
 def _exponents(text: str) -> str:
