@@ -258,10 +258,10 @@ def test_every_op_states_its_definition_in_text():
     assert [name for name, op in OPS.items() if not op.definition_text] == []
 
 
-def test_a_formula_prints_alike_from_memory_and_follows_the_op_registry():
-    """A whole formula is printed once per printer class and settings and read back after: the same text as
-    printed afresh (its parts printed one by one), and the op's new template once the op is registered again
-    with another notation."""
+def test_a_formula_without_numbers_prints_alike_from_memory_and_follows_the_op_registry():
+    """A whole formula without numbers is printed once per printer class and settings and read back after: the
+    same text as printed afresh (its parts printed one by one), and the op's new template once the op is
+    registered again with another notation. A formula with numbers is printed every time."""
     from gradwork.explain.render import base
     from gradwork.ops import Notation, Op, Partial, register, unregister
 
@@ -269,7 +269,6 @@ def test_a_formula_prints_alike_from_memory_and_follows_the_op_registry():
                                                      m.Symbol("b", "1")))))
     for printer in (LatexPrinter(), LatexPrinter(unicode_text=True, digits=3), TextPrinter()):
         base._FORMULAS.clear()
-        base._NUMBERED.clear()
         first, again = printer.print(formula, PREC_SUM), printer.print(formula, PREC_SUM)
         printer._inside = True  # printed part by part, never looked up
         try:
@@ -277,21 +276,12 @@ def test_a_formula_prints_alike_from_memory_and_follows_the_op_registry():
         finally:
             printer._inside = False
         assert first == again == afresh
-    # Numbers are keyed by type and value: 1 and 1.0, 1/2 and 0.5 are different keys; what cannot be keyed
-    # exactly (a SymPy expression, an object array) is printed every time.
-    import numpy as np
-    import sympy
-
-    keys = [base.formula_key(m.Sum((m.Symbol("x"), m.Number(v)))) for v in (1, 1.0, Fraction(1, 2), 0.5)]
-    assert len(set(keys)) == 4
-    assert base.formula_key(m.Number(np.array([0.5, 1.0]))) == base.formula_key(m.Number(np.array([0.5, 1.0])))
-    assert base.formula_key(m.Number(sympy.Symbol("x") + 1)) is base.NOT_A_KEY
-    assert base.formula_key(np.array([Fraction(1, 2)], dtype=object)) is base.NOT_A_KEY
+    with_number = m.Sum((m.Symbol("x"), m.Number(0.5)))
+    assert base.formula_key(with_number) is base.NOT_A_KEY
     assert base.formula_key(m.Label(1)) != base.formula_key(m.Label(True))
-    assert base.formula_key(np.zeros(base.MAX_KEY_PARTS)) is base.NOT_A_KEY  # large ones are not kept
     table = m.Array((m.Number(0.12345), m.Number(-0.0), m.Number(Fraction(3, 8), exact=True)))
-    printed = r"\begin{pmatrix} 0.1235 \\ 0 \\ \frac{3}{8} \end{pmatrix}"
-    assert LatexPrinter().print(table) == LatexPrinter().print(table) == printed
+    shown = r"\begin{pmatrix} 0.1235 \\ 0 \\ \frac{3}{8} \end{pmatrix}"
+    assert LatexPrinter().print(table) == LatexPrinter().print(table) == shown
 
     def op(latex: str) -> Op:
         return Op(name="zigzag", kind="activation", forward=lambda bk, x: x,

@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import numbers
 import re
-from fractions import Fraction
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 from collections.abc import Callable
-
-import numpy as np
 
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
@@ -237,24 +234,20 @@ class Printer(Dispatcher):
     def print(self, expr: Any, required: int = 0) -> str:
         """``expr`` printed, bracketed if it binds less tightly than ``required``.
 
-        A formula prints the same under the same printer class, settings and op registry: a whole one is printed
-        once and read back after (every variant of a template writes the same rules; a document and the sheet
-        beside it print the same numbers several times)."""
+        A formula without numbers prints the same under the same printer class, settings and op registry: a whole
+        one is printed once and read back after (every variant of a template writes the same rules)."""
         if self._inside:
             return self._printed(expr, required)
-        budget = [MAX_KEY_PARTS, 0]
-        structure = _key(expr, budget)
+        structure = formula_key(expr)
         if structure is NOT_A_KEY:
             return self._whole(expr, required)
-        # Formulas without numbers recur in every variant; those with numbers only within one (kept few).
-        memory, kept = (_NUMBERED, MAX_NUMBERED) if budget[1] else (_FORMULAS, MAX_FORMULAS)
         key = (type(self), self._settings_key(), generation(), structure, required)
-        text = memory.get(key)
+        text = _FORMULAS.get(key)
         if text is None:
             text = self._whole(expr, required)
-            if len(memory) >= kept:
-                memory.clear()
-            memory[key] = text
+            if len(_FORMULAS) >= MAX_FORMULAS:
+                _FORMULAS.clear()
+            _FORMULAS[key] = text
         return text
 
     def _settings_key(self) -> tuple[Any, ...]:
@@ -382,61 +375,40 @@ class Printer(Dispatcher):
 
 
 _FORMULAS: dict[tuple[Any, ...], str] = {}  # (printer class, settings, registry generation, formula_key, required)
-_NUMBERED: dict[tuple[Any, ...], str] = {}  # the same for formulas with numbers
-MAX_FORMULAS, MAX_NUMBERED = 20_000, 2_048
+MAX_FORMULAS = 20_000
 NOT_A_KEY: Any = object()
-_FIELDS: dict[type, tuple[str, ...] | None] = {}  # formula class -> its fields (None: not a formula class)
-_NUMBERS = (float, Fraction, np.float64, np.float32, np.int64, np.int32)  # keyed by type and value
+_FIELDS: dict[type, tuple[str, ...] | None] = {}  # formula class -> its fields (None: not a formula without numbers)
 
 
 def formula_key(value: Any) -> Any:
-    """A formula as plain hashable data, every field of every node included, so that two formulas with the same
-    key print alike: numbers by type and value (a float array by its dtype, shape and bytes); NOT_A_KEY when it
-    holds anything else (a SymPy expression, an object array) or more than MAX_KEY_PARTS parts (kept small)."""
-    return _key(value, [MAX_KEY_PARTS, 0])
-
-
-MAX_KEY_PARTS = 512  # nodes and numbers of a formula kept in memory (a larger one is printed every time)
-
-
-def _key(value: Any, budget: list[int]) -> Any:
-    """formula_key's walk; ``budget``: [parts left, 1 once a number was met]."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        return NOT_A_KEY
+    """A formula without numbers as plain hashable data, every field of every node included (two formulas with the
+    same key print alike); NOT_A_KEY when it holds a number (or anything but formula nodes, strings, ints, None)."""
     cls = type(value)
     if cls is str or value is None or cls is int:
         return value
     if cls is bool:
         return (bool, value)
-    if cls in _NUMBERS:  # equal numbers of one type print alike (0.0 and -0.0 both print 0)
-        budget[1] = 1
-        return (cls, value)
-    if cls is tuple or cls is list:
-        parts: list[Any] = [cls]
+    if cls is tuple:
+        parts: list[Any] = [tuple]
         for item in value:
-            part = _key(item, budget)
+            part = formula_key(item)
             if part is NOT_A_KEY:
                 return NOT_A_KEY
             parts.append(part)
         return tuple(parts)
-    if cls is np.ndarray:
-        budget[0] -= value.size
-        budget[1] = 1
-        if value.dtype.kind not in "fiu" or budget[0] < 0:
-            return NOT_A_KEY
-        return (cls, value.dtype.str, value.shape, value.tobytes())
     if cls is m.Symbol:  # a symbol's fields are names, indices and flags: the symbol is its own key
         return value
+    if cls is m.Number:  # (keying numbers too cost more than it saved: they rarely recur across variants)
+        return NOT_A_KEY
     names = _FIELDS.get(cls, ())
     if names == ():
         names = _FIELDS[cls] = (tuple(f.name for f in fields(cls)) if is_dataclass(cls)
-                                and cls.__module__ == m.__name__ else None)
+                                and cls.__module__ == m.__name__ and cls is not m.Number else None)
     if names is None:
         return NOT_A_KEY
     parts = [cls]
     for name in names:
-        part = _key(getattr(value, name), budget)
+        part = formula_key(getattr(value, name))
         if part is NOT_A_KEY:
             return NOT_A_KEY
         parts.append(part)
