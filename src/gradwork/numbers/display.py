@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
+import numpy as np
+
 DEFAULT_DIGITS = 4
 
 NumeralKind = Literal["decimal", "fraction", "scientific", "infinity", "nan", "sympy"]
@@ -65,6 +67,8 @@ def numeral(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False, *, fr
     (None: any). ``evaluate_constants``: a SymPy number without symbols (sqrt(2))
     shown as its rounded decimal.
     """
+    if type(value) in _FLOATS:  # most numbers shown: straight to the float rule (what the tests below end in)
+        return _float_numeral(float(value), digits, exact)
     if isinstance(value, bool):
         return Numeral(False, "decimal", str(int(value)))
     if is_sympy(value):
@@ -90,6 +94,9 @@ def numeral(value: Any, digits: int = DEFAULT_DIGITS, exact: bool = False, *, fr
     except (TypeError, ValueError):
         return Numeral(False, "decimal", str(value))
     return _float_numeral(number, digits, exact)
+
+
+_FLOATS = (float, np.float64)
 
 
 @functools.lru_cache(maxsize=4096)
