@@ -23,6 +23,8 @@ from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 from collections.abc import Callable
 
+import numpy as np
+
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.ops import get_op as registry_get_op
@@ -424,12 +426,17 @@ def _passes(cls: type) -> bool:
                 or cls.__module__.split(".")[0] == "sympy")
 
 
+_SCALARS = (float, int, np.float64)  # a Number holding one of these is a formula as it is
+
+
 def as_expr(value: Any) -> Any:
     """Plain numbers and nested sequences, where a formula is expected, as Number / Array."""
     passes = _PASSES.get(type(value))
     if passes is None:
         passes = _PASSES[type(value)] = _passes(type(value))
     if passes:  # formulas, strings, and anything a printer will name as unsupported
+        return value
+    if type(value) is m.Number and type(value.value) in _SCALARS:  # a number: itself (what the tests below say)
         return value
     if isinstance(value, (list, tuple)):
         return _nested_array(value, False)
