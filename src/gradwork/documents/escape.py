@@ -30,6 +30,7 @@ that explain, check, mark, viz, generate and the command line share them.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -121,10 +122,22 @@ def markdown_maths(latex: str) -> str:
     Markdown processors may read HTML inside maths before MathJax sees it, and
     a blank line ends the maths: a ``<`` that could open a tag becomes ``\lt``,
     every line break a space, and a ``$`` that is not escaped is escaped.
+    (Remembered for the last MATHS_KEPT formulas: every variant of a template writes the same rules.)
     """
-    latex = _LINE_BREAKS.sub(" ", _INVISIBLE.sub("", str(latex)))
+    return _markdown_maths(str(latex))
+
+
+MATHS_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=MATHS_KEPT)
+def _markdown_maths(latex: str) -> str:
+    latex = _LINE_BREAKS.sub(" ", _INVISIBLE.sub("", latex))
     latex = _TAG_START.sub(r"\\lt ", latex)
-    return re.sub(r"(?<!\\)((?:\\\\)*)\$", r"\1\\$", latex)
+    return _UNESCAPED_DOLLAR.sub(r"\1\\$", latex)
+
+
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)((?:\\\\)*)\$")
 
 
 def markdown_inert_html(text: str) -> str:
