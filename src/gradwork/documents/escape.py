@@ -95,9 +95,19 @@ def markdown_text(text: str) -> str:
     attribute lists, headings) is backslash-escaped, and so is a list marker at
     the start; a link or image cannot form (``](`` and ``![`` are broken); line
     breaks become spaces, so text cannot end a heading or a table row, and
-    invisible controls are dropped.
+    invisible controls are dropped. (Remembered for the last TEXTS_KEPT texts up to KEPT_LENGTH characters: every
+    variant of a template writes the same headings and sentences.)
     """
-    text = _LINE_BREAKS.sub(" ", _INVISIBLE.sub("", str(text)))
+    text = str(text)
+    return _markdown_text(text) if len(text) <= KEPT_LENGTH else _markdown_text.__wrapped__(text)
+
+
+TEXTS_KEPT, KEPT_LENGTH = 4096, 2000  # (a longer text is escaped every time: the memory stays small)
+
+
+@functools.lru_cache(maxsize=TEXTS_KEPT)
+def _markdown_text(text: str) -> str:
+    text = _LINE_BREAKS.sub(" ", _INVISIBLE.sub("", text))
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     text = _MARKDOWN_LINK.sub(lambda m: "]" + ("&#40;" if m.group(1) == "(" else "&#91;"), text)
     return _MARKDOWN_LIST.sub(lambda m: f"{m.group(1)}{m.group(2)}\\{m.group(3)}" if m.group(2)
@@ -122,9 +132,11 @@ def markdown_maths(latex: str) -> str:
     Markdown processors may read HTML inside maths before MathJax sees it, and
     a blank line ends the maths: a ``<`` that could open a tag becomes ``\lt``,
     every line break a space, and a ``$`` that is not escaped is escaped.
-    (Remembered for the last MATHS_KEPT formulas: every variant of a template writes the same rules.)
+    (Remembered for the last MATHS_KEPT formulas up to KEPT_LENGTH characters: every variant of a template writes
+    the same rules.)
     """
-    return _markdown_maths(str(latex))
+    latex = str(latex)
+    return _markdown_maths(latex) if len(latex) <= KEPT_LENGTH else _markdown_maths.__wrapped__(latex)
 
 
 MATHS_KEPT = 4096
