@@ -8,6 +8,7 @@ lines. The printer and the document that use these: :mod:`gradwork.explain.rende
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -96,9 +97,18 @@ def prose_latex(text: str, unicode_ok: bool = False) -> str:
 
 
 def latex_text(text: str, unicode_ok: bool = False) -> str:
-    """Plain text for LaTeX text mode, every character pdflatex-safe; ``unicode_ok`` leaves it as it is."""
+    """Plain text for LaTeX text mode, every character pdflatex-safe; ``unicode_ok`` leaves it as it is.
+    (Remembered for the last TEXTS_KEPT texts up to KEPT_LENGTH characters: every variant writes the same words.)"""
     if unicode_ok:
         return text
+    return _latex_text(text) if len(text) <= KEPT_LENGTH else _latex_text.__wrapped__(text)
+
+
+TEXTS_KEPT, KEPT_LENGTH = 4096, 2000
+
+
+@functools.lru_cache(maxsize=TEXTS_KEPT)
+def _latex_text(text: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(text):
