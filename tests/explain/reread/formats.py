@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from tests.explain.reread.checker import Equation
@@ -282,6 +283,7 @@ def _split(body: str, separator: str) -> list[str]:
     return parts
 
 
+@lru_cache(maxsize=8192)  # a pure reading; Markdown and LaTeX pages, and every style, print the same formulas
 def latex_to_text(source: str) -> str:
     return _Latex(source).convert()
 
@@ -554,9 +556,14 @@ def html_equations(page: str) -> list[Equation]:
     return out
 
 
+@lru_cache(maxsize=8192)  # a pure reading; the HTML document and the interactive page hold the same <math>
+def _math_text(math: str) -> str:
+    return _mathml(_element(math))
+
+
 def _html_equation(maths: list[str], section: str) -> list[Equation]:
     try:
-        text = " ".join(_mathml(_element(math)) for math in maths)
+        text = " ".join(_math_text(math) for math in maths)
     except (Unreadable, ValueError, IndexError, SyntaxError) as error:
         return [Equation(f"⟨unreadable MathML: {error}⟩", section)]
     label, body = _label_of(_CIRCLED_AT.sub(lambda m: m.group(1) + " ", text.strip(), count=1))
