@@ -30,11 +30,12 @@ that explain, check, mark, viz, generate and the command line share them.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import unicodedata
 from typing import Any
+
+from gradwork.documents.memo import remember_short
 
 # ---------------------------------------------------------------- characters no output should carry raw
 
@@ -98,14 +99,13 @@ def markdown_text(text: str) -> str:
     invisible controls are dropped. (Remembered for the last TEXTS_KEPT texts up to KEPT_LENGTH characters: every
     variant of a template writes the same headings and sentences.)
     """
-    text = str(text)
-    return _markdown_text(text) if len(text) <= KEPT_LENGTH else _markdown_text.__wrapped__(text)
+    return _markdown_text(str(text))
 
 
 TEXTS_KEPT, KEPT_LENGTH = 4096, 2000  # (a longer text is escaped every time: the memory stays small)
 
 
-@functools.lru_cache(maxsize=TEXTS_KEPT)
+@remember_short(KEPT_LENGTH, TEXTS_KEPT)
 def _markdown_text(text: str) -> str:
     text = _LINE_BREAKS.sub(" ", _INVISIBLE.sub("", text))
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
@@ -135,14 +135,13 @@ def markdown_maths(latex: str) -> str:
     (Remembered for the last MATHS_KEPT formulas up to KEPT_LENGTH characters: every variant of a template writes
     the same rules.)
     """
-    latex = str(latex)
-    return _markdown_maths(latex) if len(latex) <= KEPT_LENGTH else _markdown_maths.__wrapped__(latex)
+    return _markdown_maths(str(latex))
 
 
 MATHS_KEPT = 4096
 
 
-@functools.lru_cache(maxsize=MATHS_KEPT)
+@remember_short(KEPT_LENGTH, MATHS_KEPT)
 def _markdown_maths(latex: str) -> str:
     latex = _LINE_BREAKS.sub(" ", _INVISIBLE.sub("", latex))
     latex = _TAG_START.sub(r"\\lt ", latex)

@@ -30,7 +30,7 @@ import numpy as np
 
 from gradwork.mark.binding import Binding, Bindings, Claim, symbol_key
 from gradwork.mark.labels import LabelReading, index_hint_fits
-from gradwork.mark.functions import registry_generation
+from gradwork.ops.registry import generation
 from gradwork.mark.letters import by_letter
 from gradwork.mark.normalise import normalise_all
 from gradwork.mark.parse import parse
@@ -55,7 +55,7 @@ def problem_symbols(solution: Solution, quantities: list[Q]) -> dict[str, str]:
         return {}
     # worked out once per solution (every document of a class asks), per op registry (what reads as a function)
     memo = getattr(solution, "__dict__", {}).setdefault("_mark_problem_symbols", {})
-    key = (tuple(keys), registry_generation())
+    key = (tuple(keys), generation())
     if key not in memo:
         memo.clear()
         memo[key] = _problem_symbols(solution, keys)

@@ -21,7 +21,6 @@ import numpy as np
 
 from gradwork.ops import OPS, Kind, Op, RegistryTable, ops_of_kind, pitfalls_of
 from gradwork.backends import get_backend
-from gradwork.ops.registry import generation
 
 _KINDS: tuple[Kind, ...] = ("function", "activation")
 
@@ -48,11 +47,6 @@ TABLE: RegistryTable[Op] = RegistryTable(_build)
 def function_op(name: str) -> Op | None:
     """The op a student's function name stands for (``Sigmoid``, ``\\sigma``, ``relu``, ``ln``), or None."""
     return TABLE.get(_key(name))
-
-
-def registry_generation() -> int:
-    """A number that changes whenever an op is registered or removed (what is read as a function may change)."""
-    return generation()
 
 
 def names() -> list[str]:

@@ -20,8 +20,8 @@ import re
 from functools import lru_cache
 
 from gradwork.mark.cursor import Cursor
-from gradwork.mark.functions import (between_bars, call_op, function_op, is_call_word, is_natural_log,
-                                     registry_generation)
+from gradwork.mark.functions import between_bars, call_op, function_op, is_call_word, is_natural_log
+from gradwork.ops.registry import generation
 from gradwork.mark.tokens import (COMPARISONS, GENERIC_FUNCTIONS, MATHS_FUNCTIONS, GREEK, MATRIX_ENVIRONMENTS,
                                    NOT_FUNCTIONS, OCR_DIGITS, Token, number, script_text, tokenize)
 from gradwork.mark.syntax import (balanced, Bin, Deriv, Func, Matrix, Neg, Node, Num, Sym, Transpose, Unreadable,
@@ -40,18 +40,18 @@ MEMO_CHARACTERS = 500  # a side up to this long (nearly all: 99.9% of the corpus
 def parse(text: str) -> Node:
     """The tree of one side (already normalised). Raises :class:`Unreadable`. Remembered: up to 16,384 sides of
     up to :data:`MEMO_CHARACTERS` (the problem's symbols and a class's repeated lines), and the last 64 longer."""
-    generation = registry_generation()
-    return _remembered(text, generation) if len(text) <= MEMO_CHARACTERS else _remembered_long(text, generation)
+    state = generation()
+    return _remembered(text, state) if len(text) <= MEMO_CHARACTERS else _remembered_long(text, state)
 
 
 # Remembered by the registry's generation too: which words are functions follows the ops registered now.
 @lru_cache(maxsize=16_384)
-def _remembered(text: str, generation: int) -> Node:
+def _remembered(text: str, state: int) -> Node:
     return _parse(text)
 
 
 @lru_cache(maxsize=64)
-def _remembered_long(text: str, generation: int) -> Node:
+def _remembered_long(text: str, state: int) -> Node:
     return _parse(text)
 
 

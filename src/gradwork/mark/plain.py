@@ -20,10 +20,11 @@ which reports it as not read with the reason.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from gradwork.mark.functions import function_op, is_call_word, is_op_word, registry_generation
+from gradwork.documents.memo import remember_short
+from gradwork.mark.functions import function_op, is_call_word, is_op_word
 from gradwork.mark.tokens import MATHS_FUNCTIONS
+from gradwork.ops.registry import generation
 
 SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", "0123456789+-=()aehijklmnoprstuvx"))
 SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀ",
@@ -163,12 +164,7 @@ MEMO_CHARACTERS = 2_000  # a line up to this long is remembered (a class's docum
 def to_latex(text: str) -> str:
     """Plain Unicode/ASCII maths as the LaTeX the reader reads (see the module docstring). Memoised (bounded) for
     lines up to :data:`MEMO_CHARACTERS`, per state of the op registry (its names are read as functions)."""
-    return _remembered(text, registry_generation()) if len(text) <= MEMO_CHARACTERS else _to_latex(text)
-
-
-@lru_cache(maxsize=8192)
-def _remembered(text: str, generation: int) -> str:
-    return _to_latex(text)
+    return _remembered(text)
 
 
 def _to_latex(text: str) -> str:
@@ -204,6 +200,9 @@ def _to_latex(text: str) -> str:
 
 CASE_WORDS = {"if", "otherwise", "else"}
 _CASE = re.compile(r"\s*(\S.*?)\s+(?:if\s+(\S.*)|otherwise|else)\s*")
+
+
+_remembered = remember_short(MEMO_CHARACTERS, 8192, also=generation)(_to_latex)
 
 
 def _with_cases(text: str) -> str:

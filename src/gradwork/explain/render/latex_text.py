@@ -8,11 +8,11 @@ lines. The printer and the document that use these: :mod:`gradwork.explain.rende
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 
 from gradwork.documents.escape import LATEX_TEXT
+from gradwork.documents.memo import remember_short
 from gradwork.explain.render.notation import FROM_SUBSCRIPT, FROM_SUPERSCRIPT, GREEK_LATEX
 
 UNICODE_MATH: dict[str, str] = {
@@ -101,13 +101,13 @@ def latex_text(text: str, unicode_ok: bool = False) -> str:
     (Remembered for the last TEXTS_KEPT texts up to KEPT_LENGTH characters: every variant writes the same words.)"""
     if unicode_ok:
         return text
-    return _latex_text(text) if len(text) <= KEPT_LENGTH else _latex_text.__wrapped__(text)
+    return _latex_text(text)
 
 
 TEXTS_KEPT, KEPT_LENGTH = 4096, 2000
 
 
-@functools.lru_cache(maxsize=TEXTS_KEPT)
+@remember_short(KEPT_LENGTH, TEXTS_KEPT)
 def _latex_text(text: str) -> str:
     out: list[str] = []
     i = 0
