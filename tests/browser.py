@@ -1,12 +1,18 @@
 """The headless Chromium the page tests drive (Debian's /usr/bin/chromium through Playwright).
 
 One browser serves every page test of a run (the ``chromium`` fixture in tests/conftest.py): starting it costs
-~2 s of wall time and ~1 s of CPU, and the files that use it run on one xdist worker (tests/conftest.py). Its pages
-open in one browsing context: a context of their own each cost ~0.45 CPU-s more per page (a new profile in the
-browser and its network service), and the pages keep no state (no storage, no cookies) that one test could leave to
-another. The context asks for reduced motion (``prefers-reduced-motion: reduce``), as a person can: the page then
-shows each stop at once, without its fade (page.css), so a key press does not set off 0.2 s of animation frames
-and a screenshot shows the stop as it settles.
+~2 s of wall time and ~1 s of CPU, and the files that use it run on one xdist worker (tests/conftest.py).
+
+Each test loads its page in the run's one tab (``Chromium.open``): a new document, with the test's own listeners and
+window size, every time. Measured with cgtime (Chromium 156, these pages): a new tab per test cost ~0.25 CPU-s more
+per page, ~1 CPU-s more again while no other tab was open (the run's first tab pays that once), and a browsing
+context per page (Playwright's ``browser.new_page``) ~0.45 CPU-s more again. The pages keep no state that one test
+could leave to another: no storage, cookies or history that they read, and loading a page replaces the document
+and its scripts. Should a test close the tab, the next test opens another.
+
+The context asks for reduced motion (``prefers-reduced-motion: reduce``), as a person can: the page then shows each
+stop at once, without its fade (page.css), so a key press does not set off 0.2 s of animation frames and a
+screenshot shows the stop settled.
 """
 
 from __future__ import annotations
@@ -29,29 +35,40 @@ NO_PLAYWRIGHT = pytest.mark.skipif(find_spec("playwright") is None, reason="pip 
 
 
 class Chromium:
-    """The run's browser: each test opens its pages here (``new_page``) and closes them when it ends.
-
-    A blank tab stays open for the whole run. While the context has a page open, a new one costs ~0.45 CPU-s
-    (tab, renderer and the page's load together); once the last is closed, the next costs ~1.4 CPU-s, as the first
-    did (measured with cgtime, tests/browser.py's pages, Chromium 156).
-    """
+    """The run's browser, its one browsing context and its one tab."""
 
     def __init__(self, browser: Any) -> None:
         self.browser = browser
         self.context = browser.new_context(reduced_motion="reduce")
-        self.blank = self.context.new_page()
+        self.tab = self.context.new_page()
+        self.listening: list[tuple[str, Any]] = []
 
-    def new_page(self, *, viewport: dict[str, int]) -> Any:
-        """A new tab of the window size given, showing nothing yet."""
-        page = self.context.new_page()
-        page.set_viewport_size(viewport)
-        return page
+    def open(self, uri: str, *, width: int, height: int) -> tuple[Any, dict[str, list[str]]]:
+        """The page at ``uri`` in a window of the size given, and what it logs as it goes: console errors and
+        warnings, uncaught errors, every request (the page's own included)."""
+        self.done()  # whatever the test before left (done() is not reached when a test fails)
+        if self.tab.is_closed():
+            self.tab = self.context.new_page()
+        log: dict[str, list[str]] = {"console": [], "errors": [], "requests": []}
+        self.listening = [
+            ("console", lambda message: log["console"].append(f"{message.type}: {message.text}")
+             if message.type in ("error", "warning") else None),
+            ("pageerror", lambda error: log["errors"].append(str(error))),
+            ("request", lambda request: log["requests"].append(request.url)),
+        ]
+        for event, listener in self.listening:
+            self.tab.on(event, listener)
+        self.tab.set_viewport_size({"width": width, "height": height})
+        self.tab.goto(uri)
+        return self.tab, log
 
-    def close_pages(self) -> None:
-        """Close every tab the tests opened (not the blank one)."""
-        for page in self.context.pages:
-            if page is not self.blank:
-                page.close()
+    def done(self) -> None:
+        """The test's listeners removed (its page stays until the next test loads its own)."""
+        if not self.listening:
+            return
+        for event, listener in self.listening:
+            self.tab.remove_listener(event, listener)
+        self.listening = []
 
 
 @contextmanager

@@ -40,21 +40,15 @@ TITLE = ".gw-step.gw-current .gw-title"
 @pytest.fixture
 def browser(chromium):
     require("dot", "graphviz")  # the pages draw their graph with Graphviz
-    yield chromium  # the run's one Chromium (tests/browser.py); each test opens its own page
-    chromium.close_pages()
+    yield chromium  # the run's one Chromium (tests/browser.py); each test loads its own page
+    chromium.done()
 
 
 def open_page(browser, tmp_path, example: str, style: str = "chain", width: int = 1400, height: int = 900):
     solved = gradwork.load(EXAMPLES / example).solve()
     path = tmp_path / f"{Path(example).stem}_{style}.html"
     path.write_text(solved.page(style), encoding="utf-8")
-    page = browser.new_page(viewport={"width": width, "height": height})
-    log: dict[str, list[str]] = {"console": [], "errors": [], "requests": []}
-    page.on("console", lambda message: log["console"].append(f"{message.type}: {message.text}")
-            if message.type in ("error", "warning") else None)
-    page.on("pageerror", lambda error: log["errors"].append(str(error)))
-    page.on("request", lambda request: log["requests"].append(request.url))
-    page.goto(path.as_uri())
+    page, log = browser.open(path.as_uri(), width=width, height=height)
     return page, log, path, solved
 
 
