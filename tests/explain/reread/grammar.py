@@ -551,8 +551,23 @@ def show(node: Any) -> str:
     return repr(node)
 
 
+_NAMES: dict[int, tuple[Any, tuple[str, ...]]] = {}  # id(tree) -> (the tree, its names)
+
+
 def names_in(node: Any) -> list[str]:
-    """The symbol keys a tree uses (derivatives and labels count as names)."""
+    """The symbol keys a tree uses (derivatives and labels count as names).
+
+    Remembered per tree: the sides of parse's memo are asked again on every page that prints them. The tree is
+    kept beside its names, so the id stays its own; trees are never changed by their readers (see parse)."""
+    known = _NAMES.get(id(node))
+    if known is None or known[0] is not node:
+        if len(_NAMES) > 100_000:
+            _NAMES.clear()
+        known = _NAMES[id(node)] = (node, tuple(_names_in(node)))
+    return list(known[1])
+
+
+def _names_in(node: Any) -> list[str]:
     if not isinstance(node, tuple):
         return []
     kind = node[0]
@@ -565,14 +580,14 @@ def names_in(node: Any) -> list[str]:
     out: list[str] = []
     for part in node[1:]:
         if isinstance(part, tuple):
-            out += names_in(part)
+            out += _names_in(part)
         elif isinstance(part, list):
             for item in part:
                 if isinstance(item, tuple) and item and isinstance(item[0], str):
-                    out += names_in(item)
+                    out += _names_in(item)
                 elif isinstance(item, (list, tuple)):
                     for sub in item:
-                        out += names_in(sub) if isinstance(sub, tuple) else []
+                        out += _names_in(sub) if isinstance(sub, tuple) else []
     return out
 
 
