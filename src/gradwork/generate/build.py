@@ -9,6 +9,7 @@ cost order. The first candidate that passes is the variant.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections import Counter
@@ -82,7 +83,16 @@ class Candidate:
         s = self.float
         for section in (s.values, s.gradients, s.updated, {"loss": s.loss_value}):
             for value in section.values():
-                if value is not None and not np.all(np.isfinite(np.asarray(value, dtype=float))):
+                if value is None:
+                    continue
+                kind = type(value)
+                if kind is float:  # (a 0-d result is a Python float; the test below on one float)
+                    if not math.isfinite(value):
+                        return False
+                elif kind is np.ndarray and value.dtype.kind == "f":  # float arrays as they are
+                    if not np.isfinite(value).all():
+                        return False
+                elif not np.all(np.isfinite(np.asarray(value, dtype=float))):
                     return False
         return True
 

@@ -49,7 +49,7 @@ from gradwork.ops.registry import Op, unbroadcast
 from gradwork.ops.scalar import NAMESPACE, ScalarCall
 
 MAX_ELEMENTS = 64  # the largest array a program takes (past it NumPy's own calls are cheaper)
-MAX_PROGRAMS = 64  # structures kept in the cache
+MAX_PROGRAMS = 256  # structures kept in the cache (a whole test run, or generate over many templates)
 MAX_VARIANTS = 256  # hook sets kept per structure
 
 
