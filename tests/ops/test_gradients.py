@@ -9,6 +9,7 @@ autograd, to rtol 1e-6. Ops with kinks draw values away from them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from collections.abc import Callable
 
@@ -28,8 +29,15 @@ torch = lazy("torch")
 RTOL = 1e-6
 
 
-def values(shape, lo=-3.0, hi=3.0):
-    return hnp.arrays(np.float64, shape, elements=st.floats(lo, hi, allow_nan=False, width=64))
+@cache
+def values(shape, lo=-3.0, hi=3.0, avoid=(), margin=1e-3, unique=False):
+    """Float64 arrays in [lo, hi]. An element within ``margin`` of a point of ``avoid`` is drawn again (the
+    draws keep their ``assume(away_from(...))``: it now rejects almost no array, where it rejected most relu, abs
+    and elu draws before); ``unique`` likewise for arrays whose elements must differ (max, min)."""
+    elements = st.floats(lo, hi, allow_nan=False, width=64)
+    if avoid:
+        elements = elements.filter(lambda v: all(abs(v - p) > margin for p in avoid))
+    return hnp.arrays(np.float64, shape, elements=elements, unique=unique)
 
 
 def away_from(array, points=(0.0,), margin=1e-3):
@@ -50,14 +58,14 @@ class Spec:
     notes: str = field(default="")
 
 
-def binary(lo=-3.0, hi=3.0, b_lo=None, b_hi=None, b_filter=None):
+def binary(lo=-3.0, hi=3.0, b_lo=None, b_hi=None, b_avoid=(), b_margin=1e-3):
     def draw(data):
         shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
         a = data.draw(values(shapes.input_shapes[0], lo, hi))
         b = data.draw(values(shapes.input_shapes[1], b_lo if b_lo is not None else lo,
-                             b_hi if b_hi is not None else hi))
-        if b_filter:
-            assume(b_filter(b))
+                             b_hi if b_hi is not None else hi, b_avoid, b_margin))
+        if b_avoid:
+            assume(away_from(b, b_avoid, b_margin))
         return [a, b], {}
     return draw
 
@@ -73,7 +81,7 @@ def gate():
 
 def unary(lo=-3.0, hi=3.0, kinks=None, **params):
     def draw(data):
-        x = data.draw(values(data.draw(small_shape), lo, hi))
+        x = data.draw(values(data.draw(small_shape), lo, hi, kinks or ()))
         if kinks is not None:
             assume(away_from(x, kinks))
         return [x], dict(params)
@@ -83,7 +91,7 @@ def unary(lo=-3.0, hi=3.0, kinks=None, **params):
 def reduction(distinct=False):
     def draw(data):
         shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
-        x = data.draw(values(shape))
+        x = data.draw(values(shape, unique=distinct))
         if distinct:
             flat = np.sort(x.ravel())
             assume(np.all(np.diff(flat) > 1e-3))
@@ -190,7 +198,7 @@ SPECS = [
     Spec("add", binary(), lambda a, b: a + b),
     Spec("sub", binary(), lambda a, b: a - b),
     Spec("mul", binary(), lambda a, b: a * b),
-    Spec("div", binary(b_filter=lambda b: away_from(b, (0.0,), 0.3)), lambda a, b: a / b),
+    Spec("div", binary(b_avoid=(0.0,), b_margin=0.3), lambda a, b: a / b),
     Spec("neg", unary(), lambda x: -x),
     Spec("pow", binary(0.2, 3.0, -2.0, 2.0), lambda x, p: x ** p),
     Spec("maximum", gate(), torch.maximum),
