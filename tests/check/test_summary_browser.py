@@ -26,15 +26,11 @@ def test_the_class_summary_is_a_page_with_charts(tmp_path, chromium):
     book = check_class(solve(load(problem)), answers)
     page_file = tmp_path / "summary.html"
     page_file.write_text(book.to_html(), encoding="utf-8")
-    page = chromium.new_page(viewport={"width": 1100, "height": 900})
-    requests: list[str] = []
-    errors: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(page_file.as_uri())
-    assert page.title() == "Exercise 3 - a 3-2-1 network, tanh then sigmoid, squared error: class summary"
-    assert page.evaluate("document.characterSet") == "UTF-8"
-    stats = page.inner_text(".stats")
+    page, log = chromium.open(page_file.as_uri(), width=1100, height=900)  # the run's tab (tests/browser.py)
+    title, charset, stats = page.evaluate(
+        "() => [document.title, document.characterSet, document.querySelector('.stats').innerText]")
+    assert title == "Exercise 3 - a 3-2-1 network, tanh then sigmoid, squared error: class summary"
+    assert charset == "UTF-8"
     assert "mean" in stats and "median" in stats and "12 / 13" in stats
     charts = page.eval_on_selector_all("svg", "els => els.map(e => [e.getAttribute('aria-label'), "
                                               "e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
@@ -45,5 +41,5 @@ def test_the_class_summary_is_a_page_with_charts(tmp_path, chromium):
     assert page.eval_on_selector_all("svg[aria-label='per-item results'] text", "els => els.length") > 11
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "check_class_summary.png"), full_page=True)
-    page.close()
-    assert requests == [page_file.as_uri()] and errors == []  # nothing fetched from anywhere else
+    chromium.done()
+    assert log["requests"] == [page_file.as_uri()] and log["errors"] == []  # nothing fetched from anywhere else

@@ -3,6 +3,9 @@
 What appears on the graph as the steps go: at step 1 no gradient, at the last
 every value and gradient; keyboard and click stepping; formulas that fit the
 panel. Screenshots go to tests/artifacts/ for a person to look at.
+
+Reads are gathered into one script where a test reads several things in one state (each Playwright call is a
+round trip to the browser), and a walk over every stop runs inside the page (tests/browser.py).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import pytest
 
 import gradwork
 from gradwork.viz import build_graph
-from tests.browser import NO_PLAYWRIGHT
+from tests.browser import NO_PLAYWRIGHT, every_stop, step_on
 from tests.viz.helpers import require
 
 pytestmark = NO_PLAYWRIGHT
@@ -22,32 +25,36 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 VISIBLE = "els => els.filter(e => getComputedStyle(e).visibility === 'visible').length"
+# The page's state in one read: where it is, and (visible, all) of the graph's value and gradient texts.
+STATE = """() => {
+    const texts = what => Array.from(document.querySelectorAll(`g.node text.gw-${what}`));
+    const shown = what => [texts(what).filter(e => getComputedStyle(e).visibility === 'visible').length,
+                           texts(what).length];
+    return {position: document.querySelector('.gw-position').innerText,
+            phase: document.querySelector('.gw-page').getAttribute('data-phase'),
+            value: shown('value'), grad: shown('grad'), last: document.querySelector('.gw-next').disabled};
+}"""
+TITLE = ".gw-step.gw-current .gw-title"
 
 
 @pytest.fixture
 def browser(chromium):
     require("dot", "graphviz")  # the pages draw their graph with Graphviz
-    return chromium  # the run's one Chromium (tests/browser.py); each test opens its own page
+    yield chromium  # the run's one Chromium (tests/browser.py); each test loads its own page
+    chromium.done()
 
 
-def open_page(browser, tmp_path, example: str, style: str = "chain", width: int = 1400):
+def open_page(browser, tmp_path, example: str, style: str = "chain", width: int = 1400, height: int = 900):
     solved = gradwork.load(EXAMPLES / example).solve()
     path = tmp_path / f"{Path(example).stem}_{style}.html"
     path.write_text(solved.page(style), encoding="utf-8")
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    log: dict[str, list[str]] = {"console": [], "errors": [], "requests": []}
-    page.on("console", lambda message: log["console"].append(f"{message.type}: {message.text}")
-            if message.type in ("error", "warning") else None)
-    page.on("pageerror", lambda error: log["errors"].append(str(error)))
-    page.on("request", lambda request: log["requests"].append(request.url))
-    page.goto(path.as_uri())
+    page, log = browser.open(path.as_uri(), width=width, height=height)
     return page, log, path, solved
 
 
-def shown(page, what: str) -> tuple[int, int]:
-    """(visible, all) of the graph's value or gradient texts."""
-    selector = f"g.node text.gw-{what}"
-    return page.eval_on_selector_all(selector, VISIBLE), page.eval_on_selector_all(selector, "els => els.length")
+def inner_text(page, selector: str) -> str:
+    """The element's rendered text, as Playwright's ``inner_text`` reads it, without its wait for the element."""
+    return page.eval_on_selector(selector, "e => e.innerText")
 
 
 def highlighted(page) -> list[str]:
@@ -55,43 +62,36 @@ def highlighted(page) -> list[str]:
 
 
 def go(page, index: int) -> None:
+    """To stop ``index``: Home, then ``index`` ArrowRights, the last a real key press (the others in one script)."""
     page.keyboard.press("Home")
-    for _ in range(index):
+    if index:
+        step_on(page, index - 1)
         page.keyboard.press("ArrowRight")
-
-
-def every_stop(page):
-    """Each stop in turn, reached with the keyboard: Home, then one ArrowRight per stop (not Home and k presses
-    for stop k, which made a page of n stops cost n²/2 presses)."""
-    count = page.eval_on_selector_all(".gw-step", "els => els.length")
-    page.keyboard.press("Home")
-    for stop in range(count):
-        if stop:
-            page.keyboard.press("ArrowRight")
-        yield stop
 
 
 @pytest.mark.parametrize("style", ["chain", "delta", "matrix"])
 def test_values_and_gradients_appear_as_the_steps_reach_them(browser, tmp_path, style):
     page, log, path, solved = open_page(browser, tmp_path, "seed002_exam4a_row.yaml", style)
     ARTIFACTS.mkdir(exist_ok=True)
-    count = page.eval_on_selector_all(".gw-step", "els => els.length")
+    phases = page.eval_on_selector_all(".gw-step", "els => els.map(e => e.getAttribute('data-phase'))")
+    count = len(phases)
     assert count <= 20  # a 2-2-1 network: 15 (chain), 16 (delta), 17 (matrix) stops
-    assert page.inner_text(".gw-position") == f"Step 1 of {count}"
+    state = page.evaluate(STATE)
+    assert state["position"] == f"Step 1 of {count}"
 
     # Step 1 (setup): no gradient anywhere, only the given values.
-    visible, total = shown(page, "grad")
+    visible, total = state["grad"]
     assert total >= 12 and visible == 0
-    values_visible, values_total = shown(page, "value")
+    values_visible, values_total = state["value"]
     assert 0 < values_visible < values_total
     page.screenshot(path=str(ARTIFACTS / f"seed002_{style}_step1.png"), full_page=True)
 
     # The first backward stop: some gradients, not all; the loss's among them.
-    phases = page.eval_on_selector_all(".gw-step", "els => els.map(e => e.getAttribute('data-phase'))")
     first_backward = phases.index("backward")
     go(page, first_backward)
-    assert page.get_attribute(".gw-page", "data-phase") == "backward"
-    visible, total = shown(page, "grad")
+    state = page.evaluate(STATE)
+    assert state["phase"] == "backward"
+    visible, total = state["grad"]
     assert 0 < visible < total
     graph = build_graph(solved.solution)
     loss_grad = page.eval_on_selector(f"g#{graph['loss'].dom_id} text.gw-grad:last-of-type",
@@ -103,10 +103,11 @@ def test_values_and_gradients_appear_as_the_steps_reach_them(browser, tmp_path, 
 
     # The last step: every value and every gradient.
     page.keyboard.press("End")
-    assert page.inner_text(".gw-position") == f"Step {count} of {count}"
-    assert shown(page, "grad")[0] == shown(page, "grad")[1]
-    assert shown(page, "value")[0] == shown(page, "value")[1]
-    assert page.is_disabled(".gw-next")
+    state = page.evaluate(STATE)
+    assert state["position"] == f"Step {count} of {count}"
+    assert state["grad"][0] == state["grad"][1]
+    assert state["value"][0] == state["value"][1]
+    assert state["last"]  # Next is disabled
     page.screenshot(path=str(ARTIFACTS / f"seed002_{style}_last.png"), full_page=True)
 
     assert log["console"] == [] and log["errors"] == []
@@ -115,15 +116,13 @@ def test_values_and_gradients_appear_as_the_steps_reach_them(browser, tmp_path, 
 
 def test_formulas_wrap_inside_the_panel(browser, tmp_path):
     page, log, _, _ = open_page(browser, tmp_path, "seed002_exam4a_row.yaml", "chain", width=1000)
-    overflowing = []
-    for _ in every_stop(page):
-        # Every piece of a wrapped formula fits in the panel's width (tables may scroll; formulas must not).
-        overflowing += page.eval_on_selector_all(
-            ".gw-step.gw-current .gw-eq", """els => els.filter(e => {
-                const panel = e.closest('.gw-step').getBoundingClientRect();
-                return Array.from(e.children).some(p => p.getBoundingClientRect().right > panel.right + 1);
-            }).map(e => e.textContent.slice(0, 40))""")
-    assert overflowing == []
+    # Every piece of a wrapped formula fits in the panel's width (tables may scroll; formulas must not).
+    overflowing = every_stop(page, """() => Array.from(document.querySelectorAll('.gw-step.gw-current .gw-eq'))
+        .filter(e => {
+            const panel = e.closest('.gw-step').getBoundingClientRect();
+            return Array.from(e.children).some(p => p.getBoundingClientRect().right > panel.right + 1);
+        }).map(e => e.textContent.slice(0, 40))""")
+    assert [text for found in overflowing for text in found] == []
     go(page, 8)
     lines = page.eval_on_selector_all(".gw-step.gw-current .gw-eq", """els => els.map(e =>
         new Set(Array.from(e.children).map(p => Math.round(p.getBoundingClientRect().top))).size)""")
@@ -139,7 +138,7 @@ def test_step_references_are_plain_tags_never_clipped(browser, tmp_path):
     content = page.content()
     assert "[B14]" in content and "⑪" not in content and "(11)" not in content
     go(page, 10)
-    text = page.inner_text(".gw-step.gw-current")
+    text = inner_text(page, ".gw-step.gw-current")
     assert "[B1" in text
     clipped = page.eval_on_selector_all(".gw-step.gw-current math", """els => els.filter(e => {
         if (!e.textContent.includes('[B')) return false;
@@ -152,30 +151,31 @@ def test_step_references_are_plain_tags_never_clipped(browser, tmp_path):
 def test_max_gate_page_and_clicking_a_node_jumps_to_its_step(browser, tmp_path):
     page, log, _, solved = open_page(browser, tmp_path, "cs231n_max_gate.yaml")
     graph = build_graph(solved.solution)
-    assert shown(page, "grad")[0] == 0
+    assert page.evaluate(STATE)["grad"][0] == 0
     page.keyboard.press("End")
     page.keyboard.press("ArrowLeft")  # ∂f/∂w: the max gate routed 0 to w
-    assert "∂f/∂w" in page.inner_text(".gw-step.gw-current .gw-title")
+    assert "∂f/∂w" in inner_text(page, TITLE)
     assert graph["w"].dom_id in highlighted(page)
     page.screenshot(path=str(ARTIFACTS / "cs231n_max_gate_dw.png"), full_page=True)
     page.click(f"g#{graph['z'].dom_id}")  # in the backward pass: jumps to where z's gradient appears
-    assert "∂f/∂z" in page.inner_text(".gw-step.gw-current .gw-title")
+    assert "∂f/∂z" in inner_text(page, TITLE)
     page.keyboard.press("Home")
     page.click(f"g#{graph['m'].dom_id}")  # in the forward pass: where m = max(z, w) is computed
-    assert page.inner_text(".gw-step.gw-current .gw-title") == "Forward pass: m"
+    assert inner_text(page, TITLE) == "Forward pass: m"
     assert log["errors"] == []
 
 
 def test_every_stop_fits_a_laptop_window(browser, tmp_path):
     """Mazur's network on a 1280×800 window: no stop runs below the window or past the panel's edge (a tall
     stop scrolls inside the panel, the summary's rows are stacked), and the buttons stay in view (#23 item 9)."""
-    page, log, _, _ = open_page(browser, tmp_path, "mazur_step_by_step.yaml", "chain", width=1280)
-    page.set_viewport_size({"width": 1280, "height": 800})
-    for stop in every_stop(page):
-        assert page.inner_text(".gw-position").startswith(f"Step {stop + 1} of ")
-        bottom, height, wide = page.eval_on_selector(".gw-panel", """e => {
-            const c = e.querySelector('.gw-step.gw-current');
-            return [e.getBoundingClientRect().bottom, window.innerHeight, c.scrollWidth > c.clientWidth + 1]; }""")
+    page, log, _, _ = open_page(browser, tmp_path, "mazur_step_by_step.yaml", "chain", width=1280, height=800)
+    stops = every_stop(page, """() => {
+        const e = document.querySelector('.gw-panel'), c = e.querySelector('.gw-step.gw-current');
+        return [document.querySelector('.gw-position').innerText, e.getBoundingClientRect().bottom,
+                window.innerHeight, c.scrollWidth > c.clientWidth + 1]; }""")
+    assert len(stops) >= 12
+    for stop, (position, bottom, height, wide) in enumerate(stops):
+        assert position.startswith(f"Step {stop + 1} of "), f"stop {stop}"
         assert bottom <= height and not wide, f"stop {stop}"
     page.screenshot(path=str(ARTIFACTS / "mazur_chain_1280x800_summary.png"))
     assert log["errors"] == []
