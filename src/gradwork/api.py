@@ -11,11 +11,11 @@ fragment), Markdown with LaTeX, and the SVG graph alone.
 
 from __future__ import annotations
 
-from json import dumps as json_dumps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from gradwork.documents.errors import GradworkError
+from gradwork.documents.json_text import indented_json
 from gradwork.mark import mark_work
 from gradwork.numbers.tolerance import Tolerance, ToleranceError
 from gradwork.problem import Solution, load as load_problem, solve as solve_problem
@@ -133,7 +133,7 @@ class Solved:
         teacher's view, with implementation remarks a student's page leaves out (docs/explain.md).
         """
         if format == "json":
-            return json_dumps(self.to_dict(style, digits), indent=2, ensure_ascii=False) + "\n"
+            return indented_json(self.to_dict(style, digits)) + "\n"
         if format == "html":
             return self.page(style, digits)
         # lazy (start-up): loaded when first used

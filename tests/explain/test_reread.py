@@ -48,15 +48,21 @@ def _known() -> set[str]:
 
 
 @cache
-def _derivation(case: str, style: str):
+def _solution(case: str):
+    """The case's solution, solved once for every style (derive reads a solution and changes nothing in it)."""
     if case.endswith("@exact"):  # exact mode: fractions, checked exactly
-        return derive(solve(load(case.removesuffix("@exact")), mode="exact"), style)
+        return solve(load(case.removesuffix("@exact")), mode="exact")
     if "#" in case:
         from gradwork.generate import draw, read_template
 
         template, seed = case.split("#")
-        return derive(draw(read_template(template), seed=int(seed), key=0).solution, style)
-    return derive(solve(load(case)), style)
+        return draw(read_template(template), seed=int(seed), key=0).solution
+    return solve(load(case))
+
+
+@cache
+def _derivation(case: str, style: str):
+    return derive(_solution(case), style)
 
 
 def _exact(path: Path) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tests.explain.reread.values import Unreadable
 
@@ -30,8 +30,7 @@ RELATIONS = {"=", "≈", "←"}
 COMPARISONS = {">", "<", "≥", "≤"}
 
 
-@dataclass(frozen=True)
-class Tok:
+class Tok(NamedTuple):  # (a named tuple: made ~50 times per equation read)
     kind: str  # num, name, label, func, op, word
     text: str
     space_before: bool = False
@@ -91,6 +90,7 @@ def _group(text: str, i: int) -> tuple[str, int]:
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _LABEL = re.compile(r"\[([A-Z])(\d+)\]")
+_SCIENTIFIC = re.compile(r"\s*×\s*10(?=[⁰¹²³⁴⁵⁶⁷⁸⁹⁻^])")
 
 
 def lex(text: str) -> list[Tok]:
@@ -104,13 +104,13 @@ def lex(text: str) -> list[Tok]:
             space = True
             i += 1
             continue
-        match = _NUMBER.match(text, i)
+        match = _NUMBER.match(text, i) if c.isdecimal() else None  # (\d is a decimal digit)
         if match:
             number = match.group(0)
             j = match.end()
-            scientific = re.match(r"\s*×\s*10(?=[⁰¹²³⁴⁵⁶⁷⁸⁹⁻^])", text[j:])
+            scientific = _SCIENTIFIC.match(text, j)
             if scientific:
-                k = j + scientific.end()
+                k = scientific.end()
                 exponent, k2 = _scripts(text, k, SUPER)
                 if exponent:
                     number += "e" + exponent
@@ -122,7 +122,7 @@ def lex(text: str) -> list[Tok]:
             tokens.append(Tok("num", number, space))
             i, space = j, False
             continue
-        label = _LABEL.match(text, i)
+        label = _LABEL.match(text, i) if c == "[" else None
         if label:
             tokens.append(Tok("label", label.group(1) + label.group(2), space))
             i, space = label.end(), False
@@ -263,12 +263,13 @@ def _name(text: str, i: int, tokens: list[Tok], space: bool) -> int:
 class Parser:
     def __init__(self, tokens: list[Tok], source: str) -> None:
         self.t = tokens
+        self.n = len(tokens)
         self.i = 0
         self.source = source
 
     def peek(self, offset: int = 0) -> Tok | None:
         j = self.i + offset
-        return self.t[j] if j < len(self.t) else None
+        return self.t[j] if j < self.n else None
 
     def take(self) -> Tok:
         tok = self.peek()
@@ -278,8 +279,10 @@ class Parser:
         return tok
 
     def at(self, kind: str, text: str | None = None) -> bool:
-        tok = self.peek()
-        return tok is not None and tok.kind == kind and (text is None or tok.text == text)
+        if self.i >= self.n:
+            return False
+        tok = self.t[self.i]
+        return tok.kind == kind and (text is None or tok.text == text)
 
     def expect(self, text: str) -> None:
         tok = self.take()
@@ -353,16 +356,19 @@ class Parser:
     def postfix(self) -> Any:
         node = self.atom()
         while True:
-            if self.at("op", "ᵀ"):
+            tok = self.peek()
+            if tok is None or tok.kind != "op":
+                return node
+            if tok.text == "ᵀ":
                 self.take()
                 node = ("T", node)
-            elif self.at("op", "_"):
+            elif tok.text == "_":
                 self.take()
                 node = ("index", node, self.take().text)
-            elif self.at("op", "′"):
+            elif tok.text == "′":
                 self.take()
                 node = ("prime", node)
-            elif self.at("op", "[") and not self.peek().space_before and node[0] in ("vec", "mat", "call") and \
+            elif tok.text == "[" and not tok.space_before and node[0] in ("vec", "mat", "call") and \
                     self.peek(1) is not None and self.peek(1).kind == "num" and self.peek(2) is not None and \
                     self.peek(2).text == "]":  # type: ignore[union-attr]
                 self.take()
@@ -551,8 +557,23 @@ def show(node: Any) -> str:
     return repr(node)
 
 
+_NAMES: dict[int, tuple[Any, tuple[str, ...]]] = {}  # id(tree) -> (the tree, its names)
+
+
 def names_in(node: Any) -> list[str]:
-    """The symbol keys a tree uses (derivatives and labels count as names)."""
+    """The symbol keys a tree uses (derivatives and labels count as names).
+
+    Remembered per tree: the sides of parse's memo are asked again on every page that prints them. The tree is
+    kept beside its names, so the id stays its own; trees are never changed by their readers (see parse)."""
+    known = _NAMES.get(id(node))
+    if known is None or known[0] is not node:
+        if len(_NAMES) > 100_000:
+            _NAMES.clear()
+        known = _NAMES[id(node)] = (node, tuple(_names_in(node)))
+    return list(known[1])
+
+
+def _names_in(node: Any) -> list[str]:
     if not isinstance(node, tuple):
         return []
     kind = node[0]
@@ -565,14 +586,14 @@ def names_in(node: Any) -> list[str]:
     out: list[str] = []
     for part in node[1:]:
         if isinstance(part, tuple):
-            out += names_in(part)
+            out += _names_in(part)
         elif isinstance(part, list):
             for item in part:
                 if isinstance(item, tuple) and item and isinstance(item[0], str):
-                    out += names_in(item)
+                    out += _names_in(item)
                 elif isinstance(item, (list, tuple)):
                     for sub in item:
-                        out += names_in(sub) if isinstance(sub, tuple) else []
+                        out += _names_in(sub) if isinstance(sub, tuple) else []
     return out
 
 

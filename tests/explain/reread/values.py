@@ -15,6 +15,7 @@ orientation it was drawn in (a row is 1 × n, a column n × 1).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,7 @@ class I:  # noqa: E742 (an interval)
 # ---------------------------------------------------------------- numbers as printed
 
 
+@lru_cache(maxsize=65536)  # the same numbers recur on every page; an I is never changed after it is made
 def printed_number(text: str, digits: int) -> I:
     """The interval a printed decimal stands for, given the page's significant figures."""
     text = text.replace("−", "-").replace(" ", "")

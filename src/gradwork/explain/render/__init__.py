@@ -11,7 +11,7 @@ break a cycle: no renderer imports this package's functions back).
 
 from __future__ import annotations
 
-from json import dumps as json_dumps  # the package has a `json` module of its own
+from gradwork.documents.json_text import indented_json
 from typing import TYPE_CHECKING, Any, Literal
 
 from gradwork.explain import math as m
@@ -55,7 +55,7 @@ def render(derivation: Derivation, format: Format, *, digits: int = 4, color: bo
 
         return HtmlRenderer(digits=digits).render(derivation)
     if format == "json":
-        return json_dumps(steps_to_json(derivation, digits=digits), indent=2, ensure_ascii=False) + "\n"
+        return indented_json(steps_to_json(derivation, digits=digits)) + "\n"
     raise ValueError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
 
 

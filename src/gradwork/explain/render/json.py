@@ -11,10 +11,10 @@ integer; an exact-mode number as the results write it, a string even when whole:
 
 from __future__ import annotations
 
-from json import dumps as json_dumps  # the package has a `json` module of its own
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+from gradwork.documents.json_text import indented_json
 from gradwork.explain import math as m
 from gradwork.explain import steps as s
 from gradwork.explain.render.base import as_expr, Renderer, snake
@@ -23,13 +23,30 @@ from gradwork.numbers.display import json_number as number_value  # one rule for
 
 
 _OPTIONAL_SYMBOL_FIELDS = ("sub", "accent", "of", "step", "step_raised")
+_FIELDS: dict[type, tuple[str, tuple[str, ...]]] = {}  # class -> (its "type", the fields written)
+_ROUTES: dict[type, str] = {}  # class -> how JsonRenderer.value converts its instances (see _route)
+
+
+def _route(cls: type) -> str:
+    """How a value of class ``cls`` is converted, decided once per class: the tests in their order."""
+    if issubclass(cls, (str, bool, type(None))):
+        return "same"
+    if issubclass(cls, (tuple, list)):
+        return "list"
+    if issubclass(cls, dict):
+        return "dict"
+    if is_dataclass(cls):
+        return "dataclass"
+    if issubclass(cls, int):
+        return "int"
+    return "formula"
 
 
 class JsonRenderer(Renderer):
     """Steps and formulas as nested dicts, dispatching on class like the other renderers."""
 
     def render(self, derivation: s.Derivation) -> str:
-        return json_dumps(self.steps(derivation), indent=2, ensure_ascii=False)
+        return indented_json(self.steps(derivation))
 
     def steps(self, derivation: s.Derivation) -> list[dict[str, Any]]:
         self.text = TextPrinter(digits=self.settings["digits"])
@@ -44,24 +61,30 @@ class JsonRenderer(Renderer):
 
     def value(self, value: Any) -> Any:
         """Any field of a step or formula, converted."""
-        if isinstance(value, str) or value is None or isinstance(value, bool):
+        route = _ROUTES.get(type(value))
+        if route is None:
+            route = _ROUTES[type(value)] = _route(type(value))
+        if route == "same":
             return value
-        if isinstance(value, (tuple, list)):
+        if route == "list":
             return [self.value(v) for v in value]
-        if isinstance(value, dict):
+        if route == "dict":
             return {str(k): self.value(v) for k, v in value.items()}
-        if is_dataclass(value):
+        if route == "dataclass":
             return self.dispatch(value)
-        if isinstance(value, int):
+        if route == "int":
             return value
         return self.dispatch(as_expr(value))
 
     def fields_of(self, obj: Any) -> dict[str, Any]:
-        data: dict[str, Any] = {"type": snake(type(obj).__name__)}
-        for f in fields(obj):
-            if f.name == "elements":  # a symbol's table of element names: used when printing, not data
-                continue
-            data[f.name] = self.value(getattr(obj, f.name))
+        known = _FIELDS.get(type(obj))
+        if known is None:  # a step's or formula's fields (a symbol's table of element names is for printing)
+            known = _FIELDS[type(obj)] = (snake(type(obj).__name__),
+                                          tuple(f.name for f in fields(obj) if f.name != "elements"))
+        kind, names = known
+        data: dict[str, Any] = {"type": kind}
+        for name in names:
+            data[name] = self.value(getattr(obj, name))
         return data
 
     # ---------------------------------------------------------- formulas
