@@ -58,7 +58,8 @@ class Chromium:
         ]
         for event, listener in self.listening:
             self.tab.on(event, listener)
-        self.tab.set_viewport_size({"width": width, "height": height})
+        if self.tab.viewport_size != {"width": width, "height": height}:
+            self.tab.set_viewport_size({"width": width, "height": height})
         self.tab.goto(uri)
         return self.tab, log
 
@@ -112,3 +113,18 @@ def every_stop(page: Any, measure: str) -> list[Any]:
         }}
         return found;
     }}""")
+
+
+def select_all(page: Any, selector: str, function: str) -> Any:
+    """``function`` (JavaScript) of the list of elements ``selector`` matches, as ``page.eval_on_selector_all`` gives
+    it, read by a plain script: Playwright's selector engine is a script of its own that each new document compiles."""
+    return page.evaluate(f"selector => ({function})(Array.from(document.querySelectorAll(selector)))", selector)
+
+
+def select(page: Any, selector: str, function: str) -> Any:
+    """``function`` of the first element ``selector`` matches, as ``page.eval_on_selector`` (an error if none)."""
+    return page.evaluate(f"""selector => {{
+        const e = document.querySelector(selector);
+        if (e === null) throw new Error(`no element matches ${{selector}}`);
+        return ({function})(e);
+    }}""", selector)

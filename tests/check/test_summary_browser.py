@@ -12,7 +12,7 @@ import yaml
 from gradwork.check import check_class, parse_answers
 from gradwork.problem import load, solve
 from tests.check.test_teacher_table import PROBLEM, TABLE
-from tests.browser import NO_PLAYWRIGHT
+from tests.browser import NO_PLAYWRIGHT, select_all
 
 pytestmark = NO_PLAYWRIGHT
 
@@ -32,13 +32,13 @@ def test_the_class_summary_is_a_page_with_charts(tmp_path, chromium):
     assert title == "Exercise 3 - a 3-2-1 network, tanh then sigmoid, squared error: class summary"
     assert charset == "UTF-8"
     assert "mean" in stats and "median" in stats and "12 / 13" in stats
-    charts = page.eval_on_selector_all("svg", "els => els.map(e => [e.getAttribute('aria-label'), "
+    charts = select_all(page, "svg", "els => els.map(e => [e.getAttribute('aria-label'), "
                                               "e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
     assert [label for label, _, _ in charts] == ["score histogram", "per-item results"]
     assert all(width > 200 and height > 100 for _, width, height in charts)
-    bars = page.eval_on_selector_all("svg[aria-label='score histogram'] rect", "els => els.length")
+    bars = select_all(page, "svg[aria-label='score histogram'] rect", "els => els.length")
     assert bars == 14  # one per score 0..13
-    assert page.eval_on_selector_all("svg[aria-label='per-item results'] text", "els => els.length") > 11
+    assert select_all(page, "svg[aria-label='per-item results'] text", "els => els.length") > 11
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "check_class_summary.png"), full_page=True)
     chromium.done()

@@ -4,8 +4,9 @@ What appears on the graph as the steps go: at step 1 no gradient, at the last
 every value and gradient; keyboard and click stepping; formulas that fit the
 panel. Screenshots go to tests/artifacts/ for a person to look at.
 
-Reads are gathered into one script where a test reads several things in one state (each Playwright call is a
-round trip to the browser), and a walk over every stop runs inside the page (tests/browser.py).
+Reads are plain scripts (tests/browser.py's select and select_all), gathered into one where a test reads several
+things in one state (each Playwright call is a round trip to the browser), and a walk over every stop runs inside
+the page (every_stop).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 
 import gradwork
 from gradwork.viz import build_graph
-from tests.browser import NO_PLAYWRIGHT, every_stop, step_on
+from tests.browser import NO_PLAYWRIGHT, every_stop, select, select_all, step_on
 from tests.viz.helpers import require
 
 pytestmark = NO_PLAYWRIGHT
@@ -53,12 +54,12 @@ def open_page(browser, tmp_path, example: str, style: str = "chain", width: int 
 
 
 def inner_text(page, selector: str) -> str:
-    """The element's rendered text, as Playwright's ``inner_text`` reads it, without its wait for the element."""
-    return page.eval_on_selector(selector, "e => e.innerText")
+    """The element's rendered text, as Playwright's ``inner_text`` reads it (without its wait for the element)."""
+    return select(page, selector, "e => e.innerText")
 
 
 def highlighted(page) -> list[str]:
-    return page.eval_on_selector_all("g.node.gw-highlight", "els => els.map(e => e.id)")
+    return select_all(page, "g.node.gw-highlight", "els => els.map(e => e.id)")
 
 
 def go(page, index: int) -> None:
@@ -73,7 +74,7 @@ def go(page, index: int) -> None:
 def test_values_and_gradients_appear_as_the_steps_reach_them(browser, tmp_path, style):
     page, log, path, solved = open_page(browser, tmp_path, "seed002_exam4a_row.yaml", style)
     ARTIFACTS.mkdir(exist_ok=True)
-    phases = page.eval_on_selector_all(".gw-step", "els => els.map(e => e.getAttribute('data-phase'))")
+    phases = select_all(page, ".gw-step", "els => els.map(e => e.getAttribute('data-phase'))")
     count = len(phases)
     assert count <= 20  # a 2-2-1 network: 15 (chain), 16 (delta), 17 (matrix) stops
     state = page.evaluate(STATE)
@@ -94,10 +95,10 @@ def test_values_and_gradients_appear_as_the_steps_reach_them(browser, tmp_path, 
     visible, total = state["grad"]
     assert 0 < visible < total
     graph = build_graph(solved.solution)
-    loss_grad = page.eval_on_selector(f"g#{graph['loss'].dom_id} text.gw-grad:last-of-type",
+    loss_grad = select(page, f"g#{graph['loss'].dom_id} text.gw-grad:last-of-type",
                                       "e => getComputedStyle(e).visibility")
     assert loss_grad == "visible"
-    hidden_w = page.eval_on_selector_all(f"g#{graph['hidden.W'].dom_id} text.gw-grad", VISIBLE)
+    hidden_w = select_all(page, f"g#{graph['hidden.W'].dom_id} text.gw-grad", VISIBLE)
     assert hidden_w == 0  # the first layer's gradient comes later
     page.screenshot(path=str(ARTIFACTS / f"seed002_{style}_first_backward.png"), full_page=True)
 
@@ -124,7 +125,7 @@ def test_formulas_wrap_inside_the_panel(browser, tmp_path):
         }).map(e => e.textContent.slice(0, 40))""")
     assert [text for found in overflowing for text in found] == []
     go(page, 8)
-    lines = page.eval_on_selector_all(".gw-step.gw-current .gw-eq", """els => els.map(e =>
+    lines = select_all(page, ".gw-step.gw-current .gw-eq", """els => els.map(e =>
         new Set(Array.from(e.children).map(p => Math.round(p.getBoundingClientRect().top))).size)""")
     assert max(lines) >= 2  # some derivation of this stop took two lines
     page.screenshot(path=str(ARTIFACTS / "seed002_chain_narrow_wrapped.png"), full_page=True)
@@ -140,7 +141,7 @@ def test_step_references_are_plain_tags_never_clipped(browser, tmp_path):
     go(page, 10)
     text = inner_text(page, ".gw-step.gw-current")
     assert "[B1" in text
-    clipped = page.eval_on_selector_all(".gw-step.gw-current math", """els => els.filter(e => {
+    clipped = select_all(page, ".gw-step.gw-current math", """els => els.filter(e => {
         if (!e.textContent.includes('[B')) return false;
         const r = e.getBoundingClientRect(); const p = e.closest('.gw-step').getBoundingClientRect();
         return r.left < p.left - 1 || r.left + 40 > p.right; }).map(e => e.textContent)""")  # the tag is seen
