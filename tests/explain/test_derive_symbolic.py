@@ -20,7 +20,8 @@ from gradwork.explain.math import Derivative, Label, Neg, Number, Product, Relat
 from gradwork.explain.render import render
 from gradwork.explain.steps import ChainProduct, Compute, Definition, Prose
 from gradwork.problem import load, solve
-from tests.explain.test_render_latex import _compile, needs_pdflatex
+from tests.explain.latex_batch import Compiled, compile_each
+from tests.explain.test_render_latex import needs_pdflatex
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -147,17 +148,30 @@ def test_73c_counts_x0_twice():
 # --------------------------------------------------------------------------- LaTeX
 
 
+LATEX_DOCUMENTS = {
+    "seed002-chain": (SEED_002_SYMBOLS, "chain"), "seed002-delta": (SEED_002_SYMBOLS, "delta"),
+    "seed003-7.3c": (EXAMPLES / "seed003_7_3c_scaled_gather.yaml", "matrix"),
+    "seed004-delta": (EXAMPLES / "seed004_hw1.toml", "delta"),
+}
+
+
+@pytest.fixture(scope="module")
+def symbolic_latex(tmp_path_factory) -> dict[str, tuple[str, Compiled]]:
+    """Each document's LaTeX and its compilation, all compiled together, PDF written (one pdflatex start-up; a
+    document that breaks the batch is compiled alone, so its failure is its own); batched only where their
+    preambles are the same as written."""
+    texs = {name: render(derived(source, style, mode="symbolic"), "latex")
+            for name, (source, style) in LATEX_DOCUMENTS.items()}
+    results = compile_each(texs, tmp_path_factory.mktemp("latex"), draft=False, widen=False)
+    return {name: (tex, results[name]) for name, tex in texs.items()}
+
+
 @needs_pdflatex
-@pytest.mark.parametrize("source,style", [
-    (SEED_002_SYMBOLS, "chain"), (SEED_002_SYMBOLS, "delta"),
-    (EXAMPLES / "seed003_7_3c_scaled_gather.yaml", "matrix"),
-    (EXAMPLES / "seed004_hw1.toml", "delta"),
-], ids=["seed002-chain", "seed002-delta", "seed003-7.3c", "seed004-delta"])
-def test_symbolic_latex_compiles(source, style, tmp_path):
-    tex = render(derived(source, style, mode="symbolic"), "latex")
+@pytest.mark.parametrize("name", LATEX_DOCUMENTS)
+def test_symbolic_latex_compiles(name, symbolic_latex):
+    tex, result = symbolic_latex[name]
     assert all(ord(c) < 128 for c in tex)
-    result = _compile(tex, tmp_path)
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.returncode == 0, result.output
 
 
 def test_a_path_straight_into_the_loss_adds_its_value_to_the_element_working():

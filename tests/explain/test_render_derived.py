@@ -12,7 +12,8 @@ import pytest
 from gradwork.explain.derive import derive
 from gradwork.explain.render import FORMATS, render, step_fragments
 from tests.explain.fixtures import seed_002, seed_003_72, seed_004
-from tests.explain.test_render_latex import _compile, needs_pdflatex
+from tests.explain.latex_batch import Compiled, compile_each
+from tests.explain.test_render_latex import needs_pdflatex
 
 SOLUTIONS = {"seed_002": seed_002, "seed_004": seed_004, "seed_003_72": seed_003_72}
 
@@ -47,8 +48,20 @@ def test_seed_004_delta_text_shows_sample_1_numbers(derivations):
         assert fragment in text
 
 
+COMPILED = [("seed_002", "chain"), ("seed_004", "delta"), ("seed_003_72", "matrix")]
+
+
+@pytest.fixture(scope="module")
+def compiled(derivations, tmp_path_factory) -> dict[tuple[str, str], Compiled]:
+    """The documents compiled together, PDF written (one pdflatex start-up; a document that breaks the batch is
+    compiled alone, so its failure is its own); batched only where their preambles are the same as written."""
+    documents = {f"{name}-{style}": render(derivations[name, style], "latex") for name, style in COMPILED}
+    results = compile_each(documents, tmp_path_factory.mktemp("latex"), draft=False, widen=False)
+    return {(name, style): results[f"{name}-{style}"] for name, style in COMPILED}
+
+
 @needs_pdflatex
-@pytest.mark.parametrize("key", [("seed_002", "chain"), ("seed_004", "delta"), ("seed_003_72", "matrix")])
-def test_derived_latex_compiles(derivations, key, tmp_path):
-    result = _compile(render(derivations[key], "latex"), tmp_path)
-    assert result.returncode == 0, result.stdout[-3000:]
+@pytest.mark.parametrize("key", COMPILED)
+def test_derived_latex_compiles(compiled, key):
+    result = compiled[key]
+    assert result.returncode == 0, result.output

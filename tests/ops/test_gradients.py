@@ -9,6 +9,7 @@ autograd, to rtol 1e-6. Ops with kinks draw values away from them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from collections.abc import Callable
 
@@ -28,8 +29,15 @@ torch = lazy("torch")
 RTOL = 1e-6
 
 
-def values(shape, lo=-3.0, hi=3.0):
-    return hnp.arrays(np.float64, shape, elements=st.floats(lo, hi, allow_nan=False, width=64))
+@cache
+def values(shape, lo=-3.0, hi=3.0, avoid=(), margin=1e-3, unique=False):
+    """Float64 arrays in [lo, hi]. An element within ``margin`` of a point of ``avoid`` is drawn again (the
+    draws keep their ``assume(away_from(...))``: it now rejects almost no array, where it rejected most relu, abs
+    and elu draws before); ``unique`` likewise for arrays whose elements must differ (max, min)."""
+    elements = st.floats(lo, hi, allow_nan=False, width=64)
+    if avoid:
+        elements = elements.filter(lambda v: all(abs(v - p) > margin for p in avoid))
+    return hnp.arrays(np.float64, shape, elements=elements, unique=unique)
 
 
 def away_from(array, points=(0.0,), margin=1e-3):
@@ -38,6 +46,24 @@ def away_from(array, points=(0.0,), margin=1e-3):
 
 small_shape = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 vector_or_matrix = hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4)
+# The other strategies the draws use, each made once (a sampled_from of a list is built and checked anew at every
+# call otherwise): the same strategies, so the same draws.
+broadcast_pair = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3)
+one_to_three_dims = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+matmul_kinds = st.sampled_from(["mm", "mv", "vm", "vv", "batched"])
+linear_kinds = st.sampled_from(["batch", "sample", "single_unit", "scalar_bias"])
+softmax_axes = st.sampled_from([-1, 0])
+reductions = st.sampled_from(["mean", "sum"])
+
+
+@cache
+def reduction_axes(ndim):
+    return st.sampled_from([None, *range(ndim)])
+
+
+@cache
+def axis_orders(ndim):
+    return st.permutations(range(ndim))
 
 
 @dataclass
@@ -50,14 +76,14 @@ class Spec:
     notes: str = field(default="")
 
 
-def binary(lo=-3.0, hi=3.0, b_lo=None, b_hi=None, b_filter=None):
+def binary(lo=-3.0, hi=3.0, b_lo=None, b_hi=None, b_avoid=(), b_margin=1e-3):
     def draw(data):
-        shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3))
+        shapes = data.draw(broadcast_pair)
         a = data.draw(values(shapes.input_shapes[0], lo, hi))
         b = data.draw(values(shapes.input_shapes[1], b_lo if b_lo is not None else lo,
-                             b_hi if b_hi is not None else hi))
-        if b_filter:
-            assume(b_filter(b))
+                             b_hi if b_hi is not None else hi, b_avoid, b_margin))
+        if b_avoid:
+            assume(away_from(b, b_avoid, b_margin))
         return [a, b], {}
     return draw
 
@@ -73,7 +99,7 @@ def gate():
 
 def unary(lo=-3.0, hi=3.0, kinks=None, **params):
     def draw(data):
-        x = data.draw(values(data.draw(small_shape), lo, hi))
+        x = data.draw(values(data.draw(small_shape), lo, hi, kinks or ()))
         if kinks is not None:
             assume(away_from(x, kinks))
         return [x], dict(params)
@@ -82,19 +108,19 @@ def unary(lo=-3.0, hi=3.0, kinks=None, **params):
 
 def reduction(distinct=False):
     def draw(data):
-        shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
-        x = data.draw(values(shape))
+        shape = data.draw(one_to_three_dims)
+        x = data.draw(values(shape, unique=distinct))
         if distinct:
             flat = np.sort(x.ravel())
             assume(np.all(np.diff(flat) > 1e-3))
-        axis = data.draw(st.sampled_from([None, *range(len(shape))]))
+        axis = data.draw(reduction_axes(len(shape)))
         keepdims = data.draw(st.booleans())
         return [x], {"axis": axis, "keepdims": keepdims}
     return draw
 
 
 def matmul_draw(data):
-    kind = data.draw(st.sampled_from(["mm", "mv", "vm", "vv", "batched"]))
+    kind = data.draw(matmul_kinds)
     m, n, k = (data.draw(st.integers(1, 4)) for _ in range(3))
     shapes = {"mm": ((m, n), (n, k)), "mv": ((m, n), (n,)), "vm": ((n,), (n, k)), "vv": ((n,), (n,)),
               "batched": ((2, m, n), (n, k))}[kind]
@@ -102,7 +128,7 @@ def matmul_draw(data):
 
 
 def linear_draw(data):
-    kind = data.draw(st.sampled_from(["batch", "sample", "single_unit", "scalar_bias"]))
+    kind = data.draw(linear_kinds)
     n, k, m = (data.draw(st.integers(1, 4)) for _ in range(3))
     shapes = {"batch": ((n, k), (k, m), (m,)), "sample": ((k,), (k, m), (m,)),
               "single_unit": ((n, k), (k,), ()), "scalar_bias": ((n, k), (k, m), ())}[kind]
@@ -118,7 +144,7 @@ def linear_relu_draw(data):
 
 def softmax_draw(data):
     shape = data.draw(vector_or_matrix)
-    axis = data.draw(st.sampled_from([-1, 0]))
+    axis = data.draw(softmax_axes)
     return [data.draw(values(shape))], {"axis": axis}
 
 
@@ -129,7 +155,7 @@ def loss_draw(y_lo=-3.0, y_hi=3.0, t_lo=-3.0, t_hi=3.0, kink=False):
         t = data.draw(values(shape, t_lo, t_hi))
         if kink:
             assume(np.all(np.abs(y - t) > 1e-3))
-        return [y, t], {"reduction": data.draw(st.sampled_from(["mean", "sum"]))}
+        return [y, t], {"reduction": data.draw(reductions)}
     return draw
 
 
@@ -147,8 +173,8 @@ def concat_draw(data):
 
 
 def transpose_draw(data):
-    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
-    axes = data.draw(st.permutations(range(len(shape))))
+    shape = data.draw(one_to_three_dims)
+    axes = data.draw(axis_orders(len(shape)))
     return [data.draw(values(shape))], {"axes": tuple(axes)}
 
 
@@ -190,7 +216,7 @@ SPECS = [
     Spec("add", binary(), lambda a, b: a + b),
     Spec("sub", binary(), lambda a, b: a - b),
     Spec("mul", binary(), lambda a, b: a * b),
-    Spec("div", binary(b_filter=lambda b: away_from(b, (0.0,), 0.3)), lambda a, b: a / b),
+    Spec("div", binary(b_avoid=(0.0,), b_margin=0.3), lambda a, b: a / b),
     Spec("neg", unary(), lambda x: -x),
     Spec("pow", binary(0.2, 3.0, -2.0, 2.0), lambda x, p: x ** p),
     Spec("maximum", gate(), torch.maximum),

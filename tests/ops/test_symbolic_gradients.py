@@ -4,7 +4,8 @@ One spec line per op gives its inputs as SymPy arrays (real symbols; positive or
 negative ones where an op branches, so relu, abs, elu ... take one definite
 branch) and its parameters. The engine runs the op in symbolic mode and pulls
 back an upstream gradient of symbols u_k; SymPy differentiates the whole
-expression sum_k u_k * out_k itself. Both must agree element by element:
+expression sum_k u_k * out_k itself (term by term, as its own Add derivative
+does, skipping the terms without the variable). Both must agree element by element:
 exactly when the difference is a rational function, else at three rational
 points to 40 digits.
 
@@ -168,9 +169,24 @@ def _agree(got: Any, want: Any, variables: list[sympy.Symbol]) -> bool:
         for v in variables:
             size = R(int(rng.integers(1, 9)), int(rng.integers(2, 7)))  # avoids every kink at 0
             point[v] = -size if v.is_negative else size if v.is_positive else size * int(rng.choice([-1, 1]))
-        if abs(sympy.N(difference.subs(point), 40)) > 1e-30:
+        if abs(sympy.N(_value_at(difference, point), 40)) > 1e-30:
             return False
     return True
+
+
+NOT_FINITE = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
+
+
+def _value_at(expression: sympy.Expr, point: dict) -> sympy.Expr:
+    """The exact value of ``expression.subs(point)`` (every free symbol set to a rational).
+
+    ``xreplace`` puts every number in in one pass over the tree (``subs`` walks it once per symbol, ~8x the
+    time here); where the expression is finite at the point both are the same exact number. At a singular
+    point (bce's log(1 - y) at y = 1) the two can differ (nan by one, 0 by the other), so there the value
+    is ``subs``'s as before.
+    """
+    value = expression.xreplace(point)
+    return expression.subs(point) if value.has(*NOT_FINITE) else value
 
 
 CASES = [(spec.op, number, case) for spec in SPECS for number, case in enumerate(spec.cases)]
@@ -189,13 +205,13 @@ def test_symbolic_vjp_is_sympys_derivative(op, number, case):
         variables_in, forward = case.reference
         expression_out = forward(*variables_in)
         assert np.asarray(expression_out).shape == out.shape
-    whole = sum((u * e for u, e in zip(upstream.ravel(), np.asarray(expression_out, dtype=object).ravel())),
-                sympy.Integer(0))
+    # sum_k u_k * out_k, differentiated by SymPy term by term: a term without the variable has derivative 0.
+    terms = list(zip(upstream.ravel(), np.asarray(expression_out, dtype=object).ravel()))
     for position, (tensor, variables) in enumerate(zip(tensors, variables_in)):
         assert tensor.grad.shape == tensor.shape
         for index in np.ndindex(tensor.shape):
             variable = variables[index]
-            expected = sympy.diff(whole, variable)
+            expected = sympy.Add(*[u * sympy.diff(e, variable) for u, e in terms if variable in _free(e)])
             if case.reference is not None:
                 point = dict(zip(variables_in[position].ravel(), case.inputs[position].ravel()))
                 expected = expected.subs(point)

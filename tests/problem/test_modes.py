@@ -29,22 +29,35 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KINKED = ("relu", "leaky_relu")
 
 
+# The strategies are made once (a sampled_from of a list is built and checked anew at each call otherwise).
+KINDS = st.sampled_from(["int", "decimal", "fraction"])
+INTEGERS = st.integers(-2, 2)
+DECIMALS = st.sampled_from(["0.1", "-0.25", "0.5", "1.5", "-0.75", "0.2", "-1.2", "0.05"])
+NUMERATORS = st.integers(-6, 6)
+DENOMINATORS = st.sampled_from([3, 6, 7, 9])
+SIZES, DEPTHS = st.integers(1, 3), st.integers(2, 4)
+CONVENTIONS, BATCHES = st.sampled_from(["row", "column"]), st.sampled_from([None, 2])
+ACTIVATIONS = st.sampled_from(["identity", "relu", "leaky_relu", "x**2"])
+LOSSES = st.sampled_from(["half_sse", "sse", "mse", "l1"])
+RATES, STEPS = st.sampled_from([0.1, 0.01, "1/3"]), st.integers(1, 2)
+
+
 def rational_text(draw) -> str | int:
     """A rational as a problem file writes it: an integer, a decimal or a fraction string."""
-    kind = draw(st.sampled_from(["int", "decimal", "fraction"]))
+    kind = draw(KINDS)
     if kind == "int":
-        return draw(st.integers(-2, 2))
+        return draw(INTEGERS)
     if kind == "decimal":
-        return float(draw(st.sampled_from(["0.1", "-0.25", "0.5", "1.5", "-0.75", "0.2", "-1.2", "0.05"])))
-    numerator = draw(st.integers(-6, 6))
-    return f"{numerator}/{draw(st.sampled_from([3, 6, 7, 9]))}"
+        return float(draw(DECIMALS))
+    numerator = draw(NUMERATORS)
+    return f"{numerator}/{draw(DENOMINATORS)}"
 
 
 @st.composite
 def networks(draw) -> dict:
-    sizes = [draw(st.integers(1, 3)) for _ in range(draw(st.integers(2, 4)))]  # inputs, then each layer's units
-    convention = draw(st.sampled_from(["row", "column"]))
-    batch = draw(st.sampled_from([None, 2]))
+    sizes = [draw(SIZES) for _ in range(draw(DEPTHS))]  # inputs, then each layer's units
+    convention = draw(CONVENTIONS)
+    batch = draw(BATCHES)
 
     def vector(n: int) -> list:
         return [rational_text(draw) for _ in range(n)]
@@ -52,7 +65,7 @@ def networks(draw) -> dict:
     layers = []
     for fan_in, fan_out in zip(sizes, sizes[1:]):
         rows, cols = (fan_in, fan_out) if convention == "row" else (fan_out, fan_in)
-        activation = draw(st.sampled_from(["identity", "relu", "leaky_relu", "x**2"]))
+        activation = draw(ACTIVATIONS)
         layer = {"weights": [vector(cols) for _ in range(rows)],
                  "activation": {"name": "leaky_relu", "alpha": 0.1} if activation == "leaky_relu" else activation}
         if draw(st.booleans()):
@@ -62,9 +75,8 @@ def networks(draw) -> dict:
     t = vector(sizes[-1]) if batch is None else [vector(sizes[-1]) for _ in range(batch)]
     return {
         "convention": convention, "input": x, "target": t, "layers": layers,
-        "loss": draw(st.sampled_from(["half_sse", "sse", "mse", "l1"])),
-        "optimizer": {"name": "sgd", "lr": draw(st.sampled_from([0.1, 0.01, "1/3"])),
-                      "steps": draw(st.integers(1, 2))},
+        "loss": draw(LOSSES),
+        "optimizer": {"name": "sgd", "lr": draw(RATES), "steps": draw(STEPS)},
     }
 
 

@@ -76,7 +76,7 @@ def test_values_and_gradients_appear_as_the_steps_reach_them(browser, tmp_path, 
     ARTIFACTS.mkdir(exist_ok=True)
     phases = select_all(page, ".gw-step", "els => els.map(e => e.getAttribute('data-phase'))")
     count = len(phases)
-    assert count <= 20  # a 2-2-1 network: 15 (chain), 16 (delta), 17 (matrix) stops
+    assert count <= 20  # a 2-2-1 network: 14 (chain), 15 (delta), 16 (matrix) stops
     state = page.evaluate(STATE)
     assert state["position"] == f"Step 1 of {count}"
 

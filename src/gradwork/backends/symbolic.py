@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -134,6 +135,13 @@ def readable_form(expr: Any) -> Any:
     """
     if not isinstance(expr, sympy.Basic) or expr.is_Atom or not expr.free_symbols:
         return expr
+    return _readable_form(expr)
+
+
+@lru_cache(maxsize=4096)
+def _readable_form(expr: sympy.Basic) -> sympy.Basic:
+    """:func:`readable_form` of a formula with symbols, remembered: a pure function of the (immutable, hashed by
+    structure) expression, and the same values recur (one problem solved again, one gradient in several places)."""
     if sympy.count_ops(expr) > READABLE_MAX_OPS:
         return expr
     candidates = [expr, sympy.factor_terms(expr)]

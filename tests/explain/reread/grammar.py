@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from tests.explain.reread.values import Unreadable
@@ -597,6 +598,7 @@ def _names_in(node: Any) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=16384)  # pure (a Name is frozen); the reader splits the same keys on every lookup
 def split_name(key: str) -> Name | None:
     match = re.fullmatch(r"([^\W\d_]+)('*)(?:\^\(([^()]*)\))?(?:_\(([^()]*)\))?(?:\[([\d,]+)\])?", key)
     if match is None:

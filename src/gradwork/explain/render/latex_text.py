@@ -32,8 +32,13 @@ _ACCENTS = {"\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303"
 _MATRIX = re.compile(r"\\begin\{pmatrix\}((?:(?!\\begin\{pmatrix\}).)*?)\\end\{pmatrix\}", re.S)
 _MATRIX_TOKENS = re.compile(r"\\begin\{pmatrix\}|\\end\{pmatrix\}|\\\\|\\&|&")
 _FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
+_UNSET = re.compile(r"\\(left|right|quad|,|;|!|operatorname|mathrm|text|displaystyle)")
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_BLANK = re.compile(r"[{}\s]")
 
 
+@remember_short(2_000, 8_192)  # pure; a document measures the same sides again as it fits its lines
 def visible_width(latex: str) -> int:
     """A rough count of the characters ``latex`` sets on one line: a matrix counts its widest row,
     a fraction its wider part, a command one character, scripts about half."""
@@ -50,10 +55,10 @@ def visible_width(latex: str) -> int:
         if new == text:
             break
         text = new
-    text = re.sub(r"[_^]\{([^{}]*)\}", lambda s: "s" * ((len(s.group(1)) + 1) // 2), text)
-    text = re.sub(r"\\(left|right|quad|,|;|!|operatorname|mathrm|text|displaystyle)", "", text)
-    text = re.sub(r"\\[A-Za-z]+", "c", text)
-    return len(re.sub(r"[{}\s]", "", text)) + text.count(" = ") + text.count("=")
+    text = _SCRIPT.sub(lambda s: "s" * ((len(s.group(1)) + 1) // 2), text)
+    text = _UNSET.sub("", text)
+    text = _COMMAND.sub("c", text)
+    return len(_BLANK.sub("", text)) + text.count(" = ") + text.count("=")
 
 
 def widest_matrix(latex: str) -> int:
