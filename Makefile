@@ -43,12 +43,12 @@ platform-envs: $(TESTING)
 # Lint and type-check first (seconds; mypy's first run builds .mypy_cache), then the tests on every core,
 # one test file per worker at a time (module fixtures and caches are built once). In a fresh clone every xdist worker
 # (and every gradwork the tests start) would compile the same modules, and rewrite the same test modules' asserts,
-# at once: compileall and scripts/warm_test_bytecode.py do each once, on every core (~3 CPU-s less in all).
+# at once: compileall and scripts/warm_test_caches.py do each once, on every core, with Hypothesis's Unicode tables.
 test: $(TESTING) system-deps platform-envs
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m compileall -q -j 0 -x '(^|/)(test_[^/]*|conftest)\.py$$' src tests
-	$(BIN)/python scripts/warm_test_bytecode.py tests
+	$(BIN)/python scripts/warm_test_caches.py tests
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The same with every generated corpus whole (tests/sampling.py): all drawn variants the suite knows, not a sample.
@@ -56,7 +56,7 @@ test-full: $(TESTING) system-deps platform-envs
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m compileall -q -j 0 -x '(^|/)(test_[^/]*|conftest)\.py$$' src tests
-	$(BIN)/python scripts/warm_test_bytecode.py tests
+	$(BIN)/python scripts/warm_test_caches.py tests
 	GRADWORK_TEST_FULL=1 $(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(TESTING)

@@ -1,11 +1,16 @@
-"""Rewrite the test modules' asserts once, before the xdist workers start (`make test`).
+"""Build, once, the caches every xdist worker would otherwise build for itself at the same moment (`make test`).
 
-pytest rewrites the asserts of every test module and conftest.py and keeps the result in ``__pycache__`` (a pyc
-checked against its source's hash). In a fresh clone every xdist worker collects every module at the same moment,
-so each rewrites all of them: ~2.7 CPU-s a worker on our 2-core machine. This writes those pycs once, spread over
-every core, with pytest's own rewriter and file format. pytest still checks each pyc against its source and
-rewrites any it cannot use, so the worst this can do is nothing: where pytest's internals are not what it expects
-(another major version), it writes nothing and says so.
+In a fresh clone each of the `-n auto` workers would:
+
+* rewrite the asserts of every test module and conftest.py and keep the result in ``__pycache__`` (a pyc checked
+  against its source's hash): ~2.9 CPU-s a worker on our 2-core machine, since every worker collects every module;
+* build Hypothesis's table of the characters UTF-8 can encode and its Unicode category table, kept under
+  ``.hypothesis/unicode_data`` (~2.2 CPU-s), the first time a test draws text.
+
+This does each once, spread over every core, with pytest's own rewriter and file format and Hypothesis's own
+functions. Both tools still check what they read (pytest the source hash, Hypothesis its file) and rebuild what
+they cannot use, so the worst this can do is nothing: where their internals are not what it expects (another
+major version), it builds nothing and says so. Run it from the repository root (Hypothesis's cache is relative).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ def _targets(root: Path) -> list[Path]:
 
 
 def _warm(paths: list[str]) -> int:
+    """Write pytest's rewritten pyc for each test module that has none for its current source; how many written."""
     import ast
     import importlib.util
 
@@ -51,6 +57,18 @@ def _warm(paths: list[str]) -> int:
     return written
 
 
+def _warm_hypothesis() -> str:
+    """Hypothesis's Unicode tables, as its text strategies build them (and keep them) on first use."""
+    try:
+        from hypothesis.internal.charmap import charmap, intervals_from_codec
+
+        charmap()
+        intervals_from_codec("utf-8")
+    except (ImportError, AttributeError, TypeError) as why:
+        return f"no Hypothesis tables ({why})"
+    return ""
+
+
 def main() -> int:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "tests").resolve()
     try:
@@ -60,13 +78,17 @@ def main() -> int:
             raise ImportError(f"pytest {pytest.__version__}")
         from _pytest.assertion.rewrite import PYC_TAIL, _write_pyc_fp, get_cache_dir, rewrite_asserts  # noqa: F401
     except ImportError as why:
-        print(f"warm_test_bytecode: nothing written ({why})", file=sys.stderr)
-        return 0
-    paths = [str(p) for p in _targets(root)]
+        print(f"warm_test_caches: no test module rewritten ({why})", file=sys.stderr)
+        paths = []
+    else:
+        paths = [str(p) for p in _targets(root)]
     workers = os.cpu_count() or 1
-    shares = [paths[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
-        sum(pool.map(_warm, shares))
+        tables = pool.submit(_warm_hypothesis)  # the longest single job first; the rewrites share the other cores
+        shares = 4 * workers  # small shares, so that the cores finish together
+        sum(pool.map(_warm, [paths[i::shares] for i in range(shares)]))
+        if tables.result():
+            print(f"warm_test_caches: {tables.result()}", file=sys.stderr)
     return 0
 
 
