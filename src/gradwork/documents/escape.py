@@ -96,16 +96,13 @@ def markdown_text(text: str) -> str:
     attribute lists, headings) is backslash-escaped, and so is a list marker at
     the start; a link or image cannot form (``](`` and ``![`` are broken); line
     breaks become spaces, so text cannot end a heading or a table row, and
-    invisible controls are dropped. (Remembered for the last TEXTS_KEPT texts up to KEPT_LENGTH characters: every
-    variant of a template writes the same headings and sentences.)
+    invisible controls are dropped. (Short texts are remembered, documents/memo.py: every variant of a template
+    writes the same headings and sentences.)
     """
     return _markdown_text(str(text))
 
 
-TEXTS_KEPT, KEPT_LENGTH = 4096, 2000  # (a longer text is escaped every time: the memory stays small)
-
-
-@remember_short(KEPT_LENGTH, TEXTS_KEPT)
+@remember_short()
 def _markdown_text(text: str) -> str:
     text = _LINE_BREAKS.sub(" ", _INVISIBLE.sub("", text))
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
@@ -132,16 +129,12 @@ def markdown_maths(latex: str) -> str:
     Markdown processors may read HTML inside maths before MathJax sees it, and
     a blank line ends the maths: a ``<`` that could open a tag becomes ``\lt``,
     every line break a space, and a ``$`` that is not escaped is escaped.
-    (Remembered for the last MATHS_KEPT formulas up to KEPT_LENGTH characters: every variant of a template writes
-    the same rules.)
+    (Short formulas are remembered, documents/memo.py: every variant of a template writes the same rules.)
     """
     return _markdown_maths(str(latex))
 
 
-MATHS_KEPT = 4096
-
-
-@remember_short(KEPT_LENGTH, MATHS_KEPT)
+@remember_short()
 def _markdown_maths(latex: str) -> str:
     latex = _LINE_BREAKS.sub(" ", _INVISIBLE.sub("", latex))
     latex = _TAG_START.sub(r"\\lt ", latex)

@@ -2,9 +2,9 @@
 
 The escapers and readers turn the same short texts into the same results again and again (every variant of a
 template writes the same headings and rules; a class's documents repeat their lines). ``remember_short`` keeps
-the results for the last ``kept`` texts of at most ``longest`` characters, so what is held stays small; a longer
-text is worked out every time. ``also`` names state the result depends on besides the text (the op registry's
-generation, for readers that know function names): it joins the key.
+the results for the last ``kept`` texts of at most ``longest`` characters (by default 4,096 texts of up to 2,000
+characters), so what is held stays small; a longer text is worked out every time. ``also`` names state the result
+depends on besides the text (the op registry's generation, for readers that know function names): it joins the key.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 Result = TypeVar("Result")
+LONGEST, KEPT = 2_000, 4_096
 
 
-def remember_short(longest: int, kept: int, also: Callable[[], Any] | None = None
+def remember_short(longest: int = LONGEST, kept: int = KEPT, also: Callable[[], Any] | None = None
                    ) -> Callable[[Callable[[str], Result]], Callable[[str], Result]]:
     def wrap(function: Callable[[str], Result]) -> Callable[[str], Result]:
         @functools.lru_cache(maxsize=kept)

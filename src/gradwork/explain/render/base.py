@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 import re
+from functools import cached_property
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 from collections.abc import Callable
@@ -243,7 +244,7 @@ class Printer(Dispatcher):
         structure = formula_key(expr)
         if structure is NOT_A_KEY:
             return self._whole(expr, required)
-        key = (type(self), self._settings_key(), generation(), structure, required)
+        key = (type(self), self._settings_key, generation(), structure, required)
         text = _FORMULAS.get(key)
         if text is None:
             text = self._whole(expr, required)
@@ -252,11 +253,9 @@ class Printer(Dispatcher):
             _FORMULAS[key] = text
         return text
 
+    @cached_property
     def _settings_key(self) -> tuple[Any, ...]:
-        found = self.__dict__.get("_settings_items")
-        if found is None:
-            found = self.__dict__["_settings_items"] = tuple(self.settings.items())
-        return found
+        return tuple(self.settings.items())  # (settings are fixed when the printer is made)
 
     def _whole(self, expr: Any, required: int) -> str:
         self._inside = True

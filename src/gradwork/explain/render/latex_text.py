@@ -38,7 +38,7 @@ _COMMAND = re.compile(r"\\[A-Za-z]+")
 _BLANK = re.compile(r"[{}\s]")
 
 
-@remember_short(2_000, 8_192)  # pure; a document measures the same sides again as it fits its lines
+@remember_short(kept=8_192)  # pure; a document measures the same sides again as it fits its lines
 def visible_width(latex: str) -> int:
     """A rough count of the characters ``latex`` sets on one line: a matrix counts its widest row,
     a fraction its wider part, a command one character, scripts about half."""
@@ -103,16 +103,13 @@ def prose_latex(text: str, unicode_ok: bool = False) -> str:
 
 def latex_text(text: str, unicode_ok: bool = False) -> str:
     """Plain text for LaTeX text mode, every character pdflatex-safe; ``unicode_ok`` leaves it as it is.
-    (Remembered for the last TEXTS_KEPT texts up to KEPT_LENGTH characters: every variant writes the same words.)"""
+    (Short texts are remembered, documents/memo.py: every variant writes the same words.)"""
     if unicode_ok:
         return text
     return _latex_text(text)
 
 
-TEXTS_KEPT, KEPT_LENGTH = 4096, 2000
-
-
-@remember_short(KEPT_LENGTH, TEXTS_KEPT)
+@remember_short()
 def _latex_text(text: str) -> str:
     out: list[str] = []
     i = 0
